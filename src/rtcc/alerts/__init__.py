@@ -1,0 +1,1 @@
+"""Alerts (hotlist hits, camera offline) and their lifecycle: new -> verified | rejected -> dispatched -> closed."""

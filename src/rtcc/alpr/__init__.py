@@ -1,0 +1,1 @@
+"""ALPR: cameras, plate reads and their ingest adapters (REST, OpenALPR webhook, MQTT/Frigate, files), dead letters."""

@@ -1,0 +1,84 @@
+"""Tables of the ALPR domain: cameras, reads, dead letters."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from rtcc.core.db import Base, UTCDateTime
+
+
+class Camera(Base):
+    """An ALPR camera (fixed, mobile, or a shared Frigate NVR). ``code`` is the id sensors send."""
+
+    __tablename__ = "alpr_cameras"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32), default="alpr_fixed")
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    heading_deg: Mapped[float | None] = mapped_column(Float)
+    location: Mapped[str | None] = mapped_column(String(255))
+    agent_uid: Mapped[str | None] = mapped_column(String(128), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="unknown")  # online | offline | unknown
+    last_heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Read(Base):
+    """One plate seen by one camera at one moment. ``id`` is the idempotency key (same read twice = same id)."""
+
+    __tablename__ = "alpr_reads"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    camera_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("alpr_cameras.id"))
+    plate: Mapped[str] = mapped_column(String(16))
+    plate_norm: Mapped[str] = mapped_column(String(16))
+    plate_ocr: Mapped[str] = mapped_column(String(16))
+    region: Mapped[str | None] = mapped_column(String(8))
+    confidence: Mapped[float | None] = mapped_column(Float)
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    vehicle_make: Mapped[str | None] = mapped_column(String(32))
+    vehicle_model: Mapped[str | None] = mapped_column(String(48))
+    vehicle_color: Mapped[str | None] = mapped_column(String(24))
+    vehicle_type: Mapped[str | None] = mapped_column(String(24))
+    image_ref: Mapped[str | None] = mapped_column(String(512))
+    crop_ref: Mapped[str | None] = mapped_column(String(512))
+    candidates: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(16))  # rest | openalpr | mqtt | frigate | file
+    source_ref: Mapped[str | None] = mapped_column(String(128))
+    is_hit: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        Index("ix_alpr_reads_plate_norm_observed", "plate_norm", "observed_at"),
+        Index("ix_alpr_reads_camera_observed", "camera_id", "observed_at"),
+        Index("ix_alpr_reads_observed", "observed_at"),
+    )
+
+
+class DeadLetter(Base):
+    """Input we could not parse or accept: the raw payload and the reason, kept for listing and replay."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    source: Mapped[str] = mapped_column(String(32), index=True)  # e.g. webhook, mqtt, file, rest, bus
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # topic, file, line, content type
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | replayed | discarded
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,96 @@
+"""The FastAPI application factory and its lifespan. Nothing happens at import time.
+
+``create_app(settings)`` wires every domain's router and the problem+json handlers. The lifespan builds the
+runtime (database, bus), starts the bus, and, in the embedded profile, starts the in-process consumers (matching,
+notification, live fan-out) that separate ``rtcc worker`` processes run in production.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from starlette.routing import BaseRoute
+
+from rtcc import __version__
+from rtcc.core.logging import configure_logging
+from rtcc.core.problems import install_problem_handlers
+from rtcc.runtime import Runtime, build_runtime
+from rtcc.settings import Settings, get_settings
+
+logger = logging.getLogger(__name__)
+
+Hook = Callable[[Runtime], Awaitable[None]]
+
+
+def _routers() -> list[object]:
+    from rtcc import health
+    from rtcc.audit import routes as audit_routes
+    from rtcc.identity import routes as identity_routes
+
+    return [health.router, identity_routes.router, audit_routes.router]
+
+
+def _startup_hooks(settings: Settings) -> list[tuple[Hook, Hook]]:
+    """(start, stop) pairs run by the lifespan, in order (stopped in reverse)."""
+    return []
+
+
+def api_routes(app: FastAPI) -> list[APIRoute]:
+    """Every API route of the app, flattened through included routers (the route-permission walk uses it)."""
+    out: list[APIRoute] = []
+
+    def walk(routes: list[BaseRoute]) -> None:
+        for route in routes:
+            if isinstance(route, APIRoute):
+                out.append(route)
+            elif hasattr(route, "original_router"):
+                walk(route.original_router.routes)
+            elif hasattr(route, "routes"):
+                walk(route.routes)
+
+    walk(app.router.routes)
+    return out
+
+
+def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
+    """Build the application. ``runtime`` may be given by a caller that already owns one (tests, the demo)."""
+    settings = settings or (runtime.settings if runtime else get_settings())
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        rt = runtime or build_runtime(settings)
+        app.state.runtime = rt
+        await rt.bus.start()
+        hooks = _startup_hooks(settings)
+        started: list[Hook] = []
+        try:
+            for start, stop in hooks:
+                await start(rt)
+                started.append(stop)
+            logger.info("OpenRTCC %s ready (database=%s, bus=%s)", __version__, rt.db.dialect, rt.bus.name)
+            yield
+        finally:
+            for stop in reversed(started):
+                try:
+                    await stop(rt)
+                except Exception:
+                    logger.exception("shutdown hook failed")
+            await rt.bus.close()
+            if runtime is None:
+                rt.db.dispose()
+
+    app = FastAPI(
+        title="OpenRTCC",
+        version=__version__,
+        lifespan=lifespan,
+        description="Open-source Real-Time Crime Center: ALPR, hotlists, alerts, governance.",
+    )
+    install_problem_handlers(app)
+    for router in _routers():
+        app.include_router(router)  # type: ignore[arg-type]
+    return app

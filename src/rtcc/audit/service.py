@@ -1,0 +1,109 @@
+"""Audit use cases: append an entry inside the caller's transaction, and verify the whole chain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from rtcc.audit import repository
+from rtcc.audit.logic import GENESIS, canonical_details, entry_hash
+from rtcc.audit.models import AuditEntry
+from rtcc.core.clock import utcnow
+
+
+def record(
+    session: Session,
+    *,
+    actor: str,
+    actor_role: str | None,
+    action: str,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry to the chain in the caller's transaction (it commits or rolls back with the action)."""
+    repository.lock_chain(session)
+    last = repository.last_entry(session)
+    prev_hash = last.hash if last else GENESIS
+    seq = (last.seq + 1) if last else 1
+    at = utcnow()
+    clean = canonical_details(details)
+    h = entry_hash(
+        prev_hash=prev_hash,
+        seq=seq,
+        at=at,
+        actor=actor,
+        actor_role=actor_role,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        details=clean,
+    )
+    entry = AuditEntry(
+        seq=seq,
+        at=at,
+        actor=actor,
+        actor_role=actor_role,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        details=clean,
+        prev_hash=prev_hash,
+        hash=h,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+@dataclass(frozen=True)
+class Verification:
+    """Outcome of walking the chain. ``problem`` says what the first bad entry shows (edited, deleted, inserted)."""
+
+    ok: bool
+    checked: int
+    first_bad_seq: int | None = None
+    problem: str | None = None
+    last_hash: str | None = None
+    verified_at: datetime | None = None
+
+
+def verify(session: Session) -> Verification:
+    """Recompute every hash in order and report the first entry that was edited, inserted or deleted."""
+    prev_hash = GENESIS
+    expected_seq = 1
+    checked = 0
+    for e in repository.iter_chain(session):
+        recomputed = entry_hash(
+            prev_hash=e.prev_hash,
+            seq=e.seq,
+            at=e.at,
+            actor=e.actor,
+            actor_role=e.actor_role,
+            action=e.action,
+            target_type=e.target_type,
+            target_id=e.target_id,
+            details=e.details or {},
+        )
+        if e.seq != expected_seq and e.prev_hash != prev_hash:
+            return Verification(
+                False, checked, e.seq, f"entries deleted before seq {e.seq} (expected seq {expected_seq})"
+            )
+        if e.prev_hash != prev_hash:
+            return Verification(False, checked, e.seq, f"entry {e.seq} was inserted or its predecessor was edited")
+        if recomputed != e.hash:
+            return Verification(False, checked, e.seq, f"entry {e.seq} was edited (hash mismatch)")
+        if e.seq != expected_seq:
+            return Verification(False, checked, e.seq, f"entry {e.seq} is out of sequence (expected {expected_seq})")
+        prev_hash = e.hash
+        expected_seq = e.seq + 1
+        checked += 1
+    return Verification(True, checked, None, None, prev_hash if checked else None, utcnow())
+
+
+def search(session: Session, **filters: Any) -> list[AuditEntry]:
+    """Filtered audit entries, newest first."""
+    return repository.search(session, **filters)

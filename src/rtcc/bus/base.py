@@ -1,0 +1,40 @@
+"""The ``Bus`` protocol every adapter implements, and the handler type."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol
+
+from rtcc.bus.envelope import Envelope
+
+Handler = Callable[[Envelope], Awaitable[None]]
+
+
+class Bus(Protocol):
+    """Publish/subscribe of envelopes.
+
+    ``subscribe(pattern, handler)`` fans out: every such subscriber receives every matching event published after it
+    subscribed. ``subscribe(pattern, handler, group="match")`` shares the load: each event goes to exactly one member
+    of the group (across processes for NATS) and is acknowledged only after ``handler`` returns; a handler that raises
+    gets the event again later (NATS) or has it logged (in-process). Handlers must therefore be idempotent.
+    """
+
+    name: str
+
+    async def start(self) -> None:
+        """Connect (and create streams) before use."""
+
+    async def close(self) -> None:
+        """Drain in-flight work and disconnect."""
+
+    async def publish(self, envelope: Envelope) -> None:
+        """Publish one event; returns once the bus has accepted it (durably, for NATS JetStream)."""
+
+    def publish_threadsafe(self, envelope: Envelope, timeout: float = 10.0) -> None:
+        """Publish from a worker thread (sync services, after a commit); blocks until accepted."""
+
+    async def subscribe(self, pattern: str, handler: Handler, *, group: str | None = None) -> None:
+        """Register a handler for event types matching ``pattern`` (``*`` one token, ``>`` the rest)."""
+
+    async def ping(self) -> bool:
+        """True when the bus is connected and usable (for /readyz)."""

@@ -1,0 +1,100 @@
+"""The ``rtcc`` command. The root defines serve, db and bench; each domain registers its own sub-commands."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from typing import Annotated
+
+import typer
+
+from rtcc.settings import get_settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="OpenRTCC: an open-source Real-Time Crime Center.")
+db_app = typer.Typer(no_args_is_help=True, help="Database schema (Alembic migrations).")
+app.add_typer(db_app, name="db")
+
+#: Sub-command groups owned by domains: (module, attribute, name).
+DOMAIN_CLIS: list[tuple[str, str]] = [
+    ("rtcc.identity.cli", "users"),
+    ("rtcc.identity.cli", "apikeys"),
+    ("rtcc.audit.cli", "audit"),
+]
+
+#: Benchmarks: ``rtcc bench <name>`` calls ``rtcc.bench.<name>.run(rows=..., database_url=...)``.
+BENCHMARKS = ("match", "ingest", "live")
+
+
+_registered: list[str] = []
+
+
+def _register_domains() -> None:
+    if _registered:
+        return
+    _registered.append("done")
+    for module, name in DOMAIN_CLIS:
+        mod = importlib.import_module(module)
+        app.add_typer(getattr(mod, name), name=name)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = "head") -> None:
+    """Apply migrations up to REVISION (default: head) on RTCC_DATABASE_URL."""
+    from rtcc.core.migrate import upgrade
+
+    url = get_settings().database_url
+    upgrade(url, revision)
+    typer.echo(f"database at {revision}")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Print the revision the database is at."""
+    from rtcc.core.migrate import current
+
+    typer.echo(current(get_settings().database_url) or "(not migrated)")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Bind address (default RTCC_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default RTCC_PORT).")] = None,
+    migrate: Annotated[bool, typer.Option(help="Run 'db upgrade' first.")] = True,
+) -> None:
+    """Run the HTTP API (and, in the embedded profile, the in-process consumers)."""
+    import uvicorn
+
+    from rtcc.app import create_app
+    from rtcc.core.migrate import upgrade
+
+    settings = get_settings()
+    if migrate:
+        upgrade(settings.database_url)
+    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+@app.command()
+def bench(
+    name: Annotated[str, typer.Argument(help=f"One of: {', '.join(BENCHMARKS)}.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object of named figures.")] = False,
+    database: Annotated[str | None, typer.Option("--database", help="Database URL (default: a temp SQLite).")] = None,
+    rows: Annotated[int | None, typer.Option(help="Size parameter of the benchmark.")] = None,
+) -> None:
+    """Run a benchmark and print its figures (benchmarks assert nothing about time)."""
+    if name not in BENCHMARKS:
+        typer.echo(f"unknown benchmark {name!r}; choose one of {', '.join(BENCHMARKS)}", err=True)
+        raise typer.Exit(2)
+    mod = importlib.import_module(f"rtcc.bench.{name}")
+    result = mod.run(rows=rows, database_url=database)
+    if as_json:
+        sys.stdout.write(json.dumps(result) + "\n")
+    else:
+        for key, value in result.items():
+            typer.echo(f"{key:>32}: {value}")
+
+
+def main() -> None:
+    """Entry point of the ``rtcc`` console script."""
+    _register_domains()
+    app()

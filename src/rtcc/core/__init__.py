@@ -1,0 +1,1 @@
+"""Shared building blocks (database, errors, plate forms, clock, logging, metrics); imports no domain."""

@@ -1,0 +1,90 @@
+"""Authentication and authorisation dependencies. Every route declares ``require(Perm.x)`` or ``public()``.
+
+Credentials, in order: ``X-API-Key`` (sensors), ``Authorization: Bearer <session token or API key>``, the
+``rtcc_session`` cookie. A test walks the route table and proves each route carries exactly one declaration.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Depends, Request
+
+from rtcc.core.errors import NotAuthenticated, PermissionDenied
+from rtcc.deps import get_runtime
+from rtcc.identity import service
+from rtcc.identity.logic import Perm, Principal
+
+SESSION_COOKIE = "rtcc_session"
+
+
+def credentials(request: Request) -> tuple[str, str] | None:
+    """The (kind, secret) a request presents, or None."""
+    key = request.headers.get("x-api-key")
+    if key:
+        return ("apikey", key)
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        token = auth[7:].strip()
+        return ("apikey", token) if token.startswith(service.API_KEY_PREFIX + "_") else ("session", token)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        return ("session", cookie)
+    return None
+
+
+def authenticate(request: Request) -> Principal:
+    """Resolve the request's principal, or raise NotAuthenticated."""
+    cached = getattr(request.state, "principal", None)
+    if isinstance(cached, Principal):
+        return cached
+    creds = credentials(request)
+    if creds is None:
+        raise NotAuthenticated("sign in, or send an API key")
+    runtime = get_runtime(request)
+    kind, secret = creds
+    failure: NotAuthenticated | None = None
+    with runtime.db.uow() as session:  # an expired session is marked ended even though the request fails
+        try:
+            if kind == "apikey":
+                principal = service.principal_from_api_key(session, secret)
+            else:
+                principal = service.principal_from_session_token(
+                    session, secret, idle_minutes=runtime.settings.session_idle_minutes
+                )
+        except NotAuthenticated as exc:
+            failure = exc
+    if failure is not None:
+        raise failure
+    request.state.principal = principal
+    return principal
+
+
+class Require:
+    """Dependency that authenticates and checks one permission; its ``perm`` is what the route declares."""
+
+    def __init__(self, perm: Perm) -> None:
+        self.perm = perm
+
+    def __call__(self, request: Request) -> Principal:
+        principal = authenticate(request)
+        if not principal.can(self.perm):
+            raise PermissionDenied(f"your role ({principal.role}) lacks permission {self.perm.value}")
+        return principal
+
+
+class Public:
+    """Marker dependency for routes that are deliberately open (health checks, login, public pages)."""
+
+    def __call__(self) -> None:
+        return None
+
+
+def require(perm: Perm) -> Any:
+    """``Depends`` that requires ``perm``; use as a parameter default or in ``dependencies=[...]``."""
+    return Depends(Require(perm))
+
+
+def public() -> Any:
+    """``Depends`` that marks a route as public."""
+    return Depends(Public())

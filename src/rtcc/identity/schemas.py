@@ -1,0 +1,90 @@
+"""Pydantic contracts of the identity API."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rtcc.identity.logic import Role
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=256)
+
+
+class LoginResponse(BaseModel):
+    token: str = Field(description="Session token; also set as the rtcc_session cookie. Send as 'Bearer <token>'.")
+    expires_at: datetime
+    user: UserRead
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=2, max_length=64, pattern=r"^[a-zA-Z0-9_.\-]+$")
+    display_name: str = Field(min_length=1, max_length=128)
+    password: str = Field(min_length=10, max_length=256)
+    role: Role
+    unit: str | None = Field(default=None, max_length=64)
+    division: str | None = Field(default=None, max_length=64)
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    display_name: str | None = Field(default=None, max_length=128)
+    role: Role | None = None
+    unit: str | None = None
+    division: str | None = None
+    is_active: bool | None = None
+    password: str | None = Field(default=None, min_length=10, max_length=256)
+
+
+class UserRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    username: str
+    display_name: str
+    role: str
+    unit: str | None
+    division: str | None
+    is_active: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+
+class Me(BaseModel):
+    kind: str
+    name: str
+    role: str
+    unit: str | None
+    division: str | None
+    permissions: list[str]
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=128)
+    camera_codes: list[str] = Field(min_length=1, description="Cameras the key may report for; ['*'] for any.")
+
+
+class ApiKeyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    name: str
+    prefix: str
+    camera_codes: list[str]
+    scopes: list[str]
+    created_by: str
+    created_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyRead):
+    secret: str = Field(description="The full key. Shown once; store it in the sensor's configuration.")
+
+
+LoginResponse.model_rebuild()

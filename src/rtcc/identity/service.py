@@ -1,0 +1,289 @@
+"""Identity use cases: users, password login with idle-timeout sessions, sensor API keys, principal resolution."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy.orm import Session
+
+from rtcc.audit import service as audit
+from rtcc.core.clock import utcnow
+from rtcc.core.errors import Conflict, NotAuthenticated, NotFound
+from rtcc.identity import repository
+from rtcc.identity.logic import SENSOR_PERMISSIONS, Principal, permissions_for
+from rtcc.identity.models import ApiKey, LoginSession, User
+from rtcc.identity.schemas import ApiKeyCreate, UserCreate, UserUpdate
+
+logger = logging.getLogger(__name__)
+
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not-a-real-password-used-for-timing")
+API_KEY_PREFIX = "rtcck"
+_TOUCH_EVERY = timedelta(seconds=30)
+
+
+def _sha256(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def principal_of(user: User) -> Principal:
+    """The principal a signed-in user acts as."""
+    return Principal(
+        kind="user",
+        id=str(user.id),
+        name=user.username,
+        role=user.role,
+        permissions=permissions_for(user.role),
+        unit=user.unit,
+        division=user.division,
+    )
+
+
+def create_user(session: Session, data: UserCreate, *, actor: Principal) -> User:
+    """Create a staff user with an argon2-hashed password (audited)."""
+    if repository.user_by_username(session, data.username):
+        raise Conflict(f"username {data.username!r} is taken")
+    user = User(
+        username=data.username,
+        display_name=data.display_name,
+        password_hash=_hasher.hash(data.password),
+        role=data.role.value,
+        unit=data.unit,
+        division=data.division,
+        is_active=True,
+        created_at=utcnow(),
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.audit_name,
+        actor_role=actor.role,
+        action="user.create",
+        target_type="user",
+        target_id=str(user.id),
+        details={"username": user.username, "role": user.role},
+    )
+    return user
+
+
+def update_user(session: Session, user_id: uuid.UUID, data: UserUpdate, *, actor: Principal) -> User:
+    """Change a user's role, unit, status or password (audited; deactivation ends their sessions)."""
+    user = repository.user_by_id(session, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    changes = data.model_dump(exclude_unset=True)
+    if "password" in changes:
+        user.password_hash = _hasher.hash(changes.pop("password"))
+        changes["password"] = "changed"  # noqa: S105 - audit marker, not a secret
+    for key, value in changes.items():
+        if key != "password":
+            setattr(user, key, value.value if hasattr(value, "value") else value)
+    audit.record(
+        session,
+        actor=actor.audit_name,
+        actor_role=actor.role,
+        action="user.update",
+        target_type="user",
+        target_id=str(user.id),
+        details=changes,
+    )
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    """All users."""
+    return repository.list_users(session)
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    token: str
+    login: LoginSession
+    user: User
+
+
+def login(
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    idle_minutes: int,
+    max_hours: int,
+    client: str | None = None,
+) -> LoginResult:
+    """Check a password and open a login session; failures are audited and say nothing about which part was wrong."""
+    user = repository.user_by_username(session, username)
+    ok = False
+    if user is not None and user.is_active:
+        try:
+            ok = _hasher.verify(user.password_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            ok = False
+    else:
+        # same work for unknown users, so timing does not reveal which usernames exist
+        with contextlib.suppress(VerifyMismatchError, VerificationError, InvalidHashError):
+            _hasher.verify(_DUMMY_HASH, password)
+    if not ok or user is None:
+        audit.record(
+            session,
+            actor=username[:64],
+            actor_role=None,
+            action="auth.login_failed",
+            details={"client": client},
+        )
+        raise NotAuthenticated("invalid username or password")
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    now = utcnow()
+    token = secrets.token_urlsafe(32)
+    ls = LoginSession(
+        id=_sha256(token),
+        user_id=user.id,
+        created_at=now,
+        last_seen_at=now,
+        expires_at=now + timedelta(hours=max_hours),
+        client=(client or "")[:255] or None,
+    )
+    session.add(ls)
+    user.last_login_at = now
+    audit.record(
+        session,
+        actor=user.username,
+        actor_role=user.role,
+        action="auth.login",
+        target_type="user",
+        target_id=str(user.id),
+        details={"client": client},
+    )
+    return LoginResult(token=token, login=ls, user=user)
+
+
+def logout(session: Session, token: str) -> None:
+    """End the login session of this token (idempotent)."""
+    ls = repository.login_session(session, _sha256(token))
+    if ls is not None and ls.ended_at is None:
+        ls.ended_at = utcnow()
+        user = repository.user_by_id(session, ls.user_id)
+        audit.record(
+            session,
+            actor=user.username if user else "unknown",
+            actor_role=user.role if user else None,
+            action="auth.logout",
+            target_type="user",
+            target_id=str(ls.user_id),
+        )
+
+
+def principal_from_session_token(session: Session, token: str, *, idle_minutes: int) -> Principal:
+    """Resolve a session token, enforcing the idle timeout and the absolute expiry; refreshes last-seen."""
+    ls = repository.login_session(session, _sha256(token))
+    now = utcnow()
+    if ls is None or ls.ended_at is not None:
+        raise NotAuthenticated("session not found or ended; sign in again")
+    if now >= ls.expires_at or now - ls.last_seen_at > timedelta(minutes=idle_minutes):
+        ls.ended_at = now
+        raise NotAuthenticated("session expired; sign in again")
+    user = repository.user_by_id(session, ls.user_id)
+    if user is None or not user.is_active:
+        raise NotAuthenticated("account disabled")
+    if now - ls.last_seen_at > _TOUCH_EVERY:
+        ls.last_seen_at = now
+    return principal_of(user)
+
+
+def create_api_key(session: Session, data: ApiKeyCreate, *, actor: Principal) -> tuple[ApiKey, str]:
+    """Create a sensor API key limited to some cameras; returns the key row and the secret (shown once)."""
+    prefix = secrets.token_hex(6)
+    secret = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKey(
+        name=data.name,
+        prefix=prefix,
+        key_hash=_sha256(secret),
+        scopes=sorted(p.value for p in SENSOR_PERMISSIONS),
+        camera_codes=sorted(set(data.camera_codes)),
+        created_by=actor.audit_name,
+        created_at=utcnow(),
+    )
+    session.add(key)
+    session.flush()
+    audit.record(
+        session,
+        actor=actor.audit_name,
+        actor_role=actor.role,
+        action="apikey.create",
+        target_type="apikey",
+        target_id=str(key.id),
+        details={"name": key.name, "camera_codes": key.camera_codes},
+    )
+    return key, secret
+
+
+def revoke_api_key(session: Session, key_id: uuid.UUID, *, actor: Principal) -> ApiKey:
+    """Revoke a key at once (audited)."""
+    key = session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound(f"api key {key_id} not found")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        audit.record(
+            session,
+            actor=actor.audit_name,
+            actor_role=actor.role,
+            action="apikey.revoke",
+            target_type="apikey",
+            target_id=str(key.id),
+            details={"name": key.name},
+        )
+    return key
+
+
+def list_api_keys(session: Session) -> list[ApiKey]:
+    """All API keys (without secrets)."""
+    return repository.list_api_keys(session)
+
+
+def principal_from_api_key(session: Session, secret: str) -> Principal:
+    """Resolve a sensor API key (constant-time comparison of its hash)."""
+    parts = secret.split("_")
+    if len(parts) < 3 or parts[0] != API_KEY_PREFIX:
+        raise NotAuthenticated("malformed API key")
+    key = repository.api_key_by_prefix(session, parts[1])
+    if key is None or key.revoked_at is not None or not hmac.compare_digest(key.key_hash, _sha256(secret)):
+        raise NotAuthenticated("unknown or revoked API key")
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at > _TOUCH_EVERY:
+        key.last_used_at = now
+    return Principal(
+        kind="apikey",
+        id=str(key.id),
+        name=key.name,
+        role="sensor",
+        permissions=SENSOR_PERMISSIONS,
+        camera_codes=frozenset(key.camera_codes),
+    )
+
+
+def ensure_user(
+    session: Session, *, username: str, password: str, role: str, display_name: str, unit: str | None = None
+) -> User:
+    """Create a user if missing (demo and first-run bootstrap); returns the existing one otherwise."""
+    existing = repository.user_by_username(session, username)
+    if existing is not None:
+        return existing
+    from rtcc.identity.logic import SYSTEM, Role
+
+    return create_user(
+        session,
+        UserCreate(username=username, display_name=display_name, password=password, role=Role(role), unit=unit),
+        actor=SYSTEM,
+    )

@@ -1,0 +1,1 @@
+"""Matching of stored reads against active hotlist entries: exact and OCR-tolerant, with an in-memory index."""

@@ -1,0 +1,21 @@
+"""Imports every domain's ``models`` module so that ``Base.metadata`` knows all tables (migrations, tests)."""
+
+from __future__ import annotations
+
+import importlib
+
+MODEL_MODULES = (
+    "rtcc.identity.models",
+    "rtcc.audit.models",
+    "rtcc.alpr.models",
+    "rtcc.hotlists.models",
+    "rtcc.matching.models",
+    "rtcc.alerts.models",
+    "rtcc.live.models",
+)
+
+
+def import_all_models() -> None:
+    """Import each models module once."""
+    for name in MODEL_MODULES:
+        importlib.import_module(name)

@@ -1,0 +1,34 @@
+"""The per-process runtime: settings, database and bus, created once by the app's lifespan or a CLI command.
+
+Domains may attach process-wide services they own (the matcher's in-memory index, the live hub) in ``services``,
+keyed by name, so that nothing is created at import time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rtcc.bus.base import Bus
+from rtcc.bus.factory import make_bus
+from rtcc.core.db import Database
+from rtcc.settings import Settings
+
+
+@dataclass
+class Runtime:
+    """What one process shares between requests, consumers and jobs."""
+
+    settings: Settings
+    db: Database
+    bus: Bus
+    services: dict[str, Any] = field(default_factory=dict)
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    """Create (not start) the database and bus named by the settings."""
+    return Runtime(
+        settings=settings,
+        db=Database(settings.database_url),
+        bus=make_bus(settings.bus_url, stream=settings.bus_stream),
+    )

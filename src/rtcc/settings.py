@@ -1,0 +1,68 @@
+"""The one validated settings object. Every field is read from ``RTCC_<NAME>`` or a ``.env`` file, and described.
+
+A test fails when a field has no description (docs live with code).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """OpenRTCC configuration. Defaults give the embedded profile (SQLite, in-process bus)."""
+
+    model_config = SettingsConfigDict(env_prefix="RTCC_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///var/rtcc.db",
+        description="SQLAlchemy URL. SQLite (default, WAL mode) or postgresql+psycopg://user@host/db.",
+    )
+    bus_url: str = Field(default="memory://", description="Event bus: memory:// (in-process) or nats://host:4222.")
+    bus_stream: str = Field(default="RTCC", description="NATS JetStream stream name holding rtcc.> subjects.")
+    mqtt_url: str | None = Field(
+        default=None,
+        description="MQTT broker for camera ingest, e.g. mqtt://127.0.0.1:1883; unset disables it.",
+    )
+    mqtt_topic_prefix: str = Field(default="rtcc", description="Native ALPR topic prefix: <prefix>/alpr/<camera>.")
+    mqtt_frigate_prefix: str = Field(default="frigate", description="Frigate NVR MQTT topic prefix.")
+    host: str = Field(default="127.0.0.1", description="Address the HTTP server binds to.")
+    port: int = Field(default=8000, description="Port the HTTP server listens on.")
+    secret_key: SecretStr = Field(
+        default=SecretStr("change-me-in-production"),
+        description="Server secret for signing; set a long random value in production.",
+    )
+    session_idle_minutes: int = Field(default=30, description="A login session ends after this many idle minutes.")
+    session_max_hours: int = Field(default=12, description="A login session ends this many hours after login.")
+    cookie_secure: bool = Field(default=False, description="Mark the session cookie Secure (set behind HTTPS).")
+    read_max_future_s: int = Field(
+        default=300, description="Reads observed more than this many seconds in the future are rejected."
+    )
+    retention_reads_days: int = Field(
+        default=30,
+        description="Non-hit reads older than this are rejected on ingest (and purged by retention).",
+    )
+    camera_offline_s: int = Field(
+        default=600, description="A camera silent longer than this raises a 'camera offline' alert."
+    )
+    alert_dedup_window_s: int = Field(
+        default=600,
+        description="Repeated reads of one plate at one camera within this window update one alert.",
+    )
+    hotlist_refresh_s: int = Field(default=3600, description="Interval of the scheduled hotlist refresh job.")
+    ingest_max_batch: int = Field(default=5000, description="Largest batch of reads accepted in one request.")
+    log_level: str = Field(default="INFO", description="Root log level (DEBUG, INFO, WARNING, ERROR).")
+    data_dir: Path = Field(default=Path("var"), description="Directory for the SQLite file and local files.")
+    run_consumers: bool = Field(
+        default=True,
+        description="Run the match and notify consumers inside the API process (embedded profile).",
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

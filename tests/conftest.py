@@ -1,0 +1,160 @@
+"""Shared fixtures. The suite runs on SQLite by default and on PostgreSQL when RTCC_TEST_DATABASE_URL is set
+(a fresh database is created on that server for the run and dropped after). Tables are emptied after each test.
+
+Service tests (MQTT, NATS, PostgreSQL) call ``require_service``: they skip when the service is unreachable, unless
+RTCC_REQUIRE_SERVICES=1 (CI), where they fail instead.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from rtcc.core.db import Base, Database
+from rtcc.core.migrate import upgrade
+from rtcc.models_registry import import_all_models
+from rtcc.settings import Settings
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def require_service(name: str, host: str, port: int) -> None:
+    """Skip (or fail under RTCC_REQUIRE_SERVICES=1) when host:port does not accept a TCP connection."""
+    try:
+        with socket.create_connection((host, port), timeout=1.0):
+            return
+    except OSError as exc:
+        if os.environ.get("RTCC_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{name} at {host}:{port} is required (RTCC_REQUIRE_SERVICES=1) but unreachable: {exc}")
+        pytest.skip(f"{name} at {host}:{port} unreachable")
+
+
+def shared_data(*parts: str) -> Path:
+    """A path under ../shared/data; skips the test when that folder is absent (users' machines)."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared data not available: {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database for the whole run: a temp SQLite file, or a fresh PostgreSQL database."""
+    import_all_models()
+    pg = os.environ.get("RTCC_TEST_DATABASE_URL")
+    if not pg:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        upgrade(url)
+        yield url
+        return
+    base = make_url(pg)
+    require_service("PostgreSQL", base.host or "127.0.0.1", base.port or 5432)
+    name = f"rtcc_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = base.set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _empty_all_tables(db: Database) -> None:
+    tables = list(reversed(Base.metadata.sorted_tables))
+    with db.engine.begin() as conn:
+        if db.dialect == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for t in tables:
+                conn.execute(t.delete())
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    """The test database; every table is emptied after the test."""
+    database = Database(database_url)
+    try:
+        yield database
+    finally:
+        _empty_all_tables(database)
+        database.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """Embedded-profile settings pointing at the test database."""
+    return Settings(
+        database_url=database_url,
+        bus_url="memory://",
+        mqtt_url=None,
+        data_dir=tmp_path,
+        session_idle_minutes=30,
+    )
+
+
+@pytest.fixture
+def app_client(settings: Settings, db: Database) -> Iterator[TestClient]:
+    """A test client with the app's lifespan running (bus started, consumers running)."""
+    from rtcc.app import create_app
+
+    with TestClient(create_app(settings)) as client:
+        yield client
+
+
+@pytest.fixture
+def login(app_client: TestClient, db: Database) -> Callable[..., dict[str, str]]:
+    """``login(role)`` creates a user of that role and returns Authorization headers for it."""
+    from rtcc.identity import service
+    from rtcc.identity.logic import SYSTEM, Role
+    from rtcc.identity.schemas import UserCreate
+
+    def _login(role: str, username: str | None = None, **kw: Any) -> dict[str, str]:
+        username = username or f"{role}_{uuid.uuid4().hex[:6]}"
+        with db.uow() as session:
+            service.create_user(
+                session,
+                UserCreate(
+                    username=username,
+                    display_name=username.title(),
+                    password="correct horse battery",
+                    role=Role(role),
+                    **kw,
+                ),
+                actor=SYSTEM,
+            )
+        resp = app_client.post("/api/v1/auth/login", json={"username": username, "password": "correct horse battery"})
+        assert resp.status_code == 200, resp.text
+        return {"Authorization": f"Bearer {resp.json()['token']}"}
+
+    return _login
+
+
+@pytest.fixture
+def sensor_key(app_client: TestClient, db: Database) -> Callable[[list[str]], dict[str, str]]:
+    """``sensor_key(["CAM-1"])`` creates an API key for those cameras and returns its headers."""
+    from rtcc.identity import service
+    from rtcc.identity.logic import SYSTEM
+    from rtcc.identity.schemas import ApiKeyCreate
+
+    def _key(cameras: list[str]) -> dict[str, str]:
+        with db.uow() as session:
+            _k, secret = service.create_api_key(
+                session, ApiKeyCreate(name="sensor", camera_codes=cameras), actor=SYSTEM
+            )
+        return {"X-API-Key": secret}
+
+    return _key
