@@ -1,0 +1,1 @@
+"""The demo city: simulated Cerritos, CA (real boundary, 19 ALPR camera sites) and its seeded traffic generator."""
