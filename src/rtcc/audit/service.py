@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from rtcc.audit import repository
@@ -57,6 +59,61 @@ def record(
     session.add(entry)
     session.flush()
     return entry
+
+
+@dataclass(frozen=True)
+class AuditDraft:
+    """One entry to append with ``record_many``."""
+
+    actor: str
+    actor_role: str | None
+    action: str
+    target_type: str | None = None
+    target_id: str | None = None
+    details: dict[str, Any] | None = None
+
+
+def record_many(session: Session, drafts: Sequence[AuditDraft]) -> int:
+    """Append several entries in order with one chain lock, one lookup and one bulk insert (same transaction)."""
+    if not drafts:
+        return 0
+    repository.lock_chain(session)
+    last = repository.last_entry(session)
+    prev_hash = last.hash if last else GENESIS
+    seq = last.seq if last else 0
+    at = utcnow()
+    rows: list[dict[str, Any]] = []
+    for d in drafts:
+        seq += 1
+        clean = canonical_details(d.details)
+        h = entry_hash(
+            prev_hash=prev_hash,
+            seq=seq,
+            at=at,
+            actor=d.actor,
+            actor_role=d.actor_role,
+            action=d.action,
+            target_type=d.target_type,
+            target_id=d.target_id,
+            details=clean,
+        )
+        rows.append(
+            {
+                "seq": seq,
+                "at": at,
+                "actor": d.actor,
+                "actor_role": d.actor_role,
+                "action": d.action,
+                "target_type": d.target_type,
+                "target_id": d.target_id,
+                "details": clean,
+                "prev_hash": prev_hash,
+                "hash": h,
+            }
+        )
+        prev_hash = h
+    session.execute(insert(AuditEntry), rows)
+    return len(rows)
 
 
 @dataclass(frozen=True)

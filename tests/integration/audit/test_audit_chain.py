@@ -111,3 +111,28 @@ def test_verify_route_and_cli(
         assert "seq 1" in broken.output
     finally:
         get_settings.cache_clear()
+
+
+def test_record_many_continues_the_chain(db: Database) -> None:
+    _write(db, 2)
+    with db.uow() as s:
+        n = service.record_many(
+            s,
+            [
+                service.AuditDraft(
+                    actor="system",
+                    actor_role="system",
+                    action="alert.create",
+                    target_type="alert",
+                    target_id=str(i),
+                    details={"i": i},
+                )
+                for i in range(5)
+            ],
+        )
+    assert n == 5
+    _write(db, 1)
+    with db.read() as s:
+        result = service.verify(s)
+        assert [e.seq for e in service.search(s, limit=3)] == [8, 7, 6]
+    assert result.ok and result.checked == 8
