@@ -11,7 +11,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
@@ -26,17 +26,53 @@ logger = logging.getLogger(__name__)
 Hook = Callable[[Runtime], Awaitable[None]]
 
 
-def _routers() -> list[object]:
+def _routers() -> list[APIRouter]:
     from rtcc import health
+    from rtcc.alerts import routes as alerts_routes
+    from rtcc.alpr import routes as alpr_routes
     from rtcc.audit import routes as audit_routes
+    from rtcc.hotlists import routes as hotlists_routes
     from rtcc.identity import routes as identity_routes
+    from rtcc.live import routes as live_routes
 
-    return [health.router, identity_routes.router, audit_routes.router]
+    return [
+        health.router,
+        identity_routes.router,
+        audit_routes.router,
+        alpr_routes.router,
+        hotlists_routes.router,
+        alerts_routes.router,
+        live_routes.router,
+    ]
 
 
 def _startup_hooks(settings: Settings) -> list[tuple[Hook, Hook]]:
-    """(start, stop) pairs run by the lifespan, in order (stopped in reverse)."""
-    return []
+    """(start, stop) pairs run by the lifespan, in order (stopped in reverse).
+
+    Every API process runs the live hub (it feeds the SSE clients of that process). With ``run_consumers`` (the
+    embedded profile) the process also runs what ``rtcc worker`` runs in production: matching, notification, the
+    camera-health monitor, the hotlist refresh and, when ``mqtt_url`` is set, MQTT ingest.
+    """
+    from rtcc.live import hub
+
+    hooks: list[tuple[Hook, Hook]] = [(hub.start, hub.stop)]
+    if settings.run_consumers:
+        from rtcc.alpr import jobs as alpr_jobs
+        from rtcc.hotlists import jobs as hotlist_jobs
+        from rtcc.matching import consumers as match_consumers
+        from rtcc.notify import consumers as notify_consumers
+
+        hooks += [
+            (match_consumers.start, match_consumers.stop),
+            (notify_consumers.start, notify_consumers.stop),
+            (alpr_jobs.start_offline_monitor, alpr_jobs.stop_offline_monitor),
+            (hotlist_jobs.start_refresh, hotlist_jobs.stop_refresh),
+        ]
+        if settings.mqtt_url:
+            from rtcc.alpr import mqtt
+
+            hooks.append((mqtt.start, mqtt.stop))
+    return hooks
 
 
 def api_routes(app: FastAPI) -> list[APIRoute]:
@@ -56,8 +92,14 @@ def api_routes(app: FastAPI) -> list[APIRoute]:
     return out
 
 
-def create_app(settings: Settings | None = None, runtime: Runtime | None = None) -> FastAPI:
-    """Build the application. ``runtime`` may be given by a caller that already owns one (tests, the demo)."""
+def create_app(
+    settings: Settings | None = None,
+    runtime: Runtime | None = None,
+    *,
+    extra_hooks: list[tuple[Hook, Hook]] | None = None,
+) -> FastAPI:
+    """Build the application. ``runtime`` may be given by a caller that owns one (tests); ``extra_hooks`` run after
+    the built-in start hooks (the demo seeds and starts its simulator there)."""
     settings = settings or (runtime.settings if runtime else get_settings())
     configure_logging(settings.log_level)
 
@@ -66,7 +108,7 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
         rt = runtime or build_runtime(settings)
         app.state.runtime = rt
         await rt.bus.start()
-        hooks = _startup_hooks(settings)
+        hooks = _startup_hooks(settings) + list(extra_hooks or [])
         started: list[Hook] = []
         try:
             for start, stop in hooks:
@@ -92,5 +134,5 @@ def create_app(settings: Settings | None = None, runtime: Runtime | None = None)
     )
     install_problem_handlers(app)
     for router in _routers():
-        app.include_router(router)  # type: ignore[arg-type]
+        app.include_router(router)
     return app

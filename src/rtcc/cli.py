@@ -20,6 +20,11 @@ DOMAIN_CLIS: list[tuple[str, str]] = [
     ("rtcc.identity.cli", "users"),
     ("rtcc.identity.cli", "apikeys"),
     ("rtcc.audit.cli", "audit"),
+    ("rtcc.alerts.cli", "alerts"),
+    ("rtcc.alpr.cli", "reads"),
+    ("rtcc.alpr.cli", "deadletters"),
+    ("rtcc.alpr.cli", "cameras"),
+    ("rtcc.hotlists.cli", "hotlists"),
 ]
 
 #: Benchmarks: ``rtcc bench <name>`` calls ``rtcc.bench.<name>.run(rows=..., database_url=...)``.
@@ -72,6 +77,37 @@ def serve(
     if migrate:
         upgrade(settings.database_url)
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+@app.command()
+def demo(
+    speedup: Annotated[float, typer.Option(help="Compress simulated time (1 = real time).")] = 1.0,
+    port: Annotated[int | None, typer.Option(help="Port (default RTCC_PORT).")] = None,
+) -> None:
+    """Start the simulated Cerritos demo: server, 19 ALPR cameras, hotlists, live hits within a minute."""
+    from rtcc.demo.runner import run_demo
+
+    settings = get_settings()
+    if port is not None:
+        settings = settings.model_copy(update={"port": port})
+    run_demo(settings, speedup=speedup)
+
+
+@app.command()
+def worker(role: Annotated[str, typer.Argument(help="ingest, match or notify.")]) -> None:
+    """Run one worker role (production profile: several per role share the work over NATS)."""
+    import asyncio
+
+    from rtcc.core.logging import configure_logging
+    from rtcc.workers.run import run_worker
+
+    settings = get_settings()
+    configure_logging(settings.log_level)
+    try:
+        asyncio.run(run_worker(role, settings))
+    except ValueError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(2) from exc
 
 
 @app.command()

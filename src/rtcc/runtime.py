@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
+
 from rtcc.bus.base import Bus
 from rtcc.bus.factory import make_bus
 from rtcc.core.db import Database
@@ -26,9 +28,23 @@ class Runtime:
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    """Create (not start) the database and bus named by the settings."""
-    return Runtime(
-        settings=settings,
-        db=Database(settings.database_url),
-        bus=make_bus(settings.bus_url, stream=settings.bus_stream),
+    """Create (not start) the database and bus named by the settings. Bus messages that are not valid envelopes
+    are kept as dead letters (source ``bus``) so nothing received is silently lost."""
+    db = Database(settings.database_url)
+
+    async def on_malformed(subject: str, data: bytes, reason: str) -> None:
+        from rtcc.alpr import service as alpr_service
+
+        def write() -> None:
+            with db.uow() as session:
+                alpr_service.dead_letter(session, "bus", data, reason, {"subject": subject})
+
+        await anyio.to_thread.run_sync(write)
+
+    bus = make_bus(
+        settings.bus_url,
+        stream=settings.bus_stream,
+        subject_prefix=settings.bus_subject_prefix,
+        on_malformed=on_malformed,
     )
+    return Runtime(settings=settings, db=db, bus=bus)

@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     )
     bus_url: str = Field(default="memory://", description="Event bus: memory:// (in-process) or nats://host:4222.")
     bus_stream: str = Field(default="RTCC", description="NATS JetStream stream name holding rtcc.> subjects.")
+    bus_subject_prefix: str = Field(
+        default="rtcc", description="First token of every NATS subject (<prefix>.<event type>); one per stream."
+    )
     mqtt_url: str | None = Field(
         default=None,
         description="MQTT broker for camera ingest, e.g. mqtt://127.0.0.1:1883; unset disables it.",
@@ -56,6 +59,13 @@ class Settings(BaseSettings):
     ingest_max_batch: int = Field(default=5000, description="Largest batch of reads accepted in one request.")
     log_level: str = Field(default="INFO", description="Root log level (DEBUG, INFO, WARNING, ERROR).")
     data_dir: Path = Field(default=Path("var"), description="Directory for the SQLite file and local files.")
+    notify_webhook_urls: list[str] = Field(
+        default_factory=list, description="Webhook URLs that receive alert notifications (JSON list in the env)."
+    )
+    notify_max_priority: int = Field(
+        default=2, description="New hits of this priority or more urgent (1 = most) are notified before verification."
+    )
+    demo_speedup: float = Field(default=1.0, description="Demo traffic time compression (1 = real time).")
     run_consumers: bool = Field(
         default=True,
         description="Run the match and notify consumers inside the API process (embedded profile).",

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 from rtcc.bus.base import Bus
 from rtcc.bus.memory import MemoryBus
 
+#: Called with (subject, raw bytes, reason) for a message that is not a valid envelope.
+OnMalformed = Callable[[str, bytes, str], Awaitable[None] | None]
 
-def make_bus(url: str, *, stream: str = "RTCC") -> Bus:
+
+def make_bus(
+    url: str, *, stream: str = "RTCC", subject_prefix: str = "rtcc", on_malformed: OnMalformed | None = None
+) -> Bus:
     """Build (not start) the bus named by ``url``."""
     if url.startswith("memory:"):
         return MemoryBus()
     if url.startswith(("nats://", "tls://")):
         from rtcc.bus.nats import NatsBus  # imported lazily: the embedded profile never needs it
 
-        return NatsBus(url, stream=stream)
+        return NatsBus(url, stream=stream, subject_prefix=subject_prefix, on_malformed=on_malformed)
     raise ValueError(f"RTCC_BUS_URL: unsupported scheme in {url!r} (use memory:// or nats://)")

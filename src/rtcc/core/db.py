@@ -64,10 +64,17 @@ def after_commit(session: Session, callback: AfterCommit) -> None:
     session.info.setdefault("after_commit", []).append(callback)
 
 
-def _sqlite_engine(url: str, echo: bool) -> Engine:
+def ensure_sqlite_dir(url: str) -> None:
+    """Create the folder of a SQLite database file (the default ``var/rtcc.db`` on a fresh checkout)."""
+    if not url.startswith("sqlite"):
+        return
     path = url.split("///", 1)[1] if "///" in url else ""
     if path and path != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_engine(url: str, echo: bool) -> Engine:
+    ensure_sqlite_dir(url)
     engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")

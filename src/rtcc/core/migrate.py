@@ -7,6 +7,8 @@ from importlib.resources import files
 from alembic import command
 from alembic.config import Config
 
+from rtcc.core.db import ensure_sqlite_dir
+
 
 def alembic_config(url: str) -> Config:
     """An Alembic config pointing at the packaged migration scripts and the given database."""
@@ -19,6 +21,7 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Bring the database at ``url`` up to ``revision``."""
+    ensure_sqlite_dir(url)
     command.upgrade(alembic_config(url), revision)
 
 

@@ -61,6 +61,9 @@ class HotlistEntry(Base):
     __table_args__ = (
         Index("ix_hotlist_entries_hotlist", "hotlist_id"),
         Index("ix_hotlist_entries_plate_norm", "plate_norm"),
+        Index("ix_hotlist_entries_expires_at", "expires_at"),
+        # ids are never reused (SQLite would reuse the highest deleted id): alerts and matches refer to them
+        {"sqlite_autoincrement": True},
     )
 
 
@@ -68,6 +71,7 @@ class SkipEntry(Base):
     """A plate text we never match or alert on (junk reads such as 'NOPLATE', test plates, known misreads)."""
 
     __tablename__ = "hotlist_skip"
+    __table_args__ = ({"sqlite_autoincrement": True},)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     plate_norm: Mapped[str] = mapped_column(String(16), unique=True)

@@ -18,7 +18,8 @@ class Match(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     read_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("alpr_reads.id", ondelete="CASCADE"))
-    entry_id: Mapped[int] = mapped_column(ForeignKey("hotlist_entries.id", ondelete="CASCADE"), index=True)
+    # SET NULL: a hit stays on record when its entry is later removed from the list
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("hotlist_entries.id", ondelete="SET NULL"), index=True)
     hotlist_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     kind: Mapped[str] = mapped_column(String(8))
     diff_positions: Mapped[list[int]] = mapped_column(JSON, default=list)

@@ -15,6 +15,7 @@ from fastapi.testclient import TestClient
 from rtcc.app import api_routes
 from rtcc.identity.deps import Public, Require
 from rtcc.identity.logic import ROLE_PERMISSIONS, Role
+from rtcc.live.routes import STREAMING_PATHS
 
 DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
 
@@ -32,6 +33,14 @@ def _api_routes(client: TestClient) -> list[APIRoute]:
     routes = api_routes(client.app)  # type: ignore[arg-type]
     assert len(routes) >= 10
     return routes
+
+
+def _call(client: TestClient, method: str, path: str, headers: dict[str, str] | None = None) -> Any:
+    """Call a route; streaming routes (SSE) are opened and closed at once so the walk does not hang."""
+    if path in STREAMING_PATHS:
+        with client.stream(method, path, headers=headers or {}) as resp:
+            return resp
+    return client.request(method, path, headers=headers or {}, json={})
 
 
 def _concrete(path: str) -> str:
@@ -55,7 +64,7 @@ def test_unauthenticated_requests_to_protected_routes_get_401(app_client: TestCl
         if any(isinstance(d, Public) for d in _declarations(route.dependant)):
             continue
         for method in route.methods:
-            resp = app_client.request(method, _concrete(route.path), json={})
+            resp = _call(app_client, method, _concrete(route.path))
             assert resp.status_code == 401, f"{method} {route.path} -> {resp.status_code}"
             assert resp.headers["content-type"].startswith("application/problem+json")
             checked += 1
@@ -71,7 +80,7 @@ def test_each_role_is_refused_exactly_the_routes_it_lacks(app_client: TestClient
         for role in Role:
             allowed = perms[0] in ROLE_PERMISSIONS[role]
             for method in route.methods:
-                resp = app_client.request(method, _concrete(route.path), headers=headers[role], json={})
+                resp = _call(app_client, method, _concrete(route.path), headers[role])
                 if allowed:
                     assert resp.status_code != 403, f"{role} refused {method} {route.path}: {resp.text}"
                 else:
@@ -85,5 +94,5 @@ def test_sensor_keys_reach_only_sensor_routes(app_client: TestClient, sensor_key
         if not perms or perms[0].value in ("reads:write", "cameras:heartbeat"):
             continue
         for method in route.methods:
-            resp = app_client.request(method, _concrete(route.path), headers=headers, json={})
+            resp = _call(app_client, method, _concrete(route.path), headers)
             assert resp.status_code == 403, f"sensor key got {resp.status_code} on {method} {route.path}"

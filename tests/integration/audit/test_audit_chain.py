@@ -74,7 +74,8 @@ def test_inserted_entry_is_detected(db: Database) -> None:
         conn.execute(
             text(
                 "INSERT INTO audit_entries (seq, at, actor, actor_role, action, details, prev_hash, hash) "
-                "SELECT 2, at, 'mallory', 'admin', 'forged', '{}', 'e' || substr(hash, 2), 'f' || substr(hash, 2) "
+                "SELECT 2, at, 'mallory', 'admin', 'forged', '{}', "
+                f"'{'e' * 64}', '{'f' * 64}' "
                 "FROM audit_entries "
                 "WHERE seq = 1"
             )

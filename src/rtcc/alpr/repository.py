@@ -1,0 +1,335 @@
+"""Queries on the ALPR tables (cameras, reads, dead letters); never commits.
+
+The read insert is the hot path of the platform, so it bypasses per-row ORM and SQLAlchemy type processing: rows
+arrive as tuples in ``READ_COLUMNS`` order holding plain Python values, are converted once to what the driver takes,
+and are written with ``INSERT ... ON CONFLICT (id) DO NOTHING RETURNING id`` so that only newly stored reads come
+back. On SQLite (>= 3.35) that is a multi-row VALUES statement per chunk of rows (older SQLite: an exact
+pre-select of existing ids, SQLite having a single writer); on PostgreSQL it is psycopg's pipelined
+``executemany(..., returning=True)``. The stored representation is exactly what SQLAlchemy writes for the
+same columns (UUIDs as 32 hex characters and naive-UTC ``YYYY-MM-DD HH:MM:SS.ffffff`` text on SQLite), so the ORM
+reads these rows back unchanged (a test checks this).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from itertools import chain
+from typing import Any
+
+import orjson
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from rtcc.alpr.models import Camera, DeadLetter, Read
+
+#: Column order of the tuples given to ``insert_reads``.
+READ_COLUMNS: tuple[str, ...] = (
+    "id",
+    "camera_id",
+    "plate",
+    "plate_norm",
+    "plate_ocr",
+    "region",
+    "confidence",
+    "observed_at",
+    "received_at",
+    "lat",
+    "lon",
+    "vehicle_make",
+    "vehicle_model",
+    "vehicle_color",
+    "vehicle_type",
+    "image_ref",
+    "crop_ref",
+    "candidates",
+    "source",
+    "source_ref",
+    "is_hit",
+)
+_N = len(READ_COLUMNS)
+#: SQLite >= 3.35 supports RETURNING; older libraries take the exact pre-select path (SQLite has one writer).
+SQLITE_RETURNING = sqlite3.sqlite_version_info >= (3, 35, 0)
+#: Rows per multi-VALUES statement on SQLite (21 columns x 1000 rows stays far below the 32766 variable limit).
+_SQLITE_CHUNK = 1000
+
+_SQLITE_INSERT_HEAD = f"INSERT INTO alpr_reads ({', '.join(READ_COLUMNS)}) VALUES "
+_SQLITE_ROW = "(" + ", ".join("?" * _N) + ")"
+_SQLITE_TAIL = " ON CONFLICT (id) DO NOTHING RETURNING id"
+_PG_INSERT = (
+    f"INSERT INTO alpr_reads ({', '.join(READ_COLUMNS)}) VALUES ("
+    + ", ".join("%s::json" if c == "candidates" else "%s" for c in READ_COLUMNS)
+    + ") ON CONFLICT (id) DO NOTHING RETURNING id"
+)
+
+
+def _sqlite_time(value: datetime) -> str:
+    """SQLAlchemy's SQLite DATETIME text of an aware datetime, in UTC: ``YYYY-MM-DD HH:MM:SS.ffffff``."""
+    return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
+
+
+def _json_text(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value).decode()
+
+
+def _sqlite_rows(rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    out = []
+    received_cache: tuple[datetime | None, str] = (None, "")
+    cameras: dict[uuid.UUID, str] = {}
+    for r in rows:
+        received = r[8]
+        if received is not received_cache[0]:  # a batch shares one received_at: convert it once
+            received_cache = (received, _sqlite_time(received))
+        camera = cameras.get(r[1])
+        if camera is None:
+            camera = cameras[r[1]] = r[1].hex
+        out.append(
+            (
+                r[0].hex,
+                camera,
+                *r[2:7],
+                _sqlite_time(r[7]),
+                received_cache[1],
+                *r[9:17],
+                _json_text(r[17]),
+                r[18],
+                r[19],
+                1 if r[20] else 0,
+            )
+        )
+    return out
+
+
+def _pg_rows(rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    return [(*r[:17], _json_text(r[17]), *r[18:]) for r in rows]
+
+
+def insert_reads(session: Session, rows: Sequence[tuple[Any, ...]]) -> list[int]:
+    """Insert reads (tuples in ``READ_COLUMNS`` order, distinct ids), skipping ids already stored.
+
+    Returns the positions in ``rows`` of the reads stored now (the others were stored before).
+    """
+    if not rows:
+        return []
+    conn = session.connection()
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        native = _sqlite_rows(rows)
+        if not SQLITE_RETURNING:
+            return _sqlite_insert_without_returning(session, native)
+        position = {row[0]: i for i, row in enumerate(native)}
+        new: list[int] = []
+        for start in range(0, len(native), _SQLITE_CHUNK):
+            part = native[start : start + _SQLITE_CHUNK]
+            sql = _SQLITE_INSERT_HEAD + ", ".join([_SQLITE_ROW] * len(part)) + _SQLITE_TAIL
+            new.extend(position[r[0]] for r in conn.exec_driver_sql(sql, tuple(chain.from_iterable(part))))
+        new.sort()
+        return new
+    if dialect == "postgresql":
+        by_id = {row[0]: i for i, row in enumerate(rows)}
+        cursor: Any = conn.connection.cursor()  # psycopg's cursor: executemany(..., returning=True)
+        try:
+            cursor.executemany(_PG_INSERT, _pg_rows(rows), returning=True)
+            stored: list[int] = []
+            while True:
+                got = cursor.fetchone()
+                if got is not None:
+                    stored.append(by_id[got[0]])
+                if not cursor.nextset():
+                    break
+            stored.sort()
+            return stored
+        finally:
+            cursor.close()
+    raise ValueError(f"unsupported database dialect {dialect!r} (SQLite or PostgreSQL)")
+
+
+def _sqlite_insert_without_returning(session: Session, native: list[tuple[Any, ...]]) -> list[int]:
+    """Old SQLite: find the ids already stored, then insert the rest. Exact, because SQLite write transactions
+    (``BEGIN IMMEDIATE``) exclude every other writer until commit."""
+    conn = session.connection()
+    existing: set[str] = set()
+    for start in range(0, len(native), 900):
+        ids = [row[0] for row in native[start : start + 900]]
+        sql = f"SELECT id FROM alpr_reads WHERE id IN ({', '.join('?' * len(ids))})"
+        existing.update(r[0] for r in conn.exec_driver_sql(sql, tuple(ids)))
+    new = [i for i, row in enumerate(native) if row[0] not in existing]
+    if new:
+        cursor: Any = conn.connection.cursor()
+        try:
+            cursor.executemany(
+                _SQLITE_INSERT_HEAD.replace("INSERT", "INSERT OR IGNORE", 1) + _SQLITE_ROW, [native[i] for i in new]
+            )
+        finally:
+            cursor.close()
+    return new
+
+
+# --- cameras ---------------------------------------------------------------------------------------------------
+
+
+def cameras_by_code(session: Session, codes: Iterable[str]) -> dict[str, uuid.UUID]:
+    """Camera ids of the given codes (codes not registered are absent)."""
+    wanted = list(set(codes))
+    if not wanted:
+        return {}
+    rows = session.execute(select(Camera.code, Camera.id).where(Camera.code.in_(wanted))).all()
+    return {code: cid for code, cid in rows}
+
+
+def insert_cameras_if_absent(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Register cameras (dicts of Camera columns), ignoring codes that exist already (concurrent registration)."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    ins = postgresql.insert(Camera) if dialect == "postgresql" else sqlite.insert(Camera)
+    session.execute(ins.on_conflict_do_nothing(index_elements=["code"]), list(rows))
+
+
+def camera_by_code(session: Session, code: str) -> Camera | None:
+    """The camera with this code, or None."""
+    return session.scalars(select(Camera).where(Camera.code == code)).first()
+
+
+def cameras_by_codes(session: Session, codes: Iterable[str]) -> list[Camera]:
+    """Camera objects with these codes."""
+    wanted = list(set(codes))
+    if not wanted:
+        return []
+    return list(session.scalars(select(Camera).where(Camera.code.in_(wanted))))
+
+
+def cameras_of_agent(session: Session, agent_uid: str) -> list[Camera]:
+    """Cameras fed by one OpenALPR agent."""
+    return list(session.scalars(select(Camera).where(Camera.agent_uid == agent_uid)))
+
+
+def list_cameras(session: Session, *, active: bool | None = None) -> list[Camera]:
+    """Cameras ordered by code."""
+    q = select(Camera).order_by(Camera.code)
+    if active is not None:
+        q = q.where(Camera.active.is_(active))
+    return list(session.scalars(q))
+
+
+def touch_cameras(session: Session, latest: Mapping[uuid.UUID, datetime]) -> None:
+    """Move each camera's ``last_read_at`` forward to the given time (never backwards); rows are locked in id order
+    so that concurrent batches on PostgreSQL cannot deadlock on each other."""
+    if not latest:
+        return
+    stmt = (
+        update(Camera)
+        .where(Camera.id == bindparam("cid"))
+        .where((Camera.last_read_at.is_(None)) | (Camera.last_read_at < bindparam("t")))
+        .values(last_read_at=bindparam("t"))
+    )
+    session.connection().execute(stmt, [{"cid": cid, "t": latest[cid]} for cid in sorted(latest)])
+
+
+def set_online(session: Session, camera_ids: Iterable[uuid.UUID]) -> list[tuple[uuid.UUID, str, str]]:
+    """Mark these cameras online where they were not; returns (id, code, name) of those that changed."""
+    ids = list(camera_ids)
+    if not ids:
+        return []
+    if session.get_bind().dialect.name == "sqlite" and not SQLITE_RETURNING:
+        changed = session.execute(
+            select(Camera.id, Camera.code, Camera.name).where(Camera.id.in_(ids), Camera.status != "online")
+        ).all()
+        if changed:
+            session.execute(update(Camera).where(Camera.id.in_([c[0] for c in changed])).values(status="online"))
+        return [(c[0], c[1], c[2]) for c in changed]
+    stmt = (
+        update(Camera)
+        .where(Camera.id.in_(ids), Camera.status != "online")
+        .values(status="online")
+        .returning(Camera.id, Camera.code, Camera.name)
+    )
+    return [(row[0], row[1], row[2]) for row in session.connection().execute(stmt).all()]
+
+
+def silent_cameras(session: Session, cutoff: datetime) -> list[Camera]:
+    """Active cameras not marked offline whose newest sign of life (read, heartbeat, else creation) is before cutoff."""
+    last = func.coalesce(Camera.last_read_at, Camera.last_heartbeat_at, Camera.created_at)
+    q = select(Camera).where(
+        Camera.active.is_(True),
+        Camera.status != "offline",
+        last < cutoff,
+        (Camera.last_read_at.is_(None)) | (Camera.last_read_at < cutoff),
+        (Camera.last_heartbeat_at.is_(None)) | (Camera.last_heartbeat_at < cutoff),
+    )
+    return list(session.scalars(q.with_for_update()))
+
+
+def revived_cameras(session: Session, cutoff: datetime) -> list[Camera]:
+    """Cameras marked offline that reported (read or heartbeat) at or after cutoff."""
+    q = select(Camera).where(
+        Camera.status == "offline",
+        (Camera.last_read_at >= cutoff) | (Camera.last_heartbeat_at >= cutoff),
+    )
+    return list(session.scalars(q.with_for_update()))
+
+
+# --- reads -----------------------------------------------------------------------------------------------------
+
+
+def get_read(session: Session, read_id: uuid.UUID) -> tuple[Read, str] | None:
+    """A stored read and its camera's code, or None."""
+    row = session.execute(
+        select(Read, Camera.code).join(Camera, Camera.id == Read.camera_id).where(Read.id == read_id)
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+def update_vehicle(session: Session, read_ids: Sequence[uuid.UUID], values: Mapping[str, str]) -> int:
+    """Set vehicle attribute columns on the reads with these ids; returns how many reads were updated."""
+    if not read_ids or not values:
+        return 0
+    result = session.execute(update(Read).where(Read.id.in_(list(read_ids))).values(**values))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def count_reads(session: Session) -> int:
+    """Number of stored reads (tests, summaries)."""
+    return int(session.scalar(select(func.count()).select_from(Read)) or 0)
+
+
+# --- dead letters ----------------------------------------------------------------------------------------------
+
+
+def add_dead_letters(session: Session, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert dead letters (dicts of DeadLetter columns)."""
+    if rows:
+        session.connection().execute(insert(DeadLetter), list(rows))
+
+
+def get_dead_letter(session: Session, dl_id: int, *, lock: bool = False) -> DeadLetter | None:
+    """One dead letter by id (row-locked on PostgreSQL when ``lock``)."""
+    q = select(DeadLetter).where(DeadLetter.id == dl_id)
+    if lock:
+        q = q.with_for_update()
+    return session.scalars(q).first()
+
+
+def list_dead_letters(
+    session: Session, *, source: str | None, status: str | None, limit: int, offset: int
+) -> tuple[list[DeadLetter], int]:
+    """Dead letters matching the filters, newest first, and how many match in all."""
+    q = select(DeadLetter)
+    if source:
+        q = q.where(DeadLetter.source == source)
+    if status:
+        q = q.where(DeadLetter.status == status)
+    total = int(session.scalar(select(func.count()).select_from(q.subquery())) or 0)
+    items = list(session.scalars(q.order_by(DeadLetter.id.desc()).limit(limit).offset(offset)))
+    return items, total
+
+
+def pending_dead_letter_ids(session: Session, *, source: str | None, limit: int, after_id: int = 0) -> list[int]:
+    """Ids of pending dead letters above ``after_id`` (oldest first), optionally of one source."""
+    q = select(DeadLetter.id).where(DeadLetter.status == "pending", DeadLetter.id > after_id)
+    if source:
+        q = q.where(DeadLetter.source == source)
+    return list(session.scalars(q.order_by(DeadLetter.id).limit(limit)))

@@ -1,0 +1,211 @@
+"""HTTP routes of the ALPR domain: read ingest (native batches, the OpenALPR/Rekor agent webhook), camera
+registration and heartbeats, stored reads, and the dead-letter queue.
+
+Ingest routes read the raw body themselves, so that a malformed body is dead-lettered (with the JSON error's line,
+column and position) instead of being refused by the framework before we see it, and so that one bad read in a
+batch does not refuse the others. They answer only after the unit of work has committed: a 202 means stored.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from rtcc.alpr import service
+from rtcc.alpr.schemas import (
+    CameraCreate,
+    CameraRead,
+    DeadLetterPage,
+    HeartbeatIn,
+    HeartbeatResult,
+    IngestResult,
+    ReadBatch,
+    ReadOut,
+    ReplayOutcome,
+    ReplaySummary,
+)
+from rtcc.deps import BusDep, DbDep, SettingsDep
+from rtcc.identity.deps import require
+from rtcc.identity.logic import Perm, Principal
+
+router = APIRouter(prefix="/api/v1", tags=["alpr"])
+
+
+def _inline(schema: Any, defs: dict[str, Any]) -> Any:
+    """A JSON schema with its local ``$ref``s replaced by their definitions (for ``openapi_extra`` bodies)."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in schema.items() if k != "$defs"}
+    if isinstance(schema, list):
+        return [_inline(v, defs) for v in schema]
+    return schema
+
+
+def _json_body(model: type[ReadBatch]) -> dict[str, Any]:
+    schema = model.model_json_schema()
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _inline(schema, schema.get("$defs", {}))}},
+        }
+    }
+
+
+def _context(request: Request, channel: str, **extra: Any) -> dict[str, Any]:
+    ctx: dict[str, Any] = {"channel": channel, "content_type": request.headers.get("content-type", "")[:64]}
+    ctx.update({k: v for k, v in extra.items() if v is not None})
+    return ctx
+
+
+@router.post("/reads", status_code=202, openapi_extra=_json_body(ReadBatch))
+async def post_reads(
+    request: Request,
+    db: DbDep,
+    bus: BusDep,
+    settings: SettingsDep,
+    principal: Annotated[Principal, require(Perm.reads_write)],
+) -> IngestResult:
+    """Store a batch of native reads (``{"reads": [...]}``); 202 once stored, with each refused read's reason.
+
+    A resent read is counted as a duplicate and stored once. A malformed read is refused (index, field, reason)
+    and dead-lettered while the rest of the batch is stored; 422 when nothing could be stored, 403 when every read
+    is for a camera the key may not report for.
+    """
+    body = await request.body()
+    context = _context(request, "native")
+
+    def work() -> IngestResult:
+        with service.dead_letter_sink(db) as sink, db.uow() as session:
+            result = service.ingest_payload(
+                session,
+                bus,
+                body,
+                source="rest",
+                context=context,
+                principal=principal,
+                settings=settings,
+                dead_letters=sink,
+            )
+        return service.require_some_stored(result)
+
+    return await run_in_threadpool(work)
+
+
+@router.post("/ingest/openalpr", status_code=202)
+async def post_openalpr(
+    request: Request,
+    db: DbDep,
+    bus: BusDep,
+    settings: SettingsDep,
+    principal: Annotated[Principal, require(Perm.reads_write)],
+    camera: Annotated[
+        str | None,
+        Query(max_length=64, description="Camera code for documents that name no camera_id/site_id."),
+    ] = None,
+) -> IngestResult:
+    """The OpenALPR/Rekor agent webhook: alpr_group (v1-v3), alpr_results, alpr_alert, heartbeat and vehicle
+    documents at one URL. Invalid JSON is dead-lettered and refused with 422 naming line, column and position."""
+    body = await request.body()
+    scoped = sorted(principal.camera_codes)
+    default = camera or (scoped[0] if principal.kind == "apikey" and len(scoped) == 1 and scoped[0] != "*" else None)
+    context = _context(request, "openalpr", default_camera=default)
+
+    def work() -> IngestResult:
+        with service.dead_letter_sink(db) as sink, db.uow() as session:
+            result = service.ingest_payload(
+                session,
+                bus,
+                body,
+                source="openalpr",
+                context=context,
+                principal=principal,
+                settings=settings,
+                dead_letters=sink,
+            )
+        return service.require_some_stored(result)
+
+    return await run_in_threadpool(work)
+
+
+@router.post("/cameras/heartbeat")
+def post_heartbeat(
+    body: HeartbeatIn,
+    db: DbDep,
+    bus: BusDep,
+    settings: SettingsDep,
+    principal: Annotated[Principal, require(Perm.cameras_heartbeat)],
+) -> HeartbeatResult:
+    """A camera's sign of life (by code, or every camera of an OpenALPR agent by agent_uid)."""
+    with db.uow() as session:
+        return service.heartbeat(session, bus, body, principal=principal, settings=settings)
+
+
+@router.get("/cameras")
+def get_cameras(
+    db: DbDep,
+    _p: Annotated[Principal, require(Perm.cameras_read)],
+    active: Annotated[bool | None, Query(description="Only active (true) or inactive (false) cameras.")] = None,
+) -> list[CameraRead]:
+    """Registered cameras with their health (status, last read, last heartbeat)."""
+    with db.read() as session:
+        return [CameraRead.model_validate(c) for c in service.list_cameras(session, active=active)]
+
+
+@router.post("/cameras", status_code=201)
+def post_camera(body: CameraCreate, db: DbDep, actor: Annotated[Principal, require(Perm.cameras_write)]) -> CameraRead:
+    """Register a camera under the code its sensor sends."""
+    with db.uow() as session:
+        return CameraRead.model_validate(service.register_camera(session, body, actor=actor))
+
+
+@router.get("/reads/{read_id}")
+def get_read(read_id: uuid.UUID, db: DbDep, principal: Annotated[Principal, require(Perm.reads_read)]) -> ReadOut:
+    """One stored read; the access is audited ("alpr.read.view")."""
+    with db.uow() as session:
+        return service.get_read(session, read_id, principal=principal)
+
+
+@router.get("/dead-letters")
+def get_dead_letters(
+    db: DbDep,
+    actor: Annotated[Principal, require(Perm.deadletters_read)],
+    source: Annotated[str | None, Query(max_length=32, description="rest, openalpr, mqtt, frigate or file.")] = None,
+    status: Annotated[Literal["pending", "replayed", "discarded"] | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> DeadLetterPage:
+    """Inputs we could not accept, newest first, with raw payload and reason (the listing is audited)."""
+    with db.uow() as session:
+        return service.list_dead_letters(session, actor=actor, source=source, status=status, limit=limit, offset=offset)
+
+
+@router.post("/dead-letters/replay")
+def post_replay_pending(
+    db: DbDep,
+    bus: BusDep,
+    settings: SettingsDep,
+    actor: Annotated[Principal, require(Perm.deadletters_replay)],
+    source: Annotated[str | None, Query(max_length=32, description="Only dead letters of this source.")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Replay at most this many (oldest first).")] = 100,
+) -> ReplaySummary:
+    """Replay pending dead letters through their source's adapter."""
+    with db.uow() as session:
+        return service.replay_pending(session, bus, source=source, limit=limit, actor=actor, settings=settings)
+
+
+@router.post("/dead-letters/{dead_letter_id}/replay")
+def post_replay(
+    dead_letter_id: int,
+    db: DbDep,
+    bus: BusDep,
+    settings: SettingsDep,
+    actor: Annotated[Principal, require(Perm.deadletters_replay)],
+) -> ReplayOutcome:
+    """Replay one pending dead letter: replayed when now accepted, else its new reason and attempts + 1."""
+    with db.uow() as session:
+        return service.replay(session, bus, dead_letter_id, actor=actor, settings=settings)

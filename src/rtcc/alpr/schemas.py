@@ -1,0 +1,277 @@
+"""Pydantic contracts of the ALPR API: the native read shape (REST, MQTT, JSONL), ingest results, cameras,
+heartbeats, stored reads and dead letters.
+
+Native inbound models forbid unknown fields (they are our format); vendor documents (OpenALPR, Frigate) are parsed
+by the adapters instead, which tolerate unknown fields. Timestamps must carry a timezone: a naive
+``observed_at`` is refused with "timestamp has no timezone".
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from rtcc.alpr import logic
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise PydanticCustomError("timezone_required", "timestamp has no timezone")
+    return value
+
+
+#: A datetime that must carry a timezone (the error says "timestamp has no timezone").
+AwareTime = Annotated[datetime, AfterValidator(_aware)]
+
+
+class VehicleIn(BaseModel):
+    """Vehicle attributes a camera may report with a read."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    make: str | None = Field(default=None, max_length=32)
+    model: str | None = Field(default=None, max_length=48)
+    color: str | None = Field(default=None, max_length=24)
+    type: str | None = Field(default=None, max_length=24, description="Body type, e.g. sedan, suv, pickup.")
+
+
+class CandidateIn(BaseModel):
+    """An alternative reading of the plate by the camera's OCR."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    plate: str = Field(min_length=1, max_length=16)
+    confidence: float | None = Field(default=None, ge=0, le=100)
+
+
+class ReadIn(BaseModel):
+    """One plate read in the native format (REST batch item, MQTT message, JSONL line)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    plate: str = Field(min_length=1, max_length=16, description="The plate as read (stored as is, plus normalised).")
+    region: str | None = Field(
+        default=None, max_length=16, description="State/region, e.g. CA or us-ca (stored upper-case, prefix dropped)."
+    )
+    confidence: float | None = Field(
+        default=None, ge=0, le=100, description="OCR confidence in percent (0..100); values in [0, 1] are fractions."
+    )
+    observed_at: AwareTime = Field(description="When the camera saw the plate (ISO 8601 with a timezone).")
+    camera: str = Field(min_length=1, max_length=64, description="Camera code as registered.")
+    lat: float | None = Field(default=None, ge=-90, le=90, description="WGS84 latitude of the vehicle/camera.")
+    lon: float | None = Field(default=None, ge=-180, le=180, description="WGS84 longitude.")
+    heading: float | None = Field(default=None, ge=0, lt=360, description="Direction of travel, degrees from north.")
+    vehicle: VehicleIn | None = None
+    image_ref: str | None = Field(default=None, max_length=512, description="Reference (URL/key) of the scene image.")
+    crop_ref: str | None = Field(default=None, max_length=512, description="Reference of the plate crop image.")
+    candidates: list[CandidateIn] | None = Field(default=None, max_length=20)
+    id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="The sensor's own id of this read; resending it is idempotent. Default: camera+plate+time.",
+    )
+
+    @field_validator("region")
+    @classmethod
+    def _region(cls, value: str | None) -> str | None:
+        norm = logic.normalise_region(value)
+        if value is not None and value.strip() and norm is None:
+            raise PydanticCustomError("region", "region must be a state/region code of at most 8 characters")
+        return norm
+
+    def to_normalized(self, loc: str = "") -> logic.NormalizedRead:
+        """The adapter-neutral form of this read (confidence in percent)."""
+        v = self.vehicle
+        return logic.NormalizedRead(
+            camera_code=self.camera,
+            plate=self.plate,
+            observed_at=self.observed_at,
+            region=self.region,
+            confidence=logic.confidence_percent(self.confidence),
+            lat=self.lat,
+            lon=self.lon,
+            heading=self.heading,
+            vehicle_make=v.make if v else None,
+            vehicle_model=v.model if v else None,
+            vehicle_color=v.color if v else None,
+            vehicle_type=v.type if v else None,
+            image_ref=self.image_ref,
+            crop_ref=self.crop_ref,
+            candidates=[{"plate": c.plate, "confidence": c.confidence} for c in self.candidates]
+            if self.candidates
+            else None,
+            source_ref=self.id,
+            loc=loc,
+        )
+
+
+class ReadBatch(BaseModel):
+    """A batch of native reads: 1 to ``RTCC_INGEST_MAX_BATCH`` items."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reads: list[ReadIn] = Field(min_length=1)
+
+
+class RejectedRead(BaseModel):
+    """One refused read: its position in the input, the field at fault, and why."""
+
+    index: int
+    field: str
+    reason: str
+
+
+class IngestResult(BaseModel):
+    """Outcome of one ingest call. Reads are acknowledged (this response is sent) only after they are stored."""
+
+    accepted: int = Field(default=0, description="Reads stored now.")
+    duplicates: int = Field(default=0, description="Reads already stored before (idempotent resends).")
+    rejected: list[RejectedRead] = Field(default_factory=list)
+    dead_lettered: int = Field(default=0, description="Dead letters written for this input.")
+    heartbeats: int = Field(default=0, description="Camera heartbeats applied.")
+    vehicle_updates: int = Field(default=0, description="Stored reads whose vehicle attributes were updated.")
+    kind: str | None = Field(default=None, description="Document kind for vendor webhooks (alpr_group, heartbeat…).")
+
+
+class HeartbeatIn(BaseModel):
+    """A native camera heartbeat: which camera (code or OpenALPR agent uid), when, and whether it streams."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    camera: str | None = Field(default=None, min_length=1, max_length=64)
+    agent_uid: str | None = Field(default=None, min_length=1, max_length=128)
+    at: AwareTime | None = Field(default=None, description="Sensor time of the heartbeat (default: now).")
+    streaming: bool | None = Field(default=None, description="False when the camera's video stream is down.")
+    info: dict[str, Any] = Field(default_factory=dict, description="Free health details (fps, version…).")
+
+    @model_validator(mode="after")
+    def _who(self) -> HeartbeatIn:
+        if not self.camera and not self.agent_uid:
+            raise PydanticCustomError("camera_required", "a heartbeat needs camera or agent_uid")
+        return self
+
+
+class HeartbeatResult(BaseModel):
+    """Cameras whose health a heartbeat updated, and the codes it named that are not registered."""
+
+    updated: int
+    unknown: list[str] = Field(default_factory=list)
+
+
+class CameraCreate(BaseModel):
+    """Register a camera. ``code`` is what the sensor sends (``openalpr:<camera_id>``, ``frigate:<name>``…)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:\-]+$")
+    name: str = Field(min_length=1, max_length=128)
+    kind: str = Field(default="alpr_fixed", pattern=r"^[a-z][a-z_]{1,31}$")
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    heading_deg: float | None = Field(default=None, ge=0, lt=360)
+    location: str | None = Field(default=None, max_length=255)
+    agent_uid: str | None = Field(default=None, max_length=128)
+    active: bool = True
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+
+class CameraRead(BaseModel):
+    """A registered camera and its health."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    code: str
+    name: str
+    kind: str
+    lat: float | None
+    lon: float | None
+    heading_deg: float | None
+    location: str | None
+    agent_uid: str | None
+    status: str
+    last_heartbeat_at: datetime | None
+    last_read_at: datetime | None
+    active: bool
+    created_at: datetime
+
+
+class VehicleOut(BaseModel):
+    """Vehicle attributes of a stored read."""
+
+    make: str | None = None
+    model: str | None = None
+    color: str | None = None
+    type: str | None = None
+
+
+class ReadOut(BaseModel):
+    """A stored read."""
+
+    id: uuid.UUID
+    camera_id: uuid.UUID
+    camera_code: str
+    plate: str
+    plate_norm: str
+    plate_ocr: str
+    region: str | None
+    confidence: float | None
+    observed_at: datetime
+    received_at: datetime
+    lat: float | None
+    lon: float | None
+    vehicle: VehicleOut
+    image_ref: str | None
+    crop_ref: str | None
+    candidates: list[dict[str, Any]] | None
+    source: str
+    source_ref: str | None
+    is_hit: bool
+
+
+class DeadLetterRead(BaseModel):
+    """An input we could not accept: the raw payload, the reason, where it came from, and its replay state."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    source: str
+    received_at: datetime
+    reason: str
+    payload: str
+    context: dict[str, Any]
+    status: str
+    attempts: int
+    resolved_at: datetime | None
+
+
+class DeadLetterPage(BaseModel):
+    """One page of dead letters, newest first."""
+
+    items: list[DeadLetterRead]
+    total: int
+    limit: int
+    offset: int
+
+
+class ReplayOutcome(BaseModel):
+    """What replaying one dead letter did: ``replayed`` (now accepted) or ``pending`` with the new reason."""
+
+    id: int
+    status: str
+    reason: str | None = None
+    attempts: int
+    result: IngestResult | None = None
+
+
+class ReplaySummary(BaseModel):
+    """What replaying several dead letters did."""
+
+    replayed: int
+    failed: int
+    items: list[ReplayOutcome]

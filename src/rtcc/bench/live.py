@@ -1,0 +1,350 @@
+"""Benchmark of the live path (``rtcc bench live``): from a hit's read accepted over HTTP to its alert event
+reaching a connected Server-Sent Events client, under a background load of non-hit reads.
+
+It starts a real server (``uvicorn rtcc.app:create_app --factory`` in a subprocess, a temporary SQLite database
+unless ``database_url`` is given, the in-process bus), seeds it through the services (an analyst, a sensor API key,
+two cameras, a hotlist with one entry per sample), connects an SSE client (httpx streaming), and runs a background
+thread posting batches of generated non-hit reads at ``BACKGROUND_RATE`` reads per second. Every ``HIT_EVERY_S`` it
+posts one read of a hotlisted plate and records when the POST was sent, when it was answered (202: the read is
+stored), and when the SSE ``alert.created`` event for that plate arrived. ``p50_ms`` / ``p99_ms`` are measured from
+the *send* of the hit's POST, so they include the ingest request itself (an upper bound of "from accepted");
+``p50_ms_from_answer`` / ``p99_ms_from_answer`` are measured from the 202 answer. ``background_reads_per_s`` is the
+rate of background reads actually stored during the measurement. It asserts nothing about time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import queue
+import secrets
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+import httpx
+import numpy as np
+import orjson
+
+from rtcc.bench import _gen
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SAMPLES = 150
+BACKGROUND_RATE = 500  # reads per second
+BACKGROUND_BATCHES_PER_S = 10
+HIT_EVERY_S = 0.2
+ARRIVAL_TIMEOUT_S = 5.0
+SEED = 20250521
+#: The app factory the server runs (``module:function``, called with no arguments).
+SERVER_FACTORY = "rtcc.app:create_app"
+
+
+@dataclass
+class _Sample:
+    plate: str
+    sent: float
+    answered: float | None = None
+    arrived: float | None = None
+
+
+@dataclass
+class _State:
+    samples: dict[str, _Sample] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    arrivals: queue.Queue[tuple[str, float]] = field(default_factory=queue.Queue)
+    stream_status: int | None = None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _seed(database_url: str, tag: str, cameras: tuple[str, str], plates: list[str], password: str) -> str:
+    """Users, key, cameras and the hotlist, through the services; returns the sensor key's secret."""
+    from rtcc.alpr import service as alpr
+    from rtcc.alpr.schemas import CameraCreate
+    from rtcc.bus.memory import MemoryBus
+    from rtcc.core.db import Database
+    from rtcc.hotlists import service as hotlists
+    from rtcc.hotlists.schemas import EntryCreate, HotlistCreate
+    from rtcc.identity import service as identity
+    from rtcc.identity.logic import SYSTEM, Role
+    from rtcc.identity.schemas import ApiKeyCreate, UserCreate
+
+    db = Database(database_url)
+    bus = MemoryBus()
+
+    def work() -> str:
+        with db.uow() as session:
+            identity.create_user(
+                session,
+                UserCreate(username=f"bench_{tag}", display_name="Bench", password=password, role=Role.analyst),
+                actor=SYSTEM,
+            )
+            _key, secret = identity.create_api_key(
+                session, ApiKeyCreate(name=f"bench {tag}", camera_codes=list(cameras)), actor=SYSTEM
+            )
+            for code in cameras:
+                alpr.register_camera(session, CameraCreate(code=code, name=f"Bench {code}"), actor=SYSTEM)
+            hl = hotlists.create_hotlist(
+                session,
+                bus,
+                HotlistCreate(name=f"Bench {tag}", category="stolen_vehicle", priority=1, max_diff=0),
+                actor=SYSTEM,
+            )
+            for plate in plates:
+                hotlists.add_entry(
+                    session, bus, hl.id, EntryCreate(plate=plate, region="CA", reason="bench"), actor=SYSTEM
+                )
+        return secret
+
+    async def main() -> str:
+        await bus.start()  # so that the services' after-commit events have somewhere to go
+        try:
+            return await anyio.to_thread.run_sync(work)
+        finally:
+            await bus.close()
+
+    try:
+        return asyncio.run(main())
+    finally:
+        db.dispose()
+
+
+def _start_server(database_url: str, port: int, workdir: Path) -> tuple[subprocess.Popen[bytes], Path]:
+    env = dict(os.environ)
+    env.update(
+        {
+            "RTCC_DATABASE_URL": database_url,
+            "RTCC_BUS_URL": "memory://",
+            "RTCC_LOG_LEVEL": "WARNING",
+            "RTCC_DATA_DIR": str(workdir),
+        }
+    )
+    env.pop("RTCC_MQTT_URL", None)
+    log = workdir / "server.log"
+    cmd = [
+        sys.executable, "-m", "uvicorn", SERVER_FACTORY, "--factory",
+        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=workdir)
+    return proc, log
+
+
+def _wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}: {log.read_text()[-2000:]}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{base}/readyz", timeout=1.0).status_code == 200:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"server not ready after {timeout:.0f} s: {log.read_text()[-2000:]}")
+
+
+def _sse_reader(base: str, token: str, state: _State, opened: threading.Event, stop: threading.Event) -> None:
+    """Read the live stream; note the arrival time of each alert event by the plate read."""
+    headers = {"Authorization": f"Bearer {token}"}
+    with (
+        httpx.Client(base_url=base, headers=headers, timeout=httpx.Timeout(10, read=None)) as client,
+        client.stream("GET", "/api/v1/live/stream") as resp,
+    ):
+        state.stream_status = resp.status_code
+        if resp.status_code != 200:
+            opened.set()
+            return
+        event = ""
+        for line in resp.iter_lines():
+            opened.set()
+            if stop.is_set():
+                return
+            if line.startswith("event:"):
+                event = line[6:].strip()
+            elif line.startswith("data:") and event in ("alert.created", "alert.updated"):
+                arrived = time.perf_counter()
+                message = orjson.loads(line[5:])
+                plate = (message.get("data") or {}).get("plate_read")
+                if message.get("topic") == "alerts" and plate:
+                    state.arrivals.put((plate, arrived))
+            elif line == "":
+                event = ""
+
+
+def _background(
+    base: str,
+    key: str,
+    cameras: tuple[str, str],
+    rng: np.random.Generator,
+    stop: threading.Event,
+    counts: dict[str, float],
+) -> None:
+    """Post non-hit reads at BACKGROUND_RATE per second in BACKGROUND_BATCHES_PER_S batches."""
+    per_batch = BACKGROUND_RATE // BACKGROUND_BATCHES_PER_S
+    interval = 1.0 / BACKGROUND_BATCHES_PER_S
+    with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=30) as client:
+        next_at = time.perf_counter()
+        while not stop.is_set():
+            plates = _gen.plates(rng, per_batch, "CA")
+            now = datetime.now(UTC).isoformat()
+            batch = [
+                {"plate": p, "region": "CA", "confidence": 90.0, "observed_at": now, "camera": cameras[i % 2]}
+                for i, p in enumerate(plates)
+            ]
+            resp = client.post("/api/v1/reads", json={"reads": batch})
+            if resp.status_code == 202:
+                counts["accepted"] += resp.json().get("accepted", 0)
+            else:
+                counts["failed"] += 1
+            next_at += interval
+            delay = next_at - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            else:
+                next_at = time.perf_counter()  # behind: do not burst to catch up
+
+
+def _hotlisted(rng: np.random.Generator, n: int) -> list[str]:
+    """``n`` distinct plates no background read can match: letter-letter-letter-digit x4 (a format the California
+    generator never produces) from characters outside every OCR confusion class, so not even an OCR-equivalent
+    background plate exists."""
+    letters, digits = "ACEFHJKLMNPRTUVWXY", "3479"
+    out: set[str] = set()
+    while len(out) < n:
+        out.add("".join(rng.choice(list(letters), 3)) + "".join(rng.choice(list(digits), 4)))
+    return sorted(out)
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    return round(float(np.percentile(np.array(values), q)), 2) if values else None
+
+
+def run(*, rows: int | None = None, database_url: str | None = None) -> dict[str, Any]:
+    """Run the benchmark; ``rows`` is the number of hit samples (default 150)."""
+    from rtcc.core.migrate import upgrade
+
+    n = max(5, rows or DEFAULT_SAMPLES)
+    rng = np.random.default_rng(SEED)
+    tag = secrets.token_hex(3)  # several runs may share one database
+    cameras = (f"BENCH-{tag}-1", f"BENCH-{tag}-2")
+    plates = _hotlisted(np.random.default_rng(int(tag, 16)), n)
+    with tempfile.TemporaryDirectory(prefix="rtcc-bench-live-") as tmp:
+        workdir = Path(tmp)
+        url = database_url or f"sqlite:///{workdir / 'bench.db'}"
+        upgrade(url)
+        password = secrets.token_urlsafe(18)  # a throw-away account on a throw-away server
+        key = _seed(url, tag, cameras, plates, password)
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        proc, log = _start_server(url, port, workdir)
+        stop = threading.Event()
+        state = _State()
+        counts = {"accepted": 0.0, "failed": 0.0}
+        threads: list[threading.Thread] = []
+        try:
+            _wait_ready(base, proc, log)
+            login = httpx.post(
+                f"{base}/api/v1/auth/login", json={"username": f"bench_{tag}", "password": password}, timeout=30
+            )
+            login.raise_for_status()
+            opened = threading.Event()
+            reader = threading.Thread(
+                target=_sse_reader, args=(base, login.json()["token"], state, opened, stop), daemon=True
+            )
+            reader.start()
+            threads.append(reader)
+            if not opened.wait(15) or state.stream_status != 200:
+                raise RuntimeError(
+                    f"the live stream did not open (status {state.stream_status}): is rtcc.live.routes.router "
+                    "included and the live hub started in rtcc.app?"
+                )
+            bg = threading.Thread(target=_background, args=(base, key, cameras, rng, stop, counts), daemon=True)
+            bg.start()
+            threads.append(bg)
+            time.sleep(1.0)  # let the background load settle
+            bg_start, bg_t0 = counts["accepted"], time.perf_counter()
+            with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=30) as client:
+                next_at = time.perf_counter()
+                for i, plate in enumerate(plates):
+                    body = {
+                        "reads": [
+                            {
+                                "plate": plate,
+                                "region": "CA",
+                                "confidence": 95.0,
+                                "observed_at": datetime.now(UTC).isoformat(),
+                                "camera": cameras[i % 2],
+                            }
+                        ]
+                    }
+                    sample = _Sample(plate, time.perf_counter())
+                    state.samples[plate] = sample
+                    resp = client.post("/api/v1/reads", json=body)
+                    sample.answered = time.perf_counter()
+                    if resp.status_code != 202:
+                        raise RuntimeError(f"hit read {i} refused: {resp.status_code} {resp.text[:200]}")
+                    _collect(state)
+                    next_at += HIT_EVERY_S
+                    time.sleep(max(0.0, next_at - time.perf_counter()))
+            bg_rate = (counts["accepted"] - bg_start) / (time.perf_counter() - bg_t0)
+            deadline = time.perf_counter() + ARRIVAL_TIMEOUT_S
+            while time.perf_counter() < deadline and any(s.arrived is None for s in state.samples.values()):
+                _collect(state, wait=0.1)
+        finally:
+            stop.set()
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+            for t in threads:
+                t.join(5)
+    from_send = [(s.arrived - s.sent) * 1000 for s in state.samples.values() if s.arrived is not None]
+    from_answer = [
+        max(0.0, s.arrived - s.answered) * 1000
+        for s in state.samples.values()
+        if s.arrived is not None and s.answered is not None
+    ]
+    return {
+        "p50_ms": _percentile(from_send, 50),
+        "p99_ms": _percentile(from_send, 99),
+        "background_reads_per_s": round(bg_rate, 1),
+        "samples": len(from_send),
+        "missing": len(state.samples) - len(from_send),
+        "p50_ms_from_answer": _percentile(from_answer, 50),
+        "p99_ms_from_answer": _percentile(from_answer, 99),
+        "max_ms": round(max(from_send), 2) if from_send else None,
+        "latency_from": "send of the hit's POST (includes storing it); *_from_answer: from its 202 answer",
+        "background_failed_batches": int(counts["failed"]),
+        "database": url.split(":", 1)[0],
+    }
+
+
+def _collect(state: _State, wait: float = 0.0) -> None:
+    """Match arrived alert events to their samples (first arrival counts)."""
+    try:
+        plate, at = state.arrivals.get(timeout=wait) if wait else state.arrivals.get_nowait()
+    except queue.Empty:
+        return
+    while True:
+        sample = state.samples.get(plate)
+        if sample is not None and sample.arrived is None:
+            sample.arrived = at
+        try:
+            plate, at = state.arrivals.get_nowait()
+        except queue.Empty:
+            return

@@ -1,0 +1,135 @@
+"""Seed the demo city into a database: staff users, the 19 Cerritos ALPR cameras, the demo hotlists, a sensor key.
+
+Idempotent: users, cameras and lists that exist are kept (the lists are re-imported to the same content, which is a
+no-op), so ``rtcc demo`` can be run again on the same database. Runs inside a unit of work with a started bus.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from rtcc.alpr import service as alpr_service
+from rtcc.alpr.schemas import CameraCreate
+from rtcc.bus.base import Bus
+from rtcc.demo import world
+from rtcc.demo.traffic import DEMO_HOTLISTS, DemoHotlistEntry, demo_hotlist
+from rtcc.hotlists import service as hotlists_service
+from rtcc.hotlists.logic import Category
+from rtcc.hotlists.parsers import ParsedEntry
+from rtcc.hotlists.schemas import HotlistCreate
+from rtcc.identity import service as identity_service
+from rtcc.identity.logic import SYSTEM
+from rtcc.identity.schemas import ApiKeyCreate
+
+#: Demo accounts (username = role). The password is printed by ``rtcc demo``; it is for the demo database only.
+DEMO_PASSWORD = "cerritos-demo"  # noqa: S105 - demo-only credential, printed to the operator
+DEMO_USERS = (
+    ("admin", "Alex Admin", "RTCC"),
+    ("supervisor", "Sam Supervisor", "Cerritos Station"),
+    ("analyst", "Ana Analyst", "RTCC"),
+    ("dispatcher", "Dee Dispatcher", "Cerritos Station"),
+    ("officer", "Deputy Ortiz", "Cerritos Station"),
+    ("auditor", "Aud Itor", "City Auditor"),
+)
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    """What the seed created or found, and the simulator's API key."""
+
+    users: int
+    cameras: int
+    hotlists: int
+    entries: int
+    api_key: str
+    hotlist_entries: list[DemoHotlistEntry]
+
+
+def _parsed(entries: list[DemoHotlistEntry]) -> list[ParsedEntry]:
+    from rtcc.core.plates import normalise
+
+    return [
+        ParsedEntry(
+            line=i + 1,
+            plate=e.plate,
+            plate_norm=normalise(e.plate),
+            region=e.region,
+            category=e.category,
+            reason=e.reason,
+            case_number=e.case_number,
+            expires_at=None,
+            vehicle_make=e.make,
+            vehicle_model=e.model,
+            vehicle_color=e.color,
+            vehicle_type=e.vehicle_type,
+            vehicle_year=e.year,
+        )
+        for i, e in enumerate(entries)
+    ]
+
+
+def seed(session: Session, bus: Bus, *, seed_value: int = 7) -> SeedResult:
+    """Create (or find) everything the demo needs, in the caller's transaction."""
+    for role, name, unit in DEMO_USERS:
+        identity_service.ensure_user(
+            session, username=role, password=DEMO_PASSWORD, role=role, display_name=name, unit=unit
+        )
+    cameras = world.cameras()
+    known = {c.code for c in alpr_service.list_cameras(session)}
+    for cam in cameras:
+        if cam.code in known:
+            continue
+        alpr_service.register_camera(
+            session,
+            CameraCreate(
+                code=cam.code,
+                name=f"{cam.name} ({cam.direction})",
+                lat=cam.lat,
+                lon=cam.lon,
+                heading_deg=cam.heading_deg,
+                location=cam.name,
+                kind="alpr_fixed",
+                meta={"phase": cam.phase, "daily_volume": cam.daily_volume, "road": cam.road},
+            ),
+            actor=SYSTEM,
+        )
+    entries = demo_hotlist(np.random.default_rng(seed_value))
+    by_list: dict[str, list[DemoHotlistEntry]] = defaultdict(list)
+    for e in entries:
+        by_list[e.hotlist].append(e)
+    existing = {h.name: h for h in hotlists_service.list_hotlists(session)}
+    for spec in DEMO_HOTLISTS:
+        hotlist = existing.get(spec.name)
+        if hotlist is None:
+            hotlist = hotlists_service.create_hotlist(
+                session,
+                bus,
+                HotlistCreate(
+                    name=spec.name,
+                    source=spec.source,
+                    category=Category(spec.category),
+                    priority=spec.priority,
+                    max_diff=spec.max_diff,
+                    require_state=spec.require_state,
+                    owner="Cerritos RTCC",
+                ),
+                actor=SYSTEM,
+            )
+        hotlists_service.import_entries(
+            session, bus, hotlist.id, _parsed(by_list[spec.name]), actor=SYSTEM, fmt="csv", source_name="demo-seed"
+        )
+    _key, secret = identity_service.create_api_key(
+        session, ApiKeyCreate(name="demo camera simulator", camera_codes=[c.code for c in cameras]), actor=SYSTEM
+    )
+    return SeedResult(
+        users=len(DEMO_USERS),
+        cameras=len(cameras),
+        hotlists=len(DEMO_HOTLISTS),
+        entries=len(entries),
+        api_key=secret,
+        hotlist_entries=entries,
+    )

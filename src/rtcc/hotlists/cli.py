@@ -1,0 +1,227 @@
+"""``rtcc hotlists``: create lists, import files (CSV, NCIC fixed width, CA DOJ CLEW), run the scheduled refresh
+once, and manage the skip list from the command line.
+
+Each command builds the runtime from ``RTCC_*`` settings, starts the bus (so that running matchers hear
+``hotlists.changed`` on NATS), runs one unit of work in a worker thread, and stops. Changes are audited as
+``cli:<os user>``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import anyio.to_thread
+import typer
+
+from rtcc.core.errors import DomainError, ImportFailed
+from rtcc.hotlists import service
+from rtcc.hotlists.logic import Category
+from rtcc.hotlists.parsers import FORMATS
+from rtcc.hotlists.schemas import HotlistCreate, ImportResult, SkipCreate
+from rtcc.identity.logic import Perm, Principal
+from rtcc.runtime import Runtime, build_runtime
+from rtcc.settings import get_settings
+
+hotlists = typer.Typer(no_args_is_help=True, help="Hotlists: lists of plates of interest, file imports, skip list.")
+skip = typer.Typer(no_args_is_help=True, help="The skip list: plate texts that are never matched.")
+hotlists.add_typer(skip, name="skip")
+
+T = TypeVar("T")
+_MAX_ERRORS_SHOWN = 10
+
+
+def _actor() -> Principal:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return Principal(kind="user", id="cli", name=f"cli:{user}", role="system", permissions=frozenset(Perm))
+
+
+def _run(work: Callable[[Runtime], T]) -> T:
+    """Run ``work(runtime)`` in a thread with the bus started; domain errors print and exit 1."""
+
+    async def main() -> T:
+        runtime = build_runtime(get_settings())
+        await runtime.bus.start()
+        try:
+            return await anyio.to_thread.run_sync(work, runtime)
+        finally:
+            await runtime.bus.close()
+            runtime.db.dispose()
+
+    try:
+        return asyncio.run(main())
+    except ImportFailed as exc:
+        typer.echo(f"import failed: {exc.detail}", err=True)
+        for err in exc.errors[1:_MAX_ERRORS_SHOWN]:
+            loc = err.get("loc", [])
+            typer.echo(f"  line {loc[-1] if loc else '?'}: {err.get('msg', '')}", err=True)
+        if len(exc.errors) > _MAX_ERRORS_SHOWN:
+            typer.echo(f"  ... and {len(exc.errors) - _MAX_ERRORS_SHOWN} more", err=True)
+        typer.echo("nothing was changed; the list in force stays in force", err=True)
+        raise typer.Exit(1) from None
+    except DomainError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from None
+
+
+def _check_format(value: str | None) -> str | None:
+    if value is not None and value not in FORMATS:
+        raise typer.BadParameter(f"choose one of {', '.join(FORMATS)}")
+    return value
+
+
+def _describe(result: ImportResult, name: str) -> str:
+    return (
+        f"imported {result.entries} entries into {name!r} from {result.source_name} ({result.format}) "
+        f"in {result.duration_s:.2f} s: {result.added} added, {result.removed} removed, {result.unchanged} unchanged"
+    )
+
+
+@hotlists.command("create")
+def create(
+    name: str,
+    category: Annotated[Category, typer.Option(help="What the list holds.")],
+    source: Annotated[str, typer.Option(help="Where it comes from, e.g. 'CA DOJ CLEW'.")] = "local",
+    priority: Annotated[int, typer.Option(min=1, max=5, help="1 is the most urgent.")] = 3,
+    owner: Annotated[str | None, typer.Option(help="Responsible unit or person.")] = None,
+    max_diff: Annotated[int, typer.Option(min=0, max=2, help="Differing plate positions tolerated (k).")] = 1,
+    require_state: Annotated[bool, typer.Option(help="A hit needs the read's state to agree.")] = False,
+    refresh_path: Annotated[Path | None, typer.Option(help="File the scheduled refresh re-imports.")] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", callback=_check_format, help="csv, ncic or clew (default: detect).")
+    ] = None,
+) -> None:
+    """Create an empty list; print its id."""
+    data = HotlistCreate(
+        name=name,
+        source=source,
+        category=category,
+        priority=priority,
+        owner=owner,
+        max_diff=max_diff,
+        require_state=require_state,
+        refresh_path=str(refresh_path.resolve()) if refresh_path else None,
+        refresh_format=fmt,  # checked by _check_format; pydantic validates it again
+    )
+
+    def work(rt: Runtime) -> str:
+        with rt.db.uow() as session:
+            return str(service.create_hotlist(session, rt.bus, data, actor=_actor()).id)
+
+    typer.echo(_run(work))
+
+
+@hotlists.command("import")
+def import_(
+    hotlist: Annotated[str, typer.Argument(metavar="LIST", help="Name or id of the list.")],
+    file: Annotated[Path, typer.Argument(help="The file to import.")],
+    fmt: Annotated[
+        str | None, typer.Option("--format", callback=_check_format, help="csv, ncic or clew (default: detect).")
+    ] = None,
+) -> None:
+    """Replace a list's entries with a file's, atomically; a bad line aborts with file:line and exit status 1."""
+
+    def work(rt: Runtime) -> tuple[ImportResult, str]:
+        with rt.db.read() as session:
+            target = service.find_hotlist(session, hotlist)
+            target_id, target_name = target.id, target.name
+        with rt.db.uow() as session:
+            return service.import_file(session, rt.bus, target_id, file, fmt, actor=_actor()), target_name
+
+    result, name = _run(work)
+    typer.echo(_describe(result, name))
+
+
+@hotlists.command("list")
+def list_(all_: Annotated[bool, typer.Option("--all", help="Include inactive lists.")] = False) -> None:
+    """Print the lists: name, category, priority, entries, k, last import."""
+
+    def work(rt: Runtime) -> list[str]:
+        with rt.db.read() as session:
+            rows = service.list_hotlists(session, active=None if all_ else True)
+            return [
+                f"{h.name:<32} {h.category:<20} p{h.priority} {h.entry_count:>9} entries  k={h.max_diff}"
+                f"{' state' if h.require_state else ''}  "
+                f"{'active' if h.active else 'inactive'}  "
+                f"last import {h.last_imported_at.isoformat(timespec='seconds') if h.last_imported_at else 'never'}"
+                f"  {h.id}"
+                for h in rows
+            ]
+
+    for line in _run(work):
+        typer.echo(line)
+
+
+@hotlists.command("deactivate")
+def deactivate(hotlist: Annotated[str, typer.Argument(metavar="LIST", help="Name or id of the list.")]) -> None:
+    """Take a list out of matching (its entries are kept)."""
+
+    def work(rt: Runtime) -> str:
+        with rt.db.uow() as session:
+            target = service.find_hotlist(session, hotlist)
+            return service.deactivate_hotlist(session, rt.bus, target.id, actor=_actor()).name
+
+    typer.echo(f"deactivated {_run(work)!r}")
+
+
+@hotlists.command("refresh")
+def refresh() -> None:
+    """Run the scheduled refresh once: re-import every list whose refresh file changed; exit 1 if one failed."""
+
+    def work(rt: Runtime) -> tuple[list[str], int]:
+        outcome = service.refresh_due(rt.db, rt.bus, actor=_actor())
+        with rt.db.read() as session:
+            names = {h.id: h.name for h in service.list_hotlists(session)}
+        lines = [_describe(r, names.get(r.hotlist_id, str(r.hotlist_id))) for r in outcome.imported]
+        lines += [f"unchanged: {names.get(i, str(i))!r}" for i in outcome.unchanged]
+        lines += [f"FAILED: {names.get(i, str(i))!r}: {msg}" for i, msg in outcome.failed.items()]
+        return lines, len(outcome.failed)
+
+    lines, failures = _run(work)
+    for line in lines or ["no list has a refresh file"]:
+        typer.echo(line)
+    if failures:
+        raise typer.Exit(1)
+
+
+@skip.command("add")
+def skip_add(
+    plate: str, reason: Annotated[str, typer.Option(help="Why reads of this text are junk.")] = "junk read"
+) -> None:
+    """Put a plate text on the skip list."""
+
+    def work(rt: Runtime) -> str:
+        with rt.db.uow() as session:
+            return service.add_skip(session, rt.bus, SkipCreate(plate=plate, reason=reason), actor=_actor()).plate_norm
+
+    typer.echo(f"skipping {_run(work)}")
+
+
+@skip.command("remove")
+def skip_remove(plate: str) -> None:
+    """Take a plate text off the skip list."""
+
+    def work(rt: Runtime) -> None:
+        with rt.db.uow() as session:
+            service.remove_skip(session, rt.bus, plate, actor=_actor())
+
+    _run(work)
+    typer.echo("removed")
+
+
+@skip.command("list")
+def skip_list() -> None:
+    """Print the skip list."""
+
+    def work(rt: Runtime) -> list[str]:
+        with rt.db.read() as session:
+            return [f"{s.plate_norm:<12} {s.reason}  ({s.added_by})" for s in service.list_skip(session)]
+
+    for line in _run(work):
+        typer.echo(line)

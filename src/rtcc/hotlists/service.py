@@ -1,0 +1,785 @@
+"""Hotlist use cases: lists, single entries, atomic file imports, the skip list, the scheduled refresh, and the
+snapshot the matcher indexes.
+
+Every change is audited in the caller's transaction and bumps the list's ``version``; a ``hotlists.changed`` event
+is published after commit. An import parses the whole file first (a bad line raises ``ImportFailed`` naming
+``file:line`` before anything is touched), then replaces the list's entries inside the caller's transaction: entries
+identical to a stored one keep their row (and id), the rest are deleted and bulk-inserted, so the list in force
+stays in force until the new one commits, and matches and open alerts pointing at unchanged entries survive a daily
+re-import. ``snapshot_version`` is a token over every list's (id, version, active), the skip list and the earliest
+future expiry of an active entry: it changes on every change, and also the moment an entry expires, so a matcher
+that polls it never keeps matching an expired entry (``HotlistSnapshot.valid_until`` tells it the same without a
+query).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy.orm import Session
+
+from rtcc.audit import service as audit
+from rtcc.bus.base import Bus
+from rtcc.bus.envelope import Envelope
+from rtcc.bus.outbox import publish_after_commit
+from rtcc.core.clock import utcnow
+from rtcc.core.db import Database
+from rtcc.core.errors import Conflict, ImportFailed, NotFound, ValidationFailed
+from rtcc.core.plates import MAX_PLATE_LEN, is_plausible, normalise, ocr_class
+from rtcc.hotlists import parsers, repository
+from rtcc.hotlists.logic import normalise_region
+from rtcc.hotlists.models import Hotlist, HotlistEntry, SkipEntry
+from rtcc.hotlists.parsers import ParsedEntry
+from rtcc.hotlists.repository import EntryValues
+from rtcc.hotlists.schemas import (
+    EntryCreate,
+    EntryDetail,
+    EntryPage,
+    EntryRead,
+    HotlistCreate,
+    HotlistPage,
+    HotlistRead,
+    HotlistSnapshot,
+    HotlistUpdate,
+    ImportResult,
+    ListInfo,
+    RefreshOutcome,
+    SkipCreate,
+)
+from rtcc.identity.logic import SYSTEM, Principal
+
+logger = logging.getLogger(__name__)
+
+#: Event published after every committed change of a list, its entries or the skip list.
+CHANGED_EVENT = "hotlists.changed"
+#: Audit actions that record which file (by sha256) a list was last loaded from, or failed to load from.
+FILE_ACTIONS = ("hotlist.import", "hotlist.refresh_failed")
+#: What the refresh records as the digest of a file it could not read (so a missing file is audited once).
+UNREADABLE = "unreadable"
+_AUDIT_PAGE = 500
+
+
+# --- helpers ---------------------------------------------------------------------------------------------------------
+
+
+def _actor_name(actor: Principal) -> str:
+    return actor.audit_name[:64]
+
+
+def _audit(
+    session: Session,
+    actor: Principal,
+    action: str,
+    target_id: object,
+    details: dict[str, Any],
+    *,
+    target_type: str = "hotlist",
+) -> None:
+    audit.record(
+        session,
+        actor=actor.audit_name,
+        actor_role=actor.role,
+        action=action,
+        target_type=target_type,
+        target_id=str(target_id),
+        details=details,
+    )
+
+
+def _publish_changed(session: Session, bus: Bus, change: str, hotlist: Hotlist | None = None) -> None:
+    payload: dict[str, Any] = {"change": change}
+    if hotlist is not None:
+        payload.update(hotlist_id=str(hotlist.id), version=hotlist.version)
+    publish_after_commit(session, bus, Envelope(type=CHANGED_EVENT, source="hotlists", payload=payload))
+
+
+def _bump(hotlist: Hotlist, now: datetime) -> None:
+    hotlist.version = (hotlist.version or 0) + 1
+    hotlist.updated_at = now
+
+
+def _load(session: Session, hotlist_id: uuid.UUID, *, lock: bool = False) -> Hotlist:
+    hotlist = repository.get_hotlist(session, hotlist_id, for_update=lock)
+    if hotlist is None:
+        raise NotFound(f"no hotlist {hotlist_id}")
+    return hotlist
+
+
+def _invalid(field: str, msg: str) -> ValidationFailed:
+    return ValidationFailed(f"{field}: {msg}", errors=[{"loc": ["body", field], "field": field, "msg": msg}])
+
+
+def _plate_norm(plate: str, field: str = "plate") -> str:
+    norm = normalise(plate)
+    if not is_plausible(norm):
+        raise _invalid(field, f"a plate needs 2 to {MAX_PLATE_LEN} letters or digits")
+    return norm
+
+
+def _refresh_path(value: str | None, root: Path | None) -> str | None:
+    """The absolute refresh path to store; with ``root`` (API callers) it must lie inside that directory.
+
+    Relative paths are taken relative to ``root`` (or the working directory). The server reads this file on a
+    schedule and reports its bad lines, so remote users must not be able to point it anywhere on the machine.
+    """
+    if value is None or not value.strip():
+        return None
+    path = Path(value.strip())
+    if root is not None:
+        base = root.resolve()
+        resolved = (base / path).resolve()
+        if not resolved.is_relative_to(base):
+            raise _invalid("refresh_path", f"must be a file inside the data directory {base}")
+        return str(resolved)
+    return str(path.resolve())
+
+
+def _extra_json(extra: dict[str, Any]) -> str:
+    """The canonical JSON text of an entry's ``extra`` (sorted keys, compact): stored as is and fingerprinted."""
+    return orjson.dumps(extra, option=orjson.OPT_SORT_KEYS, default=str).decode()
+
+
+def _fingerprint(
+    plate: str,
+    region: str | None,
+    reason: str | None,
+    case_number: str | None,
+    expires_at: datetime | None,
+    make: str | None,
+    model: str | None,
+    color: str | None,
+    vehicle_type: str | None,
+    year: int | None,
+    extra_json: str | None,
+) -> bytes:
+    """A 128-bit digest of everything stored about an entry: equal digests mean an identical entry."""
+    expires = expires_at.astimezone(UTC).isoformat() if expires_at is not None else None
+    # repr() of a tuple of str/int/None is unambiguous (quoted, escaped) and computed in C.
+    text = repr((plate, region, reason, case_number, expires, make, model, color, vehicle_type, year, extra_json))
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+
+def _entry_values(entry: ParsedEntry) -> EntryValues:
+    """An entry's column values in ``repository.ENTRY_VALUES`` order; its own category goes into ``extra``."""
+    extra = dict(entry.extra)
+    if entry.category:
+        extra["category"] = entry.category
+    return (
+        entry.plate,
+        entry.plate_norm,
+        ocr_class(entry.plate_norm),
+        entry.region,
+        entry.reason,
+        entry.case_number,
+        entry.expires_at,
+        entry.vehicle_make,
+        entry.vehicle_model,
+        entry.vehicle_color,
+        entry.vehicle_type,
+        entry.vehicle_year,
+        _extra_json(extra),
+    )
+
+
+def _values_fingerprint(v: EntryValues) -> bytes:
+    # ENTRY_VALUES minus the derived plate_norm and plate_ocr, in FINGERPRINT_COLUMNS order.
+    return _fingerprint(v[0], *v[3:])
+
+
+def _row_fingerprint(row: Any) -> bytes:
+    # FINGERPRINT_COLUMNS minus the id.
+    return _fingerprint(*row[1:])
+
+
+def entry_read(entry: HotlistEntry, list_category: str) -> EntryRead:
+    """The API view of an entry; its category is the one its source line gave, else the list's."""
+    extra = entry.extra or {}
+    return EntryRead(
+        id=entry.id,
+        hotlist_id=entry.hotlist_id,
+        plate=entry.plate,
+        plate_norm=entry.plate_norm,
+        region=entry.region,
+        category=str(extra.get("category") or list_category),
+        reason=entry.reason,
+        case_number=entry.case_number,
+        added_by=entry.added_by,
+        added_at=entry.added_at,
+        expires_at=entry.expires_at,
+        vehicle_make=entry.vehicle_make,
+        vehicle_model=entry.vehicle_model,
+        vehicle_color=entry.vehicle_color,
+        vehicle_type=entry.vehicle_type,
+        vehicle_year=entry.vehicle_year,
+        extra=extra,
+    )
+
+
+# --- lists -----------------------------------------------------------------------------------------------------------
+
+
+def create_hotlist(
+    session: Session, bus: Bus, data: HotlistCreate, *, actor: Principal, refresh_root: Path | None = None
+) -> Hotlist:
+    """Create an empty, active list (audited); ``refresh_root`` confines its refresh file to a directory."""
+    refresh_path = _refresh_path(data.refresh_path, refresh_root)
+    if repository.hotlist_by_name(session, data.name) is not None:
+        raise Conflict(f"a hotlist named {data.name!r} exists")
+    now = utcnow()
+    hotlist = Hotlist(
+        name=data.name,
+        source=data.source,
+        category=data.category.value,
+        priority=data.priority,
+        owner=data.owner or _actor_name(actor),
+        max_diff=data.max_diff,
+        require_state=data.require_state,
+        active=True,
+        refresh_path=refresh_path,
+        refresh_format=data.refresh_format,
+        last_imported_at=None,
+        entry_count=0,
+        version=1,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(hotlist)
+    session.flush()
+    _audit(
+        session,
+        actor,
+        "hotlist.create",
+        hotlist.id,
+        {
+            "name": hotlist.name,
+            "source": hotlist.source,
+            "category": hotlist.category,
+            "priority": hotlist.priority,
+            "owner": hotlist.owner,
+            "max_diff": hotlist.max_diff,
+            "require_state": hotlist.require_state,
+            "refresh_path": hotlist.refresh_path,
+        },
+    )
+    _publish_changed(session, bus, "create", hotlist)
+    logger.info("hotlist %s created (%s)", hotlist.id, hotlist.category)
+    return hotlist
+
+
+def get_hotlist(session: Session, hotlist_id: uuid.UUID) -> Hotlist:
+    """The list with this id; NotFound otherwise."""
+    return _load(session, hotlist_id)
+
+
+def find_hotlist(session: Session, ref: str) -> Hotlist:
+    """The list named ``ref``, or whose id is ``ref``; NotFound otherwise."""
+    hotlist = repository.hotlist_by_name(session, ref)
+    if hotlist is not None:
+        return hotlist
+    try:
+        hotlist_id = uuid.UUID(ref)
+    except ValueError:
+        raise NotFound(f"no hotlist named {ref!r}") from None
+    return _load(session, hotlist_id)
+
+
+def list_hotlists(
+    session: Session, *, active: bool | None = None, limit: int | None = None, offset: int = 0
+) -> list[Hotlist]:
+    """Lists by priority and name, optionally only active (or inactive) ones."""
+    return repository.list_hotlists(session, active=active, limit=limit, offset=offset)
+
+
+def hotlist_page(session: Session, *, active: bool | None = None, limit: int = 100, offset: int = 0) -> HotlistPage:
+    """One page of lists by priority and name, with the total."""
+    rows = repository.list_hotlists(session, active=active, limit=limit, offset=offset)
+    return HotlistPage(
+        items=[HotlistRead.model_validate(h) for h in rows],
+        total=repository.count_hotlists(session, active=active),
+        limit=limit,
+        offset=offset,
+    )
+
+
+def update_hotlist(
+    session: Session,
+    bus: Bus,
+    hotlist_id: uuid.UUID,
+    data: HotlistUpdate,
+    *,
+    actor: Principal,
+    refresh_root: Path | None = None,
+) -> Hotlist:
+    """Change a list's settings or take it out of (or back into) matching (audited; bumps the version)."""
+    hotlist = _load(session, hotlist_id, lock=True)
+    changes: dict[str, list[Any]] = {}
+    for field, value in data.model_dump(exclude_unset=True).items():
+        if value is None and field not in ("refresh_path", "refresh_format"):
+            continue  # an explicit null for a required field means "leave it"
+        if field == "category" and value is not None:
+            value = str(value)
+        if field == "refresh_path":
+            value = _refresh_path(value, refresh_root)
+        old = getattr(hotlist, field)
+        if old != value:
+            changes[field] = [old, value]
+    if not changes:
+        return hotlist
+    if "name" in changes:
+        other = repository.hotlist_by_name(session, changes["name"][1])
+        if other is not None and other.id != hotlist.id:
+            raise Conflict(f"a hotlist named {changes['name'][1]!r} exists")
+    for field, (_old, new) in changes.items():
+        setattr(hotlist, field, new)
+    _bump(hotlist, utcnow())
+    action = "hotlist.update"
+    if set(changes) == {"active"}:
+        action = "hotlist.reactivate" if hotlist.active else "hotlist.deactivate"
+    _audit(session, actor, action, hotlist.id, {"name": hotlist.name, "changes": changes})
+    _publish_changed(session, bus, action.removeprefix("hotlist."), hotlist)
+    return hotlist
+
+
+def deactivate_hotlist(session: Session, bus: Bus, hotlist_id: uuid.UUID, *, actor: Principal) -> Hotlist:
+    """Take a list out of matching; its entries are kept (audited as ``hotlist.deactivate``)."""
+    return update_hotlist(session, bus, hotlist_id, HotlistUpdate(active=False), actor=actor)
+
+
+# --- single entries --------------------------------------------------------------------------------------------------
+
+
+def add_entry(session: Session, bus: Bus, hotlist_id: uuid.UUID, data: EntryCreate, *, actor: Principal) -> EntryRead:
+    """Add one plate to a list by hand (audited; bumps the version)."""
+    plate_norm = _plate_norm(data.plate)
+    try:
+        region = normalise_region(data.region) if data.region and data.region.strip() else None
+    except ValueError as exc:
+        raise _invalid("region", str(exc)) from None
+    hotlist = _load(session, hotlist_id, lock=True)
+    now = utcnow()
+    entry = HotlistEntry(
+        hotlist_id=hotlist.id,
+        plate=data.plate.strip(),
+        plate_norm=plate_norm,
+        plate_ocr=ocr_class(plate_norm),
+        region=region,
+        reason=data.reason,
+        case_number=data.case_number,
+        added_by=_actor_name(actor),
+        added_at=now,
+        expires_at=data.expires_at.astimezone(UTC) if data.expires_at else None,
+        vehicle_make=data.vehicle_make,
+        vehicle_model=data.vehicle_model,
+        vehicle_color=data.vehicle_color,
+        vehicle_type=data.vehicle_type,
+        vehicle_year=data.vehicle_year,
+        extra={"category": data.category.value} if data.category else {},
+    )
+    session.add(entry)
+    hotlist.entry_count = (hotlist.entry_count or 0) + 1
+    _bump(hotlist, now)
+    session.flush()
+    _audit(
+        session,
+        actor,
+        "hotlist.entry_add",
+        hotlist.id,
+        {"entry_id": entry.id, "plate": entry.plate_norm, "region": region, "case_number": entry.case_number},
+    )
+    _publish_changed(session, bus, "entry_add", hotlist)
+    return entry_read(entry, hotlist.category)
+
+
+def remove_entry(session: Session, bus: Bus, hotlist_id: uuid.UUID, entry_id: int, *, actor: Principal) -> None:
+    """Remove one entry from a list (audited; bumps the version)."""
+    hotlist = _load(session, hotlist_id, lock=True)
+    entry = repository.get_entry(session, hotlist.id, entry_id)
+    if entry is None:
+        raise NotFound(f"no entry {entry_id} on hotlist {hotlist_id}")
+    details = {
+        "entry_id": entry.id,
+        "plate": entry.plate_norm,
+        "region": entry.region,
+        "case_number": entry.case_number,
+    }
+    session.delete(entry)
+    hotlist.entry_count = max((hotlist.entry_count or 0) - 1, 0)
+    _bump(hotlist, utcnow())
+    session.flush()
+    _audit(session, actor, "hotlist.entry_remove", hotlist.id, details)
+    _publish_changed(session, bus, "entry_remove", hotlist)
+
+
+def list_entries(
+    session: Session, hotlist_id: uuid.UUID, *, plate: str | None = None, limit: int = 100, offset: int = 0
+) -> EntryPage:
+    """A page of a list's entries by plate; ``plate`` keeps those whose normalised plate starts with it."""
+    hotlist = _load(session, hotlist_id)
+    prefix = normalise(plate) if plate else None
+    rows, total = repository.entries_page(session, hotlist.id, plate_prefix=prefix, limit=limit, offset=offset)
+    return EntryPage(items=[entry_read(e, hotlist.category) for e in rows], total=total, limit=limit, offset=offset)
+
+
+# --- imports ---------------------------------------------------------------------------------------------------------
+
+
+def import_entries(
+    session: Session,
+    bus: Bus,
+    hotlist_id: uuid.UUID,
+    entries: Sequence[ParsedEntry],
+    *,
+    actor: Principal,
+    fmt: str,
+    source_name: str,
+    sha256: str | None = None,
+    path: str | None = None,
+    started: float | None = None,
+) -> ImportResult:
+    """Replace a list's entries with ``entries`` in the caller's transaction (audited ``hotlist.import``).
+
+    Identical entries keep their rows; the others are deleted and bulk-inserted. The version is bumped and
+    ``hotlists.changed`` published only when something changed. Nothing is visible to others before commit.
+    """
+    t0 = started if started is not None else time.perf_counter()
+    hotlist = _load(session, hotlist_id, lock=True)
+    now = utcnow()
+    existing: dict[bytes, list[int]] = {}
+    previous = 0
+    for row in repository.iter_fingerprint_rows(session, hotlist.id):
+        existing.setdefault(_row_fingerprint(row), []).append(row[0])
+        previous += 1
+    values: Iterable[EntryValues] = map(_entry_values, entries)
+    unchanged = 0
+    if previous:
+        to_insert: list[EntryValues] = []
+        for v in values:
+            ids = existing.get(_values_fingerprint(v))
+            if ids:
+                ids.pop()
+                unchanged += 1
+            else:
+                to_insert.append(v)
+        values = to_insert
+    if previous and not unchanged:
+        removed = repository.delete_all_entries(session, hotlist.id)
+    else:
+        stale = [entry_id for ids in existing.values() for entry_id in ids]
+        removed = repository.delete_entries(session, hotlist.id, stale) if stale else 0
+    existing.clear()
+    # Inserting in plate order appends to the plate index instead of splitting random pages: a third faster.
+    ordered = sorted(values, key=itemgetter(1))
+    added = repository.bulk_insert_entries(session, hotlist.id, _actor_name(actor), now, ordered)
+    changed = bool(added or removed)
+    hotlist.entry_count = previous - removed + added
+    hotlist.last_imported_at = now
+    hotlist.updated_at = now
+    if changed:
+        _bump(hotlist, now)
+    session.flush()
+    duration = round(time.perf_counter() - t0, 3)
+    details: dict[str, Any] = {
+        "file": source_name,
+        "format": fmt,
+        "sha256": sha256,
+        "entries": hotlist.entry_count,
+        "replaced": previous,
+        "added": added,
+        "removed": removed,
+        "unchanged": unchanged,
+        "duration_s": duration,
+    }
+    if path is not None:
+        details["path"] = path
+    _audit(session, actor, "hotlist.import", hotlist.id, details)
+    if changed:
+        _publish_changed(session, bus, "import", hotlist)
+    logger.info(
+        "hotlist %s: imported %s (%s): %d entries, %d added, %d removed, %d unchanged, %.2f s",
+        hotlist.id,
+        source_name,
+        fmt,
+        hotlist.entry_count,
+        added,
+        removed,
+        unchanged,
+        duration,
+    )
+    return ImportResult(
+        hotlist_id=hotlist.id,
+        format=fmt,
+        source_name=source_name,
+        entries=hotlist.entry_count,
+        replaced=previous,
+        added=added,
+        removed=removed,
+        unchanged=unchanged,
+        version=hotlist.version,
+        sha256=sha256,
+        duration_s=duration,
+    )
+
+
+def import_bytes(
+    session: Session,
+    bus: Bus,
+    hotlist_id: uuid.UUID,
+    data: bytes,
+    *,
+    fmt: str | None,
+    name: str,
+    actor: Principal,
+    path: str | None = None,
+) -> ImportResult:
+    """Parse a whole file held in memory (format detected when ``fmt`` is None), then import it atomically.
+
+    Parsing happens before the session is first used, so no database lock is held meanwhile; a bad line raises
+    ``ImportFailed`` ("name:line: reason") and nothing changes.
+    """
+    t0 = time.perf_counter()
+    used = fmt or parsers.sniff_format(data, name)
+    entries = parsers.parse_bytes(data, used, name)
+    digest = hashlib.sha256(data).hexdigest()
+    return import_entries(
+        session,
+        bus,
+        hotlist_id,
+        entries,
+        actor=actor,
+        fmt=used,
+        source_name=name,
+        sha256=digest,
+        path=path,
+        started=t0,
+    )
+
+
+def import_file(
+    session: Session, bus: Bus, hotlist_id: uuid.UUID, path: Path, fmt: str | None = None, *, actor: Principal
+) -> ImportResult:
+    """Read, parse and import a hotlist file (CSV, NCIC fixed width or CLEW ``.tbl``) atomically."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImportFailed(f"{path.name}: cannot read the file: {exc.strerror or exc}") from exc
+    return import_bytes(session, bus, hotlist_id, data, fmt=fmt, name=path.name, actor=actor, path=str(path))
+
+
+# --- scheduled refresh -----------------------------------------------------------------------------------------------
+
+
+def last_file_digests(session: Session, hotlist_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str | None]:
+    """For each list, the sha256 of the file it was last imported from or last failed to refresh from.
+
+    Read from the audit log (``hotlist.import`` / ``hotlist.refresh_failed`` details), newest first; a list never
+    imported is absent.
+    """
+    wanted = {str(h): h for h in hotlist_ids}
+    found: dict[uuid.UUID, str | None] = {}
+    before: int | None = None
+    while wanted:
+        page = audit.search(session, action="hotlist.", before_seq=before, limit=_AUDIT_PAGE)
+        if not page:
+            break
+        for entry in page:
+            if entry.action in FILE_ACTIONS and entry.target_id in wanted:
+                found[wanted.pop(entry.target_id)] = (entry.details or {}).get("sha256")
+        before = page[-1].seq
+    return found
+
+
+def record_refresh_failure(
+    session: Session, hotlist_id: uuid.UUID, *, path: str, sha256: str | None, error: str, actor: Principal
+) -> None:
+    """Audit a refresh that could not load a list's file (``hotlist.refresh_failed``); the list is unchanged."""
+    _audit(session, actor, "hotlist.refresh_failed", hotlist_id, {"path": path, "sha256": sha256, "error": error})
+
+
+def refresh_due(db: Database, bus: Bus, *, actor: Principal = SYSTEM) -> RefreshOutcome:
+    """Re-import every active list whose ``refresh_path`` file changed since it was last loaded.
+
+    "Changed" means the file's sha256 differs from the one recorded by the list's latest import or failed refresh
+    (so an unchanged file, even one touched, is not re-imported, and a broken file is reported once, not every
+    pass). Each list is its own unit of work, so one broken or huge file neither blocks nor undoes the others;
+    a failure leaves the list in force, is logged, and is audited as ``hotlist.refresh_failed`` with file:line.
+    Unlike other use cases this one owns its transactions (one per list), which is why it takes the ``Database``.
+    """
+    with db.read() as session:
+        targets = [(h.id, h.refresh_path or "", h.refresh_format) for h in repository.refreshable_hotlists(session)]
+        digests = last_file_digests(session, [t[0] for t in targets])
+    outcome = RefreshOutcome()
+    for hotlist_id, path_text, fmt in targets:
+        path = Path(path_text)
+        try:
+            data: bytes | None = path.read_bytes()
+        except OSError as exc:
+            data = None
+            unreadable = f"{path.name}: cannot read the file: {exc.strerror or exc}"
+        digest = hashlib.sha256(data).hexdigest() if data is not None else UNREADABLE
+        if digests.get(hotlist_id) == digest:
+            if data is None:
+                logger.warning("hotlist %s: refresh file %s is still unreadable", hotlist_id, path)
+            outcome.unchanged.append(hotlist_id)
+            continue
+        try:
+            if data is None:
+                raise ImportFailed(unreadable)
+            with db.uow() as session:
+                result = import_bytes(
+                    session, bus, hotlist_id, data, fmt=fmt, name=path.name, actor=actor, path=path_text
+                )
+            outcome.imported.append(result)
+        except (ImportFailed, NotFound) as exc:
+            logger.warning("hotlist %s: refresh from %s failed; the list in force stays: %s", hotlist_id, path, exc)
+            with db.uow() as session:
+                record_refresh_failure(
+                    session, hotlist_id, path=path_text, sha256=digest, error=exc.detail, actor=actor
+                )
+            outcome.failed[hotlist_id] = exc.detail
+        except Exception:
+            logger.exception("hotlist %s: refresh from %s crashed; the list in force stays", hotlist_id, path)
+            outcome.failed[hotlist_id] = "unexpected error; see the server log"
+    return outcome
+
+
+# --- skip list -------------------------------------------------------------------------------------------------------
+
+
+def add_skip(session: Session, bus: Bus, data: SkipCreate, *, actor: Principal) -> SkipEntry:
+    """Put a plate text on the skip list: reads of it are never matched (audited)."""
+    plate_norm = normalise(data.plate)
+    if not plate_norm:
+        raise _invalid("plate", "the plate has no letters or digits")
+    if repository.skip_entry(session, plate_norm) is not None:
+        raise Conflict(f"{plate_norm} is already on the skip list")
+    entry = SkipEntry(plate_norm=plate_norm, reason=data.reason, added_by=_actor_name(actor), added_at=utcnow())
+    session.add(entry)
+    session.flush()
+    _audit(
+        session,
+        actor,
+        "hotlist.skip_add",
+        entry.id,
+        {"plate": plate_norm, "reason": data.reason},
+        target_type="hotlist_skip",
+    )
+    _publish_changed(session, bus, "skip_add")
+    return entry
+
+
+def remove_skip(session: Session, bus: Bus, plate: str, *, actor: Principal) -> None:
+    """Take a plate text off the skip list (audited)."""
+    plate_norm = normalise(plate)
+    entry = repository.skip_entry(session, plate_norm)
+    if entry is None:
+        raise NotFound(f"{plate_norm or plate!r} is not on the skip list")
+    details = {"plate": plate_norm, "reason": entry.reason}
+    entry_id = entry.id
+    session.delete(entry)
+    session.flush()
+    _audit(session, actor, "hotlist.skip_remove", entry_id, details, target_type="hotlist_skip")
+    _publish_changed(session, bus, "skip_remove")
+
+
+def list_skip(session: Session) -> list[SkipEntry]:
+    """The skip list, by plate."""
+    return repository.skip_entries(session)
+
+
+def skip_plates(session: Session) -> set[str]:
+    """Normalised plates that are never matched."""
+    return set(repository.skip_plate_values(session))
+
+
+# --- the matcher's view ----------------------------------------------------------------------------------------------
+
+
+def _version(session: Session, now: datetime) -> tuple[str, datetime | None, list[str]]:
+    """(version token, earliest future expiry, skip plates) as of ``now``."""
+    h = hashlib.blake2b(digest_size=12)
+    for hotlist_id, version, active in sorted(repository.list_versions(session), key=lambda r: str(r[0])):
+        h.update(f"{hotlist_id}:{version}:{int(bool(active))};".encode())
+    skip = repository.skip_plate_values(session)
+    h.update(b"|skip|")
+    for plate in skip:
+        h.update(plate.encode() + b";")
+    next_expiry = repository.next_expiry(session, now)
+    expiry = next_expiry.astimezone(UTC).isoformat() if next_expiry is not None else "-"
+    return f"{h.hexdigest()}@{expiry}", next_expiry, skip
+
+
+def snapshot_version(session: Session, *, now: datetime | None = None) -> str:
+    """A token that changes whenever any list, entry or the skip list changes, or an active entry expires."""
+    return _version(session, now or utcnow())[0]
+
+
+def active_snapshot(session: Session, *, now: datetime | None = None) -> HotlistSnapshot:
+    """Everything the matcher indexes: active lists' entries not expired at ``now``, column by column."""
+    now = now or utcnow()
+    version, valid_until, skip = _version(session, now)  # first: a change committed meanwhile makes it stale
+    lists: dict[uuid.UUID, ListInfo] = {}
+    entry_ids: list[int] = []
+    hotlist_ids: list[uuid.UUID] = []
+    plates: list[str] = []
+    regions: list[str | None] = []
+    for h in repository.active_hotlists(session):
+        lists[h.id] = ListInfo(
+            id=h.id,
+            name=h.name,
+            source=h.source,
+            category=h.category,
+            priority=h.priority,
+            max_diff=h.max_diff,
+            require_state=h.require_state,
+            version=h.version,
+        )
+        ids, list_plates, list_regions = repository.live_entry_columns(session, h.id, now)
+        entry_ids.extend(ids)
+        plates.extend(list_plates)
+        regions.extend(list_regions)
+        hotlist_ids.extend([h.id] * len(ids))
+    logger.debug("hotlist snapshot %s: %d lists, %d entries", version, len(lists), len(entry_ids))
+    return HotlistSnapshot(
+        version=version,
+        taken_at=now,
+        valid_until=valid_until,
+        lists=lists,
+        entry_ids=entry_ids,
+        hotlist_ids=hotlist_ids,
+        plates_norm=plates,
+        regions=regions,
+        skip_plates=frozenset(skip),
+    )
+
+
+def entry_details(session: Session, entry_ids: Sequence[int]) -> dict[int, EntryDetail]:
+    """Plate, region, reason, case number and vehicle of the given entries (those that still exist), by id."""
+    out: dict[int, EntryDetail] = {}
+    for entry, list_category in repository.entry_detail_rows(session, list(dict.fromkeys(entry_ids))):
+        extra = entry.extra or {}
+        out[entry.id] = EntryDetail(
+            id=entry.id,
+            hotlist_id=entry.hotlist_id,
+            plate=entry.plate,
+            plate_norm=entry.plate_norm,
+            region=entry.region,
+            category=str(extra.get("category") or list_category),
+            reason=entry.reason,
+            case_number=entry.case_number,
+            expires_at=entry.expires_at,
+            vehicle_make=entry.vehicle_make,
+            vehicle_model=entry.vehicle_model,
+            vehicle_color=entry.vehicle_color,
+            vehicle_type=entry.vehicle_type,
+            vehicle_year=entry.vehicle_year,
+        )
+    return out

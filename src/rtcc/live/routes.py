@@ -1,0 +1,64 @@
+"""HTTP routes of the live domain: the Server-Sent Events stream ``GET /api/v1/live/stream`` (replay after
+``Last-Event-ID``, then live events the caller's role may see), and the plain live alert page (``page.py``).
+
+``router`` holds both; the app includes it once.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+from fastapi.responses import StreamingResponse
+
+from rtcc.core.errors import ServiceUnavailable
+from rtcc.deps import RuntimeDep
+from rtcc.identity.deps import require
+from rtcc.identity.logic import Perm, Principal
+from rtcc.live import page
+from rtcc.live.hub import SERVICE_NAME, LiveHub
+
+api = APIRouter(prefix="/api/v1/live", tags=["live"])
+
+#: Paths that answer with an endless stream (a test client that waits for the whole body must not call them).
+STREAMING_PATHS = frozenset({"/api/v1/live/stream"})
+
+
+def parse_last_event_id(value: str | None) -> int | None:
+    """The event id a reconnecting client last received, or None when absent or not a non-negative integer."""
+    if value is None:
+        return None
+    value = value.strip()
+    if not value.isdigit():
+        return None
+    return int(value)
+
+
+@api.get(
+    "/stream",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "An endless event stream."}},
+)
+async def stream(
+    runtime: RuntimeDep,
+    principal: Annotated[Principal, require(Perm.live_read)],
+    last_event_id: Annotated[
+        str | None, Query(description="Resume after this event id (when the Last-Event-ID header can't be set).")
+    ] = None,
+    last_event_id_header: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+) -> StreamingResponse:
+    """Alerts and camera status as Server-Sent Events, filtered by role; resumes after ``Last-Event-ID``."""
+    hub = runtime.services.get(SERVICE_NAME)
+    if not isinstance(hub, LiveHub):
+        raise ServiceUnavailable("live updates are not running in this process")
+    last = parse_last_event_id(last_event_id_header if last_event_id_header is not None else last_event_id)
+    return StreamingResponse(
+        hub.stream(principal, last),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache, no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+router = APIRouter()
+router.include_router(api)
+router.include_router(page.router)

@@ -1,0 +1,75 @@
+"""Live-event use cases: ``emit`` stores an event in the ``live_events`` log inside the caller's transaction (its id
+becomes the SSE event id) and publishes ``Envelope(type="live.<topic>")`` once that transaction has committed; the
+read side gives the live hub and the SSE route the newest id and the events after a client's ``Last-Event-ID``.
+
+Because the row is written in the same transaction as the change it reports, an event is never lost: a client that
+reconnects (or a hub whose bus message went missing) finds it in the log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from rtcc.bus.base import Bus
+from rtcc.bus.envelope import Envelope
+from rtcc.bus.outbox import publish_after_commit
+from rtcc.core.clock import utcnow
+from rtcc.live.models import LiveEvent
+from rtcc.live.schemas import LiveMessage
+
+logger = logging.getLogger(__name__)
+
+#: Topics the live stream knows; ``hub.visible`` decides who receives each.
+TOPICS = ("alerts", "cameras")
+
+
+def _envelope(row: LiveEvent) -> Envelope:
+    message = LiveMessage.model_validate(row)
+    return Envelope(
+        type=f"live.{row.topic}",
+        source="live",
+        observed_at=row.at,
+        payload=message.model_dump(mode="json"),
+    )
+
+
+def emit(session: Session, bus: Bus, *, topic: str, type: str, data: dict[str, Any]) -> LiveEvent:
+    """Store one live event in the caller's transaction and publish it on the bus after commit."""
+    return emit_many(session, bus, [(topic, type, data)])[0]
+
+
+def emit_many(session: Session, bus: Bus, events: Sequence[tuple[str, str, dict[str, Any]]]) -> list[LiveEvent]:
+    """Store several live events (topic, type, JSON-ready data) with one flush; publish each after commit."""
+    if not events:
+        return []
+    at = utcnow()
+    rows = []
+    for topic, type_, data in events:
+        if not topic or "." in topic or " " in topic:
+            raise ValueError(f"invalid live topic {topic!r}")
+        rows.append(LiveEvent(topic=topic, type=type_, at=at, data=data))
+    session.add_all(rows)
+    session.flush()
+    for row in rows:
+        publish_after_commit(session, bus, _envelope(row))
+    logger.debug("live events %s emitted", [r.id for r in rows])
+    return rows
+
+
+def latest_id(session: Session) -> int:
+    """The id of the newest stored live event (0 when there is none)."""
+    return int(session.scalar(select(func.max(LiveEvent.id))) or 0)
+
+
+def events_after(session: Session, after: int, *, upto: int | None = None, limit: int = 500) -> list[LiveMessage]:
+    """Stored events with ``after < id <= upto``, in id order, at most ``limit`` of them."""
+    q = select(LiveEvent).where(LiveEvent.id > after)
+    if upto is not None:
+        q = q.where(LiveEvent.id <= upto)
+    rows = session.scalars(q.order_by(LiveEvent.id).limit(limit))
+    return [LiveMessage.model_validate(r) for r in rows]

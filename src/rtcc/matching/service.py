@@ -1,0 +1,161 @@
+"""Matching use cases: keep an in-memory index of the active hotlists current, and turn stored reads into hits.
+
+The ``Matcher`` owns a ``kernel.HotlistIndex`` built from ``hotlists.service.active_snapshot``. Before each batch it
+compares the cheap ``snapshot_version`` with the one it built from and rebuilds on change (hotlist edits, imports,
+expiries), so every process (several ``rtcc worker match``) converges on the same lists without coordination.
+Hits go to ``alerts.service.record_hits`` in the same transaction, which is idempotent per (read, entry).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from rtcc.alerts import service as alerts_service
+from rtcc.alerts.models import Alert
+from rtcc.alerts.schemas import HitInput
+from rtcc.bus.base import Bus
+from rtcc.core.metrics import MATCH_SECONDS
+from rtcc.hotlists import service as hotlists_service
+from rtcc.matching.kernel import HotlistIndex, KernelHit, ListParams
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Built:
+    version: str
+    index: HotlistIndex
+    entry_ids: Sequence[int]
+    hotlist_ids: Sequence[uuid.UUID]
+    lists: Mapping[uuid.UUID, Any]
+    skip: frozenset[str]
+
+
+class Matcher:
+    """An index of the active hotlists plus the skip list, rebuilt when the hotlists change. Thread-safe."""
+
+    def __init__(self) -> None:
+        self._built: _Built | None = None
+        self._lock = threading.Lock()
+        self.builds = 0
+
+    @property
+    def version(self) -> str | None:
+        """The snapshot version the index was built from (None before the first build)."""
+        return self._built.version if self._built else None
+
+    @property
+    def size(self) -> int:
+        """Number of indexed entries."""
+        return len(self._built.index) if self._built else 0
+
+    def ensure_current(self, session: Session) -> None:
+        """Rebuild the index if the hotlists changed since it was built."""
+        version = hotlists_service.snapshot_version(session)
+        if self._built is not None and self._built.version == version:
+            return
+        with self._lock:
+            if self._built is not None and self._built.version == version:
+                return
+            started = time.perf_counter()
+            snap = hotlists_service.active_snapshot(session)
+            list_numbers = {hid: n for n, hid in enumerate(snap.lists)}
+            params = {
+                list_numbers[hid]: ListParams(max_diff=info.max_diff, require_state=info.require_state)
+                for hid, info in snap.lists.items()
+            }
+            index = HotlistIndex.build(
+                snap.plates_norm,
+                snap.regions,
+                [list_numbers[h] for h in snap.hotlist_ids],
+                params,
+            )
+            self._built = _Built(
+                version=snap.version,
+                index=index,
+                entry_ids=snap.entry_ids,
+                hotlist_ids=snap.hotlist_ids,
+                lists=snap.lists,
+                skip=frozenset(hotlists_service.skip_plates(session)),
+            )
+            self.builds += 1
+            logger.info(
+                "hotlist index built: %d entries, %.1f MB, %.2f s",
+                len(index),
+                index.nbytes / 2**20,
+                time.perf_counter() - started,
+            )
+
+    def match(self, reads: Sequence[Mapping[str, Any]]) -> list[tuple[int, int, KernelHit]]:
+        """Match stored-read payloads; returns (read position, entry id, kernel hit) for each hit, skip list applied."""
+        built = self._built
+        if built is None or not reads:
+            return []
+        started = time.perf_counter()
+        plates = [r["plate_norm"] for r in reads]
+        regions = [r.get("region") for r in reads]
+        hits = built.index.match(plates, regions)
+        MATCH_SECONDS.observe(time.perf_counter() - started)
+        return [(h.read_index, built.entry_ids[h.entry_row], h) for h in hits if plates[h.read_index] not in built.skip]
+
+    def hotlist_of(self, entry_row: int) -> tuple[uuid.UUID, Any]:
+        """The hotlist id and list info of an indexed entry row."""
+        assert self._built is not None
+        hid = self._built.hotlist_ids[entry_row]
+        return hid, self._built.lists[hid]
+
+
+def _parse_time(value: str | datetime) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
+
+
+def process_stored_reads(
+    session: Session, bus: Bus, matcher: Matcher, reads: Sequence[Mapping[str, Any]], *, dedup_window_s: int
+) -> list[Alert]:
+    """Match a batch of stored reads and record the hits as alerts (in the caller's transaction)."""
+    matcher.ensure_current(session)
+    found = matcher.match(reads)
+    if not found:
+        return []
+    details = hotlists_service.entry_details(session, sorted({entry_id for _, entry_id, _ in found}))
+    hits: list[HitInput] = []
+    for pos, entry_id, kh in found:
+        read = reads[pos]
+        entry = details.get(entry_id)
+        if entry is None:  # removed since the index was built; the next rebuild drops it
+            continue
+        hotlist_id, info = matcher.hotlist_of(kh.entry_row)
+        hits.append(
+            HitInput(
+                read_id=uuid.UUID(str(read["id"])),
+                camera_id=uuid.UUID(str(read["camera_id"])),
+                camera_code=read["camera_code"],
+                plate_read=read["plate"],
+                region_read=read.get("region"),
+                observed_at=_parse_time(read["observed_at"]),
+                received_at=_parse_time(read["received_at"]),
+                entry_id=entry_id,
+                hotlist_id=hotlist_id,
+                hotlist_name=info.name,
+                category=info.category,
+                priority=info.priority,
+                plate_listed=entry.plate,
+                region_listed=entry.region,
+                match_kind=kh.kind,
+                diff_positions=list(kh.diff_positions),
+                reason=entry.reason,
+                case_number=entry.case_number,
+            )
+        )
+    if not hits:
+        return []
+    return alerts_service.record_hits(session, bus, hits, dedup_window_s=dedup_window_s)
