@@ -339,24 +339,28 @@ def record_hits(session: Session, bus: Bus, hits: Sequence[HitInput], *, dedup_w
             )
         )
     repository.link_matches(session, [(h.read_id, h.entry_id, d.alert.id) for d in drafts for h in d.hits])
-    for d in created:
-        audit.record(
-            session,
-            actor=SYSTEM_ACTOR,
-            actor_role=SYSTEM_ACTOR,
-            action="alert.create",
-            target_type="alert",
-            target_id=str(d.alert.id),
-            details={
-                "kind": AlertKind.hit.value,
-                "hotlist_id": str(d.alert.hotlist_id),
-                "entry_id": d.alert.entry_id,
-                "camera_id": str(d.alert.camera_id),
-                "read_id": str(d.alert.read_id),
-                "match_kind": d.alert.match_kind,
-                "reads": len(d.hits),
-            },
-        )
+    audit.record_many(  # one chain append for the whole batch: hits come in bursts
+        session,
+        [
+            audit.AuditDraft(
+                actor=SYSTEM_ACTOR,
+                actor_role=SYSTEM_ACTOR,
+                action="alert.create",
+                target_type="alert",
+                target_id=str(d.alert.id),
+                details={
+                    "kind": AlertKind.hit.value,
+                    "hotlist_id": str(d.alert.hotlist_id),
+                    "entry_id": d.alert.entry_id,
+                    "camera_id": str(d.alert.camera_id),
+                    "read_id": str(d.alert.read_id),
+                    "match_kind": d.alert.match_kind,
+                    "reads": len(d.hits),
+                },
+            )
+            for d in created
+        ],
+    )
     session.flush()
     alerts = [d.alert for d in drafts]
     _emit(

@@ -68,7 +68,9 @@ _PG_INSERT = (
 
 def _sqlite_time(value: datetime) -> str:
     """SQLAlchemy's SQLite DATETIME text of an aware datetime, in UTC: ``YYYY-MM-DD HH:MM:SS.ffffff``."""
-    return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]
 
 
 def _json_text(value: Any) -> str | None:

@@ -503,7 +503,7 @@ def _stored_payload(row: tuple[Any, ...], code: str, camera_id: str, received: s
         "plate_ocr": row[4],
         "region": row[5],
         "confidence": row[6],
-        "observed_at": row[7].astimezone(UTC).isoformat(),
+        "observed_at": row[7].isoformat(),  # already UTC (converted once in ingest)
         "received_at": received,
     }
 
@@ -600,6 +600,8 @@ def ingest(
             continue
         seen.add(rid)
         observed = r.observed_at
+        if observed.tzinfo is not UTC:
+            observed = observed.astimezone(UTC)
         rows.append(
             (
                 rid,

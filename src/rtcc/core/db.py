@@ -85,6 +85,8 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
         cur.execute("PRAGMA synchronous=FULL")  # an acknowledged read survives a crash
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache: index inserts stay in memory
+        cur.execute("PRAGMA temp_store=MEMORY")
         cur.close()
 
     @event.listens_for(engine, "begin")
