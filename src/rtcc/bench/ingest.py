@@ -157,7 +157,13 @@ def run(*, rows: int | None = None, database_url: str | None = None) -> dict[str
         for body in bodies:
             with db.uow() as s:  # exactly what POST /api/v1/reads does with the request body
                 result = alpr_service.ingest_payload(
-                    s, bus, body, source="rest", context=context, principal=principal, settings=settings,
+                    s,
+                    bus,
+                    body,
+                    source="rest",
+                    context=context,
+                    principal=principal,
+                    settings=settings,
                     dead_letters=None,
                 )
             stored += result.accepted
