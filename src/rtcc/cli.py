@@ -76,12 +76,20 @@ def serve(
     settings = get_settings()
     if migrate:
         upgrade(settings.database_url)
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        timeout_graceful_shutdown=5,  # open SSE streams must not keep the server from stopping
+    )
 
 
 @app.command()
 def demo(
-    speedup: Annotated[float, typer.Option(help="Compress simulated time (1 = real time).")] = 1.0,
+    speedup: Annotated[
+        float | None, typer.Option(help="Compress simulated time (default RTCC_DEMO_SPEEDUP, 1 = real time).")
+    ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default RTCC_PORT).")] = None,
 ) -> None:
     """Start the simulated Cerritos demo: server, 19 ALPR cameras, hotlists, live hits within a minute."""
@@ -90,7 +98,7 @@ def demo(
     settings = get_settings()
     if port is not None:
         settings = settings.model_copy(update={"port": port})
-    run_demo(settings, speedup=speedup)
+    run_demo(settings, speedup=speedup if speedup is not None else settings.demo_speedup)
 
 
 @app.command()

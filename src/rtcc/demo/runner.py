@@ -72,4 +72,11 @@ def run_demo(settings: Settings, *, speedup: float = 1.0) -> None:
     """Migrate, then serve the demo until interrupted."""
     upgrade(settings.database_url)
     app = build_demo_app(settings, speedup=speedup)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")  # type: ignore[arg-type]
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # the simulator's own requests are not news
+    uvicorn.run(
+        app,  # type: ignore[arg-type]
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        timeout_graceful_shutdown=5,
+    )

@@ -1,0 +1,70 @@
+"""The demo as a newcomer runs it: a real server with the seeded city and the camera simulator posting over HTTP
+produces the scripted hits, including the misread a person must reject, within a minute."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from rtcc.core.migrate import upgrade
+from rtcc.demo.runner import DemoState, build_demo_app
+from rtcc.demo.seed import DEMO_PASSWORD
+from rtcc.settings import Settings
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.mark.slow
+def test_demo_shows_live_hits_within_a_minute(tmp_path: Path) -> None:
+    if os.environ.get("RTCC_TEST_DATABASE_URL"):
+        pytest.skip("the demo always runs on embedded SQLite; the SQLite pass covers it")
+    port = _free_port()
+    url = f"sqlite:///{tmp_path / 'demo.db'}"
+    settings = Settings(database_url=url, port=port, host="127.0.0.1", data_dir=tmp_path)
+    upgrade(url)
+    state = DemoState()
+    server = uvicorn.Server(
+        uvicorn.Config(build_demo_app(settings, state=state), host="127.0.0.1", port=port, log_level="warning")
+    )  # type: ignore[arg-type]
+    thread = threading.Thread(target=server.run, daemon=True)
+    started = time.monotonic()
+    thread.start()
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+            while True:
+                try:
+                    if client.get("/readyz").status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                assert time.monotonic() - started < 30, "server did not start"
+                time.sleep(0.2)
+            token = client.post("/api/v1/auth/login", json={"username": "analyst", "password": DEMO_PASSWORD}).json()[
+                "token"
+            ]
+            headers = {"Authorization": f"Bearer {token}"}
+            wanted = {"7LXR294", "8JDV417", "9CFN583"}  # stolen car, the misread, the wanted person's car
+            seen: set[str] = set()
+            while not wanted <= seen:
+                assert time.monotonic() - started < 75, f"hits so far: {sorted(seen)}"
+                items = client.get("/api/v1/alerts?kind=hit&limit=200", headers=headers).json()["items"]
+                seen = {a["plate_read"] for a in items}
+                time.sleep(1)
+            misread = next(a for a in items if a["plate_read"] == "8JDV417")
+            assert misread["state"] == "new"
+            assert state.feeder is not None and state.feeder.sent > 100 and state.feeder.failures == 0
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)
