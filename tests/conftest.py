@@ -16,11 +16,12 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from rtcc.core.db import Base, Database
 from rtcc.core.migrate import upgrade
+from rtcc.core.scratch import scratch_database
 from rtcc.models_registry import import_all_models
 from rtcc.settings import Settings
 
@@ -58,18 +59,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     base = make_url(pg)
     require_service("PostgreSQL", base.host or "127.0.0.1", base.port or 5432)
-    name = f"rtcc_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = base.set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
+    with scratch_database(pg, prefix=f"rtcc_test_{os.getpid()}") as url:
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _empty_all_tables(db: Database) -> None:

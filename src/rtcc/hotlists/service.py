@@ -200,27 +200,33 @@ def _row_fingerprint(row: Any) -> bytes:
     return _fingerprint(*row[1:])
 
 
+def _entry_fields(entry: HotlistEntry, list_category: str) -> dict[str, Any]:
+    """The fields every view of an entry shares; its category is the one its source line gave, else the list's."""
+    return {
+        "id": entry.id,
+        "hotlist_id": entry.hotlist_id,
+        "plate": entry.plate,
+        "plate_norm": entry.plate_norm,
+        "region": entry.region,
+        "category": str((entry.extra or {}).get("category") or list_category),
+        "reason": entry.reason,
+        "case_number": entry.case_number,
+        "expires_at": entry.expires_at,
+        "vehicle_make": entry.vehicle_make,
+        "vehicle_model": entry.vehicle_model,
+        "vehicle_color": entry.vehicle_color,
+        "vehicle_type": entry.vehicle_type,
+        "vehicle_year": entry.vehicle_year,
+    }
+
+
 def entry_read(entry: HotlistEntry, list_category: str) -> EntryRead:
-    """The API view of an entry; its category is the one its source line gave, else the list's."""
-    extra = entry.extra or {}
+    """The API view of an entry."""
     return EntryRead(
-        id=entry.id,
-        hotlist_id=entry.hotlist_id,
-        plate=entry.plate,
-        plate_norm=entry.plate_norm,
-        region=entry.region,
-        category=str(extra.get("category") or list_category),
-        reason=entry.reason,
-        case_number=entry.case_number,
+        **_entry_fields(entry, list_category),
         added_by=entry.added_by,
         added_at=entry.added_at,
-        expires_at=entry.expires_at,
-        vehicle_make=entry.vehicle_make,
-        vehicle_model=entry.vehicle_model,
-        vehicle_color=entry.vehicle_color,
-        vehicle_type=entry.vehicle_type,
-        vehicle_year=entry.vehicle_year,
-        extra=extra,
+        extra=entry.extra or {},
     )
 
 
@@ -765,21 +771,5 @@ def entry_details(session: Session, entry_ids: Sequence[int]) -> dict[int, Entry
     """Plate, region, reason, case number and vehicle of the given entries (those that still exist), by id."""
     out: dict[int, EntryDetail] = {}
     for entry, list_category in repository.entry_detail_rows(session, list(dict.fromkeys(entry_ids))):
-        extra = entry.extra or {}
-        out[entry.id] = EntryDetail(
-            id=entry.id,
-            hotlist_id=entry.hotlist_id,
-            plate=entry.plate,
-            plate_norm=entry.plate_norm,
-            region=entry.region,
-            category=str(extra.get("category") or list_category),
-            reason=entry.reason,
-            case_number=entry.case_number,
-            expires_at=entry.expires_at,
-            vehicle_make=entry.vehicle_make,
-            vehicle_model=entry.vehicle_model,
-            vehicle_color=entry.vehicle_color,
-            vehicle_type=entry.vehicle_type,
-            vehicle_year=entry.vehicle_year,
-        )
+        out[entry.id] = EntryDetail(**_entry_fields(entry, list_category))
     return out
