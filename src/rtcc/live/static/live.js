@@ -117,11 +117,16 @@
         el("div", {}, el("small", { text: "Read" }), plateNode(a.plate_read, []), " ", el("small", { text: read.region || "state ?" })),
         el("div", {}, el("small", { text: "Listed" }), plateNode(a.plate_listed, a.diff_positions), " ", el("small", { text: entry.region || "state ?" }))));
       const vehicle = [entry.vehicle_year, entry.vehicle_color, entry.vehicle_make, entry.vehicle_model].filter(Boolean).join(" ");
+      const seen = [read.vehicle_color, read.vehicle_make, read.vehicle_model, read.vehicle_type].filter(Boolean).join(" ");
       li.append(el("p", { class: "meta" },
         `${entry.hotlist_name || ""} · ${entry.reason || "no reason given"}`,
         entry.case_number ? ` · case ${entry.case_number}` : "",
-        vehicle ? ` · listed vehicle: ${vehicle}` : "",
         entry.current === false ? " · ENTRY NO LONGER CURRENT" : ""));
+      // what the camera saw beside what the list describes: the "vehicle consistent" check needs both
+      li.append(el("p", { class: "vehicles" },
+        el("strong", { text: "Camera saw: " }), seen || "no vehicle attributes", " · ",
+        el("strong", { text: "Listed vehicle: " }), vehicle || "not described",
+        read.confidence != null ? ` · read confidence ${Math.round(read.confidence)}%` : ""));
       if (read.crop_ref) li.append(el("p", { class: "meta", text: `Crop: ${read.crop_ref}` }));
     }
     const cam = a.camera || {};
