@@ -9,12 +9,13 @@ write transactions are exclusive already), so that repeat reads fold into an ale
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -55,6 +56,12 @@ def link_matches(session: Session, links: Sequence[tuple[uuid.UUID, int, uuid.UU
         .values(alert_id=bindparam("b_alert"))
     )
     session.connection().execute(stmt, [{"b_read": r, "b_entry": e, "b_alert": a} for r, e, a in links])
+
+
+def add_transitions(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert alert transitions (dicts of AlertTransition columns) in one statement."""
+    if rows:
+        session.connection().execute(insert(cast(Table, AlertTransition.__table__)), list(rows))
 
 
 def mark_reads_hit(session: Session, read_ids: Iterable[uuid.UUID]) -> None:
@@ -147,30 +154,39 @@ _ENTRY_COLS = ("id", "hotlist_id", "plate", "region", "reason", "case_number", "
 _HOTLIST_COLS = ("name", "category", "active")
 
 
-def related(session: Session, alerts: Sequence[Alert]) -> dict[uuid.UUID, dict[str, dict[str, Any] | None]]:
-    """For each alert: its first read, camera, hotlist entry and list as plain mappings (None when absent), in one
-    query. Keys: ``read``, ``camera``, ``entry``, ``hotlist``."""
-    ids = [a.id for a in alerts]
-    if not ids:
-        return {}
+#: What ``related`` loads with an alert: prefix -> (model, columns).
+_RELATED_PARTS: dict[str, tuple[Any, tuple[str, ...]]] = {"read": (Read, _READ_COLS), "camera": (Camera, _CAMERA_COLS),
+                  "entry": (HotlistEntry, _ENTRY_COLS), "hotlist": (Hotlist, _HOTLIST_COLS)}  # fmt: skip
+
+
+@functools.cache
+def _related_query() -> Select[Any]:
+    """The statement of ``related`` (built once: it is run for every batch of new alerts)."""
     cols: list[Any] = [Alert.id.label("alert_id")]
-    parts = {"read": (Read, _READ_COLS), "camera": (Camera, _CAMERA_COLS), "entry": (HotlistEntry, _ENTRY_COLS),
-             "hotlist": (Hotlist, _HOTLIST_COLS)}  # fmt: skip
-    for prefix, (model, names) in parts.items():
+    for prefix, (model, names) in _RELATED_PARTS.items():
         cols += [getattr(model, n).label(f"{prefix}__{n}") for n in names]
-    q = (
+    return (
         select(*cols)
         .select_from(Alert)
         .outerjoin(Read, Read.id == Alert.read_id)
         .outerjoin(Camera, Camera.id == Alert.camera_id)
         .outerjoin(HotlistEntry, HotlistEntry.id == Alert.entry_id)
         .outerjoin(Hotlist, Hotlist.id == HotlistEntry.hotlist_id)
-        .where(Alert.id.in_(ids))
+        .where(Alert.id.in_(bindparam("alert_ids", expanding=True)))
     )
+
+
+def related(session: Session, alerts: Sequence[Alert]) -> dict[uuid.UUID, dict[str, dict[str, Any] | None]]:
+    """For each alert: its first read, camera, hotlist entry and list as plain mappings (None when absent), in one
+    query. Keys: ``read``, ``camera``, ``entry``, ``hotlist``."""
+    ids = [a.id for a in alerts]
+    if not ids:
+        return {}
+    q = _related_query()
     out: dict[uuid.UUID, dict[str, dict[str, Any] | None]] = {}
-    for row in session.execute(q).mappings():
+    for row in session.execute(q, {"alert_ids": ids}).mappings():
         found: dict[str, dict[str, Any] | None] = {}
-        for prefix, (_model, names) in parts.items():
+        for prefix, (_model, names) in _RELATED_PARTS.items():
             values = {n: row[f"{prefix}__{n}"] for n in names}
             key = "name" if prefix == "hotlist" else "id"
             found[prefix] = values if values[key] is not None else None

@@ -326,18 +326,20 @@ def record_hits(session: Session, bus: Bus, hits: Sequence[HitInput], *, dedup_w
     session.flush()
 
     created = [d for d in drafts if d.is_new]
-    for d in created:
-        first = d.hits[0]
-        session.add(
-            AlertTransition(
-                alert_id=d.alert.id,
-                at=now,
-                actor=SYSTEM_ACTOR,
-                from_state=None,
-                to_state=AlertState.new.value,
-                details={"action": "create", "read_id": str(first.read_id), "match_kind": first.match_kind},
-            )
-        )
+    repository.add_transitions(  # one bulk insert: nothing for the ORM to track
+        session,
+        [
+            {
+                "alert_id": d.alert.id,
+                "at": now,
+                "actor": SYSTEM_ACTOR,
+                "from_state": None,
+                "to_state": AlertState.new.value,
+                "details": {"action": "create", "read_id": str(d.hits[0].read_id), "match_kind": d.hits[0].match_kind},
+            }
+            for d in created
+        ],
+    )
     repository.link_matches(session, [(h.read_id, h.entry_id, d.alert.id) for d in drafts for h in d.hits])
     audit.record_many(  # one chain append for the whole batch: hits come in bursts
         session,

@@ -19,6 +19,8 @@ import anyio
 import typer
 from tqdm import tqdm
 
+from rtcc.alpr import cameras as camera_service
+from rtcc.alpr import deadletters as dead_letter_service
 from rtcc.alpr import service
 from rtcc.alpr.adapters.files import FORMATS, FileReader, guess_format
 from rtcc.alpr.logic import DocumentError, NormalizedRead, Rejection
@@ -84,7 +86,7 @@ def import_file(
         def flush() -> None:
             if not pending and not problems:
                 return
-            with service.dead_letter_sink(runtime.db) as sink, runtime.db.uow() as session:
+            with dead_letter_service.dead_letter_sink(runtime.db) as sink, runtime.db.uow() as session:
                 result = service.ingest(
                     session,
                     runtime.bus,
@@ -147,7 +149,9 @@ def list_dead_letters(
     db = Database(get_settings().database_url)
     try:
         with db.uow() as session:
-            page = service.list_dead_letters(session, actor=CLI_ACTOR, source=source, status=status, limit=limit)
+            page = dead_letter_service.list_dead_letters(
+                session, actor=CLI_ACTOR, source=source, status=status, limit=limit
+            )
     finally:
         db.dispose()
     for d in page.items:
@@ -222,7 +226,7 @@ def list_cameras() -> None:
     db = Database(get_settings().database_url)
     try:
         with db.read() as session:
-            rows = service.list_cameras(session)
+            rows = camera_service.list_cameras(session)
             for c in rows:
                 last_read = f"{c.last_read_at:%Y-%m-%d %H:%M:%S}" if c.last_read_at else "-"
                 last_beat = f"{c.last_heartbeat_at:%Y-%m-%d %H:%M:%S}" if c.last_heartbeat_at else "-"

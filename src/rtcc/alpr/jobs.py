@@ -16,7 +16,7 @@ from datetime import datetime
 import anyio
 from sqlalchemy.orm import Session
 
-from rtcc.alpr import service
+from rtcc.alpr import cameras
 from rtcc.bus.base import Bus
 from rtcc.core.clock import utcnow
 from rtcc.runtime import Runtime
@@ -29,7 +29,7 @@ SERVICE_KEY = "alpr.offline_monitor"
 
 def check_offline_cameras(session: Session, bus: Bus, *, now: datetime, offline_after_s: int) -> tuple[int, int]:
     """One health sweep: (cameras that went offline, cameras back online)."""
-    return service.sweep_camera_health(session, bus, now=now, offline_after_s=offline_after_s)
+    return cameras.sweep_camera_health(session, bus, now=now, offline_after_s=offline_after_s)
 
 
 def monitor_interval(offline_after_s: int) -> float:

@@ -48,38 +48,46 @@ _REGION_PREFIXED = re.compile(r"^[A-Z]{2}-([A-Z0-9]{1,3})$")
 _NAMESPACE_BYTES = READ_NAMESPACE.bytes
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
+_READ_HASH = hashlib.blake2b(digest_size=10, person=b"rtcc-read")
 
 
-def _uuid5(name: str) -> uuid.UUID:
-    """``uuid.uuid5(READ_NAMESPACE, name)``, computed without its slower generic path (hot: once per read)."""
+def _uuid5_bytes(name: str) -> bytes:
+    """The 16 bytes of ``uuid.uuid5(READ_NAMESPACE, name)``, computed without its slower generic path."""
     digest = bytearray(hashlib.sha1(_NAMESPACE_BYTES + name.encode("utf-8"), usedforsecurity=False).digest()[:16])
     digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
     digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
-    return uuid.UUID(bytes=bytes(digest))
+    return bytes(digest)
 
 
-def _time_ordered_id(ms: int, name: str) -> uuid.UUID:
+def _time_ordered_bytes(ms: int, name: str) -> bytes:
     """A deterministic, time-ordered id (RFC 9562 version 8 layout): 48 bits of Unix milliseconds, then 74 bits of
     a BLAKE2b hash of ``name``. The same read always gets the same id (idempotency), and reads arriving in time
     order land at the end of the primary-key index instead of at random places (much cheaper inserts)."""
-    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=10, person=b"rtcc-read").digest()
+    h = _READ_HASH.copy()  # cheaper than a new keyed hasher per read
+    h.update(name.encode("utf-8"))
+    digest = h.digest()
     b = bytearray((ms & 0xFFFF_FFFF_FFFF).to_bytes(6, "big") + digest)
     b[6] = (b[6] & 0x0F) | 0x80  # version 8
     b[8] = (b[8] & 0x3F) | 0x80  # RFC variant
-    return uuid.UUID(bytes=bytes(b))
+    return bytes(b)
+
+
+def read_key(camera_code: str, plate_norm: str, observed_at: datetime, source_ref: str | None) -> bytes:
+    """The 16 bytes of ``read_id`` (the ingest hot path works on bytes and builds no ``UUID`` objects)."""
+    if source_ref:
+        return _uuid5_bytes(f"{camera_code}|ref|{source_ref}")
+    ms = (observed_at - _EPOCH) // _MS  # exact integer milliseconds, whatever the timezone
+    return _time_ordered_bytes(ms, f"{camera_code}|{plate_norm}|{ms}")
 
 
 def read_id(camera_code: str, plate_norm: str, observed_at: datetime, source_ref: str | None) -> uuid.UUID:
     """The idempotency key of a read: from the sensor's own reference when given, else camera+plate+time (ms)."""
-    if source_ref:
-        return ref_read_id(camera_code, source_ref)
-    ms = (observed_at - _EPOCH) // _MS  # exact integer milliseconds, whatever the timezone
-    return _time_ordered_id(ms, f"{camera_code}|{plate_norm}|{ms}")
+    return uuid.UUID(bytes=read_key(camera_code, plate_norm, observed_at, source_ref))
 
 
 def ref_read_id(camera_code: str, source_ref: str) -> uuid.UUID:
     """The id of the read a camera's sensor referenced as ``source_ref`` (see ``read_id``)."""
-    return _uuid5(f"{camera_code}|ref|{source_ref}")
+    return uuid.UUID(bytes=_uuid5_bytes(f"{camera_code}|ref|{source_ref}"))
 
 
 def storable_ref(source_ref: str | None) -> str | None:

@@ -32,7 +32,7 @@ import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 
-from rtcc.alpr import service
+from rtcc.alpr import cameras, deadletters, service
 from rtcc.alpr.adapters import parse_payload
 from rtcc.alpr.logic import DocumentError, Heartbeat, NormalizedRead, Rejection, payload_text
 from rtcc.runtime import Runtime
@@ -275,7 +275,7 @@ class MqttIngest:
                 reason = f"could not be stored: {_describe(exc)}"
                 try:
                     with self.runtime.db.uow() as session:
-                        service.dead_letter(
+                        deadletters.dead_letter(
                             session, source, message.payload, reason, {**ctx, "sender": self.principal.audit_name}
                         )
                     self.stats.dead_lettered += 1
@@ -292,7 +292,7 @@ class MqttIngest:
         reads: dict[str, list[NormalizedRead]] = defaultdict(list)
         problems: dict[str, list[Rejection]] = defaultdict(list)
         beats: list[Heartbeat] = []
-        drafts: list[service.DeadLetterDraft] = []
+        drafts: list[deadletters.DeadLetterDraft] = []
         for message in batch:
             routed = self.route(message.topic)
             if routed is None:
@@ -303,7 +303,7 @@ class MqttIngest:
             except (DocumentError, ValueError) as exc:
                 reason = str(exc) if isinstance(exc, DocumentError) else f"invalid: {exc}"
                 ctx = {**ctx, "sender": self.principal.audit_name}
-                drafts.append(service.DeadLetterDraft(source, payload_text(message.payload), reason, ctx))
+                drafts.append(deadletters.DeadLetterDraft(source, payload_text(message.payload), reason, ctx))
                 continue
             if parsed.reads:
                 reads[source].extend(parsed.reads)
@@ -327,12 +327,12 @@ class MqttIngest:
                 )
                 stored += result.accepted
             if beats:
-                service.apply_heartbeats(
+                cameras.apply_heartbeats(
                     session, runtime.bus, beats, principal=self.principal, settings=settings, source="mqtt"
                 )
         if drafts:
             with runtime.db.uow() as session:
-                service.write_dead_letters(session, drafts)
+                deadletters.write_dead_letters(session, drafts)
             self.stats.dead_lettered += len(drafts)
         self.stats.reads_stored += stored
 

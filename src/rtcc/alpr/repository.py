@@ -1,21 +1,22 @@
 """Queries on the ALPR tables (cameras, reads, dead letters); never commits.
 
-The read insert is the hot path of the platform, so it bypasses per-row ORM and SQLAlchemy type processing: rows
-arrive as tuples in ``READ_COLUMNS`` order holding plain Python values, are converted once to what the driver takes,
-and are written with ``INSERT ... ON CONFLICT (id) DO NOTHING RETURNING id`` so that only newly stored reads come
-back. On SQLite (>= 3.35) that is a multi-row VALUES statement per chunk of rows (older SQLite: an exact
-pre-select of existing ids, SQLite having a single writer); on PostgreSQL it is psycopg's pipelined
-``executemany(..., returning=True)``. The stored representation is exactly what SQLAlchemy writes for the
-same columns (UUIDs as 32 hex characters and naive-UTC ``YYYY-MM-DD HH:MM:SS.ffffff`` text on SQLite), so the ORM
-reads these rows back unchanged (a test checks this).
-"""
+The read insert is the hot path of the platform, so it bypasses the ORM and SQLAlchemy type processing: the ingest
+loop builds each row once, as a tuple in ``READ_COLUMNS`` order holding what the driver takes
+(``read_row_format``), and rows are written with ``INSERT ... ON CONFLICT (id) DO NOTHING RETURNING id`` so that only
+newly stored reads come back. On SQLite (>= 3.35) that is a multi-row VALUES statement per chunk of rows (older
+SQLite: an exact pre-select of existing ids, SQLite having a single writer); on PostgreSQL, a batch is COPYed into a
+session-local staging table and moved over with one ``INSERT ... SELECT`` (small batches: psycopg's pipelined
+``executemany(..., returning=True)``). The stored representation is exactly what SQLAlchemy writes for the same
+columns (UUIDs as 32 hex characters and naive-UTC ``YYYY-MM-DD HH:MM:SS.ffffff`` text on SQLite), so the ORM reads
+these rows back unchanged (a test checks this)."""
 
 from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from itertools import chain
 from typing import Any
 
@@ -59,6 +60,18 @@ _SQLITE_CHUNK = 1000
 _SQLITE_INSERT_HEAD = f"INSERT INTO alpr_reads ({', '.join(READ_COLUMNS)}) VALUES "
 _SQLITE_ROW = "(" + ", ".join("?" * _N) + ")"
 _SQLITE_TAIL = " ON CONFLICT (id) DO NOTHING RETURNING id"
+#: From this many rows on, PostgreSQL inserts go through COPY and a staging table (see ``_pg_copy_insert``).
+PG_COPY_MIN_ROWS = 100
+_PG_STAGE = "rtcc_alpr_reads_in"
+_PG_STAGE_CREATE = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {_PG_STAGE} (LIKE alpr_reads INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+)
+_PG_STAGE_COPY = f"COPY {_PG_STAGE} ({', '.join(READ_COLUMNS)}) FROM STDIN"
+_PG_STAGE_MOVE = (
+    f"INSERT INTO alpr_reads ({', '.join(READ_COLUMNS)}) SELECT {', '.join(READ_COLUMNS)} FROM {_PG_STAGE} "
+    "ORDER BY id ON CONFLICT (id) DO NOTHING RETURNING id"
+)
+_PG_STAGE_CLEAR = f"TRUNCATE {_PG_STAGE}"
 _PG_INSERT = (
     f"INSERT INTO alpr_reads ({', '.join(READ_COLUMNS)}) VALUES ("
     + ", ".join("%s::json" if c == "candidates" else "%s" for c in READ_COLUMNS)
@@ -66,90 +79,111 @@ _PG_INSERT = (
 )
 
 
-def _sqlite_time(value: datetime) -> str:
-    """SQLAlchemy's SQLite DATETIME text of an aware datetime, in UTC: ``YYYY-MM-DD HH:MM:SS.ffffff``."""
-    if value.tzinfo is not UTC:
-        value = value.astimezone(UTC)
-    return value.isoformat(" ", "microseconds")[:26]
-
-
 def _json_text(value: Any) -> str | None:
     return None if value is None else orjson.dumps(value).decode()
 
 
-def _sqlite_rows(rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    out = []
-    received_cache: tuple[datetime | None, str] = (None, "")
-    cameras: dict[uuid.UUID, str] = {}
-    for r in rows:
-        received = r[8]
-        if received is not received_cache[0]:  # a batch shares one received_at: convert it once
-            received_cache = (received, _sqlite_time(received))
-        camera = cameras.get(r[1])
-        if camera is None:
-            camera = cameras[r[1]] = r[1].hex
-        out.append(
-            (
-                r[0].hex,
-                camera,
-                *r[2:7],
-                _sqlite_time(r[7]),
-                received_cache[1],
-                *r[9:17],
-                _json_text(r[17]),
-                r[18],
-                r[19],
-                1 if r[20] else 0,
-            )
-        )
-    return out
+def _sqlite_time_of(value: datetime, iso: str) -> str:
+    return f"{iso[:10]} {iso[11:26]}"  # the UTC ISO text, as SQLAlchemy stores it: no "T", no offset
 
 
-def _pg_rows(rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    return [(*r[:17], _json_text(r[17]), *r[18:]) for r in rows]
+def _pg_time_of(value: datetime, iso: str) -> datetime:
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class ReadRowFormat:
+    """How the database driver takes the values of an ``alpr_reads`` row, so that the ingest loop builds each row
+    once, ready to send. Ids (the read's and its camera's) are 32 hex digits on both databases. ``time`` takes a UTC
+    datetime and its ISO text with microseconds (which the loop needs anyway); ``json`` a JSON-ready value;
+    ``false`` is the stored false."""
+
+    dialect: str
+    time: Callable[[datetime, str], Any]
+    json: Callable[[Any], Any]
+    false: Any
+
+
+#: SQLite stores what SQLAlchemy writes (32 hex digits, naive UTC text); PostgreSQL takes the ids as text (cast by
+#: the server to uuid) and datetimes as they are.
+_FORMATS = {
+    "sqlite": ReadRowFormat("sqlite", _sqlite_time_of, _json_text, 0),
+    "postgresql": ReadRowFormat("postgresql", _pg_time_of, _json_text, False),
+}
+
+
+def read_row_format(session: Session) -> ReadRowFormat:
+    """The row format ``insert_reads`` takes on this session's database."""
+    dialect = session.get_bind().dialect.name
+    fmt = _FORMATS.get(dialect)
+    if fmt is None:
+        raise ValueError(f"unsupported database dialect {dialect!r} (SQLite or PostgreSQL)")
+    return fmt
 
 
 def insert_reads(session: Session, rows: Sequence[tuple[Any, ...]]) -> list[int]:
-    """Insert reads (tuples in ``READ_COLUMNS`` order, distinct ids), skipping ids already stored.
-
-    Returns the positions in ``rows`` of the reads stored now (the others were stored before).
-    """
+    """Insert reads (tuples in ``READ_COLUMNS`` order, values in ``read_row_format``, distinct ids), skipping ids
+    already stored. Returns the positions in ``rows`` of the reads stored now (the others were stored before)."""
     if not rows:
         return []
     conn = session.connection()
     dialect = conn.dialect.name
     if dialect == "sqlite":
-        native = _sqlite_rows(rows)
         if not SQLITE_RETURNING:
-            return _sqlite_insert_without_returning(session, native)
-        position = {row[0]: i for i, row in enumerate(native)}
+            return _sqlite_insert_without_returning(session, rows)
         new: list[int] = []
-        for start in range(0, len(native), _SQLITE_CHUNK):
-            part = native[start : start + _SQLITE_CHUNK]
+        position: dict[Any, int] | None = None
+        for start in range(0, len(rows), _SQLITE_CHUNK):
+            part = rows[start : start + _SQLITE_CHUNK]
             sql = _SQLITE_INSERT_HEAD + ", ".join([_SQLITE_ROW] * len(part)) + _SQLITE_TAIL
-            new.extend(position[r[0]] for r in conn.exec_driver_sql(sql, tuple(chain.from_iterable(part))))
+            got = conn.exec_driver_sql(sql, tuple(chain.from_iterable(part))).fetchall()
+            if len(got) == len(part):  # all new (the usual case): no need to know which
+                new.extend(range(start, start + len(part)))
+                continue
+            if position is None:
+                position = {row[0]: i for i, row in enumerate(rows)}
+            new.extend(position[r[0]] for r in got)
         new.sort()
         return new
     if dialect == "postgresql":
-        by_id = {row[0]: i for i, row in enumerate(rows)}
+        if len(rows) >= PG_COPY_MIN_ROWS:
+            return _pg_copy_insert(conn.connection.driver_connection, rows)
         cursor: Any = conn.connection.cursor()  # psycopg's cursor: executemany(..., returning=True)
         try:
-            cursor.executemany(_PG_INSERT, _pg_rows(rows), returning=True)
+            cursor.executemany(_PG_INSERT, rows, returning=True)
             stored: list[int] = []
-            while True:
-                got = cursor.fetchone()
-                if got is not None:
-                    stored.append(by_id[got[0]])
+            i = 0
+            while True:  # one result per row, in order: a row comes back only when it was inserted
+                if cursor.fetchone() is not None:
+                    stored.append(i)
+                i += 1
                 if not cursor.nextset():
                     break
-            stored.sort()
             return stored
         finally:
             cursor.close()
     raise ValueError(f"unsupported database dialect {dialect!r} (SQLite or PostgreSQL)")
 
 
-def _sqlite_insert_without_returning(session: Session, native: list[tuple[Any, ...]]) -> list[int]:
+def _pg_copy_insert(pg: Any, rows: Sequence[tuple[Any, ...]]) -> list[int]:
+    """PostgreSQL, larger batches: COPY the rows into a session-local staging table, then move them over with one
+    ``INSERT ... SELECT ... ORDER BY id ON CONFLICT DO NOTHING RETURNING id`` (every writer inserts in id order, so
+    overlapping concurrent batches wait for each other instead of deadlocking)."""
+    with pg.cursor() as cur:
+        cur.execute(_PG_STAGE_CREATE)
+        with cur.copy(_PG_STAGE_COPY) as copy:
+            for row in rows:
+                copy.write_row(row)
+        cur.execute(_PG_STAGE_MOVE)
+        got = cur.fetchall()
+        cur.execute(_PG_STAGE_CLEAR)
+    if len(got) == len(rows):  # all new (the usual case)
+        return list(range(len(rows)))
+    position = {row[0]: i for i, row in enumerate(rows)}
+    return sorted(position[r[0].hex] for r in got)
+
+
+def _sqlite_insert_without_returning(session: Session, native: Sequence[tuple[Any, ...]]) -> list[int]:
     """Old SQLite: find the ids already stored, then insert the rest. Exact, because SQLite write transactions
     (``BEGIN IMMEDIATE``) exclude every other writer until commit."""
     conn = session.connection()

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from rtcc.alpr import service
+from rtcc.alpr import cameras, deadletters, service
 from rtcc.alpr.schemas import (
     CameraCreate,
     CameraRead,
@@ -80,7 +80,7 @@ async def post_reads(
     context = _context(request, "native")
 
     def work() -> IngestResult:
-        with service.dead_letter_sink(db) as sink, db.uow() as session:
+        with deadletters.dead_letter_sink(db) as sink, db.uow() as session:
             result = service.ingest_payload(
                 session,
                 bus,
@@ -116,7 +116,7 @@ async def post_openalpr(
     context = _context(request, "openalpr", default_camera=default)
 
     def work() -> IngestResult:
-        with service.dead_letter_sink(db) as sink, db.uow() as session:
+        with deadletters.dead_letter_sink(db) as sink, db.uow() as session:
             result = service.ingest_payload(
                 session,
                 bus,
@@ -142,7 +142,7 @@ def post_heartbeat(
 ) -> HeartbeatResult:
     """A camera's sign of life (by code, or every camera of an OpenALPR agent by agent_uid)."""
     with db.uow() as session:
-        return service.heartbeat(session, bus, body, principal=principal, settings=settings)
+        return cameras.heartbeat(session, bus, body, principal=principal, settings=settings)
 
 
 @router.get("/cameras")
@@ -153,14 +153,14 @@ def get_cameras(
 ) -> list[CameraRead]:
     """Registered cameras with their health (status, last read, last heartbeat)."""
     with db.read() as session:
-        return [CameraRead.model_validate(c) for c in service.list_cameras(session, active=active)]
+        return [CameraRead.model_validate(c) for c in cameras.list_cameras(session, active=active)]
 
 
 @router.post("/cameras", status_code=201)
 def post_camera(body: CameraCreate, db: DbDep, actor: Annotated[Principal, require(Perm.cameras_write)]) -> CameraRead:
     """Register a camera under the code its sensor sends."""
     with db.uow() as session:
-        return CameraRead.model_validate(service.register_camera(session, body, actor=actor))
+        return CameraRead.model_validate(cameras.register_camera(session, body, actor=actor))
 
 
 @router.get("/reads/{read_id}")
@@ -181,7 +181,9 @@ def get_dead_letters(
 ) -> DeadLetterPage:
     """Inputs we could not accept, newest first, with raw payload and reason (the listing is audited)."""
     with db.uow() as session:
-        return service.list_dead_letters(session, actor=actor, source=source, status=status, limit=limit, offset=offset)
+        return deadletters.list_dead_letters(
+            session, actor=actor, source=source, status=status, limit=limit, offset=offset
+        )
 
 
 @router.post("/dead-letters/replay")

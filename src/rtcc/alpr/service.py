@@ -1,23 +1,19 @@
-"""ALPR use cases: store reads idempotently from every channel, keep camera health, and manage dead letters.
+"""ALPR ingest: store reads idempotently from every channel (REST, OpenALPR webhook, MQTT, Frigate, files, replay).
 
-``ingest`` is the one store path of every channel (REST, OpenALPR webhook, MQTT, Frigate, files, replay). For a
-batch it: checks plate, time window and the principal's camera scope per read; resolves camera codes through a
-small per-database cache (auto-registering unknown cameras only for principals with ``*`` scope: a ``*`` API key,
-an admin, the MQTT/CLI ingest principals; a camera-scoped key's read for an unknown camera is refused and
-dead-lettered, so it can be replayed once the camera is registered); inserts all rows in the caller's single
-transaction with ``ON CONFLICT DO NOTHING RETURNING id``; moves ``last_read_at`` forward and brings cameras online;
-writes ONE audit entry (counts only, no plates); and, after commit, publishes ``alpr.reads.stored`` with only the
-newly stored reads (chunks of ``EVENT_CHUNK``).
+``ingest`` is the one store path of every channel. For a batch it: checks plate, time window and the principal's
+camera scope per read; resolves camera codes (``cameras.resolve_cameras``: a small per-database cache that
+auto-registers unknown cameras only for principals with ``*`` scope: a ``*`` API key, an admin, the MQTT/CLI ingest
+principals; a camera-scoped key's read for an unknown camera is refused and dead-lettered, so it can be replayed
+once the camera is registered); inserts all rows in the caller's single transaction with ``ON CONFLICT DO NOTHING
+RETURNING id``; moves ``last_read_at`` forward and brings cameras online; writes ONE audit entry (counts only, no
+plates); and, after commit, publishes ``alpr.reads.stored`` with only the newly stored reads (chunks of
+``EVENT_CHUNK``). It is the platform's hot path: each row is built once, in the form the database driver takes
+(``repository.read_row_format``), with no per-read ORM or UUID objects.
 
-Refused reads are reported (index, field, reason) and become dead letters, except reads for a camera the key may
-not report for: those are an authorisation failure (403 when the whole batch is foreign), and a replayable dead
-letter would let an operator wave them through by accident. Dead letters are written by ``dead_letter_sink`` in
-their OWN unit of work, so they survive the rollback of the batch they came from.
-
-Heartbeats and reads are both signs of life. A camera is online when its newest one (sensor time, capped at now)
-is within ``camera_offline_s``; the offline sweep (``sweep_camera_health``, run by ``jobs``) marks silent cameras
-offline and raises the camera-offline alert; a camera that reports again is set online here and the alert is
-resolved. A heartbeat that says the stream is down (``is_streaming: false``) is recorded but is no sign of life.
+Refused reads are reported (index, field, reason) and become dead letters (``rtcc.alpr.deadletters``), except reads
+for a camera the key may not report for: those are an authorisation failure (403 when the whole batch is foreign).
+``ingest_payload`` parses a raw payload by its channel first; ``replay`` runs a dead letter through it again.
+Cameras, heartbeats and health live in ``rtcc.alpr.cameras``; their public names are re-exported here.
 """
 
 from __future__ import annotations
@@ -25,11 +21,8 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-import weakref
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -37,12 +30,33 @@ import orjson
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from rtcc.alerts import service as alerts_service
 from rtcc.alpr import logic, repository
 from rtcc.alpr.adapters import parse_payload
+from rtcc.alpr.cameras import (
+    CAMERA_CACHE_TTL_S,
+    apply_heartbeats,
+    came_online,
+    heartbeat,
+    list_cameras,
+    may_register_cameras,
+    register_camera,
+    resolve_cameras,
+    sweep_camera_health,
+)
+from rtcc.alpr.deadletters import (
+    SOURCES,
+    DeadLetterDraft,
+    dead_letter,
+    dead_letter_sink,
+    deliver,
+    drafts_for,
+    list_dead_letters,
+    native_item,
+    origin_payload,
+    write_dead_letters,
+)
 from rtcc.alpr.logic import (
     DocumentError,
-    Heartbeat,
     NormalizedRead,
     Origin,
     ParsedDocument,
@@ -50,13 +64,8 @@ from rtcc.alpr.logic import (
     VehicleUpdate,
     payload_text,
 )
-from rtcc.alpr.models import Camera, DeadLetter
+from rtcc.alpr.models import DeadLetter
 from rtcc.alpr.schemas import (
-    CameraCreate,
-    DeadLetterPage,
-    DeadLetterRead,
-    HeartbeatIn,
-    HeartbeatResult,
     IngestResult,
     ReadIn,
     ReadOut,
@@ -71,11 +80,10 @@ from rtcc.bus.envelope import Envelope
 from rtcc.bus.outbox import publish_after_commit
 from rtcc.core import metrics
 from rtcc.core.clock import utcnow
-from rtcc.core.db import Database, after_commit
 from rtcc.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
-from rtcc.core.plates import normalise, ocr_class
+from rtcc.core.gcpause import paused_gc
+from rtcc.core.plates import MAX_PLATE_LEN, normalise, ocr_class
 from rtcc.identity.logic import SENSOR_PERMISSIONS, Perm, Principal
-from rtcc.live import service as live_service
 from rtcc.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -83,24 +91,35 @@ logger = logging.getLogger(__name__)
 EVENT_STORED = "alpr.reads.stored"
 #: Reads per ``alpr.reads.stored`` envelope (keeps messages well under NATS's 1 MB default limit).
 EVENT_CHUNK = 1000
-#: Dead-letter sources, each replayed through its own adapter.
-SOURCES = ("rest", "openalpr", "mqtt", "frigate", "file")
-#: Seconds a resolved camera code stays in the in-process cache.
-CAMERA_CACHE_TTL_S = 300.0
-_MAX_HEALTH_KEYS = 20
-
-#: code -> (camera id, monotonic time cached), one map per database engine.
-_camera_cache: weakref.WeakKeyDictionary[Any, dict[str, tuple[uuid.UUID, float]]] = weakref.WeakKeyDictionary()
 
 
-@dataclass(frozen=True, slots=True)
-class DeadLetterDraft:
-    """A dead letter to write in its own unit of work (see ``dead_letter_sink``)."""
-
-    source: str
-    payload: str
-    reason: str
-    context: dict[str, Any]
+#: Names kept importable from here for callers outside the ALPR domain (they moved to ``cameras``/``deadletters``).
+__all__ = [
+    "CAMERA_CACHE_TTL_S",
+    "EVENT_CHUNK",
+    "EVENT_STORED",
+    "SOURCES",
+    "DeadLetterDraft",
+    "apply_heartbeats",
+    "apply_parsed",
+    "apply_vehicle_updates",
+    "dead_letter",
+    "dead_letter_sink",
+    "get_read",
+    "heartbeat",
+    "ingest",
+    "ingest_payload",
+    "ingest_principal",
+    "list_cameras",
+    "list_dead_letters",
+    "may_register_cameras",
+    "register_camera",
+    "replay",
+    "replay_pending",
+    "require_some_stored",
+    "sweep_camera_health",
+    "write_dead_letters",
+]
 
 
 def ingest_principal(name: str) -> Principal:
@@ -122,392 +141,16 @@ def _replay_principal(actor: Principal) -> Principal:
     )
 
 
-def may_register_cameras(principal: Principal) -> bool:
-    """True when reads from this principal may auto-register unknown cameras (``*`` scope, or a reads:write user)."""
-    if principal.kind == "user":
-        return principal.can(Perm.reads_write)
-    return "*" in principal.camera_codes
-
-
-def _normalise(plate: str) -> str:
-    """``core.plates.normalise`` with a fast path for plates that are already plain ASCII letters and digits."""
-    return plate.upper() if plate.isascii() and plate.isalnum() else normalise(plate)
-
-
 def _field(loc: str, name: str) -> str:
     return f"{loc}.{name}" if loc else name
 
 
-def _camera_kind(source: str, code: str) -> str:
-    return "frigate" if source == "frigate" or code.startswith("frigate:") else "alpr_fixed"
+def _dashed(hex_id: str) -> str:
+    """``str(uuid.UUID(hex_id))`` without building the UUID."""
+    return f"{hex_id[:8]}-{hex_id[8:12]}-{hex_id[12:16]}-{hex_id[16:20]}-{hex_id[20:]}"
 
 
-# --- dead letters ----------------------------------------------------------------------------------------------
-
-
-def _draft_rows(drafts: Sequence[DeadLetterDraft], now: datetime) -> list[dict[str, Any]]:
-    return [
-        {
-            "source": d.source[:32],
-            "received_at": now,
-            "reason": d.reason,
-            "payload": d.payload,
-            "context": d.context,
-            "status": "pending",
-            "attempts": 0,
-        }
-        for d in drafts
-    ]
-
-
-def write_dead_letters(session: Session, drafts: Sequence[DeadLetterDraft]) -> int:
-    """Insert dead letters in the caller's transaction; returns how many."""
-    if not drafts:
-        return 0
-    repository.add_dead_letters(session, _draft_rows(drafts, utcnow()))
-    for source, n in Counter(d.source for d in drafts).items():
-        metrics.DEAD_LETTERS.labels(source=source).inc(n)
-    logger.warning("%d input(s) dead-lettered (%s)", len(drafts), ", ".join(sorted({d.source for d in drafts})))
-    return len(drafts)
-
-
-def dead_letter(
-    session: Session, source: str, payload: str | bytes, reason: str, context: Mapping[str, Any] | None = None
-) -> None:
-    """Record one input we could not accept (raw payload, reason, context) in the caller's transaction."""
-    write_dead_letters(session, [DeadLetterDraft(source, payload_text(payload), reason, dict(context or {}))])
-
-
-@contextmanager
-def dead_letter_sink(db: Database) -> Iterator[list[DeadLetterDraft]]:
-    """Collect drafts during a batch and write them afterwards in their own unit of work, even if the batch failed.
-
-    This is the one place that opens its own transaction: a dead letter must survive the rollback of its batch.
-    """
-    drafts: list[DeadLetterDraft] = []
-    try:
-        yield drafts
-    finally:
-        if drafts:
-            with db.uow() as session:
-                write_dead_letters(session, drafts)
-
-
-def _deliver(session: Session, drafts: list[DeadLetterDraft], sink: list[DeadLetterDraft] | None) -> None:
-    if sink is not None:
-        sink.extend(drafts)
-    else:
-        write_dead_letters(session, drafts)
-
-
-def _origin_payload(origin: Origin) -> str:
-    raw = origin.raw
-    if isinstance(raw, str):
-        return raw
-    if isinstance(raw, bytes):
-        return payload_text(raw)
-    return orjson.dumps(raw, default=str).decode()
-
-
-def _native_item(r: NormalizedRead) -> dict[str, Any]:
-    """A refused read without an origin, as a native read object (so it can be replayed as such)."""
-    item: dict[str, Any] = {"plate": r.plate, "observed_at": r.observed_at.isoformat(), "camera": r.camera_code}
-    for key in ("region", "confidence", "lat", "lon", "heading", "image_ref", "crop_ref", "candidates"):
-        value = getattr(r, key)
-        if value is not None:
-            item[key] = value
-    vehicle = {
-        k: v
-        for k, v in (
-            ("make", r.vehicle_make),
-            ("model", r.vehicle_model),
-            ("color", r.vehicle_color),
-            ("type", r.vehicle_type),
-        )
-        if v
-    }
-    if vehicle:
-        item["vehicle"] = vehicle
-    if r.source_ref:
-        item["id"] = r.source_ref
-    return item
-
-
-def _drafts_for(rejections: Sequence[Rejection], sender: str) -> list[DeadLetterDraft]:
-    """One dead letter per refused input (a document with several refused reads gives one, all reasons joined)."""
-    groups: dict[int, tuple[Origin, list[str]]] = {}
-    for rj in rejections:
-        if rj.code == "scope" or rj.origin is None:
-            continue
-        key = id(rj.origin)
-        if key not in groups:
-            groups[key] = (rj.origin, [])
-        groups[key][1].append(f"{rj.field}: {rj.reason}")
-    drafts = []
-    for origin, reasons in groups.values():
-        ctx = dict(origin.context)
-        if origin.loc:
-            ctx["loc"] = origin.loc
-        ctx.setdefault("sender", sender)
-        prefix = f"{ctx['file']}:{ctx['line']}: " if "file" in ctx and "line" in ctx else ""
-        drafts.append(DeadLetterDraft(origin.source, _origin_payload(origin), prefix + "; ".join(reasons), ctx))
-    return drafts
-
-
-# --- cameras ---------------------------------------------------------------------------------------------------
-
-
-def _resolve_cameras(
-    session: Session,
-    wanted: Mapping[str, NormalizedRead],
-    *,
-    register: bool,
-    source: str,
-    now: datetime,
-) -> tuple[dict[str, uuid.UUID], int]:
-    """Camera ids of the codes (cache first), registering unknown ones when allowed; (ids, number registered)."""
-    cache = _camera_cache.setdefault(session.get_bind(), {})
-    clock = time.monotonic()
-    found: dict[str, uuid.UUID] = {}
-    missing: list[str] = []
-    for code in wanted:
-        hit = cache.get(code)
-        if hit is not None and clock - hit[1] < CAMERA_CACHE_TTL_S:
-            found[code] = hit[0]
-        else:
-            missing.append(code)
-    registered = 0
-    if missing:
-        fresh = repository.cameras_by_code(session, missing)
-        unknown = [c for c in missing if c not in fresh]
-        if unknown and register:
-            repository.insert_cameras_if_absent(
-                session,
-                [
-                    {
-                        "id": uuid.uuid4(),
-                        "code": code,
-                        "name": code,
-                        "kind": _camera_kind(source, code),
-                        "agent_uid": wanted[code].agent_uid,
-                        "status": "unknown",
-                        "active": True,
-                        "created_at": now,
-                        "meta": {"registered_by": f"ingest:{source}"},
-                    }
-                    for code in unknown
-                ],
-            )
-            added = repository.cameras_by_code(session, unknown)
-            registered = len(added)
-            fresh.update(added)
-            logger.info("auto-registered %d camera(s) from %s", registered, source)
-        found.update(fresh)
-        if fresh:  # cache only what is committed
-            after_commit(session, lambda: cache.update({c: (i, time.monotonic()) for c, i in fresh.items()}))
-    return found, registered
-
-
-def _camera_data(camera_id: uuid.UUID, code: str, name: str, status: str, at: datetime) -> dict[str, Any]:
-    return {"camera_id": str(camera_id), "code": code, "name": name, "status": status, "at": at.isoformat()}
-
-
-def _came_online(session: Session, bus: Bus, changed: Sequence[tuple[uuid.UUID, str, str]], now: datetime) -> None:
-    """Cameras that just turned online: resolve their offline alert and tell live screens."""
-    for camera_id, code, name in changed:
-        alerts_service.resolve_camera_offline(session, bus, camera_id=camera_id)
-        live_service.emit(
-            session, bus, topic="cameras", type="camera.online", data=_camera_data(camera_id, code, name, "online", now)
-        )
-    if changed:
-        logger.info("%d camera(s) back online", len(changed))
-
-
-def register_camera(session: Session, data: CameraCreate, *, actor: Principal) -> Camera:
-    """Register a camera (409 if the code exists); audited."""
-    if repository.camera_by_code(session, data.code) is not None:
-        raise Conflict(f"camera {data.code!r} is already registered")
-    camera = Camera(
-        id=uuid.uuid4(),
-        code=data.code,
-        name=data.name,
-        kind=data.kind,
-        lat=data.lat,
-        lon=data.lon,
-        heading_deg=data.heading_deg,
-        location=data.location,
-        agent_uid=data.agent_uid,
-        status="unknown",
-        active=data.active,
-        created_at=utcnow(),
-        meta=dict(data.meta),
-    )
-    session.add(camera)
-    session.flush()
-    audit.record(
-        session,
-        actor=actor.audit_name,
-        actor_role=actor.role,
-        action="camera.create",
-        target_type="camera",
-        target_id=str(camera.id),
-        details={"code": camera.code, "kind": camera.kind},
-    )
-    return camera
-
-
-def list_cameras(session: Session, *, active: bool | None = None) -> list[Camera]:
-    """Registered cameras, by code."""
-    return repository.list_cameras(session, active=active)
-
-
-def _health(info: Mapping[str, Any]) -> dict[str, Any]:
-    """Small, scalar-only health details (no nested vendor data, nothing secret-looking)."""
-    out: dict[str, Any] = {}
-    for key, value in info.items():
-        if len(out) >= _MAX_HEALTH_KEYS:
-            break
-        k = str(key)[:40]
-        if any(word in k.lower() for word in ("key", "secret", "password", "token", "url")):
-            continue
-        if isinstance(value, bool | int | float) or value is None:
-            out[k] = value
-        elif isinstance(value, str):
-            out[k] = value[:128]
-    return out
-
-
-def apply_heartbeats(
-    session: Session, bus: Bus, beats: Sequence[Heartbeat], *, principal: Principal, settings: Settings, source: str
-) -> HeartbeatResult:
-    """Record heartbeats: sign of life (unless the stream is down), health details, online transitions."""
-    now = utcnow()
-    recent = now - timedelta(seconds=settings.camera_offline_s)
-    updated = 0
-    unknown: list[str] = []
-    forbidden: list[str] = []
-    changed: list[tuple[uuid.UUID, str, str]] = []
-    for beat in beats:
-        if beat.camera_code:
-            if not principal.may_report_for(beat.camera_code):
-                forbidden.append(beat.camera_code)
-                continue
-            cameras = repository.cameras_by_codes(session, [beat.camera_code])
-            if not cameras and may_register_cameras(principal) and len(beat.camera_code) <= 64:
-                repository.insert_cameras_if_absent(
-                    session,
-                    [
-                        {
-                            "id": uuid.uuid4(),
-                            "code": beat.camera_code,
-                            "name": beat.name or beat.camera_code,
-                            "kind": _camera_kind(source, beat.camera_code),
-                            "agent_uid": beat.agent_uid,
-                            "lat": beat.lat,
-                            "lon": beat.lon,
-                            "status": "unknown",
-                            "active": True,
-                            "created_at": now,
-                            "meta": {"registered_by": f"heartbeat:{source}"},
-                        }
-                    ],
-                )
-                cameras = repository.cameras_by_codes(session, [beat.camera_code])
-        elif beat.agent_uid:
-            cameras = [
-                c for c in repository.cameras_of_agent(session, beat.agent_uid) if principal.may_report_for(c.code)
-            ]
-        else:
-            cameras = []
-        if not cameras:
-            unknown.append(beat.camera_code or beat.agent_uid or "")
-            continue
-        at = min(beat.at.astimezone(UTC), now)
-        for cam in cameras:
-            alive = beat.streaming is not False
-            if alive and (cam.last_heartbeat_at is None or at > cam.last_heartbeat_at):
-                cam.last_heartbeat_at = at
-            if beat.agent_uid and not cam.agent_uid:
-                cam.agent_uid = beat.agent_uid
-            if beat.name and cam.name == cam.code:
-                cam.name = beat.name
-            if cam.lat is None and beat.lat is not None and beat.lon is not None:
-                cam.lat, cam.lon = beat.lat, beat.lon
-            health = {**_health(beat.info), "streaming": beat.streaming, "reported_at": at.isoformat()}
-            cam.meta = {**(cam.meta or {}), "health": health}
-            if alive and at >= recent and cam.status != "online":
-                cam.status = "online"
-                changed.append((cam.id, cam.code, cam.name))
-            updated += 1
-    session.flush()
-    _came_online(session, bus, changed, now)
-    if forbidden and not updated and not unknown:
-        raise PermissionDenied(f"this key may not report for camera(s) {', '.join(sorted(set(forbidden)))}")
-    return HeartbeatResult(updated=updated, unknown=unknown)
-
-
-def heartbeat(
-    session: Session, bus: Bus, data: HeartbeatIn, *, principal: Principal, settings: Settings
-) -> HeartbeatResult:
-    """A native heartbeat for one camera (by code) or every camera of an OpenALPR agent (by agent_uid)."""
-    beat = Heartbeat(
-        camera_code=data.camera or "",
-        at=data.at or utcnow(),
-        streaming=data.streaming,
-        agent_uid=data.agent_uid,
-        info=dict(data.info),
-    )
-    return apply_heartbeats(session, bus, [beat], principal=principal, settings=settings, source="rest")
-
-
-def sweep_camera_health(session: Session, bus: Bus, *, now: datetime, offline_after_s: int) -> tuple[int, int]:
-    """Mark silent cameras offline (alert + live event) and offline ones that reported again online; (off, on)."""
-    cutoff = now - timedelta(seconds=offline_after_s)
-    went_off = repository.silent_cameras(session, cutoff)
-    for cam in went_off:
-        cam.status = "offline"
-        last_seen = max((t for t in (cam.last_read_at, cam.last_heartbeat_at) if t is not None), default=None)
-        alerts_service.raise_camera_offline(
-            session, bus, camera_id=cam.id, camera_code=cam.code, camera_name=cam.name, last_seen_at=last_seen
-        )
-        live_service.emit(
-            session,
-            bus,
-            topic="cameras",
-            type="camera.offline",
-            data={
-                **_camera_data(cam.id, cam.code, cam.name, "offline", now),
-                "last_seen_at": last_seen.isoformat() if last_seen else None,
-            },
-        )
-    revived = repository.revived_cameras(session, cutoff)
-    for cam in revived:
-        cam.status = "online"
-    session.flush()
-    _came_online(session, bus, [(c.id, c.code, c.name) for c in revived], now)
-    if went_off:
-        logger.warning("%d camera(s) went offline (silent for more than %d s)", len(went_off), offline_after_s)
-    return len(went_off), len(revived)
-
-
-# --- reads -----------------------------------------------------------------------------------------------------
-
-
-def _stored_payload(row: tuple[Any, ...], code: str, camera_id: str, received: str) -> dict[str, Any]:
-    return {
-        "id": str(row[0]),
-        "camera_id": camera_id,
-        "camera_code": code,
-        "plate": row[2],
-        "plate_norm": row[3],
-        "plate_ocr": row[4],
-        "region": row[5],
-        "confidence": row[6],
-        "observed_at": row[7].isoformat(),  # already UTC (converted once in ingest)
-        "received_at": received,
-    }
-
-
+@paused_gc()
 def ingest(
     session: Session,
     bus: Bus,
@@ -536,83 +179,99 @@ def ingest(
     def refuse(r: NormalizedRead, name: str, reason: str, code: str) -> None:
         origin = r.origin
         if origin is None and code != "scope":
-            origin = Origin(source, _native_item(r), {"channel": "native"})
+            origin = Origin(source, native_item(r), {"channel": "native"})
         rejections.append(Rejection(r.index, _field(r.loc, name), reason, code, origin))
 
-    valid: list[tuple[NormalizedRead, str]] = []
+    valid: list[tuple[NormalizedRead, str, datetime]] = []  # (read, plate_norm, observed in UTC)
     foreign: set[str] = set()
+    in_scope: dict[str, bool] = {}
     for pos, item in enumerate(reads):
         r = item.to_normalized(f"reads.{pos}") if isinstance(item, ReadIn) else item
         if r.index < 0:
             r.index = pos
-        norm = _normalise(r.plate)
-        bad_plate = logic.plate_problem(r.plate, norm)
-        if bad_plate is not None:
-            refuse(r, "plate", bad_plate, "plate")
+        plate = r.plate
+        norm = plate.upper() if plate.isascii() and plate.isalnum() else normalise(plate)
+        if len(plate) > logic.MAX_RAW_PLATE or not 2 <= len(norm) <= MAX_PLATE_LEN:
+            refuse(r, "plate", logic.plate_problem(plate, norm) or "invalid plate", "plate")
             continue
         observed = r.observed_at
         if observed.tzinfo is None:
             refuse(r, "observed_at", "timestamp has no timezone", "time")
             continue
+        if observed.tzinfo is not UTC:  # once; UTC-to-UTC comparisons below are cheap
+            observed = observed.astimezone(UTC)
         if observed > future_limit or observed < oldest:
             refuse(
                 r,
                 "observed_at",
-                logic.check_times(observed, now, settings.read_max_future_s, settings.retention_reads_days)
+                logic.check_times(r.observed_at, now, settings.read_max_future_s, settings.retention_reads_days)
                 or "out of range",
                 "time",
             )
             continue
         code = r.camera_code
-        if not code or len(code) > 64:
-            refuse(r, "camera", "camera code must be 1 to 64 characters", "camera")
+        allowed = in_scope.get(code)
+        if allowed is None:
+            allowed = in_scope[code] = 0 < len(code) <= 64 and principal.may_report_for(code)
+        if not allowed:
+            if not code or len(code) > 64:
+                refuse(r, "camera", "camera code must be 1 to 64 characters", "camera")
+            else:
+                refuse(r, "camera", f"this key may not report for camera {code!r}", "scope")
+                foreign.add(code)
             continue
-        if not principal.may_report_for(code):
-            refuse(r, "camera", f"this key may not report for camera {code!r}", "scope")
-            foreign.add(code)
-            continue
-        valid.append((r, norm))
+        valid.append((r, norm, observed))
 
     total = len(reads) + len({rj.index for rj in problems})
     if total and not valid and rejections and all(rj.code == "scope" for rj in rejections):
         logger.warning("%s sent %d read(s) only for cameras outside its scope", principal.audit_name, len(reads))
         raise PermissionDenied(f"this key may not report for camera(s) {', '.join(sorted(foreign))}")
 
-    wanted: dict[str, NormalizedRead] = {}
-    for r, _ in valid:
-        wanted.setdefault(r.camera_code, r)
-    camera_ids, registered = _resolve_cameras(session, wanted, register=register, source=source, now=now)
+    wanted: dict[str, str | None] = {}
+    for r, _, _ in valid:
+        if r.camera_code not in wanted:
+            wanted[r.camera_code] = r.agent_uid
+    camera_ids, registered = resolve_cameras(session, wanted, register=register, source=source, now=now)
+    camera_hex = {code: cid.hex for code, cid in camera_ids.items()}
 
+    # Each row is built once, as the driver takes it; the event needs the UTC time, kept alongside.
+    fmt = repository.read_row_format(session)
+    to_time, to_json, false = fmt.time, fmt.json, fmt.false
+    now_utc = now if now.tzinfo is UTC else now.astimezone(UTC)
+    received_iso = now_utc.isoformat(timespec="microseconds")
+    received = to_time(now_utc, received_iso)
     rows: list[tuple[Any, ...]] = []
-    codes: list[str] = []
-    seen: set[uuid.UUID] = set()
+    extra: list[tuple[str, str]] = []  # (camera code, observed_at in UTC as ISO text) of each row
+    seen: set[bytes] = set()
     repeats = 0
-    latest: dict[uuid.UUID, datetime] = {}
-    for r, norm in valid:
-        camera_id = camera_ids.get(r.camera_code)
-        if camera_id is None:
-            refuse(r, "camera", f"unknown camera {r.camera_code!r}: register it first", "camera")
+    newest: dict[str, datetime] = {}
+    for r, norm, observed in valid:
+        code = r.camera_code
+        cam = camera_hex.get(code)
+        if cam is None:
+            refuse(r, "camera", f"unknown camera {code!r}: register it first", "camera")
             continue
-        ref = logic.storable_ref(r.source_ref)
-        rid = logic.read_id(r.camera_code, norm, r.observed_at, ref)
-        if rid in seen:
+        ref = r.source_ref
+        if ref is not None and len(ref) > logic.MAX_SOURCE_REF:
+            ref = logic.storable_ref(ref)
+        key = logic.read_key(code, norm, observed, ref)
+        if key in seen:
             repeats += 1
             continue
-        seen.add(rid)
-        observed = r.observed_at
-        if observed.tzinfo is not UTC:
-            observed = observed.astimezone(UTC)
+        seen.add(key)
+        candidates = r.candidates
+        observed_iso = observed.isoformat(timespec="microseconds")
         rows.append(
             (
-                rid,
-                camera_id,
+                key.hex(),
+                cam,
                 r.plate,
                 norm,
                 ocr_class(norm),
                 r.region,
                 r.confidence,
-                observed,
-                now,
+                to_time(observed, observed_iso),
+                received,
                 r.lat,
                 r.lon,
                 r.vehicle_make,
@@ -621,28 +280,29 @@ def ingest(
                 r.vehicle_type,
                 r.image_ref,
                 r.crop_ref,
-                r.candidates,
+                None if candidates is None else to_json(candidates),
                 source,
                 ref,
-                False,
+                false,
             )
         )
-        codes.append(r.camera_code)
-        seen_at = min(observed, now)
-        prev = latest.get(camera_id)
-        if prev is None or seen_at > prev:
-            latest[camera_id] = seen_at
+        extra.append((code, observed_iso))
+        last = newest.get(code)
+        if last is None or observed > last:
+            newest[code] = observed
 
     new_rows = repository.insert_reads(session, rows)
     duplicates = len(rows) - len(new_rows) + repeats
 
+    # a sign of life never lies in the future: capped at now
+    latest = {camera_ids[code]: min(t, now) for code, t in newest.items()}
     if latest:
         repository.touch_cameras(session, latest)
         recent = now - timedelta(seconds=settings.camera_offline_s)
         changed = repository.set_online(session, [cid for cid, t in latest.items() if t >= recent])
-        _came_online(session, bus, changed, now)
+        came_online(session, bus, changed, now)
 
-    drafts = _drafts_for(rejections, principal.audit_name)
+    drafts = drafts_for(rejections, principal.audit_name)
     rejected_reads = len({(rj.index, id(rj.origin)) for rj in rejections})
     audit.record(
         session,
@@ -663,16 +323,32 @@ def ingest(
     )
 
     if new_rows:
-        received = now.isoformat()
-        camera_text = {cid: str(cid) for cid in latest}
-        payload = [_stored_payload(rows[i], codes[i], camera_text[rows[i][1]], received) for i in new_rows]
+        camera_text = {code: str(camera_ids[code]) for code in newest}
+        payload = []
+        for i in new_rows:
+            row = rows[i]
+            code, observed_iso = extra[i]
+            payload.append(
+                {
+                    "id": _dashed(row[0]),
+                    "camera_id": camera_text[code],
+                    "camera_code": code,
+                    "plate": row[2],
+                    "plate_norm": row[3],
+                    "plate_ocr": row[4],
+                    "region": row[5],
+                    "confidence": row[6],
+                    "observed_at": observed_iso,
+                    "received_at": received_iso,
+                }
+            )
         for start in range(0, len(payload), EVENT_CHUNK):
             publish_after_commit(
                 session,
                 bus,
                 Envelope(type=EVENT_STORED, source=source, payload={"reads": payload[start : start + EVENT_CHUNK]}),
             )
-    _deliver(session, drafts, dead_letters)
+    deliver(session, drafts, dead_letters)
 
     metrics.READS_INGESTED.labels(source=source).inc(len(new_rows))
     if duplicates:
@@ -766,13 +442,13 @@ def apply_parsed(
             drafts.append(
                 DeadLetterDraft(
                     source,
-                    _origin_payload(origin) if origin else orjson.dumps(_vehicle_doc(u)).decode(),
+                    origin_payload(origin) if origin else orjson.dumps(_vehicle_doc(u)).decode(),
                     f"{reason} (camera {u.camera_code}, refs {', '.join(u.source_refs[:3])})",
                     {**(origin.context if origin else {"channel": "openalpr"}), "sender": principal.audit_name},
                 )
             )
         result.dead_lettered += len(drafts)
-        _deliver(session, drafts, dead_letters)
+        deliver(session, drafts, dead_letters)
     result.kind = parsed.kind
     return result
 
@@ -792,6 +468,7 @@ def _vehicle_doc(u: VehicleUpdate) -> dict[str, Any]:
     }
 
 
+@paused_gc()
 def ingest_payload(
     session: Session,
     bus: Bus,
@@ -810,7 +487,7 @@ def ingest_payload(
     except (DocumentError, ValueError) as exc:
         reason = str(exc) if isinstance(exc, DocumentError) else f"invalid: {exc}"
         ctx = {**dict(context), "sender": principal.audit_name}
-        _deliver(session, [DeadLetterDraft(source, payload_text(payload), reason, ctx)], dead_letters)
+        deliver(session, [DeadLetterDraft(source, payload_text(payload), reason, ctx)], dead_letters)
         metrics.READS_REJECTED.labels(reason="parse").inc()
         raise ValidationFailed(reason, errors=[{"loc": ["body"], "field": "body", "msg": reason}]) from None
     return apply_parsed(
@@ -857,32 +534,7 @@ def get_read(session: Session, read_id: uuid.UUID, *, principal: Principal) -> R
     )
 
 
-# --- dead letters: list and replay -----------------------------------------------------------------------------
-
-
-def list_dead_letters(
-    session: Session,
-    *,
-    actor: Principal,
-    source: str | None = None,
-    status: str | None = None,
-    limit: int = 50,
-    offset: int = 0,
-) -> DeadLetterPage:
-    """Dead letters, newest first, filtered by source and status. Their payloads hold plates: the listing is
-    audited ("alpr.deadletters.list", filters and counts only)."""
-    items, total = repository.list_dead_letters(session, source=source, status=status, limit=limit, offset=offset)
-    audit.record(
-        session,
-        actor=actor.audit_name,
-        actor_role=actor.role,
-        action="alpr.deadletters.list",
-        target_type="dead_letter",
-        details={"source": source, "status": status, "returned": len(items), "offset": offset},
-    )
-    return DeadLetterPage(
-        items=[DeadLetterRead.model_validate(d) for d in items], total=total, limit=limit, offset=offset
-    )
+# --- dead letters: replay ---------------------------------------------------------------------------------------
 
 
 def _mark_callbacks(session: Session) -> int:

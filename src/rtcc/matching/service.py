@@ -23,6 +23,7 @@ from rtcc.alerts import service as alerts_service
 from rtcc.alerts.models import Alert
 from rtcc.alerts.schemas import HitInput
 from rtcc.bus.base import Bus
+from rtcc.core.gcpause import paused_gc
 from rtcc.core.metrics import MATCH_SECONDS
 from rtcc.hotlists import service as hotlists_service
 from rtcc.matching.kernel import HotlistIndex, KernelHit, ListParams
@@ -118,6 +119,7 @@ def _parse_time(value: str | datetime) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
+@paused_gc()
 def process_stored_reads(
     session: Session, bus: Bus, matcher: Matcher, reads: Sequence[Mapping[str, Any]], *, dedup_window_s: int
 ) -> list[Alert]:

@@ -24,7 +24,9 @@ def test_read_id_is_deterministic_to_the_millisecond_and_scoped_by_camera() -> N
     assert a != logic.read_id("CAM-1", "7ABC123", t + timedelta(milliseconds=1), None)
     assert a != logic.read_id("CAM-2", "7ABC123", t, None)
     assert a != logic.read_id("CAM-1", "7ABC124", t, None)
-    assert a.version == 5
+    assert a.version == 8  # time-ordered: the observed millisecond leads
+    assert a.bytes[:6] == ((t - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)).to_bytes(6, "big")
+    assert a.bytes == logic.read_key("CAM-1", "7ABC123", t, None)
 
 
 def test_read_id_prefers_the_sensor_reference() -> None:
@@ -153,4 +155,4 @@ def test_native_document_shapes() -> None:
 
 def test_fast_uuid5_equals_the_standard_library() -> None:
     for name in ("CAM-1|7ABC123|1700000000123", "x", "CAM|ref|é-ünïcode", ""):
-        assert logic._uuid5(name) == uuid.uuid5(logic.READ_NAMESPACE, name)
+        assert uuid.UUID(bytes=logic._uuid5_bytes(name)) == uuid.uuid5(logic.READ_NAMESPACE, name)

@@ -1,0 +1,72 @@
+"""Large batches through the store path (SQLite chunked VALUES; PostgreSQL COPY + staging table): what is written
+reads back through the ORM unchanged, a batch half made of resends stores and announces only the new half, and the
+announced reads carry the stored ids and times."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+
+from sqlalchemy import func, select
+
+from rtcc.alpr import repository, service
+from rtcc.alpr.logic import NormalizedRead
+from rtcc.alpr.models import Read
+from rtcc.bench._support import CollectingBus
+from rtcc.core.db import Database
+from rtcc.settings import Settings
+
+
+def _reads(n: int, base: datetime) -> list[NormalizedRead]:
+    pacific = timezone(timedelta(hours=-8))
+    return [
+        NormalizedRead(
+            camera_code=f"BIG-{i % 3}",
+            plate=f"7AB{i:04d}",
+            observed_at=(base + timedelta(seconds=i, microseconds=i)).astimezone(pacific if i % 2 else UTC),
+            region="CA" if i % 5 else None,
+            confidence=50.0 + i % 50,
+            lat=33.8 + i / 1e4 if i % 4 == 0 else None,
+            lon=-118.0 if i % 4 == 0 else None,
+            vehicle_color="white" if i % 3 == 0 else None,
+            candidates=[{"plate": f"7A8{i:04d}", "confidence": 40.0}] if i % 7 == 0 else None,
+            source_ref=f"ref-{i}" if i % 10 == 0 else None,
+        )
+        for i in range(n)
+    ]
+
+
+def test_a_large_batch_reads_back_and_resends_are_not_announced(db: Database, settings: Settings) -> None:
+    n = max(300, 3 * repository.PG_COPY_MIN_ROWS)
+    base = datetime.now(UTC) - timedelta(hours=1)
+    reads = _reads(n, base)
+    bus = CollectingBus()
+    principal = service.ingest_principal("test")
+    with db.uow() as s:
+        first = service.ingest(s, bus, reads[: n // 2], source="rest", principal=principal, settings=settings)
+    assert (first.accepted, first.duplicates) == (n // 2, 0)
+    announced = [r for e in bus.take(service.EVENT_STORED) for r in e.payload["reads"]]
+    assert len(announced) == n // 2
+
+    with db.read() as s:
+        stored = {r.plate: r for r in s.scalars(select(Read))}
+        by_id = {str(r.id): r for r in stored.values()}
+        for msg in announced:  # the event names exactly what was stored
+            row = by_id[msg["id"]]
+            assert msg["camera_id"] == str(row.camera_id) and msg["plate_norm"] == row.plate_norm
+            assert datetime.fromisoformat(msg["observed_at"]) == row.observed_at
+        for r in reads[: n // 2]:
+            row = stored[r.plate]
+            assert row.observed_at == r.observed_at and row.observed_at.tzinfo is not None
+            assert (row.region, row.confidence, row.lat, row.lon) == (r.region, r.confidence, r.lat, r.lon)
+            assert row.vehicle_color == r.vehicle_color and row.candidates == r.candidates
+            assert row.source_ref == r.source_ref and row.is_hit is False and row.source == "rest"
+
+    with db.uow() as s:  # half resent, half new: only the new half is stored and announced
+        second = service.ingest(s, bus, reads, source="rest", principal=principal, settings=settings)
+    assert (second.accepted, second.duplicates) == (n - n // 2, n // 2)
+    again = [r for e in bus.take(service.EVENT_STORED) for r in e.payload["reads"]]
+    assert sorted(r["plate"] for r in again) == sorted(r.plate for r in reads[n // 2 :])
+    assert {uuid.UUID(r["id"]) for r in again}.isdisjoint({uuid.UUID(r["id"]) for r in announced})
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Read)) == n
