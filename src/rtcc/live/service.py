@@ -12,7 +12,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from rtcc.bus.base import Bus
@@ -28,36 +28,33 @@ logger = logging.getLogger(__name__)
 TOPICS = ("alerts", "cameras")
 
 
-def _envelope(row: LiveEvent) -> Envelope:
-    message = LiveMessage.model_validate(row)
-    return Envelope(
-        type=f"live.{row.topic}",
-        source="live",
-        observed_at=row.at,
-        payload=message.model_dump(mode="json"),
-    )
-
-
 def emit(session: Session, bus: Bus, *, topic: str, type: str, data: dict[str, Any]) -> LiveEvent:
     """Store one live event in the caller's transaction and publish it on the bus after commit."""
     return emit_many(session, bus, [(topic, type, data)])[0]
 
 
 def emit_many(session: Session, bus: Bus, events: Sequence[tuple[str, str, dict[str, Any]]]) -> list[LiveEvent]:
-    """Store several live events (topic, type, JSON-ready data) with one flush; publish each after commit."""
+    """Store several live events (topic, type, JSON-ready data) with one bulk insert; publish each after commit."""
     if not events:
         return []
     at = utcnow()
-    rows = []
+    values = []
     for topic, type_, data in events:
         if not topic or "." in topic or " " in topic:
             raise ValueError(f"invalid live topic {topic!r}")
-        rows.append(LiveEvent(topic=topic, type=type_, at=at, data=data))
-    session.add_all(rows)
-    session.flush()
+        values.append({"topic": topic, "type": type_, "at": at, "data": data})
+    ids = session.scalars(
+        insert(LiveEvent).returning(LiveEvent.id, sort_by_parameter_order=True), values
+    ).all()  # one statement, ids in input order: hits arrive in bursts
+    rows = [LiveEvent(id=i, **v) for i, v in zip(ids, values, strict=True)]
     for row in rows:
-        publish_after_commit(session, bus, _envelope(row))
-    logger.debug("live events %s emitted", [r.id for r in rows])
+        message = LiveMessage(id=row.id, topic=row.topic, type=row.type, at=row.at, data=row.data)
+        publish_after_commit(
+            session,
+            bus,
+            Envelope(type=f"live.{row.topic}", source="live", observed_at=at, payload=message.model_dump(mode="json")),
+        )
+    logger.debug("live events %s emitted", ids)
     return rows
 
 
