@@ -145,11 +145,10 @@ def register_camera(session: Session, data: CameraCreate, *, actor: Principal) -
     )
     session.add(camera)
     session.flush()
-    audit.record(
+    audit.record_for(
         session,
-        actor=actor.audit_name,
-        actor_role=actor.role,
-        action="camera.create",
+        actor,
+        "camera.create",
         target_type="camera",
         target_id=str(camera.id),
         details={"code": camera.code, "kind": camera.kind},

@@ -169,11 +169,10 @@ def list_dead_letters(
     """Dead letters, newest first, filtered by source and status. Their payloads hold plates: the listing is
     audited ("alpr.deadletters.list", filters and counts only)."""
     items, total = repository.list_dead_letters(session, source=source, status=status, limit=limit, offset=offset)
-    audit.record(
+    audit.record_for(
         session,
-        actor=actor.audit_name,
-        actor_role=actor.role,
-        action="alpr.deadletters.list",
+        actor,
+        "alpr.deadletters.list",
         target_type="dead_letter",
         details={"source": source, "status": status, "returned": len(items), "offset": offset},
     )

@@ -602,11 +602,10 @@ def replay(session: Session, bus: Bus, dead_letter_id: int, *, actor: Principal,
     if dl.status != "pending":
         raise Conflict(f"dead letter {dead_letter_id} is {dl.status}; only pending ones can be replayed")
     outcome = _replay_one(session, bus, dl, actor=actor, settings=settings)
-    audit.record(
+    audit.record_for(
         session,
-        actor=actor.audit_name,
-        actor_role=actor.role,
-        action="alpr.deadletter.replay",
+        actor,
+        "alpr.deadletter.replay",
         target_type="dead_letter",
         target_id=str(dl.id),
         details={"source": dl.source, "status": outcome.status, "attempts": outcome.attempts},
@@ -633,11 +632,10 @@ def replay_pending(
             continue
         outcomes.append(_replay_one(session, bus, dl, actor=actor, settings=settings))
     replayed = sum(1 for o in outcomes if o.status == "replayed")
-    audit.record(
+    audit.record_for(
         session,
-        actor=actor.audit_name,
-        actor_role=actor.role,
-        action="alpr.deadletter.replay_all",
+        actor,
+        "alpr.deadletter.replay_all",
         target_type="dead_letter",
         details={"source": source, "replayed": replayed, "failed": len(outcomes) - replayed},
     )

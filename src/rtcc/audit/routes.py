@@ -41,11 +41,10 @@ def verify(db: DbDep, actor: Annotated[Principal, require(Perm.audit_verify)]) -
     """Walk the whole chain; the outcome is itself recorded in the chain."""
     with db.uow() as session:
         result = service.verify(session)
-        service.record(
+        service.record_for(
             session,
-            actor=actor.audit_name,
-            actor_role=actor.role,
-            action="audit.verify",
+            actor,
+            "audit.verify",
             details={
                 "ok": result.ok,
                 "checked": result.checked,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
@@ -59,6 +59,37 @@ def record(
     session.add(entry)
     session.flush()
     return entry
+
+
+class Actor(Protocol):
+    """Who acts: anything with the name the audit log records and a role (an identity ``Principal``)."""
+
+    @property
+    def audit_name(self) -> str: ...
+
+    @property
+    def role(self) -> str: ...
+
+
+def record_for(
+    session: Session,
+    actor: Actor,
+    action: str,
+    *,
+    target_type: str | None = None,
+    target_id: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """``record`` for an action taken by ``actor`` (its audit name and role)."""
+    return record(
+        session,
+        actor=actor.audit_name,
+        actor_role=actor.role,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        details=details,
+    )
 
 
 @dataclass(frozen=True)

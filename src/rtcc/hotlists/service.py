@@ -84,11 +84,10 @@ def _audit(
     *,
     target_type: str = "hotlist",
 ) -> None:
-    audit.record(
+    audit.record_for(
         session,
-        actor=actor.audit_name,
-        actor_role=actor.role,
-        action=action,
+        actor,
+        action,
         target_type=target_type,
         target_id=str(target_id),
         details=details,

@@ -64,11 +64,10 @@ def create_user(session: Session, data: UserCreate, *, actor: Principal) -> User
     )
     session.add(user)
     session.flush()
-    audit.record(
+    audit.record_for(
         session,
-        actor=actor.audit_name,
-        actor_role=actor.role,
-        action="user.create",
+        actor,
+        "user.create",
         target_type="user",
         target_id=str(user.id),
         details={"username": user.username, "role": user.role},
@@ -88,11 +87,10 @@ def update_user(session: Session, user_id: uuid.UUID, data: UserUpdate, *, actor
     for key, value in changes.items():
         if key != "password":
             setattr(user, key, value.value if hasattr(value, "value") else value)
-    audit.record(
+    audit.record_for(
         session,
-        actor=actor.audit_name,
-        actor_role=actor.role,
-        action="user.update",
+        actor,
+        "user.update",
         target_type="user",
         target_id=str(user.id),
         details=changes,
@@ -216,11 +214,10 @@ def create_api_key(session: Session, data: ApiKeyCreate, *, actor: Principal) ->
     )
     session.add(key)
     session.flush()
-    audit.record(
+    audit.record_for(
         session,
-        actor=actor.audit_name,
-        actor_role=actor.role,
-        action="apikey.create",
+        actor,
+        "apikey.create",
         target_type="apikey",
         target_id=str(key.id),
         details={"name": key.name, "camera_codes": key.camera_codes},
@@ -235,11 +232,10 @@ def revoke_api_key(session: Session, key_id: uuid.UUID, *, actor: Principal) -> 
         raise NotFound(f"api key {key_id} not found")
     if key.revoked_at is None:
         key.revoked_at = utcnow()
-        audit.record(
+        audit.record_for(
             session,
-            actor=actor.audit_name,
-            actor_role=actor.role,
-            action="apikey.revoke",
+            actor,
+            "apikey.revoke",
             target_type="apikey",
             target_id=str(key.id),
             details={"name": key.name},
