@@ -7,8 +7,9 @@ two cameras, a hotlist with one entry per sample), connects an SSE client (httpx
 thread posting batches of generated non-hit reads at ``BACKGROUND_RATE`` reads per second. Every ``HIT_EVERY_S`` it
 posts one read of a hotlisted plate and records when the POST was sent, when it was answered (202: the read is
 stored), and when the SSE ``alert.created`` event for that plate arrived. ``p50_ms`` / ``p99_ms`` are measured from
-the *send* of the hit's POST, so they include the ingest request itself (an upper bound of "from accepted");
-``p50_ms_from_answer`` / ``p99_ms_from_answer`` are measured from the 202 answer. ``background_reads_per_s`` is the
+the 202 answer, i.e. from the read being accepted (the issue's definition); ``p50_ms_from_send`` /
+``p99_ms_from_send`` are measured from the *send* of the hit's POST, so they also include storing the batch (a
+stricter upper bound). ``background_reads_per_s`` is the
 rate of background reads actually stored during the measurement. It asserts nothing about time.
 """
 
@@ -320,15 +321,15 @@ def run(*, rows: int | None = None, database_url: str | None = None) -> dict[str
         if s.arrived is not None and s.answered is not None
     ]
     return {
-        "p50_ms": _percentile(from_send, 50),
-        "p99_ms": _percentile(from_send, 99),
+        "p50_ms": _percentile(from_answer, 50),
+        "p99_ms": _percentile(from_answer, 99),
         "background_reads_per_s": round(bg_rate, 1),
         "samples": len(from_send),
         "missing": len(state.samples) - len(from_send),
-        "p50_ms_from_answer": _percentile(from_answer, 50),
-        "p99_ms_from_answer": _percentile(from_answer, 99),
-        "max_ms": round(max(from_send), 2) if from_send else None,
-        "latency_from": "send of the hit's POST (includes storing it); *_from_answer: from its 202 answer",
+        "p50_ms_from_send": _percentile(from_send, 50),
+        "p99_ms_from_send": _percentile(from_send, 99),
+        "max_ms_from_send": round(max(from_send), 2) if from_send else None,
+        "latency_from": "p50_ms/p99_ms: from the hit's 202 answer (accepted); *_from_send: from sending its POST",
         "background_failed_batches": int(counts["failed"]),
         "database": url.split(":", 1)[0],
     }
