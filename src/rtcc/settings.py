@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -34,10 +34,6 @@ class Settings(BaseSettings):
     mqtt_frigate_prefix: str = Field(default="frigate", description="Frigate NVR MQTT topic prefix.")
     host: str = Field(default="127.0.0.1", description="Address the HTTP server binds to.")
     port: int = Field(default=8000, description="Port the HTTP server listens on.")
-    secret_key: SecretStr = Field(
-        default=SecretStr("change-me-in-production"),
-        description="Server secret for signing; set a long random value in production.",
-    )
     session_idle_minutes: int = Field(default=30, description="A login session ends after this many idle minutes.")
     session_max_hours: int = Field(default=12, description="A login session ends this many hours after login.")
     cookie_secure: bool = Field(default=False, description="Mark the session cookie Secure (set behind HTTPS).")
