@@ -30,6 +30,7 @@ from rtcc.bench._support import CollectingBus, scratch_database
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
 from rtcc.core.plates import normalise, ocr_class
+from rtcc.hotlists import imports as hotlist_imports
 from rtcc.hotlists import service as hotlists_service
 from rtcc.hotlists.logic import Category
 from rtcc.hotlists.parsers import ParsedEntry
@@ -91,7 +92,7 @@ def _setup(db: Database, bus: CollectingBus, rng: np.random.Generator) -> list[s
             )
             for i, p in enumerate(listed)
         ]
-        hotlists_service.import_entries(s, bus, hl.id, entries, actor=SYSTEM, fmt="csv", source_name="bench")
+        hotlist_imports.import_entries(s, bus, hl.id, entries, actor=SYSTEM, fmt="csv", source_name="bench")
     return listed
 
 

@@ -17,6 +17,7 @@ from rtcc.alpr.schemas import CameraCreate
 from rtcc.bus.base import Bus
 from rtcc.demo import world
 from rtcc.demo.traffic import DEMO_HOTLISTS, DemoHotlistEntry, demo_hotlist
+from rtcc.hotlists import imports as hotlist_imports
 from rtcc.hotlists import service as hotlists_service
 from rtcc.hotlists.logic import Category
 from rtcc.hotlists.parsers import ParsedEntry
@@ -119,7 +120,7 @@ def seed(session: Session, bus: Bus, *, seed_value: int = 7) -> SeedResult:
                 ),
                 actor=SYSTEM,
             )
-        hotlists_service.import_entries(
+        hotlist_imports.import_entries(
             session, bus, hotlist.id, _parsed(by_list[spec.name]), actor=SYSTEM, fmt="csv", source_name="demo-seed"
         )
     _key, secret = identity_service.create_api_key(

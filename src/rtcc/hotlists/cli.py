@@ -18,7 +18,7 @@ import anyio.to_thread
 import typer
 
 from rtcc.core.errors import DomainError, ImportFailed
-from rtcc.hotlists import service
+from rtcc.hotlists import imports, service
 from rtcc.hotlists.logic import Category
 from rtcc.hotlists.parsers import FORMATS
 from rtcc.hotlists.schemas import HotlistCreate, ImportResult, SkipCreate
@@ -132,7 +132,7 @@ def import_(
             target = service.find_hotlist(session, hotlist)
             target_id, target_name = target.id, target.name
         with rt.db.uow() as session:
-            return service.import_file(session, rt.bus, target_id, file, fmt, actor=_actor()), target_name
+            return imports.import_file(session, rt.bus, target_id, file, fmt, actor=_actor()), target_name
 
     result, name = _run(work)
     typer.echo(_describe(result, name))
@@ -175,7 +175,7 @@ def refresh() -> None:
     """Run the scheduled refresh once: re-import every list whose refresh file changed; exit 1 if one failed."""
 
     def work(rt: Runtime) -> tuple[list[str], int]:
-        outcome = service.refresh_due(rt.db, rt.bus, actor=_actor())
+        outcome = imports.refresh_due(rt.db, rt.bus, actor=_actor())
         with rt.db.read() as session:
             names = {h.id: h.name for h in service.list_hotlists(session)}
         lines = [_describe(r, names.get(r.hotlist_id, str(r.hotlist_id))) for r in outcome.imported]

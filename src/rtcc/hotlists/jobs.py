@@ -1,7 +1,7 @@
 """Scheduled hotlist work: the refresh loop that re-imports lists from their ``refresh_path`` files when the files
 change, and the start/stop hooks that run it inside the API process (embedded profile) or a worker.
 
-One pass is ``service.refresh_due``: every active list with a refresh file whose sha256 differs from the one last
+One pass is ``imports.refresh_due``: every active list with a refresh file whose sha256 differs from the one last
 imported (or last rejected) is re-imported in its own transaction; a broken file leaves the list in force and is
 logged and audited once. Run the loop in one process per deployment: the row lock taken by an import keeps two
 processes from corrupting a list, but both would re-import the same file.
@@ -16,7 +16,7 @@ from functools import partial
 
 import anyio.to_thread
 
-from rtcc.hotlists import service
+from rtcc.hotlists import imports
 from rtcc.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ async def run_refresh_loop(runtime: Runtime, interval_s: float) -> None:
     """Run a refresh pass now and then every ``interval_s`` seconds, until cancelled; a failed pass is logged."""
     while True:
         try:
-            outcome = await anyio.to_thread.run_sync(partial(service.refresh_due, runtime.db, runtime.bus))
+            outcome = await anyio.to_thread.run_sync(partial(imports.refresh_due, runtime.db, runtime.bus))
             if outcome.imported or outcome.failed:
                 logger.info(
                     "hotlist refresh: %d lists re-imported, %d unchanged, %d failed",

@@ -16,7 +16,7 @@ from starlette.datastructures import UploadFile
 
 from rtcc.core.errors import ValidationFailed
 from rtcc.deps import BusDep, DbDep, SettingsDep
-from rtcc.hotlists import service
+from rtcc.hotlists import imports, service
 from rtcc.hotlists.parsers import FORMATS
 from rtcc.hotlists.schemas import (
     EntryCreate,
@@ -202,6 +202,6 @@ async def import_file(
 
     def work() -> ImportResult:
         with db.uow() as session:
-            return service.import_bytes(session, bus, hotlist_id, data, fmt=used, name=name, actor=actor)
+            return imports.import_bytes(session, bus, hotlist_id, data, fmt=used, name=name, actor=actor)
 
     return await run_in_threadpool(work)

@@ -1,5 +1,5 @@
-"""Hotlist use cases: lists, single entries, atomic file imports, the skip list, the scheduled refresh, and the
-snapshot the matcher indexes.
+"""Hotlist use cases: lists, single entries, the skip list, and the snapshot the matcher indexes. File imports and
+the scheduled refresh live in ``hotlists.imports``.
 
 Every change is audited in the caller's transaction and bumps the list's ``version``; a ``hotlists.changed`` event
 is published after commit. An import parses the whole file first (a bad line raises ``ImportFailed`` naming
@@ -16,15 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-import orjson
 from sqlalchemy.orm import Session
 
 from rtcc.audit import service as audit
@@ -32,14 +29,11 @@ from rtcc.bus.base import Bus
 from rtcc.bus.envelope import Envelope
 from rtcc.bus.outbox import publish_after_commit
 from rtcc.core.clock import utcnow
-from rtcc.core.db import Database
-from rtcc.core.errors import Conflict, ImportFailed, NotFound, ValidationFailed
+from rtcc.core.errors import Conflict, NotFound, ValidationFailed
 from rtcc.core.plates import MAX_PLATE_LEN, is_plausible, normalise, ocr_class
-from rtcc.hotlists import parsers, repository
+from rtcc.hotlists import repository
 from rtcc.hotlists.logic import normalise_region
 from rtcc.hotlists.models import Hotlist, HotlistEntry, SkipEntry
-from rtcc.hotlists.parsers import ParsedEntry
-from rtcc.hotlists.repository import EntryValues
 from rtcc.hotlists.schemas import (
     EntryCreate,
     EntryDetail,
@@ -50,22 +44,15 @@ from rtcc.hotlists.schemas import (
     HotlistRead,
     HotlistSnapshot,
     HotlistUpdate,
-    ImportResult,
     ListInfo,
-    RefreshOutcome,
     SkipCreate,
 )
-from rtcc.identity.logic import SYSTEM, Principal
+from rtcc.identity.logic import Principal
 
 logger = logging.getLogger(__name__)
 
 #: Event published after every committed change of a list, its entries or the skip list.
 CHANGED_EVENT = "hotlists.changed"
-#: Audit actions that record which file (by sha256) a list was last loaded from, or failed to load from.
-FILE_ACTIONS = ("hotlist.import", "hotlist.refresh_failed")
-#: What the refresh records as the digest of a file it could not read (so a missing file is audited once).
-UNREADABLE = "unreadable"
-_AUDIT_PAGE = 500
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------------
@@ -140,63 +127,6 @@ def _refresh_path(value: str | None, root: Path | None) -> str | None:
             raise _invalid("refresh_path", f"must be a file inside the data directory {base}")
         return str(resolved)
     return str(path.resolve())
-
-
-def _extra_json(extra: dict[str, Any]) -> str:
-    """The canonical JSON text of an entry's ``extra`` (sorted keys, compact): stored as is and fingerprinted."""
-    return orjson.dumps(extra, option=orjson.OPT_SORT_KEYS, default=str).decode()
-
-
-def _fingerprint(
-    plate: str,
-    region: str | None,
-    reason: str | None,
-    case_number: str | None,
-    expires_at: datetime | None,
-    make: str | None,
-    model: str | None,
-    color: str | None,
-    vehicle_type: str | None,
-    year: int | None,
-    extra_json: str | None,
-) -> bytes:
-    """A 128-bit digest of everything stored about an entry: equal digests mean an identical entry."""
-    expires = expires_at.astimezone(UTC).isoformat() if expires_at is not None else None
-    # repr() of a tuple of str/int/None is unambiguous (quoted, escaped) and computed in C.
-    text = repr((plate, region, reason, case_number, expires, make, model, color, vehicle_type, year, extra_json))
-    return hashlib.blake2b(text.encode(), digest_size=16).digest()
-
-
-def _entry_values(entry: ParsedEntry) -> EntryValues:
-    """An entry's column values in ``repository.ENTRY_VALUES`` order; its own category goes into ``extra``."""
-    extra = dict(entry.extra)
-    if entry.category:
-        extra["category"] = entry.category
-    return (
-        entry.plate,
-        entry.plate_norm,
-        ocr_class(entry.plate_norm),
-        entry.region,
-        entry.reason,
-        entry.case_number,
-        entry.expires_at,
-        entry.vehicle_make,
-        entry.vehicle_model,
-        entry.vehicle_color,
-        entry.vehicle_type,
-        entry.vehicle_year,
-        _extra_json(extra),
-    )
-
-
-def _values_fingerprint(v: EntryValues) -> bytes:
-    # ENTRY_VALUES minus the derived plate_norm and plate_ocr, in FINGERPRINT_COLUMNS order.
-    return _fingerprint(v[0], *v[3:])
-
-
-def _row_fingerprint(row: Any) -> bytes:
-    # FINGERPRINT_COLUMNS minus the id.
-    return _fingerprint(*row[1:])
 
 
 def _entry_fields(entry: HotlistEntry, list_category: str) -> dict[str, Any]:
@@ -435,228 +365,6 @@ def list_entries(
 
 
 # --- imports ---------------------------------------------------------------------------------------------------------
-
-
-def import_entries(
-    session: Session,
-    bus: Bus,
-    hotlist_id: uuid.UUID,
-    entries: Sequence[ParsedEntry],
-    *,
-    actor: Principal,
-    fmt: str,
-    source_name: str,
-    sha256: str | None = None,
-    path: str | None = None,
-    started: float | None = None,
-) -> ImportResult:
-    """Replace a list's entries with ``entries`` in the caller's transaction (audited ``hotlist.import``).
-
-    Identical entries keep their rows; the others are deleted and bulk-inserted. The version is bumped and
-    ``hotlists.changed`` published only when something changed. Nothing is visible to others before commit.
-    """
-    t0 = started if started is not None else time.perf_counter()
-    hotlist = _load(session, hotlist_id, lock=True)
-    now = utcnow()
-    existing: dict[bytes, list[int]] = {}
-    previous = 0
-    for row in repository.iter_fingerprint_rows(session, hotlist.id):
-        existing.setdefault(_row_fingerprint(row), []).append(row[0])
-        previous += 1
-    values: Iterable[EntryValues] = map(_entry_values, entries)
-    unchanged = 0
-    if previous:
-        to_insert: list[EntryValues] = []
-        for v in values:
-            ids = existing.get(_values_fingerprint(v))
-            if ids:
-                ids.pop()
-                unchanged += 1
-            else:
-                to_insert.append(v)
-        values = to_insert
-    if previous and not unchanged:
-        removed = repository.delete_all_entries(session, hotlist.id)
-    else:
-        stale = [entry_id for ids in existing.values() for entry_id in ids]
-        removed = repository.delete_entries(session, hotlist.id, stale) if stale else 0
-    existing.clear()
-    # Inserting in plate order appends to the plate index instead of splitting random pages: a third faster.
-    ordered = sorted(values, key=itemgetter(1))
-    added = repository.bulk_insert_entries(session, hotlist.id, _actor_name(actor), now, ordered)
-    changed = bool(added or removed)
-    hotlist.entry_count = previous - removed + added
-    hotlist.last_imported_at = now
-    hotlist.updated_at = now
-    if changed:
-        _bump(hotlist, now)
-    session.flush()
-    duration = round(time.perf_counter() - t0, 3)
-    details: dict[str, Any] = {
-        "file": source_name,
-        "format": fmt,
-        "sha256": sha256,
-        "entries": hotlist.entry_count,
-        "replaced": previous,
-        "added": added,
-        "removed": removed,
-        "unchanged": unchanged,
-        "duration_s": duration,
-    }
-    if path is not None:
-        details["path"] = path
-    _audit(session, actor, "hotlist.import", hotlist.id, details)
-    if changed:
-        _publish_changed(session, bus, "import", hotlist)
-    logger.info(
-        "hotlist %s: imported %s (%s): %d entries, %d added, %d removed, %d unchanged, %.2f s",
-        hotlist.id,
-        source_name,
-        fmt,
-        hotlist.entry_count,
-        added,
-        removed,
-        unchanged,
-        duration,
-    )
-    return ImportResult(
-        hotlist_id=hotlist.id,
-        format=fmt,
-        source_name=source_name,
-        entries=hotlist.entry_count,
-        replaced=previous,
-        added=added,
-        removed=removed,
-        unchanged=unchanged,
-        version=hotlist.version,
-        sha256=sha256,
-        duration_s=duration,
-    )
-
-
-def import_bytes(
-    session: Session,
-    bus: Bus,
-    hotlist_id: uuid.UUID,
-    data: bytes,
-    *,
-    fmt: str | None,
-    name: str,
-    actor: Principal,
-    path: str | None = None,
-) -> ImportResult:
-    """Parse a whole file held in memory (format detected when ``fmt`` is None), then import it atomically.
-
-    Parsing happens before the session is first used, so no database lock is held meanwhile; a bad line raises
-    ``ImportFailed`` ("name:line: reason") and nothing changes.
-    """
-    t0 = time.perf_counter()
-    used = fmt or parsers.sniff_format(data, name)
-    entries = parsers.parse_bytes(data, used, name)
-    digest = hashlib.sha256(data).hexdigest()
-    return import_entries(
-        session,
-        bus,
-        hotlist_id,
-        entries,
-        actor=actor,
-        fmt=used,
-        source_name=name,
-        sha256=digest,
-        path=path,
-        started=t0,
-    )
-
-
-def import_file(
-    session: Session, bus: Bus, hotlist_id: uuid.UUID, path: Path, fmt: str | None = None, *, actor: Principal
-) -> ImportResult:
-    """Read, parse and import a hotlist file (CSV, NCIC fixed width or CLEW ``.tbl``) atomically."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ImportFailed(f"{path.name}: cannot read the file: {exc.strerror or exc}") from exc
-    return import_bytes(session, bus, hotlist_id, data, fmt=fmt, name=path.name, actor=actor, path=str(path))
-
-
-# --- scheduled refresh -----------------------------------------------------------------------------------------------
-
-
-def last_file_digests(session: Session, hotlist_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str | None]:
-    """For each list, the sha256 of the file it was last imported from or last failed to refresh from.
-
-    Read from the audit log (``hotlist.import`` / ``hotlist.refresh_failed`` details), newest first; a list never
-    imported is absent.
-    """
-    wanted = {str(h): h for h in hotlist_ids}
-    found: dict[uuid.UUID, str | None] = {}
-    before: int | None = None
-    while wanted:
-        page = audit.search(session, action="hotlist.", before_seq=before, limit=_AUDIT_PAGE)
-        if not page:
-            break
-        for entry in page:
-            if entry.action in FILE_ACTIONS and entry.target_id in wanted:
-                found[wanted.pop(entry.target_id)] = (entry.details or {}).get("sha256")
-        before = page[-1].seq
-    return found
-
-
-def record_refresh_failure(
-    session: Session, hotlist_id: uuid.UUID, *, path: str, sha256: str | None, error: str, actor: Principal
-) -> None:
-    """Audit a refresh that could not load a list's file (``hotlist.refresh_failed``); the list is unchanged."""
-    _audit(session, actor, "hotlist.refresh_failed", hotlist_id, {"path": path, "sha256": sha256, "error": error})
-
-
-def refresh_due(db: Database, bus: Bus, *, actor: Principal = SYSTEM) -> RefreshOutcome:
-    """Re-import every active list whose ``refresh_path`` file changed since it was last loaded.
-
-    "Changed" means the file's sha256 differs from the one recorded by the list's latest import or failed refresh
-    (so an unchanged file, even one touched, is not re-imported, and a broken file is reported once, not every
-    pass). Each list is its own unit of work, so one broken or huge file neither blocks nor undoes the others;
-    a failure leaves the list in force, is logged, and is audited as ``hotlist.refresh_failed`` with file:line.
-    Unlike other use cases this one owns its transactions (one per list), which is why it takes the ``Database``.
-    """
-    with db.read() as session:
-        targets = [(h.id, h.refresh_path or "", h.refresh_format) for h in repository.refreshable_hotlists(session)]
-        digests = last_file_digests(session, [t[0] for t in targets])
-    outcome = RefreshOutcome()
-    for hotlist_id, path_text, fmt in targets:
-        path = Path(path_text)
-        try:
-            data: bytes | None = path.read_bytes()
-        except OSError as exc:
-            data = None
-            unreadable = f"{path.name}: cannot read the file: {exc.strerror or exc}"
-        digest = hashlib.sha256(data).hexdigest() if data is not None else UNREADABLE
-        if digests.get(hotlist_id) == digest:
-            if data is None:
-                logger.warning("hotlist %s: refresh file %s is still unreadable", hotlist_id, path)
-            outcome.unchanged.append(hotlist_id)
-            continue
-        try:
-            if data is None:
-                raise ImportFailed(unreadable)
-            with db.uow() as session:
-                result = import_bytes(
-                    session, bus, hotlist_id, data, fmt=fmt, name=path.name, actor=actor, path=path_text
-                )
-            outcome.imported.append(result)
-        except (ImportFailed, NotFound) as exc:
-            logger.warning("hotlist %s: refresh from %s failed; the list in force stays: %s", hotlist_id, path, exc)
-            with db.uow() as session:
-                record_refresh_failure(
-                    session, hotlist_id, path=path_text, sha256=digest, error=exc.detail, actor=actor
-                )
-            outcome.failed[hotlist_id] = exc.detail
-        except Exception:
-            logger.exception("hotlist %s: refresh from %s crashed; the list in force stays", hotlist_id, path)
-            outcome.failed[hotlist_id] = "unexpected error; see the server log"
-    return outcome
-
-
-# --- skip list -------------------------------------------------------------------------------------------------------
 
 
 def add_skip(session: Session, bus: Bus, data: SkipCreate, *, actor: Principal) -> SkipEntry:

@@ -15,7 +15,7 @@ import anyio.to_thread
 from rtcc.audit import service as audit
 from rtcc.bus.memory import MemoryBus
 from rtcc.core.db import Database
-from rtcc.hotlists import jobs, service
+from rtcc.hotlists import imports, jobs, service
 from rtcc.hotlists.logic import Category
 from rtcc.hotlists.schemas import HotlistCreate, HotlistUpdate, RefreshOutcome
 from rtcc.identity.logic import SYSTEM
@@ -41,7 +41,7 @@ def _run(db: Database, work: Any) -> Any:
 
 
 def _refresh(db: Database) -> RefreshOutcome:
-    outcome: RefreshOutcome = _run(db, lambda bus: service.refresh_due(db, bus))
+    outcome: RefreshOutcome = _run(db, lambda bus: imports.refresh_due(db, bus))
     return outcome
 
 

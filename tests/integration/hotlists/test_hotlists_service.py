@@ -23,7 +23,7 @@ from rtcc.core import clock
 from rtcc.core.db import Database
 from rtcc.core.errors import Conflict, ImportFailed, NotFound, ValidationFailed
 from rtcc.core.plates import ocr_class
-from rtcc.hotlists import service
+from rtcc.hotlists import imports, service
 from rtcc.hotlists.logic import Category
 from rtcc.hotlists.models import Hotlist, HotlistEntry
 from rtcc.hotlists.schemas import EntryCreate, HotlistCreate, HotlistUpdate, SkipCreate
@@ -82,7 +82,7 @@ def _create(db: Database, lb: LoopBus, name: str = "Stolen", **kw: Any) -> uuid.
 
 def _import(db: Database, lb: LoopBus, hotlist_id: uuid.UUID, path: Path, fmt: str | None = None) -> Any:
     with db.uow() as s:
-        return service.import_file(s, lb.bus, hotlist_id, path, fmt, actor=ACTOR)
+        return imports.import_file(s, lb.bus, hotlist_id, path, fmt, actor=ACTOR)
 
 
 def _entries(db: Database, hotlist_id: uuid.UUID) -> list[tuple[Any, ...]]:
@@ -378,7 +378,7 @@ def test_an_import_is_undone_with_the_callers_transaction(db: Database, lb: Loop
     before = _entries(db, hid)
     other = _write(tmp_path / "other.csv", "plate\nZZZ999\n")
     with pytest.raises(RuntimeError), db.uow() as s:
-        service.import_file(s, lb.bus, hid, other, actor=ACTOR)
+        imports.import_file(s, lb.bus, hid, other, actor=ACTOR)
         raise RuntimeError("the caller's unit of work fails after the import")
     assert _entries(db, hid) == before
     assert [e.payload["change"] for e in lb.events()] == ["create", "import"]
@@ -390,7 +390,7 @@ def test_readers_see_the_list_in_force_until_the_import_commits(db: Database, lb
     before = _entries(db, hid)
     other = _write(tmp_path / "other.csv", "plate\nZZZ999\nYYY888\n")
     with db.uow() as s:
-        service.import_file(s, lb.bus, hid, other, actor=ACTOR)
+        imports.import_file(s, lb.bus, hid, other, actor=ACTOR)
         assert _entries(db, hid) == before  # another connection, mid-transaction
     assert sorted(r[1] for r in _entries(db, hid)) == ["YYY888", "ZZZ999"]
 
