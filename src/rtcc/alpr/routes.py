@@ -27,9 +27,12 @@ from rtcc.alpr.schemas import (
     ReplayOutcome,
     ReplaySummary,
 )
+from rtcc.bus.base import Bus
+from rtcc.core.db import Database
 from rtcc.deps import BusDep, DbDep, SettingsDep
 from rtcc.identity.deps import require
 from rtcc.identity.logic import Perm, Principal
+from rtcc.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["alpr"])
 
@@ -62,6 +65,32 @@ def _context(request: Request, channel: str, **extra: Any) -> dict[str, Any]:
     return ctx
 
 
+def _ingest_body(
+    db: Database,
+    bus: Bus,
+    body: bytes,
+    *,
+    source: str,
+    context: dict[str, Any],
+    principal: Principal,
+    settings: Settings,
+) -> IngestResult:
+    """One request's unit of work: store what can be stored, keep the rest as dead letters (their own transaction,
+    so they survive a failed batch), and refuse with 422 when nothing at all could be stored."""
+    with deadletters.dead_letter_sink(db) as sink, db.uow() as session:
+        result = service.ingest_payload(
+            session,
+            bus,
+            body,
+            source=source,
+            context=context,
+            principal=principal,
+            settings=settings,
+            dead_letters=sink,
+        )
+    return service.require_some_stored(result)
+
+
 @router.post("/reads", status_code=202, openapi_extra=_json_body(ReadBatch))
 async def post_reads(
     request: Request,
@@ -79,21 +108,9 @@ async def post_reads(
     body = await request.body()
     context = _context(request, "native")
 
-    def work() -> IngestResult:
-        with deadletters.dead_letter_sink(db) as sink, db.uow() as session:
-            result = service.ingest_payload(
-                session,
-                bus,
-                body,
-                source="rest",
-                context=context,
-                principal=principal,
-                settings=settings,
-                dead_letters=sink,
-            )
-        return service.require_some_stored(result)
-
-    return await run_in_threadpool(work)
+    return await run_in_threadpool(
+        _ingest_body, db, bus, body, source="rest", context=context, principal=principal, settings=settings
+    )
 
 
 @router.post("/ingest/openalpr", status_code=202)
@@ -115,21 +132,9 @@ async def post_openalpr(
     default = camera or (scoped[0] if principal.kind == "apikey" and len(scoped) == 1 and scoped[0] != "*" else None)
     context = _context(request, "openalpr", default_camera=default)
 
-    def work() -> IngestResult:
-        with deadletters.dead_letter_sink(db) as sink, db.uow() as session:
-            result = service.ingest_payload(
-                session,
-                bus,
-                body,
-                source="openalpr",
-                context=context,
-                principal=principal,
-                settings=settings,
-                dead_letters=sink,
-            )
-        return service.require_some_stored(result)
-
-    return await run_in_threadpool(work)
+    return await run_in_threadpool(
+        _ingest_body, db, bus, body, source="openalpr", context=context, principal=principal, settings=settings
+    )
 
 
 @router.post("/cameras/heartbeat")
