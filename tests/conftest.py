@@ -8,7 +8,6 @@ RTCC_REQUIRE_SERVICES=1 (CI), where they fail instead.
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,27 +23,9 @@ from rtcc.core.migrate import upgrade
 from rtcc.core.scratch import scratch_database
 from rtcc.models_registry import import_all_models
 from rtcc.settings import Settings
+from rtcc_testing import SHARED_DATA, require_service, shared_data
 
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-
-
-def require_service(name: str, host: str, port: int) -> None:
-    """Skip (or fail under RTCC_REQUIRE_SERVICES=1) when host:port does not accept a TCP connection."""
-    try:
-        with socket.create_connection((host, port), timeout=1.0):
-            return
-    except OSError as exc:
-        if os.environ.get("RTCC_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"{name} at {host}:{port} is required (RTCC_REQUIRE_SERVICES=1) but unreachable: {exc}")
-        pytest.skip(f"{name} at {host}:{port} unreachable")
-
-
-def shared_data(*parts: str) -> Path:
-    """A path under ../shared/data; skips the test when that folder is absent (users' machines)."""
-    path = SHARED_DATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"shared data not available: {path}")
-    return path
+__all__ = ["SHARED_DATA", "require_service", "shared_data"]
 
 
 @pytest.fixture(scope="session")

@@ -25,10 +25,17 @@ DOMAIN_CLIS: list[tuple[str, str]] = [
     ("rtcc.alpr.cli", "deadletters"),
     ("rtcc.alpr.cli", "cameras"),
     ("rtcc.hotlists.cli", "hotlists"),
+    ("rtcc.investigations.cli", "search"),
+    ("rtcc.governance.cli", "governance"),
+    ("rtcc.retention.cli", "retention"),
+    ("rtcc.cameras.cli", "registry"),
+    ("rtcc.footage.cli", "footage"),
+    ("rtcc.community.cli", "community"),
+    ("rtcc.rebates.cli", "rebates"),
 ]
 
 #: Benchmarks: ``rtcc bench <name>`` calls ``rtcc.bench.<name>.run(rows=..., database_url=...)``.
-BENCHMARKS = ("match", "ingest", "live")
+BENCHMARKS = ("match", "ingest", "live", "search", "retention", "canvass", "notify")
 
 
 _registered: list[str] = []
@@ -102,7 +109,7 @@ def demo(
 
 
 @app.command()
-def worker(role: Annotated[str, typer.Argument(help="ingest, match or notify.")]) -> None:
+def worker(role: Annotated[str, typer.Argument(help="ingest, match, notify, index, outbox or jobs.")]) -> None:
     """Run one worker role (production profile: several per role share the work over NATS)."""
     import asyncio
 

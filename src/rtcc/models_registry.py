@@ -12,6 +12,13 @@ MODEL_MODULES = (
     "rtcc.matching.models",
     "rtcc.alerts.models",
     "rtcc.live.models",
+    "rtcc.investigations.models",
+    "rtcc.governance.models",
+    "rtcc.retention.models",
+    "rtcc.cameras.models",
+    "rtcc.footage.models",
+    "rtcc.community.models",
+    "rtcc.rebates.models",
 )
 
 

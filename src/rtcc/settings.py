@@ -11,9 +11,31 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from rtcc.cameras.config import CamerasSettings
+from rtcc.community.config import CommunitySettings
+from rtcc.footage.config import FootageSettings
+from rtcc.governance.config import GovernanceSettings
+from rtcc.investigations.config import InvestigationsSettings
+from rtcc.rebates.config import RebatesSettings
+from rtcc.retention.config import RetentionSettings
+from rtcc.web.config import WebSettings
 
-class Settings(BaseSettings):
-    """OpenRTCC configuration. Defaults give the embedded profile (SQLite, in-process bus)."""
+
+class Settings(
+    BaseSettings,
+    InvestigationsSettings,
+    GovernanceSettings,
+    RetentionSettings,
+    CamerasSettings,
+    FootageSettings,
+    CommunitySettings,
+    RebatesSettings,
+    WebSettings,
+):
+    """OpenRTCC configuration. Defaults give the embedded profile (SQLite, in-process bus).
+
+    Each domain owns its fields in ``rtcc/<domain>/config.py``; they are mixed in here so there is still one object.
+    """
 
     model_config = SettingsConfigDict(env_prefix="RTCC_", env_file=".env", extra="ignore")
 
@@ -62,6 +84,10 @@ class Settings(BaseSettings):
         default=2, description="New hits of this priority or more urgent (1 = most) are notified before verification."
     )
     demo_speedup: float = Field(default=1.0, description="Demo traffic time compression (1 = real time).")
+    city_boundary_file: Path | None = Field(
+        default=None,
+        description="GeoJSON of the city limit (rebate eligibility, maps); unset uses the packaged demo city's.",
+    )
     run_consumers: bool = Field(
         default=True,
         description="Run the match and notify consumers inside the API process (embedded profile).",

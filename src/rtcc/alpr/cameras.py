@@ -96,7 +96,7 @@ def resolve_cameras(
                         "created_at": now,
                         "meta": {"registered_by": f"ingest:{source}"},
                     }
-                    for code in unknown
+                    for code in sorted(unknown)  # one order for every writer: concurrent batches cannot deadlock
                 ],
             )
             added = repository.cameras_by_code(session, unknown)

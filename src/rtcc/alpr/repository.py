@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -135,8 +136,8 @@ def insert_reads(session: Session, rows: Sequence[tuple[Any, ...]]) -> list[int]
         position: dict[Any, int] | None = None
         for start in range(0, len(rows), _SQLITE_CHUNK):
             part = rows[start : start + _SQLITE_CHUNK]
-            sql = _SQLITE_INSERT_HEAD + ", ".join([_SQLITE_ROW] * len(part)) + _SQLITE_TAIL
-            got = conn.exec_driver_sql(sql, tuple(chain.from_iterable(part))).fetchall()
+            sql, params = _sqlite_values(part)
+            got = conn.exec_driver_sql(sql, params).fetchall()
             if len(got) == len(part):  # all new (the usual case): no need to know which
                 new.extend(range(start, start + len(part)))
                 continue
@@ -163,6 +164,24 @@ def insert_reads(session: Session, rows: Sequence[tuple[Any, ...]]) -> list[int]
         finally:
             cursor.close()
     raise ValueError(f"unsupported database dialect {dialect!r} (SQLite or PostgreSQL)")
+
+
+def _sqlite_values(part: Sequence[tuple[Any, ...]]) -> tuple[str, tuple[Any, ...]]:
+    """The multi-row ``INSERT`` of a chunk and its parameters. A column that is NULL in every row of the chunk (a
+    camera that sends no position, no images...) is written as a ``NULL`` literal instead of being bound: Python's
+    sqlite3 module binds ``None`` through its adaptation protocol (registry lookup, then a failed ``__adapt__``
+    lookup whose AttributeError message is formatted and thrown away), which cost more than the rest of the
+    row's binding together. The statement text depends only on the chunk's length and its all-NULL columns, so
+    sqlite3's statement cache keeps serving the few variants a feed produces."""
+    n = len(part)
+    first = part[0]
+    nulls = frozenset(i for i in range(_N) if first[i] is None and list(map(itemgetter(i), part)).count(None) == n)
+    if not nulls:
+        return _SQLITE_INSERT_HEAD + ", ".join([_SQLITE_ROW] * n) + _SQLITE_TAIL, tuple(chain.from_iterable(part))
+    keep = [i for i in range(_N) if i not in nulls]
+    row = "(" + ", ".join("NULL" if i in nulls else "?" for i in range(_N)) + ")"
+    pick = itemgetter(*keep)  # at least id and camera_id: never NULL, so a tuple per row
+    return _SQLITE_INSERT_HEAD + ", ".join([row] * n) + _SQLITE_TAIL, tuple(chain.from_iterable(map(pick, part)))
 
 
 def _pg_copy_insert(pg: Any, rows: Sequence[tuple[Any, ...]]) -> list[int]:

@@ -6,9 +6,9 @@ auto-registers unknown cameras only for principals with ``*`` scope: a ``*`` API
 principals; a camera-scoped key's read for an unknown camera is refused and dead-lettered, so it can be replayed
 once the camera is registered); inserts all rows in the caller's single transaction with ``ON CONFLICT DO NOTHING
 RETURNING id``; moves ``last_read_at`` forward and brings cameras online; writes ONE audit entry (counts only, no
-plates); and, after commit, publishes ``alpr.reads.stored`` with only the newly stored reads (chunks of
-``EVENT_CHUNK``). It is the platform's hot path: each row is built once, in the form the database driver takes
-(``repository.read_row_format``), with no per-read ORM or UUID objects.
+plates); and, after commit, publishes ``alpr.reads.stored`` with only the newly stored reads (in envelopes as large
+as NATS's message limit allows, ``EVENT_MAX_BYTES``). It is the platform's hot path: each row is built once, in the
+form the database driver takes (``repository.read_row_format``), with no per-read ORM or UUID objects.
 
 Refused reads are reported (index, field, reason) and become dead letters (``rtcc.alpr.deadletters``), except reads
 for a camera the key may not report for: those are an authorisation failure (403 when the whole batch is foreign).
@@ -89,14 +89,24 @@ from rtcc.settings import Settings
 logger = logging.getLogger(__name__)
 
 EVENT_STORED = "alpr.reads.stored"
-#: Reads per ``alpr.reads.stored`` envelope (keeps messages well under NATS's 1 MB default limit).
-EVENT_CHUNK = 1000
+#: Most reads per ``alpr.reads.stored`` envelope.
+EVENT_CHUNK = 5000
+#: Most bytes of read JSON per ``alpr.reads.stored`` envelope, by an upper bound of each read's size (the envelope
+#: adds well under 1 KB): keeps every message under NATS's default ``max_payload`` of 1 MiB with a margin. Each
+#: envelope is one matching transaction, whose fixed cost (a dozen statements and a commit) is shared by its reads,
+#: so envelopes are made as large as this allows.
+EVENT_MAX_BYTES = 900_000
+#: Upper bound of a read's JSON in the event apart from its camera code, plate and region: keys, punctuation, two
+#: ids, two timestamps, a 24-character number, ``null`` for a missing region and two normalised plates of at most
+#: ``MAX_PLATE_LEN`` characters (a test holds it above the real size).
+_EVENT_READ_BYTES = 306 + 2 * MAX_PLATE_LEN
 
 
 #: Names kept importable from here for callers outside the ALPR domain (they moved to ``cameras``/``deadletters``).
 __all__ = [
     "CAMERA_CACHE_TTL_S",
     "EVENT_CHUNK",
+    "EVENT_MAX_BYTES",
     "EVENT_STORED",
     "SOURCES",
     "DeadLetterDraft",
@@ -145,9 +155,24 @@ def _field(loc: str, name: str) -> str:
     return f"{loc}.{name}" if loc else name
 
 
-def _dashed(hex_id: str) -> str:
-    """``str(uuid.UUID(hex_id))`` without building the UUID."""
-    return f"{hex_id[:8]}-{hex_id[8:12]}-{hex_id[12:16]}-{hex_id[16:20]}-{hex_id[20:]}"
+def _json_bytes(text: str) -> int:
+    """Upper bound of the bytes of ``text`` as a JSON string's content: printable ASCII at most doubles (``\\"``,
+    ``\\\\``); anything else is at most six bytes a character (``\\u0001``; UTF-8 takes four at most)."""
+    return len(text) * (2 if text.isascii() and text.isprintable() else 6)
+
+
+def _event_parts(payload: list[dict[str, Any]], sizes: list[int]) -> list[list[dict[str, Any]]]:
+    """Split the stored reads' payloads into envelopes of at most ``EVENT_CHUNK`` reads and ``EVENT_MAX_BYTES``."""
+    parts: list[list[dict[str, Any]]] = []
+    start = 0
+    used = 0
+    for i, size in enumerate(sizes):
+        if i > start and (used + size > EVENT_MAX_BYTES or i - start >= EVENT_CHUNK):
+            parts.append(payload[start:i])
+            start, used = i, 0
+        used += size
+    parts.append(payload[start:])
+    return parts
 
 
 @paused_gc()
@@ -237,8 +262,9 @@ def ingest(
     # Each row is built once, as the driver takes it; the event needs the UTC time, kept alongside.
     fmt = repository.read_row_format(session)
     to_time, to_json, false = fmt.time, fmt.json, fmt.false
+    utc_iso, read_key, ocr = logic.utc_iso, logic.read_key, ocr_class
     now_utc = now if now.tzinfo is UTC else now.astimezone(UTC)
-    received_iso = now_utc.isoformat(timespec="microseconds")
+    received_iso = logic.utc_iso(now_utc)
     received = to_time(now_utc, received_iso)
     rows: list[tuple[Any, ...]] = []
     extra: list[tuple[str, str]] = []  # (camera code, observed_at in UTC as ISO text) of each row
@@ -254,20 +280,20 @@ def ingest(
         ref = r.source_ref
         if ref is not None and len(ref) > logic.MAX_SOURCE_REF:
             ref = logic.storable_ref(ref)
-        key = logic.read_key(code, norm, observed, ref)
+        key = read_key(code, norm, observed, ref)
         if key in seen:
             repeats += 1
             continue
         seen.add(key)
         candidates = r.candidates
-        observed_iso = observed.isoformat(timespec="microseconds")
+        observed_iso = utc_iso(observed)
         rows.append(
             (
                 key.hex(),
                 cam,
                 r.plate,
                 norm,
-                ocr_class(norm),
+                ocr(norm),
                 r.region,
                 r.confidence,
                 to_time(observed, observed_iso),
@@ -324,30 +350,34 @@ def ingest(
 
     if new_rows:
         camera_text = {code: str(camera_ids[code]) for code in newest}
+        code_bytes = {code: _EVENT_READ_BYTES + _json_bytes(code) for code in newest}
+        region_bytes: dict[str | None, int] = {None: 0}
         payload = []
+        sizes = []  # upper bound of each read's JSON (see EVENT_MAX_BYTES)
         for i in new_rows:
             row = rows[i]
             code, observed_iso = extra[i]
+            hex_id, plate, region = row[0], row[2], row[5]
+            extra_bytes = region_bytes.get(region)
+            if extra_bytes is None:
+                extra_bytes = region_bytes[region] = _json_bytes(region)
+            sizes.append(code_bytes[code] + extra_bytes + _json_bytes(plate))
             payload.append(
-                {
-                    "id": _dashed(row[0]),
+                {  # the id as str(uuid.UUID(hex_id)), without building the UUID
+                    "id": f"{hex_id[:8]}-{hex_id[8:12]}-{hex_id[12:16]}-{hex_id[16:20]}-{hex_id[20:]}",
                     "camera_id": camera_text[code],
                     "camera_code": code,
-                    "plate": row[2],
+                    "plate": plate,
                     "plate_norm": row[3],
                     "plate_ocr": row[4],
-                    "region": row[5],
+                    "region": region,
                     "confidence": row[6],
                     "observed_at": observed_iso,
                     "received_at": received_iso,
                 }
             )
-        for start in range(0, len(payload), EVENT_CHUNK):
-            publish_after_commit(
-                session,
-                bus,
-                Envelope(type=EVENT_STORED, source=source, payload={"reads": payload[start : start + EVENT_CHUNK]}),
-            )
+        for part in _event_parts(payload, sizes):
+            publish_after_commit(session, bus, Envelope(type=EVENT_STORED, source=source, payload={"reads": part}))
     deliver(session, drafts, dead_letters)
 
     metrics.READS_INGESTED.labels(source=source).inc(len(new_rows))

@@ -1,11 +1,13 @@
-"""Queries on the audit table (never commits)."""
+"""Queries on the audit table (never commits): the chain, and the filters auditors and governance use (JSON details
+are filtered through ``detail_text``, the one dialect-aware expression)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import ColumnElement, Select, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from rtcc.audit.models import AuditEntry
@@ -38,26 +40,120 @@ def iter_chain(session: Session, batch: int = 2000) -> Iterator[AuditEntry]:
         session.expunge_all()
 
 
-def search(
-    session: Session,
+def detail_text(key: str) -> ColumnElement[str]:
+    """The text of ``details[key]`` as a SQL expression: ``details ->> 'key'`` on PostgreSQL, ``json_extract`` on
+    SQLite (SQLAlchemy renders the dialect's operator). The one place the audit log's JSON is filtered on."""
+    expr: ColumnElement[str] = AuditEntry.details[key].as_string()
+    return expr
+
+
+def _filtered(
+    q: Select[tuple[AuditEntry]],
     *,
     actor: str | None = None,
+    role: str | None = None,
+    unit: str | None = None,
     action: str | None = None,
+    actions: Sequence[str] | None = None,
+    has_detail: Sequence[str] | None = None,
+    purpose: str | None = None,
+    case_number: str | None = None,
+    target_type: str | None = None,
+    target_id: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-    before_seq: int | None = None,
-    limit: int = 100,
-) -> list[AuditEntry]:
-    """Entries matching the filters, newest first (keyset-paginated by ``before_seq``)."""
-    q = select(AuditEntry)
+) -> Select[tuple[AuditEntry]]:
     if actor:
         q = q.where(AuditEntry.actor == actor)
+    if role:
+        q = q.where(AuditEntry.actor_role == role)
+    if unit:
+        q = q.where(detail_text("unit") == unit)
     if action:
-        q = q.where(AuditEntry.action.startswith(action))
+        q = q.where(AuditEntry.action.startswith(action, autoescape=True))
+    if actions:
+        q = q.where(AuditEntry.action.in_(list(actions)))
+    if has_detail:
+        q = q.where(or_(*(detail_text(key).is_not(None) for key in has_detail)))
+    if purpose:
+        q = q.where(detail_text("purpose") == purpose)
+    if case_number:
+        q = q.where(func.upper(detail_text("case_number")) == case_number.strip().upper())
+    if target_type:
+        q = q.where(AuditEntry.target_type == target_type)
+    if target_id:
+        q = q.where(AuditEntry.target_id == target_id)
     if since:
         q = q.where(AuditEntry.at >= since)
     if until:
         q = q.where(AuditEntry.at < until)
+    return q
+
+
+def search(
+    session: Session,
+    *,
+    before_seq: int | None = None,
+    after_seq: int | None = None,
+    limit: int = 100,
+    oldest_first: bool = False,
+    **filters: Any,
+) -> list[AuditEntry]:
+    """Entries matching the filters, newest first (keyset-paginated by ``before_seq``) or, with ``oldest_first``, in
+    chain order (paginated by ``after_seq``).
+
+    Filters: actor, role, unit, action (prefix), actions (exact names), has_detail (details carry one of these keys),
+    purpose, case_number (case-insensitive), target_type, target_id, since (inclusive), until (exclusive).
+    """
+    q = _filtered(select(AuditEntry), **filters)
     if before_seq:
         q = q.where(AuditEntry.seq < before_seq)
-    return list(session.scalars(q.order_by(AuditEntry.seq.desc()).limit(limit)))
+    if after_seq:
+        q = q.where(AuditEntry.seq > after_seq)
+    order = AuditEntry.seq.asc() if oldest_first else AuditEntry.seq.desc()
+    return list(session.scalars(q.order_by(order).limit(limit)))
+
+
+# --- retention: purging the oldest entries behind a checkpoint (added by the retention domain) -----------------------
+
+
+def first_entry(session: Session) -> AuditEntry | None:
+    """The oldest remaining entry of the chain, or None for an empty log."""
+    return session.scalars(select(AuditEntry).order_by(AuditEntry.seq).limit(1)).first()
+
+
+def oldest_entries(session: Session, limit: int) -> list[tuple[int, datetime]]:
+    """(seq, at) of the ``limit`` oldest entries, in chain order."""
+    rows = session.execute(select(AuditEntry.seq, AuditEntry.at).order_by(AuditEntry.seq).limit(limit))
+    return [(int(r[0]), r[1]) for r in rows]
+
+
+def entry_after(session: Session, seq: int) -> AuditEntry | None:
+    """The first entry whose seq is greater than ``seq``."""
+    return session.scalars(select(AuditEntry).where(AuditEntry.seq > seq).order_by(AuditEntry.seq).limit(1)).first()
+
+
+def delete_through(session: Session, last_seq: int) -> int:
+    """Delete every entry up to and including ``last_seq``; returns how many."""
+    from sqlalchemy import delete  # local: the module's import block is shared with other ongoing edits
+
+    result = session.execute(delete(AuditEntry).where(AuditEntry.seq <= last_seq))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def entries_for_target(session: Session, action: str, target_type: str, target_id: str) -> list[AuditEntry]:
+    """Entries of one action about one target, newest first."""
+    q = select(AuditEntry).where(
+        AuditEntry.action == action, AuditEntry.target_type == target_type, AuditEntry.target_id == target_id
+    )
+    return list(session.scalars(q.order_by(AuditEntry.seq.desc())))
+
+
+def span_before(session: Session, before: datetime) -> tuple[int, datetime | None, datetime | None]:
+    """(count, oldest, newest) of the entries written before ``before``."""
+    from sqlalchemy import func as sql_func  # local: see delete_through
+
+    row = session.execute(
+        select(sql_func.count(), sql_func.min(AuditEntry.at), sql_func.max(AuditEntry.at)).where(AuditEntry.at < before)
+    ).one()
+    return int(row[0] or 0), row[1], row[2]

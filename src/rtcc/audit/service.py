@@ -70,6 +70,9 @@ class Actor(Protocol):
     @property
     def role(self) -> str: ...
 
+    @property
+    def unit(self) -> str | None: ...
+
 
 def record_for(
     session: Session,
@@ -80,7 +83,9 @@ def record_for(
     target_id: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """``record`` for an action taken by ``actor`` (its audit name and role)."""
+    """``record`` for an action taken by ``actor`` (its audit name and role; its unit goes into the details)."""
+    if actor.unit and (details is None or "unit" not in details):
+        details = {**(details or {}), "unit": actor.unit}
     return record(
         session,
         actor=actor.audit_name,
@@ -160,10 +165,18 @@ class Verification:
 
 
 def verify(session: Session) -> Verification:
-    """Recompute every hash in order and report the first entry that was edited, inserted or deleted."""
+    """Recompute every hash in order and report the first entry that was edited, inserted or deleted.
+
+    The walk starts at genesis, or, when the oldest entries were purged by retention, at the earliest remaining
+    entry if a checkpoint in the chain vouches for it (``checkpoint_for``); the checkpoint entry is itself verified
+    by the walk. Without a checkpoint, missing first entries are reported as deleted."""
     prev_hash = GENESIS
     expected_seq = 1
     checked = 0
+    first = repository.first_entry(session)
+    if first is not None and (first.seq != 1 or first.prev_hash != GENESIS) and checkpoint_for(session, first):
+        prev_hash = first.prev_hash
+        expected_seq = first.seq
     for e in repository.iter_chain(session):
         recomputed = entry_hash(
             prev_hash=e.prev_hash,
@@ -195,3 +208,67 @@ def verify(session: Session) -> Verification:
 def search(session: Session, **filters: Any) -> list[AuditEntry]:
     """Filtered audit entries, newest first."""
     return repository.search(session, **filters)
+
+
+# --- retention: purging the oldest entries behind a checkpoint -------------------------------------------------------
+
+#: The action whose entries may carry a checkpoint (``details["checkpoint"]``) vouching for a purged prefix.
+CHECKPOINT_ACTION = "retention.purge"
+CHECKPOINT_KEY = "checkpoint"
+#: ``target_type`` of a checkpoint entry; its ``target_id`` is the first kept seq (so verify finds it by index).
+CHECKPOINT_TARGET = "audit_checkpoint"
+
+
+@dataclass(frozen=True)
+class PurgedPrefix:
+    """What ``purge_before`` deleted: count, oldest and newest time, and the checkpoint of the first kept entry."""
+
+    count: int
+    oldest: datetime
+    newest: datetime
+    first_kept_seq: int
+    first_kept_prev_hash: str
+
+    def checkpoint(self) -> dict[str, Any]:
+        """The checkpoint to record (under ``details["checkpoint"]`` of a ``retention.purge`` entry)."""
+        return {"first_kept_seq": self.first_kept_seq, "prev_hash": self.first_kept_prev_hash}
+
+
+def purge_before(session: Session, *, before: datetime, limit: int) -> PurgedPrefix | None:
+    """Delete at most ``limit`` of the oldest entries written before ``before`` (a prefix of the chain; the newest
+    entry is always kept). The caller must record ``checkpoint()`` in a ``retention.purge`` entry with target
+    ``audit_checkpoint`` / the first kept seq in the same transaction, or ``verify`` reports the deletion."""
+    repository.lock_chain(session)
+    rows = repository.oldest_entries(session, limit)
+    last = repository.last_entry(session)
+    if not rows or last is None:
+        return None
+    doomed: list[tuple[int, datetime]] = []
+    for seq, at in rows:
+        if at >= before or seq >= last.seq:
+            break
+        doomed.append((seq, at))
+    if not doomed:
+        return None
+    through = doomed[-1][0]
+    kept = repository.entry_after(session, through)
+    if kept is None:  # cannot happen: the newest entry is never deleted
+        return None
+    kept_seq, kept_prev = kept.seq, kept.prev_hash
+    count = repository.delete_through(session, through)
+    session.expire_all()
+    return PurgedPrefix(count, doomed[0][1], doomed[-1][1], kept_seq, kept_prev)
+
+
+def checkpoint_for(session: Session, first: AuditEntry) -> bool:
+    """True when a ``retention.purge`` entry records a checkpoint for exactly this first remaining entry."""
+    want = {"first_kept_seq": first.seq, "prev_hash": first.prev_hash}
+    for e in repository.entries_for_target(session, CHECKPOINT_ACTION, CHECKPOINT_TARGET, str(first.seq)):
+        if e.seq > first.seq and (e.details or {}).get(CHECKPOINT_KEY) == want:
+            return True
+    return False
+
+
+def due_before(session: Session, before: datetime) -> tuple[int, datetime | None, datetime | None]:
+    """(count, oldest, newest) of the entries written before ``before`` (what a purge would take; dry run)."""
+    return repository.span_before(session, before)

@@ -39,7 +39,7 @@ def build_demo_app(settings: Settings, *, speedup: float = 1.0, state: DemoState
     async def start(runtime: Runtime) -> None:
         def do_seed() -> SeedResult:
             with runtime.db.uow() as session:
-                return seed(session, runtime.bus)
+                return seed(session, runtime.bus, settings=runtime.settings)
 
         state.seeded = await anyio.to_thread.run_sync(do_seed)
         state.feeder = Feeder(base_url, state.seeded.api_key, hotlist=state.seeded.hotlist_entries, speedup=speedup)
@@ -59,9 +59,12 @@ def _banner(base_url: str, seeded: SeedResult) -> None:
         "  OpenRTCC demo: simulated Cerritos, CA",
         f"  {seeded.cameras} ALPR cameras, {seeded.hotlists} hotlists ({seeded.entries} entries), live traffic",
         "",
-        f"  Live alerts:  {base_url}/live",
-        f"  API docs:     {base_url}/docs",
-        f"  Sign in as one of: {', '.join(u for u, _, _ in DEMO_USERS)}  (password: {DEMO_PASSWORD})",
+        f"  RTCC dashboard:      {base_url}/app/",
+        f"  Community portal:    {base_url}/portal",
+        f"  Transparency portal: {base_url}/transparency",
+        f"  API docs:            {base_url}/docs",
+        f"  Staff sign-in: {', '.join(u for u, _, _ in DEMO_USERS)}  (password: {DEMO_PASSWORD})",
+        "  Community accounts (same password): resident1, business1, maria.g, homeowner1 ...",
         "  Hits appear within a minute, including a misread that must be rejected. Ctrl-C stops.",
         "",
     ]

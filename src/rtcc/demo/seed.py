@@ -1,4 +1,6 @@
-"""Seed the demo city into a database: staff users, the 19 Cerritos ALPR cameras, the demo hotlists, a sensor key.
+"""Seed the demo city into a database: staff users, the 19 Cerritos ALPR cameras, the demo hotlists, a sensor key,
+then the programs around them (``seed_programs``): the camera registry, community accounts, watch groups,
+subscriptions and tips, governance (purposes, sharing agencies, audited searches), footage requests and rebates.
 
 Idempotent: users, cameras and lists that exist are kept (the lists are re-imported to the same content, which is a
 no-op), so ``rtcc demo`` can be run again on the same database. Runs inside a unit of work with a started bus.
@@ -6,8 +8,9 @@ no-op), so ``rtcc demo`` can be run again on the same database. Runs inside a un
 
 from __future__ import annotations
 
+import random
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sqlalchemy.orm import Session
@@ -15,6 +18,7 @@ from sqlalchemy.orm import Session
 from rtcc.alpr import service as alpr_service
 from rtcc.alpr.schemas import CameraCreate
 from rtcc.bus.base import Bus
+from rtcc.core.clock import utcnow
 from rtcc.demo import world
 from rtcc.demo.traffic import DEMO_HOTLISTS, DemoHotlistEntry, demo_hotlist
 from rtcc.hotlists import imports as hotlist_imports
@@ -25,6 +29,7 @@ from rtcc.hotlists.schemas import HotlistCreate
 from rtcc.identity import service as identity_service
 from rtcc.identity.logic import SYSTEM
 from rtcc.identity.schemas import ApiKeyCreate
+from rtcc.settings import Settings, get_settings
 
 #: Demo accounts (username = role). The password is printed by ``rtcc demo``; it is for the demo database only.
 DEMO_PASSWORD = "cerritos-demo"  # noqa: S105 - demo-only credential, printed to the operator
@@ -35,6 +40,7 @@ DEMO_USERS = (
     ("dispatcher", "Dee Dispatcher", "Cerritos Station"),
     ("officer", "Deputy Ortiz", "Cerritos Station"),
     ("auditor", "Aud Itor", "City Auditor"),
+    ("program_staff", "Pat Programs", "City of Cerritos Community Safety"),
 )
 
 
@@ -48,6 +54,7 @@ class SeedResult:
     entries: int
     api_key: str
     hotlist_entries: list[DemoHotlistEntry]
+    programs: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def _parsed(entries: list[DemoHotlistEntry]) -> list[ParsedEntry]:
@@ -73,7 +80,27 @@ def _parsed(entries: list[DemoHotlistEntry]) -> list[ParsedEntry]:
     ]
 
 
-def seed(session: Session, bus: Bus, *, seed_value: int = 7) -> SeedResult:
+def seed_programs(session: Session, *, settings: Settings, seed_value: int = 7) -> dict[str, dict[str, int]]:
+    """Seed the registry, community, governance, footage and rebate demo data (each idempotent), in that order:
+    footage needs registered cameras and community owners; rebates need both."""
+    # imported here: these modules import DEMO_PASSWORD from this one
+    from rtcc.demo import seed_cameras, seed_community, seed_footage, seed_governance, seed_rebates
+    from rtcc.footage.storage import store_for
+
+    now = utcnow()
+    rng = random.Random(seed_value)
+    return {
+        "cameras": seed_cameras.seed(session, now=now, rng=rng),
+        "community": seed_community.seed(session, now=now, rng=rng),
+        "governance": seed_governance.seed(session, now=now, rng=rng),
+        "footage": seed_footage.seed(
+            session, now=now, rng=rng, store=store_for(settings.footage_dir, settings.data_dir)
+        ),
+        "rebates": seed_rebates.seed(session, now=now, rng=rng),
+    }
+
+
+def seed(session: Session, bus: Bus, *, seed_value: int = 7, settings: Settings | None = None) -> SeedResult:
     """Create (or find) everything the demo needs, in the caller's transaction."""
     for role, name, unit in DEMO_USERS:
         identity_service.ensure_user(
@@ -126,6 +153,7 @@ def seed(session: Session, bus: Bus, *, seed_value: int = 7) -> SeedResult:
     _key, secret = identity_service.create_api_key(
         session, ApiKeyCreate(name="demo camera simulator", camera_codes=[c.code for c in cameras]), actor=SYSTEM
     )
+    programs = seed_programs(session, settings=settings or get_settings(), seed_value=seed_value)
     return SeedResult(
         users=len(DEMO_USERS),
         cameras=len(cameras),
@@ -133,4 +161,5 @@ def seed(session: Session, bus: Bus, *, seed_value: int = 7) -> SeedResult:
         entries=len(entries),
         api_key=secret,
         hotlist_entries=entries,
+        programs=programs,
     )

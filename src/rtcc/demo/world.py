@@ -11,13 +11,13 @@ the first call.
 
 from __future__ import annotations
 
-import itertools
 import json
-import math
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
+
+from rtcc.core import geo
 
 _PACKAGE = "rtcc.demo"
 _CAMERAS_FILE = "alpr_cameras.json"
@@ -82,51 +82,30 @@ def camera(code: str) -> DemoCamera:
 
 
 @cache
-def _rings() -> tuple[tuple[tuple[float, float], ...], ...]:
-    doc = _read_json(_BOUNDARY_FILE)
-    rings: list[tuple[tuple[float, float], ...]] = []
-    for feature in doc["features"]:
-        geometry = feature["geometry"]
-        polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
-        for polygon in polygons:
-            for ring in polygon:
-                rings.append(tuple((float(x), float(y)) for x, y in ring))
-    return tuple(rings)
+def _boundary() -> geo.Boundary:
+    return geo.boundary_from_geojson(_read_json(_BOUNDARY_FILE))
 
 
 def boundary() -> list[list[tuple[float, float]]]:
     """The city polygon's rings as lists of (lon, lat) vertices, first vertex repeated at the end (GeoJSON order)."""
-    return [list(ring) for ring in _rings()]
+    return [list(ring) for ring in _boundary().rings]
 
 
 def contains(lat: float, lon: float) -> bool:
     """True when the point lies inside the city boundary (even-odd rule over all rings, so holes count)."""
-    inside = False
-    for ring in _rings():
-        for (x1, y1), (x2, y2) in itertools.pairwise(ring):
-            if (y1 > lat) != (y2 > lat):
-                x_cross = x1 + (lat - y1) * (x2 - x1) / (y2 - y1)
-                if lon < x_cross:
-                    inside = not inside
-    return inside
+    return _boundary().contains(lat, lon)
 
 
 def bbox() -> tuple[float, float, float, float]:
     """The boundary's bounding box as (min_lon, min_lat, max_lon, max_lat), the GeoJSON ``bbox`` order."""
-    xs = [x for ring in _rings() for x, _ in ring]
-    ys = [y for ring in _rings() for _, y in ring]
-    return (min(xs), min(ys), max(xs), max(ys))
+    return _boundary().bbox()
 
 
 def center() -> tuple[float, float]:
     """The middle of the bounding box as (lat, lon), a sensible initial map view."""
-    min_lon, min_lat, max_lon, max_lat = bbox()
-    return ((min_lat + max_lat) / 2.0, (min_lon + max_lon) / 2.0)
+    return _boundary().center()
 
 
 def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in metres between two WGS84 points (haversine, mean Earth radius)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2.0 * 6_371_008.8 * math.asin(math.sqrt(a))
+    return geo.distance_m(lat1, lon1, lat2, lon2)

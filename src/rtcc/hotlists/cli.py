@@ -9,7 +9,6 @@ Each command builds the runtime from ``RTCC_*`` settings, starts the bus (so tha
 from __future__ import annotations
 
 import asyncio
-import getpass
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -22,7 +21,7 @@ from rtcc.hotlists import imports, service
 from rtcc.hotlists.logic import Category
 from rtcc.hotlists.parsers import FORMATS
 from rtcc.hotlists.schemas import HotlistCreate, ImportResult, SkipCreate
-from rtcc.identity.logic import Perm, Principal
+from rtcc.identity.logic import cli_operator
 from rtcc.runtime import Runtime, build_runtime
 from rtcc.settings import get_settings
 
@@ -34,12 +33,7 @@ T = TypeVar("T")
 _MAX_ERRORS_SHOWN = 10
 
 
-def _actor() -> Principal:
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown"
-    return Principal(kind="user", id="cli", name=f"cli:{user}", role="system", permissions=frozenset(Perm))
+_actor = cli_operator  # the audit names the OS user who ran the command
 
 
 def _run(work: Callable[[Runtime], T]) -> T:

@@ -2,10 +2,15 @@
 
 Permissions are ``<resource>:<verb>`` strings. A route declares exactly one; a principal holds a set. Officers see
 only alerts a person has verified (``alerts:read_verified``): an unverified hit must never reach the field.
+
+Staff roles (law enforcement and city staff) and community roles (residents and businesses, who sign up themselves)
+never overlap: a community account holds only ``community:self``, so it reaches no internal route. Other agencies
+reach us only through an API key scoped ``agency`` (``sharing:request``), checked against the sharing policy.
 """
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -17,6 +22,15 @@ class Role(StrEnum):
     dispatcher = "dispatcher"
     officer = "officer"
     auditor = "auditor"
+    program_staff = "program_staff"  # city staff who run the community programs (tips, rebates, watch groups)
+    resident = "resident"  # community account: a household
+    business = "business"  # community account: a business
+
+
+#: Roles a person can give themselves by signing up on the community portal.
+COMMUNITY_ROLES: frozenset[Role] = frozenset({Role.resident, Role.business})
+#: Roles only an administrator can grant.
+STAFF_ROLES: frozenset[Role] = frozenset(set(Role) - COMMUNITY_ROLES)
 
 
 class Perm(StrEnum):
@@ -42,6 +56,33 @@ class Perm(StrEnum):
     audit_verify = "audit:verify"
     live_read = "live:read"
     self_read = "self:read"
+    # investigations and governance (issue 3)
+    search_run = "search:run"  # plate search, vehicle history, stakeout, common plates, co-travel (purpose required)
+    reads_export = "reads:export"  # export search results / reads
+    audit_export = "audit:export"
+    misuse_read = "misuse:read"
+    misuse_resolve = "misuse:resolve"
+    purposes_admin = "purposes:admin"
+    retention_read = "retention:read"
+    retention_run = "retention:run"
+    holds_request = "holds:request"
+    holds_approve = "holds:approve"
+    sharing_read = "sharing:read"
+    sharing_admin = "sharing:admin"
+    sharing_request = "sharing:request"  # another agency's API key asking for data
+    # camera registry, canvass, footage (issue 4)
+    registry_read = "registry:read"
+    registry_write = "registry:write"
+    canvass_run = "canvass:run"
+    footage_request = "footage:request"
+    footage_read = "footage:read"
+    evidence_export = "evidence:export"
+    # community programs (issue 4)
+    community_self = "community:self"  # a resident/business acting on their own account, cameras, tips, rebates
+    community_admin = "community:admin"  # watch groups, public alerts to subscribers
+    tips_triage = "tips:triage"
+    rebates_review = "rebates:review"
+    rebates_report = "rebates:report"
 
 
 _ANALYST = {
@@ -54,10 +95,24 @@ _ANALYST = {
     Perm.deadletters_read,
     Perm.live_read,
     Perm.self_read,
+    Perm.search_run,
+    Perm.reads_export,
+    Perm.holds_request,
+    Perm.registry_read,
+    Perm.canvass_run,
+    Perm.footage_request,
+    Perm.footage_read,
+    Perm.evidence_export,
+    Perm.tips_triage,
+    Perm.retention_read,
+    Perm.sharing_read,
 }
 
+#: What a community (resident/business) account holds: its own data and nothing internal.
+COMMUNITY_PERMISSIONS: frozenset[Perm] = frozenset({Perm.community_self})
+
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
-    Role.admin: frozenset(Perm),
+    Role.admin: frozenset(set(Perm) - {Perm.community_self, Perm.sharing_request}),
     Role.supervisor: frozenset(
         _ANALYST
         | {
@@ -67,6 +122,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.cameras_write,
             Perm.deadletters_replay,
             Perm.audit_read,
+            Perm.holds_approve,
+            Perm.registry_write,
+            Perm.community_admin,
+            Perm.rebates_report,
+            Perm.misuse_read,
         }
     ),
     Role.analyst: frozenset(_ANALYST | {Perm.alerts_dispatch, Perm.alerts_close}),
@@ -79,10 +139,19 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.cameras_read,
             Perm.live_read,
             Perm.self_read,
+            Perm.registry_read,
+            Perm.canvass_run,
         }
     ),
     Role.officer: frozenset(
-        {Perm.alerts_read_verified, Perm.alerts_close, Perm.cameras_read, Perm.live_read, Perm.self_read}
+        {
+            Perm.alerts_read_verified,
+            Perm.alerts_close,
+            Perm.cameras_read,
+            Perm.live_read,
+            Perm.self_read,
+            Perm.registry_read,
+        }
     ),
     Role.auditor: frozenset(
         {
@@ -93,12 +162,33 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.hotlists_read,
             Perm.deadletters_read,
             Perm.self_read,
+            Perm.audit_export,
+            Perm.misuse_read,
+            Perm.misuse_resolve,
+            Perm.retention_read,
+            Perm.sharing_read,
+            Perm.footage_read,
+            Perm.rebates_report,
         }
     ),
+    Role.program_staff: frozenset(
+        {
+            Perm.self_read,
+            Perm.community_admin,
+            Perm.tips_triage,
+            Perm.rebates_review,
+            Perm.rebates_report,
+            Perm.registry_read,
+        }
+    ),
+    Role.resident: COMMUNITY_PERMISSIONS,
+    Role.business: COMMUNITY_PERMISSIONS,
 }
 
 #: What a sensor API key may do; its ``camera_codes`` further limit which cameras it reports for.
 SENSOR_PERMISSIONS: frozenset[Perm] = frozenset({Perm.reads_write, Perm.cameras_heartbeat})
+#: What another agency's API key (scope ``agency``) may do: ask for data, which the sharing policy then decides.
+AGENCY_PERMISSIONS: frozenset[Perm] = frozenset({Perm.sharing_request})
 
 
 @dataclass(frozen=True)
@@ -106,6 +196,7 @@ class Principal:
     """Who a request acts as: a signed-in user or a sensor's API key."""
 
     kind: str  # "user" | "apikey"
+    # for an agency key, ``unit`` holds the agency code (``ApiKey.meta["agency"]``)
     id: str
     name: str
     role: str
@@ -119,6 +210,11 @@ class Principal:
         """The name written into the audit log (``apikey:<name>`` for sensors)."""
         return self.name if self.kind == "user" else f"apikey:{self.name}"
 
+    @property
+    def is_community(self) -> bool:
+        """True for a resident or business account (community portal)."""
+        return self.role in {Role.resident.value, Role.business.value}
+
     def can(self, perm: Perm) -> bool:
         """True when the principal holds ``perm``."""
         return perm in self.permissions
@@ -131,6 +227,16 @@ class Principal:
 
 
 SYSTEM = Principal(kind="user", id="system", name="system", role="system", permissions=frozenset(Perm))
+
+
+def cli_operator() -> Principal:
+    """The principal of a person running ``rtcc`` on the server: named ``cli:<os user>`` in the audit log, with every
+    permission (shell access to the server already is full access; the audit still names who acted)."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return Principal(kind="user", id="cli", name=f"cli:{user}", role="system", permissions=frozenset(Perm))
 
 
 def permissions_for(role: str) -> frozenset[Perm]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from rtcc.identity.logic import Role
 
@@ -65,9 +65,26 @@ class Me(BaseModel):
 
 
 class ApiKeyCreate(BaseModel):
+    """A sensor key (``camera_codes``) or, with ``agency`` set, another agency's key for data-sharing requests."""
+
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=128)
-    camera_codes: list[str] = Field(min_length=1, description="Cameras the key may report for; ['*'] for any.")
+    camera_codes: list[str] = Field(
+        default_factory=list, description="Cameras a sensor key may report for; ['*'] for any."
+    )
+    agency: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Agency code from the sharing policy; makes this an agency key that may only request data.",
+    )
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> ApiKeyCreate:
+        if self.agency is None and not self.camera_codes:
+            raise ValueError("camera_codes: a sensor key needs at least one camera (or set agency)")
+        if self.agency is not None and self.camera_codes:
+            raise ValueError("camera_codes: an agency key reports for no camera")
+        return self
 
 
 class ApiKeyRead(BaseModel):

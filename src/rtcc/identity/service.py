@@ -19,7 +19,7 @@ from rtcc.audit import service as audit
 from rtcc.core.clock import utcnow
 from rtcc.core.errors import Conflict, NotAuthenticated, NotFound
 from rtcc.identity import repository
-from rtcc.identity.logic import SENSOR_PERMISSIONS, Principal, permissions_for
+from rtcc.identity.logic import AGENCY_PERMISSIONS, SENSOR_PERMISSIONS, Principal, permissions_for
 from rtcc.identity.models import ApiKey, LoginSession, User
 from rtcc.identity.schemas import ApiKeyCreate, UserCreate, UserUpdate
 
@@ -48,14 +48,15 @@ def principal_of(user: User) -> Principal:
     )
 
 
-def create_user(session: Session, data: UserCreate, *, actor: Principal) -> User:
-    """Create a staff user with an argon2-hashed password (audited)."""
+def create_user(session: Session, data: UserCreate, *, actor: Principal, password_hash: str | None = None) -> User:
+    """Create a user with an argon2-hashed password (audited). ``password_hash``, when given, must be the argon2
+    hash of ``data.password`` (bootstrap reuses one hash for many demo accounts)."""
     if repository.user_by_username(session, data.username):
         raise Conflict(f"username {data.username!r} is taken")
     user = User(
         username=data.username,
         display_name=data.display_name,
-        password_hash=_hasher.hash(data.password),
+        password_hash=password_hash or _hasher.hash(data.password),
         role=data.role.value,
         unit=data.unit,
         division=data.division,
@@ -95,6 +96,14 @@ def update_user(session: Session, user_id: uuid.UUID, data: UserUpdate, *, actor
         target_id=str(user.id),
         details=changes,
     )
+    return user
+
+
+def get_user(session: Session, user_id: uuid.UUID) -> User:
+    """One user by id, or NotFound."""
+    user = repository.user_by_id(session, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
     return user
 
 
@@ -200,17 +209,18 @@ def principal_from_session_token(session: Session, token: str, *, idle_minutes: 
 
 
 def create_api_key(session: Session, data: ApiKeyCreate, *, actor: Principal) -> tuple[ApiKey, str]:
-    """Create a sensor API key limited to some cameras; returns the key row and the secret (shown once)."""
+    """Create a sensor key (limited to some cameras) or an agency key; returns the row and the secret (shown once)."""
     prefix = secrets.token_hex(6)
     secret = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     key = ApiKey(
         name=data.name,
         prefix=prefix,
         key_hash=_sha256(secret),
-        scopes=sorted(p.value for p in SENSOR_PERMISSIONS),
+        scopes=["agency"] if data.agency else sorted(p.value for p in SENSOR_PERMISSIONS),
         camera_codes=sorted(set(data.camera_codes)),
         created_by=actor.audit_name,
         created_at=utcnow(),
+        meta={"agency": data.agency} if data.agency else {},
     )
     session.add(key)
     session.flush()
@@ -220,7 +230,7 @@ def create_api_key(session: Session, data: ApiKeyCreate, *, actor: Principal) ->
         "apikey.create",
         target_type="apikey",
         target_id=str(key.id),
-        details={"name": key.name, "camera_codes": key.camera_codes},
+        details={"name": key.name, "camera_codes": key.camera_codes, "agency": data.agency},
     )
     return key, secret
 
@@ -259,6 +269,15 @@ def principal_from_api_key(session: Session, secret: str) -> Principal:
     now = utcnow()
     if key.last_used_at is None or now - key.last_used_at > _TOUCH_EVERY:
         key.last_used_at = now
+    if "agency" in (key.scopes or []):
+        return Principal(
+            kind="apikey",
+            id=str(key.id),
+            name=key.name,
+            role="agency",
+            permissions=AGENCY_PERMISSIONS,
+            unit=str((key.meta or {}).get("agency") or key.name),
+        )
     return Principal(
         kind="apikey",
         id=str(key.id),
@@ -272,14 +291,25 @@ def principal_from_api_key(session: Session, secret: str) -> Principal:
 def ensure_user(
     session: Session, *, username: str, password: str, role: str, display_name: str, unit: str | None = None
 ) -> User:
-    """Create a user if missing (demo and first-run bootstrap); returns the existing one otherwise."""
+    """Create a user if missing (demo and first-run bootstrap); returns the existing one otherwise.
+
+    Bootstrap accounts that share a password (the demo's) share one argon2 hash, computed once per process: hashing
+    is deliberately slow (~0.1-0.6 s), and the demo creates dozens of accounts at startup.
+    """
     existing = repository.user_by_username(session, username)
     if existing is not None:
         return existing
     from rtcc.identity.logic import SYSTEM, Role
 
+    pw_hash = _bootstrap_hashes.get(password)
+    if pw_hash is None:
+        pw_hash = _bootstrap_hashes[password] = _hasher.hash(password)
     return create_user(
         session,
         UserCreate(username=username, display_name=display_name, password=password, role=Role(role), unit=unit),
         actor=SYSTEM,
+        password_hash=pw_hash,
     )
+
+
+_bootstrap_hashes: dict[str, str] = {}

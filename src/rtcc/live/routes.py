@@ -1,7 +1,9 @@
 """HTTP routes of the live domain: the Server-Sent Events stream ``GET /api/v1/live/stream`` (replay after
 ``Last-Event-ID``, then live events the caller's role may see), and the plain live alert page (``page.py``).
 
-``router`` holds both; the app includes it once.
+``GET /live`` now sends the browser to the web app (``/app/``, whose live map and alert queue replace the plain
+page) whenever the app is built; without a build (no ``npm run build``) the plain page is still served there.
+``router`` holds all of them; the app includes it once.
 """
 
 from __future__ import annotations
@@ -9,11 +11,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
-from fastapi.responses import StreamingResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
 
 from rtcc.core.errors import ServiceUnavailable
 from rtcc.deps import RuntimeDep
-from rtcc.identity.deps import require
+from rtcc.identity.deps import public, require
 from rtcc.identity.logic import Perm, Principal
 from rtcc.live import page
 from rtcc.live.hub import SERVICE_NAME, LiveHub
@@ -59,6 +61,20 @@ async def stream(
     )
 
 
+entry = APIRouter(tags=["live"])
+
+
+@entry.get("/live", dependencies=[public()], include_in_schema=False, response_model=None)
+def live_entry() -> HTMLResponse | RedirectResponse:
+    """The live screen: the web app's live map and alert queue when built, else the plain live page."""
+    from rtcc.web.routes import APP_BASE, dist
+
+    if dist().joinpath("index.html").is_file():
+        return RedirectResponse(APP_BASE, status_code=307)
+    return page.live_page()
+
+
 router = APIRouter()
 router.include_router(api)
+router.include_router(entry)  # before page.router: this /live wins
 router.include_router(page.router)

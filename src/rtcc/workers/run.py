@@ -1,8 +1,10 @@
 """Run one worker role until SIGINT/SIGTERM: build the runtime, start the bus, start the role's hooks, wait, stop.
 
 Roles: ``ingest`` (MQTT camera ingest and the camera-offline monitor), ``match`` (stored reads -> hotlist matches ->
-alerts), ``notify`` (alert notifications). Run several of each on NATS (``RTCC_BUS_URL=nats://…``): the queue groups
-share the work. On the in-process bus a worker only sees events of its own process, so it warns.
+alerts), ``notify`` (alert notifications), ``index`` (stored reads -> the plate search index), ``outbox`` (community
+notification delivery), ``jobs`` (scheduled: retention purge, misuse scan, linked-camera probes, footage expiry).
+Run several of each on NATS (``RTCC_BUS_URL=nats://…``): the queue groups share the work.
+On the in-process bus a worker only sees events of its own process, so it warns.
 """
 
 from __future__ import annotations
@@ -37,7 +39,31 @@ def hooks_for(role: str, settings: Settings) -> list[tuple[Hook, Hook]]:
         if not settings.mqtt_url:
             raise ValueError("the ingest worker needs RTCC_MQTT_URL (e.g. mqtt://127.0.0.1:1883)")
         return [(mqtt.start, mqtt.stop), (jobs.start_offline_monitor, jobs.stop_offline_monitor)]
-    raise ValueError(f"unknown worker role {role!r}: choose ingest, match or notify")
+    if role == "index":
+        from rtcc.investigations import consumers as index_consumers
+
+        return [(index_consumers.start, index_consumers.stop)]
+    if role == "outbox":
+        from rtcc.community import jobs as community_jobs
+
+        return [(community_jobs.start, community_jobs.stop)]
+    if role == "jobs":
+        from rtcc.cameras import jobs as camera_jobs
+        from rtcc.footage import jobs as footage_jobs
+        from rtcc.governance import jobs as governance_jobs
+        from rtcc.retention import jobs as retention_jobs
+
+        return [
+            (retention_jobs.start, retention_jobs.stop),
+            (governance_jobs.start, governance_jobs.stop),
+            (camera_jobs.start, camera_jobs.stop),
+            (footage_jobs.start, footage_jobs.stop),
+        ]
+    raise ValueError(f"unknown worker role {role!r}: choose one of {', '.join(WORKER_ROLES)}")
+
+
+#: Every role ``rtcc worker`` accepts.
+WORKER_ROLES = ("ingest", "match", "notify", "index", "outbox", "jobs")
 
 
 async def run_worker(role: str, settings: Settings, *, stop_event: asyncio.Event | None = None) -> None:

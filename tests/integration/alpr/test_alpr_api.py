@@ -327,7 +327,7 @@ def test_openalpr_webhook_documents(
 def test_openalpr_webhook_refuses_the_published_invalid_samples(
     app_client: TestClient, db: Database, sensor_key: Callable[..., dict[str, str]]
 ) -> None:
-    from conftest import shared_data
+    from rtcc_testing import shared_data
 
     folder = shared_data("alpr_payloads", "openalpr_docs_examples")
     key = sensor_key(["*"])

@@ -27,12 +27,12 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import func, select
 
-from conftest import require_service
 from rtcc.alpr.models import DeadLetter, Read
 from rtcc.core.db import Database
 from rtcc.identity import service as identity
 from rtcc.identity.logic import SYSTEM
 from rtcc.identity.schemas import ApiKeyCreate
+from rtcc_testing import require_service
 
 pytestmark = pytest.mark.slow
 

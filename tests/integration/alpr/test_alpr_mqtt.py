@@ -21,7 +21,6 @@ from fastapi.testclient import TestClient
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy import func, select
 
-from conftest import require_service
 from rtcc.alpr import routes as alpr_routes
 from rtcc.alpr.models import Camera, DeadLetter, Read
 from rtcc.alpr.mqtt import MqttIngest
@@ -29,6 +28,7 @@ from rtcc.app import api_routes, create_app
 from rtcc.bus.envelope import Envelope
 from rtcc.core.db import Database
 from rtcc.settings import Settings
+from rtcc_testing import require_service
 
 pytestmark = pytest.mark.services
 

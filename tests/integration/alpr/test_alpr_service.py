@@ -8,11 +8,12 @@ import asyncio
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import orjson
 import pytest
 from sqlalchemy import func, select
 
-from conftest import shared_data
 from rtcc.alerts.models import Alert
 from rtcc.alpr import jobs, service
 from rtcc.alpr.adapters import decode_json
@@ -26,6 +27,7 @@ from rtcc.core.errors import ValidationFailed
 from rtcc.identity.logic import SYSTEM, Principal
 from rtcc.live.models import LiveEvent
 from rtcc.settings import Settings
+from rtcc_testing import shared_data
 
 
 @pytest.fixture
@@ -181,7 +183,10 @@ def test_fast_insert_path_reads_back_through_the_orm(db: Database, settings: Set
     assert (again.accepted, again.duplicates) == (0, 3)
 
 
-def test_events_are_published_only_after_commit_and_chunked(db: Database, settings: Settings, bus: MemoryBus) -> None:
+def test_events_are_published_only_after_commit_and_chunked(
+    db: Database, settings: Settings, bus: MemoryBus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "EVENT_CHUNK", 1000)
     got = collect(bus, "alpr.reads.stored")
     base = datetime.now(UTC) - timedelta(minutes=10)
     reads = [
@@ -197,6 +202,47 @@ def test_events_are_published_only_after_commit_and_chunked(db: Database, settin
     drain(bus)
     assert [len(e.payload["reads"]) for e in got] == [1000, 1000, 500]
     assert len({r["id"] for e in got for r in e.payload["reads"]}) == 2500
+
+
+def test_event_envelopes_stay_under_the_byte_limit(
+    db: Database, settings: Settings, bus: MemoryBus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Envelopes are cut by an upper bound of each read's JSON. Reads made of the characters JSON escapes, the
+    longest normalised plates and the longest numbers come within a few bytes of that bound: with room for exactly
+    100 of them, an envelope takes 95 to 100 and never exceeds ``EVENT_MAX_BYTES`` (a bound 5 bytes too low would
+    let 101 in). Other texts (non-ASCII, control characters) stay under it too."""
+    got = collect(bus, "alpr.reads.stored")
+    base = datetime.now(UTC) - timedelta(minutes=10)
+    worst = dict(
+        camera_code='"\\' * 32, plate='ABCDEFGHIJ"\\"\\"\\', region='"\\"\\', confidence=-1.2345678901234567e-308
+    )
+    odd = [
+        dict(camera_code="Kämera-ü", plate="ÄÖÜ 123", region="ä", confidence=None),
+        dict(camera_code="EVT\u0001", plate="x\u00017Y8", region=None, confidence=12.5),
+    ]
+
+    def store(kinds: list[dict[str, Any]], n: int, start: int) -> list[list[dict[str, Any]]]:
+        reads = [
+            NormalizedRead(observed_at=base + timedelta(milliseconds=start + i), **kinds[i % len(kinds)])
+            for i in range(n)
+        ]
+        with db.uow() as s:
+            assert service.ingest(s, bus, reads, source="rest", principal=principal(), settings=settings).accepted == n
+        drain(bus)
+        parts = [e.payload["reads"] for e in got]
+        got.clear()
+        assert sum(len(p) for p in parts) == n
+        return parts
+
+    (probe,) = store([worst], 1, 0)
+    per_read = len(orjson.dumps(probe)) - 1  # one read in a list: "[", the read, "]"; each further read adds ","
+    limit = 100 * per_read + 1
+    monkeypatch.setattr(service, "EVENT_MAX_BYTES", limit)
+    parts = store([worst], 400, 1)
+    assert all(len(orjson.dumps(p)) <= limit for p in parts)
+    assert all(95 <= len(p) <= 100 for p in parts[:-1])
+    for p in store(odd, 400, 1000):
+        assert len(orjson.dumps(p)) <= limit
 
 
 def test_dead_letters_survive_a_failed_batch(db: Database, settings: Settings, bus: MemoryBus) -> None:

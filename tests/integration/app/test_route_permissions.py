@@ -96,3 +96,29 @@ def test_sensor_keys_reach_only_sensor_routes(app_client: TestClient, sensor_key
         for method in route.methods:
             resp = _call(app_client, method, _concrete(route.path), headers)
             assert resp.status_code == 403, f"sensor key got {resp.status_code} on {method} {route.path}"
+
+
+def test_agency_keys_reach_only_sharing_requests(app_client: TestClient, db: Any) -> None:
+    from rtcc.identity import service
+    from rtcc.identity.logic import SYSTEM
+    from rtcc.identity.schemas import ApiKeyCreate
+
+    with db.uow() as session:
+        _k, secret = service.create_api_key(session, ApiKeyCreate(name="lbpd", agency="LBPD"), actor=SYSTEM)
+    headers = {"X-API-Key": secret}
+    for route in _api_routes(app_client):
+        perms = [d.perm for d in _declarations(route.dependant) if isinstance(d, Require)]
+        if not perms or perms[0].value == "sharing:request":
+            continue
+        for method in route.methods:
+            resp = _call(app_client, method, _concrete(route.path), headers)
+            assert resp.status_code == 403, f"agency key got {resp.status_code} on {method} {route.path}"
+
+
+def test_community_roles_hold_only_their_own_permission() -> None:
+    from rtcc.identity.logic import COMMUNITY_ROLES, Perm
+
+    for role in COMMUNITY_ROLES:
+        assert ROLE_PERMISSIONS[role] == frozenset({Perm.community_self})
+    for role in set(Role) - COMMUNITY_ROLES:
+        assert Perm.community_self not in ROLE_PERMISSIONS[role]

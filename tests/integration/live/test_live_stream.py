@@ -330,9 +330,15 @@ def test_hits_and_verification_arrive_live(server: Server) -> None:
 
 
 def test_live_page_is_served(server: Server) -> None:
+    """``/live`` opens the dashboard when the web app is built, and otherwise serves the small stand-alone page."""
+    from rtcc.web.routes import dist
+
     page = httpx.get(f"{server.base_url}/live")
-    assert page.status_code == 200 and "EventSource" not in page.text and 'src="/live/live.js"' in page.text
-    assert "script-src 'self'" in page.headers["content-security-policy"]
+    if dist().joinpath("index.html").is_file():
+        assert page.status_code == 307 and page.headers["location"] == "/app/"
+    else:
+        assert page.status_code == 200 and "EventSource" not in page.text and 'src="/live/live.js"' in page.text
+        assert "script-src 'self'" in page.headers["content-security-policy"]
     script = httpx.get(f"{server.base_url}/live/live.js")
     assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
     assert 'new EventSource("/api/v1/live/stream"' in script.text and "innerHTML" not in script.text

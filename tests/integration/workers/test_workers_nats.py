@@ -20,7 +20,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from conftest import require_service
 from rtcc.alerts.models import Alert
 from rtcc.alpr import service as alpr_service
 from rtcc.alpr.schemas import CameraCreate, ReadIn
@@ -35,6 +34,7 @@ from rtcc.hotlists.schemas import EntryCreate, HotlistCreate
 from rtcc.identity.logic import SYSTEM
 from rtcc.matching.models import Match
 from rtcc.settings import Settings
+from rtcc_testing import require_service
 
 NATS_URL = os.environ.get("RTCC_TEST_NATS_URL", "nats://127.0.0.1:4222")
 LISTED = ["7ABC123", "8XYZ456", "5KLM789", "6QRS246"]

@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 
-from conftest import shared_data
 from rtcc.alpr.adapters import decode_json
 from rtcc.alpr.adapters.files import FileReader, csv_item, guess_format
 from rtcc.alpr.adapters.frigate import parse_frigate_event, parse_frigate_lpr_update
 from rtcc.alpr.adapters.openalpr import parse_openalpr, vehicle_attributes
 from rtcc.alpr.logic import DocumentError, NormalizedRead, Rejection
+from rtcc_testing import shared_data
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "alpr"
 

@@ -156,3 +156,17 @@ def test_native_document_shapes() -> None:
 def test_fast_uuid5_equals_the_standard_library() -> None:
     for name in ("CAM-1|7ABC123|1700000000123", "x", "CAM|ref|é-ünïcode", ""):
         assert uuid.UUID(bytes=logic._uuid5_bytes(name)) == uuid.uuid5(logic.READ_NAMESPACE, name)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        datetime(2026, 11, 22, 1, 2, 3, 45678, tzinfo=UTC),
+        datetime(2026, 1, 9, 23, 59, 59, 999999, tzinfo=UTC),
+        datetime(2026, 12, 31, 0, 0, 0, 0, tzinfo=UTC),
+        datetime(987, 6, 5, 4, 3, 2, 10, tzinfo=UTC),
+        datetime(2026, 3, 4, 5, 6, 7, 100000, tzinfo=timezone(timedelta(0))),
+    ],
+)
+def test_utc_iso_equals_isoformat(value: datetime) -> None:
+    assert logic.utc_iso(value) == value.isoformat(timespec="microseconds")

@@ -22,7 +22,6 @@ from rtcc.alpr.logic import (
     Origin,
     ParsedDocument,
     Rejection,
-    confidence_percent,
     normalise_region,
 )
 from rtcc.alpr.schemas import NATIVE_BATCH, HeartbeatIn, ReadIn
@@ -91,8 +90,10 @@ def validate_batch(items: list[Any], *, source: str, ctx: dict[str, Any], prefix
                 return None  # ReadIn refuses it (not a region code)
             regions[raw_region] = region
         confidence = d.get("confidence")
-        if confidence is not None:
-            confidence = confidence_percent(confidence)
+        if confidence is not None:  # confidence_percent inline: NATIVE_BATCH has checked 0 <= it <= 100 already
+            confidence = float(confidence)
+            if confidence <= 1.0:
+                confidence *= 100.0
         vehicle = d.get("vehicle")
         if vehicle:
             make, model, color, body = (

@@ -1,0 +1,327 @@
+"""``rtcc bench search``: plate search, vehicle history and stakeout over N stored reads, against a full-scan
+``LIKE`` over the same rows in the same run.
+
+Data: N reads (default 20,000,000) over 90 days at the 19 Cerritos ALPR cameras of the demo world (each camera's
+share follows its typical daily volume), of a fleet of N/20 vehicles with realistic plates (``bench._gen``: CA 85 %,
+NV/AZ/OR the rest) whose read counts follow a heavy-tailed (Zipf-like) distribution, so that plates repeat as they
+do on real roads. Rows are bulk-loaded in time order with time-ordered ids (SQLite ``executemany`` in large batches,
+PostgreSQL ``COPY``), with ``alpr_reads``' secondary indexes dropped during the load and rebuilt after it; then the
+plate index is rebuilt (``investigations.service.rebuild_index``).
+
+Measured (p50/p95 over repeated queries with different inputs), each the full use case as the API runs it: purpose
+check, the search, and its audit entry, in one committed unit of work:
+- wildcard (``7AB*23``/``?ABC123`` style, from plates that exist) and partial (3 characters, contains) plate search,
+  first page of 100 reads;
+- baseline: the same first page by a ``LIKE '%ABC%'`` over ``alpr_reads`` (no plate index: the database scans);
+- vehicle history of one plate; a one-hour stakeout within 100 m of one camera.
+Also measured: the query path alone (``*_query_*``: candidate plates from the plate index and the first page of
+reads, in a read-only session, no audit), which is what replaces the scan.
+Keys: rows, plates, wildcard_p50_ms/p95, partial_p50_ms/p95 (full use case), wildcard_query_p50_ms/p95,
+partial_query_p50_ms/p95, scan_p50_ms/p95, speedup (scan p95 / partial query p95), speedup_use_case (scan p95 /
+partial full use case p95), history_p50_ms/p95, stakeout_p50_ms/p95, index_mb (plate index with its substring
+index), load_s, index_build_s, database.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+from sqlalchemy import text
+
+from rtcc.alpr.models import Camera
+from rtcc.bench import _gen
+from rtcc.bench._support import scratch_database
+from rtcc.core.db import Database
+from rtcc.core.plates import ocr_class
+from rtcc.demo import world
+from rtcc.identity.logic import Principal, permissions_for
+from rtcc.investigations import repository, service
+from rtcc.investigations.logic import parse_plate_query
+from rtcc.investigations.schemas import Area, HistoryQuery, PlateSearch, StakeoutQuery
+from rtcc.settings import Settings
+
+DEFAULT_ROWS = 20_000_000
+DAYS = 90
+CHUNK = 250_000
+REPEAT = 40
+SCAN_REPEAT = 5
+PURPOSE = {"purpose": "felony_investigation", "case_number": "BENCH-0001"}
+_READ_INDEXES = {
+    "ix_alpr_reads_plate_norm_observed": "(plate_norm, observed_at)",
+    "ix_alpr_reads_camera_observed": "(camera_id, observed_at)",
+    "ix_alpr_reads_observed": "(observed_at)",
+}
+_COLS = (
+    "id, camera_id, plate, plate_norm, plate_ocr, region, confidence, observed_at, received_at, "
+    "vehicle_make, vehicle_color, image_ref, source, is_hit"
+)
+_MAKES = ("Toyota", "Honda", "Ford", "Chevrolet", "Nissan", "Tesla", "BMW", "Hyundai")
+_COLORS = ("white", "black", "silver", "gray", "blue", "red")
+
+
+def _actor() -> Principal:
+    return Principal(
+        kind="user", id="bench", name="bench", role="analyst", permissions=permissions_for("analyst"), unit="BENCH"
+    )
+
+
+def _fleet(rng: np.random.Generator, n: int) -> tuple[list[str], list[str], np.ndarray]:
+    """Distinct plates, their states, and each vehicle's share of reads (heavy-tailed)."""
+    states = ("CA", "NV", "AZ", "OR")
+    share = (0.85, 0.05, 0.05, 0.05)
+    plates: list[str] = []
+    regions: list[str] = []
+    seen: set[str] = set()
+    for state, frac in zip(states, share, strict=True):
+        for p in _gen.plates(rng, int(n * frac * 1.02) + 10, state):
+            if p not in seen:
+                seen.add(p)
+                plates.append(p)
+                regions.append(state)
+    order = rng.permutation(len(plates))[:n]
+    plates = [plates[i] for i in order]
+    regions = [regions[i] for i in order]
+    weights = 1.0 / np.power(np.arange(1, len(plates) + 1, dtype=np.float64), 0.9)
+    return plates, regions, weights / weights.sum()
+
+
+def _chunks(
+    rng: np.random.Generator, rows: int, start: datetime, cams: list[tuple[str, float, float]], fleet: Any
+) -> Iterator[list[tuple[Any, ...]]]:
+    """Rows in time order, CHUNK at a time, as tuples in ``_COLS`` order (timestamps as datetime64 strings)."""
+    plates, regions, weights = fleet
+    volume = np.array([w for _, _, w in cams], dtype=np.float64)
+    cam_p = volume / volume.sum()
+    cdf = np.cumsum(weights)
+    span_us = DAYS * 86_400 * 1_000_000
+    base_us = int(start.timestamp() * 1_000_000)
+    n_chunks = max(1, -(-rows // CHUNK))
+    ocr = [ocr_class(p) for p in plates]
+    for k in range(n_chunks):
+        m = min(CHUNK, rows - k * CHUNK)
+        lo, hi = span_us * k // n_chunks, span_us * (k + 1) // n_chunks
+        t = np.sort(rng.integers(lo, hi, size=m)) + base_us
+        veh = np.searchsorted(cdf, rng.random(m) * cdf[-1]).clip(0, len(plates) - 1)
+        cam = rng.choice(len(cams), size=m, p=cam_p)
+        conf = np.round(rng.uniform(60, 99.5, size=m), 1)
+        obs = np.datetime_as_string(t.astype("datetime64[us]"), unit="us")
+        rec = np.datetime_as_string((t + 2_000_000).astype("datetime64[us]"), unit="us")
+        rand = rng.integers(0, 2**62, size=m, dtype=np.int64)
+        make = rng.integers(0, len(_MAKES), size=m)
+        color = rng.integers(0, len(_COLORS), size=m)
+        yield [
+            (
+                f"{(ts // 1000):012x}{int(r):020x}",
+                cams[c][0],
+                plates[v],
+                plates[v],
+                ocr[v],
+                regions[v],
+                float(cf),
+                o,
+                rc,
+                _MAKES[mk],
+                _COLORS[co],
+                None,
+                "file",
+                False,
+            )
+            for ts, r, c, v, cf, o, rc, mk, co in zip(
+                t.tolist(),
+                rand.tolist(),
+                cam.tolist(),
+                veh.tolist(),
+                conf.tolist(),
+                obs.tolist(),
+                rec.tolist(),
+                make.tolist(),
+                color.tolist(),
+                strict=True,
+            )
+        ]
+
+
+def _load(db: Database, rows: int, rng: np.random.Generator, start: datetime) -> tuple[list[str], dict[str, Any]]:
+    """Cameras and reads; returns the fleet's plates and camera positions by id."""
+    demo = world.cameras()
+    cams: list[tuple[str, float, float]] = []
+    positions: dict[str, Any] = {}
+    with db.uow() as s:
+        for c in demo:
+            cam = Camera(
+                id=uuid.uuid4(),
+                code=c.code,
+                name=c.name,
+                lat=c.lat,
+                lon=c.lon,
+                heading_deg=c.heading_deg,
+                status="online",
+                created_at=start,
+                meta={},
+            )
+            s.add(cam)
+            key = cam.id.hex if db.dialect == "sqlite" else str(cam.id)
+            cams.append((key, c.lat, max(1.0, float(c.daily_volume))))
+            positions[key] = (c.lat, c.lon)
+    fleet = _fleet(rng, max(1000, rows // 20))
+    with db.engine.begin() as conn:
+        for name in _READ_INDEXES:
+            conn.execute(text(f"DROP INDEX IF EXISTS {name}"))
+    if db.dialect == "sqlite":
+        raw = db.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            cur.execute("PRAGMA synchronous=OFF")
+            sql = f"INSERT INTO alpr_reads ({_COLS}) VALUES ({', '.join('?' * 14)})"
+            for batch in _chunks(rng, rows, start, cams, fleet):
+                cur.execute("BEGIN")
+                cur.executemany(sql, [(*r[:7], r[7].replace("T", " "), r[8].replace("T", " "), *r[9:]) for r in batch])
+                cur.execute("COMMIT")
+            for name, cols in _READ_INDEXES.items():
+                cur.execute(f"CREATE INDEX {name} ON alpr_reads {cols}")
+            cur.execute("ANALYZE")
+            cur.execute("PRAGMA synchronous=FULL")
+        finally:
+            raw.close()
+    else:
+        raw = db.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            for batch in _chunks(rng, rows, start, cams, fleet):
+                buf = io.StringIO()
+                for r in batch:
+                    rid = r[0]
+                    buf.write(
+                        f"{rid[:8]}-{rid[8:12]}-{rid[12:16]}-{rid[16:20]}-{rid[20:]}\t{r[1]}\t{r[2]}\t{r[3]}\t{r[4]}\t"
+                        f"{r[5]}\t{r[6]}\t{r[7]}+00\t{r[8]}+00\t{r[9]}\t{r[10]}\t\\N\t{r[12]}\tf\n"
+                    )
+                with cur.copy(f"COPY alpr_reads ({_COLS}) FROM STDIN") as copy:
+                    copy.write(buf.getvalue())
+                raw.commit()
+            for name, cols in _READ_INDEXES.items():
+                cur.execute(f"CREATE INDEX {name} ON alpr_reads {cols}")
+            raw.commit()
+            pg: Any = raw.driver_connection
+            pg.autocommit = True  # VACUUM cannot run in a transaction; it sets the visibility map for index-only scans
+            pg.execute("VACUUM ANALYZE alpr_reads")
+            pg.autocommit = False
+        finally:
+            raw.close()
+    return fleet[0], positions
+
+
+def _times(fn: Callable[[int], Any], n: int) -> list[float]:
+    out = []
+    for i in range(n):
+        t0 = time.perf_counter()
+        fn(i)
+        out.append((time.perf_counter() - t0) * 1000.0)
+    return out
+
+
+def _pct(values: list[float], q: float) -> float:
+    return round(float(np.percentile(np.asarray(values), q)), 2)
+
+
+def run(rows: int | None = None, database_url: str | None = None) -> dict[str, float | int | str]:
+    """Load N reads, build the plate index, and time the searches against the full-scan baseline."""
+    n = rows or DEFAULT_ROWS
+    rng = np.random.default_rng(20261122)
+    start = datetime(2026, 8, 1, tzinfo=UTC)
+    with scratch_database(database_url, prefix="rtcc_bench_search") as url:
+        db = Database(url)
+        settings = Settings(database_url=url, bus_url="memory://")
+        try:
+            t0 = time.perf_counter()
+            plates, positions = _load(db, n, rng, start)
+            load_s = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            with db.uow() as s:
+                stats = service.rebuild_index(s)
+            index_build_s = time.perf_counter() - t0
+            actor = _actor()
+            # inputs: plates from the busier half of the fleet (they have reads), patterns built from them
+            picks = [plates[int(i)] for i in rng.integers(0, max(1, len(plates) // 2), size=REPEAT)]
+            wild = [p[:3] + "*" + p[-2:] if i % 2 == 0 else "?" + p[1:] for i, p in enumerate(picks)]
+            part = [p[1:4] for p in picks]
+
+            def plate_search(pattern: str, mode: str) -> int:
+                body = PlateSearch.model_validate({**PURPOSE, "plate": pattern, "mode": mode, "limit": 100})
+                with db.uow() as s:
+                    return service.search_plates(s, body, actor=actor, settings=settings).result_count
+
+            def plate_query(pattern: str, mode: str) -> int:
+                # the query path alone (what replaces the LIKE scan): candidates from the plate index, first page
+                body = PlateSearch.model_validate({**PURPOSE, "plate": pattern, "mode": mode, "limit": 100})
+                q = parse_plate_query(body.plate, body.mode)
+                with db.read() as s:
+                    found = service._candidate_plates(s, q, settings)
+                    return len(service._page(s, body, q, found, body.limit)[0])
+
+            wildcard_ms = _times(lambda i: plate_search(wild[i], "wildcard"), REPEAT)
+            partial_ms = _times(lambda i: plate_search(part[i], "partial"), REPEAT)
+            wildcard_q_ms = _times(lambda i: plate_query(wild[i], "wildcard"), REPEAT)
+            partial_q_ms = _times(lambda i: plate_query(part[i], "partial"), REPEAT)
+            scan_sql = text(
+                "SELECT id, observed_at FROM alpr_reads WHERE plate_norm LIKE :p ORDER BY observed_at, id LIMIT 100"
+            )
+
+            def scan(i: int) -> int:
+                with db.read() as s:
+                    return len(s.execute(scan_sql, {"p": f"%{part[i]}%"}).all())
+
+            scan_ms = _times(scan, SCAN_REPEAT)
+
+            def history(i: int) -> int:
+                body = HistoryQuery.model_validate({**PURPOSE, "plate": picks[i]})
+                with db.uow() as s:
+                    return service.vehicle_history(s, body, actor=actor, settings=settings).result_count
+
+            history_ms = _times(history, REPEAT)
+            cam_keys = list(positions)
+            hours = rng.integers(0, DAYS * 24 - 1, size=REPEAT)
+
+            def stakeout(i: int) -> int:
+                lat, lon = positions[cam_keys[i % len(cam_keys)]]
+                at = start + timedelta(hours=int(hours[i]))
+                body = StakeoutQuery(
+                    **PURPOSE, area=Area(lat=lat, lon=lon, radius_m=100), start=at, end=at + timedelta(hours=1)
+                )
+                with db.uow() as s:
+                    return service.stakeout(s, body, actor=actor, settings=settings).total_reads
+
+            stakeout_ms = _times(stakeout, REPEAT)
+            with db.read() as s:
+                index_bytes = repository.index_size_bytes(s)
+        finally:
+            db.dispose()
+    return {
+        "rows": n,
+        "plates": stats.plates,
+        "database": "postgresql" if database_url and not database_url.startswith("sqlite") else "sqlite",
+        "wildcard_p50_ms": _pct(wildcard_ms, 50),
+        "wildcard_p95_ms": _pct(wildcard_ms, 95),
+        "partial_p50_ms": _pct(partial_ms, 50),
+        "partial_p95_ms": _pct(partial_ms, 95),
+        "scan_p50_ms": _pct(scan_ms, 50),
+        "scan_p95_ms": _pct(scan_ms, 95),
+        "wildcard_query_p50_ms": _pct(wildcard_q_ms, 50),
+        "wildcard_query_p95_ms": _pct(wildcard_q_ms, 95),
+        "partial_query_p50_ms": _pct(partial_q_ms, 50),
+        "partial_query_p95_ms": _pct(partial_q_ms, 95),
+        "speedup": round(_pct(scan_ms, 95) / max(_pct(partial_q_ms, 95), 1e-6), 1),
+        "speedup_use_case": round(_pct(scan_ms, 95) / max(_pct(partial_ms, 95), 1e-6), 1),
+        "history_p50_ms": _pct(history_ms, 50),
+        "history_p95_ms": _pct(history_ms, 95),
+        "stakeout_p50_ms": _pct(stakeout_ms, 50),
+        "stakeout_p95_ms": _pct(stakeout_ms, 95),
+        "index_mb": round(index_bytes / 1e6, 2),
+        "load_s": round(load_s, 1),
+        "index_build_s": round(index_build_s, 1),
+    }

@@ -1,0 +1,151 @@
+"""Background jobs of the cameras domain, started by the app's lifespan (embedded profile) or a worker: the probe
+loop that fetches every live-linked camera's snapshot URL with a short timeout and records ``last_ok_at`` (and
+``last_seen_at``) or ``last_error``.
+
+One pass lists the targets in a read session, probes them concurrently (``registry_probe_concurrency`` at a time)
+outside any transaction, then stores all outcomes in one unit of work. A 2xx answer is healthy; anything else, a
+timeout or a connection error is recorded as the error. URLs may carry owners' tokens, so logs name camera codes only.
+Owners supply the URLs, so unless ``registry_probe_allow_private`` is set a URL whose host resolves to a loopback,
+private, link-local or reserved address is not fetched (recorded as refused): the probe must not become a way to
+reach the server's internal network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import ipaddress
+import logging
+import socket
+import uuid
+from dataclasses import dataclass
+from functools import partial
+from urllib.parse import urlparse
+
+import anyio.to_thread
+import httpx
+
+from rtcc.cameras import service
+from rtcc.core.clock import utcnow
+from rtcc.core.db import Database
+from rtcc.runtime import Runtime
+
+logger = logging.getLogger(__name__)
+
+#: Key of the probe task in ``Runtime.services``.
+PROBE_TASK = "cameras.probe"
+
+
+@dataclass(frozen=True)
+class ProbeOutcome:
+    """One probe: the camera and its error (None when the snapshot answered 2xx)."""
+
+    camera_id: uuid.UUID
+    code: str
+    error: str | None
+
+
+def _is_internal(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast or (
+        ip.is_unspecified)  # fmt: skip
+
+
+async def internal_host(url: str) -> bool:
+    """True when the URL's host resolves to any loopback, private, link-local or reserved address (or not at all)."""
+    parsed = urlparse(url)
+    host = parsed.hostname
+    if not host:
+        return True
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError:
+        return False  # unresolvable: the GET fails on its own and records the error
+    return any(_is_internal(str(info[4][0])) for info in infos)
+
+
+async def probe_one(
+    client: httpx.AsyncClient, camera_id: uuid.UUID, code: str, url: str, *, allow_private: bool = False
+) -> ProbeOutcome:
+    """GET one snapshot URL; any non-2xx answer or transport failure is the error."""
+    if not allow_private and await internal_host(url):
+        return ProbeOutcome(camera_id, code, "refused: the snapshot URL points at an internal address")
+    try:
+        resp = await client.get(url)
+    except httpx.TimeoutException:
+        return ProbeOutcome(camera_id, code, "timeout")
+    except httpx.HTTPError as exc:
+        return ProbeOutcome(camera_id, code, f"{type(exc).__name__}: {exc}"[:255])
+    if 200 <= resp.status_code < 300:
+        return ProbeOutcome(camera_id, code, None)
+    return ProbeOutcome(camera_id, code, f"HTTP {resp.status_code}")
+
+
+def _targets(db: Database) -> list[tuple[uuid.UUID, str, str]]:
+    with db.read() as session:
+        return service.probe_targets(session)
+
+
+def _store(db: Database, outcomes: list[ProbeOutcome]) -> None:
+    at = utcnow()
+    with db.uow() as session:
+        for o in outcomes:
+            service.record_probe(session, o.camera_id, at=at, error=o.error)
+
+
+async def probe_pass(
+    db: Database, *, timeout_s: float, concurrency: int, allow_private: bool = False
+) -> list[ProbeOutcome]:
+    """Probe every live-linked camera's snapshot URL once and store the outcomes."""
+    targets = await anyio.to_thread.run_sync(partial(_targets, db))
+    if not targets:
+        return []
+    limit = asyncio.Semaphore(concurrency)
+
+    async def bounded(camera_id: uuid.UUID, code: str, url: str) -> ProbeOutcome:
+        async with limit:
+            return await probe_one(client, camera_id, code, url, allow_private=allow_private)
+
+    async with httpx.AsyncClient(timeout=timeout_s, follow_redirects=False, trust_env=False) as client:
+        outcomes = list(await asyncio.gather(*(bounded(*t) for t in targets)))
+    await anyio.to_thread.run_sync(partial(_store, db, outcomes))
+    failed = [o.code for o in outcomes if o.error is not None]
+    if failed:
+        logger.warning("camera probe: %d of %d failing (%s)", len(failed), len(outcomes), ", ".join(failed[:10]))
+    return outcomes
+
+
+async def run_probe_loop(runtime: Runtime, interval_s: float) -> None:
+    """Run a probe pass now and every ``interval_s`` seconds until cancelled; a failed pass is logged."""
+    settings = runtime.settings
+    while True:
+        try:
+            await probe_pass(
+                runtime.db,
+                timeout_s=settings.registry_probe_timeout_s,
+                concurrency=settings.registry_probe_concurrency,
+                allow_private=settings.registry_probe_allow_private,
+            )
+        except Exception:
+            logger.exception("camera probe pass failed; retrying in %s s", interval_s)
+        await asyncio.sleep(interval_s)
+
+
+async def start(runtime: Runtime) -> None:
+    """Start the snapshot probe loop every ``RTCC_REGISTRY_PROBE_INTERVAL_S`` seconds (0 or less disables it)."""
+    interval = runtime.settings.registry_probe_interval_s
+    if interval <= 0:
+        logger.info("camera snapshot probes disabled (RTCC_REGISTRY_PROBE_INTERVAL_S=%s)", interval)
+        return
+    runtime.services[PROBE_TASK] = asyncio.create_task(run_probe_loop(runtime, interval), name="cameras-probe")
+
+
+async def stop(runtime: Runtime) -> None:
+    """Cancel the probe loop."""
+    task: asyncio.Task[None] | None = runtime.services.pop(PROBE_TASK, None)
+    if task is None:
+        return
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -1,0 +1,185 @@
+"""Delivery channels of the community outbox, behind one ``ChannelSender`` protocol: e-mail over SMTP and SMS
+through an ``SmsProvider`` (no SMS gateway is reachable here, so the shipped providers log or keep messages in
+memory; a real gateway is one more provider class).
+
+A sender raises to have the message retried; the retry carries the same message id, which e-mail sends as the
+``Message-ID`` header and SMS passes to the provider as its idempotency key, so receivers can drop a repeat. Every
+e-mail carries RFC 8058 one-click ``List-Unsubscribe`` headers.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import threading
+from dataclasses import dataclass, field
+from email import policy
+from email.message import EmailMessage
+from email.utils import formatdate, parseaddr
+from typing import Protocol
+
+from rtcc.community.logic import unsubscribe_url
+from rtcc.community.service import Outbound
+
+logger = logging.getLogger(__name__)
+
+#: Long unfoldable header values (the unsubscribe URL) stay plain instead of RFC 2047 encoded.
+_POLICY = policy.default.clone(max_line_length=998)
+
+
+class ChannelSender(Protocol):
+    """A delivery channel of the outbox."""
+
+    name: str
+
+    def send(self, message: Outbound) -> None:
+        """Deliver the message, or raise to have it retried later with the same id."""
+
+
+def _absolute(base_url: str, link: str | None) -> str | None:
+    if not link:
+        return None
+    return link if "://" in link else f"{base_url.rstrip('/')}/{link.lstrip('/')}"
+
+
+def message_id_domain(from_address: str) -> str:
+    """The domain used in Message-IDs: the From address's domain."""
+    addr = parseaddr(from_address)[1]
+    return addr.rsplit("@", 1)[-1] if "@" in addr else "rtcc.invalid"
+
+
+class SmtpEmailChannel:
+    """E-mail through an SMTP relay (one connection per message; STARTTLS and login when configured)."""
+
+    name = "email"
+
+    def __init__(
+        self,
+        *,
+        host: str,
+        port: int,
+        sender: str,
+        base_url: str,
+        timeout_s: float = 10.0,
+        starttls: bool = False,
+        username: str | None = None,
+        password: str | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.sender = sender
+        self.base_url = base_url
+        self.timeout_s = timeout_s
+        self.starttls = starttls
+        self.username = username
+        self.password = password
+        self.domain = message_id_domain(sender)
+
+    def build(self, message: Outbound) -> EmailMessage:
+        """The e-mail for an outbox message (Message-ID = outbox id; one-click unsubscribe headers)."""
+        unsub = unsubscribe_url(self.base_url, message.unsubscribe_token)
+        msg = EmailMessage(policy=_POLICY)
+        msg["From"] = self.sender
+        msg["To"] = message.recipient
+        msg["Subject"] = message.subject
+        msg["Date"] = formatdate(usegmt=True)
+        msg["Message-ID"] = f"<{message.id}@{self.domain}>"
+        msg["List-Unsubscribe"] = f"<{unsub}>"
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        msg["X-RTCC-Category"] = message.category
+        lines = [message.body]
+        link = _absolute(self.base_url, message.link)
+        if link:
+            lines += ["", f"Details: {link}"]
+        lines += ["", "--", f"Unsubscribe with one click: {unsub}"]
+        msg.set_content("\n".join(lines))
+        return msg
+
+    def send(self, message: Outbound) -> None:
+        email = self.build(message)
+        with smtplib.SMTP(self.host, self.port, timeout=self.timeout_s) as smtp:
+            if self.starttls:
+                smtp.starttls()
+            if self.username:
+                smtp.login(self.username, self.password or "")
+            smtp.send_message(email)
+
+
+class SmsProvider(Protocol):
+    """An SMS gateway."""
+
+    def send_sms(self, to: str, text: str, *, idempotency_key: str) -> None:
+        """Hand one text to the gateway; raise on failure. ``idempotency_key`` lets the gateway drop repeats."""
+
+
+class LoggingSmsProvider:
+    """Writes one log line per text (message id only: no number, no content). For deployments without a gateway."""
+
+    def send_sms(self, to: str, text: str, *, idempotency_key: str) -> None:
+        del to, text
+        logger.info("sms %s handed to the logging provider", idempotency_key)
+
+
+@dataclass
+class MemorySmsProvider:
+    """Keeps texts in memory and drops repeats of an idempotency key, like a gateway honouring the key (tests)."""
+
+    sent: dict[str, tuple[str, str]] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def send_sms(self, to: str, text: str, *, idempotency_key: str) -> None:
+        with self._lock:
+            self.sent.setdefault(idempotency_key, (to, text))
+
+
+class SmsChannel:
+    """SMS through a provider: subject, link and the unsubscribe link, cut to 480 characters (3 segments)."""
+
+    name = "sms"
+
+    def __init__(self, provider: SmsProvider, *, base_url: str) -> None:
+        self.provider = provider
+        self.base_url = base_url
+
+    def text(self, message: Outbound) -> str:
+        """The SMS text of an outbox message."""
+        unsub = unsubscribe_url(self.base_url, message.unsubscribe_token)
+        link = _absolute(self.base_url, message.link)
+        head = message.subject if not link else f"{message.subject} {link}"
+        tail = f" Stop: {unsub}"
+        return head[: 480 - len(tail)] + tail
+
+    def send(self, message: Outbound) -> None:
+        self.provider.send_sms(message.recipient, self.text(message), idempotency_key=str(message.id))
+
+
+def senders_from_settings(
+    *,
+    smtp_host: str | None,
+    smtp_port: int,
+    smtp_from: str,
+    smtp_timeout_s: float,
+    smtp_starttls: bool,
+    smtp_username: str | None,
+    smtp_password: str | None,
+    sms_provider: str,
+    public_base_url: str,
+) -> dict[str, ChannelSender]:
+    """The configured channels: e-mail when an SMTP host is set, SMS unless the provider is 'none'."""
+    out: dict[str, ChannelSender] = {}
+    if smtp_host:
+        out["email"] = SmtpEmailChannel(
+            host=smtp_host,
+            port=smtp_port,
+            sender=smtp_from,
+            base_url=public_base_url,
+            timeout_s=smtp_timeout_s,
+            starttls=smtp_starttls,
+            username=smtp_username,
+            password=smtp_password,
+        )
+    if sms_provider == "log":
+        out["sms"] = SmsChannel(LoggingSmsProvider(), base_url=public_base_url)
+    elif sms_provider != "none":
+        raise ValueError(f"sms_provider: unknown provider {sms_provider!r} (expected 'log' or 'none')")
+    return out

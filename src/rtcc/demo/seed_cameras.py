@@ -1,0 +1,136 @@
+"""Seed the demo city's camera registry: a few hundred cameras across Cerritos (all inside the city boundary) of
+every owner type and sharing level, some owned by demo community accounts (``resident1..5``, ``business1..3``, the
+demo password), city cameras at the gazetteer's intersections, and registry rows for the 19 ALPR cameras.
+
+Idempotent: every camera has a fixed code (``DEMO-RES-001``, ``DEMO-BIZ-001``, ``DEMO-CITY-01``, the ALPR code)
+and codes that exist are skipped, so a second run adds nothing. Live-linked demo cameras point at ``.invalid`` hosts
+(RFC 6761: never resolvable) and carry no snapshot URL, so the probe job leaves them alone. Positions, mountings and
+sharing levels come from the given random generator; nothing here claims to be a real camera or a real address.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from rtcc.alpr import service as alpr_service
+from rtcc.cameras import gazetteer
+from rtcc.cameras import service as cameras_service
+from rtcc.cameras.schemas import CameraCreate, SharingLevel
+from rtcc.demo import world
+from rtcc.demo.seed import DEMO_PASSWORD
+from rtcc.identity import service as identity_service
+from rtcc.identity.logic import SYSTEM
+
+RESIDENTS = 5
+BUSINESSES = 3
+RESIDENTIAL_CAMERAS = 170
+BUSINESS_CAMERAS = 90
+CITY_CAMERAS = 40
+#: Cameras each demo community account owns (the first ones of its type).
+OWNED_PER_ACCOUNT = 2
+_LEVELS: tuple[SharingLevel, ...] = ("registered", "on_request", "live_linked", "withdrawn")
+
+
+def _point_in_city(rng: random.Random) -> tuple[float, float]:
+    min_lon, min_lat, max_lon, max_lat = world.bbox()
+    while True:
+        lat, lon = rng.uniform(min_lat, max_lat), rng.uniform(min_lon, max_lon)
+        if world.contains(lat, lon):
+            return round(lat, 6), round(lon, 6)
+
+
+def _level(rng: random.Random, weights: tuple[float, float, float, float]) -> SharingLevel:
+    return rng.choices(_LEVELS, weights=weights)[0]
+
+
+def _accounts(session: Session) -> tuple[list[uuid.UUID], list[uuid.UUID], int]:
+    before = {u.username for u in identity_service.list_users(session)}
+    residents = [
+        identity_service.ensure_user(
+            session, username=f"resident{i}", password=DEMO_PASSWORD, role="resident", display_name=f"Resident {i}"
+        ).id
+        for i in range(1, RESIDENTS + 1)
+    ]
+    businesses = [
+        identity_service.ensure_user(
+            session, username=f"business{i}", password=DEMO_PASSWORD, role="business", display_name=f"Business {i}"
+        ).id
+        for i in range(1, BUSINESSES + 1)
+    ]
+    created = len({u.username for u in identity_service.list_users(session)} - before)
+    return residents, businesses, created
+
+
+def _create(session: Session, data: CameraCreate) -> None:
+    cameras_service.create_camera(session, data, actor=SYSTEM)
+
+
+def seed(session: Session, *, now: datetime, rng: random.Random) -> dict[str, int]:
+    """Create the demo registry (skipping what exists) in the caller's transaction; returns what it created."""
+    del now  # registration times are the transaction's clock
+    residents, businesses, accounts = _accounts(session)
+    known = {c.code for c in cameras_service.list_cameras_all(session)}
+    created = {"accounts": accounts, "residential": 0, "business": 0, "city": 0, "alpr": 0}
+
+    def add(kind: str, code: str, doc: dict[str, object]) -> None:
+        if code in known:
+            return
+        _create(session, CameraCreate.model_validate({"code": code, **doc}))
+        known.add(code)
+        created[kind] += 1
+
+    for i in range(1, RESIDENTIAL_CAMERAS + 1):
+        lat, lon = _point_in_city(rng)
+        level = _level(rng, (0.5, 0.33, 0.1, 0.07))
+        owner = residents[(i - 1) // OWNED_PER_ACCOUNT] if i <= RESIDENTS * OWNED_PER_ACCOUNT else None
+        code = f"DEMO-RES-{i:03d}"
+        add("residential", code, {
+            "name": f"Home camera {i}", "owner_type": "residential", "owner_user_id": owner,
+            "owner_name": f"Household {i}", "contact": f"household{i}@demo.invalid", "lat": lat, "lon": lon,
+            "direction_deg": round(rng.uniform(0, 359.9), 1), "fov_deg": rng.choice([90.0, 110.0, 130.0]),
+            "range_m": round(rng.uniform(12, 35), 1), "owner_retention_days": rng.choice([3, 7, 14, 30]),
+            "sharing_level": level, "stream_url": f"rtsp://{code.lower()}.demo.invalid/live"
+            if level == "live_linked" else None,
+        })  # fmt: skip
+    for i in range(1, BUSINESS_CAMERAS + 1):
+        lat, lon = _point_in_city(rng)
+        level = _level(rng, (0.4, 0.35, 0.2, 0.05))
+        owner = businesses[(i - 1) // OWNED_PER_ACCOUNT] if i <= BUSINESSES * OWNED_PER_ACCOUNT else None
+        code = f"DEMO-BIZ-{i:03d}"
+        add("business", code, {
+            "name": f"Business camera {i}", "owner_type": "business", "owner_user_id": owner,
+            "owner_name": f"Business {i}", "contact": f"business{i}@demo.invalid", "lat": lat, "lon": lon,
+            "direction_deg": round(rng.uniform(0, 359.9), 1), "fov_deg": rng.choice([90.0, 110.0, 360.0]),
+            "range_m": round(rng.uniform(20, 60), 1), "owner_retention_days": rng.choice([7, 14, 30, 60]),
+            "sharing_level": level, "stream_url": f"rtsp://{code.lower()}.demo.invalid/live"
+            if level == "live_linked" else None,
+        })  # fmt: skip
+    places = [p for p in gazetteer.places() if world.contains(p.lat, p.lon)]
+    for i in range(1, CITY_CAMERAS + 1):
+        if i <= len(places):
+            place = places[i - 1]
+            lat, lon, name, address = place.lat, place.lon, f"Traffic camera {place.name}", place.name
+        else:
+            (lat, lon), name, address = _point_in_city(rng), f"City camera {i}", None
+        code = f"DEMO-CITY-{i:02d}"
+        add("city", code, {
+            "name": name, "owner_type": "city", "owner_name": "City of Cerritos", "contact": "Public Works",
+            "address": address, "lat": lat, "lon": lon, "direction_deg": round(rng.uniform(0, 359.9), 1),
+            "fov_deg": 360.0 if i % 3 == 0 else 100.0, "range_m": round(rng.uniform(60, 120), 1),
+            "owner_retention_days": 30, "sharing_level": "live_linked" if i % 4 == 0 else "registered",
+            "stream_url": f"rtsp://{code.lower()}.demo.invalid/live" if i % 4 == 0 else None,
+        })  # fmt: skip
+    alpr_codes = {c.code for c in alpr_service.list_cameras(session)}
+    for cam in world.cameras():
+        add("alpr", cam.code, {
+            "name": f"ALPR {cam.name} ({cam.direction})", "owner_type": "alpr", "owner_name": "Cerritos ALPR program",
+            "address": cam.name, "lat": cam.lat, "lon": cam.lon, "direction_deg": cam.heading_deg % 360.0,
+            "fov_deg": 40.0, "range_m": 40.0, "owner_retention_days": 60, "sharing_level": "registered",
+            "alpr_camera_code": cam.code if cam.code in alpr_codes else None,
+        })  # fmt: skip
+    created["cameras"] = created["residential"] + created["business"] + created["city"] + created["alpr"]
+    return created

@@ -1,0 +1,184 @@
+"""The public transparency report (use case): every figure computed from the data and the audit log, never typed in,
+and the server-rendered page that shows it.
+
+Sources: the fixed ALPR cameras (``rtcc.alpr.service``), reads and hit reads, hit alerts verified versus rejected
+(read-only aggregates in ``repository``), ALPR searches and refusals by purpose code (audit entries ``alpr.search`` /
+``alpr.search.refused``, contract C2), sharing requests by decision, the retention policy (contract C3), the agencies
+we share with, the usage-policy text (packaged, or ``RTCC_TRANSPARENCY_POLICY_FILE``) and the last ``audit.verify``
+entry. Nothing personal is published: no plates, no names of users, only counts and camera sites.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from functools import cache
+from importlib import resources
+
+import jinja2
+from sqlalchemy.orm import Session
+
+from rtcc.alpr import service as alpr_service
+from rtcc.audit import service as audit
+from rtcc.core.clock import utcnow
+from rtcc.governance import repository, service
+from rtcc.governance.logic import text_blocks
+from rtcc.governance.schemas import (
+    AgencyPublic,
+    AlertFigures,
+    AuditCheck,
+    CameraPoint,
+    PurposeCount,
+    RetentionItem,
+    TransparencyReport,
+)
+from rtcc.retention import service as retention_service
+from rtcc.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+_PACKAGE = "rtcc.governance"
+_POLICY_FILE = "alpr_usage_policy.md"
+_TEMPLATE = "transparency.html.j2"
+#: Camera kinds that are fixed ALPR cameras (shared NVRs and mobile units are not counted).
+FIXED_KINDS: frozenset[str] = frozenset({"alpr_fixed"})
+#: Plain-language names of the retention data classes (contract C3 names).
+RETENTION_LABELS: dict[str, str] = {
+    "reads_nonhit": "Plate reads with no hotlist hit",
+    "reads_hit": "Plate reads that hit a hotlist",
+    "images": "Vehicle and plate images",
+    "alerts": "Closed and rejected alerts",
+    "audit": "Audit log",
+}
+#: Alert states that mean a person verified the hit (a closed hit was necessarily verified first).
+VERIFIED_STATES: frozenset[str] = frozenset({"verified", "dispatched", "closed"})
+
+
+def policy_text(settings: Settings) -> str:
+    """The usage and privacy policy: the configured file, else the packaged one."""
+    path = settings.transparency_policy_file
+    if path is not None:
+        try:
+            return path.read_text(encoding="utf-8")
+        except OSError:
+            logger.warning("policy file %s unreadable; showing the packaged policy", path, exc_info=True)
+    return resources.files(_PACKAGE).joinpath("data").joinpath(_POLICY_FILE).read_text(encoding="utf-8")
+
+
+def _cameras(session: Session) -> list[CameraPoint]:
+    cams = [c for c in alpr_service.list_cameras(session, active=True) if c.kind in FIXED_KINDS]
+    return [
+        CameraPoint(
+            code=c.code,
+            name=c.name,
+            lat=c.lat,
+            lon=c.lon,
+            location=c.location,
+            heading_deg=c.heading_deg,
+            status=c.status,
+        )
+        for c in sorted(cams, key=lambda c: c.code)
+    ]
+
+
+def alert_figures(counts: dict[tuple[str, str | None], int]) -> AlertFigures:
+    """Verified, rejected (and misread), pending hit alerts and the rates, from counts by (state, reject reason)."""
+    verified = sum(n for (state, _r), n in counts.items() if state in VERIFIED_STATES)
+    rejected = sum(n for (state, _r), n in counts.items() if state == "rejected")
+    misread = sum(n for (state, reason), n in counts.items() if state == "rejected" and reason == "misread")
+    pending = sum(n for (state, _r), n in counts.items() if state == "new")
+    reviewed = verified + rejected
+    return AlertFigures(
+        total=sum(counts.values()),
+        verified=verified,
+        rejected=rejected,
+        rejected_misread=misread,
+        pending=pending,
+        misread_rate=round(misread / reviewed, 4) if reviewed else None,
+        rejection_rate=round(rejected / reviewed, 4) if reviewed else None,
+    )
+
+
+def _searches(session: Session, since: datetime, until: datetime) -> tuple[list[PurposeCount], int, int]:
+    done = repository.searches_by_purpose(session, action="alpr.search", since=since, until=until)
+    refused = repository.searches_by_purpose(session, action="alpr.search.refused", since=since, until=until)
+    out: list[PurposeCount] = []
+    seen: set[str | None] = set()
+    for p in service.purposes(session):
+        out.append(
+            PurposeCount(code=p.code, label=p.label, searches=done.get(p.code, 0), refused=refused.get(p.code, 0))
+        )
+        seen.add(p.code)
+    for code in sorted({*done, *refused} - seen, key=lambda c: c or ""):
+        label = code or "(no purpose given)"
+        out.append(PurposeCount(code=code or "", label=label, searches=done.get(code, 0), refused=refused.get(code, 0)))
+    return out, sum(done.values()), sum(refused.values())
+
+
+def _last_verification(session: Session) -> AuditCheck | None:
+    found = audit.search(session, actions=["audit.verify"], limit=1)
+    if not found:
+        return None
+    e = found[0]
+    d = e.details or {}
+    return AuditCheck(
+        at=e.at,
+        ok=bool(d.get("ok")),
+        checked=int(d.get("checked") or 0),
+        first_bad_seq=d.get("first_bad_seq"),
+        problem=d.get("problem"),
+    )
+
+
+def report(session: Session, *, settings: Settings, now: datetime | None = None) -> TransparencyReport:
+    """The transparency report for the window ending now."""
+    now = now or utcnow()
+    days = settings.transparency_window_days
+    since = now - timedelta(days=days)
+    cameras = _cameras(session)
+    reads, hit_reads = repository.count_reads(session, since=since, until=now)
+    by_purpose, total, refused = _searches(session, since, now)
+    return TransparencyReport(
+        generated_at=now,
+        window_days=days,
+        window_start=since,
+        camera_count=len(cameras),
+        cameras=cameras,
+        reads=reads,
+        hit_reads=hit_reads,
+        hit_alerts=alert_figures(repository.hit_alert_counts(session, since=since, until=now)),
+        searches_total=total,
+        searches_refused=refused,
+        searches_by_purpose=by_purpose,
+        sharing_requests=repository.sharing_counts(session, since=since),
+        retention=[
+            RetentionItem(
+                name=r.name, label=RETENTION_LABELS.get(r.name, r.name), days=r.days, description=r.description
+            )
+            for r in retention_service.policy(settings)
+        ],
+        agencies=[
+            AgencyPublic(code=a.code, name=a.name, data_classes=list(a.data_classes), purposes=list(a.purposes))
+            for a in repository.agencies(session, active=True)
+        ],
+        purposes=service.purpose_reads(session),
+        policy_text=policy_text(settings),
+        last_audit_verification=_last_verification(session),
+    )
+
+
+@cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader(_PACKAGE, "data"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_html(data: TransparencyReport) -> str:
+    """The report as an accessible HTML page (English)."""
+    template = _environment().get_template(_TEMPLATE)
+    return template.render(report=data, policy_blocks=text_blocks(data.policy_text))

@@ -1,0 +1,426 @@
+"""Queries of the investigations domain (never commits): the plate index and its dialect-specific substring index,
+and read-only SQL over the ALPR domain's ``alpr_reads`` and ``alpr_cameras`` tables.
+
+The ALPR tables are described here as lightweight ``table()`` clauses with only the columns we read, so that this
+domain does not import the ALPR models (import-linter); the column types (``Uuid``, ``UTCDateTime``) make values
+round-trip the same way the ALPR domain stores them. ``match_plates`` is the ONE function behind which the
+substring index differs by dialect (DESIGN rule 7): PostgreSQL ``LIKE`` over ``pg_trgm`` GIN indexes, SQLite the
+trigram postings of ``plate_grams``; both return exactly the plates whose form matches the pattern.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import (
+    Float,
+    Row,
+    String,
+    Uuid,
+    and_,
+    bindparam,
+    column,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    table,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+from sqlalchemy.sql import Select
+
+from rtcc.core.db import UTCDateTime
+from rtcc.core.plates import ocr_class
+from rtcc.investigations.logic import GRAM, Pattern
+from rtcc.investigations.models import IndexedPlate, PlateGram, PlateIndexState
+
+reads_t = table(
+    "alpr_reads",
+    column("id", Uuid()),
+    column("camera_id", Uuid()),
+    column("plate", String()),
+    column("plate_norm", String()),
+    column("plate_ocr", String()),
+    column("region", String()),
+    column("confidence", Float()),
+    column("observed_at", UTCDateTime()),
+    column("lat", Float()),
+    column("lon", Float()),
+    column("vehicle_make", String()),
+    column("vehicle_model", String()),
+    column("vehicle_color", String()),
+    column("vehicle_type", String()),
+    column("image_ref", String()),
+    column("crop_ref", String()),
+)
+cameras_t = table(
+    "alpr_cameras",
+    column("id", Uuid()),
+    column("code", String()),
+    column("name", String()),
+    column("lat", Float()),
+    column("lon", Float()),
+    column("kind", String()),
+)
+
+r, c = reads_t.c, cameras_t.c
+READ_LAT = func.coalesce(r.lat, c.lat)
+READ_LON = func.coalesce(r.lon, c.lon)
+
+#: Columns of a read as search answers show it (``ReadHit`` minus ``match``), in this order.
+READ_COLUMNS = (
+    r.id,
+    r.plate,
+    r.plate_norm,
+    r.region.label("state"),
+    r.observed_at,
+    r.camera_id,
+    c.code.label("camera_code"),
+    c.name.label("camera_name"),
+    READ_LAT.label("lat"),
+    READ_LON.label("lon"),
+    r.confidence,
+    r.image_ref,
+    r.crop_ref,
+    r.vehicle_make,
+    r.vehicle_model,
+    r.vehicle_color,
+    r.vehicle_type,
+)
+
+
+def reads_select(*cols: Any) -> Select[Any]:
+    """``SELECT cols FROM alpr_reads LEFT JOIN alpr_cameras``."""
+    return select(*(cols or READ_COLUMNS)).select_from(reads_t.outerjoin(cameras_t, c.id == r.camera_id))
+
+
+# --- the plate index -------------------------------------------------------------------------------------------------
+
+PlateRow = tuple[str, datetime, datetime]  # plate_norm, first seen, last seen
+
+
+def _max_plate_id(session: Session) -> int:
+    return int(session.scalar(select(func.coalesce(func.max(IndexedPlate.id), 0))) or 0)
+
+
+def upsert_plates(session: Session, rows: Sequence[PlateRow]) -> int:
+    """Add plates to the index or widen their first/last seen (min/max merge: idempotent, order-free).
+
+    Rows go in plate order so that concurrent writers on PostgreSQL lock rows in the same order. On SQLite the
+    grams of newly added plates are posted too. Returns the number of rows given.
+    """
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    values = [
+        {"plate_norm": norm, "plate_ocr": ocr_class(norm), "first_seen": first, "last_seen": last}
+        for norm, first, last in sorted(rows)
+    ]
+    t = IndexedPlate
+    if dialect == "postgresql":
+        pg = postgresql.insert(t)
+        stmt = pg.on_conflict_do_update(
+            index_elements=["plate_norm"],
+            set_={
+                "first_seen": func.least(t.first_seen, pg.excluded.first_seen),
+                "last_seen": func.greatest(t.last_seen, pg.excluded.last_seen),
+            },
+        )
+        session.execute(stmt, values)
+        return len(values)
+    before = _max_plate_id(session)
+    lite = sqlite.insert(t)
+    stmt2 = lite.on_conflict_do_update(
+        index_elements=["plate_norm"],
+        set_={
+            "first_seen": func.min(t.first_seen, lite.excluded.first_seen),
+            "last_seen": func.max(t.last_seen, lite.excluded.last_seen),
+        },
+    )
+    session.execute(stmt2, values)
+    post_grams(session, after_id=before)
+    return len(values)
+
+
+def post_grams(session: Session, *, after_id: int = 0) -> None:
+    """SQLite: post the 3-grams of the normalised and OCR forms of plates with ``id > after_id`` (one statement)."""
+    offsets = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(1, 9))
+    sql = (
+        f"INSERT OR IGNORE INTO plate_grams (gram, plate_id) "
+        f"SELECT g, id FROM ("
+        f" SELECT substr(p.plate_norm, o.k, {GRAM}) AS g, p.id AS id FROM plate_index p, ({offsets}) o"
+        f"  WHERE p.id > :after AND o.k + {GRAM - 1} <= length(p.plate_norm)"
+        f" UNION"
+        f" SELECT substr(p.plate_ocr, o.k, {GRAM}), p.id FROM plate_index p, ({offsets}) o"
+        f"  WHERE p.id > :after AND o.k + {GRAM - 1} <= length(p.plate_ocr)"
+        f") ORDER BY g, id"
+    )
+    session.execute(text(sql), {"after": after_id})
+
+
+def clear_index(session: Session) -> None:
+    """Empty the plate index (before a rebuild)."""
+    session.execute(delete(PlateGram))
+    session.execute(delete(IndexedPlate))
+
+
+def analyze_index(session: Session) -> None:
+    """Refresh the planner statistics of the plate index (after a rebuild)."""
+    session.execute(text("ANALYZE plate_index"))
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("ANALYZE plate_grams"))
+
+
+def insert_plates_bulk(session: Session, rows: Sequence[PlateRow]) -> None:
+    """Plain insert of plates known to be absent (a rebuild); grams are posted once at the end."""
+    if rows:
+        session.execute(
+            insert(IndexedPlate),
+            [{"plate_norm": n, "plate_ocr": ocr_class(n), "first_seen": f, "last_seen": la} for n, f, la in rows],
+        )
+
+
+def distinct_plates_since(session: Session, since: datetime | None) -> Iterator[PlateRow]:
+    """(plate_norm, min observed_at, max observed_at) of reads observed at or after ``since`` (all when None),
+    streamed in plate order (the (plate_norm, observed_at) index answers it without touching the table)."""
+    stmt = select(r.plate_norm, func.min(r.observed_at), func.max(r.observed_at)).select_from(reads_t)
+    if since is not None:
+        stmt = stmt.where(r.observed_at >= since)
+    stmt = stmt.group_by(r.plate_norm).order_by(r.plate_norm)
+    for row in session.execute(stmt.execution_options(yield_per=50_000)):
+        yield (row[0], row[1], row[2])
+
+
+def stale_plates_since(session: Session, since: datetime | None) -> list[PlateRow]:
+    """Like ``distinct_plates_since``, but only plates the index lacks or whose first/last seen would widen.
+
+    With a mark, the window's reads are fetched through the observed_at index and grouped here: a ``GROUP BY
+    plate_norm`` would tempt SQLite into walking the whole (plate_norm, observed_at) index.
+    """
+    if since is None:
+        rows = list(distinct_plates_since(session, None))
+    else:
+        span: dict[str, tuple[datetime, datetime]] = {}
+        for norm, at in session.execute(select(r.plate_norm, r.observed_at).where(r.observed_at >= since)):
+            old = span.get(norm)
+            span[norm] = (at, at) if old is None else (min(old[0], at), max(old[1], at))
+        rows = [(n, a, b) for n, (a, b) in span.items()]
+    known: dict[str, tuple[datetime, datetime]] = {}
+    names = [n for n, _, _ in rows]
+    for i in range(0, len(names), 5000):
+        stmt = select(IndexedPlate.plate_norm, IndexedPlate.first_seen, IndexedPlate.last_seen).where(
+            IndexedPlate.plate_norm.in_(names[i : i + 5000])
+        )
+        known.update({n: (a, b) for n, a, b in session.execute(stmt)})
+    stale = []
+    for norm, first, last in rows:
+        have = known.get(norm)
+        if have is None or first < have[0] or last > have[1]:
+            stale.append((norm, first, last))
+    return stale
+
+
+def newest_read_since(session: Session, since: datetime | None) -> datetime | None:
+    """The latest observed_at at or after ``since`` (the observed_at index answers it)."""
+    stmt = select(func.max(r.observed_at)).select_from(reads_t)
+    if since is not None:
+        stmt = stmt.where(r.observed_at >= since)
+    value: datetime | None = session.scalar(stmt)
+    return value
+
+
+def index_state(session: Session) -> PlateIndexState:
+    """The single state row (created on first use)."""
+    found = session.get(PlateIndexState, 1)
+    if found is None:
+        found = PlateIndexState(id=1, synced_to=None, rebuilt_at=None)
+        session.add(found)
+        session.flush()
+    return found
+
+
+def set_synced_to(session: Session, mark: datetime, *, rebuilt_at: datetime | None = None) -> None:
+    """Move the high-water mark (forward only, unless a rebuild sets it)."""
+    state = index_state(session)
+    values: dict[str, Any] = {}
+    if rebuilt_at is not None or state.synced_to is None or mark > state.synced_to:
+        values["synced_to"] = mark
+    if rebuilt_at is not None:
+        values["rebuilt_at"] = rebuilt_at
+    if values:
+        session.execute(update(PlateIndexState).where(PlateIndexState.id == 1).values(**values))
+        session.expire(state)
+
+
+def count_plates(session: Session) -> int:
+    """Distinct plates in the index."""
+    return int(session.scalar(select(func.count()).select_from(IndexedPlate)) or 0)
+
+
+def match_plates(session: Session, patterns: Sequence[Pattern], *, on: Literal["norm", "ocr"], limit: int) -> list[str]:
+    """Normalised plates whose ``on`` form matches any of the anchored ``patterns``, at most ``limit`` of them.
+
+    PostgreSQL: ``LIKE`` (or ``=``) over the trigram GIN indexes. SQLite: plates holding every gram of the pattern's
+    plain runs (``plate_grams``), checked with ``GLOB``; a pattern without a 3-character run falls back to a
+    ``GLOB`` over the distinct plates (slower, still exact).
+    """
+    col = IndexedPlate.plate_norm if on == "norm" else IndexedPlate.plate_ocr
+    if session.get_bind().dialect.name == "postgresql":
+        conds = [col.like(p.like) if p.has_wildcards else col == p.text for p in patterns]
+        stmt = select(IndexedPlate.plate_norm).where(or_(*conds)).limit(limit)
+        return list(session.scalars(stmt))
+    found: dict[str, None] = {}
+    for p in patterns:
+        if not p.has_wildcards:
+            stmt = select(IndexedPlate.plate_norm).where(col == p.text)
+        else:
+            stmt = select(IndexedPlate.plate_norm).where(col.op("GLOB")(p.glob))
+            grams = p.grams
+            if grams:
+                hits = (
+                    select(PlateGram.plate_id)
+                    .where(PlateGram.gram.in_(grams))
+                    .group_by(PlateGram.plate_id)
+                    .having(func.count() == len(grams))
+                    .subquery()
+                )
+                stmt = stmt.join(hits, hits.c.plate_id == IndexedPlate.id)
+        for norm in session.scalars(stmt.limit(limit - len(found))):
+            found[norm] = None
+        if len(found) >= limit:
+            break
+    return list(found)
+
+
+# --- reads -----------------------------------------------------------------------------------------------------------
+
+
+def page_reads(
+    session: Session,
+    *,
+    plates: Sequence[str],
+    state: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    camera_ids: Sequence[uuid.UUID] | None,
+    bbox: tuple[float, float, float, float] | None,
+    vehicle: dict[str, str],
+    min_confidence: float | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    descending: bool,
+    limit: int,
+) -> list[Row[Any]]:
+    """Reads of the given plates that pass the SQL-side filters, in (observed_at, id) order after the keyset
+    ``after``; ``bbox`` is (min_lat, min_lon, max_lat, max_lon) on the read's (or its camera's) position."""
+    stmt = reads_select().where(r.plate_norm.in_(bindparam("plates", list(plates), expanding=True)))
+    conds: list[Any] = []
+    if state:
+        conds.append(func.upper(r.region) == state.upper())
+    if start is not None:
+        conds.append(r.observed_at >= start)
+    if end is not None:
+        conds.append(r.observed_at < end)
+    if camera_ids:
+        conds.append(r.camera_id.in_(list(camera_ids)))
+    if bbox is not None:
+        conds += [READ_LAT.between(bbox[0], bbox[2]), READ_LON.between(bbox[1], bbox[3])]
+    for name, value in vehicle.items():
+        conds.append(func.lower(getattr(r, f"vehicle_{name}")) == value.lower())
+    if min_confidence is not None:
+        conds.append(r.confidence >= min_confidence)
+    if after is not None:
+        at, rid = after
+        if descending:
+            conds.append(or_(r.observed_at < at, and_(r.observed_at == at, r.id < rid)))
+        else:
+            conds.append(or_(r.observed_at > at, and_(r.observed_at == at, r.id > rid)))
+    if conds:
+        stmt = stmt.where(*conds)
+    # The matching reads are gathered through the (plate_norm, observed_at) index first and only then ordered: left
+    # to itself, PostgreSQL answers "ORDER BY observed_at LIMIT n" by walking the observed_at index and filtering,
+    # which reads most of the table when the candidate plates are rare (seconds at 20 million reads).
+    hits = stmt.cte("hits").prefix_with("MATERIALIZED")
+    order = (hits.c.observed_at.desc(), hits.c.id.desc()) if descending else (hits.c.observed_at, hits.c.id)
+    return list(session.execute(select(hits).order_by(*order).limit(limit)))
+
+
+def reads_in_window(
+    session: Session,
+    *,
+    start: datetime,
+    end: datetime,
+    camera_ids: Sequence[uuid.UUID] | None,
+    bbox: tuple[float, float, float, float] | None,
+    state: str | None = None,
+) -> list[Row[Any]]:
+    """Reads observed in [start, end) at the cameras and/or inside the box (the observed_at or camera index)."""
+    stmt = reads_select().where(r.observed_at >= start, r.observed_at < end)
+    if camera_ids:
+        stmt = stmt.where(r.camera_id.in_(list(camera_ids)))
+    if bbox is not None:
+        stmt = stmt.where(READ_LAT.between(bbox[0], bbox[2]), READ_LON.between(bbox[1], bbox[3]))
+    if state:
+        stmt = stmt.where(func.upper(r.region) == state.upper())
+    return list(session.execute(stmt.order_by(r.observed_at, r.id)))
+
+
+def cameras_for_area(session: Session, bbox: tuple[float, float, float, float]) -> list[uuid.UUID]:
+    """Cameras whose reads can lie in the box (min_lat, min_lon, max_lat, max_lon): fixed cameras positioned inside
+    it, and every camera without a fixed position (mobile units: their reads carry their own position)."""
+    mobile = or_(c.lat.is_(None), c.lon.is_(None), c.kind.like("%mobile%"))
+    inside = and_(c.lat.between(bbox[0], bbox[2]), c.lon.between(bbox[1], bbox[3]))
+    return list(session.scalars(select(c.id).select_from(cameras_t).where(or_(mobile, inside))))
+
+
+def reads_of_plate(
+    session: Session, plate_norm: str, *, start: datetime | None, end: datetime | None, limit: int
+) -> list[Row[Any]]:
+    """Reads of one plate in time order (the (plate_norm, observed_at) index), at most ``limit``."""
+    stmt = reads_select().where(r.plate_norm == plate_norm)
+    if start is not None:
+        stmt = stmt.where(r.observed_at >= start)
+    if end is not None:
+        stmt = stmt.where(r.observed_at < end)
+    return list(session.execute(stmt.order_by(r.observed_at, r.id).limit(limit)))
+
+
+def reads_at_camera(session: Session, camera_id: uuid.UUID, start: datetime, end: datetime) -> list[Row[Any]]:
+    """(plate_norm, plate, observed_at) of the reads of one camera in [start, end] (the (camera, time) index)."""
+    stmt = (
+        select(r.plate_norm, r.plate, r.observed_at)
+        .select_from(reads_t)
+        .where(r.camera_id == camera_id, r.observed_at >= start, r.observed_at <= end)
+    )
+    return list(session.execute(stmt))
+
+
+def get_read(session: Session, read_id: uuid.UUID) -> Row[Any] | None:
+    """One read with its camera, or None."""
+    return session.execute(reads_select().where(r.id == read_id)).first()
+
+
+def index_size_bytes(session: Session) -> int:
+    """Bytes the plate index takes on disk (tables and their indexes); 0 where the database cannot tell."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        total = session.scalar(
+            text("SELECT pg_total_relation_size('plate_index') + pg_total_relation_size('plate_grams')")
+        )
+        return int(total or 0)
+    try:
+        total = session.scalar(
+            text(
+                "SELECT sum(pgsize) FROM dbstat WHERE name IN ('plate_index', 'plate_grams') "
+                "OR name LIKE 'ix_plate_index%' OR name LIKE 'uq_plate_index%' OR name LIKE 'sqlite_autoindex_plate%'"
+            )
+        )
+    except Exception:  # dbstat is a compile-time option of SQLite
+        return 0
+    return int(total or 0)

@@ -1,0 +1,173 @@
+"""HTTP routes of the web front end: the built single-page app and its public configuration.
+
+The app is one Vite build (``web/`` → ``rtcc/web/dist``) with base path ``/app/``. ``/app/<file>`` serves a built file
+(hashed ``assets/*`` are cached for a year), any other ``/app/...`` or ``/portal/...`` path answers the app's
+``index.html`` so the browser's history routing works on reload; ``/`` redirects to ``/app/``. Everything here is
+public: the pages hold no data until the user signs in, and the data they fetch is protected by the API. When the app
+has not been built (no ``npm run build``) these pages say so with a 503 instead of failing.
+
+A strict Content-Security-Policy allows script and data only from this origin (plus the configured tile server's
+images), so data shown on a page can never run as code. Nothing here shadows ``/api``, ``/healthz``, ``/metrics``,
+``/live`` or ``/transparency``.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import re
+from importlib import resources
+from importlib.resources.abc import Traversable
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
+
+from rtcc.deps import SettingsDep
+from rtcc.identity.deps import public
+from rtcc.settings import Settings
+from rtcc.web.config import WebSettings
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(tags=["web"])
+
+#: Where the app lives; must match ``base`` in ``web/vite.config.ts``.
+APP_BASE = "/app/"
+BASEMAP_PATH = "basemap/cerritos.geojson"
+_SAFE_PATH = re.compile(r"^[A-Za-z0-9._/-]+$")
+_NOT_BUILT = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>OpenRTCC: web app not built</title></head>
+<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem">
+<h1>The OpenRTCC web app has not been built</h1>
+<p>The server is running, but the browser app's files are missing from this installation
+(<code>rtcc/web/dist</code>). Build them once with:</p>
+<pre>cd web &amp;&amp; npm ci &amp;&amp; npm run build</pre>
+<p>(<code>make setup</code> does this for you.) The API is available meanwhile: <a href="/docs">/docs</a>.</p>
+</body></html>
+"""
+
+
+class WebConfig(BaseModel):
+    """What the browser app needs before sign-in: the map's base layers and where the public pages are."""
+
+    tile_url: str | None = Field(description="Raster tile URL template, or null for the offline vector map only.")
+    tile_attribution: str = Field(description="Attribution for the raster tiles.")
+    tile_max_zoom: int = Field(description="Highest zoom level of the tile server.")
+    basemap_url: str = Field(description="The bundled offline vector base map (GeoJSON) of the demo city.")
+    transparency_url: str = Field(description="The public transparency portal (server-rendered).")
+    languages: list[str] = Field(description="Languages the app is translated into (BCP 47 codes).")
+
+
+def web_settings(settings: Settings) -> WebSettings:
+    """The web fields of the settings (their defaults until the settings mix ``WebSettings`` in)."""
+    names = set(WebSettings.model_fields)
+    return WebSettings.model_validate({k: v for k, v in settings.model_dump().items() if k in names})
+
+
+def dist() -> Traversable:
+    """The folder of the built app inside the package."""
+    return resources.files("rtcc.web").joinpath("dist")
+
+
+def tile_source(tile_url: str | None) -> str:
+    """The CSP source expression for the tile server's images ("" when none; ``{s}.`` subdomains become ``*.``)."""
+    if not tile_url:
+        return ""
+    parts = urlsplit(tile_url.replace("{s}.", "x-subdomain."))
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return ""
+    host = parts.netloc.replace("x-subdomain.", "*.")
+    if "{" in host or "}" in host or " " in host or ";" in host:
+        return ""
+    return f"{parts.scheme}://{host}"
+
+
+def security_headers(settings: Settings) -> dict[str, str]:
+    """Headers of every page and asset: CSP (this origin only, plus tile images), no sniffing, no referrer."""
+    tiles = tile_source(web_settings(settings).web_tile_url)
+    img = " ".join(s for s in ("'self'", "data:", "blob:", tiles) if s)
+    return {
+        "Content-Security-Policy": (
+            f"default-src 'none'; script-src 'self'; connect-src 'self'; img-src {img}; "
+            "style-src 'self' 'unsafe-inline'; font-src 'self'; manifest-src 'self'; form-action 'self'; "
+            "base-uri 'none'; frame-ancestors 'none'"
+        ),
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer",
+    }
+
+
+def _index(settings: Settings) -> Response:
+    index = dist().joinpath("index.html")
+    headers = security_headers(settings) | {"Cache-Control": "no-cache"}
+    if not index.is_file():
+        logger.warning("web app not built: %s is missing", index)
+        return HTMLResponse(_NOT_BUILT, status_code=503, headers=headers)
+    return HTMLResponse(index.read_text(encoding="utf-8"), headers=headers)
+
+
+def _file(path: str) -> Traversable | None:
+    """The built file at ``path`` (relative to dist), or None; refuses anything that could leave the folder."""
+    if not path or not _SAFE_PATH.match(path) or any(p in ("", ".", "..") for p in path.split("/")):
+        return None
+    node = dist()
+    for part in path.split("/"):
+        node = node.joinpath(part)
+    return node if node.is_file() else None
+
+
+@router.get("/", dependencies=[public()], include_in_schema=False)
+def root() -> RedirectResponse:
+    """The front page is the app."""
+    return RedirectResponse(APP_BASE, status_code=307)
+
+
+@router.get("/app", dependencies=[public()], include_in_schema=False)
+def app_root() -> RedirectResponse:
+    """``/app`` → ``/app/`` (relative asset paths need the slash)."""
+    return RedirectResponse(APP_BASE, status_code=307)
+
+
+@router.get("/app/{path:path}", dependencies=[public()], include_in_schema=False)
+def app_page(path: str, settings: SettingsDep) -> Response:
+    """A built file of the app, or the app's page for any of its own routes (history routing)."""
+    found = _file(path)
+    if found is not None and path != "index.html":
+        media = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        if path.endswith((".geojson", ".json")):
+            media = "application/json"
+        cache = "public, max-age=31536000, immutable" if path.startswith("assets/") else "no-cache"
+        return Response(
+            found.read_bytes(), media_type=media, headers=security_headers(settings) | {"Cache-Control": cache}
+        )
+    if path.startswith("assets/") or "." in path.rsplit("/", 1)[-1]:
+        return Response("not found", status_code=404, media_type="text/plain", headers=security_headers(settings))
+    return _index(settings)
+
+
+@router.get("/portal", dependencies=[public()], include_in_schema=False)
+def portal_root(settings: SettingsDep) -> Response:
+    """The community portal (the same app, public pages for residents and businesses)."""
+    return _index(settings)
+
+
+@router.get("/portal/{path:path}", dependencies=[public()], include_in_schema=False)
+def portal_page(path: str, settings: SettingsDep) -> Response:
+    """A page of the community portal (history routing)."""
+    return _index(settings)
+
+
+@router.get("/api/v1/web/config", dependencies=[public()])
+def web_config(settings: SettingsDep) -> WebConfig:
+    """The browser app's configuration: base map layers, languages and the public pages (no secrets)."""
+    ws = web_settings(settings)
+    return WebConfig(
+        tile_url=ws.web_tile_url,
+        tile_attribution=ws.web_tile_attribution,
+        tile_max_zoom=ws.web_tile_max_zoom,
+        basemap_url=APP_BASE + BASEMAP_PATH,
+        transparency_url="/transparency",
+        languages=["en", "es"],
+    )

@@ -1,0 +1,233 @@
+// Hotlist administration: the lists (category, priority, tolerance, active), their entries (add, remove, find by
+// plate) and file import. Writing needs hotlists:write; readers see the same screens without the forms.
+
+import { ApiError, api, del, get, patch, post, qs } from "../core/api";
+import { el, field, formatTime, input, select, table } from "../core/dom";
+import { lang, t } from "../core/i18n";
+import { can } from "../core/session";
+
+interface Hotlist {
+  id: string;
+  name: string;
+  source: string;
+  category: string;
+  priority: number;
+  owner: string;
+  max_diff: number;
+  require_state: boolean;
+  active: boolean;
+  entry_count: number;
+  last_imported_at: string | null;
+}
+
+interface Entry {
+  id: number;
+  plate: string;
+  region: string | null;
+  reason: string | null;
+  case_number: string | null;
+  added_by: string;
+  added_at: string;
+  expires_at: string | null;
+  vehicle_make: string | null;
+  vehicle_model: string | null;
+  vehicle_color: string | null;
+}
+
+const CATEGORIES = [
+  "stolen_vehicle",
+  "stolen_plate",
+  "felony_vehicle",
+  "wanted_person",
+  "missing_person",
+  "amber_alert",
+  "silver_alert",
+  "supervised_release",
+  "protection_order",
+  "protective_interest",
+  "violent_person",
+  "gang_terrorist",
+];
+
+function failed(box: HTMLElement, err: unknown): void {
+  box.textContent = t("common.failed", { detail: err instanceof ApiError ? err.message : String(err) });
+}
+
+export async function hotlistsView(root: HTMLElement): Promise<void> {
+  root.append(el("h1", { text: t("hotlists.title") }));
+  const error = el("p", { class: "error", role: "alert" });
+  const listBox = el("div", {});
+  const detail = el("section", { class: "card", "aria-live": "polite" });
+  root.append(error, listBox, detail);
+  const writer = can("hotlists:write");
+
+  const showEntries = async (h: Hotlist, plate = "") => {
+    detail.replaceChildren(el("h2", { text: t("hotlists.entries_of", { name: h.name }) }));
+    const find = input({ name: "plate", maxlength: 16 });
+    const findForm = el("form", { class: "inline" }, field(t("hotlists.find_plate"), find), el("button", { type: "submit" }, t("common.find")));
+    findForm.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      void showEntries(h, find.value.trim());
+    });
+    find.value = plate;
+    detail.append(findForm);
+    try {
+      const page = await get<{ items: Entry[]; total: number }>(`/api/v1/hotlists/${h.id}/entries${qs({ plate, limit: 200 })}`);
+      detail.append(
+        el("p", { text: t("hotlists.entry_count", { n: page.total }) }),
+        table(
+          t("hotlists.entries_of", { name: h.name }),
+          [t("alerts.plate"), t("hotlists.region"), t("alerts.reason"), t("alerts.case"), t("alerts.vehicle_listed"), t("hotlists.added"), ""],
+          page.items.map((e) => [
+            el("span", { class: "plate", text: e.plate }),
+            e.region ?? "",
+            e.reason ?? "",
+            e.case_number ?? "",
+            [e.vehicle_color, e.vehicle_make, e.vehicle_model].filter(Boolean).join(" "),
+            `${e.added_by} · ${formatTime(e.added_at, lang())}`,
+            writer
+              ? el(
+                  "button",
+                  {
+                    type: "button",
+                    "aria-label": t("hotlists.remove_entry", { plate: e.plate }),
+                    onclick: async () => {
+                      try {
+                        await del(`/api/v1/hotlists/${h.id}/entries/${e.id}`);
+                        await showEntries(h, plate);
+                      } catch (err) {
+                        failed(error, err);
+                      }
+                    },
+                  },
+                  t("common.remove"),
+                )
+              : "",
+          ]),
+        ),
+      );
+    } catch (err) {
+      failed(error, err);
+    }
+    if (!writer) return;
+    const plateIn = input({ name: "plate", required: true, maxlength: 16 });
+    const region = input({ name: "region", maxlength: 8, value: "CA" });
+    const reason = input({ name: "reason", maxlength: 255 });
+    const caseNo = input({ name: "case_number", maxlength: 64 });
+    const add = el(
+      "form",
+      { class: "card", "aria-label": t("hotlists.add_entry") },
+      el("h3", { text: t("hotlists.add_entry") }),
+      field(t("alerts.plate"), plateIn),
+      field(t("hotlists.region"), region),
+      field(t("alerts.reason"), reason),
+      field(t("alerts.case"), caseNo),
+      el("button", { type: "submit", class: "primary" }, t("common.add")),
+    );
+    add.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      try {
+        await post(`/api/v1/hotlists/${h.id}/entries`, {
+          plate: plateIn.value.trim(),
+          region: region.value.trim() || null,
+          reason: reason.value.trim() || null,
+          case_number: caseNo.value.trim() || null,
+        });
+        await showEntries(h);
+      } catch (err) {
+        failed(error, err);
+      }
+    });
+    const file = el("input", { type: "file", name: "file", id: "hotlist-file", required: true });
+    const imp = el(
+      "form",
+      { class: "card", "aria-label": t("hotlists.import") },
+      el("h3", { text: t("hotlists.import") }),
+      el("p", { class: "hint", text: t("hotlists.import_hint") }),
+      el("div", { class: "field" }, el("label", { for: "hotlist-file", text: t("hotlists.file") }), file),
+      el("button", { type: "submit" }, t("hotlists.import")),
+    );
+    const impStatus = el("p", { role: "status" });
+    imp.append(impStatus);
+    imp.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const f = file.files?.[0];
+      if (!f) return;
+      const data = new FormData();
+      data.append("file", f);
+      try {
+        const r = await api<{ entries: number; added: number; removed: number }>("POST", `/api/v1/hotlists/${h.id}/import`, data);
+        impStatus.textContent = t("hotlists.imported", { n: r.entries, added: r.added, removed: r.removed });
+        await load();
+      } catch (err) {
+        failed(impStatus, err);
+      }
+    });
+    detail.append(add, imp);
+  };
+
+  const load = async () => {
+    try {
+      const page = await get<{ items: Hotlist[] }>("/api/v1/hotlists?limit=500");
+      listBox.replaceChildren(
+        table(
+          t("hotlists.title"),
+          [t("hotlists.name"), t("hotlists.category"), t("hotlists.priority"), t("hotlists.tolerance"), t("hotlists.entries"), t("hotlists.active"), ""],
+          page.items.map((h) => [
+            h.name,
+            t(`category.${h.category}` as never) === `category.${h.category}` ? h.category : t(`category.${h.category}` as never),
+            String(h.priority),
+            String(h.max_diff),
+            String(h.entry_count),
+            writer
+              ? el("input", {
+                  type: "checkbox",
+                  checked: h.active,
+                  "aria-label": t("hotlists.active_for", { name: h.name }),
+                  onchange: async (ev: Event) => {
+                    try {
+                      await patch(`/api/v1/hotlists/${h.id}`, { active: (ev.target as HTMLInputElement).checked });
+                    } catch (err) {
+                      failed(error, err);
+                    }
+                  },
+                })
+              : h.active
+                ? t("common.yes")
+                : t("common.no"),
+            el("button", { type: "button", onclick: () => void showEntries(h) }, t("hotlists.open", { name: h.name })),
+          ]),
+          { id: "hotlists" },
+        ),
+      );
+    } catch (err) {
+      failed(error, err);
+    }
+  };
+  await load();
+  if (writer) {
+    const name = input({ name: "name", required: true, maxlength: 128 });
+    const category = select("category", CATEGORIES.map((c) => [c, c]), "stolen_vehicle");
+    const priority = input({ name: "priority", type: "number", min: 1, max: 5, value: 3 });
+    const create = el(
+      "form",
+      { class: "card", "aria-label": t("hotlists.create") },
+      el("h2", { text: t("hotlists.create") }),
+      field(t("hotlists.name"), name),
+      field(t("hotlists.category"), category),
+      field(t("hotlists.priority"), priority),
+      el("button", { type: "submit", class: "primary" }, t("hotlists.create")),
+    );
+    create.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      try {
+        await post("/api/v1/hotlists", { name: name.value.trim(), category: category.value, priority: Number(priority.value) });
+        name.value = "";
+        await load();
+      } catch (err) {
+        failed(error, err);
+      }
+    });
+    root.append(create);
+  }
+}

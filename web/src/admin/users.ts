@@ -1,0 +1,180 @@
+// Administration of staff users (create, change role, deactivate) and of sensor / agency API keys (create — the
+// secret is shown once — and revoke).
+
+import { ApiError, del, get, patch, post } from "../core/api";
+import { el, field, formatTime, input, select, table } from "../core/dom";
+import { lang, t } from "../core/i18n";
+import type { Key } from "../core/strings";
+import { can } from "../core/session";
+
+interface User {
+  id: string;
+  username: string;
+  display_name: string;
+  role: string;
+  unit: string | null;
+  is_active: boolean;
+  last_login_at: string | null;
+}
+
+interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  camera_codes: string[];
+  scopes: string[];
+  created_at: string;
+  revoked_at: string | null;
+  last_used_at: string | null;
+}
+
+const ROLES = ["admin", "supervisor", "analyst", "dispatcher", "officer", "auditor", "program_staff", "resident", "business"];
+
+function failed(box: HTMLElement, err: unknown): void {
+  box.textContent = t("common.failed", { detail: err instanceof ApiError ? err.message : String(err) });
+}
+
+export async function usersView(root: HTMLElement): Promise<void> {
+  root.append(el("h1", { text: t("users.title") }));
+  const error = el("p", { class: "error", role: "alert" });
+  const list = el("div", {});
+  root.append(error, list);
+  const roleOptions = (): Array<[string, string]> => ROLES.map((r) => [r, t(`role.${r}` as Key)]);
+  const load = async () => {
+    try {
+      const users = await get<User[]>("/api/v1/users");
+      list.replaceChildren(
+        table(
+          t("users.title"),
+          [t("users.username"), t("users.name"), t("users.role"), t("users.unit"), t("users.active"), t("users.last_login")],
+          users.map((u) => {
+            const role = select("role", roleOptions(), u.role);
+            role.setAttribute("aria-label", t("users.role_of", { user: u.username }));
+            role.addEventListener("change", async () => {
+              try {
+                await patch(`/api/v1/users/${u.id}`, { role: role.value });
+              } catch (err) {
+                failed(error, err);
+                role.value = u.role;
+              }
+            });
+            const active = el("input", { type: "checkbox", checked: u.is_active, "aria-label": t("users.active_of", { user: u.username }) });
+            active.addEventListener("change", async () => {
+              try {
+                await patch(`/api/v1/users/${u.id}`, { is_active: active.checked });
+              } catch (err) {
+                failed(error, err);
+              }
+            });
+            return [u.username, u.display_name, role, u.unit ?? "", active, formatTime(u.last_login_at, lang())];
+          }),
+          { id: "users" },
+        ),
+      );
+    } catch (err) {
+      failed(error, err);
+    }
+  };
+  await load();
+  const username = input({ name: "username", required: true, pattern: "[a-zA-Z0-9_.\\-]+", minlength: 2 });
+  const display = input({ name: "display_name", required: true });
+  const password = input({ name: "password", type: "password", required: true, minlength: 10, autocomplete: "new-password" });
+  const role = select("role", roleOptions(), "analyst");
+  const unit = input({ name: "unit" });
+  const create = el(
+    "form",
+    { class: "card", "aria-label": t("users.create") },
+    el("h2", { text: t("users.create") }),
+    field(t("users.username"), username),
+    field(t("users.name"), display),
+    field(t("users.password"), password, t("users.password_hint")),
+    field(t("users.role"), role),
+    field(t("users.unit"), unit),
+    el("button", { type: "submit", class: "primary" }, t("users.create")),
+  );
+  create.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      await post("/api/v1/users", {
+        username: username.value.trim(),
+        display_name: display.value.trim(),
+        password: password.value,
+        role: role.value,
+        unit: unit.value.trim() || null,
+      });
+      create.reset();
+      await load();
+    } catch (err) {
+      failed(error, err);
+    }
+  });
+  root.append(create);
+
+  if (!can("apikeys:admin")) return;
+  const keysBox = el("section", { "aria-labelledby": "keys-title" }, el("h2", { id: "keys-title", text: t("keys.title") }));
+  root.append(keysBox);
+  const keyList = el("div", {});
+  const secretBox = el("p", { role: "status", class: "secret" });
+  const loadKeys = async () => {
+    try {
+      const keys = await get<ApiKey[]>("/api/v1/api-keys");
+      keyList.replaceChildren(
+        table(
+          t("keys.title"),
+          [t("keys.name"), t("keys.prefix"), t("keys.cameras"), t("keys.scopes"), t("keys.last_used"), ""],
+          keys.map((k) => [
+            k.name,
+            el("code", { text: k.prefix }),
+            k.camera_codes.join(", "),
+            k.scopes.join(", "),
+            k.revoked_at ? t("keys.revoked") : formatTime(k.last_used_at, lang()),
+            k.revoked_at
+              ? ""
+              : el(
+                  "button",
+                  {
+                    type: "button",
+                    "aria-label": t("keys.revoke_named", { name: k.name }),
+                    onclick: async () => {
+                      if (!window.confirm(t("keys.confirm_revoke", { name: k.name }))) return;
+                      try {
+                        await del(`/api/v1/api-keys/${k.id}`);
+                        await loadKeys();
+                      } catch (err) {
+                        failed(error, err);
+                      }
+                    },
+                  },
+                  t("keys.revoke"),
+                ),
+          ]),
+        ),
+      );
+    } catch (err) {
+      failed(error, err);
+    }
+  };
+  const kname = input({ name: "name", required: true });
+  const cameras = input({ name: "camera_codes", placeholder: "CER-ALPR-01, CER-ALPR-02" });
+  const kform = el(
+    "form",
+    { class: "card", "aria-label": t("keys.create") },
+    field(t("keys.name"), kname),
+    field(t("keys.cameras"), cameras, t("keys.cameras_hint")),
+    el("button", { type: "submit" }, t("keys.create")),
+    secretBox,
+  );
+  kform.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    try {
+      const codes = cameras.value.split(",").map((s) => s.trim()).filter(Boolean);
+      const k = await post<ApiKey & { secret: string }>("/api/v1/api-keys", { name: kname.value.trim(), camera_codes: codes });
+      secretBox.textContent = t("keys.secret_once", { secret: k.secret });
+      await loadKeys();
+    } catch (err) {
+      failed(error, err);
+    }
+  });
+  keysBox.append(keyList, kform);
+  await loadKeys();
+}

@@ -1,0 +1,57 @@
+// Contracts of the camera registry API (rtcc.cameras, contract C4) as the front end uses them.
+
+export const REGISTRY_CAMERAS = "/api/v1/registry/cameras";
+export const REGISTRY_HEALTH = "/api/v1/registry/health";
+export const CANVASS = "/api/v1/canvass";
+export const MY_CAMERAS = "/api/v1/me/cameras";
+
+export interface RegistryCamera {
+  id: string;
+  code: string;
+  name: string;
+  owner_type: string;
+  owner_name: string | null;
+  address: string | null;
+  lat: number;
+  lon: number;
+  direction_deg: number | null;
+  fov_deg: number | null;
+  range_m: number | null;
+  owner_retention_days: number;
+  sharing_level: string;
+  registered_at: string;
+  withdrawn_at: string | null;
+  last_seen_at: string | null;
+}
+
+export interface CanvassHit {
+  rank: number;
+  camera: RegistryCamera;
+  distance_m: number;
+  bearing_from_camera_deg: number;
+  angle_off_axis_deg: number;
+  retention_covers: boolean;
+  request_deadline: string;
+}
+
+export interface CanvassResult {
+  lat: number;
+  lon: number;
+  place: string | null;
+  start: string;
+  end: string;
+  searched: number;
+  items: CanvassHit[];
+}
+
+export interface HealthRow {
+  camera_id: string;
+  code: string;
+  name: string;
+  owner_type: string;
+  status: string;
+  last_seen_at: string | null;
+  last_checked_at: string | null;
+  last_ok_at: string | null;
+  last_error: string | null;
+}

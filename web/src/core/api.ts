@@ -1,0 +1,86 @@
+// The JSON API client: same-origin fetch with the session cookie; problem+json errors become ApiError.
+
+export interface FieldError {
+  field: string;
+  msg: string;
+}
+
+export class ApiError extends Error {
+  status: number;
+  errors: FieldError[];
+  constructor(message: string, status: number, errors: FieldError[] = []) {
+    super(message);
+    this.status = status;
+    this.errors = errors;
+  }
+}
+
+type Listener = () => void;
+const unauthorizedListeners: Listener[] = [];
+/** Called when any request answers 401 (the session ended). */
+export function onUnauthorized(fn: Listener): void {
+  unauthorizedListeners.push(fn);
+}
+
+export async function api<T>(method: string, path: string, body?: unknown, opts: { quiet401?: boolean } = {}): Promise<T> {
+  const init: RequestInit = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+  if (body instanceof FormData) {
+    init.body = body;
+  } else if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    (init.headers as Record<string, string>)["Content-Type"] = "application/json";
+  }
+  let resp: Response;
+  try {
+    resp = await fetch(path, init);
+  } catch (err) {
+    throw new ApiError(err instanceof Error ? err.message : String(err), 0);
+  }
+  if (resp.status === 204) return undefined as T;
+  let data: unknown = null;
+  const text = await resp.text();
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = text;
+    }
+  }
+  if (!resp.ok) {
+    const problem = (data && typeof data === "object" ? data : {}) as Record<string, unknown>;
+    const detail = String(problem.detail ?? problem.title ?? resp.statusText);
+    const errors = Array.isArray(problem.errors) ? (problem.errors as FieldError[]) : [];
+    if (resp.status === 401 && !opts.quiet401) for (const fn of unauthorizedListeners) fn();
+    throw new ApiError(detail, resp.status, errors);
+  }
+  return data as T;
+}
+
+export const get = <T>(path: string, opts?: { quiet401?: boolean }): Promise<T> => api<T>("GET", path, undefined, opts);
+export const post = <T>(path: string, body?: unknown): Promise<T> => api<T>("POST", path, body ?? {});
+export const patch = <T>(path: string, body: unknown): Promise<T> => api<T>("PATCH", path, body);
+export const del = <T>(path: string): Promise<T> => api<T>("DELETE", path);
+
+/** A query string from the non-empty values of `params`. */
+export function qs(params: Record<string, string | number | boolean | null | undefined>): string {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined && v !== "") q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : "";
+}
+
+/** Which API paths this server offers (from /openapi.json), so screens for APIs not installed say so. */
+let openapiPaths: Promise<Set<string>> | null = null;
+export function apiPaths(): Promise<Set<string>> {
+  if (!openapiPaths) {
+    openapiPaths = fetch("/openapi.json", { credentials: "same-origin" })
+      .then((r) => (r.ok ? r.json() : { paths: {} }))
+      .then((doc: { paths?: Record<string, unknown> }) => new Set(Object.keys(doc.paths ?? {})))
+      .catch(() => new Set<string>());
+  }
+  return openapiPaths;
+}
+
+export async function hasApi(path: string): Promise<boolean> {
+  return (await apiPaths()).has(path);
+}
