@@ -33,6 +33,7 @@ def _routers() -> list[APIRouter]:
     from rtcc.audit import routes as audit_routes
     from rtcc.cameras import routes as cameras_routes
     from rtcc.community import routes as community_routes
+    from rtcc.demo import crops as demo_crops
     from rtcc.footage import routes as footage_routes
     from rtcc.governance import routes as governance_routes
     from rtcc.hotlists import routes as hotlists_routes
@@ -58,6 +59,7 @@ def _routers() -> list[APIRouter]:
         footage_routes.router,
         community_routes.router,
         rebates_routes.router,
+        demo_crops.router,  # the demo cameras' simulated plate crops (alerts:read_verified)
         web_routes.router,  # last: the app's page routes must not shadow an API route
     ]
 

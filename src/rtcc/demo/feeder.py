@@ -18,14 +18,15 @@ from typing import Any
 import httpx
 import numpy as np
 
-from rtcc.demo import world
+from rtcc.demo import crops, world
 from rtcc.demo.traffic import DemoHotlistEntry, DemoRead, TrafficModel
 
 logger = logging.getLogger(__name__)
 
 
 def read_json(read: DemoRead) -> dict[str, Any]:
-    """The native REST shape of one simulated read."""
+    """The native REST shape of one simulated read. Its ``crop_ref`` is the relative URL of the simulated crop of the
+    plate the car really carries (``true_plate``), so a misread's crop shows a plate that differs from the OCR text."""
     cam = world.camera(read.camera_code)
     return {
         "plate": read.plate,
@@ -37,7 +38,7 @@ def read_json(read: DemoRead) -> dict[str, Any]:
         "lon": cam.lon,
         "vehicle": {"make": read.make, "model": read.model, "color": read.color, "type": read.vehicle_type},
         "candidates": [{"plate": p, "confidence": round(c, 1)} for p, c in read.candidates],
-        "crop_ref": f"demo://crops/{read.camera_code}/{int(read.observed_at.timestamp() * 1000)}.jpg",
+        "crop_ref": crops.crop_ref(read.true_plate, read.region),
     }
 
 

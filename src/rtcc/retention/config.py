@@ -31,16 +31,17 @@ class RetentionSettings(BaseModel):
         default=1825, ge=1, description="Audit entries older than this many days are purged (behind a checkpoint)."
     )
     retention_batch_size: int = Field(
-        default=5000,
+        default=20_000,
         ge=1,
         le=50_000,
-        description="Rows deleted per batch; each batch is its own short transaction, so ingest waits at most one.",
+        description="Most rows deleted per batch; each batch is its own short transaction, so ingest waits at most "
+        "one (RTCC_RETENTION_BATCH_TARGET_MS keeps the batches shorter than that in time).",
     )
     retention_batch_target_ms: int = Field(
-        default=100,
+        default=200,
         ge=0,
-        description="Longest a purge batch should hold the database writer: a slower batch makes the next ones "
-        "smaller (down to 50 rows), a fast one lets them grow back to RTCC_RETENTION_BATCH_SIZE (0: fixed size).",
+        description="Longest a purge batch should hold the database writer: batches are sized from the measured "
+        "per-row cost to fit it (down to 100 rows, up to RTCC_RETENTION_BATCH_SIZE; 0: always the full size).",
     )
     retention_pause_ms: int = Field(
         default=110,

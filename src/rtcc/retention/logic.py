@@ -184,17 +184,25 @@ def local_file(ref: str, data_dir: Path) -> Path | None:
 
 
 #: The smallest batch the adaptive sizing goes down to, and the size it starts from.
-MIN_BATCH = 50
+MIN_BATCH = 100
 FIRST_BATCH = 500
 
 
-def next_batch_size(current: int, held_ms: float, *, target_ms: float, largest: int) -> int:
-    """The next batch size: shrunk in proportion when the last write transaction held the writer lock longer than
-    ``target_ms``, grown by half (up to ``largest``) when it took less than half of it, else unchanged."""
+def next_batch_size(
+    current: int, held_ms: float, *, target_ms: float, largest: int, work_ms: float | None = None
+) -> int:
+    """The next batch size after a batch of ``current`` rows whose write transaction held the writer ``held_ms``.
+
+    A batch's time is modelled as a fixed part (commit, audit entry, hold re-check) plus a per-row part: ``work_ms``
+    is the time of the purge statements alone (None: count all of ``held_ms`` as per-row work). The next size is the
+    one whose per-row work fits what the fixed part leaves of 90 % of ``target_ms`` (but never less than half the
+    target: the fixed part is paid by every batch, so smaller batches would only pay it more often), at most double
+    the current size, at least ``MIN_BATCH`` and at most ``largest``."""
     if target_ms <= 0:
         return largest
-    if held_ms > target_ms:
-        return max(min(MIN_BATCH, largest), int(current * target_ms / held_ms * 0.8))
-    if held_ms < target_ms / 2:
-        return min(largest, max(current + 1, current * 3 // 2))
-    return current
+    work = held_ms if work_ms is None else min(max(work_ms, 0.0), held_ms)
+    fixed = held_ms - work
+    per_row = work / max(current, 1)
+    budget = max(target_ms * 0.9 - fixed, target_ms * 0.5)
+    ideal = largest if per_row <= 0 else int(budget / per_row)
+    return max(min(MIN_BATCH, largest), min(largest, max(current, 1) * 2, ideal))

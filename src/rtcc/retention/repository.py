@@ -241,13 +241,16 @@ def _alerts_due(cutoff: datetime, scope: HoldScope) -> ColumnElement[bool]:
 
 @dataclass(frozen=True)
 class Candidates:
-    """Rows a batch may purge, found outside the write transaction: their ids and the keyset position after them."""
+    """Rows a batch may purge, found outside the write transaction: how many, their time span (``first`` to
+    ``last``; ``last`` is also the keyset position of the next batch) and, for the classes purged by id, their ids."""
 
-    ids: tuple[Any, ...]
+    count: int
+    first: datetime | None
     last: datetime | None
+    ids: tuple[Any, ...] = ()
 
     def __len__(self) -> int:
-        return len(self.ids)
+        return self.count
 
 
 _READ_CONDITIONS: dict[str, Callable[[datetime, HoldScope], ColumnElement[bool]]] = {
@@ -272,9 +275,15 @@ def candidates(
         cond = _READ_CONDITIONS[cls](cutoff, scope)
         if after is not None:
             cond = and_(cond, _reads.c.observed_at >= after)
+        if cls == "reads_nonhit":  # purged by time span: only the span is needed, computed inside the database
+            span = select(_reads.c.observed_at.label("t")).where(cond).order_by(_reads.c.observed_at).limit(limit)
+            sub = span.subquery()
+            agg = select(func.count(), func.min(sub.c.t, type_=UTCDateTime), func.max(sub.c.t, type_=UTCDateTime))
+            n, first, last = session.execute(agg).one()
+            return Candidates(int(n or 0), first, last)
         q = select(_reads.c.id, _reads.c.observed_at).where(cond).order_by(_reads.c.observed_at).limit(limit)
     rows = session.execute(q).all()
-    return Candidates(tuple(r[0] for r in rows), rows[-1][1] if rows else None)
+    return Candidates(len(rows), rows[0][1] if rows else None, rows[-1][1] if rows else None, tuple(r[0] for r in rows))
 
 
 def _confirm_reads(
@@ -293,19 +302,30 @@ def _refs(rows: Sequence[tuple[uuid.UUID, datetime, str | None, str | None]]) ->
     return tuple(ref for _id, _t, image, crop in rows for ref in (image, crop) if ref)
 
 
-def purge_nonhit_reads(session: Session, ids: Sequence[Any], *, cutoff: datetime, scope: HoldScope) -> Batch:
-    """Delete the candidates that are still non-hit reads observed before ``cutoff`` and not held."""
-    rows = _confirm_reads(session, _nonhit_due(cutoff, scope), ids)
+def purge_nonhit_reads(session: Session, cand: Candidates, *, cutoff: datetime, scope: HoldScope) -> Batch:
+    """Delete the non-hit reads still due (observed before ``cutoff``, no match, not held) within the candidates'
+    time span: one range delete on the ``observed_at`` index that re-checks every condition inside the write
+    transaction and returns what it deleted. (The span may hold a few due rows beyond the candidates, at the same
+    timestamp as the last one; they are due as well.) This is the bulk class, so it avoids per-id work."""
+    if cand.first is None or cand.last is None:
+        return Batch(0, None, None)
+    stmt = (
+        delete(_reads)
+        .where(_reads.c.observed_at >= cand.first, _reads.c.observed_at <= cand.last, _nonhit_due(cutoff, scope))
+        .returning(_reads.c.observed_at, _reads.c.image_ref, _reads.c.crop_ref)
+    )
+    rows = session.execute(stmt).all()
     if not rows:
         return Batch(0, None, None)
-    session.execute(delete(_reads).where(_reads.c.id.in_([r[0] for r in rows])))
-    return Batch(len(rows), rows[0][1], rows[-1][1], _refs(rows))
+    times = [r[0] for r in rows]
+    refs = tuple(ref for _t, image, crop in rows for ref in (image, crop) if ref)
+    return Batch(len(rows), min(times), max(times), refs)
 
 
-def purge_hit_reads(session: Session, ids: Sequence[Any], *, cutoff: datetime, scope: HoldScope) -> Batch:
+def purge_hit_reads(session: Session, cand: Candidates, *, cutoff: datetime, scope: HoldScope) -> Batch:
     """Delete the candidates that are still due hit reads (not held, no open alert); their match rows go with them
     (ON DELETE CASCADE) and alerts pointing at them lose the link (set to NULL)."""
-    rows = _confirm_reads(session, _hit_due(cutoff, scope), ids)
+    rows = _confirm_reads(session, _hit_due(cutoff, scope), cand.ids)
     if not rows:
         return Batch(0, None, None)
     doomed = [r[0] for r in rows]
@@ -324,9 +344,9 @@ def purge_hit_reads(session: Session, ids: Sequence[Any], *, cutoff: datetime, s
     return Batch(len(rows), rows[0][1], rows[-1][1], _refs(rows))
 
 
-def clear_images(session: Session, ids: Sequence[Any], *, cutoff: datetime, scope: HoldScope) -> Batch:
+def clear_images(session: Session, cand: Candidates, *, cutoff: datetime, scope: HoldScope) -> Batch:
     """Clear the image and crop references of the candidates still due (the reads stay)."""
-    rows = _confirm_reads(session, _images_due(cutoff, scope), ids)
+    rows = _confirm_reads(session, _images_due(cutoff, scope), cand.ids)
     if not rows:
         return Batch(0, None, None)
     cleared = [r[0] for r in rows]
@@ -334,11 +354,15 @@ def clear_images(session: Session, ids: Sequence[Any], *, cutoff: datetime, scop
     return Batch(len(rows), rows[0][1], rows[-1][1], _refs(rows))
 
 
-def purge_alerts(session: Session, ids: Sequence[Any], *, cutoff: datetime, scope: HoldScope) -> Batch:
+def purge_alerts(session: Session, cand: Candidates, *, cutoff: datetime, scope: HoldScope) -> Batch:
     """Delete the candidates that are still alerts closed or rejected before ``cutoff`` (not held), with their
     transitions; match rows that pointed at them keep the read but lose the alert link."""
     closed = _alert_closed_at()
-    q = select(_alerts.c.id, closed).where(_alerts.c.id.in_(list(ids)), _alerts_due(cutoff, scope)).order_by(closed)
+    q = (
+        select(_alerts.c.id, closed)
+        .where(_alerts.c.id.in_(list(cand.ids)), _alerts_due(cutoff, scope))
+        .order_by(closed)
+    )
     rows = [(r[0], r[1]) for r in session.execute(q)]
     if not rows:
         return Batch(0, None, None)

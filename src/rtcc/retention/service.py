@@ -309,11 +309,13 @@ def _purge_class(
             t0 = time.perf_counter()
             with db.uow() as session:
                 scope = hold_scope(session)  # re-read in the write transaction: a hold approved meanwhile applies
-                batch = _PURGERS[cls](session, cand.ids, cutoff=cutoff, scope=scope)
+                t1 = time.perf_counter()
+                batch = _PURGERS[cls](session, cand, cutoff=cutoff, scope=scope)
+                work_ms = (time.perf_counter() - t1) * 1000
                 if batch.count:
                     _record_batch(session, actor, cls, run_id, batch, {})
             held_ms = (time.perf_counter() - t0) * 1000
-            next_limit = logic.next_batch_size(limit, held_ms, target_ms=target_ms, largest=batch_size)
+            next_limit = logic.next_batch_size(limit, held_ms, target_ms=target_ms, largest=batch_size, work_ms=work_ms)
             if batch.count == 0 and cand.last == after:
                 break  # every candidate at the keyset position is kept now (held meanwhile): stop, not loop
             after = cand.last

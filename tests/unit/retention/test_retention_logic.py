@@ -93,10 +93,18 @@ def test_local_file(tmp_path: Path) -> None:
 
 
 def test_adaptive_batch_size_stays_within_bounds() -> None:
-    assert logic.next_batch_size(5000, 800, target_ms=200, largest=5000) == 1000  # 5000 * 200/800 * 0.8
+    # all time counted as per-row work: proportional, aiming at 90 % of the target
+    assert logic.next_batch_size(5000, 800, target_ms=200, largest=5000) == 1125  # 5000 * 180 / 800
     assert logic.next_batch_size(100, 10_000, target_ms=200, largest=5000) == logic.MIN_BATCH
-    assert logic.next_batch_size(1000, 50, target_ms=200, largest=5000) == 1500
-    assert logic.next_batch_size(4000, 50, target_ms=200, largest=5000) == 5000
-    assert logic.next_batch_size(1, 5, target_ms=200, largest=5000) == 2
-    assert logic.next_batch_size(1000, 150, target_ms=200, largest=5000) == 1000
+    assert logic.next_batch_size(1000, 50, target_ms=200, largest=5000) == 2000  # grows at most 2x
+    assert logic.next_batch_size(4000, 50, target_ms=200, largest=5000) == 5000  # never above the largest
+    assert logic.next_batch_size(1, 5, target_ms=200, largest=5000) == logic.MIN_BATCH
+    # a fixed part (commit, audit entry) does not shrink the batch when the per-row work is cheap
+    assert logic.next_batch_size(500, 120, target_ms=100, largest=5000, work_ms=10) == 1000
+    # ... and the per-row work is sized into what the fixed part leaves: (90 - 40) / (60 / 2000) = 1666
+    assert logic.next_batch_size(2000, 100, target_ms=100, largest=5000, work_ms=60) == 1666
+    # a fixed part above the target: the per-row work still gets half the target (50 / 0.01 = 5000, capped at 2x)
+    assert logic.next_batch_size(2000, 300, target_ms=100, largest=5000, work_ms=20) == 4000
+    # slow per-row work under a large fixed part: half the target's worth of rows, (50 / (200 / 500)) = 125
+    assert logic.next_batch_size(500, 300, target_ms=100, largest=5000, work_ms=200) == 125
     assert logic.next_batch_size(3, 50, target_ms=0, largest=3) == 3
