@@ -23,6 +23,7 @@ import { usersView } from "./admin/users";
 import { governanceView } from "./governance/governance";
 import { portalView, portalNav } from "./portal/portal";
 import { programsView } from "./community/programs";
+import { footageView } from "./footage/requests";
 
 interface Screen {
   path: string;
@@ -41,6 +42,7 @@ const STAFF: Screen[] = [
   { path: "/app/users", label: "nav.users", perm: "users:admin", view: usersView },
   { path: "/app/governance", label: "nav.governance", perm: "retention:read", view: governanceView },
   { path: "/app/programs", label: "nav.programs", perm: "tips:triage", view: programsView },
+  { path: "/app/footage", label: "nav.footage", perm: "footage:read", view: footageView },
 ];
 
 const root = document.getElementById("app") as HTMLElement;

@@ -12,13 +12,17 @@ Measured (p50/p95 over repeated queries with different inputs), each the full us
 check, the search, and its audit entry, in one committed unit of work:
 - wildcard (``7AB*23``/``?ABC123`` style, from plates that exist) and partial (3 characters, contains) plate search,
   first page of 100 reads;
-- baseline: the same first page by a ``LIKE '%ABC%'`` over ``alpr_reads`` (no plate index: the database scans);
+- baseline: the same first page by a full-scan ``LIKE '%ABC%'`` over ``alpr_reads`` (every row read: SQLite
+  ``NOT INDEXED``, PostgreSQL with index scans switched off for that query), and for reference the same ``LIKE``
+  with the planner free to use the time index (``scan_planner_*``: it walks reads in time order and stops at the
+  100th match, so its cost depends on how common the pattern is rather than on N);
 - vehicle history of one plate; a one-hour stakeout within 100 m of one camera.
 Also measured: the query path alone (``*_query_*``: candidate plates from the plate index and the first page of
 reads, in a read-only session, no audit), which is what replaces the scan.
 Keys: rows, plates, wildcard_p50_ms/p95, partial_p50_ms/p95 (full use case), wildcard_query_p50_ms/p95,
-partial_query_p50_ms/p95, scan_p50_ms/p95, speedup (scan p95 / partial query p95), speedup_use_case (scan p95 /
-partial full use case p95), history_p50_ms/p95, stakeout_p50_ms/p95, index_mb (plate index with its substring
+partial_query_p50_ms/p95, scan_p50_ms/p95, scan_planner_p50_ms/p95, speedup (scan p95 over the larger of the
+wildcard and partial full-use-case p95s), speedup_wildcard_query and speedup_partial_query (scan p95 over the query
+path alone), history_p50_ms/p95, stakeout_p50_ms/p95, index_mb (plate index with its substring
 index), load_s, index_build_s, database.
 """
 
@@ -268,15 +272,24 @@ def run(rows: int | None = None, database_url: str | None = None) -> dict[str, f
             partial_ms = _times(lambda i: plate_search(part[i], "partial"), REPEAT)
             wildcard_q_ms = _times(lambda i: plate_query(wild[i], "wildcard"), REPEAT)
             partial_q_ms = _times(lambda i: plate_query(part[i], "partial"), REPEAT)
-            scan_sql = text(
-                "SELECT id, observed_at FROM alpr_reads WHERE plate_norm LIKE :p ORDER BY observed_at, id LIMIT 100"
-            )
+            sqlite = db.dialect == "sqlite"
+            like = "WHERE plate_norm LIKE :p ORDER BY observed_at, id LIMIT 100"
+            planner_sql = text(f"SELECT id, observed_at FROM alpr_reads {like}")
+            full_sql = text(f"SELECT id, observed_at FROM alpr_reads {'NOT INDEXED ' if sqlite else ''}{like}")
 
-            def scan(i: int) -> int:
+            def scan(i: int) -> int:  # the full-scan LIKE the issue names: every row read, no index used
                 with db.read() as s:
-                    return len(s.execute(scan_sql, {"p": f"%{part[i]}%"}).all())
+                    if not sqlite:
+                        for knob in ("indexscan", "indexonlyscan", "bitmapscan"):
+                            s.execute(text(f"SET LOCAL enable_{knob} = off"))
+                    return len(s.execute(full_sql, {"p": f"%{part[i]}%"}).all())
+
+            def planner_scan(i: int) -> int:  # the same LIKE with the planner free to walk the time index
+                with db.read() as s:
+                    return len(s.execute(planner_sql, {"p": f"%{part[i]}%"}).all())
 
             scan_ms = _times(scan, SCAN_REPEAT)
+            planner_ms = _times(planner_scan, SCAN_REPEAT)
 
             def history(i: int) -> int:
                 body = HistoryQuery.model_validate({**PURPOSE, "plate": picks[i]})
@@ -311,12 +324,16 @@ def run(rows: int | None = None, database_url: str | None = None) -> dict[str, f
         "partial_p95_ms": _pct(partial_ms, 95),
         "scan_p50_ms": _pct(scan_ms, 50),
         "scan_p95_ms": _pct(scan_ms, 95),
+        "scan_planner_p50_ms": _pct(planner_ms, 50),
+        "scan_planner_p95_ms": _pct(planner_ms, 95),
         "wildcard_query_p50_ms": _pct(wildcard_q_ms, 50),
         "wildcard_query_p95_ms": _pct(wildcard_q_ms, 95),
         "partial_query_p50_ms": _pct(partial_q_ms, 50),
         "partial_query_p95_ms": _pct(partial_q_ms, 95),
-        "speedup": round(_pct(scan_ms, 95) / max(_pct(partial_q_ms, 95), 1e-6), 1),
-        "speedup_use_case": round(_pct(scan_ms, 95) / max(_pct(partial_ms, 95), 1e-6), 1),
+        # the issue's figure: the slower of the two searches (full use case, audit commit included) against the scan
+        "speedup": round(_pct(scan_ms, 95) / max(_pct(wildcard_ms, 95), _pct(partial_ms, 95), 1e-6), 1),
+        "speedup_wildcard_query": round(_pct(scan_ms, 95) / max(_pct(wildcard_q_ms, 95), 1e-6), 1),
+        "speedup_partial_query": round(_pct(scan_ms, 95) / max(_pct(partial_q_ms, 95), 1e-6), 1),
         "history_p50_ms": _pct(history_ms, 50),
         "history_p95_ms": _pct(history_ms, 95),
         "stakeout_p50_ms": _pct(stakeout_ms, 50),

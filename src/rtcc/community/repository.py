@@ -242,13 +242,29 @@ def outbox_by_token(session: Session, token: str) -> OutboxMessage | None:
 
 
 def inbox(session: Session, user_id: uuid.UUID, *, limit: int) -> list[OutboxMessage]:
-    q = (
-        select(OutboxMessage)
-        .where(OutboxMessage.user_id == user_id, OutboxMessage.channel == "inbox")
-        .order_by(OutboxMessage.created_at.desc())
-        .limit(limit)
+    """The account's portal messages, newest first: its inbox rows, and each public alert the outbox has delivered to
+    it (by e-mail or SMS), once per alert however many channels carried it."""
+    M = OutboxMessage
+    own = select(M).where(M.user_id == user_id, M.channel == "inbox").order_by(M.created_at.desc()).limit(limit)
+    delivered = (
+        select(M)
+        .where(
+            M.user_id == user_id,
+            M.channel != "inbox",
+            M.alert_id.is_not(None),
+            M.status == OutboxStatus.sent.value,
+        )
+        .order_by(M.created_at.desc(), M.channel)
+        .limit(2 * limit)  # at most one row per channel (e-mail, SMS) for each alert
     )
-    return list(session.scalars(q))
+    rows = list(session.scalars(own))
+    seen: set[uuid.UUID] = set()
+    for row in session.scalars(delivered):
+        if row.alert_id is not None and row.alert_id not in seen:
+            seen.add(row.alert_id)
+            rows.append(row)
+    rows.sort(key=lambda r: r.created_at, reverse=True)
+    return rows[:limit]
 
 
 def claim_due(

@@ -208,7 +208,7 @@ class AlertRead(BaseModel):
 
 
 class MessageRead(BaseModel):
-    """A message in a community account's portal inbox."""
+    """A message in a community account's portal inbox (a public alert carries its id and its CAP 1.2 link)."""
 
     model_config = ConfigDict(from_attributes=True)
     id: uuid.UUID
@@ -217,6 +217,14 @@ class MessageRead(BaseModel):
     body: str
     link: str | None
     created_at: datetime
+    alert_id: uuid.UUID | None = Field(default=None, description="The public alert this message carries, if any.")
+    cap_link: str | None = Field(default=None, description="The alert as CAP 1.2 XML (public alerts only).")
+
+    @model_validator(mode="after")
+    def _cap(self) -> MessageRead:
+        if self.alert_id is not None and self.cap_link is None:
+            self.cap_link = f"/api/v1/community/alerts/{self.alert_id}/cap"
+        return self
 
 
 class OutboxStatusRead(BaseModel):

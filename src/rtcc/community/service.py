@@ -653,7 +653,8 @@ def notify_account(
 
 
 def inbox(session: Session, principal: Principal, *, limit: int = 100) -> list[OutboxMessage]:
-    """The caller's portal messages, newest first (community and staff accounts alike)."""
+    """The caller's portal messages, newest first (community and staff accounts alike): direct messages, and the
+    public alerts the outbox has delivered to the caller."""
     if principal.kind != "user":
         raise PermissionDenied("only signed-in accounts have messages")
     return repository.inbox(session, user_id_of(principal), limit=limit)

@@ -20,6 +20,8 @@ from rtcc.alpr import service as alpr_service
 from rtcc.cameras import gazetteer
 from rtcc.cameras import service as cameras_service
 from rtcc.cameras.schemas import CameraCreate, SharingLevel
+from rtcc.community import service as community_service
+from rtcc.core import geo
 from rtcc.demo import world
 from rtcc.demo.seed import DEMO_PASSWORD
 from rtcc.identity import service as identity_service
@@ -47,20 +49,21 @@ def _level(rng: random.Random, weights: tuple[float, float, float, float]) -> Sh
     return rng.choices(_LEVELS, weights=weights)[0]
 
 
+def _account(session: Session, username: str, name: str, kind: str) -> uuid.UUID:
+    """A demo community account with its portal profile (a home point inside the city, fixed per name)."""
+    lat, lon = _point_in_city(random.Random(f"home:{username}"))
+    return community_service.ensure_community_account(
+        session, username=username, display_name=name, password=DEMO_PASSWORD, account_type=kind,
+        email=f"{username}@demo.cerritos.example", lat=lat, lon=lon,
+    )  # fmt: skip
+
+
 def _accounts(session: Session) -> tuple[list[uuid.UUID], list[uuid.UUID], int]:
     before = {u.username for u in identity_service.list_users(session)}
-    residents = [
-        identity_service.ensure_user(
-            session, username=f"resident{i}", password=DEMO_PASSWORD, role="resident", display_name=f"Resident {i}"
-        ).id
-        for i in range(1, RESIDENTS + 1)
-    ]
-    businesses = [
-        identity_service.ensure_user(
-            session, username=f"business{i}", password=DEMO_PASSWORD, role="business", display_name=f"Business {i}"
-        ).id
-        for i in range(1, BUSINESSES + 1)
-    ]
+    # the portal places an account in its neighborhood, so the neighborhoods come first (idempotent)
+    community_service.install_default_neighborhoods(session, city_name="Cerritos", boundary=geo.city_boundary())
+    residents = [_account(session, f"resident{i}", f"Resident {i}", "resident") for i in range(1, RESIDENTS + 1)]
+    businesses = [_account(session, f"business{i}", f"Business {i}", "business") for i in range(1, BUSINESSES + 1)]
     created = len({u.username for u in identity_service.list_users(session)} - before)
     return residents, businesses, created
 

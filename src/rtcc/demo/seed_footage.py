@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from rtcc.cameras import service as cameras_service
 from rtcc.cameras.schemas import CameraCreate, CameraRead
+from rtcc.community import service as community_service
 from rtcc.core.clock import utcnow
 from rtcc.demo.seed import DEMO_PASSWORD
 from rtcc.footage import service as footage_service
@@ -81,11 +82,12 @@ def _cameras(session: Session) -> tuple[list[CameraRead], CameraRead]:
     owned = [c for c in registry if c.owner_user_id is not None and c.sharing_level != "withdrawn"]
     city = next((c for c in registry if c.owner_type == "city" and c.sharing_level != "withdrawn"), None)
     if not owned:
-        resident = identity_service.ensure_user(
-            session, username="resident1", password=DEMO_PASSWORD, role="resident", display_name="Resident 1"
-        )
+        resident_id = community_service.ensure_community_account(
+            session, username="resident1", display_name="Resident 1", password=DEMO_PASSWORD,
+            account_type="resident", email="resident1@demo.cerritos.example", lat=33.8672, lon=-118.0685,
+        )  # fmt: skip
         doc = CameraCreate(code="DEMO-FTG-RES-01", name="Front porch camera", owner_type="residential",
-                           owner_user_id=resident.id, owner_name="Household 1", lat=33.8672, lon=-118.0685,
+                           owner_user_id=resident_id, owner_name="Household 1", lat=33.8672, lon=-118.0685,
                            owner_retention_days=14, sharing_level="on_request")  # fmt: skip
         owned = [cameras_service.create_camera(session, doc, actor=SYSTEM)]
     if city is None:

@@ -34,6 +34,7 @@ from rtcc.footage.logic import Event, RequestState
 from rtcc.footage.schemas import (
     Cancel,
     ClipRead,
+    Close,
     CustodyRead,
     Decision,
     FootageRequestCreate,
@@ -157,10 +158,19 @@ def cancel_request(
 
 
 @router.post(f"{_STAFF}/requests/{{request_id}}/close")
-def close_request(request_id: uuid.UUID, request: Request, db: DbDep, actor: Requester) -> FootageRequestRead:
-    """Close a fulfilled request (no more uploads)."""
+def close_request(
+    request_id: uuid.UUID, request: Request, db: DbDep, actor: Requester, body: Close | None = None
+) -> FootageRequestRead:
+    """Close a fulfilled request (no more uploads); an optional reason is kept in the custody log."""
     with db.uow() as session:
-        return service.staff_transition(session, request_id, Event.close, actor=actor, client_ip=_ip(request))
+        return service.staff_transition(
+            session,
+            request_id,
+            Event.close,
+            actor=actor,
+            reason=body.reason if body and body.reason else None,
+            client_ip=_ip(request),
+        )
 
 
 async def _upload(

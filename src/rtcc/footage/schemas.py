@@ -48,6 +48,14 @@ class Cancel(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
+class Close(BaseModel):
+    """Staff closing a fulfilled request; the reason, if given, is kept in the custody log."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str | None = Field(default=None, max_length=2000)
+
+
 class ClipRead(BaseModel):
     """An uploaded clip as stored."""
 

@@ -250,14 +250,26 @@ class CommonQuery(PurposeFields):
     limit: int = Field(default=100, ge=1, le=MAX_LIMIT)
 
 
+class CommonHit(BaseModel):
+    """One read of a common plate at one of the places (its index into the request's ``places``)."""
+
+    place: int
+    read_id: uuid.UUID
+    observed_at: datetime
+    lat: float | None
+    lon: float | None
+    camera_code: str | None
+
+
 class CommonPlate(BaseModel):
-    """A plate and the places (indices into the request's ``places``) it was seen at."""
+    """A plate and the places (indices into the request's ``places``) it was seen at, with the reads that matched."""
 
     plate_norm: str
     plate: str
     places: list[int]
     place_count: int
     reads: int
+    hits: list[CommonHit] = Field(default_factory=list, description="The matched reads, by place then time.")
 
 
 class CommonResult(BaseModel):
@@ -277,6 +289,15 @@ class CoTravelQuery(PurposeFields, TimeRange):
     limit: int = Field(default=100, ge=1, le=MAX_LIMIT)
 
 
+class CoTravelSighting(BaseModel):
+    """One sighting of a co-travelling plate: the camera, the target's pass and this plate's read."""
+
+    camera_code: str
+    target_at: datetime
+    observed_at: datetime
+    gap_s: float = Field(description="Seconds from the target's pass (negative: before it).")
+
+
 class CoTravelPlate(BaseModel):
     """A plate travelling with the target."""
 
@@ -286,6 +307,7 @@ class CoTravelPlate(BaseModel):
     camera_count: int
     passes: int = Field(description="Target passes this plate was seen within the window of.")
     min_gap_s: float
+    evidence: list[CoTravelSighting] = Field(default_factory=list, description="Its sightings, in time order.")
 
 
 class CoTravelResult(BaseModel):

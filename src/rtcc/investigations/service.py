@@ -43,12 +43,14 @@ from rtcc.investigations.config import InvestigationsSettings
 from rtcc.investigations.models import PlateIndexState
 from rtcc.investigations.schemas import (
     Area,
+    CommonHit,
     CommonPlate,
     CommonQuery,
     CommonResult,
     CoTravelPlate,
     CoTravelQuery,
     CoTravelResult,
+    CoTravelSighting,
     HistoryQuery,
     HistoryResult,
     ImageRefs,
@@ -492,16 +494,33 @@ def common_plates(
     """Plates seen near several places/times, ranked by how many places they match (audited)."""
     purpose = require_purpose(session, body)
     per_place: list[list[tuple[str, str]]] = []
+    hits: dict[str, list[CommonHit]] = defaultdict(list)
     for i, place in enumerate(body.places):
         window = timedelta(seconds=place.window_s)
         _check_window(place.at - window, place.at + window, settings.search_stakeout_max_hours, f"places.{i}.window_s")
         area = Area(lat=place.lat, lon=place.lon, radius_m=place.radius_m)
         rows = _reads_in(session, start=place.at - window, end=place.at + window, area=area, camera_ids=None)
         per_place.append([(row.plate_norm, row.plate) for row in rows])
+        for row in rows:
+            hits[row.plate_norm].append(
+                CommonHit(
+                    place=i,
+                    read_id=row.id,
+                    observed_at=row.observed_at,
+                    lat=row.lat,
+                    lon=row.lon,
+                    camera_code=row.camera_code,
+                )
+            )
     ranked = logic.rank_common(per_place, min_places=min(body.min_places, len(body.places)))[: body.limit]
     plates = [
         CommonPlate(
-            plate_norm=t.plate_norm, plate=t.plate, places=sorted(t.places), place_count=len(t.places), reads=t.reads
+            plate_norm=t.plate_norm,
+            plate=t.plate,
+            places=sorted(t.places),
+            place_count=len(t.places),
+            reads=t.reads,
+            hits=hits[t.plate_norm],
         )
         for t in ranked
     ]
@@ -523,6 +542,7 @@ def cotravel(
     )
     window = timedelta(seconds=body.window_s)
     sightings: list[logic.Sighting] = []
+    evidence: dict[str, list[CoTravelSighting]] = defaultdict(list)
     by_camera: dict[uuid.UUID, list[tuple[int, datetime]]] = defaultdict(list)
     for i, row in enumerate(target):
         by_camera[row.camera_id].append((i, row.observed_at))
@@ -532,6 +552,9 @@ def cotravel(
             for other in repository.reads_at_camera(session, camera_id, at - window, at + window):
                 gap = (other.observed_at - at).total_seconds()
                 sightings.append(logic.Sighting(i, other.plate_norm, other.plate, code, gap))
+                evidence[other.plate_norm].append(
+                    CoTravelSighting(camera_code=code, target_at=at, observed_at=other.observed_at, gap_s=gap)
+                )
     ranked = logic.rank_cotravel(sightings, target=norm, min_cameras=body.min_cameras)[: body.limit]
     plates = [
         CoTravelPlate(
@@ -541,6 +564,7 @@ def cotravel(
             camera_count=len(t.cameras),
             passes=t.reads,
             min_gap_s=t.min_gap_s or 0.0,
+            evidence=sorted(evidence[t.plate_norm], key=lambda e: e.observed_at),
         )
         for t in ranked
     ]

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from rtcc.alpr import service as alpr_service
 from rtcc.alpr.schemas import CameraCreate as AlprCameraCreate
 from rtcc.cameras import service
+from rtcc.community import service as community
 from rtcc.core.db import Database
 from rtcc.demo import seed_cameras, world
 from rtcc.identity import service as identity
@@ -42,6 +43,10 @@ def test_seed_is_complete_and_idempotent(db: Database) -> None:
         assert alpr_rows[first_alpr.code].alpr_camera_code == first_alpr.code
         assert alpr_rows[world.cameras()[1].code].alpr_camera_code is None
         assert all(c.owner_user_id is None or isinstance(c.owner_user_id, uuid.UUID) for c in cams)
+        # every demo community login has its portal profile, placed in a neighborhood (the portal needs both)
+        for name in [f"resident{i}" for i in range(1, 6)] + [f"business{i}" for i in range(1, 4)]:
+            prof = community.get_profile_of(s, users[name].id)
+            assert prof.account_type == users[name].role and prof.neighborhood_code, name
     with db.uow() as s:
         again = seed_cameras.seed(s, now=datetime.now(UTC), rng=random.Random(5))
     assert again == {"accounts": 0, "residential": 0, "business": 0, "city": 0, "alpr": 0, "cameras": 0}

@@ -414,3 +414,62 @@ def test_staff_read_their_own_messages(client: TestClient, login: Callable[..., 
         service.notify_account(s, user_id=pat_id, subject="New rebate application", body="b", category="rebates")
     assert [m["subject"] for m in client.get("/api/v1/messages", headers=staff).json()] == ["New rebate application"]
     assert client.get("/api/v1/messages", headers=other).json() == []
+
+
+class _Recorder:
+    """A delivery channel that records what the outbox hands it."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.sent: list[str] = []
+
+    def send(self, message: Any) -> None:
+        self.sent.append(message.subject)
+
+
+def test_a_delivered_alert_reaches_the_inbox_once_with_its_cap_link(
+    client: TestClient, login: Callable[..., dict[str, str]], db: Database
+) -> None:
+    from rtcc.community import delivery
+
+    ann = _signup(client, "ann", phone="+15625550100")
+    assert client.patch(f"{P}/me", json={"sms_opt_in": True}, headers=ann).status_code == 200
+    sub = client.post(
+        f"{P}/subscriptions",
+        json={"neighborhood_code": "nw", "categories": ["burglary"], "channels": ["email", "sms"]},
+        headers=ann,
+    )
+    assert sub.status_code == 201, sub.text
+    staff = login("program_staff")
+    alert = client.post(
+        f"{P}/alerts",
+        json={
+            "category": "burglary",
+            "headline": "Break-ins on Elm",
+            "body": "Lock up.",
+            "area": {"neighborhood_code": "nw"},
+        },
+        headers=staff,
+    )
+    assert alert.status_code == 201 and alert.json()["recipients"] == 2, alert.text
+    aid = alert.json()["id"]
+    # queued, not yet delivered: the inbox does not show it
+    assert [m for m in client.get(f"{P}/messages", headers=ann).json() if m["alert_id"]] == []
+
+    email, sms = _Recorder("email"), _Recorder("sms")
+    result = delivery.deliver_once(
+        db, {"email": email, "sms": sms}, worker="t", batch=50, lease_s=60, max_attempts=3, backoff_s=0
+    )
+    assert result.failed == 0 and any("Break-ins on Elm" in s for s in email.sent + sms.sent)
+    assert len([s for s in email.sent + sms.sent if "Break-ins on Elm" in s]) == 2
+
+    inbox = client.get(f"{P}/messages", headers=ann).json()
+    alerts = [m for m in inbox if m["alert_id"]]
+    assert len(alerts) == 1, inbox  # delivered by e-mail and SMS, listed once
+    msg = alerts[0]
+    assert msg["alert_id"] == aid and "Break-ins on Elm" in msg["subject"] and msg["category"] == "burglary"
+    assert msg["cap_link"] == f"{P}/alerts/{aid}/cap" and msg["link"] == f"{P}/alerts/{aid}"
+    assert client.get(msg["cap_link"]).headers["content-type"].startswith("application/cap+xml")
+    assert all(m["cap_link"] is None for m in inbox if not m["alert_id"])
+    # another account sees nothing of it
+    assert [m for m in client.get(f"{P}/messages", headers=_signup(client, "bob")).json() if m["alert_id"]] == []

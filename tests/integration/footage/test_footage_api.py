@@ -374,3 +374,20 @@ def test_edited_custody_entry_breaks_the_chain(app_client: TestClient, db: Datab
         first.actor = "someone_else"
     v = app_client.post(f"{BASE}/requests/{rid}/verify", headers=world["analyst"]).json()
     assert v["custody_ok"] is False and "entry 1" in v["custody_problem"] and v["ok"] is False
+
+
+def test_close_keeps_its_reason_in_the_custody_log(
+    app_client: TestClient, db: Database, login: Callable[..., dict[str, str]]
+) -> None:
+    analyst = login("analyst")
+    cam = _camera(db, None)
+    req = app_client.post(f"{BASE}/requests", json=_request_body(cam), headers=analyst).json()
+    up = app_client.post(f"{BASE}/requests/{req['id']}/clips", content=PNG, params={"filename": "c.png"},
+                         headers=analyst)  # fmt: skip
+    assert up.status_code == 201, up.text
+    closed = app_client.post(f"{BASE}/requests/{req['id']}/close", json={"reason": "case filed"}, headers=analyst)
+    assert closed.status_code == 200 and closed.json()["state"] == "closed", closed.text
+    log = app_client.get(f"{BASE}/requests/{req['id']}/custody", headers=analyst).json()
+    assert log[-1]["action"] == "closed" and log[-1]["details"]["reason"] == "case filed"
+    bad = app_client.post(f"{BASE}/requests/{req['id']}/close", json={"why": "x"}, headers=analyst)
+    assert bad.status_code == 422

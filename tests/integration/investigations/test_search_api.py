@@ -129,8 +129,14 @@ def test_common_and_cotravel(app_client: TestClient, login: Callable[..., Any], 
     common = app_client.post("/api/v1/search/common", json={**PURPOSE, "places": places}, headers=headers)
     assert common.status_code == 200, common.text
     assert [p["plate_norm"] for p in common.json()["plates"]] == ["7ABC123", "4COM001"]
+    for plate in common.json()["plates"]:  # the matched reads, each at a place the plate matched, with a position
+        assert len(plate["hits"]) == plate["reads"] and {h["place"] for h in plate["hits"]} == set(plate["places"])
+        assert all(h["lat"] is not None and h["read_id"] for h in plate["hits"])
     co = app_client.post("/api/v1/search/cotravel", json={**PURPOSE, "plate": "7ABC123"}, headers=headers)
     assert co.status_code == 200 and [p["plate_norm"] for p in co.json()["plates"]] == ["4COM001"]
+    (companion,) = co.json()["plates"]
+    assert {e["camera_code"] for e in companion["evidence"]} == set(companion["camera_codes"])
+    assert min(abs(e["gap_s"]) for e in companion["evidence"]) == companion["min_gap_s"]
 
 
 def test_export_csv_needs_reads_export(

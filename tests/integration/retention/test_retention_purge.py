@@ -144,9 +144,9 @@ def purge_entries(db: Database) -> list[PurgeRecord]:
 
 
 def test_nonhit_reads_purged_past_period_and_kept_before(db: Database, settings: Settings, camera: uuid.UUID) -> None:
-    old = add_read(db, camera, age_days=30.01)
+    old = add_read(db, camera, age_days=30.25)  # 6 h either side of the 30-day line: NOW is fixed at import
     older = add_read(db, camera, age_days=45)
-    young = add_read(db, camera, age_days=29.99)
+    young = add_read(db, camera, age_days=29.75)
     counts = purge(db, settings, "reads_nonhit")
     assert counts == {"reads_nonhit": 2}
     assert ids(db, Read) == {young}

@@ -1,7 +1,7 @@
 // Administration of staff users (create, change role, deactivate) and of sensor / agency API keys (create — the
 // secret is shown once — and revoke).
 
-import { ApiError, del, get, patch, post } from "../core/api";
+import { ApiError, del, get, hasApi, patch, post } from "../core/api";
 import { el, field, formatTime, input, select, table } from "../core/dom";
 import { lang, t } from "../core/i18n";
 import type { Key } from "../core/strings";
@@ -37,8 +37,9 @@ function failed(box: HTMLElement, err: unknown): void {
 export async function usersView(root: HTMLElement): Promise<void> {
   root.append(el("h1", { text: t("users.title") }));
   const error = el("p", { class: "error", role: "alert" });
+  const status = el("p", { role: "status", "aria-live": "polite", id: "users-status" });
   const list = el("div", {});
-  root.append(error, list);
+  root.append(error, status, list);
   const roleOptions = (): Array<[string, string]> => ROLES.map((r) => [r, t(`role.${r}` as Key)]);
   const load = async () => {
     try {
@@ -51,8 +52,11 @@ export async function usersView(root: HTMLElement): Promise<void> {
             const role = select("role", roleOptions(), u.role);
             role.setAttribute("aria-label", t("users.role_of", { user: u.username }));
             role.addEventListener("change", async () => {
+              error.textContent = "";
               try {
                 await patch(`/api/v1/users/${u.id}`, { role: role.value });
+                u.role = role.value;
+                status.textContent = t("users.role_saved", { user: u.username, role: t(`role.${role.value}` as Key) });
               } catch (err) {
                 failed(error, err);
                 role.value = u.role;
@@ -60,10 +64,13 @@ export async function usersView(root: HTMLElement): Promise<void> {
             });
             const active = el("input", { type: "checkbox", checked: u.is_active, "aria-label": t("users.active_of", { user: u.username }) });
             active.addEventListener("change", async () => {
+              error.textContent = "";
               try {
                 await patch(`/api/v1/users/${u.id}`, { is_active: active.checked });
+                status.textContent = t(active.checked ? "users.reactivated" : "users.deactivated", { user: u.username });
               } catch (err) {
                 failed(error, err);
+                active.checked = !active.checked;
               }
             });
             return [u.username, u.display_name, role, u.unit ?? "", active, formatTime(u.last_login_at, lang())];
@@ -102,6 +109,7 @@ export async function usersView(root: HTMLElement): Promise<void> {
         role: role.value,
         unit: unit.value.trim() || null,
       });
+      status.textContent = t("users.created", { user: username.value.trim() });
       create.reset();
       await load();
     } catch (err) {
@@ -139,6 +147,7 @@ export async function usersView(root: HTMLElement): Promise<void> {
                       if (!window.confirm(t("keys.confirm_revoke", { name: k.name }))) return;
                       try {
                         await del(`/api/v1/api-keys/${k.id}`);
+                        secretBox.textContent = t("keys.revoked_named", { name: k.name });
                         await loadKeys();
                       } catch (err) {
                         failed(error, err);
@@ -148,6 +157,7 @@ export async function usersView(root: HTMLElement): Promise<void> {
                   t("keys.revoke"),
                 ),
           ]),
+          { id: "api-keys" },
         ),
       );
     } catch (err) {
@@ -156,20 +166,56 @@ export async function usersView(root: HTMLElement): Promise<void> {
   };
   const kname = input({ name: "name", required: true });
   const cameras = input({ name: "camera_codes", placeholder: "CER-ALPR-01, CER-ALPR-02" });
+  const kind = select("kind", [
+    ["sensor", t("keys.kind.sensor")],
+    ["agency", t("keys.kind.agency")],
+  ]);
+  // agency keys name an agency of the sharing list (governance API, when installed)
+  const agency = select("agency", []);
+  const camerasField = field(t("keys.cameras"), cameras, t("keys.cameras_hint"));
+  const agencyField = field(t("keys.agency"), agency, t("keys.agency_hint"));
+  const loadAgencies = async () => {
+    if (!can("sharing:read") || !(await hasApi("/api/v1/sharing/agencies"))) return;
+    try {
+      const agencies = await get<Array<{ code: string; name: string; active: boolean }>>("/api/v1/sharing/agencies");
+      agency.replaceChildren(...agencies.map((a) => el("option", { value: a.code, text: `${a.name} (${a.code})` })));
+      if (!agencies.length) agency.append(el("option", { value: "", text: t("keys.no_agencies") }));
+    } catch (err) {
+      failed(error, err);
+    }
+  };
+  const showKind = () => {
+    const isAgency = kind.value === "agency";
+    camerasField.hidden = isAgency;
+    agencyField.hidden = !isAgency;
+    if (isAgency) void loadAgencies();
+  };
+  kind.addEventListener("change", showKind);
   const kform = el(
     "form",
     { class: "card", "aria-label": t("keys.create") },
+    el("h3", { text: t("keys.create") }),
+    field(t("keys.kind"), kind),
     field(t("keys.name"), kname),
-    field(t("keys.cameras"), cameras, t("keys.cameras_hint")),
+    camerasField,
+    agencyField,
     el("button", { type: "submit" }, t("keys.create")),
     secretBox,
   );
+  showKind();
   kform.addEventListener("submit", async (ev) => {
     ev.preventDefault();
+    error.textContent = "";
+    secretBox.textContent = "";
     try {
-      const codes = cameras.value.split(",").map((s) => s.trim()).filter(Boolean);
-      const k = await post<ApiKey & { secret: string }>("/api/v1/api-keys", { name: kname.value.trim(), camera_codes: codes });
-      secretBox.textContent = t("keys.secret_once", { secret: k.secret });
+      const body =
+        kind.value === "agency"
+          ? { name: kname.value.trim(), agency: agency.value }
+          : { name: kname.value.trim(), camera_codes: cameras.value.split(",").map((s) => s.trim()).filter(Boolean) };
+      const k = await post<ApiKey & { secret: string }>("/api/v1/api-keys", body);
+      secretBox.replaceChildren(t("keys.secret_once", { secret: "" }).trim(), " ", el("code", { id: "new-key-secret", text: k.secret }));
+      kform.reset();
+      showKind();
       await loadKeys();
     } catch (err) {
       failed(error, err);

@@ -37,7 +37,7 @@ function cropNode(a: Alert): HTMLElement {
   const ref = read?.crop_ref ?? read?.image_ref ?? null;
   const fig = el("figure", { class: "crop" });
   if (ref && (ref.startsWith("/") || ref.startsWith("data:image/"))) {
-    fig.append(el("img", { src: ref, alt: t("alerts.crop.alt", { plate: a.plate_read ?? "" }) }));
+    fig.append(el("img", { src: ref, alt: t("alerts.crop.alt", { camera: a.camera?.name ?? a.camera?.code ?? "" }) }));
   } else {
     fig.append(
       el("div", { class: "crop-missing", role: "img", "aria-label": t("alerts.crop.none") }, plateNode(a.plate_read, [])),

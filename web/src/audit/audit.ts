@@ -2,8 +2,8 @@
 // each entry's purpose and case, verify the hash chain; and the misuse flags raised by governance where that API
 // is installed.
 
-import { ApiError, get, hasApi, post, qs } from "../core/api";
-import { el, field, formatTime, input, select, table } from "../core/dom";
+import { ApiError, api, del, get, hasApi, post, qs } from "../core/api";
+import { el, field, formatTime, input, nextId, select, table } from "../core/dom";
 import type { Key } from "../core/strings";
 import { lang, t } from "../core/i18n";
 import { can } from "../core/session";
@@ -135,58 +135,171 @@ export async function auditView(root: HTMLElement): Promise<void> {
 
 const MISUSE = "/api/v1/governance/misuse-flags";
 const DISPOSITIONS = ["no_issue", "training", "referred", "policy_violation"];
+const DETECTORS = ["off_duty", "volume", "repeated_plate", "inactive_case", "forbidden_purpose"];
 
 interface Flag {
   id: string;
   detector: string;
   subject: string;
+  window_start: string;
+  window_end: string;
   severity: string;
   summary: string;
+  evidence: Record<string, unknown>;
   status: string;
   disposition: string | null;
+  note: string | null;
   created_at: string;
+  resolved_by: string | null;
 }
 
-/** The auditor's queue of misuse flags (governance), with resolve for those who may. */
+interface ScanResult {
+  entries_examined: number;
+  flags_raised: number;
+  flags_created: number;
+  flags_updated: number;
+}
+
+function problem(err: unknown): string {
+  return t("common.failed", { detail: err instanceof ApiError ? err.message : String(err) });
+}
+
+function detectorLabel(d: string): string {
+  return DETECTORS.includes(d) ? t(`misuse.detector.${d}` as Key) : d;
+}
+
+/** The auditor's queue of misuse flags (governance): run a scan, open a flag's evidence (the audit entries it
+ * cites), resolve it with a disposition and a note; and the duty schedules the off-duty detector reads. */
 async function misuseFlags(): Promise<HTMLElement> {
-  const box = el("section", { "aria-labelledby": "misuse-title", class: "card" }, el("h2", { id: "misuse-title", text: t("audit.misuse") }));
+  const box = el("section", { "aria-labelledby": "misuse-title", class: "card", id: "misuse" }, el("h2", { id: "misuse-title", text: t("audit.misuse") }));
   if (!(await hasApi(MISUSE))) {
     box.append(el("p", { text: t("common.not_installed") }));
     return box;
   }
   const error = el("p", { class: "error", role: "alert" });
+  const status = el("p", { role: "status", "aria-live": "polite", id: "misuse-status" });
   const list = el("div", {});
-  box.append(error, list);
+  const show = select("status", [
+    ["", t("misuse.all")],
+    ["open", t("misuse.status.open")],
+    ["resolved", t("misuse.status.resolved")],
+  ]);
+  const tools = el("div", { class: "filters" }, field(t("misuse.show"), show));
+  if (can("misuse:resolve")) {
+    tools.append(
+      el(
+        "button",
+        {
+          type: "button",
+          id: "misuse-scan",
+          onclick: async () => {
+            error.textContent = "";
+            status.textContent = t("misuse.scanning");
+            try {
+              const r = await post<ScanResult>("/api/v1/governance/misuse-scans");
+              status.textContent = t("misuse.scanned", {
+                examined: r.entries_examined,
+                raised: r.flags_raised,
+                created: r.flags_created,
+                updated: r.flags_updated,
+              });
+              await load();
+            } catch (err) {
+              status.textContent = "";
+              error.textContent = problem(err);
+            }
+          },
+        },
+        t("misuse.scan_now"),
+      ),
+    );
+  }
+  box.append(tools, error, status, list);
   const load = async () => {
     try {
-      const page = await get<{ items: Flag[]; total: number }>(`${MISUSE}?limit=100`);
+      const page = await get<{ items: Flag[]; total: number }>(`${MISUSE}${qs({ status: show.value, limit: 100 })}`);
       list.replaceChildren(
         page.items.length
           ? table(
               t("audit.misuse"),
               [t("audit.at"), t("audit.subject"), t("audit.flag"), t("audit.severity"), t("audit.details"), t("audit.state"), ""],
-              page.items.map((f) => [
-                formatTime(f.created_at, lang()),
-                f.subject,
-                f.detector,
-                f.severity,
-                f.summary,
-                f.disposition ? `${f.status} (${f.disposition})` : f.status,
-                f.status === "open" && can("misuse:resolve") ? resolveForm(f, load, error) : "",
-              ]),
+              page.items.map((f) => {
+                const state = el("div", {}, el("span", { "data-status": f.status, text: f.status === "open" ? t("misuse.status.open") : t("misuse.status.resolved") }));
+                if (f.disposition) {
+                  state.append(` (${t(`audit.disposition.${f.disposition}` as Key)})`);
+                  state.append(el("br"), el("small", { text: t("misuse.resolved_by", { who: f.resolved_by ?? "", note: f.note ?? "" }) }));
+                }
+                return [
+                  formatTime(f.created_at, lang()),
+                  f.subject,
+                  detectorLabel(f.detector),
+                  f.severity,
+                  el("div", {}, f.summary, evidence(f)),
+                  state,
+                  f.status === "open" && can("misuse:resolve") ? resolveForm(f, load, error, status) : "",
+                ];
+              }),
               { id: "misuse-flags" },
             )
           : el("p", { text: t("audit.misuse_none") }),
       );
     } catch (err) {
-      error.textContent = t("common.failed", { detail: err instanceof ApiError ? err.message : String(err) });
+      error.textContent = problem(err);
     }
   };
+  show.addEventListener("change", () => void load());
   await load();
-  return box;
+  const wrap = el("div", {}, box);
+  if (await hasApi("/api/v1/governance/duty-schedules")) wrap.append(await dutySchedules());
+  return wrap;
 }
 
-function resolveForm(f: Flag, reload: () => Promise<void>, error: HTMLElement): HTMLElement {
+/** A flag's evidence, loaded when opened: the flag itself (the view is audited) and the audit entries it cites. */
+function evidence(f: Flag): HTMLElement {
+  const body = el("div", {});
+  const details = el("details", { class: "evidence" }, el("summary", { "aria-label": t("misuse.evidence_of", { subject: f.subject }), text: t("misuse.evidence") }), body);
+  let loaded = false;
+  details.addEventListener("toggle", async () => {
+    if (!details.open || loaded) return;
+    loaded = true;
+    body.replaceChildren(el("p", { role: "status", text: t("misuse.loading") }));
+    try {
+      const full = await get<Flag>(`${MISUSE}/${f.id}`);
+      const ev = full.evidence ?? {};
+      const seqs = Array.isArray(ev.seqs) ? (ev.seqs as number[]) : [];
+      const figures = Object.entries(ev).filter(([k]) => k !== "seqs" && k !== "times");
+      const nodes: HTMLElement[] = [
+        el("p", { text: t("misuse.window", { from: formatTime(full.window_start, lang()), to: formatTime(full.window_end, lang()) }) }),
+        el("ul", {}, ...figures.map(([k, v]) => el("li", {}, el("code", { text: k }), `: ${typeof v === "string" ? v : JSON.stringify(v)}`))),
+      ];
+      if (seqs.length && can("audit:read")) {
+        const shown = seqs.slice(0, 25);
+        const entries = (
+          await Promise.all(shown.map((seq) => get<Entry[]>(`/api/v1/audit/entries${qs({ before_seq: seq + 1, limit: 1 })}`)))
+        )
+          .flat()
+          .filter((e) => shown.includes(e.seq));
+        nodes.push(
+          table(
+            t("misuse.cited", { shown: entries.length, n: seqs.length }),
+            [t("audit.seq"), t("audit.at"), t("audit.actor"), t("audit.action"), t("audit.details")],
+            entries.map((e) => [String(e.seq), formatTime(e.at, lang()), e.actor, el("code", { text: e.action }), detailsText(e.details)]),
+            { class: "evidence-entries" },
+          ),
+        );
+      } else if (seqs.length) {
+        nodes.push(el("p", { text: `${t("audit.seq")} ${seqs.join(", ")}` }));
+      }
+      body.replaceChildren(...nodes);
+    } catch (err) {
+      loaded = false;
+      body.replaceChildren(el("p", { class: "error", text: problem(err) }));
+    }
+  });
+  return details;
+}
+
+function resolveForm(f: Flag, reload: () => Promise<void>, error: HTMLElement, status: HTMLElement): HTMLElement {
   const disposition = select("disposition", DISPOSITIONS.map((d) => [d, t(`audit.disposition.${d}` as Key)]), "no_issue");
   const note = input({ name: "note", required: true, minlength: 3 });
   const form = el(
@@ -198,12 +311,115 @@ function resolveForm(f: Flag, reload: () => Promise<void>, error: HTMLElement): 
   );
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
+    error.textContent = "";
     try {
       await post(`${MISUSE}/${f.id}/resolve`, { disposition: disposition.value, note: note.value.trim() });
+      status.textContent = t("misuse.resolved_ok", { subject: f.subject, disposition: t(`audit.disposition.${disposition.value}` as Key) });
       await reload();
     } catch (err) {
-      error.textContent = t("common.failed", { detail: err instanceof ApiError ? err.message : String(err) });
+      error.textContent = problem(err);
     }
   });
   return el("details", {}, el("summary", { text: t("audit.resolve") }), form);
+}
+
+interface Duty {
+  actor: string;
+  weekdays: number[];
+  start: string;
+  end: string;
+  timezone: string | null;
+}
+
+const DUTY = "/api/v1/governance/duty-schedules";
+
+/** Per-user duty hours (read by the off-duty detector); editable by user administrators. */
+async function dutySchedules(): Promise<HTMLElement> {
+  const box = el("section", { "aria-labelledby": "duty-title", class: "card", id: "duty" }, el("h2", { id: "duty-title", text: t("duty.title") }));
+  const error = el("p", { class: "error", role: "alert" });
+  const status = el("p", { role: "status", "aria-live": "polite" });
+  const list = el("div", {});
+  const admin = can("users:admin");
+  const days = (w: number[]) => w.map((d) => t(`duty.day.${d}` as Key)).join(" ");
+  const load = async () => {
+    try {
+      const rows = await get<Duty[]>(DUTY);
+      list.replaceChildren(
+        rows.length
+          ? table(
+              t("duty.title"),
+              [t("duty.user"), t("duty.weekdays"), t("duty.start"), t("duty.end"), t("duty.timezone"), ""],
+              rows.map((d) => [
+                d.actor,
+                days(d.weekdays),
+                d.start,
+                d.end,
+                d.timezone ?? "",
+                admin
+                  ? el(
+                      "button",
+                      {
+                        type: "button",
+                        "aria-label": t("duty.remove_named", { user: d.actor }),
+                        onclick: async () => {
+                          try {
+                            await del(`${DUTY}/${encodeURIComponent(d.actor)}`);
+                            await load();
+                          } catch (err) {
+                            error.textContent = problem(err);
+                          }
+                        },
+                      },
+                      t("common.remove"),
+                    )
+                  : "",
+              ]),
+              { id: "duty-schedules" },
+            )
+          : el("p", { text: t("duty.none") }),
+      );
+    } catch (err) {
+      error.textContent = problem(err);
+    }
+  };
+  box.append(error, status, list);
+  if (admin) {
+    const user = input({ name: "user", required: true, autocomplete: "off" });
+    const start = input({ name: "start", type: "time", required: true, value: "07:00" });
+    const end = input({ name: "end", type: "time", required: true, value: "19:00" });
+    const boxes = [0, 1, 2, 3, 4, 5, 6].map((d) => {
+      const id = nextId("day");
+      const b = el("input", { type: "checkbox", id, name: "weekdays", value: String(d), checked: d < 5 });
+      return { b, node: el("span", { class: "check" }, b, el("label", { for: id, text: t(`duty.day.${d}` as Key) })) };
+    });
+    const form = el(
+      "form",
+      { "aria-labelledby": "duty-form-title" },
+      el("h3", { id: "duty-form-title", text: t("duty.set") }),
+      field(t("duty.user"), user),
+      el("fieldset", { class: "buttons" }, el("legend", { text: t("duty.weekdays") }), ...boxes.map((x) => x.node)),
+      field(t("duty.start"), start),
+      field(t("duty.end"), end, t("duty.end_hint")),
+      el("button", { type: "submit" }, t("duty.save")),
+    );
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      error.textContent = "";
+      try {
+        const who = user.value.trim();
+        await api("PUT", `${DUTY}/${encodeURIComponent(who)}`, {
+          weekdays: boxes.filter((x) => x.b.checked).map((x) => Number(x.b.value)),
+          start: start.value.slice(0, 5),
+          end: end.value.slice(0, 5),
+        });
+        status.textContent = t("duty.saved", { user: who });
+        await load();
+      } catch (err) {
+        error.textContent = problem(err);
+      }
+    });
+    box.append(form);
+  }
+  await load();
+  return box;
 }

@@ -1,7 +1,12 @@
 // The app's text in English and Spanish. The Spanish table must have every key of the English one (the type says
-// so, and `npm run build` type-checks it). Placeholders: {name}.
+// so, and `npm run build` type-checks it). Placeholders: {name}. A feature may keep its own pair of tables in its
+// folder (`<feature>/strings.ts`, exporting `en` and `es`); they are merged here, so `t()` sees one table per language.
 
-export const en = {
+import * as investigations from "../investigations/strings";
+import * as footage from "../footage/strings";
+import * as admin from "../admin/strings";
+
+const core = {
   "shell.title": "OpenRTCC",
   "shell.skip": "Skip to content",
   "shell.nav": "Main",
@@ -104,7 +109,7 @@ export const en = {
   "alerts.case": "Case number",
   "alerts.none": "none given",
   "alerts.entry_not_current": "This entry is no longer current.",
-  "alerts.crop.alt": "Plate crop of {plate}",
+  "alerts.crop.alt": "Plate crop from camera {camera} (compare it with the read text yourself)",
   "alerts.crop.none": "No crop image available",
   "alerts.crop.ref": "Crop: {ref}",
   "alerts.checklist": "Before verifying, confirm:",
@@ -463,9 +468,11 @@ export const en = {
   "portal.unsubscribe": "Unsubscribe",
 } as const;
 
+export const en = { ...core, ...investigations.en, ...footage.en, ...admin.en } as const;
+
 export type Key = keyof typeof en;
 
-export const es: Record<Key, string> = {
+const coreEs: Record<keyof typeof core, string> = {
   "shell.title": "OpenRTCC",
   "shell.skip": "Saltar al contenido",
   "shell.nav": "Principal",
@@ -568,7 +575,7 @@ export const es: Record<Key, string> = {
   "alerts.case": "Número de caso",
   "alerts.none": "no indicado",
   "alerts.entry_not_current": "Este registro ya no está vigente.",
-  "alerts.crop.alt": "Recorte de la placa {plate}",
+  "alerts.crop.alt": "Recorte de la placa de la cámara {camera} (compárelo usted con el texto leído)",
   "alerts.crop.none": "No hay imagen del recorte",
   "alerts.crop.ref": "Recorte: {ref}",
   "alerts.checklist": "Antes de verificar, confirme:",
@@ -926,3 +933,5 @@ export const es: Record<Key, string> = {
   "portal.radius_of": "a menos de {m} m",
   "portal.unsubscribe": "Cancelar suscripción",
 };
+
+export const es: Record<Key, string> = { ...coreEs, ...investigations.es, ...footage.es, ...admin.es };

@@ -7,6 +7,7 @@ import { el, field, formatTime, input, table } from "../core/dom";
 import { lang, t } from "../core/i18n";
 import { can } from "../core/session";
 import { purposes } from "./purposes";
+import { sharingSection } from "./sharing";
 
 interface RetentionClass {
   name: string;
@@ -137,6 +138,7 @@ export async function governanceView(root: HTMLElement): Promise<void> {
                     "button",
                     {
                       type: "button",
+                      "aria-label": t("gov.hold_act_named", { action: t(`gov.hold.${what}` as never), case: h.case_number }),
                       onclick: async () => {
                         try {
                           await post(`/api/v1/holds/${h.id}/${what}`, {});
@@ -151,8 +153,9 @@ export async function governanceView(root: HTMLElement): Promise<void> {
                 if (h.status === "requested") acts.append(act("approve"), act("deny"));
                 if (h.status === "active") acts.append(act("release"));
               }
-              return [h.case_number, h.reason, h.plates.join(", "), h.review_date, h.status, h.requested_by, acts];
+              return [h.case_number, h.reason, h.plates.join(", "), h.review_date, el("span", { "data-status": h.status, text: h.status }), h.requested_by, acts];
             }),
+            { id: "holds" },
           ),
         );
       } catch (err) {
@@ -209,52 +212,6 @@ export async function governanceView(root: HTMLElement): Promise<void> {
     );
   }
 
-  // sharing policy and the log of other agencies' requests (governance API, when installed)
-  if (can("sharing:read") && (await hasApi("/api/v1/sharing/agencies"))) {
-    const box = el("section", { class: "card", "aria-labelledby": "sharing-title" }, el("h2", { id: "sharing-title", text: t("gov.sharing") }));
-    root.append(box);
-    try {
-      const agencies = await get<Agency[]>("/api/v1/sharing/agencies");
-      box.append(
-        agencies.length
-          ? table(
-              t("gov.sharing"),
-              [t("gov.agency"), t("gov.code"), t("gov.data_classes"), t("gov.purposes"), t("hotlists.active")],
-              agencies.map((a) => [a.name, el("code", { text: a.code }), a.data_classes.join(", "), a.purposes.join(", "), a.active ? t("common.yes") : t("common.no")]),
-              { id: "sharing-agencies" },
-            )
-          : el("p", { text: t("gov.sharing_none") }),
-      );
-      const reqs = await get<SharingRequest[]>("/api/v1/sharing/requests?limit=50");
-      box.append(
-        el("h3", { text: t("gov.sharing_requests") }),
-        reqs.length
-          ? table(
-              t("gov.sharing_requests"),
-              [t("audit.at"), t("gov.agency"), t("gov.class"), t("purpose.label"), t("alerts.case"), t("gov.decision"), t("alerts.reason")],
-              reqs.map((r) => [formatTime(r.at, lang()), r.agency_code, r.data_class, r.purpose, r.case_number ?? "", r.decision, r.reason]),
-            )
-          : el("p", { text: t("gov.sharing_requests_none") }),
-      );
-    } catch (err) {
-      box.append(el("p", { class: "error", text: String(err) }));
-    }
-  }
-}
-
-interface Agency {
-  code: string;
-  name: string;
-  data_classes: string[];
-  purposes: string[];
-  active: boolean;
-}
-interface SharingRequest {
-  at: string;
-  agency_code: string;
-  data_class: string;
-  purpose: string;
-  case_number: string | null;
-  decision: string;
-  reason: string;
+  // sharing policy: agencies (add, edit, suspend) and the log of other agencies' requests (governance API)
+  if (can("sharing:read") && (await hasApi("/api/v1/sharing/agencies"))) root.append(await sharingSection());
 }

@@ -1,6 +1,7 @@
-// Investigations: plate search (exact, wildcard, partial or similar plates), vehicle track, and stakeout drawn on
-// the map. Every search carries a purpose and, where the purpose demands it, a case number; the server records it
-// in the audit log (and refuses, audited, without them). Results show on the map and as a timeline.
+// Investigations: plate search (exact, wildcard, partial or similar plates, with an audited CSV export), vehicle
+// track, stakeout drawn on the map, and the analysis modes of ./analysis.ts (common plates over scenes clicked on the
+// map, co-travel). Every search carries a purpose and, where the purpose demands it, a case number; the server
+// records it in the audit log (and refuses, audited, without them). Results show on the map and as a timeline.
 
 import L from "leaflet";
 import { ApiError, post } from "../core/api";
@@ -8,13 +9,16 @@ import { el, field, formatTime, input, select, table, type Child } from "../core
 import { lang, t } from "../core/i18n";
 import type { Life } from "../core/router";
 import { createMap, dispose, settle } from "../map/basemap";
-import { purposeFields } from "../governance/purposes";
+import { purposeFields, purposes } from "../governance/purposes";
 import { localInput } from "../cameras/canvass";
+import { can } from "../core/session";
+import { commonForm, cotravelForm, type AnalysisContext, type TrackRequest } from "./analysis";
 
 export const SEARCH_PATHS = {
   plates: "/api/v1/search/plates",
   history: "/api/v1/search/history",
   stakeout: "/api/v1/search/stakeout",
+  export: "/api/v1/search/export",
 };
 
 interface ReadHit {
@@ -52,7 +56,18 @@ interface StakeoutResult {
   total_reads: number;
 }
 
-type Mode = "plates" | "track" | "stakeout";
+type Mode = "plates" | "track" | "stakeout" | "common" | "cotravel";
+const MODES: Mode[] = ["plates", "track", "stakeout", "common", "cotravel"];
+
+/** Save text as a file through a temporary link (the browser's download). */
+function saveFile(text: string, filename: string, type: string): void {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const link = el("a", { href: url, download: filename, hidden: true });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
 
 function iso(v: string): string | null {
   return v ? new Date(v).toISOString() : null;
@@ -84,13 +99,16 @@ export function timeline(reads: ReadHit[]): HTMLElement {
   return box;
 }
 
-function readsTable(reads: ReadHit[]): HTMLTableElement {
+/** The reads as a table; with `open`, each plate is a button that opens its track. */
+function readsTable(reads: ReadHit[], open?: (plate: string) => void): HTMLTableElement {
   return table(
     t("search.results"),
     [t("search.time"), t("alerts.plate"), t("hotlists.region"), t("alerts.camera"), t("alerts.vehicle_seen"), t("alerts.confidence"), t("search.match")],
     reads.map((r): Child[] => [
       formatTime(r.observed_at, lang()),
-      el("span", { class: "plate", text: r.plate }),
+      open
+        ? el("button", { type: "button", class: "link plate", "aria-label": t("search.open_track", { plate: r.plate }), onclick: () => open(r.plate) }, r.plate)
+        : el("span", { class: "plate", text: r.plate }),
       r.state ?? "",
       r.camera_name ?? r.camera_code ?? "",
       [r.vehicle_color, r.vehicle_make, r.vehicle_model].filter(Boolean).join(" "),
@@ -102,7 +120,7 @@ function readsTable(reads: ReadHit[]): HTMLTableElement {
 }
 
 export async function searchView(root: HTMLElement, params: URLSearchParams, life: Life): Promise<void> {
-  let mode: Mode = (params.get("mode") as Mode) || "plates";
+  let mode: Mode = MODES.includes(params.get("mode") as Mode) ? (params.get("mode") as Mode) : "plates";
   root.append(el("h1", { text: t("search.title") }));
   const tabs = el("div", { class: "tabs", role: "group", "aria-label": t("search.modes") });
   const layout = el("div", { class: "split" });
@@ -110,7 +128,7 @@ export async function searchView(root: HTMLElement, params: URLSearchParams, lif
   const side = el("div", { class: "split-side" });
   layout.append(mapBox, side);
   root.append(tabs, layout);
-  const { map, ready } = createMap(mapBox, t("search.map_label"));
+  const { map, ready } = createMap(mapBox, t("search.map_label_modes"));
   life.onCleanup(() => dispose(map));
   const resultLayer = L.layerGroup().addTo(map);
   const drawLayer = L.layerGroup().addTo(map);
@@ -120,7 +138,9 @@ export async function searchView(root: HTMLElement, params: URLSearchParams, lif
     for (const v of vertices) L.circleMarker(v, { radius: 4, color: "#5b2a86" }).addTo(drawLayer);
     if (vertices.length >= 2) L.polygon(vertices, { color: "#5b2a86", weight: 2, fillOpacity: 0.1 }).addTo(drawLayer);
   };
+  let onSceneClick: ((at: L.LatLng) => void) | null = null;
   map.on("click", (ev: L.LeafletMouseEvent) => {
+    if (mode === "common" && onSceneClick) onSceneClick(ev.latlng);
     if (mode !== "stakeout") return;
     vertices.push(ev.latlng);
     redrawShape();
@@ -128,9 +148,9 @@ export async function searchView(root: HTMLElement, params: URLSearchParams, lif
   });
   const shapeStatus = el("p", { role: "status" });
 
-  const render = () => {
+  const render = (preset?: TrackRequest) => {
     tabs.replaceChildren(
-      ...(["plates", "track", "stakeout"] as Mode[]).map((m) =>
+      ...MODES.map((m) =>
         el(
           "button",
           {
@@ -138,10 +158,9 @@ export async function searchView(root: HTMLElement, params: URLSearchParams, lif
             "aria-pressed": String(m === mode),
             onclick: () => {
               mode = m;
-              if (m !== "stakeout") {
-                vertices = [];
-                redrawShape();
-              }
+              vertices = [];
+              redrawShape();
+              resultLayer.clearLayers();
               render();
             },
           },
@@ -149,7 +168,16 @@ export async function searchView(root: HTMLElement, params: URLSearchParams, lif
         ),
       ),
     );
-    side.replaceChildren(formFor(mode));
+    onSceneClick = null;
+    side.replaceChildren(formFor(mode, preset));
+  };
+  /** Switch to the track of a plate found by another mode, under the same purpose and case, and run it. */
+  const openTrack = (req: TrackRequest) => {
+    mode = "track";
+    vertices = [];
+    redrawShape();
+    resultLayer.clearLayers();
+    render(req);
   };
 
   const error = el("p", { class: "error", role: "alert" });
@@ -177,10 +205,17 @@ export async function searchView(root: HTMLElement, params: URLSearchParams, lif
     if (pts.length) map.fitBounds(L.latLngBounds(pts).pad(0.3), { maxZoom: 16 });
   };
 
-  function formFor(m: Mode): HTMLElement {
-    const p = purposeFields();
+  function formFor(m: Mode, preset?: TrackRequest): HTMLElement {
     error.textContent = "";
     out.replaceChildren();
+    if (m === "common" || m === "cotravel") {
+      const ctx: AnalysisContext = { map, resultLayer, drawLayer, error, out, life, fail, openTrack, range };
+      if (m === "cotravel") return cotravelForm(ctx);
+      const common = commonForm(ctx);
+      onSceneClick = common.onMapClick;
+      return common.node;
+    }
+    const p = purposeFields();
     if (m === "plates") {
       const plate = input({ name: "plate", required: true, maxlength: 24, id: "search-plate" });
       const kind = select(
@@ -211,20 +246,30 @@ export async function searchView(root: HTMLElement, params: URLSearchParams, lif
         ev.preventDefault();
         error.textContent = "";
         try {
-          const res = await post<PlateSearchResult>(SEARCH_PATHS.plates, {
+          const query = {
             plate: plate.value.trim(),
             mode: kind.value,
             state: state.value.trim() || null,
             start: iso(r.start.value),
             end: iso(r.end.value),
             ...p.value(),
-          });
+          };
+          const res = await post<PlateSearchResult>(SEARCH_PATHS.plates, query);
           if (!life.alive) return;
           plotReads(res.items);
           out.replaceChildren(
             el("p", { text: t("search.found", { n: res.result_count, plates: res.matched_plates.join(", ") || "—" }) }),
+            ...(can("reads:export") && res.result_count > 0 ? [exportBox(query)] : []),
             timeline(res.items),
-            readsTable(res.items),
+            readsTable(res.items, (x) =>
+              openTrack({
+                plate: x,
+                purpose: String(query.purpose),
+                case_number: query.case_number,
+                start: r.start.value ? new Date(r.start.value) : undefined,
+                end: r.end.value ? new Date(r.end.value) : undefined,
+              }),
+            ),
           );
         } catch (err) {
           fail(err);
@@ -233,8 +278,10 @@ export async function searchView(root: HTMLElement, params: URLSearchParams, lif
       return el("div", {}, form, out);
     }
     if (m === "track") {
-      const plate = input({ name: "plate", required: true, maxlength: 24 });
+      const plate = input({ name: "plate", required: true, maxlength: 24, value: preset?.plate ?? "" });
       const r = range();
+      if (preset?.start) r.start.value = localInput(preset.start);
+      if (preset?.end) r.end.value = localInput(preset.end);
       const form = el(
         "form",
         { class: "card", "aria-label": t("search.mode.track") },
@@ -271,6 +318,17 @@ export async function searchView(root: HTMLElement, params: URLSearchParams, lif
           fail(err);
         }
       });
+      if (preset) {
+        // the purpose list fills asynchronously: choose the preset's purpose once it is there, then run the track
+        void purposes().then(() => {
+          const purpose = form.querySelector<HTMLSelectElement>("select[name=purpose]");
+          const caseNo = form.querySelector<HTMLInputElement>("input[name=case_number]");
+          if (!life.alive || !purpose || !caseNo) return;
+          purpose.value = preset.purpose;
+          caseNo.value = preset.case_number ?? "";
+          if (purpose.value === preset.purpose && preset.purpose) form.requestSubmit();
+        });
+      }
       return el("div", {}, form, out);
     }
     const r = range();
@@ -316,6 +374,38 @@ export async function searchView(root: HTMLElement, params: URLSearchParams, lif
       }
     });
     return el("div", {}, form, out);
+  }
+
+  /** The CSV export of the current plate search, under its purpose and case (the server audits it). */
+  function exportBox(query: Record<string, unknown>): HTMLElement {
+    const status = el("p", { role: "status", class: "ok" });
+    const problem = el("p", { role: "alert", class: "error" });
+    const run = el(
+      "button",
+      {
+        type: "button",
+        id: "search-export",
+        onclick: async () => {
+          status.textContent = "";
+          problem.textContent = "";
+          run.disabled = true;
+          try {
+            const csv = await post<string>(SEARCH_PATHS.export, query);
+            const text = typeof csv === "string" ? csv : "";
+            const rows = Math.max(text.split(/\r?\n/).filter((line) => line.trim()).length - 1, 0);
+            const stamp = new Date().toISOString().slice(0, 16).replace(/[-:T]/g, "");
+            saveFile(text, `alpr-search-${stamp}.csv`, "text/csv");
+            status.textContent = t("search.export_done", { n: rows });
+          } catch (err) {
+            problem.textContent = t("common.failed", { detail: err instanceof ApiError ? err.message : String(err) });
+          } finally {
+            run.disabled = false;
+          }
+        },
+      },
+      t("search.export"),
+    );
+    return el("div", { class: "export-box" }, run, el("small", { class: "hint", text: t("search.export_note") }), status, problem);
   }
 
   render();

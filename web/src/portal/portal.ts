@@ -11,6 +11,8 @@ import { navigate, path, type Cleanup } from "../core/router";
 import * as session from "../core/session";
 import { createMap, dispose, settle } from "../map/basemap";
 import { MY_CAMERAS, type RegistryCamera } from "../cameras/registry";
+import { groupsPage } from "./groups";
+import { inboxPage } from "./inbox";
 
 const C = "/api/v1/community";
 const CATEGORIES = ["burglary", "vehicle_crime", "missing_person", "traffic", "public_safety", "watch_group"];
@@ -74,6 +76,8 @@ export function portalNav(): Array<[string, string]> {
       ["/portal/rebates", t("portal.nav.rebates")],
       ["/portal/tips", t("portal.nav.tips")],
       ["/portal/alerts", t("portal.nav.alerts")],
+      ["/portal/watch", t("watch.nav")],
+      ["/portal/messages", t("inbox.nav")],
     );
   }
   links.push(["/transparency", t("portal.nav.transparency")]);
@@ -752,6 +756,8 @@ export async function portalView(root: HTMLElement): Promise<Cleanup> {
   if (here === "/portal/rebates") return rebates(root);
   if (here === "/portal/tips") return tips(root);
   if (here === "/portal/alerts") return subscriptions(root);
+  if (here === "/portal/watch") return groupsPage(root);
+  if (here === "/portal/messages") return inboxPage(root);
   root.append(el("h1", { text: t("shell.not_found") }));
   return undefined;
 }
