@@ -330,14 +330,6 @@ def revived_cameras(session: Session, cutoff: datetime) -> list[Camera]:
 # --- reads -----------------------------------------------------------------------------------------------------
 
 
-def get_read(session: Session, read_id: uuid.UUID) -> tuple[Read, str] | None:
-    """A stored read and its camera's code, or None."""
-    row = session.execute(
-        select(Read, Camera.code).join(Camera, Camera.id == Read.camera_id).where(Read.id == read_id)
-    ).first()
-    return (row[0], row[1]) if row else None
-
-
 def update_vehicle(session: Session, read_ids: Sequence[uuid.UUID], values: Mapping[str, str]) -> int:
     """Set vehicle attribute columns on the reads with these ids; returns how many reads were updated."""
     if not read_ids or not values:

@@ -8,7 +8,6 @@ batch does not refuse the others. They answer only after the unit of work has co
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -23,7 +22,6 @@ from rtcc.alpr.schemas import (
     HeartbeatResult,
     IngestResult,
     ReadBatch,
-    ReadOut,
     ReplayOutcome,
     ReplaySummary,
 )
@@ -166,13 +164,6 @@ def post_camera(body: CameraCreate, db: DbDep, actor: Annotated[Principal, requi
     """Register a camera under the code its sensor sends."""
     with db.uow() as session:
         return CameraRead.model_validate(cameras.register_camera(session, body, actor=actor))
-
-
-@router.get("/reads/{read_id}")
-def get_read(read_id: uuid.UUID, db: DbDep, principal: Annotated[Principal, require(Perm.reads_read)]) -> ReadOut:
-    """One stored read; the access is audited ("alpr.read.view")."""
-    with db.uow() as session:
-        return service.get_read(session, read_id, principal=principal)
 
 
 @router.get("/dead-letters")

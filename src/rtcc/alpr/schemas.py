@@ -255,39 +255,6 @@ class CameraRead(BaseModel):
     created_at: datetime
 
 
-class VehicleOut(BaseModel):
-    """Vehicle attributes of a stored read."""
-
-    make: str | None = None
-    model: str | None = None
-    color: str | None = None
-    type: str | None = None
-
-
-class ReadOut(BaseModel):
-    """A stored read."""
-
-    id: uuid.UUID
-    camera_id: uuid.UUID
-    camera_code: str
-    plate: str
-    plate_norm: str
-    plate_ocr: str
-    region: str | None
-    confidence: float | None
-    observed_at: datetime
-    received_at: datetime
-    lat: float | None
-    lon: float | None
-    vehicle: VehicleOut
-    image_ref: str | None
-    crop_ref: str | None
-    candidates: list[dict[str, Any]] | None
-    source: str
-    source_ref: str | None
-    is_hit: bool
-
-
 class DeadLetterRead(BaseModel):
     """An input we could not accept: the raw payload, the reason, where it came from, and its replay state."""
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 import time
-import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -68,11 +67,9 @@ from rtcc.alpr.models import DeadLetter
 from rtcc.alpr.schemas import (
     IngestResult,
     ReadIn,
-    ReadOut,
     RejectedRead,
     ReplayOutcome,
     ReplaySummary,
-    VehicleOut,
 )
 from rtcc.audit import service as audit
 from rtcc.bus.base import Bus
@@ -115,7 +112,6 @@ __all__ = [
     "apply_vehicle_updates",
     "dead_letter",
     "dead_letter_sink",
-    "get_read",
     "heartbeat",
     "ingest",
     "ingest_payload",
@@ -522,45 +518,6 @@ def ingest_payload(
         raise ValidationFailed(reason, errors=[{"loc": ["body"], "field": "body", "msg": reason}]) from None
     return apply_parsed(
         session, bus, parsed, source=source, principal=principal, settings=settings, dead_letters=dead_letters
-    )
-
-
-def get_read(session: Session, read_id: uuid.UUID, *, principal: Principal) -> ReadOut:
-    """One stored read; every view is audited as an access to ALPR data ("alpr.read.view")."""
-    found = repository.get_read(session, read_id)
-    if found is None:
-        raise NotFound(f"no read {read_id}")
-    read, code = found
-    audit.record(
-        session,
-        actor=principal.audit_name,
-        actor_role=principal.role,
-        action="alpr.read.view",
-        target_type="alpr_read",
-        target_id=str(read.id),
-    )
-    return ReadOut(
-        id=read.id,
-        camera_id=read.camera_id,
-        camera_code=code,
-        plate=read.plate,
-        plate_norm=read.plate_norm,
-        plate_ocr=read.plate_ocr,
-        region=read.region,
-        confidence=read.confidence,
-        observed_at=read.observed_at,
-        received_at=read.received_at,
-        lat=read.lat,
-        lon=read.lon,
-        vehicle=VehicleOut(
-            make=read.vehicle_make, model=read.vehicle_model, color=read.vehicle_color, type=read.vehicle_type
-        ),
-        image_ref=read.image_ref,
-        crop_ref=read.crop_ref,
-        candidates=read.candidates,
-        source=read.source,
-        source_ref=read.source_ref,
-        is_hit=read.is_hit,
     )
 
 

@@ -41,7 +41,6 @@ class Perm(StrEnum):
     alerts_verify = "alerts:verify"
     alerts_dispatch = "alerts:dispatch"
     alerts_close = "alerts:close"
-    reads_read = "reads:read"
     reads_write = "reads:write"
     cameras_read = "cameras:read"
     cameras_write = "cameras:write"
@@ -89,7 +88,6 @@ _ANALYST = {
     Perm.alerts_read,
     Perm.alerts_read_verified,
     Perm.alerts_verify,
-    Perm.reads_read,
     Perm.cameras_read,
     Perm.hotlists_read,
     Perm.deadletters_read,

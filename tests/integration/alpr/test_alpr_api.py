@@ -138,13 +138,20 @@ def test_native_batch_is_stored_once_and_resends_count_as_duplicates(
         assert audits[0].details["accepted"] == 2 and audits[1].details["duplicates"] == 2
         assert "7ABC123" not in json.dumps([a.details for a in audits])
 
-    # every view of a stored read is an audited access to ALPR data
+    # opening a stored read is a purpose-bound, audited access to ALPR data (the investigations route; there is no
+    # purpose-free way to open a read)
     analyst = login("analyst")
-    got = app_client.get(f"/api/v1/reads/{read_id}", headers=analyst)
+    assert app_client.get(f"/api/v1/reads/{read_id}", headers=analyst).status_code == 404
+    refused = app_client.get(f"/api/v1/search/reads/{read_id}", headers=analyst)
+    assert refused.status_code in (400, 422) and "purpose" in refused.text
+    got = app_client.get(
+        f"/api/v1/search/reads/{read_id}", params={"purpose": "felony_investigation", "case_number": "C-1"},
+        headers=analyst,
+    )  # fmt: skip
     assert got.status_code == 200 and got.json()["plate_norm"] == "7ABC123" and got.json()["camera_code"] == "CER-01"
-    assert got.json()["vehicle"]["make"] == "Honda"
-    assert count(db, AuditEntry, AuditEntry.action == "alpr.read.view", AuditEntry.target_id == str(read_id)) == 1
-    assert app_client.get(f"/api/v1/reads/{uuid.uuid4()}", headers=analyst).status_code == 404
+    assert got.json()["vehicle_make"] == "Honda"
+    opened = count(db, AuditEntry, AuditEntry.action == "alpr.read.open", AuditEntry.target_id == str(read_id))
+    assert opened == 1
 
 
 def test_reads_out_of_the_time_window_or_malformed_are_refused_with_reasons_and_dead_lettered(
