@@ -64,7 +64,12 @@ def test_demo_shows_live_hits_within_a_minute(tmp_path: Path) -> None:
                 time.sleep(1)
             misread = next(a for a in items if a["plate_read"] == "8JDV417")
             assert misread["state"] == "new"
-            assert state.feeder is not None and state.feeder.sent > 100 and state.feeder.failures == 0
+            # and the background traffic flows (on a loaded machine it may still be ramping up when the hits land)
+            assert state.feeder is not None
+            while state.feeder.sent <= 100:
+                assert time.monotonic() - started < 120, f"background reads sent: {state.feeder.sent}"
+                time.sleep(1)
+            assert state.feeder.failures == 0
     finally:
         server.should_exit = True
         thread.join(timeout=20)
