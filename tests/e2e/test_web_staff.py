@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from e2e_support import Browser, Server
+from playwright.sync_api import expect
 
 STOLEN = "stolen_vehicle"
 
@@ -230,8 +231,9 @@ def test_spanish_text_and_lang_attribute(server: Server, browser: Browser, sign_
 def test_keyboard_sign_in_labels_and_role_screens(server: Server, browser: Browser) -> None:
     page = browser.page
     page.goto(f"{server.base_url}/app/login")
+    # the app renders after its session check: wait for the form (auto-waiting), then read the page
+    expect(page.get_by_label("User name")).to_be_focused(timeout=15_000)  # focus starts in the form
     assert _unlabelled_controls(page) == []
-    assert page.evaluate("document.activeElement.name") == "username"  # focus starts in the form
     order = []
     for _ in range(3):  # backwards from the form: language, the brand link, then the skip link first of all
         page.keyboard.press("Shift+Tab")
@@ -322,6 +324,7 @@ def test_text_contrast_meets_wcag_aa(server: Server, browser: Browser, sign_in: 
     page = browser.page
     server.inject_read(_listed_plate(server), "CER-ALPR-09")
     page.goto(f"{server.base_url}/app/login")
+    page.get_by_label("User name").wait_for()  # the form is drawn after the session check
     assert page.evaluate(CONTRAST_JS) == []
     sign_in(browser, "supervisor")
     page.locator("li.alert").first.wait_for(timeout=20_000)
