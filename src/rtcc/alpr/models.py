@@ -62,7 +62,8 @@ class Read(Base):
     is_hit: Mapped[bool] = mapped_column(Boolean, default=False)
 
     __table_args__ = (
-        Index("ix_alpr_reads_plate_norm_observed", "plate_norm", "observed_at"),
+        # INCLUDE (id) on PostgreSQL: plate search pages merge in the index alone (investigations.repository)
+        Index("ix_alpr_reads_plate_norm_observed", "plate_norm", "observed_at", postgresql_include=["id"]),
         Index("ix_alpr_reads_camera_observed", "camera_id", "observed_at"),
         Index("ix_alpr_reads_observed", "observed_at"),
     )

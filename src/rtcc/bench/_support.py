@@ -1,13 +1,31 @@
 """Shared pieces of the benchmarks: a synchronous collecting bus that lets a benchmark drive consumers without an
-event loop, and (re-exported) the throw-away database of ``rtcc.core.scratch``."""
+event loop, the definitions of ``alpr_reads``' secondary indexes (bulk loads drop and rebuild them), and
+(re-exported) the throw-away database of ``rtcc.core.scratch``."""
 
 from __future__ import annotations
 
+from sqlalchemy import text
+
 from rtcc.bus.base import Handler
 from rtcc.bus.envelope import Envelope
+from rtcc.core.db import Database
 from rtcc.core.scratch import scratch_database
 
-__all__ = ["CollectingBus", "scratch_database"]
+__all__ = ["CollectingBus", "read_indexes", "scratch_database"]
+
+
+def read_indexes(db: Database) -> list[tuple[str, str]]:
+    """(name, CREATE INDEX statement) of ``alpr_reads``' secondary indexes as the migrations made them, so that a
+    bulk load can drop them and rebuild exactly the same ones after it."""
+    if db.dialect == "sqlite":
+        sql = "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'alpr_reads' AND name LIKE 'ix%'"
+    else:
+        sql = "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'alpr_reads' AND indexname LIKE 'ix%'"
+    with db.engine.connect() as conn:
+        found = [(str(name), str(ddl)) for name, ddl in conn.execute(text(sql))]
+    if not found:
+        raise RuntimeError("alpr_reads has no secondary indexes: is the database migrated?")
+    return found
 
 
 class CollectingBus:

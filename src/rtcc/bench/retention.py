@@ -27,7 +27,7 @@ from sqlalchemy import text
 from rtcc.alpr import service as alpr_service
 from rtcc.alpr.schemas import CameraCreate
 from rtcc.bench import _gen
-from rtcc.bench._support import CollectingBus, scratch_database
+from rtcc.bench._support import CollectingBus, read_indexes, scratch_database
 from rtcc.core.db import Database
 from rtcc.identity.logic import SYSTEM
 from rtcc.retention import service as retention_service
@@ -37,11 +37,6 @@ WRITE_BATCH = 20
 WRITE_EVERY_S = 0.010
 BASELINE_S = 10.0
 LOAD_CHUNK = 50_000
-_INDEXES = {
-    "ix_alpr_reads_plate_norm_observed": "alpr_reads (plate_norm, observed_at)",
-    "ix_alpr_reads_camera_observed": "alpr_reads (camera_id, observed_at)",
-    "ix_alpr_reads_observed": "alpr_reads (observed_at)",
-}
 _COLS = ("id", "camera_id", "plate", "plate_norm", "plate_ocr", "observed_at", "received_at", "source", "is_hit")
 
 
@@ -56,6 +51,7 @@ def _bulk_load(db: Database, camera_id: uuid.UUID, n: int, rng: np.random.Genera
     recent = max(1, n // 100)
     plates = _gen.plates(rng, min(n, 200_000), "CA")
     sqlite = db.dialect == "sqlite"
+    indexes = read_indexes(db)
     raw = db.engine.raw_connection()
     try:
         cur = raw.cursor()
@@ -71,8 +67,8 @@ def _bulk_load(db: Database, camera_id: uuid.UUID, n: int, rng: np.random.Genera
                 raw.commit()
 
         begin()
-        for name in _INDEXES:
-            cur.execute(f"DROP INDEX IF EXISTS {name}")
+        for name, _ in indexes:
+            cur.execute(f"DROP INDEX {name}")
         commit()
 
         def rows(start: int, count: int, oldest_days: float, newest_days: float, hit: bool) -> list[tuple[Any, ...]]:
@@ -113,8 +109,8 @@ def _bulk_load(db: Database, camera_id: uuid.UUID, n: int, rng: np.random.Genera
             f"VALUES ({mark}, {mark}, {mark}, {mark}, {mark})",
             match_rows,
         )
-        for name, target in _INDEXES.items():
-            cur.execute(f"CREATE INDEX {name} ON {target}")
+        for _, ddl in indexes:
+            cur.execute(ddl)
         cur.execute("ANALYZE alpr_reads" if not sqlite else "ANALYZE")
         commit()
     finally:

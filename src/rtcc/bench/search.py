@@ -40,7 +40,7 @@ from sqlalchemy import text
 
 from rtcc.alpr.models import Camera
 from rtcc.bench import _gen
-from rtcc.bench._support import scratch_database
+from rtcc.bench._support import read_indexes, scratch_database
 from rtcc.core.db import Database
 from rtcc.core.plates import ocr_class
 from rtcc.demo import world
@@ -56,11 +56,6 @@ CHUNK = 250_000
 REPEAT = 40
 SCAN_REPEAT = 5
 PURPOSE = {"purpose": "felony_investigation", "case_number": "BENCH-0001"}
-_READ_INDEXES = {
-    "ix_alpr_reads_plate_norm_observed": "(plate_norm, observed_at)",
-    "ix_alpr_reads_camera_observed": "(camera_id, observed_at)",
-    "ix_alpr_reads_observed": "(observed_at)",
-}
 _COLS = (
     "id, camera_id, plate, plate_norm, plate_ocr, region, confidence, observed_at, received_at, "
     "vehicle_make, vehicle_color, image_ref, source, is_hit"
@@ -174,9 +169,10 @@ def _load(db: Database, rows: int, rng: np.random.Generator, start: datetime) ->
             cams.append((key, c.lat, max(1.0, float(c.daily_volume))))
             positions[key] = (c.lat, c.lon)
     fleet = _fleet(rng, max(1000, rows // 20))
+    indexes = read_indexes(db)
     with db.engine.begin() as conn:
-        for name in _READ_INDEXES:
-            conn.execute(text(f"DROP INDEX IF EXISTS {name}"))
+        for name, _ in indexes:
+            conn.execute(text(f"DROP INDEX {name}"))
     if db.dialect == "sqlite":
         raw = db.engine.raw_connection()
         try:
@@ -187,8 +183,8 @@ def _load(db: Database, rows: int, rng: np.random.Generator, start: datetime) ->
                 cur.execute("BEGIN")
                 cur.executemany(sql, [(*r[:7], r[7].replace("T", " "), r[8].replace("T", " "), *r[9:]) for r in batch])
                 cur.execute("COMMIT")
-            for name, cols in _READ_INDEXES.items():
-                cur.execute(f"CREATE INDEX {name} ON alpr_reads {cols}")
+            for _, ddl in indexes:
+                cur.execute(ddl)
             cur.execute("ANALYZE")
             cur.execute("PRAGMA synchronous=FULL")
         finally:
@@ -208,8 +204,8 @@ def _load(db: Database, rows: int, rng: np.random.Generator, start: datetime) ->
                 with cur.copy(f"COPY alpr_reads ({_COLS}) FROM STDIN") as copy:
                     copy.write(buf.getvalue())
                 raw.commit()
-            for name, cols in _READ_INDEXES.items():
-                cur.execute(f"CREATE INDEX {name} ON alpr_reads {cols}")
+            for _, ddl in indexes:
+                cur.execute(ddl)
             raw.commit()
             pg: Any = raw.driver_connection
             pg.autocommit = True  # VACUUM cannot run in a transaction; it sets the visibility map for index-only scans

@@ -320,50 +320,74 @@ def page_reads(
 ) -> list[Row[Any]]:
     """Reads of the given plates that pass the SQL-side filters, in (observed_at, id) order after the keyset
     ``after``; ``bbox`` is (min_lat, min_lon, max_lat, max_lon) on the read's (or its camera's) position."""
-    conds: list[Any] = []
-    if state:
-        conds.append(func.upper(r.region) == state.upper())
+    key_conds: list[Any] = []  # on (observed_at, id): both in the plate index on PostgreSQL
     if start is not None:
-        conds.append(r.observed_at >= start)
+        key_conds.append(r.observed_at >= start)
     if end is not None:
-        conds.append(r.observed_at < end)
-    if camera_ids:
-        conds.append(r.camera_id.in_(list(camera_ids)))
-    if bbox is not None:
-        conds += [READ_LAT.between(bbox[0], bbox[2]), READ_LON.between(bbox[1], bbox[3])]
-    for name, value in vehicle.items():
-        conds.append(func.lower(getattr(r, f"vehicle_{name}")) == value.lower())
-    if min_confidence is not None:
-        conds.append(r.confidence >= min_confidence)
+        key_conds.append(r.observed_at < end)
     if after is not None:
         at, rid = after
         if descending:
-            conds.append(or_(r.observed_at < at, and_(r.observed_at == at, r.id < rid)))
+            key_conds.append(or_(r.observed_at < at, and_(r.observed_at == at, r.id < rid)))
         else:
-            conds.append(or_(r.observed_at > at, and_(r.observed_at == at, r.id > rid)))
+            key_conds.append(or_(r.observed_at > at, and_(r.observed_at == at, r.id > rid)))
+    row_conds: list[Any] = []  # on the rest of the row (and the camera's position)
+    if state:
+        row_conds.append(func.upper(r.region) == state.upper())
+    if camera_ids:
+        row_conds.append(r.camera_id.in_(list(camera_ids)))
+    if bbox is not None:
+        row_conds += [READ_LAT.between(bbox[0], bbox[2]), READ_LON.between(bbox[1], bbox[3])]
+    for name, value in vehicle.items():
+        row_conds.append(func.lower(getattr(r, f"vehicle_{name}")) == value.lower())
+    if min_confidence is not None:
+        row_conds.append(r.confidence >= min_confidence)
     # A top-k merge: each candidate plate contributes at most ``limit`` reads, taken in order from the
     # (plate_norm, observed_at) index, and the page is the first ``limit`` of their union. The cost is thus bounded by
     # plates x limit whatever a plate's read count (a bus or a commuter seen tens of thousands of times), where
     # gathering every read of every candidate and sorting them took seconds at 20 million reads. PostgreSQL runs it as
     # one LATERAL join over the plates; SQLite (in-process, no round trips) runs one small indexed query per plate.
     if session.get_bind().dialect.name == "postgresql":
-        plates_param = bindparam("plates", list(plates), type_=postgresql.ARRAY(String()))
-        wanted = func.unnest(plates_param).table_valued("p").render_derived(name="wanted")
-        inner = reads_select().where(r.plate_norm == wanted.c.p, *conds).order_by(*_order(descending)).limit(limit)
-        per_plate = inner.lateral("per_plate")
-        stmt = (
-            select(per_plate)
-            .select_from(wanted.join(per_plate, true()))
-            .order_by(*_order(descending, per_plate.c))
-            .limit(limit)
-        )
-        return list(session.execute(stmt))
-    one = reads_select().where(r.plate_norm == bindparam("plate"), *conds).order_by(*_order(descending)).limit(limit)
+        return _page_reads_pg(session, plates, key_conds, row_conds, descending, limit)
+    one = (
+        reads_select()
+        .where(r.plate_norm == bindparam("plate"), *key_conds, *row_conds)
+        .order_by(*_order(descending))
+        .limit(limit)
+    )
     rows: list[Row[Any]] = []
     for plate in plates:
         rows.extend(session.execute(one, {"plate": plate}))
     rows.sort(key=lambda row: (row.observed_at, row.id.bytes), reverse=descending)
     return rows[:limit]
+
+
+def _page_reads_pg(
+    session: Session, plates: Sequence[str], key_conds: list[Any], row_conds: list[Any], descending: bool, limit: int
+) -> list[Row[Any]]:
+    """``page_reads`` on PostgreSQL. Without conditions on the rest of the row (the usual search: a pattern, perhaps
+    a time range, and the next page's keyset), the merge runs on the plate index alone: its ``INCLUDE (id)`` makes
+    each plate's (observed_at, id) an index-only scan, so only the ``limit`` winners are read from the table. A
+    pattern matching a thousand plates thus reads a thousand short index ranges and 100 rows, not 100,000 rows (p95
+    of a 3-character search at 20 million reads: 166 ms down to 10 ms). Other filters need the row: each plate's
+    first ``limit`` passing reads are read in full."""
+    plates_param = bindparam("plates", list(plates), type_=postgresql.ARRAY(String()))
+    wanted = func.unnest(plates_param).table_valued("p").render_derived(name="wanted")
+    if row_conds:
+        inner = reads_select().where(r.plate_norm == wanted.c.p, *key_conds, *row_conds)
+    else:
+        inner = select(r.observed_at, r.id).select_from(reads_t).where(r.plate_norm == wanted.c.p, *key_conds)
+    per_plate = inner.order_by(*_order(descending)).limit(limit).lateral("per_plate")
+    merged = (
+        select(per_plate)
+        .select_from(wanted.join(per_plate, true()))
+        .order_by(*_order(descending, per_plate.c))
+        .limit(limit)
+    )
+    if row_conds:
+        return list(session.execute(merged))
+    top = merged.subquery("top")
+    return list(session.execute(reads_select().join(top, top.c.id == r.id).order_by(*_order(descending))))
 
 
 def _order(descending: bool, cols: Any = None) -> tuple[Any, Any]:
