@@ -60,7 +60,8 @@ class Feeder:
         self.speedup = speedup
         self.tick_s = tick_s
         self.model = TrafficModel(np.random.default_rng(seed), world.cameras(), hotlist=hotlist, circulating=4)
-        self.sent = 0
+        self.sent = 0  #: reads accepted by the server, background and scripted
+        self.background_sent = 0  #: of which background traffic (its rate follows the hour: low at night)
         self.failures = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -104,6 +105,7 @@ class Feeder:
                     resp = client.post("/api/v1/reads", json={"reads": batch})
                     resp.raise_for_status()
                     self.sent += len(batch)
+                    self.background_sent += len(reads)
                 except httpx.HTTPError as exc:
                     self.failures += 1
                     logger.warning("demo feeder: batch of %d not accepted: %s", len(batch), exc)

@@ -64,10 +64,12 @@ def test_demo_shows_live_hits_within_a_minute(tmp_path: Path) -> None:
                 time.sleep(1)
             misread = next(a for a in items if a["plate_read"] == "8JDV417")
             assert misread["state"] == "new"
-            # and the background traffic flows (on a loaded machine it may still be ramping up when the hits land)
+            # and the background traffic flows. Its rate follows the local hour: at 3-4 am on a weekend the model
+            # expects about 15 reads a minute over the 19 cameras (hundreds at rush hour), so the check is that
+            # background reads arrive at all, not how many.
             assert state.feeder is not None
-            while state.feeder.sent <= 100:
-                assert time.monotonic() - started < 120, f"background reads sent: {state.feeder.sent}"
+            while state.feeder.background_sent == 0:
+                assert time.monotonic() - started < 110, f"no background reads; {state.feeder.sent} sent in all"
                 time.sleep(1)
             assert state.feeder.failures == 0
     finally:
