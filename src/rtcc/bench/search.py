@@ -210,25 +210,22 @@ def _load(db: Database, rows: int, rng: np.random.Generator, start: datetime) ->
             for _, ddl in indexes:
                 cur.execute(ddl)
             raw.commit()
-            pg: Any = raw.driver_connection
-            pg.autocommit = True  # VACUUM cannot run in a transaction; it sets the visibility map for index-only scans
-            pg.execute("VACUUM ANALYZE alpr_reads")
-            pg.autocommit = False
         finally:
             raw.close()
+        _outside_transaction(db, "VACUUM ANALYZE alpr_reads")  # sets the visibility map for index-only scans
     return fleet[0], positions
 
 
-def _checkpoint(db: Database) -> None:
-    """Write every dirty page of the load out now (see the module docstring)."""
+def _outside_transaction(db: Database, sql: str) -> None:
+    """Run one maintenance statement that cannot run inside a transaction (VACUUM, CHECKPOINT, a WAL checkpoint)."""
     raw = db.engine.raw_connection()
     try:
-        if db.dialect == "sqlite":
-            raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if db.dialect == "sqlite":  # the engine's SQLite connections are in autocommit mode already
+            raw.cursor().execute(sql)
         else:
             pg: Any = raw.driver_connection
             pg.autocommit = True
-            pg.execute("CHECKPOINT")
+            pg.execute(sql)
             pg.autocommit = False
     finally:
         raw.close()
@@ -263,7 +260,8 @@ def run(rows: int | None = None, database_url: str | None = None) -> dict[str, f
             with db.uow() as s:
                 stats = service.rebuild_index(s)
             index_build_s = time.perf_counter() - t0
-            _checkpoint(db)
+            # write the load's dirty pages out now (see the module docstring)
+            _outside_transaction(db, "PRAGMA wal_checkpoint(TRUNCATE)" if db.dialect == "sqlite" else "CHECKPOINT")
             actor = _actor()
             # inputs: plates from the busier half of the fleet (they have reads), patterns built from them
             picks = [plates[int(i)] for i in rng.integers(0, max(1, len(plates) // 2), size=REPEAT)]
