@@ -17,7 +17,9 @@ from starlette.routing import BaseRoute
 
 from rtcc import __version__
 from rtcc.core.logging import configure_logging
+from rtcc.core.manifest import load
 from rtcc.core.problems import install_problem_handlers
+from rtcc.domains import manifests, services
 from rtcc.runtime import Runtime, build_runtime
 from rtcc.settings import Settings, get_settings
 
@@ -27,82 +29,32 @@ Hook = Callable[[Runtime], Awaitable[None]]
 
 
 def _routers() -> list[APIRouter]:
+    """Every domain's router in manifest order (``rtcc.domains``), after the health probes."""
     from rtcc import health
-    from rtcc.alerts import routes as alerts_routes
-    from rtcc.alpr import routes as alpr_routes
-    from rtcc.audit import routes as audit_routes
-    from rtcc.cameras import routes as cameras_routes
-    from rtcc.community import routes as community_routes
     from rtcc.demo import crops as demo_crops
-    from rtcc.footage import routes as footage_routes
-    from rtcc.governance import routes as governance_routes
-    from rtcc.hotlists import routes as hotlists_routes
-    from rtcc.identity import routes as identity_routes
-    from rtcc.investigations import routes as investigations_routes
-    from rtcc.live import routes as live_routes
-    from rtcc.rebates import routes as rebates_routes
-    from rtcc.retention import routes as retention_routes
-    from rtcc.web import routes as web_routes
 
-    return [
-        health.router,
-        identity_routes.router,
-        audit_routes.router,
-        alpr_routes.router,
-        hotlists_routes.router,
-        alerts_routes.router,
-        live_routes.router,
-        investigations_routes.router,
-        governance_routes.router,
-        retention_routes.router,
-        cameras_routes.router,
-        footage_routes.router,
-        community_routes.router,
-        rebates_routes.router,
-        demo_crops.router,  # the demo cameras' simulated plate crops (alerts:read_verified)
-        web_routes.router,  # last: the app's page routes must not shadow an API route
-    ]
+    routers: list[APIRouter] = [health.router]
+    routers += [load(m.router) for m in manifests() if m.router]
+    # the demo cameras' simulated plate crops (alerts:read_verified), before the web pages' catch-all
+    routers.insert(-1, demo_crops.router)
+    return routers
 
 
 def _startup_hooks(settings: Settings) -> list[tuple[Hook, Hook]]:
-    """(start, stop) pairs run by the lifespan, in order (stopped in reverse).
+    """(start, stop) pairs run by the lifespan, in order (stopped in reverse), from the domains' manifests.
 
-    Every API process runs the live hub (it feeds the SSE clients of that process). With ``run_consumers`` (the
-    embedded profile) the process also runs what ``rtcc worker`` runs in production: matching, the plate search index,
-    notification, the camera-health monitor, the hotlist refresh, the retention purge, linked-camera health, the
-    community outbox delivery, footage-request expiry, the misuse scan and, when ``mqtt_url`` is set, MQTT ingest.
+    Every API process runs the services without a worker role (the live hub feeding its SSE clients). With
+    ``run_consumers`` (the embedded profile) it also runs every service that ``rtcc worker <role>`` runs in
+    production (consumers and scheduled jobs; a service whose required setting is unset, such as MQTT ingest
+    without ``mqtt_url``, is skipped).
     """
-    from rtcc.live import hub
-
-    hooks: list[tuple[Hook, Hook]] = [(hub.start, hub.stop)]
-    if settings.run_consumers:
-        from rtcc.alpr import jobs as alpr_jobs
-        from rtcc.cameras import jobs as camera_jobs
-        from rtcc.community import jobs as community_jobs
-        from rtcc.footage import jobs as footage_jobs
-        from rtcc.governance import jobs as governance_jobs
-        from rtcc.hotlists import jobs as hotlist_jobs
-        from rtcc.investigations import consumers as index_consumers
-        from rtcc.matching import consumers as match_consumers
-        from rtcc.notify import consumers as notify_consumers
-        from rtcc.retention import jobs as retention_jobs
-
-        hooks += [
-            (match_consumers.start, match_consumers.stop),
-            (index_consumers.start, index_consumers.stop),
-            (notify_consumers.start, notify_consumers.stop),
-            (alpr_jobs.start_offline_monitor, alpr_jobs.stop_offline_monitor),
-            (hotlist_jobs.start_refresh, hotlist_jobs.stop_refresh),
-            (retention_jobs.start, retention_jobs.stop),
-            (camera_jobs.start, camera_jobs.stop),
-            (community_jobs.start, community_jobs.stop),
-            (footage_jobs.start, footage_jobs.stop),
-            (governance_jobs.start, governance_jobs.stop),
-        ]
-        if settings.mqtt_url:
-            from rtcc.alpr import mqtt
-
-            hooks.append((mqtt.start, mqtt.stop))
+    hooks: list[tuple[Hook, Hook]] = []
+    for service in services():
+        if service.role is not None and not (settings.run_consumers and service.embedded):
+            continue
+        if service.requires and not getattr(settings, service.requires):
+            continue
+        hooks.append((load(service.start), load(service.stop)))
     return hooks
 
 

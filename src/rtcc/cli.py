@@ -1,4 +1,5 @@
-"""The ``rtcc`` command. The root defines serve, db and bench; each domain registers its own sub-commands."""
+"""The ``rtcc`` command. The root defines serve, demo, worker, db and bench; each domain's sub-command groups come
+from its manifest (``rtcc.domains``)."""
 
 from __future__ import annotations
 
@@ -15,25 +16,6 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, help="OpenRTCC: an
 db_app = typer.Typer(no_args_is_help=True, help="Database schema (Alembic migrations).")
 app.add_typer(db_app, name="db")
 
-#: Sub-command groups owned by domains: (module, attribute, name).
-DOMAIN_CLIS: list[tuple[str, str]] = [
-    ("rtcc.identity.cli", "users"),
-    ("rtcc.identity.cli", "apikeys"),
-    ("rtcc.audit.cli", "audit"),
-    ("rtcc.alerts.cli", "alerts"),
-    ("rtcc.alpr.cli", "reads"),
-    ("rtcc.alpr.cli", "deadletters"),
-    ("rtcc.alpr.cli", "cameras"),
-    ("rtcc.hotlists.cli", "hotlists"),
-    ("rtcc.investigations.cli", "search"),
-    ("rtcc.governance.cli", "governance"),
-    ("rtcc.retention.cli", "retention"),
-    ("rtcc.cameras.cli", "registry"),
-    ("rtcc.footage.cli", "footage"),
-    ("rtcc.community.cli", "community"),
-    ("rtcc.rebates.cli", "rebates"),
-]
-
 #: Benchmarks: ``rtcc bench <name>`` calls ``rtcc.bench.<name>.run(rows=..., database_url=...)``.
 BENCHMARKS = ("match", "ingest", "live", "search", "retention", "canvass", "notify")
 
@@ -45,9 +27,12 @@ def _register_domains() -> None:
     if _registered:
         return
     _registered.append("done")
-    for module, name in DOMAIN_CLIS:
-        mod = importlib.import_module(module)
-        app.add_typer(getattr(mod, name), name=name)
+    from rtcc.core.manifest import load
+    from rtcc.domains import manifests
+
+    for manifest in manifests():
+        for group in manifest.cli:
+            app.add_typer(load(group.app), name=group.name)
 
 
 @db_app.command("upgrade")
@@ -109,7 +94,11 @@ def demo(
 
 
 @app.command()
-def worker(role: Annotated[str, typer.Argument(help="ingest, match, notify, index, outbox or jobs.")]) -> None:
+def worker(
+    role: Annotated[
+        str, typer.Argument(help="A role: ingest, match, notify, index, outbox or jobs.")
+    ],
+) -> None:
     """Run one worker role (production profile: several per role share the work over NATS)."""
     import asyncio
 

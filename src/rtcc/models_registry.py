@@ -1,28 +1,19 @@
-"""Imports every domain's ``models`` module so that ``Base.metadata`` knows all tables (migrations, tests)."""
+"""Imports every domain's ``models`` module (named by its manifest) so that ``Base.metadata`` knows all tables
+(migrations, tests)."""
 
 from __future__ import annotations
 
 import importlib
 
-MODEL_MODULES = (
-    "rtcc.identity.models",
-    "rtcc.audit.models",
-    "rtcc.alpr.models",
-    "rtcc.hotlists.models",
-    "rtcc.matching.models",
-    "rtcc.alerts.models",
-    "rtcc.live.models",
-    "rtcc.investigations.models",
-    "rtcc.governance.models",
-    "rtcc.retention.models",
-    "rtcc.cameras.models",
-    "rtcc.footage.models",
-    "rtcc.community.models",
-    "rtcc.rebates.models",
-)
+from rtcc.domains import manifests
+
+
+def model_modules() -> list[str]:
+    """The models module of every domain that has tables, in manifest order."""
+    return [m.models for m in manifests() if m.models]
 
 
 def import_all_models() -> None:
     """Import each models module once."""
-    for name in MODEL_MODULES:
+    for name in model_modules():
         importlib.import_module(name)

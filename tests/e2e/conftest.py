@@ -81,12 +81,6 @@ def server(settings: Settings, db: Any, monkeypatch: pytest.MonkeyPatch, chromiu
     """The app (with the web router) on a free port, demo city seeded, live streams cut every ``STREAM_S``."""
     from rtcc.demo.seed import seed
 
-    routers = app_module._routers
-    monkeypatch.setattr(
-        app_module,
-        "_routers",
-        lambda: [*routers(), *([] if web_routes.router in routers() else [web_routes.router])],
-    )
     runtime = build_runtime(settings)
     runtime.services[live_hub.SERVICE_NAME] = live_hub.LiveHub(runtime.db, heartbeat_s=2.0, max_stream_s=STREAM_S)
     seeded: list[SeedResult] = []

@@ -1,24 +1,23 @@
 """Camera-health job: cameras silent longer than ``camera_offline_s`` go offline and raise the camera-offline alert;
 offline cameras that reported again go back online and the alert is resolved.
 
-``check_offline_cameras`` is one sweep in the caller's transaction; ``run_offline_monitor`` repeats it in a thread
-every ``interval_s`` seconds (one transaction per sweep, errors logged, the loop carries on). ``start_offline_monitor``
-/ ``stop_offline_monitor`` are the lifespan and ``rtcc worker ingest`` hooks.
+``check_offline_cameras`` is one sweep in the caller's transaction; ``start_offline_monitor`` repeats it in a thread
+(``core.periodic``: one transaction per sweep, errors logged, the loop carries on) and ``stop_offline_monitor`` stops
+it: the lifespan (embedded profile) and ``rtcc worker jobs`` hooks.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from datetime import datetime
+from functools import partial
 
-import anyio
 from sqlalchemy.orm import Session
 
 from rtcc.alpr import cameras
 from rtcc.bus.base import Bus
 from rtcc.core.clock import utcnow
+from rtcc.core.periodic import start_periodic, stop_task
 from rtcc.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -44,26 +43,12 @@ def _sweep(runtime: Runtime) -> tuple[int, int]:
         )
 
 
-async def run_offline_monitor(runtime: Runtime, interval_s: float) -> None:
-    """Sweep camera health every ``interval_s`` seconds until cancelled."""
-    while True:
-        try:
-            await anyio.to_thread.run_sync(_sweep, runtime)
-        except Exception:
-            logger.exception("camera health sweep failed; retrying in %.0f s", interval_s)
-        await asyncio.sleep(interval_s)
-
-
 async def start_offline_monitor(runtime: Runtime) -> None:
     """Lifespan/worker hook: start the camera-health loop."""
     interval = monitor_interval(runtime.settings.camera_offline_s)
-    runtime.services[SERVICE_KEY] = asyncio.create_task(run_offline_monitor(runtime, interval), name="rtcc-cameras")
+    start_periodic(runtime.services, SERVICE_KEY, partial(_sweep, runtime), interval)
 
 
 async def stop_offline_monitor(runtime: Runtime) -> None:
     """Lifespan/worker hook: stop the camera-health loop."""
-    task = runtime.services.pop(SERVICE_KEY, None)
-    if isinstance(task, asyncio.Task):
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    await stop_task(runtime.services, SERVICE_KEY)

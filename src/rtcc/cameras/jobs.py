@@ -13,7 +13,6 @@ reach the server's internal network.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import ipaddress
 import logging
 import socket
@@ -28,6 +27,7 @@ import httpx
 from rtcc.cameras import service
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
+from rtcc.core.periodic import start_periodic, stop_task
 from rtcc.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -116,36 +116,19 @@ async def probe_pass(
     return outcomes
 
 
-async def run_probe_loop(runtime: Runtime, interval_s: float) -> None:
-    """Run a probe pass now and every ``interval_s`` seconds until cancelled; a failed pass is logged."""
-    settings = runtime.settings
-    while True:
-        try:
-            await probe_pass(
-                runtime.db,
-                timeout_s=settings.registry_probe_timeout_s,
-                concurrency=settings.registry_probe_concurrency,
-                allow_private=settings.registry_probe_allow_private,
-            )
-        except Exception:
-            logger.exception("camera probe pass failed; retrying in %s s", interval_s)
-        await asyncio.sleep(interval_s)
-
-
 async def start(runtime: Runtime) -> None:
     """Start the snapshot probe loop every ``RTCC_REGISTRY_PROBE_INTERVAL_S`` seconds (0 or less disables it)."""
-    interval = runtime.settings.registry_probe_interval_s
-    if interval <= 0:
-        logger.info("camera snapshot probes disabled (RTCC_REGISTRY_PROBE_INTERVAL_S=%s)", interval)
-        return
-    runtime.services[PROBE_TASK] = asyncio.create_task(run_probe_loop(runtime, interval), name="cameras-probe")
+    settings = runtime.settings
+    one_pass = partial(
+        probe_pass,
+        runtime.db,
+        timeout_s=settings.registry_probe_timeout_s,
+        concurrency=settings.registry_probe_concurrency,
+        allow_private=settings.registry_probe_allow_private,
+    )
+    start_periodic(runtime.services, PROBE_TASK, one_pass, float(settings.registry_probe_interval_s))
 
 
 async def stop(runtime: Runtime) -> None:
     """Cancel the probe loop."""
-    task: asyncio.Task[None] | None = runtime.services.pop(PROBE_TASK, None)
-    if task is None:
-        return
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await stop_task(runtime.services, PROBE_TASK)

@@ -5,15 +5,15 @@ processes may run the loop at once: claims are leased (``FOR UPDATE SKIP LOCKED`
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from functools import partial
 
 import anyio.to_thread
 
 from rtcc.community import delivery, service
+from rtcc.community.channels import ChannelSender
 from rtcc.core import geo
+from rtcc.core.periodic import start_periodic, stop_task
 from rtcc.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -22,25 +22,12 @@ logger = logging.getLogger(__name__)
 OUTBOX_TASK = "community.outbox"
 
 
-async def run_outbox_loop(runtime: Runtime) -> None:
-    """Deliver due outbox rows until cancelled."""
-    settings = runtime.settings
-    try:
-        channels = delivery.senders(settings)
-    except ValueError:
-        logger.exception("outbox delivery not started: bad channel settings")
-        return
-    worker = delivery.worker_name()
-    one_pass = partial(delivery.deliver_settings_pass, runtime.db, settings, channels, worker)
-    while True:
-        try:
-            result = await anyio.to_thread.run_sync(one_pass)
-            if result.claimed:
-                logger.info("outbox: %d sent, %d failed, %d given up", result.sent, result.failed, result.dead)
-                continue
-        except Exception:
-            logger.exception("outbox delivery pass failed")
-        await asyncio.sleep(settings.community_outbox_interval_s)
+def _outbox_pass(runtime: Runtime, channels: dict[str, ChannelSender], worker: str) -> bool:
+    """One delivery pass; True when it claimed rows (more may be due: the loop goes again at once)."""
+    result = delivery.deliver_settings_pass(runtime.db, runtime.settings, channels, worker)
+    if result.claimed:
+        logger.info("outbox: %d sent, %d failed, %d given up", result.sent, result.failed, result.dead)
+    return bool(result.claimed)
 
 
 def _install_neighborhoods(runtime: Runtime) -> None:
@@ -58,14 +45,17 @@ async def start(runtime: Runtime) -> None:
         await anyio.to_thread.run_sync(_install_neighborhoods, runtime)
     except Exception:
         logger.exception("default neighborhoods not installed")
-    runtime.services[OUTBOX_TASK] = asyncio.create_task(run_outbox_loop(runtime), name="community-outbox")
+    try:
+        channels = delivery.senders(runtime.settings)
+    except ValueError:
+        logger.exception("outbox delivery not started: bad channel settings")
+        return
+    one_pass = partial(_outbox_pass, runtime, channels, delivery.worker_name())
+    start_periodic(
+        runtime.services, OUTBOX_TASK, one_pass, float(runtime.settings.community_outbox_interval_s), busy_repeat=True
+    )
 
 
 async def stop(runtime: Runtime) -> None:
     """Cancel the delivery loop (a pass in progress is abandoned; its leased rows are retried after the lease)."""
-    task: asyncio.Task[None] | None = runtime.services.pop(OUTBOX_TASK, None)
-    if task is None:
-        return
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await stop_task(runtime.services, OUTBOX_TASK)

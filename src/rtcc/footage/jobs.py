@@ -6,12 +6,10 @@ note to the requester) and removes partial uploads a crashed process left in the
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
+from functools import partial
 
-import anyio.to_thread
-
+from rtcc.core.periodic import start_periodic, stop_task
 from rtcc.footage import service
 from rtcc.footage.storage import store_for
 from rtcc.identity.logic import SYSTEM
@@ -35,35 +33,20 @@ def run_once(runtime: Runtime) -> tuple[int, int]:
     return expired, store.sweep_incoming(ABANDONED_AFTER_S)
 
 
-async def _loop(runtime: Runtime, interval_s: float, first_delay_s: float) -> None:
-    if first_delay_s > 0:
-        await asyncio.sleep(first_delay_s)
-    while True:
-        try:
-            expired, swept = await anyio.to_thread.run_sync(run_once, runtime)
-            if expired or swept:
-                logger.info("footage housekeeping: %d request(s) expired, %d abandoned file(s) removed", expired, swept)
-        except Exception:
-            logger.exception("footage housekeeping failed; retrying in %s s", interval_s)
-        await asyncio.sleep(interval_s)
+def _pass(runtime: Runtime) -> None:
+    expired, swept = run_once(runtime)
+    if expired or swept:
+        logger.info("footage housekeeping: %d request(s) expired, %d abandoned file(s) removed", expired, swept)
 
 
 async def start(runtime: Runtime) -> None:
-    """Start the housekeeping loop (an interval of 0 or less disables it)."""
-    interval = runtime.settings.footage_expire_interval_s
-    if interval <= 0:
-        logger.info("footage housekeeping disabled (RTCC_FOOTAGE_EXPIRE_INTERVAL_S=%s)", interval)
-        return
-    runtime.services[TASK] = asyncio.create_task(
-        _loop(runtime, float(interval), min(FIRST_PASS_DELAY_S, float(interval))), name="footage-housekeeping"
+    """Start the housekeeping loop every ``RTCC_FOOTAGE_EXPIRE_INTERVAL_S`` seconds (0 or less disables it)."""
+    interval = float(runtime.settings.footage_expire_interval_s)
+    start_periodic(
+        runtime.services, TASK, partial(_pass, runtime), interval, first_delay_s=min(FIRST_PASS_DELAY_S, interval)
     )
 
 
 async def stop(runtime: Runtime) -> None:
     """Cancel the loop; a pass in progress finishes its transaction first (it runs in a thread)."""
-    task: asyncio.Task[None] | None = runtime.services.pop(TASK, None)
-    if task is None:
-        return
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await stop_task(runtime.services, TASK)

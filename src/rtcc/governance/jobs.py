@@ -10,12 +10,10 @@ writer's transaction fail and retry next interval).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
+from functools import partial
 
-import anyio.to_thread
-
+from rtcc.core.periodic import start_periodic, stop_task
 from rtcc.governance import misuse
 from rtcc.identity.logic import SYSTEM
 from rtcc.runtime import Runtime
@@ -38,31 +36,18 @@ def scan_once(runtime: Runtime) -> None:
 FIRST_PASS_DELAY_S = 60.0
 
 
-async def run_scan_loop(runtime: Runtime, interval_s: float) -> None:
-    """Scan after a short delay and then every ``interval_s`` seconds, until cancelled."""
-    await asyncio.sleep(min(interval_s, FIRST_PASS_DELAY_S))
-    while True:
-        try:
-            await anyio.to_thread.run_sync(scan_once, runtime)
-        except Exception:
-            logger.exception("misuse scan failed; retrying in %s s", interval_s)
-        await asyncio.sleep(interval_s)
-
-
 async def start(runtime: Runtime) -> None:
-    """Start the scheduled misuse scan (0 or less disables it)."""
-    interval = runtime.settings.misuse_scan_interval_s
-    if interval <= 0:
-        logger.info("scheduled misuse scan disabled (RTCC_MISUSE_SCAN_INTERVAL_S=%s)", interval)
-        return
-    runtime.services[SCAN_TASK] = asyncio.create_task(run_scan_loop(runtime, interval), name="governance-misuse-scan")
+    """Start the scheduled misuse scan every ``RTCC_MISUSE_SCAN_INTERVAL_S`` seconds (0 or less disables it)."""
+    interval = float(runtime.settings.misuse_scan_interval_s)
+    start_periodic(
+        runtime.services,
+        SCAN_TASK,
+        partial(scan_once, runtime),
+        interval,
+        first_delay_s=min(interval, FIRST_PASS_DELAY_S),
+    )
 
 
 async def stop(runtime: Runtime) -> None:
     """Cancel the scheduled scan; a pass in progress finishes its transaction first."""
-    task: asyncio.Task[None] | None = runtime.services.pop(SCAN_TASK, None)
-    if task is None:
-        return
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await stop_task(runtime.services, SCAN_TASK)

@@ -7,12 +7,9 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-import rtcc.app as app_module
-from rtcc.alerts import routes as alert_routes
 from rtcc.alerts import service
 from rtcc.alerts.schemas import HitInput
 from rtcc.alpr.models import Camera, Read
@@ -23,18 +20,6 @@ from rtcc.core.plates import forms
 from rtcc.hotlists.models import Hotlist, HotlistEntry
 
 CHECKED = {"plate_matches_crop": True, "state_confirmed": True, "entry_current": True, "vehicle_consistent": True}
-
-
-@pytest.fixture(autouse=True)
-def wired(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Include the alerts router even before the lead registers it in app.py (a no-op afterwards)."""
-    original = app_module._routers
-
-    def routers() -> list[object]:
-        found = original()
-        return found if alert_routes.router in found else [*found, alert_routes.router]
-
-    monkeypatch.setattr(app_module, "_routers", routers)
 
 
 def _hit(db: Database, client: TestClient, plate: str = "7ABC123", kind: str = "exact") -> uuid.UUID:

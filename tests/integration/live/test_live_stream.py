@@ -19,7 +19,6 @@ import pytest
 import uvicorn
 
 import rtcc.app as app_module
-from rtcc.alerts import routes as alert_routes
 from rtcc.alerts import service as alerts
 from rtcc.alerts.schemas import HitInput
 from rtcc.alpr.models import Camera, Read
@@ -30,7 +29,6 @@ from rtcc.identity import service as identity
 from rtcc.identity.logic import SYSTEM, Role
 from rtcc.identity.schemas import UserCreate
 from rtcc.live import hub as live_hub
-from rtcc.live import routes as live_routes
 from rtcc.live import service as live
 from rtcc.runtime import Runtime, build_runtime
 from rtcc.settings import Settings
@@ -154,20 +152,6 @@ def _free_port() -> int:
 @pytest.fixture
 def server(settings: Settings, db: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Server]:
     """The app served by uvicorn in a thread, with the live hub running (heartbeat shortened)."""
-    routers, hooks = app_module._routers, app_module._startup_hooks
-    monkeypatch.setattr(
-        app_module,
-        "_routers",
-        lambda: [*routers(), *(r for r in (alert_routes.router, live_routes.router) if r not in routers())],
-    )
-    monkeypatch.setattr(
-        app_module,
-        "_startup_hooks",
-        lambda s: [
-            *hooks(s),
-            *([] if any(h is live_hub.start for h, _ in hooks(s)) else [(live_hub.start, live_hub.stop)]),
-        ],
-    )
     runtime = build_runtime(settings)
     runtime.services[live_hub.SERVICE_NAME] = live_hub.LiveHub(runtime.db, heartbeat_s=0.3, gap_grace_s=0.2)
     app = app_module.create_app(settings, runtime=runtime)
@@ -345,14 +329,7 @@ def test_live_page_is_served(server: Server) -> None:
 
 
 _FACTORY = """
-import rtcc.app as a
-from rtcc.alerts import routes as ar
-from rtcc.live import hub, routes as lr
-
-_r, _h = a._routers, a._startup_hooks
-a._routers = lambda: _r() + [r for r in (ar.router, lr.router) if r not in _r()]
-a._startup_hooks = lambda s: _h(s) + ([] if any(x is hub.start for x, _ in _h(s)) else [(hub.start, hub.stop)])
-create_app = a.create_app
+from rtcc.app import create_app
 """
 
 

@@ -7,6 +7,7 @@ import asyncio
 import logging
 import uuid
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from sqlalchemy import func, select
 from rtcc.alpr.models import Camera, Read
 from rtcc.bus.memory import MemoryBus
 from rtcc.core.db import Database
+from rtcc.core.periodic import run_periodic
 from rtcc.retention import jobs, service
 from rtcc.runtime import Runtime
 from rtcc.settings import Settings
@@ -63,7 +65,7 @@ def test_loop_survives_a_failed_pass_and_purges(
     monkeypatch.setattr(service, "run_purge", flaky)
 
     async def main() -> None:
-        task = asyncio.create_task(jobs.run_purge_loop(runtime, 0.05))
+        task = asyncio.create_task(run_periodic("retention", partial(jobs.purge_pass, runtime), 0.05))
         for _ in range(200):
             await asyncio.sleep(0.05)
             if len(calls) >= 2 and _reads(db) == 0:
@@ -72,7 +74,7 @@ def test_loop_survives_a_failed_pass_and_purges(
         with pytest.raises(asyncio.CancelledError):
             await task
 
-    with caplog.at_level(logging.ERROR, logger="rtcc.retention.jobs"):
+    with caplog.at_level(logging.ERROR, logger="rtcc.core.periodic"):
         asyncio.run(main())
     assert len(calls) >= 2
     assert _reads(db) == 0

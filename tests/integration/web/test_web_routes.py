@@ -35,13 +35,7 @@ def fake_dist(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def client(settings: Settings, db: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    """The app with the web router (added here until the app includes it itself)."""
-    routers = app_module._routers
-    monkeypatch.setattr(
-        app_module,
-        "_routers",
-        lambda: [*routers(), *([] if web_routes.router in routers() else [web_routes.router])],
-    )
+    """The app as production builds it (the web router is mounted by its manifest)."""
     with TestClient(app_module.create_app(settings), follow_redirects=False) as c:
         yield c
 

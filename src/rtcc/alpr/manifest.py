@@ -1,0 +1,33 @@
+"""What the alpr domain adds to a process (``rtcc.core.manifest``): cameras, reads, dead letters; MQTT ingest and the
+camera-health monitor."""
+
+from __future__ import annotations
+
+from rtcc.core.manifest import CliGroup, Manifest, Service
+
+MANIFEST = Manifest(
+    name="alpr",
+    models="rtcc.alpr.models",
+    router="rtcc.alpr.routes:router",
+    cli=(
+        CliGroup("reads", "rtcc.alpr.cli:reads"),
+        CliGroup("deadletters", "rtcc.alpr.cli:deadletters"),
+        CliGroup("cameras", "rtcc.alpr.cli:cameras"),
+    ),
+    services=(
+        Service(
+            "camera health monitor",
+            "rtcc.alpr.jobs:start_offline_monitor",
+            "rtcc.alpr.jobs:stop_offline_monitor",
+            role="jobs",
+        ),
+        Service(
+            "MQTT ingest",
+            "rtcc.alpr.mqtt:start",
+            "rtcc.alpr.mqtt:stop",
+            role="ingest",
+            requires="mqtt_url",
+            ingress=True,
+        ),
+    ),
+)

@@ -1,0 +1,15 @@
+"""What the community domain adds to a process (``rtcc.core.manifest``): community accounts, watch groups,
+subscriptions, tips and the notification outbox."""
+
+from __future__ import annotations
+
+from rtcc.core.manifest import CliGroup, Manifest, Service
+
+MANIFEST = Manifest(
+    name="community",
+    models="rtcc.community.models",
+    router="rtcc.community.routes:router",
+    cli=(CliGroup("community", "rtcc.community.cli:community"),),
+    settings="rtcc.community.config:CommunitySettings",
+    services=(Service("community outbox", "rtcc.community.jobs:start", "rtcc.community.jobs:stop", role="outbox"),),
+)

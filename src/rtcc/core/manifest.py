@@ -1,0 +1,66 @@
+"""Domain manifests: the one declaration of what a domain adds to a process.
+
+Each domain's ``manifest.py`` defines ``MANIFEST``: its tables (``models``), its HTTP router, its CLI groups, its
+settings mixin and its background services (consumers and scheduled jobs), each service with the ``rtcc worker``
+role that runs it in production. ``rtcc.domains`` lists the manifests, and everything that used to keep its own list
+iterates them: the app's routers and lifespan hooks, the worker roles, the CLI groups and the models registry. The
+settings class still names its mixins itself (the type checker needs static bases); a test checks it against the
+manifests.
+
+References are ``"module:attribute"`` strings, imported only when used, so that reading the manifests imports no
+domain code (``rtcc --help`` stays fast and nothing happens at import time).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def load(ref: str) -> Any:
+    """Import ``"package.module:attribute"`` and return the attribute."""
+    module, _, attr = ref.partition(":")
+    if not attr:
+        raise ValueError(f"manifest reference {ref!r} must be 'module:attribute'")
+    return getattr(importlib.import_module(module), attr)
+
+
+@dataclass(frozen=True)
+class Service:
+    """A background service: ``start``/``stop`` are ``async (runtime) -> None`` hooks.
+
+    ``role`` is the ``rtcc worker`` role that runs it in production (None: it runs in every API process, like the
+    live hub). ``embedded`` says whether the API process runs it in the embedded profile (``run_consumers``).
+    ``requires`` names a setting that must be set: a worker role refuses to start without it, the embedded profile
+    skips the service. ``ingress`` services (sensor sources) start after every consumer, so nothing they store
+    waits for a consumer that is not subscribed yet.
+    """
+
+    name: str
+    start: str
+    stop: str
+    role: str | None
+    embedded: bool = True
+    requires: str | None = None
+    ingress: bool = False
+
+
+@dataclass(frozen=True)
+class CliGroup:
+    """A ``typer.Typer`` sub-command group (``"module:attribute"``) mounted as ``rtcc <name>``."""
+
+    name: str
+    app: str
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What one domain contributes (see the module docstring)."""
+
+    name: str
+    models: str | None = None
+    router: str | None = None
+    cli: tuple[CliGroup, ...] = ()
+    settings: str | None = None
+    services: tuple[Service, ...] = field(default_factory=tuple)

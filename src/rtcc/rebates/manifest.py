@@ -1,0 +1,13 @@
+"""What the rebates domain adds to a process (``rtcc.core.manifest``): the home-camera rebate program."""
+
+from __future__ import annotations
+
+from rtcc.core.manifest import CliGroup, Manifest
+
+MANIFEST = Manifest(
+    name="rebates",
+    models="rtcc.rebates.models",
+    router="rtcc.rebates.routes:router",
+    cli=(CliGroup("rebates", "rtcc.rebates.cli:rebates"),),
+    settings="rtcc.rebates.config:RebatesSettings",
+)
