@@ -95,9 +95,7 @@ def demo(
 
 @app.command()
 def worker(
-    role: Annotated[
-        str, typer.Argument(help="A role: ingest, match, notify, index, outbox or jobs.")
-    ],
+    role: Annotated[str, typer.Argument(help="A role: ingest, match, notify, index, outbox or jobs.")],
 ) -> None:
     """Run one worker role (production profile: several per role share the work over NATS)."""
     import asyncio

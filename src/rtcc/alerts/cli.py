@@ -7,22 +7,20 @@ processes' live hubs pick it up (through the bus, or from the log by their catch
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Callable
 from typing import Annotated, TypeVar
 
-import anyio.to_thread
 import typer
 
 from rtcc.alerts import service
 from rtcc.alerts.logic import AlertKind, AlertState, Checklist, RejectReason
 from rtcc.alerts.schemas import AlertFilters, AlertRead, PageParams
-from rtcc.core.errors import DomainError, NotFound
+from rtcc.commands import run_command
+from rtcc.core.errors import NotFound
 from rtcc.identity import service as identity
 from rtcc.identity.logic import SYSTEM, Principal
-from rtcc.runtime import Runtime, build_runtime
-from rtcc.settings import get_settings
+from rtcc.runtime import Runtime
 
 alerts = typer.Typer(no_args_is_help=True, help="Alerts: list them, open one, and act on it as a named user.")
 
@@ -32,22 +30,7 @@ NoteOpt = Annotated[str | None, typer.Option(help="A note kept with the transiti
 
 
 def _run(fn: Callable[[Runtime], T]) -> T:
-    """Run ``fn`` in a worker thread while the bus runs, so events are published after commit."""
-    runtime = build_runtime(get_settings())
-
-    async def main() -> T:
-        await runtime.bus.start()
-        try:
-            return await anyio.to_thread.run_sync(fn, runtime)
-        finally:
-            await runtime.bus.close()
-            runtime.db.dispose()
-
-    try:
-        return asyncio.run(main())
-    except DomainError as exc:
-        typer.echo(f"error: {exc.detail}", err=True)
-        raise typer.Exit(1) from exc
+    return run_command(fn)
 
 
 def _principal(runtime: Runtime, username: str) -> Principal:

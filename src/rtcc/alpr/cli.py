@@ -9,13 +9,11 @@ reaches the matchers (on NATS; the in-process bus of a CLI process has no subscr
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
 
-import anyio
 import typer
 from tqdm import tqdm
 
@@ -24,10 +22,11 @@ from rtcc.alpr import deadletters as dead_letter_service
 from rtcc.alpr import service
 from rtcc.alpr.adapters.files import FORMATS, FileReader, guess_format
 from rtcc.alpr.logic import DocumentError, NormalizedRead, Rejection
+from rtcc.commands import run_command
 from rtcc.core.db import Database
 from rtcc.core.errors import DomainError
 from rtcc.identity.logic import Perm, Principal
-from rtcc.runtime import Runtime, build_runtime
+from rtcc.runtime import Runtime
 from rtcc.settings import get_settings
 
 reads = typer.Typer(no_args_is_help=True, help="ALPR reads: import CSV/JSONL files.")
@@ -41,20 +40,7 @@ T = TypeVar("T")
 
 
 def _with_runtime(fn: Callable[[Runtime], T]) -> T:
-    """Run ``fn`` in a worker thread with a started runtime (bus running, so after-commit events are published)."""
-    runtime = build_runtime(get_settings())
-
-    async def main() -> T:
-        await runtime.bus.start()
-        try:
-            return await anyio.to_thread.run_sync(fn, runtime)
-        finally:
-            await runtime.bus.close()
-
-    try:
-        return asyncio.run(main())
-    finally:
-        runtime.db.dispose()
+    return run_command(fn)
 
 
 @reads.command("import")

@@ -17,10 +17,9 @@ import typer
 from rtcc.cameras import canvass as canvass_uc
 from rtcc.cameras import gazetteer, service
 from rtcc.cameras.schemas import CameraCreate, CameraFilters, CanvassQuery
-from rtcc.core.errors import DomainError
+from rtcc.commands import run_command
 from rtcc.identity.logic import cli_operator
-from rtcc.runtime import Runtime, build_runtime
-from rtcc.settings import get_settings
+from rtcc.runtime import Runtime
 
 registry = typer.Typer(no_args_is_help=True, help="Registered cameras (all owner types) and canvass.")
 
@@ -31,18 +30,7 @@ _actor = cli_operator  # the audit names the OS user who ran the command
 
 
 def _run(work: Callable[[Runtime], T]) -> T:
-    """Run ``work(runtime)``; domain errors and invalid input print and exit 1."""
-    runtime = build_runtime(get_settings())
-    try:
-        return work(runtime)
-    except DomainError as exc:
-        typer.echo(f"error: {exc.detail}", err=True)
-        raise typer.Exit(1) from None
-    except ValueError as exc:  # pydantic ValidationError is a ValueError
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        runtime.db.dispose()
+    return run_command(work, bus=False)
 
 
 def _when(value: str, name: str) -> datetime:

@@ -11,6 +11,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
+from rtcc.commands import run_command
 from rtcc.community import delivery, service
 from rtcc.community import tips as tip_service
 from rtcc.community.logic import Category, Certainty, Severity, Urgency
@@ -18,9 +19,8 @@ from rtcc.community.schemas import AlertArea, AlertCreate
 from rtcc.core import geo
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
-from rtcc.core.errors import DomainError
 from rtcc.identity.logic import cli_operator
-from rtcc.settings import Settings, get_settings
+from rtcc.settings import Settings
 
 community = typer.Typer(no_args_is_help=True, help="Community accounts, watch groups, subscriptions, outbox, tips.")
 alert = typer.Typer(no_args_is_help=True, help="Public alerts to subscribers (CAP 1.2).")
@@ -39,16 +39,7 @@ _actor = cli_operator  # the audit names the OS user who ran the command
 
 
 def _run(work: Callable[[Database, Settings], T]) -> T:
-    """Run ``work(db, settings)``; domain errors print and exit 1."""
-    settings = get_settings()
-    db = Database(settings.database_url)
-    try:
-        return work(db, settings)
-    except DomainError as exc:
-        typer.echo(f"error: {exc.detail}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        db.dispose()
+    return run_command(lambda rt: work(rt.db, rt.settings), bus=False)
 
 
 @neighborhoods.command("install")

@@ -7,7 +7,6 @@ logged in custody and audit as ``cli:<os user>``. ``verify`` exits 1 when any fi
 
 from __future__ import annotations
 
-import asyncio
 import json
 import shutil
 import uuid
@@ -15,17 +14,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
 
-import anyio.to_thread
 import typer
 
-from rtcc.core.errors import DomainError
+from rtcc.commands import run_command
 from rtcc.footage import evidence, service
 from rtcc.footage.logic import RequestState
 from rtcc.footage.schemas import VerifyResult
 from rtcc.footage.storage import FootageStore, store_for
 from rtcc.identity.logic import cli_operator
-from rtcc.runtime import Runtime, build_runtime
-from rtcc.settings import get_settings
+from rtcc.runtime import Runtime
 
 footage = typer.Typer(no_args_is_help=True, help="Footage requests, uploads, custody log, evidence packages.")
 
@@ -36,22 +33,7 @@ _actor = cli_operator  # the audit names the OS user who ran the command
 
 
 def _run(work: Callable[[Runtime], T]) -> T:
-    """Run ``work(runtime)`` in a thread with the bus started; domain errors print and exit 1."""
-
-    async def main() -> T:
-        runtime = build_runtime(get_settings())
-        await runtime.bus.start()
-        try:
-            return await anyio.to_thread.run_sync(work, runtime)
-        finally:
-            await runtime.bus.close()
-            runtime.db.dispose()
-
-    try:
-        return asyncio.run(main())
-    except DomainError as exc:
-        typer.echo(f"error: {exc.detail}", err=True)
-        raise typer.Exit(1) from None
+    return run_command(work)
 
 
 def _store(rt: Runtime) -> FootageStore:

@@ -13,8 +13,8 @@ from typing import Annotated, TypeVar
 
 import typer
 
+from rtcc.commands import run_command
 from rtcc.core.db import Database
-from rtcc.core.errors import DomainError
 from rtcc.governance import misuse, service, sharing, transparency
 from rtcc.governance.logic import DATA_CLASSES
 from rtcc.governance.schemas import AgencyCreate, AgencyUpdate
@@ -36,14 +36,7 @@ _actor = cli_operator  # the audit names the OS user who ran the command
 
 
 def _write(work: Callable[[Database], T]) -> T:
-    db = Database(get_settings().database_url)
-    try:
-        return work(db)
-    except DomainError as exc:
-        typer.echo(f"error: {exc.detail}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        db.dispose()
+    return run_command(lambda rt: work(rt.db), bus=False)
 
 
 def _split(value: str | None) -> list[str] | None:

@@ -8,22 +8,20 @@ Each command builds the runtime from ``RTCC_*`` settings, starts the bus (so tha
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
 
-import anyio.to_thread
 import typer
 
+from rtcc.commands import run_command
 from rtcc.core.errors import DomainError, ImportFailed
 from rtcc.hotlists import imports, service
 from rtcc.hotlists.logic import Category
 from rtcc.hotlists.parsers import FORMATS
 from rtcc.hotlists.schemas import HotlistCreate, ImportResult, SkipCreate
 from rtcc.identity.logic import cli_operator
-from rtcc.runtime import Runtime, build_runtime
-from rtcc.settings import get_settings
+from rtcc.runtime import Runtime
 
 hotlists = typer.Typer(no_args_is_help=True, help="Hotlists: lists of plates of interest, file imports, skip list.")
 skip = typer.Typer(no_args_is_help=True, help="The skip list: plate texts that are never matched.")
@@ -36,32 +34,22 @@ _MAX_ERRORS_SHOWN = 10
 _actor = cli_operator  # the audit names the OS user who ran the command
 
 
+def _import_failed(exc: DomainError) -> None:
+    """An import refused: every line's error (the first ten), and that nothing changed."""
+    if not isinstance(exc, ImportFailed):
+        return
+    typer.echo(f"import failed: {exc.detail}", err=True)
+    for err in exc.errors[1:_MAX_ERRORS_SHOWN]:
+        loc = err.get("loc", [])
+        typer.echo(f"  line {loc[-1] if loc else '?'}: {err.get('msg', '')}", err=True)
+    if len(exc.errors) > _MAX_ERRORS_SHOWN:
+        typer.echo(f"  ... and {len(exc.errors) - _MAX_ERRORS_SHOWN} more", err=True)
+    typer.echo("nothing was changed; the list in force stays in force", err=True)
+    raise typer.Exit(1)
+
+
 def _run(work: Callable[[Runtime], T]) -> T:
-    """Run ``work(runtime)`` in a thread with the bus started; domain errors print and exit 1."""
-
-    async def main() -> T:
-        runtime = build_runtime(get_settings())
-        await runtime.bus.start()
-        try:
-            return await anyio.to_thread.run_sync(work, runtime)
-        finally:
-            await runtime.bus.close()
-            runtime.db.dispose()
-
-    try:
-        return asyncio.run(main())
-    except ImportFailed as exc:
-        typer.echo(f"import failed: {exc.detail}", err=True)
-        for err in exc.errors[1:_MAX_ERRORS_SHOWN]:
-            loc = err.get("loc", [])
-            typer.echo(f"  line {loc[-1] if loc else '?'}: {err.get('msg', '')}", err=True)
-        if len(exc.errors) > _MAX_ERRORS_SHOWN:
-            typer.echo(f"  ... and {len(exc.errors) - _MAX_ERRORS_SHOWN} more", err=True)
-        typer.echo("nothing was changed; the list in force stays in force", err=True)
-        raise typer.Exit(1) from None
-    except DomainError as exc:
-        typer.echo(f"error: {exc.detail}", err=True)
-        raise typer.Exit(1) from None
+    return run_command(work, on_domain_error=_import_failed)
 
 
 def _check_format(value: str | None) -> str | None:

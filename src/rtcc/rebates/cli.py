@@ -15,11 +15,11 @@ from typing import Annotated, TypeVar
 
 import typer
 
+from rtcc.commands import run_command
 from rtcc.core.db import Database
-from rtcc.core.errors import DomainError
 from rtcc.identity.logic import cli_operator
 from rtcc.rebates import reports, service
-from rtcc.settings import Settings, get_settings
+from rtcc.settings import Settings
 
 rebates = typer.Typer(no_args_is_help=True, help="Camera rebate program.")
 
@@ -30,15 +30,7 @@ _actor = cli_operator  # the audit names the OS user who ran the command
 
 
 def _run(work: Callable[[Database, Settings], T]) -> T:
-    settings = get_settings()
-    db = Database(settings.database_url)
-    try:
-        return work(db, settings)
-    except DomainError as exc:
-        typer.echo(f"error: {exc.detail}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        db.dispose()
+    return run_command(lambda rt: work(rt.db, rt.settings), bus=False)
 
 
 def _day(value: str | None) -> date | None:

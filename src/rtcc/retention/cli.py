@@ -14,8 +14,9 @@ from typing import Annotated, TypeVar
 
 import typer
 
+from rtcc.commands import run_command
 from rtcc.core.db import Database
-from rtcc.core.errors import DomainError, NotFound, PermissionDenied
+from rtcc.core.errors import NotFound, PermissionDenied
 from rtcc.identity import service as identity
 from rtcc.identity.logic import Perm, Principal, cli_operator
 from rtcc.retention import service
@@ -33,14 +34,7 @@ NoteOpt = Annotated[str | None, typer.Option(help="A note kept with the decision
 
 
 def _with_db(fn: Callable[[Database], T]) -> T:
-    db = Database(get_settings().database_url)
-    try:
-        return fn(db)
-    except DomainError as exc:
-        typer.echo(f"error: {exc.detail}", err=True)
-        raise typer.Exit(1) from exc
-    finally:
-        db.dispose()
+    return run_command(lambda rt: fn(rt.db), bus=False)
 
 
 _operator = cli_operator  # the audit names the OS user who ran the command
