@@ -6,7 +6,7 @@ share follows its typical daily volume), of a fleet of N/20 vehicles with realis
 NV/AZ/OR the rest) whose read counts follow a heavy-tailed (Zipf-like) distribution, so that plates repeat as they
 do on real roads. Rows are bulk-loaded in time order with time-ordered ids (SQLite ``executemany`` in large batches,
 PostgreSQL ``COPY``), with ``alpr_reads``' secondary indexes dropped during the load and rebuilt after it; then the
-plate index is rebuilt (``investigations.service.rebuild_index``). A checkpoint then writes the load's dirty pages
+plate index is rebuilt (``investigations.plate_index.rebuild_index``). A checkpoint then writes the load's dirty pages
 out (PostgreSQL ``CHECKPOINT``, SQLite ``wal_checkpoint(TRUNCATE)``), so that the searches' commits are not timed
 behind gigabytes of bulk-load writes still being flushed: a database that has been taking reads for 90 days is not
 in the middle of a bulk load.
@@ -48,7 +48,7 @@ from rtcc.core.db import Database
 from rtcc.core.plates import ocr_class
 from rtcc.demo import world
 from rtcc.identity.logic import Principal, permissions_for
-from rtcc.investigations import repository, service
+from rtcc.investigations import plate_index, repository, scenes, service
 from rtcc.investigations.logic import parse_plate_query
 from rtcc.investigations.schemas import Area, HistoryQuery, PlateSearch, StakeoutQuery
 from rtcc.settings import Settings
@@ -258,7 +258,7 @@ def run(rows: int | None = None, database_url: str | None = None) -> dict[str, f
             load_s = time.perf_counter() - t0
             t0 = time.perf_counter()
             with db.uow() as s:
-                stats = service.rebuild_index(s)
+                stats = plate_index.rebuild_index(s)
             index_build_s = time.perf_counter() - t0
             # write the load's dirty pages out now (see the module docstring)
             _outside_transaction(db, "PRAGMA wal_checkpoint(TRUNCATE)" if db.dialect == "sqlite" else "CHECKPOINT")
@@ -320,7 +320,7 @@ def run(rows: int | None = None, database_url: str | None = None) -> dict[str, f
                     **PURPOSE, area=Area(lat=lat, lon=lon, radius_m=100), start=at, end=at + timedelta(hours=1)
                 )
                 with db.uow() as s:
-                    return service.stakeout(s, body, actor=actor, settings=settings).total_reads
+                    return scenes.stakeout(s, body, actor=actor, settings=settings).total_reads
 
             stakeout_ms = _times(stakeout, REPEAT)
             with db.read() as s:

@@ -20,7 +20,7 @@ from rtcc.core.db import Database
 from rtcc.core.errors import DomainError, NotFound, PermissionDenied
 from rtcc.identity import service as identity
 from rtcc.identity.logic import Perm, Principal
-from rtcc.investigations import runner, service
+from rtcc.investigations import plate_index, runner, scenes, service
 from rtcc.investigations.schemas import (
     Area,
     CommonQuery,
@@ -196,7 +196,7 @@ def stakeout_cmd(
         "stakeout",
         lambda: StakeoutQuery(purpose=purpose, case_number=case, area=_area(near), start=start, end=end),
         user,
-        lambda s, b, a, st: service.stakeout(s, b, actor=a, settings=st),
+        lambda s, b, a, st: scenes.stakeout(s, b, actor=a, settings=st),
         as_json,
     )
 
@@ -228,7 +228,7 @@ def common_cmd(
             places.append(Place.model_validate(data))
         return CommonQuery(purpose=purpose, case_number=case, places=places, min_places=min_places)
 
-    _run("common", build, user, lambda s, b, a, st: service.common_plates(s, b, actor=a, settings=st), as_json)
+    _run("common", build, user, lambda s, b, a, st: scenes.common_plates(s, b, actor=a, settings=st), as_json)
 
 
 @search.command("cotravel")
@@ -256,7 +256,7 @@ def cotravel_cmd(
             min_cameras=min_cameras,
         ),
         user,
-        lambda s, b, a, st: service.cotravel(s, b, actor=a, settings=st),
+        lambda s, b, a, st: scenes.cotravel(s, b, actor=a, settings=st),
         as_json,
     )
 
@@ -267,7 +267,7 @@ def reindex_cmd() -> None:
     db = Database(get_settings().database_url)
     try:
         with db.uow() as session:
-            stats = service.rebuild_index(session)
+            stats = plate_index.rebuild_index(session)
     finally:
         db.dispose()
     typer.echo(f"plate index rebuilt: {stats.plates} distinct plates, synced to {stats.synced_to}")
@@ -279,7 +279,7 @@ def index_cmd() -> None:
     db = Database(get_settings().database_url)
     try:
         with db.read() as session:
-            stats = service.index_stats(session)
+            stats = plate_index.index_stats(session)
     finally:
         db.dispose()
     typer.echo(f"{stats.plates} distinct plates; synced to {stats.synced_to}; rebuilt at {stats.rebuilt_at}")

@@ -14,7 +14,7 @@ import logging
 import anyio
 
 from rtcc.bus.envelope import Envelope
-from rtcc.investigations import service
+from rtcc.investigations import plate_index
 from rtcc.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ async def start(runtime: Runtime) -> None:
     def process(envelope: Envelope) -> None:
         reads = envelope.payload.get("reads", [])
         with runtime.db.uow() as session:
-            plates = service.index_stored_reads(session, reads)
+            plates = plate_index.index_stored_reads(session, reads)
         logger.debug("plate index: event %s, %d reads, %d plates", envelope.id, len(reads), plates)
 
     async def handle(envelope: Envelope) -> None:

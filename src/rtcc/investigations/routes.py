@@ -17,7 +17,7 @@ from fastapi import APIRouter, Query, Response
 from rtcc.deps import DbDep, SettingsDep
 from rtcc.identity.deps import require
 from rtcc.identity.logic import Perm, Principal
-from rtcc.investigations import runner, service
+from rtcc.investigations import plate_index, runner, scenes, service
 from rtcc.investigations.schemas import (
     CommonQuery,
     CommonResult,
@@ -55,7 +55,7 @@ def get_purposes(db: DbDep, _p: Searcher) -> list[PurposeOut]:
 def get_index(db: DbDep, _p: Searcher) -> IndexStats:
     """Size and freshness of the plate index behind wildcard and partial search (no plates)."""
     with db.read() as session:
-        return service.index_stats(session)
+        return plate_index.index_stats(session)
 
 
 @router.post("/plates")
@@ -119,7 +119,7 @@ def post_stakeout(body: StakeoutQuery, db: DbDep, settings: SettingsDep, actor: 
         kind="stakeout",
         body=body,
         actor=actor,
-        work=lambda s: service.stakeout(s, body, actor=actor, settings=settings),
+        work=lambda s: scenes.stakeout(s, body, actor=actor, settings=settings),
     )
 
 
@@ -131,7 +131,7 @@ def post_common(body: CommonQuery, db: DbDep, settings: SettingsDep, actor: Sear
         kind="common",
         body=body,
         actor=actor,
-        work=lambda s: service.common_plates(s, body, actor=actor, settings=settings),
+        work=lambda s: scenes.common_plates(s, body, actor=actor, settings=settings),
     )
 
 
@@ -143,7 +143,7 @@ def post_cotravel(body: CoTravelQuery, db: DbDep, settings: SettingsDep, actor: 
         kind="cotravel",
         body=body,
         actor=actor,
-        work=lambda s: service.cotravel(s, body, actor=actor, settings=settings),
+        work=lambda s: scenes.cotravel(s, body, actor=actor, settings=settings),
     )
 
 

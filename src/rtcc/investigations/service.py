@@ -1,5 +1,6 @@
 """Investigation use cases over stored ALPR reads: plate search, vehicle history, stakeout, common plates,
-co-travel, CSV export, opening one read or its images, and the upkeep of the plate index.
+CSV export, opening one read or its images; and the purpose check, audit entry and area helpers that the scene
+analyses (``investigations.scenes``: stakeout, common plates, co-travel) share.
 
 Every use case that touches ALPR data first calls ``governance.service.require_purpose`` (contract C1) and, once it
 has its answer, appends one audit entry in the caller's transaction (contract C2): ``alpr.search`` with ``kind``,
@@ -8,11 +9,7 @@ has its answer, appends one audit entry in the caller's transaction (contract C2
 ``SearchRefused`` wrapping the governance error, so that the unit of work (``rtcc.investigations.runner``) can roll
 back and record ``alpr.search.refused`` in a transaction of its own.
 
-The plate index (``plate_index``) is kept current three ways, all idempotent because first/last seen merge by
-min/max: the ``alpr.reads.stored`` consumer indexes each stored batch (``index_stored_reads``); every pattern search
-first catches up from ``alpr_reads`` by an observed-at high-water mark minus an overlap (``catch_up_index``: covers
-reads stored without events, such as bulk loads, and batches whose event is still in flight); and
-``rebuild_index`` recomputes it from scratch.
+The plate index that pattern searches read first is kept by ``investigations.plate_index``.
 """
 
 from __future__ import annotations
@@ -22,9 +19,8 @@ import io
 import logging
 import time
 import uuid
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime, timedelta
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -33,36 +29,22 @@ from sqlalchemy.orm import Session
 
 from rtcc.audit import service as audit
 from rtcc.audit.service import Actor
-from rtcc.core.clock import utcnow
 from rtcc.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from rtcc.core.geo import bbox_around, distances_m, points_in_rings
 from rtcc.core.plates import normalise
 from rtcc.governance import service as governance
-from rtcc.investigations import logic, repository
+from rtcc.investigations import logic, plate_index, repository
 from rtcc.investigations.config import InvestigationsSettings
-from rtcc.investigations.models import PlateIndexState
 from rtcc.investigations.schemas import (
     Area,
-    CommonHit,
-    CommonPlate,
-    CommonQuery,
-    CommonResult,
-    CoTravelPlate,
-    CoTravelQuery,
-    CoTravelResult,
-    CoTravelSighting,
     HistoryQuery,
     HistoryResult,
     ImageRefs,
-    IndexStats,
     PlateSearch,
     PlateSearchResult,
-    PlateSeen,
     PurposeFields,
     PurposeOut,
     ReadHit,
-    StakeoutQuery,
-    StakeoutResult,
     StopOut,
     TrackPoint,
 )
@@ -145,7 +127,8 @@ def record_refusal(session: Session, actor: Actor, *, kind: str, body: PurposeFi
     )
 
 
-def _audit_search(session: Session, actor: Actor, kind: str, body: PurposeFields, purpose: str, count: int) -> None:
+def audit_search(session: Session, actor: Actor, kind: str, body: PurposeFields, purpose: str, count: int) -> None:
+    """Append the ``alpr.search`` audit entry of one answered search (kind, query, purpose, case, result count)."""
     audit.record_for(
         session,
         actor,
@@ -161,67 +144,6 @@ def _audit_search(session: Session, actor: Actor, kind: str, body: PurposeFields
     )
 
 
-# --- the plate index -------------------------------------------------------------------------------------------------
-
-
-def index_stored_reads(session: Session, reads: Iterable[Mapping[str, Any]]) -> int:
-    """Index the plates of stored reads (an ``alpr.reads.stored`` payload); returns distinct plates touched."""
-    span: dict[str, tuple[datetime, datetime]] = {}
-    for read in reads:
-        norm = read.get("plate_norm")
-        at_raw = read.get("observed_at")
-        if not norm or not at_raw:
-            continue
-        at = at_raw if isinstance(at_raw, datetime) else datetime.fromisoformat(str(at_raw))
-        old = span.get(norm)
-        span[norm] = (at, at) if old is None else (min(old[0], at), max(old[1], at))
-    return repository.upsert_plates(session, [(n, a, b) for n, (a, b) in span.items()])
-
-
-def catch_up_index(session: Session, *, overlap_s: int) -> int:
-    """Index plates of reads observed since the high-water mark minus ``overlap_s`` that the index lacks (or whose
-    first/last seen would widen), then move the mark to the newest read; returns the plates written."""
-    state = repository.index_state(session)
-    since = state.synced_to - timedelta(seconds=overlap_s) if state.synced_to else None
-    newest = repository.newest_read_since(session, since)
-    if newest is None:
-        return 0
-    rows = repository.stale_plates_since(session, since)
-    repository.upsert_plates(session, rows)
-    repository.set_synced_to(session, min(newest, utcnow()))
-    return len(rows)
-
-
-def rebuild_index(session: Session, *, batch: int = 50_000) -> IndexStats:
-    """Recompute the plate index from every stored read."""
-    repository.clear_index(session)
-    newest: datetime | None = None
-    chunk: list[repository.PlateRow] = []
-    for norm, first, last in repository.distinct_plates_since(session, None):
-        chunk.append((norm, first, last))
-        newest = last if newest is None or last > newest else newest
-        if len(chunk) >= batch:
-            repository.insert_plates_bulk(session, chunk)
-            chunk = []
-    repository.insert_plates_bulk(session, chunk)
-    if session.get_bind().dialect.name == "sqlite":
-        repository.post_grams(session, after_id=0)
-    repository.analyze_index(session)
-    now = utcnow()
-    repository.set_synced_to(session, min(newest, now) if newest else now, rebuilt_at=now)
-    return index_stats(session)
-
-
-def index_stats(session: Session) -> IndexStats:
-    """Size and freshness of the plate index."""
-    state = session.get(PlateIndexState, 1)
-    return IndexStats(
-        plates=repository.count_plates(session),
-        synced_to=state.synced_to if state else None,
-        rebuilt_at=state.rebuilt_at if state else None,
-    )
-
-
 # --- helpers ---------------------------------------------------------------------------------------------------------
 
 
@@ -230,7 +152,8 @@ def _hit(row: Row[Any], match: str) -> ReadHit:
     return ReadHit(**{k: m[k] for k in ReadHit.model_fields if k != "match"}, match=match)
 
 
-def _bbox(area: Area) -> tuple[float, float, float, float]:
+def area_bbox(area: Area) -> tuple[float, float, float, float]:
+    """The (south, west, north, east) box around a polygon or a circle."""
     if area.polygon is not None:
         lons = [p[0] for p in area.polygon]
         lats = [p[1] for p in area.polygon]
@@ -239,7 +162,7 @@ def _bbox(area: Area) -> tuple[float, float, float, float]:
     return bbox_around(area.lat, area.lon, area.radius_m)
 
 
-def _inside(area: Area, rows: Sequence[Row[Any]]) -> list[bool]:
+def inside_area(area: Area, rows: Sequence[Row[Any]]) -> list[bool]:
     """Which rows lie inside the area (rows without a position never do)."""
     if not rows:
         return []
@@ -256,14 +179,16 @@ def _inside(area: Area, rows: Sequence[Row[Any]]) -> list[bool]:
     return [bool(x) for x in inside & known]
 
 
-def _plate(raw: str) -> str:
+def plate_norm_of(raw: str) -> str:
+    """The normalised plate of a request, or ValidationFailed on ``plate``."""
     norm = normalise(raw)
     if not 2 <= len(norm) <= 10:
         raise ValidationFailed("plate: 2 to 10 letters or digits", errors=[{"loc": ["plate"], "msg": "bad plate"}])
     return norm
 
 
-def _check_window(start: datetime, end: datetime, max_hours: float, field: str) -> None:
+def check_window(start: datetime, end: datetime, max_hours: float, field: str) -> None:
+    """Refuse (on ``field``) a time window longer than ``max_hours``."""
     if (end - start).total_seconds() > max_hours * 3600:
         raise ValidationFailed(
             f"{field}: the time window is longer than {max_hours:g} hours",
@@ -285,7 +210,7 @@ def _maybe_catch_up(session: Session, settings: InvestigationsSettings) -> None:
     last = _CAUGHT_UP.get(key)
     if last is not None and now - last < settings.search_index_catchup_s:
         return
-    catch_up_index(session, overlap_s=settings.search_index_overlap_s)
+    plate_index.catch_up_index(session, overlap_s=settings.search_index_overlap_s)
     _CAUGHT_UP[key] = now
 
 
@@ -322,14 +247,14 @@ def _page(
             start=body.start,
             end=body.end,
             camera_ids=body.camera_ids,
-            bbox=_bbox(body.area) if body.area else None,
+            bbox=area_bbox(body.area) if body.area else None,
             vehicle=vehicle,
             min_confidence=body.min_confidence,
             after=after,
             descending=body.order == "desc",
             limit=batch,
         )
-        keep = _inside(body.area, rows) if body.area else [True] * len(rows)
+        keep = inside_area(body.area, rows) if body.area else [True] * len(rows)
         for row, ok in zip(rows, keep, strict=True):
             if ok:
                 out.append(_hit(row, q.kind_of(row.plate_norm)))
@@ -351,7 +276,7 @@ def search_plates(
     q = logic.parse_plate_query(body.plate, body.mode, body.max_diff)
     plates = _candidate_plates(session, q, settings)
     items, cursor = _page(session, body, q, plates, body.limit)
-    _audit_search(session, actor, "plate", body, purpose, len(items))
+    audit_search(session, actor, "plate", body, purpose, len(items))
     return PlateSearchResult(items=items, next_cursor=cursor, matched_plates=plates, result_count=len(items))
 
 
@@ -392,7 +317,7 @@ def vehicle_history(
 ) -> HistoryResult:
     """Every read of one plate as a timeline, a track of positions and its stops (audited)."""
     purpose = require_purpose(session, body)
-    norm = _plate(body.plate)
+    norm = plate_norm_of(body.plate)
     cap = settings.search_history_max_reads
     rows = repository.reads_of_plate(session, norm, start=body.start, end=body.end, limit=cap + 1)
     truncated = len(rows) > cap
@@ -405,7 +330,7 @@ def vehicle_history(
     ]
     points = [logic.Point(p.observed_at, p.lat, p.lon, p.camera_code) for p in track]
     stops = logic.find_stops(points, radius_m=body.stop_radius_m, min_dwell_s=body.min_dwell_s, gap_s=body.gap_s)
-    _audit_search(session, actor, "history", body, purpose, len(reads))
+    audit_search(session, actor, "history", body, purpose, len(reads))
     return HistoryResult(
         plate_norm=norm,
         reads=reads,
@@ -427,149 +352,6 @@ def vehicle_history(
         truncated=truncated,
         result_count=len(reads),
     )
-
-
-# --- stakeout and common plates --------------------------------------------------------------------------------------
-
-
-def _reads_in(
-    session: Session,
-    *,
-    start: datetime,
-    end: datetime,
-    area: Area | None,
-    camera_ids: Sequence[uuid.UUID] | None,
-    state: str | None = None,
-) -> list[Row[Any]]:
-    """Reads in [start, end) inside the area and/or at the cameras. For an area, only the cameras that can have reads
-    in it are asked (fixed cameras placed inside its box, and mobile ones), through the (camera, time) index."""
-    box = _bbox(area) if area else None
-    if box is not None:
-        near = repository.cameras_for_area(session, box)
-        camera_ids = [cid for cid in near if cid in set(camera_ids)] if camera_ids else near
-        if not camera_ids:
-            return []
-    rows = repository.reads_in_window(session, start=start, end=end, camera_ids=camera_ids, bbox=box, state=state)
-    if area is None:
-        return rows
-    return [row for row, ok in zip(rows, _inside(area, rows), strict=True) if ok]
-
-
-def stakeout(
-    session: Session, body: StakeoutQuery, *, actor: Actor, settings: InvestigationsSettings
-) -> StakeoutResult:
-    """All plates seen in an area (or at cameras) in a time window, most reads first (audited)."""
-    purpose = require_purpose(session, body)
-    _check_window(body.start, body.end, settings.search_stakeout_max_hours, "end")
-    rows = _reads_in(
-        session, start=body.start, end=body.end, area=body.area, camera_ids=body.camera_ids, state=body.state
-    )
-    seen: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        s = seen.get(row.plate_norm)
-        if s is None:
-            s = seen[row.plate_norm] = {
-                "plate_norm": row.plate_norm,
-                "plate": row.plate,
-                "state": row.state,
-                "reads": 0,
-                "first_seen": row.observed_at,
-                "last_seen": row.observed_at,
-                "camera_codes": {},
-            }
-        s["reads"] += 1
-        s["first_seen"] = min(s["first_seen"], row.observed_at)
-        s["last_seen"] = max(s["last_seen"], row.observed_at)
-        if row.camera_code:
-            s["camera_codes"][row.camera_code] = None
-    ranked = sorted(seen.values(), key=lambda s: (-s["reads"], s["first_seen"], s["plate_norm"]))
-    plates = [PlateSeen(**{**s, "camera_codes": list(s["camera_codes"])}) for s in ranked[: body.limit]]
-    _audit_search(session, actor, "stakeout", body, purpose, len(plates))
-    return StakeoutResult(plates=plates, total_plates=len(seen), total_reads=len(rows), result_count=len(plates))
-
-
-def common_plates(
-    session: Session, body: CommonQuery, *, actor: Actor, settings: InvestigationsSettings
-) -> CommonResult:
-    """Plates seen near several places/times, ranked by how many places they match (audited)."""
-    purpose = require_purpose(session, body)
-    per_place: list[list[tuple[str, str]]] = []
-    hits: dict[str, list[CommonHit]] = defaultdict(list)
-    for i, place in enumerate(body.places):
-        window = timedelta(seconds=place.window_s)
-        _check_window(place.at - window, place.at + window, settings.search_stakeout_max_hours, f"places.{i}.window_s")
-        area = Area(lat=place.lat, lon=place.lon, radius_m=place.radius_m)
-        rows = _reads_in(session, start=place.at - window, end=place.at + window, area=area, camera_ids=None)
-        per_place.append([(row.plate_norm, row.plate) for row in rows])
-        for row in rows:
-            hits[row.plate_norm].append(
-                CommonHit(
-                    place=i,
-                    read_id=row.id,
-                    observed_at=row.observed_at,
-                    lat=row.lat,
-                    lon=row.lon,
-                    camera_code=row.camera_code,
-                )
-            )
-    ranked = logic.rank_common(per_place, min_places=min(body.min_places, len(body.places)))[: body.limit]
-    plates = [
-        CommonPlate(
-            plate_norm=t.plate_norm,
-            plate=t.plate,
-            places=sorted(t.places),
-            place_count=len(t.places),
-            reads=t.reads,
-            hits=hits[t.plate_norm],
-        )
-        for t in ranked
-    ]
-    _audit_search(session, actor, "common", body, purpose, len(plates))
-    return CommonResult(plates=plates, places_searched=len(body.places), result_count=len(plates))
-
-
-# --- co-travel -------------------------------------------------------------------------------------------------------
-
-
-def cotravel(
-    session: Session, body: CoTravelQuery, *, actor: Actor, settings: InvestigationsSettings
-) -> CoTravelResult:
-    """Plates seen within ``window_s`` of the target's reads at ``min_cameras`` or more distinct cameras (audited)."""
-    purpose = require_purpose(session, body)
-    norm = _plate(body.plate)
-    target = repository.reads_of_plate(
-        session, norm, start=body.start, end=body.end, limit=settings.search_history_max_reads
-    )
-    window = timedelta(seconds=body.window_s)
-    sightings: list[logic.Sighting] = []
-    evidence: dict[str, list[CoTravelSighting]] = defaultdict(list)
-    by_camera: dict[uuid.UUID, list[tuple[int, datetime]]] = defaultdict(list)
-    for i, row in enumerate(target):
-        by_camera[row.camera_id].append((i, row.observed_at))
-    for camera_id, passes in by_camera.items():
-        code = next(t.camera_code for t in target if t.camera_id == camera_id) or str(camera_id)
-        for i, at in passes:
-            for other in repository.reads_at_camera(session, camera_id, at - window, at + window):
-                gap = (other.observed_at - at).total_seconds()
-                sightings.append(logic.Sighting(i, other.plate_norm, other.plate, code, gap))
-                evidence[other.plate_norm].append(
-                    CoTravelSighting(camera_code=code, target_at=at, observed_at=other.observed_at, gap_s=gap)
-                )
-    ranked = logic.rank_cotravel(sightings, target=norm, min_cameras=body.min_cameras)[: body.limit]
-    plates = [
-        CoTravelPlate(
-            plate_norm=t.plate_norm,
-            plate=t.plate,
-            camera_codes=sorted(t.cameras),
-            camera_count=len(t.cameras),
-            passes=t.reads,
-            min_gap_s=t.min_gap_s or 0.0,
-            evidence=sorted(evidence[t.plate_norm], key=lambda e: e.observed_at),
-        )
-        for t in ranked
-    ]
-    _audit_search(session, actor, "cotravel", body, purpose, len(plates))
-    return CoTravelResult(plate_norm=norm, target_reads=len(target), plates=plates, result_count=len(plates))
 
 
 # --- one read --------------------------------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from rtcc.audit.models import AuditEntry
 from rtcc.core.db import Database
 from rtcc.core.errors import PermissionDenied, ValidationFailed
-from rtcc.investigations import runner, service
+from rtcc.investigations import plate_index, runner, scenes, service
 from rtcc.investigations.models import IndexedPlate
 from rtcc.investigations.schemas import (
     Area,
@@ -168,7 +168,7 @@ def test_stakeout(db: Database, world: World, settings: Settings) -> None:
         }
     )
     with db.uow() as s:
-        out = service.stakeout(s, body, actor=analyst(), settings=settings)
+        out = scenes.stakeout(s, body, actor=analyst(), settings=settings)
     assert [(p.plate_norm, p.reads) for p in out.plates] == [
         ("7ABC123", 3),
         ("4COM002", 1),
@@ -179,16 +179,16 @@ def test_stakeout(db: Database, world: World, settings: Settings) -> None:
     assert out.total_reads == 7 and out.plates[0].camera_codes == ["INV-A"]
     by_cam = body.model_copy(update={"area": None, "camera_ids": [world.cameras["B"]]})
     with db.uow() as s:
-        out2 = service.stakeout(s, by_cam, actor=analyst(), settings=settings)
+        out2 = scenes.stakeout(s, by_cam, actor=analyst(), settings=settings)
     assert {p.plate_norm for p in out2.plates} == {"7ABC123", "4COM001", "8XYZ123", "9XYZ1234"}
     lat_d, lon_d = CAMERAS["D"]
     at_d = body.model_copy(update={"area": Area(lat=lat_d, lon=lon_d, radius_m=200)})
     with db.uow() as s:
-        out3 = service.stakeout(s, at_d, actor=analyst(), settings=settings)
+        out3 = scenes.stakeout(s, at_d, actor=analyst(), settings=settings)
     assert {p.plate_norm for p in out3.plates} == {"7A8C123", "7ABC128"}  # not the mobile read placed near A
     too_long = body.model_copy(update={"end": T0 + timedelta(days=30)})
     with pytest.raises(ValidationFailed), db.uow() as s:
-        service.stakeout(s, too_long, actor=analyst(), settings=settings)
+        scenes.stakeout(s, too_long, actor=analyst(), settings=settings)
 
 
 def test_common_plates_ranked_by_places(db: Database, world: World, settings: Settings) -> None:
@@ -198,21 +198,21 @@ def test_common_plates_ranked_by_places(db: Database, world: World, settings: Se
 
     body = CommonQuery.model_validate({**PURPOSE, "places": [place("A", 0), place("B", 15), place("C", 135)]})
     with db.uow() as s:
-        out = service.common_plates(s, body, actor=analyst(), settings=settings)
+        out = scenes.common_plates(s, body, actor=analyst(), settings=settings)
     assert [(p.plate_norm, p.places, p.reads) for p in out.plates] == [
         ("7ABC123", [0, 1, 2], 5),
         ("4COM001", [0, 1, 2], 3),
     ]
     body1 = body.model_copy(update={"min_places": 1})
     with db.uow() as s:
-        out1 = service.common_plates(s, body1, actor=analyst(), settings=settings)
+        out1 = scenes.common_plates(s, body1, actor=analyst(), settings=settings)
     assert out1.plates[2].place_count == 1 and len(out1.plates) == 7  # + 7ABD123, 4COM002, 6MOB001, 8XYZ123, 9XYZ1234
 
 
 def test_cotravel(db: Database, world: World, settings: Settings) -> None:
     body = CoTravelQuery.model_validate({**PURPOSE, "plate": "7ABC123", "window_s": 60})
     with db.uow() as s:
-        out = service.cotravel(s, body, actor=analyst(), settings=settings)
+        out = scenes.cotravel(s, body, actor=analyst(), settings=settings)
     assert out.target_reads == 5
     assert [(p.plate_norm, p.camera_codes, p.passes) for p in out.plates] == [
         ("4COM001", ["INV-A", "INV-B", "INV-C"], 3)
@@ -220,7 +220,7 @@ def test_cotravel(db: Database, world: World, settings: Settings) -> None:
     assert out.plates[0].min_gap_s == 30.0
     loose = body.model_copy(update={"min_cameras": 1})
     with db.uow() as s:
-        out1 = service.cotravel(s, loose, actor=analyst(), settings=settings)
+        out1 = scenes.cotravel(s, loose, actor=analyst(), settings=settings)
     # 6MOB001 passed near camera A but was read by the mobile camera M: co-travel is per camera
     assert {p.plate_norm for p in out1.plates} == {"4COM001", "4COM002", "7ABD123"}
 
@@ -232,12 +232,12 @@ def test_index_catches_up_and_rebuilds(db: Database, world: World, settings: Set
     # a late read (observed long before the mark) is indexed by the consumer path, or a rebuild
     add_read(db, world, "OLD9876", "A", -600)
     with db.uow() as s:
-        service.index_stored_reads(
+        plate_index.index_stored_reads(
             s, [{"plate_norm": "OLD9876", "observed_at": (T0 - timedelta(hours=10)).isoformat()}]
         )
     assert plates(db, settings, plate="OLD*") == ["OLD9876"]
     with db.uow() as s:
-        stats = service.rebuild_index(s)
+        stats = plate_index.rebuild_index(s)
     assert stats.plates == 12 and stats.rebuilt_at is not None
     with db.read() as s:
         row = s.scalars(select(IndexedPlate).where(IndexedPlate.plate_norm == "7ABC123")).one()

@@ -1,0 +1,80 @@
+"""The plate index (``plate_index``: each distinct plate with its first and last sighting) that wildcard and
+partial plate search read first. It is kept current three ways, all idempotent because first/last seen merge by
+min/max: the ``alpr.reads.stored`` consumer indexes each stored batch (``index_stored_reads``); every pattern search
+first catches up from ``alpr_reads`` by an observed-at high-water mark minus an overlap (``catch_up_index``: covers
+reads stored without events, such as bulk loads, and batches whose event is still in flight); and ``rebuild_index``
+recomputes it from scratch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from rtcc.core.clock import utcnow
+from rtcc.investigations import repository
+from rtcc.investigations.models import PlateIndexState
+from rtcc.investigations.schemas import IndexStats
+
+# --- the plate index -------------------------------------------------------------------------------------------------
+
+
+def index_stored_reads(session: Session, reads: Iterable[Mapping[str, Any]]) -> int:
+    """Index the plates of stored reads (an ``alpr.reads.stored`` payload); returns distinct plates touched."""
+    span: dict[str, tuple[datetime, datetime]] = {}
+    for read in reads:
+        norm = read.get("plate_norm")
+        at_raw = read.get("observed_at")
+        if not norm or not at_raw:
+            continue
+        at = at_raw if isinstance(at_raw, datetime) else datetime.fromisoformat(str(at_raw))
+        old = span.get(norm)
+        span[norm] = (at, at) if old is None else (min(old[0], at), max(old[1], at))
+    return repository.upsert_plates(session, [(n, a, b) for n, (a, b) in span.items()])
+
+
+def catch_up_index(session: Session, *, overlap_s: int) -> int:
+    """Index plates of reads observed since the high-water mark minus ``overlap_s`` that the index lacks (or whose
+    first/last seen would widen), then move the mark to the newest read; returns the plates written."""
+    state = repository.index_state(session)
+    since = state.synced_to - timedelta(seconds=overlap_s) if state.synced_to else None
+    newest = repository.newest_read_since(session, since)
+    if newest is None:
+        return 0
+    rows = repository.stale_plates_since(session, since)
+    repository.upsert_plates(session, rows)
+    repository.set_synced_to(session, min(newest, utcnow()))
+    return len(rows)
+
+
+def rebuild_index(session: Session, *, batch: int = 50_000) -> IndexStats:
+    """Recompute the plate index from every stored read."""
+    repository.clear_index(session)
+    newest: datetime | None = None
+    chunk: list[repository.PlateRow] = []
+    for norm, first, last in repository.distinct_plates_since(session, None):
+        chunk.append((norm, first, last))
+        newest = last if newest is None or last > newest else newest
+        if len(chunk) >= batch:
+            repository.insert_plates_bulk(session, chunk)
+            chunk = []
+    repository.insert_plates_bulk(session, chunk)
+    if session.get_bind().dialect.name == "sqlite":
+        repository.post_grams(session, after_id=0)
+    repository.analyze_index(session)
+    now = utcnow()
+    repository.set_synced_to(session, min(newest, now) if newest else now, rebuilt_at=now)
+    return index_stats(session)
+
+
+def index_stats(session: Session) -> IndexStats:
+    """Size and freshness of the plate index."""
+    state = session.get(PlateIndexState, 1)
+    return IndexStats(
+        plates=repository.count_plates(session),
+        synced_to=state.synced_to if state else None,
+        rebuilt_at=state.rebuilt_at if state else None,
+    )
