@@ -15,7 +15,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, MetaData, TypeDecorator, create_engine, event, text
+from sqlalchemy import (
+    DateTime,
+    Engine,
+    FromClause,
+    MetaData,
+    TableClause,
+    TypeDecorator,
+    column,
+    create_engine,
+    event,
+    table,
+    text,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -57,6 +69,16 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 AfterCommit = Callable[[], None]
+
+
+def published_table(owner: FromClause, *columns: str) -> TableClause:
+    """A view of ``owner`` (a domain's mapped table) with only ``columns``, for another domain's queries:
+    the columns keep the owner's types, a column the owner lacks fails at import, and a column not published fails
+    where a query names it (``table.c.<name>``)."""
+    missing = [c for c in columns if c not in owner.c]
+    if missing:
+        raise KeyError(f"{getattr(owner, 'name', owner)} has no column(s) {', '.join(missing)}")
+    return table(str(getattr(owner, "name", "")), *(column(c, owner.c[c].type) for c in columns))
 
 
 def after_commit(session: Session, callback: AfterCommit) -> None:

@@ -1,6 +1,7 @@
 """Queries of the governance domain (never commits): its own tables, and the read-only aggregates the transparency
-portal and the misuse scan need from other domains' tables, written against table names (no other domain's models
-are imported): ALPR reads, hit alerts, hotlist entries carrying a case number, and ALPR searches in the audit log.
+portal and the misuse scan need from other domains' tables, through the tables those domains publish in their
+``queries`` modules (never their models): ALPR reads, hit alerts, hotlist entries carrying a case number, and ALPR
+searches in the audit log.
 """
 
 from __future__ import annotations
@@ -9,29 +10,21 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, Integer, String, Uuid, func, select, table
-from sqlalchemy import column as col
+from sqlalchemy import Integer, func, select
 from sqlalchemy.orm import Session
 
-from rtcc.core.db import UTCDateTime
+from rtcc.alerts import queries as alerts_queries
+from rtcc.alpr import queries as alpr_queries
+from rtcc.audit import queries as audit_queries
 from rtcc.governance.models import DutySchedule, MisuseFlag, PurposeCode, SharingAgency, SharingRequest
+from rtcc.hotlists import queries as hotlists_queries
 
-# --- other domains' tables, by name, read only ------------------------------------------------------------------------
+# --- other domains' published tables (their ``queries`` modules), read only ---------------------------------------
 
-_reads = table("alpr_reads", col("id", Uuid), col("observed_at", UTCDateTime), col("is_hit", Boolean))
-_alerts = table(
-    "alerts",
-    col("kind", String),
-    col("state", String),
-    col("reject_reason", String),
-    col("created_at", UTCDateTime),
-)
-_hotlist_entries = table(
-    "hotlist_entries", col("id", Integer), col("case_number", String), col("added_at", UTCDateTime)
-)
-_audit = table(
-    "audit_entries", col("seq", Integer), col("at", UTCDateTime), col("action", String), col("details", JSON)
-)
+_reads = alpr_queries.READS
+_alerts = alerts_queries.ALERTS
+_hotlist_entries = hotlists_queries.ENTRIES
+_audit = audit_queries.ENTRIES
 
 
 # --- purposes ---------------------------------------------------------------------------------------------------------

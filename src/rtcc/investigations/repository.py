@@ -1,9 +1,8 @@
 """Queries of the investigations domain (never commits): the plate index and its dialect-specific substring index,
 and read-only SQL over the ALPR domain's ``alpr_reads`` and ``alpr_cameras`` tables.
 
-The ALPR tables are described here as lightweight ``table()`` clauses with only the columns we read, so that this
-domain does not import the ALPR models (import-linter); the column types (``Uuid``, ``UTCDateTime``) make values
-round-trip the same way the ALPR domain stores them. ``match_plates`` is the ONE function behind which the
+The ALPR tables are the ones the ALPR domain publishes in ``rtcc.alpr.queries`` (never its models: import-linter), so
+their columns and types are the owner's own. ``match_plates`` is the ONE function behind which the
 substring index differs by dialect (DESIGN rule 7): PostgreSQL ``LIKE`` over ``pg_trgm`` GIN indexes, SQLite the
 trigram postings of ``plate_grams``; both return exactly the plates whose form matches the pattern.
 """
@@ -16,19 +15,15 @@ from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import (
-    Float,
     Row,
     String,
-    Uuid,
     and_,
     bindparam,
-    column,
     delete,
     func,
     insert,
     or_,
     select,
-    table,
     text,
     true,
     update,
@@ -37,39 +32,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
-from rtcc.core.db import UTCDateTime
+from rtcc.alpr import queries as alpr_queries
 from rtcc.core.plates import ocr_class
 from rtcc.investigations.logic import GRAM, Pattern
 from rtcc.investigations.models import IndexedPlate, PlateGram, PlateIndexState
 
-reads_t = table(
-    "alpr_reads",
-    column("id", Uuid()),
-    column("camera_id", Uuid()),
-    column("plate", String()),
-    column("plate_norm", String()),
-    column("plate_ocr", String()),
-    column("region", String()),
-    column("confidence", Float()),
-    column("observed_at", UTCDateTime()),
-    column("lat", Float()),
-    column("lon", Float()),
-    column("vehicle_make", String()),
-    column("vehicle_model", String()),
-    column("vehicle_color", String()),
-    column("vehicle_type", String()),
-    column("image_ref", String()),
-    column("crop_ref", String()),
-)
-cameras_t = table(
-    "alpr_cameras",
-    column("id", Uuid()),
-    column("code", String()),
-    column("name", String()),
-    column("lat", Float()),
-    column("lon", Float()),
-    column("kind", String()),
-)
+reads_t = alpr_queries.READS
+cameras_t = alpr_queries.CAMERAS
 
 r, c = reads_t.c, cameras_t.c
 READ_LAT = func.coalesce(r.lat, c.lat)

@@ -1,5 +1,5 @@
-"""Retention queries (never commits): the bounded-batch deletes of each data class, written as SQL against other
-domains' tables by name (lightweight ``table()`` clauses, no imports of their models), plus the legal-hold and run
+"""Retention queries (never commits): the bounded-batch deletes of each data class, written as SQL against the
+tables other domains publish in their ``queries`` modules (never their models), plus the legal-hold and run
 tables of this domain.
 
 A batch is two steps. ``candidates`` (a read query, outside the write transaction) selects at most ``limit`` due
@@ -24,12 +24,8 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
-    Boolean,
     ColumnElement,
-    String,
-    Uuid,
     and_,
-    column,
     delete,
     exists,
     false,
@@ -37,42 +33,23 @@ from sqlalchemy import (
     not_,
     or_,
     select,
-    table,
     true,
     update,
 )
 from sqlalchemy.orm import Session
 
+from rtcc.alerts import queries as alerts_queries
+from rtcc.alpr import queries as alpr_queries
 from rtcc.core.db import UTCDateTime
+from rtcc.matching import queries as matching_queries
 from rtcc.retention.logic import HoldStatus
 from rtcc.retention.models import LegalHold, RetentionRun
 
-_reads = table(
-    "alpr_reads",
-    column("id", Uuid),
-    column("camera_id", Uuid),
-    column("plate_norm", String),
-    column("observed_at", UTCDateTime),
-    column("image_ref", String),
-    column("crop_ref", String),
-    column("is_hit", Boolean),
-)
-_matches = table("matches", column("read_id", Uuid), column("alert_id", Uuid))
-_alerts = table(
-    "alerts",
-    column("id", Uuid),
-    column("state", String),
-    column("camera_id", Uuid),
-    column("plate_read", String),
-    column("read_id", Uuid),
-    column("last_read_id", Uuid),
-    column("first_seen_at", UTCDateTime),
-    column("last_seen_at", UTCDateTime),
-    column("updated_at", UTCDateTime),
-    column("closed_at", UTCDateTime),
-)
-_transitions = table("alert_transitions", column("alert_id", Uuid))
-_cameras = table("alpr_cameras", column("id", Uuid), column("code", String))
+_reads = alpr_queries.READS
+_matches = matching_queries.MATCHES
+_alerts = alerts_queries.ALERTS
+_transitions = alerts_queries.TRANSITIONS
+_cameras = alpr_queries.CAMERAS
 
 #: Alert states after which an alert may be purged (terminal states of the alert lifecycle).
 _TERMINAL = ("closed", "rejected")

@@ -1,0 +1,36 @@
+"""The ALPR tables other domains query directly: reads (plate search, scene analysis, transparency counts, retention)
+and cameras.
+
+Other domains never import ``rtcc.alpr.models`` (an import-linter contract forbids it): they query these tables through
+the table views published here (``core.db.published_table``), built from the owner's own table definitions. A
+renamed or retyped column therefore breaks their queries at import instead of drifting, and a column that is not
+published here cannot be named by another domain. The columns listed are the contract other domains rely on: removing
+one is a breaking change.
+"""
+
+from __future__ import annotations
+
+from rtcc.alpr.models import Camera, Read
+from rtcc.core.db import published_table
+
+READS = published_table(
+    Read.__table__,
+    "id",
+    "camera_id",
+    "plate",
+    "plate_norm",
+    "plate_ocr",
+    "region",
+    "confidence",
+    "observed_at",
+    "lat",
+    "lon",
+    "vehicle_make",
+    "vehicle_model",
+    "vehicle_color",
+    "vehicle_type",
+    "image_ref",
+    "crop_ref",
+    "is_hit",
+)
+CAMERAS = published_table(Camera.__table__, "id", "code", "name", "lat", "lon", "kind")
