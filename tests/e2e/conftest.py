@@ -27,7 +27,8 @@ import pytest
 import uvicorn
 
 import rtcc.app as app_module
-from rtcc.demo.seed import DEMO_PASSWORD, SeedResult
+from rtcc.demo.accounts import DEMO_PASSWORD
+from rtcc.demo.seed import SeedResult
 from rtcc.live import hub as live_hub
 from rtcc.runtime import Runtime, build_runtime
 from rtcc.settings import Settings

@@ -11,7 +11,8 @@ from typing import Any
 
 import httpx
 
-from rtcc.demo.seed import DEMO_PASSWORD, SeedResult
+from rtcc.demo.accounts import DEMO_PASSWORD
+from rtcc.demo.seed import SeedResult
 from rtcc.runtime import Runtime
 
 ROOT = Path(__file__).resolve().parents[2]

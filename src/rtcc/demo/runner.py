@@ -14,8 +14,9 @@ import uvicorn
 
 from rtcc.app import create_app
 from rtcc.core.migrate import upgrade
+from rtcc.demo.accounts import DEMO_PASSWORD, DEMO_USERS
 from rtcc.demo.feeder import Feeder
-from rtcc.demo.seed import DEMO_PASSWORD, DEMO_USERS, SeedResult, seed
+from rtcc.demo.seed import SeedResult, seed
 from rtcc.runtime import Runtime
 from rtcc.settings import Settings
 

@@ -19,7 +19,8 @@ from rtcc.alpr import service as alpr_service
 from rtcc.alpr.schemas import CameraCreate
 from rtcc.bus.base import Bus
 from rtcc.core.clock import utcnow
-from rtcc.demo import world
+from rtcc.demo import seed_cameras, seed_community, seed_footage, seed_governance, seed_rebates, world
+from rtcc.demo.accounts import DEMO_PASSWORD, DEMO_USERS
 from rtcc.demo.traffic import DEMO_HOTLISTS, DemoHotlistEntry, demo_hotlist
 from rtcc.hotlists import imports as hotlist_imports
 from rtcc.hotlists import service as hotlists_service
@@ -30,18 +31,6 @@ from rtcc.identity import service as identity_service
 from rtcc.identity.logic import SYSTEM
 from rtcc.identity.schemas import ApiKeyCreate
 from rtcc.settings import Settings, get_settings
-
-#: Demo accounts (username = role). The password is printed by ``rtcc demo``; it is for the demo database only.
-DEMO_PASSWORD = "cerritos-demo"  # noqa: S105 - demo-only credential, printed to the operator
-DEMO_USERS = (
-    ("admin", "Alex Admin", "RTCC"),
-    ("supervisor", "Sam Supervisor", "Cerritos Station"),
-    ("analyst", "Ana Analyst", "RTCC"),
-    ("dispatcher", "Dee Dispatcher", "Cerritos Station"),
-    ("officer", "Deputy Ortiz", "Cerritos Station"),
-    ("auditor", "Aud Itor", "City Auditor"),
-    ("program_staff", "Pat Programs", "City of Cerritos Community Safety"),
-)
 
 
 @dataclass(frozen=True)
@@ -83,8 +72,6 @@ def _parsed(entries: list[DemoHotlistEntry]) -> list[ParsedEntry]:
 def seed_programs(session: Session, *, settings: Settings, seed_value: int = 7) -> dict[str, dict[str, int]]:
     """Seed the registry, community, governance, footage and rebate demo data (each idempotent), in that order:
     footage needs registered cameras and community owners; rebates need both."""
-    # imported here: these modules import DEMO_PASSWORD from this one
-    from rtcc.demo import seed_cameras, seed_community, seed_footage, seed_governance, seed_rebates
     from rtcc.footage.storage import store_for
 
     now = utcnow()

@@ -23,7 +23,7 @@ from rtcc.cameras.schemas import CameraCreate, SharingLevel
 from rtcc.community import service as community_service
 from rtcc.core import geo
 from rtcc.demo import world
-from rtcc.demo.seed import DEMO_PASSWORD
+from rtcc.demo.accounts import DEMO_PASSWORD
 from rtcc.identity import service as identity_service
 from rtcc.identity.logic import SYSTEM
 

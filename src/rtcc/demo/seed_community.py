@@ -20,7 +20,7 @@ from rtcc.community import service, tips
 from rtcc.community.logic import Category, TipStatus
 from rtcc.community.schemas import NoticeCreate, SubscriptionCreate, TipCreate, TriageRequest, WatchGroupCreate
 from rtcc.core import geo
-from rtcc.demo.seed import DEMO_PASSWORD
+from rtcc.demo.accounts import DEMO_PASSWORD
 from rtcc.identity.logic import Perm, Principal, permissions_for
 
 #: username, display name, type, home (lat, lon), subscribed categories

@@ -27,7 +27,7 @@ from rtcc.cameras import service as cameras_service
 from rtcc.cameras.schemas import CameraCreate, CameraRead
 from rtcc.community import service as community_service
 from rtcc.core.clock import utcnow
-from rtcc.demo.seed import DEMO_PASSWORD
+from rtcc.demo.accounts import DEMO_PASSWORD
 from rtcc.footage import service as footage_service
 from rtcc.footage.logic import Event
 from rtcc.footage.schemas import FootageRequestCreate

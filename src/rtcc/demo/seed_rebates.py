@@ -25,7 +25,7 @@ from rtcc.cameras import service as cameras_service
 from rtcc.cameras.schemas import OwnerCameraCreate
 from rtcc.community import service as community_service
 from rtcc.demo import world
-from rtcc.demo.seed import DEMO_PASSWORD
+from rtcc.demo.accounts import DEMO_PASSWORD
 from rtcc.identity import service as identity_service
 from rtcc.identity.logic import Principal
 from rtcc.rebates import proofs

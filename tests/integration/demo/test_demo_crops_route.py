@@ -16,7 +16,8 @@ from fastapi.testclient import TestClient
 
 from rtcc.app import create_app
 from rtcc.demo import crops, feeder, world
-from rtcc.demo.seed import DEMO_PASSWORD, SeedResult
+from rtcc.demo.accounts import DEMO_PASSWORD
+from rtcc.demo.seed import SeedResult
 from rtcc.demo.traffic import TrafficModel
 from rtcc.runtime import Runtime
 from rtcc.settings import Settings

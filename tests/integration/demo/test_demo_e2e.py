@@ -14,8 +14,8 @@ import pytest
 import uvicorn
 
 from rtcc.core.migrate import upgrade
+from rtcc.demo.accounts import DEMO_PASSWORD
 from rtcc.demo.runner import DemoState, build_demo_app
-from rtcc.demo.seed import DEMO_PASSWORD
 from rtcc.settings import Settings
 
 

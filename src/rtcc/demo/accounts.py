@@ -1,0 +1,18 @@
+"""The demo's accounts: staff users (username = role) and the one password every demo account shares, printed by
+``rtcc demo``. For the demo database only; the seeding modules import them from here."""
+
+from __future__ import annotations
+
+#: The password of every demo account (staff and community).
+DEMO_PASSWORD = "cerritos-demo"  # noqa: S105 - demo-only credential, printed to the operator
+
+#: Demo staff accounts: (username = role, display name, unit).
+DEMO_USERS = (
+    ("admin", "Alex Admin", "RTCC"),
+    ("supervisor", "Sam Supervisor", "Cerritos Station"),
+    ("analyst", "Ana Analyst", "RTCC"),
+    ("dispatcher", "Dee Dispatcher", "Cerritos Station"),
+    ("officer", "Deputy Ortiz", "Cerritos Station"),
+    ("auditor", "Aud Itor", "City Auditor"),
+    ("program_staff", "Pat Programs", "City of Cerritos Community Safety"),
+)
