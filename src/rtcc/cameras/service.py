@@ -40,7 +40,7 @@ from rtcc.cameras.schemas import (
     OwnerCameraCreate,
 )
 from rtcc.core.clock import utcnow
-from rtcc.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from rtcc.core.errors import Conflict, NotFound, PermissionDenied, invalid
 from rtcc.governance import service as governance
 from rtcc.identity.logic import Principal, Role
 
@@ -49,10 +49,6 @@ logger = logging.getLogger(__name__)
 _CODE_PREFIX = {"city": "CITY", "alpr": "ALPR", "business": "BIZ", "residential": "RES"}
 #: Sharing levels from least to most open; staff may move an account-owned camera only down this scale.
 _OPENNESS = {"withdrawn": 0, "registered": 1, "on_request": 2, "live_linked": 3}
-
-
-def _invalid(field: str, msg: str) -> ValidationFailed:
-    return ValidationFailed(f"{field}: {msg}", errors=[{"loc": ["body", field], "field": field, "msg": msg}])
 
 
 # --- reading (contract C4) -------------------------------------------------------------------------------------------
@@ -196,23 +192,23 @@ def view_camera(session: Session, camera_id: uuid.UUID, *, actor: Principal) -> 
 
 def _check_urls(level: str, stream_url: str | None, snapshot_url: str | None) -> None:
     if level == "live_linked" and not (stream_url or snapshot_url):
-        raise _invalid("stream_url", "a live-linked camera needs a stream_url or a snapshot_url")
+        raise invalid("stream_url", "a live-linked camera needs a stream_url or a snapshot_url")
 
 
 def _check_alpr_code(session: Session, owner_type: str, code: str | None) -> None:
     if code is None:
         return
     if owner_type != "alpr":
-        raise _invalid("alpr_camera_code", "only for owner_type alpr")
+        raise invalid("alpr_camera_code", "only for owner_type alpr")
     if code not in {c.code for c in alpr_service.list_cameras(session)}:
-        raise _invalid("alpr_camera_code", f"no ALPR camera with code {code!r}")
+        raise invalid("alpr_camera_code", f"no ALPR camera with code {code!r}")
 
 
 def _new_code(session: Session, owner_type: str, code: str | None) -> str:
     if code is not None:
         code = code.strip()
         if not code:
-            raise _invalid("code", "must not be blank")
+            raise invalid("code", "must not be blank")
         if repository.by_code(session, code) is not None:
             raise Conflict(f"a camera with code {code!r} is already registered")
         return code
@@ -226,7 +222,7 @@ def _insert(session: Session, cam: RegisteredCamera) -> None:
             session.flush()
     except IntegrityError as exc:
         if "owner_user_id" in str(exc.orig) or "users" in str(exc.orig) or "FOREIGN KEY" in str(exc.orig):
-            raise _invalid("owner_user_id", "no such user") from exc
+            raise invalid("owner_user_id", "no such user") from exc
         raise Conflict(f"a camera with code {cam.code!r} is already registered") from exc
     repository.bump_version(session)
 
@@ -261,7 +257,7 @@ def _row(
 def create_camera(session: Session, data: CameraCreate, *, actor: Principal) -> CameraRead:
     """Register a city or ALPR camera, or one on behalf of an owner (staff)."""
     if data.owner_user_id is not None and data.owner_type not in {"business", "residential"}:
-        raise _invalid("owner_user_id", "only business and residential cameras have an owner account")
+        raise invalid("owner_user_id", "only business and residential cameras have an owner account")
     _check_urls(data.sharing_level, data.stream_url, data.snapshot_url)
     _check_alpr_code(session, data.owner_type, data.alpr_camera_code)
     now = utcnow()
@@ -316,7 +312,7 @@ def _apply(
     for key in ("name", "owner_name", "lat", "lon", "direction_deg", "fov_deg", "range_m", "owner_retention_days",
                 "sharing_level"):  # fmt: skip
         if key in changes and changes[key] is None:
-            raise _invalid(key, "must not be null")
+            raise invalid(key, "must not be null")
     if not by_owner and cam.owner_user_id is not None:
         level = changes.get("sharing_level")
         if level is not None and _OPENNESS[level] > _OPENNESS[cam.sharing_level]:
@@ -433,17 +429,17 @@ def open_live(
         try:
             alert = alerts_service.get_alert(session, actor, alert_id)
         except NotFound as exc:
-            raise _invalid("alert_id", "no such alert") from exc
+            raise invalid("alert_id", "no such alert") from exc
         if alert.kind != "hit" or alert.state in {s.value for s in TERMINAL}:
             raise PermissionDenied("alert_id: the alert is not an open incident")
         incident = f"alert:{alert_id}"
     elif case_number:
         if not purpose:
-            raise _invalid("purpose", "give the purpose with the case number")
+            raise invalid("purpose", "give the purpose with the case number")
         governance.require_purpose(session, purpose=purpose, case_number=case_number)
         incident = f"case:{case_number}"
     else:
-        raise _invalid("case_number", "give an open alert_id, or a case_number with a purpose")
+        raise invalid("case_number", "give an open alert_id, or a case_number with a purpose")
     details = {"incident": incident, "purpose": purpose, "case_number": case_number}
     log_access(session, cam.id, actor=actor, action="live.view", details=details)
     audit.record_for(

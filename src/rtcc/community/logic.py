@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from rtcc.core import geo
+from rtcc.core.errors import field_error
 
 
 class Category(StrEnum):
@@ -371,12 +372,12 @@ def spam_problems(description: str, *, honeypot: str | None, min_chars: int, max
     """Field errors (``loc``/``msg``) that mark a submission as spam or too thin to act on."""
     errors: list[dict[str, str]] = []
     if honeypot:
-        errors.append({"loc": "website", "msg": "must be left empty"})
+        errors.append(field_error("website", "must be left empty"))
     if len(description.strip()) < min_chars:
-        errors.append({"loc": "description", "msg": f"describe what you saw in at least {min_chars} characters"})
+        errors.append(field_error("description", f"describe what you saw in at least {min_chars} characters"))
     links = len(_LINK.findall(description))
     if links > max_links:
-        errors.append({"loc": "description", "msg": f"at most {max_links} links allowed, found {links}"})
+        errors.append(field_error("description", f"at most {max_links} links allowed, found {links}"))
     return errors
 
 

@@ -46,7 +46,7 @@ from rtcc.community.schemas import (
     WatchGroupCreate,
     WatchGroupRead,
 )
-from rtcc.core.errors import ValidationFailed
+from rtcc.core.errors import ValidationFailed, field_error
 from rtcc.core.problems import problem
 from rtcc.deps import DbDep, SettingsDep
 from rtcc.identity.deps import public, require
@@ -265,7 +265,7 @@ async def _tip_input(request: Request, max_bytes: int) -> tuple[TipCreate, bytes
         form = await request.form(max_files=1, max_fields=20)
         raw = form.get("tip")
         if not isinstance(raw, str):
-            raise ValidationFailed("the form has no 'tip' part", errors=[{"loc": ["body", "tip"], "msg": "required"}])
+            raise ValidationFailed("the form has no 'tip' part", errors=[field_error("tip", "required")])
         upload = form.get("photo")
         if isinstance(upload, UploadFile):
             photo = await upload.read(max_bytes + 1)
@@ -275,11 +275,11 @@ async def _tip_input(request: Request, max_bytes: int) -> tuple[TipCreate, bytes
     try:
         return TipCreate.model_validate_json(payload), photo
     except ValidationError as exc:
-        errors = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
+        errors = [field_error(".".join(str(p) for p in e["loc"]) or "body", e["msg"]) for e in exc.errors()]
         fields = ", ".join(sorted({".".join(str(p) for p in e["loc"]) or "body" for e in exc.errors()}))
         raise ValidationFailed(f"invalid tip: {fields}", errors=errors) from exc
     except ValueError as exc:
-        raise ValidationFailed("tip body is not JSON", errors=[{"loc": ["body"], "msg": str(exc)}]) from exc
+        raise ValidationFailed("tip body is not JSON", errors=[field_error("body", str(exc))]) from exc
 
 
 def _limits(settings: Settings) -> tips.TipLimits:

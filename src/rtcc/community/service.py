@@ -47,7 +47,7 @@ from rtcc.community.schemas import (
 )
 from rtcc.core import geo
 from rtcc.core.clock import utcnow
-from rtcc.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from rtcc.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed, field_error
 from rtcc.identity import service as identity
 from rtcc.identity.logic import Principal, Role
 from rtcc.identity.schemas import UserCreate, UserUpdate
@@ -67,10 +67,11 @@ class RateLimited(DomainError):
 
 
 def user_id_of(principal: Principal) -> uuid.UUID:
-    try:
-        return uuid.UUID(principal.id)
-    except ValueError as exc:
-        raise PermissionDenied("a signed-in community account is required") from exc
+    """The signed-in user's id, or PermissionDenied (API keys and the system have none)."""
+    user_id = principal.user_uuid
+    if user_id is None:
+        raise PermissionDenied("a signed-in community account is required")
+    return user_id
 
 
 def require_community(principal: Principal) -> uuid.UUID:
@@ -85,7 +86,7 @@ def require_community(principal: Principal) -> uuid.UUID:
 def signup(session: Session, data: SignupRequest, *, client_ip: str | None, per_ip_hour: int) -> CommunityProfile:
     """Create a resident/business account (a ``users`` row) and its community profile; abuse-limited per address."""
     if data.website:
-        raise ValidationFailed("sign-up refused", errors=[{"loc": "website", "msg": "must be left empty"}])
+        raise ValidationFailed("sign-up refused", errors=[field_error("website", "must be left empty")])
     now = utcnow()
     if client_ip and repository.signups_from_ip_since(session, client_ip, now - timedelta(hours=1)) >= per_ip_hour:
         raise RateLimited("too many sign-ups from this address; try again later", retry_after_s=3600)
@@ -269,10 +270,10 @@ def update_profile(session: Session, principal: Principal, data: ProfileUpdate) 
     lat = changes.get("lat", prof.lat)
     lon = changes.get("lon", prof.lon)
     if (lat is None) != (lon is None):
-        raise ValidationFailed("lat and lon go together", errors=[{"loc": "lat", "msg": "give both lat and lon"}])
+        raise ValidationFailed("lat and lon go together", errors=[field_error("lat", "give both lat and lon")])
     for key, value in changes.items():
         if key == "email" and value is None:
-            raise ValidationFailed("email cannot be removed", errors=[{"loc": "email", "msg": "required"}])
+            raise ValidationFailed("email cannot be removed", errors=[field_error("email", "required")])
         if key in {"email_opt_in", "sms_opt_in", "display_name"} and value is None:
             continue
         setattr(prof, key, value)
@@ -281,7 +282,7 @@ def update_profile(session: Session, principal: Principal, data: ProfileUpdate) 
             logic.neighborhood_of(lat, lon, _rings(session)) if lat is not None and lon is not None else None
         )
     if prof.sms_opt_in and not prof.phone:
-        raise ValidationFailed("SMS needs a phone number", errors=[{"loc": "phone", "msg": "required for SMS"}])
+        raise ValidationFailed("SMS needs a phone number", errors=[field_error("phone", "required for SMS")])
     prof.updated_at = utcnow()
     if email_changed:
         _send_verification(session, prof)
@@ -321,7 +322,7 @@ def _rings(session: Session) -> dict[str, tuple[tuple[float, float], ...]]:
 def _neighborhood(session: Session, code: str, field: str) -> Neighborhood:
     found = repository.neighborhood(session, code)
     if found is None:
-        raise ValidationFailed(f"unknown neighborhood {code!r}", errors=[{"loc": field, "msg": "unknown neighborhood"}])
+        raise ValidationFailed(f"unknown neighborhood {code!r}", errors=[field_error(field, "unknown neighborhood")])
     return found
 
 
@@ -370,7 +371,7 @@ def create_group(session: Session, data: WatchGroupCreate, *, actor: Principal) 
     for user_id in data.captain_user_ids:
         if repository.profile(session, user_id) is None:
             raise ValidationFailed(
-                "captains must be community accounts", errors=[{"loc": "captain_user_ids", "msg": str(user_id)}]
+                "captains must be community accounts", errors=[field_error("captain_user_ids", str(user_id))]
             )
         session.add(WatchMember(group_id=group.id, user_id=user_id, role="captain", joined_at=now))
     session.flush()
@@ -415,7 +416,7 @@ def set_captain(session: Session, group_id: uuid.UUID, user_id: uuid.UUID, capta
     """Make a community account captain of a group (adding it as member) or step it down (audited)."""
     group = _group(session, group_id)
     if repository.profile(session, user_id) is None:
-        raise ValidationFailed("captains must be community accounts", errors=[{"loc": "user_id", "msg": "unknown"}])
+        raise ValidationFailed("captains must be community accounts", errors=[field_error("user_id", "unknown")])
     found = repository.membership(session, group_id, user_id)
     if found is None:
         found = WatchMember(group_id=group_id, user_id=user_id, role="member", joined_at=utcnow())
@@ -497,7 +498,7 @@ def subscribe(session: Session, principal: Principal, data: SubscriptionCreate) 
     if data.neighborhood_code is not None:
         _neighborhood(session, data.neighborhood_code, "neighborhood_code")
     if "sms" in data.channels and not prof.phone:
-        raise ValidationFailed("SMS needs a phone number on the profile", errors=[{"loc": "channels", "msg": "sms"}])
+        raise ValidationFailed("SMS needs a phone number on the profile", errors=[field_error("channels", "sms")])
     code = data.neighborhood_code
     if code is None and data.lat is not None and data.lon is not None:
         code = logic.neighborhood_of(data.lat, data.lon, _rings(session))  # the centre's, for neighborhood alerts
@@ -745,7 +746,7 @@ def send_alert(session: Session, data: AlertCreate, *, actor: Principal, sender:
     """Create a public alert and fan it out to every matching subscriber's channels (audited)."""
     now = utcnow()
     if data.expires is not None and data.expires <= now:
-        raise ValidationFailed("expires is in the past", errors=[{"loc": "expires", "msg": "must be in the future"}])
+        raise ValidationFailed("expires is in the past", errors=[field_error("expires", "must be in the future")])
     area = data.area
     polygon: list[list[float]] | None = None
     if area.neighborhood_code is not None:

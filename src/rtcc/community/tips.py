@@ -22,7 +22,7 @@ from rtcc.community.models import Tip, TipEvent, TipPhoto
 from rtcc.community.schemas import TipCreate, TipEventRead, TipRead, TipStaffEventRead, TipStaffRead, TriageRequest
 from rtcc.community.service import RateLimited, notify_account, own_profile, require_community, user_id_of
 from rtcc.core.clock import utcnow
-from rtcc.core.errors import Conflict, NotFound, ValidationFailed
+from rtcc.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from rtcc.identity.logic import Principal
 
 
@@ -65,14 +65,14 @@ def submit_tip(
         data.description, honeypot=data.website, min_chars=limits.min_chars, max_links=limits.max_links
     )
     if data.occurred_at > now + timedelta(minutes=5):
-        errors.append({"loc": "occurred_at", "msg": "is in the future"})
+        errors.append(field_error("occurred_at", "is in the future"))
     content_type = None
     if photo is not None:
         content_type = logic.photo_type(photo)
         if len(photo) > limits.photo_max_bytes:
-            errors.append({"loc": "photo", "msg": f"larger than {limits.photo_max_bytes} bytes"})
+            errors.append(field_error("photo", f"larger than {limits.photo_max_bytes} bytes"))
         elif content_type is None:
-            errors.append({"loc": "photo", "msg": "not a JPEG, PNG or WebP image"})
+            errors.append(field_error("photo", "not a JPEG, PNG or WebP image"))
     if errors:
         raise ValidationFailed("tip refused: " + "; ".join(f"{e['loc']}: {e['msg']}" for e in errors), errors=errors)
     text_hash = logic.normalised_text_hash(data.description)

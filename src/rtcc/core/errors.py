@@ -18,10 +18,21 @@ class DomainError(Exception):
 
 
 class ValidationFailed(DomainError):
-    """Input that parsed but breaks a rule; ``errors`` name the fields (``loc``) and reasons (``msg``)."""
+    """Input that parsed but breaks a rule; ``errors`` name the fields and reasons (``field_error``'s shape)."""
 
     status = 422
     title = "Validation failed"
+
+
+def field_error(field: str, msg: str, *, where: str = "body") -> dict[str, Any]:
+    """One entry of a problem's ``errors``, in the shape request validation uses: ``loc`` (``[where, *path]``),
+    ``field`` (the dotted path a form shows next to its input) and ``msg``."""
+    return {"loc": [where, *field.split(".")], "field": field, "msg": msg, "type": "value_error"}
+
+
+def invalid(field: str, msg: str, *, where: str = "body") -> ValidationFailed:
+    """A ValidationFailed about one field: detail ``"<field>: <msg>"`` and one ``field_error``."""
+    return ValidationFailed(f"{field}: {msg}", errors=[field_error(field, msg, where=where)])
 
 
 class NotAuthenticated(DomainError):

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from rtcc.core.errors import Conflict, DomainError, ValidationFailed
+from rtcc.core.errors import Conflict, DomainError, field_error, invalid
 
 
 class RequestState(StrEnum):
@@ -109,7 +109,7 @@ def next_state(state: str, event: Event) -> RequestState:
         allowed = ", ".join(e.value for e in allowed_events(current)) or "none (terminal)"
         raise Conflict(
             f"cannot {event.value} a footage request that is {current.value} (allowed: {allowed})",
-            errors=[{"loc": ["state"], "field": "state", "msg": f"state is {current.value}"}],
+            errors=[field_error("state", f"state is {current.value}")],
         )
     return nxt
 
@@ -141,12 +141,8 @@ def check_sharing(sharing_level: str) -> None:
     if not SHARING_ACCEPTS_REQUESTS.get(sharing_level, False):
         raise Conflict(
             f"the camera does not take footage requests (sharing level {sharing_level})",
-            errors=[{"loc": ["body", "camera_id"], "field": "camera_id", "msg": f"sharing level is {sharing_level}"}],
+            errors=[field_error("camera_id", f"sharing level is {sharing_level}")],
         )
-
-
-def _field_error(field: str, msg: str) -> ValidationFailed:
-    return ValidationFailed(f"{field}: {msg}", errors=[{"loc": ["body", field], "field": field, "msg": msg}])
 
 
 def check_window(
@@ -159,17 +155,17 @@ def check_window(
 ) -> None:
     """Reject a window that is empty, too long, in the future, or wholly older than the owner keeps recordings."""
     if start.utcoffset() is None:
-        raise _field_error("window_start", "give a timezone (e.g. 2026-11-20T18:00:00Z)")
+        raise invalid("window_start", "give a timezone (e.g. 2026-11-20T18:00:00Z)")
     if end.utcoffset() is None:
-        raise _field_error("window_end", "give a timezone (e.g. 2026-11-20T19:00:00Z)")
+        raise invalid("window_end", "give a timezone (e.g. 2026-11-20T19:00:00Z)")
     if end <= start:
-        raise _field_error("window_end", "must be after window_start")
+        raise invalid("window_end", "must be after window_start")
     if end - start > timedelta(hours=max_hours):
-        raise _field_error("window_end", f"the window may span at most {max_hours} hours")
+        raise invalid("window_end", f"the window may span at most {max_hours} hours")
     if start > now:
-        raise _field_error("window_start", "lies in the future: footage not yet recorded cannot be requested")
+        raise invalid("window_start", "lies in the future: footage not yet recorded cannot be requested")
     if owner_retention_days is not None and end < now - timedelta(days=owner_retention_days):
-        raise _field_error(
+        raise invalid(
             "window_end",
             f"the owner keeps recordings for {owner_retention_days} days; this window has already been overwritten",
         )
@@ -236,17 +232,16 @@ def check_type(head: bytes, *, declared: str | None, allowed: list[str]) -> str:
     """The detected content type of an upload, or UnsupportedMediaType naming the ``file`` field: unknown bytes,
     a type not allowed, or a declared type the bytes contradict (``application/octet-stream`` declares nothing)."""
     detected = sniff(head)
-    loc = ["body", "file"]
     if detected is None:
         msg = "the file is not a recognised video or image (checked by its content, not its name)"
-        raise UnsupportedMediaType(f"file: {msg}", errors=[{"loc": loc, "field": "file", "msg": msg}])
+        raise UnsupportedMediaType(f"file: {msg}", errors=[field_error("file", msg)])
     if detected not in allowed:
         msg = f"{detected} is not accepted (allowed: {', '.join(allowed)})"
-        raise UnsupportedMediaType(f"file: {msg}", errors=[{"loc": loc, "field": "file", "msg": msg}])
+        raise UnsupportedMediaType(f"file: {msg}", errors=[field_error("file", msg)])
     base = (declared or "").split(";", 1)[0].strip().lower()
     if base and base not in ("application/octet-stream", detected):
         msg = f"declared as {base} but the content is {detected}"
-        raise UnsupportedMediaType(f"file: {msg}", errors=[{"loc": loc, "field": "file", "msg": msg}])
+        raise UnsupportedMediaType(f"file: {msg}", errors=[field_error("file", msg)])
     return detected
 
 

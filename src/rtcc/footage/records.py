@@ -35,16 +35,6 @@ TARGET = "footage_request"
 # ------------------------------------------------------------------------------------------------------ read models
 
 
-def user_uuid(principal: Principal) -> uuid.UUID | None:
-    """The user id of a signed-in principal (None for API keys and the system)."""
-    if principal.kind != "user":
-        return None
-    try:
-        return uuid.UUID(principal.id)
-    except ValueError:
-        return None
-
-
 def to_read(
     req: FootageRequest, clips: list[FootageClip] | None = None, *, now: datetime | None = None
 ) -> FootageRequestRead:
@@ -110,7 +100,7 @@ def load(session: Session, request_id: uuid.UUID, *, for_update: bool = False) -
 def load_own(session: Session, request_id: uuid.UUID, owner: Principal, *, for_update: bool = False) -> FootageRequest:
     """A request to one of ``owner``'s cameras; anyone else's answers NotFound (no hint that it exists)."""
     req = repository.get_request(session, request_id, for_update=for_update)
-    if req is None or req.owner_user_id is None or req.owner_user_id != user_uuid(owner):
+    if req is None or req.owner_user_id is None or req.owner_user_id != owner.user_uuid:
         raise NotFound(f"footage request {request_id} not found")
     return req
 

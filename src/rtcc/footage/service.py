@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from rtcc.cameras import service as cameras
 from rtcc.community import service as community
 from rtcc.core.clock import utcnow
-from rtcc.core.errors import Conflict, NotFound, PermissionDenied
+from rtcc.core.errors import Conflict, NotFound, PermissionDenied, field_error
 from rtcc.footage import repository
 from rtcc.footage.logic import (
     TRANSITION_CUSTODY,
@@ -43,7 +43,6 @@ from rtcc.footage.records import (
     notify_requester,
     to_owner_read,
     to_read,
-    user_uuid,
 )
 from rtcc.footage.schemas import (
     ClipCheck,
@@ -105,7 +104,7 @@ def create_request(
         state=(RequestState.requested if owner_approves else RequestState.approved).value,
         requested_by=actor.audit_name[:128],
         requested_by_role=actor.role[:32] if actor.role else None,
-        requested_by_id=str(user_uuid(actor)) if user_uuid(actor) else None,
+        requested_by_id=str(actor.user_uuid) if actor.user_uuid else None,
         requested_at=now,
         due_at=now + timedelta(days=ttl_days) if owner_approves else None,
         decided_by=None if owner_approves else AGENCY,
@@ -182,7 +181,7 @@ def request_page(
 
 def owner_requests(session: Session, *, owner: Principal, state: str | None = None) -> list[OwnerRequestRead]:
     """The requests made to the owner's cameras, newest first."""
-    owner_id = user_uuid(owner)
+    owner_id = owner.user_uuid
     if owner_id is None:
         return []
     rows, _total = repository.list_requests(session, now=utcnow(), state=state, owner_user_id=owner_id, limit=500)
@@ -335,7 +334,7 @@ def add_clip(
     if repository.clip_with_hash(session, req.id, staged.sha256) is not None:
         raise Conflict(
             "this file was already uploaded for this request",
-            errors=[{"loc": ["body", "file"], "field": "file", "msg": f"duplicate of sha256 {staged.sha256}"}],
+            errors=[field_error("file", f"duplicate of sha256 {staged.sha256}")],
         )
     clip = FootageClip(
         id=uuid.uuid4(),

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
-from rtcc.core.errors import NotFound, ValidationFailed
+from rtcc.core.errors import NotFound, ValidationFailed, field_error
 from rtcc.footage.logic import EXTENSIONS, SNIFF_BYTES, UploadTooLarge, check_type
 
 logger = logging.getLogger(__name__)
@@ -125,7 +125,7 @@ class _LocalWriter:
             if self._size + len(chunk) > self._max:
                 limit_mb = self._max / (1024 * 1024)
                 msg = f"the file is larger than the limit of {limit_mb:g} MiB"
-                raise UploadTooLarge(f"file: {msg}", errors=[{"loc": ["body", "file"], "field": "file", "msg": msg}])
+                raise UploadTooLarge(f"file: {msg}", errors=[field_error("file", msg)])
             if self._type is None:
                 self._head += chunk[: SNIFF_BYTES - len(self._head)]
                 if len(self._head) >= SNIFF_BYTES:
@@ -143,7 +143,7 @@ class _LocalWriter:
         try:
             if self._size == 0:
                 msg = "the file is empty"
-                raise ValidationFailed(f"file: {msg}", errors=[{"loc": ["body", "file"], "field": "file", "msg": msg}])
+                raise ValidationFailed(f"file: {msg}", errors=[field_error("file", msg)])
             if self._type is None:
                 self._type = check_type(self._head, declared=self._declared, allowed=self._allowed)
             self._file.flush()

@@ -16,7 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
-from rtcc.core.errors import ValidationFailed
+from rtcc.core.errors import field_error, invalid
 from rtcc.footage.logic import UploadTooLarge, safe_filename
 from rtcc.footage.storage import FootageStore, StagedFile, UploadWriter
 
@@ -39,21 +39,15 @@ class ReceivedUpload:
     recorded_end: datetime | None = None
 
 
-def _invalid(field_name: str, msg: str) -> ValidationFailed:
-    return ValidationFailed(
-        f"{field_name}: {msg}", errors=[{"loc": ["body", field_name], "field": field_name, "msg": msg}]
-    )
-
-
 def _when(name: str, raw: str | None) -> datetime | None:
     if not raw:
         return None
     try:
         value = _DATETIME.validate_python(raw)
     except ValidationError:
-        raise _invalid(name, "not an ISO 8601 time") from None
+        raise invalid(name, "not an ISO 8601 time") from None
     if value.utcoffset() is None:
-        raise _invalid(name, "give a timezone (e.g. 2026-11-20T18:00:00Z)")
+        raise invalid(name, "give a timezone (e.g. 2026-11-20T18:00:00Z)")
     return value
 
 
@@ -93,7 +87,7 @@ class _FormState:
         self.current = name
         if name == "file":
             if self.file_seen:
-                raise _invalid("file", "send one file per upload")
+                raise invalid("file", "send one file per upload")
             self.file_seen = True
             self.filename = params.get(b"filename", b"").decode("utf-8", "replace") or None
             self.writer = self.store.begin(
@@ -102,7 +96,7 @@ class _FormState:
         elif name in FORM_FIELDS:
             self.values[name] = bytearray()
         else:
-            raise _invalid(name or "form", "unknown form field (expected file, note, recorded_start, recorded_end)")
+            raise invalid(name or "form", "unknown form field (expected file, note, recorded_start, recorded_end)")
 
     def on_part_data(self, data: bytes, start: int, end: int) -> None:
         if self.current == "file" and self.writer is not None:
@@ -111,7 +105,7 @@ class _FormState:
             buf = self.values[self.current]
             buf += data[start:end]
             if len(buf) > FORM_FIELDS[self.current]:
-                raise _invalid(self.current, f"longer than {FORM_FIELDS[self.current]} bytes")
+                raise invalid(self.current, f"longer than {FORM_FIELDS[self.current]} bytes")
 
     def on_part_end(self) -> None:
         if self.current == "file" and self.writer is not None:
@@ -130,7 +124,7 @@ class _FormState:
 
 def _too_large(max_bytes: int) -> UploadTooLarge:
     msg = f"the file is larger than the limit of {max_bytes / (1024 * 1024):g} MiB"
-    return UploadTooLarge(f"file: {msg}", errors=[{"loc": ["body", "file"], "field": "file", "msg": msg}])
+    return UploadTooLarge(f"file: {msg}", errors=[field_error("file", msg)])
 
 
 def _check_length(request: Request, limit: int, max_bytes: int) -> None:
@@ -170,7 +164,7 @@ async def _receive_multipart(
     _ctype, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
     if not boundary:
-        raise _invalid("file", "multipart body without a boundary")
+        raise invalid("file", "multipart body without a boundary")
     state = _FormState(store=store, max_bytes=max_bytes, allowed=allowed)
     callbacks: Any = {
         "on_part_begin": state.on_part_begin,
@@ -191,14 +185,14 @@ async def _receive_multipart(
             await anyio.to_thread.run_sync(parser.write, chunk)
         parser.finalize()
         if state.writer is not None:  # the body ended inside the file part
-            raise _invalid("file", "the upload was cut off")
+            raise invalid("file", "the upload was cut off")
         if state.staged is None:
-            raise _invalid("file", "the form has no 'file' part")
+            raise invalid("file", "the form has no 'file' part")
         values = {k: bytes(v).decode("utf-8", "replace").strip() for k, v in state.values.items()}
         start = _when("recorded_start", values.get("recorded_start"))
         end = _when("recorded_end", values.get("recorded_end"))
         if start and end and end < start:
-            raise _invalid("recorded_end", "must not be before recorded_start")
+            raise invalid("recorded_end", "must not be before recorded_start")
         return ReceivedUpload(
             staged=state.staged,
             filename=safe_filename(state.filename),

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from rtcc.core.errors import PermissionDenied, ValidationFailed
+from rtcc.core.errors import PermissionDenied, ValidationFailed, field_error
 
 #: A case or incident number: letters, digits and - / . ; 3 to 40 characters (e.g. 2026-001234, CER26-0042).
 CASE_NUMBER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-/.]{2,39}$")
@@ -69,13 +69,13 @@ def check_purpose(purposes: Mapping[str, Purpose], purpose: str | None, case_num
     if not code:
         raise ValidationFailed(
             "purpose: a purpose code is required (free text alone is refused)",
-            errors=[{"loc": ["purpose"], "msg": "required", "type": "missing"}],
+            errors=[field_error("purpose", "required")],
         )
     found = purposes.get(code)
     if found is None:
         raise ValidationFailed(
             f"purpose: unknown purpose code {code!r}; choose one of {', '.join(sorted(purposes))}",
-            errors=[{"loc": ["purpose"], "msg": "unknown purpose code", "type": "value_error"}],
+            errors=[field_error("purpose", "unknown purpose code")],
         )
     if not found.allowed:
         raise PermissionDenied(f"purpose: {found.label} is forbidden by the ALPR usage policy")
@@ -83,12 +83,12 @@ def check_purpose(purposes: Mapping[str, Purpose], purpose: str | None, case_num
     if found.requires_case and not case:
         raise ValidationFailed(
             f"case_number: purpose {code!r} requires a case or incident number",
-            errors=[{"loc": ["case_number"], "msg": "required for this purpose", "type": "missing"}],
+            errors=[field_error("case_number", "required for this purpose")],
         )
     if case and not CASE_NUMBER_RE.match(case):
         raise ValidationFailed(
             "case_number: 3-40 letters, digits, '-', '/' or '.'",
-            errors=[{"loc": ["case_number"], "msg": "malformed case number", "type": "value_error"}],
+            errors=[field_error("case_number", "malformed case number")],
         )
     return found
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from rtcc.audit import service as audit
 from rtcc.audit.schemas import EXPORT_COLUMNS, AuditEntryRead, AuditFilters, ExportFormat
 from rtcc.core.clock import utcnow
-from rtcc.core.errors import NotFound, ValidationFailed
+from rtcc.core.errors import NotFound, ValidationFailed, field_error
 from rtcc.governance import repository
 from rtcc.governance.detectors import DutyWindow
 from rtcc.governance.logic import DEFAULT_PURPOSES, LEGALLY_FORBIDDEN, Purpose, check_purpose, purposes_by_code
@@ -98,10 +98,10 @@ def upsert_purpose(session: Session, code: str, data: PurposeUpsert, *, actor: P
     try:
         check_purpose_code(code)
     except ValueError as exc:
-        raise ValidationFailed(str(exc), errors=[{"loc": ["path", "code"], "msg": str(exc)}]) from None
+        raise ValidationFailed(str(exc), errors=[field_error("code", str(exc), where="path")]) from None
     if code in LEGALLY_FORBIDDEN and data.allowed:
         msg = f"allowed: {code} is barred by state law and cannot be allowed"
-        raise ValidationFailed(msg, errors=[{"loc": ["body", "allowed"], "msg": msg}])
+        raise ValidationFailed(msg, errors=[field_error("allowed", msg)])
     rows = repository.purpose_rows(session)
     if not rows:
         _materialise_defaults(session, actor)
@@ -163,7 +163,7 @@ def _zone(name: str, field: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         msg = f"{field}: unknown time zone {name!r}"
-        raise ValidationFailed(msg, errors=[{"loc": ["body", field], "msg": msg}]) from None
+        raise ValidationFailed(msg, errors=[field_error(field, msg)]) from None
 
 
 def _schedule_read(row: DutySchedule) -> DutyScheduleRead:

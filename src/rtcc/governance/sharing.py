@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from rtcc.audit import service as audit
 from rtcc.core.clock import utcnow
-from rtcc.core.errors import Conflict, NotFound, ValidationFailed
+from rtcc.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from rtcc.governance import repository, service
 from rtcc.governance.logic import AgencyPolicy, SharingDecision, decide_sharing, purposes_by_code
 from rtcc.governance.models import SharingAgency, SharingRequest
@@ -46,11 +46,11 @@ def _check_purposes(session: Session, codes: list[str]) -> list[str]:
     bad = [c for c in codes if c not in known]
     if bad:
         msg = f"purposes: unknown purpose code(s) {', '.join(bad)}"
-        raise ValidationFailed(msg, errors=[{"loc": ["body", "purposes"], "msg": msg}])
+        raise ValidationFailed(msg, errors=[field_error("purposes", msg)])
     forbidden = [c for c in codes if not known[c].allowed]
     if forbidden:
         msg = f"purposes: {', '.join(forbidden)} is forbidden by the usage policy and cannot be shared for"
-        raise ValidationFailed(msg, errors=[{"loc": ["body", "purposes"], "msg": msg}])
+        raise ValidationFailed(msg, errors=[field_error("purposes", msg)])
     return sorted(set(codes))
 
 
@@ -282,7 +282,7 @@ def list_requests(
     """Logged sharing requests, newest first."""
     if before is not None and before.utcoffset() is None:
         msg = "before: give a timezone (e.g. 2026-11-01T00:00:00Z)"
-        raise ValidationFailed(msg, errors=[{"loc": ["query", "before"], "msg": msg}])
+        raise ValidationFailed(msg, errors=[field_error("before", msg, where="query")])
     rows = repository.sharing_requests(
         session, agency_code=agency_code.upper() if agency_code else None, decision=decision, before=before, limit=limit
     )

@@ -29,7 +29,7 @@ from rtcc.bus.base import Bus
 from rtcc.bus.envelope import Envelope
 from rtcc.bus.outbox import publish_after_commit
 from rtcc.core.clock import utcnow
-from rtcc.core.errors import Conflict, NotFound, ValidationFailed
+from rtcc.core.errors import Conflict, NotFound, invalid
 from rtcc.core.plates import MAX_PLATE_LEN, is_plausible, normalise, ocr_class
 from rtcc.hotlists import repository
 from rtcc.hotlists.logic import normalise_region
@@ -100,14 +100,10 @@ def _load(session: Session, hotlist_id: uuid.UUID, *, lock: bool = False) -> Hot
     return hotlist
 
 
-def _invalid(field: str, msg: str) -> ValidationFailed:
-    return ValidationFailed(f"{field}: {msg}", errors=[{"loc": ["body", field], "field": field, "msg": msg}])
-
-
 def _plate_norm(plate: str, field: str = "plate") -> str:
     norm = normalise(plate)
     if not is_plausible(norm):
-        raise _invalid(field, f"a plate needs 2 to {MAX_PLATE_LEN} letters or digits")
+        raise invalid(field, f"a plate needs 2 to {MAX_PLATE_LEN} letters or digits")
     return norm
 
 
@@ -124,7 +120,7 @@ def _refresh_path(value: str | None, root: Path | None) -> str | None:
         base = root.resolve()
         resolved = (base / path).resolve()
         if not resolved.is_relative_to(base):
-            raise _invalid("refresh_path", f"must be a file inside the data directory {base}")
+            raise invalid("refresh_path", f"must be a file inside the data directory {base}")
         return str(resolved)
     return str(path.resolve())
 
@@ -298,7 +294,7 @@ def add_entry(session: Session, bus: Bus, hotlist_id: uuid.UUID, data: EntryCrea
     try:
         region = normalise_region(data.region) if data.region and data.region.strip() else None
     except ValueError as exc:
-        raise _invalid("region", str(exc)) from None
+        raise invalid("region", str(exc)) from None
     hotlist = _load(session, hotlist_id, lock=True)
     now = utcnow()
     entry = HotlistEntry(
@@ -371,7 +367,7 @@ def add_skip(session: Session, bus: Bus, data: SkipCreate, *, actor: Principal) 
     """Put a plate text on the skip list: reads of it are never matched (audited)."""
     plate_norm = normalise(data.plate)
     if not plate_norm:
-        raise _invalid("plate", "the plate has no letters or digits")
+        raise invalid("plate", "the plate has no letters or digits")
     if repository.skip_entry(session, plate_norm) is not None:
         raise Conflict(f"{plate_norm} is already on the skip list")
     entry = SkipEntry(plate_norm=plate_norm, reason=data.reason, added_by=_actor_name(actor), added_at=utcnow())

@@ -11,6 +11,7 @@ reach us only through an API key scoped ``agency`` (``sharing:request``), checke
 from __future__ import annotations
 
 import getpass
+import uuid
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -207,6 +208,17 @@ class Principal:
     def audit_name(self) -> str:
         """The name written into the audit log (``apikey:<name>`` for sensors)."""
         return self.name if self.kind == "user" else f"apikey:{self.name}"
+
+    @property
+    def user_uuid(self) -> uuid.UUID | None:
+        """The user id of a signed-in user (None for API keys and for principals whose id is not a user's UUID,
+        such as the system)."""
+        if self.kind != "user":
+            return None
+        try:
+            return uuid.UUID(self.id)
+        except ValueError:
+            return None
 
     @property
     def is_community(self) -> bool:

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from rtcc.core.errors import ValidationFailed
+from rtcc.core.errors import ValidationFailed, invalid
 from rtcc.core.geo import distance_m
 from rtcc.core.plates import MAX_PLATE_LEN, normalise, ocr_class
 
@@ -45,7 +45,7 @@ _RUNS = re.compile(r"[A-Z0-9]+")
 
 
 def _bad(field_name: str, msg: str) -> ValidationFailed:
-    return ValidationFailed(f"{field_name}: {msg}", errors=[{"loc": [field_name], "msg": msg, "type": "value_error"}])
+    return invalid(field_name, msg)
 
 
 @dataclass(frozen=True)

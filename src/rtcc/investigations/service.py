@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from rtcc.audit import service as audit
 from rtcc.audit.service import Actor
-from rtcc.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from rtcc.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed, field_error
 from rtcc.core.geo import bbox_around, distances_m, points_in_rings
 from rtcc.core.plates import normalise
 from rtcc.governance import service as governance
@@ -183,7 +183,7 @@ def plate_norm_of(raw: str) -> str:
     """The normalised plate of a request, or ValidationFailed on ``plate``."""
     norm = normalise(raw)
     if not 2 <= len(norm) <= 10:
-        raise ValidationFailed("plate: 2 to 10 letters or digits", errors=[{"loc": ["plate"], "msg": "bad plate"}])
+        raise ValidationFailed("plate: 2 to 10 letters or digits", errors=[field_error("plate", "bad plate")])
     return norm
 
 
@@ -192,7 +192,7 @@ def check_window(start: datetime, end: datetime, max_hours: float, field: str) -
     if (end - start).total_seconds() > max_hours * 3600:
         raise ValidationFailed(
             f"{field}: the time window is longer than {max_hours:g} hours",
-            errors=[{"loc": [field], "msg": "window too long", "type": "value_error"}],
+            errors=[field_error(field, "window too long")],
         )
 
 
@@ -224,7 +224,7 @@ def _candidate_plates(session: Session, q: logic.PlateQuery, settings: Investiga
     if len(found) > cap:
         raise ValidationFailed(
             f"plate: the pattern matches more than {cap} plates; give more characters",
-            errors=[{"loc": ["plate"], "msg": "pattern too broad", "type": "value_error"}],
+            errors=[field_error("plate", "pattern too broad")],
         )
     return plates
 

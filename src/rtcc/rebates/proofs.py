@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from rtcc.core.errors import ValidationFailed
+from rtcc.core.errors import ValidationFailed, invalid
 from rtcc.settings import Settings
 
 #: Folder under ``data_dir`` holding proofs of purchase.
@@ -29,7 +29,7 @@ _MAGIC: tuple[tuple[bytes, str, str], ...] = (
 
 
 def _invalid(msg: str) -> ValidationFailed:
-    return ValidationFailed(f"file: {msg}", errors=[{"loc": ["body", "file"], "field": "file", "msg": msg}])
+    return invalid("file", msg)
 
 
 @dataclass

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from rtcc.cameras import service as cameras
 from rtcc.community import service as community
-from rtcc.core.errors import NotFound, ValidationFailed
+from rtcc.core.errors import NotFound, ValidationFailed, field_error
 from rtcc.rebates import logic, repository
 from rtcc.rebates.logic import Status
 from rtcc.rebates.schemas import ComplianceRow, NeighborhoodRow, ReportRead
@@ -39,7 +39,7 @@ def _within(value: datetime | None, lo: datetime | None, hi: datetime | None) ->
 def report(session: Session, *, start: date | None, end: date | None) -> ReportRead:
     """Council figures for the whole days ``start``..``end`` (UTC, both inclusive; None = open)."""
     if start and end and end < start:
-        raise ValidationFailed("to: must not be before from", errors=[{"loc": ["query", "to"], "msg": "before from"}])
+        raise ValidationFailed("to: must not be before from", errors=[field_error("to", "before from", where="query")])
     lo, hi = _bounds(start, end)
     apps = repository.touching_period(session, lo, hi)
     rebated = {Status.approved.value, Status.paid.value}

@@ -16,7 +16,7 @@ from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from rtcc.core.errors import ValidationFailed
+from rtcc.core.errors import ValidationFailed, field_error
 from rtcc.deps import DbDep, SettingsDep
 from rtcc.identity.deps import require
 from rtcc.identity.logic import Perm, Principal
@@ -93,16 +93,17 @@ async def upload_proof(
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > limit + _FORM_OVERHEAD:  # refuse before reading a huge body
         raise ValidationFailed(
-            f"file: the file is larger than {settings.rebate_max_upload_mb} MB", errors=[{"loc": ["body", "file"]}]
+            f"file: the file is larger than {settings.rebate_max_upload_mb} MB",
+            errors=[field_error("file", "too large")],
         )
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise ValidationFailed("file: send a multipart form with a 'file' part", errors=[{"loc": ["body", "file"]}])
+        raise ValidationFailed(
+            "file: send a multipart form with a 'file' part", errors=[field_error("file", "not a multipart form")]
+        )
     form = await request.form()
     upload = form.get("file")
     if not isinstance(upload, UploadFile):
-        raise ValidationFailed(
-            "file: the form has no 'file' part", errors=[{"loc": ["body", "file"], "msg": "required"}]
-        )
+        raise ValidationFailed("file: the form has no 'file' part", errors=[field_error("file", "required")])
     data = await upload.read(limit + 1)
     filename = upload.filename
 

@@ -33,7 +33,7 @@ from rtcc.community import logic as community_logic
 from rtcc.community import service as community
 from rtcc.core.clock import utcnow
 from rtcc.core.db import after_commit
-from rtcc.core.errors import Conflict, NotFound, ValidationFailed
+from rtcc.core.errors import Conflict, NotFound, ValidationFailed, field_error, invalid
 from rtcc.core.geo import city_boundary
 from rtcc.identity.logic import Principal
 from rtcc.rebates import logic, repository
@@ -58,17 +58,11 @@ NOTIFY_CATEGORY = "rebates"
 # --- helpers ---------------------------------------------------------------------------------------------------------
 
 
-def _invalid(field_name: str, msg: str) -> ValidationFailed:
-    return ValidationFailed(
-        f"{field_name}: {msg}", errors=[{"loc": ["body", field_name], "field": field_name, "msg": msg}]
-    )
-
-
 def _user_id(actor: Principal) -> uuid.UUID:
-    try:
-        return uuid.UUID(actor.id)
-    except ValueError:
-        raise Conflict("only a signed-in community account can hold rebate applications") from None
+    user_id = actor.user_uuid
+    if user_id is None:
+        raise Conflict("only a signed-in community account can hold rebate applications")
+    return user_id
 
 
 def _money(cents: int) -> str:
@@ -192,7 +186,7 @@ def set_budget(session: Session, settings: Settings, total_cents: int, *, actor:
     row = _program(session, settings, lock=True)
     spent = row.committed_cents + row.paid_cents
     if total_cents < spent:
-        raise _invalid("total_cents", f"must be at least committed + paid ({_money(spent)})")
+        raise invalid("total_cents", f"must be at least committed + paid ({_money(spent)})")
     before = row.total_cents
     row.total_cents = total_cents
     row.updated_at = utcnow()
@@ -254,12 +248,12 @@ def create_application(
     try:
         camera = cameras.get_camera(session, data.camera_id)
     except NotFound:
-        raise _invalid("camera_id", "no such camera in the registry; register your camera first") from None
+        raise invalid("camera_id", "no such camera in the registry; register your camera first") from None
     if camera.owner_user_id != applicant:
-        raise _invalid("camera_id", "that camera is not registered to your account")
+        raise invalid("camera_id", "that camera is not registered to your account")
     key = logic.household_key(data.address)
     if not key:
-        raise _invalid("address", "give a street address")
+        raise invalid("address", "give a street address")
     now = utcnow()
     app = RebateApplication(
         id=uuid.uuid4(),
@@ -470,9 +464,7 @@ def queue(
     wanted = statuses or [s.value for s in logic.QUEUE]
     for s in wanted:
         if s not in Status.__members__:
-            raise ValidationFailed(
-                f"status: unknown status {s!r}", errors=[{"loc": ["query", "status"], "field": "status", "msg": s}]
-            )
+            raise ValidationFailed(f"status: unknown status {s!r}", errors=[field_error("status", s, where="query")])
     apps, total = repository.by_status(session, wanted, limit=limit, offset=offset)
     line = {a.id: i + 1 for i, a in enumerate(repository.waitlist(session))}
     if actor is not None:

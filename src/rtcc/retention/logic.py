@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 
-from rtcc.core.errors import Conflict, PermissionDenied, ValidationFailed
+from rtcc.core.errors import Conflict, PermissionDenied, ValidationFailed, field_error
 
 
 class DataClass(StrEnum):
@@ -84,7 +84,7 @@ def parse_classes(names: list[str] | None) -> list[DataClass]:
         except ValueError:
             raise ValidationFailed(
                 f"unknown data class {n!r}; choose from {', '.join(c.value for c in PURGE_ORDER)}",
-                errors=[{"loc": ["class"], "msg": f"unknown data class {n!r}"}],
+                errors=[field_error("class", f"unknown data class {n!r}")],
             ) from None
     return [c for c in PURGE_ORDER if c in chosen]
 
@@ -127,12 +127,12 @@ def check_review_date(review_date: date | None, today: date) -> date:
     """A review date is required and must lie in the future; raises ValidationFailed naming ``review_date``."""
     if review_date is None:
         raise ValidationFailed(
-            "a legal hold needs a review date", errors=[{"loc": ["review_date"], "msg": "field required"}]
+            "a legal hold needs a review date", errors=[field_error("review_date", "field required")]
         )
     if review_date <= today:
         raise ValidationFailed(
             f"review_date {review_date.isoformat()} must be after today ({today.isoformat()})",
-            errors=[{"loc": ["review_date"], "msg": "must be in the future"}],
+            errors=[field_error("review_date", "must be in the future")],
         )
     return review_date
 
@@ -150,11 +150,11 @@ def check_scope(
     if not (plates or read_ids or alert_ids or camera_codes or time_from or time_to):
         raise ValidationFailed(
             "a legal hold must select data: plates, read_ids, alert_ids, camera_codes or a time range",
-            errors=[{"loc": ["plates"], "msg": "no scope selector given"}],
+            errors=[field_error("plates", "no scope selector given")],
         )
     if time_from is not None and time_to is not None and time_to < time_from:
         raise ValidationFailed(
-            "time_to is before time_from", errors=[{"loc": ["time_to"], "msg": "must not be before time_from"}]
+            "time_to is before time_from", errors=[field_error("time_to", "must not be before time_from")]
         )
 
 

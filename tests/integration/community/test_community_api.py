@@ -122,7 +122,7 @@ def test_signup_login_profile_and_abuse_protection(client: TestClient) -> None:
             "website": "http://spam.example",
         },
     )
-    assert bot.status_code == 422 and bot.json()["errors"][0]["loc"] == "website"
+    assert bot.status_code == 422 and bot.json()["errors"][0]["field"] == "website"
     staff = client.post(
         f"{P}/signup",
         json={
@@ -361,16 +361,16 @@ def test_tips_follow_triage_and_anonymity(
 def test_tip_spam_photo_and_rate_limits(client: TestClient) -> None:
     ann = _signup(client, "ann")
     short = client.post(f"{P}/tips", json=_tip(description="bad guys"), headers=ann)
-    assert short.status_code == 422 and short.json()["errors"][0]["loc"] == "description"
+    assert short.status_code == 422 and short.json()["errors"][0]["field"] == "description"
     honey = client.post(f"{P}/tips", json=_tip(website="x"), headers=ann)
-    assert honey.status_code == 422 and honey.json()["errors"][0]["loc"] == "website"
+    assert honey.status_code == 422 and honey.json()["errors"][0]["field"] == "website"
     links = client.post(
         f"{P}/tips", json=_tip(description="see http://a.example http://b.example http://c.example now"), headers=ann
     )
     assert links.status_code == 422
     gif = {"tip": (None, json.dumps(_tip())), "photo": ("x.png", b"GIF89a" + b"\x00" * 20, "image/png")}
     bad_photo = client.post(f"{P}/tips", files=gif, headers=ann)
-    assert bad_photo.status_code == 422 and bad_photo.json()["errors"][0]["loc"] == "photo"
+    assert bad_photo.status_code == 422 and bad_photo.json()["errors"][0]["field"] == "photo"
     assert client.post(f"{P}/tips", json={"description": "x" * 30}, headers=ann).status_code == 422  # no time/place
     assert (
         client.post(f"{P}/tips", content=b"not json", headers={**ann, "content-type": "application/json"}).status_code

@@ -140,7 +140,7 @@ def test_too_broad_pattern_is_refused(db: Database, world: World, settings: Sett
     narrow = settings.model_copy(update={"search_max_candidates": 2})
     with pytest.raises(ValidationFailed) as err:
         plates(db, narrow, plate="XYZ", mode="partial")
-    assert err.value.errors[0]["loc"] == ["plate"]
+    assert err.value.errors[0]["field"] == "plate"
 
 
 def test_history_track_and_stops(db: Database, world: World, settings: Settings) -> None:

@@ -95,8 +95,8 @@ def test_cap_circle_and_validation_catches_missing_and_bad_elements() -> None:
 def test_spam_rules() -> None:
     ok = logic.spam_problems("A man was trying car doors on Elm St.", honeypot=None, min_chars=20, max_links=2)
     assert ok == []
-    assert logic.spam_problems("x" * 30, honeypot="http://spam", min_chars=20, max_links=2)[0]["loc"] == "website"
-    assert logic.spam_problems("too short", honeypot=None, min_chars=20, max_links=2)[0]["loc"] == "description"
+    assert logic.spam_problems("x" * 30, honeypot="http://spam", min_chars=20, max_links=2)[0]["field"] == "website"
+    assert logic.spam_problems("too short", honeypot=None, min_chars=20, max_links=2)[0]["field"] == "description"
     links = "buy http://a.example http://b.example www.c.example now please"
     assert "at most 2 links" in logic.spam_problems(links, honeypot=None, min_chars=20, max_links=2)[0]["msg"]
     assert logic.normalised_text_hash("Hello   World") == logic.normalised_text_hash(" hello world ")

@@ -40,10 +40,10 @@ def test_modes_and_refusals_name_the_field() -> None:
     for raw, mode in (("AB", "partial"), ("*A*", "wildcard"), ("7*", "exact"), ("7AB*", "partial"), ("A", "exact")):
         with pytest.raises(ValidationFailed) as err:
             logic.parse_plate_query(raw, mode)  # type: ignore[arg-type]
-        assert err.value.errors[0]["loc"] == ["plate"]
+        assert err.value.errors[0]["field"] == "plate"
     with pytest.raises(ValidationFailed) as err:
         logic.parse_plate_query("7ABC123", "similar", max_diff=2)
-    assert err.value.errors[0]["loc"] == ["max_diff"]
+    assert err.value.errors[0]["field"] == "max_diff"
 
 
 def test_similar_uses_ocr_classes_and_one_extra_position() -> None:
@@ -70,7 +70,7 @@ def test_cursor_round_trip_and_garbage() -> None:
     assert logic.decode_cursor(logic.encode_cursor(T0, rid)) == (T0, rid)
     with pytest.raises(ValidationFailed) as err:
         logic.decode_cursor("not-a-cursor")
-    assert err.value.errors[0]["loc"] == ["cursor"]
+    assert err.value.errors[0]["field"] == "cursor"
 
 
 def _p(minutes: float, lat: float, lon: float, cam: str = "A") -> logic.Point:

@@ -37,7 +37,7 @@ def test_parse_classes() -> None:
     assert logic.parse_classes(["audit", "images"]) == [DataClass.images, DataClass.audit]
     with pytest.raises(ValidationFailed) as err:
         logic.parse_classes(["reads"])
-    assert err.value.errors[0]["loc"] == ["class"]
+    assert err.value.errors[0]["field"] == "class"
 
 
 def test_hold_transitions() -> None:
@@ -65,7 +65,7 @@ def test_review_date_required_and_future() -> None:
     for bad in (None, today, today - timedelta(days=3)):
         with pytest.raises(ValidationFailed) as err:
             logic.check_review_date(bad, today)
-        assert err.value.errors[0]["loc"] == ["review_date"]
+        assert err.value.errors[0]["field"] == "review_date"
 
 
 def test_review_due_only_for_active_holds_on_or_after_the_date() -> None:
