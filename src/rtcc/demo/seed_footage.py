@@ -28,6 +28,7 @@ from rtcc.cameras.schemas import CameraCreate, CameraRead
 from rtcc.community import service as community_service
 from rtcc.core.clock import utcnow
 from rtcc.demo.accounts import DEMO_PASSWORD
+from rtcc.footage import clips as footage_clips
 from rtcc.footage import service as footage_service
 from rtcc.footage.logic import Event
 from rtcc.footage.schemas import FootageRequestCreate
@@ -112,7 +113,7 @@ def _clip(
     writer.write(data)
     staged = writer.finish()
     try:
-        footage_service.add_clip(
+        footage_clips.add_clip(
             session,
             request_id,
             staged,
@@ -200,7 +201,7 @@ def seed(session: Session, *, now: datetime, rng: random.Random, store: FootageS
     _clip(session, store, req.id, analyst, rng, 1, end - timedelta(minutes=5))
     counts["clips"] += 1
     first = footage_service.get_request(session, req.id).clips[0]
-    footage_service.record_download(session, first.id, actual_sha256=first.sha256, actor=analyst)
+    footage_clips.record_download(session, first.id, actual_sha256=first.sha256, actor=analyst)
     footage_service.staff_transition(session, req.id, Event.close, actor=analyst)
     counts["closed"] += 1
     return counts

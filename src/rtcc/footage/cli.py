@@ -17,7 +17,7 @@ from typing import Annotated, TypeVar
 import typer
 
 from rtcc.commands import run_command
-from rtcc.footage import evidence, service
+from rtcc.footage import clips, evidence, service
 from rtcc.footage.logic import RequestState
 from rtcc.footage.schemas import VerifyResult
 from rtcc.footage.storage import FootageStore, store_for
@@ -68,7 +68,7 @@ def show(request_id: uuid.UUID) -> None:
     def work(rt: Runtime) -> str:
         with rt.db.read() as session:
             req = service.get_request(session, request_id)
-            custody = service.custody(session, request_id)
+            custody = clips.custody(session, request_id)
         data = req.model_dump(mode="json")
         data["custody"] = [e.model_dump(mode="json") for e in custody]
         return json.dumps(data, indent=2)

@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
 from rtcc.core.errors import Conflict
-from rtcc.footage import service
+from rtcc.footage import clips as clip_records
 from rtcc.footage.logic import EXTENSIONS
 from rtcc.footage.schemas import ClipCheck, ClipRead, VerifyResult
 from rtcc.footage.storage import FootageStore, StagedFile
@@ -59,7 +59,7 @@ def store_upload(
     created = False
     try:
         with db.uow() as session:
-            clip = service.add_clip(
+            clip = clip_records.add_clip(
                 session,
                 request_id,
                 staged,
@@ -107,12 +107,12 @@ def open_clip(
     """Re-hash a clip's file, log the access (custody with the hash as served, audit, camera log) and open it; a
     file whose hash changed is logged as a failed verification and refused (409)."""
     with db.read() as session:
-        clip = service.clip_for_access(session, clip_id)
+        clip = clip_records.clip_for_access(session, clip_id)
         key, expected = clip.storage_key, clip.sha256
     now = store.rehash(key)
     actual = now[0] if now else None
     with db.uow() as session:
-        read = service.record_download(session, clip_id, actual_sha256=actual, actor=actor, client_ip=client_ip)
+        read = clip_records.record_download(session, clip_id, actual_sha256=actual, actor=actor, client_ip=client_ip)
     if actual != expected:
         raise Conflict(
             f"clip {clip_id} failed verification: the stored file "
@@ -126,10 +126,10 @@ def verify(
 ) -> VerifyResult:
     """Re-hash every clip of a request and walk its custody chain; the verification itself is logged."""
     with db.read() as session:
-        _req, clips = service.request_clips(session, request_id)
-        checks = service.check_clips(store, clips)
+        _req, clips = clip_records.request_clips(session, request_id)
+        checks = clip_records.check_clips(store, clips)
     with db.uow() as session:
-        return service.record_verification(session, request_id, checks, actor=actor, client_ip=client_ip)
+        return clip_records.record_verification(session, request_id, checks, actor=actor, client_ip=client_ip)
 
 
 def _copy_hashing(src: BinaryIO, dst: Any) -> tuple[str, int]:
@@ -152,7 +152,7 @@ def build_package(
     """Assemble the evidence package of a request into a temporary zip in the store and return its path (the
     caller deletes it after sending). A clip whose file no longer matches is logged and the export refused (409)."""
     with db.read() as session:
-        _req, clips = service.request_clips(session, request_id)
+        _req, clips = clip_records.request_clips(session, request_id)
         rows = [(c.id, c.storage_key, c.sha256, c.size_bytes, c.content_type, c.filename) for c in clips]
     if not rows:
         raise Conflict(f"footage request {request_id} has no clips to export")
@@ -181,11 +181,11 @@ def build_package(
                 names[clip_id] = arcname
             if not all(c.ok for c in checks):
                 with db.uow() as session:
-                    service.record_verification(session, request_id, checks, actor=actor, client_ip=client_ip)
+                    clip_records.record_verification(session, request_id, checks, actor=actor, client_ip=client_ip)
                 bad = ", ".join(str(c.clip_id) for c in checks if not c.ok)
                 raise Conflict(f"export refused: clip(s) {bad} no longer match their recorded sha256")
             with db.uow() as session:
-                req, custody = service.record_export(session, request_id, checks, actor=actor, client_ip=client_ip)
+                req, custody = clip_records.record_export(session, request_id, checks, actor=actor, client_ip=client_ip)
             manifest = {
                 "format": PACKAGE_FORMAT,
                 "generated_at": utcnow().isoformat(),

@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
 from rtcc.deps import DbDep, RuntimeDep
-from rtcc.footage import evidence, service
+from rtcc.footage import clips, evidence, service
 from rtcc.footage.logic import Event, RequestState
 from rtcc.footage.schemas import (
     Cancel,
@@ -208,12 +208,12 @@ async def _upload(
 
 def _check_staff_upload(db: Database, request_id: uuid.UUID) -> None:
     with db.read() as session:
-        service.check_staff_upload(session, request_id)
+        clips.check_staff_upload(session, request_id)
 
 
 def _check_owner_upload(db: Database, request_id: uuid.UUID, owner: Principal) -> None:
     with db.read() as session:
-        service.check_owner_upload(session, request_id, owner=owner)
+        clips.check_owner_upload(session, request_id, owner=owner)
 
 
 FilenameQuery = Annotated[
@@ -238,7 +238,7 @@ async def staff_upload(
 def get_custody(request_id: uuid.UUID, db: DbDep, _p: Reader) -> list[CustodyRead]:
     """The request's chain-of-custody log, in order."""
     with db.read() as session:
-        return service.custody(session, request_id)
+        return clips.custody(session, request_id)
 
 
 @router.post(f"{_STAFF}/requests/{{request_id}}/verify")

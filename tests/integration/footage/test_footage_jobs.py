@@ -13,7 +13,7 @@ from sqlalchemy import update
 
 from rtcc.core.db import Database
 from rtcc.demo import seed_footage
-from rtcc.footage import jobs, service
+from rtcc.footage import clips, jobs, service
 from rtcc.footage.models import FootageRequest
 from rtcc.footage.storage import store_for
 from rtcc.runtime import build_runtime
@@ -47,7 +47,7 @@ def test_run_once_expires_overdue_requests_and_sweeps_abandoned_files(settings: 
     with db.read() as s:
         expired = service.request_page(s, state="expired").items
         assert len(expired) == 2
-        assert all(service.custody(s, r.id)[-1].action == "expired" for r in expired)
+        assert all(clips.custody(s, r.id)[-1].action == "expired" for r in expired)
 
 
 def test_start_and_stop(settings: Settings, db: Database) -> None:
