@@ -60,6 +60,8 @@ reads_t = table(
     column("vehicle_type", String()),
     column("image_ref", String()),
     column("crop_ref", String()),
+    column("heading_deg", Float()),
+    column("camera_label", String()),
 )
 cameras_t = table(
     "alpr_cameras",
@@ -94,6 +96,8 @@ READ_COLUMNS = (
     r.vehicle_model,
     r.vehicle_color,
     r.vehicle_type,
+    r.heading_deg,
+    r.camera_label,
 )
 
 

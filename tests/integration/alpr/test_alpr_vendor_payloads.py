@@ -351,3 +351,56 @@ def test_sigkill_after_the_202_loses_no_acknowledged_image(database_url: str, db
         refs = dict(s.execute(select(Read.plate, Read.crop_ref).where(Read.plate.like("KC%"))).tuples().all())
     lost = [p for p, own in acknowledged if refs.get(p) is None or (data_dir / str(refs[p])).read_bytes() != own]
     assert not lost, f"{len(lost)} acknowledged reads lost their crop"
+
+
+# --- where reads are shown: an opened read (search) and an alert --------------------------------------------------
+
+
+def test_travel_direction_and_camera_label_show_in_search_and_alert_views(
+    app_client: TestClient,
+    db: Database,
+    sensor_key: Callable[..., dict[str, str]],
+    login: Callable[..., dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from rtcc.alerts import routes as alert_routes
+    from rtcc.alerts import service as alert_service
+    from rtcc.alerts.schemas import HitInput
+    from rtcc.core.plates import forms
+    from rtcc.hotlists.models import Hotlist, HotlistEntry
+
+    group = doc("openalpr_group_v2.json")
+    group["web_server_config"] = {"camera_label": "Artesia & Gridley NB"}
+    assert app_client.post(URL, json=group, headers=sensor_key(["*"])).json()["accepted"] == 1
+    r = read_of(db, "7ABC123")
+    analyst = login("analyst")
+    opened = app_client.get(
+        f"/api/v1/search/reads/{r.id}", params={"purpose": "hit_verification"}, headers=analyst
+    ).json()
+    assert opened["heading_deg"] == pytest.approx(92.5) and opened["camera_label"] == "Artesia & Gridley NB"
+    assert (opened["vehicle_make"], opened["vehicle_model"]) == ("honda", "civic")
+
+    now = datetime.now(UTC)
+    with db.uow() as s:
+        hl = Hotlist(name="SVS", source="CLEW", category="stolen_vehicle", priority=2, owner="x", created_at=now,
+                     updated_at=now)  # fmt: skip
+        s.add(hl)
+        s.flush()
+        f = forms("7ABC123")
+        entry = HotlistEntry(hotlist_id=hl.id, plate="7ABC123", plate_norm=f.norm, plate_ocr=f.ocr, region="CA",
+                             reason="stolen", added_by="clew", added_at=now)  # fmt: skip
+        s.add(entry)
+        s.flush()
+        hit = HitInput(read_id=r.id, camera_id=r.camera_id, camera_code="openalpr:5550101", plate_read="7ABC123",
+                       region_read="CA", observed_at=r.observed_at, received_at=r.received_at, entry_id=entry.id,
+                       hotlist_id=hl.id, hotlist_name=hl.name, category=hl.category, priority=hl.priority,
+                       plate_listed="7ABC123", region_listed="CA", match_kind="exact", diff_positions=[],
+                       reason="stolen", case_number=None)  # fmt: skip
+        bus = app_client.app.state.runtime.bus  # type: ignore[attr-defined]
+        [alert] = alert_service.record_hits(s, bus, [hit], dedup_window_s=600)
+        alert_id = alert.id
+    if not any(getattr(x, "path", "") == "/api/v1/alerts/{alert_id}" for x in app_client.app.routes):  # type: ignore[attr-defined]
+        app_client.app.include_router(alert_routes.router)  # type: ignore[attr-defined]
+    body = app_client.get(f"/api/v1/alerts/{alert_id}", headers=analyst).json()
+    assert body["read"]["heading_deg"] == pytest.approx(92.5) and body["read"]["camera_label"] == "Artesia & Gridley NB"
+    assert body["read"]["crop_ref"] == r.crop_ref
