@@ -17,10 +17,8 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    SerializerFunctionWrapHandler,
     TypeAdapter,
     field_validator,
-    model_serializer,
     model_validator,
     with_config,
 )
@@ -182,14 +180,8 @@ class RejectedRead(BaseModel):
     reason: str
 
 
-#: ``IngestResult`` fields about what documents carried besides reads: sent only when not empty, so that the answer
-#: to a sensor that sends none (every native client) keeps its shape.
-_DOCUMENT_EXTRAS = ("images", "images_refused", "vendor_alerts")
-
-
 class IngestResult(BaseModel):
-    """Outcome of one ingest call. Reads are acknowledged (this response is sent) only after they are stored.
-    ``images``, ``images_refused`` and ``vendor_alerts`` are present only when not empty."""
+    """Outcome of one ingest call. Reads are acknowledged (this response is sent) only after they are stored."""
 
     accepted: int = Field(default=0, description="Reads stored now.")
     duplicates: int = Field(default=0, description="Reads already stored before (idempotent resends).")
@@ -205,14 +197,6 @@ class IngestResult(BaseModel):
         "stored all the same and the document is dead-lettered with the reason.",
     )
     vendor_alerts: int = Field(default=0, description="The sensor's own alerts (OpenALPR alpr_alert) stored now.")
-
-    @model_serializer(mode="wrap")
-    def _drop_empty_extras(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
-        data: dict[str, Any] = handler(self)
-        for key in _DOCUMENT_EXTRAS:
-            if key in data and not data[key]:
-                del data[key]
-        return data
 
 
 class HeartbeatIn(BaseModel):

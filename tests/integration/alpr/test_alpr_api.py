@@ -110,6 +110,9 @@ def test_native_batch_is_stored_once_and_resends_count_as_duplicates(
         "heartbeats": 0,
         "vehicle_updates": 0,
         "kind": "native",
+        "images": 0,
+        "images_refused": [],
+        "vendor_alerts": 0,
     }
     again = app_client.post("/api/v1/reads", json=batch, headers=key)
     assert again.status_code == 202
