@@ -11,6 +11,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from rtcc.alpr.config import AlprSettings
 from rtcc.cameras.config import CamerasSettings
 from rtcc.community.config import CommunitySettings
 from rtcc.footage.config import FootageSettings
@@ -31,6 +32,7 @@ class Settings(
     CommunitySettings,
     RebatesSettings,
     WebSettings,
+    AlprSettings,
 ):
     """OpenRTCC configuration. Defaults give the embedded profile (SQLite, in-process bus).
 

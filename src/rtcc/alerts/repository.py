@@ -147,7 +147,8 @@ def transitions_for(session: Session, alert_ids: Iterable[uuid.UUID]) -> dict[uu
 
 #: Columns loaded with an alert for showing it (prefixed per table so the names do not collide).
 _READ_COLS = ("id", "plate", "region", "confidence", "observed_at", "received_at", "image_ref", "crop_ref",
-              "vehicle_make", "vehicle_model", "vehicle_color", "vehicle_type")  # fmt: skip
+              "vehicle_make", "vehicle_model", "vehicle_color", "vehicle_type",
+              "heading_deg", "camera_label")  # fmt: skip
 _CAMERA_COLS = ("id", "code", "name", "location", "status", "lat", "lon", "last_heartbeat_at", "last_read_at")
 _ENTRY_COLS = ("id", "hotlist_id", "plate", "region", "reason", "case_number", "vehicle_make", "vehicle_model",
                "vehicle_color", "vehicle_type", "vehicle_year", "expires_at")  # fmt: skip

@@ -126,6 +126,8 @@ class ReadInfo(BaseModel):
     vehicle_model: str | None = None
     vehicle_color: str | None = None
     vehicle_type: str | None = None
+    heading_deg: float | None = Field(default=None, description="Direction of travel, degrees from north.")
+    camera_label: str | None = Field(default=None, description="What the sensor calls its camera (vendor label).")
 
 
 class EntryInfo(BaseModel):

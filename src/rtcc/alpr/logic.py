@@ -17,6 +17,8 @@ Decisions recorded here:
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
 import hashlib
 import math
@@ -229,6 +231,7 @@ class NormalizedRead:
     agent_uid: str | None = None
     index: int = -1
     origin: Origin | None = None
+    camera_label: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,9 +271,41 @@ class VehicleUpdate:
     type: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class ReadImage:
+    """An image a sensor sent inside its document (an OpenALPR plate or vehicle crop), decoded and checked.
+
+    ``kind`` is ``crop`` (the plate crop, the read's ``crop_ref``) or ``vehicle`` (the vehicle crop, its
+    ``image_ref``); ``key`` is its content-addressed name in the image store (``image_key``), set as that ref on
+    ``read`` by the adapter. The service writes it durably before the read's transaction commits."""
+
+    read: NormalizedRead
+    kind: str
+    key: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class VendorAlert:
+    """The sensor's own hotlist alert (an OpenALPR ``alpr_alert``): kept beside the read it is about, never turned
+    into one of our alerts (our hotlists and matching stay the source of truth)."""
+
+    read: NormalizedRead
+    alert_list: str | None
+    list_type: str | None
+    description: str | None
+    plate: str | None
+    site_name: str | None = None
+    camera_name: str | None = None
+
+
 @dataclass(slots=True)
 class ParsedDocument:
-    """What one vendor document contained: its kind, reads, heartbeats, vehicle updates and per-item problems."""
+    """What one vendor document contained: its kind, reads, heartbeats, vehicle updates and per-item problems.
+
+    ``images`` are the decoded images of its reads and ``image_problems`` the images refused (bad base64, not a
+    JPEG, too large): the read itself is still stored (a bad picture never costs a read), the refused image becomes
+    a dead letter naming its field. ``vendor_alerts`` are the sensor's own alerts about its reads."""
 
     kind: str
     reads: list[NormalizedRead] = dataclasses.field(default_factory=list)
@@ -278,6 +313,9 @@ class ParsedDocument:
     vehicle_updates: list[VehicleUpdate] = dataclasses.field(default_factory=list)
     problems: list[Rejection] = dataclasses.field(default_factory=list)
     origin: Origin | None = None
+    images: list[ReadImage] = dataclasses.field(default_factory=list)
+    image_problems: list[Rejection] = dataclasses.field(default_factory=list)
+    vendor_alerts: list[VendorAlert] = dataclasses.field(default_factory=list)
 
 
 class DocumentError(ValueError):
@@ -306,3 +344,69 @@ def decode_json(data: bytes | str) -> Any:
         raise DocumentError(
             f"invalid JSON at line {exc.lineno} column {exc.colno} (char {exc.pos}): {exc.msg}"
         ) from None
+
+
+# --- images sent inside documents -----------------------------------------------------------------------------
+
+#: Folder of the image store under the data directory; a stored image's ref is ``<IMAGE_PREFIX>/<sha[:2]>/<sha>.jpg``
+#: (relative to ``RTCC_DATA_DIR``, so retention's ``local_file`` finds and deletes it with the read).
+IMAGE_PREFIX = "alpr-images"
+_JPEG_SOI = b"\xff\xd8\xff"
+_B64_CHARS = re.compile(rb"[A-Za-z0-9+/=\r\n]*")
+_B64URL = str.maketrans("-_", "+/")
+
+
+def image_key(sha256_hex: str) -> str:
+    """The ref of a stored JPEG: content-addressed, so a resent document names the same file."""
+    return f"{IMAGE_PREFIX}/{sha256_hex[:2]}/{sha256_hex}.jpg"
+
+
+def is_image_key(ref: str | None) -> bool:
+    """True when ``ref`` names an image in our store (as opposed to a vendor key or a URL)."""
+    return ref is not None and ref.startswith(IMAGE_PREFIX + "/")
+
+
+def decode_jpeg(value: Any, max_bytes: int) -> bytes:
+    """The JPEG bytes of a base64 text (standard or URL-safe alphabet, line breaks and a ``data:image/jpeg;base64,``
+    prefix tolerated); ValueError saying why it is refused: not text, not valid base64, larger than ``max_bytes``
+    once decoded, or not a JPEG (no SOI marker ``FF D8 FF``)."""
+    if not isinstance(value, str):
+        raise ValueError("must be a base64 text")
+    text = value.strip()
+    if text.startswith("data:"):
+        head, _, text = text.partition(",")
+        if not head.endswith(";base64"):
+            raise ValueError("a data: URL must be base64-encoded")
+    if len(text) // 4 * 3 > max_bytes + 3:
+        raise ValueError(f"larger than the limit of {max_bytes} bytes")
+    raw = text.translate(_B64URL).encode("ascii", errors="replace")
+    if not _B64_CHARS.fullmatch(raw):
+        raise ValueError("not valid base64 (characters outside the base64 alphabet)")
+    raw = raw.replace(b"\r", b"").replace(b"\n", b"")
+    try:
+        data = base64.b64decode(raw + b"=" * (-len(raw) % 4), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("not valid base64") from None
+    if not data:
+        raise ValueError("empty image")
+    if len(data) > max_bytes:
+        raise ValueError(f"larger than the limit of {max_bytes} bytes")
+    if not data.startswith(_JPEG_SOI):
+        raise ValueError("not a JPEG (no FF D8 FF start-of-image marker)")
+    return data
+
+
+def sha256_hex(data: bytes) -> str:
+    """The SHA-256 of ``data`` as 64 hex digits."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def stored_read_key(r: NormalizedRead) -> bytes:
+    """The id bytes ``ingest`` gives this read (same normalisation, same reference), for what is stored beside a
+    read (its images, a vendor alert) without a lookup."""
+    plate = r.plate
+    norm = plate.upper() if plate.isascii() and plate.isalnum() else plates.normalise(plate)
+    ref = r.source_ref
+    if ref is not None and len(ref) > MAX_SOURCE_REF:
+        ref = storable_ref(ref)
+    return read_key(r.camera_code, norm, r.observed_at.astimezone(UTC), ref)

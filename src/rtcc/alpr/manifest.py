@@ -9,6 +9,7 @@ MANIFEST = Manifest(
     name="alpr",
     models="rtcc.alpr.models",
     router="rtcc.alpr.routes:router",
+    settings="rtcc.alpr.config:AlprSettings",
     cli=(
         CliGroup("reads", "rtcc.alpr.cli:reads"),
         CliGroup("deadletters", "rtcc.alpr.cli:deadletters"),

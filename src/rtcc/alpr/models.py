@@ -1,4 +1,4 @@
-"""Tables of the ALPR domain: cameras, reads, dead letters."""
+"""Tables of the ALPR domain: cameras, reads, the sensors' own alerts (``alpr_vendor_alerts``), dead letters."""
 
 from __future__ import annotations
 
@@ -60,6 +60,8 @@ class Read(Base):
     source: Mapped[str] = mapped_column(String(16))  # rest | openalpr | mqtt | frigate | file
     source_ref: Mapped[str | None] = mapped_column(String(128))
     is_hit: Mapped[bool] = mapped_column(Boolean, default=False)
+    heading_deg: Mapped[float | None] = mapped_column(Float)  # direction of travel, degrees from north
+    camera_label: Mapped[str | None] = mapped_column(String(128))  # what the sensor calls its camera
 
     __table_args__ = (
         # INCLUDE (id) on PostgreSQL: plate search pages merge in the index alone (investigations.repository)
@@ -67,6 +69,30 @@ class Read(Base):
         Index("ix_alpr_reads_camera_observed", "camera_id", "observed_at"),
         Index("ix_alpr_reads_observed", "observed_at"),
     )
+
+
+class VendorAlert(Base):
+    """A sensor's own hotlist alert (an OpenALPR agent's ``alpr_alert``), kept as the vendor sent it and linked to
+    the read it is about by that read's id (computed from the same camera and group uuid, so the link holds
+    whichever of the alert and the group arrives first; no foreign key for that reason). It is evidence shown to
+    analysts beside the read, never one of our alerts: our hotlists and matching stay the source of truth.
+    ``id`` is derived from the read and the list, so a resent alert is stored once."""
+
+    __tablename__ = "alpr_vendor_alerts"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    read_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    camera_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("alpr_cameras.id"))
+    plate: Mapped[str | None] = mapped_column(String(16))
+    alert_list: Mapped[str | None] = mapped_column(String(128))
+    list_type: Mapped[str | None] = mapped_column(String(64))
+    description: Mapped[str | None] = mapped_column(String(255))
+    site_name: Mapped[str | None] = mapped_column(String(128))
+    camera_name: Mapped[str | None] = mapped_column(String(128))
+    agent_uid: Mapped[str | None] = mapped_column(String(128))
+    source: Mapped[str] = mapped_column(String(16))
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class DeadLetter(Base):

@@ -31,6 +31,8 @@ READS = published_table(
     "vehicle_type",
     "image_ref",
     "crop_ref",
+    "heading_deg",
+    "camera_label",
     "is_hit",
 )
 CAMERAS = published_table(Camera.__table__, "id", "code", "name", "lat", "lon", "kind")

@@ -26,7 +26,7 @@ from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from rtcc.alpr.models import Camera, DeadLetter, Read
+from rtcc.alpr.models import Camera, DeadLetter, Read, VendorAlert
 
 #: Column order of the tuples given to ``insert_reads``.
 READ_COLUMNS: tuple[str, ...] = (
@@ -51,11 +51,13 @@ READ_COLUMNS: tuple[str, ...] = (
     "source",
     "source_ref",
     "is_hit",
+    "heading_deg",
+    "camera_label",
 )
 _N = len(READ_COLUMNS)
 #: SQLite >= 3.35 supports RETURNING; older libraries take the exact pre-select path (SQLite has one writer).
 SQLITE_RETURNING = sqlite3.sqlite_version_info >= (3, 35, 0)
-#: Rows per multi-VALUES statement on SQLite (21 columns x 1000 rows stays far below the 32766 variable limit).
+#: Rows per multi-VALUES statement on SQLite (23 columns x 1000 rows stays far below the 32766 variable limit).
 _SQLITE_CHUNK = 1000
 
 _SQLITE_INSERT_HEAD = f"INSERT INTO alpr_reads ({', '.join(READ_COLUMNS)}) VALUES "
@@ -336,6 +338,51 @@ def update_vehicle(session: Session, read_ids: Sequence[uuid.UUID], values: Mapp
         return 0
     result = session.execute(update(Read).where(Read.id.in_(list(read_ids))).values(**values))
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def image_refs(session: Session, read_id: uuid.UUID) -> tuple[str | None, str | None] | None:
+    """(crop_ref, image_ref) of one read, or None when there is no such read."""
+    row = session.execute(select(Read.crop_ref, Read.image_ref).where(Read.id == read_id)).first()
+    return None if row is None else (row[0], row[1])
+
+
+def existing_read_ids(session: Session, read_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these read ids are stored."""
+    wanted = list(set(read_ids))
+    if not wanted:
+        return set()
+    return set(session.scalars(select(Read.id).where(Read.id.in_(wanted))))
+
+
+# --- the sensors' own alerts -----------------------------------------------------------------------------------
+
+
+def insert_vendor_alerts(session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert vendor alerts (dicts of VendorAlert columns), skipping ids already stored; returns how many are new."""
+    if not rows:
+        return 0
+    ids = [row["id"] for row in rows]
+    stored = set(session.scalars(select(VendorAlert.id).where(VendorAlert.id.in_(ids))))
+    new = [dict(row) for row in rows if row["id"] not in stored]
+    if new:  # ON CONFLICT: a concurrent copy of the same alert is stored once
+        dialect = session.get_bind().dialect.name
+        ins = postgresql.insert(VendorAlert) if dialect == "postgresql" else sqlite.insert(VendorAlert)
+        session.execute(ins.on_conflict_do_nothing(index_elements=["id"]), new)
+    return len(new)
+
+
+def list_vendor_alerts(
+    session: Session, *, read_ids: Sequence[uuid.UUID] | None, limit: int, offset: int
+) -> tuple[list[tuple[VendorAlert, str]], int]:
+    """Vendor alerts (with their camera's code), newest first, optionally only those of some reads; and the total."""
+    q = select(VendorAlert, Camera.code).join(Camera, Camera.id == VendorAlert.camera_id)
+    count = select(func.count()).select_from(VendorAlert)
+    if read_ids is not None:
+        q = q.where(VendorAlert.read_id.in_(list(read_ids)))
+        count = count.where(VendorAlert.read_id.in_(list(read_ids)))
+    total = int(session.scalar(count) or 0)
+    rows = session.execute(q.order_by(VendorAlert.received_at.desc(), VendorAlert.id).limit(limit).offset(offset)).all()
+    return [(row[0], row[1]) for row in rows], total
 
 
 def count_reads(session: Session) -> int:

@@ -1,5 +1,5 @@
 """HTTP routes of the ALPR domain: read ingest (native batches, the OpenALPR/Rekor agent webhook), camera
-registration and heartbeats, stored reads, and the dead-letter queue.
+registration and heartbeats, stored reads' images, the sensors' own alerts, and the dead-letter queue.
 
 Ingest routes read the raw body themselves, so that a malformed body is dead-lettered (with the JSON error's line,
 column and position) instead of being refused by the framework before we see it, and so that one bad read in a
@@ -8,12 +8,13 @@ batch does not refuse the others. They answer only after the unit of work has co
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from rtcc.alpr import cameras, deadletters, service
+from rtcc.alpr import cameras, deadletters, images, service, vendoralerts
 from rtcc.alpr.schemas import (
     CameraCreate,
     CameraRead,
@@ -24,6 +25,7 @@ from rtcc.alpr.schemas import (
     ReadBatch,
     ReplayOutcome,
     ReplaySummary,
+    VendorAlertPage,
 )
 from rtcc.bus.base import Bus
 from rtcc.core.db import Database
@@ -164,6 +166,50 @@ def post_camera(body: CameraCreate, db: DbDep, actor: Annotated[Principal, requi
     """Register a camera under the code its sensor sends."""
     with db.uow() as session:
         return CameraRead.model_validate(cameras.register_camera(session, body, actor=actor))
+
+
+@router.get(
+    "/reads/{read_id}/images/{kind}",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}}, "description": "The JPEG as the sensor sent it."}},
+)
+def get_read_image(
+    read_id: uuid.UUID,
+    kind: Annotated[Literal["crop", "vehicle"], Path(description="crop (the plate) or vehicle.")],
+    db: DbDep,
+    settings: SettingsDep,
+    actor: Annotated[Principal, require(Perm.alerts_read_verified)],
+) -> Response:
+    """A read's plate crop or vehicle image as its sensor sent it (the alert queue shows it beside the hotlist
+    record). Each view is audited as alpr.image.view; 404 when the read has no stored image of that kind."""
+    with db.uow() as session:
+        image = images.view_image(session, read_id, kind, actor=actor, data_dir=settings.data_dir)
+    return Response(
+        content=image.data,
+        media_type=image.content_type,
+        headers={
+            "ETag": f'"{image.sha256}"',
+            # briefly cached by this browser only, so re-rendering the queue does not refetch (and re-audit) it
+            "Cache-Control": "private, max-age=300",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
+@router.get("/vendor-alerts")
+def get_vendor_alerts(
+    db: DbDep,
+    actor: Annotated[Principal, require(Perm.alerts_read)],
+    read_id: Annotated[
+        list[uuid.UUID] | None, Query(max_length=200, description="Only the alerts of these reads (repeatable).")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> VendorAlertPage:
+    """The sensors' own hotlist alerts (OpenALPR alpr_alert), newest first, each linked to its read. They are the
+    vendor's word, shown beside our own alerts, which come from our hotlists (audited listing)."""
+    with db.uow() as session:
+        return vendoralerts.list_vendor_alerts(session, actor=actor, read_ids=read_id, limit=limit, offset=offset)
 
 
 @router.get("/dead-letters")

@@ -190,6 +190,13 @@ class IngestResult(BaseModel):
     heartbeats: int = Field(default=0, description="Camera heartbeats applied.")
     vehicle_updates: int = Field(default=0, description="Stored reads whose vehicle attributes were updated.")
     kind: str | None = Field(default=None, description="Document kind for vendor webhooks (alpr_group, heartbeat…).")
+    images: int = Field(default=0, description="Images sent inside the documents (plate/vehicle crops) stored now.")
+    images_refused: list[RejectedRead] = Field(
+        default_factory=list,
+        description="Images refused (not base64, not a JPEG, too large), each naming its field; their reads are "
+        "stored all the same and the document is dead-lettered with the reason.",
+    )
+    vendor_alerts: int = Field(default=0, description="The sensor's own alerts (OpenALPR alpr_alert) stored now.")
 
 
 class HeartbeatIn(BaseModel):
@@ -253,6 +260,35 @@ class CameraRead(BaseModel):
     last_read_at: datetime | None
     active: bool
     created_at: datetime
+
+
+class VendorAlertRead(BaseModel):
+    """A sensor's own hotlist alert (an OpenALPR agent's ``alpr_alert``), linked to its read by ``read_id``. It is
+    what the vendor's system said, shown beside the read; our own hotlist alerts are separate."""
+
+    id: uuid.UUID
+    read_id: uuid.UUID
+    camera_id: uuid.UUID
+    camera_code: str
+    plate: str | None
+    alert_list: str | None = Field(description="The agent's list name.")
+    list_type: str | None = Field(description="The agent's list type (e.g. Blacklist).")
+    description: str | None
+    site_name: str | None
+    camera_name: str | None
+    agent_uid: str | None
+    source: str
+    observed_at: datetime
+    received_at: datetime
+
+
+class VendorAlertPage(BaseModel):
+    """One page of vendor alerts, newest first."""
+
+    items: list[VendorAlertRead]
+    total: int
+    limit: int
+    offset: int
 
 
 class DeadLetterRead(BaseModel):

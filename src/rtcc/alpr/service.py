@@ -29,7 +29,8 @@ import orjson
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from rtcc.alpr import logic, repository
+from rtcc.alpr import images as read_images
+from rtcc.alpr import logic, repository, vendoralerts
 from rtcc.alpr.adapters import parse_payload
 from rtcc.alpr.cameras import (
     CAMERA_CACHE_TTL_S,
@@ -59,6 +60,7 @@ from rtcc.alpr.logic import (
     NormalizedRead,
     Origin,
     ParsedDocument,
+    ReadImage,
     Rejection,
     VehicleUpdate,
     payload_text,
@@ -183,12 +185,15 @@ def ingest(
     dead_letters: list[DeadLetterDraft] | None = None,
     problems: Sequence[Rejection] = (),
     register_unknown: bool | None = None,
+    images: Sequence[ReadImage] = (),
 ) -> IngestResult:
     """Validate, normalise and store reads idempotently in the caller's transaction (see the module docstring).
 
     ``problems`` are rejections found while parsing (reported and dead-lettered with the rest). Dead letters go to
     ``dead_letters`` (written later by ``dead_letter_sink``) or, when None, into this transaction.
-    Raises PermissionDenied when every read is for a camera the principal may not report for.
+    ``images`` (decoded by an adapter, referenced by their reads' refs) are written durably for the reads stored
+    now, before the caller commits (``rtcc.alpr.images``). Raises PermissionDenied when every read is for a camera
+    the principal may not report for.
     """
     started = time.perf_counter()
     now = utcnow()
@@ -306,6 +311,8 @@ def ingest(
                 source,
                 ref,
                 false,
+                r.heading,
+                r.camera_label,
             )
         )
         extra.append((code, observed_iso))
@@ -315,6 +322,12 @@ def ingest(
 
     new_rows = repository.insert_reads(session, rows)
     duplicates = len(rows) - len(new_rows) + repeats
+    images_stored = 0
+    if images and new_rows:  # only documents that carried images pay for this
+        new_ids = {rows[i][0] for i in new_rows}
+        fresh = [img for img in images if logic.stored_read_key(img.read).hex() in new_ids]
+        read_images.store(settings.data_dir, fresh)
+        images_stored = len(fresh)
 
     # a sign of life never lies in the future: capped at now
     latest = {camera_ids[code]: min(t, now) for code, t in newest.items()}
@@ -389,6 +402,7 @@ def ingest(
         duplicates=duplicates,
         rejected=[RejectedRead(index=rj.index, field=rj.field, reason=rj.reason) for rj in rejections],
         dead_lettered=len(drafts),
+        images=images_stored,
     )
 
 
@@ -451,9 +465,14 @@ def apply_parsed(
             settings=settings,
             dead_letters=dead_letters,
             problems=parsed.problems,
+            images=parsed.images,
         )
     else:
         result = IngestResult()
+    if parsed.image_problems:
+        _refuse_images(session, parsed.image_problems, result, principal=principal, dead_letters=dead_letters)
+    if parsed.vendor_alerts:
+        result.vendor_alerts = vendoralerts.store(session, parsed.vendor_alerts, source=source, received_at=utcnow())
     if parsed.heartbeats:
         beats = apply_heartbeats(session, bus, parsed.heartbeats, principal=principal, settings=settings, source=source)
         result.heartbeats = beats.updated
@@ -477,6 +496,26 @@ def apply_parsed(
         deliver(session, drafts, dead_letters)
     result.kind = parsed.kind
     return result
+
+
+def _refuse_images(
+    session: Session,
+    problems: Sequence[Rejection],
+    result: IngestResult,
+    *,
+    principal: Principal,
+    dead_letters: list[DeadLetterDraft] | None,
+) -> None:
+    """Report refused images by field and dead-letter their document (the reads were stored without them); a
+    read refused itself has had its whole document dead-lettered already, with its own reason."""
+    result.images_refused.extend(RejectedRead(index=p.index, field=p.field, reason=p.reason) for p in problems)
+    refused_reads = {r.index for r in result.rejected}
+    drafts = drafts_for([p for p in problems if p.index not in refused_reads], principal.audit_name)
+    for d in drafts:
+        d.context["images_refused"] = True  # the reads are stored: a replay counts them as duplicates
+    result.dead_lettered += len(drafts)
+    metrics.READS_REJECTED.labels(reason="image").inc(len(problems))
+    deliver(session, drafts, dead_letters)
 
 
 def _vehicle_doc(u: VehicleUpdate) -> dict[str, Any]:
@@ -509,7 +548,13 @@ def ingest_payload(
     """Parse a raw payload (by its channel) and store it; a payload that cannot be parsed at all is dead-lettered
     whole and refused with ValidationFailed naming the problem (JSON errors give line, column and position)."""
     try:
-        parsed = parse_payload(payload, source=source, context=context, max_batch=settings.ingest_max_batch)
+        parsed = parse_payload(
+            payload,
+            source=source,
+            context=context,
+            max_batch=settings.ingest_max_batch,
+            max_image_bytes=settings.alpr_image_max_bytes,
+        )
     except (DocumentError, ValueError) as exc:
         reason = str(exc) if isinstance(exc, DocumentError) else f"invalid: {exc}"
         ctx = {**dict(context), "sender": principal.audit_name}

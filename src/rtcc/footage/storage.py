@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from rtcc.core.blobs import install
 from rtcc.core.errors import NotFound, ValidationFailed, field_error
 from rtcc.footage.logic import EXTENSIONS, SNIFF_BYTES, UploadTooLarge, check_type
 
@@ -164,17 +165,6 @@ class _LocalWriter:
             self._path.unlink()
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class LocalFootageStore:
     """A ``FootageStore`` on the local filesystem under ``root``."""
 
@@ -195,13 +185,8 @@ class LocalFootageStore:
 
     def commit(self, staged: StagedFile) -> bool:
         """Rename the staged file to its content-addressed name (atomic); False when that file already existed."""
-        target = self._path(staged.key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():
-            self.discard(staged)
+        if not install(staged.temp_path, self._path(staged.key)):
             return False
-        os.replace(staged.temp_path, target)
-        _fsync_dir(target.parent)
         logger.debug("stored clip file %s (%d bytes)", staged.key, staged.size)
         return True
 

@@ -63,6 +63,8 @@ READ_COLUMNS = (
     r.vehicle_model,
     r.vehicle_color,
     r.vehicle_type,
+    r.heading_deg,
+    r.camera_label,
 )
 
 

@@ -123,6 +123,8 @@ class ReadHit(BaseModel):
     vehicle_model: str | None
     vehicle_color: str | None
     vehicle_type: str | None
+    heading_deg: float | None = Field(default=None, description="Direction of travel, degrees from north.")
+    camera_label: str | None = Field(default=None, description="What the sensor calls its camera (vendor label).")
     match: str = Field(description="exact, wildcard, partial, ocr (OCR-class equal) or fuzzy (one position).")
 
 

@@ -110,6 +110,9 @@ def test_native_batch_is_stored_once_and_resends_count_as_duplicates(
         "heartbeats": 0,
         "vehicle_updates": 0,
         "kind": "native",
+        "images": 0,
+        "images_refused": [],
+        "vendor_alerts": 0,
     }
     again = app_client.post("/api/v1/reads", json=batch, headers=key)
     assert again.status_code == 202
@@ -301,7 +304,7 @@ def test_openalpr_webhook_documents(
         alerted = s.scalars(select(Read).where(Read.plate == "6GHI321")).one()
         assert (updated.vehicle_make, updated.vehicle_model, updated.vehicle_color) == ("toyota", "corolla", "blue")
         assert updated.source == "openalpr" and updated.lat == 33.8583
-        assert alerted.candidates is not None and alerted.candidates[-1]["source"] == "agent_alert"
+        assert alerted.candidates == [{"plate": "6GHI321", "confidence": 94.0}]  # the agent's alert is not a candidate
 
     orphan = fixture_doc("openalpr_vehicle.json", t)
     orphan["best_uuid"] = "never-seen"

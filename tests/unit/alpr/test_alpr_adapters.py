@@ -3,8 +3,10 @@ messages (fixtures and the documentation's .jsonc samples), and CSV/JSONL file r
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import UTC, datetime
+from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +15,8 @@ import pytest
 from rtcc.alpr.adapters import decode_json
 from rtcc.alpr.adapters.files import FileReader, csv_item, guess_format
 from rtcc.alpr.adapters.frigate import parse_frigate_event, parse_frigate_lpr_update
-from rtcc.alpr.adapters.openalpr import parse_openalpr, vehicle_attributes
-from rtcc.alpr.logic import DocumentError, NormalizedRead, Rejection
+from rtcc.alpr.adapters.openalpr import parse_openalpr, split_make_model, vehicle_attributes
+from rtcc.alpr.logic import DocumentError, NormalizedRead, Rejection, decode_jpeg, stored_read_key
 from rtcc_testing import shared_data
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "alpr"
@@ -83,15 +85,115 @@ def test_alpr_results_gives_one_read_per_result() -> None:
     assert parsed.reads[1].loc == "results.1"
 
 
-def test_alpr_alert_keeps_the_agents_alert_as_an_extra_candidate() -> None:
+def test_alpr_alert_becomes_a_vendor_alert_on_its_groups_read() -> None:
     parsed = parse_openalpr(load("openalpr_alert.json"))
     (r,) = parsed.reads
     assert r.plate == "6GHI321" and r.camera_code == "openalpr:5550101"
-    assert r.candidates is not None
-    extra = r.candidates[-1]
-    assert extra["source"] == "agent_alert" and extra["alert_list"] == "Agent stolen list"
+    # the agent's alert is not an OCR candidate (it used to be appended there, where nothing showed it)
+    assert r.candidates == [{"plate": "6GHI321", "confidence": 94.0}]
+    (va,) = parsed.vendor_alerts
+    assert va.read is r and (va.alert_list, va.list_type, va.description) == (
+        "Agent stolen list",
+        "Blacklist",
+        "test alert",
+    )
+    assert (va.plate, va.site_name, va.camera_name) == ("6GHI321", "test-site", "north gate")
+    assert r.camera_label == "north gate"
     # the same pass sent as an alpr_group has the same reference, hence the same read id
     assert r.source_ref == "TESTAGENT0000000000000000000000000000001-5550101-1700000010000"
+    group = load("openalpr_alert.json")["group"]
+    (g,) = parse_openalpr(group).reads
+    assert stored_read_key(g) == stored_read_key(r)
+    (img,) = parsed.images
+    assert img.kind == "crop" and r.crop_ref == img.key
+
+
+# --- images inside documents ------------------------------------------------------------------------------------
+
+
+def test_alpr_group_keeps_its_crops_as_the_reads_images() -> None:
+    doc = load("openalpr_group_v2.json")
+    parsed = parse_openalpr(doc)
+    (r,) = parsed.reads
+    assert not parsed.image_problems
+    by_kind = {img.kind: img for img in parsed.images}
+    assert set(by_kind) == {"crop", "vehicle"}
+    crop = base64.b64decode(doc["best_plate"]["plate_crop_jpeg"])
+    assert by_kind["crop"].data == crop and crop.startswith(b"\xff\xd8\xff")
+    assert r.crop_ref == f"alpr-images/{sha256(crop).hexdigest()[:2]}/{sha256(crop).hexdigest()}.jpg"
+    assert r.image_ref == by_kind["vehicle"].key and r.image_ref != r.crop_ref
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        ("...not stored...", "not valid base64"),
+        ("@@@@", "not valid base64"),
+        ("QUJD=RA==", "not valid base64"),
+        (base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"0" * 40).decode(), "not a JPEG"),
+        (12345, "must be a base64 text"),
+        (base64.b64encode(b"\xff\xd8\xff" + b"0" * 5000).decode(), "larger than the limit of 4096 bytes"),
+    ],
+)
+def test_a_bad_crop_is_refused_by_its_field_and_the_read_is_kept(value: Any, reason: str) -> None:
+    doc = load("openalpr_group_v2.json")
+    doc["best_plate"]["plate_crop_jpeg"] = value
+    parsed = parse_openalpr(doc, max_image_bytes=4096)
+    (r,) = parsed.reads
+    (problem,) = parsed.image_problems
+    assert problem.field == "best_plate.plate_crop_jpeg" and reason in problem.reason and problem.code == "image"
+    assert r.crop_ref is None and [img.kind for img in parsed.images] == ["vehicle"]
+    alert = load("openalpr_alert.json")
+    alert["group"]["best_plate"]["plate_crop_jpeg"] = value
+    (problem,) = parse_openalpr(alert, max_image_bytes=4096).image_problems
+    assert problem.field == "group.best_plate.plate_crop_jpeg"
+
+
+def test_decode_jpeg_tolerates_data_urls_line_breaks_and_urlsafe_base64() -> None:
+    jpeg = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 3
+    text = base64.b64encode(jpeg).decode()
+    assert decode_jpeg("data:image/jpeg;base64," + text, 10_000) == jpeg
+    assert decode_jpeg("\n".join(text[i : i + 76] for i in range(0, len(text), 76)), 10_000) == jpeg
+    assert decode_jpeg(base64.urlsafe_b64encode(jpeg).decode().rstrip("="), 10_000) == jpeg
+
+
+# --- make and model, camera label ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("make_model", "make", "expected"),
+    [
+        ("iveco_daily", None, ("iveco", "daily")),
+        ("ford_focus", "ford", ("ford", "focus")),
+        ("mini_cooper-s", "mini", ("mini", "cooper-s")),  # a value of the public samples
+        ("mercedes-benz_c-class", "mercedes-benz", ("mercedes-benz", "c-class")),
+        ("land-rover_range-rover", None, ("land-rover", "range-rover")),
+        ("alfa_romeo_giulia", None, ("alfa_romeo", "giulia")),
+        ("alfa_romeo_giulia", "alfa-romeo", ("alfa_romeo", "giulia")),
+        ("land_rover_defender", "land rover", ("land_rover", "defender")),
+        ("aston_martin_db9", None, ("aston_martin", "db9")),
+        ("tesla", None, ("tesla", None)),
+    ],
+)
+def test_make_model_split(make_model: str, make: str | None, expected: tuple[str, str | None]) -> None:
+    assert split_make_model(make_model, make) == expected
+
+
+def test_model_of_another_make_is_not_kept() -> None:
+    v = {"make": [{"name": "ford", "confidence": 19}], "make_model": [{"name": "chevrolet_cruze", "confidence": 3}]}
+    assert vehicle_attributes(v)["make"] == "ford" and vehicle_attributes(v)["model"] is None
+    only_mm = {"make_model": [{"name": "alfa_romeo_giulia", "confidence": 40}]}
+    assert (vehicle_attributes(only_mm)["make"], vehicle_attributes(only_mm)["model"]) == ("alfa_romeo", "giulia")
+
+
+def test_camera_label_from_the_agents_config_or_camera_name() -> None:
+    doc = load("openalpr_group_v2.json")
+    assert parse_openalpr(doc).reads[0].camera_label is None
+    doc["web_server_config"] = {"camera_label": "Artesia & Gridley NB", "agent_label": "pole 4"}
+    assert parse_openalpr(doc).reads[0].camera_label == "Artesia & Gridley NB"
+    results = load("openalpr_results.json")
+    results["camera_name"] = "lot exit"
+    assert {r.camera_label for r in parse_openalpr(results).reads} == {"lot exit"}
 
 
 def test_alpr_alert_without_group() -> None:
@@ -161,6 +263,10 @@ def test_every_public_openalpr_sample_parses() -> None:
         parsed = parse_openalpr(decode_json(raw), default_camera="CLOUD-API")
         kinds[parsed.kind] = kinds.get(parsed.kind, 0) + 1
         assert not parsed.problems, (path.name, parsed.problems)
+        # the documentation's crops are placeholders ("...base64 jpeg data..."): refused by field, reads kept
+        for problem in parsed.image_problems:
+            assert problem.field.endswith(("plate_crop_jpeg", "vehicle_crop_jpeg")), problem
+            assert "not valid base64" in problem.reason
         if parsed.kind == "heartbeat":
             assert parsed.heartbeats, path.name
         else:

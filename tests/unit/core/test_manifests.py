@@ -139,6 +139,15 @@ def test_a_role_refuses_to_start_without_its_required_setting(settings: Settings
 
 
 def test_settings_mix_in_every_domain_settings_class() -> None:
+    declared = {m.settings for m in manifests() if m.settings}
     for m in manifests():
         if m.settings:
             assert issubclass(Settings, load(m.settings)), f"Settings does not mix in {m.settings}"
+    for d in _domain_dirs():
+        config = d / "config.py"
+        if d.name in ("demo", "core") or not config.exists():
+            continue
+        classes = [n.name for n in ast.parse(config.read_text()).body if isinstance(n, ast.ClassDef)]
+        for name in classes:
+            if name.endswith("Settings"):
+                assert f"rtcc.{d.name}.config:{name}" in declared, f"rtcc.{d.name}.config:{name} is in no manifest"

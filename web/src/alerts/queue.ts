@@ -8,6 +8,7 @@ import { lang, t } from "../core/i18n";
 import type { Key } from "../core/strings";
 import { can } from "../core/session";
 import { alertStore, type Alert } from "./store";
+import { headingText, imageUrl, isStoredImage, vendorAlertsNode } from "./vendor";
 
 export const CHECKLIST: Array<[string, Key]> = [
   ["plate_matches_crop", "alerts.check.plate"],
@@ -31,9 +32,19 @@ function stateLabel(state: string): string {
   return text === key ? state : text;
 }
 
-/** The crop image when the reference is a loadable image; otherwise the reference itself. */
+/** The crop image when the reference is a loadable image (ours: the stored crop the camera sent; or a URL);
+ * otherwise the reference itself. */
 function cropNode(a: Alert): HTMLElement {
   const read = a.read;
+  const camera = a.camera?.name ?? a.camera?.code ?? "";
+  if (read && isStoredImage(read.crop_ref)) {
+    return el(
+      "figure",
+      { class: "crop" },
+      el("img", { src: imageUrl(read, "crop"), alt: t("alerts.crop.alt", { camera }) }),
+      el("figcaption", { text: t("alerts.crop.stored") }),
+    );
+  }
   const ref = read?.crop_ref ?? read?.image_ref ?? null;
   const fig = el("figure", { class: "crop" });
   if (ref && (ref.startsWith("/") || ref.startsWith("data:image/"))) {
@@ -59,11 +70,24 @@ function hitDetails(a: Alert): HTMLElement {
     { class: "side read-side", "aria-label": t("alerts.read") },
     el("h4", { text: t("alerts.read") }),
     cropNode(a),
+    read && isStoredImage(read.image_ref)
+      ? el(
+          "figure",
+          { class: "vehicle-image" },
+          el("img", { src: imageUrl(read, "vehicle"), alt: t("alerts.vehicle_image.alt", { camera: a.camera?.name ?? a.camera?.code ?? "" }) }),
+          el("figcaption", { text: t("alerts.vehicle_image") }),
+        )
+      : null,
     el("p", {}, el("strong", { text: `${t("alerts.plate")}: ` }), plateNode(a.plate_read, []), ` · ${read?.region ?? t("alerts.state.unknown")}`),
     el("p", {}, el("strong", { text: `${t("alerts.vehicle_seen")}: ` }), vehicle([read?.vehicle_color, read?.vehicle_make, read?.vehicle_model, read?.vehicle_type]) || t("alerts.none")),
     read?.confidence !== null && read?.confidence !== undefined
       ? el("p", {}, el("strong", { text: `${t("alerts.confidence")}: ` }), `${Math.round(read.confidence)}%`)
       : null,
+    read?.heading_deg !== null && read?.heading_deg !== undefined
+      ? el("p", { class: "heading" }, el("strong", { text: `${t("alerts.heading")}: ` }), headingText(read.heading_deg))
+      : null,
+    read?.camera_label ? el("p", {}, el("strong", { text: `${t("alerts.camera_label")}: ` }), read.camera_label) : null,
+    read ? vendorAlertsNode(read) : null,
   );
   const listed = el(
     "section",

@@ -26,6 +26,8 @@ export interface ReadInfo {
   vehicle_model?: string | null;
   vehicle_color?: string | null;
   vehicle_type?: string | null;
+  heading_deg?: number | null;
+  camera_label?: string | null;
 }
 
 export interface EntryInfo {

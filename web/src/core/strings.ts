@@ -5,6 +5,7 @@
 import * as investigations from "../investigations/strings";
 import * as footage from "../footage/strings";
 import * as admin from "../admin/strings";
+import * as alerts from "../alerts/strings";
 
 const core = {
   "shell.title": "OpenRTCC",
@@ -468,7 +469,7 @@ const core = {
   "portal.unsubscribe": "Unsubscribe",
 } as const;
 
-export const en = { ...core, ...investigations.en, ...footage.en, ...admin.en } as const;
+export const en = { ...core, ...investigations.en, ...footage.en, ...admin.en, ...alerts.en } as const;
 
 export type Key = keyof typeof en;
 
@@ -934,4 +935,4 @@ const coreEs: Record<keyof typeof core, string> = {
   "portal.unsubscribe": "Cancelar suscripción",
 };
 
-export const es: Record<Key, string> = { ...coreEs, ...investigations.es, ...footage.es, ...admin.es };
+export const es: Record<Key, string> = { ...coreEs, ...investigations.es, ...footage.es, ...admin.es, ...alerts.es };

@@ -17,7 +17,7 @@ from typing import Any
 from rtcc.alpr.adapters.files import parse_line
 from rtcc.alpr.adapters.frigate import parse_frigate_event, parse_frigate_lpr_update
 from rtcc.alpr.adapters.native import parse_native, parse_native_heartbeat
-from rtcc.alpr.adapters.openalpr import parse_openalpr
+from rtcc.alpr.adapters.openalpr import DEFAULT_MAX_IMAGE_BYTES, parse_openalpr
 from rtcc.alpr.logic import DocumentError, Origin, ParsedDocument, decode_json, payload_text
 from rtcc.core.clock import utcnow
 
@@ -51,6 +51,7 @@ def parse_payload(
     context: Mapping[str, Any],
     max_batch: int,
     now: datetime | None = None,
+    max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
 ) -> ParsedDocument:
     """Parse a raw payload with the adapter its ``context["channel"]`` names; DocumentError if it cannot be read."""
     channel = context.get("channel", "native")
@@ -74,7 +75,9 @@ def parse_payload(
         )
     origin = Origin(source, text, ctx)
     if channel == "openalpr":
-        parsed = parse_openalpr(doc, origin=origin, default_camera=ctx.get("default_camera"))
+        parsed = parse_openalpr(
+            doc, origin=origin, default_camera=ctx.get("default_camera"), max_image_bytes=max_image_bytes
+        )
     elif channel == "frigate_event":
         parsed = parse_frigate_event(str(ctx.get("topic", "")), doc, origin=origin)
     elif channel == "frigate_lpr":

@@ -11,8 +11,11 @@ Document kinds (``data_type``):
   document's), referenced as ``<uuid>#<plate_index>``. Older CLI/alprd output without ``data_type`` but with
   ``results`` is read the same way.
 - ``alpr_alert``: the agent's own hotlist alert. The read is taken from its ``group`` (else from ``plate_number``,
-  ``epoch_time``, ``camera_number``); the agent's alert (list name, type, description) is kept as an extra entry of
-  ``candidates`` with ``"source": "agent_alert"``. We still match against our own hotlists.
+  ``epoch_time``, ``camera_number``), so it has the id of that group's read whichever of the two arrives first;
+  the agent's alert (list name, type, description) becomes a ``VendorAlert`` stored beside the read (never one of
+  our alerts: we still match against our own hotlists, which stay the source of truth).
+- The agent's camera label (``web_server_config.camera_label``, else ``camera_label``/``camera_name``) is kept on
+  each read as ``camera_label``.
 - ``heartbeat``: agent health; one heartbeat per entry of ``video_streams`` (or ``cameras``) with its
   ``is_streaming`` and ``last_update``; without streams, one heartbeat for every camera of the ``agent_uid``.
 - ``vehicle``: vehicle attributes for a read sent before, found again through its ``best_uuid``/``uuids``.
@@ -30,28 +33,37 @@ from collections.abc import Mapping
 from typing import Any
 
 from rtcc.alpr import logic
-from rtcc.alpr.logic import DocumentError, Heartbeat, NormalizedRead, Origin, ParsedDocument, Rejection, VehicleUpdate
+from rtcc.alpr.adapters.openalpr_vehicle import _num, _present, split_make_model, vehicle_attributes
+from rtcc.alpr.logic import (
+    DocumentError,
+    Heartbeat,
+    NormalizedRead,
+    Origin,
+    ParsedDocument,
+    ReadImage,
+    Rejection,
+    VehicleUpdate,
+    VendorAlert,
+)
+
+__all__ = [
+    "DEFAULT_MAX_IMAGE_BYTES",
+    "camera_code",
+    "camera_label",
+    "parse_openalpr",
+    "split_make_model",
+    "vehicle_attributes",
+]
 
 CAMERA_PREFIX = "openalpr:"
 _MAX_CANDIDATES = 20
+#: Largest decoded image accepted when the caller names no limit (the service passes ``RTCC_ALPR_IMAGE_MAX_BYTES``).
+DEFAULT_MAX_IMAGE_BYTES = 2 * 1024 * 1024
 
 
 def camera_code(camera_id: Any) -> str:
     """The camera code of an OpenALPR camera id."""
     return f"{CAMERA_PREFIX}{camera_id}"
-
-
-def _present(value: Any) -> bool:
-    return value is not None and value != ""
-
-
-def _num(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None or value == "":
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def _camera(doc: Mapping[str, Any], default_camera: str | None, *keys: str) -> str:
@@ -64,34 +76,17 @@ def _camera(doc: Mapping[str, Any], default_camera: str | None, *keys: str) -> s
     raise DocumentError("the document names no camera_id or site_id; send ?camera=CODE or use a one-camera key")
 
 
-def _top_name(values: Any) -> str | None:
-    """The name with the highest confidence from a list of ``{"name", "confidence"}`` (or a plain string)."""
-    if isinstance(values, str):
-        return values or None
-    if not isinstance(values, list):
-        return None
-    best: tuple[float, str] | None = None
-    for item in values:
-        if isinstance(item, dict) and _present(item.get("name")):
-            conf = _num(item.get("confidence")) or 0.0
-            if best is None or conf > best[0]:
-                best = (conf, str(item["name"]))
-    return best[1] if best else None
-
-
-def vehicle_attributes(vehicle: Any) -> dict[str, str | None]:
-    """make/model/color/type from an OpenALPR ``vehicle`` object (``make_model`` ``ford_focus`` -> model ``focus``)."""
-    if not isinstance(vehicle, dict):
-        return {"make": None, "model": None, "color": None, "type": None}
-    make = _top_name(vehicle.get("make"))
-    make_model = _top_name(vehicle.get("make_model"))
-    model = make_model.split("_", 1)[1] if make_model and "_" in make_model else make_model
-    return {
-        "make": logic.clip(make, 32),
-        "model": logic.clip(model, 48),
-        "color": logic.clip(_top_name(vehicle.get("color")), 24),
-        "type": logic.clip(_top_name(vehicle.get("body_type")), 24),
-    }
+def camera_label(doc: Mapping[str, Any]) -> str | None:
+    """What the agent calls the camera: Rekor Scout's ``web_server_config.camera_label``, else a ``camera_label``
+    or ``camera_name`` field (alerts and heartbeat streams carry ``camera_name``); None when it sends none."""
+    config = doc.get("web_server_config")
+    if isinstance(config, dict) and _present(config.get("camera_label")):
+        return logic.clip(config["camera_label"], 128)
+    for key in ("camera_label", "camera_name"):
+        value = doc.get(key)
+        if _present(value) and not isinstance(value, dict | list):
+            return logic.clip(value, 128)
+    return None
 
 
 def _candidates(values: Any) -> list[dict[str, Any]]:
@@ -134,6 +129,7 @@ def _read(
     source_ref: str | None = None,
     agent_uid: str | None = None,
     image_ref: str | None = None,
+    label: str | None = None,
 ) -> NormalizedRead | Rejection:
     def field(name: str) -> str:
         return f"{loc}.{name}" if loc else name
@@ -173,11 +169,43 @@ def _read(
         agent_uid=agent_uid,
         index=index,
         origin=origin,
+        camera_label=label,
     )
 
 
+def _take_images(out: ParsedDocument, read: NormalizedRead, crops: list[tuple[str, str, Any]], max_bytes: int) -> None:
+    """Decode the read's base64 JPEGs (``(kind, field, value)``; blank values are absent) into ``out.images`` and
+    point its refs at them; a refused image goes to ``out.image_problems`` naming its field (the read stays)."""
+    for kind, name, value in crops:
+        if not _present(value):
+            continue
+        try:
+            data = logic.decode_jpeg(value, max_bytes)
+        except ValueError as exc:
+            out.image_problems.append(Rejection(read.index, name, str(exc), "image", read.origin))
+            continue
+        key = logic.image_key(logic.sha256_hex(data))
+        if kind == "crop":
+            read.crop_ref = key
+        else:
+            read.image_ref = key
+        out.images.append(ReadImage(read, kind, key, data))
+
+
+def _group_crops(g: Mapping[str, Any], loc: str) -> list[tuple[str, str, Any]]:
+    def field(name: str) -> str:
+        return f"{loc}.{name}" if loc else name
+
+    best = g.get("best_plate")
+    if isinstance(best, dict) and _present(best.get("plate_crop_jpeg")):
+        plate = ("crop", field("best_plate.plate_crop_jpeg"), best.get("plate_crop_jpeg"))
+    else:
+        plate = ("crop", field("plate_crop_jpeg"), g.get("plate_crop_jpeg"))
+    return [plate, ("vehicle", field("vehicle_crop_jpeg"), g.get("vehicle_crop_jpeg"))]
+
+
 def _group(
-    g: Mapping[str, Any], *, camera: str, loc: str, origin: Origin, agent_uid: str | None
+    g: Mapping[str, Any], *, camera: str, loc: str, origin: Origin, agent_uid: str | None, label: str | None
 ) -> NormalizedRead | Rejection:
     best_plate = g.get("best_plate")
     best: Mapping[str, Any] = best_plate if isinstance(best_plate, dict) else {}
@@ -202,6 +230,7 @@ def _group(
         source_ref=str(ref) if ref else None,
         agent_uid=agent_uid,
         image_ref=f"openalpr:{ref}" if ref else None,
+        label=label,
     )
 
 
@@ -217,18 +246,26 @@ def _agent(doc: Mapping[str, Any]) -> str | None:
     return str(uid)[:128] if _present(uid) else None
 
 
-def _parse_group(doc: Mapping[str, Any], origin: Origin, default_camera: str | None) -> ParsedDocument:
+def _parse_group(
+    doc: Mapping[str, Any], origin: Origin, default_camera: str | None, max_image_bytes: int
+) -> ParsedDocument:
     out = ParsedDocument(kind="alpr_group")
-    result = _group(doc, camera=_camera(doc, default_camera), loc="", origin=origin, agent_uid=_agent(doc))
+    camera = _camera(doc, default_camera)
+    result = _group(doc, camera=camera, loc="", origin=origin, agent_uid=_agent(doc), label=camera_label(doc))
     _add(out, result)
+    if isinstance(result, NormalizedRead):
+        _take_images(out, result, _group_crops(doc, ""), max_image_bytes)
     return out
 
 
-def _parse_results(doc: Mapping[str, Any], origin: Origin, default_camera: str | None, kind: str) -> ParsedDocument:
+def _parse_results(
+    doc: Mapping[str, Any], origin: Origin, default_camera: str | None, kind: str, max_image_bytes: int
+) -> ParsedDocument:
     results = doc.get("results")
     if not isinstance(results, list):
         raise DocumentError("alpr_results without a 'results' array")
     camera = _camera(doc, default_camera)
+    label = camera_label(doc)
     frame = doc.get("uuid") if _present(doc.get("uuid")) else None
     out = ParsedDocument(kind=kind)
     for i, r in enumerate(results):
@@ -255,25 +292,28 @@ def _parse_results(doc: Mapping[str, Any], origin: Origin, default_camera: str |
             source_ref=ref,
             agent_uid=_agent(doc),
             image_ref=f"openalpr:{frame}" if frame else None,
+            label=label,
         )
         _add(out, result)
+        if isinstance(result, NormalizedRead):
+            crop = [("crop", f"{loc}.plate_crop_jpeg", r.get("plate_crop_jpeg"))]
+            _take_images(out, result, crop, max_image_bytes)
     return out
 
 
-def _parse_alert(doc: Mapping[str, Any], origin: Origin, default_camera: str | None) -> ParsedDocument:
+def _parse_alert(
+    doc: Mapping[str, Any], origin: Origin, default_camera: str | None, max_image_bytes: int
+) -> ParsedDocument:
     out = ParsedDocument(kind="alpr_alert")
     group = doc.get("group")
-    agent_alert = {
-        "source": "agent_alert",
-        "plate": logic.clip(doc.get("plate_number"), 16),
-        "alert_list": logic.clip(doc.get("alert_list"), 128),
-        "list_type": logic.clip(doc.get("list_type"), 64),
-        "description": logic.clip(doc.get("description"), 255),
-    }
+    label = camera_label(doc)
     if isinstance(group, dict) and group:
         own = any(_present(group.get(k)) for k in ("camera_id", "site_id"))
         camera = _camera(group, None) if own else _camera(doc, default_camera, "camera_number")
-        result = _group(group, camera=camera, loc="group", origin=origin, agent_uid=_agent(doc) or _agent(group))
+        agent = _agent(doc) or _agent(group)
+        result = _group(
+            group, camera=camera, loc="group", origin=origin, agent_uid=agent, label=camera_label(group) or label
+        )
     else:
         result = _read(
             plate=doc.get("plate_number"),
@@ -284,12 +324,23 @@ def _parse_alert(doc: Mapping[str, Any], origin: Origin, default_camera: str | N
             loc="",
             origin=origin,
             agent_uid=_agent(doc),
+            label=label,
         )
-    if isinstance(result, Rejection):
-        out.problems.append(result)
-    else:
-        result.candidates = [*(result.candidates or []), agent_alert]
-        out.reads.append(result)
+    _add(out, result)
+    if isinstance(result, NormalizedRead):
+        if isinstance(group, dict) and group:
+            _take_images(out, result, _group_crops(group, "group"), max_image_bytes)
+        out.vendor_alerts.append(
+            VendorAlert(
+                read=result,
+                alert_list=logic.clip(doc.get("alert_list"), 128),
+                list_type=logic.clip(doc.get("list_type"), 64),
+                description=logic.clip(doc.get("description"), 255),
+                plate=logic.clip(doc.get("plate_number"), 16),
+                site_name=logic.clip(doc.get("site_name"), 128),
+                camera_name=label,
+            )
+        )
     return out
 
 
@@ -370,8 +421,15 @@ def _parse_vehicle(doc: Mapping[str, Any], default_camera: str | None) -> Parsed
     return out
 
 
-def parse_openalpr(doc: Any, *, origin: Origin | None = None, default_camera: str | None = None) -> ParsedDocument:
-    """Parse one agent document; DocumentError when it cannot be understood as a whole (unknown type, no camera)."""
+def parse_openalpr(
+    doc: Any,
+    *,
+    origin: Origin | None = None,
+    default_camera: str | None = None,
+    max_image_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
+) -> ParsedDocument:
+    """Parse one agent document; DocumentError when it cannot be understood as a whole (unknown type, no camera).
+    Images larger than ``max_image_bytes`` (decoded) are refused."""
     if not isinstance(doc, dict):
         raise DocumentError("an OpenALPR document must be a JSON object")
     origin = origin or Origin("openalpr", doc, {"channel": "openalpr"})
@@ -379,17 +437,17 @@ def parse_openalpr(doc: Any, *, origin: Origin | None = None, default_camera: st
     if doc.get("openalpr_webhook") == "test":
         return ParsedDocument(kind="test")
     if data_type == "alpr_group":
-        return _parse_group(doc, origin, default_camera)
+        return _parse_group(doc, origin, default_camera, max_image_bytes)
     if data_type == "alpr_results":
-        return _parse_results(doc, origin, default_camera, "alpr_results")
+        return _parse_results(doc, origin, default_camera, "alpr_results", max_image_bytes)
     if data_type == "alpr_alert":
-        return _parse_alert(doc, origin, default_camera)
+        return _parse_alert(doc, origin, default_camera, max_image_bytes)
     if data_type == "heartbeat":
         return _parse_heartbeat(doc, origin, default_camera)
     if data_type == "vehicle":
         return _parse_vehicle(doc, default_camera)
     if data_type is None and isinstance(doc.get("results"), list):
-        return _parse_results(doc, origin, default_camera, "alpr_results")
+        return _parse_results(doc, origin, default_camera, "alpr_results", max_image_bytes)
     if data_type is None:
         raise DocumentError("not an OpenALPR document: no data_type and no results")
     raise DocumentError(
