@@ -23,7 +23,7 @@ def _index(
         plates,
         regions if regions is not None else [None] * len(plates),
         lists if lists is not None else [1] * len(plates),
-        params if params is not None else {1: ListParams()},
+        params if params is not None else {1: ListParams(max_diff=1)},
     )
 
 
@@ -99,6 +99,16 @@ def test_confusion_in_several_positions_is_still_ocr() -> None:
 def test_non_confusable_characters_do_not_match_at_k0() -> None:
     index = _index(["7ABC123"], params={1: ListParams(max_diff=0)})
     assert _match(index, ["7ABC124", "7XBC123", "7ABC12"]) == []
+
+
+def test_by_default_a_list_matches_exactly_and_by_ocr_class_only() -> None:
+    # k = 0 is the default: a confusable misread still matches, an arbitrary substitution does not.
+    assert ListParams().max_diff == 0
+    index = HotlistIndex.build(["7ABC123"], [None], [1], {})
+    assert _match(index, ["7ABC123", "7A8C123", "7ABX123"]) == [
+        KernelHit(0, 0, "exact", ()),
+        KernelHit(1, 0, "ocr", (2,)),
+    ]
 
 
 def test_one_substitution_is_fuzzy_with_its_position() -> None:
@@ -218,9 +228,10 @@ def test_list_params_validation_and_default() -> None:
         ListParams(max_diff=3)
     with pytest.raises(ValueError):
         ListParams(max_diff=-1)
-    # A list missing from params gets ListParams(): k=1, state not required.
+    # A list missing from params gets ListParams(): k=0, state not required.
     index = HotlistIndex.build(["7ABC123"], ["CA"], [42], {})
-    assert _match(index, ["7ABC12X"], ["NV"]) == [KernelHit(0, 0, "fuzzy", (6,))]
+    assert _match(index, ["7ABC12X"], ["NV"]) == []
+    assert _match(index, ["7ABC1Z3"], ["NV"]) == [KernelHit(0, 0, "ocr", (5,))]
 
 
 def test_mismatched_lengths_are_rejected() -> None:
