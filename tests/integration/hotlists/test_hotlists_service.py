@@ -378,7 +378,13 @@ def test_identical_lines_become_one_entry_and_one_alert(
     repeated = plates[0] if plates.count(plates[0]) == 1 else plates[-1]
     assert snap.plates_norm.count(repeated) == 1
     again = _import(db, lb, hid, tmp_path / name)  # a re-import of the same file changes nothing
-    assert (again.entries, again.added, again.removed, again.unchanged, again.merged) == (len(plates), 0, 0, len(plates), 2)
+    assert (again.entries, again.added, again.removed, again.unchanged, again.merged) == (
+        len(plates),
+        0,
+        0,
+        len(plates),
+        2,
+    )
 
 
 def test_a_reimport_folds_duplicates_stored_before_merging_existed(db: Database, lb: LoopBus, tmp_path: Path) -> None:
@@ -389,7 +395,7 @@ def test_a_reimport_folds_duplicates_stored_before_merging_existed(db: Database,
         [row] = [r for r in repository.iter_fingerprint_rows(s, hid) if r[1] == "AAA111"]
         stored = s.get(HotlistEntry, row[0])
         assert stored is not None
-        values = tuple(getattr(stored, c) for c in repository.ENTRY_VALUES[:-1]) + (extra_json(stored.extra),)
+        values = (*(getattr(stored, c) for c in repository.ENTRY_VALUES[:-1]), extra_json(stored.extra))
         repository.bulk_insert_entries(s, hid, "legacy", stored.added_at, [values, values])
     assert sorted(r[2] for r in _entries(db, hid)) == ["AAA111", "AAA111", "AAA111", "BBB222"]
     result = _import(db, lb, hid, path)

@@ -124,7 +124,7 @@ def test_the_cost_of_each_tolerance_is_estimated_from_the_list(db: Database, tmp
         assert [o.estimated_false_hit_rate for o in service.tolerance_report(s, empty).options] == [0.0, 0.0, 0.0]
 
 
-# --- migration 0012 ----------------------------------------------------------------------------------------------------
+# --- migration 0012 ---------------------------------------------------------------------------------------------------
 
 
 @pytest.fixture

@@ -326,15 +326,31 @@ def test_argsort_fallback_builds_the_same_index(monkeypatch: pytest.MonkeyPatch)
     assert len(packed) > 100
 
 
-def test_benchmark_stream_finds_every_planted_read() -> None:
+def test_benchmark_stream_finds_every_planted_read_and_counts_false_hits() -> None:
     # The benchmark's realistic stream (generated plates, misreads, regions, require_state lists), small: every read
-    # planted from a hotlist entry must find that entry. Nothing about time is asserted.
+    # planted from a hotlist entry must find that entry, in the default configuration and at 1, 50 and 10,000 reads
+    # a batch; the false-hit rate on unlisted traffic is measured. Nothing about time is asserted.
     from rtcc.bench.match import run
 
     result = run(rows=20_000)
+    assert result["max_diff"] == 0, "the bench measures the default configuration"
     assert result["hotlist_size"] == 20_000
     assert result["planted"] == 100
-    assert result["planted_recall"] == 1.0
     assert result["hits"] == sum(result["hits_by_kind"].values())
+    assert result["hits_by_kind"]["fuzzy"] == 0
     assert result["hits_by_kind"]["exact"] >= result["baseline_exact_dict_hits"] * 0.5
     assert result["hotlist_mb"] > 0
+    assert result["unlisted_reads"] > 19_000
+    assert result["false_hits"] == round(result["false_hit_rate"] * result["unlisted_reads"])
+    for suffix in ("", "_batch_1", "_batch_50"):
+        assert result[f"planted_recall{suffix}"] == 1.0
+        # 20,000 entries: about 1e-4 of unlisted reads share an OCR class with one (a few reads, not none, not many).
+        assert 0 < result[f"false_hit_rate{suffix}"] <= 0.001
+        assert result[f"reads_per_s{suffix}"] > 0
+    for b in (1, 50):
+        assert 0 < result[f"batch_{b}_ms_p50"] <= result[f"batch_{b}_ms_p99"]
+    # The estimate agrees with the measurement within a factor of 3, and the old default (k = 1) costs far more.
+    assert result["false_hit_rate"] / 3 <= result["estimated_false_hit_rate"] <= result["false_hit_rate"] * 3
+    assert result["k1_false_hit_rate"] > 10 * result["false_hit_rate"]
+    assert result["k1_planted_recall"] == 1.0
+    assert result["baseline_exact_dict_reads_per_s"] > 0
