@@ -17,7 +17,7 @@ import anyio.to_thread
 import typer
 
 from rtcc.core.errors import DomainError, ImportFailed
-from rtcc.hotlists import imports, service
+from rtcc.hotlists import guards, imports, service
 from rtcc.hotlists.logic import Category
 from rtcc.hotlists.parsers import FORMATS
 from rtcc.hotlists.schemas import HotlistCreate, HotlistUpdate, ImportResult, SkipCreate, ToleranceReport
@@ -192,7 +192,7 @@ def tolerance_(
             if max_diff is not None:
                 change = HotlistUpdate(max_diff=max_diff, allow_large_fuzzy=allow_large_fuzzy if max_diff else None)
                 service.update_hotlist(session, rt.bus, target.id, change, actor=_actor())
-            return _describe_tolerance(service.tolerance_report(session, target.id), target.name)
+            return _describe_tolerance(guards.tolerance_report(session, target.id), target.name)
 
     for line in _run(work):
         typer.echo(line)

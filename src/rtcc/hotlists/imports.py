@@ -30,6 +30,7 @@ from rtcc.core.db import Database
 from rtcc.core.errors import ImportFailed, NotFound
 from rtcc.core.plates import ocr_class
 from rtcc.hotlists import parsers, repository
+from rtcc.hotlists.guards import tolerance_refusal
 from rtcc.hotlists.logic import entry_fingerprint, extra_json
 from rtcc.hotlists.parsers import ParsedEntry
 from rtcc.hotlists.repository import EntryValues
@@ -37,7 +38,7 @@ from rtcc.hotlists.schemas import (
     ImportResult,
     RefreshOutcome,
 )
-from rtcc.hotlists.service import _actor_name, _audit, _bump, _load, _publish_changed, tolerance_refusal
+from rtcc.hotlists.service import _actor_name, _audit, _bump, _load, _publish_changed
 from rtcc.identity.logic import SYSTEM, Principal
 
 logger = logging.getLogger(__name__)

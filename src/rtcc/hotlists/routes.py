@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 
 from rtcc.core.errors import ValidationFailed
 from rtcc.deps import BusDep, DbDep, SettingsDep
-from rtcc.hotlists import imports, service
+from rtcc.hotlists import guards, imports, service
 from rtcc.hotlists.parsers import FORMATS
 from rtcc.hotlists.schemas import (
     EntryCreate,
@@ -135,7 +135,7 @@ def update_hotlist(
 def get_tolerance(hotlist_id: uuid.UUID, db: DbDep, _p: Reader) -> ToleranceReport:
     """What each OCR tolerance (k = 0, 1, 2) would cost on this list: estimated false alerts on ordinary reads."""
     with db.read() as session:
-        return service.tolerance_report(session, hotlist_id)
+        return guards.tolerance_report(session, hotlist_id)
 
 
 # --- entries ---------------------------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Hotlist use cases: lists, single entries, the skip list, and the snapshot the matcher indexes. File imports and
-the scheduled refresh live in ``hotlists.imports``.
+the scheduled refresh live in ``hotlists.imports``; the checks a change must pass (a tolerance that suits the list,
+no identical entry twice) and the tolerance cost report in ``hotlists.guards``.
 
 Every change is audited in the caller's transaction and bumps the list's ``version``; a ``hotlists.changed`` event
 is published after commit. An import parses the whole file first (a bad line raises ``ImportFailed`` naming
@@ -17,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,8 @@ from rtcc.bus.outbox import publish_after_commit
 from rtcc.core.clock import utcnow
 from rtcc.core.errors import Conflict, NotFound, ValidationFailed
 from rtcc.core.plates import MAX_PLATE_LEN, is_plausible, normalise, ocr_class
-from rtcc.hotlists import repository, tolerance
-from rtcc.hotlists.logic import entry_fingerprint, extra_json, normalise_region
+from rtcc.hotlists import guards, repository
+from rtcc.hotlists.logic import normalise_region
 from rtcc.hotlists.models import Hotlist, HotlistEntry, SkipEntry
 from rtcc.hotlists.schemas import (
     EntryCreate,
@@ -46,8 +47,6 @@ from rtcc.hotlists.schemas import (
     HotlistUpdate,
     ListInfo,
     SkipCreate,
-    ToleranceOption,
-    ToleranceReport,
 )
 from rtcc.identity.logic import Principal
 
@@ -131,47 +130,6 @@ def _refresh_path(value: str | None, root: Path | None) -> str | None:
     return str(path.resolve())
 
 
-def last_import_format(session: Session, hotlist_id: uuid.UUID) -> str | None:
-    """The format of the file the list was last imported from (its latest ``hotlist.import`` audit entry), or None."""
-    found = audit.search(session, actions=["hotlist.import"], target_type="hotlist", target_id=str(hotlist_id), limit=1)
-    return str(found[0].details.get("format")) if found and found[0].details else None
-
-
-def _percent(rate: float) -> str:
-    return f"{rate * 100:.2g} %" if rate < 0.1 else f"{rate * 100:.0f} %"
-
-
-def tolerance_refusal(
-    *,
-    max_diff: int,
-    allow_large_fuzzy: bool,
-    entries: int,
-    formats: Sequence[str | None],
-    plates: Callable[[], Sequence[str]] | None = None,
-) -> str | None:
-    """Why a list may not match with tolerance ``max_diff`` at this size and with these feeds, or None if it may.
-
-    With ``plates`` (the list's plates, fetched only when needed) the reason names the estimated false-hit rate.
-    """
-    if allow_large_fuzzy:
-        return None
-    why = tolerance.confirmation_needed(max_diff, entries, formats)
-    if why is None:
-        return None
-    cost = ""
-    if plates is not None and entries:
-        [est] = tolerance.estimate_false_hits(plates(), [max_diff], entries=entries)
-        cost = f" (expected false alerts: about {_percent(est.false_hit_rate)} of ordinary reads)"
-    return f"{why}{cost}; keep tolerance 0, or set allow_large_fuzzy to accept the false hits"
-
-
-def _check_tolerance(session: Session, hotlist: Hotlist | None, **kw: Any) -> None:
-    plates = None if hotlist is None else (lambda: repository.entry_plates(session, hotlist.id))
-    why = tolerance_refusal(plates=plates, **kw)
-    if why is not None:
-        raise _invalid("max_diff", why)
-
-
 def _entry_fields(entry: HotlistEntry, list_category: str) -> dict[str, Any]:
     """The fields every view of an entry shares; its category is the one its source line gave, else the list's."""
     return {
@@ -213,7 +171,7 @@ def create_hotlist(
     if repository.hotlist_by_name(session, data.name) is not None:
         raise Conflict(f"a hotlist named {data.name!r} exists")
     allow_large = data.allow_large_fuzzy and data.max_diff > 0
-    _check_tolerance(
+    guards.check_tolerance(
         session,
         None,
         max_diff=data.max_diff,
@@ -335,13 +293,13 @@ def update_hotlist(
         def after(field: str) -> Any:
             return changes[field][1] if field in changes else getattr(hotlist, field)
 
-        _check_tolerance(
+        guards.check_tolerance(
             session,
             hotlist,
             max_diff=after("max_diff"),
             allow_large_fuzzy=after("allow_large_fuzzy"),
             entries=hotlist.entry_count or 0,
-            formats=[after("refresh_format"), last_import_format(session, hotlist.id)],
+            formats=[after("refresh_format"), guards.last_import_format(session, hotlist.id)],
         )
     if "name" in changes:
         other = repository.hotlist_by_name(session, changes["name"][1])
@@ -393,10 +351,10 @@ def add_entry(session: Session, bus: Bus, hotlist_id: uuid.UUID, data: EntryCrea
         vehicle_year=data.vehicle_year,
         extra={"category": data.category.value} if data.category else {},
     )
-    twin = _identical_entry(session, entry)
+    twin = guards.identical_entry(session, entry)
     if twin is not None:
         raise Conflict(f"entry {twin} on this list is identical (same plate, state, reason, case and vehicle)")
-    _check_tolerance(
+    guards.check_tolerance(
         session,
         hotlist,
         max_diff=hotlist.max_diff,
@@ -417,31 +375,6 @@ def add_entry(session: Session, bus: Bus, hotlist_id: uuid.UUID, data: EntryCrea
     )
     _publish_changed(session, bus, "entry_add", hotlist)
     return entry_read(entry, hotlist.category)
-
-
-def _fingerprint_of(entry: HotlistEntry) -> bytes:
-    return entry_fingerprint(
-        entry.plate,
-        entry.region,
-        entry.reason,
-        entry.case_number,
-        entry.expires_at,
-        entry.vehicle_make,
-        entry.vehicle_model,
-        entry.vehicle_color,
-        entry.vehicle_type,
-        entry.vehicle_year,
-        extra_json(entry.extra or {}),
-    )
-
-
-def _identical_entry(session: Session, entry: HotlistEntry) -> int | None:
-    """The id of a stored entry of the same list identical to ``entry`` (everything an import compares), or None."""
-    want = _fingerprint_of(entry)
-    for other in repository.entries_with_plate(session, entry.hotlist_id, entry.plate_norm):
-        if _fingerprint_of(other) == want:
-            return other.id
-    return None
 
 
 def remove_entry(session: Session, bus: Bus, hotlist_id: uuid.UUID, entry_id: int, *, actor: Principal) -> None:
@@ -472,31 +405,6 @@ def list_entries(
     prefix = normalise(plate) if plate else None
     rows, total = repository.entries_page(session, hotlist.id, plate_prefix=prefix, limit=limit, offset=offset)
     return EntryPage(items=[entry_read(e, hotlist.category) for e in rows], total=total, limit=limit, offset=offset)
-
-
-def tolerance_report(session: Session, hotlist_id: uuid.UUID) -> ToleranceReport:
-    """What each tolerance (k = 0, 1, 2) would cost on this list, estimated from its own plates."""
-    hotlist = _load(session, hotlist_id)
-    plates = repository.entry_plates(session, hotlist.id)
-    formats = [hotlist.refresh_format, last_import_format(session, hotlist.id)]
-    options = [
-        ToleranceOption(
-            max_diff=est.max_diff,
-            max_entries=tolerance.fuzzy_limit(est.max_diff),
-            needs_confirmation=tolerance.confirmation_needed(est.max_diff, len(plates), formats),
-            estimated_false_hit_rate=round(est.false_hit_rate, 6),
-            estimated_false_hits_per_10k_reads=round(est.false_hit_rate * 10_000, 1),
-        )
-        for est in tolerance.estimate_false_hits(plates, range(tolerance.MAX_DIFF_LIMIT + 1))
-    ]
-    return ToleranceReport(
-        hotlist_id=hotlist.id,
-        entries=len(plates),
-        max_diff=hotlist.max_diff,
-        allow_large_fuzzy=hotlist.allow_large_fuzzy,
-        method="formula: unlisted reads modelled on the list's own plate formats and characters (hotlists.tolerance)",
-        options=options,
-    )
 
 
 # --- skip list -------------------------------------------------------------------------------------------------------

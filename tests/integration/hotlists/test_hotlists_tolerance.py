@@ -20,7 +20,7 @@ from rtcc.bus.memory import MemoryBus
 from rtcc.core.db import Database
 from rtcc.core.errors import ImportFailed, ValidationFailed
 from rtcc.core.migrate import upgrade
-from rtcc.hotlists import imports, service
+from rtcc.hotlists import guards, imports, service
 from rtcc.hotlists.logic import Category
 from rtcc.hotlists.schemas import EntryCreate, HotlistCreate, HotlistUpdate
 from rtcc.identity.logic import Perm, Principal
@@ -110,7 +110,7 @@ def test_the_cost_of_each_tolerance_is_estimated_from_the_list(db: Database, tmp
     hid = _create(db, "Large")
     _import(db, hid, _csv(tmp_path, 3000))
     with db.read() as s:
-        report = service.tolerance_report(s, hid)
+        report = guards.tolerance_report(s, hid)
     assert (report.entries, report.max_diff, report.allow_large_fuzzy) == (3000, 0, False)
     k0, k1, k2 = report.options
     assert (k0.max_diff, k0.max_entries, k0.needs_confirmation) == (0, None, None)
@@ -121,7 +121,7 @@ def test_the_cost_of_each_tolerance_is_estimated_from_the_list(db: Database, tmp
     assert k1.estimated_false_hits_per_10k_reads == round(k1.estimated_false_hit_rate * 10_000, 1)
     empty = _create(db, "Empty")
     with db.read() as s:
-        assert [o.estimated_false_hit_rate for o in service.tolerance_report(s, empty).options] == [0.0, 0.0, 0.0]
+        assert [o.estimated_false_hit_rate for o in guards.tolerance_report(s, empty).options] == [0.0, 0.0, 0.0]
 
 
 # --- migration 0012 ---------------------------------------------------------------------------------------------------
