@@ -273,7 +273,7 @@ def update_hotlist(
     """
     hotlist = _load(session, hotlist_id, lock=True)
     wanted = data.model_dump(exclude_unset=True)
-    if wanted.get("max_diff") == 0:
+    if wanted.get("max_diff", hotlist.max_diff) == 0:  # the choice belongs to a tolerance; none at 0
         wanted["allow_large_fuzzy"] = False
     changes: dict[str, list[Any]] = {}
     for field, value in wanted.items():

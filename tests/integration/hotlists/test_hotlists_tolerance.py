@@ -89,6 +89,9 @@ def test_tolerance_on_a_large_list_needs_an_explicit_choice(db: Database, tmp_pa
     assert _update(db, hid, max_diff=0) == (0, False), "tolerance 0 clears the choice"
     with pytest.raises(ValidationFailed):
         _update(db, hid, max_diff=2)
+    assert _update(db, hid, allow_large_fuzzy=True) == (0, False), "no choice to keep for a later tolerance"
+    with pytest.raises(ValidationFailed):
+        _update(db, hid, max_diff=1)
 
 
 def test_state_and_federal_feeds_need_an_explicit_choice(db: Database, tmp_path: Path) -> None:
