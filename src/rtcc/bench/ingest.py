@@ -72,7 +72,7 @@ def _setup(db: Database, bus: CollectingBus, rng: np.random.Generator) -> list[s
         for i in range(1, CAMERAS + 1):
             alpr_service.register_camera(s, CameraCreate(code=f"BENCH-{i:02d}", name=f"Bench {i}"), actor=SYSTEM)
         hl = hotlists_service.create_hotlist(
-            s, bus, HotlistCreate(name="bench", category=Category.stolen_vehicle, max_diff=1), actor=SYSTEM
+            s, bus, HotlistCreate(name="bench", category=Category.stolen_vehicle), actor=SYSTEM
         )
         entries = [
             ParsedEntry(

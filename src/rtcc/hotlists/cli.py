@@ -1,5 +1,5 @@
-"""``rtcc hotlists``: create lists, import files (CSV, NCIC fixed width, CA DOJ CLEW), run the scheduled refresh
-once, and manage the skip list from the command line.
+"""``rtcc hotlists``: create lists, import files (CSV, NCIC fixed width, CA DOJ CLEW), choose a list's OCR tolerance
+(seeing what each choice costs), run the scheduled refresh once, and manage the skip list from the command line.
 
 Each command builds the runtime from ``RTCC_*`` settings, starts the bus (so that running matchers hear
 ``hotlists.changed`` on NATS), runs one unit of work in a worker thread, and stops. Changes are audited as
@@ -16,10 +16,10 @@ import typer
 
 from rtcc.commands import run_command
 from rtcc.core.errors import DomainError, ImportFailed
-from rtcc.hotlists import imports, service
+from rtcc.hotlists import guards, imports, service
 from rtcc.hotlists.logic import Category
 from rtcc.hotlists.parsers import FORMATS
-from rtcc.hotlists.schemas import HotlistCreate, ImportResult, SkipCreate
+from rtcc.hotlists.schemas import HotlistCreate, HotlistUpdate, ImportResult, SkipCreate, ToleranceReport
 from rtcc.identity.logic import cli_operator
 from rtcc.runtime import Runtime
 
@@ -61,8 +61,16 @@ def _check_format(value: str | None) -> str | None:
 def _describe(result: ImportResult, name: str) -> str:
     return (
         f"imported {result.entries} entries into {name!r} from {result.source_name} ({result.format}) "
-        f"in {result.duration_s:.2f} s: {result.added} added, {result.removed} removed, {result.unchanged} unchanged"
+        f"in {result.duration_s:.2f} s: {result.added} added, {result.removed} removed, {result.unchanged} unchanged, "
+        f"{result.merged} identical lines merged{' (forced)' if result.forced else ''}"
     )
+
+
+_MAX_DIFF_HELP = (
+    "Differing plate positions tolerated beyond OCR-class equality (k). 0 is right for state/NCIC/CLEW lists; "
+    "1 (at most 1,000 entries) or 2 (at most 25) is for small BOLO lists. See 'rtcc hotlists tolerance'."
+)
+_ALLOW_LARGE_HELP = "Accept k >= 1 on a larger list or an NCIC/CLEW-fed one, and the false hits that raises."
 
 
 @hotlists.command("create")
@@ -72,7 +80,8 @@ def create(
     source: Annotated[str, typer.Option(help="Where it comes from, e.g. 'CA DOJ CLEW'.")] = "local",
     priority: Annotated[int, typer.Option(min=1, max=5, help="1 is the most urgent.")] = 3,
     owner: Annotated[str | None, typer.Option(help="Responsible unit or person.")] = None,
-    max_diff: Annotated[int, typer.Option(min=0, max=2, help="Differing plate positions tolerated (k).")] = 1,
+    max_diff: Annotated[int, typer.Option(min=0, max=2, help=_MAX_DIFF_HELP)] = 0,
+    allow_large_fuzzy: Annotated[bool, typer.Option(help=_ALLOW_LARGE_HELP)] = False,
     require_state: Annotated[bool, typer.Option(help="A hit needs the read's state to agree.")] = False,
     refresh_path: Annotated[Path | None, typer.Option(help="File the scheduled refresh re-imports.")] = None,
     fmt: Annotated[
@@ -87,6 +96,7 @@ def create(
         priority=priority,
         owner=owner,
         max_diff=max_diff,
+        allow_large_fuzzy=allow_large_fuzzy,
         require_state=require_state,
         refresh_path=str(refresh_path.resolve()) if refresh_path else None,
         refresh_format=fmt,  # checked by _check_format; pydantic validates it again
@@ -106,6 +116,9 @@ def import_(
     fmt: Annotated[
         str | None, typer.Option("--format", callback=_check_format, help="csv, ncic or clew (default: detect).")
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Accept a CLEW file whose trailer count disagrees with its records.")
+    ] = False,
 ) -> None:
     """Replace a list's entries with a file's, atomically; a bad line aborts with file:line and exit status 1."""
 
@@ -114,7 +127,8 @@ def import_(
             target = service.find_hotlist(session, hotlist)
             target_id, target_name = target.id, target.name
         with rt.db.uow() as session:
-            return imports.import_file(session, rt.bus, target_id, file, fmt, actor=_actor()), target_name
+            result = imports.import_file(session, rt.bus, target_id, file, fmt, actor=_actor(), force=force)
+            return result, target_name
 
     result, name = _run(work)
     typer.echo(_describe(result, name))
@@ -135,6 +149,38 @@ def list_(all_: Annotated[bool, typer.Option("--all", help="Include inactive lis
                 f"  {h.id}"
                 for h in rows
             ]
+
+    for line in _run(work):
+        typer.echo(line)
+
+
+def _describe_tolerance(report: ToleranceReport, name: str) -> list[str]:
+    allowed = " (fuzzy matching on a large list allowed)" if report.allow_large_fuzzy else ""
+    lines = [f"{name!r}: {report.entries:,} entries, tolerance k={report.max_diff}{allowed}"]
+    for o in report.options:
+        rate, per_10k = o.estimated_false_hit_rate * 100, o.estimated_false_hits_per_10k_reads
+        cost = f"{rate:.3f} % of ordinary reads ({per_10k} in 10,000)"
+        guard = f"; needs --allow-large-fuzzy: {o.needs_confirmation}" if o.needs_confirmation else ""
+        lines.append(f"  k={o.max_diff}: expected false alerts {cost}{guard}")
+    lines.append(f"  ({report.method})")
+    return lines
+
+
+@hotlists.command("tolerance")
+def tolerance_(
+    hotlist: Annotated[str, typer.Argument(metavar="LIST", help="Name or id of the list.")],
+    max_diff: Annotated[int | None, typer.Option(min=0, max=2, help=_MAX_DIFF_HELP)] = None,
+    allow_large_fuzzy: Annotated[bool, typer.Option(help=_ALLOW_LARGE_HELP)] = False,
+) -> None:
+    """Show what each OCR tolerance would cost on a list (estimated false alerts); with --max-diff, set it."""
+
+    def work(rt: Runtime) -> list[str]:
+        with rt.db.uow() as session:
+            target = service.find_hotlist(session, hotlist)
+            if max_diff is not None:
+                change = HotlistUpdate(max_diff=max_diff, allow_large_fuzzy=allow_large_fuzzy if max_diff else None)
+                service.update_hotlist(session, rt.bus, target.id, change, actor=_actor())
+            return _describe_tolerance(guards.tolerance_report(session, target.id), target.name)
 
     for line in _run(work):
         typer.echo(line)

@@ -1,10 +1,13 @@
 """Hotlist file imports and the scheduled refresh: parse a whole file (a bad line raises ``ImportFailed`` naming
 ``file:line`` before anything changes), then replace a list's entries atomically in the caller's transaction.
 
-Entries identical to a stored one keep their row (and id); the others are deleted and bulk-inserted, so the list in
-force stays in force until the new one commits, and matches and open alerts pointing at unchanged entries survive a
-daily re-import. A file is refreshed when its sha256 differs from the one recorded in the list's last
-``hotlist.import`` (or ``hotlist.refresh_failed``) audit entry.
+Identical lines become one entry (a plate listed three times the same way would otherwise raise three alerts for
+one read); the result says how many lines were ``merged``. A list tolerating differing characters (k >= 1) refuses a
+file that would make it large, or that is an NCIC/CLEW extract, unless the list explicitly allows it
+(``hotlists.tolerance``). Entries identical to a stored one keep their row (and id); the others are deleted and
+bulk-inserted, so the list in force stays in force until the new one commits, and matches and open alerts pointing
+at unchanged entries survive a daily re-import. A file is refreshed when its sha256 differs from the one recorded in
+the list's last ``hotlist.import`` (or ``hotlist.refresh_failed``) audit entry.
 """
 
 from __future__ import annotations
@@ -14,12 +17,10 @@ import logging
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-import orjson
 from sqlalchemy.orm import Session
 
 from rtcc.audit import service as audit
@@ -29,6 +30,8 @@ from rtcc.core.db import Database
 from rtcc.core.errors import ImportFailed, NotFound
 from rtcc.core.plates import ocr_class
 from rtcc.hotlists import parsers, repository
+from rtcc.hotlists.guards import tolerance_refusal
+from rtcc.hotlists.logic import entry_fingerprint, extra_json
 from rtcc.hotlists.parsers import ParsedEntry
 from rtcc.hotlists.repository import EntryValues
 from rtcc.hotlists.schemas import (
@@ -45,31 +48,6 @@ FILE_ACTIONS = ("hotlist.import", "hotlist.refresh_failed")
 #: What the refresh records as the digest of a file it could not read (so a missing file is audited once).
 UNREADABLE = "unreadable"
 _AUDIT_PAGE = 500
-
-
-def _extra_json(extra: dict[str, Any]) -> str:
-    """The canonical JSON text of an entry's ``extra`` (sorted keys, compact): stored as is and fingerprinted."""
-    return orjson.dumps(extra, option=orjson.OPT_SORT_KEYS, default=str).decode()
-
-
-def _fingerprint(
-    plate: str,
-    region: str | None,
-    reason: str | None,
-    case_number: str | None,
-    expires_at: datetime | None,
-    make: str | None,
-    model: str | None,
-    color: str | None,
-    vehicle_type: str | None,
-    year: int | None,
-    extra_json: str | None,
-) -> bytes:
-    """A 128-bit digest of everything stored about an entry: equal digests mean an identical entry."""
-    expires = expires_at.astimezone(UTC).isoformat() if expires_at is not None else None
-    # repr() of a tuple of str/int/None is unambiguous (quoted, escaped) and computed in C.
-    text = repr((plate, region, reason, case_number, expires, make, model, color, vehicle_type, year, extra_json))
-    return hashlib.blake2b(text.encode(), digest_size=16).digest()
 
 
 def _entry_values(entry: ParsedEntry) -> EntryValues:
@@ -90,18 +68,18 @@ def _entry_values(entry: ParsedEntry) -> EntryValues:
         entry.vehicle_color,
         entry.vehicle_type,
         entry.vehicle_year,
-        _extra_json(extra),
+        extra_json(extra),
     )
 
 
 def _values_fingerprint(v: EntryValues) -> bytes:
     # ENTRY_VALUES minus the derived plate_norm and plate_ocr, in FINGERPRINT_COLUMNS order.
-    return _fingerprint(v[0], *v[3:])
+    return entry_fingerprint(v[0], *v[3:])
 
 
 def _row_fingerprint(row: Any) -> bytes:
     # FINGERPRINT_COLUMNS minus the id.
-    return _fingerprint(*row[1:])
+    return entry_fingerprint(*row[1:])
 
 
 def import_entries(
@@ -116,32 +94,48 @@ def import_entries(
     sha256: str | None = None,
     path: str | None = None,
     started: float | None = None,
+    forced: bool = False,
 ) -> ImportResult:
     """Replace a list's entries with ``entries`` in the caller's transaction (audited ``hotlist.import``).
 
-    Identical entries keep their rows; the others are deleted and bulk-inserted. The version is bumped and
-    ``hotlists.changed`` published only when something changed. Nothing is visible to others before commit.
+    Identical lines become one entry. Entries identical to a stored one keep their rows; the others are deleted and
+    bulk-inserted. The version is bumped and ``hotlists.changed`` published only when something changed. Nothing is
+    visible to others before commit. ``ImportFailed`` when the list's tolerance does not suit the new entries.
     """
     t0 = started if started is not None else time.perf_counter()
+    unique: dict[bytes, EntryValues] = {}
+    for v in map(_entry_values, entries):
+        unique.setdefault(_values_fingerprint(v), v)
+    merged = len(entries) - len(unique)
     hotlist = _load(session, hotlist_id, lock=True)
+    refusal = tolerance_refusal(
+        max_diff=hotlist.max_diff,
+        allow_large_fuzzy=hotlist.allow_large_fuzzy,
+        entries=len(unique),
+        formats=[fmt, hotlist.refresh_format],
+        plates=lambda: [v[1] for v in unique.values()],
+    )
+    if refusal is not None:
+        raise ImportFailed(f"{source_name}: list {hotlist.name!r}: {refusal}")
     now = utcnow()
     existing: dict[bytes, list[int]] = {}
     previous = 0
     for row in repository.iter_fingerprint_rows(session, hotlist.id):
         existing.setdefault(_row_fingerprint(row), []).append(row[0])
         previous += 1
-    values: Iterable[EntryValues] = map(_entry_values, entries)
+    values: Iterable[EntryValues] = unique.values()
     unchanged = 0
     if previous:
         to_insert: list[EntryValues] = []
-        for v in values:
-            ids = existing.get(_values_fingerprint(v))
+        for fingerprint, v in unique.items():
+            ids = existing.get(fingerprint)
             if ids:
                 ids.pop()
                 unchanged += 1
             else:
                 to_insert.append(v)
         values = to_insert
+    unique = {}
     if previous and not unchanged:
         removed = repository.delete_all_entries(session, hotlist.id)
     else:
@@ -168,15 +162,18 @@ def import_entries(
         "added": added,
         "removed": removed,
         "unchanged": unchanged,
+        "merged": merged,
         "duration_s": duration,
     }
+    if forced:
+        details["forced"] = True
     if path is not None:
         details["path"] = path
     _audit(session, actor, "hotlist.import", hotlist.id, details)
     if changed:
         _publish_changed(session, bus, "import", hotlist)
     logger.info(
-        "hotlist %s: imported %s (%s): %d entries, %d added, %d removed, %d unchanged, %.2f s",
+        "hotlist %s: imported %s (%s): %d entries, %d added, %d removed, %d unchanged, %d merged, %.2f s",
         hotlist.id,
         source_name,
         fmt,
@@ -184,6 +181,7 @@ def import_entries(
         added,
         removed,
         unchanged,
+        merged,
         duration,
     )
     return ImportResult(
@@ -195,6 +193,8 @@ def import_entries(
         added=added,
         removed=removed,
         unchanged=unchanged,
+        merged=merged,
+        forced=forced,
         version=hotlist.version,
         sha256=sha256,
         duration_s=duration,
@@ -211,15 +211,17 @@ def import_bytes(
     name: str,
     actor: Principal,
     path: str | None = None,
+    force: bool = False,
 ) -> ImportResult:
     """Parse a whole file held in memory (format detected when ``fmt`` is None), then import it atomically.
 
     Parsing happens before the session is first used, so no database lock is held meanwhile; a bad line raises
-    ``ImportFailed`` ("name:line: reason") and nothing changes.
+    ``ImportFailed`` ("name:line: reason") and nothing changes. ``force`` accepts a CLEW file whose trailer count
+    disagrees with its records (audited as forced).
     """
     t0 = time.perf_counter()
     used = fmt or parsers.sniff_format(data, name)
-    entries = parsers.parse_bytes(data, used, name)
+    entries = parsers.parse_bytes(data, used, name, force=force)
     digest = hashlib.sha256(data).hexdigest()
     return import_entries(
         session,
@@ -232,18 +234,28 @@ def import_bytes(
         sha256=digest,
         path=path,
         started=t0,
+        forced=force,
     )
 
 
 def import_file(
-    session: Session, bus: Bus, hotlist_id: uuid.UUID, path: Path, fmt: str | None = None, *, actor: Principal
+    session: Session,
+    bus: Bus,
+    hotlist_id: uuid.UUID,
+    path: Path,
+    fmt: str | None = None,
+    *,
+    actor: Principal,
+    force: bool = False,
 ) -> ImportResult:
     """Read, parse and import a hotlist file (CSV, NCIC fixed width or CLEW ``.tbl``) atomically."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ImportFailed(f"{path.name}: cannot read the file: {exc.strerror or exc}") from exc
-    return import_bytes(session, bus, hotlist_id, data, fmt=fmt, name=path.name, actor=actor, path=str(path))
+    return import_bytes(
+        session, bus, hotlist_id, data, fmt=fmt, name=path.name, actor=actor, path=str(path), force=force
+    )
 
 
 # --- scheduled refresh -----------------------------------------------------------------------------------------------

@@ -1,19 +1,24 @@
 """Pure hotlist rules: the entry categories, the table mapping NCIC and CA DOJ CLEW list codes to them, region
 and category parsing, field size limits and the expiry rule.
 
-No I/O and no database: importers, the service and the matcher all decide the same way by calling these. The list
+No I/O and no database: importers, the service and the matcher all decide the same way by calling these. Also the
+identity of an entry (``entry_fingerprint``): two entries with equal fingerprints are the same entry, so identical
+lines of a file become one entry and a re-import keeps an unchanged entry's row. The list
 codes are the ones documented for the NCIC fixed-width extract (one letter, the NIC prefix) and for the CLEW ``.tbl``
 files (the file name says which list it is), as recorded in ``shared/data/hotlist_formats``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final
+
+import orjson
 
 
 class Category(StrEnum):
@@ -146,3 +151,28 @@ def is_expired(expires_at: datetime | None, now: datetime) -> bool:
     if expires_at.utcoffset() is None or now.utcoffset() is None:
         raise ValueError("is_expired needs timezone-aware datetimes")
     return now > expires_at
+
+
+def extra_json(extra: Mapping[str, Any]) -> str:
+    """The canonical JSON text of an entry's ``extra`` (sorted keys, compact): stored as is and fingerprinted."""
+    return orjson.dumps(extra, option=orjson.OPT_SORT_KEYS, default=str).decode()
+
+
+def entry_fingerprint(
+    plate: str,
+    region: str | None,
+    reason: str | None,
+    case_number: str | None,
+    expires_at: datetime | None,
+    make: str | None,
+    model: str | None,
+    color: str | None,
+    vehicle_type: str | None,
+    year: int | None,
+    extra_json_text: str | None,
+) -> bytes:
+    """A 128-bit digest of everything stored about an entry: equal digests mean an identical entry."""
+    expires = expires_at.astimezone(UTC).isoformat() if expires_at is not None else None
+    # repr() of a tuple of str/int/None is unambiguous (quoted, escaped) and computed in C.
+    text = repr((plate, region, reason, case_number, expires, make, model, color, vehicle_type, year, extra_json_text))
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()

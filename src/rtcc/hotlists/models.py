@@ -6,14 +6,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Uuid
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rtcc.core.db import Base, UTCDateTime
 
 
 class Hotlist(Base):
-    """A list of plates of interest. ``max_diff`` is k for OCR-tolerant matching; ``require_state`` demands region."""
+    """A list of plates of interest. ``max_diff`` is k, the differing positions a match tolerates beyond OCR-class
+    equality (0, the default, for every state/federal list; 1 or 2 only for small lists, see ``hotlists.tolerance``);
+    ``allow_large_fuzzy`` records an explicit choice to tolerate them on a large or state/federal list anyway;
+    ``require_state`` demands that the read's region agree."""
 
     __tablename__ = "hotlists"
 
@@ -23,7 +26,8 @@ class Hotlist(Base):
     category: Mapped[str] = mapped_column(String(32))  # hotlists.logic.Category
     priority: Mapped[int] = mapped_column(Integer, default=3)  # 1 = most urgent
     owner: Mapped[str] = mapped_column(String(64))
-    max_diff: Mapped[int] = mapped_column(Integer, default=1)
+    max_diff: Mapped[int] = mapped_column(Integer, default=0)
+    allow_large_fuzzy: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     require_state: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     refresh_path: Mapped[str | None] = mapped_column(String(512))

@@ -136,6 +136,19 @@ def entries_page(
     return list(session.scalars(q.limit(limit).offset(offset))), total
 
 
+def entries_with_plate(session: Session, hotlist_id: uuid.UUID, plate_norm: str) -> list[HotlistEntry]:
+    """A list's entries of one normalised plate."""
+    q = select(HotlistEntry).where(HotlistEntry.hotlist_id == hotlist_id, HotlistEntry.plate_norm == plate_norm)
+    return list(session.scalars(q))
+
+
+def entry_plates(session: Session, hotlist_id: uuid.UUID) -> list[str]:
+    """Every normalised plate of a list (expired entries included), streamed in chunks."""
+    q = select(HotlistEntry.plate_norm).where(HotlistEntry.hotlist_id == hotlist_id)
+    result = session.execute(q.execution_options(yield_per=FETCH_CHUNK))
+    return [str(p) for p in result.scalars()]
+
+
 def count_entries(session: Session, hotlist_id: uuid.UUID) -> int:
     """How many entries a list holds (expired ones included)."""
     return session.scalar(select(func.count(HotlistEntry.id)).where(HotlistEntry.hotlist_id == hotlist_id)) or 0

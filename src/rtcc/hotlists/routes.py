@@ -2,7 +2,9 @@
 
 Reading needs ``hotlists:read``; every change needs ``hotlists:write``. An import takes either a multipart form
 (``file`` plus an optional ``format`` field) or the raw file as the request body (``?format=`` and ``?filename=``);
-a bad line answers 422 problem+json whose ``detail`` names ``file:line`` and the reason, and nothing changes.
+a bad line answers 422 problem+json whose ``detail`` names ``file:line`` and the reason, and nothing changes
+(``force=true`` accepts a CLEW file whose trailer count disagrees with its records). ``GET /{id}/tolerance`` says
+what each OCR tolerance would cost on a list, so that a person chooses it knowingly.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from starlette.datastructures import UploadFile
 
 from rtcc.core.errors import ValidationFailed
 from rtcc.deps import BusDep, DbDep, SettingsDep
-from rtcc.hotlists import imports, service
+from rtcc.hotlists import guards, imports, service
 from rtcc.hotlists.parsers import FORMATS
 from rtcc.hotlists.schemas import (
     EntryCreate,
@@ -30,6 +32,7 @@ from rtcc.hotlists.schemas import (
     ImportResult,
     SkipCreate,
     SkipRead,
+    ToleranceReport,
 )
 from rtcc.identity.deps import require
 from rtcc.identity.logic import Perm, Principal
@@ -51,6 +54,7 @@ _IMPORT_BODY: dict[str, Any] = {
                     "properties": {
                         "file": {"type": "string", "format": "binary"},
                         "format": {"type": "string", "enum": list(FORMATS)},
+                        "force": {"type": "boolean", "description": "As the force query parameter."},
                     },
                 }
             },
@@ -127,6 +131,13 @@ def update_hotlist(
         return HotlistRead.model_validate(hotlist)
 
 
+@router.get("/{hotlist_id}/tolerance")
+def get_tolerance(hotlist_id: uuid.UUID, db: DbDep, _p: Reader) -> ToleranceReport:
+    """What each OCR tolerance (k = 0, 1, 2) would cost on this list: estimated false alerts on ordinary reads."""
+    with db.read() as session:
+        return guards.tolerance_report(session, hotlist_id)
+
+
 # --- entries ---------------------------------------------------------------------------------------------------------
 
 
@@ -171,17 +182,27 @@ def _format(value: object) -> str | None:
     return str(value)
 
 
-async def _upload(request: Request, fmt: str | None, filename: str | None) -> tuple[bytes, str, str | None]:
-    """(file bytes, file name, format) from a multipart form or a raw body."""
+def _flag(value: object) -> bool:
+    if value is None or value in ("", "false", "0", "off"):
+        return False
+    if value in ("true", "1", "on"):
+        return True
+    msg = "force must be true or false"
+    raise ValidationFailed(msg, errors=[{"loc": ["body", "force"], "field": "force", "msg": msg}])
+
+
+async def _upload(request: Request, fmt: str | None, filename: str | None) -> tuple[bytes, str, str | None, bool]:
+    """(file bytes, file name, format, force from the form) from a multipart form or a raw body."""
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
         form = await request.form()
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
             raise ValidationFailed("the form has no 'file' part", errors=[{"loc": ["body", "file"], "msg": "required"}])
         data = await upload.read()
-        return data, upload.filename or filename or "upload", _format(form.get("format")) or fmt
+        name = upload.filename or filename or "upload"
+        return data, name, _format(form.get("format")) or fmt, _flag(form.get("force"))
     data = await request.body()
-    return data, filename or "upload", fmt
+    return data, filename or "upload", fmt, False
 
 
 @router.post("/{hotlist_id}/import", openapi_extra=_IMPORT_BODY)
@@ -196,12 +217,16 @@ async def import_file(
         str | None,
         Query(max_length=255, description="File name for a raw body: named in errors; a CLEW name picks the list."),
     ] = None,
+    force: Annotated[
+        bool, Query(description="Accept a CLEW file whose trailer count disagrees with its records (audited).")
+    ] = False,
 ) -> ImportResult:
     """Replace the list's entries with a file's, atomically; a bad line aborts with file:line and the reason."""
-    data, name, used = await _upload(request, fmt, filename)
+    data, name, used, form_force = await _upload(request, fmt, filename)
+    forced = force or form_force
 
     def work() -> ImportResult:
         with db.uow() as session:
-            return imports.import_bytes(session, bus, hotlist_id, data, fmt=used, name=name, actor=actor)
+            return imports.import_bytes(session, bus, hotlist_id, data, fmt=used, name=name, actor=actor, force=forced)
 
     return await run_in_threadpool(work)

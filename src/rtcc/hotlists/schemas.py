@@ -17,12 +17,20 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from rtcc.hotlists.logic import Category
+from rtcc.hotlists.tolerance import MAX_DIFF_LIMIT
 
 #: The file formats an import understands (see ``rtcc.hotlists.parsers``).
 ImportFormat = Literal["csv", "ncic", "clew"]
 
-#: The largest k the matcher supports for OCR-tolerant matching.
-MAX_DIFF_LIMIT = 2
+_MAX_DIFF_HELP = (
+    "Tolerated differing plate positions (k) beyond OCR-class equality. 0 (the default) matches exactly and by "
+    "OCR class and is right for state and federal lists; 1 or 2 is for small BOLO lists (at most 1,000 or 25 "
+    "entries) and costs false hits: see GET /api/v1/hotlists/{id}/tolerance."
+)
+_ALLOW_LARGE_HELP = (
+    "An explicit choice to keep k >= 1 on a list larger than its limit or fed from NCIC/CLEW extracts, accepting "
+    "the false hits that tolerance raises there. Setting max_diff to 0 clears it."
+)
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -32,7 +40,7 @@ def _aware(value: datetime | None) -> datetime | None:
 
 
 class HotlistCreate(BaseModel):
-    """A new list. ``max_diff`` is k, the number of differing plate positions a match tolerates (0..2)."""
+    """A new list. ``max_diff`` is k, the number of differing plate positions a match tolerates (0..2, default 0)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -41,7 +49,8 @@ class HotlistCreate(BaseModel):
     category: Category
     priority: int = Field(default=3, ge=1, le=5, description="1 is the most urgent.")
     owner: str | None = Field(default=None, max_length=64, description="Responsible unit or person; default: you.")
-    max_diff: int = Field(default=1, ge=0, le=MAX_DIFF_LIMIT, description="Tolerated differing positions (k).")
+    max_diff: int = Field(default=0, ge=0, le=MAX_DIFF_LIMIT, description=_MAX_DIFF_HELP)
+    allow_large_fuzzy: bool = Field(default=False, description=_ALLOW_LARGE_HELP)
     require_state: bool = Field(default=False, description="A hit needs the read's state to agree with the entry's.")
     refresh_path: str | None = Field(
         default=None,
@@ -64,7 +73,8 @@ class HotlistUpdate(BaseModel):
     category: Category | None = None
     priority: int | None = Field(default=None, ge=1, le=5)
     owner: str | None = Field(default=None, min_length=1, max_length=64)
-    max_diff: int | None = Field(default=None, ge=0, le=MAX_DIFF_LIMIT)
+    max_diff: int | None = Field(default=None, ge=0, le=MAX_DIFF_LIMIT, description=_MAX_DIFF_HELP)
+    allow_large_fuzzy: bool | None = Field(default=None, description=_ALLOW_LARGE_HELP)
     require_state: bool | None = None
     active: bool | None = None
     refresh_path: str | None = Field(
@@ -85,6 +95,7 @@ class HotlistRead(BaseModel):
     priority: int
     owner: str
     max_diff: int
+    allow_large_fuzzy: bool
     require_state: bool
     active: bool
     refresh_path: str | None
@@ -164,8 +175,10 @@ class EntryPage(BaseModel):
 class ImportResult(BaseModel):
     """What an import did. The list now holds ``entries``; it held ``replaced`` before.
 
-    Entries identical to one already on the list keep their id (``unchanged``), so matches and open alerts that point
-    at them survive a daily re-import; ``added`` entries are new rows and ``removed`` ones are gone.
+    Identical lines of the file became one entry (``merged`` lines were folded into another). Entries identical to
+    one already on the list keep their id (``unchanged``), so matches and open alerts that point at them survive a
+    daily re-import; ``added`` entries are new rows and ``removed`` ones are gone. ``forced`` says that a check the
+    file failed (a CLEW trailer count) was overridden on request.
     """
 
     hotlist_id: uuid.UUID
@@ -176,9 +189,32 @@ class ImportResult(BaseModel):
     added: int
     removed: int
     unchanged: int
+    merged: int = 0
+    forced: bool = False
     version: int
     sha256: str | None
     duration_s: float
+
+
+class ToleranceOption(BaseModel):
+    """One tolerance a list could use, and what it would cost on this list."""
+
+    max_diff: int
+    max_entries: int | None = Field(description="Largest list allowed this k without an explicit choice; None: any.")
+    needs_confirmation: str | None = Field(description="Why this k needs allow_large_fuzzy here, or None.")
+    estimated_false_hit_rate: float = Field(description="Expected share of unlisted reads raising a false alert.")
+    estimated_false_hits_per_10k_reads: float
+
+
+class ToleranceReport(BaseModel):
+    """What each tolerance costs on one list: estimated from the list's own plates (``hotlists.tolerance``)."""
+
+    hotlist_id: uuid.UUID
+    entries: int
+    max_diff: int
+    allow_large_fuzzy: bool
+    method: str
+    options: list[ToleranceOption]
 
 
 class RefreshOutcome(BaseModel):

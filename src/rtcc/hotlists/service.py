@@ -1,5 +1,6 @@
 """Hotlist use cases: lists, single entries, the skip list, and the snapshot the matcher indexes. File imports and
-the scheduled refresh live in ``hotlists.imports``.
+the scheduled refresh live in ``hotlists.imports``; the checks a change must pass (a tolerance that suits the list,
+no identical entry twice) and the tolerance cost report in ``hotlists.guards``.
 
 Every change is audited in the caller's transaction and bumps the list's ``version``; a ``hotlists.changed`` event
 is published after commit. An import parses the whole file first (a bad line raises ``ImportFailed`` naming
@@ -31,7 +32,7 @@ from rtcc.bus.outbox import publish_after_commit
 from rtcc.core.clock import utcnow
 from rtcc.core.errors import Conflict, NotFound, invalid
 from rtcc.core.plates import MAX_PLATE_LEN, is_plausible, normalise, ocr_class
-from rtcc.hotlists import repository
+from rtcc.hotlists import guards, repository
 from rtcc.hotlists.logic import normalise_region
 from rtcc.hotlists.models import Hotlist, HotlistEntry, SkipEntry
 from rtcc.hotlists.schemas import (
@@ -165,6 +166,15 @@ def create_hotlist(
     refresh_path = _refresh_path(data.refresh_path, refresh_root)
     if repository.hotlist_by_name(session, data.name) is not None:
         raise Conflict(f"a hotlist named {data.name!r} exists")
+    allow_large = data.allow_large_fuzzy and data.max_diff > 0
+    guards.check_tolerance(
+        session,
+        None,
+        max_diff=data.max_diff,
+        allow_large_fuzzy=allow_large,
+        entries=0,
+        formats=[data.refresh_format],
+    )
     now = utcnow()
     hotlist = Hotlist(
         name=data.name,
@@ -173,6 +183,7 @@ def create_hotlist(
         priority=data.priority,
         owner=data.owner or _actor_name(actor),
         max_diff=data.max_diff,
+        allow_large_fuzzy=allow_large,
         require_state=data.require_state,
         active=True,
         refresh_path=refresh_path,
@@ -197,6 +208,7 @@ def create_hotlist(
             "priority": hotlist.priority,
             "owner": hotlist.owner,
             "max_diff": hotlist.max_diff,
+            "allow_large_fuzzy": hotlist.allow_large_fuzzy,
             "require_state": hotlist.require_state,
             "refresh_path": hotlist.refresh_path,
         },
@@ -250,10 +262,17 @@ def update_hotlist(
     actor: Principal,
     refresh_root: Path | None = None,
 ) -> Hotlist:
-    """Change a list's settings or take it out of (or back into) matching (audited; bumps the version)."""
+    """Change a list's settings or take it out of (or back into) matching (audited; bumps the version).
+
+    Tolerance 1 or 2 on a large or NCIC/CLEW-fed list needs ``allow_large_fuzzy`` (``hotlists.tolerance``); setting
+    tolerance 0 clears that choice.
+    """
     hotlist = _load(session, hotlist_id, lock=True)
+    wanted = data.model_dump(exclude_unset=True)
+    if wanted.get("max_diff", hotlist.max_diff) == 0:  # the choice belongs to a tolerance; none at 0
+        wanted["allow_large_fuzzy"] = False
     changes: dict[str, list[Any]] = {}
-    for field, value in data.model_dump(exclude_unset=True).items():
+    for field, value in wanted.items():
         if value is None and field not in ("refresh_path", "refresh_format"):
             continue  # an explicit null for a required field means "leave it"
         if field == "category" and value is not None:
@@ -265,6 +284,19 @@ def update_hotlist(
             changes[field] = [old, value]
     if not changes:
         return hotlist
+    if changes.keys() & {"max_diff", "allow_large_fuzzy", "refresh_format"}:
+
+        def after(field: str) -> Any:
+            return changes[field][1] if field in changes else getattr(hotlist, field)
+
+        guards.check_tolerance(
+            session,
+            hotlist,
+            max_diff=after("max_diff"),
+            allow_large_fuzzy=after("allow_large_fuzzy"),
+            entries=hotlist.entry_count or 0,
+            formats=[after("refresh_format"), guards.last_import_format(session, hotlist.id)],
+        )
     if "name" in changes:
         other = repository.hotlist_by_name(session, changes["name"][1])
         if other is not None and other.id != hotlist.id:
@@ -315,6 +347,17 @@ def add_entry(session: Session, bus: Bus, hotlist_id: uuid.UUID, data: EntryCrea
         vehicle_year=data.vehicle_year,
         extra={"category": data.category.value} if data.category else {},
     )
+    twin = guards.identical_entry(session, entry)
+    if twin is not None:
+        raise Conflict(f"entry {twin} on this list is identical (same plate, state, reason, case and vehicle)")
+    guards.check_tolerance(
+        session,
+        hotlist,
+        max_diff=hotlist.max_diff,
+        allow_large_fuzzy=hotlist.allow_large_fuzzy,
+        entries=(hotlist.entry_count or 0) + 1,
+        formats=[hotlist.refresh_format],
+    )
     session.add(entry)
     hotlist.entry_count = (hotlist.entry_count or 0) + 1
     _bump(hotlist, now)
@@ -360,7 +403,7 @@ def list_entries(
     return EntryPage(items=[entry_read(e, hotlist.category) for e in rows], total=total, limit=limit, offset=offset)
 
 
-# --- imports ---------------------------------------------------------------------------------------------------------
+# --- skip list -------------------------------------------------------------------------------------------------------
 
 
 def add_skip(session: Session, bus: Bus, data: SkipCreate, *, actor: Principal) -> SkipEntry:

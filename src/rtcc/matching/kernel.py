@@ -97,9 +97,10 @@ _POS_TUPLE_OBJ: Final = _object_array(_POS_TUPLES)
 
 @dataclass(frozen=True)
 class ListParams:
-    """Matching parameters of one hotlist: how many positions may differ (0..2) and whether the state must agree."""
+    """Matching parameters of one hotlist: how many positions may differ beyond OCR-class equality (0..2; 0, exact and
+    OCR-class matching, by default, see ``rtcc.hotlists.tolerance``) and whether the state must agree."""
 
-    max_diff: int = 1
+    max_diff: int = 0
     require_state: bool = False
 
     def __post_init__(self) -> None:

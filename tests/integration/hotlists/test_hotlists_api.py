@@ -206,3 +206,62 @@ def test_a_refresh_file_set_over_the_api_must_lie_in_the_data_dir(
     assert escape.status_code == 422
     cleared = client.patch(f"{BASE}/{hid}", json={"refresh_path": ""}, headers=sup).json()
     assert cleared["refresh_path"] is None
+
+
+def test_tolerance_is_chosen_per_list_and_its_cost_shown(
+    client: TestClient, as_role: Callable[[str], dict[str, str]]
+) -> None:
+    sup, analyst = as_role("supervisor"), as_role("analyst")
+    hid = _new_list(client, sup)
+    got = client.get(f"{BASE}/{hid}", headers=sup).json()
+    assert (got["max_diff"], got["allow_large_fuzzy"]) == (0, False), "a new list matches exactly and by OCR class"
+    rows = "".join(f"{n:04d}ABC,CA\n" for n in range(1200))
+    resp = client.post(
+        f"{BASE}/{hid}/import",
+        params={"format": "csv", "filename": "big.csv"},
+        content=f"plate,state\n{rows}",
+        headers=sup,
+    )
+    assert resp.status_code == 200 and resp.json()["entries"] == 1200
+
+    report = client.get(f"{BASE}/{hid}/tolerance", headers=analyst)  # readers see the cost too
+    assert report.status_code == 200, report.text
+    options = report.json()["options"]
+    assert [o["max_diff"] for o in options] == [0, 1, 2]
+    assert options[0]["needs_confirmation"] is None and "this one has 1,200" in options[1]["needs_confirmation"]
+    assert options[0]["estimated_false_hit_rate"] < options[1]["estimated_false_hit_rate"]
+
+    refused = client.patch(f"{BASE}/{hid}", json={"max_diff": 1}, headers=sup)
+    assert refused.status_code == 422 and refused.headers["content-type"].startswith("application/problem+json")
+    assert refused.json()["errors"][0]["loc"] == ["body", "max_diff"]
+    assert "expected false alerts" in refused.json()["detail"]
+    chosen = client.patch(f"{BASE}/{hid}", json={"max_diff": 1, "allow_large_fuzzy": True}, headers=sup)
+    assert chosen.status_code == 200 and (chosen.json()["max_diff"], chosen.json()["allow_large_fuzzy"]) == (1, True)
+    assert client.patch(f"{BASE}/{hid}", json={"max_diff": 1}, headers=analyst).status_code == 403
+
+
+def test_clew_trailer_mismatch_needs_force_and_identical_lines_merge(
+    client: TestClient, as_role: Callable[[str], dict[str, str]]
+) -> None:
+    sup = as_role("supervisor")
+    hid = _new_list(client, sup)
+    data = (FIXTURES / "svs.tbl").read_bytes().replace(b"TOTAL RECORD 0000003", b"TOTAL RECORD 0000004")
+    refused = client.post(f"{BASE}/{hid}/import", files={"file": ("svs.tbl", data)}, headers=sup)
+    assert refused.status_code == 422
+    assert refused.json()["detail"].startswith("svs.tbl:6: the trailer says 4 records but the file holds 3")
+    assert client.get(f"{BASE}/{hid}", headers=sup).json()["entry_count"] == 0
+    by_form = client.post(
+        f"{BASE}/{hid}/import", files={"file": ("svs.tbl", data)}, data={"force": "true"}, headers=sup
+    )
+    assert by_form.status_code == 200 and (by_form.json()["entries"], by_form.json()["forced"]) == (3, True)
+    by_query = client.post(
+        f"{BASE}/{hid}/import",
+        params={"filename": "svs.tbl", "force": "true"},
+        content=data,
+        headers={**sup, "Content-Type": "application/octet-stream"},
+    )
+    assert by_query.status_code == 200 and by_query.json()["forced"] is True
+
+    dups = b"plate,state\nAAA111,CA\nAAA111,CA\nAAA111,CA\n"
+    merged = client.post(f"{BASE}/{hid}/import", files={"file": ("dups.csv", dups)}, headers=sup).json()
+    assert (merged["entries"], merged["merged"]) == (1, 2)

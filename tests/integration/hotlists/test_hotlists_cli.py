@@ -94,3 +94,37 @@ def test_skip_list_commands(cli: CliRunner, db: Database) -> None:
     _ok(cli.invoke(hotlists, ["skip", "remove", "NOPLATE"]))
     assert cli.invoke(hotlists, ["skip", "remove", "NOPLATE"]).exit_code == 1
     assert _ok(cli.invoke(hotlists, ["skip", "list"])).strip() == ""
+
+
+def test_import_force_and_merged_lines(cli: CliRunner, db: Database, tmp_path: Path) -> None:
+    _ok(cli.invoke(hotlists, ["create", "SVS", "--category", "stolen_vehicle"]))
+    path = tmp_path / "svs.tbl"
+    path.write_bytes(
+        (FIXTURES / "svs.tbl")
+        .read_bytes()
+        .replace(b"NV9X  NV3720240110", b"NV9X  NV3720240110\r\nNV9X  NV3720240110")
+        .replace(b"TOTAL RECORD 0000003", b"TOTAL RECORD 0000005")
+    )
+    refused = cli.invoke(hotlists, ["import", "SVS", str(path)])
+    assert refused.exit_code == 1
+    assert "import failed: svs.tbl:7: the trailer says 5 records but the file holds 4" in refused.stderr
+    out = _ok(cli.invoke(hotlists, ["import", "SVS", str(path), "--force"]))
+    assert "imported 3 entries into 'SVS'" in out and "1 identical lines merged (forced)" in out
+
+
+def test_tolerance_command_shows_the_cost_and_sets_it(cli: CliRunner, db: Database, tmp_path: Path) -> None:
+    _ok(cli.invoke(hotlists, ["create", "Big", "--category", "stolen_vehicle"]))
+    path = tmp_path / "big.csv"
+    path.write_text("plate,state\n" + "".join(f"{n:04d}XYZ,CA\n" for n in range(1500)), encoding="utf-8")
+    _ok(cli.invoke(hotlists, ["import", "Big", str(path)]))
+    report = _ok(cli.invoke(hotlists, ["tolerance", "Big"]))
+    assert "'Big': 1,500 entries, tolerance k=0" in report
+    assert "k=1: expected false alerts" in report and "needs --allow-large-fuzzy" in report
+    refused = cli.invoke(hotlists, ["tolerance", "Big", "--max-diff", "1"])
+    assert refused.exit_code == 1 and "this one has 1,500" in refused.stderr
+    out = _ok(cli.invoke(hotlists, ["tolerance", "Big", "--max-diff", "1", "--allow-large-fuzzy"]))
+    assert "tolerance k=1 (fuzzy matching on a large list allowed)" in out
+    _ok(cli.invoke(hotlists, ["tolerance", "Big", "--max-diff", "0"]))
+    with db.read() as s:
+        h = service.find_hotlist(s, "Big")
+        assert (h.max_diff, h.allow_large_fuzzy) == (0, False)

@@ -23,13 +23,14 @@ from rtcc.core import clock
 from rtcc.core.db import Database
 from rtcc.core.errors import Conflict, ImportFailed, NotFound, ValidationFailed
 from rtcc.core.plates import ocr_class
-from rtcc.hotlists import imports, service
-from rtcc.hotlists.logic import Category
+from rtcc.hotlists import imports, repository, service
+from rtcc.hotlists.logic import Category, extra_json
 from rtcc.hotlists.models import Hotlist, HotlistEntry
 from rtcc.hotlists.schemas import EntryCreate, HotlistCreate, HotlistUpdate, SkipCreate
 from rtcc.identity.logic import Perm, Principal
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "hotlists"
+SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 ACTOR = Principal(kind="user", id="u1", name="sup", role="supervisor", permissions=frozenset(Perm))
 T = TypeVar("T")
 
@@ -336,16 +337,109 @@ def test_reimport_replaces_entries_and_keeps_the_ids_of_unchanged_ones(
     assert [e.payload["change"] for e in lb.events()].count("import") == 2
 
 
-def test_duplicate_lines_are_kept_as_separate_entries_across_reimports(
-    db: Database, lb: LoopBus, tmp_path: Path
+NCIC_LINE = "V123456789LA057020020190509AB123456  CA2009MC2009YAMACYLMCBLK"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "plates"),
+    [
+        (
+            "dups.csv",
+            "plate,state,reason\nAAA111,CA,r1\nAAA111,CA,r1\nBBB222,CA,r1\nAAA111,CA,r1\nAAA111,CA,other\n",
+            ["AAA111", "AAA111", "BBB222"],
+        ),
+        (
+            "extract.txt",
+            f"NCIC VEHICLE EXTRACT 20240102 0600\n{NCIC_LINE}\n{NCIC_LINE}\n"
+            + NCIC_LINE.replace("AB123456", "AB123457")
+            + f"\n{NCIC_LINE}\n",
+            ["AB123456", "AB123457"],
+        ),
+        (
+            "svs.tbl",
+            "DATE01/15/2024 06:00\nABC1234 CA1220190515\nABC1234 CA1220190515\nABC1234 CA1220190515\n"
+            "XYZ999  CA0220180430\nTOTAL RECORD 0000004\n",
+            ["ABC1234", "XYZ999"],
+        ),
+    ],
+)
+def test_identical_lines_become_one_entry_and_one_alert(
+    db: Database, lb: LoopBus, tmp_path: Path, name: str, text: str, plates: list[str]
 ) -> None:
     hid = _create(db, lb)
-    path = _write(tmp_path / "dups.csv", "plate,state\nAAA111,CA\nAAA111,CA\nBBB222,CA\n")
+    result = _import(db, lb, hid, _write(tmp_path / name, text))
+    assert (result.entries, result.added, result.merged) == (len(plates), len(plates), 2)
+    assert sorted(r[2] for r in _entries(db, hid)) == plates
+    [record] = [a for a in _audit_actions(db) if a.action == "hotlist.import"]
+    assert record.details["merged"] == 2
+    # A read of the repeated plate matches one entry, so it raises one alert, not three.
+    with db.read() as s:
+        snap = service.active_snapshot(s)
+    repeated = plates[0] if plates.count(plates[0]) == 1 else plates[-1]
+    assert snap.plates_norm.count(repeated) == 1
+    again = _import(db, lb, hid, tmp_path / name)  # a re-import of the same file changes nothing
+    assert (again.entries, again.added, again.removed, again.unchanged, again.merged) == (
+        len(plates),
+        0,
+        0,
+        len(plates),
+        2,
+    )
+
+
+def test_a_reimport_folds_duplicates_stored_before_merging_existed(db: Database, lb: LoopBus, tmp_path: Path) -> None:
+    hid = _create(db, lb)
+    path = _write(tmp_path / "list.csv", "plate,state\nAAA111,CA\nBBB222,CA\n")
     _import(db, lb, hid, path)
-    path = _write(tmp_path / "dups.csv", "plate,state\nAAA111,CA\nBBB222,CA\n")
+    with db.uow() as s:  # two more copies of AAA111, as an older version stored them
+        [row] = [r for r in repository.iter_fingerprint_rows(s, hid) if r[1] == "AAA111"]
+        stored = s.get(HotlistEntry, row[0])
+        assert stored is not None
+        values = (*(getattr(stored, c) for c in repository.ENTRY_VALUES[:-1]), extra_json(stored.extra))
+        repository.bulk_insert_entries(s, hid, "legacy", stored.added_at, [values, values])
+    assert sorted(r[2] for r in _entries(db, hid)) == ["AAA111", "AAA111", "AAA111", "BBB222"]
     result = _import(db, lb, hid, path)
-    assert (result.entries, result.removed, result.unchanged) == (2, 1, 2)
-    assert sorted(r[1] for r in _entries(db, hid)) == ["AAA111", "BBB222"]
+    assert (result.entries, result.removed, result.unchanged) == (2, 2, 2)
+    assert sorted(r[2] for r in _entries(db, hid)) == ["AAA111", "BBB222"]
+
+
+def test_an_identical_entry_added_by_hand_is_refused(db: Database, lb: LoopBus) -> None:
+    hid = _create(db, lb)
+    entry = EntryCreate(plate="7ABC123", region="CA", reason="stolen", case_number="C1")
+    with db.uow() as s:
+        first = service.add_entry(s, lb.bus, hid, entry, actor=ACTOR)
+    with db.uow() as s, pytest.raises(Conflict, match=f"entry {first.id} on this list is identical"):
+        service.add_entry(s, lb.bus, hid, entry, actor=ACTOR)
+    with db.uow() as s:  # another case for the same plate is another entry
+        service.add_entry(s, lb.bus, hid, entry.model_copy(update={"case_number": "C2"}), actor=ACTOR)
+    assert len(_entries(db, hid)) == 2
+
+
+@pytest.mark.parametrize("which", ["published sample", "fixture with a wrong count"])
+def test_a_clew_file_whose_trailer_disagrees_is_refused_unless_forced(
+    db: Database, lb: LoopBus, tmp_path: Path, which: str
+) -> None:
+    if which == "published sample":
+        source = SHARED / "hotlist_formats" / "sample_ca_doj_clew_sfr.tbl"
+        if not source.exists():
+            pytest.skip("shared data is absent")
+        where, records = "sample_ca_doj_clew_sfr.tbl:4: the trailer says 72 records but the file holds 2", 2
+    else:
+        text = (FIXTURES / "svs.tbl").read_bytes().replace(b"TOTAL RECORD 0000003", b"TOTAL RECORD 0000004")
+        source = tmp_path / "svs.tbl"
+        source.write_bytes(text)
+        where, records = "svs.tbl:6: the trailer says 4 records but the file holds 3", 3
+    hid = _create(db, lb)
+    _import(db, lb, hid, _write(tmp_path / "list.csv", "plate,state\nAAA111,CA\n"))
+    before = _entries(db, hid)
+    with pytest.raises(ImportFailed, match=where):
+        _import(db, lb, hid, source)
+    assert _entries(db, hid) == before, "the list in force stays"
+    with db.uow() as s:
+        forced = imports.import_file(s, lb.bus, hid, source, actor=ACTOR, force=True)
+    assert (forced.entries, forced.forced) == (records, True)
+    record = [a for a in _audit_actions(db) if a.action == "hotlist.import"][-1]
+    assert record.details["forced"] is True
 
 
 @pytest.mark.parametrize(
@@ -517,7 +611,7 @@ def test_every_change_gives_a_new_version(db: Database, lb: LoopBus, tmp_path: P
     _import(db, lb, hid, FIXTURES / "hotlist_good.csv")
     version()
     with db.uow() as s:
-        service.update_hotlist(s, lb.bus, hid, HotlistUpdate(max_diff=0), actor=ACTOR)
+        service.update_hotlist(s, lb.bus, hid, HotlistUpdate(max_diff=1), actor=ACTOR)
     version()
     with db.uow() as s:
         service.add_skip(s, lb.bus, SkipCreate(plate="NOPLATE", reason="junk"), actor=ACTOR)

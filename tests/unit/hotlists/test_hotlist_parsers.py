@@ -380,10 +380,18 @@ def test_ncic_decode() -> None:
 # --------------------------------------------------------------------------------------------------- CLEW
 
 
-def test_clew_real_sample(caplog: pytest.LogCaptureFixture) -> None:
+def test_clew_real_sample_is_refused_for_its_trailer_count_unless_forced(caplog: pytest.LogCaptureFixture) -> None:
+    # The published sample holds 2 records but its trailer says 72: refused naming the trailer's line...
     path = shared_file("sample_ca_doj_clew_sfr.tbl")
+    with pytest.raises(ImportFailed) as refused:
+        parse_file(path, detect_format(path))
+    assert refused.value.detail.startswith(
+        "sample_ca_doj_clew_sfr.tbl:4: the trailer says 72 records but the file holds 2"
+    )
+    assert refused.value.errors == [{"loc": ["line", 4], "msg": refused.value.detail.split(":4: ", 1)[1]}]
+    # ... and read whole, with a warning, when the operator forces it.
     with caplog.at_level(logging.WARNING, logger="rtcc.hotlists.parsers.clew"):
-        entries = parse_file(path, detect_format(path))
+        entries = parse_file(path, detect_format(path), force=True)
     assert [(e.line, e.plate_norm, e.region) for e in entries] == [(2, "ABC123", "CA"), (3, "XYZ999", "CA")]
     assert all(e.category == Category.felony_vehicle for e in entries)
     assert entries[0].reason == "CA DOJ CLEW Felony Vehicles"
@@ -456,6 +464,19 @@ TRAILER = b"TOTAL RECORD 0000001\n"
 )
 def test_clew_bad_files(data: bytes, line: int, fragment: str) -> None:
     assert_line_error(import_error(data, "clew", "stolen.tbl"), "stolen.tbl", line, fragment)
+
+
+@pytest.mark.parametrize("declared", [b"0000000", b"0000002", b"2", b"0000072"])
+def test_clew_trailer_count_must_equal_the_records(declared: bytes) -> None:
+    data = HEADER + GOOD + b"TOTAL RECORD " + declared + b"\n"
+    assert_line_error(import_error(data, "clew", "svs.tbl"), "svs.tbl", 3, f"the trailer says {int(declared)} records")
+    assert len(parse_bytes(data, "clew", "svs.tbl", force=True)) == 1
+
+
+def test_clew_fixtures_trailers_agree_with_their_records() -> None:
+    assert len(parse_file(FIXTURES / "svs.tbl", "clew")) == 3
+    data = (FIXTURES / "svs.tbl").read_bytes().replace(b"TOTAL RECORD 0000003", b"TOTAL RECORD 0000004")
+    assert_line_error(import_error(data, "clew", "svs.tbl"), "svs.tbl", 6, "the trailer says 4 records but the file")
 
 
 def test_clew_header_and_trailer_only_is_empty() -> None:

@@ -23,7 +23,7 @@ def _index(
         plates,
         regions if regions is not None else [None] * len(plates),
         lists if lists is not None else [1] * len(plates),
-        params if params is not None else {1: ListParams()},
+        params if params is not None else {1: ListParams(max_diff=1)},
     )
 
 
@@ -99,6 +99,16 @@ def test_confusion_in_several_positions_is_still_ocr() -> None:
 def test_non_confusable_characters_do_not_match_at_k0() -> None:
     index = _index(["7ABC123"], params={1: ListParams(max_diff=0)})
     assert _match(index, ["7ABC124", "7XBC123", "7ABC12"]) == []
+
+
+def test_by_default_a_list_matches_exactly_and_by_ocr_class_only() -> None:
+    # k = 0 is the default: a confusable misread still matches, an arbitrary substitution does not.
+    assert ListParams().max_diff == 0
+    index = HotlistIndex.build(["7ABC123"], [None], [1], {})
+    assert _match(index, ["7ABC123", "7A8C123", "7ABX123"]) == [
+        KernelHit(0, 0, "exact", ()),
+        KernelHit(1, 0, "ocr", (2,)),
+    ]
 
 
 def test_one_substitution_is_fuzzy_with_its_position() -> None:
@@ -218,9 +228,10 @@ def test_list_params_validation_and_default() -> None:
         ListParams(max_diff=3)
     with pytest.raises(ValueError):
         ListParams(max_diff=-1)
-    # A list missing from params gets ListParams(): k=1, state not required.
+    # A list missing from params gets ListParams(): k=0, state not required.
     index = HotlistIndex.build(["7ABC123"], ["CA"], [42], {})
-    assert _match(index, ["7ABC12X"], ["NV"]) == [KernelHit(0, 0, "fuzzy", (6,))]
+    assert _match(index, ["7ABC12X"], ["NV"]) == []
+    assert _match(index, ["7ABC1Z3"], ["NV"]) == [KernelHit(0, 0, "ocr", (5,))]
 
 
 def test_mismatched_lengths_are_rejected() -> None:
@@ -315,15 +326,31 @@ def test_argsort_fallback_builds_the_same_index(monkeypatch: pytest.MonkeyPatch)
     assert len(packed) > 100
 
 
-def test_benchmark_stream_finds_every_planted_read() -> None:
+def test_benchmark_stream_finds_every_planted_read_and_counts_false_hits() -> None:
     # The benchmark's realistic stream (generated plates, misreads, regions, require_state lists), small: every read
-    # planted from a hotlist entry must find that entry. Nothing about time is asserted.
+    # planted from a hotlist entry must find that entry, in the default configuration and at 1, 50 and 10,000 reads
+    # a batch; the false-hit rate on unlisted traffic is measured. Nothing about time is asserted.
     from rtcc.bench.match import run
 
     result = run(rows=20_000)
+    assert result["max_diff"] == 0, "the bench measures the default configuration"
     assert result["hotlist_size"] == 20_000
     assert result["planted"] == 100
-    assert result["planted_recall"] == 1.0
     assert result["hits"] == sum(result["hits_by_kind"].values())
+    assert result["hits_by_kind"]["fuzzy"] == 0
     assert result["hits_by_kind"]["exact"] >= result["baseline_exact_dict_hits"] * 0.5
     assert result["hotlist_mb"] > 0
+    assert result["unlisted_reads"] > 19_000
+    assert result["false_hits"] == round(result["false_hit_rate"] * result["unlisted_reads"])
+    for suffix in ("", "_batch_1", "_batch_50"):
+        assert result[f"planted_recall{suffix}"] == 1.0
+        # 20,000 entries: about 1e-4 of unlisted reads share an OCR class with one (a few reads, not none, not many).
+        assert 0 < result[f"false_hit_rate{suffix}"] <= 0.001
+        assert result[f"reads_per_s{suffix}"] > 0
+    for b in (1, 50):
+        assert 0 < result[f"batch_{b}_ms_p50"] <= result[f"batch_{b}_ms_p99"]
+    # The estimate agrees with the measurement within a factor of 3, and the old default (k = 1) costs far more.
+    assert result["false_hit_rate"] / 3 <= result["estimated_false_hit_rate"] <= result["false_hit_rate"] * 3
+    assert result["k1_false_hit_rate"] > 10 * result["false_hit_rate"]
+    assert result["k1_planted_recall"] == 1.0
+    assert result["baseline_exact_dict_reads_per_s"] > 0

@@ -1,5 +1,8 @@
 // Hotlist administration: the lists (category, priority, tolerance, active), their entries (add, remove, find by
 // plate) and file import. Writing needs hotlists:write; readers see the same screens without the forms.
+// Tolerance (k differing characters beyond OCR look-alikes) is chosen per list beside what it costs: the expected
+// false alerts on ordinary traffic that the server estimates from the list's own plates. A choice the server says
+// needs confirmation (a large list, or one fed from NCIC/CLEW extracts) shows a warning and an explicit checkbox.
 
 import { ApiError, api, del, get, patch, post, qs } from "../core/api";
 import { el, field, formatTime, input, select, table } from "../core/dom";
@@ -14,6 +17,7 @@ interface Hotlist {
   priority: number;
   owner: string;
   max_diff: number;
+  allow_large_fuzzy: boolean;
   require_state: boolean;
   active: boolean;
   entry_count: number;
@@ -34,6 +38,24 @@ interface Entry {
   vehicle_color: string | null;
 }
 
+interface ToleranceOption {
+  max_diff: number;
+  max_entries: number | null;
+  needs_confirmation: string | null;
+  estimated_false_hit_rate: number;
+  estimated_false_hits_per_10k_reads: number;
+}
+
+interface ToleranceReport {
+  entries: number;
+  max_diff: number;
+  allow_large_fuzzy: boolean;
+  options: ToleranceOption[];
+}
+
+/** Largest list each tolerance suits without an explicit choice (the server's hotlists.tolerance.FUZZY_MAX_ENTRIES). */
+const FUZZY_MAX: Record<number, number> = { 1: 1000, 2: 25 };
+
 const CATEGORIES = [
   "stolen_vehicle",
   "stolen_plate",
@@ -53,6 +75,118 @@ function failed(box: HTMLElement, err: unknown): void {
   box.textContent = t("common.failed", { detail: err instanceof ApiError ? err.message : String(err) });
 }
 
+function percent(rate: number): string {
+  return new Intl.NumberFormat(lang(), { style: "percent", maximumSignificantDigits: 2 }).format(rate);
+}
+
+function toleranceLabel(k: number, max: number | null): string {
+  const key = k === 0 ? "hl.tolerance_0" : k === 1 ? "hl.tolerance_1" : "hl.tolerance_2";
+  return t(key, { max: (max ?? 0).toLocaleString(lang()) });
+}
+
+function costOf(report: ToleranceReport, o: ToleranceOption): string {
+  if (report.entries === 0) return t("hl.cost_empty");
+  return t("hl.cost", {
+    rate: percent(o.estimated_false_hit_rate),
+    per10k: o.estimated_false_hits_per_10k_reads.toLocaleString(lang()),
+  });
+}
+
+function warningOf(report: ToleranceReport, o: ToleranceOption): string {
+  if (!o.needs_confirmation) return "";
+  if (o.max_entries !== null && report.entries > o.max_entries)
+    return t("hl.warn_size", { k: o.max_diff, max: o.max_entries.toLocaleString(lang()), n: report.entries.toLocaleString(lang()) });
+  return t("hl.warn_feed");
+}
+
+/** The tolerance card of one list: every choice with its expected cost; writers choose, confirming where needed. */
+async function toleranceCard(h: Hotlist, writer: boolean, saved: () => Promise<void>): Promise<HTMLElement> {
+  const title = t("hl.tolerance_of", { name: h.name });
+  const body = el("div", {});
+  const status = el("p", { role: "status" });
+  const card = el("section", { class: "card", id: "hotlist-tolerance", "aria-label": title }, el("h3", { text: title }), body, status);
+
+  const render = async (): Promise<void> => {
+    let report: ToleranceReport;
+    try {
+      report = await get<ToleranceReport>(`/api/v1/hotlists/${h.id}/tolerance`);
+    } catch (err) {
+      failed(status, err);
+      return;
+    }
+    const label = (o: ToleranceOption) => toleranceLabel(o.max_diff, o.max_entries);
+    body.replaceChildren(
+      table(
+        title,
+        [t("hl.choice"), t("hl.expected")],
+        report.options.map((o) => [
+          o.max_diff === report.max_diff ? t("hl.current", { k: label(o) }) : label(o),
+          report.entries === 0 ? "–" : percent(o.estimated_false_hit_rate),
+        ]),
+        { class: "tolerance-costs" },
+      ),
+      el("p", { class: "hint", text: report.entries === 0 ? t("hl.cost_empty") : t("hl.cost_method") }),
+    );
+    if (!writer) return;
+    const choice = select(
+      "max_diff",
+      report.options.map((o) => [
+        String(o.max_diff),
+        report.entries === 0 ? label(o) : `${label(o)} · ${t("hl.cost_short", { rate: percent(o.estimated_false_hit_rate) })}`,
+      ]),
+      String(report.max_diff),
+    );
+    const cost = el("p", { id: "tolerance-cost", "aria-live": "polite" });
+    const warning = el("p", { class: "warning", id: "tolerance-warning", role: "alert" });
+    const accept = el("input", { type: "checkbox", name: "allow_large_fuzzy", id: "tolerance-accept" });
+    const acceptBox = el("div", { class: "field" }, accept, el("label", { for: "tolerance-accept", text: t("hl.accept") }));
+    const chosen = (): ToleranceOption => report.options.find((o) => String(o.max_diff) === choice.value) ?? report.options[0];
+    const update = () => {
+      const o = chosen();
+      cost.textContent = costOf(report, o);
+      warning.textContent = warningOf(report, o);
+      const confirm = Boolean(o.needs_confirmation);
+      acceptBox.hidden = !confirm;
+      accept.checked = confirm && o.max_diff === report.max_diff && report.allow_large_fuzzy;
+    };
+    choice.addEventListener("change", () => {
+      status.textContent = "";
+      update();
+    });
+    update();
+    const form = el(
+      "form",
+      { class: "inline", "aria-label": t("hl.tolerance") },
+      field(t("hl.tolerance"), choice),
+      cost,
+      warning,
+      acceptBox,
+      el("button", { type: "submit", class: "primary" }, t("hl.save_tolerance")),
+    );
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      const o = chosen();
+      if (o.needs_confirmation && !accept.checked) {
+        status.textContent = t("hl.accept_needed");
+        return;
+      }
+      const change: Record<string, unknown> = { max_diff: o.max_diff };
+      if (o.max_diff > 0 && o.needs_confirmation) change.allow_large_fuzzy = true;
+      try {
+        await patch(`/api/v1/hotlists/${h.id}`, change);
+        await saved();
+        await render();
+        status.textContent = t("hl.tolerance_saved", { name: h.name, k: o.max_diff });
+      } catch (err) {
+        failed(status, err);
+      }
+    });
+    body.append(form);
+  };
+  await render();
+  return card;
+}
+
 export async function hotlistsView(root: HTMLElement): Promise<void> {
   root.append(el("h1", { text: t("hotlists.title") }));
   const error = el("p", { class: "error", role: "alert" });
@@ -70,7 +204,7 @@ export async function hotlistsView(root: HTMLElement): Promise<void> {
       void showEntries(h, find.value.trim());
     });
     find.value = plate;
-    detail.append(findForm);
+    detail.append(await toleranceCard(h, writer, load), findForm);
     try {
       const page = await get<{ items: Entry[]; total: number }>(`/api/v1/hotlists/${h.id}/entries${qs({ plate, limit: 200 })}`);
       detail.append(
@@ -139,12 +273,14 @@ export async function hotlistsView(root: HTMLElement): Promise<void> {
       }
     });
     const file = el("input", { type: "file", name: "file", id: "hotlist-file", required: true });
+    const force = el("input", { type: "checkbox", name: "force", id: "hotlist-force" });
     const imp = el(
       "form",
       { class: "card", "aria-label": t("hotlists.import") },
       el("h3", { text: t("hotlists.import") }),
       el("p", { class: "hint", text: t("hotlists.import_hint") }),
       el("div", { class: "field" }, el("label", { for: "hotlist-file", text: t("hotlists.file") }), file),
+      el("div", { class: "field" }, force, el("label", { for: "hotlist-force", text: t("hl.force") })),
       el("button", { type: "submit" }, t("hotlists.import")),
     );
     const impStatus = el("p", { role: "status" });
@@ -155,9 +291,14 @@ export async function hotlistsView(root: HTMLElement): Promise<void> {
       if (!f) return;
       const data = new FormData();
       data.append("file", f);
+      if (force.checked) data.append("force", "true");
       try {
-        const r = await api<{ entries: number; added: number; removed: number }>("POST", `/api/v1/hotlists/${h.id}/import`, data);
-        impStatus.textContent = t("hotlists.imported", { n: r.entries, added: r.added, removed: r.removed });
+        const r = await api<{ entries: number; added: number; removed: number; merged: number }>(
+          "POST",
+          `/api/v1/hotlists/${h.id}/import`,
+          data,
+        );
+        impStatus.textContent = t("hl.imported", { n: r.entries, added: r.added, removed: r.removed, merged: r.merged });
         await load();
       } catch (err) {
         failed(impStatus, err);
@@ -209,6 +350,11 @@ export async function hotlistsView(root: HTMLElement): Promise<void> {
     const name = input({ name: "name", required: true, maxlength: 128 });
     const category = select("category", CATEGORIES.map((c) => [c, c]), "stolen_vehicle");
     const priority = input({ name: "priority", type: "number", min: 1, max: 5, value: 3 });
+    const tolerance = select(
+      "max_diff",
+      [0, 1, 2].map((k) => [String(k), toleranceLabel(k, FUZZY_MAX[k] ?? null)]),
+      "0",
+    );
     const create = el(
       "form",
       { class: "card", "aria-label": t("hotlists.create") },
@@ -216,12 +362,18 @@ export async function hotlistsView(root: HTMLElement): Promise<void> {
       field(t("hotlists.name"), name),
       field(t("hotlists.category"), category),
       field(t("hotlists.priority"), priority),
+      field(t("hl.tolerance"), tolerance, t("hl.tolerance_hint")),
       el("button", { type: "submit", class: "primary" }, t("hotlists.create")),
     );
     create.addEventListener("submit", async (ev) => {
       ev.preventDefault();
       try {
-        await post("/api/v1/hotlists", { name: name.value.trim(), category: category.value, priority: Number(priority.value) });
+        await post("/api/v1/hotlists", {
+          name: name.value.trim(),
+          category: category.value,
+          priority: Number(priority.value),
+          max_diff: Number(tolerance.value),
+        });
         name.value = "";
         await load();
       } catch (err) {

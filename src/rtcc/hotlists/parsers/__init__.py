@@ -139,8 +139,11 @@ def check_text(line: int, field_name: str, value: str | None, label: str | None 
     return text
 
 
-def parse_bytes(data: bytes, fmt: str, name: str) -> list[ParsedEntry]:
-    """Parse a whole file held in memory (``name`` is used in error messages and, for CLEW, picks the list)."""
+def parse_bytes(data: bytes, fmt: str, name: str, *, force: bool = False) -> list[ParsedEntry]:
+    """Parse a whole file held in memory (``name`` is used in error messages and, for CLEW, picks the list).
+
+    ``force`` accepts a CLEW file whose trailer count disagrees with its records (logged as a warning).
+    """
     # Imported here: the format modules import this package's helpers, so they cannot be imported at its top.
     from rtcc.hotlists.parsers import clew, csv_format, ncic
 
@@ -149,20 +152,20 @@ def parse_bytes(data: bytes, fmt: str, name: str) -> list[ParsedEntry]:
     elif fmt == "ncic":
         entries = ncic.parse(data, name)
     elif fmt == "clew":
-        entries = clew.parse(data, name)
+        entries = clew.parse(data, name, force=force)
     else:
         raise ImportFailed(f"{name}: unknown hotlist format {fmt!r} (expected one of: {', '.join(FORMATS)})")
     logger.info("parsed hotlist file %s (%s): %d entries", name, fmt, len(entries))
     return entries
 
 
-def parse_file(path: Path, fmt: str) -> list[ParsedEntry]:
+def parse_file(path: Path, fmt: str, *, force: bool = False) -> list[ParsedEntry]:
     """Read and parse a whole hotlist file; ``ImportFailed`` when it cannot be read or has a bad line."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ImportFailed(f"{path.name}: cannot read the file: {exc.strerror or exc}") from exc
-    return parse_bytes(data, fmt, path.name)
+    return parse_bytes(data, fmt, path.name, force=force)
 
 
 def sniff_format(data: bytes, name: str) -> str:

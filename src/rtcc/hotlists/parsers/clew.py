@@ -14,8 +14,10 @@ Record layout, 0-based end-exclusive offsets, as documented for a full-width rec
 (2 digits) and date of loss (8 digits), and everything before them is the plate field (1 to 8 characters). A record
 is therefore 13 to 20 characters long (trailing blanks ignored). The list, and so the category, comes from the file
 name (``svs``/``sfr``/``slr`` as a word of it); for any other name the category is left to the hotlist. The trailer is
-required (a file cut off in transfer must not replace a list); a trailer count that differs from the records read is
-logged, not rejected, because the published sample itself differs (2 records, count 72).
+required and its count must equal the number of record lines: a file cut off in transfer, or one with records lost
+or doubled, must not replace a list. Either is refused naming ``file:line`` (the trailer's line for a count that
+disagrees). ``force`` accepts a count that disagrees (logged as a warning; the import is audited as forced), for an
+extract known to be whole whose trailer is wrong - the published sample is one (2 records, count 72).
 """
 
 from __future__ import annotations
@@ -145,8 +147,11 @@ def parse_record(text: str, line: int, code: str | None) -> ParsedEntry:
     )
 
 
-def parse(data: bytes, name: str) -> list[ParsedEntry]:
-    """Parse a whole CLEW ``.tbl`` file; ``ImportFailed`` naming the bad lines if anything is wrong."""
+def parse(data: bytes, name: str, *, force: bool = False) -> list[ParsedEntry]:
+    """Parse a whole CLEW ``.tbl`` file; ``ImportFailed`` naming the bad lines if anything is wrong.
+
+    ``force`` accepts a trailer count that disagrees with the records (a warning instead of a refusal).
+    """
     numbered = [(n, t) for n, t in enumerate(split_lines(decode_text(data, name)), start=1) if t.strip()]
     if not numbered:
         raise fail(name, 1, "the file is empty; a CLEW file has a DATE header, records and a TOTAL RECORD trailer")
@@ -175,6 +180,14 @@ def parse(data: bytes, name: str) -> list[ParsedEntry]:
             if problems.full:
                 break
     problems.raise_if_any()
-    if int(count.group(1)) != len(entries):
-        logger.warning("%s: trailer says %s records but the file holds %d", name, int(count.group(1)), len(entries))
+    declared = int(count.group(1))
+    if declared != len(entries):
+        if not force:
+            raise fail(
+                name,
+                trailer_line,
+                f"the trailer says {declared} records but the file holds {len(entries)}; the file may be cut off or "
+                "damaged (import it with force to accept it anyway)",
+            )
+        logger.warning("%s: trailer says %s records but the file holds %d; forced", name, declared, len(entries))
     return entries
