@@ -1,7 +1,7 @@
 """hotlists: tolerance 0 by default; state/federal and large lists move to exact + OCR-class matching
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-05 18:30:00
 
 Adds ``hotlists.allow_large_fuzzy`` (false): the explicit choice a list needs to keep edit-distance tolerance
@@ -31,7 +31,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0009"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
