@@ -18,6 +18,7 @@ from starlette.routing import BaseRoute
 from rtcc import __version__
 from rtcc.core.logging import configure_logging
 from rtcc.core.problems import install_problem_handlers
+from rtcc.places import service as places_service
 from rtcc.runtime import Runtime, build_runtime
 from rtcc.settings import Settings, get_settings
 
@@ -33,13 +34,13 @@ def _routers() -> list[APIRouter]:
     from rtcc.audit import routes as audit_routes
     from rtcc.cameras import routes as cameras_routes
     from rtcc.community import routes as community_routes
-    from rtcc.demo import crops as demo_crops
     from rtcc.footage import routes as footage_routes
     from rtcc.governance import routes as governance_routes
     from rtcc.hotlists import routes as hotlists_routes
     from rtcc.identity import routes as identity_routes
     from rtcc.investigations import routes as investigations_routes
     from rtcc.live import routes as live_routes
+    from rtcc.places import routes as places_routes
     from rtcc.rebates import routes as rebates_routes
     from rtcc.retention import routes as retention_routes
     from rtcc.web import routes as web_routes
@@ -59,7 +60,7 @@ def _routers() -> list[APIRouter]:
         footage_routes.router,
         community_routes.router,
         rebates_routes.router,
-        demo_crops.router,  # the demo cameras' simulated plate crops (alerts:read_verified)
+        places_routes.router,
         web_routes.router,  # last: the app's page routes must not shadow an API route
     ]
 
@@ -128,11 +129,15 @@ def create_app(
     runtime: Runtime | None = None,
     *,
     extra_hooks: list[tuple[Hook, Hook]] | None = None,
+    extra_routers: list[APIRouter] | None = None,
 ) -> FastAPI:
     """Build the application. ``runtime`` may be given by a caller that owns one (tests); ``extra_hooks`` run after
-    the built-in start hooks (the demo seeds and starts its simulator there)."""
+    the built-in start hooks (the demo seeds and starts its simulator there); ``extra_routers`` are mounted before the
+    web pages (the demo's simulated crops). The city profile (``city_profile``) is loaded and validated here, so a bad
+    profile stops the server before it listens."""
     settings = settings or (runtime.settings if runtime else get_settings())
     configure_logging(settings.log_level)
+    places_service.activate(settings.city_profile)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -164,6 +169,7 @@ def create_app(
         description="Open-source Real-Time Crime Center: ALPR, hotlists, alerts, governance.",
     )
     install_problem_handlers(app)
-    for router in _routers():
+    routers = _routers()
+    for router in [*routers[:-1], *(extra_routers or []), routers[-1]]:  # the web pages stay last
         app.include_router(router)
     return app

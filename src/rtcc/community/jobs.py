@@ -13,7 +13,6 @@ from functools import partial
 import anyio.to_thread
 
 from rtcc.community import delivery, service
-from rtcc.core import geo
 from rtcc.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -45,11 +44,9 @@ async def run_outbox_loop(runtime: Runtime) -> None:
 
 def _install_neighborhoods(runtime: Runtime) -> None:
     with runtime.db.uow() as session:
-        added = service.install_default_neighborhoods(
-            session, city_name="Cerritos", boundary=geo.city_boundary(runtime.settings.city_boundary_file)
-        )
-    if added:
-        logger.info("installed %d default neighborhoods", added)
+        changed = service.install_default_neighborhoods(session)
+    if changed:
+        logger.info("installed or updated %d neighborhoods from the city profile", changed)
 
 
 async def start(runtime: Runtime) -> None:

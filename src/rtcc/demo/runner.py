@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 
 import anyio
 import uvicorn
+from fastapi import APIRouter
 
 from rtcc.app import create_app
 from rtcc.core.migrate import upgrade
+from rtcc.demo import crops
 from rtcc.demo.feeder import Feeder
 from rtcc.demo.seed import DEMO_PASSWORD, DEMO_USERS, SeedResult, seed
 from rtcc.runtime import Runtime
@@ -29,6 +31,12 @@ class DemoState:
     seeded: SeedResult | None = None
     feeder: Feeder | None = None
     extra: dict[str, object] = field(default_factory=dict)
+
+
+def demo_routers() -> list[APIRouter]:
+    """The routes only the demo serves: the simulated cameras' plate crops (``alerts:read_verified``). The production
+    app never mounts them; the demo adds them to its own app."""
+    return [crops.router]
 
 
 def build_demo_app(settings: Settings, *, speedup: float = 1.0, state: DemoState | None = None) -> object:
@@ -50,7 +58,7 @@ def build_demo_app(settings: Settings, *, speedup: float = 1.0, state: DemoState
         if state.feeder is not None:
             await anyio.to_thread.run_sync(state.feeder.stop)
 
-    return create_app(settings, extra_hooks=[(start, stop)])
+    return create_app(settings, extra_hooks=[(start, stop)], extra_routers=demo_routers())
 
 
 def _banner(base_url: str, seeded: SeedResult) -> None:
