@@ -32,10 +32,11 @@ DOMAIN_CLIS: list[tuple[str, str]] = [
     ("rtcc.footage.cli", "footage"),
     ("rtcc.community.cli", "community"),
     ("rtcc.rebates.cli", "rebates"),
+    ("rtcc.places.cli", "places"),
 ]
 
 #: Benchmarks: ``rtcc bench <name>`` calls ``rtcc.bench.<name>.run(rows=..., database_url=...)``.
-BENCHMARKS = ("match", "ingest", "live", "search", "retention", "canvass", "notify")
+BENCHMARKS = ("match", "ingest", "live", "search", "retention", "canvass", "notify", "places")
 
 
 _registered: list[str] = []

@@ -23,6 +23,9 @@ from rtcc.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+#: The city profile the demo world belongs to.
+DEMO_PROFILE = "cerritos"
+
 
 @dataclass
 class DemoState:
@@ -40,7 +43,13 @@ def demo_routers() -> list[APIRouter]:
 
 
 def build_demo_app(settings: Settings, *, speedup: float = 1.0, state: DemoState | None = None) -> object:
-    """The app with a startup hook that seeds the demo and starts the simulator against ``settings.port``."""
+    """The app with a startup hook that seeds the demo and starts the simulator against ``settings.port``. The demo
+    world is Cerritos, so the demo always serves the packaged ``cerritos`` city profile."""
+    if settings.city_profile != DEMO_PROFILE:
+        logger.warning(
+            "the demo simulates Cerritos: city profile %r replaced by %r", settings.city_profile, DEMO_PROFILE
+        )
+        settings = settings.model_copy(update={"city_profile": DEMO_PROFILE})
     state = state or DemoState()
     base_url = f"http://{settings.host}:{settings.port}"
 

@@ -103,6 +103,14 @@ class AreaIndex:
             todo[inside] = False
         return out
 
+    def find_unindexed(self, lat: float, lon: float) -> Area | None:
+        """``find`` without the bounding boxes: the vectorised ring test of every area in turn (the baseline that
+        shows what the boxes add)."""
+        for i, edges in enumerate(self._edges):
+            if edges.contains(lat, lon):
+                return self.areas[i]
+        return None
+
     def find_naive(self, lat: float, lon: float) -> Area | None:
         """The same answer as ``find`` without bounding boxes or arrays: every area's rings, one edge at a time (the
         plain scan ``find`` is checked and timed against)."""
