@@ -3,7 +3,7 @@ neighborhoods) and where a point lies are public geography, the same for every v
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
@@ -19,6 +19,13 @@ P = "/api/v1/places"
 def profile() -> ProfileRead:
     """The city this deployment serves: name, time zone, agency, divisions and neighborhoods."""
     return service.profile_read()
+
+
+@router.get(f"{P}/basemap.geojson", dependencies=[public()])
+def basemap() -> dict[str, Any]:
+    """The city boundary as a GeoJSON FeatureCollection (feature ``kind`` 'boundary'): the web map's base layer for
+    a city whose app build bundles no street map."""
+    return service.basemap()
 
 
 @router.get(f"{P}/locate", dependencies=[public()])

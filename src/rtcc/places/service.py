@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from rtcc.core import geo
 from rtcc.places import logic
@@ -116,6 +117,22 @@ def alert_senders() -> AlertSenders:
 def boundary() -> geo.Boundary:
     """The city limit."""
     return current().boundary
+
+
+def basemap() -> dict[str, Any]:
+    """The city boundary as a GeoJSON FeatureCollection with one ``kind: boundary`` feature (the web map's layer)."""
+    p = current()
+    polygons = [[list(map(list, ring))] for ring in p.boundary.rings]
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"kind": "boundary", "name": p.meta.name},
+                "geometry": {"type": "MultiPolygon", "coordinates": polygons},
+            }
+        ],
+    }
 
 
 def inside_city(lat: float, lon: float) -> bool:

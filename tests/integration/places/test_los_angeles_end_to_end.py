@@ -60,6 +60,12 @@ def test_los_angeles_profile_end_to_end(la: tuple[TestClient, Database]) -> None
     prof = client.get("/api/v1/places/profile").json()
     assert prof["name"] == "Los Angeles" and len(prof["divisions"]) == 21 and prof["districts"] == 1135
 
+    # the web map opens on Los Angeles: no bundled street map for it, so the profile's boundary
+    basemap_url = client.get("/api/v1/web/config").json()["basemap_url"]
+    assert basemap_url == "/api/v1/places/basemap.geojson"
+    feature = client.get(basemap_url).json()["features"][0]
+    assert feature["properties"] == {"kind": "boundary", "name": "Los Angeles"}
+
     # community neighborhoods are the LA profile's, installed at start-up on the fresh database
     hoods = {h["code"]: h["name"] for h in client.get("/api/v1/community/neighborhoods").json()}
     assert hoods["boyle-heights"] == "Boyle Heights" and "nw" not in hoods and len(hoods) > 100
