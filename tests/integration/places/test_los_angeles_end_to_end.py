@@ -1,7 +1,8 @@
 """``rtcc serve`` with the Los Angeles profile on a fresh database, end to end: the database is migrated from empty,
 the app starts with ``city_profile=los_angeles``, a camera at an LA intersection is registered and sends a read, and
 the product shows the LAPD division, reporting district and LA neighborhood wherever it shows geography: the camera
-registry, canvass (an LA gazetteer intersection), community neighborhoods and sign-up, and the public CAP alert,
+registry, canvass (an LA gazetteer intersection), the transparency portal, community neighborhoods and sign-up, the
+web map's base layer, and the public CAP alert,
 whose sender names are the LA profile's. Runs on SQLite, and on PostgreSQL when RTCC_TEST_DATABASE_URL is set."""
 
 from __future__ import annotations
@@ -95,6 +96,15 @@ def test_los_angeles_profile_end_to_end(la: tuple[TestClient, Database]) -> None
     assert loc["district"]["code"].startswith("04")  # Hollenbeck is LAPD area 4: its districts are 04xx
     listed = client.get("/api/v1/registry/cameras", headers=dispatcher).json()["items"]
     assert [c["location"]["division"]["name"] for c in listed] == ["Hollenbeck"]
+
+    # the public transparency portal names the city and places the camera in its division and neighborhood
+    report = client.get("/api/v1/transparency").json()
+    assert report["city"] == "Los Angeles"
+    assert [(c["code"], c["division"], c["neighborhood"]) for c in report["cameras"]] == [
+        ("LA-ALPR-1", "Hollenbeck", "Boyle Heights")
+    ]
+    page = client.get("/transparency").text
+    assert "ALPR Transparency Portal: Los Angeles" in page and "Boyle Heights, Hollenbeck" in page
 
     # canvass at an LA gazetteer intersection finds the camera and says where the place is
     now = datetime.now(UTC)
