@@ -107,6 +107,44 @@ def _places(data: Path, boundary: BaseGeometry) -> list[list[Any]]:
 
 def _profile_json(path: Path, doc: dict[str, Any]) -> None:
     path.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    _sources_md(path.parent, doc)
+
+
+_LICENCES = """## Licences
+
+- Police boundaries (LASD and LAPD reporting districts, LAPD divisions, LASD station areas) are public-agency data
+  (LA County Sheriff, LAPD, LA County / LA City GeoHub), as redistributed by the LA Times Data Desk
+  (datadesk/boundaries.latimes.com, commit 1eaeafa3871e7237a89c2e1e59e6ff7d68fa97e0, no licence file) and by ABC Owned
+  Television Stations (abcotvdata/safetytracker_losangeles, commit c724d521bb9c7ebf23b765d3e14c447240b04fe9, no
+  licence file) and WTL04/CECS-450-Project-1 (LA GeoHub "LAPD Divisions" export, commit 9f7d4975d57d).
+- Neighborhood and city outlines: LA Times "Mapping L.A." boundaries (via DanHerman212/los_angeles_crime,
+  commit bb475e3d7a3f3ebe6bd524c34e3e3ef9bd07adef; no licence stated; check the LA Times terms before republishing
+  them outside this project).
+- Intersections: median published coordinates of LASD (2021-2022) and LAPD (2020) incidents at street-pair
+  intersections, as derived in the project's shared data set (public open-data incident records).
+- Parks: LA County Location Management System (LMS) "Parks and Gardens"; schools: California Department of Education
+  school sites 2022-23 (public records).
+- Vintage: the reporting districts are about 2010-2011; they are realistic structure, not current operational lines.
+"""
+
+
+def _sources_md(folder: Path, doc: dict[str, Any]) -> None:
+    tol = ", ".join(f"{k} {v} deg" for k, v in doc.get("simplify_tolerance_deg", {}).items()) or "none"
+    lines = [
+        f"# City profile `{doc['slug']}`: {doc['name']}, {doc['state']}",
+        "",
+        "Derived from the project's shared public data by `tools/derive_city_profiles.py` (re-running it on the same",
+        "inputs rewrites identical files). The package reads only these files, never the shared data folder.",
+        "",
+        f"Simplification (Douglas-Peucker, topology preserved; coordinates rounded to {DIGITS} decimals): {tol}.",
+        "",
+        "## Files and sources",
+        "",
+        *(f"- {line}" for line in doc["sources"]),
+        "",
+        _LICENCES,
+    ]
+    (folder / "SOURCES.md").write_text("\n".join(lines), encoding="utf-8")
 
 
 # --- Cerritos ---------------------------------------------------------------------------------------------------------
