@@ -42,6 +42,18 @@ BENCHMARKS = ("match", "ingest", "live", "search", "retention", "canvass", "noti
 _registered: list[str] = []
 
 
+def _check_city_profile(ref: str) -> None:
+    """Stop with the file and field of the first problem when the city profile cannot be used."""
+    from rtcc.core.errors import ProfileInvalid
+    from rtcc.places import service as places
+
+    try:
+        places.activate(ref)
+    except ProfileInvalid as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from None
+
+
 def _register_domains() -> None:
     if _registered:
         return
@@ -82,6 +94,7 @@ def serve(
     from rtcc.core.migrate import upgrade
 
     settings = get_settings()
+    _check_city_profile(settings.city_profile)
     if migrate:
         upgrade(settings.database_url)
     uvicorn.run(
@@ -119,6 +132,7 @@ def worker(role: Annotated[str, typer.Argument(help="ingest, match, notify, inde
 
     settings = get_settings()
     configure_logging(settings.log_level)
+    _check_city_profile(settings.city_profile)
     try:
         asyncio.run(run_worker(role, settings))
     except ValueError as exc:

@@ -7,6 +7,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from rtcc.bench import places as bench_places
@@ -38,3 +39,18 @@ def test_bench_at_a_tiny_size() -> None:
     assert figures["points"] == 40 and figures["districts"] == 1135 and figures["agree"] is True
     for key in ("indexed_us_per_point", "vectorised_us_per_point", "naive_us_per_point", "speedup_vs_naive"):
         assert figures[key] is not None and figures[key] > 0
+
+
+def test_serve_stops_on_a_bad_profile_before_touching_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rtcc import cli
+    from rtcc.settings import Settings
+
+    db = tmp_path / "never.db"
+    bad = Settings(database_url=f"sqlite:///{db}", city_profile=str(tmp_path / "nowhere"))
+    monkeypatch.setattr(cli, "get_settings", lambda: bad)
+    out = CliRunner().invoke(cli.app, ["serve"])
+    assert out.exit_code == 1
+    assert "neither a packaged profile (cerritos, los_angeles) nor a folder" in out.output
+    assert not db.exists()
