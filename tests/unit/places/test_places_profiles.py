@@ -176,3 +176,18 @@ def test_the_places_domain_does_not_read_the_shared_data_folder() -> None:
     for path in (ROOT / "src" / "rtcc" / "places").rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         assert "shared/data" not in text and "../shared" not in text, path
+
+
+def test_duty_hours_follow_the_profile_time_zone(tmp_path: Path) -> None:
+    from rtcc.governance import misuse
+    from rtcc.settings import Settings
+
+    folder = _copy(tmp_path)
+    meta = json.loads((folder / "profile.json").read_text())
+    (folder / "profile.json").write_text(json.dumps({**meta, "time_zone": "America/Chicago"}))
+    service.activate(str(folder))
+    settings = Settings(city_profile=str(folder))
+    assert settings.governance_timezone is None
+    assert misuse.duty_timezone(settings) == "America/Chicago"
+    assert str(misuse.params_from(settings).default_duty.tz) == "America/Chicago"
+    assert misuse.duty_timezone(Settings(governance_timezone="UTC")) == "UTC"  # an explicit setting still wins
