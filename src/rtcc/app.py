@@ -20,6 +20,7 @@ from rtcc.core.logging import configure_logging
 from rtcc.core.manifest import load
 from rtcc.core.problems import install_problem_handlers
 from rtcc.domains import manifests, services
+from rtcc.places import service as places_service
 from rtcc.runtime import Runtime, build_runtime
 from rtcc.settings import Settings, get_settings
 
@@ -31,12 +32,9 @@ Hook = Callable[[Runtime], Awaitable[None]]
 def _routers() -> list[APIRouter]:
     """Every domain's router in manifest order (``rtcc.domains``), after the health probes."""
     from rtcc import health
-    from rtcc.demo import crops as demo_crops
 
     routers: list[APIRouter] = [health.router]
     routers += [load(m.router) for m in manifests() if m.router]
-    # the demo cameras' simulated plate crops (alerts:read_verified), before the web pages' catch-all
-    routers.insert(-1, demo_crops.router)
     return routers
 
 
@@ -80,11 +78,15 @@ def create_app(
     runtime: Runtime | None = None,
     *,
     extra_hooks: list[tuple[Hook, Hook]] | None = None,
+    extra_routers: list[APIRouter] | None = None,
 ) -> FastAPI:
     """Build the application. ``runtime`` may be given by a caller that owns one (tests); ``extra_hooks`` run after
-    the built-in start hooks (the demo seeds and starts its simulator there)."""
+    the built-in start hooks (the demo seeds and starts its simulator there); ``extra_routers`` are mounted before the
+    web pages (the demo's simulated crops). The city profile (``city_profile``) is loaded and validated here, so a bad
+    profile stops the server before it listens."""
     settings = settings or (runtime.settings if runtime else get_settings())
     configure_logging(settings.log_level)
+    places_service.activate(settings.city_profile)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -116,6 +118,7 @@ def create_app(
         description="Open-source Real-Time Crime Center: ALPR, hotlists, alerts, governance.",
     )
     install_problem_handlers(app)
-    for router in _routers():
+    routers = _routers()
+    for router in [*routers[:-1], *(extra_routers or []), routers[-1]]:  # the web pages stay last
         app.include_router(router)
     return app

@@ -17,10 +17,22 @@ db_app = typer.Typer(no_args_is_help=True, help="Database schema (Alembic migrat
 app.add_typer(db_app, name="db")
 
 #: Benchmarks: ``rtcc bench <name>`` calls ``rtcc.bench.<name>.run(rows=..., database_url=...)``.
-BENCHMARKS = ("match", "ingest", "live", "search", "retention", "canvass", "notify")
+BENCHMARKS = ("match", "ingest", "live", "search", "retention", "canvass", "notify", "places")
 
 
 _registered: list[str] = []
+
+
+def _check_city_profile(ref: str) -> None:
+    """Stop with the file and field of the first problem when the city profile cannot be used."""
+    from rtcc.core.errors import ProfileInvalid
+    from rtcc.places import service as places
+
+    try:
+        places.activate(ref)
+    except ProfileInvalid as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(1) from None
 
 
 def _register_domains() -> None:
@@ -66,6 +78,7 @@ def serve(
     from rtcc.core.migrate import upgrade
 
     settings = get_settings()
+    _check_city_profile(settings.city_profile)
     if migrate:
         upgrade(settings.database_url)
     uvicorn.run(
@@ -105,6 +118,7 @@ def worker(
 
     settings = get_settings()
     configure_logging(settings.log_level)
+    _check_city_profile(settings.city_profile)
     try:
         asyncio.run(run_worker(role, settings))
     except ValueError as exc:

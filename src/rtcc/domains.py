@@ -15,6 +15,7 @@ from rtcc.core.manifest import Manifest, Service
 
 #: Domain packages with a ``manifest.py``, in mounting and start order.
 DOMAIN_PACKAGES = (
+    "places",
     "identity",
     "audit",
     "live",

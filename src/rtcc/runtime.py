@@ -14,6 +14,7 @@ import anyio
 from rtcc.bus.base import Bus
 from rtcc.bus.factory import make_bus
 from rtcc.core.db import Database
+from rtcc.places import service as places_service
 from rtcc.settings import Settings
 
 
@@ -30,6 +31,7 @@ class Runtime:
 def build_runtime(settings: Settings) -> Runtime:
     """Create (not start) the database and bus named by the settings. Bus messages that are not valid envelopes
     are kept as dead letters (source ``bus``) so nothing received is silently lost."""
+    places_service.activate(settings.city_profile)  # validated before anything else starts
     db = Database(settings.database_url)
 
     async def on_malformed(subject: str, data: bytes, reason: str) -> None:

@@ -17,6 +17,7 @@ from rtcc.community.config import CommunitySettings
 from rtcc.footage.config import FootageSettings
 from rtcc.governance.config import GovernanceSettings
 from rtcc.investigations.config import InvestigationsSettings
+from rtcc.places.config import PlacesSettings
 from rtcc.rebates.config import RebatesSettings
 from rtcc.retention.config import RetentionSettings
 from rtcc.web.config import WebSettings
@@ -33,6 +34,7 @@ class Settings(
     RebatesSettings,
     WebSettings,
     AlprSettings,
+    PlacesSettings,
 ):
     """OpenRTCC configuration. Defaults give the embedded profile (SQLite, in-process bus).
 
@@ -86,10 +88,6 @@ class Settings(
         default=2, description="New hits of this priority or more urgent (1 = most) are notified before verification."
     )
     demo_speedup: float = Field(default=1.0, description="Demo traffic time compression (1 = real time).")
-    city_boundary_file: Path | None = Field(
-        default=None,
-        description="GeoJSON of the city limit (rebate eligibility, maps); unset uses the packaged demo city's.",
-    )
     run_consumers: bool = Field(
         default=True,
         description="Run the match and notify consumers inside the API process (embedded profile).",

@@ -32,7 +32,6 @@ from rtcc.bench._support import scratch_database
 from rtcc.community import delivery, service
 from rtcc.community.models import CommunityProfile, OutboxMessage, Subscription
 from rtcc.community.schemas import AlertArea, AlertCreate
-from rtcc.core import geo
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
 from rtcc.identity.logic import SYSTEM
@@ -66,9 +65,10 @@ class FlakyRecordingChannel:
 
 def _populate(db: Database, n: int, rng: np.random.Generator) -> None:
     with db.uow() as s:
-        service.install_default_neighborhoods(s, city_name="Cerritos", boundary=geo.city_boundary())
+        service.install_default_neighborhoods(s)
         rings = {h.code: h.polygon for h in service.list_neighborhoods(s)}
-    (x0, y0), (x1, y1) = rings["nw"][0], rings["nw"][2]
+    xs, ys = [p[0] for p in rings["nw"]], [p[1] for p in rings["nw"]]
+    (x0, y0), (x1, y1) = (min(xs), min(ys)), (max(xs), max(ys))
     extra = n // 10
     total = n + extra
     password_hash = PasswordHasher().hash("bench-password-not-used")

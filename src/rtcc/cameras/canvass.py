@@ -6,7 +6,8 @@ the registry change counter (one primary-key lookup) and rebuilds when it moved,
 process drops the camera from the next canvass. A hit's row is read from the database the first time that camera is
 hit after a build (a camera withdrawn meanwhile is dropped) and kept with the index until the next build, so a
 repeated canvass costs one version lookup plus the kernel and no row queries. The place is a lat/lon,
-an intersection from ``rtcc.cameras.gazetteer`` or a registered camera's exact address.
+an intersection or named place of the city profile (``rtcc.places``) or a registered camera's exact address;
+the result says which division, reporting district and neighborhood the place lies in.
 
 For each hit: distance, bearing from the camera, angle off its axis, ``retention_covers`` (window start >= now -
 owner_retention_days: the owner's device still holds the start of the window) and ``request_deadline`` (window start
@@ -28,12 +29,13 @@ import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from rtcc.audit import service as audit
-from rtcc.cameras import gazetteer, service
+from rtcc.cameras import service
 from rtcc.cameras.kernel import CameraArrays
 from rtcc.cameras.schemas import CameraRead, CanvassHit, CanvassQuery, CanvassResult
 from rtcc.core.clock import utcnow
 from rtcc.core.errors import ValidationFailed
 from rtcc.identity.logic import Principal
+from rtcc.places import service as places
 
 logger = logging.getLogger(__name__)
 
@@ -100,7 +102,7 @@ def resolve_place(session: Session, query: CanvassQuery) -> tuple[float, float, 
     if query.place is None:
         assert query.lat is not None and query.lon is not None
         return query.lat, query.lon, None
-    found = gazetteer.resolve(query.place)
+    found = places.resolve(query.place)
     if found is not None:
         return found.lat, found.lon, found.name
     cam = service.camera_at_address(session, query.place)
@@ -152,7 +154,15 @@ def canvass(
             )
         )
     return CanvassResult(
-        lat=lat, lon=lon, place=place, start=query.start, end=query.end, at=now, searched=len(built.ids), items=items
+        lat=lat,
+        lon=lon,
+        place=place,
+        start=query.start,
+        end=query.end,
+        at=now,
+        searched=len(built.ids),
+        location=places.locate(lat, lon),
+        items=items,
     )
 
 

@@ -15,10 +15,11 @@ from typing import Annotated, TypeVar
 import typer
 
 from rtcc.cameras import canvass as canvass_uc
-from rtcc.cameras import gazetteer, service
+from rtcc.cameras import service
 from rtcc.cameras.schemas import CameraCreate, CameraFilters, CanvassQuery
 from rtcc.commands import run_command
 from rtcc.identity.logic import cli_operator
+from rtcc.places import service as places
 from rtcc.runtime import Runtime
 
 registry = typer.Typer(no_args_is_help=True, help="Registered cameras (all owner types) and canvass.")
@@ -165,5 +166,5 @@ def canvass_cmd(
 @registry.command("places")
 def places_cmd() -> None:
     """The intersections a canvass --place can name."""
-    for p in gazetteer.places():
+    for p in places.intersections():
         typer.echo(json.dumps({"name": p.name, "lat": p.lat, "lon": p.lon}))

@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from rtcc.cameras import canvass as canvass_uc
-from rtcc.cameras import gazetteer, service
+from rtcc.cameras import service
 from rtcc.cameras.schemas import (
     AccessPage,
     CameraCreate,
@@ -36,6 +36,7 @@ from rtcc.cameras.schemas import (
 from rtcc.deps import DbDep, RuntimeDep, SettingsDep
 from rtcc.identity.deps import require
 from rtcc.identity.logic import Perm, Principal
+from rtcc.places import service as places
 
 router = APIRouter(tags=["cameras"])
 
@@ -156,7 +157,7 @@ def run_canvass(body: CanvassQuery, db: DbDep, runtime: RuntimeDep, actor: Canva
 @router.get("/api/v1/canvass/places")
 def canvass_places(_p: Canvasser) -> list[PlaceRead]:
     """The intersections a canvass ``place`` can name."""
-    return [PlaceRead(name=p.name, lat=p.lat, lon=p.lon) for p in gazetteer.places()]
+    return [PlaceRead(name=p.name, lat=p.lat, lon=p.lon) for p in places.intersections()]
 
 
 # --- owners ----------------------------------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from rtcc.places.schemas import Location
+
 OwnerType = Literal["city", "alpr", "business", "residential"]
 SharingLevel = Literal["registered", "on_request", "live_linked", "withdrawn"]
 #: Owner types a community account may register: a resident's camera is residential, a business's is business.
@@ -168,6 +170,9 @@ class CameraRead(BaseModel):
     urls_withheld: bool = Field(
         default=False, description="True when a live-linked camera's URLs were left out (open them via /live)."
     )
+    location: Location | None = Field(
+        default=None, description="The city profile's division, reporting district and neighborhood of the camera."
+    )
 
 
 class CameraPage(BaseModel):
@@ -249,7 +254,7 @@ class CanvassQuery(BaseModel):
         min_length=3,
         max_length=128,
         description="Instead of lat/lon: an intersection ('Artesia Blvd & Norwalk Blvd') or a registered camera's "
-        "address, resolved through the gazetteer (rtcc.cameras.gazetteer).",
+        "address, resolved through the city profile's gazetteer (rtcc.places).",
     )
     start: datetime = Field(description="Window start, with a timezone.")
     end: datetime = Field(description="Window end, with a timezone.")
@@ -295,6 +300,9 @@ class CanvassResult(BaseModel):
     end: datetime
     at: datetime
     searched: int = Field(description="Shared (not withdrawn) cameras in the index.")
+    location: Location | None = Field(
+        default=None, description="The city profile's division, reporting district and neighborhood of the place."
+    )
     items: list[CanvassHit]
 
 
@@ -308,7 +316,7 @@ class AccessPage(BaseModel):
 
 
 class PlaceRead(BaseModel):
-    """One intersection the canvass gazetteer resolves."""
+    """One intersection of the city profile's gazetteer (``rtcc.places``) that a canvass ``place`` may name."""
 
     name: str
     lat: float

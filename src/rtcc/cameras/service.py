@@ -43,6 +43,7 @@ from rtcc.core.clock import utcnow
 from rtcc.core.errors import Conflict, NotFound, PermissionDenied, invalid
 from rtcc.governance import service as governance
 from rtcc.identity.logic import Principal, Role
+from rtcc.places import service as places
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +86,7 @@ def to_read(cam: RegisteredCamera, *, withhold_urls: bool = False) -> CameraRead
         last_ok_at=cam.last_ok_at,
         last_error=cam.last_error,
         urls_withheld=live and withhold_urls and bool(cam.stream_url or cam.snapshot_url),
+        location=places.locate(cam.lat, cam.lon),
     )
 
 

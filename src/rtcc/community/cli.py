@@ -16,7 +16,6 @@ from rtcc.community import delivery, service
 from rtcc.community import tips as tip_service
 from rtcc.community.logic import Category, Certainty, Severity, Urgency
 from rtcc.community.schemas import AlertArea, AlertCreate
-from rtcc.core import geo
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
 from rtcc.identity.logic import cli_operator
@@ -43,18 +42,14 @@ def _run(work: Callable[[Database, Settings], T]) -> T:
 
 
 @neighborhoods.command("install")
-def neighborhoods_install(
-    city: Annotated[str, typer.Option(help="City name used in the labels.")] = "Cerritos",
-) -> None:
-    """Add the derived sector neighborhoods of the configured city boundary (idempotent)."""
+def neighborhoods_install() -> None:
+    """Install the city profile's neighborhoods (RTCC_CITY_PROFILE), updating changed ones (idempotent)."""
 
     def work(db: Database, settings: Settings) -> int:
         with db.uow() as session:
-            return service.install_default_neighborhoods(
-                session, city_name=city, boundary=geo.city_boundary(settings.city_boundary_file)
-            )
+            return service.install_default_neighborhoods(session)
 
-    typer.echo(f"{_run(work)} neighborhoods added")
+    typer.echo(f"{_run(work)} neighborhoods added or updated")
 
 
 @neighborhoods.command("list")
@@ -103,7 +98,7 @@ def alert_send(
 
     def work(db: Database, settings: Settings) -> str:
         with db.uow() as session:
-            sent = service.send_alert(session, data, actor=_actor(), sender=settings.community_cap_sender)
+            sent = service.send_alert(session, data, actor=_actor(), sender=service.cap_sender(settings))
             return f"{sent.id} {sent.recipients} messages queued"
 
     typer.echo(_run(work))

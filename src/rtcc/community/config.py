@@ -15,9 +15,9 @@ class CommunitySettings(BaseModel):
         description="SMTP relay for community e-mail (e.g. 127.0.0.1); unset leaves e-mail messages queued, unsent.",
     )
     smtp_port: int = Field(default=25, description="Port of the SMTP relay.")
-    smtp_from: str = Field(
-        default="Cerritos Community Alerts <alerts@cerritos.example>",
-        description="From address of community e-mail.",
+    smtp_from: str | None = Field(
+        default=None,
+        description="From address of community e-mail; unset uses the city profile's (alerts.email_from).",
     )
     smtp_starttls: bool = Field(default=False, description="Upgrade the SMTP connection with STARTTLS.")
     smtp_username: str | None = Field(default=None, description="SMTP login name (unset: no authentication).")
@@ -31,9 +31,10 @@ class CommunitySettings(BaseModel):
         default="http://127.0.0.1:8000",
         description="Public URL of this server, used in unsubscribe and follow-up links sent to residents.",
     )
-    community_cap_sender: str = Field(
-        default="alerts@cerritos.example",
-        description="CAP 1.2 <sender> of public alerts (an address identifying the originator).",
+    community_cap_sender: str | None = Field(
+        default=None,
+        description="CAP 1.2 <sender> of public alerts (an address identifying the originator); unset uses the city "
+        "profile's (alerts.cap_sender).",
     )
     community_outbox_batch: int = Field(default=200, description="Outbox rows one delivery worker claims at a time.")
     community_outbox_interval_s: float = Field(

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from rtcc.community import service
 from rtcc.community.channels import ChannelSender, senders_from_settings
 from rtcc.core.db import Database
+from rtcc.places import service as places
 from rtcc.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def senders(settings: Settings) -> dict[str, ChannelSender]:
     return senders_from_settings(
         smtp_host=settings.smtp_host,
         smtp_port=settings.smtp_port,
-        smtp_from=settings.smtp_from,
+        smtp_from=settings.smtp_from or places.alert_senders().email_from,
         smtp_timeout_s=settings.smtp_timeout_s,
         smtp_starttls=settings.smtp_starttls,
         smtp_username=settings.smtp_username,

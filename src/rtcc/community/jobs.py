@@ -12,7 +12,6 @@ import anyio.to_thread
 
 from rtcc.community import delivery, service
 from rtcc.community.channels import ChannelSender
-from rtcc.core import geo
 from rtcc.core.periodic import start_periodic, stop_task
 from rtcc.runtime import Runtime
 
@@ -32,11 +31,9 @@ def _outbox_pass(runtime: Runtime, channels: dict[str, ChannelSender], worker: s
 
 def _install_neighborhoods(runtime: Runtime) -> None:
     with runtime.db.uow() as session:
-        added = service.install_default_neighborhoods(
-            session, city_name="Cerritos", boundary=geo.city_boundary(runtime.settings.city_boundary_file)
-        )
-    if added:
-        logger.info("installed %d default neighborhoods", added)
+        changed = service.install_default_neighborhoods(session)
+    if changed:
+        logger.info("installed or updated %d neighborhoods from the city profile", changed)
 
 
 async def start(runtime: Runtime) -> None:

@@ -1,10 +1,9 @@
-"""Pure rules of the community portal: alert categories and channels, the derived neighborhoods of a city, which
+"""Pure rules of the community portal: alert categories and channels, which neighborhood holds a point and which
 subscriptions an alert area reaches, CAP 1.2 rendering and structural validation, tip spam rules, photo type
 detection by magic bytes, and the outbox retry back-off. No database, no I/O.
 
-Neighborhoods: the shared geodata holds no sub-city areas for Cerritos (only the city limit, LASD station areas and
-LA County neighborhoods at city granularity), so the default neighborhoods are sectors of the city's bounding box:
-a 2 x 2 grid split at the box's centre (north-west, north-east, south-west, south-east). Staff may replace them.
+Neighborhoods are the city profile's (``rtcc.places``), copied into the community tables at start-up so that watch
+groups and subscriptions can refer to them; this module only tests points and circles against their rings.
 """
 
 from __future__ import annotations
@@ -120,30 +119,6 @@ class Area:
         return self.ring is None
 
 
-@dataclass(frozen=True)
-class SectorDef:
-    code: str
-    name: str
-    ring: tuple[tuple[float, float], ...]
-
-
-def derive_sectors(city_name: str, bbox: tuple[float, float, float, float]) -> list[SectorDef]:
-    """Four sectors (NW, NE, SW, SE) of a city's bounding box ``(min_lon, min_lat, max_lon, max_lat)``."""
-    min_lon, min_lat, max_lon, max_lat = bbox
-    mid_lon, mid_lat = (min_lon + max_lon) / 2.0, (min_lat + max_lat) / 2.0
-    cells = {
-        "nw": ("Northwest", min_lon, mid_lat, mid_lon, max_lat),
-        "ne": ("Northeast", mid_lon, mid_lat, max_lon, max_lat),
-        "sw": ("Southwest", min_lon, min_lat, mid_lon, mid_lat),
-        "se": ("Southeast", mid_lon, min_lat, max_lon, mid_lat),
-    }
-    out = []
-    for code, (label, x0, y0, x1, y1) in cells.items():
-        ring = ((x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0))
-        out.append(SectorDef(code=code, name=f"{label} {city_name}", ring=ring))
-    return out
-
-
 def neighborhood_of(lat: float, lon: float, rings: dict[str, tuple[tuple[float, float], ...]]) -> str | None:
     """The code of the first neighborhood containing the point, or None."""
     for code, ring in rings.items():
@@ -223,6 +198,7 @@ def cap_circle(lat: float, lon: float, radius_m: float) -> str:
 class CapAlert:
     identifier: str
     sender: str
+    sender_name: str
     sent: datetime
     category: str
     headline: str
@@ -263,7 +239,7 @@ def cap_xml(alert: CapAlert) -> str:
     sub(info, "effective", cap_datetime(alert.sent))
     if alert.expires is not None:
         sub(info, "expires", cap_datetime(alert.expires))
-    sub(info, "senderName", "City of Cerritos Community Alerts")
+    sub(info, "senderName", alert.sender_name)
     sub(info, "headline", alert.headline)
     sub(info, "description", alert.description)
     if alert.web:

@@ -339,7 +339,7 @@ def my_tip_photo(tip_id: uuid.UUID, db: DbDep, principal: Self) -> Response:
 def send_alert(body: AlertCreate, db: DbDep, settings: SettingsDep, actor: Admin) -> AlertRead:
     """Send a public alert to every matching subscriber (outbox) and publish it as CAP 1.2."""
     with db.uow() as session:
-        alert = service.send_alert(session, body, actor=actor, sender=settings.community_cap_sender)
+        alert = service.send_alert(session, body, actor=actor, sender=service.cap_sender(settings))
         return AlertRead.model_validate(alert)
 
 

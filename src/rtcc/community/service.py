@@ -45,12 +45,13 @@ from rtcc.community.schemas import (
     WatchGroupCreate,
     WatchGroupRead,
 )
-from rtcc.core import geo
 from rtcc.core.clock import utcnow
 from rtcc.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed, field_error
 from rtcc.identity import service as identity
 from rtcc.identity.logic import Principal, Role
 from rtcc.identity.schemas import UserCreate, UserUpdate
+from rtcc.places import service as places
+from rtcc.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -292,22 +293,27 @@ def update_profile(session: Session, principal: Principal, data: ProfileUpdate) 
 # --- neighborhoods ---------------------------------------------------------------------------------------------------
 
 
-def install_default_neighborhoods(session: Session, *, city_name: str, boundary: geo.Boundary) -> int:
-    """Add the derived sector neighborhoods of the city that are not there yet; returns how many were added."""
-    added = 0
-    for sector in logic.derive_sectors(city_name, boundary.bbox()):
-        if repository.neighborhood(session, sector.code) is None:
-            session.add(
-                Neighborhood(
-                    code=sector.code,
-                    name=sector.name,
-                    description="Sector of the city's bounding box (derived; see community.logic).",
-                    polygon=[[x, y] for x, y in sector.ring],
-                )
-            )
-            added += 1
+def install_default_neighborhoods(session: Session) -> int:
+    """Bring the neighborhoods table in line with the city profile's neighborhoods (``rtcc.places``): add the missing
+    ones and update the name and polygon of those that changed; returns how many were added or updated. Rows the
+    profile no longer has are kept (watch groups and subscriptions may refer to them)."""
+    changed = 0
+    for hood in places.neighborhoods():
+        polygon = [[x, y] for x, y in hood.ring]
+        row = repository.neighborhood(session, hood.code)
+        if row is None:
+            session.add(Neighborhood(code=hood.code, name=hood.name, description=hood.description, polygon=polygon))
+            changed += 1
+        elif row.name != hood.name or row.polygon != polygon:
+            row.name, row.description, row.polygon = hood.name, hood.description, polygon
+            changed += 1
     session.flush()
-    return added
+    return changed
+
+
+def cap_sender(settings: Settings) -> str:
+    """The CAP <sender> of public alerts: the ``community_cap_sender`` setting, else the city profile's."""
+    return settings.community_cap_sender or places.alert_senders().cap_sender
 
 
 def list_neighborhoods(session: Session) -> list[Neighborhood]:
@@ -842,6 +848,7 @@ def alert_cap(session: Session, alert_id: uuid.UUID, *, base_url: str) -> str:
         logic.CapAlert(
             identifier=f"urn:uuid:{alert.id}",
             sender=alert.sender,
+            sender_name=places.alert_senders().sender_name,
             sent=alert.sent_at,
             category=alert.category,
             headline=alert.headline,

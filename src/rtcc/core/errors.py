@@ -65,3 +65,10 @@ class ImportFailed(DomainError):
 class ServiceUnavailable(DomainError):
     status = 503
     title = "Service unavailable"
+
+
+class ProfileInvalid(DomainError):
+    """A city profile (``RTCC_CITY_PROFILE``) that cannot be used; ``detail`` and ``errors`` name the file and field."""
+
+    status = 500
+    title = "City profile invalid"

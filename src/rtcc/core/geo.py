@@ -151,25 +151,3 @@ def boundary_from_geojson(doc: dict[str, Any]) -> Boundary:
 def load_boundary(path: Path) -> Boundary:
     """Read a GeoJSON file into a Boundary."""
     return boundary_from_geojson(json.loads(path.read_text(encoding="utf-8")))
-
-
-def default_city_boundary_path() -> Path:
-    """The boundary shipped with the package (Cerritos, CA: the demo city), used when no file is configured."""
-    from importlib.resources import files
-
-    return Path(str(files("rtcc").joinpath("demo/data/cerritos_boundary.geojson")))
-
-
-def city_boundary(path: Path | None = None) -> Boundary:
-    """The city limit: ``path`` (the ``city_boundary_file`` setting) or the packaged demo city's."""
-    return _cached_boundary(str(path or default_city_boundary_path()))
-
-
-_BOUNDARIES: dict[str, Boundary] = {}
-
-
-def _cached_boundary(path: str) -> Boundary:
-    found = _BOUNDARIES.get(path)
-    if found is None:
-        found = _BOUNDARIES[path] = load_boundary(Path(path))
-    return found

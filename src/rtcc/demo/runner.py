@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 
 import anyio
 import uvicorn
+from fastapi import APIRouter
 
 from rtcc.app import create_app
 from rtcc.core.migrate import upgrade
+from rtcc.demo import crops
 from rtcc.demo.accounts import DEMO_PASSWORD, DEMO_USERS
 from rtcc.demo.feeder import Feeder
 from rtcc.demo.seed import SeedResult, seed
@@ -21,6 +23,9 @@ from rtcc.runtime import Runtime
 from rtcc.settings import Settings
 
 logger = logging.getLogger(__name__)
+
+#: The city profile the demo world belongs to.
+DEMO_PROFILE = "cerritos"
 
 
 @dataclass
@@ -32,8 +37,20 @@ class DemoState:
     extra: dict[str, object] = field(default_factory=dict)
 
 
+def demo_routers() -> list[APIRouter]:
+    """The routes only the demo serves: the simulated cameras' plate crops (``alerts:read_verified``). The production
+    app never mounts them; the demo adds them to its own app."""
+    return [crops.router]
+
+
 def build_demo_app(settings: Settings, *, speedup: float = 1.0, state: DemoState | None = None) -> object:
-    """The app with a startup hook that seeds the demo and starts the simulator against ``settings.port``."""
+    """The app with a startup hook that seeds the demo and starts the simulator against ``settings.port``. The demo
+    world is Cerritos, so the demo always serves the packaged ``cerritos`` city profile."""
+    if settings.city_profile != DEMO_PROFILE:
+        logger.warning(
+            "the demo simulates Cerritos: city profile %r replaced by %r", settings.city_profile, DEMO_PROFILE
+        )
+        settings = settings.model_copy(update={"city_profile": DEMO_PROFILE})
     state = state or DemoState()
     base_url = f"http://{settings.host}:{settings.port}"
 
@@ -51,7 +68,7 @@ def build_demo_app(settings: Settings, *, speedup: float = 1.0, state: DemoState
         if state.feeder is not None:
             await anyio.to_thread.run_sync(state.feeder.stop)
 
-    return create_app(settings, extra_hooks=[(start, stop)])
+    return create_app(settings, extra_hooks=[(start, stop)], extra_routers=demo_routers())
 
 
 def _banner(base_url: str, seeded: SeedResult) -> None:

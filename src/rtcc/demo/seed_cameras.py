@@ -17,15 +17,14 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from rtcc.alpr import service as alpr_service
-from rtcc.cameras import gazetteer
 from rtcc.cameras import service as cameras_service
 from rtcc.cameras.schemas import CameraCreate, SharingLevel
 from rtcc.community import service as community_service
-from rtcc.core import geo
 from rtcc.demo import world
 from rtcc.demo.accounts import DEMO_PASSWORD
 from rtcc.identity import service as identity_service
 from rtcc.identity.logic import SYSTEM
+from rtcc.places import service as places_service
 
 RESIDENTS = 5
 BUSINESSES = 3
@@ -61,7 +60,7 @@ def _account(session: Session, username: str, name: str, kind: str) -> uuid.UUID
 def _accounts(session: Session) -> tuple[list[uuid.UUID], list[uuid.UUID], int]:
     before = {u.username for u in identity_service.list_users(session)}
     # the portal places an account in its neighborhood, so the neighborhoods come first (idempotent)
-    community_service.install_default_neighborhoods(session, city_name="Cerritos", boundary=geo.city_boundary())
+    community_service.install_default_neighborhoods(session)
     residents = [_account(session, f"resident{i}", f"Resident {i}", "resident") for i in range(1, RESIDENTS + 1)]
     businesses = [_account(session, f"business{i}", f"Business {i}", "business") for i in range(1, BUSINESSES + 1)]
     created = len({u.username for u in identity_service.list_users(session)} - before)
@@ -112,7 +111,7 @@ def seed(session: Session, *, now: datetime, rng: random.Random) -> dict[str, in
             "sharing_level": level, "stream_url": f"rtsp://{code.lower()}.demo.invalid/live"
             if level == "live_linked" else None,
         })  # fmt: skip
-    places = [p for p in gazetteer.places() if world.contains(p.lat, p.lon)]
+    places = [p for p in places_service.intersections() if world.contains(p.lat, p.lon)]
     for i in range(1, CITY_CAMERAS + 1):
         if i <= len(places):
             place = places[i - 1]

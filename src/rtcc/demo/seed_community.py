@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 from rtcc.community import service, tips
 from rtcc.community.logic import Category, TipStatus
 from rtcc.community.schemas import NoticeCreate, SubscriptionCreate, TipCreate, TriageRequest, WatchGroupCreate
-from rtcc.core import geo
 from rtcc.demo.accounts import DEMO_PASSWORD
 from rtcc.identity.logic import Perm, Principal, permissions_for
 
@@ -76,9 +75,7 @@ def _staff() -> Principal:
 def seed(session: Session, *, now: datetime, rng: random.Random) -> dict[str, int]:
     """Seed the community demo data (idempotent); returns the counts added."""
     added = {"neighborhoods": 0, "accounts": 0, "groups": 0, "members": 0, "subscriptions": 0, "tips": 0}
-    added["neighborhoods"] = service.install_default_neighborhoods(
-        session, city_name="Cerritos", boundary=geo.city_boundary()
-    )
+    added["neighborhoods"] = service.install_default_neighborhoods(session)
     principals: dict[str, Principal] = {}
     for username, name, kind, (lat, lon), _cats in ACCOUNTS:
         existed = service.find_account(session, username) is not None

@@ -14,9 +14,10 @@ from pydantic import BaseModel, Field
 class GovernanceSettings(BaseModel):
     """Governance settings."""
 
-    governance_timezone: str = Field(
-        default="America/Los_Angeles",
-        description="IANA time zone in which duty hours are read (default duty window and per-user schedules).",
+    governance_timezone: str | None = Field(
+        default=None,
+        description="IANA time zone in which duty hours are read (default duty window and per-user schedules); "
+        "unset uses the city profile's time zone.",
     )
     misuse_duty_start_hour: int = Field(
         default=6,

@@ -32,6 +32,7 @@ from rtcc.governance.detectors import (
 from rtcc.governance.models import MisuseFlag
 from rtcc.governance.schemas import FlagResolve, MisuseFlagPage, MisuseFlagRead, ScanResult
 from rtcc.identity.logic import Principal
+from rtcc.places import service as places
 from rtcc.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -41,11 +42,16 @@ REVIEWED_ACTIONS: tuple[str, ...] = (*sorted(ACCESS_ACTIONS), "alpr.read.view", 
 _BATCH = 5000
 
 
+def duty_timezone(settings: Settings) -> str:
+    """The zone duty hours are read in: ``governance_timezone``, else the city profile's."""
+    return settings.governance_timezone or places.time_zone()
+
+
 def params_from(settings: Settings) -> DetectorParams:
     """The detectors' parameters from the settings."""
     start = settings.misuse_duty_start_hour * 60
     end = (settings.misuse_duty_end_hour % 24) * 60
-    default = DutyWindow(frozenset(range(7)), start, end, ZoneInfo(settings.governance_timezone))
+    default = DutyWindow(frozenset(range(7)), start, end, ZoneInfo(duty_timezone(settings)))
     return DetectorParams(
         default_duty=default,
         volume_window_days=settings.misuse_volume_window_days,
@@ -113,7 +119,7 @@ def scan(
     drafts = run_all(
         rows,
         params=params,
-        schedules=service.duty_windows(session, default_tz=settings.governance_timezone),
+        schedules=service.duty_windows(session, default_tz=duty_timezone(settings)),
         activity=_case_activity(session, rows),
         forbidden=forbidden,
         now=now,

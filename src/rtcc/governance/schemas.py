@@ -280,6 +280,8 @@ class CameraPoint(BaseModel):
     location: str | None
     heading_deg: float | None
     status: str
+    division: str | None = Field(default=None, description="The city profile's division (station) of the camera.")
+    neighborhood: str | None = Field(default=None, description="The city profile's neighborhood of the camera.")
 
 
 class AlertFigures(BaseModel):
@@ -335,6 +337,7 @@ class TransparencyReport(BaseModel):
     """Everything the public portal shows, computed from the data and the audit log."""
 
     generated_at: datetime
+    city: str = Field(default="", description="The city profile's name.")
     window_days: int
     window_start: datetime
     camera_count: int

@@ -32,6 +32,7 @@ from rtcc.governance.schemas import (
     RetentionItem,
     TransparencyReport,
 )
+from rtcc.places import service as places
 from rtcc.retention import service as retention_service
 from rtcc.settings import Settings
 
@@ -67,18 +68,23 @@ def policy_text(settings: Settings) -> str:
 
 def _cameras(session: Session) -> list[CameraPoint]:
     cams = [c for c in alpr_service.list_cameras(session, active=True) if c.kind in FIXED_KINDS]
-    return [
-        CameraPoint(
-            code=c.code,
-            name=c.name,
-            lat=c.lat,
-            lon=c.lon,
-            location=c.location,
-            heading_deg=c.heading_deg,
-            status=c.status,
+    out = []
+    for c in sorted(cams, key=lambda c: c.code):
+        where = places.locate(c.lat, c.lon) if c.lat is not None and c.lon is not None else None
+        out.append(
+            CameraPoint(
+                code=c.code,
+                name=c.name,
+                lat=c.lat,
+                lon=c.lon,
+                location=c.location,
+                heading_deg=c.heading_deg,
+                status=c.status,
+                division=where.division.name if where and where.division else None,
+                neighborhood=where.neighborhood.name if where and where.neighborhood else None,
+            )
         )
-        for c in sorted(cams, key=lambda c: c.code)
-    ]
+    return out
 
 
 def alert_figures(counts: dict[tuple[str, str | None], int]) -> AlertFigures:
@@ -140,6 +146,7 @@ def report(session: Session, *, settings: Settings, now: datetime | None = None)
     by_purpose, total, refused = _searches(session, since, now)
     return TransparencyReport(
         generated_at=now,
+        city=places.city_name(),
         window_days=days,
         window_start=since,
         camera_count=len(cameras),

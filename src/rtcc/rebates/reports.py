@@ -18,8 +18,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy.orm import Session
 
 from rtcc.cameras import service as cameras
-from rtcc.community import service as community
 from rtcc.core.errors import NotFound, ValidationFailed, field_error
+from rtcc.places import service as places
 from rtcc.rebates import logic, repository
 from rtcc.rebates.logic import Status
 from rtcc.rebates.schemas import ComplianceRow, NeighborhoodRow, ReportRead
@@ -76,7 +76,7 @@ def report(session: Session, *, start: date | None, end: date | None) -> ReportR
         paid_cents=paid,
         cameras_added=sum(r.cameras for r in rows),
         by_neighborhood=rows,
-        neighborhood_source="community" if community.list_neighborhoods(session) else "sector",
+        neighborhood_source="profile" if places.neighborhoods() else "sector",
     )
 
 

@@ -160,7 +160,9 @@ class ReportRead(BaseModel):
     paid_cents: int = Field(description="Rebates paid in the period.")
     cameras_added: int
     by_neighborhood: list[NeighborhoodRow]
-    neighborhood_source: str = Field(description="'community' (neighbourhood areas) or 'sector' (city quadrant).")
+    neighborhood_source: str = Field(
+        description="'profile' (the city profile's neighbourhoods) or 'sector' (city quadrant)."
+    )
 
 
 class ComplianceRow(BaseModel):

@@ -29,13 +29,12 @@ from sqlalchemy.orm import Session
 
 from rtcc.audit import service as audit
 from rtcc.cameras import service as cameras
-from rtcc.community import logic as community_logic
 from rtcc.community import service as community
 from rtcc.core.clock import utcnow
 from rtcc.core.db import after_commit
 from rtcc.core.errors import Conflict, NotFound, ValidationFailed, field_error, invalid
-from rtcc.core.geo import city_boundary
 from rtcc.identity.logic import Principal
+from rtcc.places import service as places
 from rtcc.rebates import logic, repository
 from rtcc.rebates.logic import Status
 from rtcc.rebates.models import RebateApplication, RebateEvent, RebateProgram
@@ -118,14 +117,12 @@ def _set(app: RebateApplication, status: Status, now: datetime) -> None:
 
 
 def _neighborhood(session: Session, settings: Settings, lat: float, lon: float) -> str:
-    """The neighbourhood of a point: the community domain's neighbourhood areas when one contains it, else the city
-    sector (quadrant of the configured city boundary)."""
-    hoods = community.list_neighborhoods(session)
-    rings = {n.code: tuple((float(x), float(y)) for x, y in n.polygon) for n in hoods}
-    code = community_logic.neighborhood_of(lat, lon, rings)
-    if code is not None:
-        return next(n.name for n in hoods if n.code == code)[:128]
-    return logic.sector(lat, lon, city_boundary(settings.city_boundary_file).center())
+    """The neighbourhood of a point: the city profile's neighbourhood containing it, else the city sector (quadrant
+    of the profile's city boundary)."""
+    hood = places.neighborhood_of(lat, lon)
+    if hood is not None:
+        return hood.name[:128]
+    return logic.sector(lat, lon, places.boundary().center())
 
 
 # --- program and budget ----------------------------------------------------------------------------------------------
@@ -362,7 +359,7 @@ def _camera_facts(session: Session, app: RebateApplication) -> logic.CameraFacts
 
 def _checks(session: Session, settings: Settings, app: RebateApplication, now: datetime) -> list[logic.Check]:
     inp = logic.EligibilityInput(
-        inside_city=city_boundary(settings.city_boundary_file).contains(app.lat, app.lon),
+        inside_city=places.inside_city(app.lat, app.lon),
         household_taken=repository.claim_holder(session, app.address_key, exclude=app.id) is not None,
         purchase_date=app.purchase_date,
         today=logic.today_utc(now),

@@ -26,6 +26,7 @@ from pydantic import BaseModel, Field
 
 from rtcc.deps import SettingsDep
 from rtcc.identity.deps import public
+from rtcc.places import service as places
 from rtcc.settings import Settings
 from rtcc.web.config import WebSettings
 
@@ -35,7 +36,10 @@ router = APIRouter(tags=["web"])
 
 #: Where the app lives; must match ``base`` in ``web/vite.config.ts``.
 APP_BASE = "/app/"
-BASEMAP_PATH = "basemap/cerritos.geojson"
+#: Offline vector base maps bundled with the app, one per city profile that has one (``basemap/<slug>.geojson``);
+#: a profile without one gets its boundary from ``/api/v1/places/basemap.geojson``.
+BASEMAP_DIR = "basemap"
+PROFILE_BASEMAP_URL = "/api/v1/places/basemap.geojson"
 _SAFE_PATH = re.compile(r"^[A-Za-z0-9._/-]+$")
 _NOT_BUILT = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>OpenRTCC: web app not built</title></head>
@@ -55,7 +59,7 @@ class WebConfig(BaseModel):
     tile_url: str | None = Field(description="Raster tile URL template, or null for the offline vector map only.")
     tile_attribution: str = Field(description="Attribution for the raster tiles.")
     tile_max_zoom: int = Field(description="Highest zoom level of the tile server.")
-    basemap_url: str = Field(description="The bundled offline vector base map (GeoJSON) of the demo city.")
+    basemap_url: str = Field(description="The offline vector base map (GeoJSON) of the city profile.")
     transparency_url: str = Field(description="The public transparency portal (server-rendered).")
     languages: list[str] = Field(description="Languages the app is translated into (BCP 47 codes).")
 
@@ -97,6 +101,12 @@ def security_headers(settings: Settings) -> dict[str, str]:
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
     }
+
+
+def basemap_url() -> str:
+    """The base map of the city profile: the bundled one when the app has one for it, else the profile's boundary."""
+    path = f"{BASEMAP_DIR}/{places.current().meta.slug}.geojson"
+    return APP_BASE + path if _file(path) is not None else PROFILE_BASEMAP_URL
 
 
 def _index(settings: Settings) -> Response:
@@ -167,7 +177,7 @@ def web_config(settings: SettingsDep) -> WebConfig:
         tile_url=ws.web_tile_url,
         tile_attribution=ws.web_tile_attribution,
         tile_max_zoom=ws.web_tile_max_zoom,
-        basemap_url=APP_BASE + BASEMAP_PATH,
+        basemap_url=basemap_url(),
         transparency_url="/transparency",
         languages=["en", "es"],
     )

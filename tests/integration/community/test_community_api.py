@@ -94,7 +94,7 @@ def test_signup_login_profile_and_abuse_protection(client: TestClient) -> None:
     me = client.get(f"{P}/me", headers=ann).json()
     assert me["email"] == "ann@example.org" and me["neighborhood_code"] == "nw" and me["account_type"] == "resident"
     resp = client.patch(
-        f"{P}/me", json={"display_name": "Ann B", "sms_opt_in": True, "lat": 33.85, "lon": -118.03}, headers=ann
+        f"{P}/me", json={"display_name": "Ann B", "sms_opt_in": True, "lat": 33.865, "lon": -118.063}, headers=ann
     )
     assert resp.status_code == 200, resp.text
     assert resp.json()["display_name"] == "Ann B" and resp.json()["neighborhood_code"] == "se"

@@ -35,7 +35,7 @@ def _ok(result: Result) -> str:
 
 
 def test_alert_outbox_and_tips_commands(cli: CliRunner, db: Database) -> None:
-    assert _ok(cli.invoke(community, ["neighborhoods", "install"])).strip() == "4 neighborhoods added"
+    assert _ok(cli.invoke(community, ["neighborhoods", "install"])).strip() == "4 neighborhoods added or updated"
     assert "Northwest Cerritos" in _ok(cli.invoke(community, ["neighborhoods", "list"]))
     with db.uow() as s:
         seed_community.seed(s, now=datetime.now(UTC), rng=random.Random(3))

@@ -19,7 +19,6 @@ from rtcc.community import delivery, service
 from rtcc.community.channels import MemorySmsProvider, SmsChannel, SmtpEmailChannel
 from rtcc.community.models import OutboxMessage
 from rtcc.community.schemas import AlertArea, AlertCreate, SignupRequest, SubscriptionCreate
-from rtcc.core import geo
 from rtcc.core.db import Database
 from rtcc.identity.logic import SYSTEM, Principal, permissions_for
 
@@ -28,7 +27,7 @@ CENTER = (33.8667, -118.0686)
 
 def _setup(db: Database) -> None:
     with db.uow() as s:
-        service.install_default_neighborhoods(s, city_name="Cerritos", boundary=geo.city_boundary())
+        service.install_default_neighborhoods(s)
 
 
 def _account(

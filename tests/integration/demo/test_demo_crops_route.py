@@ -17,12 +17,20 @@ from fastapi.testclient import TestClient
 from rtcc.app import create_app
 from rtcc.demo import crops, feeder, world
 from rtcc.demo.accounts import DEMO_PASSWORD
+from rtcc.demo.runner import demo_routers
 from rtcc.demo.seed import SeedResult
 from rtcc.demo.traffic import TrafficModel
 from rtcc.runtime import Runtime
 from rtcc.settings import Settings
 
 CROP = crops.crop_ref("8JOV417", "CA")
+
+
+@pytest.fixture
+def app_client(settings: Settings, db: Any) -> Iterator[TestClient]:
+    """The app as the demo builds it: the production app plus the demo's own routes (``demo_routers``)."""
+    with TestClient(create_app(settings, extra_routers=demo_routers())) as client:
+        yield client
 
 
 def _svg_texts(body: str) -> list[str]:
@@ -94,7 +102,7 @@ def demo_client(settings: Settings) -> Iterator[tuple[TestClient, SeedResult]]:
     async def stop(rt: Runtime) -> None:
         return None
 
-    with TestClient(create_app(settings, extra_hooks=[(start, stop)])) as client:
+    with TestClient(create_app(settings, extra_hooks=[(start, stop)], extra_routers=demo_routers())) as client:
         yield client, seeded[0]
 
 

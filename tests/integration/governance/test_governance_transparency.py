@@ -195,7 +195,7 @@ def test_page_renders_accessible_html(app_client: TestClient, db: Database) -> N
     assert "<script" not in resp.text
     html = resp.text
     assert html.startswith("<!doctype html>") and '<html lang="en">' in html
-    assert "<h1>ALPR Transparency Portal</h1>" in html
+    assert "<h1>ALPR Transparency Portal: Cerritos</h1>" in html  # the city profile names the city
     assert "Studebaker &amp; 183rd NB" in html  # escaped
     assert "Long Beach PD" in html and "Suspended PD" not in html
     assert "20.0&nbsp;%" in html  # misread rate

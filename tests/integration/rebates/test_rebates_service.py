@@ -19,7 +19,7 @@ from rtcc.community import service as community
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
 from rtcc.core.errors import Conflict, NotFound, ValidationFailed
-from rtcc.core.geo import city_boundary
+from rtcc.places import service as places
 from rtcc.rebates import proofs, reports, service
 from rtcc.settings import Settings
 
@@ -287,22 +287,14 @@ def test_report_figures(db: Database, settings: Settings, resident: Make, apply:
         reports.report(s, start=today, end=today - timedelta(days=1))
 
 
-def test_neighborhood_comes_from_community_areas_when_defined(
+def test_neighborhood_comes_from_the_city_profile(
     db: Database, settings: Settings, resident: Make, apply: Apply
 ) -> None:
-    res = resident()
-    before = apply(res, i=1)
-    assert _get(db, before).neighborhood in {
-        "Northeast sector",
-        "Northwest sector",
-        "Southeast sector",
-        "Southwest sector",
-    }
+    """The neighbourhood stored on an application is the city profile's (rtcc.places) area holding the pin, with no
+    community install step."""
+    app_id = apply(resident(), i=1)
+    row = _get(db, app_id)
+    hood = places.neighborhood_of(row.lat, row.lon)
+    assert hood is not None and row.neighborhood == hood.name and hood.name.endswith(" Cerritos")
     with db.read() as s:
-        assert reports.report(s, start=None, end=None).neighborhood_source == "sector"
-    with db.uow() as s:
-        community.install_default_neighborhoods(s, city_name="Cerritos", boundary=city_boundary())
-    after = apply(resident(), i=2)
-    assert (_get(db, after).neighborhood or "").endswith(" Cerritos")
-    with db.read() as s:
-        assert reports.report(s, start=None, end=None).neighborhood_source == "community"
+        assert reports.report(s, start=None, end=None).neighborhood_source == "profile"

@@ -17,6 +17,7 @@ def _cap(**kw: object) -> CapAlert:
     base: dict[str, object] = {
         "identifier": "urn:uuid:1",
         "sender": "alerts@cerritos.example",
+        "sender_name": "City of Cerritos Community Alerts",
         "sent": datetime(2026, 11, 22, 1, 2, 3, 456000, tzinfo=UTC),
         "category": "burglary",
         "headline": "Burglaries on Elm St",
@@ -34,14 +35,13 @@ def _cap(**kw: object) -> CapAlert:
     return CapAlert(**base)  # type: ignore[arg-type]
 
 
-def test_sectors_split_the_bbox_into_four_closed_rings_that_tile_it() -> None:
-    sectors = logic.derive_sectors("Cerritos", BBOX)
-    assert [s.code for s in sectors] == ["nw", "ne", "sw", "se"]
-    assert sectors[0].name == "Northwest Cerritos"
-    rings = {s.code: s.ring for s in sectors}
-    for ring in rings.values():
-        assert ring[0] == ring[-1]
-    # a point in the north-east quarter belongs to "ne" only
+def test_neighborhood_of_is_the_ring_holding_the_point() -> None:
+    min_lon, min_lat, max_lon, max_lat = BBOX
+    mid_lon, mid_lat = (min_lon + max_lon) / 2, (min_lat + max_lat) / 2
+    rings = {
+        "ne": ((mid_lon, mid_lat), (max_lon, mid_lat), (max_lon, max_lat), (mid_lon, max_lat), (mid_lon, mid_lat)),
+        "sw": ((min_lon, min_lat), (mid_lon, min_lat), (mid_lon, mid_lat), (min_lon, mid_lat), (min_lon, min_lat)),
+    }
     assert logic.neighborhood_of(33.88, -118.04, rings) == "ne"
     assert logic.neighborhood_of(33.85, -118.10, rings) == "sw"
     assert logic.neighborhood_of(34.5, -118.04, rings) is None

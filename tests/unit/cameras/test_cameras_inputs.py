@@ -1,5 +1,5 @@
-"""The canvass gazetteer and the registry's input rules: intersection names in any order and spelling the module
-documents, unknown places, and field validation that names the field."""
+"""The registry's input rules: field validation that names the field (the canvass gazetteer's tests are in
+tests/unit/places)."""
 
 from __future__ import annotations
 
@@ -8,34 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
-from rtcc.cameras import gazetteer
 from rtcc.cameras.schemas import CameraUpdate, CanvassQuery, OwnerCameraCreate
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Artesia Blvd & Norwalk Blvd",
-        "norwalk and artesia",
-        "NORWALK BOULEVARD / ARTESIA BOULEVARD",
-        "artesia @ norwalk",
-    ],
-)
-def test_intersection_in_any_order_and_spelling(text: str) -> None:
-    place = gazetteer.resolve(text)
-    assert place is not None
-    assert (place.name, place.lat, place.lon) == ("Artesia Blvd & Norwalk Blvd", 33.873, -118.072)
-
-
-def test_ordinals_directions_and_unknowns() -> None:
-    p = gazetteer.resolve("Studebaker Road at 183rd Street")
-    assert p is not None and (p.lat, p.lon) == (33.865, -118.099) and p.name == "183rd St & Studebaker Rd"
-    p = gazetteer.resolve("Carmenita & South")  # "N SOUTH ST" in the source
-    assert p is not None and (p.lat, p.lon) == (33.858, -118.046)
-    assert gazetteer.resolve("Artesia Blvd") is None  # one street is not a place
-    assert gazetteer.resolve("Main St & Elm St") is None
-    assert gazetteer.resolve("Artesia & Artesia") is None
-    assert len(gazetteer.places()) == 24
 
 
 def test_schema_rules_name_the_field() -> None:

@@ -1,0 +1,224 @@
+"""Use cases of the places domain: the active city profile and the geography other domains ask about.
+
+The profile is process-wide configuration: ``activate(settings.city_profile)`` (the app factory and every runtime
+call it) loads and validates it once; ``current()`` returns it, loading the configured one on first use. Other
+domains ask here for the city's name, time zone, alert senders and boundary, for the division, district and
+neighborhood of a point (``locate``), for the neighborhoods community alerts use, and for the gazetteer's
+intersections.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from rtcc.core import geo
+from rtcc.places import logic
+from rtcc.places.loader import CityProfile, load_profile, packaged_profiles
+from rtcc.places.schemas import AlertSenders, AreaRef, Location, PlaceRow, ProfileRead
+
+logger = logging.getLogger(__name__)
+
+_LOCK = threading.Lock()
+_LOADED: dict[str, CityProfile] = {}
+_ACTIVE: list[str] = []  # the active profile's reference (empty until activated)
+
+
+@dataclass(frozen=True)
+class Place:
+    """A resolved place: its display name and coordinates."""
+
+    name: str
+    lat: float
+    lon: float
+
+
+@dataclass(frozen=True)
+class NeighborhoodDef:
+    """A neighborhood as community alerts and watch groups store it: code, name and one (lon, lat) ring."""
+
+    code: str
+    name: str
+    ring: geo.Ring
+    description: str
+
+
+def load(ref: str) -> CityProfile:
+    """The profile ``ref`` names (a packaged slug or a folder), loaded and validated once per process."""
+    with _LOCK:
+        found = _LOADED.get(ref)
+        if found is None:
+            found = _LOADED[ref] = load_profile(ref)
+            logger.info("city profile %s loaded from %s", found.meta.slug, found.source)
+        return found
+
+
+def activate(ref: str) -> CityProfile:
+    """Make ``ref`` the process's city profile (validating it) and return it."""
+    prof = load(ref)
+    with _LOCK:
+        _ACTIVE[:] = [ref]
+    return prof
+
+
+def current() -> CityProfile:
+    """The active city profile; the configured one (``RTCC_CITY_PROFILE``) when none was activated yet."""
+    if _ACTIVE:
+        return load(_ACTIVE[0])
+    from rtcc.settings import get_settings
+
+    return activate(get_settings().city_profile)
+
+
+def available() -> list[str]:
+    """The packaged profiles' slugs."""
+    return packaged_profiles()
+
+
+def profile_read(prof: CityProfile | None = None) -> ProfileRead:
+    """The active profile's facts for the API."""
+    p = prof or current()
+    return ProfileRead(
+        slug=p.meta.slug,
+        name=p.meta.name,
+        state=p.meta.state,
+        time_zone=p.meta.time_zone,
+        agency=p.meta.agency,
+        division_label=p.meta.division_label,
+        district_label=p.meta.district_label,
+        bbox=p.boundary.bbox(),
+        center=p.boundary.center(),
+        divisions=[AreaRef(code=a.code, name=a.name) for a in p.divisions.areas],
+        districts=len(p.districts),
+        neighborhoods=[AreaRef(code=a.code, name=a.name) for a in p.neighborhoods.areas],
+        intersections=len(p.intersections),
+        places=len(p.places),
+        sources=list(p.meta.sources),
+    )
+
+
+def city_name() -> str:
+    """The city's name, e.g. 'Cerritos'."""
+    return current().meta.name
+
+
+def time_zone() -> str:
+    """The city's IANA time zone."""
+    return current().meta.time_zone
+
+
+def alert_senders() -> AlertSenders:
+    """Who the city's public alerts and community e-mail come from."""
+    return current().meta.alerts
+
+
+def boundary() -> geo.Boundary:
+    """The city limit."""
+    return current().boundary
+
+
+def basemap() -> dict[str, Any]:
+    """The city boundary as a GeoJSON FeatureCollection with one ``kind: boundary`` feature (the web map's layer)."""
+    p = current()
+    polygons = [[list(map(list, ring))] for ring in p.boundary.rings]
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"kind": "boundary", "name": p.meta.name},
+                "geometry": {"type": "MultiPolygon", "coordinates": polygons},
+            }
+        ],
+    }
+
+
+def inside_city(lat: float, lon: float) -> bool:
+    """True when the point lies within the city limit."""
+    return current().city.contains(lat, lon)
+
+
+def _ref(area: logic.Area | None) -> AreaRef | None:
+    return None if area is None else AreaRef(code=area.code, name=area.name)
+
+
+def locate(lat: float, lon: float) -> Location:
+    """The division, reporting district and neighborhood a point lies in."""
+    p = current()
+    district = p.districts.find(lat, lon)
+    division: logic.Area | None = None
+    if district is not None and district.division is not None:
+        division = next((d for d in p.divisions.areas if d.code == district.division), None)
+    if division is None:
+        division = p.divisions.find(lat, lon)
+    return Location(
+        inside_city=p.city.contains(lat, lon),
+        division=_ref(division),
+        district=_ref(district),
+        neighborhood=_ref(p.neighborhoods.find(lat, lon)),
+    )
+
+
+def neighborhood_of(lat: float, lon: float) -> AreaRef | None:
+    """The profile neighborhood containing the point, or None."""
+    return _ref(current().neighborhoods.find(lat, lon))
+
+
+def neighborhoods() -> list[NeighborhoodDef]:
+    """The profile's neighborhoods, in file order."""
+    p = current()
+    out = []
+    for a in p.neighborhoods.areas:
+        out.append(
+            NeighborhoodDef(
+                code=a.code,
+                name=a.name,
+                ring=a.rings[0],
+                description=f"From the {p.meta.name} city profile ({p.meta.slug}).",
+            )
+        )
+    return out
+
+
+def places(kind: str | None = None) -> list[PlaceRow]:
+    """The profile's named places (parks, schools), optionally of one kind."""
+    return [r for r in current().places if kind is None or r.kind == kind]
+
+
+_GAZETTEERS: dict[str, dict[frozenset[str], Place]] = {}
+
+
+def _gazetteer(p: CityProfile) -> dict[frozenset[str], Place]:
+    found = _GAZETTEERS.get(p.source)
+    if found is None:
+        found = {}
+        for row in p.intersections:
+            key = logic.intersection_key(f"{row.street_a} & {row.street_b}")
+            if key is not None and key not in found:  # the first spelling of an intersection wins
+                found[key] = Place(f"{logic.title(row.street_a)} & {logic.title(row.street_b)}", row.lat, row.lon)
+        _GAZETTEERS[p.source] = found
+    return found
+
+
+def resolve_intersection(text: str) -> Place | None:
+    """The intersection named by ``text`` in the city's gazetteer, or None."""
+    key = logic.intersection_key(text)
+    return None if key is None else _gazetteer(current()).get(key)
+
+
+def resolve(text: str) -> Place | None:
+    """A place a user typed: an intersection of the gazetteer, else a named place (park, school) by its exact name
+    (case-insensitive), else None."""
+    found = resolve_intersection(text)
+    if found is not None:
+        return found
+    wanted = " ".join(text.split()).casefold()
+    row = next((r for r in current().places if r.name.casefold() == wanted), None)
+    return None if row is None else Place(row.name, row.lat, row.lon)
+
+
+def intersections() -> list[Place]:
+    """Every intersection of the city's gazetteer, by name."""
+    return sorted(_gazetteer(current()).values(), key=lambda p: p.name)
