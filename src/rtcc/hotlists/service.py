@@ -27,12 +27,12 @@ from sqlalchemy.orm import Session
 
 from rtcc.audit import service as audit
 from rtcc.bus.base import Bus
-from rtcc.bus.envelope import Envelope
 from rtcc.bus.outbox import publish_after_commit
 from rtcc.core.clock import utcnow
 from rtcc.core.errors import Conflict, NotFound, invalid
 from rtcc.core.plates import MAX_PLATE_LEN, is_plausible, normalise, ocr_class
 from rtcc.hotlists import guards, repository
+from rtcc.hotlists.events import HotlistsChanged
 from rtcc.hotlists.logic import normalise_region
 from rtcc.hotlists.models import Hotlist, HotlistEntry, SkipEntry
 from rtcc.hotlists.schemas import (
@@ -53,7 +53,6 @@ from rtcc.identity.logic import Principal
 logger = logging.getLogger(__name__)
 
 #: Event published after every committed change of a list, its entries or the skip list.
-CHANGED_EVENT = "hotlists.changed"
 
 
 # --- helpers ---------------------------------------------------------------------------------------------------------
@@ -83,10 +82,12 @@ def _audit(
 
 
 def _publish_changed(session: Session, bus: Bus, change: str, hotlist: Hotlist | None = None) -> None:
-    payload: dict[str, Any] = {"change": change}
-    if hotlist is not None:
-        payload.update(hotlist_id=str(hotlist.id), version=hotlist.version)
-    publish_after_commit(session, bus, Envelope(type=CHANGED_EVENT, source="hotlists", payload=payload))
+    event = HotlistsChanged(
+        change=change,
+        hotlist_id=hotlist.id if hotlist is not None else None,
+        version=hotlist.version if hotlist is not None else None,
+    )
+    publish_after_commit(session, bus, event.envelope())
 
 
 def _bump(hotlist: Hotlist, now: datetime) -> None:
