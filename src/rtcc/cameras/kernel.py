@@ -6,6 +6,9 @@ longitude band, and only then computes exact haversine distances and bearings fo
 the point when the distance is within its range and the bearing from the camera to the point lies inside its
 field-of-view cone (|bearing - direction| <= fov/2; a fov of 360 sees all around). Hits are ranked by distance
 (rounded to 0.1 m, so co-located cameras tie) and then by angle off the camera's axis.
+
+``nearest`` answers the question an empty canvass raises: which cameras are closest to the point, whether or not
+they see it, and why not (out of range, or facing away).
 """
 
 from __future__ import annotations
@@ -122,6 +125,51 @@ class CameraArrays:
             )
             for i in chosen
         ]
+
+
+@dataclass(frozen=True)
+class NearCamera:
+    """A camera near the point, seeing it or not: its caller's row, the geometry and what stops it seeing."""
+
+    row: int
+    distance_m: float
+    bearing_deg: float
+    angle_off_axis_deg: float
+    range_m: float
+    fov_deg: float
+    in_range: bool
+    in_cone: bool
+
+
+def nearest_of(arrays: CameraArrays, lat: float, lon: float, *, k: int = 3) -> list[NearCamera]:
+    """The ``k`` cameras closest to (lat, lon), nearest first, whether or not they see it (a full scan: this explains
+    an empty canvass, it is not the hot path)."""
+    if len(arrays) == 0 or k <= 0:
+        return []
+    dist = haversine_m(arrays.lat, arrays.lon, lat, lon)
+    k = min(k, len(dist))
+    part = np.argpartition(dist, k - 1)[:k] if k < len(dist) else np.arange(len(dist))
+    pick = part[np.argsort(dist[part], kind="stable")]
+    bearing = bearings_deg(arrays.lat[pick], arrays.lon[pick], lat, lon)
+    off = np.abs((bearing - arrays.direction[pick] + 180.0) % 360.0 - 180.0)
+    out = []
+    for j, i in enumerate(pick):
+        at_cam = bool(dist[i] < AT_CAMERA_M)
+        fov = float(arrays.fov[i])
+        off_j = 0.0 if at_cam else float(off[j])
+        out.append(
+            NearCamera(
+                row=int(arrays.order[i]),
+                distance_m=float(dist[i]),
+                bearing_deg=float(bearing[j]),
+                angle_off_axis_deg=off_j,
+                range_m=float(arrays.range_m[i]),
+                fov_deg=fov,
+                in_range=bool(dist[i] <= arrays.range_m[i]),
+                in_cone=at_cam or fov >= 360.0 or off_j <= fov / 2.0 + EDGE_EPS_DEG,
+            )
+        )
+    return out
 
 
 def haversine_m(lats: FloatArray, lons: FloatArray, lat: float, lon: float) -> FloatArray:

@@ -336,7 +336,7 @@ def test_a_verified_vehicle_seen_again_is_pushed_as_an_update_on_its_alert(world
     assert "sightings" not in data  # the full list is in the (audited) detail
     with world.db.uow() as s:
         field_view = service.get_alert(s, OFFICER, a.id)  # the officer sees the sighting
-        assert [x.read_id for x in field_view.sightings][0] == later.id
+        assert field_view.sightings[0].read_id == later.id
 
 
 def test_a_long_gap_or_a_closed_alert_opens_a_new_alert(world: World, live_bus: LiveBus) -> None:
