@@ -41,3 +41,55 @@ def test_canvass_draws_the_registry_finds_the_example_and_explains_an_empty_answ
     assert " m away" in text
     assert empty.locator("li").count() == 3
     browser.shot("newcomer-03-canvass-empty")
+
+
+CHECKS = (
+    "Plate characters match the image crop",
+    "State confirmed",
+    "Hotlist entry still current",
+    "Vehicle consistent with the description",
+)
+
+
+def test_verify_error_beside_the_button_and_a_verified_car_seen_again_is_a_sighting(
+    server: Server, browser: Browser, sign_in: Any
+) -> None:
+    page = browser.page
+    sign_in(browser, "analyst")
+    page.locator("#live-status[data-state=live]").wait_for()
+    plate = next(e.plate for e in server.seeded.hotlist_entries if e.category == "stolen_vehicle")
+    server.inject_read(plate, "CER-ALPR-05")
+    card = page.locator(f'li.alert[data-plate="{plate}"]')
+    card.wait_for(timeout=20_000)
+
+    # three of four items: the refusal names the missing one, in the checklist's words, beside the Verify button
+    for label in CHECKS[:3]:
+        card.get_by_label(label).check()
+    button = card.get_by_role("button", name="Verify")
+    button.click()
+    msg = card.locator(".verify-error")
+    msg.filter(has_text="Not verified. Confirm first: Vehicle consistent with the description.").wait_for()
+    assert "Plate characters" not in msg.inner_text()
+    b, m = button.bounding_box(), msg.bounding_box()
+    assert m["x"] >= b["x"] + b["width"] and abs((m["y"] + m["height"] / 2) - (b["y"] + b["height"] / 2)) < 30
+    assert button.get_attribute("aria-describedby") == msg.get_attribute("id")
+    browser.shot("newcomer-04-verify-error-beside-button")
+    card.get_by_label(CHECKS[3]).check()
+    button.click()
+    verified = page.locator(f'li.alert[data-plate="{plate}"][data-state="verified"]')
+    verified.wait_for()
+
+    # the verified car is read again at another camera: the same card, marked and announced, not a new queue item
+    server.inject_read(plate, "CER-ALPR-07")
+    verified.locator(".badge.seen-again").wait_for(timeout=20_000)
+    assert "last seen at CER-ALPR-07" in verified.inner_text()
+    page.wait_for_function("document.getElementById('announcer').textContent.includes('seen again at CER-ALPR-07')")
+    assert page.locator(f'li.alert[data-plate="{plate}"]').count() == 1
+    verified.get_by_text("Sightings (2)").click()
+    rows = verified.locator(".sightings-table tbody tr")
+    rows.nth(1).wait_for()
+    assert rows.count() == 2
+    assert "CER-ALPR-07" in rows.nth(0).inner_text() and "CER-ALPR-05" in rows.nth(1).inner_text()
+    alerts = server.api("GET", "/api/v1/alerts?kind=hit", "supervisor").json()["items"]
+    assert [(a["state"], a["read_count"]) for a in alerts if a["plate_read"] == plate] == [("verified", 2)]
+    browser.shot("newcomer-05-verified-seen-again")

@@ -11,6 +11,7 @@ import type { Key } from "./core/strings";
 import { live, type LiveState } from "./core/live";
 import { Life, navigate, onNavigate, path, type View } from "./core/router";
 import * as session from "./core/session";
+import { seenAgain } from "./alerts/queue";
 import { alertStore } from "./alerts/store";
 import { loginView } from "./core/login";
 import { liveView } from "./map/livemap";
@@ -170,8 +171,11 @@ const forbidden: View = (r) => {
   r.append(el("h1", { text: t("shell.forbidden") }));
 };
 
-alertStore.subscribe((a, isNew) => {
+alertStore.subscribe((a, isNew, sighted) => {
   if (a && isNew) announcer.textContent = t("alerts.announce", { title: a.title });
+  else if (a && sighted && seenAgain(a)) {
+    announcer.textContent = t("alerts.announce_seen", { title: a.title, camera: a.last_sighting?.camera_code ?? "?" });
+  }
 });
 
 onUnauthorized(() => {
