@@ -93,3 +93,17 @@ def test_verify_error_beside_the_button_and_a_verified_car_seen_again_is_a_sight
     alerts = server.api("GET", "/api/v1/alerts?kind=hit", "supervisor").json()["items"]
     assert [(a["state"], a["read_count"]) for a in alerts if a["plate_read"] == plate] == [("verified", 2)]
     browser.shot("newcomer-05-verified-seen-again")
+
+
+def test_api_docs_work_offline(server: Server, browser: Browser) -> None:
+    page = browser.page
+    outside: list[str] = []
+    console: list[str] = []
+    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    page.on("request", lambda r: None if r.url.startswith(server.base_url) else outside.append(r.url))
+    page.goto(f"{server.base_url}/docs")
+    page.locator(".swagger-ui .info .title").filter(has_text="OpenRTCC").wait_for()
+    page.locator(".opblock-summary-path").filter(has_text="/api/v1/auth/login").first.wait_for()
+    assert outside == [], outside  # Swagger UI comes from this server, not a CDN
+    assert not [c for c in console if "Content Security Policy" in c], console
+    browser.shot("newcomer-06-api-docs")
