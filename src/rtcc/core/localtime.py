@@ -1,0 +1,58 @@
+"""Times as residents read them: in the city's time zone, in words, in English or Spanish ("Dec 5, 2026, 10:40 AM
+PST" / "5 dic 2026, 10:40 PST"), never ISO strings.
+
+``city_zone`` is the one place that knows where the city's time zone comes from (today the
+``RTCC_GOVERNANCE_TIMEZONE`` setting; the city profile when there is one), so that every page and message that shows
+a local time follows it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+#: Languages residents are written to in (BCP 47 primary tags).
+LANGS: tuple[str, ...] = ("en", "es")
+
+_MONTHS = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "es": ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic"),
+}
+
+
+class HasCityZone(Protocol):
+    """Settings that name the city's time zone."""
+
+    governance_timezone: str
+
+
+def city_zone(settings: HasCityZone) -> ZoneInfo:
+    """The city's time zone (UTC when the configured name is unknown)."""
+    try:
+        return ZoneInfo(settings.governance_timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def pick_lang(wanted: str | None, accept_language: str | None = None) -> str:
+    """``wanted`` when it is a language we write in, else the first of ``Accept-Language`` we do, else English."""
+    for tag in [wanted or "", *(part.split(";")[0] for part in (accept_language or "").split(","))]:
+        primary = tag.strip().lower().split("-")[0]
+        if primary in LANGS:
+            return primary
+    return "en"
+
+
+def local_text(value: datetime, zone: ZoneInfo, lang: str = "en", *, with_time: bool = True) -> str:
+    """``value`` in ``zone`` as words: "Dec 5, 2026, 10:40 AM PST" (en) or "5 dic 2026, 10:40 PST" (es)."""
+    t = value.astimezone(zone)
+    month = _MONTHS.get(lang, _MONTHS["en"])[t.month - 1]
+    if lang == "es":
+        day = f"{t.day} {month} {t.year}"
+        return f"{day}, {t:%H:%M} {t.tzname()}" if with_time else day
+    day = f"{month} {t.day}, {t.year}"
+    if not with_time:
+        return day
+    hour = t.hour % 12 or 12
+    return f"{day}, {hour}:{t:%M} {'AM' if t.hour < 12 else 'PM'} {t.tzname()}"

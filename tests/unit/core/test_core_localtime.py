@@ -1,0 +1,29 @@
+"""Local times in words, in the city's zone, English and Spanish; the language pick."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+from rtcc.core.localtime import city_zone, local_text, pick_lang
+
+LA = ZoneInfo("America/Los_Angeles")
+
+
+def test_local_text_in_words() -> None:
+    winter = datetime(2026, 12, 5, 18, 40, tzinfo=UTC)
+    assert local_text(winter, LA) == "Dec 5, 2026, 10:40 AM PST"
+    assert local_text(winter, LA, "es") == "5 dic 2026, 10:40 PST"
+    midnight = datetime(2026, 7, 1, 7, 0, tzinfo=UTC)
+    assert local_text(midnight, LA) == "Jul 1, 2026, 12:00 AM PDT"
+    assert local_text(midnight, LA, "es", with_time=False) == "1 jul 2026"
+
+
+def test_city_zone_and_language_pick() -> None:
+    assert city_zone(SimpleNamespace(governance_timezone="America/Chicago")).key == "America/Chicago"
+    assert city_zone(SimpleNamespace(governance_timezone="Nowhere/Else")).key == "UTC"
+    assert pick_lang(None, "es-MX,es;q=0.9") == "es"
+    assert pick_lang("en", "es-MX") == "en"
+    assert pick_lang("fr", "de-DE, es;q=0.5") == "es"
+    assert pick_lang(None, None) == "en"
