@@ -107,3 +107,61 @@ def test_api_docs_work_offline(server: Server, browser: Browser) -> None:
     assert outside == [], outside  # Swagger UI comes from this server, not a CDN
     assert not [c for c in console if "Content Security Policy" in c], console
     browser.shot("newcomer-06-api-docs")
+
+
+def _no_sideways_scroll(page: Any) -> bool:
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
+
+
+def test_a_resident_on_a_phone_reads_local_times_and_spanish_and_the_tables_fit(server: Server, phone: Browser) -> None:
+    import re
+    from datetime import UTC, datetime, timedelta
+
+    cams = server.api("GET", "/api/v1/registry/cameras", "analyst", params={"q": "DEMO-RES-001"}).json()["items"]
+    end = datetime.now(UTC) - timedelta(hours=3)
+    made = server.api(
+        "POST",
+        "/api/v1/footage/requests",
+        "analyst",
+        json={"camera_id": cams[0]["id"], "case_number": "E2E-TZ-1", "purpose": "felony_investigation",
+              "reason": "A burglary across the street.", "window_start": (end - timedelta(hours=1)).isoformat(),
+              "window_end": end.isoformat()},
+    )  # fmt: skip
+    assert made.status_code == 201, made.text
+    page = phone.page
+    page.goto(f"{server.base_url}/portal")
+    signin = page.locator("form", has=page.get_by_role("heading", name="Sign in"))
+    signin.get_by_label("User name").fill("resident1")
+    signin.get_by_label("Password").fill(server.password)
+    signin.get_by_role("button", name="Sign in").click()
+
+    # the camera table becomes labelled cards: nothing wider than the phone
+    page.get_by_role("navigation").get_by_role("link", name="My cameras").click()
+    table = page.locator("#my-cameras-table")
+    table.wait_for()
+    assert _no_sideways_scroll(page)
+    assert table.locator("td[data-label='Sharing']").count() >= 1
+    phone.shot("newcomer-07-portal-cameras-phone")
+
+    # the seeded footage request reached the inbox in words and local time, not ISO strings
+    page.goto(f"{server.base_url}/portal/messages")
+    body = page.locator("article.message[data-category=footage_request] .message-body").filter(has_text="E2E-TZ-1")
+    body.wait_for()
+    text = body.inner_text()
+    assert "The police ask for the recordings" in text and "Español" not in text
+    assert not re.search(r"\d{4}-\d{2}-\d{2}T", text) and re.search(r" (PST|PDT)\b", text), text
+    meta = page.locator("article.message .meta").first.inner_text()
+    assert re.search(r"(PST|PDT)", meta), meta
+    assert _no_sideways_scroll(page)
+    page.locator("#lang").select_option("es")
+    body = page.locator("article.message[data-category=footage_request] .message-body").filter(has_text="E2E-TZ-1")
+    body.get_by_text("La policía solicita las grabaciones").wait_for()
+    assert "The police ask" not in body.inner_text()
+    phone.shot("newcomer-08-portal-inbox-spanish-phone")
+
+    # the transparency page, in Spanish, fits the phone too
+    page.goto(f"{server.base_url}/transparency?lang=es")
+    page.get_by_role("heading", name="Portal de transparencia de ALPR").wait_for()
+    assert _no_sideways_scroll(page)
+    assert page.locator("td[data-label='Latitud']").first.is_visible()
+    phone.shot("newcomer-09-transparency-spanish-phone")

@@ -5,7 +5,7 @@
 
 import "./style.css";
 import { onUnauthorized } from "./core/api";
-import { el } from "./core/dom";
+import { el, setCityTimeZone } from "./core/dom";
 import { lang, onLangChange, setLang, t, type Lang } from "./core/i18n";
 import type { Key } from "./core/strings";
 import { live, type LiveState } from "./core/live";
@@ -15,6 +15,7 @@ import { seenAgain } from "./alerts/queue";
 import { alertStore } from "./alerts/store";
 import { loginView } from "./core/login";
 import { liveView } from "./map/livemap";
+import { webConfig } from "./map/basemap";
 import { searchView } from "./investigations/search";
 import { canvassView } from "./cameras/canvass";
 import { camerasView } from "./cameras/health";
@@ -205,7 +206,9 @@ document.addEventListener("keydown", (ev) => {
 });
 
 export async function boot(): Promise<void> {
+  const config = webConfig().then((c) => setCityTimeZone(c.time_zone)); // times are shown in the city's zone
   await session.load();
+  await config;
   if (path() === "/" || path() === "/app/index.html") history.replaceState(null, "", "/app");
   await render();
 }

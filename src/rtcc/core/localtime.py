@@ -1,5 +1,6 @@
-"""Times as residents read them: in the city's time zone, in words, in English or Spanish ("Dec 5, 2026, 10:40 AM
-PST" / "5 dic 2026, 10:40 PST"), never ISO strings.
+"""Times and messages as residents read them: times in the city's time zone, in words, in English or Spanish ("Dec
+5, 2026, 10:40 AM PST" / "5 dic 2026, 10:40 PST"), never ISO strings; messages to residents in both languages
+(``bilingual``: the English text, then ``SPANISH_MARK`` and the Spanish text; the portal shows the reader's half).
 
 ``city_zone`` is the one place that knows where the city's time zone comes from (today the
 ``RTCC_GOVERNANCE_TIMEZONE`` setting; the city profile when there is one), so that every page and message that shows
@@ -56,3 +57,18 @@ def local_text(value: datetime, zone: ZoneInfo, lang: str = "en", *, with_time: 
         return day
     hour = t.hour % 12 or 12
     return f"{day}, {hour}:{t:%M} {'AM' if t.hour < 12 else 'PM'} {t.tzname()}"
+
+
+#: The line between the English and the Spanish text of a message to a resident (the portal splits on it).
+SPANISH_MARK = "— Español —"
+
+
+def bilingual(english: str, spanish: str) -> str:
+    """One message body in both languages: English, then the mark, then Spanish (e-mail and SMS carry both)."""
+    return f"{english}\n\n{SPANISH_MARK}\n{spanish}"
+
+
+def bilingual_subject(english: str, spanish: str, limit: int = 200) -> str:
+    """A subject line in both languages ("English / Español"), English alone when both would not fit."""
+    both = f"{english} / {spanish}"
+    return both if len(both) <= limit else english[:limit]

@@ -25,6 +25,7 @@ from fastapi import APIRouter
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
+from rtcc.core.localtime import city_zone
 from rtcc.deps import SettingsDep
 from rtcc.identity.deps import public
 from rtcc.settings import Settings
@@ -60,6 +61,7 @@ class WebConfig(BaseModel):
     basemap_url: str = Field(description="The bundled offline vector base map (GeoJSON) of the demo city.")
     transparency_url: str = Field(description="The public transparency portal (server-rendered).")
     languages: list[str] = Field(description="Languages the app is translated into (BCP 47 codes).")
+    time_zone: str = Field(description="The city's IANA time zone: the app shows every time in it.")
 
 
 def web_settings(settings: Settings) -> WebSettings:
@@ -183,4 +185,5 @@ def web_config(settings: SettingsDep) -> WebConfig:
         basemap_url=APP_BASE + BASEMAP_PATH,
         transparency_url="/transparency",
         languages=["en", "es"],
+        time_zone=city_zone(settings).key,
     )

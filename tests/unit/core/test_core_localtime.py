@@ -27,3 +27,12 @@ def test_city_zone_and_language_pick() -> None:
     assert pick_lang("en", "es-MX") == "en"
     assert pick_lang("fr", "de-DE, es;q=0.5") == "es"
     assert pick_lang(None, None) == "en"
+
+
+def test_bilingual_messages() -> None:
+    from rtcc.core.localtime import SPANISH_MARK, bilingual, bilingual_subject
+
+    body = bilingual("Hello", "Hola")
+    assert body == f"Hello\n\n{SPANISH_MARK}\nHola"
+    assert bilingual_subject("Paid", "Pagado") == "Paid / Pagado"
+    assert bilingual_subject("x" * 150, "y" * 100) == "x" * 150  # both would not fit: English alone
