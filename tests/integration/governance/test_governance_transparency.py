@@ -242,9 +242,7 @@ def test_report_window_follows_the_setting(db: Database, settings: Any) -> None:
         assert transparency.report(session, settings=settings, now=datetime.now(UTC)).reads == 3
 
 
-def test_page_speaks_spanish_and_shows_local_times_in_words(
-    app_client: TestClient, db: Database, login: Any
-) -> None:
+def test_page_speaks_spanish_and_shows_local_times_in_words(app_client: TestClient, db: Database, login: Any) -> None:
     from datetime import UTC, datetime
 
     from rtcc.core.clock import set_clock
