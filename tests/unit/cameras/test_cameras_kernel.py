@@ -149,3 +149,18 @@ def test_nearest_names_the_closest_cameras_and_why_they_miss() -> None:
     assert abs(near[0].distance_m - 10.0) < 0.01 and abs(near[0].angle_off_axis_deg - 180.0) < 1e-6
     assert nearest_of(arrays, 0.0, 0.0, k=10)[-1].row == 2
     assert nearest_of(CameraArrays.build([], [], [], [], []), 0.0, 0.0) == []
+
+
+def test_nearest_in_a_band_agrees_with_a_full_scan() -> None:
+    import numpy as np
+
+    from rtcc.cameras.kernel import CameraArrays, haversine_m, nearest_of
+
+    rng = np.random.default_rng(5)
+    n = 20_000
+    lat, lon = rng.uniform(33.7, 34.3, n), rng.uniform(-118.7, -118.1, n)
+    arrays = CameraArrays.build(lat, lon, rng.uniform(0, 360, n), rng.uniform(60, 120, n), rng.uniform(10, 150, n))
+    for plat, plon in [(34.0, -118.4), (33.5, -118.4), (35.0, -117.0), (33.7, -118.7)]:  # inside, off, far off, edge
+        got = [x.row for x in nearest_of(arrays, plat, plon, k=3)]
+        want = np.argsort(haversine_m(lat, lon, plat, plon), kind="stable")[:3].tolist()
+        assert got == want
