@@ -23,8 +23,9 @@ src/rtcc/web/dist/index.html: web/package.json web/package-lock.json web/index.h
 
 web: src/rtcc/web/dist/index.html
 
+# `make demo PORT=8100` picks the port (default RTCC_PORT, else 8000).
 demo: setup
-	$(BIN)/rtcc demo
+	$(BIN)/rtcc demo $(if $(PORT),--port $(PORT))
 
 serve: setup
 	$(BIN)/rtcc serve

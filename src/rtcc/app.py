@@ -115,6 +115,8 @@ def create_app(
         title="OpenRTCC",
         version=__version__,
         lifespan=lifespan,
+        docs_url=None,  # /docs is served by rtcc.web with Swagger UI bundled (FastAPI's page loads it from a CDN)
+        redoc_url=None,
         description="Open-source Real-Time Crime Center: ALPR, hotlists, alerts, governance.",
     )
     install_problem_handlers(app)

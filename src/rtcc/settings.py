@@ -74,8 +74,12 @@ class Settings(
         default=600, description="A camera silent longer than this raises a 'camera offline' alert."
     )
     alert_dedup_window_s: int = Field(
-        default=600,
-        description="Repeated reads of one plate at one camera within this window update one alert.",
+        default=43_200,
+        description=(
+            "A later read of an alert's vehicle (same hotlist entry, same plate as read, any camera) within this many "
+            "seconds of its last sighting is a sighting on that alert (new, verified, dispatched or rejected); after a "
+            "longer gap, or once the alert is closed, it opens a new alert."
+        ),
     )
     hotlist_refresh_s: int = Field(default=3600, description="Interval of the scheduled hotlist refresh job.")
     ingest_max_batch: int = Field(default=5000, description="Largest batch of reads accepted in one request.")

@@ -55,9 +55,9 @@ def test_sign_in_live_alert_and_verify_with_the_checklist(server: Server, browse
     assert card.locator(".entry-side").get_by_text("Hotlist record").count() == 1
     browser.shot("02-live-alert-arrived")
 
-    # verifying without the checklist is refused by the server, and the page says which items are missing
+    # verifying without the checklist is refused, and the page says beside the button which items are missing
     card.get_by_role("button", name="Verify").click()
-    page.get_by_role("alert").filter(has_text="Could not verify").wait_for()
+    card.locator(".verify-error").filter(has_text="Not verified. Confirm first: Plate characters").wait_for()
     for label in (
         "Plate characters match the image crop",
         "State confirmed",

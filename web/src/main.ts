@@ -5,15 +5,17 @@
 
 import "./style.css";
 import { onUnauthorized } from "./core/api";
-import { el } from "./core/dom";
+import { el, setCityTimeZone } from "./core/dom";
 import { lang, onLangChange, setLang, t, type Lang } from "./core/i18n";
 import type { Key } from "./core/strings";
 import { live, type LiveState } from "./core/live";
 import { Life, navigate, onNavigate, path, type View } from "./core/router";
 import * as session from "./core/session";
+import { seenAgain } from "./alerts/queue";
 import { alertStore } from "./alerts/store";
 import { loginView } from "./core/login";
 import { liveView } from "./map/livemap";
+import { webConfig } from "./map/basemap";
 import { searchView } from "./investigations/search";
 import { canvassView } from "./cameras/canvass";
 import { camerasView } from "./cameras/health";
@@ -170,8 +172,11 @@ const forbidden: View = (r) => {
   r.append(el("h1", { text: t("shell.forbidden") }));
 };
 
-alertStore.subscribe((a, isNew) => {
+alertStore.subscribe((a, isNew, sighted) => {
   if (a && isNew) announcer.textContent = t("alerts.announce", { title: a.title });
+  else if (a && sighted && seenAgain(a)) {
+    announcer.textContent = t("alerts.announce_seen", { title: a.title, camera: a.last_sighting?.camera_code ?? "?" });
+  }
 });
 
 onUnauthorized(() => {
@@ -201,7 +206,9 @@ document.addEventListener("keydown", (ev) => {
 });
 
 export async function boot(): Promise<void> {
+  const config = webConfig().then((c) => setCityTimeZone(c.time_zone)); // times are shown in the city's zone
   await session.load();
+  await config;
   if (path() === "/" || path() === "/app/index.html") history.replaceState(null, "", "/app");
   await render();
 }

@@ -4,16 +4,26 @@ the de-duplication key and window, priority and titles, and which alerts field u
 A hit alert goes ``new -> verified | rejected``, then ``verified -> dispatched``, and ``verified | dispatched ->
 closed``; ``rejected`` and ``closed`` are terminal. A camera-offline alert goes ``new -> closed`` (resolved). Verifying
 a hit requires every item of the checklist that prevents wrongful stops. No I/O here: the service applies these rules.
+
+Sightings: one alert per vehicle, not one per read. A later read of the same hotlist entry with the same plate as
+read, at any camera, is a *sighting* on the vehicle's alert while that alert is new, verified, dispatched or rejected
+and the gap since its last sighting is within the window (``RTCC_ALERT_DEDUP_WINDOW_S``, 12 hours by default). A
+sighting on a verified or dispatched alert is news for the officer: it is pushed on the live stream as
+``alert.updated`` (and notified, like every event of a verified hit). A read opens a new alert instead when the
+vehicle's alert is closed, when the gap is longer than the window, when it matched a different hotlist entry, or when
+the plate as read differs (another vehicle, or another misread that a person must check against its own crop).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from enum import StrEnum
 
 from rtcc.core.errors import Conflict, ValidationFailed
+from rtcc.core.plates import normalise
 from rtcc.identity.logic import Perm, Principal
 
 
@@ -151,9 +161,18 @@ def require_reject_reason(reason: str | None, note: str | None) -> RejectReason:
     return parsed
 
 
-def hit_dedup_key(entry_id: int, camera_id: object) -> str:
-    """The key that folds repeated reads of one entry at one camera into one open alert."""
-    return f"{entry_id}:{camera_id}"
+def hit_dedup_key(entry_id: int, plate_read: str) -> str:
+    """The key that makes later reads of one vehicle (the same hotlist entry, the same plate as read) sightings on
+    one alert, at any camera. The plate is hashed so that the key (which may reach a log or an error) holds none."""
+    digest = hashlib.sha256(normalise(plate_read).encode()).hexdigest()[:16]
+    return f"{entry_id}:{digest}"
+
+
+def holds_key(state: str) -> bool:
+    """True while an alert in ``state`` takes later sightings of its vehicle: new, verified, dispatched, and also
+    rejected (the same misread car seen again is a sighting on the rejected alert, not a new queue item). A closed
+    alert takes none: the case is over, and a later read is news."""
+    return state != AlertState.closed
 
 
 def offline_dedup_key(camera_id: object) -> str:
@@ -162,9 +181,11 @@ def offline_dedup_key(camera_id: object) -> str:
 
 
 def within_window(last_seen_at: datetime, observed_at: datetime, window_s: int) -> bool:
-    """True when a read observed at ``observed_at`` belongs to an alert last seen at ``last_seen_at``.
+    """True when a read observed at ``observed_at`` is a sighting on an alert last seen at ``last_seen_at``.
 
-    The window slides with every folded read; a read older than the alert's last read also belongs to it.
+    The window (the longest gap between two sightings, ``RTCC_ALERT_DEDUP_WINDOW_S``) slides with every sighting;
+    a read older than the alert's last sighting also belongs to it. After a longer gap the vehicle is news again and
+    opens a new alert.
     """
     return observed_at - last_seen_at <= timedelta(seconds=window_s)
 

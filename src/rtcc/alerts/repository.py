@@ -195,6 +195,62 @@ def related(session: Session, alerts: Sequence[Alert]) -> dict[uuid.UUID, dict[s
     return out
 
 
+def sightings(session: Session, alert_id: uuid.UUID, *, limit: int) -> list[dict[str, Any]]:
+    """The reads linked to an alert (through their match rows), latest first, each with its camera."""
+    q = (
+        select(
+            Read.id.label("read_id"),
+            Read.plate.label("plate"),
+            Read.observed_at.label("observed_at"),
+            Read.crop_ref.label("crop_ref"),
+            Match.kind.label("match_kind"),
+            Camera.id.label("camera_id"),
+            Camera.code.label("camera_code"),
+            Camera.name.label("camera_name"),
+            Camera.lat.label("lat"),
+            Camera.lon.label("lon"),
+        )
+        .select_from(Match)
+        .join(Read, Read.id == Match.read_id)
+        .outerjoin(Camera, Camera.id == Read.camera_id)
+        .where(Match.alert_id == alert_id)
+        .order_by(Read.observed_at.desc(), Read.id)
+        .limit(limit)
+    )
+    return [dict(row) for row in session.execute(q).mappings()]
+
+
+def last_sightings(session: Session, alerts: Sequence[Alert]) -> dict[uuid.UUID, dict[str, Any]]:
+    """For each alert with a latest read: that read's time and camera (where the vehicle was seen last)."""
+    ids = [a.id for a in alerts if a.last_read_id is not None]
+    if not ids:
+        return {}
+    q = (
+        select(
+            Alert.id.label("alert_id"),
+            Read.id.label("read_id"),
+            Read.plate.label("plate"),
+            Read.observed_at.label("observed_at"),
+            Read.crop_ref.label("crop_ref"),
+            Alert.match_kind.label("match_kind"),
+            Camera.id.label("camera_id"),
+            Camera.code.label("camera_code"),
+            Camera.name.label("camera_name"),
+            Camera.lat.label("lat"),
+            Camera.lon.label("lon"),
+        )
+        .select_from(Alert)
+        .join(Read, Read.id == Alert.last_read_id)
+        .outerjoin(Camera, Camera.id == Read.camera_id)
+        .where(Alert.id.in_(ids))
+    )
+    out: dict[uuid.UUID, dict[str, Any]] = {}
+    for row in session.execute(q).mappings():
+        values = dict(row)
+        out[values.pop("alert_id")] = values
+    return out
+
+
 def entries_by_ids(session: Session, ids: Iterable[int]) -> dict[int, tuple[HotlistEntry, Hotlist | None]]:
     """Hotlist entries by id, each with its list (for the name, category and whether it is active)."""
     wanted = list(set(ids))

@@ -150,6 +150,21 @@ class EntryInfo(BaseModel):
     current: bool = Field(description="False when the entry was removed, has expired or its list is inactive.")
 
 
+class SightingRead(BaseModel):
+    """One read of an alert's vehicle: when, where (camera) and how it matched."""
+
+    read_id: uuid.UUID
+    plate: str
+    observed_at: datetime
+    crop_ref: str | None = None
+    match_kind: str | None = None
+    camera_id: uuid.UUID | None = None
+    camera_code: str | None = None
+    camera_name: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+
 class AlertRead(BaseModel):
     """An alert with everything a person needs to verify it, and its lifecycle so far."""
 
@@ -182,6 +197,13 @@ class AlertRead(BaseModel):
     camera: CameraInfo | None = None
     read: ReadInfo | None = None
     entry: EntryInfo | None = None
+    last_sighting: SightingRead | None = Field(
+        default=None, description="The latest read of the vehicle: where and when it was seen last."
+    )
+    sightings: list[SightingRead] = Field(
+        default_factory=list,
+        description="The reads of the vehicle, latest first (the alert's detail only; up to 200, see read_count).",
+    )
     transitions: list[TransitionRead] = Field(default_factory=list)
 
 

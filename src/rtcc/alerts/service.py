@@ -1,10 +1,13 @@
 """Alert use cases: turning hotlist hits into alerts (``record_hits``), camera-offline alerts, the audited
-lifecycle transitions by named users, and the role-filtered listing and viewing of alerts.
+lifecycle transitions by named users, and the role-filtered listing and viewing of alerts (with their sightings).
+
+A later read of an alert's vehicle is a sighting on it (see ``rtcc.alerts.logic`` for when it opens a new alert
+instead); its read is linked to the alert through the match row, which is what ``sightings`` lists.
 
 Every change writes an ``AlertTransition`` row, an audit entry (same transaction) and a live event (topic ``alerts``
 for hits, ``cameras`` for camera-offline alerts). ``record_hits`` is idempotent and safe with several match workers:
 the match row of a (read, entry) is inserted only once (``ON CONFLICT DO NOTHING``), an open alert is locked before a
-repeat read is folded into it, and a second worker that creates the alert for the same (entry, camera) at the same
+repeat read is folded into it, and a second worker that creates the alert for the same vehicle at the same
 time loses on the unique ``dedup_key`` inside a SAVEPOINT and folds its reads into the winner's alert instead.
 """
 
@@ -34,6 +37,7 @@ from rtcc.alerts.logic import (
     can_see,
     hit_dedup_key,
     hit_title,
+    holds_key,
     next_state,
     offline_dedup_key,
     offline_title,
@@ -51,6 +55,7 @@ from rtcc.alerts.schemas import (
     HitInput,
     PageParams,
     ReadInfo,
+    SightingRead,
     TransitionRead,
 )
 from rtcc.audit import service as audit
@@ -65,6 +70,8 @@ from rtcc.live import service as live
 logger = logging.getLogger(__name__)
 
 SYSTEM_ACTOR = "system"
+#: The most sightings an alert's detail lists (``read_count`` says how many there are in all).
+MAX_SIGHTINGS = 200
 _MAX_RACE_RETRIES = 5
 
 
@@ -89,15 +96,21 @@ def _entry_info(entry: dict[str, Any], hotlist: dict[str, Any] | None, now: date
     )
 
 
-def to_reads(session: Session, alerts: Sequence[Alert], *, with_transitions: bool = True) -> list[AlertRead]:
-    """``AlertRead`` models of these alerts, with their read, camera and entry (one query) and history."""
+def to_reads(
+    session: Session, alerts: Sequence[Alert], *, with_transitions: bool = True, with_sightings: bool = False
+) -> list[AlertRead]:
+    """``AlertRead`` models of these alerts, with their read, camera and entry (one query), where the vehicle was
+    seen last, their history and (``with_sightings``) every sighting."""
     if not alerts:
         return []
     now = utcnow()
     related = repository.related(session, alerts)
+    last = repository.last_sightings(session, alerts)
     transitions = repository.transitions_for(session, [a.id for a in alerts]) if with_transitions else {}
     out = []
     for a in alerts:
+        seen = last.get(a.id)
+        sightings = repository.sightings(session, a.id, limit=MAX_SIGHTINGS) if with_sightings else []
         rel = related.get(a.id, {})
         read, cam, entry = rel.get("read"), rel.get("camera"), rel.get("entry")
         out.append(
@@ -131,6 +144,8 @@ def to_reads(session: Session, alerts: Sequence[Alert], *, with_transitions: boo
                 camera=CameraInfo(**cam) if cam else None,
                 read=ReadInfo(**read) if read else None,
                 entry=_entry_info(entry, rel.get("hotlist"), now) if entry else None,
+                last_sighting=SightingRead(**seen) if seen else None,
+                sightings=[SightingRead(**x) for x in sightings],
                 transitions=[TransitionRead.model_validate(t) for t in transitions.get(a.id, [])],
             )
         )
@@ -140,7 +155,7 @@ def to_reads(session: Session, alerts: Sequence[Alert], *, with_transitions: boo
 def live_data(alert: AlertRead) -> dict[str, Any]:
     """The data of an alert's live event: the alert as JSON, without its transition history (which is shown,
     audited, when a person opens the alert)."""
-    return alert.model_dump(mode="json", exclude={"transitions"})
+    return alert.model_dump(mode="json", exclude={"transitions", "sightings"})
 
 
 def _emit(session: Session, bus: Bus, reads: Sequence[AlertRead], types: Sequence[str]) -> None:
@@ -316,7 +331,7 @@ def record_hits(session: Session, bus: Bus, hits: Sequence[HitInput], *, dedup_w
 
     by_key: dict[str, list[HitInput]] = defaultdict(list)
     for h in fresh:
-        by_key[hit_dedup_key(h.entry_id, h.camera_id)].append(h)
+        by_key[hit_dedup_key(h.entry_id, h.plate_read)].append(h)
     for group in by_key.values():
         group.sort(key=lambda h: h.observed_at)
     open_alerts = repository.open_alerts_by_keys(session, by_key)
@@ -502,8 +517,9 @@ def _apply(
     alert.state = target.value
     alert.updated_at = now
     if target in (AlertState.closed, AlertState.rejected):
-        alert.dedup_key = None  # a later read opens a new alert
         alert.closed_at = now
+        if not holds_key(target):
+            alert.dedup_key = None  # a later read opens a new alert
     if note:
         alert.note = note
     step = {"action": action.value, **details}
@@ -614,7 +630,7 @@ def list_alerts(session: Session, principal: Principal, filters: AlertFilters, p
 
 
 def get_alert(session: Session, principal: Principal, alert_id: uuid.UUID) -> AlertRead:
-    """One alert with its read, entry and history; opening it is an audited access to ALPR data."""
+    """One alert with its read, entry, sightings and history; opening it is an audited access to ALPR data."""
     alert = repository.get_alert(session, alert_id)
     if alert is None or not can_see(principal, alert.kind, alert.state):
         raise NotFound(f"alert {alert_id} not found")
@@ -627,4 +643,4 @@ def get_alert(session: Session, principal: Principal, alert_id: uuid.UUID) -> Al
         target_id=str(alert.id),
         details={"kind": alert.kind, "state": alert.state},
     )
-    return to_reads(session, [alert])[0]
+    return to_reads(session, [alert], with_sightings=True)[0]

@@ -11,7 +11,9 @@ the result says which division, reporting district and neighborhood the place li
 
 For each hit: distance, bearing from the camera, angle off its axis, ``retention_covers`` (window start >= now -
 owner_retention_days: the owner's device still holds the start of the window) and ``request_deadline`` (window start
-+ owner_retention_days: ask before then, or the footage is overwritten).
++ owner_retention_days: ask before then, or the footage is overwritten). An empty answer says why (``CanvassEmpty``):
+the radius any camera could see from, how many cameras are shared and registered, and the nearest cameras with their
+distance and whether the place is out of their range or outside their view.
 """
 
 from __future__ import annotations
@@ -30,10 +32,19 @@ from sqlalchemy.orm import Session
 
 from rtcc.audit import service as audit
 from rtcc.cameras import service
-from rtcc.cameras.kernel import CameraArrays
-from rtcc.cameras.schemas import CameraRead, CanvassHit, CanvassQuery, CanvassResult
+from rtcc.cameras.kernel import CameraArrays, nearest_of
+from rtcc.cameras.schemas import (
+    CameraFilters,
+    CameraRead,
+    CanvassCameraPoint,
+    CanvassEmpty,
+    CanvassHit,
+    CanvassQuery,
+    CanvassResult,
+    NearbyCamera,
+)
 from rtcc.core.clock import utcnow
-from rtcc.core.errors import ValidationFailed
+from rtcc.core.errors import invalid
 from rtcc.identity.logic import Principal
 from rtcc.places import service as places
 
@@ -50,6 +61,7 @@ class _Built:
     version: int
     arrays: CameraArrays
     ids: npt.NDArray[np.void]  # 16-byte UUIDs: no per-camera Python objects for the garbage collector to walk
+    registered: int = 0  # cameras in the registry, withdrawn included (for explaining an empty canvass)
     rows: dict[uuid.UUID, CameraRead] = field(default_factory=dict)  # hit cameras, as of this version
 
 
@@ -83,7 +95,8 @@ class CanvassIndex:
                 [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows], [r[4] for r in rows],
                 [r[5] for r in rows],
             )  # fmt: skip
-            built = self._built = _Built(version=version, arrays=arrays, ids=ids)
+            registered = service.list_cameras(session, CameraFilters(), limit=1, offset=0).total
+            built = self._built = _Built(version=version, arrays=arrays, ids=ids, registered=registered)
             self.builds += 1
             logger.info("canvass index built: %d cameras, %.3f s", len(ids), time.perf_counter() - started)
             return built
@@ -109,7 +122,7 @@ def resolve_place(session: Session, query: CanvassQuery) -> tuple[float, float, 
     if cam is not None:
         return cam.lat, cam.lon, cam.address
     msg = "not a known intersection or registered address; give lat and lon instead"
-    raise ValidationFailed(f"place: {msg}", errors=[{"loc": ["body", "place"], "field": "place", "msg": msg}])
+    raise invalid("place", msg)
 
 
 def _rows(session: Session, built: _Built, ids: list[uuid.UUID]) -> dict[uuid.UUID, CameraRead]:
@@ -154,16 +167,72 @@ def canvass(
             )
         )
     return CanvassResult(
-        lat=lat,
-        lon=lon,
-        place=place,
-        start=query.start,
-        end=query.end,
-        at=now,
-        searched=len(built.ids),
-        location=places.locate(lat, lon),
-        items=items,
+        lat=lat, lon=lon, place=place, start=query.start, end=query.end, at=now, searched=len(built.ids),
+        location=places.locate(lat, lon), items=items, empty=None if items else _why_empty(session, built, lat, lon),
+    )  # fmt: skip
+
+
+#: How many of the nearest cameras an empty canvass names.
+NEAREST_SHOWN = 3
+
+
+def _why_empty(session: Session, built: _Built, lat: float, lon: float) -> CanvassEmpty:
+    """The explanation of an empty canvass (computed only then: it scans the index and reads the nearest rows)."""
+    near = nearest_of(built.arrays, lat, lon, k=NEAREST_SHOWN)
+    ids = [uuid.UUID(bytes=built.ids[n.row].tobytes()) for n in near]
+    rows = {  # read here, not through the hit cache: a camera that sees nothing is not a hit
+        i: service.to_read(c, withhold_urls=True)
+        for i, c in service.cameras_by_ids(session, ids).items()
+        if c.sharing_level != "withdrawn"
+    }
+    nearest = [
+        NearbyCamera(
+            camera=cam,
+            distance_m=round(n.distance_m, 1),
+            angle_off_axis_deg=round(n.angle_off_axis_deg, 1),
+            in_range=n.in_range,
+            in_view=n.in_cone,
+        )
+        for n in near
+        if (cam := rows.get(uuid.UUID(bytes=built.ids[n.row].tobytes()))) is not None
+    ]
+    registered = built.registered
+    radius = built.arrays.max_range_m
+    msg = (
+        f"No shared camera sees this place: {len(built.ids)} shared cameras ({registered} registered) were searched; "
+        f"none has it within its range and view (the longest range is {radius:.0f} m)."
     )
+    if nearest:
+        n0 = nearest[0]
+        why = "out of its range" if not n0.in_range else "outside its view"
+        msg += (
+            f" The nearest is {n0.camera.code} ({n0.camera.name}), {n0.distance_m:.0f} m away: {why}"
+            f" (range {n0.camera.range_m or 0:.0f} m)."
+        )
+    return CanvassEmpty(
+        radius_m=round(radius, 1),
+        shared_cameras=len(built.ids),
+        registered_cameras=registered,
+        nearest=nearest,
+        message=msg,
+    )
+
+
+def camera_points(session: Session, index: CanvassIndex) -> list[CanvassCameraPoint]:
+    """Every shared camera's position and cone (no names or owners), for drawing the registry on the canvass map."""
+    built = index.ensure_current(session)
+    a = built.arrays
+    return [
+        CanvassCameraPoint(
+            id=uuid.UUID(bytes=built.ids[int(a.order[i])].tobytes()),
+            lat=float(a.lat[i]),
+            lon=float(a.lon[i]),
+            direction_deg=float(a.direction[i]),
+            fov_deg=float(a.fov[i]),
+            range_m=float(a.range_m[i]),
+        )
+        for i in range(len(a))
+    ]
 
 
 def record_canvass(session: Session, actor: Principal, result: CanvassResult) -> None:

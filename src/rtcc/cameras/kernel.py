@@ -6,6 +6,9 @@ longitude band, and only then computes exact haversine distances and bearings fo
 the point when the distance is within its range and the bearing from the camera to the point lies inside its
 field-of-view cone (|bearing - direction| <= fov/2; a fov of 360 sees all around). Hits are ranked by distance
 (rounded to 0.1 m, so co-located cameras tie) and then by angle off the camera's axis.
+
+``nearest`` answers the question an empty canvass raises: which cameras are closest to the point, whether or not
+they see it, and why not (out of range, or facing away).
 """
 
 from __future__ import annotations
@@ -122,6 +125,69 @@ class CameraArrays:
             )
             for i in chosen
         ]
+
+
+@dataclass(frozen=True)
+class NearCamera:
+    """A camera near the point, seeing it or not: its caller's row, the geometry and what stops it seeing."""
+
+    row: int
+    distance_m: float
+    bearing_deg: float
+    angle_off_axis_deg: float
+    range_m: float
+    fov_deg: float
+    in_range: bool
+    in_cone: bool
+
+
+def nearest_of(arrays: CameraArrays, lat: float, lon: float, *, k: int = 3) -> list[NearCamera]:
+    """The ``k`` cameras closest to (lat, lon), nearest first, whether or not they see it (it explains an empty
+    canvass). Searched in a box that grows fourfold until the k-th nearest in it is closer than the box's half-width
+    (then nothing outside can be nearer), so a city of 100,000 cameras costs a narrow band, not a full scan."""
+    n = len(arrays)
+    k = min(k, n)
+    if k <= 0:
+        return []
+    reach = max(4.0 * arrays.max_range_m, 500.0)
+    while True:
+        dlat = reach / M_PER_DEG_LAT
+        lo = int(np.searchsorted(arrays.lat, lat - dlat, side="left"))
+        hi = int(np.searchsorted(arrays.lat, lat + dlat, side="right"))
+        everything = lo == 0 and hi == n
+        pos = np.arange(lo, hi, dtype=np.int64)
+        if not everything:
+            dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
+            pos = pos[np.abs(arrays.lon[pos] - lon) <= dlon]
+        if pos.size >= k or everything:
+            dist = haversine_m(arrays.lat[pos], arrays.lon[pos], lat, lon)
+            part = np.argpartition(dist, k - 1)[:k] if k < dist.size else np.arange(dist.size)
+            order = part[np.argsort(dist[part], kind="stable")]
+            if everything or (order.size >= k and dist[order[-1]] <= reach):
+                break
+        reach *= 4.0
+    chosen = pos[order]
+    d = dist[order]
+    bearing = bearings_deg(arrays.lat[chosen], arrays.lon[chosen], lat, lon)
+    off = np.abs((bearing - arrays.direction[chosen] + 180.0) % 360.0 - 180.0)
+    out = []
+    for j, i in enumerate(chosen.tolist()):
+        at_cam = bool(d[j] < AT_CAMERA_M)
+        fov = float(arrays.fov[i])
+        off_j = 0.0 if at_cam else float(off[j])
+        out.append(
+            NearCamera(
+                row=int(arrays.order[i]),
+                distance_m=float(d[j]),
+                bearing_deg=float(bearing[j]),
+                angle_off_axis_deg=off_j,
+                range_m=float(arrays.range_m[i]),
+                fov_deg=fov,
+                in_range=bool(d[j] <= arrays.range_m[i]),
+                in_cone=at_cam or fov >= 360.0 or off_j <= fov / 2.0 + EDGE_EPS_DEG,
+            )
+        )
+    return out
 
 
 def haversine_m(lats: FloatArray, lons: FloatArray, lat: float, lon: float) -> FloatArray:

@@ -23,6 +23,7 @@ from rtcc.cameras.schemas import (
     CameraPage,
     CameraRead,
     CameraUpdate,
+    CanvassCameraPoint,
     CanvassQuery,
     CanvassResult,
     HealthRead,
@@ -152,6 +153,14 @@ def run_canvass(body: CanvassQuery, db: DbDep, runtime: RuntimeDep, actor: Canva
         result = canvass_uc.canvass(session, index, body)
         canvass_uc.record_canvass(session, actor, result)
         return result
+
+
+@router.get("/api/v1/canvass/cameras")
+def canvass_cameras(db: DbDep, runtime: RuntimeDep, _p: Canvasser) -> list[CanvassCameraPoint]:
+    """Where every shared camera is and what it covers (no names or owners), to draw on the canvass map."""
+    index = canvass_uc.index_of(runtime.services)
+    with db.read() as session:
+        return canvass_uc.camera_points(session, index)
 
 
 @router.get("/api/v1/canvass/places")

@@ -290,6 +290,37 @@ class CanvassHit(BaseModel):
     request_deadline: datetime = Field(description="Window start + owner_retention_days: ask before this.")
 
 
+class NearbyCamera(BaseModel):
+    """A shared camera near a place that none sees: how far it is and what stops it seeing the place."""
+
+    camera: CameraRead
+    distance_m: float
+    angle_off_axis_deg: float
+    in_range: bool = Field(description="The place is within the camera's range.")
+    in_view: bool = Field(description="The place is inside the camera's field of view (its direction and angle).")
+
+
+class CanvassEmpty(BaseModel):
+    """Why a canvass found no camera: what was searched, how many cameras exist, and the nearest ones."""
+
+    radius_m: float = Field(description="The longest range of any shared camera: no camera farther away can see it.")
+    shared_cameras: int = Field(description="Shared (not withdrawn) cameras searched.")
+    registered_cameras: int = Field(description="Cameras in the registry, withdrawn ones included.")
+    nearest: list[NearbyCamera] = Field(description="The shared cameras closest to the place, nearest first.")
+    message: str = Field(description="The explanation in one sentence (English; the web app words its own).")
+
+
+class CanvassCameraPoint(BaseModel):
+    """Where a shared camera is and what it covers, for drawing the registry on the canvass map."""
+
+    id: uuid.UUID
+    lat: float
+    lon: float
+    direction_deg: float
+    fov_deg: float
+    range_m: float
+
+
 class CanvassResult(BaseModel):
     """The cameras that could have seen the place in the window, ranked by distance then angle off-axis."""
 
@@ -304,6 +335,7 @@ class CanvassResult(BaseModel):
         default=None, description="The city profile's division, reporting district and neighborhood of the place."
     )
     items: list[CanvassHit]
+    empty: CanvassEmpty | None = Field(default=None, description="Set when no camera sees the place: why.")
 
 
 class AccessPage(BaseModel):

@@ -47,6 +47,7 @@ from rtcc.community.schemas import (
 )
 from rtcc.core.clock import utcnow
 from rtcc.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed, field_error
+from rtcc.core.localtime import bilingual, local_text
 from rtcc.identity import service as identity
 from rtcc.identity.logic import Principal, Role
 from rtcc.identity.schemas import UserCreate, UserUpdate
@@ -458,18 +459,21 @@ def post_notice(session: Session, group_id: uuid.UUID, data: NoticeCreate, *, ac
     )
     session.add(notice)
     session.flush()
-    lines = [data.body]
+    zone = places.city_zone()
+    lines, lines_es = [data.body], [data.body]  # the captain's own words, as written
     if data.meeting_at:
-        lines.append(f"When: {data.meeting_at.isoformat()}")
+        lines.append(f"When: {local_text(data.meeting_at, zone, 'en')}")
+        lines_es.append(f"Cuándo: {local_text(data.meeting_at, zone, 'es')}")
     if data.location:
         lines.append(f"Where: {data.location}")
+        lines_es.append(f"Dónde: {data.location}")
     count = 0
     for member in repository.members(session, group.id):
         notify_account(
             session,
             user_id=member.user_id,
             subject=f"[{group.name}] {data.title}",
-            body="\n".join(lines),
+            body=bilingual("\n".join(lines), "\n".join(lines_es)),
             category=logic.Category.watch_group.value,
             link=f"/api/v1/community/groups/{group.id}/notices",
             dedup_key=f"notice:{notice.id}",

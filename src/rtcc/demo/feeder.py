@@ -2,6 +2,9 @@
 
 Every tick it asks the model for the reads of the elapsed (optionally compressed) time, adds the scripted hotlisted
 vehicles whose time has come, and POSTs them as one native batch to ``/api/v1/reads`` with the simulator's API key.
+The model follows the city's hour of day (about 15 reads a minute over the 19 cameras at 3-4 am, hundreds at rush
+hour); so that a demo started at night is not nearly still, the feeder compresses time whenever the modelled rate is
+below ``min_per_minute`` (the reads keep their own times: only more of them arrive).
 It runs in a background thread next to the server, so the whole loop (ingest -> store -> match -> alert -> SSE) is
 the production path.
 """
@@ -22,6 +25,9 @@ from rtcc.demo import crops, world
 from rtcc.demo.traffic import DemoHotlistEntry, DemoRead, TrafficModel
 
 logger = logging.getLogger(__name__)
+
+#: The fewest background reads a minute the demo shows (the night is compressed up to this rate).
+MIN_READS_PER_MINUTE = 120
 
 
 def read_json(read: DemoRead) -> dict[str, Any]:
@@ -54,10 +60,12 @@ class Feeder:
         seed: int = 7,
         speedup: float = 1.0,
         tick_s: float = 1.0,
+        min_per_minute: float = MIN_READS_PER_MINUTE,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
         self.speedup = speedup
+        self.min_per_minute = min_per_minute
         self.tick_s = tick_s
         self.model = TrafficModel(np.random.default_rng(seed), world.cameras(), hotlist=hotlist, circulating=4)
         self.sent = 0  #: reads accepted by the server, background and scripted
@@ -77,6 +85,16 @@ class Feeder:
         if self._thread is not None:
             self._thread.join(timeout=10)
 
+    def effective_speedup(self, start: datetime, end: datetime) -> float:
+        """The speedup for [start, end): the configured one, raised when the modelled rate is below the floor."""
+        minutes = (end - start).total_seconds() / 60.0
+        if minutes <= 0:
+            return self.speedup
+        rate = float(self.model.expected_count(start, end, speedup=self.speedup).sum()) / minutes
+        if rate <= 0 or rate >= self.min_per_minute:
+            return self.speedup
+        return self.speedup * self.min_per_minute / rate
+
     def _wait_ready(self, client: httpx.Client) -> None:
         while not self._stop.is_set():
             try:
@@ -94,7 +112,7 @@ class Feeder:
             cursor = start
             while not self._stop.wait(self.tick_s):
                 now = datetime.now(UTC)
-                reads = self.model.reads_between(cursor, now, speedup=self.speedup)
+                reads = self.model.reads_between(cursor, now, speedup=self.effective_speedup(cursor, now))
                 due = [r for r in scheduled if r.observed_at <= now]
                 scheduled = [r for r in scheduled if r.observed_at > now]
                 cursor = now

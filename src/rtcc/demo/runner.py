@@ -2,11 +2,16 @@
 
 Everything runs in one process on the embedded profile (SQLite + in-process bus) unless the environment says
 otherwise. The simulator posts reads over HTTP with a sensor API key, so what you see is the production path.
+
+Order, so that live activity starts within seconds: the city is seeded (users, cameras, lists, programs), the
+simulator starts, then about four weeks of read history (``rtcc.demo.history``) load in a background thread; the
+URLs are printed when the server is up and again, last, when the history is in (with how long it took).
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
 
 import anyio
@@ -17,7 +22,8 @@ from rtcc.app import create_app
 from rtcc.core.migrate import upgrade
 from rtcc.demo import crops
 from rtcc.demo.accounts import DEMO_PASSWORD, DEMO_USERS
-from rtcc.demo.feeder import Feeder
+from rtcc.demo.feeder import MIN_READS_PER_MINUTE, Feeder
+from rtcc.demo.history import HISTORY_DAYS, HistoryResult, seed_history
 from rtcc.demo.seed import SeedResult, seed
 from rtcc.runtime import Runtime
 from rtcc.settings import Settings
@@ -34,6 +40,10 @@ class DemoState:
 
     seeded: SeedResult | None = None
     feeder: Feeder | None = None
+    history: HistoryResult | None = None
+    history_error: str | None = None
+    history_done: threading.Event = field(default_factory=threading.Event)
+    stopping: threading.Event = field(default_factory=threading.Event)
     extra: dict[str, object] = field(default_factory=dict)
 
 
@@ -43,9 +53,12 @@ def demo_routers() -> list[APIRouter]:
     return [crops.router]
 
 
-def build_demo_app(settings: Settings, *, speedup: float = 1.0, state: DemoState | None = None) -> object:
-    """The app with a startup hook that seeds the demo and starts the simulator against ``settings.port``. The demo
-    world is Cerritos, so the demo always serves the packaged ``cerritos`` city profile."""
+def build_demo_app(
+    settings: Settings, *, speedup: float = 1.0, state: DemoState | None = None, history_days: int = HISTORY_DAYS
+) -> object:
+    """The app with a startup hook that seeds the demo, starts the simulator against ``settings.port`` and loads
+    ``history_days`` of read history in the background. The demo world is Cerritos, so the demo always serves the
+    packaged ``cerritos`` city profile."""
     if settings.city_profile != DEMO_PROFILE:
         logger.warning(
             "the demo simulates Cerritos: city profile %r replaced by %r", settings.city_profile, DEMO_PROFILE
@@ -59,23 +72,61 @@ def build_demo_app(settings: Settings, *, speedup: float = 1.0, state: DemoState
             with runtime.db.uow() as session:
                 return seed(session, runtime.bus, settings=runtime.settings)
 
-        state.seeded = await anyio.to_thread.run_sync(do_seed)
-        state.feeder = Feeder(base_url, state.seeded.api_key, hotlist=state.seeded.hotlist_entries, speedup=speedup)
+        seeded = state.seeded = await anyio.to_thread.run_sync(do_seed)
+        state.feeder = Feeder(base_url, seeded.api_key, hotlist=seeded.hotlist_entries, speedup=speedup)
         state.feeder.start()
-        _banner(base_url, state.seeded)
+        _banner(base_url, seeded, history_days=history_days)
+
+        def load_history() -> None:
+            try:
+                state.history = seed_history(
+                    runtime.db,
+                    runtime.bus,
+                    runtime.settings,
+                    hotlist=seeded.hotlist_entries,
+                    days=history_days,
+                    stop=state.stopping,
+                )
+                if state.stopping.is_set():
+                    return
+                print(_history_line(state.history), flush=True)
+                _banner(base_url, seeded, history_days=0)
+            except Exception as exc:  # the live demo goes on without its history
+                logger.exception("demo history could not be loaded")
+                state.history_error = str(exc)
+            finally:
+                state.history_done.set()
+
+        threading.Thread(target=load_history, name="demo-history", daemon=True).start()
 
     async def stop(runtime: Runtime) -> None:
+        state.stopping.set()
         if state.feeder is not None:
             await anyio.to_thread.run_sync(state.feeder.stop)
+        await anyio.to_thread.run_sync(lambda: state.history_done.wait(30))
 
     return create_app(settings, extra_hooks=[(start, stop)], extra_routers=demo_routers())
 
 
-def _banner(base_url: str, seeded: SeedResult) -> None:
+def _history_line(h: HistoryResult) -> str:
+    return (
+        f"  Read history loaded: {h.generated:,} reads over {h.days} days ({h.accepted:,} new) in {h.seconds:.0f} s;"
+        " search, track, stakeout, common plates and co-travel now reach back that far."
+    )
+
+
+def _banner(base_url: str, seeded: SeedResult, *, history_days: int) -> None:
+    loading = (
+        [f"  Loading {history_days} days of read history in the background (search and track fill in as it loads)."]
+        if history_days
+        else []
+    )
     lines = [
         "",
         "  OpenRTCC demo: simulated Cerritos, CA",
-        f"  {seeded.cameras} ALPR cameras, {seeded.hotlists} hotlists ({seeded.entries} entries), live traffic",
+        f"  {seeded.cameras} ALPR cameras, {seeded.hotlists} hotlists ({seeded.entries} entries), live traffic"
+        f" (at least {MIN_READS_PER_MINUTE} reads a minute: the quiet night hours are compressed)",
+        *loading,
         "",
         f"  RTCC dashboard:      {base_url}/app/",
         f"  Community portal:    {base_url}/portal",

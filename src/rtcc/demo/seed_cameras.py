@@ -1,6 +1,11 @@
 """Seed the demo city's camera registry: a few hundred cameras across Cerritos (all inside the city boundary) of
 every owner type and sharing level, some owned by demo community accounts (``resident1..5``, ``business1..3``, the
-demo password), city cameras at the gazetteer's intersections, and registry rows for the 19 ALPR cameras.
+demo password), city cameras at the city profile's intersections, and registry rows for the 19 ALPR cameras.
+
+Placed where a canvass can find them: every profile intersection (the ones canvass offers by name, including those
+on the city's edge roads, whose camera stands just inside the limit) has an all-round city traffic camera whose range
+reaches the intersection, and business cameras stand along the arterials, near an intersection or an ALPR site, as
+shops do; home cameras are spread over the residential blocks.
 
 Idempotent: every camera has a fixed code (``DEMO-RES-001``, ``DEMO-BIZ-001``, ``DEMO-CITY-01``, the ALPR code)
 and codes that exist are skipped, so a second run adds nothing. Live-linked demo cameras point at ``.invalid`` hosts
@@ -10,6 +15,7 @@ sharing levels come from the given random generator; nothing here claims to be a
 
 from __future__ import annotations
 
+import math
 import random
 import uuid
 from datetime import datetime
@@ -42,6 +48,37 @@ def _point_in_city(rng: random.Random) -> tuple[float, float]:
         lat, lon = rng.uniform(min_lat, max_lat), rng.uniform(min_lon, max_lon)
         if world.contains(lat, lon):
             return round(lat, 6), round(lon, 6)
+
+
+#: Largest step (metres) a camera for an intersection on the city's edge is moved inside the limit.
+_EDGE_STEP_M = 25.0
+_M_PER_DEG = 111_320.0
+
+
+def _inside(lat: float, lon: float) -> tuple[float, float]:
+    """The point, or the nearest point inside the city on the way to its centre (for edge intersections)."""
+    if world.contains(lat, lon):
+        return lat, lon
+    clat, clon = world.center()
+    dist = max(1.0, world.distance_m(lat, lon, clat, clon))
+    for k in range(1, 41):
+        f = min(1.0, k * _EDGE_STEP_M / dist)
+        p = (lat + (clat - lat) * f, lon + (clon - lon) * f)
+        if world.contains(*p):
+            return round(p[0], 6), round(p[1], 6)
+    return world.center()
+
+
+def _near(rng: random.Random, anchors: list[tuple[float, float]], within_m: float) -> tuple[float, float]:
+    """A point inside the city within ``within_m`` of a random anchor (a shop on an arterial)."""
+    for _ in range(100):
+        lat, lon = rng.choice(anchors)
+        dlat = rng.uniform(-within_m, within_m) / _M_PER_DEG
+        dlon = rng.uniform(-within_m, within_m) / (_M_PER_DEG * max(0.1, math.cos(math.radians(lat))))
+        p = (round(lat + dlat, 6), round(lon + dlon, 6))
+        if world.contains(*p):
+            return p
+    return _point_in_city(rng)
 
 
 def _level(rng: random.Random, weights: tuple[float, float, float, float]) -> SharingLevel:
@@ -98,8 +135,10 @@ def seed(session: Session, *, now: datetime, rng: random.Random) -> dict[str, in
             "sharing_level": level, "stream_url": f"rtsp://{code.lower()}.demo.invalid/live"
             if level == "live_linked" else None,
         })  # fmt: skip
+    places = list(places_service.intersections())
+    anchors = [(p.lat, p.lon) for p in places] + [(c.lat, c.lon) for c in world.cameras()]
     for i in range(1, BUSINESS_CAMERAS + 1):
-        lat, lon = _point_in_city(rng)
+        lat, lon = _near(rng, anchors, 150.0)
         level = _level(rng, (0.4, 0.35, 0.2, 0.05))
         owner = businesses[(i - 1) // OWNED_PER_ACCOUNT] if i <= BUSINESSES * OWNED_PER_ACCOUNT else None
         code = f"DEMO-BIZ-{i:03d}"
@@ -111,18 +150,21 @@ def seed(session: Session, *, now: datetime, rng: random.Random) -> dict[str, in
             "sharing_level": level, "stream_url": f"rtsp://{code.lower()}.demo.invalid/live"
             if level == "live_linked" else None,
         })  # fmt: skip
-    places = [p for p in places_service.intersections() if world.contains(p.lat, p.lon)]
     for i in range(1, CITY_CAMERAS + 1):
-        if i <= len(places):
+        at_place = i <= len(places)
+        if at_place:
             place = places[i - 1]
-            lat, lon, name, address = place.lat, place.lon, f"Traffic camera {place.name}", place.name
+            (lat, lon), name, address = _inside(place.lat, place.lon), f"Traffic camera {place.name}", place.name
+            reach = world.distance_m(lat, lon, place.lat, place.lon) + 20.0  # it must see its intersection
         else:
-            (lat, lon), name, address = _point_in_city(rng), f"City camera {i}", None
+            (lat, lon), name, address = _near(rng, anchors, 300.0), f"City camera {i}", None
+            reach = 0.0
         code = f"DEMO-CITY-{i:02d}"
         add("city", code, {
             "name": name, "owner_type": "city", "owner_name": "City of Cerritos", "contact": "Public Works",
             "address": address, "lat": lat, "lon": lon, "direction_deg": round(rng.uniform(0, 359.9), 1),
-            "fov_deg": 360.0 if i % 3 == 0 else 100.0, "range_m": round(rng.uniform(60, 120), 1),
+            "fov_deg": 360.0 if at_place or i % 3 == 0 else 100.0,
+            "range_m": round(max(reach, rng.uniform(80, 120)), 1),
             "owner_retention_days": 30, "sharing_level": "live_linked" if i % 4 == 0 else "registered",
             "stream_url": f"rtsp://{code.lower()}.demo.invalid/live" if i % 4 == 0 else None,
         })  # fmt: skip

@@ -373,9 +373,15 @@ class TrafficModel:
         misread_rate: float = MISREAD_RATE,
         low_confidence_rate: float = LOW_CONFIDENCE_RATE,
         regular_share: float = REGULAR_SHARE,
+        volume_scale: float = 1.0,
     ) -> None:
         """Build the regular pool. Plates of ``hotlist`` are kept out of background traffic (same OCR class), except
-        ``circulating`` listed vehicles (stolen vehicles/plates) that join the regulars so hits keep occurring."""
+        ``circulating`` listed vehicles (stolen vehicles/plates) that join the regulars so hits keep occurring.
+
+        ``volume_scale`` thins the city: every camera's volume and the regular pool shrink by it, so each regular
+        vehicle still passes its cameras about twice a day (the demo's history uses a few per cent)."""
+        if not 0 < volume_scale <= 1:
+            raise ValueError("volume_scale must be in (0, 1]")
         self._rng = rng
         self.cameras: tuple[DemoCamera, ...] = tuple(cameras if cameras is not None else world.cameras())
         if not self.cameras:
@@ -384,7 +390,7 @@ class TrafficModel:
         self.misread_rate = misread_rate
         self.low_confidence_rate = low_confidence_rate
         self.regular_share = regular_share
-        self._volumes = np.array([c.daily_volume for c in self.cameras], dtype=np.float64)
+        self._volumes = np.array([c.daily_volume for c in self.cameras], dtype=np.float64) * volume_scale
 
         candidates = [e for e in hotlist if e.category in ("stolen_vehicle", "stolen_plate")]
         scheduled = {e.plate for e in _SCHEDULED_ENTRIES}
@@ -466,6 +472,15 @@ class TrafficModel:
     def regular_count(self) -> int:
         """Vehicles in the regular pool (including circulating hotlisted vehicles)."""
         return len(self._fleet.plates)
+
+    def regular_plates(self) -> list[str]:
+        """The plates of the regular pool (circulating hotlisted vehicles excluded)."""
+        return list(self._fleet.plates[: len(self._fleet.plates) - len(self.circulating)])
+
+    def reseed(self, rng: np.random.Generator) -> None:
+        """Draw the following reads from ``rng`` (the regular pool stays): a day's reads can then be regenerated
+        exactly from a per-day generator, whatever was drawn before."""
+        self._rng = rng
 
     def expected_count(self, start: datetime, end: datetime, speedup: float = 1.0) -> NDArray[np.float64]:
         """Expected reads per camera in [start, end) (the Poisson means ``reads_between`` draws from)."""

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from rtcc.cameras import service as cameras
 from rtcc.community import service as community
 from rtcc.core.clock import utcnow
+from rtcc.core.localtime import bilingual, bilingual_subject, local_text
 from rtcc.footage import repository
 from rtcc.footage.logic import (
     TRANSITION_CUSTODY,
@@ -48,6 +49,7 @@ from rtcc.footage.schemas import (
 )
 from rtcc.governance import service as governance
 from rtcc.identity.logic import Principal
+from rtcc.places import service as places
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +57,26 @@ logger = logging.getLogger(__name__)
 AGENCY = "agency"
 
 # ------------------------------------------------------------------------------------------------------ requests
+
+
+def _request_body(camera_name: str, data: FootageRequestCreate, due_at: datetime | None) -> str:
+    """The owner's message, in English and Spanish, with the times in the city's time zone in words."""
+    zone = places.city_zone()
+
+    def when(value: datetime | None, lang: str) -> str:
+        return local_text(value, zone, lang) if value is not None else "-"
+
+    en = (
+        f"The police ask for the recordings of your camera '{camera_name}' from {when(data.window_start, 'en')} to "
+        f"{when(data.window_end, 'en')} for case {data.case_number}: {data.reason}\n"
+        f"Please approve or decline by {when(due_at, 'en')}."
+    )
+    es = (
+        f"La policía solicita las grabaciones de su cámara '{camera_name}' del {when(data.window_start, 'es')} al "
+        f"{when(data.window_end, 'es')} para el caso {data.case_number}: {data.reason}\n"
+        f"Por favor, apruebe o rechace la solicitud antes del {when(due_at, 'es')}."
+    )
+    return bilingual(en, es)
 
 
 def create_request(
@@ -131,12 +153,10 @@ def create_request(
         community.notify_account(
             session,
             user_id=camera.owner_user_id,
-            subject=f"Footage request for your camera {camera.name}",
-            body=(
-                f"The police ask for the recordings of your camera '{camera.name}' from "
-                f"{data.window_start.isoformat()} to {data.window_end.isoformat()} for case {data.case_number}: "
-                f"{data.reason}\nPlease approve or decline by {req.due_at.isoformat() if req.due_at else '-'}."
+            subject=bilingual_subject(
+                f"Footage request for your camera {camera.name}", f"Solicitud de video de su cámara {camera.name}"
             ),
+            body=_request_body(camera.name, data, req.due_at),
             category="footage_request",
             link=f"/me/footage/requests/{req.id}",
         )

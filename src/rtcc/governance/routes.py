@@ -13,10 +13,11 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
+from rtcc.core.localtime import pick_lang
 from rtcc.deps import DbDep, SettingsDep
 from rtcc.governance import misuse, service, sharing, transparency
 from rtcc.governance.schemas import (
@@ -38,6 +39,7 @@ from rtcc.governance.schemas import (
 )
 from rtcc.identity.deps import public, require
 from rtcc.identity.logic import Perm, Principal
+from rtcc.places import service as places
 
 router = APIRouter(tags=["governance"])
 
@@ -223,8 +225,14 @@ def transparency_report(db: DbDep, settings: SettingsDep) -> TransparencyReport:
 
 
 @router.get("/transparency", dependencies=[public()], response_class=HTMLResponse, tags=["transparency"])
-def transparency_page(db: DbDep, settings: SettingsDep) -> HTMLResponse:
-    """The transparency report as a server-rendered page."""
+def transparency_page(
+    db: DbDep,
+    settings: SettingsDep,
+    lang: Annotated[str | None, Query(max_length=8, description="en or es (default: the browser's language).")] = None,
+    accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> HTMLResponse:
+    """The transparency report as a server-rendered page (English or Spanish, times in the city's time zone)."""
     with db.read() as session:
         data = transparency.report(session, settings=settings)
-    return HTMLResponse(transparency.render_html(data), headers=_PAGE_HEADERS)
+    page = transparency.render_html(data, lang=pick_lang(lang, accept_language), zone=places.city_zone())
+    return HTMLResponse(page, headers={**_PAGE_HEADERS, "Vary": "Accept-Language"})

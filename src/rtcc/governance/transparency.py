@@ -1,5 +1,5 @@
 """The public transparency report (use case): every figure computed from the data and the audit log, never typed in,
-and the server-rendered page that shows it.
+and the server-rendered page that shows it, in English or Spanish, with times in the city's zone in words.
 
 Sources: the fixed ALPR cameras (``rtcc.alpr.service``), reads and hit reads, hit alerts verified versus rejected
 (read-only aggregates in ``repository``), ALPR searches and refusals by purpose code (audit entries ``alpr.search`` /
@@ -10,10 +10,12 @@ entry. Nothing personal is published: no plates, no names of users, only counts 
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime, timedelta
 from functools import cache
 from importlib import resources
+from zoneinfo import ZoneInfo
 
 import jinja2
 from sqlalchemy.orm import Session
@@ -21,6 +23,7 @@ from sqlalchemy.orm import Session
 from rtcc.alpr import service as alpr_service
 from rtcc.audit import service as audit
 from rtcc.core.clock import utcnow
+from rtcc.core.localtime import local_text
 from rtcc.governance import repository, service
 from rtcc.governance.logic import text_blocks
 from rtcc.governance.schemas import (
@@ -41,6 +44,7 @@ logger = logging.getLogger(__name__)
 _PACKAGE = "rtcc.governance"
 _POLICY_FILE = "alpr_usage_policy.md"
 _TEMPLATE = "transparency.html.j2"
+_STRINGS = "transparency_strings.json"
 #: Camera kinds that are fixed ALPR cameras (shared NVRs and mobile units are not counted).
 FIXED_KINDS: frozenset[str] = frozenset({"alpr_fixed"})
 #: Plain-language names of the retention data classes (contract C3 names).
@@ -185,7 +189,26 @@ def _environment() -> jinja2.Environment:
     )
 
 
-def render_html(data: TransparencyReport) -> str:
-    """The report as an accessible HTML page (English)."""
+@cache
+def _strings() -> dict[str, dict[str, str]]:
+    """The page's words in each language (``data/transparency_strings.json``)."""
+    text = resources.files(_PACKAGE).joinpath("data").joinpath(_STRINGS).read_text(encoding="utf-8")
+    found: dict[str, dict[str, str]] = json.loads(text)
+    return found
+
+
+def render_html(data: TransparencyReport, *, lang: str = "en", zone: ZoneInfo | None = None) -> str:
+    """The report as an accessible HTML page in ``lang`` (English or Spanish), times in the city's ``zone`` in words.
+    Texts that come from the data (purpose labels, retention descriptions, the policy) are shown as entered."""
+    strings = _strings()
+    lang = lang if lang in strings else "en"
+    tz = zone or ZoneInfo("UTC")
     template = _environment().get_template(_TEMPLATE)
-    return template.render(report=data, policy_blocks=text_blocks(data.policy_text))
+    return template.render(
+        report=data,
+        policy_blocks=text_blocks(data.policy_text),
+        lang=lang,
+        t=strings[lang],
+        when=lambda value: local_text(value, tz, lang),
+        day=lambda value: local_text(value, tz, lang, with_time=False),
+    )

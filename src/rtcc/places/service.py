@@ -13,6 +13,7 @@ import logging
 import threading
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from rtcc.core import geo
 from rtcc.places import logic
@@ -107,6 +108,11 @@ def city_name() -> str:
 def time_zone() -> str:
     """The city's IANA time zone."""
     return current().meta.time_zone
+
+
+def city_zone() -> ZoneInfo:
+    """The city's time zone, in which residents and the public read every local time (pages, messages)."""
+    return ZoneInfo(time_zone())
 
 
 def alert_senders() -> AlertSenders:

@@ -33,6 +33,7 @@ from rtcc.community import service as community
 from rtcc.core.clock import utcnow
 from rtcc.core.db import after_commit
 from rtcc.core.errors import Conflict, NotFound, ValidationFailed, field_error, invalid
+from rtcc.core.localtime import bilingual, bilingual_subject
 from rtcc.identity.logic import Principal
 from rtcc.places import service as places
 from rtcc.rebates import logic, repository
@@ -99,12 +100,13 @@ def _audit(session: Session, actor: Principal, action: str, app: RebateApplicati
     )
 
 
-def _notify(session: Session, app: RebateApplication, subject: str, body: str) -> None:
+def _notify(session: Session, app: RebateApplication, subject: tuple[str, str], body: tuple[str, str]) -> None:
+    """Message the applicant, in English and Spanish ((english, spanish) pairs)."""
     community.notify_account(
         session,
         user_id=app.applicant_id,
-        subject=subject,
-        body=body,
+        subject=bilingual_subject(*subject),
+        body=bilingual(*body),
         category=NOTIFY_CATEGORY,
         link=f"/me/rebates/{app.id}",
     )
@@ -215,8 +217,11 @@ def _promote(session: Session, row: RebateProgram, actor: Principal) -> list[Reb
         _notify(
             session,
             app,
-            "Your camera rebate is approved",
-            f"Funds became available: your rebate of {_money(app.rebate_cents)} is approved and will be paid.",
+            ("Your camera rebate is approved", "Su reembolso por la cámara está aprobado"),
+            (
+                f"Funds became available: your rebate of {_money(app.rebate_cents)} is approved and will be paid.",
+                f"Hay fondos disponibles: su reembolso de {_money(app.rebate_cents)} está aprobado y se pagará.",
+            ),
         )
     if n:
         row.updated_at = now
@@ -412,16 +417,25 @@ def submit(session: Session, settings: Settings, application_id: uuid.UUID, *, a
         _notify(
             session,
             app,
-            "Camera rebate application received",
-            f"Your application passed the automatic checks and is waiting for staff review "
-            f"(rebate {_money(app.rebate_cents)}).",
+            ("Camera rebate application received", "Recibimos su solicitud de reembolso por la cámara"),
+            (
+                f"Your application passed the automatic checks and is waiting for staff review "
+                f"(rebate {_money(app.rebate_cents)}).",
+                f"Su solicitud pasó las comprobaciones automáticas y espera la revisión del personal "
+                f"(reembolso de {_money(app.rebate_cents)}).",
+            ),
         )
     else:
         _notify(
             session,
             app,
-            "Camera rebate application needs attention",
-            f"Your application did not pass the automatic checks: {_failed(checks)} You can fix this and submit again.",
+            ("Camera rebate application needs attention", "Su solicitud de reembolso necesita atención"),
+            (
+                f"Your application did not pass the automatic checks: {_failed(checks)} "
+                "You can fix this and submit again.",
+                f"Su solicitud no pasó las comprobaciones automáticas: {_failed(checks)} "
+                "Puede corregirlo y enviarla de nuevo.",
+            ),
         )
     session.flush()
     return application_read(app, timeline=repository.timeline(session, app.id))
@@ -504,9 +518,13 @@ def approve(session: Session, settings: Settings, application_id: uuid.UUID, *, 
         _notify(
             session,
             app,
-            "Your camera rebate is on the waitlist",
-            "Your application is approved, but the program's funds are committed. It is on the waitlist in "
-            "submission order and will be approved automatically when funds free up.",
+            ("Your camera rebate is on the waitlist", "Su reembolso por la cámara está en lista de espera"),
+            (
+                "Your application is approved, but the program's funds are committed. It is on the waitlist in "
+                "submission order and will be approved automatically when funds free up.",
+                "Su solicitud está aprobada, pero los fondos del programa están comprometidos. Está en la lista de "
+                "espera por orden de envío y se aprobará automáticamente cuando haya fondos.",
+            ),
         )
     else:
         _set(app, Status.approved, now)
@@ -519,8 +537,11 @@ def approve(session: Session, settings: Settings, application_id: uuid.UUID, *, 
         _notify(
             session,
             app,
-            "Your camera rebate is approved",
-            f"Your rebate of {_money(app.rebate_cents)} is approved and will be paid.",
+            ("Your camera rebate is approved", "Su reembolso por la cámara está aprobado"),
+            (
+                f"Your rebate of {_money(app.rebate_cents)} is approved and will be paid.",
+                f"Su reembolso de {_money(app.rebate_cents)} está aprobado y se pagará.",
+            ),
         )
     app.checks = [c.as_dict() for c in checks]
     session.flush()
@@ -543,7 +564,12 @@ def deny(
     app.decision_reason = reason
     _event(session, app, Status.denied.value, actor, reason)
     _audit(session, actor, "deny", app, reason=reason, released=released)
-    _notify(session, app, "Your camera rebate application was denied", f"Reason: {reason}")
+    _notify(
+        session,
+        app,
+        ("Your camera rebate application was denied", "Su solicitud de reembolso fue denegada"),
+        (f"Reason: {reason}", f"Motivo: {reason}"),
+    )
     session.flush()
     if released:
         _promote(session, row, actor)
@@ -570,9 +596,13 @@ def mark_paid(
     _notify(
         session,
         app,
-        "Your camera rebate was paid",
-        f"We paid your rebate of {_money(app.rebate_cents)} (reference {reference}). Keep the camera registered "
-        f"for {settings.rebate_commitment_years} years.",
+        ("Your camera rebate was paid", "Pagamos su reembolso por la cámara"),
+        (
+            f"We paid your rebate of {_money(app.rebate_cents)} (reference {reference}). Keep the camera "
+            f"registered for {settings.rebate_commitment_years} years.",
+            f"Pagamos su reembolso de {_money(app.rebate_cents)} (referencia {reference}). Mantenga la cámara "
+            f"registrada durante {settings.rebate_commitment_years} años.",
+        ),
     )
     session.flush()
     return application_read(app, timeline=repository.timeline(session, app.id))

@@ -2,7 +2,8 @@
 
 The app is one Vite build (``web/`` → ``rtcc/web/dist``) with base path ``/app/``. ``/app/<file>`` serves a built file
 (hashed ``assets/*`` are cached for a year), any other ``/app/...`` or ``/portal/...`` path answers the app's
-``index.html`` so the browser's history routing works on reload; ``/`` redirects to ``/app/``. Everything here is
+``index.html`` so the browser's history routing works on reload; ``/`` redirects to ``/app/``; ``/docs`` is the
+API documentation page of the same build (Swagger UI bundled from npm, so it needs no CDN). Everything here is
 public: the pages hold no data until the user signs in, and the data they fetch is protected by the API. When the app
 has not been built (no ``npm run build``) these pages say so with a 503 instead of failing.
 
@@ -48,7 +49,8 @@ _NOT_BUILT = """<!doctype html>
 <p>The server is running, but the browser app's files are missing from this installation
 (<code>rtcc/web/dist</code>). Build them once with:</p>
 <pre>cd web &amp;&amp; npm ci &amp;&amp; npm run build</pre>
-<p>(<code>make setup</code> does this for you.) The API is available meanwhile: <a href="/docs">/docs</a>.</p>
+<p>(<code>make setup</code> does this for you.) The API is available meanwhile; its description is
+<a href="/openapi.json">/openapi.json</a>.</p>
 </body></html>
 """
 
@@ -62,6 +64,7 @@ class WebConfig(BaseModel):
     basemap_url: str = Field(description="The offline vector base map (GeoJSON) of the city profile.")
     transparency_url: str = Field(description="The public transparency portal (server-rendered).")
     languages: list[str] = Field(description="Languages the app is translated into (BCP 47 codes).")
+    time_zone: str = Field(description="The city's IANA time zone: the app shows every time in it.")
 
 
 def web_settings(settings: Settings) -> WebSettings:
@@ -157,6 +160,17 @@ def app_page(path: str, settings: SettingsDep) -> Response:
     return _index(settings)
 
 
+@router.get("/docs", dependencies=[public()], include_in_schema=False)
+def api_docs(settings: SettingsDep) -> Response:
+    """The API documentation (Swagger UI bundled into the web build, so it works offline) of ``/openapi.json``."""
+    page = dist().joinpath("docs.html")
+    headers = security_headers(settings) | {"Cache-Control": "no-cache"}
+    if not page.is_file():
+        logger.warning("API docs page not built: %s is missing", page)
+        return HTMLResponse(_NOT_BUILT, status_code=503, headers=headers)
+    return HTMLResponse(page.read_text(encoding="utf-8"), headers=headers)
+
+
 @router.get("/portal", dependencies=[public()], include_in_schema=False)
 def portal_root(settings: SettingsDep) -> Response:
     """The community portal (the same app, public pages for residents and businesses)."""
@@ -180,4 +194,5 @@ def web_config(settings: SettingsDep) -> WebConfig:
         basemap_url=basemap_url(),
         transparency_url="/transparency",
         languages=["en", "es"],
+        time_zone=places.city_zone().key,
     )

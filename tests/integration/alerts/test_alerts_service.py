@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from rtcc.alerts import repository, service
-from rtcc.alerts.logic import Checklist
+from rtcc.alerts.logic import Checklist, hit_dedup_key
 from rtcc.alerts.models import Alert, AlertTransition
 from rtcc.alerts.schemas import AlertFilters, HitInput, PageParams
 from rtcc.alpr.models import Camera, Read
@@ -205,7 +205,7 @@ def test_a_hit_becomes_one_audited_alert_with_a_live_event(world: World, live_bu
         a = s.get(Alert, alerts[0].id)
         assert a is not None
         assert (a.kind, a.state, a.read_count, a.priority) == ("hit", "new", 1, 1)
-        assert a.dedup_key == f"{world.entries[0].id}:{world.cameras[0].id}"
+        assert a.dedup_key == hit_dedup_key(world.entries[0].id, "7A8C123")
         assert a.match_kind == "fuzzy" and a.diff_positions == [2] and a.plate_read == "7A8C123"
         assert "7A8C123" not in a.title and "7ABC123" not in a.title
         assert s.get(Read, r.id).is_hit  # type: ignore[union-attr]
@@ -264,36 +264,96 @@ def test_a_read_after_the_window_opens_a_new_alert(world: World, live_bus: LiveB
         assert s.get(Alert, new.id).dedup_key is not None  # type: ignore[union-attr]
 
 
-def test_a_batch_splits_at_gaps_and_keeps_entries_and_cameras_apart(world: World, live_bus: LiveBus) -> None:
+def test_a_batch_splits_at_gaps_keeps_entries_apart_and_follows_the_vehicle_across_cameras(
+    world: World, live_bus: LiveBus
+) -> None:
     t0 = utcnow() - timedelta(hours=2)
     hits = [
         world.hit(world.read(at=t0)),
         world.hit(world.read(at=t0 + timedelta(minutes=5))),
         world.hit(world.read(at=t0 + timedelta(minutes=30))),  # gap > window: a second alert
-        world.hit(world.read(camera=1, at=t0), camera=1),  # other camera
+        world.hit(world.read(camera=1, at=t0 + timedelta(minutes=2)), camera=1),  # the same vehicle at another camera
         world.hit(world.read(entry=1, at=t0), entry=1),  # other entry
     ]
     alerts = record(world, live_bus, hits)
-    assert len(alerts) == 4
+    assert len(alerts) == 3
     with world.db.read() as s:
         rows = s.scalars(select(Alert).order_by(Alert.first_seen_at, Alert.read_count)).all()
         keys = [a.dedup_key for a in rows]
-        assert len([k for k in keys if k is not None]) == 3  # only the latest alert per (entry, camera) is open
-        assert sorted(a.read_count for a in rows) == [1, 1, 1, 2]
+        assert len([k for k in keys if k is not None]) == 2  # only the latest alert per vehicle takes sightings
+        assert sorted(a.read_count for a in rows) == [1, 1, 3]
         assert {m.alert_id for m in s.scalars(select(Match))} == {a.id for a in rows}
 
 
-def test_closing_or_rejecting_frees_the_key(world: World, live_bus: LiveBus) -> None:
-    [a] = record(world, live_bus, [world.hit(world.read())])
+def sightings_of(world: World, alert_id: uuid.UUID) -> list[tuple[uuid.UUID, str | None]]:
+    with world.db.uow() as s:
+        return [(x.read_id, x.camera_code) for x in service.get_alert(s, ANALYST, alert_id).sightings]
+
+
+def test_a_rejected_vehicle_seen_again_is_a_sighting_not_a_new_queue_item(world: World, live_bus: LiveBus) -> None:
+    t0 = utcnow() - timedelta(hours=3)
+    first = world.read(plate="7A8C123", at=t0)
+    [a] = record(world, live_bus, [world.hit(first, kind="fuzzy", diff=[2])])
     with world.db.uow() as s:
         service.transition(s, live_bus.bus, a.id, "reject", actor=ANALYST, reason="misread")
-    [b] = record(world, live_bus, [world.hit(world.read())])
-    assert b.id != a.id
+    live_bus.drain()
+    live_bus.events.clear()
+    again = world.read(plate="7A8C123", camera=1, at=t0 + timedelta(minutes=8))  # the same misread car, elsewhere
+    [b] = record(world, live_bus, [world.hit(again, camera=1, kind="fuzzy", diff=[2])])
+    assert b.id == a.id
+    with world.db.read() as s:
+        got = s.get(Alert, a.id)
+        assert got is not None and (got.state, got.read_count, got.last_read_id) == ("rejected", 2, again.id)
+        assert int(s.scalar(select(func.count()).select_from(Alert)) or 0) == 1
+    assert sightings_of(world, a.id) == [(again.id, "CAM-2"), (first.id, "CAM-1")]
+    [ev] = live_bus.drain()
+    assert ev.payload["type"] == "alert.updated" and ev.payload["data"]["state"] == "rejected"
+    assert ev.payload["data"]["last_sighting"]["camera_code"] == "CAM-2"
+    # The listed plate itself (another vehicle than the misread one) is news: a new alert for a person to check.
+    [c] = record(world, live_bus, [world.hit(world.read(at=t0 + timedelta(minutes=9)))])
+    assert c.id != a.id
+
+
+def test_a_verified_vehicle_seen_again_is_pushed_as_an_update_on_its_alert(world: World, live_bus: LiveBus) -> None:
+    t0 = utcnow() - timedelta(hours=3)
+    [a] = record(world, live_bus, [world.hit(world.read(at=t0))])
+    with world.db.uow() as s:
+        service.transition(s, live_bus.bus, a.id, "verify", actor=ANALYST, checklist=FULL)
+    live_bus.drain()
+    live_bus.events.clear()
+    later = world.read(camera=1, at=t0 + timedelta(minutes=8))
+    [b] = record(world, live_bus, [world.hit(later, camera=1)])
+    assert b.id == a.id
+    [ev] = live_bus.drain()
+    data = ev.payload["data"]
+    assert (ev.type, ev.payload["type"], data["state"], data["read_count"]) == (
+        "live.alerts",
+        "alert.updated",
+        "verified",
+        2,
+    )
+    assert data["last_sighting"]["read_id"] == str(later.id) and data["last_sighting"]["camera_code"] == "CAM-2"
+    assert "sightings" not in data  # the full list is in the (audited) detail
+    with world.db.uow() as s:
+        field_view = service.get_alert(s, OFFICER, a.id)  # the officer sees the sighting
+        assert field_view.sightings[0].read_id == later.id
+
+
+def test_a_long_gap_or_a_closed_alert_opens_a_new_alert(world: World, live_bus: LiveBus) -> None:
+    t0 = utcnow() - timedelta(hours=5)
+    [a] = record(world, live_bus, [world.hit(world.read(at=t0))])
+    with world.db.uow() as s:
+        service.transition(s, live_bus.bus, a.id, "verify", actor=ANALYST, checklist=FULL)
+    [b] = record(world, live_bus, [world.hit(world.read(at=t0 + timedelta(seconds=WINDOW + 1)))])
+    assert b.id != a.id  # longer than the window since the last sighting
     with world.db.uow() as s:
         service.transition(s, live_bus.bus, b.id, "verify", actor=ANALYST, checklist=FULL)
         service.transition(s, live_bus.bus, b.id, "close", actor=OFFICER)
-    [c] = record(world, live_bus, [world.hit(world.read())])
+    [c] = record(world, live_bus, [world.hit(world.read(at=t0 + timedelta(seconds=WINDOW + 60)))])
     assert c.id not in (a.id, b.id)
+    # a different entry is a different alert even for the same plate
+    [d] = record(world, live_bus, [world.hit(world.read(at=t0 + timedelta(seconds=WINDOW + 61)), entry=1)])
+    assert d.id not in (a.id, b.id, c.id)
 
 
 def test_a_concurrent_creator_wins_and_the_loser_folds_in(

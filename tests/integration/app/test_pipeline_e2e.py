@@ -7,7 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
@@ -96,14 +96,13 @@ def test_read_to_alert_to_verification(
         sensor = sensor_key(["CAM-1"])
         analyst = login("analyst")
         officer = login("officer")
-        resp = client.post(
-            "/api/v1/reads", headers=sensor, json={"reads": [_read("7ABC123"), _read("7A8C123"), _read("4XYZ999")]}
-        )
+        later = {**_read("7ABC123"), "observed_at": (datetime.now(UTC) + timedelta(seconds=2)).isoformat()}
+        resp = client.post("/api/v1/reads", headers=sensor, json={"reads": [_read("7ABC123"), later, _read("4XYZ999")]})
         assert resp.status_code == 202, resp.text
         assert resp.json()["accepted"] == 3
 
         alerts = _wait_alerts(client, analyst, 1)
-        assert len(alerts) == 1, "the exact read and its OCR look-alike fold into one alert for one entry+camera"
+        assert len(alerts) == 1, "two reads of the listed vehicle are two sightings on one alert"
         alert = alerts[0]
         assert alert["state"] == "new" and alert["read_count"] == 2
         assert client.get("/api/v1/alerts", headers=officer).json()["items"] == []  # unverified: not for the field

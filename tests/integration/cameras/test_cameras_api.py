@@ -140,3 +140,31 @@ def test_heartbeat_by_sensor_key_and_health(
     assert ok.status_code == 200, ok.text
     health = app_client.get("/api/v1/registry/health", headers=supervisor).json()
     assert [(h["code"], h["status"]) for h in health] == [("LINK-7", "ok")]
+
+
+def test_an_empty_canvass_says_why_and_the_map_gets_the_cameras(app_client: TestClient, login: Login) -> None:
+    supervisor, dispatcher, resident = login("supervisor"), login("dispatcher"), login("resident")
+    near = _cam(code="CITY-NEAR", name="Near cam", owner_type="city", owner_name="City", lat=LAT + 200 * M, lon=LON)
+    far = _cam(code="CITY-FAR", name="Far cam", owner_type="city", owner_name="City", lat=LAT + 900 * M, lon=LON,
+               range_m=120)  # fmt: skip
+    for body in (near, far):
+        assert app_client.post("/api/v1/registry/cameras", json=body, headers=supervisor).status_code == 201
+    now = datetime.now(UTC)
+    query = {"lat": LAT, "lon": LON, "start": (now - timedelta(hours=2)).isoformat(), "end": now.isoformat()}
+    res = app_client.post("/api/v1/canvass", json=query, headers=dispatcher).json()
+    assert res["items"] == []
+    why = res["empty"]
+    assert (why["shared_cameras"], why["registered_cameras"], why["radius_m"]) == (2, 2, 120.0)
+    assert [n["camera"]["code"] for n in why["nearest"]] == ["CITY-NEAR", "CITY-FAR"]
+    first = why["nearest"][0]
+    assert abs(first["distance_m"] - 200.0) < 0.5 and first["in_range"] is False
+    assert "CITY-NEAR" in why["message"] and "200 m" in why["message"] and "2 shared cameras" in why["message"]
+    # a found camera needs no explanation
+    seen = app_client.post("/api/v1/canvass", json={**query, "lat": LAT + 210 * M}, headers=dispatcher).json()
+    assert [h["camera"]["code"] for h in seen["items"]] == ["CITY-NEAR"] and seen["empty"] is None
+
+    points = app_client.get("/api/v1/canvass/cameras", headers=dispatcher)
+    assert points.status_code == 200
+    assert sorted(round(p["lat"], 5) for p in points.json()) == sorted(round(c["lat"], 5) for c in (near, far))  # type: ignore[arg-type]
+    assert set(points.json()[0]) == {"id", "lat", "lon", "direction_deg", "fov_deg", "range_m"}  # no names, owners
+    assert app_client.get("/api/v1/canvass/cameras", headers=resident).status_code == 403

@@ -50,3 +50,23 @@ def test_seed_is_complete_and_idempotent(db: Database) -> None:
     with db.uow() as s:
         again = seed_cameras.seed(s, now=datetime.now(UTC), rng=random.Random(5))
     assert again == {"accounts": 0, "residential": 0, "business": 0, "city": 0, "alpr": 0, "cameras": 0}
+
+
+def test_canvass_finds_a_demo_camera_at_every_intersection_it_offers(db: Database) -> None:
+    from datetime import timedelta
+
+    from rtcc.cameras import canvass
+    from rtcc.cameras.schemas import CanvassQuery
+    from rtcc.places import service as places
+
+    with db.uow() as s:
+        seed_cameras.seed(s, now=datetime.now(UTC), rng=random.Random(7))
+    now = datetime.now(UTC)
+    index = canvass.CanvassIndex()
+    empty = []
+    with db.read() as s:
+        for place in places.intersections():
+            q = CanvassQuery(place=place.name, start=now - timedelta(hours=2), end=now)
+            if not canvass.canvass(s, index, q).items:
+                empty.append(place.name)
+    assert empty == []

@@ -1,5 +1,6 @@
 """The demo as a newcomer runs it: a real server with the seeded city and the camera simulator posting over HTTP
-produces the scripted hits, including the misread a person must reject, within a minute."""
+produces the scripted hits, including the misread a person must reject, within a minute, while the read history
+loads in the background."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import os
 import socket
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -17,6 +19,9 @@ from rtcc.core.migrate import upgrade
 from rtcc.demo.accounts import DEMO_PASSWORD
 from rtcc.demo.runner import DemoState, build_demo_app
 from rtcc.settings import Settings
+
+#: Days of history the test loads (the demo loads 28; a few are enough to prove the loading, and quicker).
+HISTORY_DAYS = 3
 
 
 def _free_port() -> int:
@@ -35,9 +40,8 @@ def test_demo_shows_live_hits_within_a_minute(tmp_path: Path) -> None:
     settings = Settings(database_url=url, port=port, host="127.0.0.1", data_dir=tmp_path)
     upgrade(url)
     state = DemoState()
-    server = uvicorn.Server(
-        uvicorn.Config(build_demo_app(settings, state=state), host="127.0.0.1", port=port, log_level="warning")
-    )  # type: ignore[arg-type]
+    app = build_demo_app(settings, state=state, history_days=HISTORY_DAYS)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))  # type: ignore[arg-type]
     thread = threading.Thread(target=server.run, daemon=True)
     started = time.monotonic()
     thread.start()
@@ -72,6 +76,20 @@ def test_demo_shows_live_hits_within_a_minute(tmp_path: Path) -> None:
                 assert time.monotonic() - started < 110, f"no background reads; {state.feeder.sent} sent in all"
                 time.sleep(1)
             assert state.feeder.failures == 0
+            # the read history loads in the background and reaches back its days (a plate search sees them)
+            assert state.history_done.wait(180), "the history did not load"
+            assert state.history is not None and state.history_error is None
+            assert state.history.accepted > HISTORY_DAYS * 4000
+            found = client.post(
+                "/api/v1/search/stakeout",
+                json={"camera_ids": None, "area": {"lat": 33.8687, "lon": -118.07, "radius_m": 5000},
+                      "start": (datetime.now(UTC) - timedelta(days=HISTORY_DAYS)).isoformat(),
+                      "end": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
+                      "purpose": "stolen_vehicle", "case_number": "2026-000001"},
+                headers=headers,
+            )  # fmt: skip
+            assert found.status_code == 200, found.text
+            assert found.json()["total_reads"] > 1000
     finally:
         server.should_exit = True
         thread.join(timeout=20)

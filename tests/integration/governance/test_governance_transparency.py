@@ -240,3 +240,27 @@ def test_report_window_follows_the_setting(db: Database, settings: Any) -> None:
     with db.read() as session:
         assert transparency.report(session, settings=narrow).reads == 1
         assert transparency.report(session, settings=settings, now=datetime.now(UTC)).reads == 3
+
+
+def test_page_speaks_spanish_and_shows_local_times_in_words(app_client: TestClient, db: Database, login: Any) -> None:
+    from datetime import UTC, datetime
+
+    from rtcc.core.clock import set_clock
+
+    _seed(db)
+    app_client.post("/api/v1/audit/verify", headers=login("auditor"))
+    app_client.cookies.clear()
+    set_clock(lambda: datetime(2026, 7, 4, 19, 5, tzinfo=UTC))  # 12:05 PM in Cerritos (PDT)
+    try:
+        en = app_client.get("/transparency").text
+        es = app_client.get("/transparency", headers={"Accept-Language": "es-MX,es;q=0.9,en;q=0.5"}).text
+        es_query = app_client.get("/transparency?lang=es", headers={"Accept-Language": "en-US"}).text
+    finally:
+        set_clock(None)
+    assert "Jul 4, 2026, 12:05 PM PDT" in en and "UTC" not in en.split("</header>")[0]
+    assert '<html lang="es">' in es and "<h1>Portal de transparencia de ALPR: Cerritos</h1>" in es
+    assert "4 jul 2026, 12:05 PDT" in es and "Verificadas por una persona" in es
+    assert "Lecturas de placas sin coincidencia" in es and "Registro de auditoría" in es
+    assert '<td class="num" data-label="Latitud">' in es  # phones label each cell with its column
+    assert es_query == es
+    assert 'href="?lang=en"' in es and 'href="?lang=es"' in en

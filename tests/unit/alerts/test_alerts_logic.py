@@ -99,7 +99,10 @@ def test_window_slides_from_the_last_read() -> None:
 
 
 def test_dedup_key_and_title_hold_no_plate() -> None:
-    assert hit_dedup_key(42, "cam") == "42:cam"
+    key = hit_dedup_key(42, "7abc-123")
+    assert key.startswith("42:") and "7ABC123" not in key.upper()
+    assert key == hit_dedup_key(42, "7ABC123")  # the same vehicle however the plate was written
+    assert key != hit_dedup_key(42, "7A8C123") and key != hit_dedup_key(43, "7ABC123")
     title = hit_title(category="stolen_vehicle", hotlist_name="CA SVS", match_kind="fuzzy", camera_code="CAM-1")
     assert title == "Stolen vehicle hit (FUZZY) on CA SVS at CAM-1"
 

@@ -130,3 +130,37 @@ def test_longitude_band_widens_with_latitude() -> None:
     dlon = 40.0 / (M_PER_DEG_LAT * math.cos(math.radians(lat0)))
     hits = one(direction=90.0, fov=30.0, range_m=50.0, lat=lat0).query(lat0, dlon)
     assert len(hits) == 1 and hits[0].distance_m == pytest.approx(40.0, rel=1e-3)
+
+
+def test_nearest_names_the_closest_cameras_and_why_they_miss() -> None:
+    from rtcc.cameras.kernel import M_PER_DEG_LAT, CameraArrays, nearest_of
+
+    m = 1.0 / M_PER_DEG_LAT
+    arrays = CameraArrays.build(
+        [10 * m, 50 * m, 500 * m, 20 * m],  # lat (lon 0): north of the point
+        [0.0, 0.0, 0.0, 0.0],
+        [0.0, 180.0, 180.0, 0.0],  # the first and last face away (north), the others toward the point
+        [90.0, 90.0, 90.0, 90.0],
+        [30.0, 40.0, 600.0, 30.0],
+    )
+    near = nearest_of(arrays, 0.0, 0.0, k=3)
+    assert [n.row for n in near] == [0, 3, 1]
+    assert [(n.in_range, n.in_cone) for n in near] == [(True, False), (True, False), (False, True)]
+    assert abs(near[0].distance_m - 10.0) < 0.01 and abs(near[0].angle_off_axis_deg - 180.0) < 1e-6
+    assert nearest_of(arrays, 0.0, 0.0, k=10)[-1].row == 2
+    assert nearest_of(CameraArrays.build([], [], [], [], []), 0.0, 0.0) == []
+
+
+def test_nearest_in_a_band_agrees_with_a_full_scan() -> None:
+    import numpy as np
+
+    from rtcc.cameras.kernel import CameraArrays, haversine_m, nearest_of
+
+    rng = np.random.default_rng(5)
+    n = 20_000
+    lat, lon = rng.uniform(33.7, 34.3, n), rng.uniform(-118.7, -118.1, n)
+    arrays = CameraArrays.build(lat, lon, rng.uniform(0, 360, n), rng.uniform(60, 120, n), rng.uniform(10, 150, n))
+    for plat, plon in [(34.0, -118.4), (33.5, -118.4), (35.0, -117.0), (33.7, -118.7)]:  # inside, off, far off, edge
+        got = [x.row for x in nearest_of(arrays, plat, plon, k=3)]
+        want = np.argsort(haversine_m(lat, lon, plat, plon), kind="stable")[:3].tolist()
+        assert got == want

@@ -243,3 +243,19 @@ def test_scheduled_vehicles_drive_plausible_routes(hotlist: list[DemoHotlistEntr
             assert 3.0 < speed < 20.0  # city driving speed, including signals
         assert mine[-1].observed_at - mine[0].observed_at > timedelta(minutes=2)
         assert mine[0].observed_at - start <= timedelta(seconds=60)
+
+
+def test_the_feeder_compresses_the_night_to_its_floor_and_leaves_the_day_alone() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from rtcc.demo.feeder import MIN_READS_PER_MINUTE, Feeder
+
+    f = Feeder("http://127.0.0.1:9", "key")
+    night = datetime(2026, 11, 4, 11, 30, tzinfo=UTC)  # 3:30 am Pacific on a Wednesday
+    noon = datetime(2026, 11, 4, 20, 0, tzinfo=UTC)  # noon Pacific
+    minute = timedelta(minutes=1)
+    at_night = f.effective_speedup(night, night + minute)
+    assert at_night > 2.0
+    rate = float(f.model.expected_count(night, night + minute, speedup=at_night).sum())
+    assert abs(rate - MIN_READS_PER_MINUTE) < 1e-6
+    assert f.effective_speedup(noon, noon + minute) == 1.0

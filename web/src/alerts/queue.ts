@@ -3,12 +3,44 @@
 // the page's aria-live region.
 
 import { ApiError } from "../core/api";
-import { el, formatTime, nextId, select, type Child } from "../core/dom";
+import { el, formatTime, nextId, select, table, type Child } from "../core/dom";
 import { lang, t } from "../core/i18n";
 import type { Key } from "../core/strings";
 import { can } from "../core/session";
 import { alertStore, type Alert } from "./store";
 import { headingText, imageUrl, isStoredImage, vendorAlertsNode } from "./vendor";
+
+/** True when a verified (or dispatched) hit was read again after a person verified it: news for the officer. */
+export function seenAgain(a: Alert): boolean {
+  const at = typeof a.checklist?.at === "string" ? a.checklist.at : null;
+  return (a.state === "verified" || a.state === "dispatched") && at !== null && Date.parse(a.last_seen_at) > Date.parse(at);
+}
+
+/** The sightings of an alert, loaded when opened (the detail is an audited access). */
+function sightingsNode(a: Alert): HTMLElement {
+  const box = el("details", { class: "sightings" }, el("summary", { text: t("alerts.sightings", { n: a.read_count }) }));
+  let loaded = false;
+  box.addEventListener("toggle", () => {
+    if (!box.open || loaded) return;
+    loaded = true;
+    alertStore
+      .detail(a.id)
+      .then((full) => {
+        const rows = (full.sightings ?? []).map((x) => [
+          formatTime(x.observed_at, lang()),
+          `${x.camera_code ?? "?"}${x.camera_name ? ` (${x.camera_name})` : ""}`,
+          x.plate,
+        ]);
+        box.append(table(t("alerts.sightings_caption"), [t("alerts.sighting_time"), t("alerts.sighting_camera"), t("alerts.sighting_plate")], rows, { class: "sightings-table" }));
+        if (rows.length < full.read_count) box.append(el("p", { class: "hint", text: t("alerts.sightings_more", { shown: rows.length, n: full.read_count }) }));
+      })
+      .catch((err: unknown) => {
+        loaded = false;
+        box.append(el("p", { class: "error", text: err instanceof Error ? err.message : String(err) }));
+      });
+  });
+  return box;
+}
 
 export const CHECKLIST: Array<[string, Key]> = [
   ["plate_matches_crop", "alerts.check.plate"],
@@ -24,6 +56,18 @@ function plateNode(text: string | null, diff: number[]): HTMLElement {
   const marks = new Set(diff);
   [...(text ?? "")].forEach((ch, i) => span.append(marks.has(i) ? el("mark", { text: ch }) : ch));
   return span;
+}
+
+/** The checklist items a refused verification names (problem+json errors at body.checklist.<item>), as labelled. */
+function checklistLabels(err: ApiError): string[] {
+  const labels = new Map(CHECKLIST);
+  const out: string[] = [];
+  for (const e of err.errors as Array<{ field?: string; loc?: unknown[] }>) {
+    const path = Array.isArray(e.loc) ? e.loc.map(String) : String(e.field ?? "").split(".");
+    const key = labels.get(path[path.length - 1] ?? "");
+    if (key && path.includes("checklist")) out.push(t(key));
+  }
+  return out;
 }
 
 function stateLabel(state: string): string {
@@ -105,13 +149,16 @@ function hitDetails(a: Alert): HTMLElement {
 
 function actionsFor(a: Alert, report: (msg: string) => void): HTMLElement | null {
   const box = el("div", { class: "actions" });
-  const run = async (action: "verify" | "reject" | "dispatch" | "close", body: unknown) => {
+  const run = async (action: "verify" | "reject" | "dispatch" | "close", body: unknown, where: (msg: string) => void = report) => {
     report("");
+    where("");
     try {
       await alertStore.act(a.id, action, body);
     } catch (err) {
+      const missing = err instanceof ApiError ? checklistLabels(err) : [];
+      if (action === "verify" && missing.length) return where(t("alerts.verify_missing", { items: missing.join("; ") }));
       const detail = err instanceof ApiError ? err.message : String(err);
-      report(t("alerts.action_failed", { action: t(`alerts.action.${action}` as Key), detail }));
+      where(t("alerts.action_failed", { action: t(`alerts.action.${action}` as Key), detail }));
     }
   };
   if (a.kind === "hit" && a.state === "new" && can("alerts:verify")) {
@@ -125,11 +172,13 @@ function actionsFor(a: Alert, report: (msg: string) => void): HTMLElement | null
     const reasonSel = select("reason", REJECT_REASONS.map((r) => [r, t(`alerts.reject.${r}` as Key)]), "misread");
     reasonSel.id = nextId("reason");
     const note = el("input", { type: "text", name: "note", id: nextId("note"), maxlength: 2000 });
+    const verifyMsg = el("p", { class: "error verify-error", role: "alert", id: nextId("verify-error") });
     form.append(
       el(
         "div",
         { class: "buttons" },
-        el("button", { type: "submit", class: "primary" }, t("alerts.verify")),
+        el("button", { type: "submit", class: "primary", "aria-describedby": verifyMsg.id }, t("alerts.verify")),
+        verifyMsg,
         el("button", { type: "button", class: "danger", onclick: () => void run("reject", { reason: "misread" }) }, t("alerts.reject_misread")),
       ),
       el(
@@ -151,11 +200,26 @@ function actionsFor(a: Alert, report: (msg: string) => void): HTMLElement | null
     form.addEventListener("submit", (ev) => {
       ev.preventDefault();
       const checklist: Record<string, boolean> = {};
-      for (const [name] of CHECKLIST) {
+      const missing: string[] = [];
+      let firstMissing: HTMLInputElement | null = null;
+      for (const [name, key] of CHECKLIST) {
         const input = form.elements.namedItem(name);
         checklist[name] = input instanceof HTMLInputElement && input.checked;
+        if (!checklist[name]) {
+          missing.push(t(key));
+          if (!firstMissing && input instanceof HTMLInputElement) firstMissing = input;
+        }
       }
-      void run("verify", { checklist });
+      const where = (msg: string) => {
+        verifyMsg.textContent = msg;
+      };
+      if (missing.length) {
+        // said beside the button, in the checklist's own words; the server would refuse it the same way
+        where(t("alerts.verify_missing", { items: missing.join("; ") }));
+        firstMissing?.focus();
+        return;
+      }
+      void run("verify", { checklist }, where);
     });
     box.append(form);
   }
@@ -195,13 +259,17 @@ export function renderAlert(a: Alert, report: (msg: string) => void, onLocate?: 
       ? el("span", { class: a.fuzzy ? "badge fuzzy" : "badge", text: a.fuzzy ? t("alerts.fuzzy") : t("alerts.match", { kind: a.match_kind }) })
       : null,
     el("span", { class: "badge", text: t("alerts.priority", { n: a.priority }) }),
+    seenAgain(a) ? el("span", { class: "badge seen-again", text: t("alerts.seen_again") }) : null,
   ];
   li.append(el("h3", {}, a.title), el("div", { class: "badges" }, ...badges));
   li.append(
     el(
       "p",
       { class: "meta" },
-      `${t("alerts.camera")}: ${cam?.code ?? "?"}${cam?.name ? ` (${cam.name})` : ""} · ${t("alerts.last_seen")} ${formatTime(a.last_seen_at, lang())}`,
+      `${t("alerts.camera")}: ${cam?.code ?? "?"}${cam?.name ? ` (${cam.name})` : ""} · `,
+      a.last_sighting?.camera_code
+        ? t("alerts.seen_at", { camera: a.last_sighting.camera_code, time: formatTime(a.last_seen_at, lang()) })
+        : `${t("alerts.last_seen")} ${formatTime(a.last_seen_at, lang())}`,
       a.read_count > 1 ? ` · ${t("alerts.reads", { n: a.read_count })}` : "",
       a.dispatched_to ? ` · ${t("alerts.dispatched_to", { unit: a.dispatched_to })}` : "",
       a.reject_reason ? ` · ${t("alerts.rejected_because", { reason: t(`alerts.reject.${a.reject_reason}` as Key) })}` : "",
@@ -211,6 +279,7 @@ export function renderAlert(a: Alert, report: (msg: string) => void, onLocate?: 
     li.append(el("button", { type: "button", class: "link", onclick: () => onLocate(a) }, t("alerts.show_on_map")));
   }
   if (a.kind === "hit" && (a.read || a.entry)) li.append(hitDetails(a));
+  if (a.kind === "hit" && a.read_count > 1) li.append(sightingsNode(a));
   const actions = actionsFor(a, report);
   if (actions) li.append(actions);
   return li;

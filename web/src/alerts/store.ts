@@ -47,6 +47,19 @@ export interface EntryInfo {
   current: boolean;
 }
 
+/** One read of an alert's vehicle. */
+export interface Sighting {
+  read_id: string;
+  plate: string;
+  observed_at: string;
+  match_kind?: string | null;
+  camera_id?: string | null;
+  camera_code?: string | null;
+  camera_name?: string | null;
+  lat?: number | null;
+  lon?: number | null;
+}
+
 export interface Alert {
   id: string;
   kind: string;
@@ -70,6 +83,11 @@ export interface Alert {
   camera?: CameraInfo | null;
   read?: ReadInfo | null;
   entry?: EntryInfo | null;
+  checklist?: Record<string, unknown>;
+  /** Where and when the vehicle was read last (every list item and live event carries it). */
+  last_sighting?: Sighting | null;
+  /** Every sighting, latest first: only in the detail (GET /api/v1/alerts/{id}). */
+  sightings?: Sighting[];
 }
 
 interface AlertPage {
@@ -77,7 +95,8 @@ interface AlertPage {
   total: number;
 }
 
-type Listener = (changed: Alert | null, isNew: boolean) => void;
+/** `sighted`: the update is a new sighting of the alert's vehicle (its last_seen_at moved forward). */
+type Listener = (changed: Alert | null, isNew: boolean, sighted: boolean) => void;
 
 class AlertStore {
   readonly alerts = new Map<string, Alert>();
@@ -91,9 +110,9 @@ class AlertStore {
     return () => this.listeners.delete(fn);
   }
 
-  /** Newest first. */
+  /** Latest sighting first: a vehicle seen again comes back to the top of the queue. */
   list(): Alert[] {
-    return [...this.alerts.values()].sort((a, b) => b.created_at.localeCompare(a.created_at));
+    return [...this.alerts.values()].sort((a, b) => b.last_seen_at.localeCompare(a.last_seen_at) || b.created_at.localeCompare(a.created_at));
   }
 
   load(): Promise<void> {
@@ -131,12 +150,18 @@ class AlertStore {
   upsert(a: Alert, isNew: boolean, notify = true): void {
     const known = this.alerts.get(a.id);
     if (known && known.updated_at > a.updated_at) return;
+    const sighted = !!known && a.last_seen_at > known.last_seen_at;
     this.alerts.set(a.id, { ...known, ...a });
-    if (notify) this.emit(this.alerts.get(a.id) ?? a, isNew);
+    if (notify) this.emit(this.alerts.get(a.id) ?? a, isNew, sighted);
   }
 
-  private emit(a: Alert | null, isNew: boolean): void {
-    for (const fn of this.listeners) fn(a, isNew);
+  private emit(a: Alert | null, isNew: boolean, sighted = false): void {
+    for (const fn of this.listeners) fn(a, isNew, sighted);
+  }
+
+  /** The alert's detail with its sightings (an audited access). */
+  detail(id: string): Promise<Alert> {
+    return get<Alert>(`/api/v1/alerts/${encodeURIComponent(id)}`);
   }
 
   async act(id: string, action: "verify" | "reject" | "dispatch" | "close", body: unknown): Promise<Alert> {

@@ -1,6 +1,8 @@
 // Canvass: click a point on the map (or type coordinates, or pick an intersection), choose the time window, and
 // list the registered cameras that could have seen it, ranked, with their view cones and whether the owner's
-// footage still exists; each can be asked for its footage (footage request API) from here.
+// footage still exists; each can be asked for its footage (footage request API) from here. Every shared camera is drawn
+// as a grey dot so that a click can land near one, and an empty answer says why (what was searched, the nearest
+// cameras and what stops them seeing the place).
 
 import L from "leaflet";
 import { ApiError, get, hasApi, post } from "../core/api";
@@ -9,7 +11,7 @@ import { lang, t } from "../core/i18n";
 import type { Life } from "../core/router";
 import { can } from "../core/session";
 import { createMap, dispose, settle, viewCone } from "../map/basemap";
-import { CANVASS, type CanvassHit, type CanvassResult } from "./registry";
+import { CANVASS, CANVASS_CAMERAS, type CameraPoint, type CanvassEmpty, type CanvassHit, type CanvassResult } from "./registry";
 import { FOOTAGE_REQUESTS, footageRequestForm } from "./footage";
 
 interface Place {
@@ -24,6 +26,42 @@ export function localInput(d: Date): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
+/** Why a canvass found nothing: what was searched, and the nearest cameras with what stops each seeing the place. */
+function emptyNode(res: CanvassResult, why: CanvassEmpty): HTMLElement {
+  const box = el("div", { class: "card empty-canvass", id: "canvass-empty" });
+  box.append(
+    el("p", {}, el("strong", { text: t("canvass.empty_title") })),
+    el("p", {
+      text: t("canvass.empty_searched", {
+        shared: why.shared_cameras,
+        registered: why.registered_cameras,
+        radius: Math.round(why.radius_m),
+        start: formatTime(res.start, lang()),
+        end: formatTime(res.end, lang()),
+      }),
+    }),
+  );
+  if (!why.nearest.length) {
+    box.append(el("p", { text: t("canvass.empty_none") }));
+    return box;
+  }
+  const list = el("ul", {});
+  for (const n of why.nearest) {
+    const c = n.camera;
+    const params = {
+      name: c.name,
+      code: c.code,
+      distance: Math.round(n.distance_m),
+      range: Math.round(c.range_m ?? 0),
+      off: Math.round(n.angle_off_axis_deg),
+      half: Math.round((c.fov_deg ?? 0) / 2),
+    };
+    list.append(el("li", { text: n.in_range ? t("canvass.near_facing_away", params) : t("canvass.near_out_of_range", params) }));
+  }
+  box.append(el("p", { text: t("canvass.empty_nearest") }), list);
+  return box;
+}
+
 export async function canvassView(root: HTMLElement, _params: URLSearchParams, life: Life): Promise<void> {
   root.append(el("h1", { text: t("canvass.title") }), el("p", { class: "lead", text: t("canvass.help") }));
   const layout = el("div", { class: "split" });
@@ -33,6 +71,7 @@ export async function canvassView(root: HTMLElement, _params: URLSearchParams, l
   root.append(layout);
   const { map, ready } = createMap(mapBox, t("canvass.map_label"));
   life.onCleanup(() => dispose(map));
+  const registry = L.layerGroup().addTo(map);
   const results = L.layerGroup().addTo(map);
   let pin: L.Marker | null = null;
 
@@ -56,7 +95,18 @@ export async function canvassView(root: HTMLElement, _params: URLSearchParams, l
     el("button", { type: "submit", class: "primary" }, t("canvass.run")),
     error,
   );
-  side.append(form, out);
+  const registryNote = el("p", { class: "hint", id: "canvass-registry" });
+  side.append(form, registryNote, out);
+  get<CameraPoint[]>(CANVASS_CAMERAS)
+    .then((points) => {
+      if (!life.alive) return;
+      const renderer = L.canvas({ padding: 0.5 });
+      for (const p of points) {
+        L.circleMarker([p.lat, p.lon], { renderer, radius: 3, color: "#555", weight: 1, fillColor: "#999", fillOpacity: 0.9, interactive: false }).addTo(registry);
+      }
+      registryNote.textContent = t("canvass.registry_count", { n: points.length });
+    })
+    .catch(() => undefined);
   get<Place[]>("/api/v1/canvass/places")
     .then((places) => {
       if (!life.alive) return;
@@ -99,6 +149,20 @@ export async function canvassView(root: HTMLElement, _params: URLSearchParams, l
         ? el("details", {}, el("summary", { text: t("footage.request") }), footageRequestForm(hit, res))
         : "",
     ]);
+    if (res.empty) {
+      out.replaceChildren(emptyNode(res, res.empty));
+      const bounds = L.latLngBounds([[res.lat, res.lon]]);
+      for (const n of res.empty.nearest) {
+        const c = n.camera;
+        L.polygon(viewCone(c.lat, c.lon, c.direction_deg ?? 0, c.fov_deg ?? 90, c.range_m ?? 30), { color: "#b35900", weight: 1, fillOpacity: 0.15 })
+          .bindTooltip(`${c.name} · ${Math.round(n.distance_m)} m`)
+          .addTo(results);
+        L.circleMarker([c.lat, c.lon], { radius: 5, color: "#b35900", fillOpacity: 1 }).addTo(results);
+        bounds.extend([c.lat, c.lon]);
+      }
+      map.fitBounds(bounds.pad(0.3), { maxZoom: 17 }); // the point and the cameras that nearly see it
+      return;
+    }
     out.replaceChildren(
       el("p", { text: t("canvass.summary", { n: res.items.length, searched: res.searched }) }),
       table(

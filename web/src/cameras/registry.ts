@@ -3,6 +3,7 @@
 export const REGISTRY_CAMERAS = "/api/v1/registry/cameras";
 export const REGISTRY_HEALTH = "/api/v1/registry/health";
 export const CANVASS = "/api/v1/canvass";
+export const CANVASS_CAMERAS = "/api/v1/canvass/cameras";
 export const MY_CAMERAS = "/api/v1/me/cameras";
 
 export interface RegistryCamera {
@@ -34,6 +35,32 @@ export interface CanvassHit {
   request_deadline: string;
 }
 
+export interface NearbyCamera {
+  camera: RegistryCamera;
+  distance_m: number;
+  angle_off_axis_deg: number;
+  in_range: boolean;
+  in_view: boolean;
+}
+
+export interface CanvassEmpty {
+  radius_m: number;
+  shared_cameras: number;
+  registered_cameras: number;
+  nearest: NearbyCamera[];
+  message: string;
+}
+
+/** A shared camera's position and cone, for the canvass map. */
+export interface CameraPoint {
+  id: string;
+  lat: number;
+  lon: number;
+  direction_deg: number;
+  fov_deg: number;
+  range_m: number;
+}
+
 export interface CanvassResult {
   lat: number;
   lon: number;
@@ -42,6 +69,7 @@ export interface CanvassResult {
   end: string;
   searched: number;
   items: CanvassHit[];
+  empty?: CanvassEmpty | null;
 }
 
 export interface HealthRow {

@@ -61,14 +61,39 @@ export function button(label: string, onClick: (ev: Event) => void, attrs: Attrs
   return el("button", { type: "button", ...attrs, onclick: onClick as EventListener }, label);
 }
 
+let cityTimeZone: string | undefined;
+
+/** Show every time in the city's IANA time zone (from /api/v1/web/config); unknown zones keep the browser's. */
+export function setCityTimeZone(zone: string | null | undefined): void {
+  try {
+    if (zone) new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    cityTimeZone = zone || undefined;
+  } catch {
+    cityTimeZone = undefined;
+  }
+}
+
+/** A time as people read it: date and time in the city's time zone, with the zone's short name ("PST"). */
 export function formatTime(iso: string | null | undefined, lang: string): string {
   if (!iso) return "";
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleString(lang === "es" ? "es-US" : "en-US");
+  return d.toLocaleString(lang === "es" ? "es-US" : "en-US", {
+    timeZone: cityTimeZone,
+    dateStyle: "medium",
+    timeStyle: "short",
+  }) + ` ${zoneName(d, lang)}`;
 }
 
-/** A table from rows; `headers` are column titles, cells are text or nodes. */
+function zoneName(d: Date, lang: string): string {
+  const part = new Intl.DateTimeFormat(lang === "es" ? "es-US" : "en-US", { timeZone: cityTimeZone, timeZoneName: "short" })
+    .formatToParts(d)
+    .find((p) => p.type === "timeZoneName");
+  return part?.value ?? "";
+}
+
+/** A table from rows; `headers` are column titles, cells are text or nodes. Each cell carries its column's title
+ * (`data-label`), so a table with class "stack" becomes labelled cards on a phone. */
 export function table(caption: string, headers: string[], rows: Child[][], attrs: Attrs = {}): HTMLTableElement {
   const t = el("table", attrs, el("caption", { text: caption }));
   const head = el("tr", {});
@@ -77,7 +102,7 @@ export function table(caption: string, headers: string[], rows: Child[][], attrs
   const body = el("tbody", {});
   for (const r of rows) {
     const tr = el("tr", {});
-    for (const c of r) tr.append(el("td", {}, c));
+    r.forEach((c, i) => tr.append(el("td", headers[i] ? { "data-label": headers[i] } : {}, c)));
     body.append(tr);
   }
   t.append(body);

@@ -13,6 +13,8 @@ export interface WebConfig {
   basemap_url: string;
   transparency_url: string;
   languages: string[];
+  /** The city's IANA time zone: every time on screen is shown in it. */
+  time_zone?: string | null;
 }
 
 let configPromise: Promise<WebConfig> | null = null;

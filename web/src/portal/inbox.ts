@@ -1,6 +1,6 @@
 // The portal's message inbox (/portal/messages): what was sent to the signed-in resident or business, newest first:
 // public safety alerts delivered for their area (with the alert's CAP 1.2 link), watch group notices, footage
-// requests and updates on their tips and rebate applications.
+// requests and updates on their tips and rebate applications. Messages written in both languages show the reader's.
 
 import { ApiError, get } from "../core/api";
 import { el, formatTime } from "../core/dom";
@@ -40,6 +40,16 @@ function portalLink(m: Message): [string, Key] | null {
   return null;
 }
 
+/** The line between a message's English and Spanish text (rtcc.core.localtime.SPANISH_MARK). */
+export const SPANISH_MARK = "\n\n— Español —\n";
+
+/** The reader's half of a bilingual message (English before the mark, Spanish after); others as they are. */
+export function inLanguage(body: string, language: string): string {
+  const at = body.indexOf(SPANISH_MARK);
+  if (at < 0) return body;
+  return language === "es" ? body.slice(at + SPANISH_MARK.length) : body.slice(0, at);
+}
+
 function messageCard(m: Message): HTMLElement {
   const id = `m-${m.id}`;
   const card = el(
@@ -47,7 +57,7 @@ function messageCard(m: Message): HTMLElement {
     { class: `card message${m.alert_id ? " message-alert" : ""}`, "data-id": m.id, "data-category": m.category, "aria-labelledby": id },
     el("h2", { id, class: "message-subject", text: m.subject }),
     el("p", { class: "meta" }, el("span", { class: "badge", text: m.alert_id ? `${t("inbox.alert")}: ${categoryLabel(m.category)}` : categoryLabel(m.category) }), ` ${formatTime(m.created_at, lang())}`),
-    el("p", { class: "message-body", text: m.body }),
+    el("p", { class: "message-body", text: inLanguage(m.body, lang()) }),
   );
   const links = el("p", { class: "buttons" });
   if (m.cap_link) links.append(el("a", { href: m.cap_link, class: "cap-link", type: "application/cap+xml" }, t("inbox.cap")));

@@ -282,6 +282,7 @@ async function cameras(root: HTMLElement): Promise<Cleanup> {
                       t("portal.withdraw"),
                     ),
               ]),
+              { class: "stack", id: "my-cameras-table" },
             )
           : el("p", { text: t("portal.no_cameras") }),
       );
@@ -695,6 +696,7 @@ async function subscriptions(root: HTMLElement): Promise<void> {
                   t("portal.unsubscribe"),
                 ),
               ]),
+              { class: "stack" },
             )
           : el("p", { text: t("portal.no_subscriptions") }),
       );
