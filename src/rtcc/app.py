@@ -72,9 +72,11 @@ def _startup_hooks(settings: Settings) -> list[tuple[Hook, Hook]]:
     notification, the camera-health monitor, the hotlist refresh, the retention purge, linked-camera health, the
     community outbox delivery, footage-request expiry, the misuse scan and, when ``mqtt_url`` is set, MQTT ingest.
     """
+    from rtcc.alpr import groupcommit
     from rtcc.live import hub
 
-    hooks: list[tuple[Hook, Hook]] = [(hub.start, hub.stop)]
+    # the ingest writer first, so that it stops last: whatever the other hooks still submit is committed
+    hooks: list[tuple[Hook, Hook]] = [(groupcommit.start, groupcommit.stop), (hub.start, hub.stop)]
     if settings.run_consumers:
         from rtcc.alpr import jobs as alpr_jobs
         from rtcc.cameras import jobs as camera_jobs

@@ -1,0 +1,250 @@
+"""Group commit for ingest: concurrent small requests share one transaction and one commit (one fsync).
+
+Cameras send one read per webhook call or MQTT message. Stored one transaction each, every read pays a commit (a
+WAL fsync on SQLite, a WAL flush on PostgreSQL), and that commit, not the work, bounds throughput. ``GroupCommitter``
+owns one writer thread per process: callers submit a unit of work (``work(session) -> result``, normally a call of
+``rtcc.alpr.service.ingest_payload`` or ``ingest``, the one store path), the writer takes whatever has queued up (at
+most ``max_jobs`` units or ``max_bytes`` of payload; it waits at most ``wait_s`` for stragglers, never for an empty
+queue), runs each unit inside its own SAVEPOINT of one shared transaction, commits once, and only then resolves each
+caller's future. So a 202 or a PUBACK still means stored: a crash before the commit acknowledges nothing.
+
+Isolation: a unit that raises (a ``DomainError`` such as the 403 for a foreign camera, the 422 for an unparseable
+body, or a database error of its own) is rolled back to its savepoint, its after-commit events are dropped, and its
+caller gets the exception; the others commit. If the shared transaction itself fails (a savepoint that cannot be
+rolled back, a failed commit, a lost connection), every unit of the batch is run again in its own transaction, as
+without group commit, so one request never fails the others. Units must therefore be re-runnable (they reset what
+they collect, e.g. their dead-letter drafts, when they start). Each unit writes its own audit entry and returns its
+own result, exactly as alone. On SQLite this thread is the ingest path's one writer; on PostgreSQL it spares the
+connection pool as well. ``stop`` finishes every queued unit before it returns (clean shutdown flushes).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.orm import Session
+
+from rtcc.core.db import Database
+from rtcc.runtime import Runtime
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Key of the process's ``GroupCommitter`` in ``Runtime.services``.
+SERVICE_KEY = "alpr.groupcommit"
+#: Most units of work in one shared transaction.
+MAX_JOBS = 256
+#: Most payload bytes in one shared transaction (a camera-sized read is ~300 bytes; a large batch goes alone).
+MAX_BYTES = 4_000_000
+#: How long the writer waits for more units once it holds one (seconds); the wait ends as soon as the queue is empty
+#: for ``_STRAGGLER_S``, so a lone request is not held back.
+WAIT_S = 0.002
+_STRAGGLER_S = 0.0005
+#: Bodies larger than this are stored in their own transaction by the caller: they already amortise a commit.
+SOLO_BYTES = 65_536
+
+
+@dataclass(eq=False)
+class _Job(Generic[T]):
+    work: Callable[[Session], T]
+    size: int
+    future: Future[T] = field(default_factory=Future)
+
+
+@dataclass
+class GroupCommitStats:
+    """Counters of one committer (tests, logs)."""
+
+    batches: int = 0
+    jobs: int = 0
+    job_errors: int = 0
+    fallbacks: int = 0
+    largest: int = 0
+
+
+class GroupCommitter:
+    """One writer thread that runs submitted units of work in shared transactions (see the module docstring)."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        max_jobs: int = MAX_JOBS,
+        max_bytes: int = MAX_BYTES,
+        wait_s: float = WAIT_S,
+    ) -> None:
+        self.db = db
+        self.max_jobs = max_jobs
+        self.max_bytes = max_bytes
+        self.wait_s = wait_s
+        self.stats = GroupCommitStats()
+        self._queue: queue.SimpleQueue[_Job[Any] | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="rtcc-group-commit", daemon=True)
+        self._thread.start()
+
+    # --- callers -----------------------------------------------------------------------------------------------
+
+    def submit(self, work: Callable[[Session], T], *, size: int = 0) -> Future[T]:
+        """Queue ``work`` for the next shared transaction; the future resolves once that transaction has committed
+        (with ``work``'s result) or with the exception ``work`` raised. ``size`` is its payload's bytes."""
+        job: _Job[T] = _Job(work, size)
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("group commit writer is stopped")
+            self._queue.put(job)
+        return job.future
+
+    def run(self, work: Callable[[Session], T], *, size: int = 0) -> T:
+        """Submit ``work`` and wait for its committed result (for worker threads, e.g. the MQTT consumer)."""
+        return self.submit(work, size=size).result()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Refuse new work, finish (commit) everything queued, then end the writer thread."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put(None)
+        self._thread.join(timeout)
+        logger.info(
+            "group commit stopped (%d units in %d transactions, %d fallbacks)",
+            self.stats.jobs,
+            self.stats.batches,
+            self.stats.fallbacks,
+        )
+
+    # --- writer thread -----------------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch: list[_Job[Any]] = []
+            used = 0
+            if first.future.set_running_or_notify_cancel():  # a caller that went away before we began is skipped
+                batch.append(first)
+                used = first.size
+            deadline = time.monotonic() + self.wait_s
+            while len(batch) < self.max_jobs and used < self.max_bytes:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    try:
+                        item = self._queue.get(timeout=min(remaining, _STRAGGLER_S))
+                    except queue.Empty:
+                        break
+                if item is None:
+                    stopping = True  # commit what we hold, then end: nothing is queued behind the sentinel
+                    break
+                if item.future.set_running_or_notify_cancel():
+                    batch.append(item)
+                    used += item.size
+            if not batch:
+                continue
+            try:
+                self._commit(batch)
+            except BaseException as exc:  # the writer must survive anything; no caller may wait forever
+                logger.exception("group commit batch failed unexpectedly")
+                for job in batch:
+                    if not job.future.done():
+                        job.future.set_exception(exc)
+
+    def _commit(self, batch: list[_Job[Any]]) -> None:
+        self.stats.batches += 1
+        self.stats.jobs += len(batch)
+        self.stats.largest = max(self.stats.largest, len(batch))
+        if len(batch) == 1:
+            self._alone(batch[0])
+            return
+        outcomes: list[tuple[bool, Any]] = []
+        try:
+            with self.db.uow() as session:
+                for job in batch:
+                    outcomes.append(self._in_savepoint(session, job))
+        except Exception as exc:
+            self.stats.fallbacks += 1
+            logger.warning(
+                "shared transaction of %d units failed (%s); storing each in its own transaction",
+                len(batch),
+                type(exc).__name__,
+            )
+            logger.debug("group commit failure", exc_info=True)
+            for job in batch:
+                self._alone(job)
+            return
+        for job, (ok, value) in zip(batch, outcomes, strict=True):
+            if ok:
+                job.future.set_result(value)
+            else:
+                self.stats.job_errors += 1
+                job.future.set_exception(value)
+
+    def _in_savepoint(self, session: Session, job: _Job[Any]) -> tuple[bool, Any]:
+        """Run one unit in a savepoint: (True, result), or (False, its exception) with its work undone. Raises
+        (failing the shared transaction) only when the savepoint itself cannot be rolled back."""
+        pending = session.info.setdefault("after_commit", [])
+        mark = len(pending)
+        savepoint = session.begin_nested()
+        try:
+            result = job.work(session)
+        except Exception as exc:
+            savepoint.rollback()  # raises if the transaction is beyond repair: the caller falls back
+            del session.info.setdefault("after_commit", [])[mark:]
+            return False, exc
+        savepoint.commit()
+        return True, result
+
+    def _alone(self, job: _Job[Any]) -> None:
+        """Run one unit in its own transaction (a batch of one, or the fallback of a failed shared one)."""
+        try:
+            with self.db.uow() as session:
+                result = job.work(session)
+        except Exception as exc:
+            self.stats.job_errors += 1
+            job.future.set_exception(exc)
+        else:
+            job.future.set_result(result)
+
+
+def committer(runtime: Runtime) -> GroupCommitter:
+    """The process's committer, created on first use (``stop`` ends it with the runtime)."""
+    found = runtime.services.get(SERVICE_KEY)
+    if isinstance(found, GroupCommitter):
+        return found
+    with _CREATE_LOCK:
+        found = runtime.services.get(SERVICE_KEY)
+        if not isinstance(found, GroupCommitter):
+            found = runtime.services[SERVICE_KEY] = GroupCommitter(runtime.db)
+        return found
+
+
+_CREATE_LOCK = threading.Lock()
+
+
+async def start(runtime: Runtime) -> None:
+    """Lifespan hook: start the writer with the process (it would otherwise start on the first ingest)."""
+    committer(runtime)
+
+
+async def stop(runtime: Runtime) -> None:
+    """Lifespan/worker hook: commit what is queued and end the writer (if one was started)."""
+    import anyio
+
+    found = runtime.services.pop(SERVICE_KEY, None)
+    if isinstance(found, GroupCommitter):
+        await anyio.to_thread.run_sync(found.stop)
