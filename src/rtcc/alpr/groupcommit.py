@@ -8,6 +8,12 @@ most ``max_jobs`` units or ``max_bytes`` of payload; it waits at most ``wait_s``
 queue), runs each unit inside its own SAVEPOINT of one shared transaction, commits once, and only then resolves each
 caller's future. So a 202 or a PUBACK still means stored: a crash before the commit acknowledges nothing.
 
+Events: a unit publishes through the bus it is handed (``work(session, bus)``), which collects what its after-commit
+callbacks publish; once the batch has committed, the ``alpr.reads.stored`` envelopes of one source are merged into
+as few envelopes as the event limits allow (``service.EVENT_CHUNK`` reads, ``service.EVENT_MAX_BYTES``) and the rest
+are passed on as they are. Downstream consumers (matching, the plate index) then run one transaction per batch, not
+one per read, and the writer waits for the bus once per batch.
+
 Isolation: a unit that raises (a ``DomainError`` such as the 403 for a foreign camera, the 422 for an unparseable
 body, or a database error of its own) is rolled back to its savepoint, its after-commit events are dropped, and its
 caller gets the exception; the others commit. If the shared transaction itself fails (a savepoint that cannot be
@@ -29,8 +35,12 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+import orjson
 from sqlalchemy.orm import Session
 
+from rtcc.alpr import service
+from rtcc.bus.base import Bus, Handler
+from rtcc.bus.envelope import Envelope
 from rtcc.core.db import Database
 from rtcc.runtime import Runtime
 
@@ -52,9 +62,70 @@ _STRAGGLER_S = 0.0005
 SOLO_BYTES = 65_536
 
 
+Work = Callable[[Session, Bus], T]
+
+
+class _BatchBus:
+    """The bus a batch's units publish to: it keeps the envelopes, and ``flush`` publishes them, merged."""
+
+    name = "group-commit"
+
+    def __init__(self, bus: Bus) -> None:
+        self.bus = bus
+        self.held: list[Envelope] = []
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def publish(self, envelope: Envelope) -> None:
+        self.held.append(envelope)
+
+    def publish_threadsafe(self, envelope: Envelope, timeout: float = 10.0) -> None:
+        self.held.append(envelope)
+
+    async def subscribe(self, pattern: str, handler: Handler, *, group: str | None = None) -> None:
+        raise RuntimeError("a group-commit batch only publishes")
+
+    async def ping(self) -> bool:
+        return True
+
+    def flush(self) -> None:
+        """Publish what the committed units published: stored-read events merged per source, others as they are."""
+        held, self.held = self.held, []
+        merged: dict[str, list[tuple[list[Any], int]]] = {}
+        for env in held:
+            reads = env.payload.get("reads") if env.type == service.EVENT_STORED else None
+            if not isinstance(reads, list) or len(env.payload) != 1 or env.observed_at is not None:
+                self._send(env)
+                continue
+            parts = merged.setdefault(env.source, [])
+            size = len(orjson.dumps(reads))
+            if (
+                parts
+                and len(parts[-1][0]) + len(reads) <= service.EVENT_CHUNK
+                and (parts[-1][1] + size <= service.EVENT_MAX_BYTES)
+            ):
+                parts[-1][0].extend(reads)
+                parts[-1] = (parts[-1][0], parts[-1][1] + size)
+            else:
+                parts.append((list(reads), size))
+        for source, parts in merged.items():
+            for reads, _ in parts:
+                self._send(Envelope(type=service.EVENT_STORED, source=source, payload={"reads": reads}))
+
+    def _send(self, envelope: Envelope) -> None:
+        try:
+            self.bus.publish_threadsafe(envelope)
+        except Exception:  # as after a lone unit of work's commit: logged, the stored reads stay stored
+            logger.exception("publishing %s after a group commit failed", envelope.type)
+
+
 @dataclass(eq=False)
 class _Job(Generic[T]):
-    work: Callable[[Session], T]
+    work: Work[T]
     size: int
     future: Future[T] = field(default_factory=Future)
 
@@ -76,12 +147,14 @@ class GroupCommitter:
     def __init__(
         self,
         db: Database,
+        bus: Bus,
         *,
         max_jobs: int = MAX_JOBS,
         max_bytes: int = MAX_BYTES,
         wait_s: float = WAIT_S,
     ) -> None:
         self.db = db
+        self.bus = bus
         self.max_jobs = max_jobs
         self.max_bytes = max_bytes
         self.wait_s = wait_s
@@ -94,7 +167,7 @@ class GroupCommitter:
 
     # --- callers -----------------------------------------------------------------------------------------------
 
-    def submit(self, work: Callable[[Session], T], *, size: int = 0) -> Future[T]:
+    def submit(self, work: Work[T], *, size: int = 0) -> Future[T]:
         """Queue ``work`` for the next shared transaction; the future resolves once that transaction has committed
         (with ``work``'s result) or with the exception ``work`` raised. ``size`` is its payload's bytes."""
         job: _Job[T] = _Job(work, size)
@@ -104,7 +177,7 @@ class GroupCommitter:
             self._queue.put(job)
         return job.future
 
-    def run(self, work: Callable[[Session], T], *, size: int = 0) -> T:
+    def run(self, work: Work[T], *, size: int = 0) -> T:
         """Submit ``work`` and wait for its committed result (for worker threads, e.g. the MQTT consumer)."""
         return self.submit(work, size=size).result()
 
@@ -172,10 +245,11 @@ class GroupCommitter:
             self._alone(batch[0])
             return
         outcomes: list[tuple[bool, Any]] = []
+        bus = _BatchBus(self.bus)
         try:
             with self.db.uow() as session:
                 for job in batch:
-                    outcomes.append(self._in_savepoint(session, job))
+                    outcomes.append(self._in_savepoint(session, bus, job))
         except Exception as exc:
             self.stats.fallbacks += 1
             logger.warning(
@@ -187,6 +261,7 @@ class GroupCommitter:
             for job in batch:
                 self._alone(job)
             return
+        bus.flush()
         for job, (ok, value) in zip(batch, outcomes, strict=True):
             if ok:
                 job.future.set_result(value)
@@ -194,14 +269,14 @@ class GroupCommitter:
                 self.stats.job_errors += 1
                 job.future.set_exception(value)
 
-    def _in_savepoint(self, session: Session, job: _Job[Any]) -> tuple[bool, Any]:
+    def _in_savepoint(self, session: Session, bus: Bus, job: _Job[Any]) -> tuple[bool, Any]:
         """Run one unit in a savepoint: (True, result), or (False, its exception) with its work undone. Raises
         (failing the shared transaction) only when the savepoint itself cannot be rolled back."""
         pending = session.info.setdefault("after_commit", [])
         mark = len(pending)
         savepoint = session.begin_nested()
         try:
-            result = job.work(session)
+            result = job.work(session, bus)
         except Exception as exc:
             savepoint.rollback()  # raises if the transaction is beyond repair: the caller falls back
             del session.info.setdefault("after_commit", [])[mark:]
@@ -211,13 +286,15 @@ class GroupCommitter:
 
     def _alone(self, job: _Job[Any]) -> None:
         """Run one unit in its own transaction (a batch of one, or the fallback of a failed shared one)."""
+        bus = _BatchBus(self.bus)
         try:
             with self.db.uow() as session:
-                result = job.work(session)
+                result = job.work(session, bus)
         except Exception as exc:
             self.stats.job_errors += 1
             job.future.set_exception(exc)
         else:
+            bus.flush()
             job.future.set_result(result)
 
 
@@ -229,7 +306,7 @@ def committer(runtime: Runtime) -> GroupCommitter:
     with _CREATE_LOCK:
         found = runtime.services.get(SERVICE_KEY)
         if not isinstance(found, GroupCommitter):
-            found = runtime.services[SERVICE_KEY] = GroupCommitter(runtime.db)
+            found = runtime.services[SERVICE_KEY] = GroupCommitter(runtime.db, runtime.bus)
         return found
 
 

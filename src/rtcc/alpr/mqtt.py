@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from rtcc.alpr import cameras, deadletters, groupcommit, service
 from rtcc.alpr.adapters import parse_payload
 from rtcc.alpr.logic import DocumentError, Heartbeat, NormalizedRead, Rejection, payload_text
+from rtcc.bus.base import Bus
 from rtcc.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -315,14 +316,14 @@ class MqttIngest:
             beats.extend(parsed.heartbeats)
         parse_drafts = list(drafts)
 
-        def work(session: Session) -> int:
+        def work(session: Session, bus: Bus) -> int:
             # May run twice (its shared transaction failed): start from the parse problems again each time.
             drafts[:] = parse_drafts
             stored = 0
             for source in sorted(set(reads) | set(problems)):
                 result = service.ingest(
                     session,
-                    runtime.bus,
+                    bus,
                     reads[source],
                     source=source,
                     principal=self.principal,
@@ -333,7 +334,7 @@ class MqttIngest:
                 stored += result.accepted
             if beats:
                 cameras.apply_heartbeats(
-                    session, runtime.bus, beats, principal=self.principal, settings=settings, source="mqtt"
+                    session, bus, beats, principal=self.principal, settings=settings, source="mqtt"
                 )
             return stored
 

@@ -110,11 +110,11 @@ async def _ingest(
         )
     drafts: list[deadletters.DeadLetterDraft] = []
 
-    def work(session: Session) -> IngestResult:
+    def work(session: Session, batch_bus: Bus) -> IngestResult:
         drafts.clear()  # a unit may run twice (its shared transaction failed): collect its drafts afresh
         return service.ingest_payload(
             session,
-            bus,
+            batch_bus,
             body,
             source=source,
             context=context,
