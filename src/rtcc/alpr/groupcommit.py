@@ -14,6 +14,9 @@ as few envelopes as the event limits allow (``service.EVENT_CHUNK`` reads, ``ser
 are passed on as they are. Downstream consumers (matching, the plate index) then run one transaction per batch, not
 one per read, and the writer waits for the bus once per batch.
 
+Audit: each unit's entries are the ones it writes alone (one per request, its own actor and counts); they are queued
+(``audit.defer``) and appended to the chain with one lock and one insert before the commit.
+
 Isolation: a unit that raises (a ``DomainError`` such as the 403 for a foreign camera, the 422 for an unparseable
 body, or a database error of its own) is rolled back to its savepoint, its after-commit events are dropped, and its
 caller gets the exception; the others commit. If the shared transaction itself fails (a savepoint that cannot be
@@ -39,6 +42,7 @@ import orjson
 from sqlalchemy.orm import Session
 
 from rtcc.alpr import service
+from rtcc.audit import service as audit
 from rtcc.bus.base import Bus, Handler
 from rtcc.bus.envelope import Envelope
 from rtcc.core.db import Database
@@ -248,8 +252,10 @@ class GroupCommitter:
         bus = _BatchBus(self.bus)
         try:
             with self.db.uow() as session:
+                entries = audit.defer(session)
                 for job in batch:
-                    outcomes.append(self._in_savepoint(session, bus, job))
+                    outcomes.append(self._in_savepoint(session, bus, job, entries))
+                audit.write_deferred(session)
         except Exception as exc:
             self.stats.fallbacks += 1
             logger.warning(
@@ -269,17 +275,21 @@ class GroupCommitter:
                 self.stats.job_errors += 1
                 job.future.set_exception(value)
 
-    def _in_savepoint(self, session: Session, bus: Bus, job: _Job[Any]) -> tuple[bool, Any]:
-        """Run one unit in a savepoint: (True, result), or (False, its exception) with its work undone. Raises
-        (failing the shared transaction) only when the savepoint itself cannot be rolled back."""
+    def _in_savepoint(
+        self, session: Session, bus: Bus, job: _Job[Any], entries: list[audit.AuditDraft]
+    ) -> tuple[bool, Any]:
+        """Run one unit in a savepoint: (True, result), or (False, its exception) with its work, its events and its
+        audit entries undone. Raises (failing the shared transaction) only when the savepoint cannot be rolled back."""
         pending = session.info.setdefault("after_commit", [])
         mark = len(pending)
+        audit_mark = len(entries)
         savepoint = session.begin_nested()
         try:
             result = job.work(session, bus)
         except Exception as exc:
             savepoint.rollback()  # raises if the transaction is beyond repair: the caller falls back
             del session.info.setdefault("after_commit", [])[mark:]
+            del entries[audit_mark:]
             return False, exc
         savepoint.commit()
         return True, result

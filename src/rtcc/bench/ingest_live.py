@@ -1,0 +1,481 @@
+"""``rtcc bench ingest --reads-per-request N --clients C [--mqtt]``: ingest as cameras send it, over the real wire.
+
+HTTP: a real uvicorn server process on 127.0.0.1 serves the production app in its default (embedded) configuration
+on the given database, plus one route that exists only in this benchmark's app: ``POST /bench/noop``, which reads
+the body and answers 202 (the framework's ceiling). A client process (asyncio on uvloop, ``clients`` keep-alive
+connections, raw HTTP/1.1, each connection one request at a time) first sends the same bodies to the trivial route,
+then ``POST /api/v1/reads`` with a sensor API key, ``reads_per_request`` reads a body. Every response is checked
+(status 202, ``accepted`` equal to the reads sent); ack latency is send-to-response per request. The server is then
+stopped (SIGTERM: a clean shutdown) and the reads stored are counted against the ones acknowledged. The client's
+CPU share (CPU seconds over wall seconds) is reported to show that it is not the bottleneck.
+
+MQTT (``--mqtt``): the same server with MQTT ingest on the real broker (``RTCC_MQTT_URL``, default
+``mqtt://127.0.0.1:1883``) under a unique topic prefix; the publisher (this process, QoS 1, one read a message) keeps
+``clients`` messages outstanding. The benchmark's server reports each message it acknowledged (PUBACK after commit)
+on a benchmark topic, so the latency is publish-to-acknowledgement as seen by the publisher; the ceiling is a second
+consumer in the same server that acknowledges without storing.
+Keys: reads_per_request, clients, reads_per_s, ack_p99_ms, ceiling_reads_per_s, ceiling_ratio (and more).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import orjson
+from fastapi import Request
+from fastapi.responses import Response
+from sqlalchemy import func, select
+
+from rtcc.alpr import cameras as alpr_cameras
+from rtcc.alpr.models import Read
+from rtcc.alpr.schemas import CameraCreate
+from rtcc.bench import _gen
+from rtcc.bench._support import scratch_database
+from rtcc.core.clock import utcnow
+from rtcc.core.db import Database
+from rtcc.identity import service as identity_service
+from rtcc.identity.logic import SYSTEM
+from rtcc.identity.schemas import ApiKeyCreate
+from rtcc.runtime import Runtime
+
+CAMERAS = 19
+WARMUP = 300
+#: Default number of reads sent per phase (``--rows`` overrides).
+DEFAULT_READS = 20_000
+NOOP_PATH = "/bench/noop"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _bodies(n_requests: int, per_request: int, seed: int, *, camera_in_topic: bool = False) -> list[bytes]:
+    """``n_requests`` JSON bodies of ``per_request`` distinct reads each (every read unique, so none is a duplicate)."""
+    rng = np.random.default_rng(seed)
+    total = n_requests * per_request
+    plates = _gen.plates(rng, total, "CA")
+    cams = rng.integers(1, CAMERAS + 1, size=total)
+    base = utcnow() - timedelta(hours=2)
+    reads = []
+    for i in range(total):
+        read: dict[str, Any] = {
+            "plate": plates[i],
+            "region": "CA",
+            "confidence": 91.5,
+            "observed_at": (base + timedelta(microseconds=i * 250)).isoformat(),
+            "camera": f"BENCH-{int(cams[i]):02d}",
+            "id": f"bench-{seed}-{i}",
+        }
+        reads.append(read)
+    if camera_in_topic:
+        return [orjson.dumps(r) for r in reads]
+    return [orjson.dumps({"reads": reads[i : i + per_request]}) for i in range(0, total, per_request)]
+
+
+# --- the benchmark's server process ---------------------------------------------------------------------------------
+
+
+def _serve(argv: list[str]) -> None:
+    """Entry of the server process: the production app plus the benchmark-only trivial route."""
+    import uvicorn
+
+    from rtcc.app import Hook, create_app
+    from rtcc.settings import Settings
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--mqtt-url")
+    parser.add_argument("--mqtt-prefix")
+    parser.add_argument("--data-dir", required=True)
+    args = parser.parse_args(argv)
+    extra: dict[str, Any] = {}
+    if args.mqtt_url:
+        extra = {
+            "mqtt_url": args.mqtt_url,
+            "mqtt_topic_prefix": args.mqtt_prefix,
+            "mqtt_frigate_prefix": f"{args.mqtt_prefix}/frigate",
+        }
+    settings = Settings(database_url=args.database, data_dir=Path(args.data_dir), log_level="WARNING", **extra)
+    hooks: list[tuple[Hook, Hook]] = [(_mqtt_probe_start, _mqtt_probe_stop)] if args.mqtt_url else []
+    app = create_app(settings, extra_hooks=hooks)
+
+    @app.post(NOOP_PATH, status_code=202, include_in_schema=False)
+    async def noop(request: Request) -> Response:  # the framework's ceiling: read the body, answer 202
+        await request.body()
+        return Response(b'{"accepted":1}', status_code=202, media_type="application/json")
+
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", timeout_graceful_shutdown=10)
+
+
+async def _mqtt_probe_start(runtime: Runtime) -> None:
+    """In the benchmark's server: report every message the MQTT consumer acknowledges on ``<prefix>/bench/acked``,
+    and run a second consumer (``<prefix>-noop``) that acknowledges without storing (the ceiling)."""
+    import anyio
+
+    from rtcc.alpr import mqtt
+
+    ingest = runtime.services.get(mqtt.SERVICE_KEY)
+    if not isinstance(ingest, mqtt.MqttIngest):
+        raise RuntimeError("MQTT ingest did not start")
+    prefix = ingest.prefix
+
+    class NoStore(mqtt.MqttIngest):
+        def _store(self, batch: list[Any]) -> None:
+            return None
+
+    noop = NoStore(runtime, topic_prefix=f"{prefix}-noop", client_id=f"{prefix}-noop-consumer")
+    for consumer, topic in ((ingest, f"{prefix}/bench/acked"), (noop, f"{prefix}-noop/bench/acked")):
+        _report_acks(consumer, topic)
+    runtime.services["bench.noop"] = noop
+    await anyio.to_thread.run_sync(noop.start)
+    await anyio.to_thread.run_sync(lambda: noop.connected.wait(10) and ingest.connected.wait(10))
+
+
+def _report_acks(consumer: Any, topic: str) -> None:
+    original = consumer._ack
+
+    def ack(batch: list[Any]) -> None:
+        original(batch)
+        ids = [orjson.loads(m.payload).get("id") for m in batch]
+        consumer._client.publish(topic, orjson.dumps(ids), qos=1)
+
+    consumer._ack = ack
+
+
+async def _mqtt_probe_stop(runtime: Runtime) -> None:
+    import anyio
+
+    noop = runtime.services.pop("bench.noop", None)
+    if noop is not None:
+        await anyio.to_thread.run_sync(noop.stop)
+
+
+# --- the HTTP client process ----------------------------------------------------------------------------------------
+
+
+async def _drive(port: int, path: str, key: str, bodies: list[bytes], clients: int, per_request: int) -> dict[str, Any]:
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {key}\r\nContent-Type: application/json\r\n"
+    ).encode()
+    requests = [head + b"Content-Length: %d\r\n\r\n" % len(b) + b for b in bodies]
+    latencies = np.zeros(len(requests))
+    state = {"next": 0, "acked": 0, "reads_acked": 0, "errors": 0}
+    errors: list[str] = []
+
+    async def connection() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        sock = writer.get_extra_info("socket")
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            while True:
+                i = state["next"]
+                if i >= len(requests):
+                    return
+                state["next"] = i + 1
+                t0 = time.perf_counter()
+                writer.write(requests[i])
+                header = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in header.split(b"\r\n"):
+                    if line[:15].lower() == b"content-length:":
+                        length = int(line[15:])
+                body = await reader.readexactly(length)
+                latencies[i] = time.perf_counter() - t0
+                ok = header.startswith(b"HTTP/1.1 202")
+                if ok and path != NOOP_PATH:
+                    ok = orjson.loads(body).get("accepted") == per_request
+                if ok:
+                    state["acked"] += 1
+                    state["reads_acked"] += per_request
+                else:
+                    state["errors"] += 1
+                    if len(errors) < 5:
+                        errors.append(header.split(b"\r\n", 1)[0].decode() + " " + body[:200].decode(errors="replace"))
+        finally:
+            writer.close()
+
+    started = time.perf_counter()
+    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    await asyncio.gather(*(connection() for _ in range(clients)))
+    wall = time.perf_counter() - started
+    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
+    return {
+        "wall_s": wall,
+        "requests": len(requests),
+        "acked": state["acked"],
+        "reads_acked": state["reads_acked"],
+        "errors": state["errors"],
+        "error_samples": errors,
+        "p50_ms": float(np.percentile(latencies, 50) * 1000),
+        "p99_ms": float(np.percentile(latencies, 99) * 1000),
+        "client_cpu_share": cpu / wall,
+    }
+
+
+def _client_main(conn: Any, port: int, path: str, key: str, bodies: list[bytes], clients: int, per: int) -> None:
+    import uvloop
+
+    conn.send(uvloop.run(_drive(port, path, key, bodies, clients, per)))
+    conn.close()
+
+
+def _client(port: int, path: str, key: str, bodies: list[bytes], clients: int, per: int) -> dict[str, Any]:
+    """Run one phase in a separate client process (so client and server do not share a GIL)."""
+    ctx = multiprocessing.get_context("spawn")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_client_main, args=(child, port, path, key, bodies, clients, per))
+    proc.start()
+    child.close()
+    result: dict[str, Any] = parent.recv()
+    proc.join()
+    return result
+
+
+# --- orchestration ----------------------------------------------------------------------------------------------------
+
+
+def _setup(db: Database) -> str:
+    """Register the benchmark's cameras and a sensor key scoped to them; return the key's secret."""
+    codes = [f"BENCH-{i:02d}" for i in range(1, CAMERAS + 1)]
+    with db.uow() as s:
+        for code in codes:
+            alpr_cameras.register_camera(s, CameraCreate(code=code, name=code), actor=SYSTEM)
+        _, secret = identity_service.create_api_key(s, ApiKeyCreate(name="bench", camera_codes=codes), actor=SYSTEM)
+    return secret
+
+
+class _Server:
+    def __init__(self, url: str, data_dir: str, *, mqtt_url: str | None = None, mqtt_prefix: str | None = None):
+        self.port = _free_port()
+        cmd = [sys.executable, "-m", "rtcc.bench.ingest_live", "serve", "--database", url]
+        cmd += ["--port", str(self.port), "--data-dir", data_dir]
+        if mqtt_url:
+            cmd += ["--mqtt-url", mqtt_url, "--mqtt-prefix", mqtt_prefix or "bench"]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RTCC_")}
+        self.proc = subprocess.Popen(cmd, env=env)
+        deadline = time.monotonic() + 60
+        while True:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"benchmark server exited with {self.proc.returncode}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("benchmark server did not start") from None
+                time.sleep(0.1)
+
+    def cpu_s(self) -> float:
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def stop(self) -> int:
+        """SIGTERM: uvicorn finishes in-flight requests, then the lifespan stops the writer (flushing it)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+def _stored(db: Database) -> int:
+    with db.read() as s:
+        return int(s.scalar(select(func.count()).select_from(Read)) or 0)
+
+
+def run_http(*, rows: int | None, database_url: str | None, reads_per_request: int, clients: int) -> dict[str, Any]:
+    """The HTTP variant (see the module docstring)."""
+    per = max(1, reads_per_request)
+    n_requests = max(1, (rows or DEFAULT_READS) // per)
+    warm = min(WARMUP, n_requests)
+    with scratch_database(database_url) as url, tempfile.TemporaryDirectory(prefix="rtcc-bench-") as tmp:
+        db = Database(url)
+        key = _setup(db)
+        bodies = _bodies(warm + n_requests, per, seed=7)
+        server = _Server(url, tmp)
+        try:
+            _client(server.port, NOOP_PATH, key, bodies[:warm], clients, per)
+            ceiling = _client(server.port, NOOP_PATH, key, bodies[warm:], clients, per)
+            warmup = _client(server.port, "/api/v1/reads", key, bodies[:warm], clients, per)
+            cpu0 = server.cpu_s()
+            live = _client(server.port, "/api/v1/reads", key, bodies[warm:], clients, per)
+            server_cpu = server.cpu_s() - cpu0
+        finally:
+            code = server.stop()
+        stored = _stored(db)
+        db.dispose()
+    acked = warmup["reads_acked"] + live["reads_acked"]
+    reads_per_s = live["reads_acked"] / live["wall_s"]
+    ceiling_per_s = ceiling["acked"] * per / ceiling["wall_s"]
+    return {
+        "transport": "http",
+        "database": "postgresql" if url.startswith("postgresql") else "sqlite",
+        "reads_per_request": per,
+        "clients": clients,
+        "requests": n_requests,
+        "reads_per_s": round(reads_per_s),
+        "ack_p50_ms": round(live["p50_ms"], 2),
+        "ack_p99_ms": round(live["p99_ms"], 2),
+        "ceiling_reads_per_s": round(ceiling_per_s),
+        "ceiling_ack_p99_ms": round(ceiling["p99_ms"], 2),
+        "ceiling_ratio": round(reads_per_s / ceiling_per_s, 3),
+        "errors": live["errors"] + warmup["errors"] + ceiling["errors"],
+        "error_samples": (live["error_samples"] + warmup["error_samples"] + ceiling["error_samples"])[:5],
+        "acknowledged": acked,
+        "stored": stored,
+        "client_cpu_share": round(live["client_cpu_share"], 3),
+        "ceiling_client_cpu_share": round(ceiling["client_cpu_share"], 3),
+        "server_cpu_share": round(server_cpu / live["wall_s"], 3),
+        "server_exit": code,
+    }
+
+
+def _publish_phase(
+    broker: tuple[str, int], prefix: str, payloads: list[tuple[str, bytes, str]], window: int, timeout_s: float
+) -> dict[str, Any]:
+    """Publish (QoS 1) with at most ``window`` messages not yet acknowledged by the consumer; returns figures."""
+    import threading
+
+    import paho.mqtt.client as paho
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    sent: dict[str, float] = {}
+    latencies: list[float] = []
+    slots = threading.Semaphore(window)
+    done = threading.Event()
+    subscribed = threading.Event()
+    seen: set[str] = set()
+
+    def on_message(_c: Any, _u: Any, msg: Any) -> None:
+        now = time.perf_counter()
+        for ref in orjson.loads(msg.payload):
+            if ref in sent and ref not in seen:
+                seen.add(ref)
+                latencies.append(now - sent[ref])
+                slots.release()
+        if len(seen) >= len(payloads):
+            done.set()
+
+    client = paho.Client(
+        callback_api_version=CallbackAPIVersion.VERSION2, client_id=f"{prefix}-publisher", protocol=paho.MQTTv311
+    )
+    client.max_inflight_messages_set(max(20, window * 2))
+    client.on_message = on_message
+    client.on_subscribe = lambda *_a: subscribed.set()
+    client.connect(*broker)
+    client.loop_start()
+    client.subscribe(f"{prefix}/bench/acked", qos=1)
+    subscribed.wait(10)
+    started = time.perf_counter()
+    cpu0 = time.process_time()
+    for topic, payload, ref in payloads:
+        if not slots.acquire(timeout=timeout_s):
+            break
+        sent[ref] = time.perf_counter()
+        client.publish(topic, payload, qos=1)
+    done.wait(timeout_s)
+    wall = time.perf_counter() - started
+    cpu = time.process_time() - cpu0
+    client.disconnect()
+    client.loop_stop()
+    lat = np.array(latencies or [float("nan")])
+    return {
+        "wall_s": wall,
+        "acked": len(seen),
+        "p50_ms": float(np.percentile(lat, 50) * 1000),
+        "p99_ms": float(np.percentile(lat, 99) * 1000),
+        "publisher_cpu_share": cpu / wall,
+    }
+
+
+def run_mqtt(*, rows: int | None, database_url: str | None, reads_per_request: int, clients: int) -> dict[str, Any]:
+    """The MQTT variant (see the module docstring): QoS 1 messages of one read each through the real broker."""
+    from urllib.parse import urlparse
+
+    from rtcc.settings import Settings
+
+    if reads_per_request != 1:
+        raise ValueError("the MQTT variant sends one read a message (cameras do)")
+    broker_url = os.environ.get("RTCC_MQTT_URL") or Settings().mqtt_url or "mqtt://127.0.0.1:1883"
+    parsed = urlparse(broker_url)
+    broker = (parsed.hostname or "127.0.0.1", parsed.port or 1883)
+    n = rows or DEFAULT_READS
+    warm = min(WARMUP, n)
+    prefix = f"rtccbench{os.getpid()}{int(time.time() * 1000) % 10**8}"
+    reads = _bodies(warm + n, 1, seed=11, camera_in_topic=True)
+
+    def messages(base: str, part: list[bytes]) -> list[tuple[str, bytes, str]]:
+        out = []
+        for body in part:
+            doc = orjson.loads(body)
+            out.append((f"{base}/alpr/{doc['camera']}", body, doc["id"]))
+        return out
+
+    with scratch_database(database_url) as url, tempfile.TemporaryDirectory(prefix="rtcc-bench-") as tmp:
+        db = Database(url)
+        _setup(db)
+        server = _Server(url, tmp, mqtt_url=f"mqtt://{broker[0]}:{broker[1]}", mqtt_prefix=prefix)
+        try:
+            noop = f"{prefix}-noop"
+            _publish_phase(broker, noop, messages(noop, reads[:warm]), clients, 60)
+            ceiling = _publish_phase(broker, noop, messages(noop, reads[warm:]), clients, 120)
+            warmup = _publish_phase(broker, prefix, messages(prefix, reads[:warm]), clients, 60)
+            cpu0 = server.cpu_s()
+            live = _publish_phase(broker, prefix, messages(prefix, reads[warm:]), clients, 300)
+            server_cpu = server.cpu_s() - cpu0
+        finally:
+            code = server.stop()
+        stored = _stored(db)
+        db.dispose()
+    reads_per_s = live["acked"] / live["wall_s"]
+    ceiling_per_s = ceiling["acked"] / ceiling["wall_s"]
+    return {
+        "transport": "mqtt",
+        "database": "postgresql" if url.startswith("postgresql") else "sqlite",
+        "reads_per_request": 1,
+        "clients": clients,
+        "messages": n,
+        "reads_per_s": round(reads_per_s),
+        "ack_p50_ms": round(live["p50_ms"], 2),
+        "ack_p99_ms": round(live["p99_ms"], 2),
+        "ceiling_reads_per_s": round(ceiling_per_s),
+        "ceiling_ack_p99_ms": round(ceiling["p99_ms"], 2),
+        "ceiling_ratio": round(reads_per_s / ceiling_per_s, 3) if ceiling_per_s else 0.0,
+        "errors": (n - live["acked"]) + (warm - warmup["acked"]),
+        "acknowledged": live["acked"] + warmup["acked"],
+        "stored": stored,
+        "client_cpu_share": round(live["publisher_cpu_share"], 3),
+        "server_cpu_share": round(server_cpu / live["wall_s"], 3),
+        "server_exit": code,
+    }
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "serve":
+        _serve(sys.argv[2:])
+    else:
+        raise SystemExit("usage: python -m rtcc.bench.ingest_live serve --database URL --port N --data-dir DIR")
