@@ -20,10 +20,8 @@ Keys: reads_per_request, clients, reads_per_s, ack_p99_ms, ceiling_reads_per_s, 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import multiprocessing
 import os
-import resource
+import pickle
 import signal
 import socket
 import subprocess
@@ -44,7 +42,7 @@ from sqlalchemy import func, select
 from rtcc.alpr import cameras as alpr_cameras
 from rtcc.alpr.models import Read
 from rtcc.alpr.schemas import CameraCreate
-from rtcc.bench import _gen
+from rtcc.bench import _gen, _httpclient
 from rtcc.bench._support import scratch_database
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
@@ -57,7 +55,7 @@ CAMERAS = 19
 WARMUP = 300
 #: Default number of reads sent per phase (``--rows`` overrides).
 DEFAULT_READS = 20_000
-NOOP_PATH = "/bench/noop"
+NOOP_PATH = _httpclient.NOOP_PATH
 
 
 def _free_port() -> int:
@@ -172,82 +170,17 @@ async def _mqtt_probe_stop(runtime: Runtime) -> None:
 # --- the HTTP client process ----------------------------------------------------------------------------------------
 
 
-async def _drive(port: int, path: str, key: str, bodies: list[bytes], clients: int, per_request: int) -> dict[str, Any]:
-    head = (
-        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {key}\r\nContent-Type: application/json\r\n"
-    ).encode()
-    requests = [head + b"Content-Length: %d\r\n\r\n" % len(b) + b for b in bodies]
-    latencies = np.zeros(len(requests))
-    state = {"next": 0, "acked": 0, "reads_acked": 0, "errors": 0}
-    errors: list[str] = []
-
-    async def connection() -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        sock = writer.get_extra_info("socket")
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        try:
-            while True:
-                i = state["next"]
-                if i >= len(requests):
-                    return
-                state["next"] = i + 1
-                t0 = time.perf_counter()
-                writer.write(requests[i])
-                header = await reader.readuntil(b"\r\n\r\n")
-                length = 0
-                for line in header.split(b"\r\n"):
-                    if line[:15].lower() == b"content-length:":
-                        length = int(line[15:])
-                body = await reader.readexactly(length)
-                latencies[i] = time.perf_counter() - t0
-                ok = header.startswith(b"HTTP/1.1 202")
-                if ok and path != NOOP_PATH:
-                    ok = orjson.loads(body).get("accepted") == per_request
-                if ok:
-                    state["acked"] += 1
-                    state["reads_acked"] += per_request
-                else:
-                    state["errors"] += 1
-                    if len(errors) < 5:
-                        errors.append(header.split(b"\r\n", 1)[0].decode() + " " + body[:200].decode(errors="replace"))
-        finally:
-            writer.close()
-
-    started = time.perf_counter()
-    cpu0 = resource.getrusage(resource.RUSAGE_SELF)
-    await asyncio.gather(*(connection() for _ in range(clients)))
-    wall = time.perf_counter() - started
-    cpu1 = resource.getrusage(resource.RUSAGE_SELF)
-    cpu = (cpu1.ru_utime - cpu0.ru_utime) + (cpu1.ru_stime - cpu0.ru_stime)
-    return {
-        "wall_s": wall,
-        "requests": len(requests),
-        "acked": state["acked"],
-        "reads_acked": state["reads_acked"],
-        "errors": state["errors"],
-        "error_samples": errors,
-        "p50_ms": float(np.percentile(latencies, 50) * 1000),
-        "p99_ms": float(np.percentile(latencies, 99) * 1000),
-        "client_cpu_share": cpu / wall,
-    }
-
-
-def _client_main(conn: Any, port: int, path: str, key: str, bodies: list[bytes], clients: int, per: int) -> None:
-    import uvloop
-
-    conn.send(uvloop.run(_drive(port, path, key, bodies, clients, per)))
-    conn.close()
-
-
-def _client(port: int, path: str, key: str, bodies: list[bytes], clients: int, per: int) -> dict[str, Any]:
-    """Run one phase in a separate client process (so client and server do not share a GIL)."""
-    ctx = multiprocessing.get_context("spawn")
-    parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_client_main, args=(child, port, path, key, bodies, clients, per))
-    proc.start()
-    child.close()
-    result: dict[str, Any] = parent.recv()
-    proc.join()
+def _client(
+    port: int, key: str, phases: list[tuple[str, list[bytes]]], clients: int, per: int, server_pid: int
+) -> list[dict[str, Any]]:
+    """Run the phases in one separate client process (``_httpclient``), so client and server share no GIL."""
+    request = pickle.dumps((port, key, phases, clients, per, server_pid))
+    done = subprocess.run(
+        [sys.executable, "-m", "rtcc.bench._httpclient"], input=request, capture_output=True, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"benchmark client failed: {done.stderr.decode(errors='replace')[-2000:]}")
+    result: list[dict[str, Any]] = pickle.loads(done.stdout)  # noqa: S301 - our own child process
     return result
 
 
@@ -311,25 +244,24 @@ def run_http(*, rows: int | None, database_url: str | None, reads_per_request: i
     """The HTTP variant (see the module docstring)."""
     per = max(1, reads_per_request)
     n_requests = max(1, (rows or DEFAULT_READS) // per)
-    warm = min(WARMUP, n_requests)
+    warm = min(WARMUP, max(20, n_requests // 10))
     with scratch_database(database_url) as url, tempfile.TemporaryDirectory(prefix="rtcc-bench-") as tmp:
         db = Database(url)
         key = _setup(db)
         bodies = _bodies(warm + n_requests, per, seed=7)
         server = _Server(url, tmp)
         try:
-            _client(server.port, NOOP_PATH, key, bodies[:warm], clients, per)
-            ceiling = _client(server.port, NOOP_PATH, key, bodies[warm:], clients, per)
-            warmup = _client(server.port, "/api/v1/reads", key, bodies[:warm], clients, per)
-            cpu0 = server.cpu_s()
-            live = _client(server.port, "/api/v1/reads", key, bodies[warm:], clients, per)
-            server_cpu = server.cpu_s() - cpu0
+            reads_path = "/api/v1/reads"
+            phases = [(NOOP_PATH, bodies[:warm]), (NOOP_PATH, bodies[warm:]), (reads_path, bodies[:warm])]
+            _, ceiling, warmup, live = _client(
+                server.port, key, [*phases, (reads_path, bodies[warm:])], clients, per, server.proc.pid
+            )
         finally:
             code = server.stop()
         stored = _stored(db)
         db.dispose()
-    acked = warmup["reads_acked"] + live["reads_acked"]
-    reads_per_s = live["reads_acked"] / live["wall_s"]
+    acked = (warmup["acked"] + live["acked"]) * per
+    reads_per_s = live["acked"] * per / live["wall_s"]
     ceiling_per_s = ceiling["acked"] * per / ceiling["wall_s"]
     return {
         "transport": "http",
@@ -349,7 +281,7 @@ def run_http(*, rows: int | None, database_url: str | None, reads_per_request: i
         "stored": stored,
         "client_cpu_share": round(live["client_cpu_share"], 3),
         "ceiling_client_cpu_share": round(ceiling["client_cpu_share"], 3),
-        "server_cpu_share": round(server_cpu / live["wall_s"], 3),
+        "server_cpu_share": round(live["server_cpu_share"], 3),
         "server_exit": code,
     }
 
@@ -424,7 +356,7 @@ def run_mqtt(*, rows: int | None, database_url: str | None, reads_per_request: i
     parsed = urlparse(broker_url)
     broker = (parsed.hostname or "127.0.0.1", parsed.port or 1883)
     n = rows or DEFAULT_READS
-    warm = min(WARMUP, n)
+    warm = min(WARMUP, max(20, n // 10))
     prefix = f"rtccbench{os.getpid()}{int(time.time() * 1000) % 10**8}"
     reads = _bodies(warm + n, 1, seed=11, camera_in_topic=True)
 
