@@ -2,11 +2,11 @@
 
 Cameras send one read per webhook call or MQTT message. Stored one transaction each, every read pays a commit (a
 WAL fsync on SQLite, a WAL flush on PostgreSQL), and that commit, not the work, bounds throughput. ``GroupCommitter``
-owns one writer thread per process: callers submit a unit of work (``work(session) -> result``, normally a call of
-``rtcc.alpr.service.ingest_payload`` or ``ingest``, the one store path), the writer takes whatever has queued up (at
-most ``max_jobs`` units or ``max_bytes`` of payload; it waits at most ``wait_s`` for stragglers, never for an empty
-queue), runs each unit inside its own SAVEPOINT of one shared transaction, commits once, and only then resolves each
-caller's future. So a 202 or a PUBACK still means stored: a crash before the commit acknowledges nothing.
+owns one writer thread per process: callers submit a unit of work (``work(session, bus) -> result``, normally a call
+of ``rtcc.alpr.service.ingest_payload`` or ``ingest``, the one store path), the writer takes whatever has queued up
+(at most ``max_jobs`` units or ``max_bytes`` of payload; it waits at most ``wait_s`` for stragglers, never for an
+empty queue), runs the units in one shared transaction, commits once, and only then resolves each caller's future.
+So a 202 or a PUBACK still means stored: a crash before the commit acknowledges nothing.
 
 Events: a unit publishes through the bus it is handed (``work(session, bus)``), which collects what its after-commit
 callbacks publish; once the batch has committed, the ``alpr.reads.stored`` envelopes of one source are merged into
@@ -17,11 +17,14 @@ one per read, and the writer waits for the bus once per batch.
 Audit: each unit's entries are the ones it writes alone (one per request, its own actor and counts); they are queued
 (``audit.defer``) and appended to the chain with one lock and one insert before the commit.
 
-Isolation: a unit that raises (a ``DomainError`` such as the 403 for a foreign camera, the 422 for an unparseable
-body, or a database error of its own) is rolled back to its savepoint, its after-commit events are dropped, and its
-caller gets the exception; the others commit. If the shared transaction itself fails (a savepoint that cannot be
-rolled back, a failed commit, a lost connection), every unit of the batch is run again in its own transaction, as
-without group commit, so one request never fails the others. Units must therefore be re-runnable (they reset what
+Isolation: the writer first runs a batch's units one after the other with no savepoints (each SAVEPOINT and RELEASE
+is a statement, and with Python's GIL every statement costs a thread hand-over). If a unit raises (a ``DomainError``
+such as the 403 for a foreign camera or the 422 for an unparseable body, or a database error of its own), that pass
+is rolled back and the batch runs again with each unit in its own SAVEPOINT: a unit that raises is rolled back to it,
+its after-commit events and audit entries are dropped, and its caller gets the exception; the others commit. If the
+shared transaction itself fails (a savepoint that cannot be rolled back, a failed commit, a lost connection), every
+unit of the batch is run again in its own transaction, as without group commit, so one request never fails the
+others. Units must therefore be re-runnable (they reset what
 they collect, e.g. their dead-letter drafts, when they start). Each unit writes its own audit entry and returns its
 own result, exactly as alone. On SQLite this thread is the ingest path's one writer; on PostgreSQL it spares the
 connection pool as well. ``stop`` finishes every queued unit before it returns (clean shutdown flushes).
@@ -134,6 +137,10 @@ class _Job(Generic[T]):
     future: Future[T] = field(default_factory=Future)
 
 
+class _UnitFailed(Exception):
+    """A unit raised during the optimistic pass (its cause is the unit's exception)."""
+
+
 @dataclass
 class GroupCommitStats:
     """Counters of one committer (tests, logs)."""
@@ -142,6 +149,7 @@ class GroupCommitStats:
     jobs: int = 0
     job_errors: int = 0
     fallbacks: int = 0
+    savepoint_passes: int = 0
     largest: int = 0
 
 
@@ -248,6 +256,14 @@ class GroupCommitter:
         if len(batch) == 1:
             self._alone(batch[0])
             return
+        try:
+            done = self._optimistic(batch)
+        except Exception as exc:
+            self._fall_back(batch, exc)
+            return
+        if done:
+            return
+        self.stats.savepoint_passes += 1
         outcomes: list[tuple[bool, Any]] = []
         bus = _BatchBus(self.bus)
         try:
@@ -257,15 +273,7 @@ class GroupCommitter:
                     outcomes.append(self._in_savepoint(session, bus, job, entries))
                 audit.write_deferred(session)
         except Exception as exc:
-            self.stats.fallbacks += 1
-            logger.warning(
-                "shared transaction of %d units failed (%s); storing each in its own transaction",
-                len(batch),
-                type(exc).__name__,
-            )
-            logger.debug("group commit failure", exc_info=True)
-            for job in batch:
-                self._alone(job)
+            self._fall_back(batch, exc)
             return
         bus.flush()
         for job, (ok, value) in zip(batch, outcomes, strict=True):
@@ -274,6 +282,38 @@ class GroupCommitter:
             else:
                 self.stats.job_errors += 1
                 job.future.set_exception(value)
+
+    def _optimistic(self, batch: list[_Job[Any]]) -> bool:
+        """Run the units one after the other in one transaction without savepoints (the usual case: none fails) and
+        resolve them once it has committed. False, with everything rolled back, as soon as one unit raises."""
+        results: list[Any] = []
+        bus = _BatchBus(self.bus)
+        try:
+            with self.db.uow() as session:
+                audit.defer(session)
+                for job in batch:
+                    try:
+                        results.append(job.work(session, bus))
+                    except Exception as exc:
+                        raise _UnitFailed from exc
+                audit.write_deferred(session)
+        except _UnitFailed:
+            return False
+        bus.flush()
+        for job, result in zip(batch, results, strict=True):
+            job.future.set_result(result)
+        return True
+
+    def _fall_back(self, batch: list[_Job[Any]], exc: Exception) -> None:
+        self.stats.fallbacks += 1
+        logger.warning(
+            "shared transaction of %d units failed (%s); storing each in its own transaction",
+            len(batch),
+            type(exc).__name__,
+        )
+        logger.debug("group commit failure", exc_info=exc)
+        for job in batch:
+            self._alone(job)
 
     def _in_savepoint(
         self, session: Session, bus: Bus, job: _Job[Any], entries: list[audit.AuditDraft]

@@ -16,7 +16,7 @@ import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import chain
 from operator import itemgetter
 from typing import Any
@@ -78,6 +78,16 @@ _PG_INSERT = (
     + ", ".join("%s::json" if c == "candidates" else "%s" for c in READ_COLUMNS)
     + ") ON CONFLICT (id) DO NOTHING RETURNING id"
 )
+
+
+#: ``touch_cameras`` in each dialect's own parameter style (ids as 32 hex digits, times as ``read_row_format`` makes
+#: them: the stored form on SQLite, which compares as text exactly as SQLAlchemy's form does).
+_TOUCH_SQL = {
+    "sqlite": "UPDATE alpr_cameras SET last_read_at = :t WHERE id = :cid "
+    "AND (last_read_at IS NULL OR last_read_at < :t)",
+    "postgresql": "UPDATE alpr_cameras SET last_read_at = %(t)s WHERE id = %(cid)s::uuid "
+    "AND (last_read_at IS NULL OR last_read_at < %(t)s)",
+}
 
 
 def _json_text(value: Any) -> str | None:
@@ -275,13 +285,23 @@ def touch_cameras(session: Session, latest: Mapping[uuid.UUID, datetime]) -> Non
     so that concurrent batches on PostgreSQL cannot deadlock on each other."""
     if not latest:
         return
+    conn = session.connection()
+    if conn.dialect.name in _FORMATS:  # the driver's own statement: ingest runs this for every request
+        fmt = _FORMATS[conn.dialect.name]
+        params = []
+        for cid in sorted(latest):
+            t = latest[cid].astimezone(UTC)
+            value = fmt.time(t, t.isoformat(timespec="microseconds"))
+            params.append({"cid": cid.hex, "t": value})
+        conn.exec_driver_sql(_TOUCH_SQL[conn.dialect.name], params)
+        return
     stmt = (
         update(Camera)
         .where(Camera.id == bindparam("cid"))
         .where((Camera.last_read_at.is_(None)) | (Camera.last_read_at < bindparam("t")))
         .values(last_read_at=bindparam("t"))
     )
-    session.connection().execute(stmt, [{"cid": cid, "t": latest[cid]} for cid in sorted(latest)])
+    conn.execute(stmt, [{"cid": cid, "t": latest[cid]} for cid in sorted(latest)])
 
 
 def set_online(session: Session, camera_ids: Iterable[uuid.UUID]) -> list[tuple[uuid.UUID, str, str]]:

@@ -113,6 +113,7 @@ def test_units_in_one_transaction_keep_their_own_outcomes(db: Database, settings
     finally:
         committer.stop()
     assert committer.stats.largest == len(units)  # they did share one transaction
+    assert committer.stats.savepoint_passes == 1  # run again, one savepoint a unit, once units failed
     assert outcomes["good"].accepted == 1 and outcomes["good2"].accepted == 2
     assert isinstance(outcomes["foreign"], PermissionDenied)
     assert isinstance(outcomes["garbage"], ValidationFailed) and len(units["garbage"].drafts) == 1
@@ -168,6 +169,7 @@ def test_stop_commits_everything_queued(db: Database, settings: Settings, cams: 
     stopper.join(30)
     assert all(f.done() and f.result().accepted == 1 for f in futures)
     assert _count(db, Read) == 40
+    assert committer.stats.largest == 40 and committer.stats.savepoint_passes == 0  # no unit failed: one pass
     with pytest.raises(RuntimeError):
         committer.submit(_Unit(_body(("5LATE01", "GC-1")), _key("GC-1"), settings))
 
