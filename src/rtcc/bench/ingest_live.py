@@ -282,7 +282,7 @@ def run_http(*, rows: int | None, database_url: str | None, reads_per_request: i
         "client_cpu_share": round(live["client_cpu_share"], 3),
         "ceiling_client_cpu_share": round(ceiling["client_cpu_share"], 3),
         "server_cpu_share": round(live["server_cpu_share"], 3),
-        "server_exit": code,
+        "server_clean_exit": code in (0, -signal.SIGTERM),  # uvicorn re-raises SIGTERM after shutdown
     }
 
 
@@ -402,7 +402,7 @@ def run_mqtt(*, rows: int | None, database_url: str | None, reads_per_request: i
         "stored": stored,
         "client_cpu_share": round(live["publisher_cpu_share"], 3),
         "server_cpu_share": round(server_cpu / live["wall_s"], 3),
-        "server_exit": code,
+        "server_clean_exit": code in (0, -signal.SIGTERM),  # uvicorn re-raises SIGTERM after shutdown
     }
 
 
