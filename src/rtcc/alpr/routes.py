@@ -9,6 +9,7 @@ batch does not refuse the others. They answer only after the unit of work has co
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -123,9 +124,13 @@ async def _ingest(
             dead_letters=drafts,
         )
 
+    job = groupcommit.committer(runtime).submit(work, size=len(body))
     try:
-        result = await asyncio.wrap_future(groupcommit.committer(runtime).submit(work, size=len(body)))
+        result = await asyncio.wrap_future(job)
     finally:
+        if not job.done():  # the client went away while the writer runs the unit: its dead letters still count
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wrap_future(job)
         if drafts:
             await run_in_threadpool(_write_drafts, db, list(drafts))
     return service.require_some_stored(result)
