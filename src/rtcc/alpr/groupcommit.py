@@ -2,7 +2,7 @@
 
 Cameras send one read per webhook call or MQTT message. Stored one transaction each, every read pays a commit (a
 WAL fsync on SQLite, a WAL flush on PostgreSQL), and that commit, not the work, bounds throughput. ``GroupCommitter``
-owns one writer thread per process: callers submit a unit of work (``work(session, bus) -> result``, normally a call
+owns the writer threads of a process: callers submit a unit of work (``work(session, bus) -> result``, normally a call
 of ``rtcc.alpr.service.ingest_payload`` or ``ingest``, the one store path), the writer takes whatever has queued up
 (at most ``max_jobs`` units or ``max_bytes`` of payload; it waits at most ``wait_s`` for stragglers, never for an
 empty queue), runs the units in one shared transaction, commits once, and only then resolves each caller's future.
@@ -15,7 +15,13 @@ are passed on as they are. Downstream consumers (matching, the plate index) then
 one per read, and the writer waits for the bus once per batch.
 
 Audit: each unit's entries are the ones it writes alone (one per request, its own actor and counts); they are queued
-(``audit.defer``) and appended to the chain with one lock and one insert before the commit.
+(``audit.defer``) and appended to the chain with one lock and one insert before the commit. Likewise each camera's
+``last_read_at`` is moved once per batch, at its end (``repository.defer_touches``), in camera-id order.
+
+Writers: one thread on SQLite (its single writer); ``PG_WRITERS`` threads on PostgreSQL, each building and committing
+its own batches from the same queue, so that round trips to the server overlap. Their batches take row locks in the
+same order (their new reads first, cameras by id at the end, the audit chain's lock last); a deadlock the server
+still finds (the same read resent to two batches at once) only sends that batch down the per-unit fallback below.
 
 Isolation: the writer first runs a batch's units one after the other with no savepoints (each SAVEPOINT and RELEASE
 is a statement, and with Python's GIL every statement costs a thread hand-over). If a unit raises (a ``DomainError``
@@ -36,15 +42,17 @@ import logging
 import queue
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import orjson
 from sqlalchemy.orm import Session
 
-from rtcc.alpr import service
+from rtcc.alpr import repository, service
 from rtcc.audit import service as audit
 from rtcc.bus.base import Bus, Handler
 from rtcc.bus.envelope import Envelope
@@ -65,6 +73,9 @@ MAX_BYTES = 4_000_000
 #: for ``_STRAGGLER_S``, so a lone request is not held back.
 WAIT_S = 0.002
 _STRAGGLER_S = 0.0005
+#: Writer threads on PostgreSQL, each with its own connection and shared transactions, so that one batch's round
+#: trips to the server overlap another's work (SQLite has one writer: one thread).
+PG_WRITERS = 4
 #: Bodies larger than this are stored in their own transaction by the caller: they already amortise a commit.
 SOLO_BYTES = 65_536
 
@@ -164,6 +175,7 @@ class GroupCommitter:
         max_jobs: int = MAX_JOBS,
         max_bytes: int = MAX_BYTES,
         wait_s: float = WAIT_S,
+        writers: int | None = None,
     ) -> None:
         self.db = db
         self.bus = bus
@@ -174,8 +186,13 @@ class GroupCommitter:
         self._queue: queue.SimpleQueue[_Job[Any] | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._closed = False
-        self._thread = threading.Thread(target=self._run, name="rtcc-group-commit", daemon=True)
-        self._thread.start()
+        if writers is None:
+            writers = 1 if db.dialect == "sqlite" else PG_WRITERS
+        self._threads = [
+            threading.Thread(target=self._run, name=f"rtcc-group-commit-{i}", daemon=True) for i in range(writers)
+        ]
+        for thread in self._threads:
+            thread.start()
 
     # --- callers -----------------------------------------------------------------------------------------------
 
@@ -199,8 +216,11 @@ class GroupCommitter:
             if self._closed:
                 return
             self._closed = True
-            self._queue.put(None)
-        self._thread.join(timeout)
+            for _ in self._threads:  # behind every queued unit: each writer commits what it holds, then ends
+                self._queue.put(None)
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
         logger.info(
             "group commit stopped (%d units in %d transactions, %d fallbacks)",
             self.stats.jobs,
@@ -269,8 +289,10 @@ class GroupCommitter:
         try:
             with self.db.uow() as session:
                 entries = audit.defer(session)
+                touches = repository.defer_touches(session)
                 for job in batch:
-                    outcomes.append(self._in_savepoint(session, bus, job, entries))
+                    outcomes.append(self._in_savepoint(session, bus, job, entries, touches))
+                repository.write_deferred_touches(session)
                 audit.write_deferred(session)
         except Exception as exc:
             self._fall_back(batch, exc)
@@ -291,11 +313,13 @@ class GroupCommitter:
         try:
             with self.db.uow() as session:
                 audit.defer(session)
+                repository.defer_touches(session)
                 for job in batch:
                     try:
                         results.append(job.work(session, bus))
                     except Exception as exc:
                         raise _UnitFailed from exc
+                repository.write_deferred_touches(session)
                 audit.write_deferred(session)
         except _UnitFailed:
             return False
@@ -316,13 +340,18 @@ class GroupCommitter:
             self._alone(job)
 
     def _in_savepoint(
-        self, session: Session, bus: Bus, job: _Job[Any], entries: list[audit.AuditDraft]
+        self,
+        session: Session,
+        bus: Bus,
+        job: _Job[Any],
+        entries: list[audit.AuditDraft],
+        touches: list[tuple[uuid.UUID, datetime]],
     ) -> tuple[bool, Any]:
         """Run one unit in a savepoint: (True, result), or (False, its exception) with its work, its events and its
         audit entries undone. Raises (failing the shared transaction) only when the savepoint cannot be rolled back."""
         pending = session.info.setdefault("after_commit", [])
         mark = len(pending)
-        audit_mark = len(entries)
+        audit_mark, touch_mark = len(entries), len(touches)
         savepoint = session.begin_nested()
         try:
             result = job.work(session, bus)
@@ -330,6 +359,7 @@ class GroupCommitter:
             savepoint.rollback()  # raises if the transaction is beyond repair: the caller falls back
             del session.info.setdefault("after_commit", [])[mark:]
             del entries[audit_mark:]
+            del touches[touch_mark:]
             return False, exc
         savepoint.commit()
         return True, result

@@ -280,10 +280,35 @@ def list_cameras(session: Session, *, active: bool | None = None) -> list[Camera
     return list(session.scalars(q))
 
 
+#: ``session.info`` key of the camera touches a shared transaction holds back (see ``defer_touches``).
+_TOUCHES = "alpr_deferred_touches"
+
+
+def defer_touches(session: Session) -> list[tuple[uuid.UUID, datetime]]:
+    """From now on, hold this session's ``touch_cameras`` back until ``write_deferred_touches`` (a transaction shared by
+    many requests moves each camera once, at its end, so that its camera rows stay locked only for the commit).
+    Returns the queue: a caller may drop what work it undid appended."""
+    queued: list[tuple[uuid.UUID, datetime]] = session.info.setdefault(_TOUCHES, [])
+    return queued
+
+
+def write_deferred_touches(session: Session) -> None:
+    """Apply the held-back touches (the newest time per camera) and stop deferring."""
+    latest: dict[uuid.UUID, datetime] = {}
+    for cid, t in session.info.pop(_TOUCHES, []):
+        if cid not in latest or t > latest[cid]:
+            latest[cid] = t
+    touch_cameras(session, latest)
+
+
 def touch_cameras(session: Session, latest: Mapping[uuid.UUID, datetime]) -> None:
     """Move each camera's ``last_read_at`` forward to the given time (never backwards); rows are locked in id order
-    so that concurrent batches on PostgreSQL cannot deadlock on each other."""
+    so that concurrent batches on PostgreSQL cannot deadlock on each other. Held back while deferred."""
     if not latest:
+        return
+    queued = session.info.get(_TOUCHES)
+    if queued is not None:
+        queued.extend(latest.items())
         return
     conn = session.connection()
     if conn.dialect.name in _FORMATS:  # the driver's own statement: ingest runs this for every request

@@ -91,16 +91,19 @@ def _held(committer: groupcommit.GroupCommitter) -> threading.Event:
 
 def test_units_in_one_transaction_keep_their_own_outcomes(db: Database, settings: Settings, cams: None) -> None:
     bus = CollectingBus()
-    committer = groupcommit.GroupCommitter(db, bus)  # type: ignore[arg-type]
+    committer = groupcommit.GroupCommitter(db, bus, writers=1)  # type: ignore[arg-type]
     try:
         release = _held(committer)
+        t = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
         units = {
-            "good": _Unit(_body(("7ABC123", "GC-1")), _key("GC-1"), settings),
-            "good2": _Unit(_body(("8XYZ999", "GC-2"), ("5DEF456", "GC-2")), _key("GC-2"), settings),
-            "foreign": _Unit(_body(("6FOR123", "GC-2")), _key("GC-1"), settings),  # 403 today
+            "good": _Unit(_body(("7ABC123", "GC-1"), at=t), _key("GC-1"), settings),
+            "good2": _Unit(_body(("8XYZ999", "GC-2"), ("5DEF456", "GC-2"), at=t), _key("GC-2"), settings),
+            "foreign": _Unit(_body(("6FOR123", "GC-2"), at=t), _key("GC-1"), settings),  # 403 today
             "garbage": _Unit(b'{"reads": [', _key("GC-1"), settings),  # 422 + dead letter today
-            "half": _Unit(_body(("4HAL123", "GC-1"), ("!", "GC-1")), _key("GC-1"), settings),
-            "repeat": _Unit(_body(("7ABC123", "GC-1")), _key("GC-1"), settings),  # same read as "good"
+            "half": _Unit(
+                _body(("4HAL123", "GC-1"), ("!", "GC-1"), at=t - timedelta(seconds=5)), _key("GC-1"), settings
+            ),
+            "repeat": _Unit(_body(("7ABC123", "GC-1"), at=t), _key("GC-1"), settings),  # same read as "good"
         }
         futures: dict[str, Future[IngestResult]] = {k: committer.submit(u) for k, u in units.items()}
         release.set()
@@ -128,6 +131,9 @@ def test_units_in_one_transaction_keep_their_own_outcomes(db: Database, settings
     assert [(e.actor, e.details["accepted"], e.details["duplicates"]) for e in entries] == [
         ("apikey:key-GC-1", 1, 0), ("apikey:key-GC-2", 2, 0), ("apikey:key-GC-1", 1, 0), ("apikey:key-GC-1", 0, 1),
     ]  # fmt: skip
+    with db.read() as s:  # each camera moved once, at the batch's end, to its newest read
+        last = {c.code: c.last_read_at for c in cameras.list_cameras(s, active=None)}
+    assert last["GC-1"] == t and last["GC-2"] == t + timedelta(seconds=1)
     # the batch's stored-read events were merged into one envelope of every new read
     events = bus.take(service.EVENT_STORED)
     assert len(events) == 1 and len(events[0].payload["reads"]) == 4
@@ -141,7 +147,7 @@ def test_a_broken_transaction_falls_back_to_one_transaction_per_unit(
         session.connection().exec_driver_sql("ROLLBACK")
         raise RuntimeError("broken unit")
 
-    committer = groupcommit.GroupCommitter(db, CollectingBus())  # type: ignore[arg-type]
+    committer = groupcommit.GroupCommitter(db, CollectingBus(), writers=1)  # type: ignore[arg-type]
     try:
         release = _held(committer)
         good = [_Unit(_body((f"7GC{i:04d}", "GC-1")), _key("GC-1"), settings) for i in range(3)]
@@ -160,7 +166,7 @@ def test_a_broken_transaction_falls_back_to_one_transaction_per_unit(
 
 
 def test_stop_commits_everything_queued(db: Database, settings: Settings, cams: None) -> None:
-    committer = groupcommit.GroupCommitter(db, CollectingBus())  # type: ignore[arg-type]
+    committer = groupcommit.GroupCommitter(db, CollectingBus(), writers=1)  # type: ignore[arg-type]
     release = _held(committer)
     futures = [committer.submit(_Unit(_body((f"5ST{i:04d}", "GC-1")), _key("GC-1"), settings)) for i in range(40)]
     stopper = threading.Thread(target=committer.stop)
