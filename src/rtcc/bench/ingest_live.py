@@ -6,7 +6,9 @@ the body and answers 202 (the framework's ceiling). A client process (asyncio on
 connections, raw HTTP/1.1, each connection one request at a time) first sends the same bodies to the trivial route,
 then ``POST /api/v1/reads`` with a sensor API key, ``reads_per_request`` reads a body. Every response is checked
 (status 202, ``accepted`` equal to the reads sent); ack latency is send-to-response per request. The server is then
-stopped (SIGTERM: a clean shutdown) and the reads stored are counted against the ones acknowledged. The client's
+stopped (SIGTERM: a clean shutdown), the ingest phase is repeated on a fresh server of the same code whose writer
+gives each request its own transaction, as before group commit (``per_request_tx_reads_per_s``), and the reads
+stored are counted against the ones acknowledged. The client's
 CPU share (CPU seconds over wall seconds) is reported to show that it is not the bottleneck.
 
 MQTT (``--mqtt``): the same server with MQTT ingest on the real broker (``RTCC_MQTT_URL``, default
@@ -40,6 +42,7 @@ from fastapi.responses import Response
 from sqlalchemy import func, select
 
 from rtcc.alpr import cameras as alpr_cameras
+from rtcc.alpr import groupcommit
 from rtcc.alpr.models import Read
 from rtcc.alpr.schemas import CameraCreate
 from rtcc.bench import _gen, _httpclient
@@ -56,6 +59,9 @@ WARMUP = 300
 #: Default number of reads sent per phase (``--rows`` overrides).
 DEFAULT_READS = 20_000
 NOOP_PATH = _httpclient.NOOP_PATH
+#: Writers of the one-transaction-per-request comparison on PostgreSQL: about the pool's connections (10 + 20
+#: overflow) less what authentication needs.
+SOLO_PG_WRITERS = 20
 
 
 def _free_port() -> int:
@@ -104,6 +110,7 @@ def _serve(argv: list[str]) -> None:
     parser.add_argument("--mqtt-url")
     parser.add_argument("--mqtt-prefix")
     parser.add_argument("--data-dir", required=True)
+    parser.add_argument("--solo", action="store_true", help="one transaction per request (no shared commits)")
     args = parser.parse_args(argv)
     extra: dict[str, Any] = {}
     if args.mqtt_url:
@@ -114,6 +121,8 @@ def _serve(argv: list[str]) -> None:
         }
     settings = Settings(database_url=args.database, data_dir=Path(args.data_dir), log_level="WARNING", **extra)
     hooks: list[tuple[Hook, Hook]] = [(_mqtt_probe_start, _mqtt_probe_stop)] if args.mqtt_url else []
+    if args.solo:
+        hooks.append((_solo_start, groupcommit.stop))
     app = create_app(settings, extra_hooks=hooks)
 
     @app.post(NOOP_PATH, status_code=202, include_in_schema=False)
@@ -122,6 +131,21 @@ def _serve(argv: list[str]) -> None:
         return Response(b'{"accepted":1}', status_code=202, media_type="application/json")
 
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", timeout_graceful_shutdown=10)
+
+
+async def _solo_start(runtime: Runtime) -> None:
+    """In the benchmark's server: replace the writer by one that gives each request its own transaction, with as many
+    writers as there were concurrent transactions before group commit (SQLite: one at a time; PostgreSQL: the
+    pool's connections), for the same-run comparison."""
+    import anyio
+
+    shared = runtime.services.pop(groupcommit.SERVICE_KEY, None)
+    if isinstance(shared, groupcommit.GroupCommitter):
+        await anyio.to_thread.run_sync(shared.stop)
+    writers = 1 if runtime.db.dialect == "sqlite" else SOLO_PG_WRITERS
+    runtime.services[groupcommit.SERVICE_KEY] = groupcommit.GroupCommitter(
+        runtime.db, runtime.bus, max_jobs=1, writers=writers
+    )
 
 
 async def _mqtt_probe_start(runtime: Runtime) -> None:
@@ -198,12 +222,22 @@ def _setup(db: Database) -> str:
 
 
 class _Server:
-    def __init__(self, url: str, data_dir: str, *, mqtt_url: str | None = None, mqtt_prefix: str | None = None):
+    def __init__(
+        self,
+        url: str,
+        data_dir: str,
+        *,
+        mqtt_url: str | None = None,
+        mqtt_prefix: str | None = None,
+        solo: bool = False,
+    ):
         self.port = _free_port()
         cmd = [sys.executable, "-m", "rtcc.bench.ingest_live", "serve", "--database", url]
         cmd += ["--port", str(self.port), "--data-dir", data_dir]
         if mqtt_url:
             cmd += ["--mqtt-url", mqtt_url, "--mqtt-prefix", mqtt_prefix or "bench"]
+        if solo:
+            cmd += ["--solo"]
         env = {k: v for k, v in os.environ.items() if not k.startswith("RTCC_")}
         self.proc = subprocess.Popen(cmd, env=env)
         deadline = time.monotonic() + 60
@@ -248,19 +282,27 @@ def run_http(*, rows: int | None, database_url: str | None, reads_per_request: i
     with scratch_database(database_url) as url, tempfile.TemporaryDirectory(prefix="rtcc-bench-") as tmp:
         db = Database(url)
         key = _setup(db)
-        bodies = _bodies(warm + n_requests, per, seed=7)
+        bodies = _bodies(2 * (warm + n_requests), per, seed=7)
+        reads_path = "/api/v1/reads"
         server = _Server(url, tmp)
         try:
-            reads_path = "/api/v1/reads"
-            phases = [(NOOP_PATH, bodies[:warm]), (NOOP_PATH, bodies[warm:]), (reads_path, bodies[:warm])]
-            _, ceiling, warmup, live = _client(
-                server.port, key, [*phases, (reads_path, bodies[warm:])], clients, per, server.proc.pid
-            )
+            phases = [(NOOP_PATH, bodies[:warm]), (NOOP_PATH, bodies[warm : n_requests + warm])]
+            phases += [(reads_path, bodies[:warm]), (reads_path, bodies[warm : warm + n_requests])]
+            _, ceiling, warmup, live = _client(server.port, key, phases, clients, per, server.proc.pid)
         finally:
             code = server.stop()
+        # The same server with one transaction per request (as before group commit), on reads of its own.
+        solo = _Server(url, tmp, solo=True)
+        try:
+            rest = bodies[warm + n_requests :]
+            solo_warm, solo_live = _client(
+                solo.port, key, [(reads_path, rest[:warm]), (reads_path, rest[warm:])], clients, per, solo.proc.pid
+            )
+        finally:
+            solo.stop()
         stored = _stored(db)
         db.dispose()
-    acked = (warmup["acked"] + live["acked"]) * per
+    acked = (warmup["acked"] + live["acked"] + solo_warm["acked"] + solo_live["acked"]) * per
     reads_per_s = live["acked"] * per / live["wall_s"]
     ceiling_per_s = ceiling["acked"] * per / ceiling["wall_s"]
     return {
@@ -275,7 +317,9 @@ def run_http(*, rows: int | None, database_url: str | None, reads_per_request: i
         "ceiling_reads_per_s": round(ceiling_per_s),
         "ceiling_ack_p99_ms": round(ceiling["p99_ms"], 2),
         "ceiling_ratio": round(reads_per_s / ceiling_per_s, 3),
-        "errors": live["errors"] + warmup["errors"] + ceiling["errors"],
+        "per_request_tx_reads_per_s": round(solo_live["acked"] * per / solo_live["wall_s"]),
+        "per_request_tx_ack_p99_ms": round(solo_live["p99_ms"], 2),
+        "errors": live["errors"] + warmup["errors"] + ceiling["errors"] + solo_live["errors"] + solo_warm["errors"],
         "error_samples": (live["error_samples"] + warmup["error_samples"] + ceiling["error_samples"])[:5],
         "acknowledged": acked,
         "stored": stored,
