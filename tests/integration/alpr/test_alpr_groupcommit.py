@@ -28,6 +28,7 @@ from rtcc.bus.base import Bus
 from rtcc.core.db import Database
 from rtcc.core.errors import PermissionDenied, ValidationFailed
 from rtcc.identity.logic import SENSOR_PERMISSIONS, SYSTEM, Principal
+from rtcc.identity.models import ApiKey
 from rtcc.settings import Settings
 
 
@@ -212,3 +213,5 @@ def test_concurrent_http_requests_share_commits_and_keep_their_answers(
     assert _count(db, Read) == 48
     assert _count(db, DeadLetter) == 6  # the unstorable reads; never the foreign ones
     assert committer.stats.jobs >= 60 and committer.stats.batches < committer.stats.jobs  # commits were shared
+    with db.read() as s:  # the key is checked in a read transaction; its use is still recorded
+        assert s.scalar(select(ApiKey.last_used_at)) is not None
