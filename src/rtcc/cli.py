@@ -132,13 +132,27 @@ def bench(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object of named figures.")] = False,
     database: Annotated[str | None, typer.Option("--database", help="Database URL (default: a temp SQLite).")] = None,
     rows: Annotated[int | None, typer.Option(help="Size parameter of the benchmark.")] = None,
+    reads_per_request: Annotated[
+        int | None, typer.Option(help="ingest: reads per HTTP request, over a real server (cameras send 1).")
+    ] = None,
+    clients: Annotated[int | None, typer.Option(help="ingest: concurrent clients (connections) sending reads.")] = None,
+    mqtt: Annotated[
+        bool, typer.Option("--mqtt", help="ingest: one read per QoS 1 message through the broker.")
+    ] = False,
 ) -> None:
     """Run a benchmark and print its figures (benchmarks assert nothing about time)."""
     if name not in BENCHMARKS:
         typer.echo(f"unknown benchmark {name!r}; choose one of {', '.join(BENCHMARKS)}", err=True)
         raise typer.Exit(2)
     mod = importlib.import_module(f"rtcc.bench.{name}")
-    result = mod.run(rows=rows, database_url=database)
+    extra: dict[str, object] = {}  # options only some benchmarks take, passed when given
+    if reads_per_request is not None:
+        extra["reads_per_request"] = reads_per_request
+    if clients is not None:
+        extra["clients"] = clients
+    if mqtt:
+        extra["mqtt"] = True
+    result = mod.run(rows=rows, database_url=database, **extra)
     if as_json:
         sys.stdout.write(json.dumps(result) + "\n")
     else:

@@ -51,6 +51,7 @@ def worker_roles() -> tuple[str, ...]:
     """The roles ``rtcc worker`` accepts: every role a service names, in first-mention order."""
     roles: dict[str, None] = {}
     for s in services():
-        if s.role is not None:
-            roles.setdefault(s.role)
+        for role in (s.role, *s.also_in):
+            if role is not None:
+                roles.setdefault(role)
     return tuple(roles)

@@ -16,6 +16,14 @@ MANIFEST = Manifest(
         CliGroup("cameras", "rtcc.alpr.cli:cameras"),
     ),
     services=(
+        # first, so that it stops last: whatever the other services still submit is committed
+        Service(
+            "ingest group commit",
+            "rtcc.alpr.groupcommit:start",
+            "rtcc.alpr.groupcommit:stop",
+            role=None,
+            also_in=("ingest",),
+        ),
         Service(
             "camera health monitor",
             "rtcc.alpr.jobs:start_offline_monitor",

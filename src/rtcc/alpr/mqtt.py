@@ -4,6 +4,8 @@ Subscriptions (QoS 1): ``<prefix>/alpr/+`` (a native read or ``{"reads": [...]}`
 topic), ``<prefix>/alpr/+/heartbeat`` (a native heartbeat, body optional), ``<frigate prefix>/events`` and
 ``<frigate prefix>/tracked_object_update`` (see ``adapters.frigate``).
 
+Stored batches share their transaction and commit with concurrent HTTP ingest (``rtcc.alpr.groupcommit``).
+
 Delivery guarantee: the client uses a persistent session (``clean_session=False``, a stable client id) and paho's
 ``manual_ack``: a message's PUBACK is sent only after the transaction holding its reads has committed (or after the
 message was written to the dead letters). If the process dies before that, the broker still holds the message and
@@ -31,10 +33,12 @@ import anyio
 import paho.mqtt.client as paho
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.orm import Session
 
-from rtcc.alpr import cameras, deadletters, service
+from rtcc.alpr import cameras, deadletters, groupcommit, service
 from rtcc.alpr.adapters import parse_payload
 from rtcc.alpr.logic import DocumentError, Heartbeat, NormalizedRead, Rejection, payload_text
+from rtcc.bus.base import Bus
 from rtcc.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -310,14 +314,16 @@ class MqttIngest:
             if parsed.problems:
                 problems[source].extend(parsed.problems)
             beats.extend(parsed.heartbeats)
-        stored = 0
-        # Dead letters are written after the batch commits and before the ack. If the batch fails nothing is
-        # acknowledged and the whole batch is handled again, so its drafts are dropped rather than written twice.
-        with runtime.db.uow() as session:
+        parse_drafts = list(drafts)
+
+        def work(session: Session, bus: Bus) -> int:
+            # May run twice (its shared transaction failed): start from the parse problems again each time.
+            drafts[:] = parse_drafts
+            stored = 0
             for source in sorted(set(reads) | set(problems)):
                 result = service.ingest(
                     session,
-                    runtime.bus,
+                    bus,
                     reads[source],
                     source=source,
                     principal=self.principal,
@@ -328,8 +334,14 @@ class MqttIngest:
                 stored += result.accepted
             if beats:
                 cameras.apply_heartbeats(
-                    session, runtime.bus, beats, principal=self.principal, settings=settings, source="mqtt"
+                    session, bus, beats, principal=self.principal, settings=settings, source="mqtt"
                 )
+            return stored
+
+        # Dead letters are written after the batch commits and before the ack. If the batch fails nothing is
+        # acknowledged and the whole batch is handled again, so its drafts are dropped rather than written twice.
+        # The batch shares its transaction with concurrent HTTP ingest (``groupcommit``: on SQLite, one writer).
+        stored = groupcommit.committer(runtime).run(work, size=sum(len(m.payload) for m in batch))
         if drafts:
             with runtime.db.uow() as session:
                 deadletters.write_dead_letters(session, drafts)
@@ -358,3 +370,4 @@ async def stop(runtime: Runtime) -> None:
     ingest = runtime.services.pop(SERVICE_KEY, None)
     if isinstance(ingest, MqttIngest):
         await anyio.to_thread.run_sync(ingest.stop)
+    await groupcommit.stop(runtime)  # a worker process has no other hook that ends the writer

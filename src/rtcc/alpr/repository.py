@@ -16,7 +16,7 @@ import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from itertools import chain
 from operator import itemgetter
 from typing import Any
@@ -80,6 +80,16 @@ _PG_INSERT = (
     + ", ".join("%s::json" if c == "candidates" else "%s" for c in READ_COLUMNS)
     + ") ON CONFLICT (id) DO NOTHING RETURNING id"
 )
+
+
+#: ``touch_cameras`` in each dialect's own parameter style (ids as 32 hex digits, times as ``read_row_format`` makes
+#: them: the stored form on SQLite, which compares as text exactly as SQLAlchemy's form does).
+_TOUCH_SQL = {
+    "sqlite": "UPDATE alpr_cameras SET last_read_at = :t WHERE id = :cid "
+    "AND (last_read_at IS NULL OR last_read_at < :t)",
+    "postgresql": "UPDATE alpr_cameras SET last_read_at = %(t)s WHERE id = %(cid)s::uuid "
+    "AND (last_read_at IS NULL OR last_read_at < %(t)s)",
+}
 
 
 def _json_text(value: Any) -> str | None:
@@ -272,10 +282,45 @@ def list_cameras(session: Session, *, active: bool | None = None) -> list[Camera
     return list(session.scalars(q))
 
 
+#: ``session.info`` key of the camera touches a shared transaction holds back (see ``defer_touches``).
+_TOUCHES = "alpr_deferred_touches"
+
+
+def defer_touches(session: Session) -> list[tuple[uuid.UUID, datetime]]:
+    """From now on, hold this session's ``touch_cameras`` back until ``write_deferred_touches`` (a transaction shared by
+    many requests moves each camera once, at its end, so that its camera rows stay locked only for the commit).
+    Returns the queue: a caller may drop what work it undid appended."""
+    queued: list[tuple[uuid.UUID, datetime]] = session.info.setdefault(_TOUCHES, [])
+    return queued
+
+
+def write_deferred_touches(session: Session) -> None:
+    """Apply the held-back touches (the newest time per camera) and stop deferring."""
+    latest: dict[uuid.UUID, datetime] = {}
+    for cid, t in session.info.pop(_TOUCHES, []):
+        if cid not in latest or t > latest[cid]:
+            latest[cid] = t
+    touch_cameras(session, latest)
+
+
 def touch_cameras(session: Session, latest: Mapping[uuid.UUID, datetime]) -> None:
     """Move each camera's ``last_read_at`` forward to the given time (never backwards); rows are locked in id order
-    so that concurrent batches on PostgreSQL cannot deadlock on each other."""
+    so that concurrent batches on PostgreSQL cannot deadlock on each other. Held back while deferred."""
     if not latest:
+        return
+    queued = session.info.get(_TOUCHES)
+    if queued is not None:
+        queued.extend(latest.items())
+        return
+    conn = session.connection()
+    if conn.dialect.name in _FORMATS:  # the driver's own statement: ingest runs this for every request
+        fmt = _FORMATS[conn.dialect.name]
+        params = []
+        for cid in sorted(latest):
+            t = latest[cid].astimezone(UTC)
+            value = fmt.time(t, t.isoformat(timespec="microseconds"))
+            params.append({"cid": cid.hex, "t": value})
+        conn.exec_driver_sql(_TOUCH_SQL[conn.dialect.name], params)
         return
     stmt = (
         update(Camera)
@@ -283,7 +328,7 @@ def touch_cameras(session: Session, latest: Mapping[uuid.UUID, datetime]) -> Non
         .where((Camera.last_read_at.is_(None)) | (Camera.last_read_at < bindparam("t")))
         .values(last_read_at=bindparam("t"))
     )
-    session.connection().execute(stmt, [{"cid": cid, "t": latest[cid]} for cid in sorted(latest)])
+    conn.execute(stmt, [{"cid": cid, "t": latest[cid]} for cid in sorted(latest)])
 
 
 def set_online(session: Session, camera_ids: Iterable[uuid.UUID]) -> list[tuple[uuid.UUID, str, str]]:

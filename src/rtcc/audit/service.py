@@ -1,4 +1,9 @@
-"""Audit use cases: append an entry inside the caller's transaction, and verify the whole chain."""
+"""Audit use cases: append an entry inside the caller's transaction, and verify the whole chain.
+
+A unit of work that runs many small actions in one transaction (ingest's group commit) may ``defer`` the session's
+entries: ``record`` then queues each entry, unchanged, and ``write_deferred`` appends them all in order with one
+chain lock, one lookup and one bulk insert before the commit.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +31,12 @@ def record(
     target_id: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry to the chain in the caller's transaction (it commits or rolls back with the action)."""
+    """Append one entry to the chain in the caller's transaction (it commits or rolls back with the action). While the
+    session's entries are deferred (``defer``), the entry is queued and the returned one is not yet in the chain."""
+    queued: list[AuditDraft] | None = session.info.get(_DEFERRED)
+    if queued is not None:
+        queued.append(AuditDraft(actor, actor_role, action, target_type, target_id, details))
+        return AuditEntry(actor=actor, actor_role=actor_role, action=action, target_type=target_type)
     repository.lock_chain(session)
     last = repository.last_entry(session)
     prev_hash = last.hash if last else GENESIS
@@ -150,6 +160,21 @@ def record_many(session: Session, drafts: Sequence[AuditDraft]) -> int:
         prev_hash = h
     session.execute(insert(AuditEntry), rows)
     return len(rows)
+
+
+_DEFERRED = "audit_deferred"
+
+
+def defer(session: Session) -> list[AuditDraft]:
+    """Queue the session's entries from now on; returns the queue (a caller may drop entries of work it undid)."""
+    queued: list[AuditDraft] = session.info.setdefault(_DEFERRED, [])
+    return queued
+
+
+def write_deferred(session: Session) -> int:
+    """Append the queued entries (``defer``) to the chain in order and stop deferring; returns how many."""
+    queued: list[AuditDraft] = session.info.pop(_DEFERRED, [])
+    return record_many(session, queued)
 
 
 @dataclass(frozen=True)

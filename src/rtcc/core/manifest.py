@@ -31,7 +31,9 @@ class Service:
     """A background service: ``start``/``stop`` are ``async (runtime) -> None`` hooks.
 
     ``role`` is the ``rtcc worker`` role that runs it in production (None: it runs in every API process, like the
-    live hub). ``embedded`` says whether the API process runs it in the embedded profile (``run_consumers``).
+    live hub); ``also_in`` names further worker roles that need it too (the ingest writer serves both the API
+    process and ``rtcc worker ingest``). ``embedded`` says whether the API process runs it in the embedded profile
+    (``run_consumers``).
     ``requires`` names a setting that must be set: a worker role refuses to start without it, the embedded profile
     skips the service. ``ingress`` services (sensor sources) start after every consumer, so nothing they store
     waits for a consumer that is not subscribed yet.
@@ -41,6 +43,7 @@ class Service:
     start: str
     stop: str
     role: str | None
+    also_in: tuple[str, ...] = ()
     embedded: bool = True
     requires: str | None = None
     ingress: bool = False

@@ -44,14 +44,21 @@ def authenticate(request: Request) -> Principal:
     runtime = get_runtime(request)
     kind, secret = creds
     failure: NotAuthenticated | None = None
+    if kind == "apikey":
+        # A sensor key is checked in a read transaction: on SQLite a write one would queue every camera's request
+        # behind the ingest writer. Its last use is written only when due (every 30 s at most).
+        with runtime.db.read() as session:
+            principal, due = service.resolve_api_key(session, secret)
+        if due is not None:
+            with runtime.db.uow() as session:
+                service.touch_api_key(session, due)
+        request.state.principal = principal
+        return principal
     with runtime.db.uow() as session:  # an expired session is marked ended even though the request fails
         try:
-            if kind == "apikey":
-                principal = service.principal_from_api_key(session, secret)
-            else:
-                principal = service.principal_from_session_token(
-                    session, secret, idle_minutes=runtime.settings.session_idle_minutes
-                )
+            principal = service.principal_from_session_token(
+                session, secret, idle_minutes=runtime.settings.session_idle_minutes
+            )
         except NotAuthenticated as exc:
             failure = exc
     if failure is not None:

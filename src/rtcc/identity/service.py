@@ -259,7 +259,23 @@ def list_api_keys(session: Session) -> list[ApiKey]:
 
 
 def principal_from_api_key(session: Session, secret: str) -> Principal:
-    """Resolve a sensor API key (constant-time comparison of its hash)."""
+    """Resolve a sensor API key (constant-time comparison of its hash) and record its use."""
+    principal, due = resolve_api_key(session, secret)
+    if due is not None:
+        touch_api_key(session, due)
+    return principal
+
+
+def touch_api_key(session: Session, key_id: uuid.UUID) -> None:
+    """Record that an API key was used now (``last_used_at``)."""
+    key = session.get(ApiKey, key_id)
+    if key is not None:
+        key.last_used_at = utcnow()
+
+
+def resolve_api_key(session: Session, secret: str) -> tuple[Principal, uuid.UUID | None]:
+    """Resolve a sensor API key without writing (a read session will do, so a sensor's request takes no write lock):
+    its principal, and its id when its ``last_used_at`` is due to be moved (every 30 s at most), else None."""
     parts = secret.split("_")
     if len(parts) < 3 or parts[0] != API_KEY_PREFIX:
         raise NotAuthenticated("malformed API key")
@@ -267,8 +283,7 @@ def principal_from_api_key(session: Session, secret: str) -> Principal:
     if key is None or key.revoked_at is not None or not hmac.compare_digest(key.key_hash, _sha256(secret)):
         raise NotAuthenticated("unknown or revoked API key")
     now = utcnow()
-    if key.last_used_at is None or now - key.last_used_at > _TOUCH_EVERY:
-        key.last_used_at = now
+    due = key.id if key.last_used_at is None or now - key.last_used_at > _TOUCH_EVERY else None
     if "agency" in (key.scopes or []):
         return Principal(
             kind="apikey",
@@ -277,7 +292,7 @@ def principal_from_api_key(session: Session, secret: str) -> Principal:
             role="agency",
             permissions=AGENCY_PERMISSIONS,
             unit=str((key.meta or {}).get("agency") or key.name),
-        )
+        ), due
     return Principal(
         kind="apikey",
         id=str(key.id),
@@ -285,7 +300,7 @@ def principal_from_api_key(session: Session, secret: str) -> Principal:
         role="sensor",
         permissions=SENSOR_PERMISSIONS,
         camera_codes=frozenset(key.camera_codes),
-    )
+    ), due
 
 
 def ensure_user(

@@ -34,7 +34,7 @@ def hooks_for(role: str, settings: Settings) -> list[tuple[Hook, Hook]]:
         raise ValueError(f"unknown worker role {role!r}: choose one of {', '.join(roles)}")
     hooks: list[tuple[Hook, Hook]] = []
     for service in services():
-        if service.role != role:
+        if role != service.role and role not in service.also_in:
             continue
         if service.requires and not getattr(settings, service.requires):
             env = f"RTCC_{service.requires.upper()}"

@@ -1,0 +1,407 @@
+"""Group commit for ingest: concurrent small requests share one transaction and one commit (one fsync).
+
+Cameras send one read per webhook call or MQTT message. Stored one transaction each, every read pays a commit (a
+WAL fsync on SQLite, a WAL flush on PostgreSQL), and that commit, not the work, bounds throughput. ``GroupCommitter``
+owns the writer threads of a process: callers submit a unit of work (``work(session, bus) -> result``, normally a call
+of ``rtcc.alpr.service.ingest_payload`` or ``ingest``, the one store path), the writer takes whatever has queued up
+(at most ``max_jobs`` units or ``max_bytes`` of payload; it waits at most ``wait_s`` for stragglers, never for an
+empty queue), runs the units in one shared transaction, commits once, and only then resolves each caller's future.
+So a 202 or a PUBACK still means stored: a crash before the commit acknowledges nothing.
+
+Events: a unit publishes through the bus it is handed (``work(session, bus)``), which collects what its after-commit
+callbacks publish; once the batch has committed, the ``alpr.reads.stored`` envelopes of one source are merged into
+as few envelopes as the event limits allow (``service.EVENT_CHUNK`` reads, ``service.EVENT_MAX_BYTES``) and the rest
+are passed on as they are. Downstream consumers (matching, the plate index) then run one transaction per batch, not
+one per read, and the writer waits for the bus once per batch.
+
+Audit: each unit's entries are the ones it writes alone (one per request, its own actor and counts); they are queued
+(``audit.defer``) and appended to the chain with one lock and one insert before the commit. Likewise each camera's
+``last_read_at`` is moved once per batch, at its end (``repository.defer_touches``), in camera-id order.
+
+Writers: one thread on SQLite (its single writer); ``PG_WRITERS`` threads on PostgreSQL, each building and committing
+its own batches from the same queue, so that round trips to the server overlap. Their batches take row locks in the
+same order (their new reads first, cameras by id at the end, the audit chain's lock last); a deadlock the server
+still finds (the same read resent to two batches at once) only sends that batch down the per-unit fallback below.
+
+Isolation: the writer first runs a batch's units one after the other with no savepoints (each SAVEPOINT and RELEASE
+is a statement, and with Python's GIL every statement costs a thread hand-over). If a unit raises (a ``DomainError``
+such as the 403 for a foreign camera or the 422 for an unparseable body, or a database error of its own), that pass
+is rolled back and the batch runs again with each unit in its own SAVEPOINT: a unit that raises is rolled back to it,
+its after-commit events and audit entries are dropped, and its caller gets the exception; the others commit. If the
+shared transaction itself fails (a savepoint that cannot be rolled back, a failed commit, a lost connection), every
+unit of the batch is run again in its own transaction, as without group commit, so one request never fails the
+others. Units must therefore be re-runnable (they reset what
+they collect, e.g. their dead-letter drafts, when they start). Each unit writes its own audit entry and returns its
+own result, exactly as alone. On SQLite this thread is the ingest path's one writer; on PostgreSQL it spares the
+connection pool as well. ``stop`` finishes every queued unit before it returns (clean shutdown flushes).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import orjson
+from sqlalchemy.orm import Session
+
+from rtcc.alpr import repository, service
+from rtcc.audit import service as audit
+from rtcc.bus.base import Bus, Handler
+from rtcc.bus.envelope import Envelope
+from rtcc.core.db import Database
+from rtcc.runtime import Runtime
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: Key of the process's ``GroupCommitter`` in ``Runtime.services``.
+SERVICE_KEY = "alpr.groupcommit"
+#: Most units of work in one shared transaction.
+MAX_JOBS = 256
+#: Most payload bytes in one shared transaction (a camera-sized read is ~300 bytes; a large batch goes alone).
+MAX_BYTES = 4_000_000
+#: How long the writer waits for more units once it holds one (seconds); the wait ends as soon as the queue is empty
+#: for ``_STRAGGLER_S``, so a lone request is not held back.
+WAIT_S = 0.002
+_STRAGGLER_S = 0.0005
+#: Writer threads on PostgreSQL, each with its own connection and shared transactions, so that one batch's round
+#: trips to the server overlap another's work (SQLite has one writer: one thread).
+PG_WRITERS = 4
+#: Bodies larger than this are stored in their own transaction by the caller: they already amortise a commit.
+SOLO_BYTES = 65_536
+
+
+Work = Callable[[Session, Bus], T]
+
+
+class _BatchBus:
+    """The bus a batch's units publish to: it keeps the envelopes, and ``flush`` publishes them, merged."""
+
+    name = "group-commit"
+
+    def __init__(self, bus: Bus) -> None:
+        self.bus = bus
+        self.held: list[Envelope] = []
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def publish(self, envelope: Envelope) -> None:
+        self.held.append(envelope)
+
+    def publish_threadsafe(self, envelope: Envelope, timeout: float = 10.0) -> None:
+        self.held.append(envelope)
+
+    async def subscribe(self, pattern: str, handler: Handler, *, group: str | None = None) -> None:
+        raise RuntimeError("a group-commit batch only publishes")
+
+    async def ping(self) -> bool:
+        return True
+
+    def flush(self) -> None:
+        """Publish what the committed units published: stored-read events merged per source, others as they are."""
+        held, self.held = self.held, []
+        merged: dict[str, list[tuple[list[Any], int]]] = {}
+        for env in held:
+            reads = env.payload.get("reads") if env.type == service.EVENT_STORED else None
+            if not isinstance(reads, list) or len(env.payload) != 1 or env.observed_at is not None:
+                self._send(env)
+                continue
+            parts = merged.setdefault(env.source, [])
+            size = len(orjson.dumps(reads))
+            if (
+                parts
+                and len(parts[-1][0]) + len(reads) <= service.EVENT_CHUNK
+                and (parts[-1][1] + size <= service.EVENT_MAX_BYTES)
+            ):
+                parts[-1][0].extend(reads)
+                parts[-1] = (parts[-1][0], parts[-1][1] + size)
+            else:
+                parts.append((list(reads), size))
+        for source, parts in merged.items():
+            for reads, _ in parts:
+                self._send(Envelope(type=service.EVENT_STORED, source=source, payload={"reads": reads}))
+
+    def _send(self, envelope: Envelope) -> None:
+        try:
+            self.bus.publish_threadsafe(envelope)
+        except Exception:  # as after a lone unit of work's commit: logged, the stored reads stay stored
+            logger.exception("publishing %s after a group commit failed", envelope.type)
+
+
+@dataclass(eq=False)
+class _Job(Generic[T]):
+    work: Work[T]
+    size: int
+    future: Future[T] = field(default_factory=Future)
+
+
+class _UnitFailed(Exception):
+    """A unit raised during the optimistic pass (its cause is the unit's exception)."""
+
+
+@dataclass
+class GroupCommitStats:
+    """Counters of one committer (tests, logs)."""
+
+    batches: int = 0
+    jobs: int = 0
+    job_errors: int = 0
+    fallbacks: int = 0
+    savepoint_passes: int = 0
+    largest: int = 0
+
+
+class GroupCommitter:
+    """One writer thread that runs submitted units of work in shared transactions (see the module docstring)."""
+
+    def __init__(
+        self,
+        db: Database,
+        bus: Bus,
+        *,
+        max_jobs: int = MAX_JOBS,
+        max_bytes: int = MAX_BYTES,
+        wait_s: float = WAIT_S,
+        writers: int | None = None,
+    ) -> None:
+        self.db = db
+        self.bus = bus
+        self.max_jobs = max_jobs
+        self.max_bytes = max_bytes
+        self.wait_s = wait_s
+        self.stats = GroupCommitStats()
+        self._queue: queue.SimpleQueue[_Job[Any] | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._closed = False
+        if writers is None:
+            writers = 1 if db.dialect == "sqlite" else PG_WRITERS
+        self._threads = [
+            threading.Thread(target=self._run, name=f"rtcc-group-commit-{i}", daemon=True) for i in range(writers)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    # --- callers -----------------------------------------------------------------------------------------------
+
+    def submit(self, work: Work[T], *, size: int = 0) -> Future[T]:
+        """Queue ``work`` for the next shared transaction; the future resolves once that transaction has committed
+        (with ``work``'s result) or with the exception ``work`` raised. ``size`` is its payload's bytes."""
+        job: _Job[T] = _Job(work, size)
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("group commit writer is stopped")
+            self._queue.put(job)
+        return job.future
+
+    def run(self, work: Work[T], *, size: int = 0) -> T:
+        """Submit ``work`` and wait for its committed result (for worker threads, e.g. the MQTT consumer)."""
+        return self.submit(work, size=size).result()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """Refuse new work, finish (commit) everything queued, then end the writer thread."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            for _ in self._threads:  # behind every queued unit: each writer commits what it holds, then ends
+                self._queue.put(None)
+        deadline = time.monotonic() + timeout
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        logger.info(
+            "group commit stopped (%d units in %d transactions, %d fallbacks)",
+            self.stats.jobs,
+            self.stats.batches,
+            self.stats.fallbacks,
+        )
+
+    # --- writer thread -----------------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch: list[_Job[Any]] = []
+            used = 0
+            if first.future.set_running_or_notify_cancel():  # a caller that went away before we began is skipped
+                batch.append(first)
+                used = first.size
+            deadline = time.monotonic() + self.wait_s
+            while len(batch) < self.max_jobs and used < self.max_bytes:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    try:
+                        item = self._queue.get(timeout=min(remaining, _STRAGGLER_S))
+                    except queue.Empty:
+                        break
+                if item is None:
+                    stopping = True  # commit what we hold, then end: nothing is queued behind the sentinel
+                    break
+                if item.future.set_running_or_notify_cancel():
+                    batch.append(item)
+                    used += item.size
+            if not batch:
+                continue
+            try:
+                self._commit(batch)
+            except BaseException as exc:  # the writer must survive anything; no caller may wait forever
+                logger.exception("group commit batch failed unexpectedly")
+                for job in batch:
+                    if not job.future.done():
+                        job.future.set_exception(exc)
+
+    def _commit(self, batch: list[_Job[Any]]) -> None:
+        self.stats.batches += 1
+        self.stats.jobs += len(batch)
+        self.stats.largest = max(self.stats.largest, len(batch))
+        if len(batch) == 1:
+            self._alone(batch[0])
+            return
+        try:
+            done = self._optimistic(batch)
+        except Exception as exc:
+            self._fall_back(batch, exc)
+            return
+        if done:
+            return
+        self.stats.savepoint_passes += 1
+        outcomes: list[tuple[bool, Any]] = []
+        bus = _BatchBus(self.bus)
+        try:
+            with self.db.uow() as session:
+                entries = audit.defer(session)
+                touches = repository.defer_touches(session)
+                for job in batch:
+                    outcomes.append(self._in_savepoint(session, bus, job, entries, touches))
+                repository.write_deferred_touches(session)
+                audit.write_deferred(session)
+        except Exception as exc:
+            self._fall_back(batch, exc)
+            return
+        bus.flush()
+        for job, (ok, value) in zip(batch, outcomes, strict=True):
+            if ok:
+                job.future.set_result(value)
+            else:
+                self.stats.job_errors += 1
+                job.future.set_exception(value)
+
+    def _optimistic(self, batch: list[_Job[Any]]) -> bool:
+        """Run the units one after the other in one transaction without savepoints (the usual case: none fails) and
+        resolve them once it has committed. False, with everything rolled back, as soon as one unit raises."""
+        results: list[Any] = []
+        bus = _BatchBus(self.bus)
+        try:
+            with self.db.uow() as session:
+                audit.defer(session)
+                repository.defer_touches(session)
+                for job in batch:
+                    try:
+                        results.append(job.work(session, bus))
+                    except Exception as exc:
+                        raise _UnitFailed from exc
+                repository.write_deferred_touches(session)
+                audit.write_deferred(session)
+        except _UnitFailed:
+            return False
+        bus.flush()
+        for job, result in zip(batch, results, strict=True):
+            job.future.set_result(result)
+        return True
+
+    def _fall_back(self, batch: list[_Job[Any]], exc: Exception) -> None:
+        self.stats.fallbacks += 1
+        logger.warning(
+            "shared transaction of %d units failed (%s); storing each in its own transaction",
+            len(batch),
+            type(exc).__name__,
+        )
+        logger.debug("group commit failure", exc_info=exc)
+        for job in batch:
+            self._alone(job)
+
+    def _in_savepoint(
+        self,
+        session: Session,
+        bus: Bus,
+        job: _Job[Any],
+        entries: list[audit.AuditDraft],
+        touches: list[tuple[uuid.UUID, datetime]],
+    ) -> tuple[bool, Any]:
+        """Run one unit in a savepoint: (True, result), or (False, its exception) with its work, its events and its
+        audit entries undone. Raises (failing the shared transaction) only when the savepoint cannot be rolled back."""
+        pending = session.info.setdefault("after_commit", [])
+        mark = len(pending)
+        audit_mark, touch_mark = len(entries), len(touches)
+        savepoint = session.begin_nested()
+        try:
+            result = job.work(session, bus)
+        except Exception as exc:
+            savepoint.rollback()  # raises if the transaction is beyond repair: the caller falls back
+            del session.info.setdefault("after_commit", [])[mark:]
+            del entries[audit_mark:]
+            del touches[touch_mark:]
+            return False, exc
+        savepoint.commit()
+        return True, result
+
+    def _alone(self, job: _Job[Any]) -> None:
+        """Run one unit in its own transaction (a batch of one, or the fallback of a failed shared one)."""
+        bus = _BatchBus(self.bus)
+        try:
+            with self.db.uow() as session:
+                result = job.work(session, bus)
+        except Exception as exc:
+            self.stats.job_errors += 1
+            job.future.set_exception(exc)
+        else:
+            bus.flush()
+            job.future.set_result(result)
+
+
+def committer(runtime: Runtime) -> GroupCommitter:
+    """The process's committer, created on first use (``stop`` ends it with the runtime)."""
+    found = runtime.services.get(SERVICE_KEY)
+    if isinstance(found, GroupCommitter):
+        return found
+    with _CREATE_LOCK:
+        found = runtime.services.get(SERVICE_KEY)
+        if not isinstance(found, GroupCommitter):
+            found = runtime.services[SERVICE_KEY] = GroupCommitter(runtime.db, runtime.bus)
+        return found
+
+
+_CREATE_LOCK = threading.Lock()
+
+
+async def start(runtime: Runtime) -> None:
+    """Lifespan hook: start the writer with the process (it would otherwise start on the first ingest)."""
+    committer(runtime)
+
+
+async def stop(runtime: Runtime) -> None:
+    """Lifespan/worker hook: commit what is queued and end the writer (if one was started)."""
+    import anyio
+
+    found = runtime.services.pop(SERVICE_KEY, None)
+    if isinstance(found, GroupCommitter):
+        await anyio.to_thread.run_sync(found.stop)

@@ -1,0 +1,112 @@
+"""The load client of ``rtcc bench ingest``'s HTTP variant, run in its own process (spawned: this module imports
+nothing heavy, so the process starts fast): asyncio on uvloop, ``clients`` keep-alive connections speaking raw
+HTTP/1.1, each one request at a time. Every response is checked (status 202 and, for ingest, ``accepted`` equal to
+the reads sent). It reports its own CPU share, to show it is not the bottleneck, and the server's (from ``/proc``)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import time
+from typing import Any
+
+import orjson
+
+#: Responses from this path are only checked for their status (the benchmark's trivial route).
+NOOP_PATH = "/bench/noop"
+
+
+def _percentile(sorted_values: list[float], q: float) -> float:
+    if not sorted_values:
+        return float("nan")
+    pos = min(len(sorted_values) - 1, max(0, round(q / 100 * (len(sorted_values) - 1))))
+    return sorted_values[pos]
+
+
+def _process_cpu_s(pid: int) -> float:
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115 - /proc, read at once
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def _phase(port: int, path: str, key: str, bodies: list[bytes], clients: int, per: int) -> dict[str, Any]:
+    head = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {key}\r\nContent-Type: application/json\r\n"
+    requests = [head.encode() + b"Content-Length: %d\r\n\r\n" % len(b) + b for b in bodies]
+    latencies = [0.0] * len(requests)
+    state = {"next": 0, "acked": 0, "errors": 0}
+    errors: list[str] = []
+
+    async def connection() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            while state["next"] < len(requests):
+                i = state["next"]
+                state["next"] = i + 1
+                t0 = time.perf_counter()
+                writer.write(requests[i])
+                header = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in header.split(b"\r\n"):
+                    if line[:15].lower() == b"content-length:":
+                        length = int(line[15:])
+                body = await reader.readexactly(length)
+                latencies[i] = time.perf_counter() - t0
+                ok = header.startswith(b"HTTP/1.1 202")
+                if ok and path != NOOP_PATH:
+                    ok = orjson.loads(body).get("accepted") == per
+                if ok:
+                    state["acked"] += 1
+                else:
+                    state["errors"] += 1
+                    if len(errors) < 5:
+                        errors.append(header.split(b"\r\n", 1)[0].decode() + " " + body[:200].decode(errors="replace"))
+        finally:
+            writer.close()
+
+    started = time.perf_counter()
+    cpu0 = time.process_time()
+    await asyncio.gather(*(connection() for _ in range(clients)))
+    wall = time.perf_counter() - started
+    cpu = time.process_time() - cpu0
+    ordered = sorted(latencies)
+    return {
+        "wall_s": wall,
+        "requests": len(requests),
+        "acked": state["acked"],
+        "errors": state["errors"],
+        "error_samples": errors,
+        "p50_ms": _percentile(ordered, 50) * 1000,
+        "p99_ms": _percentile(ordered, 99) * 1000,
+        "client_cpu_share": cpu / wall,
+    }
+
+
+async def _phases(
+    port: int, key: str, phases: list[tuple[str, list[bytes]]], clients: int, per: int, pid: int
+) -> list[dict[str, Any]]:
+    out = []
+    for path, bodies in phases:
+        cpu0 = _process_cpu_s(pid)
+        result = await _phase(port, path, key, bodies, clients, per)
+        result["server_cpu_share"] = (_process_cpu_s(pid) - cpu0) / result["wall_s"]
+        out.append(result)
+    return out
+
+
+def main() -> None:
+    """Process entry (``python -m rtcc.bench._httpclient``): read the phases (pickled) from stdin, run them one after
+    the other, write their figures (pickled) to stdout."""
+    import pickle
+    import sys
+
+    import uvloop
+
+    port, key, phases, clients, per, pid = pickle.load(sys.stdin.buffer)  # noqa: S301 - from our parent
+    result = uvloop.run(_phases(port, key, phases, clients, per, pid))
+    sys.stdout.buffer.write(pickle.dumps(result))
+    sys.stdout.buffer.flush()
+
+
+if __name__ == "__main__":
+    main()

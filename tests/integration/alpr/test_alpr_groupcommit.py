@@ -1,0 +1,217 @@
+"""Group commit of ingest (``rtcc.alpr.groupcommit``) on the suite's database: requests that share one transaction
+keep their own results, errors, dead letters and audit entries; a unit that fails is undone alone; a transaction that
+breaks falls back to one transaction per unit; stop() commits what is queued; the batch's stored-read events are
+merged; over HTTP concurrent camera-sized requests share commits and get exactly today's answers (202, 403, 422)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from rtcc.alpr import cameras, groupcommit, service
+from rtcc.alpr.deadletters import DeadLetterDraft
+from rtcc.alpr.models import DeadLetter, Read
+from rtcc.alpr.schemas import CameraCreate, IngestResult
+from rtcc.audit import service as audit
+from rtcc.audit.models import AuditEntry
+from rtcc.bench._support import CollectingBus
+from rtcc.bus.base import Bus
+from rtcc.core.db import Database
+from rtcc.core.errors import PermissionDenied, ValidationFailed
+from rtcc.identity.logic import SENSOR_PERMISSIONS, SYSTEM, Principal
+from rtcc.identity.models import ApiKey
+from rtcc.settings import Settings
+
+
+def _key(*codes: str) -> Principal:
+    return Principal(
+        kind="apikey", id="k", name=f"key-{'-'.join(codes)}", role="sensor", permissions=SENSOR_PERMISSIONS,
+        camera_codes=frozenset(codes),
+    )  # fmt: skip
+
+
+def _body(*reads: tuple[str, str], at: datetime | None = None) -> bytes:
+    t = at or datetime.now(UTC) - timedelta(minutes=1)
+    return orjson.dumps(
+        {"reads": [{"plate": p, "camera": c, "observed_at": (t + timedelta(seconds=i)).isoformat()} for i, (p, c) in
+                   enumerate(reads)]}
+    )  # fmt: skip
+
+
+def _count(db: Database, model: Any, *where: Any) -> int:
+    with db.read() as s:
+        return int(s.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+class _Unit:
+    """A route-like unit of work: ingest one body as one principal, drafts collected afresh on each run."""
+
+    def __init__(self, body: bytes, principal: Principal, settings: Settings) -> None:
+        self.body, self.principal, self.settings = body, principal, settings
+        self.drafts: list[DeadLetterDraft] = []
+        self.runs = 0
+
+    def __call__(self, session: Session, bus: Bus) -> IngestResult:
+        self.runs += 1
+        self.drafts.clear()
+        return service.ingest_payload(
+            session, bus, self.body, source="rest", context={"channel": "native"}, principal=self.principal,
+            settings=self.settings, dead_letters=self.drafts,
+        )  # fmt: skip
+
+
+@pytest.fixture
+def cams(db: Database) -> None:
+    with db.uow() as s:
+        for code in ("GC-1", "GC-2"):
+            cameras.register_camera(s, CameraCreate(code=code, name=code), actor=SYSTEM)
+
+
+def _held(committer: groupcommit.GroupCommitter) -> threading.Event:
+    """Occupy the writer with a unit that waits, so that what is submitted next queues up into one batch."""
+    release = threading.Event()
+    started = threading.Event()
+
+    def block(_s: Session, _b: Bus) -> None:
+        started.set()
+        release.wait(10)
+
+    committer.submit(block)
+    assert started.wait(10)
+    return release
+
+
+def test_units_in_one_transaction_keep_their_own_outcomes(db: Database, settings: Settings, cams: None) -> None:
+    bus = CollectingBus()
+    committer = groupcommit.GroupCommitter(db, bus, writers=1)  # type: ignore[arg-type]
+    try:
+        release = _held(committer)
+        t = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
+        units = {
+            "good": _Unit(_body(("7ABC123", "GC-1"), at=t), _key("GC-1"), settings),
+            "good2": _Unit(_body(("8XYZ999", "GC-2"), ("5DEF456", "GC-2"), at=t), _key("GC-2"), settings),
+            "foreign": _Unit(_body(("6FOR123", "GC-2"), at=t), _key("GC-1"), settings),  # 403 today
+            "garbage": _Unit(b'{"reads": [', _key("GC-1"), settings),  # 422 + dead letter today
+            "half": _Unit(
+                _body(("4HAL123", "GC-1"), ("!", "GC-1"), at=t - timedelta(seconds=5)), _key("GC-1"), settings
+            ),
+            "repeat": _Unit(_body(("7ABC123", "GC-1"), at=t), _key("GC-1"), settings),  # same read as "good"
+        }
+        futures: dict[str, Future[IngestResult]] = {k: committer.submit(u) for k, u in units.items()}
+        release.set()
+        outcomes: dict[str, Any] = {}
+        for name, fut in futures.items():
+            try:
+                outcomes[name] = fut.result(10)
+            except Exception as exc:  # the unit's own error, as the route would see it
+                outcomes[name] = exc
+    finally:
+        committer.stop()
+    assert committer.stats.largest == len(units)  # they did share one transaction
+    assert committer.stats.savepoint_passes == 1  # run again, one savepoint a unit, once units failed
+    assert outcomes["good"].accepted == 1 and outcomes["good2"].accepted == 2
+    assert isinstance(outcomes["foreign"], PermissionDenied)
+    assert isinstance(outcomes["garbage"], ValidationFailed) and len(units["garbage"].drafts) == 1
+    half = outcomes["half"]
+    assert half.accepted == 1 and [r.index for r in half.rejected] == [1] and len(units["half"].drafts) == 1
+    assert outcomes["repeat"].accepted == 0 and outcomes["repeat"].duplicates == 1
+    assert _count(db, Read) == 4
+    with db.read() as s:
+        entries = list(s.scalars(select(AuditEntry).where(AuditEntry.action == "alpr.ingest").order_by(AuditEntry.seq)))
+        assert audit.verify(s).ok
+    # one entry per unit that stored something, with its own actor and counts (as alone); none for the refused
+    assert [(e.actor, e.details["accepted"], e.details["duplicates"]) for e in entries] == [
+        ("apikey:key-GC-1", 1, 0), ("apikey:key-GC-2", 2, 0), ("apikey:key-GC-1", 1, 0), ("apikey:key-GC-1", 0, 1),
+    ]  # fmt: skip
+    with db.read() as s:  # each camera moved once, at the batch's end, to its newest read
+        last = {c.code: c.last_read_at for c in cameras.list_cameras(s, active=None)}
+    assert last["GC-1"] == t and last["GC-2"] == t + timedelta(seconds=1)
+    # the batch's stored-read events were merged into one envelope of every new read
+    events = bus.take(service.EVENT_STORED)
+    assert len(events) == 1 and len(events[0].payload["reads"]) == 4
+
+
+def test_a_broken_transaction_falls_back_to_one_transaction_per_unit(
+    db: Database, settings: Settings, cams: None
+) -> None:
+    def breaker(session: Session, _bus: Bus) -> None:
+        # ends the shared transaction behind SQLAlchemy's back: its savepoint can no longer be rolled back
+        session.connection().exec_driver_sql("ROLLBACK")
+        raise RuntimeError("broken unit")
+
+    committer = groupcommit.GroupCommitter(db, CollectingBus(), writers=1)  # type: ignore[arg-type]
+    try:
+        release = _held(committer)
+        good = [_Unit(_body((f"7GC{i:04d}", "GC-1")), _key("GC-1"), settings) for i in range(3)]
+        futures = [committer.submit(u) for u in good[:2]] + [committer.submit(breaker)] + [committer.submit(good[2])]
+        release.set()
+        results = [f.exception(10) or f.result() for f in futures]
+    finally:
+        committer.stop()
+    assert committer.stats.fallbacks == 1
+    assert [getattr(r, "accepted", None) for r in results] == [1, 1, None, 1]
+    assert isinstance(results[2], RuntimeError)
+    assert _count(db, Read) == 3
+    assert _count(db, AuditEntry, AuditEntry.action == "alpr.ingest") == 3  # nothing written twice
+    with db.read() as s:
+        assert audit.verify(s).ok
+
+
+def test_stop_commits_everything_queued(db: Database, settings: Settings, cams: None) -> None:
+    committer = groupcommit.GroupCommitter(db, CollectingBus(), writers=1)  # type: ignore[arg-type]
+    release = _held(committer)
+    futures = [committer.submit(_Unit(_body((f"5ST{i:04d}", "GC-1")), _key("GC-1"), settings)) for i in range(40)]
+    stopper = threading.Thread(target=committer.stop)
+    stopper.start()
+    release.set()
+    stopper.join(30)
+    assert all(f.done() and f.result().accepted == 1 for f in futures)
+    assert _count(db, Read) == 40
+    assert committer.stats.largest == 40 and committer.stats.savepoint_passes == 0  # no unit failed: one pass
+    with pytest.raises(RuntimeError):
+        committer.submit(_Unit(_body(("5LATE01", "GC-1")), _key("GC-1"), settings))
+
+
+def test_concurrent_http_requests_share_commits_and_keep_their_answers(
+    app_client: TestClient, db: Database, sensor_key: Callable[[list[str]], dict[str, str]], cams: None
+) -> None:
+    key = sensor_key(["GC-1"])
+    at = datetime.now(UTC) - timedelta(minutes=5)
+
+    def post(i: int) -> tuple[int, dict[str, Any]]:
+        if i % 10 == 3:  # a foreign camera: 403
+            body = _body(("6FOR001", "GC-2"), at=at + timedelta(minutes=1, seconds=i))
+        elif i % 10 == 7:  # nothing storable: 422 naming the field
+            body = _body(("!", "GC-1"), at=at)
+        else:
+            body = _body((f"7HT{i:04d}", "GC-1"), at=at + timedelta(seconds=i))
+        resp = app_client.post("/api/v1/reads", content=body, headers={**key, "Content-Type": "application/json"})
+        return resp.status_code, resp.json()
+
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(pool.map(post, range(60)))
+    runtime = app_client.app.state.runtime  # type: ignore[attr-defined]
+    committer = runtime.services[groupcommit.SERVICE_KEY]
+    assert app_client.portal is not None
+    app_client.portal.call(runtime.bus.drain)  # consumers done before the tables are emptied
+    for i, (status, body) in enumerate(answers):
+        if i % 10 == 3:
+            assert status == 403 and body["status"] == 403 and "GC-2" in body["detail"]
+        elif i % 10 == 7:
+            assert status == 422 and body["errors"][0]["field"] == "reads.0.plate"
+        else:
+            assert status == 202 and body["accepted"] == 1, body
+    assert _count(db, Read) == 48
+    assert _count(db, DeadLetter) == 6  # the unstorable reads; never the foreign ones
+    assert committer.stats.jobs >= 60 and committer.stats.batches < committer.stats.jobs  # commits were shared
+    with db.read() as s:  # the key is checked in a read transaction; its use is still recorded
+        assert s.scalar(select(ApiKey.last_used_at)) is not None
