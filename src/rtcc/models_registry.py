@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 
 MODEL_MODULES = (
+    "rtcc.bus.models",
     "rtcc.identity.models",
     "rtcc.audit.models",
     "rtcc.alpr.models",

@@ -16,6 +16,7 @@ from rtcc.community.config import CommunitySettings
 from rtcc.footage.config import FootageSettings
 from rtcc.governance.config import GovernanceSettings
 from rtcc.investigations.config import InvestigationsSettings
+from rtcc.matching.config import MatchingSettings
 from rtcc.rebates.config import RebatesSettings
 from rtcc.retention.config import RetentionSettings
 from rtcc.web.config import WebSettings
@@ -24,6 +25,7 @@ from rtcc.web.config import WebSettings
 class Settings(
     BaseSettings,
     InvestigationsSettings,
+    MatchingSettings,
     GovernanceSettings,
     RetentionSettings,
     CamerasSettings,

@@ -2,9 +2,10 @@
 
 Pipeline, per batch of 5,000 reads given as the JSON body a camera client sends: parsing and per-read pydantic
 validation, normalisation, idempotent store and one audit entry (``alpr.service.ingest_payload``, the same call
-``POST /api/v1/reads`` makes, one transaction), then matching against a 10,000-entry
-OCR-tolerant hotlist and alert creation (``matching.service.process_stored_reads``, one transaction) for the stored
-reads the ingest announced. The event hop itself is replaced by handing the envelope over directly.
+``POST /api/v1/reads`` makes, one transaction, which also stages the batch's event in the outbox), then matching
+against a 10,000-entry OCR-tolerant hotlist and alert creation (``matching.service.match_stored``, one transaction
+that also settles the outbox row) for the stored reads the ingest announced. The event hop itself is replaced by
+handing the envelope over directly.
 Baseline, same run, same table and indexes: ``INSERT`` executemany of the same rows (same ids, already normalised),
 through SQLAlchemy Core, one commit per batch.
 Keys: reads_per_s, raw_insert_per_s, ratio, database (plus hits, alerts, rows).
@@ -36,7 +37,7 @@ from rtcc.hotlists.logic import Category
 from rtcc.hotlists.parsers import ParsedEntry
 from rtcc.hotlists.schemas import HotlistCreate
 from rtcc.identity.logic import SYSTEM
-from rtcc.matching.service import Matcher, process_stored_reads
+from rtcc.matching.service import Matcher, match_stored
 from rtcc.settings import Settings
 
 BATCH = 5000
@@ -170,9 +171,7 @@ def run(*, rows: int | None = None, database_url: str | None = None) -> dict[str
             stored += result.accepted
             for env in bus.take("alpr.reads.stored"):
                 with db.uow() as s:
-                    process_stored_reads(
-                        s, bus, matcher, env.payload["reads"], dedup_window_s=settings.alert_dedup_window_s
-                    )
+                    match_stored(s, bus, matcher, env, dedup_window_s=settings.alert_dedup_window_s)
             bus.published.clear()
         pipe_s = time.perf_counter() - t0
 

@@ -1,19 +1,127 @@
-"""Events after commit: a service registers an envelope on the session; it is published only once the unit of work
-has committed (never on rollback). Services call ``publish_after_commit(session, bus, envelope)``.
+"""Events after commit, and the transactional outbox for events whose work must never be lost.
 
-Database work runs in worker threads (routes are sync, consumers use ``anyio.to_thread``), so the publish happens
-with ``Bus.publish_threadsafe`` from that thread, after the commit.
+``publish_after_commit(session, bus, envelope)``: the envelope is published once the unit of work has committed
+(never on rollback). Database work runs in worker threads (routes are sync, consumers use ``anyio.to_thread``), so
+the publish happens with ``Bus.publish_threadsafe`` from that thread, after the commit. Fine for events whose loss
+in a crash costs little (live screens, notifications of alerts that are themselves stored).
+
+``stage(session, bus, envelope)``: the outbox. The envelope is written to ``event_outbox`` in the caller's
+transaction, so it commits or rolls back with the data it describes, and after the commit it is offered to the bus
+without waiting (``Bus.offer``). The consumer calls ``settle(session, id)`` in the transaction that does the work,
+which deletes the row; a row still there after a grace period is re-driven by the consumer's reconciler with
+``claim_due`` (row-locked with ``SKIP LOCKED`` on PostgreSQL, so several workers never take the same row).
 """
 
 from __future__ import annotations
 
+import logging
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import orjson
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from rtcc.bus.base import Bus
 from rtcc.bus.envelope import Envelope
+from rtcc.bus.models import OutboxEvent
 from rtcc.core.db import after_commit
+
+logger = logging.getLogger(__name__)
 
 
 def publish_after_commit(session: Session, bus: Bus, envelope: Envelope) -> None:
     """Publish ``envelope`` on ``bus`` after the session's transaction commits."""
     after_commit(session, lambda: bus.publish_threadsafe(envelope))
+
+
+def stage(session: Session, bus: Bus, envelope: Envelope) -> None:
+    """Write ``envelope`` to the outbox in the caller's transaction; offer it to ``bus`` after the commit."""
+    session.execute(
+        insert(OutboxEvent),
+        [
+            {
+                "id": envelope.id,
+                "type": envelope.type,
+                "schema_version": envelope.schema_version,
+                "source": envelope.source[:64],
+                "payload": orjson.dumps(envelope.payload).decode(),
+                "created_at": envelope.received_at,
+                "due_at": envelope.received_at,
+                "attempts": 0,
+            }
+        ],
+    )
+    after_commit(session, lambda: _offer(bus, envelope))
+
+
+def _offer(bus: Bus, envelope: Envelope) -> None:
+    if not bus.offer(envelope):
+        logger.info("bus did not take event %s (%s) now; it stays in the outbox", envelope.id, envelope.type)
+
+
+def now() -> datetime:
+    """The outbox's clock: the wall clock (envelopes are stamped with it), never a test's frozen ``utcnow``."""
+    return datetime.now(UTC)
+
+
+def settle(session: Session, envelope_id: uuid.UUID) -> bool:
+    """Delete the envelope's outbox row in the caller's transaction (waiting for a reconciler that holds it);
+    True when it was still pending, False when it was done already (or never staged)."""
+    result = session.execute(delete(OutboxEvent).where(OutboxEvent.id == envelope_id))
+    return bool(getattr(result, "rowcount", 0))
+
+
+def _envelope(row: OutboxEvent) -> Envelope:
+    return Envelope(
+        id=row.id,
+        type=row.type,
+        schema_version=row.schema_version,
+        source=row.source,
+        received_at=row.created_at,
+        payload=orjson.loads(row.payload),
+    )
+
+
+def has_due(session: Session, event_type: str, *, due_before: datetime) -> bool:
+    """Whether some envelope of ``event_type`` is pending and due before ``due_before`` (a cheap unlocked probe)."""
+    query = select(OutboxEvent.id).where(OutboxEvent.type == event_type, OutboxEvent.due_at <= due_before).limit(1)
+    return session.scalar(query) is not None
+
+
+def claim_due(session: Session, event_type: str, *, due_before: datetime) -> Envelope | None:
+    """Lock and return the oldest pending envelope of ``event_type`` due before ``due_before``, skipping rows that
+    another transaction holds (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite serialises writers anyway)."""
+    query = (
+        select(OutboxEvent)
+        .where(OutboxEvent.type == event_type, OutboxEvent.due_at <= due_before)
+        .order_by(OutboxEvent.due_at)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    row = session.scalars(query).first()
+    return None if row is None else _envelope(row)
+
+
+def postpone(session: Session, envelope_id: uuid.UUID, *, base_s: float, max_s: float, error: str) -> int:
+    """Count a failed attempt and make the envelope due again after ``base_s * 2**(attempts-1)`` seconds (at most
+    ``max_s``), keeping the error's first words; returns the attempts so far (0 when the row is gone)."""
+    attempts = session.scalar(select(OutboxEvent.attempts).where(OutboxEvent.id == envelope_id))
+    if attempts is None:
+        return 0
+    attempts += 1
+    delay = min(base_s * 2 ** min(attempts - 1, 16), max_s)
+    session.execute(
+        update(OutboxEvent)
+        .where(OutboxEvent.id == envelope_id)
+        .values(attempts=attempts, due_at=now() + timedelta(seconds=delay), last_error=error[:200])
+    )
+    return attempts
+
+
+def pending(session: Session, event_type: str | None = None) -> int:
+    """Number of envelopes still in the outbox (of one type, or all)."""
+    query = select(func.count()).select_from(OutboxEvent)
+    if event_type is not None:
+        query = query.where(OutboxEvent.type == event_type)
+    return int(session.scalar(query) or 0)
