@@ -1,5 +1,6 @@
-"""SIGKILL the server and the match workers at random points while sensors send reads: no acknowledged hit is lost.
+"""No acknowledged hit is ever left unmatched: SIGKILLs of the server and the match workers, and a NATS outage.
 
+The kill tests: 
 Sensor threads post batches of reads (a quarter of them hotlisted) over real HTTP and, like real sensors, resend a
 batch until it is acknowledged with 202. Meanwhile the test SIGKILLs processes at random moments (at least 20
 kills) and restarts them. Then everything is started once more and left to settle, and the test asserts:
@@ -9,6 +10,10 @@ alert per (entry, camera), its read count equal to its matches), and an empty ev
 Two profiles: embedded (SQLite, ``rtcc serve`` as the only process, in the SQLite pass of the suite) and production
 (a scratch PostgreSQL database, a private ``nats-server``, ``rtcc serve`` without consumers plus two
 ``rtcc worker match``, in the pass that has ``RTCC_TEST_DATABASE_URL``).
+
+The outage test: a private ``nats-server`` is SIGKILLed while reads flow; ingest must answer at normal latency
+(the envelopes stay in the outbox), every hit must be matched, and after the server is started again both the API
+process and the match worker must reconnect by themselves and carry events over NATS again.
 """
 
 from __future__ import annotations
@@ -274,29 +279,44 @@ def test_sigkill_embedded_profile_loses_no_hit(tmp_path: Path) -> None:
         db.dispose()
 
 
+class PrivateNats:
+    """A nats-server with JetStream of this test's own (never the shared one), killable and restartable."""
+
+    def __init__(self, binary: str, store: Path) -> None:
+        self.binary, self.store, self.port = binary, store, free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"nats://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        cmd = [self.binary, "-js", "-p", str(self.port), "-sd", str(self.store)]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_port(self.port)
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(10)
+
+
 @pytest.fixture
-def private_nats(tmp_path: Path) -> Iterator[str]:
-    """A nats-server with JetStream of this test's own (never the shared one)."""
+def private_nats(tmp_path: Path) -> Iterator[PrivateNats]:
     binary = shutil.which("nats-server")
     if binary is None:
         if os.environ.get("RTCC_REQUIRE_SERVICES") == "1":
             pytest.fail("nats-server is required (RTCC_REQUIRE_SERVICES=1) but not installed")
         pytest.skip("nats-server not installed")
-    port = free_port()
-    proc = subprocess.Popen(
-        [binary, "-js", "-p", str(port), "-sd", str(tmp_path / "js")],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    nats = PrivateNats(binary, tmp_path / "js")
+    nats.start()
     try:
-        wait_for_port(port)
-        yield f"nats://127.0.0.1:{port}"
+        yield nats
     finally:
-        proc.terminate()
-        proc.wait(10)
+        nats.kill()
 
 
-def test_sigkill_production_profile_loses_no_hit(private_nats: str, tmp_path: Path) -> None:
+def test_sigkill_production_profile_loses_no_hit(private_nats: PrivateNats, tmp_path: Path) -> None:
     pg = os.environ.get("RTCC_TEST_DATABASE_URL")
     if not pg:
         pytest.skip("the production profile runs in the PostgreSQL pass of the suite (RTCC_TEST_DATABASE_URL)")
@@ -305,7 +325,98 @@ def test_sigkill_production_profile_loses_no_hit(private_nats: str, tmp_path: Pa
     with scratch_database(pg, prefix="rtcc_kill") as url:
         db = Database(url)
         try:
-            env = {**os.environ, "RTCC_DATABASE_URL": url, "RTCC_BUS_URL": private_nats, "RTCC_RUN_CONSUMERS": "false"}
+            env = {
+                **os.environ,
+                "RTCC_DATABASE_URL": url,
+                "RTCC_BUS_URL": private_nats.url,
+                "RTCC_RUN_CONSUMERS": "false",
+            }
             _run(db, env, 2, tmp_path)
         finally:
             db.dispose()
+
+
+def _post(client: httpx.Client, tag: str, batches: int) -> tuple[set[str], list[float]]:
+    """Post ``batches`` batches of 5 reads (2 hotlisted each); returns the hotlisted refs and each request's time."""
+    at = datetime.now(UTC) - timedelta(minutes=2)
+    hits: set[str] = set()
+    took: list[float] = []
+    for b in range(batches):
+        reads = []
+        for i in range(5):
+            ref = f"s{tag}-{b}-{i}"
+            plate = LISTED[(b + i) % len(LISTED)] if i < 2 else f"Z{tag}{b:03d}{i:02d}"
+            at += timedelta(milliseconds=1)
+            reads.append(
+                {"plate": plate, "region": "CA", "camera": f"OUT-{tag}", "id": ref, "observed_at": at.isoformat()}
+            )
+            if i < 2:
+                hits.add(ref)
+        started = time.perf_counter()
+        resp = client.post("/api/v1/reads", json={"reads": reads})
+        took.append(time.perf_counter() - started)
+        assert resp.status_code == 202, resp.text
+    return hits, took
+
+
+def _wait_matched(db: Database, hits: set[str], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while missing := _unmatched(db, hits):
+        assert time.monotonic() < deadline, f"{len(missing)} of {len(hits)} hotlisted reads never matched"
+        time.sleep(0.3)
+
+
+@pytest.mark.services
+def test_nats_outage_does_not_stall_ingest_and_matching_catches_up(
+    private_nats: PrivateNats, database_url: str, db: Database, tmp_path: Path
+) -> None:
+    secret = _prepare(db)
+    port = free_port()
+    env = {
+        **os.environ,
+        "RTCC_DATABASE_URL": database_url,
+        "RTCC_BUS_URL": private_nats.url,
+        "RTCC_RUN_CONSUMERS": "false",
+        "RTCC_PORT": str(port),
+        "RTCC_DATA_DIR": str(tmp_path),
+        "RTCC_LOG_LEVEL": "DEBUG",
+        "RTCC_MATCH_REDRIVE_GRACE_S": "4",
+        "RTCC_MATCH_REDRIVE_INTERVAL_S": "0.5",
+        "PYTHONPATH": str(ROOT / "src"),
+    }
+    cluster = Cluster(env, port, 1, tmp_path)
+    worker_log = tmp_path / "worker0.log"
+    try:
+        cluster.start_all()
+        cluster.wait_ready()
+        deadline = time.monotonic() + 60
+        while "worker match running" not in cluster.tail("worker0"):
+            assert time.monotonic() < deadline, cluster.tail("worker0")
+            time.sleep(0.2)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"X-API-Key": secret}, timeout=30) as client:
+            before, normal = _post(client, "a", 3)
+            _wait_matched(db, before, 30)
+
+            private_nats.kill()
+            during, took = _post(client, "b", 12)
+            assert max(took) < 3.0, f"ingest stalled while NATS was down: {max(took):.1f} s (normal {max(normal):.2f})"
+            ready = client.get("/readyz")
+            assert ready.status_code == 503 and ready.json()["bus"] is False
+            time.sleep(2)
+
+            private_nats.start()  # same port and store: the adapters must reconnect by themselves
+            _wait_matched(db, during, 60)
+            deadline = time.monotonic() + 60
+            while client.get("/readyz").status_code != 200:
+                assert time.monotonic() < deadline, "the server never reconnected to NATS"
+                time.sleep(0.3)
+            offset = worker_log.stat().st_size
+            after, _ = _post(client, "c", 2)
+            _wait_matched(db, after, 60)
+            deadline = time.monotonic() + 60
+            while "match batch" not in worker_log.read_bytes()[offset:].decode(errors="replace"):
+                assert time.monotonic() < deadline, "the worker never received an event over NATS after the outage"
+                time.sleep(0.3)
+        assert _outbox_pending(db) == 0
+    finally:
+        cluster.stop_all()
