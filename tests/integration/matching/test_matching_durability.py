@@ -1,10 +1,10 @@
 """No acknowledged hit is ever left unmatched: SIGKILLs of the server and the match workers, and a NATS outage.
 
-The kill tests: sensor threads post batches of reads (a quarter of them hotlisted) over real HTTP and, like real sensors, resend a
-batch until it is acknowledged with 202. Meanwhile the test SIGKILLs processes at random moments (at least 20
-kills) and restarts them. Then everything is started once more and left to settle, and the test asserts:
-0 acknowledged reads lost, 0 acknowledged hotlisted reads without a match and an alert, 0 duplicate alerts (one
-alert per (entry, camera), its read count equal to its matches), and an empty event outbox.
+The kill tests: sensor threads post batches of reads (a quarter of them hotlisted) over real HTTP and, like real
+sensors, resend a batch until it is acknowledged with 202. Meanwhile the test SIGKILLs processes at random moments
+(at least 20 kills) and restarts them. Then everything is started once more and left to settle, and the test
+asserts: 0 acknowledged reads lost, 0 acknowledged hotlisted reads without a match and an alert, 0 duplicate alerts
+(one alert per (entry, camera), its read count equal to its matches), and an empty event outbox.
 
 Two profiles: embedded (SQLite, ``rtcc serve`` as the only process, in the SQLite pass of the suite) and production
 (a scratch PostgreSQL database, a private ``nats-server``, ``rtcc serve`` without consumers plus two
