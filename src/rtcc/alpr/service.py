@@ -66,6 +66,7 @@ from rtcc.alpr.logic import (
     payload_text,
 )
 from rtcc.alpr.models import DeadLetter
+from rtcc.alpr.redrive import redrive_data
 from rtcc.alpr.schemas import (
     IngestResult,
     ReadIn,
@@ -380,7 +381,7 @@ def ingest(
             envelope = Envelope(
                 type=EVENT_STORED, schema_version=EVENT_STORED_VERSION, source=source, payload={"reads": part}
             )
-            stage(session, bus, envelope)
+            stage(session, bus, envelope, keep=redrive_data([r["id"].replace("-", "") for r in part]))
     deliver(session, drafts, dead_letters)
 
     metrics.READS_INGESTED.labels(source=source).inc(len(new_rows))

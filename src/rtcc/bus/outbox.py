@@ -9,14 +9,18 @@ in a crash costs little (live screens, notifications of alerts that are themselv
 transaction, so it commits or rolls back with the data it describes, and after the commit it is offered to the bus
 without waiting (``Bus.offer``). The consumer calls ``settle(session, id)`` in the transaction that does the work,
 which deletes the row; a row still there after a grace period is re-driven by the consumer's reconciler with
-``claim_due`` (row-locked with ``SKIP LOCKED`` on PostgreSQL, so several workers never take the same row).
+``claim_due`` (the data the stager kept, row-locked with ``SKIP LOCKED`` on PostgreSQL, so several workers never
+take the same row).
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import orjson
 from sqlalchemy import delete, func, insert, select, update
@@ -35,8 +39,24 @@ def publish_after_commit(session: Session, bus: Bus, envelope: Envelope) -> None
     after_commit(session, lambda: bus.publish_threadsafe(envelope))
 
 
-def stage(session: Session, bus: Bus, envelope: Envelope) -> None:
-    """Write ``envelope`` to the outbox in the caller's transaction; offer it to ``bus`` after the commit."""
+@dataclass(frozen=True)
+class Pending:
+    """A claimed outbox row: the envelope's identity and the data its stager kept to re-drive it."""
+
+    id: uuid.UUID
+    type: str
+    schema_version: int
+    source: str
+    created_at: datetime
+    data: dict[str, Any]
+
+
+def stage(session: Session, bus: Bus, envelope: Envelope, *, keep: Mapping[str, Any] | None = None) -> None:
+    """Write ``envelope`` to the outbox in the caller's transaction; offer it to ``bus`` after the commit.
+
+    ``keep`` is what the row holds to re-drive the envelope (default: its payload); a stager whose payload can be
+    rebuilt from what the transaction stores keeps less (stored reads keep their ids: ``rtcc.alpr.redrive``).
+    """
     session.execute(
         insert(OutboxEvent),
         [
@@ -45,7 +65,7 @@ def stage(session: Session, bus: Bus, envelope: Envelope) -> None:
                 "type": envelope.type,
                 "schema_version": envelope.schema_version,
                 "source": envelope.source[:64],
-                "payload": orjson.dumps(envelope.payload).decode(),
+                "payload": orjson.dumps(envelope.payload if keep is None else keep).decode(),
                 "created_at": envelope.received_at,
                 "due_at": envelope.received_at,
                 "attempts": 0,
@@ -72,14 +92,14 @@ def settle(session: Session, envelope_id: uuid.UUID) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
-def _envelope(row: OutboxEvent) -> Envelope:
-    return Envelope(
+def _pending(row: OutboxEvent) -> Pending:
+    return Pending(
         id=row.id,
         type=row.type,
         schema_version=row.schema_version,
         source=row.source,
-        received_at=row.created_at,
-        payload=orjson.loads(row.payload),
+        created_at=row.created_at,
+        data=orjson.loads(row.payload),
     )
 
 
@@ -89,7 +109,7 @@ def has_due(session: Session, event_type: str, *, due_before: datetime) -> bool:
     return session.scalar(query) is not None
 
 
-def claim_due(session: Session, event_type: str, *, due_before: datetime) -> Envelope | None:
+def claim_due(session: Session, event_type: str, *, due_before: datetime) -> Pending | None:
     """Lock and return the oldest pending envelope of ``event_type`` due before ``due_before``, skipping rows that
     another transaction holds (PostgreSQL ``FOR UPDATE SKIP LOCKED``; SQLite serialises writers anyway)."""
     query = (
@@ -100,7 +120,7 @@ def claim_due(session: Session, event_type: str, *, due_before: datetime) -> Env
         .with_for_update(skip_locked=True)
     )
     row = session.scalars(query).first()
-    return None if row is None else _envelope(row)
+    return None if row is None else _pending(row)
 
 
 def postpone(session: Session, envelope_id: uuid.UUID, *, base_s: float, max_s: float, error: str) -> int:

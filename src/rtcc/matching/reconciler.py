@@ -7,7 +7,8 @@ the 202, the in-process queue was lost, NATS was down, a match transaction faile
 API process in the embedded profile, each ``rtcc worker match`` in production) runs one reconciler: at start-up and
 then every ``match_redrive_interval_s`` it claims due rows one at a time (``FOR UPDATE SKIP LOCKED`` on PostgreSQL,
 so workers never take the same row) and matches each in its own transaction through the same ``match_stored`` as
-the consumer. A batch that fails is retried with a growing delay (never dropped: it is a possible hit), and an
+the consumer (the batch's reads are read back from ``alpr_reads`` by the ids the row kept,
+``rtcc.alpr.redrive``). A batch that fails is retried with a growing delay (never dropped: it is a possible hit), and an
 error is logged at each failure.
 """
 
@@ -18,11 +19,15 @@ import contextlib
 import logging
 import uuid
 from datetime import timedelta
+from typing import Any
 
 import anyio
+from sqlalchemy.orm import Session
 
+from rtcc.alpr import redrive
 from rtcc.alpr.events import EVENT_STORED
 from rtcc.bus import outbox
+from rtcc.bus.envelope import Envelope
 from rtcc.matching.service import Matcher, match_stored
 from rtcc.runtime import Runtime
 
@@ -32,6 +37,22 @@ logger = logging.getLogger(__name__)
 PASS_LIMIT = 200
 #: Longest delay before a batch whose matching failed is tried again.
 MAX_BACKOFF_S = 300.0
+
+
+def _envelope(session: Session, item: outbox.Pending) -> Envelope:
+    """The envelope of a claimed row: its reads rebuilt from ``alpr_reads`` when the row kept only their ids."""
+    if redrive.READ_IDS in item.data:
+        payload: dict[str, Any] = {"reads": redrive.stored_reads(session, redrive.read_ids(item.data))}
+    else:
+        payload = item.data
+    return Envelope(
+        id=item.id,
+        type=item.type,
+        schema_version=item.schema_version,
+        source=item.source,
+        received_at=item.created_at,
+        payload=payload,
+    )
 
 
 class Reconciler:
@@ -63,7 +84,7 @@ class Reconciler:
                         session,
                         self._rt.bus,
                         self._matcher,
-                        claimed,
+                        _envelope(session, claimed),
                         dedup_window_s=self._rt.settings.alert_dedup_window_s,
                     )
             except Exception as exc:

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from rtcc.alerts.models import Alert
+from rtcc.alpr import redrive
 from rtcc.alpr import service as alpr_service
 from rtcc.alpr.events import EVENT_STORED, EVENT_STORED_VERSION
 from rtcc.alpr.schemas import ReadIn
@@ -155,3 +156,16 @@ def test_two_workers_never_claim_the_same_row(db: Database, settings: Settings) 
         c = outbox.claim_due(second, EVENT_STORED, due_before=due)
     assert a is not None and b is not None and a.id != b.id
     assert c is None or c.id == b.id  # a row a session already holds may come back to it, never the other's
+
+
+def test_the_row_keeps_read_ids_and_the_rebuilt_payload_equals_the_sent_one(db: Database, settings: Settings) -> None:
+    bus = CollectingBus()
+    _ingest(db, bus, settings, [LISTED, "1AAA111", "2BBB222"])
+    (envelope,) = bus.take(EVENT_STORED)
+    due = outbox.now() + timedelta(seconds=1)
+    with db.uow() as s:
+        item = outbox.claim_due(s, EVENT_STORED, due_before=due)
+        assert item is not None and set(item.data) == {redrive.READ_IDS}  # ids only, not the whole payload
+        rebuilt = redrive.stored_reads(s, redrive.read_ids(item.data))
+    sent = envelope.payload["reads"]
+    assert sorted(rebuilt, key=lambda r: r["id"]) == sorted(sent, key=lambda r: r["id"])
