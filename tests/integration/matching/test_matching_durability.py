@@ -50,13 +50,13 @@ from rtcc.identity.schemas import ApiKeyCreate
 from rtcc.matching.models import Match
 from rtcc_testing import free_port, require_service, wait_for_port
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(360)]
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(480)]
 
 ROOT = Path(__file__).resolve().parents[3]
 LISTED = [f"{c}KIL{n:03d}" for c in "789" for n in range(12)]  # 7 characters; unlisted plates have 8
 SENSORS = 3
 MIN_KILLS = 20
-KILL_PHASE_S = 110.0
+KILL_PHASE_S = 200.0  # a cap; the phase ends after MIN_KILLS kills (about 80 s on an idle machine)
 SETTLE_S = 90.0
 
 
@@ -166,6 +166,18 @@ class Cluster:
             assert time.monotonic() < deadline, self.tail("server")
             time.sleep(0.1)
 
+    def ready_within(self, timeout: float) -> bool:
+        """Wait at most ``timeout`` s for the server to be ready (a loaded machine starts it slowly)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=2).status_code == 200:
+                    return True
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        return False
+
     def tail(self, name: str) -> str:
         path = self.logs / f"{name}.log"
         return path.read_text(errors="replace")[-3000:] if path.exists() else ""
@@ -215,13 +227,13 @@ def _run(db: Database, env: dict[str, str], workers: int, tmp_path: Path) -> Non
         for t in threads:
             t.start()
         ends = time.monotonic() + KILL_PHASE_S
-        while sum(cluster.kills.values()) < MIN_KILLS + 1 and time.monotonic() < ends:
+        while sum(cluster.kills.values()) < MIN_KILLS and time.monotonic() < ends:
             victim = rng.choice(cluster.names)
-            if victim == "server" and rng.random() < 0.6:
-                cluster.wait_ready()  # mostly while traffic flows; otherwise anywhere, start-up included
-                time.sleep(rng.uniform(0.0, 2.0))
+            if victim == "server" and rng.random() < 0.5:
+                cluster.ready_within(8.0)  # mostly while traffic flows; otherwise anywhere, start-up included
+                time.sleep(rng.uniform(0.0, 1.5))
             else:
-                time.sleep(rng.uniform(0.3, 3.5))
+                time.sleep(rng.uniform(0.3, 3.0))
             cluster.kill(victim)
             if rng.random() < 0.2:
                 time.sleep(rng.uniform(0.0, 3.0))  # sometimes stay down a while: the sensors keep resending
