@@ -41,6 +41,7 @@ class MemoryBus:
         self._closed = False
 
     async def close(self) -> None:
+        await self._relay.drain(2.0)  # offered envelopes reach the queues before the consumers stop
         self._closed = True
         self._relay.bind(None)
         for sub in self._subs:

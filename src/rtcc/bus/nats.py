@@ -245,6 +245,7 @@ class NatsBus:
         """
         if self._nc is None:
             return
+        await self._relay.drain(self._publish_timeout)  # hand over what was offered (a CLI import exits next)
         self._closing = True
         self._relay.bind(None)
         tasks = [w.task for w in self._workers if w.task is not None]

@@ -29,6 +29,8 @@ class Relay:
         self._publish = publish
         self._slots = threading.BoundedSemaphore(limit)
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._inflight = 0  # offered and not yet finished (any thread offers, the loop finishes)
+        self._count_lock = threading.Lock()
         self.refused = 0
         self.failed = 0
 
@@ -43,13 +45,30 @@ class Relay:
             self.refused += 1
             logger.debug("event %s (%s) not relayed now; it stays pending", envelope.id, envelope.type)
             return False
+        with self._count_lock:
+            self._inflight += 1
         try:
             asyncio.run_coroutine_threadsafe(self._send(envelope), loop)
         except RuntimeError:  # the loop stopped between the check and the call
-            self._slots.release()
+            self._done()
             self.refused += 1
             return False
         return True
+
+    def _done(self) -> None:
+        with self._count_lock:
+            self._inflight -= 1
+        self._slots.release()
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait (on the bound loop) up to ``timeout`` s for the publishes in flight; True when none is left.
+
+        A short-lived process (a CLI import) calls it through the bus's ``close`` so that what it stored is handed
+        over before it exits; whatever is not stays in the outbox for the reconciler."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while self._inflight and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.01)
+        return not self._inflight
 
     async def _send(self, envelope: Envelope) -> None:
         try:
@@ -57,11 +76,11 @@ class Relay:
         except Exception as exc:
             self.failed += 1
             logger.warning(
-                "background publish of event %s (%s) failed (%s: %s)",
+                "background publish of event %s (%s) failed (%s: %s); an outbox-staged event stays pending",
                 envelope.id,
                 envelope.type,
                 type(exc).__name__,
                 exc,
             )
         finally:
-            self._slots.release()
+            self._done()

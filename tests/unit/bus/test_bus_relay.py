@@ -80,3 +80,31 @@ async def test_a_failed_background_publish_is_counted_not_raised() -> None:
         await asyncio.sleep(0.01)
     assert relay.failed == 1
     assert relay.offer(Envelope(type="a.b"))  # the slot came back
+
+
+async def test_drain_waits_for_publishes_in_flight_and_close_hands_them_over() -> None:
+    bus = MemoryBus()
+    await bus.start()
+    got: list[Envelope] = []
+
+    async def collect(env: Envelope) -> None:
+        got.append(env)
+
+    await bus.subscribe("a.>", collect)
+    envs = [Envelope(type="a.b") for _ in range(50)]
+    assert all(bus.offer(e) for e in envs)
+    await bus.close()  # drains the relay first: every offered envelope reached the queue
+    assert bus._relay.refused == 0 and bus._relay._inflight == 0
+
+    release = asyncio.Event()
+
+    async def slow(_env: Envelope) -> None:
+        await release.wait()
+
+    relay = Relay(slow)
+    relay.bind(asyncio.get_running_loop())
+    assert relay.offer(Envelope(type="a.b"))
+    await asyncio.sleep(0)
+    assert await relay.drain(0.05) is False  # gives up after its timeout
+    asyncio.get_running_loop().call_later(0.05, release.set)
+    assert await relay.drain(2.0) is True
