@@ -16,18 +16,14 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from rtcc.core.db import is_database_outage
 from rtcc.core.errors import DatabaseUnavailable, DomainError, ServiceUnavailable
+
+__all__ = ["PROBLEM_TYPE", "install_problem_handlers", "is_database_outage", "problem"]
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_TYPE = "application/problem+json"
-
-
-def is_database_outage(exc: BaseException) -> bool:
-    """Whether a database error means "unreachable or transiently unable" (retry later), not a bug or bad data."""
-    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
-        return True
-    return isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError))
 
 
 def problem(status: int, title: str, detail: str, request: Request, **extra: Any) -> JSONResponse:

@@ -28,6 +28,7 @@ from rtcc.alpr import redrive
 from rtcc.alpr.events import EVENT_STORED
 from rtcc.bus import outbox
 from rtcc.bus.envelope import Envelope
+from rtcc.core.db import is_database_outage
 from rtcc.matching.service import Matcher, match_stored
 from rtcc.runtime import Runtime
 
@@ -116,13 +117,23 @@ class Reconciler:
         )
 
     async def run(self) -> None:
-        """Pass after pass until cancelled; a failed pass (database down) is logged and tried again."""
+        """Pass after pass until cancelled; a failed pass is logged (a database outage once, without a traceback)
+        and tried again."""
+        down = False
         while True:
             try:
                 done = await anyio.to_thread.run_sync(self.run_once)
-            except Exception:
-                logger.exception("match reconciler pass failed; trying again in %.1f s", self.interval)
+            except Exception as exc:
                 done = 0
+                if not is_database_outage(exc):
+                    logger.exception("match reconciler pass failed; trying again in %.1f s", self.interval)
+                elif not down:
+                    logger.warning("match reconciler: database unavailable (%s); retrying", type(exc).__name__)
+                down = is_database_outage(exc)
+            else:
+                if down:
+                    logger.info("match reconciler: database available again")
+                down = False
             if done < PASS_LIMIT:
                 await asyncio.sleep(self.interval)
 
