@@ -7,10 +7,13 @@ import importlib
 
 from rtcc.domains import manifests
 
+#: Tables of the platform's own plumbing, not of a domain: the transactional event outbox.
+INFRASTRUCTURE_MODELS = ("rtcc.bus.models",)
+
 
 def model_modules() -> list[str]:
-    """The models module of every domain that has tables, in manifest order."""
-    return [m.models for m in manifests() if m.models]
+    """The models modules of the plumbing, then of every domain that has tables, in manifest order."""
+    return [*INFRASTRUCTURE_MODELS, *(m.models for m in manifests() if m.models)]
 
 
 def import_all_models() -> None:

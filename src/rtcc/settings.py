@@ -17,6 +17,7 @@ from rtcc.community.config import CommunitySettings
 from rtcc.footage.config import FootageSettings
 from rtcc.governance.config import GovernanceSettings
 from rtcc.investigations.config import InvestigationsSettings
+from rtcc.matching.config import MatchingSettings
 from rtcc.places.config import PlacesSettings
 from rtcc.rebates.config import RebatesSettings
 from rtcc.retention.config import RetentionSettings
@@ -26,6 +27,7 @@ from rtcc.web.config import WebSettings
 class Settings(
     BaseSettings,
     InvestigationsSettings,
+    MatchingSettings,
     GovernanceSettings,
     RetentionSettings,
     CamerasSettings,

@@ -9,10 +9,12 @@ empty queue), runs the units in one shared transaction, commits once, and only t
 So a 202 or a PUBACK still means stored: a crash before the commit acknowledges nothing.
 
 Events: a unit publishes through the bus it is handed (``work(session, bus)``), which collects what its after-commit
-callbacks publish; once the batch has committed, the ``alpr.reads.stored`` envelopes of one source are merged into
-as few envelopes as the event limits allow (``service.EVENT_CHUNK`` reads, ``service.EVENT_MAX_BYTES``) and the rest
-are passed on as they are. Downstream consumers (matching, the plate index) then run one transaction per batch, not
-one per read, and the writer waits for the bus once per batch.
+callbacks publish or offer; once the batch has committed, the ``alpr.reads.stored`` envelopes of one source (each
+staged in the event outbox by its unit, in the batch's transaction) are merged into as few envelopes as the event
+limits allow (``service.EVENT_CHUNK`` reads, ``service.EVENT_MAX_BYTES``), each listing the staged envelopes it stands
+for so that the matcher settles their outbox rows (``alpr.events.covered_ids``); the rest are passed on as they are.
+Downstream consumers (matching, the plate index) then run one transaction per batch, not one per read, and nothing
+waits for the bus: a merged envelope the bus does not take leaves its batches in the outbox for the reconciler.
 
 Audit: each unit's entries are the ones it writes alone (one per request, its own actor and counts); they are queued
 (``audit.defer``) and appended to the chain with one lock and one insert before the commit. Likewise each camera's
@@ -53,6 +55,7 @@ import orjson
 from sqlalchemy.orm import Session
 
 from rtcc.alpr import repository, service
+from rtcc.alpr.events import EVENT_STORED_VERSION
 from rtcc.audit import service as audit
 from rtcc.bus.base import Bus, Handler
 from rtcc.bus.envelope import Envelope
@@ -104,6 +107,11 @@ class _BatchBus:
     def publish_threadsafe(self, envelope: Envelope, timeout: float = 10.0) -> None:
         self.held.append(envelope)
 
+    def offer(self, envelope: Envelope) -> bool:
+        """A staged envelope (its outbox row commits with the batch): kept, and offered merged after the commit."""
+        self.held.append(envelope)
+        return True
+
     async def subscribe(self, pattern: str, handler: Handler, *, group: str | None = None) -> None:
         raise RuntimeError("a group-commit batch only publishes")
 
@@ -113,7 +121,7 @@ class _BatchBus:
     def flush(self) -> None:
         """Publish what the committed units published: stored-read events merged per source, others as they are."""
         held, self.held = self.held, []
-        merged: dict[str, list[tuple[list[Any], int]]] = {}
+        merged: dict[str, list[tuple[list[Any], int, list[str]]]] = {}
         for env in held:
             reads = env.payload.get("reads") if env.type == service.EVENT_STORED else None
             if not isinstance(reads, list) or len(env.payload) != 1 or env.observed_at is not None:
@@ -127,12 +135,22 @@ class _BatchBus:
                 and (parts[-1][1] + size <= service.EVENT_MAX_BYTES)
             ):
                 parts[-1][0].extend(reads)
-                parts[-1] = (parts[-1][0], parts[-1][1] + size)
+                parts[-1][2].append(str(env.id))
+                parts[-1] = (parts[-1][0], parts[-1][1] + size, parts[-1][2])
             else:
-                parts.append((list(reads), size))
+                parts.append((list(reads), size, [str(env.id)]))
         for source, parts in merged.items():
-            for reads, _ in parts:
-                self._send(Envelope(type=service.EVENT_STORED, source=source, payload={"reads": reads}))
+            for reads, _, staged in parts:
+                # one envelope standing for the staged ones (their outbox rows committed with the batch): the
+                # matcher settles them all; offered without waiting, as a lone unit's would be (rtcc.bus.outbox)
+                merged_env = Envelope(
+                    type=service.EVENT_STORED,
+                    schema_version=EVENT_STORED_VERSION,
+                    source=source,
+                    payload={"reads": reads, "staged": staged},
+                )
+                if not self.bus.offer(merged_env):
+                    logger.info("bus did not take a merged stored-reads event now; its batches stay in the outbox")
 
     def _send(self, envelope: Envelope) -> None:
         try:

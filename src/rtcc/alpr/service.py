@@ -7,7 +7,8 @@ principals; a camera-scoped key's read for an unknown camera is refused and dead
 once the camera is registered); inserts all rows in the caller's single transaction with ``ON CONFLICT DO NOTHING
 RETURNING id``; moves ``last_read_at`` forward and brings cameras online; writes ONE audit entry (counts only, no
 plates); and, after commit, publishes ``alpr.reads.stored`` with only the newly stored reads (in envelopes as large
-as NATS's message limit allows, ``EVENT_MAX_BYTES``). It is the platform's hot path: each row is built once, in the
+as NATS's message limit allows, ``EVENT_MAX_BYTES``), staged in the event outbox in the same transaction so that
+the pending match commits with the reads. It is the platform's hot path: each row is built once, in the
 form the database driver takes (``repository.read_row_format``), with no per-read ORM or UUID objects.
 
 Refused reads are reported (index, field, reason) and become dead letters (``rtcc.alpr.deadletters``), except reads
@@ -55,6 +56,7 @@ from rtcc.alpr.deadletters import (
     origin_payload,
     write_dead_letters,
 )
+from rtcc.alpr.events import EVENT_STORED, EVENT_STORED_VERSION
 from rtcc.alpr.logic import (
     DocumentError,
     NormalizedRead,
@@ -66,6 +68,7 @@ from rtcc.alpr.logic import (
     payload_text,
 )
 from rtcc.alpr.models import DeadLetter
+from rtcc.alpr.redrive import redrive_data
 from rtcc.alpr.schemas import (
     IngestResult,
     ReadIn,
@@ -76,7 +79,7 @@ from rtcc.alpr.schemas import (
 from rtcc.audit import service as audit
 from rtcc.bus.base import Bus
 from rtcc.bus.envelope import Envelope
-from rtcc.bus.outbox import publish_after_commit
+from rtcc.bus.outbox import stage
 from rtcc.core import metrics
 from rtcc.core.clock import utcnow
 from rtcc.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
@@ -87,7 +90,6 @@ from rtcc.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-EVENT_STORED = "alpr.reads.stored"
 #: Most reads per ``alpr.reads.stored`` envelope.
 EVENT_CHUNK = 5000
 #: Most bytes of read JSON per ``alpr.reads.stored`` envelope, by an upper bound of each read's size (the envelope
@@ -107,6 +109,7 @@ __all__ = [
     "EVENT_CHUNK",
     "EVENT_MAX_BYTES",
     "EVENT_STORED",
+    "EVENT_STORED_VERSION",
     "SOURCES",
     "DeadLetterDraft",
     "apply_heartbeats",
@@ -385,8 +388,13 @@ def ingest(
                     "received_at": received_iso,
                 }
             )
+        # In the outbox, in this transaction: the reads and their pending match commit together (rtcc.bus.outbox);
+        # after the commit the envelope is offered to the bus without waiting, so a bus outage never stalls ingest.
         for part in _event_parts(payload, sizes):
-            publish_after_commit(session, bus, Envelope(type=EVENT_STORED, source=source, payload={"reads": part}))
+            envelope = Envelope(
+                type=EVENT_STORED, schema_version=EVENT_STORED_VERSION, source=source, payload={"reads": part}
+            )
+            stage(session, bus, envelope, keep=redrive_data([r["id"].replace("-", "") for r in part]))
     deliver(session, drafts, dead_letters)
 
     metrics.READS_INGESTED.labels(source=source).inc(len(new_rows))

@@ -48,6 +48,10 @@ class CollectingBus:
     def publish_threadsafe(self, envelope: Envelope, timeout: float = 10.0) -> None:
         self.published.append(envelope)
 
+    def offer(self, envelope: Envelope) -> bool:
+        self.published.append(envelope)
+        return True
+
     async def subscribe(self, pattern: str, handler: Handler, *, group: str | None = None) -> None:
         return None
 

@@ -4,9 +4,10 @@ rows; with ``--reads-per-request``/``--clients``/``--mqtt``, ingest as cameras s
 
 Pipeline, per batch of 5,000 reads given as the JSON body a camera client sends: parsing and per-read pydantic
 validation, normalisation, idempotent store and one audit entry (``alpr.service.ingest_payload``, the same call
-``POST /api/v1/reads`` makes, one transaction), then matching against a 10,000-entry
-OCR-tolerant hotlist and alert creation (``matching.service.process_stored_reads``, one transaction) for the stored
-reads the ingest announced. The event hop itself is replaced by handing the envelope over directly.
+``POST /api/v1/reads`` makes, one transaction, which also stages the batch's event in the outbox), then matching
+against a 10,000-entry OCR-tolerant hotlist and alert creation (``matching.service.match_stored``, one transaction
+that also settles the outbox row) for the stored reads the ingest announced. The event hop itself is replaced by
+handing the envelope over directly.
 Baselines, same run, same table and indexes, same rows (same ids, already normalised, values in the driver's form),
 one commit per batch, straight through the driver with no SQLAlchemy: ``executemany`` of a plain ``INSERT`` (sqlite3,
 psycopg) and, on PostgreSQL, ``COPY ... FROM STDIN`` (psycopg). ``raw_insert_per_s`` is the faster of them, the one
@@ -43,7 +44,7 @@ from rtcc.hotlists.logic import Category
 from rtcc.hotlists.parsers import ParsedEntry
 from rtcc.hotlists.schemas import HotlistCreate
 from rtcc.identity.logic import SYSTEM
-from rtcc.matching.service import Matcher, process_stored_reads
+from rtcc.matching.service import Matcher, match_stored
 from rtcc.settings import Settings
 
 BATCH = 5000
@@ -226,9 +227,7 @@ def run(
             stored += result.accepted
             for env in bus.take("alpr.reads.stored"):
                 with db.uow() as s:
-                    process_stored_reads(
-                        s, bus, matcher, env.payload["reads"], dedup_window_s=settings.alert_dedup_window_s
-                    )
+                    match_stored(s, bus, matcher, env, dedup_window_s=settings.alert_dedup_window_s)
             bus.published.clear()
         pipe_s = time.perf_counter() - t0
 

@@ -33,6 +33,10 @@ class Bus(Protocol):
     def publish_threadsafe(self, envelope: Envelope, timeout: float = 10.0) -> None:
         """Publish from a worker thread (sync services, after a commit); blocks until accepted."""
 
+    def offer(self, envelope: Envelope) -> bool:
+        """Hand an envelope over without waiting, from any thread; False when not taken. Only for envelopes that are
+        durable elsewhere (staged in the outbox): a background publish may still fail (``rtcc.bus.relay``)."""
+
     async def subscribe(self, pattern: str, handler: Handler, *, group: str | None = None) -> None:
         """Register a handler for event types matching ``pattern`` (``*`` one token, ``>`` the rest)."""
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 from rtcc.bus.base import Handler
 from rtcc.bus.envelope import Envelope, subject_matches
+from rtcc.bus.relay import Relay
 
 logger = logging.getLogger(__name__)
 
@@ -32,13 +33,17 @@ class MemoryBus:
         self._groups: dict[tuple[str, str], _Subscription] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
+        self._relay = Relay(self.publish)
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        self._relay.bind(self._loop)
         self._closed = False
 
     async def close(self) -> None:
+        await self._relay.drain(2.0)  # offered envelopes reach the queues before the consumers stop
         self._closed = True
+        self._relay.bind(None)
         for sub in self._subs:
             for task in sub.tasks:
                 task.cancel()
@@ -68,9 +73,13 @@ class MemoryBus:
             raise RuntimeError("publish_threadsafe called from the bus's own event loop; await publish() instead")
         asyncio.run_coroutine_threadsafe(self.publish(envelope), loop).result(timeout)
 
+    def offer(self, envelope: Envelope) -> bool:
+        return not self._closed and self._relay.offer(envelope)
+
     async def subscribe(self, pattern: str, handler: Handler, *, group: str | None = None) -> None:
         if self._loop is None:
             self._loop = asyncio.get_running_loop()
+            self._relay.bind(self._loop)
         if group is not None and (pattern, group) in self._groups:
             sub = self._groups[(pattern, group)]
         else:

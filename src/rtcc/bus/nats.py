@@ -37,6 +37,7 @@ from pydantic import ValidationError
 
 from rtcc.bus.base import Handler
 from rtcc.bus.envelope import Envelope
+from rtcc.bus.relay import Relay
 from rtcc.core.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
@@ -175,6 +176,7 @@ class NatsBus:
         self._keepalive: asyncio.Task[None] | None = None
         self._closing = False
         self._last_error: BaseException | None = None
+        self._relay = Relay(self.publish)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -231,6 +233,7 @@ class NatsBus:
                 ) from exc
             raise
         self._keepalive = asyncio.create_task(self._keepalive_loop(), name=f"nats-bus:{self._stream}:keepalive")
+        self._relay.bind(self._loop)
         logger.info("event bus connected to NATS at %s, stream %s", redact_url(self._url), self._stream)
 
     async def close(self) -> None:
@@ -242,7 +245,9 @@ class NatsBus:
         """
         if self._nc is None:
             return
+        await self._relay.drain(self._publish_timeout)  # hand over what was offered (a CLI import exits next)
         self._closing = True
+        self._relay.bind(None)
         tasks = [w.task for w in self._workers if w.task is not None]
         if tasks:
             limit = max(self._close_timeout, self._fetch_timeout + 1.0)
@@ -327,18 +332,35 @@ class NatsBus:
         ) from last
 
     def publish_threadsafe(self, envelope: Envelope, timeout: float = 10.0) -> None:
-        """Publish from another thread; blocks until acknowledged. Never from the bus's own loop thread."""
+        """Publish from another thread; blocks until acknowledged. Never from the bus's own loop thread.
+
+        While the connection is down it does not wait: the envelope is handed to the background relay (published
+        if NATS comes back within the publish attempts) so that no request stalls on an outage; ``BusUnavailable``
+        when even the relay is full.
+        """
         loop = self._loop
-        if loop is None or self._nc is None:
+        nc = self._nc
+        if loop is None or nc is None:
             raise RuntimeError("bus not started")
         if threading.get_ident() == self._loop_thread:
             raise RuntimeError("publish_threadsafe called from the bus's own event loop thread; await publish()")
+        if not nc.is_connected:
+            if not self._relay.offer(envelope):
+                raise BusUnavailable(f"NATS is disconnected; event {envelope.id} ({envelope.type}) not published")
+            logger.debug("NATS disconnected: event %s handed to the background relay", envelope.id)
+            return
         future = asyncio.run_coroutine_threadsafe(self.publish(envelope), loop)
         try:
             future.result(timeout)
         except concurrent.futures.TimeoutError as exc:
             future.cancel()
             raise TimeoutError(f"publish of event {envelope.id} not acknowledged within {timeout:g} s") from exc
+
+    def offer(self, envelope: Envelope) -> bool:
+        """Publish in the background and return at once (``rtcc.bus.relay``); False when not taken."""
+        if self._nc is None or self._closing:
+            return False
+        return self._relay.offer(envelope)
 
     # ------------------------------------------------------------------ subscribing
 

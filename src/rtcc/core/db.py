@@ -28,6 +28,7 @@ from sqlalchemy import (
     table,
     text,
 )
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -84,6 +85,14 @@ def published_table(owner: FromClause, *columns: str) -> TableClause:
 def after_commit(session: Session, callback: AfterCommit) -> None:
     """Run ``callback`` once the session's current unit of work has committed (never if it rolls back)."""
     session.info.setdefault("after_commit", []).append(callback)
+
+
+def is_database_outage(exc: BaseException) -> bool:
+    """Whether a database error means "unreachable or transiently unable" (retry later), not a bug or bad data:
+    connection refused or lost, pool exhausted, SQLite busy. The HTTP layer answers these with 503."""
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    return isinstance(exc, (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError))
 
 
 def ensure_sqlite_dir(url: str) -> None:

@@ -63,8 +63,17 @@ class ImportFailed(DomainError):
 
 
 class ServiceUnavailable(DomainError):
+    """A dependency (database, event bus) is down; the client should retry after ``retry_after`` seconds."""
+
     status = 503
     title = "Service unavailable"
+    retry_after = 5
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database cannot be reached or refused the work for a transient reason (connection lost, locked)."""
+
+    title = "Database unavailable"
 
 
 class ProfileInvalid(DomainError):

@@ -1,4 +1,9 @@
-"""RFC 9457 problem+json: the one error shape of the HTTP API, and the handlers that produce it."""
+"""RFC 9457 problem+json: the one error shape of the HTTP API, and the handlers that produce it.
+
+A 503 (``ServiceUnavailable``: the database or the bus is down) carries ``Retry-After``. Connection-level database
+errors (connection refused or lost, pool exhausted, SQLite busy) are mapped here once to ``DatabaseUnavailable``, so
+an outage answers 503 and never 500; any other database error is a crash (500, logged).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from rtcc.core.errors import DomainError
+from rtcc.core.db import is_database_outage
+from rtcc.core.errors import DatabaseUnavailable, DomainError, ServiceUnavailable
+
+__all__ = ["PROBLEM_TYPE", "install_problem_handlers", "is_database_outage", "problem"]
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +27,7 @@ PROBLEM_TYPE = "application/problem+json"
 
 
 def problem(status: int, title: str, detail: str, request: Request, **extra: Any) -> JSONResponse:
-    """A problem+json response."""
+    """A problem+json response (401 with ``WWW-Authenticate``; ``retry_after`` seconds become ``Retry-After``)."""
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": title,
@@ -26,9 +35,14 @@ def problem(status: int, title: str, detail: str, request: Request, **extra: Any
         "detail": detail,
         "instance": request.url.path,
     }
+    retry_after = extra.pop("retry_after", None)
     body.update(extra)
-    headers = {"WWW-Authenticate": 'Bearer realm="rtcc"'} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
+    headers: dict[str, str] = {}
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="rtcc"'
+    if retry_after is not None:
+        headers["Retry-After"] = str(int(retry_after))
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers or None)
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -46,13 +60,34 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return out
 
 
+def _crashed(request: Request, exc: Exception) -> JSONResponse:
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem(500, "Internal server error", "an unexpected error occurred; it has been logged", request)
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Map domain errors, validation errors, HTTP errors and crashes to problem+json once, for every route."""
 
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        extra = {"errors": exc.errors} if exc.errors else {}
+        extra: dict[str, Any] = {"errors": exc.errors} if exc.errors else {}
+        if isinstance(exc, ServiceUnavailable):
+            extra["retry_after"] = exc.retry_after
         return problem(exc.status, exc.title, exc.detail, request, **extra)
+
+    @app.exception_handler(sa_exc.SQLAlchemyError)
+    async def _database(request: Request, exc: sa_exc.SQLAlchemyError) -> JSONResponse:
+        if not is_database_outage(exc):
+            return _crashed(request, exc)
+        logger.warning(
+            "database unavailable on %s %s: %s",
+            request.method,
+            request.url.path,
+            type(getattr(exc, "orig", None) or exc).__name__,
+        )
+        logger.debug("database error", exc_info=exc)
+        down = DatabaseUnavailable("the database is unavailable; retry later")
+        return problem(down.status, down.title, down.detail, request, retry_after=down.retry_after)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -71,5 +106,4 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception) -> JSONResponse:
-        logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-        return problem(500, "Internal server error", "an unexpected error occurred; it has been logged", request)
+        return _crashed(request, exc)

@@ -13,6 +13,7 @@ import logging
 
 import anyio
 
+from rtcc.alpr.events import EVENT_STORED, stored_reads
 from rtcc.bus.envelope import Envelope
 from rtcc.investigations import plate_index
 from rtcc.runtime import Runtime
@@ -20,14 +21,14 @@ from rtcc.runtime import Runtime
 logger = logging.getLogger(__name__)
 
 GROUP = "search_index"
-EVENT = "alpr.reads.stored"
+EVENT = EVENT_STORED
 
 
 async def start(runtime: Runtime) -> None:
     """Subscribe the plate indexer to stored reads."""
 
     def process(envelope: Envelope) -> None:
-        reads = envelope.payload.get("reads", [])
+        reads = stored_reads(envelope)
         with runtime.db.uow() as session:
             plates = plate_index.index_stored_reads(session, reads)
         logger.debug("plate index: event %s, %d reads, %d plates", envelope.id, len(reads), plates)

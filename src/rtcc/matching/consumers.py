@@ -1,8 +1,11 @@
-"""The matching consumer: ``alpr.reads.stored`` events (group ``match``) -> match -> alerts, one transaction each.
+"""The matching consumer: ``alpr.reads.stored`` events (group ``match``) -> match -> alerts, one transaction each,
+plus the reconciler that matches whatever the consumer never got (``rtcc.matching.reconciler``).
 
-In the embedded profile it runs inside the API process; in production each ``rtcc worker match`` process runs it and
-the bus's queue group shares events between them. A failed batch is logged and, on NATS, redelivered later; the
-unique (read, entry) constraint makes redelivery harmless.
+In the embedded profile both run inside the API process; in production each ``rtcc worker match`` process runs them
+and the bus's queue group shares events between them. Each event's transaction deletes its outbox row and records
+its hits (``service.match_stored``); a failed batch is logged and, on NATS, redelivered later, and in any case
+re-driven by a reconciler once its grace period is over. The unique (read, entry) constraint and the outbox row
+make redelivery and re-drive harmless.
 """
 
 from __future__ import annotations
@@ -11,18 +14,20 @@ import logging
 
 import anyio
 
+from rtcc.alpr.events import EVENT_STORED
 from rtcc.bus.envelope import Envelope
-from rtcc.matching.service import Matcher, process_stored_reads
+from rtcc.matching import reconciler
+from rtcc.matching.service import Matcher, match_stored
 from rtcc.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
 GROUP = "match"
-EVENT = "alpr.reads.stored"
+EVENT = EVENT_STORED
 
 
 async def start(runtime: Runtime) -> None:
-    """Build the index and subscribe the matcher to stored reads."""
+    """Build the index, subscribe the matcher to stored reads and start the reconciler."""
     matcher = Matcher()
     runtime.services["matcher"] = matcher
 
@@ -33,19 +38,23 @@ async def start(runtime: Runtime) -> None:
     await anyio.to_thread.run_sync(warm)
 
     def process(envelope: Envelope) -> None:
-        reads = envelope.payload.get("reads", [])
         with runtime.db.uow() as session:
-            alerts = process_stored_reads(
-                session, runtime.bus, matcher, reads, dedup_window_s=runtime.settings.alert_dedup_window_s
+            alerts = match_stored(
+                session, runtime.bus, matcher, envelope, dedup_window_s=runtime.settings.alert_dedup_window_s
             )
-        logger.debug("match batch %s: %d reads, %d alerts touched", envelope.id, len(reads), len(alerts))
+        if alerts is None:
+            logger.debug("match batch %s was matched already", envelope.id)
+        else:
+            logger.debug("match batch %s: %d alerts touched", envelope.id, len(alerts))
 
     async def handle(envelope: Envelope) -> None:
         await anyio.to_thread.run_sync(process, envelope)
 
     await runtime.bus.subscribe(EVENT, handle, group=GROUP)
+    await reconciler.start(runtime, matcher)
 
 
 async def stop(runtime: Runtime) -> None:
-    """Nothing to release: the bus closes the subscription."""
+    """Stop the reconciler; the bus closes the subscription."""
+    await reconciler.stop(runtime)
     runtime.services.pop("matcher", None)

@@ -7,5 +7,6 @@ from rtcc.core.manifest import Manifest, Service
 MANIFEST = Manifest(
     name="matching",
     models="rtcc.matching.models",
+    settings="rtcc.matching.config:MatchingSettings",
     services=(Service("matcher", "rtcc.matching.consumers:start", "rtcc.matching.consumers:stop", role="match"),),
 )

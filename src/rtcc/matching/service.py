@@ -4,6 +4,8 @@ The ``Matcher`` owns a ``kernel.HotlistIndex`` built from ``hotlists.service.act
 compares the cheap ``snapshot_version`` with the one it built from and rebuilds on change (hotlist edits, imports,
 expiries), so every process (several ``rtcc worker match``) converges on the same lists without coordination.
 Hits go to ``alerts.service.record_hits`` in the same transaction, which is idempotent per (read, entry).
+``match_stored`` is the one use case behind both the bus consumer and the reconciler: it settles the envelope's
+outbox row and records its hits in one transaction, so a batch is matched exactly when its row is gone.
 """
 
 from __future__ import annotations
@@ -22,7 +24,10 @@ from sqlalchemy.orm import Session
 from rtcc.alerts import service as alerts_service
 from rtcc.alerts.models import Alert
 from rtcc.alerts.schemas import HitInput
+from rtcc.alpr.events import EVENT_STORED_VERSION, covered_ids, stored_reads
+from rtcc.bus import outbox
 from rtcc.bus.base import Bus
+from rtcc.bus.envelope import Envelope
 from rtcc.core.gcpause import paused_gc
 from rtcc.core.metrics import MATCH_SECONDS
 from rtcc.hotlists import service as hotlists_service
@@ -161,3 +166,20 @@ def process_stored_reads(
     if not hits:
         return []
     return alerts_service.record_hits(session, bus, hits, dedup_window_s=dedup_window_s)
+
+
+def match_stored(
+    session: Session, bus: Bus, matcher: Matcher, envelope: Envelope, *, dedup_window_s: int
+) -> list[Alert] | None:
+    """Match one ``alpr.reads.stored`` envelope and delete its outbox row, in the caller's transaction.
+
+    None (nothing done) when a staged envelope's row is gone: another consumer or the reconciler matched it already.
+    A merged envelope (group commit) settles the rows of every envelope it stands for; when none is pending, all of
+    them were matched already.
+    Envelopes older than the outbox (schema version 1) are matched anyway: matching is idempotent.
+    """
+    was_pending = outbox.settle_many(session, covered_ids(envelope)) > 0
+    if not was_pending and envelope.schema_version >= EVENT_STORED_VERSION:
+        return None
+    reads = stored_reads(envelope)
+    return process_stored_reads(session, bus, matcher, reads, dedup_window_s=dedup_window_s)

@@ -19,11 +19,13 @@ from sqlalchemy.orm import Session
 
 from rtcc.alpr import cameras, groupcommit, service
 from rtcc.alpr.deadletters import DeadLetterDraft
+from rtcc.alpr.events import EVENT_STORED_VERSION, covered_ids
 from rtcc.alpr.models import DeadLetter, Read
 from rtcc.alpr.schemas import CameraCreate, IngestResult
 from rtcc.audit import service as audit
 from rtcc.audit.models import AuditEntry
 from rtcc.bench._support import CollectingBus
+from rtcc.bus import outbox
 from rtcc.bus.base import Bus
 from rtcc.core.db import Database
 from rtcc.core.errors import PermissionDenied, ValidationFailed
@@ -138,6 +140,16 @@ def test_units_in_one_transaction_keep_their_own_outcomes(db: Database, settings
     # the batch's stored-read events were merged into one envelope of every new read
     events = bus.take(service.EVENT_STORED)
     assert len(events) == 1 and len(events[0].payload["reads"]) == 4
+    # each unit that stored reads staged its envelope in the outbox, in the batch's transaction; the merged envelope
+    # stands for all of them, and matching it settles every one (nothing is left for the reconciler)
+    staged = events[0].payload["staged"]
+    assert events[0].schema_version == EVENT_STORED_VERSION and len(staged) == 3
+    with db.read() as s:
+        assert outbox.pending(s, service.EVENT_STORED) == 3
+    with db.uow() as s:
+        assert outbox.settle_many(s, covered_ids(events[0])) == 3
+    with db.read() as s:
+        assert outbox.pending(s, service.EVENT_STORED) == 0
 
 
 def test_a_broken_transaction_falls_back_to_one_transaction_per_unit(

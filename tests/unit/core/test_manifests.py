@@ -16,6 +16,7 @@ import rtcc
 from rtcc import app as app_module
 from rtcc.core.manifest import load
 from rtcc.domains import DOMAIN_PACKAGES, manifests, services, worker_roles
+from rtcc.models_registry import INFRASTRUCTURE_MODELS
 from rtcc.settings import Settings
 from rtcc.workers.run import hooks_for
 
@@ -45,7 +46,7 @@ def test_every_reference_loads_with_the_right_kind() -> None:
 
 
 def test_every_models_module_and_router_is_in_a_manifest() -> None:
-    models = {m.models for m in manifests() if m.models}
+    models = {m.models for m in manifests() if m.models} | set(INFRASTRUCTURE_MODELS)
     routers = {m.router for m in manifests() if m.router}
     for d in _domain_dirs():
         if d.name == "demo":
