@@ -36,7 +36,10 @@ def run_command(
 ) -> T:
     """Run ``work(runtime)``; a DomainError (after ``on_domain_error``, which may print more) or invalid input
     (a pydantic ValidationError) prints one line and exits 1."""
-    runtime = build_runtime(get_settings())
+    try:
+        runtime = build_runtime(get_settings())  # checks the city profile: a bad one names its file and field
+    except DomainError as exc:
+        raise _fail(exc.detail) from None
 
     async def with_bus() -> T:
         await runtime.bus.start()

@@ -88,6 +88,13 @@ def open_alerts_by_keys(session: Session, keys: Iterable[str]) -> dict[str, Aler
     return {a.dedup_key: a for a in rows if a.dedup_key is not None}
 
 
+def alerts_of_read(session: Session, read_id: uuid.UUID) -> list[tuple[str, str]]:
+    """(kind, state) of every alert ``read_id`` belongs to: as its first or latest read, or as a sighting."""
+    direct = select(Alert.kind, Alert.state).where(or_(Alert.read_id == read_id, Alert.last_read_id == read_id))
+    sighted = select(Alert.kind, Alert.state).join(Match, Match.alert_id == Alert.id).where(Match.read_id == read_id)
+    return [(str(k), str(st)) for k, st in session.execute(direct.union(sighted)).all()]
+
+
 def get_alert(session: Session, alert_id: uuid.UUID, *, lock: bool = False) -> Alert | None:
     """One alert by id (locked for update when ``lock``)."""
     q = select(Alert).where(Alert.id == alert_id)

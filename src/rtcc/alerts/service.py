@@ -644,3 +644,9 @@ def get_alert(session: Session, principal: Principal, alert_id: uuid.UUID) -> Al
         details={"kind": alert.kind, "state": alert.state},
     )
     return to_reads(session, [alert], with_sightings=True)[0]
+
+
+def read_in_visible_alert(session: Session, principal: Principal, read_id: uuid.UUID) -> bool:
+    """True when ``read_id`` is a read (first, latest or a sighting) of an alert ``principal`` may see: the alert
+    queue's way to a read's images. A field unit sees only hits a person has verified (``logic.can_see``)."""
+    return any(can_see(principal, kind, state) for kind, state in repository.alerts_of_read(session, read_id))

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from rtcc.alerts import service as alerts_service
 from rtcc.alpr import cameras, deadletters, groupcommit, images, service, vendoralerts
 from rtcc.alpr.schemas import (
     CameraCreate,
@@ -32,6 +33,7 @@ from rtcc.alpr.schemas import (
 )
 from rtcc.bus.base import Bus
 from rtcc.core.db import Database
+from rtcc.core.errors import NotFound
 from rtcc.deps import BusDep, DbDep, RuntimeDep, SettingsDep
 from rtcc.identity.deps import require
 from rtcc.identity.logic import Perm, Principal
@@ -221,9 +223,13 @@ def get_read_image(
     settings: SettingsDep,
     actor: Annotated[Principal, require(Perm.alerts_read_verified)],
 ) -> Response:
-    """A read's plate crop or vehicle image as its sensor sent it (the alert queue shows it beside the hotlist
-    record). Each view is audited as alpr.image.view; 404 when the read has no stored image of that kind."""
+    """A read's plate crop or vehicle image as its sensor sent it, for the people who verify its hit (the alert queue
+    shows it beside the hotlist record): only a read of an alert the caller may see (a field unit: only verified
+    hits); any other read answers 404, as do reads without a stored image of that kind. Opening an arbitrary read
+    goes through plate search, under a purpose. Each view is audited as alpr.image.view."""
     with db.uow() as session:
+        if not alerts_service.read_in_visible_alert(session, actor, read_id):
+            raise NotFound(f"no alert you may see holds read {read_id}")
         image = images.view_image(session, read_id, kind, actor=actor, data_dir=settings.data_dir)
     return Response(
         content=image.data,

@@ -38,7 +38,12 @@ from rtcc.settings import Settings
 logger = logging.getLogger(__name__)
 
 #: Audit actions the detectors read besides entries carrying a case number or purpose.
-REVIEWED_ACTIONS: tuple[str, ...] = (*sorted(ACCESS_ACTIONS), "alpr.read.view", "alpr.search.refused")
+REVIEWED_ACTIONS: tuple[str, ...] = (
+    *sorted(ACCESS_ACTIONS),
+    "alpr.read.view",
+    "alpr.image.view",
+    "alpr.search.refused",
+)
 _BATCH = 5000
 
 

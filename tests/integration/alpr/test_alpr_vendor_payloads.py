@@ -26,8 +26,9 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from rtcc.alerts.models import Alert
 from rtcc.alpr import routes as alpr_routes
 from rtcc.alpr.adapters.openalpr import parse_openalpr
 from rtcc.alpr.logic import stored_read_key
@@ -88,6 +89,34 @@ def audits(db: Database, action: str) -> list[AuditEntry]:
         return entries
 
 
+def _alert_for(app_client: TestClient, db: Database, r: Read) -> uuid.UUID:
+    """Record a hit on ``r`` (a stolen-vehicle entry for its plate) through the alerts service; the alert's id."""
+    from rtcc.alerts import service as alert_service
+    from rtcc.alerts.schemas import HitInput
+    from rtcc.core.plates import forms
+    from rtcc.hotlists.models import Hotlist, HotlistEntry
+
+    now = datetime.now(UTC)
+    with db.uow() as s:
+        hl = Hotlist(name="SVS", source="CLEW", category="stolen_vehicle", priority=2, owner="x", created_at=now,
+                     updated_at=now)  # fmt: skip
+        s.add(hl)
+        s.flush()
+        f = forms(r.plate_norm)
+        entry = HotlistEntry(hotlist_id=hl.id, plate=r.plate_norm, plate_norm=f.norm, plate_ocr=f.ocr, region="CA",
+                             reason="stolen", added_by="clew", added_at=now)  # fmt: skip
+        s.add(entry)
+        s.flush()
+        hit = HitInput(read_id=r.id, camera_id=r.camera_id, camera_code="openalpr:5550101", plate_read=r.plate,
+                       region_read="CA", observed_at=r.observed_at, received_at=r.received_at, entry_id=entry.id,
+                       hotlist_id=hl.id, hotlist_name=hl.name, category=hl.category, priority=hl.priority,
+                       plate_listed=r.plate_norm, region_listed="CA", match_kind="exact", diff_positions=[],
+                       reason="stolen", case_number=None)  # fmt: skip
+        bus = app_client.app.state.runtime.bus  # type: ignore[attr-defined]
+        [alert] = alert_service.record_hits(s, bus, [hit], dedup_window_s=600)
+        return alert.id
+
+
 def test_group_crops_are_stored_with_the_read_and_served_audited(
     app_client: TestClient,
     db: Database,
@@ -112,6 +141,9 @@ def test_group_crops_are_stored_with_the_read_and_served_audited(
     assert (r.vehicle_make, r.vehicle_model) == ("honda", "civic")
 
     analyst = login("analyst")
+    # a read no alert holds is not served here (opening an arbitrary read goes through plate search, under a purpose)
+    assert app_client.get(f"/api/v1/reads/{r.id}/images/crop", headers=analyst).status_code == 404
+    alert_id = _alert_for(app_client, db, r)
     got = app_client.get(f"/api/v1/reads/{r.id}/images/crop", headers=analyst)
     assert got.status_code == 200 and got.content == crop and got.headers["content-type"] == "image/jpeg"
     assert got.headers["etag"] == f'"{sha}"'
@@ -119,8 +151,12 @@ def test_group_crops_are_stored_with_the_read_and_served_audited(
     (first, second) = sorted(audits(db, "alpr.image.view"), key=lambda e: e.seq)
     assert first.target_id == str(r.id) and first.details["kind"] == "crop" and second.details["kind"] == "vehicle"
     assert first.actor_role == "analyst"
-    # officers see crops of verified alerts: the alert permission is the gate
-    assert app_client.get(f"/api/v1/reads/{r.id}/images/crop", headers=login("officer")).status_code == 200
+    # a field unit sees the images only of a hit a person has verified, as it sees the alert itself
+    officer = login("officer")
+    assert app_client.get(f"/api/v1/reads/{r.id}/images/crop", headers=officer).status_code == 404
+    with db.uow() as s:
+        s.execute(update(Alert).where(Alert.id == alert_id).values(state="verified"))
+    assert app_client.get(f"/api/v1/reads/{r.id}/images/crop", headers=officer).status_code == 200
     app_client.cookies.clear()  # login() left a session cookie
     assert app_client.get(f"/api/v1/reads/{r.id}/images/crop").status_code == 401
     assert app_client.get(f"/api/v1/reads/{r.id}/images/crop", headers=login("program_staff")).status_code == 403
@@ -156,6 +192,7 @@ def test_a_read_without_images_has_no_image_to_serve(
     assert app_client.post(URL, json=results, headers=sensor_key(["*"])).json()["accepted"] == 2
     r = read_of(db, "8XYZ789")
     assert r.image_ref is not None and r.image_ref.startswith("openalpr:")  # the agent's key, not ours
+    _alert_for(app_client, db, r)
     resp = app_client.get(f"/api/v1/reads/{r.id}/images/vehicle", headers=login("analyst"))
     assert resp.status_code == 404 and "no stored vehicle image" in resp.json()["detail"]
 
@@ -363,12 +400,6 @@ def test_travel_direction_and_camera_label_show_in_search_and_alert_views(
     login: Callable[..., dict[str, str]],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from rtcc.alerts import routes as alert_routes
-    from rtcc.alerts import service as alert_service
-    from rtcc.alerts.schemas import HitInput
-    from rtcc.core.plates import forms
-    from rtcc.hotlists.models import Hotlist, HotlistEntry
-
     group = doc("openalpr_group_v2.json")
     group["web_server_config"] = {"camera_label": "Artesia & Gridley NB"}
     assert app_client.post(URL, json=group, headers=sensor_key(["*"])).json()["accepted"] == 1
@@ -380,27 +411,7 @@ def test_travel_direction_and_camera_label_show_in_search_and_alert_views(
     assert opened["heading_deg"] == pytest.approx(92.5) and opened["camera_label"] == "Artesia & Gridley NB"
     assert (opened["vehicle_make"], opened["vehicle_model"]) == ("honda", "civic")
 
-    now = datetime.now(UTC)
-    with db.uow() as s:
-        hl = Hotlist(name="SVS", source="CLEW", category="stolen_vehicle", priority=2, owner="x", created_at=now,
-                     updated_at=now)  # fmt: skip
-        s.add(hl)
-        s.flush()
-        f = forms("7ABC123")
-        entry = HotlistEntry(hotlist_id=hl.id, plate="7ABC123", plate_norm=f.norm, plate_ocr=f.ocr, region="CA",
-                             reason="stolen", added_by="clew", added_at=now)  # fmt: skip
-        s.add(entry)
-        s.flush()
-        hit = HitInput(read_id=r.id, camera_id=r.camera_id, camera_code="openalpr:5550101", plate_read="7ABC123",
-                       region_read="CA", observed_at=r.observed_at, received_at=r.received_at, entry_id=entry.id,
-                       hotlist_id=hl.id, hotlist_name=hl.name, category=hl.category, priority=hl.priority,
-                       plate_listed="7ABC123", region_listed="CA", match_kind="exact", diff_positions=[],
-                       reason="stolen", case_number=None)  # fmt: skip
-        bus = app_client.app.state.runtime.bus  # type: ignore[attr-defined]
-        [alert] = alert_service.record_hits(s, bus, [hit], dedup_window_s=600)
-        alert_id = alert.id
-    if not any(getattr(x, "path", "") == "/api/v1/alerts/{alert_id}" for x in app_client.app.routes):  # type: ignore[attr-defined]
-        app_client.app.include_router(alert_routes.router)  # type: ignore[attr-defined]
+    alert_id = _alert_for(app_client, db, r)
     body = app_client.get(f"/api/v1/alerts/{alert_id}", headers=analyst).json()
     assert body["read"]["heading_deg"] == pytest.approx(92.5) and body["read"]["camera_label"] == "Artesia & Gridley NB"
     assert body["read"]["crop_ref"] == r.crop_ref
