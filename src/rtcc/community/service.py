@@ -35,6 +35,8 @@ from rtcc.community.models import (
 )
 from rtcc.community.schemas import (
     AlertCreate,
+    DeliveryRead,
+    MessageRead,
     NoticeCreate,
     OutboxStatusRead,
     ProfileRead,
@@ -660,6 +662,32 @@ def inbox(session: Session, principal: Principal, *, limit: int = 100) -> list[O
     return repository.inbox(session, user_id_of(principal), limit=limit)
 
 
+def inbox_messages(session: Session, principal: Principal, *, limit: int = 100) -> list[MessageRead]:
+    """The caller's portal messages (as ``inbox``), each with how its e-mail/SMS copies fared: sent, pending, or not
+    sent and why (e.g. "no SMS provider configured")."""
+    rows = inbox(session, principal, limit=limit)
+    copies = repository.sibling_deliveries(session, user_id_of(principal), rows)
+    out: list[MessageRead] = []
+    for row in rows:
+        prefix = row.dedup_key.rsplit(":", 1)[0]
+        mine = [
+            c
+            for c in copies
+            if (c.alert_id == row.alert_id if row.alert_id is not None else c.dedup_key.rsplit(":", 1)[0] == prefix)
+        ]
+        message = MessageRead.model_validate(row)
+        message.deliveries = [
+            DeliveryRead(
+                channel=c.channel,
+                status=c.status,
+                reason=c.last_error if c.status != OutboxStatus.sent.value else None,
+            )
+            for c in sorted(mine, key=lambda c: c.channel)
+        ]
+        out.append(message)
+    return out
+
+
 @dataclass(frozen=True)
 class Outbound:
     """A claimed outbox row, detached from the session, as the channels see it."""
@@ -704,6 +732,22 @@ def mark_sent(session: Session, ids: Sequence[uuid.UUID], *, worker: str) -> int
     return repository.mark_sent(session, ids, worker=worker, now=utcnow())
 
 
+def renew_leases(session: Session, ids: Sequence[uuid.UUID], *, worker: str, lease_s: float) -> set[uuid.UUID]:
+    """Extend ``worker``'s lease on the rows it still holds by ``lease_s`` from now; returns the ids it holds."""
+    until = utcnow() + timedelta(seconds=lease_s)
+    return repository.renew_leases(session, ids, worker=worker, lease_until=until)
+
+
+def release_leases(session: Session, ids: Sequence[uuid.UUID], *, worker: str) -> int:
+    """Give claimed but unsent rows back to pending (a sender that stopped before sending them)."""
+    return repository.release_leases(session, ids, worker=worker, now=utcnow())
+
+
+def mark_unsendable(session: Session, channel: str, reason: str) -> int:
+    """Record why the pending rows of a channel that cannot send are not sent (they stay pending, never sent)."""
+    return repository.mark_unsendable(session, channel, reason)
+
+
 def mark_failed(
     session: Session, message_id: uuid.UUID, error: str, *, worker: str, max_attempts: int, backoff_s: float
 ) -> str:
@@ -729,7 +773,12 @@ def outbox_status(session: Session) -> OutboxStatusRead:
     for channel, status, n in repository.outbox_counts(session):
         counts[status] = counts.get(status, 0) + n
         by_channel.setdefault(channel, {})[status] = n
-    return OutboxStatusRead(counts=counts, by_channel=by_channel, oldest_pending_at=repository.oldest_pending(session))
+    not_sent: dict[str, dict[str, int]] = {}
+    for channel, reason, n in repository.unsent_reasons(session):
+        not_sent.setdefault(channel, {})[reason] = n
+    return OutboxStatusRead(
+        counts=counts, by_channel=by_channel, not_sent=not_sent, oldest_pending_at=repository.oldest_pending(session)
+    )
 
 
 # --- public alerts ---------------------------------------------------------------------------------------------------
