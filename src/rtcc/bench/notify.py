@@ -59,9 +59,9 @@ BATCH = 500
 REFUSE_SHARE = 0.05
 LOSE_ACK_SHARE = 0.02
 #: One send takes this long (a relay's round trip), so a batch of BATCH takes BATCH * SEND_LATENCY_S to send ...
-SEND_LATENCY_S = 0.001
-#: ... longer than the lease, which only renewing keeps.
-LEASE_S = 0.4
+SEND_LATENCY_S = 0.005
+#: ... longer than the lease (2.5 s against 2 s), which only renewing keeps.
+LEASE_S = 2.0
 
 
 class FlakyRecordingChannel:

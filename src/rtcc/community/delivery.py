@@ -3,11 +3,13 @@
 A pass claims a batch of due rows under a lease in its own unit of work, sends each through its channel outside any
 transaction, then records the outcome in a second unit of work: sent rows are marked sent (only while this worker
 still holds the lease), failed rows go back to pending with back-off and keep their id, so the retry is the same
-message. While the batch is being sent a keeper thread renews the lease every quarter of its length, so a slow batch
-(a slow relay, a long batch) keeps its rows: another worker takes a row over only when its lease really expired (the
-sender died or lost the database). Before each send the sender checks that it still holds the row's lease with time to
-spare; a sender that lost it stops, gives back the rows it has not sent, and sends nothing more, so it never sends a
-row another worker may be sending. A crash between sending and recording leaves the rows leased; after the lease
+message. While the batch is being sent a keeper thread, every quarter of the lease, records the rows sent so far as
+sent and renews the lease of the others, so a slow batch (a slow relay, a long batch) keeps its rows: another worker
+takes a row over only when its lease really expired (the sender died, stalled or lost the database). Before each send
+the sender checks that it still holds the row's lease with at least half of it to spare; a sender that lost it
+stops, gives back the rows it has not sent, and sends nothing more, so it does not send a row another worker may be
+sending. (A send that itself stalls longer than that margin can still overlap a takeover: leases bound, not exclude,
+that case; the lease length is the knob.) A crash between sending and recording leaves the rows leased; after the lease
 expires they are sent again with the same Message-ID / idempotency key (at-least-once transport, exactly-once to
 receivers that honour it). Channels that are not configured (no SMS provider) send nothing: their due rows stay
 pending, never ``sent``, with the reason recorded (``rtcc.community.logic.NO_SMS_PROVIDER``).
@@ -47,14 +49,15 @@ class PassResult:
 
 
 #: The keeper renews a batch's lease every ``lease_s * RENEW_EVERY``; a row is sent only while at least
-#: ``lease_s * (1 - SEND_WITHIN)`` of its last renewed lease is left.
+#: ``lease_s * (1 - SEND_WITHIN)`` of its last renewed lease is left (the margin covers a send that stalls).
 RENEW_EVERY = 0.25
-SEND_WITHIN = 0.75
+SEND_WITHIN = 0.5
 
 
 class LeaseKeeper:
-    """Holds the lease of one claimed batch: renews it from a thread while the batch is sent, and tells the sender
-    whether a row may still be sent (still leased to this worker, and the lease has time to spare)."""
+    """Holds the lease of one claimed batch: from a thread, records the rows sent so far as sent and renews the lease
+    of the others, and tells the sender whether a row may still be sent (still leased to this worker, and the lease
+    has time to spare)."""
 
     def __init__(self, db: Database, ids: list[uuid.UUID], *, worker: str, lease_s: float, since: float) -> None:
         self.db = db
@@ -62,6 +65,8 @@ class LeaseKeeper:
         self.lease_s = lease_s
         self.renewals = 0
         self._held = set(ids)
+        self._sent: list[uuid.UUID] = []  # sent, not yet recorded
+        self.recorded = 0  # sent rows recorded as sent by the keeper
         self._deadline = since + lease_s * SEND_WITHIN
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -80,14 +85,31 @@ class LeaseKeeper:
         with self._lock:
             return message_id in self._held and time.monotonic() < self._deadline
 
-    def renew(self) -> None:
-        """Extend the lease of the rows still held (a row another worker took over is dropped from the batch)."""
+    def sent(self, message_id: uuid.UUID) -> None:
+        """Note a row delivered by the channel (the next renewal records it as sent)."""
         with self._lock:
-            ids = list(self._held)
+            self._sent.append(message_id)
+            self._held.discard(message_id)
+
+    def unrecorded(self) -> list[uuid.UUID]:
+        """Rows sent but not yet recorded as sent (the pass records them at its end)."""
+        with self._lock:
+            return list(self._sent)
+
+    def renew(self) -> None:
+        """Record the rows sent so far and extend the lease of the rest, in one unit of work (a row another worker
+        took over is dropped from the batch)."""
+        with self._lock:
+            ids, done = list(self._held), list(self._sent)
         started = time.monotonic()
         with self.db.uow() as session:
+            marked = service.mark_sent(session, done, worker=self.worker)
             kept = service.renew_leases(session, ids, worker=self.worker, lease_s=self.lease_s)
+        if marked < len(done):
+            logger.warning("outbox worker %s sent %d rows it no longer leased", self.worker, len(done) - marked)
         with self._lock:
+            self._sent = self._sent[len(done) :]
+            self.recorded += len(done)
             self._held &= kept
             self._deadline = started + self.lease_s * SEND_WITHIN
             self.renewals += 1
@@ -147,7 +169,7 @@ def deliver_once(
         claimed = service.claim_due(session, channels=list(channels), limit=batch, worker=worker, lease_s=lease_s)
     if not claimed:
         return PassResult(0, 0, 0, 0, not_sent=not_sent)
-    sent: list[uuid.UUID] = []
+    sent = 0
     failures: list[tuple[uuid.UUID, str]] = []
     unsent: list[uuid.UUID] = []
     with LeaseKeeper(db, [m.id for m in claimed], worker=worker, lease_s=lease_s, since=since) as lease:
@@ -161,22 +183,24 @@ def deliver_once(
                 logger.warning("outbox message %s (%s) failed: %s", message.id, message.channel, type(exc).__name__)
                 failures.append((message.id, f"{type(exc).__name__}: {exc}"))
             else:
-                sent.append(message.id)
+                lease.sent(message.id)
+                sent += 1
     if unsent:
         logger.warning("outbox worker %s lost its lease; %d claimed rows left unsent", worker, len(unsent))
     dead = 0
+    remaining = lease.unrecorded()
     with db.uow() as session:
-        marked = service.mark_sent(session, sent, worker=worker)
+        marked = service.mark_sent(session, remaining, worker=worker)
         for message_id, error in failures:
             outcome = service.mark_failed(
                 session, message_id, error, worker=worker, max_attempts=max_attempts, backoff_s=backoff_s
             )
             dead += outcome == "dead"
         released = service.release_leases(session, unsent, worker=worker)
-    if marked < len(sent):
-        logger.warning("outbox worker %s sent %d rows it no longer leased", worker, len(sent) - marked)
+    if marked < len(remaining):
+        logger.warning("outbox worker %s sent %d rows it no longer leased", worker, len(remaining) - marked)
     return PassResult(
-        claimed=len(claimed), sent=len(sent), failed=len(failures), dead=dead, released=released, not_sent=not_sent
+        claimed=len(claimed), sent=sent, failed=len(failures), dead=dead, released=released, not_sent=not_sent
     )
 
 

@@ -41,8 +41,9 @@ def test_every_bench_module_is_a_cli_benchmark() -> None:
 
 @pytest.mark.slow
 def test_bench_notify_counts_duplicates_honestly(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(notify, "BATCH", 50)
-    monkeypatch.setattr(notify, "SEND_LATENCY_S", 0.01)  # 50 x 10 ms = 0.5 s per batch, longer than the 0.4 s lease
+    monkeypatch.setattr(notify, "BATCH", 20)
+    monkeypatch.setattr(notify, "SEND_LATENCY_S", 0.1)  # 20 x 100 ms = 2 s per batch, longer than the lease
+    monkeypatch.setattr(notify, "LEASE_S", 1.6)
     out = _cli("notify", 300)
     keys = {"subscribers", "enqueue_s", "raw_insert_s", "ratio", "refanout_added", "delivered", "duplicates",
             "duplicates_after_failed_delivery", "duplicates_unexplained", "duplicates_counting",
