@@ -159,9 +159,12 @@ def deliver_once(
     never sent, with that reason as their ``last_error``."""
     not_sent = 0
     if unavailable:
-        with db.uow() as session:
-            for channel, reason in unavailable.items():
-                not_sent += service.mark_unsendable(session, channel, reason)
+        with db.read() as session:  # a read first: most passes find nothing new, and need no write lock
+            todo = {c: r for c, r in unavailable.items() if service.has_unmarked(session, c, r)}
+        if todo:
+            with db.uow() as session:
+                for channel, reason in todo.items():
+                    not_sent += service.mark_unsendable(session, channel, reason)
     if not channels:
         return PassResult(0, 0, 0, 0, not_sent=not_sent)
     since = time.monotonic()

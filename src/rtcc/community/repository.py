@@ -366,16 +366,25 @@ def release_leases(session: Session, ids: Sequence[uuid.UUID], *, worker: str, n
     return int(getattr(result, "rowcount", 0) or 0)
 
 
+def _unmarked(channel: str, reason: str) -> ColumnElement[bool]:
+    M = OutboxMessage
+    return and_(
+        M.channel == channel,
+        M.status == OutboxStatus.pending.value,
+        or_(M.last_error.is_(None), M.last_error != reason),
+    )
+
+
+def has_unmarked(session: Session, channel: str, reason: str) -> bool:
+    return session.scalar(select(OutboxMessage.id).where(_unmarked(channel, reason)).limit(1)) is not None
+
+
 def mark_unsendable(session: Session, channel: str, reason: str) -> int:
     """Record ``reason`` on the pending rows of a channel that cannot send (they stay pending); returns how many."""
     M = OutboxMessage
     result = session.execute(
         update(M)
-        .where(
-            M.channel == channel,
-            M.status == OutboxStatus.pending.value,
-            or_(M.last_error.is_(None), M.last_error != reason),
-        )
+        .where(_unmarked(channel, reason))
         .values(last_error=reason)
         .execution_options(synchronize_session=False)
     )

@@ -743,6 +743,11 @@ def release_leases(session: Session, ids: Sequence[uuid.UUID], *, worker: str) -
     return repository.release_leases(session, ids, worker=worker, now=utcnow())
 
 
+def has_unmarked(session: Session, channel: str, reason: str) -> bool:
+    """Whether pending rows of ``channel`` lack ``reason`` (``mark_unsendable`` would change something)."""
+    return repository.has_unmarked(session, channel, reason)
+
+
 def mark_unsendable(session: Session, channel: str, reason: str) -> int:
     """Record why the pending rows of a channel that cannot send are not sent (they stay pending, never sent)."""
     return repository.mark_unsendable(session, channel, reason)
