@@ -1,14 +1,14 @@
 """Benchmark of the live path (``rtcc bench live``): from a hit's read sent over HTTP to its alert event reaching a
 connected Server-Sent Events client, under background traffic shaped like cameras send it (one read per request).
 
-It starts a real server (``uvicorn rtcc.app:create_app --factory`` in a subprocess, a temporary SQLite database
-unless ``database_url`` is given, the in-process bus), seeds it through the services (an analyst, a sensor API key,
-two cameras, a hotlist with one entry per sample), connects an SSE client (httpx streaming), and runs a background
-thread that posts generated non-hit reads one per request, open loop at ``BACKGROUND_RATE`` requests per second (at
-most ``BACKGROUND_IN_FLIGHT`` outstanding; a request that cannot be sent on schedule because that many are still
-waiting is counted in ``background_skipped``, not queued). Every ``HIT_EVERY_S`` it posts one read of a hotlisted
-plate (``rows`` samples, default 1,000) and records when the POST was *sent* and when the SSE ``alert.created`` event
-for that plate arrived.
+It starts a real server (``uvicorn rtcc.app:create_app --factory`` in a subprocess, on a scratch database: a temporary
+SQLite file, or a new database on the server of ``database_url``, dropped after; the in-process bus), seeds it through
+the services (an analyst, a sensor API key, two cameras, a hotlist with one entry per sample), connects an SSE client
+(httpx streaming), and runs a background thread that posts generated non-hit reads one per request, open loop at
+``BACKGROUND_RATE`` requests per second (at most ``BACKGROUND_IN_FLIGHT`` outstanding; a request that cannot be sent on
+schedule because that many are still waiting is counted in ``background_skipped``, not queued). Every ``HIT_EVERY_S`` it
+posts one read of a hotlisted plate (``rows`` samples, default 1,000) and records when the POST was *sent* and when the
+SSE ``alert.created`` event for that plate arrived.
 
 Latency is measured from sending the hit's request, so it includes storing the read, matching, the alert and the
 fan-out. A sample whose alert has not arrived ``ARRIVAL_TIMEOUT_S`` after the last hit (or whose POST was refused) is
@@ -45,6 +45,7 @@ import numpy as np
 import orjson
 
 from rtcc.bench import _gen
+from rtcc.bench._support import scratch_database
 
 logger = logging.getLogger(__name__)
 
@@ -292,8 +293,6 @@ def run(
     *, rows: int | None = None, database_url: str | None = None, background_rate: float = BACKGROUND_RATE
 ) -> dict[str, Any]:
     """Run the benchmark; ``rows`` is the number of hit samples (default 1,000)."""
-    from rtcc.core.migrate import upgrade
-
     n = max(5, rows or DEFAULT_SAMPLES)
     rng = np.random.default_rng(SEED)
     tag = secrets.token_hex(3)  # several runs may share one database
@@ -301,10 +300,11 @@ def run(
     plates = _hotlisted(np.random.default_rng(int(tag, 16)), n)
     refused = 0
     hit_ack_ms: list[float] = []
-    with tempfile.TemporaryDirectory(prefix="rtcc-bench-live-") as tmp:
+    with (
+        tempfile.TemporaryDirectory(prefix="rtcc-bench-live-") as tmp,
+        scratch_database(database_url, prefix="rtcc_bench_live") as url,
+    ):
         workdir = Path(tmp)
-        url = database_url or f"sqlite:///{workdir / 'bench.db'}"
-        upgrade(url)
         password = secrets.token_urlsafe(18)  # a throw-away account on a throw-away server
         key = _seed(url, tag, cameras, plates, password)
         port = _free_port()
