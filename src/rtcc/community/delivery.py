@@ -21,13 +21,14 @@ import logging
 import os
 import socket
 import threading
-import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from rtcc.community import service
 from rtcc.community.channels import ChannelSender, senders_from_settings, unsendable_from_settings
+from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
 from rtcc.settings import Settings
 
@@ -49,25 +50,25 @@ class PassResult:
 
 
 #: The keeper renews a batch's lease every ``lease_s * RENEW_EVERY``; a row is sent only while at least
-#: ``lease_s * (1 - SEND_WITHIN)`` of its last renewed lease is left (the margin covers a send that stalls).
+#: ``lease_s * SEND_MARGIN`` of the lease is left (the margin covers a send, or the recording of it, that stalls).
 RENEW_EVERY = 0.25
-SEND_WITHIN = 0.5
+SEND_MARGIN = 0.5
 
 
 class LeaseKeeper:
     """Holds the lease of one claimed batch: from a thread, records the rows sent so far as sent and renews the lease
     of the others, and tells the sender whether a row may still be sent (still leased to this worker, and the lease
-    has time to spare)."""
+    has time to spare). Lease ends are wall-clock times, as stored and compared by every worker."""
 
-    def __init__(self, db: Database, ids: list[uuid.UUID], *, worker: str, lease_s: float, since: float) -> None:
+    def __init__(self, db: Database, ids: list[uuid.UUID], *, worker: str, lease_s: float, until: datetime) -> None:
         self.db = db
         self.worker = worker
         self.lease_s = lease_s
         self.renewals = 0
         self._held = set(ids)
         self._sent: list[uuid.UUID] = []  # sent, not yet recorded
-        self.recorded = 0  # sent rows recorded as sent by the keeper
-        self._deadline = since + lease_s * SEND_WITHIN
+        self._until = until
+        self._margin = timedelta(seconds=lease_s * SEND_MARGIN)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"lease-{worker}", daemon=True)
@@ -83,7 +84,7 @@ class LeaseKeeper:
     def holds(self, message_id: uuid.UUID) -> bool:
         """Whether this worker may send the row now."""
         with self._lock:
-            return message_id in self._held and time.monotonic() < self._deadline
+            return message_id in self._held and utcnow() + self._margin < self._until
 
     def sent(self, message_id: uuid.UUID) -> None:
         """Note a row delivered by the channel (the next renewal records it as sent)."""
@@ -101,17 +102,15 @@ class LeaseKeeper:
         took over is dropped from the batch)."""
         with self._lock:
             ids, done = list(self._held), list(self._sent)
-        started = time.monotonic()
         with self.db.uow() as session:
             marked = service.mark_sent(session, done, worker=self.worker)
-            kept = service.renew_leases(session, ids, worker=self.worker, lease_s=self.lease_s)
+            kept, until = service.renew_leases(session, ids, worker=self.worker, lease_s=self.lease_s)
         if marked < len(done):
             logger.warning("outbox worker %s sent %d rows it no longer leased", self.worker, len(done) - marked)
         with self._lock:
             self._sent = self._sent[len(done) :]
-            self.recorded += len(done)
             self._held &= kept
-            self._deadline = started + self.lease_s * SEND_WITHIN
+            self._until = max(self._until, until)
             self.renewals += 1
 
     def _run(self) -> None:
@@ -167,15 +166,15 @@ def deliver_once(
                     not_sent += service.mark_unsendable(session, channel, reason)
     if not channels:
         return PassResult(0, 0, 0, 0, not_sent=not_sent)
-    since = time.monotonic()
     with db.uow() as session:
         claimed = service.claim_due(session, channels=list(channels), limit=batch, worker=worker, lease_s=lease_s)
     if not claimed:
         return PassResult(0, 0, 0, 0, not_sent=not_sent)
+    until = claimed[0].lease_until or utcnow()
     sent = 0
     failures: list[tuple[uuid.UUID, str]] = []
     unsent: list[uuid.UUID] = []
-    with LeaseKeeper(db, [m.id for m in claimed], worker=worker, lease_s=lease_s, since=since) as lease:
+    with LeaseKeeper(db, [m.id for m in claimed], worker=worker, lease_s=lease_s, until=until) as lease:
         for message in claimed:
             if unsent or not lease.holds(message.id):
                 unsent.append(message.id)  # lost the lease: send nothing more, another worker owns these rows

@@ -7,7 +7,7 @@ import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, Uuid, and_, cast, func, literal, or_, select, update
@@ -28,6 +28,7 @@ from rtcc.community.models import (
     WatchMember,
     WatchNotice,
 )
+from rtcc.core.clock import utcnow
 from rtcc.core.db import UTCDateTime
 from rtcc.core.geo import M_PER_DEG_LAT
 
@@ -272,9 +273,11 @@ def inbox(session: Session, user_id: uuid.UUID, *, limit: int) -> list[OutboxMes
 
 
 def claim_due(
-    session: Session, *, now: datetime, channels: Sequence[str], limit: int, worker: str, lease_until: datetime
-) -> list[OutboxMessage]:
+    session: Session, *, now: datetime, channels: Sequence[str], limit: int, worker: str, lease_s: float
+) -> tuple[list[OutboxMessage], datetime]:
     """Lease up to ``limit`` due rows to ``worker``: pending rows whose time has come, and rows whose lease expired.
+    Returns the rows and their lease's end, reckoned from when the rows were found (so a slow search for candidates
+    does not eat into the lease).
 
     On PostgreSQL the candidate rows are locked with ``FOR UPDATE SKIP LOCKED`` so that concurrent workers take
     disjoint batches; on SQLite the write unit of work (``BEGIN IMMEDIATE``) makes the claim single-writer.
@@ -292,8 +295,9 @@ def claim_due(
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True)
     ids = list(session.scalars(q))
+    lease_until = utcnow() + timedelta(seconds=lease_s)
     if not ids:
-        return []
+        return [], lease_until
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(ids), due)
@@ -306,7 +310,7 @@ def claim_due(
         .execution_options(synchronize_session=False)
     )
     q2 = select(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.leased_by == worker)
-    return list(session.scalars(q2.execution_options(populate_existing=True)))
+    return list(session.scalars(q2.execution_options(populate_existing=True))), lease_until
 
 
 def mark_sent(session: Session, ids: Sequence[uuid.UUID], *, worker: str, now: datetime) -> int:

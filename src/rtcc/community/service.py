@@ -702,13 +702,14 @@ class Outbound:
     unsubscribe_token: str
     attempts: int
     user_id: uuid.UUID
+    #: when this worker's lease on the row ends unless renewed
+    lease_until: datetime | None = None
 
 
 def claim_due(session: Session, *, channels: Sequence[str], limit: int, worker: str, lease_s: float) -> list[Outbound]:
     """Lease due outbox rows on ``channels`` to ``worker`` (pending and due, or with an expired lease)."""
-    now = utcnow()
-    rows = repository.claim_due(
-        session, now=now, channels=channels, limit=limit, worker=worker, lease_until=now + timedelta(seconds=lease_s)
+    rows, lease_until = repository.claim_due(
+        session, now=utcnow(), channels=channels, limit=limit, worker=worker, lease_s=lease_s
     )
     return [
         Outbound(
@@ -722,6 +723,7 @@ def claim_due(session: Session, *, channels: Sequence[str], limit: int, worker: 
             unsubscribe_token=r.unsubscribe_token,
             attempts=r.attempts,
             user_id=r.user_id,
+            lease_until=lease_until,
         )
         for r in rows
     ]
@@ -732,10 +734,13 @@ def mark_sent(session: Session, ids: Sequence[uuid.UUID], *, worker: str) -> int
     return repository.mark_sent(session, ids, worker=worker, now=utcnow())
 
 
-def renew_leases(session: Session, ids: Sequence[uuid.UUID], *, worker: str, lease_s: float) -> set[uuid.UUID]:
-    """Extend ``worker``'s lease on the rows it still holds by ``lease_s`` from now; returns the ids it holds."""
+def renew_leases(
+    session: Session, ids: Sequence[uuid.UUID], *, worker: str, lease_s: float
+) -> tuple[set[uuid.UUID], datetime]:
+    """Extend ``worker``'s lease on the rows it still holds by ``lease_s`` from now; returns the ids it holds and the
+    lease's new end."""
     until = utcnow() + timedelta(seconds=lease_s)
-    return repository.renew_leases(session, ids, worker=worker, lease_until=until)
+    return repository.renew_leases(session, ids, worker=worker, lease_until=until), until
 
 
 def release_leases(session: Session, ids: Sequence[uuid.UUID], *, worker: str) -> int:
