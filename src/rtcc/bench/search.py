@@ -19,11 +19,22 @@ check, the search, and its audit entry, in one committed unit of work:
   ``NOT INDEXED``, PostgreSQL with index scans switched off for that query), and for reference the same ``LIKE``
   with the planner free to use the time index (``scan_planner_*``: it walks reads in time order and stops at the
   100th match, so its cost depends on how common the pattern is rather than on N);
+- broad patterns (``broad_*``, full use case): two-digit wildcards (``7*3``), digit partials (``*123*`` and the
+  3-digit tail of a plate in partial mode, which thousands of plates share) and short prefixes (``7A*``, ``7AB*``).
+  A pattern matching more than ``search_max_candidates`` plates is refused as too broad (``broad_refused``), which is
+  the product's answer and is checked too;
 - vehicle history of one plate; a one-hour stakeout within 100 m of one camera.
+Every plate-search answer (full use case and query path alike) is checked against the full scan's answer after the
+timing: the first page of ``LIKE`` over ``alpr_reads`` in (observed_at, id) order, read without the plate index, must
+be the same reads in the same order; a refusal as too broad must agree with the scan finding more distinct plates
+than the cap. ``results_checked`` counts the answers checked, ``mismatches`` those that differ; any mismatch makes the
+bench raise ``SearchMismatch`` naming the patterns (it does not print figures of wrong answers). ``check_s`` is the
+time the checks took (not part of any figure).
 Also measured: the query path alone (``*_query_*``: candidate plates from the plate index and the first page of
 reads, in a read-only session, no audit), which is what replaces the scan.
 Keys: rows, plates, wildcard_p50_ms/p95, partial_p50_ms/p95 (full use case), wildcard_query_p50_ms/p95,
-partial_query_p50_ms/p95, scan_p50_ms/p95, scan_planner_p50_ms/p95, speedup (scan p95 over the larger of the
+partial_query_p50_ms/p95, broad_p50_ms/p95, broad_patterns, broad_refused, results_checked, mismatches, check_s,
+scan_p50_ms/p95, scan_planner_p50_ms/p95, speedup (scan p95 over the larger of the
 wildcard and partial full-use-case p95s), speedup_wildcard_query and speedup_partial_query (scan p95 over the query
 path alone), history_p50_ms/p95, stakeout_p50_ms/p95, index_mb (plate index with its substring
 index), load_s, index_build_s, database.
@@ -45,6 +56,7 @@ from rtcc.alpr.models import Camera
 from rtcc.bench import _gen
 from rtcc.bench._support import read_indexes, scratch_database
 from rtcc.core.db import Database
+from rtcc.core.errors import ValidationFailed
 from rtcc.core.plates import ocr_class
 from rtcc.demo import world
 from rtcc.identity.logic import Principal, permissions_for
@@ -244,6 +256,87 @@ def _pct(values: list[float], q: float) -> float:
     return round(float(np.percentile(np.asarray(values), q)), 2)
 
 
+class SearchMismatch(RuntimeError):
+    """A plate search answered differently from the full scan."""
+
+
+#: Broad patterns that do not depend on the data: two-digit wildcards and digit partials.
+FIXED_BROAD = (("7*3", "wildcard"), ("5*0", "wildcard"), ("*123*", "wildcard"), ("*80*", "wildcard"))
+
+
+def broad_patterns(picks: list[str]) -> list[tuple[str, str]]:
+    """The fixed broad patterns plus, from plates that exist, 3-digit partials and 2- and 3-character prefixes."""
+    out = list(FIXED_BROAD)
+    digit_tails = [p[-3:] for p in picks if p[-3:].isdigit()]
+    out += [(t, "partial") for t in digit_tails[:3]]
+    out += [(p[:2] + "*", "wildcard") for p in picks[3:6]]
+    out += [(p[:3] + "*", "wildcard") for p in picks[6:9]]
+    return out
+
+
+Answer = list[uuid.UUID] | None  # the first page's read ids, or None when refused as too broad
+
+
+class ScanChecker:
+    """Checks plate-search answers against the full scan's answer (one scan per distinct pattern)."""
+
+    def __init__(self, db: Database, cap: int, limit: int = 100) -> None:
+        self.db = db
+        self.cap = cap
+        self.limit = limit
+        self.expected: dict[tuple[str, str], Answer] = {}
+        self.checked = 0
+        self.mismatches: list[str] = []
+
+    def _scan(self, pattern: str, mode: str) -> Answer:
+        like = parse_plate_query(pattern, mode).patterns[0].like  # type: ignore[arg-type]
+        sqlite = self.db.dialect == "sqlite"
+        with self.db.read() as s:
+            if not sqlite:
+                for knob in ("indexscan", "indexonlyscan", "bitmapscan"):
+                    s.execute(text(f"SET LOCAL enable_{knob} = off"))
+            hint = "NOT INDEXED " if sqlite else ""
+            distinct = s.execute(
+                text(
+                    f"SELECT count(*) FROM (SELECT DISTINCT plate_norm FROM alpr_reads {hint}"
+                    "WHERE plate_norm LIKE :p) AS d"
+                ),
+                {"p": like},
+            ).scalar_one()
+            if distinct > self.cap:
+                return None
+            rows = s.execute(
+                text(f"SELECT id FROM alpr_reads {hint}WHERE plate_norm LIKE :p ORDER BY observed_at, id LIMIT :n"),
+                {"p": like, "n": self.limit},
+            ).all()
+        return [r[0] if isinstance(r[0], uuid.UUID) else uuid.UUID(str(r[0])) for r in rows]
+
+    def check(self, pattern: str, mode: str, got: Answer) -> None:
+        """Compare one answer with the scan's; a difference is recorded (``raise_if_any`` raises)."""
+        key = (pattern, mode)
+        if key not in self.expected:
+            self.expected[key] = self._scan(pattern, mode)
+        want = self.expected[key]
+        self.checked += 1
+        if got != want:
+            self.mismatches.append(
+                f"{mode} {pattern!r}: search gave {'refused' if got is None else f'{len(got)} reads'}, "
+                f"scan {'> cap plates (refused)' if want is None else f'{len(want)} reads'}"
+                + ("" if got is None or want is None else f", first differing at {_first_diff(got, want)}")
+            )
+
+    def raise_if_any(self) -> None:
+        if self.mismatches:
+            shown = "; ".join(self.mismatches[:10])
+            raise SearchMismatch(
+                f"{len(self.mismatches)} of {self.checked} plate-search answers differ from the full scan: {shown}"
+            )
+
+
+def _first_diff(a: list[uuid.UUID], b: list[uuid.UUID]) -> int:
+    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
+
+
 def run(rows: int | None = None, database_url: str | None = None) -> dict[str, float | int | str]:
     """Load N reads, build the plate index, and time the searches against the full-scan baseline."""
     n = rows or DEFAULT_ROWS
@@ -268,21 +361,32 @@ def run(rows: int | None = None, database_url: str | None = None) -> dict[str, f
             wild = [p[:3] + "*" + p[-2:] if i % 2 == 0 else "?" + p[1:] for i, p in enumerate(picks)]
             part = [p[1:4] for p in picks]
 
-            def plate_search(pattern: str, mode: str) -> int:
-                body = PlateSearch.model_validate({**PURPOSE, "plate": pattern, "mode": mode, "limit": 100})
-                with db.uow() as s:
-                    return service.search_plates(s, body, actor=actor, settings=settings).result_count
+            answers: list[tuple[str, str, Answer]] = []  # checked against the scan after the timing
 
-            def plate_query(pattern: str, mode: str) -> int:
+            def plate_search(pattern: str, mode: str) -> None:
+                body = PlateSearch.model_validate({**PURPOSE, "plate": pattern, "mode": mode, "limit": 100})
+                try:
+                    with db.uow() as s:
+                        found = service.search_plates(s, body, actor=actor, settings=settings)
+                except ValidationFailed as exc:
+                    if "too broad" not in str(exc.errors):
+                        raise
+                    answers.append((pattern, mode, None))
+                    return
+                answers.append((pattern, mode, [hit.id for hit in found.items]))
+
+            def plate_query(pattern: str, mode: str) -> None:
                 # the query path alone (what replaces the LIKE scan): candidates from the plate index, first page
                 body = PlateSearch.model_validate({**PURPOSE, "plate": pattern, "mode": mode, "limit": 100})
                 q = parse_plate_query(body.plate, body.mode)
                 with db.read() as s:
                     found = service._candidate_plates(s, q, settings)
-                    return len(service._page(s, body, q, found, body.limit)[0])
+                    answers.append((pattern, mode, [hit.id for hit in service._page(s, body, q, found, 100)[0]]))
 
+            broad = broad_patterns(picks)
             wildcard_ms = _times(lambda i: plate_search(wild[i], "wildcard"), REPEAT)
             partial_ms = _times(lambda i: plate_search(part[i], "partial"), REPEAT)
+            broad_ms = _times(lambda i: plate_search(*broad[i % len(broad)]), max(REPEAT, len(broad)))
             wildcard_q_ms = _times(lambda i: plate_query(wild[i], "wildcard"), REPEAT)
             partial_q_ms = _times(lambda i: plate_query(part[i], "partial"), REPEAT)
             sqlite = db.dialect == "sqlite"
@@ -325,6 +429,13 @@ def run(rows: int | None = None, database_url: str | None = None) -> dict[str, f
             stakeout_ms = _times(stakeout, REPEAT)
             with db.read() as s:
                 index_bytes = repository.index_size_bytes(s)
+            t0 = time.perf_counter()
+            checker = ScanChecker(db, cap=settings.search_max_candidates)
+            for pattern, mode, got in answers:
+                checker.check(pattern, mode, got)
+            check_s = time.perf_counter() - t0
+            checker.raise_if_any()
+            broad_refused = sum(1 for key, want in checker.expected.items() if key in set(broad) and want is None)
         finally:
             db.dispose()
     return {
@@ -347,6 +458,13 @@ def run(rows: int | None = None, database_url: str | None = None) -> dict[str, f
         "speedup": round(_pct(scan_ms, 95) / max(_pct(wildcard_ms, 95), _pct(partial_ms, 95), 1e-6), 1),
         "speedup_wildcard_query": round(_pct(scan_ms, 95) / max(_pct(wildcard_q_ms, 95), 1e-6), 1),
         "speedup_partial_query": round(_pct(scan_ms, 95) / max(_pct(partial_q_ms, 95), 1e-6), 1),
+        "broad_p50_ms": _pct(broad_ms, 50),
+        "broad_p95_ms": _pct(broad_ms, 95),
+        "broad_patterns": len(broad),
+        "broad_refused": broad_refused,
+        "results_checked": checker.checked,
+        "mismatches": len(checker.mismatches),
+        "check_s": round(check_s, 1),
         "history_p50_ms": _pct(history_ms, 50),
         "history_p95_ms": _pct(history_ms, 95),
         "stakeout_p50_ms": _pct(stakeout_ms, 50),

@@ -1,6 +1,7 @@
 """Delivery channels of the community outbox, behind one ``ChannelSender`` protocol: e-mail over SMTP and SMS
-through an ``SmsProvider`` (no SMS gateway is reachable here, so the shipped providers log or keep messages in
-memory; a real gateway is one more provider class).
+through an ``SmsProvider``. No SMS gateway ships with the project (a real gateway is one more provider class), so by
+default SMS has no channel: nothing is sent, and the delivery pass leaves SMS rows pending with the reason "no SMS
+provider configured" (never marks them sent). ``MemorySmsProvider`` keeps texts in memory for tests.
 
 A sender raises to have the message retried; the retry carries the same message id, which e-mail sends as the
 ``Message-ID`` header and SMS passes to the provider as its idempotency key, so receivers can drop a repeat. Every
@@ -18,7 +19,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from typing import Protocol
 
-from rtcc.community.logic import unsubscribe_url
+from rtcc.community.logic import NO_SMS_PROVIDER, unsubscribe_url
 from rtcc.community.service import Outbound
 
 logger = logging.getLogger(__name__)
@@ -112,14 +113,6 @@ class SmsProvider(Protocol):
         """Hand one text to the gateway; raise on failure. ``idempotency_key`` lets the gateway drop repeats."""
 
 
-class LoggingSmsProvider:
-    """Writes one log line per text (message id only: no number, no content). For deployments without a gateway."""
-
-    def send_sms(self, to: str, text: str, *, idempotency_key: str) -> None:
-        del to, text
-        logger.info("sms %s handed to the logging provider", idempotency_key)
-
-
 @dataclass
 class MemorySmsProvider:
     """Keeps texts in memory and drops repeats of an idempotency key, like a gateway honouring the key (tests)."""
@@ -165,7 +158,8 @@ def senders_from_settings(
     sms_provider: str,
     public_base_url: str,
 ) -> dict[str, ChannelSender]:
-    """The configured channels: e-mail when an SMTP host is set, SMS unless the provider is 'none'."""
+    """The configured channels: e-mail when an SMTP host is set. No SMS provider ships (see the module docstring), so
+    SMS has no channel; 'log' (the old default, which sent nothing but marked texts sent) now means 'none'."""
     out: dict[str, ChannelSender] = {}
     if smtp_host:
         out["email"] = SmtpEmailChannel(
@@ -178,8 +172,21 @@ def senders_from_settings(
             username=smtp_username,
             password=smtp_password,
         )
-    if sms_provider == "log":
-        out["sms"] = SmsChannel(LoggingSmsProvider(), base_url=public_base_url)
-    elif sms_provider != "none":
-        raise ValueError(f"sms_provider: unknown provider {sms_provider!r} (expected 'log' or 'none')")
+    _check_sms_provider(sms_provider)
     return out
+
+
+#: SMS providers the settings accept; none of them sends ('log' is kept so old configurations still start).
+SMS_PROVIDERS = ("none", "log")
+
+
+def _check_sms_provider(sms_provider: str) -> None:
+    if sms_provider not in SMS_PROVIDERS:
+        known = ", ".join(SMS_PROVIDERS)
+        raise ValueError(f"sms_provider: unknown provider {sms_provider!r} (expected one of {known})")
+
+
+def unsendable_from_settings(*, sms_provider: str) -> dict[str, str]:
+    """Channels without a way to send, with the reason shown to staff and residents for their unsent messages."""
+    _check_sms_provider(sms_provider)
+    return {"sms": NO_SMS_PROVIDER}

@@ -124,18 +124,20 @@ def alert_list(limit: Annotated[int, typer.Option(min=1, max=1000, help="How man
 def outbox_run(
     max_passes: Annotated[int, typer.Option(min=1, help="Stop after this many passes.")] = 1000,
 ) -> None:
-    """Deliver due messages through the configured channels until none is due; print the counts."""
+    """Deliver due messages through the configured channels until none is due; print the counts (``not_sent``:
+    messages of an unconfigured channel, e.g. SMS without a provider, marked with the reason they stay unsent)."""
 
     def work(db: Database, settings: Settings) -> dict[str, int]:
         channels = delivery.senders(settings)
         worker = delivery.worker_name()
-        totals = {"passes": 0, "claimed": 0, "sent": 0, "failed": 0, "dead": 0}
+        totals = {"passes": 0, "claimed": 0, "sent": 0, "failed": 0, "dead": 0, "released": 0, "not_sent": 0}
         for _ in range(max_passes):
             result = delivery.deliver_settings_pass(db, settings, channels, worker)
+            totals["not_sent"] += result.not_sent
             if result.claimed == 0:
                 break
             totals["passes"] += 1
-            for key in ("claimed", "sent", "failed", "dead"):
+            for key in ("claimed", "sent", "failed", "dead", "released"):
                 totals[key] += getattr(result, key)
         return totals
 

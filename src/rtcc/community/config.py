@@ -24,8 +24,11 @@ class CommunitySettings(BaseModel):
     smtp_password: str | None = Field(default=None, description="SMTP password (used with smtp_username).")
     smtp_timeout_s: float = Field(default=10.0, description="Timeout of one SMTP conversation, in seconds.")
     sms_provider: str = Field(
-        default="log",
-        description="SMS provider of the outbox: 'log' (writes a line, no text content) or 'none' (SMS stays queued).",
+        default="none",
+        description=(
+            "SMS provider of the outbox. No gateway ships yet: 'none' (and its old alias 'log') sends nothing, and SMS "
+            "messages stay unsent with the reason 'no SMS provider configured', shown to staff and residents."
+        ),
     )
     public_base_url: str = Field(
         default="http://127.0.0.1:8000",

@@ -94,6 +94,10 @@ class TipStatus(StrEnum):
     closed = "closed"
 
 
+#: Why an SMS stays unsent when no gateway is configured (shown to staff in the outbox status and to residents).
+NO_SMS_PROVIDER = "no SMS provider configured"
+
+
 class OutboxStatus(StrEnum):
     pending = "pending"
     sending = "sending"

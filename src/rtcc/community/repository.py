@@ -7,14 +7,14 @@ import math
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, String, Uuid, and_, cast, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from rtcc.community.logic import OutboxStatus
+from rtcc.community.logic import NO_SMS_PROVIDER, OutboxStatus
 from rtcc.community.models import (
     CommunityAlert,
     CommunityProfile,
@@ -28,6 +28,7 @@ from rtcc.community.models import (
     WatchMember,
     WatchNotice,
 )
+from rtcc.core.clock import utcnow
 from rtcc.core.db import UTCDateTime
 from rtcc.core.geo import M_PER_DEG_LAT
 
@@ -243,7 +244,8 @@ def outbox_by_token(session: Session, token: str) -> OutboxMessage | None:
 
 def inbox(session: Session, user_id: uuid.UUID, *, limit: int) -> list[OutboxMessage]:
     """The account's portal messages, newest first: its inbox rows, and each public alert the outbox has delivered to
-    it (by e-mail or SMS), once per alert however many channels carried it."""
+    it (by e-mail or SMS) or could not text it for want of an SMS provider, once per alert however many channels
+    carried it."""
     M = OutboxMessage
     own = select(M).where(M.user_id == user_id, M.channel == "inbox").order_by(M.created_at.desc()).limit(limit)
     delivered = (
@@ -252,7 +254,10 @@ def inbox(session: Session, user_id: uuid.UUID, *, limit: int) -> list[OutboxMes
             M.user_id == user_id,
             M.channel != "inbox",
             M.alert_id.is_not(None),
-            M.status == OutboxStatus.sent.value,
+            or_(
+                M.status == OutboxStatus.sent.value,
+                and_(M.status == OutboxStatus.pending.value, M.last_error == NO_SMS_PROVIDER),
+            ),
         )
         .order_by(M.created_at.desc(), M.channel)
         .limit(2 * limit)  # at most one row per channel (e-mail, SMS) for each alert
@@ -268,9 +273,11 @@ def inbox(session: Session, user_id: uuid.UUID, *, limit: int) -> list[OutboxMes
 
 
 def claim_due(
-    session: Session, *, now: datetime, channels: Sequence[str], limit: int, worker: str, lease_until: datetime
-) -> list[OutboxMessage]:
+    session: Session, *, now: datetime, channels: Sequence[str], limit: int, worker: str, lease_s: float
+) -> tuple[list[OutboxMessage], datetime]:
     """Lease up to ``limit`` due rows to ``worker``: pending rows whose time has come, and rows whose lease expired.
+    Returns the rows and their lease's end, reckoned from when the rows were found (so a slow search for candidates
+    does not eat into the lease).
 
     On PostgreSQL the candidate rows are locked with ``FOR UPDATE SKIP LOCKED`` so that concurrent workers take
     disjoint batches; on SQLite the write unit of work (``BEGIN IMMEDIATE``) makes the claim single-writer.
@@ -288,8 +295,9 @@ def claim_due(
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update(skip_locked=True)
     ids = list(session.scalars(q))
+    lease_until = utcnow() + timedelta(seconds=lease_s)
     if not ids:
-        return []
+        return [], lease_until
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id.in_(ids), due)
@@ -302,7 +310,7 @@ def claim_due(
         .execution_options(synchronize_session=False)
     )
     q2 = select(OutboxMessage).where(OutboxMessage.id.in_(ids), OutboxMessage.leased_by == worker)
-    return list(session.scalars(q2.execution_options(populate_existing=True)))
+    return list(session.scalars(q2.execution_options(populate_existing=True))), lease_until
 
 
 def mark_sent(session: Session, ids: Sequence[uuid.UUID], *, worker: str, now: datetime) -> int:
@@ -320,6 +328,99 @@ def mark_sent(session: Session, ids: Sequence[uuid.UUID], *, worker: str, now: d
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def renew_leases(session: Session, ids: Sequence[uuid.UUID], *, worker: str, lease_until: datetime) -> set[uuid.UUID]:
+    """Extend the lease of the rows ``worker`` still holds (status sending, leased to it); returns their ids."""
+    if not ids:
+        return set()
+    held = and_(
+        OutboxMessage.id.in_(list(ids)),
+        OutboxMessage.leased_by == worker,
+        OutboxMessage.status == OutboxStatus.sending.value,
+    )
+    session.execute(
+        update(OutboxMessage).where(held).values(lease_until=lease_until).execution_options(synchronize_session=False)
+    )
+    return set(session.scalars(select(OutboxMessage.id).where(held)))
+
+
+def release_leases(session: Session, ids: Sequence[uuid.UUID], *, worker: str, now: datetime) -> int:
+    """Give rows ``worker`` claimed but did not send back to pending, due now, without counting the attempt."""
+    if not ids:
+        return 0
+    result = session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id.in_(list(ids)),
+            OutboxMessage.leased_by == worker,
+            OutboxMessage.status == OutboxStatus.sending.value,
+        )
+        .values(
+            status=OutboxStatus.pending.value,
+            lease_until=None,
+            leased_by=None,
+            next_attempt_at=now,
+            attempts=func.max(OutboxMessage.attempts - 1, 0)
+            if session.get_bind().dialect.name == "sqlite"
+            else func.greatest(OutboxMessage.attempts - 1, 0),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _unmarked(channel: str, reason: str) -> ColumnElement[bool]:
+    M = OutboxMessage
+    return and_(
+        M.channel == channel,
+        M.status == OutboxStatus.pending.value,
+        or_(M.last_error.is_(None), M.last_error != reason),
+    )
+
+
+def has_unmarked(session: Session, channel: str, reason: str) -> bool:
+    return session.scalar(select(OutboxMessage.id).where(_unmarked(channel, reason)).limit(1)) is not None
+
+
+def mark_unsendable(session: Session, channel: str, reason: str) -> int:
+    """Record ``reason`` on the pending rows of a channel that cannot send (they stay pending); returns how many."""
+    M = OutboxMessage
+    result = session.execute(
+        update(M)
+        .where(_unmarked(channel, reason))
+        .values(last_error=reason)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def unsent_reasons(session: Session) -> list[tuple[str, str, int]]:
+    """(channel, reason, rows) of pending rows that carry the reason they are not sent."""
+    M = OutboxMessage
+    q = (
+        select(M.channel, M.last_error, func.count())
+        .where(M.status == OutboxStatus.pending.value, M.last_error.is_not(None))
+        .group_by(M.channel, M.last_error)
+    )
+    return [(str(c), str(r), int(n)) for c, r, n in session.execute(q).all()]
+
+
+def sibling_deliveries(session: Session, user_id: uuid.UUID, rows: Sequence[OutboxMessage]) -> list[OutboxMessage]:
+    """The e-mail/SMS rows of the same messages as ``rows`` (same alert, or same dedup key) for one account."""
+    alert_ids = {r.alert_id for r in rows if r.alert_id is not None}
+    prefixes = {r.dedup_key.rsplit(":", 1)[0] for r in rows if r.alert_id is None}
+    keys = [f"{p}:{ch}" for p in prefixes for ch in ("email", "sms")]
+    M = OutboxMessage
+    conds: list[ColumnElement[bool]] = []
+    if alert_ids:
+        conds.append(M.alert_id.in_(list(alert_ids)))
+    if keys:
+        conds.append(M.dedup_key.in_(keys))
+    if not conds:
+        return []
+    q = select(M).where(M.user_id == user_id, M.channel != "inbox", or_(*conds))
+    return list(session.scalars(q))
 
 
 def outbox_row(session: Session, message_id: uuid.UUID) -> OutboxMessage | None:

@@ -198,7 +198,7 @@ def update_me(body: ProfileUpdate, db: DbDep, principal: Self) -> ProfileRead:
 def messages(db: DbDep, principal: Self, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[MessageRead]:
     """The caller's portal inbox."""
     with db.read() as session:
-        return [MessageRead.model_validate(m) for m in service.inbox(session, principal, limit=limit)]
+        return service.inbox_messages(session, principal, limit=limit)
 
 
 @router.get(f"{P}/subscriptions")
@@ -394,7 +394,7 @@ def staff_messages(
 ) -> list[MessageRead]:
     """A staff account's messages from the community programs (footage requests, rebates, tips), newest first."""
     with db.read() as session:
-        return [MessageRead.model_validate(m) for m in service.inbox(session, principal, limit=limit)]
+        return service.inbox_messages(session, principal, limit=limit)
 
 
 # --- staff: tip triage -----------------------------------------------------------------------------------------------

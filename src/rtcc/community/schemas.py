@@ -207,6 +207,16 @@ class AlertRead(BaseModel):
     recipients: int
 
 
+class DeliveryRead(BaseModel):
+    """How one e-mail or SMS copy of a message fared."""
+
+    channel: str
+    status: str = Field(description="pending, sending, sent, dead or cancelled.")
+    reason: str | None = Field(
+        default=None, description="Why it is not sent (yet), e.g. 'no SMS provider configured'; None once sent."
+    )
+
+
 class MessageRead(BaseModel):
     """A message in a community account's portal inbox (a public alert carries its id and its CAP 1.2 link)."""
 
@@ -219,6 +229,9 @@ class MessageRead(BaseModel):
     created_at: datetime
     alert_id: uuid.UUID | None = Field(default=None, description="The public alert this message carries, if any.")
     cap_link: str | None = Field(default=None, description="The alert as CAP 1.2 XML (public alerts only).")
+    deliveries: list[DeliveryRead] = Field(
+        default_factory=list, description="The message's e-mail/SMS copies and how each fared (sent or not, and why)."
+    )
 
     @model_validator(mode="after")
     def _cap(self) -> MessageRead:
@@ -230,6 +243,11 @@ class MessageRead(BaseModel):
 class OutboxStatusRead(BaseModel):
     counts: dict[str, int] = Field(description="Rows per status.")
     by_channel: dict[str, dict[str, int]] = Field(description="Rows per channel and status.")
+    not_sent: dict[str, dict[str, int]] = Field(
+        default_factory=dict,
+        description="Pending rows that carry the reason they are not sent, per channel and reason "
+        "(e.g. sms: {'no SMS provider configured': 12}).",
+    )
     oldest_pending_at: datetime | None
 
 

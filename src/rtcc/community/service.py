@@ -35,6 +35,8 @@ from rtcc.community.models import (
 )
 from rtcc.community.schemas import (
     AlertCreate,
+    DeliveryRead,
+    MessageRead,
     NoticeCreate,
     OutboxStatusRead,
     ProfileRead,
@@ -671,6 +673,32 @@ def inbox(session: Session, principal: Principal, *, limit: int = 100) -> list[O
     return repository.inbox(session, user_id_of(principal), limit=limit)
 
 
+def inbox_messages(session: Session, principal: Principal, *, limit: int = 100) -> list[MessageRead]:
+    """The caller's portal messages (as ``inbox``), each with how its e-mail/SMS copies fared: sent, pending, or not
+    sent and why (e.g. "no SMS provider configured")."""
+    rows = inbox(session, principal, limit=limit)
+    copies = repository.sibling_deliveries(session, user_id_of(principal), rows)
+    out: list[MessageRead] = []
+    for row in rows:
+        prefix = row.dedup_key.rsplit(":", 1)[0]
+        mine = [
+            c
+            for c in copies
+            if (c.alert_id == row.alert_id if row.alert_id is not None else c.dedup_key.rsplit(":", 1)[0] == prefix)
+        ]
+        message = MessageRead.model_validate(row)
+        message.deliveries = [
+            DeliveryRead(
+                channel=c.channel,
+                status=c.status,
+                reason=c.last_error if c.status != OutboxStatus.sent.value else None,
+            )
+            for c in sorted(mine, key=lambda c: c.channel)
+        ]
+        out.append(message)
+    return out
+
+
 @dataclass(frozen=True)
 class Outbound:
     """A claimed outbox row, detached from the session, as the channels see it."""
@@ -685,13 +713,14 @@ class Outbound:
     unsubscribe_token: str
     attempts: int
     user_id: uuid.UUID
+    #: when this worker's lease on the row ends unless renewed
+    lease_until: datetime | None = None
 
 
 def claim_due(session: Session, *, channels: Sequence[str], limit: int, worker: str, lease_s: float) -> list[Outbound]:
     """Lease due outbox rows on ``channels`` to ``worker`` (pending and due, or with an expired lease)."""
-    now = utcnow()
-    rows = repository.claim_due(
-        session, now=now, channels=channels, limit=limit, worker=worker, lease_until=now + timedelta(seconds=lease_s)
+    rows, lease_until = repository.claim_due(
+        session, now=utcnow(), channels=channels, limit=limit, worker=worker, lease_s=lease_s
     )
     return [
         Outbound(
@@ -705,6 +734,7 @@ def claim_due(session: Session, *, channels: Sequence[str], limit: int, worker: 
             unsubscribe_token=r.unsubscribe_token,
             attempts=r.attempts,
             user_id=r.user_id,
+            lease_until=lease_until,
         )
         for r in rows
     ]
@@ -713,6 +743,30 @@ def claim_due(session: Session, *, channels: Sequence[str], limit: int, worker: 
 def mark_sent(session: Session, ids: Sequence[uuid.UUID], *, worker: str) -> int:
     """Record successful sends of rows this worker leases; returns how many were marked."""
     return repository.mark_sent(session, ids, worker=worker, now=utcnow())
+
+
+def renew_leases(
+    session: Session, ids: Sequence[uuid.UUID], *, worker: str, lease_s: float
+) -> tuple[set[uuid.UUID], datetime]:
+    """Extend ``worker``'s lease on the rows it still holds by ``lease_s`` from now; returns the ids it holds and the
+    lease's new end."""
+    until = utcnow() + timedelta(seconds=lease_s)
+    return repository.renew_leases(session, ids, worker=worker, lease_until=until), until
+
+
+def release_leases(session: Session, ids: Sequence[uuid.UUID], *, worker: str) -> int:
+    """Give claimed but unsent rows back to pending (a sender that stopped before sending them)."""
+    return repository.release_leases(session, ids, worker=worker, now=utcnow())
+
+
+def has_unmarked(session: Session, channel: str, reason: str) -> bool:
+    """Whether pending rows of ``channel`` lack ``reason`` (``mark_unsendable`` would change something)."""
+    return repository.has_unmarked(session, channel, reason)
+
+
+def mark_unsendable(session: Session, channel: str, reason: str) -> int:
+    """Record why the pending rows of a channel that cannot send are not sent (they stay pending, never sent)."""
+    return repository.mark_unsendable(session, channel, reason)
 
 
 def mark_failed(
@@ -740,7 +794,12 @@ def outbox_status(session: Session) -> OutboxStatusRead:
     for channel, status, n in repository.outbox_counts(session):
         counts[status] = counts.get(status, 0) + n
         by_channel.setdefault(channel, {})[status] = n
-    return OutboxStatusRead(counts=counts, by_channel=by_channel, oldest_pending_at=repository.oldest_pending(session))
+    not_sent: dict[str, dict[str, int]] = {}
+    for channel, reason, n in repository.unsent_reasons(session):
+        not_sent.setdefault(channel, {})[reason] = n
+    return OutboxStatusRead(
+        counts=counts, by_channel=by_channel, not_sent=not_sent, oldest_pending_at=repository.oldest_pending(session)
+    )
 
 
 # --- public alerts ---------------------------------------------------------------------------------------------------

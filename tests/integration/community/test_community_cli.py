@@ -1,5 +1,6 @@
 """``rtcc community``: neighborhoods install/list, alert send/list, outbox status/run, tips list, against the test
-database (SMS through the logging provider; no SMTP host, so e-mail stays queued)."""
+database (no SMTP host, so e-mail stays queued; SMS set to the old 'log' provider, which sends nothing, so SMS stays
+unsent with its reason)."""
 
 from __future__ import annotations
 
@@ -54,9 +55,10 @@ def test_alert_outbox_and_tips_commands(cli: CliRunner, db: Database) -> None:
     status = json.loads(_ok(cli.invoke(community, ["outbox", "status"])))
     assert status["by_channel"]["email"]["pending"] >= 1 and status["by_channel"]["sms"]["pending"] >= 1
     ran = json.loads(_ok(cli.invoke(community, ["outbox", "run"])))
-    assert ran["sent"] == status["by_channel"]["sms"]["pending"] and ran["failed"] == 0
+    assert ran["sent"] == 0 and ran["failed"] == 0 and ran["not_sent"] == status["by_channel"]["sms"]["pending"]
     after = json.loads(_ok(cli.invoke(community, ["outbox", "status"])))
-    assert "pending" not in after["by_channel"]["sms"] and after["by_channel"]["email"]["pending"] >= 1
+    assert "sent" not in after["by_channel"]["sms"] and after["by_channel"]["email"]["pending"] >= 1
+    assert after["not_sent"] == {"sms": {"no SMS provider configured": status["by_channel"]["sms"]["pending"]}}
 
     tips = _ok(cli.invoke(community, ["tips", "list"])).splitlines()
     assert len(tips) == 4 and any("anonymous" in t for t in tips)

@@ -22,6 +22,9 @@ def test_bench_search_reports_its_keys() -> None:
     out = search.run(rows=3000, database_url=_server())
     keys = {"rows", "wildcard_p95_ms", "partial_p95_ms", "scan_p95_ms", "speedup", "history_p95_ms"}
     assert keys | {"stakeout_p95_ms", "index_mb", "wildcard_query_p95_ms", "partial_query_p95_ms"} <= set(out)
+    assert {"broad_p95_ms", "broad_patterns", "broad_refused", "results_checked", "mismatches"} <= set(out)
+    # every answer (40 wildcard, 40 partial, 40 broad, 80 query path) agreed with the full scan
+    assert out["mismatches"] == 0 and out["results_checked"] == 200 and out["broad_patterns"] >= 10
     assert out["rows"] == 3000 and out["database"] == ("postgresql" if _server() else "sqlite")
     assert isinstance(out["plates"], int) and 0 < out["plates"] <= 1000
     assert isinstance(out["index_mb"], float) and out["index_mb"] >= 0

@@ -132,6 +132,10 @@ export const en = {
   "inbox.cat.footage_request": "footage request",
   "inbox.cat.tip_update": "tip update",
   "inbox.cat.rebates": "camera rebate",
+  "inbox.delivery.sent": "{channel}: sent",
+  "inbox.delivery.waiting": "{channel}: waiting to be sent",
+  "inbox.delivery.notSent": "{channel}: not sent ({reason})",
+  "inbox.reason.noSms": "no SMS provider configured",
 } as const;
 
 export const es: Record<keyof typeof en, string> = {
@@ -264,4 +268,8 @@ export const es: Record<keyof typeof en, string> = {
   "inbox.cat.footage_request": "solicitud de grabaciones",
   "inbox.cat.tip_update": "novedad de su aviso",
   "inbox.cat.rebates": "reembolso de cámara",
+  "inbox.delivery.sent": "{channel}: enviado",
+  "inbox.delivery.waiting": "{channel}: pendiente de envío",
+  "inbox.delivery.notSent": "{channel}: no enviado ({reason})",
+  "inbox.reason.noSms": "no hay un proveedor de SMS configurado",
 };

@@ -16,6 +16,23 @@ interface Message {
   created_at: string;
   alert_id?: string | null;
   cap_link?: string | null;
+  deliveries?: Delivery[];
+}
+
+/** How one e-mail or SMS copy of a message fared (the API's reason is English; known reasons are translated). */
+interface Delivery {
+  channel: string;
+  status: string;
+  reason: string | null;
+}
+
+const REASONS: Record<string, Key> = { "no SMS provider configured": "inbox.reason.noSms" };
+
+function deliveryText(d: Delivery): string {
+  const channel = d.channel === "sms" || d.channel === "email" ? t(`portal.channel.${d.channel}` as Key) : d.channel;
+  if (d.status === "sent") return t("inbox.delivery.sent", { channel });
+  if (d.reason) return t("inbox.delivery.notSent", { channel, reason: REASONS[d.reason] ? t(REASONS[d.reason]) : d.reason });
+  return t("inbox.delivery.waiting", { channel });
 }
 
 function failText(err: unknown): string {
@@ -59,6 +76,9 @@ function messageCard(m: Message): HTMLElement {
     el("p", { class: "meta" }, el("span", { class: "badge", text: m.alert_id ? `${t("inbox.alert")}: ${categoryLabel(m.category)}` : categoryLabel(m.category) }), ` ${formatTime(m.created_at, lang())}`),
     el("p", { class: "message-body", text: inLanguage(m.body, lang()) }),
   );
+  if (m.deliveries?.length) {
+    card.append(el("p", { class: "meta message-delivery", text: m.deliveries.map(deliveryText).join(" · ") }));
+  }
   const links = el("p", { class: "buttons" });
   if (m.cap_link) links.append(el("a", { href: m.cap_link, class: "cap-link", type: "application/cap+xml" }, t("inbox.cap")));
   const here = portalLink(m);
