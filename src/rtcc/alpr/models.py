@@ -6,9 +6,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from rtcc.alpr.logic import IMAGE_PREFIX
 from rtcc.core.db import Base, UTCDateTime
 
 
@@ -68,20 +69,35 @@ class Read(Base):
         Index("ix_alpr_reads_plate_norm_observed", "plate_norm", "observed_at", postgresql_include=["id"]),
         Index("ix_alpr_reads_camera_observed", "camera_id", "observed_at"),
         Index("ix_alpr_reads_observed", "observed_at"),
+        # the few reads whose images are in our store, by file: retention deletes a file only when no read still
+        # names it (content-addressed files can be shared); queries repeat the predicate so the index applies
+        Index(
+            "ix_alpr_reads_crop_ref_stored",
+            "crop_ref",
+            postgresql_where=text(f"crop_ref LIKE '{IMAGE_PREFIX}/%'"),
+            sqlite_where=text(f"crop_ref LIKE '{IMAGE_PREFIX}/%'"),
+        ),
+        Index(
+            "ix_alpr_reads_image_ref_stored",
+            "image_ref",
+            postgresql_where=text(f"image_ref LIKE '{IMAGE_PREFIX}/%'"),
+            sqlite_where=text(f"image_ref LIKE '{IMAGE_PREFIX}/%'"),
+        ),
     )
 
 
 class VendorAlert(Base):
     """A sensor's own hotlist alert (an OpenALPR agent's ``alpr_alert``), kept as the vendor sent it and linked to
     the read it is about by that read's id (computed from the same camera and group uuid, so the link holds
-    whichever of the alert and the group arrives first; no foreign key for that reason). It is evidence shown to
-    analysts beside the read, never one of our alerts: our hotlists and matching stay the source of truth.
+    whichever of the alert and the group arrives first: an alert stores the read its own group carries when the
+    group has not come yet). It is evidence shown to analysts beside the read, never one of our alerts: our hotlists
+    and matching stay the source of truth. It goes with its read (``ON DELETE CASCADE``), so retention purges it.
     ``id`` is derived from the read and the list, so a resent alert is stored once."""
 
     __tablename__ = "alpr_vendor_alerts"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
-    read_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    read_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("alpr_reads.id", ondelete="CASCADE"), index=True)
     camera_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("alpr_cameras.id"))
     plate: Mapped[str | None] = mapped_column(String(16))
     alert_list: Mapped[str | None] = mapped_column(String(128))

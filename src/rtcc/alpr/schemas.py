@@ -86,6 +86,15 @@ class ReadIn(BaseModel):
         description="The sensor's own id of this read; resending it is idempotent. Default: camera+plate+time.",
     )
 
+    @field_validator("image_ref", "crop_ref")
+    @classmethod
+    def _not_our_store(cls, value: str | None) -> str | None:
+        # refs into our image store are assigned by the server for images it stored; a sensor naming one could point
+        # its read at another read's picture
+        if value is not None and value.startswith(logic.IMAGE_PREFIX + "/"):
+            raise PydanticCustomError("ref", f"refs under {logic.IMAGE_PREFIX}/ are assigned by the server")
+        return value
+
     @field_validator("region")
     @classmethod
     def _region(cls, value: str | None) -> str | None:

@@ -51,6 +51,19 @@ _alerts = alerts_queries.ALERTS
 _transitions = alerts_queries.TRANSITIONS
 _cameras = alpr_queries.CAMERAS
 
+
+def refs_in_use(session: Session, refs: Sequence[str]) -> set[str]:
+    """Which of these image-store refs a read still names (as its crop or image) after the caller's deletes: a
+    content-addressed file shared by two reads must outlive the first one's purge. The ``LIKE`` repeats the partial
+    indexes' predicate so that they serve the look-up."""
+    stored = [r for r in refs if r.startswith("alpr-images/")]
+    if not stored:
+        return set()
+    crop = select(_reads.c.crop_ref).where(_reads.c.crop_ref.in_(stored), _reads.c.crop_ref.like("alpr-images/%"))
+    image = select(_reads.c.image_ref).where(_reads.c.image_ref.in_(stored), _reads.c.image_ref.like("alpr-images/%"))
+    return {str(r) for r in session.scalars(crop.union(image)) if r is not None}
+
+
 #: Alert states after which an alert may be purged (terminal states of the alert lifecycle).
 _TERMINAL = ("closed", "rejected")
 

@@ -16,7 +16,7 @@ import logging
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -311,6 +311,9 @@ def _purge_class(
                 scope = hold_scope(session)  # re-read in the write transaction: a hold approved meanwhile applies
                 t1 = time.perf_counter()
                 batch = _PURGERS[cls](session, cand, cutoff=cutoff, scope=scope)
+                if batch.refs:  # a file another read still names stays (content-addressed images can be shared)
+                    in_use = repository.refs_in_use(session, batch.refs)
+                    batch = replace(batch, refs=tuple(r for r in batch.refs if r not in in_use))
                 work_ms = (time.perf_counter() - t1) * 1000
                 if batch.count:
                     _record_batch(session, actor, cls, run_id, batch, {})

@@ -445,3 +445,64 @@ def test_retention_deletes_the_stored_crops_with_the_reads_images(
     assert not any(f.exists() for f in files)
     r = read_of(db, "7ABC123")
     assert (r.crop_ref, r.image_ref) == (None, None)
+
+
+def test_retention_purges_a_vendor_alert_with_its_read(
+    app_client: TestClient, settings: Settings, db: Database
+) -> None:
+    from rtcc.alpr import service
+    from rtcc.retention import service as retention
+
+    old = settings.model_copy(update={"retention_reads_days": 365})
+    alert = doc("openalpr_alert.json", datetime.now(UTC) - timedelta(days=40))
+    bus = app_client.app.state.runtime.bus  # type: ignore[attr-defined]
+    with db.uow() as s:
+        result = service.ingest_payload(
+            s, bus, json.dumps(alert), source="openalpr", context={"channel": "openalpr"},
+            principal=service.ingest_principal("test"), settings=old, dead_letters=None,
+        )  # fmt: skip
+    assert result.vendor_alerts == 1
+    purged = retention.run_purge(db, settings, actor=SYSTEM, trigger="cli", classes=["reads_nonhit"])
+    assert purged.counts()["reads_nonhit"] == 1
+    with db.read() as s:  # the vendor's alert about a purged read goes with it (ON DELETE CASCADE)
+        assert int(s.scalar(select(func.count()).select_from(VendorAlert)) or 0) == 0
+
+
+def test_a_sensor_cannot_name_a_file_of_our_image_store(
+    app_client: TestClient, db: Database, sensor_key: Callable[..., dict[str, str]]
+) -> None:
+    ref = "alpr-images/ab/" + "ab" * 32 + ".jpg"
+    read = {"plate": "7REF001", "camera": "REF-1", "observed_at": datetime.now(UTC).isoformat(), "crop_ref": ref}
+    resp = app_client.post("/api/v1/reads", json={"reads": [read]}, headers=sensor_key(["*"]))
+    assert resp.status_code == 422, resp.text
+    assert "assigned by the server" in resp.text
+    with db.read() as s:
+        assert int(s.scalar(select(func.count()).select_from(Read)) or 0) == 0
+
+
+def test_retention_keeps_a_shared_image_file_until_no_read_names_it(
+    app_client: TestClient, settings: Settings, db: Database
+) -> None:
+    from rtcc.alpr import service
+    from rtcc.retention import service as retention
+
+    old = settings.model_copy(update={"retention_reads_days": 365})
+    bus = app_client.app.state.runtime.bus  # type: ignore[attr-defined]
+    first = doc("openalpr_group_v2.json", datetime.now(UTC) - timedelta(days=40))
+    second = doc("openalpr_group_v2.json", datetime.now(UTC) - timedelta(days=2))
+    second["best_uuid"] = second["best_uuid"] + "-again"  # another pass of the same car: the same crop bytes
+    for group in (first, second):
+        with db.uow() as s:
+            service.ingest_payload(
+                s, bus, json.dumps(group), source="openalpr", context={"channel": "openalpr"},
+                principal=service.ingest_principal("test"), settings=old, dead_letters=None,
+            )  # fmt: skip
+    files = sorted((settings.data_dir / "alpr-images").rglob("*.jpg"))
+    assert len(files) == 2  # two reads, one crop file and one vehicle file between them
+    purged = retention.run_purge(db, settings, actor=SYSTEM, trigger="cli", classes=["reads_nonhit"])
+    assert purged.counts()["reads_nonhit"] == 1
+    assert all(f.exists() for f in files)  # the recent read still names both files
+    with db.uow() as s:
+        s.execute(update(Read).values(observed_at=datetime.now(UTC) - timedelta(days=40)))
+    retention.run_purge(db, settings, actor=SYSTEM, trigger="cli", classes=["reads_nonhit"])
+    assert not any(f.exists() for f in files)

@@ -16,6 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from rtcc.alpr.logic import (
+    IMAGE_PREFIX,
     DocumentError,
     Heartbeat,
     NormalizedRead,
@@ -25,6 +26,9 @@ from rtcc.alpr.logic import (
     normalise_region,
 )
 from rtcc.alpr.schemas import NATIVE_BATCH, HeartbeatIn, ReadIn
+
+#: Refs under our image store's folder, which only the server assigns (to images it stored itself).
+_STORE = IMAGE_PREFIX + "/"
 
 
 def _join(loc: str, parts: tuple[int | str, ...]) -> str:
@@ -104,6 +108,11 @@ def validate_batch(items: list[Any], *, source: str, ctx: dict[str, Any], prefix
             )
         else:
             make = model = color = body = None
+        image_ref, crop_ref = d.get("image_ref"), d.get("crop_ref")
+        if (image_ref is not None and image_ref.startswith(_STORE)) or (
+            crop_ref is not None and crop_ref.startswith(_STORE)
+        ):
+            return None  # ReadIn refuses it (refs into our image store are the server's to assign)
         candidates = d.get("candidates")
         loc = f"{prefix}{i}"
         # positional for speed, in NormalizedRead's field order (a test holds this equal to ReadIn.to_normalized)
@@ -121,8 +130,8 @@ def validate_batch(items: list[Any], *, source: str, ctx: dict[str, Any], prefix
                 model,
                 color,
                 body,
-                d.get("image_ref"),
-                d.get("crop_ref"),
+                image_ref,
+                crop_ref,
                 [{"plate": c["plate"], "confidence": c.get("confidence")} for c in candidates] if candidates else None,
                 d.get("id"),
                 loc,
