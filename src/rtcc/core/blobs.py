@@ -25,10 +25,26 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def make_dirs(path: Path) -> None:
+    """Create ``path`` and any missing parents durably: each folder made is fsynced into its parent, so that a file
+    fsynced into a new folder cannot vanish with the folder after a power loss."""
+    missing: list[Path] = []
+    at = path
+    while not at.exists():
+        missing.append(at)
+        if at.parent == at:
+            break
+        at = at.parent
+    for folder in reversed(missing):
+        with contextlib.suppress(FileExistsError):
+            folder.mkdir()
+        fsync_dir(folder.parent)
+
+
 def install(temp_path: Path, target: Path) -> bool:
     """Move a complete, fsynced temporary file to ``target`` (atomic rename, then the folder is fsynced); when
     ``target`` exists already the temporary file is removed instead and False is returned."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    make_dirs(target.parent)
     if target.exists():
         with contextlib.suppress(FileNotFoundError):
             temp_path.unlink()
@@ -43,7 +59,7 @@ def write_durable(target: Path, data: bytes, *, scratch: Path) -> bool:
     same filesystem). False when ``target`` already existed (content-addressed: the same bytes are stored)."""
     if target.exists():
         return False
-    scratch.mkdir(parents=True, exist_ok=True)
+    make_dirs(scratch)
     fd, name = tempfile.mkstemp(prefix="blob-", suffix=".part", dir=scratch)
     temp = Path(name)
     try:

@@ -84,14 +84,16 @@ _DIRECTIONS = {
 }
 _UNIT_WORDS = {"APT", "APARTMENT", "UNIT", "STE", "SUITE", "SPACE", "SPC", "NO", "NUMBER", "#", "LOT", "RM", "ROOM"}
 _PUNCT = re.compile(r"[^\w# ]+")
+_CITY_STATE_ZIP = re.compile(r",\s*[A-Z .]+,?\s*(?:[A-Z]{2}|[A-Z]{4,}(?: [A-Z]+)*)\.?\s*(\d{5}(-\d{4})?)?\s*$")
 _SPACES = re.compile(r"\s+")
 
 
 def household_key(address: str) -> str:
     """The normalised key of a street address (one household per key); see the module docstring for the rules."""
     text = address.upper().replace("#", " # ")
-    # a trailing ", CERRITOS, CA 90703" (city, state, ZIP) does not tell households apart
-    text = re.sub(r",\s*[A-Z .]+,?\s*(CA|CALIFORNIA)\.?\s*(\d{5}(-\d{4})?)?\s*$", "", text)
+    # a trailing ", CERRITOS, CA 90703" or ", SPRINGFIELD, ILLINOIS" (city, state, ZIP) does not tell households
+    # apart: the program is one city's, in any state
+    text = _CITY_STATE_ZIP.sub("", text)
     text = re.sub(r"\s+\d{5}(-\d{4})?\s*$", "", text)
     text = _PUNCT.sub(" ", text)
     words = _SPACES.sub(" ", text).strip().split(" ")

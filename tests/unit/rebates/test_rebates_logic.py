@@ -37,6 +37,8 @@ def _failing(inp: EligibilityInput) -> set[str]:
         ("18000 Bloomfield Avenue", "18000  bloomfield ave."),
         ("12 North Main Street", "12 N. Main St"),
         ("12 Main St, Cerritos, CA 90703", "12 main street"),
+        ("12 Main St, Springfield, IL 62701", "12 main street"),  # any state: the program is one city's
+        ("12 Main St #4, Austin, Texas", "12 main st unit 4"),
         ("12 Main Boulevard", "12 main blvd"),
     ],
 )
