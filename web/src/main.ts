@@ -15,7 +15,7 @@ import { seenAgain } from "./alerts/queue";
 import { alertStore } from "./alerts/store";
 import { loginView } from "./core/login";
 import { liveView } from "./map/livemap";
-import { webConfig } from "./map/basemap";
+import { city, setCity, webConfig } from "./map/basemap";
 import { searchView } from "./investigations/search";
 import { canvassView } from "./cameras/canvass";
 import { camerasView } from "./cameras/health";
@@ -95,7 +95,7 @@ function header(screens: Screen[]): HTMLElement {
       el("button", { type: "button", id: "sign-out", onclick: () => void signOut() }, t("shell.sign_out")),
     );
   }
-  const title = isPortal() ? t("portal.title") : t("shell.title");
+  const title = isPortal() ? t("portal.title", { city: city() }) : t("shell.title");
   return el(
     "header",
     { class: "topbar" },
@@ -131,7 +131,7 @@ async function render(): Promise<void> {
   const mine = new Life();
   life = mine;
   const here = path();
-  document.title = isPortal() ? t("portal.title") : t("shell.title");
+  document.title = isPortal() ? t("portal.title", { city: city() }) : t("shell.title");
   const me = session.current();
   const main = el("main", { id: "main", tabindex: "-1" });
   const skip = el("a", { class: "skip", href: "#main" }, t("shell.skip"));
@@ -206,7 +206,10 @@ document.addEventListener("keydown", (ev) => {
 });
 
 export async function boot(): Promise<void> {
-  const config = webConfig().then((c) => setCityTimeZone(c.time_zone)); // times are shown in the city's zone
+  const config = webConfig().then((c) => {
+    setCityTimeZone(c.time_zone); // times are shown in the city's zone
+    setCity(c); // titles and maps follow the city profile
+  });
   await session.load();
   await config;
   if (path() === "/" || path() === "/app/index.html") history.replaceState(null, "", "/app");

@@ -65,6 +65,8 @@ class WebConfig(BaseModel):
     transparency_url: str = Field(description="The public transparency portal (server-rendered).")
     languages: list[str] = Field(description="Languages the app is translated into (BCP 47 codes).")
     time_zone: str = Field(description="The city's IANA time zone: the app shows every time in it.")
+    city_name: str = Field(description="The city's name from its profile (titles, the map's attribution).")
+    center: tuple[float, float] = Field(description="(lat, lon) the maps open on before the base map has loaded.")
 
 
 def web_settings(settings: Settings) -> WebSettings:
@@ -195,4 +197,6 @@ def web_config(settings: SettingsDep) -> WebConfig:
         transparency_url="/transparency",
         languages=["en", "es"],
         time_zone=places.city_zone().key,
+        city_name=places.city_name(),
+        center=places.current().boundary.center(),
     )

@@ -15,6 +15,9 @@ export interface WebConfig {
   languages: string[];
   /** The city's IANA time zone: every time on screen is shown in it. */
   time_zone?: string | null;
+  /** The city's name from its profile, and where its maps open. */
+  city_name?: string;
+  center?: [number, number];
 }
 
 let configPromise: Promise<WebConfig> | null = null;
@@ -24,7 +27,7 @@ export function webConfig(): Promise<WebConfig> {
       tile_url: null,
       tile_attribution: "",
       tile_max_zoom: 19,
-      basemap_url: "/app/basemap/cerritos.geojson",
+      basemap_url: "/api/v1/places/basemap.geojson",
       transparency_url: "/transparency",
       languages: ["en", "es"],
     }));
@@ -42,8 +45,20 @@ function basemap(url: string): Promise<GeoJSON.FeatureCollection | null> {
   return basemapData;
 }
 
-/** Cerritos city hall, the view before the base map has loaded. */
-export const DEFAULT_CENTER: L.LatLngTuple = [33.8678, -118.0681];
+/** Where maps open before the base map has loaded: the middle of the city profile (set from the web config). */
+let cityCenter: L.LatLngTuple = [0, 0];
+let cityName = "";
+
+/** Take the city's name and centre from the web config (at boot, before anything is drawn). */
+export function setCity(config: WebConfig): void {
+  if (config.center) cityCenter = [config.center[0], config.center[1]];
+  cityName = config.city_name ?? "";
+}
+
+/** The city's name from its profile ("" before the config has loaded). */
+export function city(): string {
+  return cityName;
+}
 
 export interface RtccMap {
   map: L.Map;
@@ -57,7 +72,7 @@ export function createMap(container: HTMLElement, label: string): RtccMap {
   container.setAttribute("role", "region");
   container.setAttribute("aria-label", label);
   // no zoom animation: its end runs on a timer that fails once the screen (and its map) is gone
-  const map = L.map(container, { center: DEFAULT_CENTER, zoom: 14, zoomControl: true, keyboard: true, zoomAnimation: false });
+  const map = L.map(container, { center: cityCenter, zoom: 14, zoomControl: true, keyboard: true, zoomAnimation: false });
   map.attributionControl.setPrefix(false);
   const layers = L.control.layers(undefined, undefined, { collapsed: false }).addTo(map);
   let removed = false;
@@ -95,7 +110,7 @@ export function createMap(container: HTMLElement, label: string): RtccMap {
       map.invalidateSize();
       map.fitBounds(L.geoJSON(boundary).getBounds(), { padding: [10, 10] });
     }
-    map.attributionControl.addAttribution(t("map.attribution"));
+    map.attributionControl.addAttribution(t("map.attribution", { city: cityName }));
   })();
   return { map, layers, ready };
 }

@@ -9,7 +9,7 @@ import { lang, t } from "../core/i18n";
 import type { Key } from "../core/strings";
 import { navigate, path, type Cleanup } from "../core/router";
 import * as session from "../core/session";
-import { createMap, dispose, settle } from "../map/basemap";
+import { city, createMap, dispose, settle } from "../map/basemap";
 import { MY_CAMERAS, type RegistryCamera } from "../cameras/registry";
 import { groupsPage } from "./groups";
 import { inboxPage } from "./inbox";
@@ -223,7 +223,7 @@ async function publicAlerts(): Promise<HTMLElement> {
 
 async function home(root: HTMLElement): Promise<void> {
   const me = session.current();
-  root.append(el("h1", { text: t("portal.title") }), el("p", { class: "lead", text: t("portal.intro") }));
+  root.append(el("h1", { text: t("portal.title", { city: city() }) }), el("p", { class: "lead", text: t("portal.intro") }));
   if (!me) {
     root.append(el("div", { class: "two" }, signInForm(), signUpForm()));
   } else if (!session.isCommunity()) {
@@ -751,7 +751,7 @@ export async function portalView(root: HTMLElement): Promise<Cleanup> {
     return undefined;
   }
   if (!session.isCommunity()) {
-    root.append(el("h1", { text: t("portal.title") }), el("p", { text: t("portal.signin_first") }), signInForm());
+    root.append(el("h1", { text: t("portal.title", { city: city() }) }), el("p", { text: t("portal.signin_first") }), signInForm());
     return undefined;
   }
   if (here === "/portal/cameras") return cameras(root);
