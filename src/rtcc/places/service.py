@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -125,10 +126,34 @@ def boundary() -> geo.Boundary:
     return current().boundary
 
 
+#: Boundary polygons by the identity of the loaded boundary (built once a profile; LA's has 367 rings).
+_POLYGONS: dict[int, list[list[list[list[float]]]]] = {}
+
+
+def polygons_of(rings: Sequence[geo.Ring]) -> list[list[list[list[float]]]]:
+    """Even-odd rings as GeoJSON polygons: each outer ring (inside an even number of the others) with the holes
+    directly inside it, so that enclaves (a city inside the city) stay holes instead of becoming polygons."""
+
+    def inside(i: int, j: int) -> bool:  # ring i's first vertex lies within ring j
+        lon, lat = rings[i][0]
+        return geo.point_in_rings(lat, lon, [rings[j]])
+
+    depth = [sum(1 for j in range(len(rings)) if j != i and inside(i, j)) for i in range(len(rings))]
+    out = []
+    for i, d in enumerate(depth):
+        if d % 2:
+            continue
+        holes = [j for j, dj in enumerate(depth) if dj == d + 1 and inside(j, i)]
+        out.append([list(map(list, rings[k])) for k in (i, *holes)])
+    return out
+
+
 def basemap() -> dict[str, Any]:
     """The city boundary as a GeoJSON FeatureCollection with one ``kind: boundary`` feature (the web map's layer)."""
     p = current()
-    polygons = [[list(map(list, ring))] for ring in p.boundary.rings]
+    polygons = _POLYGONS.get(id(p.boundary))
+    if polygons is None:
+        polygons = _POLYGONS[id(p.boundary)] = polygons_of(p.boundary.rings)
     return {
         "type": "FeatureCollection",
         "features": [
