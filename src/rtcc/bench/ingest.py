@@ -1,6 +1,6 @@
 """``rtcc bench ingest``: the whole ingest path in batches against the database driver's own bulk insert of the same
 rows; with ``--reads-per-request``/``--clients``/``--mqtt``, ingest as cameras send it, over the real wire
-(``rtcc.bench.ingest_live``).
+(``rtcc.bench._ingest_live``).
 
 Pipeline, per batch of 5,000 reads given as the JSON body a camera client sends: parsing and per-read pydantic
 validation, normalisation, idempotent store and one audit entry (``alpr.service.ingest_payload``, the same call
@@ -179,9 +179,9 @@ def run(
     mqtt: bool = False,
 ) -> dict[str, Any]:
     """Measure the ingest pipeline and the driver's bulk-insert baselines; return the figures. With
-    ``reads_per_request``, ``clients`` or ``mqtt``: the live variants of ``rtcc.bench.ingest_live``."""
+    ``reads_per_request``, ``clients`` or ``mqtt``: the live variants of ``rtcc.bench._ingest_live``."""
     if mqtt or reads_per_request is not None or clients is not None:
-        from rtcc.bench import ingest_live
+        from rtcc.bench import _ingest_live as ingest_live
 
         per, conc = reads_per_request or 1, clients or 64
         if mqtt:

@@ -15,7 +15,7 @@ import orjson
 from sqlalchemy import select
 
 from rtcc.alpr.models import Read
-from rtcc.bench import ingest_live
+from rtcc.bench import _ingest_live as ingest_live
 from rtcc.core.db import Database
 
 WRITERS = 12

@@ -44,7 +44,7 @@ def test_http_variant_stores_every_acknowledged_read() -> None:
 
 def warmup(n: int) -> int:
     """Requests (messages) the live variants send first to warm the server up: stored and counted too."""
-    from rtcc.bench import ingest_live
+    from rtcc.bench import _ingest_live as ingest_live
 
     return min(ingest_live.WARMUP, max(20, n // 10))
 

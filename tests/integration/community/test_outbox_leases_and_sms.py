@@ -17,7 +17,6 @@ from rtcc.community import delivery, service
 from rtcc.community.logic import NO_SMS_PROVIDER
 from rtcc.community.models import OutboxMessage
 from rtcc.community.schemas import AlertArea, AlertCreate, SubscriptionCreate
-from rtcc.core import geo
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
 from rtcc.identity.logic import SYSTEM, Principal, permissions_for
@@ -159,7 +158,7 @@ def test_unsent_rows_a_sender_gave_up_go_back_to_pending_without_an_attempt(db: 
 def test_without_an_sms_provider_sms_is_never_marked_sent_and_says_why(db: Database, settings: Settings) -> None:
     assert Settings().sms_provider == "none"  # the default ships no gateway
     with db.uow() as s:
-        service.install_default_neighborhoods(s, city_name="Cerritos", boundary=geo.city_boundary())
+        service.install_default_neighborhoods(s)
     ann = _account(db, "ann", phone="+15625550100")
     texter = _account(db, "texter", phone="+15625550101")
     with db.uow() as s:

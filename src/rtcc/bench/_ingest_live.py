@@ -232,7 +232,7 @@ class _Server:
         solo: bool = False,
     ):
         self.port = _free_port()
-        cmd = [sys.executable, "-m", "rtcc.bench.ingest_live", "serve", "--database", url]
+        cmd = [sys.executable, "-m", "rtcc.bench._ingest_live", "serve", "--database", url]
         cmd += ["--port", str(self.port), "--data-dir", data_dir]
         if mqtt_url:
             cmd += ["--mqtt-url", mqtt_url, "--mqtt-prefix", mqtt_prefix or "bench"]
@@ -454,4 +454,4 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "serve":
         _serve(sys.argv[2:])
     else:
-        raise SystemExit("usage: python -m rtcc.bench.ingest_live serve --database URL --port N --data-dir DIR")
+        raise SystemExit("usage: python -m rtcc.bench._ingest_live serve --database URL --port N --data-dir DIR")
