@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from rtcc.audit import service as audit
-from rtcc.core.errors import NotFound, ValidationFailed
+from rtcc.core.errors import NotFound, invalid
 from rtcc.hotlists import repository, tolerance
 from rtcc.hotlists.logic import entry_fingerprint, extra_json
 from rtcc.hotlists.models import Hotlist, HotlistEntry
@@ -61,9 +61,7 @@ def check_tolerance(session: Session, hotlist: Hotlist | None, **kw: Any) -> Non
     plates = None if hotlist is None else (lambda: repository.entry_plates(session, hotlist.id))
     why = tolerance_refusal(plates=plates, **kw)
     if why is not None:
-        raise ValidationFailed(
-            f"max_diff: {why}", errors=[{"loc": ["body", "max_diff"], "field": "max_diff", "msg": why}]
-        )
+        raise invalid("max_diff", why)
 
 
 def _fingerprint_of(entry: HotlistEntry) -> bytes:
