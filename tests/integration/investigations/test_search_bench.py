@@ -48,7 +48,10 @@ def test_bulk_loads_rebuild_the_indexes_the_migrations_made() -> None:
                 "ix_alpr_reads_plate_norm_observed",
                 "ix_alpr_reads_camera_observed",
                 "ix_alpr_reads_observed",
+                "ix_alpr_reads_crop_ref_stored",  # partial: reads whose images are in our store
+                "ix_alpr_reads_image_ref_stored",
             }
+            assert "alpr-images/%" in found["ix_alpr_reads_crop_ref_stored"]
             if db.dialect == "postgresql":
                 assert "INCLUDE (id)" in found["ix_alpr_reads_plate_norm_observed"]
             with db.engine.begin() as conn:
