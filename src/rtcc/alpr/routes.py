@@ -8,14 +8,10 @@ batch does not refuse the others. They answer only after the unit of work has co
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from rtcc.alerts import service as alerts_service
 from rtcc.alpr import cameras, deadletters, groupcommit, images, service, vendoralerts
@@ -31,14 +27,10 @@ from rtcc.alpr.schemas import (
     ReplaySummary,
     VendorAlertPage,
 )
-from rtcc.bus.base import Bus
-from rtcc.core.db import Database
 from rtcc.core.errors import NotFound
 from rtcc.deps import BusDep, DbDep, RuntimeDep, SettingsDep
 from rtcc.identity.deps import require
 from rtcc.identity.logic import Perm, Principal
-from rtcc.runtime import Runtime
-from rtcc.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["alpr"])
 
@@ -71,80 +63,6 @@ def _context(request: Request, channel: str, **extra: Any) -> dict[str, Any]:
     return ctx
 
 
-def _ingest_body(
-    db: Database,
-    bus: Bus,
-    body: bytes,
-    *,
-    source: str,
-    context: dict[str, Any],
-    principal: Principal,
-    settings: Settings,
-) -> IngestResult:
-    """One request's unit of work: store what can be stored, keep the rest as dead letters (their own transaction,
-    so they survive a failed batch), and refuse with 422 when nothing at all could be stored."""
-    with deadletters.dead_letter_sink(db) as sink, db.uow() as session:
-        result = service.ingest_payload(
-            session,
-            bus,
-            body,
-            source=source,
-            context=context,
-            principal=principal,
-            settings=settings,
-            dead_letters=sink,
-        )
-    return service.require_some_stored(result)
-
-
-async def _ingest(
-    runtime: Runtime,
-    body: bytes,
-    *,
-    source: str,
-    context: dict[str, Any],
-    principal: Principal,
-) -> IngestResult:
-    """Store a request body: a large batch in its own unit of work (in a worker thread), a camera-sized body in the
-    group commit's next shared transaction. Either way the answer comes after the commit, dead letters are written
-    in their own unit of work afterwards, and the result (or the 403/422) is this request's alone."""
-    db, bus, settings = runtime.db, runtime.bus, runtime.settings
-    if len(body) > groupcommit.SOLO_BYTES:
-        return await run_in_threadpool(
-            _ingest_body, db, bus, body, source=source, context=context, principal=principal, settings=settings
-        )
-    drafts: list[deadletters.DeadLetterDraft] = []
-
-    def work(session: Session, batch_bus: Bus) -> IngestResult:
-        drafts.clear()  # a unit may run twice (its shared transaction failed): collect its drafts afresh
-        return service.ingest_payload(
-            session,
-            batch_bus,
-            body,
-            source=source,
-            context=context,
-            principal=principal,
-            settings=settings,
-            dead_letters=drafts,
-        )
-
-    job = groupcommit.committer(runtime).submit(work, size=len(body))
-    try:
-        result = await asyncio.wrap_future(job)
-    finally:
-        if not job.done():  # the client went away while the writer runs the unit: its dead letters still count
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                await asyncio.wrap_future(job)
-        if drafts:
-            await run_in_threadpool(_write_drafts, db, list(drafts))
-    return service.require_some_stored(result)
-
-
-def _write_drafts(db: Database, drafts: list[deadletters.DeadLetterDraft]) -> None:
-    with db.uow() as session:
-        deadletters.write_dead_letters(session, drafts)
-
-
 @router.post("/reads", status_code=202, openapi_extra=_json_body(ReadBatch))
 async def post_reads(
     request: Request,
@@ -158,7 +76,9 @@ async def post_reads(
     is for a camera the key may not report for.
     """
     body = await request.body()
-    return await _ingest(runtime, body, source="rest", context=_context(request, "native"), principal=principal)
+    return await groupcommit.ingest_request(
+        runtime, body, source="rest", context=_context(request, "native"), principal=principal
+    )
 
 
 @router.post("/ingest/openalpr", status_code=202)
@@ -177,7 +97,7 @@ async def post_openalpr(
     scoped = sorted(principal.camera_codes)
     default = camera or (scoped[0] if principal.kind == "apikey" and len(scoped) == 1 and scoped[0] != "*" else None)
     context = _context(request, "openalpr", default_camera=default)
-    return await _ingest(runtime, body, source="openalpr", context=context, principal=principal)
+    return await groupcommit.ingest_request(runtime, body, source="openalpr", context=context, principal=principal)
 
 
 @router.post("/cameras/heartbeat")
