@@ -40,8 +40,6 @@ connection pool as well. ``stop`` finishes every queued unit before it returns (
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import queue
 import threading
@@ -55,19 +53,14 @@ from typing import Any, Generic, TypeVar
 
 import orjson
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from rtcc.alpr import repository, service
-from rtcc.alpr.deadletters import DeadLetterDraft, dead_letter_sink, write_dead_letters
 from rtcc.alpr.events import EVENT_STORED_VERSION
-from rtcc.alpr.schemas import IngestResult
 from rtcc.audit import service as audit
 from rtcc.bus.base import Bus, Handler
 from rtcc.bus.envelope import Envelope
 from rtcc.core.db import Database
-from rtcc.identity.logic import Principal
 from rtcc.runtime import Runtime
-from rtcc.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -430,81 +423,3 @@ async def stop(runtime: Runtime) -> None:
     found = runtime.services.pop(SERVICE_KEY, None)
     if isinstance(found, GroupCommitter):
         await anyio.to_thread.run_sync(found.stop)
-
-
-# --- the ingest routes' unit of work ---------------------------------------------------------------------------
-
-
-def _store_alone(
-    db: Database,
-    bus: Bus,
-    body: bytes,
-    *,
-    source: str,
-    context: dict[str, Any],
-    principal: Principal,
-    settings: Settings,
-) -> IngestResult:
-    """One request's unit of work: store what can be stored, keep the rest as dead letters (their own transaction,
-    so they survive a failed batch), and refuse with 422 when nothing at all could be stored."""
-    with dead_letter_sink(db) as sink, db.uow() as session:
-        result = service.ingest_payload(
-            session,
-            bus,
-            body,
-            source=source,
-            context=context,
-            principal=principal,
-            settings=settings,
-            dead_letters=sink,
-        )
-    return service.require_some_stored(result)
-
-
-async def ingest_request(
-    runtime: Runtime,
-    body: bytes,
-    *,
-    source: str,
-    context: dict[str, Any],
-    principal: Principal,
-) -> IngestResult:
-    """Store one ingest request's body (the REST and webhook routes call this): a large batch in its own unit of
-    work (in a worker thread), a camera-sized body in the group commit's next shared transaction. Either way the
-    answer comes after the commit, dead letters are written in their own unit of work afterwards, and the result (or
-    the 403/422) is this request's alone."""
-    db, bus, settings = runtime.db, runtime.bus, runtime.settings
-    if len(body) > SOLO_BYTES:
-        return await run_in_threadpool(
-            _store_alone, db, bus, body, source=source, context=context, principal=principal, settings=settings
-        )
-    drafts: list[DeadLetterDraft] = []
-
-    def work(session: Session, batch_bus: Bus) -> IngestResult:
-        drafts.clear()  # a unit may run twice (its shared transaction failed): collect its drafts afresh
-        return service.ingest_payload(
-            session,
-            batch_bus,
-            body,
-            source=source,
-            context=context,
-            principal=principal,
-            settings=settings,
-            dead_letters=drafts,
-        )
-
-    job = committer(runtime).submit(work, size=len(body))
-    try:
-        result = await asyncio.wrap_future(job)
-    finally:
-        if not job.done():  # the client went away while the writer runs the unit: its dead letters still count
-            with contextlib.suppress(Exception, asyncio.CancelledError):
-                await asyncio.wrap_future(job)
-        if drafts:
-            await run_in_threadpool(_write_drafts, db, list(drafts))
-    return service.require_some_stored(result)
-
-
-def _write_drafts(db: Database, drafts: list[DeadLetterDraft]) -> None:
-    with db.uow() as session:
-        write_dead_letters(session, drafts)

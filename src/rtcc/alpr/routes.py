@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from rtcc.alerts import service as alerts_service
-from rtcc.alpr import cameras, deadletters, groupcommit, images, service, vendoralerts
+from rtcc.alpr import cameras, deadletters, images, intake, service, vendoralerts
 from rtcc.alpr.schemas import (
     CameraCreate,
     CameraRead,
@@ -76,7 +76,7 @@ async def post_reads(
     is for a camera the key may not report for.
     """
     body = await request.body()
-    return await groupcommit.ingest_request(
+    return await intake.ingest_request(
         runtime, body, source="rest", context=_context(request, "native"), principal=principal
     )
 
@@ -97,7 +97,7 @@ async def post_openalpr(
     scoped = sorted(principal.camera_codes)
     default = camera or (scoped[0] if principal.kind == "apikey" and len(scoped) == 1 and scoped[0] != "*" else None)
     context = _context(request, "openalpr", default_camera=default)
-    return await groupcommit.ingest_request(runtime, body, source="openalpr", context=context, principal=principal)
+    return await intake.ingest_request(runtime, body, source="openalpr", context=context, principal=principal)
 
 
 @router.post("/cameras/heartbeat")

@@ -1,0 +1,99 @@
+"""The unit of work of one ingest request (``POST /api/v1/reads``, the OpenALPR webhook): a large batch is stored in a
+transaction of its own, a camera-sized body joins the group commit's next shared transaction
+(``rtcc.alpr.groupcommit``). Either way the request is answered after the commit, its dead letters are written in
+their own unit of work so that they survive a refused batch, and its result (or its 403/422) is its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from rtcc.alpr import service
+from rtcc.alpr.deadletters import DeadLetterDraft, dead_letter_sink, write_dead_letters
+from rtcc.alpr.groupcommit import SOLO_BYTES, committer
+from rtcc.alpr.schemas import IngestResult
+from rtcc.bus.base import Bus
+from rtcc.core.db import Database
+from rtcc.identity.logic import Principal
+from rtcc.runtime import Runtime
+from rtcc.settings import Settings
+
+
+def _store_alone(
+    db: Database,
+    bus: Bus,
+    body: bytes,
+    *,
+    source: str,
+    context: dict[str, Any],
+    principal: Principal,
+    settings: Settings,
+) -> IngestResult:
+    """One request's unit of work: store what can be stored, keep the rest as dead letters (their own transaction,
+    so they survive a failed batch), and refuse with 422 when nothing at all could be stored."""
+    with dead_letter_sink(db) as sink, db.uow() as session:
+        result = service.ingest_payload(
+            session,
+            bus,
+            body,
+            source=source,
+            context=context,
+            principal=principal,
+            settings=settings,
+            dead_letters=sink,
+        )
+    return service.require_some_stored(result)
+
+
+async def ingest_request(
+    runtime: Runtime,
+    body: bytes,
+    *,
+    source: str,
+    context: dict[str, Any],
+    principal: Principal,
+) -> IngestResult:
+    """Store one ingest request's body (the REST and webhook routes call this): a large batch in its own unit of
+    work (in a worker thread), a camera-sized body in the group commit's next shared transaction. Either way the
+    answer comes after the commit, dead letters are written in their own unit of work afterwards, and the result (or
+    the 403/422) is this request's alone."""
+    db, bus, settings = runtime.db, runtime.bus, runtime.settings
+    if len(body) > SOLO_BYTES:
+        return await run_in_threadpool(
+            _store_alone, db, bus, body, source=source, context=context, principal=principal, settings=settings
+        )
+    drafts: list[DeadLetterDraft] = []
+
+    def work(session: Session, batch_bus: Bus) -> IngestResult:
+        drafts.clear()  # a unit may run twice (its shared transaction failed): collect its drafts afresh
+        return service.ingest_payload(
+            session,
+            batch_bus,
+            body,
+            source=source,
+            context=context,
+            principal=principal,
+            settings=settings,
+            dead_letters=drafts,
+        )
+
+    job = committer(runtime).submit(work, size=len(body))
+    try:
+        result = await asyncio.wrap_future(job)
+    finally:
+        if not job.done():  # the client went away while the writer runs the unit: its dead letters still count
+            with contextlib.suppress(Exception, asyncio.CancelledError):
+                await asyncio.wrap_future(job)
+        if drafts:
+            await run_in_threadpool(_write_drafts, db, list(drafts))
+    return service.require_some_stored(result)
+
+
+def _write_drafts(db: Database, drafts: list[DeadLetterDraft]) -> None:
+    with db.uow() as session:
+        write_dead_letters(session, drafts)
