@@ -64,6 +64,12 @@ class Settings(
     port: int = Field(default=8000, description="Port the HTTP server listens on.")
     session_idle_minutes: int = Field(default=30, description="A login session ends after this many idle minutes.")
     session_max_hours: int = Field(default=12, description="A login session ends this many hours after login.")
+    api_key_cache_s: float = Field(
+        default=2.0,
+        ge=0,
+        description="Seconds a process remembers a resolved API key (0: look it up on every request). A key "
+        "revoked by another process stops working here within this time; revoked here, at once.",
+    )
     cookie_secure: bool = Field(default=False, description="Mark the session cookie Secure (set behind HTTPS).")
     read_max_future_s: int = Field(
         default=300, description="Reads observed more than this many seconds in the future are rejected."

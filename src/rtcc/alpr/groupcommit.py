@@ -8,13 +8,13 @@ of ``rtcc.alpr.service.ingest_payload`` or ``ingest``, the one store path), the 
 empty queue), runs the units in one shared transaction, commits once, and only then resolves each caller's future.
 So a 202 or a PUBACK still means stored: a crash before the commit acknowledges nothing.
 
-Events: a unit publishes through the bus it is handed (``work(session, bus)``), which collects what its after-commit
-callbacks publish or offer; once the batch has committed, the ``alpr.reads.stored`` envelopes of one source (each
-staged in the event outbox by its unit, in the batch's transaction) are merged into as few envelopes as the event
-limits allow (``service.EVENT_CHUNK`` reads, ``service.EVENT_MAX_BYTES``), each listing the staged envelopes it stands
-for so that the matcher settles their outbox rows (``alpr.events.covered_ids``); the rest are passed on as they are.
-Downstream consumers (matching, the plate index) then run one transaction per batch, not one per read, and nothing
-waits for the bus: a merged envelope the bus does not take leaves its batches in the outbox for the reconciler.
+Events: a unit publishes through the bus it is handed (``work(session, bus)``), which keeps what its after-commit
+callbacks publish or offer and passes it on once the batch has committed. What the units stage in the event outbox
+(``rtcc.bus.outbox.defer``) is written at the batch's end, before its commit: the ``alpr.reads.stored`` envelopes of
+one source merged into as few as the event limits allow (``service.EVENT_CHUNK`` reads, ``service.EVENT_MAX_BYTES``),
+one outbox row each, the others as they are. Downstream consumers (matching, the plate index) then run one
+transaction per batch, not one per read, and nothing waits for the bus: a merged envelope the bus does not take stays
+in the outbox for the reconciler.
 
 Audit: each unit's entries are the ones it writes alone (one per request, its own actor and counts); they are queued
 (``audit.defer``) and appended to the chain with one lock and one insert before the commit. Likewise each camera's
@@ -45,7 +45,7 @@ import queue
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -54,10 +54,11 @@ from typing import Any, Generic, TypeVar
 import orjson
 from sqlalchemy.orm import Session
 
-from rtcc.alpr import repository, service
+from rtcc.alpr import redrive, repository, service
 from rtcc.alpr.events import EVENT_STORED_VERSION
 from rtcc.audit import service as audit
-from rtcc.bus.base import Bus, Handler
+from rtcc.bus import outbox
+from rtcc.bus.base import BatchHandler, Bus, Handler
 from rtcc.bus.envelope import Envelope
 from rtcc.core.db import Database
 from rtcc.runtime import Runtime
@@ -74,8 +75,8 @@ MAX_JOBS = 256
 MAX_BYTES = 4_000_000
 #: How long the writer waits for more units once it holds one (seconds); the wait ends as soon as the queue is empty
 #: for ``_STRAGGLER_S``, so a lone request is not held back.
-WAIT_S = 0.002
-_STRAGGLER_S = 0.0005
+WAIT_S = 0.005
+_STRAGGLER_S = 0.002
 #: Writer threads on PostgreSQL, each with its own connection and shared transactions, so that one batch's round
 #: trips to the server overlap another's work (SQLite has one writer: one thread).
 PG_WRITERS = 4
@@ -87,13 +88,15 @@ Work = Callable[[Session, Bus], T]
 
 
 class _BatchBus:
-    """The bus a batch's units publish to: it keeps the envelopes, and ``flush`` publishes them, merged."""
+    """The bus a batch's units publish to: it keeps what they publish or offer, and ``flush`` passes it on after
+    the batch has committed (what they stage is merged before the commit: ``_stage_merged``)."""
 
     name = "group-commit"
 
     def __init__(self, bus: Bus) -> None:
         self.bus = bus
-        self.held: list[Envelope] = []
+        self.published: list[Envelope] = []
+        self.offered: list[Envelope] = []
 
     async def start(self) -> None:
         return None
@@ -102,61 +105,85 @@ class _BatchBus:
         return None
 
     async def publish(self, envelope: Envelope) -> None:
-        self.held.append(envelope)
+        self.published.append(envelope)
 
     def publish_threadsafe(self, envelope: Envelope, timeout: float = 10.0) -> None:
-        self.held.append(envelope)
+        self.published.append(envelope)
 
     def offer(self, envelope: Envelope) -> bool:
-        """A staged envelope (its outbox row commits with the batch): kept, and offered merged after the commit."""
-        self.held.append(envelope)
+        """A staged envelope (its outbox row commits with the batch): offered on after the commit."""
+        self.offered.append(envelope)
         return True
 
     async def subscribe(self, pattern: str, handler: Handler, *, group: str | None = None) -> None:
+        raise RuntimeError("a group-commit batch only publishes")
+
+    async def subscribe_batch(self, pattern: str, handler: BatchHandler, *, group: str, max_batch: int = 256) -> None:
         raise RuntimeError("a group-commit batch only publishes")
 
     async def ping(self) -> bool:
         return True
 
     def flush(self) -> None:
-        """Publish what the committed units published: stored-read events merged per source, others as they are."""
-        held, self.held = self.held, []
-        merged: dict[str, list[tuple[list[Any], int, list[str]]]] = {}
-        for env in held:
-            reads = env.payload.get("reads") if env.type == service.EVENT_STORED else None
-            if not isinstance(reads, list) or len(env.payload) != 1 or env.observed_at is not None:
-                self._send(env)
-                continue
-            parts = merged.setdefault(env.source, [])
-            size = len(orjson.dumps(reads))
-            if (
-                parts
-                and len(parts[-1][0]) + len(reads) <= service.EVENT_CHUNK
-                and (parts[-1][1] + size <= service.EVENT_MAX_BYTES)
-            ):
-                parts[-1][0].extend(reads)
-                parts[-1][2].append(str(env.id))
-                parts[-1] = (parts[-1][0], parts[-1][1] + size, parts[-1][2])
-            else:
-                parts.append((list(reads), size, [str(env.id)]))
-        for source, parts in merged.items():
-            for reads, _, staged in parts:
-                # one envelope standing for the staged ones (their outbox rows committed with the batch): the
-                # matcher settles them all; offered without waiting, as a lone unit's would be (rtcc.bus.outbox)
-                merged_env = Envelope(
-                    type=service.EVENT_STORED,
-                    schema_version=EVENT_STORED_VERSION,
-                    source=source,
-                    payload={"reads": reads, "staged": staged},
-                )
-                if not self.bus.offer(merged_env):
-                    logger.info("bus did not take a merged stored-reads event now; its batches stay in the outbox")
+        """Pass on what the committed units published and offered, in order."""
+        published, self.published = self.published, []
+        offered, self.offered = self.offered, []
+        for envelope in published:
+            try:
+                self.bus.publish_threadsafe(envelope)
+            except Exception:  # as after a lone unit of work's commit: logged, the stored reads stay stored
+                logger.exception("publishing %s after a group commit failed", envelope.type)
+        for envelope in offered:
+            if not self.bus.offer(envelope):
+                logger.info("bus did not take stored-reads event %s now; it stays in the outbox", envelope.id)
 
-    def _send(self, envelope: Envelope) -> None:
-        try:
-            self.bus.publish_threadsafe(envelope)
-        except Exception:  # as after a lone unit of work's commit: logged, the stored reads stay stored
-            logger.exception("publishing %s after a group commit failed", envelope.type)
+
+def _mergeable(envelope: Envelope, keep: Mapping[str, Any] | None) -> bool:
+    return (
+        envelope.type == service.EVENT_STORED
+        and envelope.observed_at is None
+        and envelope.payload.keys() == {"reads"}
+        and keep is not None
+        and keep.keys() == {redrive.READ_IDS}
+    )
+
+
+def _stage_merged(session: Session, bus: Bus) -> None:
+    """Write what the batch's units staged, their stored-reads envelopes merged per source into as few as the event
+    limits allow (``service.EVENT_CHUNK`` reads, ``service.EVENT_MAX_BYTES``): one outbox row and one event for a
+    batch of single-read requests, so the matcher and the plate index do one transaction for it, not one per read."""
+    staged = outbox.take_deferred(session)
+    out: list[outbox.Staged] = []
+    parts: dict[str, list[tuple[list[Any], int, list[str]]]] = {}
+    for envelope, keep in staged:
+        if not _mergeable(envelope, keep):
+            out.append((envelope, keep))
+            continue
+        reads: list[Any] = envelope.payload["reads"]
+        size = len(orjson.dumps(reads))
+        ids = str(keep[redrive.READ_IDS]) if keep is not None else ""
+        chunks = parts.setdefault(envelope.source, [])
+        last = chunks[-1] if chunks else None
+        if (
+            last is not None
+            and len(last[0]) + len(reads) <= service.EVENT_CHUNK
+            and last[1] + size <= service.EVENT_MAX_BYTES
+        ):
+            last[0].extend(reads)
+            last[2].append(ids)
+            chunks[-1] = (last[0], last[1] + size, last[2])
+        else:
+            chunks.append((list(reads), size, [ids]))
+    for source, chunks in parts.items():
+        for reads, _, id_parts in chunks:
+            merged = Envelope(
+                type=service.EVENT_STORED,
+                schema_version=EVENT_STORED_VERSION,
+                source=source,
+                payload={"reads": reads},
+            )
+            out.append((merged, {redrive.READ_IDS: "".join(id_parts)}))
+    outbox.stage_many(session, bus, out)
 
 
 @dataclass(eq=False)
@@ -164,6 +191,30 @@ class _Job(Generic[T]):
     work: Work[T]
     size: int
     future: Future[T] = field(default_factory=Future)
+
+
+@dataclass
+class _Deferred:
+    """What a shared transaction's units queue for its end: audit entries, camera touches, staged envelopes."""
+
+    entries: list[audit.AuditDraft]
+    touches: list[tuple[uuid.UUID, datetime]]
+    staged: list[outbox.Staged]
+
+    def marks(self) -> tuple[int, int, int]:
+        return len(self.entries), len(self.touches), len(self.staged)
+
+    def undo(self, marks: tuple[int, int, int]) -> None:
+        """Drop what was queued since ``marks`` (a unit rolled back to its savepoint)."""
+        del self.entries[marks[0] :], self.touches[marks[1] :], self.staged[marks[2] :]
+
+
+def _write_deferred(session: Session, bus: Bus) -> None:
+    """At the end of a shared transaction: the staged envelopes merged, each camera moved once, the audit entries
+    appended with one lock (in that order: the audit chain's lock last)."""
+    _stage_merged(session, bus)
+    repository.write_deferred_touches(session)
+    audit.write_deferred(session)
 
 
 class _UnitFailed(Exception):
@@ -306,12 +357,10 @@ class GroupCommitter:
         bus = _BatchBus(self.bus)
         try:
             with self.db.uow() as session:
-                entries = audit.defer(session)
-                touches = repository.defer_touches(session)
+                held = _Deferred(audit.defer(session), repository.defer_touches(session), outbox.defer(session))
                 for job in batch:
-                    outcomes.append(self._in_savepoint(session, bus, job, entries, touches))
-                repository.write_deferred_touches(session)
-                audit.write_deferred(session)
+                    outcomes.append(self._in_savepoint(session, bus, job, held))
+                _write_deferred(session, bus)
         except Exception as exc:
             self._fall_back(batch, exc)
             return
@@ -332,13 +381,13 @@ class GroupCommitter:
             with self.db.uow() as session:
                 audit.defer(session)
                 repository.defer_touches(session)
+                outbox.defer(session)
                 for job in batch:
                     try:
                         results.append(job.work(session, bus))
                     except Exception as exc:
                         raise _UnitFailed from exc
-                repository.write_deferred_touches(session)
-                audit.write_deferred(session)
+                _write_deferred(session, bus)
         except _UnitFailed:
             return False
         bus.flush()
@@ -357,27 +406,21 @@ class GroupCommitter:
         for job in batch:
             self._alone(job)
 
-    def _in_savepoint(
-        self,
-        session: Session,
-        bus: Bus,
-        job: _Job[Any],
-        entries: list[audit.AuditDraft],
-        touches: list[tuple[uuid.UUID, datetime]],
-    ) -> tuple[bool, Any]:
+    def _in_savepoint(self, session: Session, bus: _BatchBus, job: _Job[Any], held: _Deferred) -> tuple[bool, Any]:
         """Run one unit in a savepoint: (True, result), or (False, its exception) with its work, its events and its
         audit entries undone. Raises (failing the shared transaction) only when the savepoint cannot be rolled back."""
         pending = session.info.setdefault("after_commit", [])
         mark = len(pending)
-        audit_mark, touch_mark = len(entries), len(touches)
+        marks = held.marks()
+        published, offered = len(bus.published), len(bus.offered)
         savepoint = session.begin_nested()
         try:
             result = job.work(session, bus)
         except Exception as exc:
             savepoint.rollback()  # raises if the transaction is beyond repair: the caller falls back
             del session.info.setdefault("after_commit", [])[mark:]
-            del entries[audit_mark:]
-            del touches[touch_mark:]
+            held.undo(marks)
+            del bus.published[published:], bus.offered[offered:]
             return False, exc
         savepoint.commit()
         return True, result

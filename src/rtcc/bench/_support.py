@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from rtcc.bus.base import Handler
+from rtcc.bus.base import BatchHandler, Handler
 from rtcc.bus.envelope import Envelope
 from rtcc.core.db import Database
 from rtcc.core.scratch import scratch_database
@@ -53,6 +53,9 @@ class CollectingBus:
         return True
 
     async def subscribe(self, pattern: str, handler: Handler, *, group: str | None = None) -> None:
+        return None
+
+    async def subscribe_batch(self, pattern: str, handler: BatchHandler, *, group: str, max_batch: int = 256) -> None:
         return None
 
     async def ping(self) -> bool:

@@ -8,6 +8,8 @@ from typing import Protocol
 from rtcc.bus.envelope import Envelope
 
 Handler = Callable[[Envelope], Awaitable[None]]
+#: A handler of several events at once (``Bus.subscribe_batch``).
+BatchHandler = Callable[[list[Envelope]], Awaitable[None]]
 
 
 class Bus(Protocol):
@@ -39,6 +41,12 @@ class Bus(Protocol):
 
     async def subscribe(self, pattern: str, handler: Handler, *, group: str | None = None) -> None:
         """Register a handler for event types matching ``pattern`` (``*`` one token, ``>`` the rest)."""
+
+    async def subscribe_batch(self, pattern: str, handler: BatchHandler, *, group: str, max_batch: int = 256) -> None:
+        """Join ``group`` like ``subscribe``, but hand ``handler`` the events that are waiting, up to ``max_batch`` at
+        a time (never waiting for more), so that a consumer can do one transaction for many events. They are
+        acknowledged together after ``handler`` returns; if it raises, all of them are redelivered (NATS) or logged
+        (in-process), so the handler must be idempotent for each event."""
 
     async def ping(self) -> bool:
         """True when the bus is connected and usable (for /readyz)."""

@@ -7,7 +7,7 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 
-from rtcc.bus.base import Handler
+from rtcc.bus.base import BatchHandler, Handler
 from rtcc.bus.envelope import Envelope, subject_matches
 from rtcc.bus.relay import Relay
 
@@ -89,6 +89,19 @@ class MemoryBus:
                 self._groups[(pattern, group)] = sub
         sub.tasks.append(asyncio.create_task(self._run(sub, handler), name=f"bus:{pattern}:{group}"))
 
+    async def subscribe_batch(self, pattern: str, handler: BatchHandler, *, group: str, max_batch: int = 256) -> None:
+        if self._loop is None:
+            self._loop = asyncio.get_running_loop()
+            self._relay.bind(self._loop)
+        sub = self._groups.get((pattern, group))
+        if sub is None:
+            sub = _Subscription(pattern=pattern, queue=asyncio.Queue(self._queue_size), group=group)
+            self._subs.append(sub)
+            self._groups[(pattern, group)] = sub
+        sub.tasks.append(
+            asyncio.create_task(self._run_batches(sub, handler, max_batch), name=f"bus:{pattern}:{group}:batch")
+        )
+
     async def ping(self) -> bool:
         return not self._closed and self._loop is not None
 
@@ -103,6 +116,23 @@ class MemoryBus:
                 logger.exception("handler for %s failed on event %s", sub.pattern, envelope.id)
             finally:
                 sub.queue.task_done()
+
+    async def _run_batches(self, sub: _Subscription, handler: BatchHandler, max_batch: int) -> None:
+        while True:
+            batch = [await sub.queue.get()]
+            while len(batch) < max_batch and not sub.queue.empty():
+                batch.append(sub.queue.get_nowait())
+            try:
+                await handler(batch)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception(
+                    "batch handler for %s failed on %d event(s) from %s", sub.pattern, len(batch), batch[0].id
+                )
+            finally:
+                for _ in batch:
+                    sub.queue.task_done()
 
     async def drain(self) -> None:
         """Wait until every queued event has been handled (tests and the demo use this)."""

@@ -35,7 +35,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext, api
 from pydantic import ValidationError
 
-from rtcc.bus.base import Handler
+from rtcc.bus.base import BatchHandler, Handler
 from rtcc.bus.envelope import Envelope
 from rtcc.bus.relay import Relay
 from rtcc.core.errors import ServiceUnavailable
@@ -387,6 +387,15 @@ class NatsBus:
         worker.task = asyncio.create_task(self._fetch_loop(worker), name=f"nats-bus:{worker.durable}")
         self._workers.append(worker)
         logger.info("joined group %s on %s (consumer %s)", group, pattern, worker.durable)
+
+    async def subscribe_batch(self, pattern: str, handler: BatchHandler, *, group: str, max_batch: int = 256) -> None:
+        """Join ``group`` with a handler of event lists. Each event is handed over, acknowledged and redelivered on
+        its own (a list of one), as ``subscribe`` does: NATS acknowledges message by message."""
+
+        async def one(envelope: Envelope) -> None:
+            await handler([envelope])
+
+        await self.subscribe(pattern, one, group=group)
 
     async def _subscribe_fanout(self, js: JetStreamContext, pattern: str, subject: str, handler: Handler) -> None:
         async def on_msg(msg: Msg) -> None:

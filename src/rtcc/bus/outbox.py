@@ -51,12 +51,29 @@ class Pending:
     data: dict[str, Any]
 
 
+#: A staged envelope and what its row keeps to re-drive it (None: its payload).
+Staged = tuple[Envelope, Mapping[str, Any] | None]
+_DEFERRED = "rtcc_outbox_deferred"
+
+
 def stage(session: Session, bus: Bus, envelope: Envelope, *, keep: Mapping[str, Any] | None = None) -> None:
     """Write ``envelope`` to the outbox in the caller's transaction; offer it to ``bus`` after the commit.
 
     ``keep`` is what the row holds to re-drive the envelope (default: its payload); a stager whose payload can be
     rebuilt from what the transaction stores keeps less (stored reads keep their ids: ``rtcc.alpr.redrive``).
+    While the session defers staging (``defer``), the envelope is only queued for ``take_deferred``.
     """
+    queued: list[Staged] | None = session.info.get(_DEFERRED)
+    if queued is not None:
+        queued.append((envelope, keep))
+        return
+    stage_many(session, bus, [(envelope, keep)])
+
+
+def stage_many(session: Session, bus: Bus, staged: Sequence[Staged]) -> None:
+    """Stage several envelopes with one statement (see ``stage``)."""
+    if not staged:
+        return
     session.execute(
         insert(OutboxEvent),
         [
@@ -70,9 +87,30 @@ def stage(session: Session, bus: Bus, envelope: Envelope, *, keep: Mapping[str, 
                 "due_at": envelope.received_at,
                 "attempts": 0,
             }
+            for envelope, keep in staged
         ],
     )
-    after_commit(session, lambda: _offer(bus, envelope))
+    envelopes = [envelope for envelope, _ in staged]
+
+    def offer_all() -> None:
+        for envelope in envelopes:
+            _offer(bus, envelope)
+
+    after_commit(session, offer_all)
+
+
+def defer(session: Session) -> list[Staged]:
+    """From now on, queue this session's ``stage`` calls instead of writing them: a transaction shared by many
+    requests (``rtcc.alpr.groupcommit``) merges what they staged and writes it once, with ``stage_many``, before its
+    commit. Returns the queue: a caller may drop what work it undid appended."""
+    queued: list[Staged] = session.info.setdefault(_DEFERRED, [])
+    return queued
+
+
+def take_deferred(session: Session) -> list[Staged]:
+    """What was staged since ``defer``; staging is no longer deferred."""
+    queued: list[Staged] = session.info.pop(_DEFERRED, [])
+    return queued
 
 
 def _offer(bus: Bus, envelope: Envelope) -> None:

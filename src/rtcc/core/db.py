@@ -3,12 +3,17 @@
 One ``Database`` per process. ``db.uow()`` is the unit of work: it opens a session and a transaction, commits on
 success (rolls back on error) and then runs the callbacks registered with ``after_commit`` (publishing events), so
 subscribers only ever see committed state. Services take ``session`` and never commit. On SQLite, write units of work
-begin with ``BEGIN IMMEDIATE`` so that concurrent writers wait for each other instead of failing half-way.
+begin with ``BEGIN IMMEDIATE`` so that concurrent writers wait for each other instead of failing half-way; inside
+one process they queue on a lock of the file (``_WriterGate``) before that, so the next writer starts the moment the
+last one commits instead of sleeping in SQLite's busy handler (which backs off by up to 100 ms a try).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -104,8 +109,44 @@ def ensure_sqlite_dir(url: str) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
 
 
+#: How long a SQLite writer waits for the file (other processes: SQLite's busy handler; this process: the gate).
+_BUSY_TIMEOUT_S = 30.0
+
+
+class _WriterGate:
+    """One lock per SQLite file per process, held from ``BEGIN IMMEDIATE`` until the unit of work has committed or
+    rolled back (``Database.uow`` releases it after the COMMIT, so the next writer never meets a commit in flight).
+
+    SQLite has one writer at a time. Writers of other processes (a CLI command, ``rtcc worker``) still wait in
+    SQLite's busy handler; writers of this process (the ingest writer, consumers, jobs, requests) wait here, handed
+    the file in turn. A writer that waits longer than the busy timeout fails as SQLite's own "database is locked"
+    would (an outage: 503)."""
+
+    _gates: dict[str, threading.Lock] = {}
+    _guard = threading.Lock()
+
+    @classmethod
+    def of(cls, url: str) -> threading.Lock:
+        path = url.split("///", 1)[1] if "///" in url else url
+        key = path if path in ("", ":memory:") else os.path.realpath(path)
+        with cls._guard:
+            return cls._gates.setdefault(key, threading.Lock())
+
+
+_gate_held = threading.local()
+
+
+def _release_gate() -> None:
+    """Hand this thread's SQLite file over to the next writer of the process (if this thread holds it)."""
+    gate: threading.Lock | None = getattr(_gate_held, "gate", None)
+    if gate is not None:
+        _gate_held.gate = None
+        gate.release()
+
+
 def _sqlite_engine(url: str, echo: bool) -> Engine:
     ensure_sqlite_dir(url)
+    gate = _WriterGate.of(url)
     engine = create_engine(url, echo=echo, connect_args={"check_same_thread": False, "timeout": 30})
 
     @event.listens_for(engine, "connect")
@@ -115,15 +156,27 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")  # an acknowledged read survives a crash
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(_BUSY_TIMEOUT_S * 1000)}")
         cur.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache: index inserts stay in memory
         cur.execute("PRAGMA temp_store=MEMORY")
         cur.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        immediate = conn.get_execution_options().get("rtcc_write", False)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if not conn.get_execution_options().get("rtcc_write", False):
+            conn.exec_driver_sql("BEGIN")
+            return
+        if getattr(_gate_held, "gate", None) is gate:  # a second transaction of the same unit of work
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        if not gate.acquire(timeout=_BUSY_TIMEOUT_S):
+            raise sa_exc.OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
+        _gate_held.gate = gate  # released by the unit of work once its commit or rollback is through
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            _release_gate()
+            raise
 
     return engine
 
@@ -156,6 +209,7 @@ class Database:
         finally:
             callbacks: list[AfterCommit] = session.info.pop("after_commit", [])
             session.close()
+            _release_gate()
         for cb in callbacks:
             try:
                 cb()

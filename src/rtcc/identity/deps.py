@@ -9,11 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from rtcc.core.errors import NotAuthenticated, PermissionDenied
 from rtcc.deps import get_runtime
-from rtcc.identity import service
+from rtcc.identity import keycache, service
+from rtcc.identity.keycache import ApiKeyCache
 from rtcc.identity.logic import Perm, Principal
+from rtcc.runtime import Runtime
 
 SESSION_COOKIE = "rtcc_session"
 
@@ -33,10 +36,33 @@ def credentials(request: Request) -> tuple[str, str] | None:
     return None
 
 
-def authenticate(request: Request) -> Principal:
-    """Resolve the request's principal, or raise NotAuthenticated."""
+def key_cache(runtime: Runtime) -> ApiKeyCache:
+    """The process's cache of resolved API keys (``rtcc.identity.keycache``), created on first use."""
+    found = runtime.services.get(keycache.SERVICE_KEY)
+    if not isinstance(found, ApiKeyCache):
+        found = runtime.services.setdefault(keycache.SERVICE_KEY, ApiKeyCache(runtime.settings.api_key_cache_s))
+    return found
+
+
+def remembered(request: Request) -> Principal | None:
+    """The request's principal when it is known without the database: already resolved for this request, or an API
+    key this process resolved less than ``RTCC_API_KEY_CACHE_S`` ago."""
     cached = getattr(request.state, "principal", None)
     if isinstance(cached, Principal):
+        return cached
+    creds = credentials(request)
+    if creds is None or creds[0] != "apikey":
+        return None
+    principal = key_cache(get_runtime(request)).get(creds[1])
+    if principal is not None:
+        request.state.principal = principal
+    return principal
+
+
+def authenticate(request: Request) -> Principal:
+    """Resolve the request's principal, or raise NotAuthenticated (may query the database: call it off the loop)."""
+    cached = remembered(request)
+    if cached is not None:
         return cached
     creds = credentials(request)
     if creds is None:
@@ -52,6 +78,7 @@ def authenticate(request: Request) -> Principal:
         if due is not None:
             with runtime.db.uow() as session:
                 service.touch_api_key(session, due)
+        key_cache(runtime).put(secret, principal)
         request.state.principal = principal
         return principal
     with runtime.db.uow() as session:  # an expired session is marked ended even though the request fails
@@ -68,13 +95,18 @@ def authenticate(request: Request) -> Principal:
 
 
 class Require:
-    """Dependency that authenticates and checks one permission; its ``perm`` is what the route declares."""
+    """Dependency that authenticates and checks one permission; its ``perm`` is what the route declares.
+
+    It runs on the event loop: a principal known without the database (a recently resolved API key) costs no thread
+    hand-over; any other is resolved in a worker thread."""
 
     def __init__(self, perm: Perm) -> None:
         self.perm = perm
 
-    def __call__(self, request: Request) -> Principal:
-        principal = authenticate(request)
+    async def __call__(self, request: Request) -> Principal:
+        principal = remembered(request)
+        if principal is None:
+            principal = await run_in_threadpool(authenticate, request)
         if not principal.can(self.perm):
             raise PermissionDenied(f"your role ({principal.role}) lacks permission {self.perm.value}")
         return principal

@@ -9,9 +9,9 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from rtcc.core.errors import NotAuthenticated
-from rtcc.deps import DbDep, SettingsDep
+from rtcc.deps import DbDep, RuntimeDep, SettingsDep
 from rtcc.identity import service
-from rtcc.identity.deps import SESSION_COOKIE, credentials, public, require
+from rtcc.identity.deps import SESSION_COOKIE, credentials, key_cache, public, require
 from rtcc.identity.logic import Perm, Principal
 from rtcc.identity.schemas import (
     ApiKeyCreate,
@@ -136,8 +136,10 @@ def create_api_key(
 
 @router.delete("/api-keys/{key_id}")
 def revoke_api_key(
-    key_id: uuid.UUID, db: DbDep, actor: Annotated[Principal, require(Perm.apikeys_admin)]
+    key_id: uuid.UUID, runtime: RuntimeDep, actor: Annotated[Principal, require(Perm.apikeys_admin)]
 ) -> ApiKeyRead:
-    """Revoke a sensor key at once."""
-    with db.uow() as session:
-        return ApiKeyRead.model_validate(service.revoke_api_key(session, key_id, actor=actor))
+    """Revoke a sensor key at once (this process forgets it now; other processes within ``RTCC_API_KEY_CACHE_S``)."""
+    with runtime.db.uow() as session:
+        revoked = ApiKeyRead.model_validate(service.revoke_api_key(session, key_id, actor=actor))
+    key_cache(runtime).forget_key(str(key_id))
+    return revoked

@@ -1,5 +1,5 @@
-"""The plate-index consumer: ``alpr.reads.stored`` events (group ``search_index``) -> ``plate_index``, one
-transaction per event.
+"""The plate-index consumer: ``alpr.reads.stored`` events (group ``search_index``) -> ``plate_index``, the
+events waiting at once in one transaction (each in its own when that transaction fails).
 
 It keeps wildcard and partial search current as reads arrive, including late uploads whose observed time lies
 before the catch-up's high-water mark. Indexing is an idempotent min/max merge, so a redelivered event changes
@@ -14,6 +14,7 @@ import logging
 import anyio
 
 from rtcc.alpr.events import EVENT_STORED, stored_reads
+from rtcc.bus.batches import one_transaction_or_each
 from rtcc.bus.envelope import Envelope
 from rtcc.investigations import plate_index
 from rtcc.runtime import Runtime
@@ -27,16 +28,16 @@ EVENT = EVENT_STORED
 async def start(runtime: Runtime) -> None:
     """Subscribe the plate indexer to stored reads."""
 
-    def process(envelope: Envelope) -> None:
-        reads = stored_reads(envelope)
+    def process(envelopes: list[Envelope]) -> None:
+        reads = [read for envelope in envelopes for read in stored_reads(envelope)]
         with runtime.db.uow() as session:
             plates = plate_index.index_stored_reads(session, reads)
-        logger.debug("plate index: event %s, %d reads, %d plates", envelope.id, len(reads), plates)
+        logger.debug("plate index: %d event(s), %d reads, %d plates", len(envelopes), len(reads), plates)
 
-    async def handle(envelope: Envelope) -> None:
-        await anyio.to_thread.run_sync(process, envelope)
+    async def handle(envelopes: list[Envelope]) -> None:
+        await anyio.to_thread.run_sync(one_transaction_or_each, process, envelopes)
 
-    await runtime.bus.subscribe(EVENT, handle, group=GROUP)
+    await runtime.bus.subscribe_batch(EVENT, handle, group=GROUP)
 
 
 async def stop(runtime: Runtime) -> None:

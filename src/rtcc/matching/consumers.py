@@ -1,5 +1,6 @@
-"""The matching consumer: ``alpr.reads.stored`` events (group ``match``) -> match -> alerts, one transaction each,
-plus the reconciler that matches whatever the consumer never got (``rtcc.matching.reconciler``).
+"""The matching consumer: ``alpr.reads.stored`` events (group ``match``) -> match -> alerts, the events waiting at
+once in one transaction (each in its own when that transaction fails: ``rtcc.bus.batches``), plus the reconciler
+that matches whatever the consumer never got (``rtcc.matching.reconciler``).
 
 In the embedded profile both run inside the API process; in production each ``rtcc worker match`` process runs them
 and the bus's queue group shares events between them. Each event's transaction deletes its outbox row and records
@@ -15,6 +16,7 @@ import logging
 import anyio
 
 from rtcc.alpr.events import EVENT_STORED
+from rtcc.bus.batches import one_transaction_or_each
 from rtcc.bus.envelope import Envelope
 from rtcc.matching import reconciler
 from rtcc.matching.service import Matcher, match_stored
@@ -37,20 +39,21 @@ async def start(runtime: Runtime) -> None:
 
     await anyio.to_thread.run_sync(warm)
 
-    def process(envelope: Envelope) -> None:
+    def process(envelopes: list[Envelope]) -> None:
         with runtime.db.uow() as session:
-            alerts = match_stored(
-                session, runtime.bus, matcher, envelope, dedup_window_s=runtime.settings.alert_dedup_window_s
-            )
-        if alerts is None:
-            logger.debug("match batch %s was matched already", envelope.id)
-        else:
-            logger.debug("match batch %s: %d alerts touched", envelope.id, len(alerts))
+            for envelope in envelopes:
+                alerts = match_stored(
+                    session, runtime.bus, matcher, envelope, dedup_window_s=runtime.settings.alert_dedup_window_s
+                )
+                if alerts is None:
+                    logger.debug("match batch %s was matched already", envelope.id)
+                else:
+                    logger.debug("match batch %s: %d alerts touched", envelope.id, len(alerts))
 
-    async def handle(envelope: Envelope) -> None:
-        await anyio.to_thread.run_sync(process, envelope)
+    async def handle(envelopes: list[Envelope]) -> None:
+        await anyio.to_thread.run_sync(one_transaction_or_each, process, envelopes)
 
-    await runtime.bus.subscribe(EVENT, handle, group=GROUP)
+    await runtime.bus.subscribe_batch(EVENT, handle, group=GROUP)
     await reconciler.start(runtime, matcher)
 
 

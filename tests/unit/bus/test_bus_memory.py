@@ -241,3 +241,51 @@ async def test_ping_and_close() -> None:
     with pytest.raises(RuntimeError, match="closed"):
         await bus.publish(Envelope(type="a.b"))
     assert handled == []
+
+
+async def test_a_batch_subscriber_gets_what_is_waiting_at_once() -> None:
+    bus = MemoryBus()
+    await bus.start()
+    got: list[list[int]] = []
+    release = asyncio.Event()
+
+    async def handler(batch: list[Envelope]) -> None:
+        got.append([e.payload["i"] for e in batch])
+        await release.wait()  # the first batch is held while more events queue up
+
+    await bus.subscribe_batch("alpr.reads.stored", handler, group="g", max_batch=4)
+    events = envs(7)
+    await bus.publish(events[0])
+    while not got:  # the first event is taken alone: nothing else was waiting
+        await asyncio.sleep(0)
+    for e in events[1:]:
+        await bus.publish(e)
+    release.set()
+    await bus.drain()
+    assert got[0] == [0]
+    assert [i for batch in got for i in batch] == list(range(7))  # all, once, in order
+    assert all(1 <= len(batch) <= 4 for batch in got) and len(got) == 3  # [0], [1..4], [5, 6]
+    await bus.close()
+
+
+async def test_a_failing_batch_is_logged_and_the_subscriber_goes_on(caplog: pytest.LogCaptureFixture) -> None:
+    bus = MemoryBus()
+    await bus.start()
+    seen: list[int] = []
+
+    async def handler(batch: list[Envelope]) -> None:
+        seen.extend(e.payload["i"] for e in batch)
+        if any(e.payload["i"] == 0 for e in batch):
+            raise RuntimeError("boom")
+
+    await bus.subscribe_batch("alpr.reads.stored", handler, group="g")
+    with caplog.at_level(logging.ERROR):
+        for e in envs(1):
+            await bus.publish(e)
+        await bus.drain()
+        for e in envs(3)[1:]:
+            await bus.publish(e)
+        await bus.drain()
+    assert seen == [0, 1, 2]
+    assert "batch handler for alpr.reads.stored failed on 1 event(s)" in caplog.text
+    await bus.close()

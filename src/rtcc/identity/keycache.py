@@ -1,0 +1,80 @@
+"""A short-lived, per-process memory of API keys already checked, so a camera's every request is not a database query.
+
+Cameras send one read per request, many times a second, always with the same key. Resolving that key (a read
+transaction, a query, a hash comparison) cost more than storing the read. ``ApiKeyCache`` remembers, for
+``ttl_s`` seconds (``RTCC_API_KEY_CACHE_S``, default 2; 0 turns it off), the principal a key resolved to. It is keyed
+by the SHA-256 of the secret, so the process never holds a secret it did not already receive, and only keys that
+resolved are kept: an unknown or malformed key is looked up every time.
+
+Revocation: revoking a key through this process (``DELETE /api/v1/api-keys/{id}``) forgets it at once
+(``forget_key``); a revocation made elsewhere (another server, ``rtcc apikeys revoke``) takes effect here within
+``ttl_s``. That bound is the price of the cache, and why its default is short. A key's ``last_used_at`` is still
+moved on a lookup that is due (every 30 s at most), so a cache hit never needs to write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from dataclasses import dataclass
+
+from rtcc.identity.logic import Principal
+
+#: Key of the process's cache in ``Runtime.services``.
+SERVICE_KEY = "identity.apikeys"
+#: Most keys remembered (a city has hundreds of cameras; past this the oldest entries are dropped).
+MAX_ENTRIES = 10_000
+
+
+@dataclass(frozen=True)
+class _Entry:
+    principal: Principal
+    expires: float
+
+
+class ApiKeyCache:
+    """Principals of recently resolved API keys, each for ``ttl_s`` seconds (thread-safe)."""
+
+    def __init__(self, ttl_s: float) -> None:
+        self.ttl_s = ttl_s
+        self._entries: dict[bytes, _Entry] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _digest(secret: str) -> bytes:
+        return hashlib.sha256(secret.encode()).digest()
+
+    def get(self, secret: str) -> Principal | None:
+        """The principal ``secret`` resolved to less than ``ttl_s`` ago, else None."""
+        if self.ttl_s <= 0:
+            return None
+        digest = self._digest(secret)
+        entry = self._entries.get(digest)
+        if entry is None:
+            return None
+        if entry.expires <= time.monotonic():
+            with self._lock:
+                self._entries.pop(digest, None)
+            return None
+        return entry.principal
+
+    def put(self, secret: str, principal: Principal) -> None:
+        """Remember that ``secret`` resolved to ``principal`` (only API-key principals are kept)."""
+        if self.ttl_s <= 0 or principal.kind != "apikey":
+            return
+        with self._lock:
+            if len(self._entries) >= MAX_ENTRIES:
+                for digest in list(self._entries)[: MAX_ENTRIES // 10]:
+                    del self._entries[digest]
+            self._entries[self._digest(secret)] = _Entry(principal, time.monotonic() + self.ttl_s)
+
+    def forget_key(self, key_id: str) -> None:
+        """Drop every entry of the key ``key_id`` (it was revoked or changed in this process)."""
+        with self._lock:
+            for digest in [d for d, e in self._entries.items() if e.principal.id == key_id]:
+                del self._entries[digest]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()

@@ -1,0 +1,83 @@
+"""A sensor's API key is looked up once per ``RTCC_API_KEY_CACHE_S``, not on every request; revoking it in another
+process takes effect within that time (revoking it here takes effect at once: test_identity_auth)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from rtcc.core.db import Database
+from rtcc.identity import service
+from rtcc.identity.logic import SYSTEM
+from rtcc.identity.schemas import ApiKeyCreate
+from rtcc.settings import Settings
+
+
+def _client(settings: Settings, ttl: float) -> TestClient:
+    from rtcc.app import create_app
+
+    return TestClient(create_app(settings.model_copy(update={"api_key_cache_s": ttl})))
+
+
+def _key(db: Database) -> tuple[str, str]:
+    with db.uow() as session:
+        key, secret = service.create_api_key(session, ApiKeyCreate(name="cam-1", camera_codes=["C1"]), actor=SYSTEM)
+        return str(key.id), secret
+
+
+def _revoke_elsewhere(db: Database, key_id: str) -> None:
+    """As another process (``rtcc apikeys revoke``, another server) would: straight in the database."""
+    with db.uow() as session:
+        service.revoke_api_key(session, uuid.UUID(key_id), actor=SYSTEM)
+
+
+@pytest.fixture
+def key_lookups(db: Database) -> Iterator[list[str]]:
+    """Every lookup of an API key by its prefix, on any engine of the test database."""
+    seen: list[str] = []
+
+    def before(*args: Any) -> None:
+        statement = args[2]
+        if "FROM api_keys" in statement and "api_keys.prefix =" in statement:  # the key lookup, not its touch
+            seen.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", before)
+    yield seen
+    event.remove(Engine, "before_cursor_execute", before)
+
+
+def test_a_key_is_looked_up_once_for_many_requests(settings: Settings, db: Database, key_lookups: list[str]) -> None:
+    _, secret = _key(db)
+    with _client(settings, 60) as client:
+        for _ in range(30):  # authenticated (a sensor may not read its own identity: 403, not 401)
+            assert client.get("/api/v1/auth/me", headers={"X-API-Key": secret}).status_code == 403
+    assert len(key_lookups) == 1
+
+
+def test_without_the_cache_every_request_looks_it_up(settings: Settings, db: Database, key_lookups: list[str]) -> None:
+    key_id, secret = _key(db)
+    with _client(settings, 0) as client:
+        for _ in range(3):
+            assert client.get("/api/v1/auth/me", headers={"X-API-Key": secret}).status_code == 403
+        assert len(key_lookups) == 3
+        _revoke_elsewhere(db, key_id)
+        assert client.get("/api/v1/auth/me", headers={"X-API-Key": secret}).status_code == 401
+
+
+def test_a_key_revoked_elsewhere_stops_within_the_ttl(settings: Settings, db: Database) -> None:
+    key_id, secret = _key(db)
+    ttl = 0.5
+    with _client(settings, ttl) as client:
+        assert client.get("/api/v1/auth/me", headers={"X-API-Key": secret}).status_code == 403
+        _revoke_elsewhere(db, key_id)
+        revoked_at = time.monotonic()
+        while client.get("/api/v1/auth/me", headers={"X-API-Key": secret}).status_code != 401:
+            assert time.monotonic() - revoked_at < ttl + 1.0, "a revoked key outlived the cache's ttl"
+            time.sleep(0.05)
