@@ -16,7 +16,7 @@ import typer
 
 from rtcc.commands import run_command
 from rtcc.identity.logic import cli_operator
-from rtcc.rebates import reports, service
+from rtcc.rebates import budget, reports
 from rtcc.runtime import Runtime
 
 rebates = typer.Typer(no_args_is_help=True, help="Camera rebate program.")
@@ -48,10 +48,10 @@ def program_cmd(
     def work(rt: Runtime) -> str:
         if set_total is not None:
             with rt.db.uow() as session:
-                p = service.set_budget(session, rt.settings, set_total, actor=_actor())
+                p = budget.set_budget(session, rt.settings, set_total, actor=_actor())
         else:
             with rt.db.read() as session:
-                p = service.program(session, rt.settings)
+                p = budget.program(session, rt.settings)
         return (
             f"total {_money(p.total_cents)}  committed {_money(p.committed_cents)}  paid {_money(p.paid_cents)}  "
             f"available {_money(p.available_cents)}  waitlisted {p.waitlisted} ({_money(p.waitlisted_cents)})"
