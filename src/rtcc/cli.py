@@ -25,14 +25,11 @@ _registered: list[str] = []
 
 def _check_city_profile(ref: str) -> None:
     """Stop with the file and field of the first problem when the city profile cannot be used."""
-    from rtcc.core.errors import ProfileInvalid
+    from rtcc.commands import command_errors
     from rtcc.places import service as places
 
-    try:
+    with command_errors():
         places.activate(ref)
-    except ProfileInvalid as exc:
-        typer.echo(f"error: {exc.detail}", err=True)
-        raise typer.Exit(1) from None
 
 
 def _register_domains() -> None:

@@ -10,9 +10,8 @@ reaches the matchers (on NATS; the in-process bus of a CLI process has no subscr
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 from tqdm import tqdm
@@ -22,12 +21,10 @@ from rtcc.alpr import deadletters as dead_letter_service
 from rtcc.alpr import service
 from rtcc.alpr.adapters.files import FORMATS, FileReader, guess_format
 from rtcc.alpr.logic import DocumentError, NormalizedRead, Rejection
+from rtcc.alpr.schemas import DeadLetterPage
 from rtcc.commands import run_command
-from rtcc.core.db import Database
-from rtcc.core.errors import DomainError
 from rtcc.identity.logic import Perm, Principal
 from rtcc.runtime import Runtime
-from rtcc.settings import get_settings
 
 reads = typer.Typer(no_args_is_help=True, help="ALPR reads: import CSV/JSONL files.")
 deadletters = typer.Typer(no_args_is_help=True, help="Inputs that could not be accepted: list and replay them.")
@@ -35,12 +32,6 @@ cameras = typer.Typer(no_args_is_help=True, help="ALPR cameras and their health.
 
 #: Who CLI commands act as in the audit log.
 CLI_ACTOR = Principal(kind="user", id="cli", name="cli", role="system", permissions=frozenset(Perm))
-
-T = TypeVar("T")
-
-
-def _with_runtime(fn: Callable[[Runtime], T]) -> T:
-    return run_command(fn)
 
 
 @reads.command("import")
@@ -107,7 +98,7 @@ def import_file(
 
     started = time.perf_counter()
     try:
-        totals, messages, ignored = _with_runtime(work)
+        totals, messages, ignored = run_command(work)
     except DocumentError as exc:
         typer.echo(str(exc), err=True)
         raise typer.Exit(2) from exc
@@ -132,14 +123,14 @@ def list_dead_letters(
     limit: Annotated[int, typer.Option(min=1, max=1000, help="Newest N.")] = 50,
 ) -> None:
     """List dead letters, newest first (the listing is audited)."""
-    db = Database(get_settings().database_url)
-    try:
-        with db.uow() as session:
-            page = dead_letter_service.list_dead_letters(
+
+    def work(rt: Runtime) -> DeadLetterPage:
+        with rt.db.uow() as session:
+            return dead_letter_service.list_dead_letters(
                 session, actor=CLI_ACTOR, source=source, status=status, limit=limit
             )
-    finally:
-        db.dispose()
+
+    page = run_command(work, bus=False)
     for d in page.items:
         reason = d.reason if len(d.reason) <= 100 else d.reason[:97] + "..."
         typer.echo(f"{d.id:>7} {d.received_at:%Y-%m-%d %H:%M:%S} {d.source:<9} {d.status:<9} x{d.attempts:<3} {reason}")
@@ -194,11 +185,7 @@ def replay_dead_letters(
                 lines.append(f"{o.id:>7} still failing (attempt {o.attempts}): {o.reason}")
         return replayed, failed, lines
 
-    try:
-        replayed, failed, lines = _with_runtime(work)
-    except DomainError as exc:
-        typer.echo(exc.detail, err=True)
-        raise typer.Exit(1) from exc
+    replayed, failed, lines = run_command(work)
     for line in lines:
         typer.echo(line)
     typer.echo(f"{replayed} replayed, {failed} still failing")
@@ -209,16 +196,19 @@ def replay_dead_letters(
 @cameras.command("list")
 def list_cameras() -> None:
     """List cameras with status, last read and last heartbeat."""
-    db = Database(get_settings().database_url)
-    try:
-        with db.read() as session:
-            rows = camera_service.list_cameras(session)
-            for c in rows:
+
+    def work(rt: Runtime) -> list[str]:
+        lines = []
+        with rt.db.read() as session:
+            for c in camera_service.list_cameras(session):
                 last_read = f"{c.last_read_at:%Y-%m-%d %H:%M:%S}" if c.last_read_at else "-"
                 last_beat = f"{c.last_heartbeat_at:%Y-%m-%d %H:%M:%S}" if c.last_heartbeat_at else "-"
-                typer.echo(
+                lines.append(
                     f"{c.code:<28} {c.status:<8} {c.kind:<12} read {last_read:<19} beat {last_beat:<19} {c.name}"
                 )
-            typer.echo(f"{len(rows)} camera(s)")
-    finally:
-        db.dispose()
+        return lines
+
+    lines = run_command(work, bus=False)
+    for line in lines:
+        typer.echo(line)
+    typer.echo(f"{len(lines)} camera(s)")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
 def _now() -> datetime:
@@ -35,6 +35,16 @@ class Envelope(BaseModel):
     def from_bytes(cls, data: bytes) -> Envelope:
         """Parse bytes produced by ``to_bytes``; raises ``pydantic.ValidationError`` on a malformed message."""
         return cls.model_validate_json(data)
+
+
+def malformed_reason(exc: Exception) -> str:
+    """Why bytes are not an envelope, naming fields but never their values (they may hold plates)."""
+    if isinstance(exc, ValidationError):
+        errs = exc.errors(include_url=False, include_input=False)
+        shown = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}" for e in errs[:3])
+        more = f" (+{len(errs) - 3} more)" if len(errs) > 3 else ""
+        return f"not an envelope: {shown}{more}"
+    return f"not an envelope: {type(exc).__name__}"
 
 
 def subject_matches(pattern: str, event_type: str) -> bool:

@@ -3,27 +3,21 @@
 It owns the connection to NATS (reconnecting forever with backoff), the JetStream stream that stores every
 event (``RTCC`` by default, subjects ``rtcc.>``, file storage, seven days), durable publishing (the envelope
 id is the ``Nats-Msg-Id``, so JetStream drops a re-published envelope) and both kinds of subscription. A
-*group* is a durable pull consumer shared by every process that subscribes with the same group and pattern:
-explicit ack after the handler returns, delayed redelivery when it raises, termination after ``max_deliver``
-attempts, malformed bytes terminated and reported to ``on_malformed``. A *fan-out* subscription is an
-ephemeral ordered consumer that sees every event stored after it subscribed (live screens, which replay from
-the database).
+*fan-out* subscription is an ephemeral ordered consumer that sees every event stored after it subscribed (live
+screens, which replay from the database). A *group* is a durable pull consumer shared by every process that
+subscribes with the same group and pattern; how its events are fetched, acknowledged, retried and handed back at
+close is ``rtcc.bus.natsgroups``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 import concurrent.futures
 import contextlib
-import hashlib
-import inspect
 import logging
 import random
 import re
 import threading
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -36,18 +30,15 @@ from nats.js import JetStreamContext, api
 from pydantic import ValidationError
 
 from rtcc.bus.base import BatchHandler, Handler
-from rtcc.bus.envelope import Envelope
+from rtcc.bus.envelope import Envelope, malformed_reason
+from rtcc.bus.natsgroups import GroupConsumers, GroupSettings, MalformedCallback
 from rtcc.bus.relay import Relay
 from rtcc.core.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
-MalformedCallback = Callable[[str, bytes, str], Awaitable[None] | None]
-"""``on_malformed(subject, data, reason)``: a group consumer received bytes that are not an ``Envelope``."""
-
 _DAY = 86_400.0
 _TOKEN_RE = re.compile(r"^[^\s*>]+$")
-_DURABLE_UNSAFE_RE = re.compile(r"[^A-Za-z0-9_-]")
 
 
 class BusUnavailable(ServiceUnavailable):
@@ -69,18 +60,6 @@ def redact_url(url: str) -> str:
     return ",".join(parts)
 
 
-def durable_name(group: str, pattern: str) -> str:
-    """The JetStream durable consumer name for ``group`` on ``pattern``: readable, legal, and unique per pair.
-
-    A durable name may not contain ``.``, ``*``, ``>`` or white space; the readable part maps ``*`` to ``any``
-    and ``>`` to ``all``, and a short hash of the exact pair keeps look-alikes (``a.b``, ``a_b``) apart.
-    """
-    readable = f"{group}__{pattern}".replace("*", "any").replace(">", "all").replace(".", "_")
-    readable = _DURABLE_UNSAFE_RE.sub("-", readable)[:48]
-    digest = hashlib.sha256(f"{group}\x00{pattern}".encode()).hexdigest()[:10]
-    return f"{readable}_{digest}"
-
-
 def _check_tokens(what: str, value: str, *, wildcards: bool) -> None:
     tokens = value.split(".")
     for i, tok in enumerate(tokens):
@@ -88,30 +67,6 @@ def _check_tokens(what: str, value: str, *, wildcards: bool) -> None:
             continue
         if not tok or not _TOKEN_RE.match(tok):
             raise ValueError(f"invalid {what} {value!r}: dotted tokens without spaces or misplaced wildcards")
-
-
-def _describe(exc: Exception) -> str:
-    """A short reason for a malformed message that names fields, never their values (they may hold plates)."""
-    if isinstance(exc, ValidationError):
-        errs = exc.errors(include_url=False, include_input=False)
-        shown = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}" for e in errs[:3])
-        more = f" (+{len(errs) - 3} more)" if len(errs) > 3 else ""
-        return f"not an envelope: {shown}{more}"
-    return f"not an envelope: {type(exc).__name__}"
-
-
-@dataclass
-class _GroupWorker:
-    """One fetch loop: a pull subscription on a durable consumer and the messages it holds unacknowledged."""
-
-    pattern: str
-    group: str
-    durable: str
-    subject: str
-    handler: Handler
-    psub: JetStreamContext.PullSubscription | None = None
-    task: asyncio.Task[None] | None = None
-    held: collections.deque[Msg] = field(default_factory=collections.deque)
 
 
 class NatsBus:
@@ -151,17 +106,9 @@ class NatsBus:
         self._url = url
         self._stream = stream
         self._prefix = subject_prefix
-        self._on_malformed = on_malformed
         self._client_name = client_name or f"rtcc-{stream}"
         self._max_age = max_age
         self._duplicate_window = duplicate_window
-        self._ack_wait = ack_wait
-        self._max_deliver = max_deliver
-        self._max_ack_pending = max_ack_pending
-        self._batch = batch
-        self._fetch_timeout = fetch_timeout
-        self._retry_delay = retry_delay
-        self._retry_delay_max = retry_delay_max
         self._connect_timeout = connect_timeout
         self._publish_timeout = publish_timeout
         self._publish_attempts = publish_attempts
@@ -171,12 +118,24 @@ class NatsBus:
         self._js: JetStreamContext | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
-        self._workers: list[_GroupWorker] = []
         self._fanout: list[JetStreamContext.PushSubscription] = []
-        self._keepalive: asyncio.Task[None] | None = None
         self._closing = False
         self._last_error: BaseException | None = None
         self._relay = Relay(self.publish)
+        self._groups = GroupConsumers(
+            stream=stream,
+            settings=GroupSettings(
+                ack_wait=ack_wait,
+                max_deliver=max_deliver,
+                max_ack_pending=max_ack_pending,
+                batch=batch,
+                fetch_timeout=fetch_timeout,
+                retry_delay=retry_delay,
+                retry_delay_max=retry_delay_max,
+            ),
+            js=lambda: self._js,
+            on_malformed=on_malformed,
+        )
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -232,38 +191,18 @@ class NatsBus:
                     f"(is JetStream enabled?): {type(exc).__name__}: {exc}"
                 ) from exc
             raise
-        self._keepalive = asyncio.create_task(self._keepalive_loop(), name=f"nats-bus:{self._stream}:keepalive")
+        self._groups.start()
         self._relay.bind(self._loop)
         logger.info("event bus connected to NATS at %s, stream %s", redact_url(self._url), self._stream)
 
     async def close(self) -> None:
-        """Stop the fetch loops (finish the message in hand, hand the rest back), drain and disconnect.
-
-        A loop waiting on an empty consumer stops when its fetch expires (``fetch_timeout``): cutting the fetch
-        short would leave its pull request open on the server, and a message delivered to it then would wait
-        ``ack_wait`` before another member of the group got it.
-        """
+        """Stop the group fetch loops (finish the message in hand, hand the rest back), drain and disconnect."""
         if self._nc is None:
             return
         await self._relay.drain(self._publish_timeout)  # hand over what was offered (a CLI import exits next)
         self._closing = True
         self._relay.bind(None)
-        tasks = [w.task for w in self._workers if w.task is not None]
-        if tasks:
-            limit = max(self._close_timeout, self._fetch_timeout + 1.0)
-            _done, pending = await asyncio.wait(tasks, timeout=limit)
-            for task in pending:
-                logger.warning("a group handler did not finish within %.1f s of close; cancelling it", limit)
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
-        for worker in self._workers:
-            if worker.psub is not None:  # drop replies queued for no one, which would stall the drain
-                with contextlib.suppress(Exception):
-                    await worker.psub.unsubscribe()
-        if self._keepalive is not None:
-            self._keepalive.cancel()
-            await asyncio.gather(self._keepalive, return_exceptions=True)
-            self._keepalive = None
+        await self._groups.stop(self._close_timeout)
         nc, self._nc, self._js = self._nc, None, None
         try:
             await nc.drain()  # lets fan-out callbacks finish what they hold, then closes
@@ -271,7 +210,6 @@ class NatsBus:
             logger.debug("NATS drain did not complete cleanly; closing", exc_info=True)
             with contextlib.suppress(Exception):
                 await nc.close()
-        self._workers.clear()
         self._fanout.clear()
 
     async def ping(self) -> bool:
@@ -376,17 +314,7 @@ class NatsBus:
             return
         if not group.strip():
             raise ValueError("group must be a non-empty name")
-        worker = _GroupWorker(
-            pattern=pattern,
-            group=group,
-            durable=durable_name(group, pattern),
-            subject=subject,
-            handler=handler,
-        )
-        worker.psub = await self._bind(js, worker)
-        worker.task = asyncio.create_task(self._fetch_loop(worker), name=f"nats-bus:{worker.durable}")
-        self._workers.append(worker)
-        logger.info("joined group %s on %s (consumer %s)", group, pattern, worker.durable)
+        await self._groups.join(js, pattern, subject, group, handler)
 
     async def subscribe_batch(self, pattern: str, handler: BatchHandler, *, group: str, max_batch: int = 256) -> None:
         """Join ``group`` with a handler of event lists. Each event is handed over, acknowledged and redelivered on
@@ -403,7 +331,7 @@ class NatsBus:
                 envelope = Envelope.from_bytes(msg.data)
             except (ValidationError, ValueError) as exc:
                 logger.warning(
-                    "malformed message on %s skipped by a fan-out subscriber: %s", msg.subject, _describe(exc)
+                    "malformed message on %s skipped by a fan-out subscriber: %s", msg.subject, malformed_reason(exc)
                 )
                 return
             try:
@@ -425,158 +353,6 @@ class NatsBus:
         )
         self._fanout.append(sub)
         logger.info("fan-out subscription on %s", pattern)
-
-    async def _bind(self, js: JetStreamContext, worker: _GroupWorker) -> JetStreamContext.PullSubscription:
-        """Create (or find) the group's durable pull consumer and bind a pull subscription to it."""
-        config = api.ConsumerConfig(
-            name=worker.durable,
-            durable_name=worker.durable,
-            description=f"rtcc group {worker.group} on {worker.pattern}",
-            deliver_policy=api.DeliverPolicy.ALL,
-            ack_policy=api.AckPolicy.EXPLICIT,
-            ack_wait=self._ack_wait,
-            max_deliver=self._max_deliver,
-            max_ack_pending=self._max_ack_pending,
-            filter_subject=worker.subject,
-        )
-        try:
-            await js.add_consumer(self._stream, config=config)
-        except nats.js.errors.BadRequestError as exc:
-            # Exists with another configuration (an older deployment's timings): use it as it is.
-            try:
-                info = await js.consumer_info(self._stream, worker.durable)
-            except nats.js.errors.NotFoundError:
-                raise exc from None
-            logger.warning(
-                "consumer %s exists with a different configuration (%s); using it (filter %s)",
-                worker.durable,
-                exc.description,
-                info.config.filter_subject,
-            )
-        return await js.pull_subscribe_bind(durable=worker.durable, stream=self._stream)
-
-    # ------------------------------------------------------------------ group processing
-
-    async def _fetch_loop(self, worker: _GroupWorker) -> None:
-        failures = 0
-        while not self._closing:
-            try:
-                if worker.psub is None:
-                    js = self._js
-                    if js is None:
-                        return
-                    worker.psub = await self._bind(js, worker)
-                msgs = await worker.psub.fetch(self._batch, timeout=self._fetch_timeout)
-            except asyncio.CancelledError:
-                raise
-            except TimeoutError:  # nothing to do for fetch_timeout seconds (nats' own errors subclass it)
-                failures = 0
-                continue
-            except Exception as exc:
-                failures += 1
-                delay = min(0.5 * 2 ** min(failures - 1, 6), 15.0)
-                logger.warning(
-                    "fetch for consumer %s failed (%s: %s); retrying in %.1f s",
-                    worker.durable,
-                    type(exc).__name__,
-                    exc,
-                    delay,
-                )
-                if isinstance(exc, nats.js.errors.APIError) and worker.psub is not None:
-                    # The consumer may be gone (deleted, stream re-created): bind again on the next turn.
-                    with contextlib.suppress(Exception):
-                        await worker.psub.unsubscribe()
-                    worker.psub = None
-                await asyncio.sleep(delay)
-                continue
-            failures = 0
-            await self._process_batch(worker, msgs)
-
-    async def _process_batch(self, worker: _GroupWorker, msgs: list[Msg]) -> None:
-        worker.held.extend(msgs)
-        try:
-            while worker.held:
-                if self._closing:  # hand what is left back at once, for another member of the group
-                    for msg in worker.held:
-                        await self._settle(msg, "nak")
-                    return
-                msg = worker.held[0]
-                await self._process_one(worker, msg)
-                worker.held.popleft()
-        finally:
-            worker.held.clear()
-
-    async def _process_one(self, worker: _GroupWorker, msg: Msg) -> None:
-        try:
-            envelope = Envelope.from_bytes(msg.data)
-        except (ValidationError, ValueError) as exc:
-            reason = _describe(exc)
-            logger.warning("malformed message on %s for group %s terminated: %s", msg.subject, worker.group, reason)
-            if self._on_malformed is not None:
-                try:
-                    result = self._on_malformed(msg.subject, msg.data, reason)
-                    if inspect.isawaitable(result):
-                        await result
-                except Exception:
-                    logger.exception("on_malformed failed for a message on %s", msg.subject)
-            await self._settle(msg, "term")
-            return
-        try:
-            await worker.handler(envelope)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            delivered = msg.metadata.num_delivered
-            if delivered >= self._max_deliver:
-                logger.exception(
-                    "group %s handler failed on event %s (%s), delivery %d of %d: giving up, terminated",
-                    worker.group,
-                    envelope.id,
-                    envelope.type,
-                    delivered,
-                    self._max_deliver,
-                )
-                await self._settle(msg, "term")
-            else:
-                delay = min(self._retry_delay * 2 ** (delivered - 1), self._retry_delay_max)
-                logger.exception(
-                    "group %s handler failed on event %s (%s), delivery %d of %d: retrying in %.1f s",
-                    worker.group,
-                    envelope.id,
-                    envelope.type,
-                    delivered,
-                    self._max_deliver,
-                    delay,
-                )
-                await self._settle(msg, "nak", delay)
-            return
-        await self._settle(msg, "ack")
-
-    @staticmethod
-    async def _settle(msg: Msg, how: str, delay: float | None = None) -> None:
-        """Ack, nak or term one message; a failure only means JetStream redelivers it after ``ack_wait``."""
-        try:
-            if how == "ack":
-                await msg.ack()
-            elif how == "nak":
-                await msg.nak(delay=delay)
-            else:
-                await msg.term()
-        except Exception as exc:
-            logger.warning("could not %s a message on %s (%s); it will be redelivered", how, msg.subject, exc)
-
-    async def _keepalive_loop(self) -> None:
-        """Tell JetStream the messages held in a batch are still being worked on, so none expires in hand."""
-        interval = max(self._ack_wait / 3.0, 0.5)
-        while True:
-            await asyncio.sleep(interval)
-            for worker in self._workers:
-                for msg in list(worker.held):
-                    try:
-                        await msg.in_progress()
-                    except Exception:
-                        logger.debug("in-progress signal failed for %s", worker.durable, exc_info=True)
-                        break
 
     # ------------------------------------------------------------------ stream and connection callbacks
 

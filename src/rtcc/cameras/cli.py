@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
@@ -24,14 +23,7 @@ from rtcc.runtime import Runtime
 
 registry = typer.Typer(no_args_is_help=True, help="Registered cameras (all owner types) and canvass.")
 
-T = TypeVar("T")
-
-
 _actor = cli_operator  # the audit names the OS user who ran the command
-
-
-def _run(work: Callable[[Runtime], T]) -> T:
-    return run_command(work, bus=False)
 
 
 def _when(value: str, name: str) -> datetime:
@@ -68,7 +60,7 @@ def list_cmd(
         if not as_json:
             typer.echo(f"{len(page.items)} of {page.total} cameras")
 
-    _run(work)
+    run_command(work, bus=False)
 
 
 @registry.command("add")
@@ -106,7 +98,7 @@ def add_cmd(
             cam = service.create_camera(s, data, actor=_actor())
         typer.echo(f"registered {cam.code} ({cam.id})")
 
-    _run(work)
+    run_command(work, bus=False)
 
 
 @registry.command("withdraw")
@@ -123,7 +115,7 @@ def withdraw_cmd(camera: Annotated[str, typer.Argument(help="Camera id or code."
             cam = service.withdraw_camera(s, camera_id, actor=_actor())
         typer.echo(f"withdrawn {cam.code}")
 
-    _run(work)
+    run_command(work, bus=False)
 
 
 @registry.command("canvass")
@@ -160,7 +152,7 @@ def canvass_cmd(
                 f"{h.camera.sharing_level:<12} {cover:<11} ask by {h.request_deadline.isoformat()}  {h.camera.name}"
             )
 
-    _run(work)
+    run_command(work, bus=False)
 
 
 @registry.command("places")

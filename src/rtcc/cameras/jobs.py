@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 import anyio.to_thread
 import httpx
 
-from rtcc.cameras import service
+from rtcc.cameras import health
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
 from rtcc.core.periodic import start_periodic, stop_task
@@ -84,14 +84,14 @@ async def probe_one(
 
 def _targets(db: Database) -> list[tuple[uuid.UUID, str, str]]:
     with db.read() as session:
-        return service.probe_targets(session)
+        return health.probe_targets(session)
 
 
 def _store(db: Database, outcomes: list[ProbeOutcome]) -> None:
     at = utcnow()
     with db.uow() as session:
         for o in outcomes:
-            service.record_probe(session, o.camera_id, at=at, error=o.error)
+            health.record_probe(session, o.camera_id, at=at, error=o.error)
 
 
 async def probe_pass(

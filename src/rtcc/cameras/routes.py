@@ -4,7 +4,7 @@ Staff (``/api/v1/registry``): the registry (``registry:read`` to list/get/see he
 ``registry:write`` to register and change cameras), heartbeats from sensor keys (``cameras:heartbeat``). Canvass
 (``/api/v1/canvass``, ``canvass:run``). Owners (``/api/v1/me/cameras``, ``community:self``): a resident or business
 manages only their own cameras; anyone else's camera answers 404. Staff listings never include stream/snapshot URLs:
-those come only from the live route, during an active incident (see ``rtcc.cameras.service``).
+those come only from the live route, during an active incident (see ``rtcc.cameras.liveview``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from rtcc.cameras import canvass as canvass_uc
-from rtcc.cameras import service
+from rtcc.cameras import health, liveview, service
 from rtcc.cameras.schemas import (
     AccessPage,
     CameraCreate,
@@ -84,7 +84,7 @@ def create_camera(body: CameraCreate, db: DbDep, actor: Writer) -> CameraRead:
 def camera_health(db: DbDep, settings: SettingsDep, _p: Reader) -> list[HealthRead]:
     """Health of live-linked cameras: ok, stale, failing or unknown, with the last heartbeat and probe."""
     with db.read() as session:
-        return service.health(session, stale_after_s=settings.registry_stale_after_s)
+        return health.health(session, stale_after_s=settings.registry_stale_after_s)
 
 
 @router.get(f"{_STAFF}/cameras/{{camera_id}}")
@@ -129,7 +129,7 @@ def open_live(
 ) -> LiveView:
     """A live-linked camera's stream/snapshot URL, only during an active incident; logged for the owner, audited."""
     with db.uow() as session:
-        return service.open_live(
+        return liveview.open_live(
             session, camera_id, actor=actor, alert_id=alert_id, purpose=purpose, case_number=case_number
         )
 
@@ -139,7 +139,7 @@ def camera_heartbeat(camera_id: uuid.UUID, db: DbDep, actor: Sensor, body: Heart
     """A heartbeat from a sensor key scoped to this camera's code (or its ALPR camera code)."""
     del body
     with db.uow() as session:
-        return service.heartbeat(session, camera_id, actor=actor)
+        return health.heartbeat(session, camera_id, actor=actor)
 
 
 # --- canvass ---------------------------------------------------------------------------------------------------------
@@ -222,4 +222,4 @@ def my_camera_heartbeat(camera_id: uuid.UUID, db: DbDep, owner: Owner, body: Hea
     """A heartbeat for one of your live-linked cameras (from you or your bridge signed in as you)."""
     del body
     with db.uow() as session:
-        return service.own_heartbeat(session, camera_id, owner=owner)
+        return health.own_heartbeat(session, camera_id, owner=owner)

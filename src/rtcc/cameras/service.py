@@ -1,28 +1,24 @@
 """Camera-registry use cases: registering and changing cameras (staff, and owners on their own accounts), the owner's
-access log, opening a live-linked camera during an active incident, heartbeats and probe results, and contract C4
-(``get_camera``, ``cameras_of_owner``, ``log_access``, ``is_shared``) that footage requests and rebates build on.
+access log, and contract C4 (``get_camera``, ``cameras_of_owner``, ``log_access``, ``is_shared``) that footage
+requests and rebates build on. Opening a live-linked camera during an incident is ``rtcc.cameras.liveview``;
+heartbeats, snapshot probes and the health view are ``rtcc.cameras.health``; both load rows through ``camera_row`` /
+``own_camera_row`` here.
 
 Every change bumps the registry change counter in the same transaction, so an in-memory canvass index
 (``rtcc.cameras.canvass``) sees a withdrawal as soon as it commits. Owners decide how their camera is shared: staff
 may edit an account-owned camera's details and may withdraw it, but never raise its sharing level or set its URLs.
-
-Live view rule ("incident active"): a live-linked camera's URLs are handed out only with either an ``alert_id`` of an
-open hit alert (not rejected or closed) that the caller may see, or a ``case_number`` together with a ``purpose``
-that governance accepts (``require_purpose``). Each opening is written to the owner's access log and audited.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from rtcc.alerts import service as alerts_service
-from rtcc.alerts.logic import TERMINAL
 from rtcc.alpr import service as alpr_service
 from rtcc.audit import service as audit
 from rtcc.cameras import repository
@@ -34,14 +30,10 @@ from rtcc.cameras.schemas import (
     CameraPage,
     CameraRead,
     CameraUpdate,
-    HealthRead,
-    HealthStatus,
-    LiveView,
     OwnerCameraCreate,
 )
 from rtcc.core.clock import utcnow
 from rtcc.core.errors import Conflict, NotFound, PermissionDenied, invalid
-from rtcc.governance import service as governance
 from rtcc.identity.logic import Principal, Role
 from rtcc.places import service as places
 
@@ -90,7 +82,8 @@ def to_read(cam: RegisteredCamera, *, withhold_urls: bool = False) -> CameraRead
     )
 
 
-def _load(session: Session, camera_id: uuid.UUID, *, for_update: bool = False) -> RegisteredCamera:
+def camera_row(session: Session, camera_id: uuid.UUID, *, for_update: bool = False) -> RegisteredCamera:
+    """The camera's row (locked with ``for_update``); NotFound if missing."""
     cam = repository.get_for_update(session, camera_id) if for_update else repository.get(session, camera_id)
     if cam is None:
         raise NotFound(f"camera {camera_id} not found")
@@ -99,7 +92,7 @@ def _load(session: Session, camera_id: uuid.UUID, *, for_update: bool = False) -
 
 def get_camera(session: Session, camera_id: uuid.UUID) -> CameraRead:
     """One registered camera (C4); NotFound if missing."""
-    return to_read(_load(session, camera_id))
+    return to_read(camera_row(session, camera_id))
 
 
 def cameras_of_owner(session: Session, owner_user_id: uuid.UUID) -> list[CameraRead]:
@@ -116,7 +109,7 @@ def log_access(
     session: Session, camera_id: uuid.UUID, *, actor: Principal, action: str, details: dict[str, Any] | None = None
 ) -> None:
     """Append a request for, or view of, the camera to its owner-visible access log (C4)."""
-    _load(session, camera_id)
+    camera_row(session, camera_id)
     repository.add_access(
         session,
         CameraAccess(
@@ -187,7 +180,7 @@ def list_cameras_all(session: Session) -> list[CameraRead]:
 
 def view_camera(session: Session, camera_id: uuid.UUID, *, actor: Principal) -> CameraRead:
     """One camera for staff (URLs withheld); the view goes into the owner's access log."""
-    cam = _load(session, camera_id)
+    cam = camera_row(session, camera_id)
     log_access(session, cam.id, actor=actor, action="record.view")
     return to_read(cam, withhold_urls=True)
 
@@ -352,7 +345,7 @@ def _apply(
 
 def update_camera(session: Session, camera_id: uuid.UUID, data: CameraUpdate, *, actor: Principal) -> CameraRead:
     """Change a camera as staff (an account-owned camera's sharing can only be lowered; the owner sees the edit)."""
-    cam = _load(session, camera_id, for_update=True)
+    cam = camera_row(session, camera_id, for_update=True)
     _apply(session, cam, data, actor=actor, by_owner=False)
     return to_read(cam, withhold_urls=True)
 
@@ -365,7 +358,10 @@ def withdraw_camera(session: Session, camera_id: uuid.UUID, *, actor: Principal)
 # --- owners (community accounts) -------------------------------------------------------------------------------------
 
 
-def _own(session: Session, camera_id: uuid.UUID, owner: Principal, *, for_update: bool = False) -> RegisteredCamera:
+def own_camera_row(
+    session: Session, camera_id: uuid.UUID, owner: Principal, *, for_update: bool = False
+) -> RegisteredCamera:
+    """The row of one of the caller's own cameras; NotFound for anyone else's."""
     owner_id = _owner_id(owner)
     cam = repository.get_for_update(session, camera_id) if for_update else repository.get(session, camera_id)
     if cam is None or cam.owner_user_id != owner_id:  # someone else's camera is as good as missing
@@ -375,7 +371,7 @@ def _own(session: Session, camera_id: uuid.UUID, owner: Principal, *, for_update
 
 def get_own_camera(session: Session, camera_id: uuid.UUID, *, owner: Principal) -> CameraRead:
     """One of the caller's own cameras (NotFound for anyone else's)."""
-    return to_read(_own(session, camera_id, owner))
+    return to_read(own_camera_row(session, camera_id, owner))
 
 
 def own_cameras(session: Session, *, owner: Principal) -> list[CameraRead]:
@@ -385,7 +381,7 @@ def own_cameras(session: Session, *, owner: Principal) -> list[CameraRead]:
 
 def update_own_camera(session: Session, camera_id: uuid.UUID, data: CameraUpdate, *, owner: Principal) -> CameraRead:
     """Change one of the caller's cameras, including its sharing level (effective with this commit)."""
-    cam = _own(session, camera_id, owner, for_update=True)
+    cam = own_camera_row(session, camera_id, owner, for_update=True)
     _apply(session, cam, data, actor=owner, by_owner=True)
     return to_read(cam)
 
@@ -397,7 +393,7 @@ def withdraw_own_camera(session: Session, camera_id: uuid.UUID, *, owner: Princi
 
 def access_log(session: Session, camera_id: uuid.UUID, *, limit: int, offset: int) -> tuple[list[AccessRead], int]:
     """A camera's access log, newest first, and the total (staff)."""
-    _load(session, camera_id)
+    camera_row(session, camera_id)
     rows, total = repository.access_log(session, camera_id, limit=limit, offset=offset)
     return [AccessRead.model_validate(r) for r in rows], total
 
@@ -406,131 +402,6 @@ def own_access_log(
     session: Session, camera_id: uuid.UUID, *, owner: Principal, limit: int, offset: int
 ) -> tuple[list[AccessRead], int]:
     """The access log of one of the caller's cameras, newest first."""
-    cam = _own(session, camera_id, owner)
+    cam = own_camera_row(session, camera_id, owner)
     rows, total = repository.access_log(session, cam.id, limit=limit, offset=offset)
     return [AccessRead.model_validate(r) for r in rows], total
-
-
-# --- live view -------------------------------------------------------------------------------------------------------
-
-
-def open_live(
-    session: Session,
-    camera_id: uuid.UUID,
-    *,
-    actor: Principal,
-    alert_id: uuid.UUID | None,
-    purpose: str | None,
-    case_number: str | None,
-) -> LiveView:
-    """A live-linked camera's URLs, only during an active incident (open alert, or case + purpose); logged."""
-    cam = _load(session, camera_id)
-    if cam.sharing_level != "live_linked":
-        raise PermissionDenied(f"camera {cam.code} is not live-linked (sharing level: {cam.sharing_level})")
-    if alert_id is not None:
-        try:
-            alert = alerts_service.get_alert(session, actor, alert_id)
-        except NotFound as exc:
-            raise invalid("alert_id", "no such alert") from exc
-        if alert.kind != "hit" or alert.state in {s.value for s in TERMINAL}:
-            raise PermissionDenied("alert_id: the alert is not an open incident")
-        incident = f"alert:{alert_id}"
-    elif case_number:
-        if not purpose:
-            raise invalid("purpose", "give the purpose with the case number")
-        governance.require_purpose(session, purpose=purpose, case_number=case_number)
-        incident = f"case:{case_number}"
-    else:
-        raise invalid("case_number", "give an open alert_id, or a case_number with a purpose")
-    details = {"incident": incident, "purpose": purpose, "case_number": case_number}
-    log_access(session, cam.id, actor=actor, action="live.view", details=details)
-    audit.record_for(
-        session, actor, "registry.live.open", target_type="registry_camera", target_id=str(cam.id),
-        details={"code": cam.code, **details},
-    )  # fmt: skip
-    return LiveView(
-        camera_id=cam.id,
-        code=cam.code,
-        stream_url=cam.stream_url,
-        snapshot_url=cam.snapshot_url,
-        incident=incident,
-        purpose=purpose,
-        case_number=case_number,
-        alert_id=alert_id,
-    )
-
-
-# --- health ----------------------------------------------------------------------------------------------------------
-
-
-def _may_heartbeat(actor: Principal, cam: RegisteredCamera) -> bool:
-    return actor.may_report_for(cam.code) or (cam.alpr_camera_code is not None and actor.may_report_for(
-        cam.alpr_camera_code))  # fmt: skip
-
-
-def heartbeat(session: Session, camera_id: uuid.UUID, *, actor: Principal, now: datetime | None = None) -> CameraRead:
-    """Record a heartbeat from a sensor key scoped to the camera (or a user who may report for any camera)."""
-    cam = _load(session, camera_id, for_update=True)
-    if not _may_heartbeat(actor, cam):
-        raise PermissionDenied(f"this key may not report for camera {cam.code}")
-    cam.last_seen_at = now or utcnow()
-    session.flush()
-    return to_read(cam, withhold_urls=True)
-
-
-def own_heartbeat(session: Session, camera_id: uuid.UUID, *, owner: Principal) -> CameraRead:
-    """Record a heartbeat the owner (or their bridge, signed in as them) sends for their own camera."""
-    cam = _own(session, camera_id, owner, for_update=True)
-    cam.last_seen_at = utcnow()
-    session.flush()
-    return to_read(cam)
-
-
-def probe_targets(session: Session) -> list[tuple[uuid.UUID, str, str]]:
-    """(id, code, snapshot URL) of every live-linked camera that has a snapshot URL."""
-    return [(c.id, c.code, c.snapshot_url) for c in repository.live_linked(session) if c.snapshot_url]
-
-
-def record_probe(session: Session, camera_id: uuid.UUID, *, at: datetime, error: str | None) -> None:
-    """Store one snapshot probe's outcome (``error`` None means it succeeded)."""
-    cam = repository.get(session, camera_id)
-    if cam is None:  # deleted meanwhile
-        return
-    cam.last_checked_at = at
-    if error is None:
-        cam.last_ok_at = at
-        cam.last_seen_at = at if cam.last_seen_at is None or cam.last_seen_at < at else cam.last_seen_at
-        cam.last_error = None
-    else:
-        cam.last_error = error[:255]
-    session.flush()
-
-
-def health_status(cam: RegisteredCamera, *, now: datetime, stale_after_s: int) -> HealthStatus:
-    """ok (seen within ``stale_after_s``), failing (the last probe failed), stale (seen long ago), unknown (never)."""
-    if cam.last_seen_at is not None and now - cam.last_seen_at <= timedelta(seconds=stale_after_s):
-        return "ok"
-    if cam.last_checked_at is not None and cam.last_error is not None:
-        return "failing"
-    if cam.last_seen_at is not None:
-        return "stale"
-    return "unknown"
-
-
-def health(session: Session, *, now: datetime | None = None, stale_after_s: int) -> list[HealthRead]:
-    """Health of every live-linked camera, by code."""
-    now = now or utcnow()
-    return [
-        HealthRead(
-            camera_id=c.id,
-            code=c.code,
-            name=c.name,
-            owner_type=c.owner_type,
-            status=health_status(c, now=now, stale_after_s=stale_after_s),
-            last_seen_at=c.last_seen_at,
-            last_checked_at=c.last_checked_at,
-            last_ok_at=c.last_ok_at,
-            last_error=c.last_error,
-        )
-        for c in repository.live_linked(session)
-    ]

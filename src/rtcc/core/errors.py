@@ -24,10 +24,15 @@ class ValidationFailed(DomainError):
     title = "Validation failed"
 
 
-def field_error(field: str, msg: str, *, where: str = "body") -> dict[str, Any]:
+def field_error(field: str | int, msg: str, *, where: str = "body") -> dict[str, Any]:
     """One entry of a problem's ``errors``, in the shape request validation uses: ``loc`` (``[where, *path]``),
-    ``field`` (the dotted path a form shows next to its input) and ``msg``."""
-    return {"loc": [where, *field.split(".")], "field": field, "msg": msg, "type": "value_error"}
+    ``field`` (the dotted path a form shows next to its input) and ``msg``.
+
+    ``where`` says what the path is inside: ``body``, ``query``, ``path`` for a request, ``line`` for a line of an
+    imported file (``field`` is then the line number, kept a number in ``loc``), a file's name for a file's field
+    (an empty ``field``: the whole file), ``settings`` for a setting."""
+    path: list[str | int] = [field] if isinstance(field, int) else [p for p in field.split(".") if p]
+    return {"loc": [where, *path], "field": str(field), "msg": msg, "type": "value_error"}
 
 
 def invalid(field: str, msg: str, *, where: str = "body") -> ValidationFailed:

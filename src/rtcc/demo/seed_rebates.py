@@ -28,7 +28,7 @@ from rtcc.demo import world
 from rtcc.demo.accounts import DEMO_PASSWORD
 from rtcc.identity import service as identity_service
 from rtcc.identity.logic import Principal
-from rtcc.rebates import proofs
+from rtcc.rebates import budget, proofs, review
 from rtcc.rebates import service as rebates
 from rtcc.rebates.schemas import ApplicationCreate
 from rtcc.settings import Settings, get_settings
@@ -148,24 +148,24 @@ def seed(session: Session, *, now: datetime, rng: random.Random) -> dict[str, in
     waitlisted: list[uuid.UUID] = []
     for stage, app_id, owner in created:
         if stage in ("approved", "paid", "withdrawn"):
-            rebates.approve(session, settings, app_id, actor=staff)
+            review.approve(session, settings, app_id, actor=staff)
         if stage == "paid":
-            rebates.mark_paid(session, settings, app_id, f"CHK-{rng.randint(10000, 99999)}", actor=staff)
+            review.mark_paid(session, settings, app_id, f"CHK-{rng.randint(10000, 99999)}", actor=staff)
         elif stage == "denied":
-            rebates.deny(
+            review.deny(
                 session, settings, app_id, "The receipt shows a video doorbell chime, not a camera.", actor=staff
             )
         elif stage == "withdrawn":
             rebates.withdraw(session, settings, app_id, actor=owner)
         elif stage == "waitlisted":
             waitlisted.append(app_id)
-    budget = rebates.program(session, settings)
-    rebates.set_budget(
-        session, settings, budget.committed_cents + budget.paid_cents + LEFT_AVAILABLE_CENTS, actor=staff
+    program = budget.program(session, settings)
+    budget.set_budget(
+        session, settings, program.committed_cents + program.paid_cents + LEFT_AVAILABLE_CENTS, actor=staff
     )
     for app_id in waitlisted:
-        rebates.approve(session, settings, app_id, actor=staff)
-    final = rebates.program(session, settings)
+        review.approve(session, settings, app_id, actor=staff)
+    final = budget.program(session, settings)
     return {
         "households": len(created),
         "applications": len(created),

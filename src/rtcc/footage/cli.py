@@ -10,9 +10,8 @@ from __future__ import annotations
 import json
 import shutil
 import uuid
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
@@ -26,14 +25,7 @@ from rtcc.runtime import Runtime
 
 footage = typer.Typer(no_args_is_help=True, help="Footage requests, uploads, custody log, evidence packages.")
 
-T = TypeVar("T")
-
-
 _actor = cli_operator  # the audit names the OS user who ran the command
-
-
-def _run(work: Callable[[Runtime], T]) -> T:
-    return run_command(work)
 
 
 def _store(rt: Runtime) -> FootageStore:
@@ -57,7 +49,7 @@ def list_requests(
             for r in page.items
         ] + [f"{page.total} request(s)"]
 
-    for line in _run(work):
+    for line in run_command(work):
         typer.echo(line)
 
 
@@ -73,7 +65,7 @@ def show(request_id: uuid.UUID) -> None:
         data["custody"] = [e.model_dump(mode="json") for e in custody]
         return json.dumps(data, indent=2)
 
-    typer.echo(_run(work))
+    typer.echo(run_command(work))
 
 
 @footage.command("package")
@@ -89,7 +81,7 @@ def package(
         shutil.move(str(built), str(target))
         return target
 
-    path = _run(work)
+    path = run_command(work)
     typer.echo(f"wrote {path} ({path.stat().st_size} bytes)")
 
 
@@ -100,7 +92,7 @@ def verify(request_id: uuid.UUID) -> None:
     def work(rt: Runtime) -> VerifyResult:
         return evidence.verify(rt.db, _store(rt), request_id, actor=_actor())
 
-    result = _run(work)
+    result = run_command(work)
     for c in result.clips:
         status = "ok" if c.ok else f"MISMATCH: {c.problem}"
         typer.echo(f"clip {c.clip_id} {c.filename}: {status}")
@@ -122,4 +114,4 @@ def expire() -> None:
         with rt.db.uow() as session:
             return service.expire_overdue(session, actor=_actor())
 
-    typer.echo(f"{_run(work)} request(s) expired")
+    typer.echo(f"{run_command(work)} request(s) expired")

@@ -1,25 +1,24 @@
 """``rtcc governance``: purpose codes, the agencies we share with, the misuse scan and queue, and the transparency
 report from the command line.
 
-Each command opens the database named by ``RTCC_DATABASE_URL``, runs one unit of work and stops; changes are audited
+Each command builds the runtime from ``RTCC_*`` settings (``rtcc.commands.run_command``), runs one unit of work
+and stops; changes are audited
 as ``cli:<os user>``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
 from rtcc.commands import run_command
-from rtcc.core.db import Database
 from rtcc.governance import misuse, service, sharing, transparency
 from rtcc.governance.logic import DATA_CLASSES
 from rtcc.governance.schemas import AgencyCreate, AgencyUpdate
 from rtcc.identity.logic import cli_operator
-from rtcc.settings import get_settings
+from rtcc.runtime import Runtime
 
 governance = typer.Typer(no_args_is_help=True, help="Purpose codes, sharing policy, misuse flags, transparency.")
 purposes_app = typer.Typer(no_args_is_help=True, help="The purpose codes every ALPR search must name.")
@@ -29,14 +28,7 @@ governance.add_typer(purposes_app, name="purposes")
 governance.add_typer(agencies_app, name="agencies")
 governance.add_typer(misuse_app, name="misuse")
 
-T = TypeVar("T")
-
-
 _actor = cli_operator  # the audit names the OS user who ran the command
-
-
-def _write(work: Callable[[Database], T]) -> T:
-    return run_command(lambda rt: work(rt.db), bus=False)
 
 
 def _split(value: str | None) -> list[str] | None:
@@ -49,22 +41,22 @@ def _split(value: str | None) -> list[str] | None:
 def purposes_list() -> None:
     """Print the purpose codes in force (code, case required, allowed, label)."""
 
-    def work(db: Database) -> None:
-        with db.read() as session:
+    def work(rt: Runtime) -> None:
+        with rt.db.read() as session:
             for p in service.purposes(session):
                 case = "case" if p.requires_case else "-"
                 allowed = "allowed" if p.allowed else "FORBIDDEN"
                 typer.echo(f"{p.code:<28} {case:<5} {allowed:<10} {p.label}")
 
-    _write(work)
+    run_command(work, bus=False)
 
 
 @agencies_app.command("list")
 def agencies_list() -> None:
     """Print the agencies on the sharing list."""
 
-    def work(db: Database) -> None:
-        with db.read() as session:
+    def work(rt: Runtime) -> None:
+        with rt.db.read() as session:
             for a in sharing.list_agencies(session):
                 state = "active" if a.active else "suspended"
                 typer.echo(
@@ -72,7 +64,7 @@ def agencies_list() -> None:
                     f"| purposes: {', '.join(a.purposes) or '-'}"
                 )
 
-    _write(work)
+    run_command(work, bus=False)
 
 
 @agencies_app.command("add")
@@ -97,12 +89,12 @@ def agencies_add(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
 
-    def work(db: Database) -> None:
-        with db.uow() as session:
+    def work(rt: Runtime) -> None:
+        with rt.db.uow() as session:
             a = sharing.create_agency(session, data, actor=_actor())
         typer.echo(f"agency {a.code} listed ({'active' if a.active else 'suspended'})")
 
-    _write(work)
+    run_command(work, bus=False)
 
 
 @agencies_app.command("set")
@@ -124,28 +116,27 @@ def agencies_set(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
 
-    def work(db: Database) -> None:
-        with db.uow() as session:
+    def work(rt: Runtime) -> None:
+        with rt.db.uow() as session:
             a = sharing.update_agency(session, code, data, actor=_actor())
         typer.echo(f"agency {a.code} updated ({'active' if a.active else 'suspended'})")
 
-    _write(work)
+    run_command(work, bus=False)
 
 
 @misuse_app.command("scan")
 def misuse_scan() -> None:
     """Run the misuse detectors over the recent audit log and write flags into the auditor queue."""
-    settings = get_settings()
 
-    def work(db: Database) -> None:
-        with db.uow() as session:
-            result = misuse.scan(session, settings=settings, actor=_actor())
+    def work(rt: Runtime) -> None:
+        with rt.db.uow() as session:
+            result = misuse.scan(session, settings=rt.settings, actor=_actor())
         typer.echo(
             f"examined {result.entries_examined} audit entries: {result.flags_raised} flags "
             f"({result.flags_created} new, {result.flags_updated} updated) {json.dumps(result.by_detector)}"
         )
 
-    _write(work)
+    run_command(work, bus=False)
 
 
 @misuse_app.command("list")
@@ -155,24 +146,23 @@ def misuse_list(
 ) -> None:
     """Print the auditor queue, newest first."""
 
-    def work(db: Database) -> None:
-        with db.read() as session:
+    def work(rt: Runtime) -> None:
+        with rt.db.read() as session:
             page = misuse.list_flags(session, status=status, limit=limit)
         for f in page.items:
             typer.echo(f"{f.id} {f.severity:<6} {f.detector:<18} {f.window_start:%Y-%m-%d} {f.summary}")
         typer.echo(f"{page.total} flags")
 
-    _write(work)
+    run_command(work, bus=False)
 
 
 @governance.command("transparency")
 def transparency_json() -> None:
     """Print the public transparency report as JSON."""
-    settings = get_settings()
 
-    def work(db: Database) -> None:
-        with db.read() as session:
-            data = transparency.report(session, settings=settings)
+    def work(rt: Runtime) -> None:
+        with rt.db.read() as session:
+            data = transparency.report(session, settings=rt.settings)
         typer.echo(data.model_dump_json(indent=2, exclude={"policy_text"}))
 
-    _write(work)
+    run_command(work, bus=False)

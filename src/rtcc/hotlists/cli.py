@@ -8,9 +8,8 @@ Each command builds the runtime from ``RTCC_*`` settings, starts the bus (so tha
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
@@ -27,7 +26,6 @@ hotlists = typer.Typer(no_args_is_help=True, help="Hotlists: lists of plates of 
 skip = typer.Typer(no_args_is_help=True, help="The skip list: plate texts that are never matched.")
 hotlists.add_typer(skip, name="skip")
 
-T = TypeVar("T")
 _MAX_ERRORS_SHOWN = 10
 
 
@@ -46,10 +44,6 @@ def _import_failed(exc: DomainError) -> None:
         typer.echo(f"  ... and {len(exc.errors) - _MAX_ERRORS_SHOWN} more", err=True)
     typer.echo("nothing was changed; the list in force stays in force", err=True)
     raise typer.Exit(1)
-
-
-def _run(work: Callable[[Runtime], T]) -> T:
-    return run_command(work, on_domain_error=_import_failed)
 
 
 def _check_format(value: str | None) -> str | None:
@@ -89,24 +83,24 @@ def create(
     ] = None,
 ) -> None:
     """Create an empty list; print its id."""
-    data = HotlistCreate(
-        name=name,
-        source=source,
-        category=category,
-        priority=priority,
-        owner=owner,
-        max_diff=max_diff,
-        allow_large_fuzzy=allow_large_fuzzy,
-        require_state=require_state,
-        refresh_path=str(refresh_path.resolve()) if refresh_path else None,
-        refresh_format=fmt,  # checked by _check_format; pydantic validates it again
-    )
 
     def work(rt: Runtime) -> str:
+        data = HotlistCreate(
+            name=name,
+            source=source,
+            category=category,
+            priority=priority,
+            owner=owner,
+            max_diff=max_diff,
+            allow_large_fuzzy=allow_large_fuzzy,
+            require_state=require_state,
+            refresh_path=str(refresh_path.resolve()) if refresh_path else None,
+            refresh_format=fmt,  # checked by _check_format; pydantic validates it again
+        )
         with rt.db.uow() as session:
             return str(service.create_hotlist(session, rt.bus, data, actor=_actor()).id)
 
-    typer.echo(_run(work))
+    typer.echo(run_command(work))
 
 
 @hotlists.command("import")
@@ -130,7 +124,7 @@ def import_(
             result = imports.import_file(session, rt.bus, target_id, file, fmt, actor=_actor(), force=force)
             return result, target_name
 
-    result, name = _run(work)
+    result, name = run_command(work, on_domain_error=_import_failed)
     typer.echo(_describe(result, name))
 
 
@@ -150,7 +144,7 @@ def list_(all_: Annotated[bool, typer.Option("--all", help="Include inactive lis
                 for h in rows
             ]
 
-    for line in _run(work):
+    for line in run_command(work):
         typer.echo(line)
 
 
@@ -182,7 +176,7 @@ def tolerance_(
                 service.update_hotlist(session, rt.bus, target.id, change, actor=_actor())
             return _describe_tolerance(guards.tolerance_report(session, target.id), target.name)
 
-    for line in _run(work):
+    for line in run_command(work):
         typer.echo(line)
 
 
@@ -195,7 +189,7 @@ def deactivate(hotlist: Annotated[str, typer.Argument(metavar="LIST", help="Name
             target = service.find_hotlist(session, hotlist)
             return service.deactivate_hotlist(session, rt.bus, target.id, actor=_actor()).name
 
-    typer.echo(f"deactivated {_run(work)!r}")
+    typer.echo(f"deactivated {run_command(work)!r}")
 
 
 @hotlists.command("refresh")
@@ -211,7 +205,7 @@ def refresh() -> None:
         lines += [f"FAILED: {names.get(i, str(i))!r}: {msg}" for i, msg in outcome.failed.items()]
         return lines, len(outcome.failed)
 
-    lines, failures = _run(work)
+    lines, failures = run_command(work)
     for line in lines or ["no list has a refresh file"]:
         typer.echo(line)
     if failures:
@@ -228,7 +222,7 @@ def skip_add(
         with rt.db.uow() as session:
             return service.add_skip(session, rt.bus, SkipCreate(plate=plate, reason=reason), actor=_actor()).plate_norm
 
-    typer.echo(f"skipping {_run(work)}")
+    typer.echo(f"skipping {run_command(work)}")
 
 
 @skip.command("remove")
@@ -239,7 +233,7 @@ def skip_remove(plate: str) -> None:
         with rt.db.uow() as session:
             service.remove_skip(session, rt.bus, plate, actor=_actor())
 
-    _run(work)
+    run_command(work)
     typer.echo("removed")
 
 
@@ -251,5 +245,5 @@ def skip_list() -> None:
         with rt.db.read() as session:
             return [f"{s.plate_norm:<12} {s.reason}  ({s.added_by})" for s in service.list_skip(session)]
 
-    for line in _run(work):
+    for line in run_command(work):
         typer.echo(line)

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from rtcc.core.errors import ValidationFailed
+from rtcc.core.errors import ValidationFailed, field_error, invalid
 from rtcc.deps import BusDep, DbDep, SettingsDep
 from rtcc.hotlists import guards, imports, service
 from rtcc.hotlists.parsers import FORMATS
@@ -177,8 +177,7 @@ def _format(value: object) -> str | None:
     if value is None or value == "":
         return None
     if value not in FORMATS:
-        msg = f"format must be one of {', '.join(FORMATS)}"
-        raise ValidationFailed(msg, errors=[{"loc": ["format"], "field": "format", "msg": msg}])
+        raise invalid("format", f"must be one of {', '.join(FORMATS)}")
     return str(value)
 
 
@@ -187,8 +186,7 @@ def _flag(value: object) -> bool:
         return False
     if value in ("true", "1", "on"):
         return True
-    msg = "force must be true or false"
-    raise ValidationFailed(msg, errors=[{"loc": ["body", "force"], "field": "force", "msg": msg}])
+    raise invalid("force", "must be true or false")
 
 
 async def _upload(request: Request, fmt: str | None, filename: str | None) -> tuple[bytes, str, str | None, bool]:
@@ -197,7 +195,7 @@ async def _upload(request: Request, fmt: str | None, filename: str | None) -> tu
         form = await request.form()
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
-            raise ValidationFailed("the form has no 'file' part", errors=[{"loc": ["body", "file"], "msg": "required"}])
+            raise ValidationFailed("the form has no 'file' part", errors=[field_error("file", "required")])
         data = await upload.read()
         name = upload.filename or filename or "upload"
         return data, name, _format(form.get("format")) or fmt, _flag(form.get("force"))

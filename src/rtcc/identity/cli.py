@@ -6,11 +6,11 @@ from typing import Annotated
 
 import typer
 
-from rtcc.core.db import Database
+from rtcc.commands import run_command
 from rtcc.identity import service
 from rtcc.identity.logic import SYSTEM, Role
 from rtcc.identity.schemas import ApiKeyCreate, UserCreate
-from rtcc.settings import get_settings
+from rtcc.runtime import Runtime
 
 users = typer.Typer(no_args_is_help=True, help="Staff user accounts.")
 apikeys = typer.Typer(no_args_is_help=True, help="Sensor API keys.")
@@ -28,31 +28,31 @@ def create_user(
     ] = "",
 ) -> None:
     """Create a staff user."""
-    db = Database(get_settings().database_url)
-    with db.uow() as session:
-        user = service.create_user(
-            session,
-            UserCreate(
-                username=username,
-                display_name=display_name or username,
-                password=password,
-                role=role,
-                unit=unit,
-            ),
-            actor=SYSTEM,
+
+    def work(rt: Runtime) -> str:
+        body = UserCreate(
+            username=username, display_name=display_name or username, password=password, role=role, unit=unit
         )
-        typer.echo(f"created user {user.username} ({user.role})")
-    db.dispose()
+        with rt.db.uow() as session:
+            user = service.create_user(session, body, actor=SYSTEM)
+            return f"created user {user.username} ({user.role})"
+
+    typer.echo(run_command(work, bus=False))
 
 
 @users.command("list")
 def list_users() -> None:
     """List staff users."""
-    db = Database(get_settings().database_url)
-    with db.read() as session:
-        for u in service.list_users(session):
-            typer.echo(f"{u.username:<20} {u.role:<12} {'active' if u.is_active else 'disabled'}")
-    db.dispose()
+
+    def work(rt: Runtime) -> list[str]:
+        with rt.db.read() as session:
+            return [
+                f"{u.username:<20} {u.role:<12} {'active' if u.is_active else 'disabled'}"
+                for u in service.list_users(session)
+            ]
+
+    for line in run_command(work, bus=False):
+        typer.echo(line)
 
 
 @apikeys.command("create")
@@ -61,8 +61,11 @@ def create_key(
     camera: Annotated[list[str], typer.Option(help="Camera code the key may report for ('*' for any); repeat.")],
 ) -> None:
     """Create a sensor API key and print its secret once."""
-    db = Database(get_settings().database_url)
-    with db.uow() as session:
-        _key, secret = service.create_api_key(session, ApiKeyCreate(name=name, camera_codes=camera), actor=SYSTEM)
-    typer.echo(secret)
-    db.dispose()
+
+    def work(rt: Runtime) -> str:
+        body = ApiKeyCreate(name=name, camera_codes=camera)
+        with rt.db.uow() as session:
+            _key, secret = service.create_api_key(session, body, actor=SYSTEM)
+        return secret
+
+    typer.echo(run_command(work, bus=False))

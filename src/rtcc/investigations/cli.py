@@ -11,13 +11,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
+from rtcc.commands import run_command
 from rtcc.core.db import Database
-from rtcc.core.errors import DomainError, NotFound, PermissionDenied
+from rtcc.core.errors import NotFound, PermissionDenied
 from rtcc.identity import service as identity
 from rtcc.identity.logic import Perm, Principal
 from rtcc.investigations import plate_index, runner, scenes, service
@@ -26,18 +27,17 @@ from rtcc.investigations.schemas import (
     CommonQuery,
     CoTravelQuery,
     HistoryQuery,
+    IndexStats,
     Place,
     PlateSearch,
     PurposeFields,
     StakeoutQuery,
 )
-from rtcc.settings import Settings, get_settings
+from rtcc.runtime import Runtime
 
 search = typer.Typer(
     no_args_is_help=True, help="Plate search, vehicle history, stakeout, common plates, co-travel (purpose required)."
 )
-
-T = TypeVar("T")
 
 UserOpt = Annotated[str, typer.Option("--user", help="Act as this user (the audit log names them).")]
 PurposeOpt = Annotated[str | None, typer.Option("--purpose", help="Purpose code (rtcc search purposes).")]
@@ -69,24 +69,17 @@ def _area(near: str | None) -> Area | None:
     return Area(lat=lat, lon=lon, radius_m=radius)
 
 
-def _run(
+def _search(
     kind: str, build: Callable[[], PurposeFields], username: str, work: Callable[..., BaseModel], as_json: bool
 ) -> None:
     """Build the request, run it as the user in one unit of work, print it; errors print and exit 1."""
-    settings: Settings = get_settings()
-    db = Database(settings.database_url)
-    try:
+
+    def search_as_user(rt: Runtime) -> BaseModel:
         body = build()
-        actor = _principal(db, username)
-        result = runner.run(db, kind=kind, body=body, actor=actor, work=lambda s: work(s, body, actor, settings))
-    except ValidationError as exc:
-        typer.echo(f"error: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}", err=True)
-        raise typer.Exit(1) from None
-    except DomainError as exc:
-        typer.echo(f"error: {exc.detail}", err=True)
-        raise typer.Exit(1) from None
-    finally:
-        db.dispose()
+        actor = _principal(rt.db, username)
+        return runner.run(rt.db, kind=kind, body=body, actor=actor, work=lambda s: work(s, body, actor, rt.settings))
+
+    result = run_command(search_as_user, bus=False)
     if as_json:
         sys.stdout.write(result.model_dump_json(indent=2) + "\n")
     else:
@@ -111,14 +104,17 @@ def _print(data: dict[str, Any]) -> None:
 @search.command("purposes")
 def purposes_cmd() -> None:
     """List the purpose codes."""
-    db = Database(get_settings().database_url)
-    try:
-        with db.read() as session:
+
+    def work(rt: Runtime) -> list[str]:
+        lines = []
+        with rt.db.read() as session:
             for p in service.purposes(session):
                 flags = ("case required" if p.requires_case else "") + ("" if p.allowed else " FORBIDDEN")
-                typer.echo(f"{p.code:28} {p.label} {flags}".rstrip())
-    finally:
-        db.dispose()
+                lines.append(f"{p.code:28} {p.label} {flags}".rstrip())
+        return lines
+
+    for line in run_command(work, bus=False):
+        typer.echo(line)
 
 
 @search.command("plates")
@@ -138,7 +134,7 @@ def plates_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Search reads by plate (exact, wildcard, partial, similar)."""
-    _run(
+    _search(
         "plate",
         lambda: PlateSearch.model_validate(
             {
@@ -172,7 +168,7 @@ def history_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Every read of one plate: timeline, track and stops."""
-    _run(
+    _search(
         "history",
         lambda: HistoryQuery(plate=plate, purpose=purpose, case_number=case, start=start, end=end),
         user,
@@ -192,7 +188,7 @@ def stakeout_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """All plates seen in an area within a time window."""
-    _run(
+    _search(
         "stakeout",
         lambda: StakeoutQuery(purpose=purpose, case_number=case, area=_area(near), start=start, end=end),
         user,
@@ -228,7 +224,7 @@ def common_cmd(
             places.append(Place.model_validate(data))
         return CommonQuery(purpose=purpose, case_number=case, places=places, min_places=min_places)
 
-    _run("common", build, user, lambda s, b, a, st: scenes.common_plates(s, b, actor=a, settings=st), as_json)
+    _search("common", build, user, lambda s, b, a, st: scenes.common_plates(s, b, actor=a, settings=st), as_json)
 
 
 @search.command("cotravel")
@@ -244,7 +240,7 @@ def cotravel_cmd(
     as_json: JsonOpt = False,
 ) -> None:
     """Plates repeatedly seen near a target plate at several distinct cameras."""
-    _run(
+    _search(
         "cotravel",
         lambda: CoTravelQuery(
             plate=plate,
@@ -264,22 +260,22 @@ def cotravel_cmd(
 @search.command("reindex")
 def reindex_cmd() -> None:
     """Rebuild the plate index from every stored read (after a bulk load or a restore)."""
-    db = Database(get_settings().database_url)
-    try:
-        with db.uow() as session:
-            stats = plate_index.rebuild_index(session)
-    finally:
-        db.dispose()
+
+    def work(rt: Runtime) -> IndexStats:
+        with rt.db.uow() as session:
+            return plate_index.rebuild_index(session)
+
+    stats = run_command(work, bus=False)
     typer.echo(f"plate index rebuilt: {stats.plates} distinct plates, synced to {stats.synced_to}")
 
 
 @search.command("index")
 def index_cmd() -> None:
     """Show the size and freshness of the plate index."""
-    db = Database(get_settings().database_url)
-    try:
-        with db.read() as session:
-            stats = plate_index.index_stats(session)
-    finally:
-        db.dispose()
+
+    def work(rt: Runtime) -> IndexStats:
+        with rt.db.read() as session:
+            return plate_index.index_stats(session)
+
+    stats = run_command(work, bus=False)
     typer.echo(f"{stats.plates} distinct plates; synced to {stats.synced_to}; rebuilt at {stats.rebuilt_at}")

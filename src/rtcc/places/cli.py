@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from rtcc.core.errors import ProfileInvalid
+from rtcc.commands import command_errors
 from rtcc.places import service
 from rtcc.places.loader import load_profile
 from rtcc.settings import get_settings
@@ -20,11 +20,8 @@ places = typer.Typer(no_args_is_help=True, help="The city profile: name, boundar
 
 
 def _summary(ref: str) -> None:
-    try:
+    with command_errors():  # the first problem, file and field named, and exit 1
         prof = load_profile(ref)
-    except ProfileInvalid as exc:
-        typer.echo(f"error: {exc.detail}", err=True)
-        raise typer.Exit(1) from None
     doc = service.profile_read(prof).model_dump(exclude={"divisions", "neighborhoods"})
     doc["divisions"] = len(prof.divisions)
     doc["neighborhoods"] = len(prof.neighborhoods)

@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from rtcc.core import geo
-from rtcc.core.errors import ProfileInvalid
+from rtcc.core.errors import ProfileInvalid, field_error
 from rtcc.places.logic import Area, AreaIndex
 from rtcc.places.schemas import AreaProps, BoundaryProps, IntersectionRow, PlaceRow, ProfileMeta
 
@@ -58,9 +58,7 @@ def profile_folder(ref: str) -> Path:
 
 def _fail(file: str, loc: str, msg: str) -> ProfileInvalid:
     where = f"{file}: {loc}" if loc else file
-    return ProfileInvalid(
-        f"city profile {where}: {msg}", errors=[{"loc": f"{file}:{loc}" if loc else file, "msg": msg}]
-    )
+    return ProfileInvalid(f"city profile {where}: {msg}", errors=[field_error(loc, msg, where=file)])
 
 
 def _validate(model: type[M], data: Any, file: str, prefix: str) -> M:
@@ -139,7 +137,7 @@ def load_profile(ref: str) -> CityProfile:
         known = ", ".join(packaged_profiles())
         raise ProfileInvalid(
             f"city profile {ref!r}: neither a packaged profile ({known}) nor a folder",
-            errors=[{"loc": "city_profile", "msg": "unknown city profile"}],
+            errors=[field_error("city_profile", "unknown city profile", where="settings")],
         )
     meta = _validate(ProfileMeta, _json(folder, "profile.json"), "profile.json", "")
     boundary_features = _features(folder, "boundary.geojson")

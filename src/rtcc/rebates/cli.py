@@ -2,35 +2,26 @@
 check (``compliance``: rebated cameras withdrawn before the commitment ended, to flag for recapture; exit status 2
 when there are any, so a scheduled job can alert on it).
 
-Each command opens the database named by ``RTCC_*`` settings and runs one unit of work; changes are audited as
-``cli:<os user>``.
+Each command builds the runtime from ``RTCC_*`` settings (``rtcc.commands.run_command``) and runs one unit of work;
+changes are audited as ``cli:<os user>``.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import date
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
 from rtcc.commands import run_command
-from rtcc.core.db import Database
 from rtcc.identity.logic import cli_operator
-from rtcc.rebates import reports, service
-from rtcc.settings import Settings
+from rtcc.rebates import budget, reports
+from rtcc.runtime import Runtime
 
 rebates = typer.Typer(no_args_is_help=True, help="Camera rebate program.")
 
-T = TypeVar("T")
-
-
 _actor = cli_operator  # the audit names the OS user who ran the command
-
-
-def _run(work: Callable[[Database, Settings], T]) -> T:
-    return run_command(lambda rt: work(rt.db, rt.settings), bus=False)
 
 
 def _day(value: str | None) -> date | None:
@@ -54,19 +45,19 @@ def program_cmd(
 ) -> None:
     """Show the budget (total, committed, paid, available, waitlist), or set its total."""
 
-    def work(db: Database, settings: Settings) -> str:
+    def work(rt: Runtime) -> str:
         if set_total is not None:
-            with db.uow() as session:
-                p = service.set_budget(session, settings, set_total, actor=_actor())
+            with rt.db.uow() as session:
+                p = budget.set_budget(session, rt.settings, set_total, actor=_actor())
         else:
-            with db.read() as session:
-                p = service.program(session, settings)
+            with rt.db.read() as session:
+                p = budget.program(session, rt.settings)
         return (
             f"total {_money(p.total_cents)}  committed {_money(p.committed_cents)}  paid {_money(p.paid_cents)}  "
             f"available {_money(p.available_cents)}  waitlisted {p.waitlisted} ({_money(p.waitlisted_cents)})"
         )
 
-    typer.echo(_run(work))
+    typer.echo(run_command(work, bus=False))
 
 
 @rebates.command("report")
@@ -80,8 +71,8 @@ def report_cmd(
         raise typer.BadParameter("choose text, json or csv", param_hint="--format")
     start, end = _day(from_), _day(to)
 
-    def work(db: Database, _settings: Settings) -> str:
-        with db.read() as session:
+    def work(rt: Runtime) -> str:
+        with rt.db.read() as session:
             rep = reports.report(session, start=start, end=end)
         if fmt == "json":
             return rep.model_dump_json(indent=2)
@@ -99,7 +90,7 @@ def report_cmd(
         ]
         return "\n".join(lines)
 
-    typer.echo(_run(work))
+    typer.echo(run_command(work, bus=False))
 
 
 @rebates.command("compliance")
@@ -108,11 +99,11 @@ def compliance_cmd(
 ) -> None:
     """List approved/paid rebates whose camera left the registry before the commitment ended (exit 2 if any)."""
 
-    def work(db: Database, settings: Settings) -> list[dict[str, object]]:
-        with db.read() as session:
-            return [r.model_dump(mode="json") for r in reports.compliance(session, settings)]
+    def work(rt: Runtime) -> list[dict[str, object]]:
+        with rt.db.read() as session:
+            return [r.model_dump(mode="json") for r in reports.compliance(session, rt.settings)]
 
-    rows = _run(work)
+    rows = run_command(work, bus=False)
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
     elif not rows:

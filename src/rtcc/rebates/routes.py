@@ -20,7 +20,7 @@ from rtcc.core.errors import ValidationFailed, field_error
 from rtcc.deps import DbDep, SettingsDep
 from rtcc.identity.deps import require
 from rtcc.identity.logic import Perm, Principal
-from rtcc.rebates import proofs, reports, service
+from rtcc.rebates import budget, proofs, reports, review, service
 from rtcc.rebates.schemas import (
     ApplicationCreate,
     ApplicationPage,
@@ -141,21 +141,21 @@ def review_queue(
 ) -> ApplicationPage:
     """The review queue, oldest submission first (waitlisted ones carry their place in line); the view is audited."""
     with db.uow() as session:
-        return service.queue(session, statuses=status, limit=limit, offset=offset, actor=actor)
+        return review.queue(session, statuses=status, limit=limit, offset=offset, actor=actor)
 
 
 @router.get("/api/v1/rebates/program")
 def get_program(db: DbDep, settings: SettingsDep, _p: Reporter) -> ProgramRead:
     """The budget: total, committed (approved, unpaid), paid, available, and the waitlist."""
     with db.read() as session:
-        return service.program(session, settings)
+        return budget.program(session, settings)
 
 
 @router.post("/api/v1/rebates/program")
 def set_program(body: ProgramUpdate, db: DbDep, settings: SettingsDep, actor: Reviewer) -> ProgramRead:
     """Set the budget total (not below committed + paid); a raise approves waitlisted applications in order."""
     with db.uow() as session:
-        return service.set_budget(session, settings, body.total_cents, actor=actor)
+        return budget.set_budget(session, settings, body.total_cents, actor=actor)
 
 
 @router.get("/api/v1/rebates/report")
@@ -188,14 +188,14 @@ def compliance(db: DbDep, settings: SettingsDep, _p: Reviewer) -> list[Complianc
 def get_application(application_id: uuid.UUID, db: DbDep, actor: Reviewer) -> ApplicationRead:
     """One application with its timeline (the view is audited)."""
     with db.uow() as session:
-        return service.staff_view(session, application_id, actor=actor)
+        return review.staff_view(session, application_id, actor=actor)
 
 
 @router.get("/api/v1/rebates/{application_id}/proof", response_class=FileResponse)
 def get_proof(application_id: uuid.UUID, db: DbDep, settings: SettingsDep, actor: Reviewer) -> FileResponse:
     """Download the proof of purchase (the view is audited)."""
     with db.uow() as session:
-        path, content_type, name = service.open_proof(session, settings, application_id, actor=actor)
+        path, content_type, name = review.open_proof(session, settings, application_id, actor=actor)
     return FileResponse(path, media_type=content_type, filename=name)
 
 
@@ -203,7 +203,7 @@ def get_proof(application_id: uuid.UUID, db: DbDep, settings: SettingsDep, actor
 def approve(application_id: uuid.UUID, db: DbDep, settings: SettingsDep, actor: Reviewer) -> ApplicationRead:
     """Approve an eligible application: its rebate is committed, or it joins the waitlist when funds are short."""
     with db.uow() as session:
-        return service.approve(session, settings, application_id, actor=actor)
+        return review.approve(session, settings, application_id, actor=actor)
 
 
 @router.post("/api/v1/rebates/{application_id}/deny")
@@ -212,7 +212,7 @@ def deny(
 ) -> ApplicationRead:
     """Deny with a reason (sent to the applicant); committed funds go to the next one waiting."""
     with db.uow() as session:
-        return service.deny(session, settings, application_id, body.reason, actor=actor)
+        return review.deny(session, settings, application_id, body.reason, actor=actor)
 
 
 @router.post("/api/v1/rebates/{application_id}/mark-paid")
@@ -221,4 +221,4 @@ def mark_paid(
 ) -> ApplicationRead:
     """Record the payment of an approved rebate with its payment reference."""
     with db.uow() as session:
-        return service.mark_paid(session, settings, application_id, body.reference, actor=actor)
+        return review.mark_paid(session, settings, application_id, body.reference, actor=actor)

@@ -8,9 +8,8 @@ with that user's role, exactly as over HTTP: the same two-person rule and the sa
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
@@ -22,19 +21,15 @@ from rtcc.identity.logic import Perm, Principal, cli_operator
 from rtcc.retention import service
 from rtcc.retention.logic import HoldAction, HoldStatus
 from rtcc.retention.schemas import HoldCreate, HoldRead
+from rtcc.runtime import Runtime
 from rtcc.settings import get_settings
 
 retention = typer.Typer(no_args_is_help=True, help="Retention runs and legal holds.")
 holds = typer.Typer(no_args_is_help=True, help="Legal holds: keep case data past retention.")
 retention.add_typer(holds, name="holds")
 
-T = TypeVar("T")
 UserOpt = Annotated[str, typer.Option("--user", help="User name of the person acting (audited).")]
 NoteOpt = Annotated[str | None, typer.Option(help="A note kept with the decision (and in the audit).")]
-
-
-def _with_db(fn: Callable[[Database], T]) -> T:
-    return run_command(lambda rt: fn(rt.db), bus=False)
 
 
 _operator = cli_operator  # the audit names the OS user who ran the command
@@ -79,17 +74,17 @@ def run(
     max_batches: Annotated[int | None, typer.Option(help="Stop each class after this many batches.")] = None,
 ) -> None:
     """Purge expired data now, in bounded batches, each recorded in the audit chain."""
-    settings = get_settings()
-    outcome = _with_db(
-        lambda db: service.run_purge(
-            db,
-            settings,
+    outcome = run_command(
+        lambda rt: service.run_purge(
+            rt.db,
+            rt.settings,
             actor=_operator(),
             trigger="cli",
             classes=classes,
             dry_run=dry_run,
             max_batches=max_batches,
-        )
+        ),
+        bus=False,
     )
     verb = "due" if dry_run else "purged"
     for c in outcome.classes:
@@ -117,13 +112,13 @@ def list_holds(
 ) -> None:
     """List legal holds, newest first."""
 
-    def work(db: Database) -> list[HoldRead]:
-        with db.read() as session:
+    def work(rt: Runtime) -> list[HoldRead]:
+        with rt.db.read() as session:
             return service.list_holds(
                 session, status=status.value if status else None, case_number=case_number, review_due=review_due
             )
 
-    for h in _with_db(work):
+    for h in run_command(work, bus=False):
         _print_hold(h)
 
 
@@ -156,12 +151,12 @@ def request(
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from exc
 
-    def work(db: Database) -> HoldRead:
-        actor = _principal(db, user, Perm.holds_request)
-        with db.uow() as session:
+    def work(rt: Runtime) -> HoldRead:
+        actor = _principal(rt.db, user, Perm.holds_request)
+        with rt.db.uow() as session:
             return service.hold_view(service.request_hold(session, data, actor=actor))
 
-    _print_hold(_with_db(work))
+    _print_hold(run_command(work, bus=False))
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -177,12 +172,12 @@ def _decide(hold_id: str, user: str, action: HoldAction, note: str | None) -> No
     except ValueError as exc:
         raise typer.BadParameter(f"not a hold id: {hold_id!r}") from exc
 
-    def work(db: Database) -> HoldRead:
-        actor = _principal(db, user, Perm.holds_approve)
-        with db.uow() as session:
+    def work(rt: Runtime) -> HoldRead:
+        actor = _principal(rt.db, user, Perm.holds_approve)
+        with rt.db.uow() as session:
             return service.hold_view(service.act_on_hold(session, hid, action, actor=actor, note=note))
 
-    _print_hold(_with_db(work))
+    _print_hold(run_command(work, bus=False))
 
 
 @holds.command("approve")

@@ -26,7 +26,8 @@ import nats.js.errors
 import pytest
 
 from rtcc.bus.envelope import Envelope
-from rtcc.bus.nats import BusUnavailable, NatsBus, durable_name, redact_url
+from rtcc.bus.nats import BusUnavailable, NatsBus, redact_url
+from rtcc.bus.natsgroups import durable_name
 
 NATS_URL = os.environ.get("RTCC_TEST_NATS_URL", "nats://127.0.0.1:4222")
 

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from rtcc.cameras import jobs, service
+from rtcc.cameras import health, jobs, service
 from rtcc.cameras.schemas import CameraCreate
 from rtcc.core.db import Database
 from rtcc.identity.logic import SYSTEM
@@ -94,7 +94,7 @@ def test_probe_pass_records_ok_and_errors(db: Database, server: str) -> None:
     assert "/registered.jpg" not in HITS
 
     with db.read() as s:
-        health = {h.code: h for h in service.health(s, stale_after_s=300)}
-    assert health["P-OK"].status == "ok" and health["P-OK"].last_ok_at is not None
-    assert health["P-500"].status == "failing" and health["P-500"].last_error == "HTTP 500"
-    assert health["P-DOWN"].status == "failing" and health["P-DOWN"].last_ok_at is None
+        seen = {h.code: h for h in health.health(s, stale_after_s=300)}
+    assert seen["P-OK"].status == "ok" and seen["P-OK"].last_ok_at is not None
+    assert seen["P-500"].status == "failing" and seen["P-500"].last_error == "HTTP 500"
+    assert seen["P-DOWN"].status == "failing" and seen["P-DOWN"].last_ok_at is None

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from rtcc.audit.models import AuditEntry
 from rtcc.cameras import canvass as canvass_uc
-from rtcc.cameras import service
+from rtcc.cameras import health, liveview, service
 from rtcc.cameras.kernel import M_PER_DEG_LAT
 from rtcc.cameras.schemas import CameraCreate, CameraFilters, CameraUpdate, CanvassQuery, OwnerCameraCreate
 from rtcc.core.db import Database
@@ -285,21 +285,21 @@ def test_live_view_rule(db: Database) -> None:
         plain = service.create_own_camera(s, OwnerCameraCreate(name="Plain", lat=LAT, lon=LON), owner=alice)
     analyst = staff()
     with db.uow() as s, pytest.raises(ValidationFailed) as exc:
-        service.open_live(s, live.id, actor=analyst, alert_id=None, purpose=None, case_number=None)
+        liveview.open_live(s, live.id, actor=analyst, alert_id=None, purpose=None, case_number=None)
     assert exc.value.errors[0]["field"] == "case_number"
     with db.uow() as s, pytest.raises(ValidationFailed):
-        service.open_live(s, live.id, actor=analyst, alert_id=None, purpose=None, case_number="24-000123")
+        liveview.open_live(s, live.id, actor=analyst, alert_id=None, purpose=None, case_number="24-000123")
     with db.uow() as s, pytest.raises(PermissionDenied):
-        service.open_live(s, live.id, actor=analyst, alert_id=None, purpose="immigration_enforcement",
+        liveview.open_live(s, live.id, actor=analyst, alert_id=None, purpose="immigration_enforcement",
                           case_number="24-000123")  # fmt: skip
     with db.uow() as s, pytest.raises(ValidationFailed) as exc:
-        service.open_live(s, live.id, actor=analyst, alert_id=uuid.uuid4(), purpose=None, case_number=None)
+        liveview.open_live(s, live.id, actor=analyst, alert_id=uuid.uuid4(), purpose=None, case_number=None)
     assert exc.value.errors[0]["field"] == "alert_id"
     with db.uow() as s, pytest.raises(PermissionDenied):
-        service.open_live(s, plain.id, actor=analyst, alert_id=None, purpose="felony_investigation",
+        liveview.open_live(s, plain.id, actor=analyst, alert_id=None, purpose="felony_investigation",
                           case_number="24-000123")  # fmt: skip
     with db.uow() as s:
-        view = service.open_live(s, live.id, actor=analyst, alert_id=None, purpose="felony_investigation",
+        view = liveview.open_live(s, live.id, actor=analyst, alert_id=None, purpose="felony_investigation",
                                  case_number="24-000123")  # fmt: skip
     assert view.stream_url == "https://cam.example/live" and view.incident == "case:24-000123"
     with db.read() as s:
@@ -310,7 +310,7 @@ def test_live_view_rule(db: Database) -> None:
     with db.uow() as s:
         service.withdraw_own_camera(s, live.id, owner=alice)
     with db.uow() as s, pytest.raises(PermissionDenied):
-        service.open_live(s, live.id, actor=analyst, alert_id=None, purpose="felony_investigation",
+        liveview.open_live(s, live.id, actor=analyst, alert_id=None, purpose="felony_investigation",
                           case_number="24-000123")  # fmt: skip
 
 
@@ -332,12 +332,12 @@ def test_live_view_with_an_open_alert(db: Database) -> None:
         alert_id = alert.id
     analyst = staff()
     with db.uow() as s:
-        view = service.open_live(s, live.id, actor=analyst, alert_id=alert_id, purpose=None, case_number=None)
+        view = liveview.open_live(s, live.id, actor=analyst, alert_id=alert_id, purpose=None, case_number=None)
     assert view.snapshot_url == "https://cam.example/snap.jpg" and view.incident == f"alert:{alert_id}"
     with db.uow() as s:
         s.get(Alert, alert_id).state = "closed"  # type: ignore[union-attr]
     with db.uow() as s, pytest.raises(PermissionDenied):
-        service.open_live(s, live.id, actor=analyst, alert_id=alert_id, purpose=None, case_number=None)
+        liveview.open_live(s, live.id, actor=analyst, alert_id=alert_id, purpose=None, case_number=None)
     assert alerts_service is not None
 
 
@@ -348,23 +348,23 @@ def test_heartbeat_scope_and_health(db: Database) -> None:
     mine = Principal(kind="apikey", id="k2", name="k2", role="sensor", permissions=frozenset(),
                      camera_codes=frozenset({"LINK-1"}))  # fmt: skip
     with db.uow() as s, pytest.raises(PermissionDenied):
-        service.heartbeat(s, cam_id, actor=other)
+        health.heartbeat(s, cam_id, actor=other)
     now = datetime.now(UTC)
     with db.read() as s:
-        assert [h.status for h in service.health(s, now=now, stale_after_s=300)] == ["unknown"]
+        assert [h.status for h in health.health(s, now=now, stale_after_s=300)] == ["unknown"]
     with db.uow() as s:
-        service.heartbeat(s, cam_id, actor=mine, now=now - timedelta(minutes=10))
+        health.heartbeat(s, cam_id, actor=mine, now=now - timedelta(minutes=10))
     with db.read() as s:
-        assert service.health(s, now=now, stale_after_s=300)[0].status == "stale"
+        assert health.health(s, now=now, stale_after_s=300)[0].status == "stale"
     with db.uow() as s:
-        service.record_probe(s, cam_id, at=now, error="HTTP 503")
+        health.record_probe(s, cam_id, at=now, error="HTTP 503")
     with db.read() as s:
-        h = service.health(s, now=now, stale_after_s=300)[0]
+        h = health.health(s, now=now, stale_after_s=300)[0]
         assert (h.status, h.last_error) == ("failing", "HTTP 503")
     with db.uow() as s:
-        service.record_probe(s, cam_id, at=now, error=None)
+        health.record_probe(s, cam_id, at=now, error=None)
     with db.read() as s:
-        h = service.health(s, now=now, stale_after_s=300)[0]
+        h = health.health(s, now=now, stale_after_s=300)[0]
         assert h.status == "ok" and h.last_ok_at == now and h.last_error is None
 
 

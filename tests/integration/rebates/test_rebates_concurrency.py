@@ -12,7 +12,7 @@ from typing import Any
 from rebates_support import STAFF, Resident, apply_fixture, resident_fixture  # noqa: F401 (fixtures)
 
 from rtcc.core.db import Database
-from rtcc.rebates import service
+from rtcc.rebates import budget, review, service
 from rtcc.settings import Settings
 
 Make = Callable[..., Resident]
@@ -41,19 +41,19 @@ def _race(n: int, work: Callable[[int], Any]) -> list[Any]:
 
 def test_concurrent_approvals_do_not_overspend(db: Database, settings: Settings, resident: Make, apply: Apply) -> None:
     with db.uow() as s:
-        service.set_budget(s, settings, 60_000, actor=STAFF)  # three $200 rebates
+        budget.set_budget(s, settings, 60_000, actor=STAFF)  # three $200 rebates
     ids = [apply(resident(), i=i) for i in range(8)]
 
     def approve(i: int) -> str:
         with db.uow() as s:
-            return service.approve(s, settings, ids[i], actor=STAFF).status
+            return review.approve(s, settings, ids[i], actor=STAFF).status
 
     results = _race(len(ids), approve)
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sorted(results) == ["approved"] * 3 + ["waitlisted"] * 5
     with db.read() as s:
-        p = service.program(s, settings)
-        approved = service.queue(s, statuses=["approved"]).items
+        p = budget.program(s, settings)
+        approved = review.queue(s, statuses=["approved"]).items
     assert (p.committed_cents, p.available_cents, p.waitlisted) == (60_000, 0, 5)
     assert sum(a.rebate_cents for a in approved) == p.committed_cents
 

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from rtcc.cameras import service as cameras
 from rtcc.core.db import Database
 from rtcc.demo import seed_rebates
-from rtcc.rebates import service
+from rtcc.rebates import budget, review
 from rtcc.rebates.cli import rebates
 from rtcc.rebates.logic import Status
 from rtcc.settings import Settings, get_settings
@@ -43,8 +43,8 @@ def test_demo_seed_has_every_stage_and_is_idempotent(db: Database, env: Path) ->
     assert counts == {"households": 9, "applications": 9, "approved": 1, "paid": 1, "waitlisted": 1}
     settings = get_settings()
     with db.read() as s:
-        statuses = sorted(a.status for a in service.queue(s, statuses=[x.value for x in Status], limit=500).items)
-        program = service.program(s, settings)
+        statuses = sorted(a.status for a in review.queue(s, statuses=[x.value for x in Status], limit=500).items)
+        program = budget.program(s, settings)
     assert statuses == sorted(
         ["draft", "ineligible", "eligible", "eligible", "approved", "paid", "denied", "withdrawn", "waitlisted"]
     )
@@ -55,7 +55,7 @@ def test_demo_seed_has_every_stage_and_is_idempotent(db: Database, env: Path) ->
         again = seed_rebates.seed(s, now=now, rng=random.Random(4))
     assert again["applications"] == 0
     with db.read() as s:
-        assert service.queue(s, statuses=["draft", "eligible"]).total == 3
+        assert review.queue(s, statuses=["draft", "eligible"]).total == 3
 
 
 def test_cli_program_report_and_compliance(
@@ -69,7 +69,7 @@ def test_cli_program_report_and_compliance(
     res = resident()
     app_id = apply(res)
     with db.uow() as s:
-        service.approve(s, settings, app_id, actor=STAFF)
+        review.approve(s, settings, app_id, actor=STAFF)
     out = cli.invoke(rebates, ["report", "--format", "json"])
     assert out.exit_code == 0, out.output
     rep = json.loads(out.stdout)

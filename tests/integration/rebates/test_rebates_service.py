@@ -20,7 +20,7 @@ from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
 from rtcc.core.errors import Conflict, NotFound, ValidationFailed
 from rtcc.places import service as places
-from rtcc.rebates import proofs, reports, service
+from rtcc.rebates import budget, proofs, reports, review, service
 from rtcc.settings import Settings
 
 Make = Callable[..., Resident]
@@ -29,7 +29,7 @@ Apply = Callable[..., uuid.UUID]
 
 def _get(db: Database, app_id: uuid.UUID) -> Any:
     with db.uow() as s:
-        return service.staff_view(s, app_id, actor=STAFF)
+        return review.staff_view(s, app_id, actor=STAFF)
 
 
 def _failed(db: Database, app_id: uuid.UUID) -> set[str]:
@@ -38,17 +38,17 @@ def _failed(db: Database, app_id: uuid.UUID) -> set[str]:
 
 def _approve(db: Database, settings: Settings, app_id: uuid.UUID) -> Any:
     with db.uow() as s:
-        return service.approve(s, settings, app_id, actor=STAFF)
+        return review.approve(s, settings, app_id, actor=STAFF)
 
 
 def _budget(db: Database, settings: Settings, total: int) -> Any:
     with db.uow() as s:
-        return service.set_budget(s, settings, total, actor=STAFF)
+        return budget.set_budget(s, settings, total, actor=STAFF)
 
 
 def _program(db: Database, settings: Settings) -> Any:
     with db.read() as s:
-        return service.program(s, settings)
+        return budget.program(s, settings)
 
 
 def test_a_good_application_becomes_eligible_with_timeline_notice_and_audit(
@@ -149,13 +149,13 @@ def test_budget_waitlist_fifo_promotion_and_payment(
 
     # paying moves money from committed to paid; nobody is promoted
     with db.uow() as s:
-        service.mark_paid(s, settings, ids[0], "CHK-1001", actor=STAFF)
+        review.mark_paid(s, settings, ids[0], "CHK-1001", actor=STAFF)
     p = _program(db, settings)
     assert (p.committed_cents, p.paid_cents, p.available_cents, p.waitlisted) == (20_000, 20_000, 5_000, 2)
 
     # denying a committed one frees $200: the first in line (submitted earlier) is promoted, not the later one
     with db.uow() as s:
-        service.deny(s, settings, ids[1], "Receipt is for a doorbell chime, not a camera.", actor=STAFF)
+        review.deny(s, settings, ids[1], "Receipt is for a doorbell chime, not a camera.", actor=STAFF)
     assert _get(db, ids[2]).status == "approved"
     assert _get(db, ids[3]).status == "waitlisted" and _get(db, ids[3]).waitlist_position == 1
     p = _program(db, settings)
@@ -166,7 +166,7 @@ def test_budget_waitlist_fifo_promotion_and_payment(
 
     # the budget cannot be cut below committed + paid; a raise promotes the rest
     with pytest.raises(ValidationFailed, match="total_cents"), db.uow() as s:
-        service.set_budget(s, settings, 39_999, actor=STAFF)
+        budget.set_budget(s, settings, 39_999, actor=STAFF)
     _budget(db, settings, 60_000)
     assert _get(db, ids[3]).status == "approved"
     p = _program(db, settings)
@@ -212,7 +212,7 @@ def test_transitions_are_guarded(db: Database, settings: Settings, resident: Mak
     with pytest.raises(Conflict, match="eligible"):
         _approve(db, settings, draft)
     with pytest.raises(Conflict), db.uow() as s:
-        service.mark_paid(s, settings, draft, "X", actor=STAFF)
+        review.mark_paid(s, settings, draft, "X", actor=STAFF)
     with pytest.raises(NotFound):
         _approve(db, settings, uuid.uuid4())
 
@@ -246,7 +246,7 @@ def test_compliance_flags_rebated_cameras_withdrawn_within_the_commitment(
     _approve(db, settings, ok_id)
     _approve(db, settings, bad_id)
     with db.uow() as s:
-        service.mark_paid(s, settings, bad_id, "CHK-7", actor=STAFF)
+        review.mark_paid(s, settings, bad_id, "CHK-7", actor=STAFF)
     with db.read() as s:
         assert reports.compliance(s, settings) == []
     with db.uow() as s:
@@ -268,9 +268,9 @@ def test_report_figures(db: Database, settings: Settings, resident: Make, apply:
     for x in ids[:4]:
         _approve(db, settings, x)  # 3 fit (45,003), the 4th waits
     with db.uow() as s:
-        service.mark_paid(s, settings, ids[0], "CHK-1", actor=STAFF)
+        review.mark_paid(s, settings, ids[0], "CHK-1", actor=STAFF)
     with db.uow() as s:
-        service.deny(s, settings, ids[4], "Duplicate receipt.", actor=STAFF)
+        review.deny(s, settings, ids[4], "Duplicate receipt.", actor=STAFF)
     today = utcnow().date()
     with db.read() as s:
         rep = reports.report(s, start=today, end=today)

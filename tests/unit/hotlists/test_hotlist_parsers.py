@@ -164,7 +164,7 @@ def test_csv_bad_fixture_names_every_bad_line() -> None:
         parse_file(path, "csv")
     err = info.value
     assert_line_error(err, "hotlist_bad.csv", 3, "unknown category 'stolen_bike'")
-    assert err.errors[1] == {"loc": ["line", 4], "msg": "plate is empty"}
+    assert err.errors[1] == {"loc": ["line", 4], "field": "4", "msg": "plate is empty", "type": "value_error"}
     assert len(err.errors) == 2
     assert err.status == 422
 
@@ -388,7 +388,8 @@ def test_clew_real_sample_is_refused_for_its_trailer_count_unless_forced(caplog:
     assert refused.value.detail.startswith(
         "sample_ca_doj_clew_sfr.tbl:4: the trailer says 72 records but the file holds 2"
     )
-    assert refused.value.errors == [{"loc": ["line", 4], "msg": refused.value.detail.split(":4: ", 1)[1]}]
+    reason = refused.value.detail.split(":4: ", 1)[1]
+    assert refused.value.errors == [{"loc": ["line", 4], "field": "4", "msg": reason, "type": "value_error"}]
     # ... and read whole, with a warning, when the operator forces it.
     with caplog.at_level(logging.WARNING, logger="rtcc.hotlists.parsers.clew"):
         entries = parse_file(path, detect_format(path), force=True)
@@ -423,7 +424,7 @@ def test_clew_bad_fixture_names_the_lines() -> None:
         parse_file(FIXTURES / "slr_bad.tbl", "clew")
     err = info.value
     assert_line_error(err, "slr_bad.tbl", 4, "date of loss '20231301' is not a valid YYYYMMDD date")
-    assert err.errors[1] == {"loc": ["line", 5], "msg": "plate is empty"}
+    assert err.errors[1] == {"loc": ["line", 5], "field": "5", "msg": "plate is empty", "type": "value_error"}
 
 
 @pytest.mark.parametrize(

@@ -136,8 +136,9 @@ def test_a_folder_profile_loads(tmp_path: Path) -> None:
 
 
 def test_bad_profiles_name_the_file_and_field(tmp_path: Path) -> None:
-    with pytest.raises(ProfileInvalid, match="neither a packaged profile"):
+    with pytest.raises(ProfileInvalid, match="neither a packaged profile") as unknown:
         load_profile(str(tmp_path / "nowhere"))
+    assert unknown.value.errors[0]["loc"] == ["settings", "city_profile"]
 
     folder = _copy(tmp_path)
     meta = json.loads((folder / "profile.json").read_text())
@@ -157,8 +158,9 @@ def test_bad_profiles_name_the_file_and_field(tmp_path: Path) -> None:
         load_profile(str(folder))
     del doc["features"][3]["properties"]["code"]
     (folder / "districts.geojson").write_text(json.dumps(doc))
-    with pytest.raises(ProfileInvalid, match=r"districts\.geojson: features\[3\]\.properties\.code"):
+    with pytest.raises(ProfileInvalid, match=r"districts\.geojson: features\[3\]\.properties\.code") as missing:
         load_profile(str(folder))
+    assert missing.value.errors[0]["loc"] == ["districts.geojson", "features[3]", "properties", "code"]
     shutil.copy(profile_folder("cerritos") / "districts.geojson", folder / "districts.geojson")
 
     rows = (folder / "intersections.csv").read_text().splitlines()
@@ -168,8 +170,9 @@ def test_bad_profiles_name_the_file_and_field(tmp_path: Path) -> None:
         load_profile(str(folder))
     (folder / "intersections.csv").unlink()
     (folder / "neighborhoods.geojson").unlink()
-    with pytest.raises(ProfileInvalid, match=r"neighborhoods\.geojson: missing"):
+    with pytest.raises(ProfileInvalid, match=r"neighborhoods\.geojson: missing") as whole_file:
         load_profile(str(folder))
+    assert whole_file.value.errors[0]["loc"] == ["neighborhoods.geojson"]
 
 
 def test_the_places_domain_does_not_read_the_shared_data_folder() -> None:

@@ -1,6 +1,7 @@
 // Text of the footage screens in English and Spanish, merged into the app's tables by core/strings.ts.
 // Every English key needs its Spanish text (the type says so). Placeholders: {name}.
-// Holds the staff footage-request screen (fr.*) and the portal's Neighborhood Watch (watch.*) and inbox (inbox.*).
+// Holds the staff footage-request screen (fr.*), requesting footage from a camera (footage.*) and the portal's
+// Neighborhood Watch (watch.*) and inbox (inbox.*).
 
 export const en = {
   "nav.footage": "Footage requests",
@@ -136,6 +137,11 @@ export const en = {
   "inbox.delivery.waiting": "{channel}: waiting to be sent",
   "inbox.delivery.notSent": "{channel}: not sent ({reason})",
   "inbox.reason.noSms": "no SMS provider configured",
+  "footage.request": "Request footage",
+  "footage.request_for": "Request footage from {camera}",
+  "footage.reason": "Reason (the owner reads this)",
+  "footage.send": "Send request",
+  "footage.sent": "Request sent ({state}).",
 } as const;
 
 export const es: Record<keyof typeof en, string> = {
@@ -272,4 +278,9 @@ export const es: Record<keyof typeof en, string> = {
   "inbox.delivery.waiting": "{channel}: pendiente de envío",
   "inbox.delivery.notSent": "{channel}: no enviado ({reason})",
   "inbox.reason.noSms": "no hay un proveedor de SMS configurado",
+  "footage.request": "Pedir la grabación",
+  "footage.request_for": "Pedir la grabación de {camera}",
+  "footage.reason": "Motivo (el propietario lo leerá)",
+  "footage.send": "Enviar la solicitud",
+  "footage.sent": "Solicitud enviada ({state}).",
 };

@@ -3,8 +3,8 @@
 This package owns the parsed-entry contract, format detection and the shared line plumbing (decoding, line
 splitting, plate and field checks, error collection). A parser reads the WHOLE file before returning: it returns
 every entry or raises ``ImportFailed`` (``detail`` ``"<file>:<line>: <reason>"`` for the first bad line, ``errors``
-``[{"loc": ["line", n], "msg": reason}, ...]`` for up to ``MAX_REPORTED_ERRORS`` bad lines) and never yields part
-of a file, so the service can replace a source's entries atomically. Pure code: no database, no clock.
+a ``field_error`` at ``["line", n]`` for each of up to ``MAX_REPORTED_ERRORS`` bad lines) and never yields part of
+a file, so the service can replace a source's entries atomically. Pure code: no database, no clock.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
-from rtcc.core.errors import ImportFailed
+from rtcc.core.errors import ImportFailed, field_error
 from rtcc.core.plates import MAX_PLATE_LEN, is_plausible, normalise
 from rtcc.hotlists.logic import FIELD_LIMITS
 
@@ -84,13 +84,13 @@ class LineProblems:
         first = self.items[0]
         raise ImportFailed(
             f"{self.name}:{first.line}: {first.msg}",
-            errors=[{"loc": ["line", e.line], "msg": e.msg} for e in self.items[:MAX_REPORTED_ERRORS]],
+            errors=[field_error(e.line, e.msg, where="line") for e in self.items[:MAX_REPORTED_ERRORS]],
         )
 
 
 def fail(name: str, line: int, msg: str) -> ImportFailed:
     """An ``ImportFailed`` for a single bad line (a file-level problem such as a missing header or trailer)."""
-    return ImportFailed(f"{name}:{line}: {msg}", errors=[{"loc": ["line", line], "msg": msg}])
+    return ImportFailed(f"{name}:{line}: {msg}", errors=[field_error(line, msg, where="line")])
 
 
 def decode_text(data: bytes, name: str) -> str:
