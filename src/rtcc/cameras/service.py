@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from rtcc.alerts import service as alerts_service
+from rtcc.alerts import queue as alerts_queue
 from rtcc.alerts.logic import TERMINAL
 from rtcc.alpr import service as alpr_service
 from rtcc.audit import service as audit
@@ -429,7 +429,7 @@ def open_live(
         raise PermissionDenied(f"camera {cam.code} is not live-linked (sharing level: {cam.sharing_level})")
     if alert_id is not None:
         try:
-            alert = alerts_service.get_alert(session, actor, alert_id)
+            alert = alerts_queue.get_alert(session, actor, alert_id)
         except NotFound as exc:
             raise invalid("alert_id", "no such alert") from exc
         if alert.kind != "hit" or alert.state in {s.value for s in TERMINAL}:
