@@ -13,7 +13,7 @@ from typing import Annotated, TypeVar
 
 import typer
 
-from rtcc.alerts import service
+from rtcc.alerts import lifecycle, queue
 from rtcc.alerts.logic import AlertKind, AlertState, Checklist, RejectReason
 from rtcc.alerts.schemas import AlertFilters, AlertRead, PageParams
 from rtcc.commands import run_command
@@ -67,7 +67,7 @@ def list_alerts(
 
     def work(rt: Runtime) -> None:
         with rt.db.read() as session:
-            page = service.list_alerts(session, SYSTEM, AlertFilters(state=state, kind=kind), PageParams(limit=limit))
+            page = queue.list_alerts(session, SYSTEM, AlertFilters(state=state, kind=kind), PageParams(limit=limit))
         for a in page.items:
             typer.echo(_line(a))
         typer.echo(f"{len(page.items)} of {page.total}")
@@ -82,7 +82,7 @@ def show(alert_id: uuid.UUID, user: UserOpt) -> None:
     def work(rt: Runtime) -> None:
         who = _principal(rt, user)
         with rt.db.uow() as session:
-            _print(service.get_alert(session, who, alert_id))
+            _print(queue.get_alert(session, who, alert_id))
 
     _run(work)
 
@@ -100,7 +100,7 @@ def _act(
     def work(rt: Runtime) -> None:
         who = _principal(rt, user)
         with rt.db.uow() as session:
-            result = service.transition(
+            result = lifecycle.transition(
                 session, rt.bus, alert_id, action, actor=who, checklist=checklist, reason=reason, unit=unit, note=note
             )
         _print(result)

@@ -3,7 +3,8 @@ the de-duplication key and window, priority and titles, and which alerts field u
 
 A hit alert goes ``new -> verified | rejected``, then ``verified -> dispatched``, and ``verified | dispatched ->
 closed``; ``rejected`` and ``closed`` are terminal. A camera-offline alert goes ``new -> closed`` (resolved). Verifying
-a hit requires every item of the checklist that prevents wrongful stops. No I/O here: the service applies these rules.
+a hit requires every item of the checklist that prevents wrongful stops. No I/O here: the use-case modules (``hits``,
+``lifecycle``, ``offline``, ``queue``) apply these rules.
 
 Sightings: one alert per vehicle, not one per read. A later read of the same hotlist entry with the same plate as
 read, at any camera, is a *sighting* on the vehicle's alert while that alert is new, verified, dispatched or rejected
@@ -22,9 +23,12 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from rtcc.core.errors import Conflict, ValidationFailed
+from rtcc.core.errors import Conflict, ValidationFailed, field_error, invalid
 from rtcc.core.plates import normalise
 from rtcc.identity.logic import Perm, Principal
+
+#: The actor of what the system does on its own: raising alerts for hits and camera outages, closing resolved ones.
+SYSTEM_ACTOR = "system"
 
 
 class AlertKind(StrEnum):
@@ -137,7 +141,7 @@ def require_complete(checklist: Checklist | None) -> Checklist:
     if missing:
         raise ValidationFailed(
             "verification needs every checklist item confirmed; unchecked: " + ", ".join(missing),
-            errors=[{"loc": ["body", "checklist", name], "msg": "not confirmed"} for name in missing],
+            errors=[field_error(f"checklist.{name}", "not confirmed") for name in missing],
         )
     return checklist
 
@@ -145,19 +149,14 @@ def require_complete(checklist: Checklist | None) -> Checklist:
 def require_reject_reason(reason: str | None, note: str | None) -> RejectReason:
     """Validate a reject reason (``other`` needs a note); raise ValidationFailed otherwise."""
     if reason is None:
-        raise ValidationFailed("a reject reason is required", errors=[{"loc": ["body", "reason"], "msg": "required"}])
+        raise invalid("reason", "a reject reason is required")
     try:
         parsed = RejectReason(reason)
     except ValueError as exc:
         allowed = ", ".join(r.value for r in RejectReason)
-        raise ValidationFailed(
-            f"unknown reject reason {reason!r}; one of: {allowed}",
-            errors=[{"loc": ["body", "reason"], "msg": f"one of {allowed}"}],
-        ) from exc
+        raise invalid("reason", f"unknown reject reason {reason!r}; one of: {allowed}") from exc
     if parsed is RejectReason.other and not (note or "").strip():
-        raise ValidationFailed(
-            "reason 'other' needs a note saying why", errors=[{"loc": ["body", "note"], "msg": "required"}]
-        )
+        raise invalid("note", "reason 'other' needs a note saying why")
     return parsed
 
 
@@ -222,7 +221,7 @@ def can_see(principal: Principal, kind: str, state: str) -> bool:
     return principal.can(Perm.alerts_read_verified) and field_visible(kind, state)
 
 
-#: The permission each action needs (checked by the routes and again by the service).
+#: The permission each action needs (checked by the routes and again by ``lifecycle.transition``).
 ACTION_PERMISSION: dict[Action, Perm] = {
     Action.verify: Perm.alerts_verify,
     Action.reject: Perm.alerts_verify,

@@ -1,10 +1,10 @@
-"""Queries of the alerts domain (never commits): alerts and transitions, the match records, and the read-only
-look-ups of the read, camera and hotlist entry an alert shows side by side.
+"""Queries of the alerts domain (never commits): alerts and transitions, and the read-only look-ups of the read,
+camera, hotlist entry and sightings an alert shows side by side.
 
-Match rows are inserted with ``ON CONFLICT DO NOTHING ... RETURNING`` (PostgreSQL and SQLite), so that only the
-(read, entry) pairs this transaction created come back: a redelivered batch, or a second match worker racing on the
-same read, finds nothing new and raises no alert twice. Open alerts are selected ``FOR UPDATE`` on PostgreSQL (SQLite
-write transactions are exclusive already), so that repeat reads fold into an alert without losing an update.
+Open alerts are selected ``FOR UPDATE`` on PostgreSQL (SQLite write transactions are exclusive already), so that
+repeat reads fold into an alert without losing an update. The other domains' tables are reached only through the
+views they publish (``alpr.queries``, ``hotlists.queries``, ``matching.queries``); the match rows that link sightings
+to an alert are written by the matching domain.
 """
 
 from __future__ import annotations
@@ -15,62 +15,25 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import ColumnElement, Select, Table, TableClause, bindparam, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from rtcc.alerts.models import Alert, AlertTransition
-from rtcc.alpr.models import Camera, Read
-from rtcc.hotlists.models import Hotlist, HotlistEntry
-from rtcc.matching.models import Match
+from rtcc.alpr import queries as alpr_queries
+from rtcc.hotlists import queries as hotlists_queries
+from rtcc.matching import queries as matching_queries
 
-
-def insert_matches(session: Session, rows: Sequence[dict[str, Any]]) -> set[tuple[uuid.UUID, int]]:
-    """Insert match rows, skipping (read, entry) pairs that exist; returns the pairs inserted now."""
-    if not rows:
-        return set()
-    dialect = session.get_bind().dialect.name
-    table = cast(Table, Match.__table__)
-    if dialect == "postgresql":
-        pg_stmt = postgresql.insert(table).on_conflict_do_nothing(index_elements=["read_id", "entry_id"])
-        stmt: Any = pg_stmt.returning(table.c.read_id, table.c.entry_id)
-    elif dialect == "sqlite":
-        lite_stmt = sqlite.insert(table).on_conflict_do_nothing(index_elements=["read_id", "entry_id"])
-        stmt = lite_stmt.returning(table.c.read_id, table.c.entry_id)
-    else:  # pragma: no cover - the two supported databases are handled above
-        raise NotImplementedError(f"unsupported database {dialect}")
-    inserted: set[tuple[uuid.UUID, int]] = set()
-    for row in session.execute(stmt, list(rows)):
-        inserted.add((row[0], row[1]))
-    return inserted
-
-
-def link_matches(session: Session, links: Sequence[tuple[uuid.UUID, int, uuid.UUID]]) -> None:
-    """Set ``alert_id`` on the match rows (read_id, entry_id, alert_id)."""
-    if not links:
-        return
-    table = cast(Table, Match.__table__)
-    stmt = (
-        update(table)
-        .where(table.c.read_id == bindparam("b_read"), table.c.entry_id == bindparam("b_entry"))
-        .values(alert_id=bindparam("b_alert"))
-    )
-    session.connection().execute(stmt, [{"b_read": r, "b_entry": e, "b_alert": a} for r, e, a in links])
+_reads = alpr_queries.READS
+_cameras = alpr_queries.CAMERAS
+_entries = hotlists_queries.ENTRIES
+_hotlists = hotlists_queries.HOTLISTS
+_matches = matching_queries.MATCHES
 
 
 def add_transitions(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert alert transitions (dicts of AlertTransition columns) in one statement."""
     if rows:
         session.connection().execute(insert(cast(Table, AlertTransition.__table__)), list(rows))
-
-
-def mark_reads_hit(session: Session, read_ids: Iterable[uuid.UUID]) -> None:
-    """Flag reads that matched a hotlist entry."""
-    ids = sorted(set(read_ids))
-    if ids:
-        session.execute(
-            update(Read).where(Read.id.in_(ids)).values(is_hit=True).execution_options(synchronize_session=False)
-        )
 
 
 def open_alerts_by_keys(session: Session, keys: Iterable[str]) -> dict[str, Alert]:
@@ -91,7 +54,11 @@ def open_alerts_by_keys(session: Session, keys: Iterable[str]) -> dict[str, Aler
 def alerts_of_read(session: Session, read_id: uuid.UUID) -> list[tuple[str, str]]:
     """(kind, state) of every alert ``read_id`` belongs to: as its first or latest read, or as a sighting."""
     direct = select(Alert.kind, Alert.state).where(or_(Alert.read_id == read_id, Alert.last_read_id == read_id))
-    sighted = select(Alert.kind, Alert.state).join(Match, Match.alert_id == Alert.id).where(Match.read_id == read_id)
+    sighted = (
+        select(Alert.kind, Alert.state)
+        .join(_matches, _matches.c.alert_id == Alert.id)
+        .where(_matches.c.read_id == read_id)
+    )
     return [(str(k), str(st)) for k, st in session.execute(direct.union(sighted)).all()]
 
 
@@ -162,24 +129,25 @@ _ENTRY_COLS = ("id", "hotlist_id", "plate", "region", "reason", "case_number", "
 _HOTLIST_COLS = ("name", "category", "active")
 
 
-#: What ``related`` loads with an alert: prefix -> (model, columns).
-_RELATED_PARTS: dict[str, tuple[Any, tuple[str, ...]]] = {"read": (Read, _READ_COLS), "camera": (Camera, _CAMERA_COLS),
-                  "entry": (HotlistEntry, _ENTRY_COLS), "hotlist": (Hotlist, _HOTLIST_COLS)}  # fmt: skip
+#: What ``related`` loads with an alert: prefix -> (published table, columns).
+_RELATED_PARTS: dict[str, tuple[TableClause, tuple[str, ...]]] = {"read": (_reads, _READ_COLS),
+                  "camera": (_cameras, _CAMERA_COLS), "entry": (_entries, _ENTRY_COLS),
+                  "hotlist": (_hotlists, _HOTLIST_COLS)}  # fmt: skip
 
 
 @functools.cache
 def _related_query() -> Select[Any]:
     """The statement of ``related`` (built once: it is run for every batch of new alerts)."""
     cols: list[Any] = [Alert.id.label("alert_id")]
-    for prefix, (model, names) in _RELATED_PARTS.items():
-        cols += [getattr(model, n).label(f"{prefix}__{n}") for n in names]
+    for prefix, (published, names) in _RELATED_PARTS.items():
+        cols += [published.c[n].label(f"{prefix}__{n}") for n in names]
     return (
         select(*cols)
         .select_from(Alert)
-        .outerjoin(Read, Read.id == Alert.read_id)
-        .outerjoin(Camera, Camera.id == Alert.camera_id)
-        .outerjoin(HotlistEntry, HotlistEntry.id == Alert.entry_id)
-        .outerjoin(Hotlist, Hotlist.id == HotlistEntry.hotlist_id)
+        .outerjoin(_reads, _reads.c.id == Alert.read_id)
+        .outerjoin(_cameras, _cameras.c.id == Alert.camera_id)
+        .outerjoin(_entries, _entries.c.id == Alert.entry_id)
+        .outerjoin(_hotlists, _hotlists.c.id == _entries.c.hotlist_id)
         .where(Alert.id.in_(bindparam("alert_ids", expanding=True)))
     )
 
@@ -194,7 +162,7 @@ def related(session: Session, alerts: Sequence[Alert]) -> dict[uuid.UUID, dict[s
     out: dict[uuid.UUID, dict[str, dict[str, Any] | None]] = {}
     for row in session.execute(q, {"alert_ids": ids}).mappings():
         found: dict[str, dict[str, Any] | None] = {}
-        for prefix, (_model, names) in _RELATED_PARTS.items():
+        for prefix, (_published, names) in _RELATED_PARTS.items():
             values = {n: row[f"{prefix}__{n}"] for n in names}
             key = "name" if prefix == "hotlist" else "id"
             found[prefix] = values if values[key] is not None else None
@@ -202,26 +170,30 @@ def related(session: Session, alerts: Sequence[Alert]) -> dict[uuid.UUID, dict[s
     return out
 
 
+def _sighting_cols() -> list[Any]:
+    """The columns of a sighting: the read (when and what) and its camera (where)."""
+    return [
+        _reads.c.id.label("read_id"),
+        _reads.c.plate.label("plate"),
+        _reads.c.observed_at.label("observed_at"),
+        _reads.c.crop_ref.label("crop_ref"),
+        _cameras.c.id.label("camera_id"),
+        _cameras.c.code.label("camera_code"),
+        _cameras.c.name.label("camera_name"),
+        _cameras.c.lat.label("lat"),
+        _cameras.c.lon.label("lon"),
+    ]
+
+
 def sightings(session: Session, alert_id: uuid.UUID, *, limit: int) -> list[dict[str, Any]]:
     """The reads linked to an alert (through their match rows), latest first, each with its camera."""
     q = (
-        select(
-            Read.id.label("read_id"),
-            Read.plate.label("plate"),
-            Read.observed_at.label("observed_at"),
-            Read.crop_ref.label("crop_ref"),
-            Match.kind.label("match_kind"),
-            Camera.id.label("camera_id"),
-            Camera.code.label("camera_code"),
-            Camera.name.label("camera_name"),
-            Camera.lat.label("lat"),
-            Camera.lon.label("lon"),
-        )
-        .select_from(Match)
-        .join(Read, Read.id == Match.read_id)
-        .outerjoin(Camera, Camera.id == Read.camera_id)
-        .where(Match.alert_id == alert_id)
-        .order_by(Read.observed_at.desc(), Read.id)
+        select(*_sighting_cols(), _matches.c.kind.label("match_kind"))
+        .select_from(_matches)
+        .join(_reads, _reads.c.id == _matches.c.read_id)
+        .outerjoin(_cameras, _cameras.c.id == _reads.c.camera_id)
+        .where(_matches.c.alert_id == alert_id)
+        .order_by(_reads.c.observed_at.desc(), _reads.c.id)
         .limit(limit)
     )
     return [dict(row) for row in session.execute(q).mappings()]
@@ -233,22 +205,10 @@ def last_sightings(session: Session, alerts: Sequence[Alert]) -> dict[uuid.UUID,
     if not ids:
         return {}
     q = (
-        select(
-            Alert.id.label("alert_id"),
-            Read.id.label("read_id"),
-            Read.plate.label("plate"),
-            Read.observed_at.label("observed_at"),
-            Read.crop_ref.label("crop_ref"),
-            Alert.match_kind.label("match_kind"),
-            Camera.id.label("camera_id"),
-            Camera.code.label("camera_code"),
-            Camera.name.label("camera_name"),
-            Camera.lat.label("lat"),
-            Camera.lon.label("lon"),
-        )
+        select(Alert.id.label("alert_id"), *_sighting_cols(), Alert.match_kind.label("match_kind"))
         .select_from(Alert)
-        .join(Read, Read.id == Alert.last_read_id)
-        .outerjoin(Camera, Camera.id == Read.camera_id)
+        .join(_reads, _reads.c.id == Alert.last_read_id)
+        .outerjoin(_cameras, _cameras.c.id == _reads.c.camera_id)
         .where(Alert.id.in_(ids))
     )
     out: dict[uuid.UUID, dict[str, Any]] = {}
@@ -258,14 +218,14 @@ def last_sightings(session: Session, alerts: Sequence[Alert]) -> dict[uuid.UUID,
     return out
 
 
-def entries_by_ids(session: Session, ids: Iterable[int]) -> dict[int, tuple[HotlistEntry, Hotlist | None]]:
-    """Hotlist entries by id, each with its list (for the name, category and whether it is active)."""
-    wanted = list(set(ids))
-    if not wanted:
-        return {}
+def entry_standing(session: Session, entry_id: int) -> tuple[datetime | None, bool | None] | None:
+    """A hotlist entry's expiry and whether its list is active (None when the list is gone), or None when the entry
+    is gone: what deciding whether an alert's entry is still current needs."""
     q = (
-        select(HotlistEntry, Hotlist)
-        .join(Hotlist, Hotlist.id == HotlistEntry.hotlist_id, isouter=True)
-        .where(HotlistEntry.id.in_(wanted))
+        select(_entries.c.expires_at, _hotlists.c.active)
+        .select_from(_entries)
+        .outerjoin(_hotlists, _hotlists.c.id == _entries.c.hotlist_id)
+        .where(_entries.c.id == entry_id)
     )
-    return {entry.id: (entry, hotlist) for entry, hotlist in session.execute(q)}
+    row = session.execute(q).first()
+    return None if row is None else (row[0], row[1])

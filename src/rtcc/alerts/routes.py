@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from pydantic import AwareDatetime
 
-from rtcc.alerts import service
+from rtcc.alerts import lifecycle, queue
 from rtcc.alerts.logic import Action, AlertKind, AlertState
 from rtcc.alerts.schemas import (
     AlertFilters,
@@ -42,7 +42,7 @@ def list_alerts(
 ) -> AlertPage:
     """Alerts newest first; field units see only verified hits."""
     with db.read() as session:
-        return service.list_alerts(
+        return queue.list_alerts(
             session,
             principal,
             AlertFilters(state=state, kind=kind, since=since),
@@ -56,7 +56,7 @@ def get_alert(
 ) -> AlertRead:
     """One alert: the read and the hotlist entry side by side, and its history (the access is audited)."""
     with db.uow() as session:
-        return service.get_alert(session, principal, alert_id)
+        return queue.get_alert(session, principal, alert_id)
 
 
 @router.post("/{alert_id}/verify")
@@ -69,7 +69,7 @@ def verify(
 ) -> AlertRead:
     """Verify a new hit: every checklist item must be confirmed."""
     with db.uow() as session:
-        return service.transition(
+        return lifecycle.transition(
             session, bus, alert_id, Action.verify, actor=actor, checklist=body.checklist.to_logic(), note=body.note
         )
 
@@ -84,7 +84,7 @@ def reject(
 ) -> AlertRead:
     """Reject a new hit (misread, wrong state, entry no longer current, ...); 'other' needs a note."""
     with db.uow() as session:
-        return service.transition(
+        return lifecycle.transition(
             session, bus, alert_id, Action.reject, actor=actor, reason=body.reason.value, note=body.note
         )
 
@@ -99,7 +99,9 @@ def dispatch(
 ) -> AlertRead:
     """Send a unit to a verified hit."""
     with db.uow() as session:
-        return service.transition(session, bus, alert_id, Action.dispatch, actor=actor, unit=body.unit, note=body.note)
+        return lifecycle.transition(
+            session, bus, alert_id, Action.dispatch, actor=actor, unit=body.unit, note=body.note
+        )
 
 
 @router.post("/{alert_id}/close")
@@ -112,4 +114,4 @@ def close(
 ) -> AlertRead:
     """Close a verified or dispatched hit, or a camera-offline alert."""
     with db.uow() as session:
-        return service.transition(session, bus, alert_id, Action.close, actor=actor, note=body.note)
+        return lifecycle.transition(session, bus, alert_id, Action.close, actor=actor, note=body.note)

@@ -13,7 +13,8 @@ from rtcc.alerts.logic import AlertKind, AlertState, Checklist, RejectReason
 
 
 class HitInput(BaseModel):
-    """One read matching one hotlist entry, as the matcher hands it to ``service.record_hits``."""
+    """One read matching one hotlist entry, as the matcher records it (``matching.service.record_hits``) and hands it
+    to ``alerts.hits.raise_alerts``."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from rtcc.alerts import service as alerts_service
+from rtcc.alerts import offline as alerts_offline
 from rtcc.alpr import repository
 from rtcc.alpr.logic import Heartbeat
 from rtcc.alpr.models import Camera
@@ -116,7 +116,7 @@ def _camera_data(camera_id: uuid.UUID, code: str, name: str, status: str, at: da
 def came_online(session: Session, bus: Bus, changed: Sequence[tuple[uuid.UUID, str, str]], now: datetime) -> None:
     """Cameras that just turned online: resolve their offline alert and tell live screens."""
     for camera_id, code, name in changed:
-        alerts_service.resolve_camera_offline(session, bus, camera_id=camera_id)
+        alerts_offline.resolve_camera_offline(session, bus, camera_id=camera_id)
         live_service.emit(
             session, bus, topic="cameras", type="camera.online", data=_camera_data(camera_id, code, name, "online", now)
         )
@@ -267,7 +267,7 @@ def sweep_camera_health(session: Session, bus: Bus, *, now: datetime, offline_af
     for cam in went_off:
         cam.status = "offline"
         last_seen = max((t for t in (cam.last_read_at, cam.last_heartbeat_at) if t is not None), default=None)
-        alerts_service.raise_camera_offline(
+        alerts_offline.raise_camera_offline(
             session, bus, camera_id=cam.id, camera_code=cam.code, camera_name=cam.name, last_seen_at=last_seen
         )
         live_service.emit(

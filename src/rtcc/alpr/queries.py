@@ -1,5 +1,6 @@
-"""The ALPR tables other domains query directly: reads (plate search, scene analysis, transparency counts, retention)
-and cameras.
+"""The ALPR tables other domains query directly: reads (plate search, scene analysis, transparency counts, retention,
+an alert's read and sightings) and cameras; and the one write another domain makes to reads, flagging those that
+matched a hotlist entry (``mark_hits``, called by the matcher as it records its hits).
 
 Other domains never import ``rtcc.alpr.models`` (an import-linter contract forbids it): they query these tables through
 the table views published here (``core.db.published_table``), built from the owner's own table definitions. A
@@ -9,6 +10,12 @@ one is a breaking change.
 """
 
 from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from rtcc.alpr.models import Camera, Read
 from rtcc.core.db import published_table
@@ -23,6 +30,7 @@ READS = published_table(
     "region",
     "confidence",
     "observed_at",
+    "received_at",
     "lat",
     "lon",
     "vehicle_make",
@@ -35,4 +43,25 @@ READS = published_table(
     "camera_label",
     "is_hit",
 )
-CAMERAS = published_table(Camera.__table__, "id", "code", "name", "lat", "lon", "kind")
+CAMERAS = published_table(
+    Camera.__table__,
+    "id",
+    "code",
+    "name",
+    "lat",
+    "lon",
+    "kind",
+    "location",
+    "status",
+    "last_heartbeat_at",
+    "last_read_at",
+)
+
+
+def mark_hits(session: Session, read_ids: Iterable[uuid.UUID]) -> None:
+    """Flag reads that matched a hotlist entry (``is_hit``), in one statement."""
+    ids = sorted(set(read_ids))
+    if ids:
+        session.execute(
+            update(Read).where(Read.id.in_(ids)).values(is_hit=True).execution_options(synchronize_session=False)
+        )

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
 
-from rtcc.alerts import service as alerts_service
+from rtcc.alerts import queue as alerts_queue
 from rtcc.alpr import cameras, deadletters, images, intake, service, vendoralerts
 from rtcc.alpr.schemas import (
     CameraCreate,
@@ -148,7 +148,7 @@ def get_read_image(
     hits); any other read answers 404, as do reads without a stored image of that kind. Opening an arbitrary read
     goes through plate search, under a purpose. Each view is audited as alpr.image.view."""
     with db.uow() as session:
-        if not alerts_service.read_in_visible_alert(session, actor, read_id):
+        if not alerts_queue.read_in_visible_alert(session, actor, read_id):
             raise NotFound(f"no alert you may see holds read {read_id}")
         image = images.view_image(session, read_id, kind, actor=actor, data_dir=settings.data_dir)
     return Response(

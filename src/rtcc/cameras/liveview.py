@@ -12,7 +12,7 @@ import uuid
 
 from sqlalchemy.orm import Session
 
-from rtcc.alerts import service as alerts_service
+from rtcc.alerts import queue as alerts_queue
 from rtcc.alerts.logic import TERMINAL
 from rtcc.audit import service as audit
 from rtcc.cameras.schemas import LiveView
@@ -37,7 +37,7 @@ def open_live(
         raise PermissionDenied(f"camera {cam.code} is not live-linked (sharing level: {cam.sharing_level})")
     if alert_id is not None:
         try:
-            alert = alerts_service.get_alert(session, actor, alert_id)
+            alert = alerts_queue.get_alert(session, actor, alert_id)
         except NotFound as exc:
             raise invalid("alert_id", "no such alert") from exc
         if alert.kind != "hit" or alert.state in {s.value for s in TERMINAL}:

@@ -1,4 +1,5 @@
-"""The match table other domains query directly: retention clears purged reads' and alerts' matches.
+"""The match table other domains query directly: retention clears purged reads' and alerts' matches, and an alert
+lists its sightings (the reads whose match rows link to it).
 
 Other domains never import ``rtcc.matching.models`` (an import-linter contract forbids it): they query these tables
 through the table views published here (``core.db.published_table``), built from the owner's own table definitions.
@@ -12,4 +13,4 @@ from __future__ import annotations
 from rtcc.core.db import published_table
 from rtcc.matching.models import Match
 
-MATCHES = published_table(Match.__table__, "read_id", "alert_id")
+MATCHES = published_table(Match.__table__, "read_id", "alert_id", "kind")

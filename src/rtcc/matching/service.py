@@ -1,9 +1,14 @@
-"""Matching use cases: keep an in-memory index of the active hotlists current, and turn stored reads into hits.
+"""Matching use cases: keep an in-memory index of the active hotlists current, turn stored reads into hits, and
+record the hits.
 
 The ``Matcher`` owns a ``kernel.HotlistIndex`` built from ``hotlists.service.active_snapshot``. Before each batch it
 compares the cheap ``snapshot_version`` with the one it built from and rebuilds on change (hotlist edits, imports,
 expiries), so every process (several ``rtcc worker match``) converges on the same lists without coordination.
-Hits go to ``alerts.service.record_hits`` in the same transaction, which is idempotent per (read, entry).
+``record_hits`` records a batch's hits in the caller's transaction, each piece written by its owner and for the
+whole batch at once (never a statement per read): the match rows (ours, ``repository.insert_matches``, which returns
+only the (read, entry) pairs new in this transaction, so recording is idempotent), the reads' hit flag
+(``alpr.queries.mark_hits``), the alerts the new hits raise or become sightings on (``alerts.hits.raise_alerts``),
+then each match row linked to the alert its hit landed in.
 ``match_stored`` is the one use case behind both the bus consumer and the reconciler: it settles the envelope's
 outbox row and records its hits in one transaction, so a batch is matched exactly when its row is gone.
 """
@@ -21,16 +26,19 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from rtcc.alerts import service as alerts_service
-from rtcc.alerts.models import Alert
-from rtcc.alerts.schemas import HitInput
+from rtcc.alerts import hits as alert_hits
+from rtcc.alerts.schemas import AlertRead, HitInput
+from rtcc.alpr import queries as alpr_queries
 from rtcc.alpr.events import EVENT_STORED_VERSION, covered_ids, stored_reads
 from rtcc.bus import outbox
 from rtcc.bus.base import Bus
 from rtcc.bus.envelope import Envelope
+from rtcc.core import metrics
+from rtcc.core.clock import utcnow
+from rtcc.core.db import after_commit
 from rtcc.core.gcpause import paused_gc
-from rtcc.core.metrics import MATCH_SECONDS
 from rtcc.hotlists import service as hotlists_service
+from rtcc.matching import repository
 from rtcc.matching.kernel import HotlistIndex, KernelHit, ListParams
 
 logger = logging.getLogger(__name__)
@@ -110,7 +118,7 @@ class Matcher:
         plates = [r["plate_norm"] for r in reads]
         regions = [r.get("region") for r in reads]
         hits = built.index.match(plates, regions)
-        MATCH_SECONDS.observe(time.perf_counter() - started)
+        metrics.MATCH_SECONDS.observe(time.perf_counter() - started)
         return [(h.read_index, built.entry_ids[h.entry_row], h) for h in hits if plates[h.read_index] not in built.skip]
 
     def hotlist_of(self, entry_row: int) -> tuple[uuid.UUID, Any]:
@@ -124,10 +132,52 @@ def _parse_time(value: str | datetime) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
+def record_hits(session: Session, bus: Bus, hits: Sequence[HitInput], *, dedup_window_s: int) -> list[AlertRead]:
+    """Record hits and raise or update alerts for them, in the caller's transaction (idempotent; safe with concurrent
+    match workers). Returns the alerts created or updated; a (read, entry) pair already recorded is skipped entirely."""
+    if not hits:
+        return []
+    now = utcnow()
+    unique: dict[tuple[uuid.UUID, int], HitInput] = {}
+    for h in hits:
+        unique.setdefault((h.read_id, h.entry_id), h)
+    ordered = sorted(unique.items(), key=lambda kv: (str(kv[0][0]), kv[0][1]))  # one lock order for every worker
+    inserted = repository.insert_matches(
+        session,
+        [
+            {
+                "read_id": h.read_id,
+                "entry_id": h.entry_id,
+                "hotlist_id": h.hotlist_id,
+                "kind": h.match_kind,
+                "diff_positions": list(h.diff_positions),
+                "alert_id": None,
+                "created_at": now,
+            }
+            for _, h in ordered
+        ],
+    )
+    fresh = [h for pair, h in ordered if pair in inserted]
+    if not fresh:
+        logger.debug("%d hits already recorded; nothing to do", len(unique))
+        return []
+    alpr_queries.mark_hits(session, [h.read_id for h in fresh])
+    raised = alert_hits.raise_alerts(session, bus, fresh, dedup_window_s=dedup_window_s, now=now)
+    repository.link_matches(session, [(h.read_id, h.entry_id, r.alert.id) for r in raised for h in r.hits])
+    kinds = [h.match_kind for h in fresh]
+
+    def _metrics() -> None:
+        for kind in kinds:
+            metrics.MATCHES.labels(kind).inc()
+
+    after_commit(session, _metrics)
+    return [r.alert for r in raised]
+
+
 @paused_gc()
 def process_stored_reads(
     session: Session, bus: Bus, matcher: Matcher, reads: Sequence[Mapping[str, Any]], *, dedup_window_s: int
-) -> list[Alert]:
+) -> list[AlertRead]:
     """Match a batch of stored reads and record the hits as alerts (in the caller's transaction)."""
     matcher.ensure_current(session)
     found = matcher.match(reads)
@@ -165,12 +215,12 @@ def process_stored_reads(
         )
     if not hits:
         return []
-    return alerts_service.record_hits(session, bus, hits, dedup_window_s=dedup_window_s)
+    return record_hits(session, bus, hits, dedup_window_s=dedup_window_s)
 
 
 def match_stored(
     session: Session, bus: Bus, matcher: Matcher, envelope: Envelope, *, dedup_window_s: int
-) -> list[Alert] | None:
+) -> list[AlertRead] | None:
     """Match one ``alpr.reads.stored`` envelope and delete its outbox row, in the caller's transaction.
 
     None (nothing done) when a staged envelope's row is gone: another consumer or the reconciler matched it already.

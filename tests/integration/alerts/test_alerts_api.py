@@ -10,7 +10,6 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from rtcc.alerts import service
 from rtcc.alerts.schemas import HitInput
 from rtcc.alpr.models import Camera, Read
 from rtcc.audit.models import AuditEntry
@@ -18,12 +17,13 @@ from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
 from rtcc.core.plates import forms
 from rtcc.hotlists.models import Hotlist, HotlistEntry
+from rtcc.matching import service as matching
 
 CHECKED = {"plate_matches_crop": True, "state_confirmed": True, "entry_current": True, "vehicle_consistent": True}
 
 
 def _hit(db: Database, client: TestClient, plate: str = "7ABC123", kind: str = "exact") -> uuid.UUID:
-    """Store a camera, an entry and a read, and record the hit through the service; returns the alert id."""
+    """Store a camera, an entry and a read, and record the hit as the matcher does; returns the alert id."""
     now = utcnow()
     suffix = uuid.uuid4().hex[:6]
     with db.uow() as s:
@@ -90,7 +90,7 @@ def _hit(db: Database, client: TestClient, plate: str = "7ABC123", kind: str = "
             case_number="24-001",
         )
         bus = client.app.state.runtime.bus  # type: ignore[attr-defined]
-        [alert] = service.record_hits(s, bus, [hit], dedup_window_s=600)
+        [alert] = matching.record_hits(s, bus, [hit], dedup_window_s=600)
         return alert.id
 
 

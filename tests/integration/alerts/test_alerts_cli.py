@@ -1,4 +1,4 @@
-"""``rtcc alerts``: list, show (audited) and act as a named user, with the service's rules."""
+"""``rtcc alerts``: list, show (audited) and act as a named user, with the lifecycle's rules."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from rtcc.alerts import service
+from rtcc.alerts import offline
 from rtcc.alerts.cli import alerts
 from rtcc.alerts.models import Alert
 from rtcc.alpr.models import Camera
@@ -45,7 +45,7 @@ def test_cli_acts_as_a_named_user(cli_env: CliRunner, db: Database) -> None:
         s.add(Camera(id=cam_id, code="CAM-7", name="Gridley", created_at=utcnow()))
         s.flush()
         bus = MemoryBus()  # not started: the live event is stored; hubs find it in the log
-        alert = service.raise_camera_offline(
+        alert = offline.raise_camera_offline(
             s, bus, camera_id=cam_id, camera_code="CAM-7", camera_name="Gridley", last_seen_at=None
         )
         assert alert is not None

@@ -1,4 +1,4 @@
-"""Alert service on a real database: hits to alerts (dedup window, idempotent redelivery, concurrent workers),
+"""Alert use cases on a real database: hits to alerts (dedup window, idempotent redelivery, concurrent workers),
 the audited lifecycle, role filtering, camera-offline alerts, and the live events each change emits."""
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from rtcc.alerts import repository, service
+from rtcc.alerts import lifecycle, offline, queue, repository
 from rtcc.alerts.logic import Checklist, hit_dedup_key
 from rtcc.alerts.models import Alert, AlertTransition
-from rtcc.alerts.schemas import AlertFilters, HitInput, PageParams
+from rtcc.alerts.schemas import AlertFilters, AlertRead, HitInput, PageParams
 from rtcc.alpr.models import Camera, Read
 from rtcc.audit.models import AuditEntry
 from rtcc.audit.service import verify as verify_chain
@@ -31,6 +31,7 @@ from rtcc.core.plates import forms
 from rtcc.hotlists.models import Hotlist, HotlistEntry
 from rtcc.identity.logic import ROLE_PERMISSIONS, Principal, Role
 from rtcc.live.models import LiveEvent
+from rtcc.matching import service as matching
 from rtcc.matching.models import Match
 
 WINDOW = 600
@@ -178,9 +179,9 @@ OFFICER = principal(Role.officer, "otto")
 SUPERVISOR = principal(Role.supervisor, "sue")
 
 
-def record(world: World, bus: LiveBus, hits: list[HitInput]) -> list[Alert]:
+def record(world: World, bus: LiveBus, hits: list[HitInput]) -> list[AlertRead]:
     with world.db.uow() as s:
-        return service.record_hits(s, bus.bus, hits, dedup_window_s=WINDOW)
+        return matching.record_hits(s, bus.bus, hits, dedup_window_s=WINDOW)
 
 
 def count(db: Database, model: Any) -> int:
@@ -287,7 +288,7 @@ def test_a_batch_splits_at_gaps_keeps_entries_apart_and_follows_the_vehicle_acro
 
 def sightings_of(world: World, alert_id: uuid.UUID) -> list[tuple[uuid.UUID, str | None]]:
     with world.db.uow() as s:
-        return [(x.read_id, x.camera_code) for x in service.get_alert(s, ANALYST, alert_id).sightings]
+        return [(x.read_id, x.camera_code) for x in queue.get_alert(s, ANALYST, alert_id).sightings]
 
 
 def test_a_rejected_vehicle_seen_again_is_a_sighting_not_a_new_queue_item(world: World, live_bus: LiveBus) -> None:
@@ -295,7 +296,7 @@ def test_a_rejected_vehicle_seen_again_is_a_sighting_not_a_new_queue_item(world:
     first = world.read(plate="7A8C123", at=t0)
     [a] = record(world, live_bus, [world.hit(first, kind="fuzzy", diff=[2])])
     with world.db.uow() as s:
-        service.transition(s, live_bus.bus, a.id, "reject", actor=ANALYST, reason="misread")
+        lifecycle.transition(s, live_bus.bus, a.id, "reject", actor=ANALYST, reason="misread")
     live_bus.drain()
     live_bus.events.clear()
     again = world.read(plate="7A8C123", camera=1, at=t0 + timedelta(minutes=8))  # the same misread car, elsewhere
@@ -318,7 +319,7 @@ def test_a_verified_vehicle_seen_again_is_pushed_as_an_update_on_its_alert(world
     t0 = utcnow() - timedelta(hours=3)
     [a] = record(world, live_bus, [world.hit(world.read(at=t0))])
     with world.db.uow() as s:
-        service.transition(s, live_bus.bus, a.id, "verify", actor=ANALYST, checklist=FULL)
+        lifecycle.transition(s, live_bus.bus, a.id, "verify", actor=ANALYST, checklist=FULL)
     live_bus.drain()
     live_bus.events.clear()
     later = world.read(camera=1, at=t0 + timedelta(minutes=8))
@@ -335,7 +336,7 @@ def test_a_verified_vehicle_seen_again_is_pushed_as_an_update_on_its_alert(world
     assert data["last_sighting"]["read_id"] == str(later.id) and data["last_sighting"]["camera_code"] == "CAM-2"
     assert "sightings" not in data  # the full list is in the (audited) detail
     with world.db.uow() as s:
-        field_view = service.get_alert(s, OFFICER, a.id)  # the officer sees the sighting
+        field_view = queue.get_alert(s, OFFICER, a.id)  # the officer sees the sighting
         assert field_view.sightings[0].read_id == later.id
 
 
@@ -343,12 +344,12 @@ def test_a_long_gap_or_a_closed_alert_opens_a_new_alert(world: World, live_bus: 
     t0 = utcnow() - timedelta(hours=5)
     [a] = record(world, live_bus, [world.hit(world.read(at=t0))])
     with world.db.uow() as s:
-        service.transition(s, live_bus.bus, a.id, "verify", actor=ANALYST, checklist=FULL)
+        lifecycle.transition(s, live_bus.bus, a.id, "verify", actor=ANALYST, checklist=FULL)
     [b] = record(world, live_bus, [world.hit(world.read(at=t0 + timedelta(seconds=WINDOW + 1)))])
     assert b.id != a.id  # longer than the window since the last sighting
     with world.db.uow() as s:
-        service.transition(s, live_bus.bus, b.id, "verify", actor=ANALYST, checklist=FULL)
-        service.transition(s, live_bus.bus, b.id, "close", actor=OFFICER)
+        lifecycle.transition(s, live_bus.bus, b.id, "verify", actor=ANALYST, checklist=FULL)
+        lifecycle.transition(s, live_bus.bus, b.id, "close", actor=OFFICER)
     [c] = record(world, live_bus, [world.hit(world.read(at=t0 + timedelta(seconds=WINDOW + 60)))])
     assert c.id not in (a.id, b.id)
     # a different entry is a different alert even for the same plate
@@ -421,7 +422,7 @@ def test_two_workers_never_duplicate(world: World, live_bus: LiveBus, overlap: b
 def test_verify_requires_the_whole_checklist(world: World, live_bus: LiveBus) -> None:
     [a] = record(world, live_bus, [world.hit(world.read())])
     with pytest.raises(ValidationFailed) as exc, world.db.uow() as s:
-        service.transition(
+        lifecycle.transition(
             s,
             live_bus.bus,
             a.id,
@@ -431,7 +432,7 @@ def test_verify_requires_the_whole_checklist(world: World, live_bus: LiveBus) ->
         )
     assert {e["loc"][-1] for e in exc.value.errors} == {"entry_current", "vehicle_consistent"}
     with world.db.uow() as s:
-        out = service.transition(s, live_bus.bus, a.id, "verify", actor=ANALYST, checklist=FULL, note="crop ok")
+        out = lifecycle.transition(s, live_bus.bus, a.id, "verify", actor=ANALYST, checklist=FULL, note="crop ok")
     assert out.state == "verified" and out.checklist["by"] == "ann" and out.checklist["vehicle_consistent"] is True
     assert out.allowed_actions == ["dispatch", "close"]
     assert [(t.actor, t.from_state, t.to_state) for t in out.transitions] == [
@@ -454,9 +455,9 @@ def test_verify_refuses_an_entry_that_is_no_longer_current(world: World, live_bu
         assert e is not None
         e.expires_at = utcnow() - timedelta(minutes=1)
     with pytest.raises(Conflict, match="no longer current"), world.db.uow() as s:
-        service.transition(s, live_bus.bus, a.id, "verify", actor=ANALYST, checklist=FULL)
+        lifecycle.transition(s, live_bus.bus, a.id, "verify", actor=ANALYST, checklist=FULL)
     with world.db.uow() as s:
-        out = service.transition(s, live_bus.bus, a.id, "reject", actor=ANALYST, reason="entry_not_current")
+        out = lifecycle.transition(s, live_bus.bus, a.id, "reject", actor=ANALYST, reason="entry_not_current")
     assert out.state == "rejected" and out.reject_reason == "entry_not_current"
     assert out.entry is not None and out.entry.current is False
 
@@ -465,33 +466,33 @@ def test_reject_reasons_and_notes(world: World, live_bus: LiveBus) -> None:
     [a] = record(world, live_bus, [world.hit(world.read())])
     for bad in ("other", "nope", None):  # other without a note, unknown, missing
         with pytest.raises(ValidationFailed), world.db.uow() as s:
-            service.transition(s, live_bus.bus, a.id, "reject", actor=ANALYST, reason=bad)
+            lifecycle.transition(s, live_bus.bus, a.id, "reject", actor=ANALYST, reason=bad)
     with world.db.uow() as s:
-        out = service.transition(s, live_bus.bus, a.id, "reject", actor=ANALYST, reason="other", note="plate cover")
+        out = lifecycle.transition(s, live_bus.bus, a.id, "reject", actor=ANALYST, reason="other", note="plate cover")
     assert out.reject_reason == "other" and out.note == "plate cover" and out.closed_at is not None
     with pytest.raises(Conflict), world.db.uow() as s:
-        service.transition(s, live_bus.bus, a.id, "verify", actor=ANALYST, checklist=FULL)
+        lifecycle.transition(s, live_bus.bus, a.id, "verify", actor=ANALYST, checklist=FULL)
 
 
 def test_dispatch_and_close_follow_the_state_machine(world: World, live_bus: LiveBus) -> None:
     [a] = record(world, live_bus, [world.hit(world.read())])
     with pytest.raises(Conflict), world.db.uow() as s:
-        service.transition(s, live_bus.bus, a.id, "dispatch", actor=SUPERVISOR, unit="1A12")
+        lifecycle.transition(s, live_bus.bus, a.id, "dispatch", actor=SUPERVISOR, unit="1A12")
     with pytest.raises(Conflict), world.db.uow() as s:
-        service.transition(s, live_bus.bus, a.id, "close", actor=SUPERVISOR)
+        lifecycle.transition(s, live_bus.bus, a.id, "close", actor=SUPERVISOR)
     with world.db.uow() as s:
-        service.transition(s, live_bus.bus, a.id, "verify", actor=ANALYST, checklist=FULL)
+        lifecycle.transition(s, live_bus.bus, a.id, "verify", actor=ANALYST, checklist=FULL)
     with pytest.raises(ValidationFailed), world.db.uow() as s:
-        service.transition(s, live_bus.bus, a.id, "dispatch", actor=SUPERVISOR, unit="  ")
+        lifecycle.transition(s, live_bus.bus, a.id, "dispatch", actor=SUPERVISOR, unit="  ")
     with world.db.uow() as s:
-        d = service.transition(s, live_bus.bus, a.id, "dispatch", actor=SUPERVISOR, unit="1A12")
+        d = lifecycle.transition(s, live_bus.bus, a.id, "dispatch", actor=SUPERVISOR, unit="1A12")
     assert d.state == "dispatched" and d.dispatched_to == "1A12"
     with world.db.uow() as s:
-        c = service.transition(s, live_bus.bus, a.id, "close", actor=OFFICER, note="vehicle recovered")
+        c = lifecycle.transition(s, live_bus.bus, a.id, "close", actor=OFFICER, note="vehicle recovered")
     assert c.state == "closed" and c.closed_at is not None
     for action in ("verify", "reject", "dispatch", "close"):
         with pytest.raises(Conflict), world.db.uow() as s:
-            service.transition(
+            lifecycle.transition(
                 s,
                 live_bus.bus,
                 a.id,
@@ -514,9 +515,9 @@ def test_dispatch_and_close_follow_the_state_machine(world: World, live_bus: Liv
 def test_the_service_checks_the_actors_permission(world: World, live_bus: LiveBus) -> None:
     [a] = record(world, live_bus, [world.hit(world.read())])
     with pytest.raises(PermissionDenied), world.db.uow() as s:
-        service.transition(s, live_bus.bus, a.id, "verify", actor=OFFICER, checklist=FULL)
+        lifecycle.transition(s, live_bus.bus, a.id, "verify", actor=OFFICER, checklist=FULL)
     with pytest.raises(ValidationFailed), world.db.uow() as s:
-        service.transition(s, live_bus.bus, a.id, "escalate", actor=ANALYST)
+        lifecycle.transition(s, live_bus.bus, a.id, "escalate", actor=ANALYST)
 
 
 def test_officers_never_see_new_or_rejected_hits(world: World, live_bus: LiveBus) -> None:
@@ -524,9 +525,9 @@ def test_officers_never_see_new_or_rejected_hits(world: World, live_bus: LiveBus
     [rejected] = record(world, live_bus, [world.hit(world.read(entry=1), entry=1)])
     [verified] = record(world, live_bus, [world.hit(world.read(entry=2), entry=2)])
     with world.db.uow() as s:
-        service.transition(s, live_bus.bus, rejected.id, "reject", actor=ANALYST, reason="misread")
-        service.transition(s, live_bus.bus, verified.id, "verify", actor=ANALYST, checklist=FULL)
-        service.raise_camera_offline(
+        lifecycle.transition(s, live_bus.bus, rejected.id, "reject", actor=ANALYST, reason="misread")
+        lifecycle.transition(s, live_bus.bus, verified.id, "verify", actor=ANALYST, checklist=FULL)
+        offline.raise_camera_offline(
             s,
             live_bus.bus,
             camera_id=world.cameras[1].id,
@@ -535,30 +536,30 @@ def test_officers_never_see_new_or_rejected_hits(world: World, live_bus: LiveBus
             last_seen_at=None,
         )
     with world.db.read() as s:
-        page = service.list_alerts(s, OFFICER, AlertFilters(), PageParams())
+        page = queue.list_alerts(s, OFFICER, AlertFilters(), PageParams())
         assert {(a.kind, a.state) for a in page.items} == {("hit", "verified"), ("camera_offline", "new")}
         assert page.total == 2
-        assert service.list_alerts(s, ANALYST, AlertFilters(), PageParams()).total == 4
-        assert service.list_alerts(s, ANALYST, AlertFilters(state="new", kind="hit"), PageParams()).total == 1
-        assert service.list_alerts(s, ANALYST, AlertFilters(), PageParams(limit=1, offset=1)).items[0] is not None
+        assert queue.list_alerts(s, ANALYST, AlertFilters(), PageParams()).total == 4
+        assert queue.list_alerts(s, ANALYST, AlertFilters(state="new", kind="hit"), PageParams()).total == 1
+        assert queue.list_alerts(s, ANALYST, AlertFilters(), PageParams(limit=1, offset=1)).items[0] is not None
     for hidden in (new.id, rejected.id):
         with pytest.raises(NotFound), world.db.uow() as s:
-            service.get_alert(s, OFFICER, hidden)
+            queue.get_alert(s, OFFICER, hidden)
         with pytest.raises(NotFound), world.db.uow() as s:
-            service.transition(s, live_bus.bus, hidden, "close", actor=OFFICER)
+            lifecycle.transition(s, live_bus.bus, hidden, "close", actor=OFFICER)
     with world.db.uow() as s:
-        assert service.get_alert(s, OFFICER, verified.id).state == "verified"
+        assert queue.get_alert(s, OFFICER, verified.id).state == "verified"
 
 
 def test_opening_an_alert_is_audited(world: World, live_bus: LiveBus) -> None:
     [a] = record(world, live_bus, [world.hit(world.read())])
     with world.db.uow() as s:
-        out = service.get_alert(s, ANALYST, a.id)
+        out = queue.get_alert(s, ANALYST, a.id)
     assert out.read is not None and out.read.crop_ref == "test://crop.jpg"
     assert out.entry is not None and out.entry.reason == "stolen" and out.entry.hotlist_name == "CA SVS"
     assert ("alert.view", "ann") in audit_actions(world.db)
     with pytest.raises(NotFound), world.db.uow() as s:
-        service.get_alert(s, ANALYST, uuid.uuid4())
+        queue.get_alert(s, ANALYST, uuid.uuid4())
 
 
 # ------------------------------------------------------------------------------------------------- camera offline
@@ -568,25 +569,25 @@ def test_camera_offline_alerts_open_once_and_resolve(world: World, live_bus: Liv
     cam = world.cameras[0]
     seen = datetime(2025, 1, 1, tzinfo=UTC)
     with world.db.uow() as s:
-        a = service.raise_camera_offline(
+        a = offline.raise_camera_offline(
             s, live_bus.bus, camera_id=cam.id, camera_code=cam.code, camera_name=cam.name, last_seen_at=seen
         )
         assert a is not None and a.kind == "camera_offline"
     with world.db.uow() as s:
         assert (
-            service.raise_camera_offline(
+            offline.raise_camera_offline(
                 s, live_bus.bus, camera_id=cam.id, camera_code=cam.code, camera_name=cam.name, last_seen_at=seen
             )
             is None
         )
     with world.db.uow() as s:
-        service.resolve_camera_offline(s, live_bus.bus, camera_id=cam.id)
-        service.resolve_camera_offline(s, live_bus.bus, camera_id=world.cameras[1].id)  # nothing open: no-op
+        offline.resolve_camera_offline(s, live_bus.bus, camera_id=cam.id)
+        offline.resolve_camera_offline(s, live_bus.bus, camera_id=world.cameras[1].id)  # nothing open: no-op
     with world.db.read() as s:
         closed = s.get(Alert, a.id)
         assert closed is not None and closed.state == "closed" and closed.dedup_key is None
     with world.db.uow() as s:
-        b = service.raise_camera_offline(
+        b = offline.raise_camera_offline(
             s, live_bus.bus, camera_id=cam.id, camera_code=cam.code, camera_name=cam.name, last_seen_at=seen
         )
         assert b is not None and b.id != a.id

@@ -90,11 +90,11 @@ def audits(db: Database, action: str) -> list[AuditEntry]:
 
 
 def _alert_for(app_client: TestClient, db: Database, r: Read) -> uuid.UUID:
-    """Record a hit on ``r`` (a stolen-vehicle entry for its plate) through the alerts service; the alert's id."""
-    from rtcc.alerts import service as alert_service
+    """Record a hit on ``r`` (a stolen-vehicle entry for its plate) as the matcher does; the alert's id."""
     from rtcc.alerts.schemas import HitInput
     from rtcc.core.plates import forms
     from rtcc.hotlists.models import Hotlist, HotlistEntry
+    from rtcc.matching import service as matching
 
     now = datetime.now(UTC)
     with db.uow() as s:
@@ -113,7 +113,7 @@ def _alert_for(app_client: TestClient, db: Database, r: Read) -> uuid.UUID:
                        plate_listed=r.plate_norm, region_listed="CA", match_kind="exact", diff_positions=[],
                        reason="stolen", case_number=None)  # fmt: skip
         bus = app_client.app.state.runtime.bus  # type: ignore[attr-defined]
-        [alert] = alert_service.record_hits(s, bus, [hit], dedup_window_s=600)
+        [alert] = matching.record_hits(s, bus, [hit], dedup_window_s=600)
         return alert.id
 
 

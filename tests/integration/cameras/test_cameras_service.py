@@ -315,7 +315,7 @@ def test_live_view_rule(db: Database) -> None:
 
 
 def test_live_view_with_an_open_alert(db: Database) -> None:
-    from rtcc.alerts import service as alerts_service
+    from rtcc.alerts import queue as alerts_queue
     from rtcc.alerts.models import Alert
 
     alice = community(db)
@@ -338,7 +338,7 @@ def test_live_view_with_an_open_alert(db: Database) -> None:
         s.get(Alert, alert_id).state = "closed"  # type: ignore[union-attr]
     with db.uow() as s, pytest.raises(PermissionDenied):
         liveview.open_live(s, live.id, actor=analyst, alert_id=alert_id, purpose=None, case_number=None)
-    assert alerts_service is not None
+    assert alerts_queue is not None
 
 
 def test_heartbeat_scope_and_health(db: Database) -> None:

@@ -19,7 +19,6 @@ import pytest
 import uvicorn
 
 import rtcc.app as app_module
-from rtcc.alerts import service as alerts
 from rtcc.alerts.schemas import HitInput
 from rtcc.alpr.models import Camera, Read
 from rtcc.core.clock import utcnow
@@ -30,6 +29,7 @@ from rtcc.identity.logic import SYSTEM, Role
 from rtcc.identity.schemas import UserCreate
 from rtcc.live import hub as live_hub
 from rtcc.live import service as live
+from rtcc.matching import service as matching
 from rtcc.runtime import Runtime, build_runtime
 from rtcc.settings import Settings
 
@@ -295,7 +295,7 @@ def test_hits_and_verification_arrive_live(server: Server) -> None:
     analyst_token, officer_token = server.token("analyst"), server.token("officer")
     a, o = SSEClient(server.base_url, analyst_token), SSEClient(server.base_url, officer_token)
     with rt.db.uow() as s:
-        [alert] = alerts.record_hits(s, rt.bus, [hit], dedup_window_s=600)
+        [alert] = matching.record_hits(s, rt.bus, [hit], dedup_window_s=600)
     created = a.take(1)[0]
     assert created.type == "alert.created" and created.data["data"]["plate_read"] == "6TRJ244"
     assert created.data["data"]["camera"]["code"] == "CAM-9"
