@@ -1,4 +1,8 @@
-"""FastAPI dependencies shared by every domain's routes: the runtime, the database and the settings."""
+"""FastAPI dependencies shared by every domain's routes: the runtime, the database and the settings.
+
+The dependencies are ``async def``: they only read the app's state, and FastAPI runs a plain ``def`` dependency in
+a worker thread (a thread hand-over per dependency per request). ``get_runtime`` is the plain function other code
+calls."""
 
 from __future__ import annotations
 
@@ -18,22 +22,27 @@ def get_runtime(request: Request) -> Runtime:
     return runtime
 
 
-def get_db(request: Request) -> Database:
-    """The process database."""
+async def runtime_dep(request: Request) -> Runtime:
+    """The process runtime (dependency)."""
+    return get_runtime(request)
+
+
+async def get_db(request: Request) -> Database:
+    """The process database (dependency)."""
     return get_runtime(request).db
 
 
-def get_bus(request: Request) -> Bus:
-    """The process event bus."""
+async def get_bus(request: Request) -> Bus:
+    """The process event bus (dependency)."""
     return get_runtime(request).bus
 
 
-def get_settings_dep(request: Request) -> Settings:
-    """The settings the app was created with."""
+async def get_settings_dep(request: Request) -> Settings:
+    """The settings the app was created with (dependency)."""
     return get_runtime(request).settings
 
 
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
+RuntimeDep = Annotated[Runtime, Depends(runtime_dep)]
 DbDep = Annotated[Database, Depends(get_db)]
 BusDep = Annotated[Bus, Depends(get_bus)]
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

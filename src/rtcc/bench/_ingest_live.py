@@ -130,6 +130,10 @@ def _serve(argv: list[str]) -> None:
         await request.body()
         return Response(b'{"accepted":1}', status_code=202, media_type="application/json")
 
+    # first in the route table, so that finding it costs the least the framework can spend: the ceiling is the best
+    # case, not a route found after every other one
+    app.router.routes.insert(0, app.router.routes.pop())
+
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", timeout_graceful_shutdown=10)
 
 

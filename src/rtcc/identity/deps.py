@@ -115,7 +115,7 @@ class Require:
 class Public:
     """Marker dependency for routes that are deliberately open (health checks, login, public pages)."""
 
-    def __call__(self) -> None:
+    async def __call__(self) -> None:  # async: FastAPI would run a plain function in a worker thread
         return None
 
 
