@@ -3,7 +3,7 @@ review (queue, approve, deny, mark paid) and the budget with its FIFO waitlist. 
 ``rebates.proofs``; the council report and the recapture list in ``rebates.reports``.
 
 Every transition is audited (``rebate.<action>``) in the caller's transaction, appended to the application's
-timeline, and the applicant is notified through the community outbox (contract C5), which delivers after commit.
+timeline, and the applicant is notified through the notify outbox (contract C5), which delivers after commit.
 
 Money: ``committed`` is approved but unpaid, ``paid`` paid out, available = total - committed - paid. Approving an
 eligible application commits its rebate when the available money covers it and nobody is waiting; otherwise it
@@ -29,12 +29,13 @@ from sqlalchemy.orm import Session
 
 from rtcc.audit import service as audit
 from rtcc.cameras import service as cameras
-from rtcc.community import service as community
+from rtcc.community import accounts as community
 from rtcc.core.clock import utcnow
 from rtcc.core.db import after_commit
 from rtcc.core.errors import Conflict, NotFound, ValidationFailed, field_error, invalid
 from rtcc.core.localtime import bilingual, bilingual_subject
 from rtcc.identity.logic import Principal
+from rtcc.notify import service as notify
 from rtcc.places import service as places
 from rtcc.rebates import logic, repository
 from rtcc.rebates.logic import Status
@@ -102,9 +103,9 @@ def _audit(session: Session, actor: Principal, action: str, app: RebateApplicati
 
 def _notify(session: Session, app: RebateApplication, subject: tuple[str, str], body: tuple[str, str]) -> None:
     """Message the applicant, in English and Spanish ((english, spanish) pairs)."""
-    community.notify_account(
+    notify.enqueue(
         session,
-        user_id=app.applicant_id,
+        community.recipient(session, app.applicant_id),
         subject=bilingual_subject(*subject),
         body=bilingual(*body),
         category=NOTIFY_CATEGORY,
