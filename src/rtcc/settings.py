@@ -18,6 +18,7 @@ from rtcc.footage.config import FootageSettings
 from rtcc.governance.config import GovernanceSettings
 from rtcc.investigations.config import InvestigationsSettings
 from rtcc.matching.config import MatchingSettings
+from rtcc.notify.config import NotifySettings
 from rtcc.places.config import PlacesSettings
 from rtcc.rebates.config import RebatesSettings
 from rtcc.retention.config import RetentionSettings
@@ -32,6 +33,7 @@ class Settings(
     RetentionSettings,
     CamerasSettings,
     FootageSettings,
+    NotifySettings,
     CommunitySettings,
     RebatesSettings,
     WebSettings,
@@ -93,12 +95,6 @@ class Settings(
     ingest_max_batch: int = Field(default=5000, description="Largest batch of reads accepted in one request.")
     log_level: str = Field(default="INFO", description="Root log level (DEBUG, INFO, WARNING, ERROR).")
     data_dir: Path = Field(default=Path("var"), description="Directory for the SQLite file and local files.")
-    notify_webhook_urls: list[str] = Field(
-        default_factory=list, description="Webhook URLs that receive alert notifications (JSON list in the env)."
-    )
-    notify_max_priority: int = Field(
-        default=2, description="New hits of this priority or more urgent (1 = most) are notified before verification."
-    )
     demo_speedup: float = Field(default=1.0, description="Demo traffic time compression (1 = real time).")
     run_consumers: bool = Field(
         default=True,

@@ -19,8 +19,9 @@ def test_an_sms_only_resident_sees_that_no_sms_provider_is_configured(server: Se
     for path in ("/api/v1/community/messages", "/api/v1/community/alerts"):
         if not server.has_api(path):
             pytest.skip(f"{path} is not installed in this build")
-    from rtcc.community import delivery
-    from rtcc.community.models import CommunityProfile, OutboxMessage
+    from rtcc.community.models import CommunityProfile
+    from rtcc.notify import delivery
+    from rtcc.notify.models import OutboxMessage
 
     assert server.runtime.settings.sms_provider == "none"
     base = server.base_url

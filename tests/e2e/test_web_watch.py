@@ -88,7 +88,7 @@ def test_resident_joins_a_watch_group_reads_notices_gets_an_alert_and_leaves(ser
     for path in ("/api/v1/community/groups", "/api/v1/community/messages", "/api/v1/community/alerts"):
         if not server.has_api(path):
             pytest.skip(f"{path} is not installed in this build")
-    from rtcc.community import delivery
+    from rtcc.notify import delivery
 
     username, auth = _resident(server)
     before = _group(server, auth)

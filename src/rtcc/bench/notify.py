@@ -7,11 +7,11 @@ accounts that must not be reached (another sector, or another category). Account
 password hash (argon2 per account would dominate the setup).
 
 Timed:
-- ``enqueue_s``: ``community.service.send_alert`` (match subscriptions, fan out into the outbox) and its commit.
+- ``enqueue_s``: ``community.public_alerts.send_alert`` (match subscriptions, fan out into the outbox) and its commit.
 - baseline, same run: ``raw_insert_s``, the driver's own ``executemany`` of the same number of outbox rows (one
   ``INSERT`` statement through the DB-API cursor, no SQLAlchemy in between; then removed).
 - a retried fan-out of the same alert (``refanout_added`` must be 0).
-- ``deliver_s``: ``WORKERS`` threads run ``community.delivery.deliver_once`` until nothing is pending, with a lease
+- ``deliver_s``: ``WORKERS`` threads run ``notify.delivery.deliver_once`` until nothing is pending, with a lease
   (``lease_s``) shorter than the time one batch takes to send (``BATCH`` messages at ``send_latency_ms`` each), so
   every batch outlives its first lease and is only kept by renewing it. The channel's first attempt at a fixed share of
   messages fails *before* delivering (``refused_before_delivery``: a refused connection) and at another share fails
@@ -44,13 +44,16 @@ from argon2 import PasswordHasher
 from sqlalchemy import delete, func, insert, select
 
 from rtcc.bench._support import scratch_database
-from rtcc.community import delivery, service
-from rtcc.community.models import CommunityProfile, OutboxMessage, Subscription
+from rtcc.community import neighborhoods, public_alerts
+from rtcc.community.models import CommunityProfile, Subscription
 from rtcc.community.schemas import AlertArea, AlertCreate
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
 from rtcc.identity.logic import SYSTEM
 from rtcc.identity.models import User
+from rtcc.notify import delivery
+from rtcc.notify.models import OutboxMessage
+from rtcc.notify.schemas import Outbound
 
 WORKERS = 4
 BATCH = 500
@@ -80,7 +83,7 @@ class FlakyRecordingChannel:
         self.ack_lost: set[uuid.UUID] = set()
         self.lock = threading.Lock()
 
-    def send(self, message: service.Outbound) -> None:
+    def send(self, message: Outbound) -> None:
         draw = ((message.id.int ^ self.seed) % 10_000) / 10_000
         if self.latency_s:
             time.sleep(self.latency_s)
@@ -106,8 +109,8 @@ class FlakyRecordingChannel:
 
 def _populate(db: Database, n: int, rng: np.random.Generator) -> None:
     with db.uow() as s:
-        service.install_default_neighborhoods(s)
-        rings = {h.code: h.polygon for h in service.list_neighborhoods(s)}
+        neighborhoods.install_from_profile(s)
+        rings = {h.code: h.polygon for h in neighborhoods.list_neighborhoods(s)}
     xs, ys = [p[0] for p in rings["nw"]], [p[1] for p in rings["nw"]]
     (x0, y0), (x1, y1) = (min(xs), min(ys)), (max(xs), max(ys))
     extra = n // 10
@@ -217,12 +220,12 @@ def run(*, rows: int | None = None, database_url: str | None = None) -> dict[str
         )
         t0 = time.perf_counter()
         with db.uow() as s:
-            alert = service.send_alert(s, data, actor=SYSTEM, sender="alerts@cerritos.example")
+            alert = public_alerts.send_alert(s, data, actor=SYSTEM, sender="alerts@cerritos.example")
             alert_id, enqueued = alert.id, alert.recipients
         enqueue_s = time.perf_counter() - t0
 
         with db.uow() as s:
-            again = service.fan_out(s, service.get_alert(s, alert_id))
+            again = public_alerts.fan_out(s, public_alerts.get_alert(s, alert_id))
         refanout_added = again - enqueued
 
         channel = FlakyRecordingChannel(REFUSE_SHARE, LOSE_ACK_SHARE, seed=20261122, latency_s=SEND_LATENCY_S)

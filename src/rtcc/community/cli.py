@@ -1,10 +1,9 @@
-"""``rtcc community`` commands: send and list public alerts, run and inspect the notification outbox, list the tip
-queue, and install the default neighborhoods. Each command builds the runtime from ``RTCC_*`` settings, runs its
-units of work, and stops; changes are audited as ``cli:<os user>``."""
+"""``rtcc community`` commands: send and list public alerts, list the tip queue, and install the city profile's
+neighborhoods. Each command builds the runtime from ``RTCC_*`` settings, runs its units of work, and stops; changes
+are audited as ``cli:<os user>``. The outbox that delivers the alerts is ``rtcc notify outbox``."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, TypeVar
@@ -12,7 +11,8 @@ from typing import Annotated, TypeVar
 import typer
 
 from rtcc.commands import run_command
-from rtcc.community import delivery, service
+from rtcc.community import neighborhoods as hoods
+from rtcc.community import public_alerts
 from rtcc.community import tips as tip_service
 from rtcc.community.logic import Category, Certainty, Severity, Urgency
 from rtcc.community.schemas import AlertArea, AlertCreate
@@ -21,13 +21,11 @@ from rtcc.core.db import Database
 from rtcc.identity.logic import cli_operator
 from rtcc.settings import Settings
 
-community = typer.Typer(no_args_is_help=True, help="Community accounts, watch groups, subscriptions, outbox, tips.")
+community = typer.Typer(no_args_is_help=True, help="Community accounts, watch groups, subscriptions, alerts, tips.")
 alert = typer.Typer(no_args_is_help=True, help="Public alerts to subscribers (CAP 1.2).")
-outbox = typer.Typer(no_args_is_help=True, help="The notification outbox.")
 tips = typer.Typer(no_args_is_help=True, help="Suspicious-activity tips.")
 neighborhoods = typer.Typer(no_args_is_help=True, help="Neighborhoods of alerts and watch groups.")
 community.add_typer(alert, name="alert")
-community.add_typer(outbox, name="outbox")
 community.add_typer(tips, name="tips")
 community.add_typer(neighborhoods, name="neighborhoods")
 
@@ -47,7 +45,7 @@ def neighborhoods_install() -> None:
 
     def work(db: Database, settings: Settings) -> int:
         with db.uow() as session:
-            return service.install_default_neighborhoods(session)
+            return hoods.install_from_profile(session)
 
     typer.echo(f"{_run(work)} neighborhoods added or updated")
 
@@ -58,7 +56,7 @@ def neighborhoods_list() -> None:
 
     def work(db: Database, settings: Settings) -> list[str]:
         with db.read() as session:
-            return [f"{n.code:<8} {n.name}" for n in service.list_neighborhoods(session)]
+            return [f"{n.code:<8} {n.name}" for n in hoods.list_neighborhoods(session)]
 
     for line in _run(work):
         typer.echo(line)
@@ -98,7 +96,7 @@ def alert_send(
 
     def work(db: Database, settings: Settings) -> str:
         with db.uow() as session:
-            sent = service.send_alert(session, data, actor=_actor(), sender=service.cap_sender(settings))
+            sent = public_alerts.send_alert(session, data, actor=_actor(), sender=public_alerts.cap_sender(settings))
             return f"{sent.id} {sent.recipients} messages queued"
 
     typer.echo(_run(work))
@@ -113,46 +111,11 @@ def alert_list(limit: Annotated[int, typer.Option(min=1, max=1000, help="How man
             return [
                 f"{a.sent_at.isoformat(timespec='seconds')} {a.category:<15} {a.recipients:>7} msgs  "
                 f"{a.area_desc[:30]:<30} {a.headline}  {a.id}"
-                for a in service.list_alerts(session, limit=limit)
+                for a in public_alerts.list_alerts(session, limit=limit)
             ]
 
     for line in _run(work):
         typer.echo(line)
-
-
-@outbox.command("run")
-def outbox_run(
-    max_passes: Annotated[int, typer.Option(min=1, help="Stop after this many passes.")] = 1000,
-) -> None:
-    """Deliver due messages through the configured channels until none is due; print the counts (``not_sent``:
-    messages of an unconfigured channel, e.g. SMS without a provider, marked with the reason they stay unsent)."""
-
-    def work(db: Database, settings: Settings) -> dict[str, int]:
-        channels = delivery.senders(settings)
-        worker = delivery.worker_name()
-        totals = {"passes": 0, "claimed": 0, "sent": 0, "failed": 0, "dead": 0, "released": 0, "not_sent": 0}
-        for _ in range(max_passes):
-            result = delivery.deliver_settings_pass(db, settings, channels, worker)
-            totals["not_sent"] += result.not_sent
-            if result.claimed == 0:
-                break
-            totals["passes"] += 1
-            for key in ("claimed", "sent", "failed", "dead", "released"):
-                totals[key] += getattr(result, key)
-        return totals
-
-    typer.echo(json.dumps(_run(work)))
-
-
-@outbox.command("status")
-def outbox_status() -> None:
-    """Print outbox rows per status and channel (JSON)."""
-
-    def work(db: Database, settings: Settings) -> str:
-        with db.read() as session:
-            return service.outbox_status(session).model_dump_json()
-
-    typer.echo(_run(work))
 
 
 @tips.command("list")

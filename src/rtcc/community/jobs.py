@@ -1,58 +1,34 @@
-"""Background jobs of the community domain, started by the app's lifespan (embedded profile) or a worker: the
-outbox delivery loop. It runs delivery passes back to back while rows are due and sleeps
-``RTCC_COMMUNITY_OUTBOX_INTERVAL_S`` when none are; a failed pass is logged and the loop carries on. Several
-processes may run the loop at once: claims are leased (``FOR UPDATE SKIP LOCKED`` on PostgreSQL)."""
+"""Background job of the community domain, started by the app's lifespan (embedded profile) or ``rtcc worker jobs``:
+bring the neighborhoods table in line with the city profile's neighborhoods (``rtcc.places``, ``RTCC_CITY_PROFILE``)
+at start-up, so that watch groups, subscriptions and alerts refer to the profile's areas. A failure is logged; the
+process carries on (``rtcc community neighborhoods install`` does the same by hand)."""
 
 from __future__ import annotations
 
 import logging
-from functools import partial
 
 import anyio.to_thread
 
-from rtcc.community import delivery, service
-from rtcc.community.channels import ChannelSender
-from rtcc.core.periodic import start_periodic, stop_task
+from rtcc.community import neighborhoods
 from rtcc.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
-#: Key of the delivery task in ``Runtime.services``.
-OUTBOX_TASK = "community.outbox"
-
-
-def _outbox_pass(runtime: Runtime, channels: dict[str, ChannelSender], worker: str) -> bool:
-    """One delivery pass; True when it claimed rows (more may be due: the loop goes again at once)."""
-    result = delivery.deliver_settings_pass(runtime.db, runtime.settings, channels, worker)
-    if result.claimed:
-        logger.info("outbox: %d sent, %d failed, %d given up", result.sent, result.failed, result.dead)
-    return bool(result.claimed)
-
 
 def _install_neighborhoods(runtime: Runtime) -> None:
     with runtime.db.uow() as session:
-        changed = service.install_default_neighborhoods(session)
+        changed = neighborhoods.install_from_profile(session)
     if changed:
         logger.info("installed or updated %d neighborhoods from the city profile", changed)
 
 
 async def start(runtime: Runtime) -> None:
-    """Install the default neighborhoods when missing and start the outbox delivery loop."""
+    """Install the city profile's neighborhoods (missing or changed ones)."""
     try:
         await anyio.to_thread.run_sync(_install_neighborhoods, runtime)
     except Exception:
-        logger.exception("default neighborhoods not installed")
-    try:
-        channels = delivery.senders(runtime.settings)
-    except ValueError:
-        logger.exception("outbox delivery not started: bad channel settings")
-        return
-    one_pass = partial(_outbox_pass, runtime, channels, delivery.worker_name())
-    start_periodic(
-        runtime.services, OUTBOX_TASK, one_pass, float(runtime.settings.community_outbox_interval_s), busy_repeat=True
-    )
+        logger.exception("the city profile's neighborhoods were not installed")
 
 
 async def stop(runtime: Runtime) -> None:
-    """Cancel the delivery loop (a pass in progress is abandoned; its leased rows are retried after the lease)."""
-    await stop_task(runtime.services, OUTBOX_TASK)
+    """Nothing to release."""

@@ -1,6 +1,6 @@
-"""Pure rules of the community portal: alert categories and channels, which neighborhood holds a point and which
-subscriptions an alert area reaches, CAP 1.2 rendering and structural validation, tip spam rules, photo type
-detection by magic bytes, and the outbox retry back-off. No database, no I/O.
+"""Pure rules of the community portal: alert categories, which neighborhood holds a point and which subscriptions an
+alert area reaches, CAP 1.2 rendering and structural validation, tip spam rules, photo type detection by magic bytes.
+No database, no I/O.
 
 Neighborhoods are the city profile's (``rtcc.places``), copied into the community tables at start-up so that watch
 groups and subscriptions can refer to them; this module only tests points and circles against their rings.
@@ -9,7 +9,6 @@ groups and subscriptions can refer to them; this module only tests points and ci
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -54,15 +53,6 @@ EVENT_LABEL: dict[str, str] = {
 }
 
 
-class Channel(StrEnum):
-    email = "email"
-    sms = "sms"
-    inbox = "inbox"  # the portal's own message list: delivered at enqueue
-
-
-SUBSCRIBABLE_CHANNELS = frozenset({Channel.email.value, Channel.sms.value})
-
-
 class Severity(StrEnum):
     Extreme = "Extreme"
     Severe = "Severe"
@@ -92,18 +82,6 @@ class TipStatus(StrEnum):
     reviewing = "reviewing"
     referred = "referred"
     closed = "closed"
-
-
-#: Why an SMS stays unsent when no gateway is configured (shown to staff in the outbox status and to residents).
-NO_SMS_PROVIDER = "no SMS provider configured"
-
-
-class OutboxStatus(StrEnum):
-    pending = "pending"
-    sending = "sending"
-    sent = "sent"
-    dead = "dead"
-    cancelled = "cancelled"
 
 
 # --- neighborhoods and areas -----------------------------------------------------------------------------------------
@@ -370,16 +348,3 @@ def photo_type(data: bytes) -> str | None:
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "image/webp"
     return None
-
-
-# --- outbox ----------------------------------------------------------------------------------------------------------
-
-
-def retry_delay_s(attempts: int, base_s: float) -> float:
-    """Back-off before the next attempt after ``attempts`` failed ones: base * 2^(attempts-1), at most an hour."""
-    return float(min(3600.0, base_s * math.pow(2, max(0, attempts - 1))))
-
-
-def unsubscribe_url(base_url: str, token: str) -> str:
-    """The one-click unsubscribe link of a message."""
-    return f"{base_url.rstrip('/')}/api/v1/community/unsubscribe/{token}"

@@ -1,5 +1,6 @@
-"""What the community domain adds to a process (``rtcc.core.manifest``): community accounts, watch groups,
-subscriptions, tips and the notification outbox."""
+"""What the community domain adds to a process (``rtcc.core.manifest``): community accounts, neighborhoods (from
+the city profile), watch groups, subscriptions, public alerts and tips. Their messages go through the notify
+domain's outbox."""
 
 from __future__ import annotations
 
@@ -11,5 +12,7 @@ MANIFEST = Manifest(
     router="rtcc.community.routes:router",
     cli=(CliGroup("community", "rtcc.community.cli:community"),),
     settings="rtcc.community.config:CommunitySettings",
-    services=(Service("community outbox", "rtcc.community.jobs:start", "rtcc.community.jobs:stop", role="outbox"),),
+    services=(
+        Service("community neighborhoods", "rtcc.community.jobs:start", "rtcc.community.jobs:stop", role="jobs"),
+    ),
 )

@@ -1,9 +1,7 @@
-"""Tables of the community domain: community profiles (keyed by the ``users`` row), neighborhoods, Neighborhood
-Watch groups with members and meeting notices, alert subscriptions, public alerts, the notification outbox, and
-suspicious-activity tips with their status timeline and optional photo.
-
-The outbox holds one row per (message, recipient, channel); ``dedup_key`` is unique so that a retried fan-out or a
-repeated enqueue never creates a second row for the same recipient and channel.
+"""Tables of the community domain: community profiles (keyed by the ``users`` row), neighborhoods (copied from the
+city profile), Neighborhood Watch groups with members and meeting notices, alert subscriptions, public alerts, and
+suspicious-activity tips with their status timeline and optional photo. The messages sent to residents are the notify
+domain's outbox (``rtcc.notify``).
 """
 
 from __future__ import annotations
@@ -140,35 +138,6 @@ class CommunityAlert(Base):
     recipients: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class OutboxMessage(Base):
-    """One message to one account on one channel. The delivery loop claims pending rows under a lease, sends, and
-    marks them sent; a failed send is retried with the same ``id`` (the Message-ID / provider idempotency key)."""
-
-    __tablename__ = "community_outbox"
-    __table_args__ = (Index("ix_community_outbox_status_next", "status", "next_attempt_at"),)
-
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    dedup_key: Mapped[str] = mapped_column(String(200), unique=True)
-    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    alert_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
-    subscription_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    channel: Mapped[str] = mapped_column(String(16))  # email | sms | inbox
-    recipient: Mapped[str | None] = mapped_column(String(254))
-    category: Mapped[str] = mapped_column(String(32))
-    subject: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
-    link: Mapped[str | None] = mapped_column(String(512))
-    unsubscribe_token: Mapped[str] = mapped_column(String(64), unique=True)
-    status: Mapped[str] = mapped_column(String(16))  # pending | sending | sent | dead | cancelled
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    leased_by: Mapped[str | None] = mapped_column(String(64))
-    last_error: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
 class Tip(Base):
     """A suspicious-activity report from a community account, followed like a service request."""
 
@@ -222,7 +191,6 @@ __all__ = [
     "CommunityAlert",
     "CommunityProfile",
     "Neighborhood",
-    "OutboxMessage",
     "Subscription",
     "Tip",
     "TipEvent",

@@ -22,16 +22,17 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from rtcc.community import service, tips
+from rtcc.community import accounts, notices, public_alerts, tips
+from rtcc.community import groups as watch_groups
+from rtcc.community import neighborhoods as hoods
+from rtcc.community import subscriptions as subs
 from rtcc.community.schemas import (
     AlertCreate,
     AlertRead,
     CaptainChange,
-    MessageRead,
     NeighborhoodRead,
     NoticeCreate,
     NoticeRead,
-    OutboxStatusRead,
     ProfileRead,
     ProfileUpdate,
     SignupRequest,
@@ -51,6 +52,8 @@ from rtcc.core.problems import problem
 from rtcc.deps import DbDep, SettingsDep
 from rtcc.identity.deps import public, require
 from rtcc.identity.logic import Perm, Principal
+from rtcc.notify import service as notify
+from rtcc.notify.schemas import MessageRead, OutboxStatusRead
 from rtcc.settings import Settings
 
 router = APIRouter(tags=["community"])
@@ -82,7 +85,7 @@ def _client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-def _limited(request: Request, exc: service.RateLimited) -> Response:
+def _limited(request: Request, exc: accounts.RateLimited) -> Response:
     resp = problem(exc.status, exc.title, exc.detail, request)
     resp.headers["Retry-After"] = str(exc.retry_after_s)
     return resp
@@ -96,14 +99,14 @@ def signup(body: SignupRequest, request: Request, db: DbDep, settings: SettingsD
     """Create a resident or business account; sign in afterwards through POST /api/v1/auth/login."""
     try:
         with db.uow() as session:
-            prof = service.signup(
+            prof = accounts.signup(
                 session,
                 body,
                 client_ip=_client_ip(request),
                 per_ip_hour=settings.community_signups_per_ip_hour,
             )
-            return service.get_profile_of(session, prof.user_id)
-    except service.RateLimited as exc:
+            return accounts.get_profile_of(session, prof.user_id)
+    except accounts.RateLimited as exc:
         return _limited(request, exc)
 
 
@@ -111,21 +114,21 @@ def signup(body: SignupRequest, request: Request, db: DbDep, settings: SettingsD
 def neighborhoods(db: DbDep) -> list[NeighborhoodRead]:
     """The neighborhoods alerts and watch groups refer to."""
     with db.read() as session:
-        return [NeighborhoodRead.model_validate(n) for n in service.list_neighborhoods(session)]
+        return [NeighborhoodRead.model_validate(n) for n in hoods.list_neighborhoods(session)]
 
 
 @router.get(f"{P}/alerts", dependencies=[public()])
 def list_alerts(db: DbDep, limit: Annotated[int, Query(ge=1, le=200)] = 50) -> list[AlertRead]:
     """The latest public alerts."""
     with db.read() as session:
-        return [AlertRead.model_validate(a) for a in service.list_alerts(session, limit=limit)]
+        return [AlertRead.model_validate(a) for a in public_alerts.list_alerts(session, limit=limit)]
 
 
 @router.get(f"{P}/alerts/{{alert_id}}", dependencies=[public()])
 def get_alert(alert_id: uuid.UUID, db: DbDep) -> AlertRead:
     """One public alert."""
     with db.read() as session:
-        return AlertRead.model_validate(service.get_alert(session, alert_id))
+        return AlertRead.model_validate(public_alerts.get_alert(session, alert_id))
 
 
 @router.get(
@@ -137,7 +140,7 @@ def get_alert(alert_id: uuid.UUID, db: DbDep) -> AlertRead:
 def alert_cap(alert_id: uuid.UUID, db: DbDep, settings: SettingsDep) -> Response:
     """The alert as CAP 1.2 XML."""
     with db.read() as session:
-        xml = service.alert_cap(session, alert_id, base_url=settings.public_base_url)
+        xml = public_alerts.alert_cap(session, alert_id, base_url=settings.public_base_url)
     return Response(content=xml, media_type="application/cap+xml")
 
 
@@ -161,7 +164,7 @@ def unsubscribe_page(token: str) -> HTMLResponse:
 def unsubscribe(token: str, db: DbDep) -> UnsubscribeResult:
     """One-click unsubscribe (RFC 8058 ``List-Unsubscribe-Post`` target)."""
     with db.uow() as session:
-        return service.unsubscribe_by_token(session, token[:64])
+        return subs.unsubscribe_by_token(session, token[:64])
 
 
 @router.get(f"{P}/verify/{{token}}", dependencies=[public()], response_class=HTMLResponse)
@@ -174,7 +177,7 @@ def verify_page(token: str) -> HTMLResponse:
 def verify_email(token: str, db: DbDep) -> ProfileRead:
     """Confirm the e-mail address the token was sent to."""
     with db.uow() as session:
-        return service.verify_email(session, token[:64])
+        return accounts.verify_email(session, token[:64])
 
 
 # --- community accounts ----------------------------------------------------------------------------------------------
@@ -184,42 +187,42 @@ def verify_email(token: str, db: DbDep) -> ProfileRead:
 def me(db: DbDep, principal: Self) -> ProfileRead:
     """The caller's profile."""
     with db.read() as session:
-        return service.get_profile(session, principal)
+        return accounts.get_profile(session, principal)
 
 
 @router.patch(f"{P}/me")
 def update_me(body: ProfileUpdate, db: DbDep, principal: Self) -> ProfileRead:
     """Change the caller's contact data and preferences."""
     with db.uow() as session:
-        return service.update_profile(session, principal, body)
+        return accounts.update_profile(session, principal, body)
 
 
 @router.get(f"{P}/messages")
 def messages(db: DbDep, principal: Self, limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[MessageRead]:
     """The caller's portal inbox."""
     with db.read() as session:
-        return service.inbox_messages(session, principal, limit=limit)
+        return notify.inbox(session, principal, limit=limit)
 
 
 @router.get(f"{P}/subscriptions")
 def subscriptions(db: DbDep, principal: Self) -> list[SubscriptionRead]:
     """The caller's subscriptions."""
     with db.read() as session:
-        return [SubscriptionRead.model_validate(s) for s in service.list_subscriptions(session, principal)]
+        return [SubscriptionRead.model_validate(s) for s in subs.list_subscriptions(session, principal)]
 
 
 @router.post(f"{P}/subscriptions", status_code=201)
 def subscribe(body: SubscriptionCreate, db: DbDep, principal: Self) -> SubscriptionRead:
     """Subscribe to alerts in a neighborhood or around a point."""
     with db.uow() as session:
-        return SubscriptionRead.model_validate(service.subscribe(session, principal, body))
+        return SubscriptionRead.model_validate(subs.subscribe(session, principal, body))
 
 
 @router.delete(f"{P}/subscriptions/{{subscription_id}}", status_code=204)
 def end_subscription(subscription_id: uuid.UUID, db: DbDep, principal: Self) -> Response:
     """End one of the caller's subscriptions."""
     with db.uow() as session:
-        service.end_subscription(session, principal, subscription_id)
+        subs.end_subscription(session, principal, subscription_id)
     return Response(status_code=204)
 
 
@@ -227,21 +230,21 @@ def end_subscription(subscription_id: uuid.UUID, db: DbDep, principal: Self) -> 
 def groups(db: DbDep, principal: Self) -> list[WatchGroupRead]:
     """Neighborhood Watch groups, with the caller's role in each."""
     with db.read() as session:
-        return service.list_groups(session, viewer=principal)
+        return watch_groups.list_groups(session, viewer=principal)
 
 
 @router.post(f"{P}/groups/{{group_id}}/join")
 def join_group(group_id: uuid.UUID, db: DbDep, principal: Self) -> WatchGroupRead:
     """Sign up to a watch group."""
     with db.uow() as session:
-        return service.join_group(session, group_id, principal)
+        return watch_groups.join_group(session, group_id, principal)
 
 
 @router.post(f"{P}/groups/{{group_id}}/leave", status_code=204)
 def leave_group(group_id: uuid.UUID, db: DbDep, principal: Self) -> Response:
     """Leave a watch group."""
     with db.uow() as session:
-        service.leave_group(session, group_id, principal)
+        watch_groups.leave_group(session, group_id, principal)
     return Response(status_code=204)
 
 
@@ -249,14 +252,14 @@ def leave_group(group_id: uuid.UUID, db: DbDep, principal: Self) -> Response:
 def group_notices(group_id: uuid.UUID, db: DbDep, principal: Self) -> list[NoticeRead]:
     """A group's notices (members only)."""
     with db.read() as session:
-        return [NoticeRead.model_validate(n) for n in service.list_notices(session, group_id, principal)]
+        return [NoticeRead.model_validate(n) for n in notices.list_notices(session, group_id, principal)]
 
 
 @router.post(f"{P}/groups/{{group_id}}/notices", status_code=201)
 def captain_notice(group_id: uuid.UUID, body: NoticeCreate, db: DbDep, principal: Self) -> NoticeRead:
     """A captain posts a meeting notice; every member gets it through the outbox."""
     with db.uow() as session:
-        return NoticeRead.model_validate(service.post_notice(session, group_id, body, actor=principal))
+        return NoticeRead.model_validate(notices.post_notice(session, group_id, body, actor=principal))
 
 
 async def _tip_input(request: Request, max_bytes: int) -> tuple[TipCreate, bytes | None]:
@@ -306,7 +309,7 @@ async def submit_tip(request: Request, db: DbDep, settings: SettingsDep, princip
 
     try:
         return await run_in_threadpool(work)
-    except service.RateLimited as exc:
+    except accounts.RateLimited as exc:
         return _limited(request, exc)
 
 
@@ -339,7 +342,7 @@ def my_tip_photo(tip_id: uuid.UUID, db: DbDep, principal: Self) -> Response:
 def send_alert(body: AlertCreate, db: DbDep, settings: SettingsDep, actor: Admin) -> AlertRead:
     """Send a public alert to every matching subscriber (outbox) and publish it as CAP 1.2."""
     with db.uow() as session:
-        alert = service.send_alert(session, body, actor=actor, sender=service.cap_sender(settings))
+        alert = public_alerts.send_alert(session, body, actor=actor, sender=public_alerts.cap_sender(settings))
         return AlertRead.model_validate(alert)
 
 
@@ -347,21 +350,21 @@ def send_alert(body: AlertCreate, db: DbDep, settings: SettingsDep, actor: Admin
 def admin_groups(db: DbDep, _a: Admin) -> list[WatchGroupRead]:
     """Every watch group."""
     with db.read() as session:
-        return service.list_groups(session)
+        return watch_groups.list_groups(session)
 
 
 @router.post(f"{P}/admin/groups", status_code=201)
 def create_group(body: WatchGroupCreate, db: DbDep, actor: Admin) -> WatchGroupRead:
     """Create a watch group with its captains."""
     with db.uow() as session:
-        return service.create_group(session, body, actor=actor)
+        return watch_groups.create_group(session, body, actor=actor)
 
 
 @router.post(f"{P}/admin/groups/{{group_id}}/captains", status_code=204)
 def set_captain(group_id: uuid.UUID, body: CaptainChange, db: DbDep, actor: Admin) -> Response:
     """Make a member captain, or step a captain down."""
     with db.uow() as session:
-        service.set_captain(session, group_id, body.user_id, body.captain, actor=actor)
+        watch_groups.set_captain(session, group_id, body.user_id, body.captain, actor=actor)
     return Response(status_code=204)
 
 
@@ -369,32 +372,21 @@ def set_captain(group_id: uuid.UUID, body: CaptainChange, db: DbDep, actor: Admi
 def admin_notices(group_id: uuid.UUID, db: DbDep, actor: Admin) -> list[NoticeRead]:
     """A group's notices."""
     with db.read() as session:
-        return [NoticeRead.model_validate(n) for n in service.list_notices(session, group_id, actor)]
+        return [NoticeRead.model_validate(n) for n in notices.list_notices(session, group_id, actor)]
 
 
 @router.post(f"{P}/admin/groups/{{group_id}}/notices", status_code=201)
 def staff_notice(group_id: uuid.UUID, body: NoticeCreate, db: DbDep, actor: Admin) -> NoticeRead:
     """Staff post a notice to a group; every member gets it through the outbox."""
     with db.uow() as session:
-        return NoticeRead.model_validate(service.post_notice(session, group_id, body, actor=actor))
+        return NoticeRead.model_validate(notices.post_notice(session, group_id, body, actor=actor))
 
 
 @router.get(f"{P}/admin/outbox")
 def outbox_status(db: DbDep, _a: Admin) -> OutboxStatusRead:
     """Outbox rows per status and channel."""
     with db.read() as session:
-        return service.outbox_status(session)
-
-
-@router.get("/api/v1/messages")
-def staff_messages(
-    db: DbDep,
-    principal: Annotated[Principal, require(Perm.self_read)],
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[MessageRead]:
-    """A staff account's messages from the community programs (footage requests, rebates, tips), newest first."""
-    with db.read() as session:
-        return service.inbox_messages(session, principal, limit=limit)
+        return notify.outbox_status(session)
 
 
 # --- staff: tip triage -----------------------------------------------------------------------------------------------

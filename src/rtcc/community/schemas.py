@@ -1,5 +1,6 @@
 """Pydantic contracts of the community API: sign-up and profile, neighborhoods, watch groups and notices,
-subscriptions, public alerts, outbox messages and status, and tips (reporter view and staff view)."""
+subscriptions and the unsubscribe result, public alerts, and tips (reporter view and staff view). The inbox and
+outbox contracts are the notify domain's (``rtcc.notify.schemas``)."""
 
 from __future__ import annotations
 
@@ -205,50 +206,6 @@ class AlertRead(BaseModel):
     sent_at: datetime
     expires_at: datetime | None
     recipients: int
-
-
-class DeliveryRead(BaseModel):
-    """How one e-mail or SMS copy of a message fared."""
-
-    channel: str
-    status: str = Field(description="pending, sending, sent, dead or cancelled.")
-    reason: str | None = Field(
-        default=None, description="Why it is not sent (yet), e.g. 'no SMS provider configured'; None once sent."
-    )
-
-
-class MessageRead(BaseModel):
-    """A message in a community account's portal inbox (a public alert carries its id and its CAP 1.2 link)."""
-
-    model_config = ConfigDict(from_attributes=True)
-    id: uuid.UUID
-    category: str
-    subject: str
-    body: str
-    link: str | None
-    created_at: datetime
-    alert_id: uuid.UUID | None = Field(default=None, description="The public alert this message carries, if any.")
-    cap_link: str | None = Field(default=None, description="The alert as CAP 1.2 XML (public alerts only).")
-    deliveries: list[DeliveryRead] = Field(
-        default_factory=list, description="The message's e-mail/SMS copies and how each fared (sent or not, and why)."
-    )
-
-    @model_validator(mode="after")
-    def _cap(self) -> MessageRead:
-        if self.alert_id is not None and self.cap_link is None:
-            self.cap_link = f"/api/v1/community/alerts/{self.alert_id}/cap"
-        return self
-
-
-class OutboxStatusRead(BaseModel):
-    counts: dict[str, int] = Field(description="Rows per status.")
-    by_channel: dict[str, dict[str, int]] = Field(description="Rows per channel and status.")
-    not_sent: dict[str, dict[str, int]] = Field(
-        default_factory=dict,
-        description="Pending rows that carry the reason they are not sent, per channel and reason "
-        "(e.g. sms: {'no SMS provider configured': 12}).",
-    )
-    oldest_pending_at: datetime | None
 
 
 class UnsubscribeResult(BaseModel):

@@ -2,7 +2,8 @@
 spam rules, duplicate text, optional photo checked by magic bytes), the reporter's view with its status timeline,
 and the staff triage queue (audited; internal notes never reach the reporter; anonymous tips hide the reporter).
 
-Like ``service``, functions take ``session`` and never commit.
+Like every community use case, functions take ``session`` and never commit; the reporter hears of status changes
+through the notify domain's outbox.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from sqlalchemy.orm import Session
 
 from rtcc.audit import service as audit
 from rtcc.community import logic, repository
+from rtcc.community.accounts import RateLimited, own_profile, recipient, require_community, user_id_of
 from rtcc.community.logic import TipStatus
 from rtcc.community.models import Tip, TipEvent, TipPhoto
 from rtcc.community.schemas import TipCreate, TipEventRead, TipRead, TipStaffEventRead, TipStaffRead, TriageRequest
-from rtcc.community.service import RateLimited, notify_account, own_profile, require_community, user_id_of
 from rtcc.core.clock import utcnow
 from rtcc.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from rtcc.identity.logic import Principal
+from rtcc.notify import service as notify
 
 
 @dataclass(frozen=True)
@@ -237,9 +239,9 @@ def triage(session: Session, tip_id: uuid.UUID, data: TriageRequest, *, actor: P
         text = f"Your report {tip.reference} is now '{tip.status}'."
         if data.note_to_reporter:
             text += f"\n\n{data.note_to_reporter}"
-        notify_account(
+        notify.enqueue(
             session,
-            user_id=tip.reporter_user_id,
+            recipient(session, tip.reporter_user_id),
             subject=f"Update on your report {tip.reference}",
             body=text,
             category="tip_update",

@@ -5,7 +5,7 @@ pass). ``start_periodic`` keeps the task in a process's service registry under a
 jobs own only their pass and its schedule.
 
 A pass may return a truthy value meaning "more work is due": with ``busy_repeat`` the loop runs the next pass at once
-instead of sleeping (the community outbox drains its backlog this way).
+instead of sleeping (the notify outbox drains its backlog this way).
 """
 
 from __future__ import annotations

@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session
 from rtcc.alpr import service as alpr_service
 from rtcc.cameras import service as cameras_service
 from rtcc.cameras.schemas import CameraCreate, SharingLevel
-from rtcc.community import service as community_service
+from rtcc.community import accounts as community_accounts
+from rtcc.community import neighborhoods as community_neighborhoods
 from rtcc.demo import world
 from rtcc.demo.accounts import DEMO_PASSWORD
 from rtcc.identity import service as identity_service
@@ -88,7 +89,7 @@ def _level(rng: random.Random, weights: tuple[float, float, float, float]) -> Sh
 def _account(session: Session, username: str, name: str, kind: str) -> uuid.UUID:
     """A demo community account with its portal profile (a home point inside the city, fixed per name)."""
     lat, lon = _point_in_city(random.Random(f"home:{username}"))
-    return community_service.ensure_community_account(
+    return community_accounts.ensure_community_account(
         session, username=username, display_name=name, password=DEMO_PASSWORD, account_type=kind,
         email=f"{username}@demo.cerritos.example", lat=lat, lon=lon,
     )  # fmt: skip
@@ -97,7 +98,7 @@ def _account(session: Session, username: str, name: str, kind: str) -> uuid.UUID
 def _accounts(session: Session) -> tuple[list[uuid.UUID], list[uuid.UUID], int]:
     before = {u.username for u in identity_service.list_users(session)}
     # the portal places an account in its neighborhood, so the neighborhoods come first (idempotent)
-    community_service.install_default_neighborhoods(session)
+    community_neighborhoods.install_from_profile(session)
     residents = [_account(session, f"resident{i}", f"Resident {i}", "resident") for i in range(1, RESIDENTS + 1)]
     businesses = [_account(session, f"business{i}", f"Business {i}", "business") for i in range(1, BUSINESSES + 1)]
     created = len({u.username for u in identity_service.list_users(session)} - before)

@@ -1,8 +1,8 @@
-"""Seed the demo city's community portal: the four derived neighborhoods of Cerritos, eight community accounts (six
-households and two businesses, role resident/business, the demo password) with profiles, two Neighborhood Watch
-groups with a captain and members (and a meeting notice each, sent to the members through the outbox), one alert
-subscription per account, and four suspicious-activity tips, one at each status (received, reviewing, referred,
-closed; the anonymous one shows no reporter to staff).
+"""Seed the demo city's community portal: the city profile's neighborhoods (four in Cerritos), eight community
+accounts (six households and two businesses, role resident/business, the demo password) with profiles, two
+Neighborhood Watch groups with a captain and members (and a meeting notice each, sent to the members through the
+outbox), one alert subscription per account, and four suspicious-activity tips, one at each status (received,
+reviewing, referred, closed; the anonymous one shows no reporter to staff).
 
 Everything goes through the community services, so tips pass the spam rules and triage leaves a timeline and audit
 entries. Idempotent: existing accounts, groups and subscriptions are kept; tips are only filed when no demo account
@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from rtcc.community import service, tips
+from rtcc.community import accounts, groups, neighborhoods, notices, subscriptions, tips
 from rtcc.community.logic import Category, TipStatus
 from rtcc.community.schemas import NoticeCreate, SubscriptionCreate, TipCreate, TriageRequest, WatchGroupCreate
 from rtcc.demo.accounts import DEMO_PASSWORD
@@ -75,11 +75,11 @@ def _staff() -> Principal:
 def seed(session: Session, *, now: datetime, rng: random.Random) -> dict[str, int]:
     """Seed the community demo data (idempotent); returns the counts added."""
     added = {"neighborhoods": 0, "accounts": 0, "groups": 0, "members": 0, "subscriptions": 0, "tips": 0}
-    added["neighborhoods"] = service.install_default_neighborhoods(session)
+    added["neighborhoods"] = neighborhoods.install_from_profile(session)
     principals: dict[str, Principal] = {}
     for username, name, kind, (lat, lon), _cats in ACCOUNTS:
-        existed = service.find_account(session, username) is not None
-        uid = service.ensure_community_account(
+        existed = accounts.find_account(session, username) is not None
+        uid = accounts.ensure_community_account(
             session,
             username=username,
             display_name=name,
@@ -96,8 +96,8 @@ def seed(session: Session, *, now: datetime, rng: random.Random) -> dict[str, in
         )
     for username, _name, _kind, (lat, lon), cats in ACCOUNTS:
         me = principals[username]
-        if not service.list_subscriptions(session, me):
-            service.subscribe(
+        if not subscriptions.list_subscriptions(session, me):
+            subscriptions.subscribe(
                 session,
                 me,
                 SubscriptionCreate(
@@ -106,25 +106,25 @@ def seed(session: Session, *, now: datetime, rng: random.Random) -> dict[str, in
             )
             added["subscriptions"] += 1
     staff = _staff()
-    existing = {g.name for g in service.list_groups(session)}
+    existing = {g.name for g in groups.list_groups(session)}
     for group_name, code, captain, members in GROUPS:
         if group_name in existing:
             continue
-        group = service.create_group(
+        group = groups.create_group(
             session,
             WatchGroupCreate(
                 name=group_name,
                 neighborhood_code=code,
                 description=f"Neighbors looking out for each other in {code.upper()} Cerritos.",
-                captain_user_ids=[service.account_id(principals[captain])],
+                captain_user_ids=[accounts.account_id(principals[captain])],
             ),
             actor=staff,
         )
         added["groups"] += 1
         for member in members:
-            service.join_group(session, group.id, principals[member])
+            groups.join_group(session, group.id, principals[member])
             added["members"] += 1
-        service.post_notice(
+        notices.post_notice(
             session,
             group.id,
             NoticeCreate(

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from rtcc.cameras import service as cameras_service
 from rtcc.cameras.schemas import CameraCreate, CameraRead
-from rtcc.community import service as community_service
+from rtcc.community import accounts as community_accounts
 from rtcc.core.clock import utcnow
 from rtcc.demo.accounts import DEMO_PASSWORD
 from rtcc.footage import clips as footage_clips
@@ -83,7 +83,7 @@ def _cameras(session: Session) -> tuple[list[CameraRead], CameraRead]:
     owned = [c for c in registry if c.owner_user_id is not None and c.sharing_level != "withdrawn"]
     city = next((c for c in registry if c.owner_type == "city" and c.sharing_level != "withdrawn"), None)
     if not owned:
-        resident_id = community_service.ensure_community_account(
+        resident_id = community_accounts.ensure_community_account(
             session, username="resident1", display_name="Resident 1", password=DEMO_PASSWORD,
             account_type="resident", email="resident1@demo.cerritos.example", lat=33.8672, lon=-118.0685,
         )  # fmt: skip

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from rtcc.cameras import service as cameras_service
 from rtcc.cameras.schemas import OwnerCameraCreate
-from rtcc.community import service as community_service
+from rtcc.community import accounts as community_accounts
 from rtcc.demo import world
 from rtcc.demo.accounts import DEMO_PASSWORD
 from rtcc.identity import service as identity_service
@@ -65,7 +65,7 @@ def _receipt(n: int, amount_cents: int, retailer: str) -> bytes:
 
 def _household(session: Session, n: int, rng: random.Random) -> tuple[Principal, uuid.UUID, float, float]:
     lat, lon = _point_in_city(rng)
-    user_id = community_service.ensure_community_account(  # with a profile, so C5 messages reach e-mail too
+    user_id = community_accounts.ensure_community_account(  # with a profile, so C5 messages reach e-mail too
         session,
         username=f"homeowner{n}",
         display_name=f"Homeowner {n}",

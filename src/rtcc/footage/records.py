@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from rtcc.audit import service as audit
 from rtcc.cameras import service as cameras
-from rtcc.community import service as community
+from rtcc.community import accounts as community
 from rtcc.core.clock import utcnow
 from rtcc.core.errors import NotFound
 from rtcc.footage import repository
@@ -28,6 +28,7 @@ from rtcc.footage.logic import (
 from rtcc.footage.models import CustodyEntry, FootageClip, FootageRequest
 from rtcc.footage.schemas import ClipRead, FootageRequestRead, OwnerRequestRead
 from rtcc.identity.logic import Principal
+from rtcc.notify import service as notify
 
 #: ``target_type`` of the footage audit entries.
 TARGET = "footage_request"
@@ -198,6 +199,11 @@ def notify_requester(session: Session, req: FootageRequest, subject: str, body: 
         user_id = uuid.UUID(req.requested_by_id)
     except ValueError:
         return
-    community.notify_account(
-        session, user_id=user_id, subject=subject, body=body, category="footage", link=f"/footage/requests/{req.id}"
+    notify.enqueue(
+        session,
+        community.recipient(session, user_id),
+        subject=subject,
+        body=body,
+        category="footage",
+        link=f"/footage/requests/{req.id}",
     )

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from rtcc.cameras import service as cameras
-from rtcc.community import service as community
+from rtcc.community import accounts as community
 from rtcc.core.clock import utcnow
 from rtcc.core.localtime import bilingual, bilingual_subject, local_text
 from rtcc.footage import repository
@@ -49,6 +49,7 @@ from rtcc.footage.schemas import (
 )
 from rtcc.governance import service as governance
 from rtcc.identity.logic import Principal
+from rtcc.notify import service as notify
 from rtcc.places import service as places
 
 logger = logging.getLogger(__name__)
@@ -150,9 +151,9 @@ def create_request(
     audit_entry(session, actor, "footage.request", req, purpose=data.purpose, state=req.state, **window)
     camera_log(session, req, actor, "footage.request", case_number=data.case_number, **window)
     if camera.owner_user_id is not None:
-        community.notify_account(
+        notify.enqueue(
             session,
-            user_id=camera.owner_user_id,
+            community.recipient(session, camera.owner_user_id),
             subject=bilingual_subject(
                 f"Footage request for your camera {camera.name}", f"Solicitud de video de su cámara {camera.name}"
             ),

@@ -1,7 +1,9 @@
-"""Pure rule: which live alert events are worth notifying (new high-priority hits, verified hits, offline cameras)."""
+"""Pure rules of the notify domain: which live alert events are worth notifying (new high-priority hits, verified
+hits, offline cameras), the outbox's retry back-off, and the one-click unsubscribe link of a message. No I/O."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from rtcc.notify.adapters import Notification
@@ -30,3 +32,13 @@ def notification_for(event: dict[str, Any], *, max_priority: int) -> Notificatio
         title=str(data.get("title", "")),
         data=data,
     )
+
+
+def retry_delay_s(attempts: int, base_s: float) -> float:
+    """Back-off before the next attempt after ``attempts`` failed ones: base * 2^(attempts-1), at most an hour."""
+    return float(min(3600.0, base_s * math.pow(2, max(0, attempts - 1))))
+
+
+def unsubscribe_url(base_url: str, token: str) -> str:
+    """The one-click unsubscribe link of a message (served by the community portal, which owns subscriptions)."""
+    return f"{base_url.rstrip('/')}/api/v1/community/unsubscribe/{token}"

@@ -2,7 +2,7 @@
 the staff review (``rebates.review``) and the budget's waitlist (``rebates.budget``): load the application (any, for
 staff; the applicant's own, where someone else's answers 404), move it to a status (the household claim follows),
 append the step to its timeline, audit it as ``rebate.<action>`` in the caller's transaction, and message the
-applicant in English and Spanish through the community outbox (contract C5, delivered after commit).
+applicant in English and Spanish through the notify outbox (contract C5, delivered after commit).
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from rtcc.audit import service as audit
-from rtcc.community import service as community
+from rtcc.community import accounts as community
 from rtcc.core.clock import utcnow
 from rtcc.core.errors import Conflict, NotFound
 from rtcc.core.localtime import bilingual, bilingual_subject
 from rtcc.identity.logic import Principal
+from rtcc.notify import service as notify
 from rtcc.rebates import logic, repository
 from rtcc.rebates.logic import Status
 from rtcc.rebates.models import RebateApplication, RebateEvent
@@ -87,9 +88,9 @@ def audit_step(session: Session, actor: Principal, action: str, app: RebateAppli
 
 def notify_applicant(session: Session, app: RebateApplication, subject: tuple[str, str], body: tuple[str, str]) -> None:
     """Message the applicant, in English and Spanish ((english, spanish) pairs)."""
-    community.notify_account(
+    notify.enqueue(
         session,
-        user_id=app.applicant_id,
+        community.recipient(session, app.applicant_id),
         subject=bilingual_subject(*subject),
         body=bilingual(*body),
         category=NOTIFY_CATEGORY,

@@ -2,9 +2,9 @@
 
 A role is every service the domains' manifests give it (``rtcc.domains``): ``ingest`` (MQTT camera ingest),
 ``match`` (stored reads -> hotlist matches -> alerts), ``notify`` (alert notifications), ``index`` (stored reads ->
-the plate search index), ``outbox`` (community notification delivery), ``jobs`` (scheduled: camera health, hotlist
-refresh, retention purge, misuse scan, linked-camera probes, footage expiry). Run ``jobs`` in one process per
-deployment; the others scale out.
+the plate search index), ``outbox`` (delivery of the notify outbox: e-mail, SMS), ``jobs`` (scheduled: camera health,
+hotlist refresh, retention purge, misuse scan, linked-camera probes, footage expiry; and at start-up, the city
+profile's neighborhoods for the community portal). Run ``jobs`` in one process per deployment; the others scale out.
 Run several of each on NATS (``RTCC_BUS_URL=nats://…``): the queue groups share the work.
 On the in-process bus a worker only sees events of its own process, so it warns.
 """

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from rtcc.alpr import service as alpr_service
 from rtcc.alpr.schemas import CameraCreate as AlprCameraCreate
 from rtcc.cameras import service
-from rtcc.community import service as community
+from rtcc.community import accounts as community
 from rtcc.core.db import Database
 from rtcc.demo import seed_cameras, world
 from rtcc.identity import service as identity

@@ -17,8 +17,9 @@ from sqlalchemy import select
 from rtcc.app import create_app
 from rtcc.audit.models import AuditEntry
 from rtcc.community import logic
-from rtcc.community.models import CommunityProfile, OutboxMessage
+from rtcc.community.models import CommunityProfile
 from rtcc.core.db import Database
+from rtcc.notify.models import OutboxMessage
 from rtcc.settings import Settings
 
 P = "/api/v1/community"
@@ -400,7 +401,8 @@ def test_tip_spam_photo_and_rate_limits(client: TestClient) -> None:
 
 
 def test_staff_read_their_own_messages(client: TestClient, login: Callable[..., dict[str, str]], db: Database) -> None:
-    from rtcc.community import service
+    from rtcc.community import accounts
+    from rtcc.notify import service as notify
 
     staff = login("program_staff", username="pat")
     other = login("supervisor", username="sue")
@@ -411,7 +413,7 @@ def test_staff_read_their_own_messages(client: TestClient, login: Callable[..., 
 
         pat_id = next(u.id for u in identity.list_users(s) if u.username == "pat")
     with db.uow() as s:
-        service.notify_account(s, user_id=pat_id, subject="New rebate application", body="b", category="rebates")
+        notify.enqueue(s, accounts.recipient(s, pat_id), subject="New rebate application", body="b", category="rebates")
     assert [m["subject"] for m in client.get("/api/v1/messages", headers=staff).json()] == ["New rebate application"]
     assert client.get("/api/v1/messages", headers=other).json() == []
 
@@ -430,7 +432,7 @@ class _Recorder:
 def test_a_delivered_alert_reaches_the_inbox_once_with_its_cap_link(
     client: TestClient, login: Callable[..., dict[str, str]], db: Database
 ) -> None:
-    from rtcc.community import delivery
+    from rtcc.notify import delivery
 
     ann = _signup(client, "ann", phone="+15625550100")
     assert client.patch(f"{P}/me", json={"sms_opt_in": True}, headers=ann).status_code == 200

@@ -1,6 +1,6 @@
-"""``rtcc community``: neighborhoods install/list, alert send/list, outbox status/run, tips list, against the test
-database (no SMTP host, so e-mail stays queued; SMS set to the old 'log' provider, which sends nothing, so SMS stays
-unsent with its reason)."""
+"""``rtcc community``: neighborhoods install/list, alert send/list, tips list, and ``rtcc notify outbox status/run``
+that delivers the alerts, against the test database (no SMTP host, so e-mail stays queued; SMS set to the old 'log'
+provider, which sends nothing, so SMS stays unsent with its reason)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typer.testing import CliRunner, Result
 from rtcc.community.cli import community
 from rtcc.core.db import Database
 from rtcc.demo import seed_community
+from rtcc.notify.cli import notify
 from rtcc.settings import get_settings
 
 
@@ -52,11 +53,11 @@ def test_alert_outbox_and_tips_commands(cli: CliRunner, db: Database) -> None:
     bad = cli.invoke(community, ["alert", "send", "--category", "burglary", "--headline", "x y", "--body", "b"])
     assert bad.exit_code == 2 and "neighborhood_code" in bad.stderr
 
-    status = json.loads(_ok(cli.invoke(community, ["outbox", "status"])))
+    status = json.loads(_ok(cli.invoke(notify, ["outbox", "status"])))
     assert status["by_channel"]["email"]["pending"] >= 1 and status["by_channel"]["sms"]["pending"] >= 1
-    ran = json.loads(_ok(cli.invoke(community, ["outbox", "run"])))
+    ran = json.loads(_ok(cli.invoke(notify, ["outbox", "run"])))
     assert ran["sent"] == 0 and ran["failed"] == 0 and ran["not_sent"] == status["by_channel"]["sms"]["pending"]
-    after = json.loads(_ok(cli.invoke(community, ["outbox", "status"])))
+    after = json.loads(_ok(cli.invoke(notify, ["outbox", "status"])))
     assert "sent" not in after["by_channel"]["sms"] and after["by_channel"]["email"]["pending"] >= 1
     assert after["not_sent"] == {"sms": {"no SMS provider configured": status["by_channel"]["sms"]["pending"]}}
 

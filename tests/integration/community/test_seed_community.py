@@ -6,11 +6,12 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime
 
-from rtcc.community import service
+from rtcc.community import accounts, groups
 from rtcc.community import tips as tips_service
 from rtcc.core.db import Database
 from rtcc.demo import seed_community
 from rtcc.identity.logic import Principal, permissions_for
+from rtcc.notify import service as notify
 
 
 def test_seed_is_complete_and_idempotent(db: Database) -> None:
@@ -22,17 +23,17 @@ def test_seed_is_complete_and_idempotent(db: Database) -> None:
         second = seed_community.seed(s, now=now, rng=random.Random(2))
     assert set(second.values()) == {0}
     with db.read() as s:
-        groups = {g.name: g for g in service.list_groups(s)}
-        assert groups["Northwest Neighborhood Watch"].captains == ["Maria Gonzalez"]
-        assert groups["Northwest Neighborhood Watch"].members == 2
+        by_name = {g.name: g for g in groups.list_groups(s)}
+        assert by_name["Northwest Neighborhood Watch"].captains == ["Maria Gonzalez"]
+        assert by_name["Northwest Neighborhood Watch"].members == 2
         tips, total = tips_service.triage_queue(s, status=None, limit=50, offset=0)
         assert total == 4
         assert sorted(t.status for t in tips) == ["closed", "received", "referred", "reviewing"]
         assert [t.reporter for t in tips if t.anonymous] == [None]
-        maria = service.find_account(s, "maria.g")
+        maria = accounts.find_account(s, "maria.g")
         assert maria is not None
         me = Principal(
             kind="user", id=str(maria), name="maria.g", role="resident", permissions=permissions_for("resident")
         )
-        assert service.get_profile(s, me).neighborhood_code == "nw"
-        assert [m.subject for m in service.inbox(s, me)] == ["[Northwest Neighborhood Watch] Monthly watch meeting"]
+        assert accounts.get_profile(s, me).neighborhood_code == "nw"
+        assert [m.subject for m in notify.inbox(s, me)] == ["[Northwest Neighborhood Watch] Monthly watch meeting"]

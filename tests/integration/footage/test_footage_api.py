@@ -251,7 +251,7 @@ def test_decline_is_terminal_and_the_requester_is_told(
     staff = app_client.get(f"{BASE}/requests", params={"state": "declined"}, headers=world["analyst"]).json()
     assert [r["id"] for r in staff["items"]] == [rid] and staff["items"][0]["allowed_events"] == []
     assert _custody_actions(db, rid) == ["requested", "declined"]
-    from rtcc.community.models import OutboxMessage
+    from rtcc.notify.models import OutboxMessage
 
     with db.read() as s:
         told = s.scalars(select(OutboxMessage).where(OutboxMessage.user_id == world["analyst_id"])).all()

@@ -15,10 +15,10 @@ from sqlalchemy import select
 
 from rtcc.audit.models import AuditEntry
 from rtcc.cameras import service as cameras
-from rtcc.community import service as community
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
 from rtcc.core.errors import Conflict, NotFound, ValidationFailed
+from rtcc.notify import service as notify
 from rtcc.places import service as places
 from rtcc.rebates import budget, proofs, reports, review, service
 from rtcc.settings import Settings
@@ -63,7 +63,7 @@ def test_a_good_application_becomes_eligible_with_timeline_notice_and_audit(
     assert app.neighborhood  # a sector of the city at least
     assert [e.status for e in app.timeline] == ["draft", "draft", "submitted", "eligible"]
     with db.read() as s:
-        bodies = [m.body for m in community.inbox(s, res.principal)]
+        bodies = [m.body for m in notify.inbox(s, res.principal)]
         actions = list(s.scalars(select(AuditEntry.action).where(AuditEntry.target_id == str(app_id))))
     assert any("waiting for staff review" in b for b in bodies)
     assert {"rebate.create", "rebate.proof", "rebate.submit"} <= set(actions)
@@ -77,7 +77,7 @@ def test_failing_checks_give_reasons_and_a_fixed_application_can_resubmit(
     assert _get(db, app_id).status == "ineligible"
     assert _failed(db, app_id) == {"inside_city", "proof_uploaded"}
     with db.read() as s:
-        assert any("outside the city boundary" in m.body for m in community.inbox(s, res.principal))
+        assert any("outside the city boundary" in m.body for m in notify.inbox(s, res.principal))
 
     from rebates_support import PDF
 
@@ -161,8 +161,8 @@ def test_budget_waitlist_fifo_promotion_and_payment(
     p = _program(db, settings)
     assert (p.committed_cents, p.paid_cents, p.waitlisted) == (20_000, 20_000, 1)
     with db.read() as s:
-        assert any("Funds became available" in m.body for m in community.inbox(s, residents[2].principal))
-        assert any("doorbell chime" in m.body for m in community.inbox(s, residents[1].principal))
+        assert any("Funds became available" in m.body for m in notify.inbox(s, residents[2].principal))
+        assert any("doorbell chime" in m.body for m in notify.inbox(s, residents[1].principal))
 
     # the budget cannot be cut below committed + paid; a raise promotes the rest
     with pytest.raises(ValidationFailed, match="total_cents"), db.uow() as s:

@@ -1,5 +1,5 @@
 """Pure community rules: derived neighborhoods, which subscriptions an alert area reaches, CAP 1.2 rendering and its
-structural validation, tip spam rules, photo types by magic bytes, and the retry back-off."""
+structural validation, tip spam rules and photo types by magic bytes."""
 
 from __future__ import annotations
 
@@ -108,8 +108,3 @@ def test_photo_type_by_magic_bytes() -> None:
     assert logic.photo_type(b"RIFF\x00\x00\x00\x00WEBPVP8 ") == "image/webp"
     assert logic.photo_type(b"GIF89a") is None
     assert logic.photo_type(b"<svg") is None
-
-
-def test_retry_delay_doubles_and_caps() -> None:
-    assert [logic.retry_delay_s(n, 30) for n in (1, 2, 3)] == [30.0, 60.0, 120.0]
-    assert logic.retry_delay_s(20, 30) == 3600.0

@@ -120,6 +120,22 @@ def test_the_hotlist_refresh_runs_in_the_jobs_worker(settings: Settings) -> None
     assert hotlist_jobs.start_refresh in starts
 
 
+def test_the_outbox_and_its_delivery_job_are_the_notify_domains(settings: Settings) -> None:
+    """One notification domain: notify declares the outbox table and the delivery loop, which ``rtcc worker outbox``
+    runs; community declares neither (its only job installs the city profile's neighborhoods)."""
+    from rtcc.community import jobs as community_jobs
+    from rtcc.notify import jobs as notify_jobs
+    from rtcc.notify.models import OutboxMessage
+
+    by_name = {m.name: m for m in manifests()}
+    delivery = [s for s in by_name["notify"].services if s.start == "rtcc.notify.jobs:start"]
+    assert [(s.stop, s.role) for s in delivery] == [("rtcc.notify.jobs:stop", "outbox")]
+    assert by_name["notify"].models == OutboxMessage.__module__ == "rtcc.notify.models"
+    assert [s.start for s in by_name["community"].services] == ["rtcc.community.jobs:start"]
+    assert hooks_for("outbox", settings) == [(notify_jobs.start, notify_jobs.stop)]
+    assert (community_jobs.start, community_jobs.stop) in hooks_for("jobs", settings)
+
+
 def test_every_embedded_service_runs_in_some_worker_role(settings: Settings) -> None:
     """What one process runs in the embedded profile is exactly what the worker roles run between them."""
     embedded = {start for start, _ in app_module._startup_hooks(settings.model_copy(update={"mqtt_url": "mqtt://x"}))}

@@ -13,13 +13,15 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from rtcc.community import delivery, service
-from rtcc.community.logic import NO_SMS_PROVIDER
-from rtcc.community.models import OutboxMessage
+from rtcc.community import accounts, neighborhoods, public_alerts, subscriptions
 from rtcc.community.schemas import AlertArea, AlertCreate, SubscriptionCreate
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
 from rtcc.identity.logic import SYSTEM, Principal, permissions_for
+from rtcc.notify import delivery
+from rtcc.notify import service as notify
+from rtcc.notify.models import OutboxMessage
+from rtcc.notify.schemas import NO_SMS_PROVIDER, Outbound
 from rtcc.settings import Settings
 
 CENTER = (33.8667, -118.0686)
@@ -27,7 +29,7 @@ CENTER = (33.8667, -118.0686)
 
 def _account(db: Database, name: str, *, phone: str | None = None) -> Principal:
     with db.uow() as s:
-        uid = service.ensure_community_account(
+        uid = accounts.ensure_community_account(
             s,
             username=name,
             display_name=name.title(),
@@ -55,7 +57,7 @@ def _emails(db: Database, n: int) -> None:
     for i in range(n):
         who = _account(db, f"slow{i}")
         with db.uow() as s:
-            service.notify_account(s, user_id=uuid.UUID(who.id), subject=f"Notice {i}", body="b", category="c")
+            notify.enqueue(s, accounts.recipient(s, uuid.UUID(who.id)), subject=f"Notice {i}", body="b", category="c")
 
 
 class SlowChannel:
@@ -69,7 +71,7 @@ class SlowChannel:
         self.started = threading.Event()
         self.lock = threading.Lock()
 
-    def send(self, message: service.Outbound) -> None:
+    def send(self, message: Outbound) -> None:
         self.started.set()
         time.sleep(self.delay_s)
         with self.lock:
@@ -123,7 +125,7 @@ def test_a_sender_that_lost_its_lease_stops_before_sending(db: Database) -> None
         def __init__(self) -> None:
             self.delivered: list[uuid.UUID] = []
 
-        def send(self, message: service.Outbound) -> None:
+        def send(self, message: Outbound) -> None:
             if not self.delivered:
                 with db.uow() as s:
                     s.execute(
@@ -147,10 +149,10 @@ def test_a_sender_that_lost_its_lease_stops_before_sending(db: Database) -> None
 def test_unsent_rows_a_sender_gave_up_go_back_to_pending_without_an_attempt(db: Database) -> None:
     _emails(db, 1)
     with db.uow() as s:
-        claimed = service.claim_due(s, channels=["email"], limit=10, worker="a", lease_s=60)
+        claimed = notify.claim_due(s, channels=["email"], limit=10, worker="a", lease_s=60)
     with db.uow() as s:
-        assert service.release_leases(s, [claimed[0].id], worker="b") == 0  # not b's to give back
-        assert service.release_leases(s, [claimed[0].id], worker="a") == 1
+        assert notify.release_leases(s, [claimed[0].id], worker="b") == 0  # not b's to give back
+        assert notify.release_leases(s, [claimed[0].id], worker="a") == 1
     (row,) = _rows(db, channel="email")
     assert (row.status, row.attempts, row.leased_by) == ("pending", 0, None)
 
@@ -158,17 +160,19 @@ def test_unsent_rows_a_sender_gave_up_go_back_to_pending_without_an_attempt(db: 
 def test_without_an_sms_provider_sms_is_never_marked_sent_and_says_why(db: Database, settings: Settings) -> None:
     assert Settings().sms_provider == "none"  # the default ships no gateway
     with db.uow() as s:
-        service.install_default_neighborhoods(s)
+        neighborhoods.install_from_profile(s)
     ann = _account(db, "ann", phone="+15625550100")
     texter = _account(db, "texter", phone="+15625550101")
     with db.uow() as s:
-        service.subscribe(
+        subscriptions.subscribe(
             s,
             texter,
             SubscriptionCreate(lat=CENTER[0], lon=CENTER[1], radius_m=800, categories=["burglary"], channels=["sms"]),
         )
-        service.notify_account(s, user_id=uuid.UUID(ann.id), subject="Footage request", body="b", category="footage")
-        service.send_alert(
+        notify.enqueue(
+            s, accounts.recipient(s, uuid.UUID(ann.id)), subject="Footage request", body="b", category="footage"
+        )
+        public_alerts.send_alert(
             s,
             AlertCreate(
                 category="burglary",
@@ -189,11 +193,11 @@ def test_without_an_sms_provider_sms_is_never_marked_sent_and_says_why(db: Datab
     assert len(sms) == 2
     assert {(r.status, r.last_error, r.sent_at) for r in sms} == {("pending", NO_SMS_PROVIDER, None)}
     with db.read() as s:
-        status = service.outbox_status(s)
+        status = notify.outbox_status(s)
         assert status.not_sent == {"sms": {NO_SMS_PROVIDER: 2}}
         assert "sent" not in status.by_channel["sms"]
-        ann_inbox = service.inbox_messages(s, ann)
-        texter_inbox = service.inbox_messages(s, texter)
+        ann_inbox = notify.inbox(s, ann)
+        texter_inbox = notify.inbox(s, texter)
     assert [m.subject for m in ann_inbox] == ["Footage request"]
     sms_copy = [d for d in ann_inbox[0].deliveries if d.channel == "sms"]
     assert [(d.status, d.reason) for d in sms_copy] == [("pending", NO_SMS_PROVIDER)]

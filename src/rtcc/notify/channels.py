@@ -1,4 +1,4 @@
-"""Delivery channels of the community outbox, behind one ``ChannelSender`` protocol: e-mail over SMTP and SMS
+"""Delivery channels of the notify domain's outbox, behind one ``ChannelSender`` protocol: e-mail over SMTP and SMS
 through an ``SmsProvider``. No SMS gateway ships with the project (a real gateway is one more provider class), so by
 default SMS has no channel: nothing is sent, and the delivery pass leaves SMS rows pending with the reason "no SMS
 provider configured" (never marks them sent). ``MemorySmsProvider`` keeps texts in memory for tests.
@@ -19,8 +19,8 @@ from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from typing import Protocol
 
-from rtcc.community.logic import NO_SMS_PROVIDER, unsubscribe_url
-from rtcc.community.service import Outbound
+from rtcc.notify.logic import unsubscribe_url
+from rtcc.notify.schemas import NO_SMS_PROVIDER, Outbound
 
 logger = logging.getLogger(__name__)
 

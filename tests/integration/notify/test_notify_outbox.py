@@ -1,6 +1,7 @@
-"""The notification outbox against the real database: ``notify_account`` (contract C5), alert fan-out exactly once per
-account and channel (a retried fan-out adds nothing), lease-based claiming by concurrent workers, retries that keep
-the message id, one-click unsubscribe, and real e-mail delivery to a local SMTP server (aiosmtpd)."""
+"""The notification outbox against the real database: ``enqueue`` to an account that community resolves (contract
+C5), alert fan-out exactly once per account and channel (a retried fan-out adds nothing), lease-based claiming by
+concurrent workers, retries that keep the message id, one-click unsubscribe, and real e-mail delivery to a local SMTP
+server (aiosmtpd)."""
 
 from __future__ import annotations
 
@@ -15,19 +16,22 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from rtcc.community import delivery, service
-from rtcc.community.channels import MemorySmsProvider, SmsChannel, SmtpEmailChannel
-from rtcc.community.models import OutboxMessage
+from rtcc.community import accounts, neighborhoods, public_alerts, subscriptions
 from rtcc.community.schemas import AlertArea, AlertCreate, SignupRequest, SubscriptionCreate
 from rtcc.core.db import Database
 from rtcc.identity.logic import SYSTEM, Principal, permissions_for
+from rtcc.notify import delivery
+from rtcc.notify import service as notify
+from rtcc.notify.channels import MemorySmsProvider, SmsChannel, SmtpEmailChannel
+from rtcc.notify.models import OutboxMessage
+from rtcc.notify.schemas import Outbound
 
 CENTER = (33.8667, -118.0686)
 
 
 def _setup(db: Database) -> None:
     with db.uow() as s:
-        service.install_default_neighborhoods(s)
+        neighborhoods.install_from_profile(s)
 
 
 def _account(
@@ -35,7 +39,7 @@ def _account(
 ) -> Principal:
     """An operator-created account (address taken as verified, so no confirmation message is queued)."""
     with db.uow() as s:
-        uid = service.ensure_community_account(
+        uid = accounts.ensure_community_account(
             s,
             username=name,
             display_name=name.title(),
@@ -70,7 +74,7 @@ class FlakyChannel:
         self.seen = 0
         self.lock = threading.Lock()
 
-    def send(self, message: service.Outbound) -> None:
+    def send(self, message: Outbound) -> None:
         with self.lock:
             self.seen += 1
             if self.seen % self.fail_every == 0 and message.id not in self.failed_once:
@@ -79,35 +83,47 @@ class FlakyChannel:
             self.delivered.append((message.id, message.recipient))
 
 
-def test_notify_account_enqueues_inbox_and_channels_once_per_key(db: Database) -> None:
+def test_enqueue_to_an_account_reaches_inbox_and_channels_once_per_key(db: Database) -> None:
     _setup(db)
     ann = _account(db, "ann", phone="+1 562 555 0100")
     uid = uuid.UUID(ann.id)
     with db.uow() as s:
-        service.notify_account(
-            s, user_id=uid, subject="Footage request", body="Please", category="footage", link="/x", dedup_key="req-1"
+        notify.enqueue(
+            s,
+            accounts.recipient(s, uid),
+            subject="Footage request",
+            body="Please",
+            category="footage",
+            link="/x",
+            dedup_key="req-1",
         )
-        service.notify_account(
-            s, user_id=uid, subject="Footage request", body="Please", category="footage", link="/x", dedup_key="req-1"
+        notify.enqueue(
+            s,
+            accounts.recipient(s, uid),
+            subject="Footage request",
+            body="Please",
+            category="footage",
+            link="/x",
+            dedup_key="req-1",
         )
     rows = _rows(db, user_id=uid)
     assert sorted((r.channel, r.status) for r in rows) == [("email", "pending"), ("inbox", "sent"), ("sms", "pending")]
     assert {r.recipient for r in rows if r.channel == "email"} == {"ann@example.org"}
     with db.read() as s:
-        assert [m.subject for m in service.inbox(s, ann)] == ["Footage request"]
+        assert [m.subject for m in notify.inbox(s, ann)] == ["Footage request"]
     # without a key every call is a new message; a muted category only reaches the inbox
     with db.uow() as s:
-        service.notify_account(s, user_id=uid, subject="Second", body="b", category="footage")
+        notify.enqueue(s, accounts.recipient(s, uid), subject="Second", body="b", category="footage")
     assert len(_rows(db, user_id=uid)) == 6
     email = next(r for r in _rows(db, user_id=uid) if r.channel == "email")
     with db.uow() as s:
-        assert service.unsubscribe_by_token(s, email.unsubscribe_token).what == "category:footage"
+        assert subscriptions.unsubscribe_by_token(s, email.unsubscribe_token).what == "category:footage"
     with db.uow() as s:
-        service.notify_account(s, user_id=uid, subject="Third", body="b", category="footage")
+        notify.enqueue(s, accounts.recipient(s, uid), subject="Third", body="b", category="footage")
     assert sorted(r.channel for r in _rows(db, user_id=uid) if r.subject == "Third") == ["inbox"]
 
 
-def test_notify_account_reaches_a_staff_account_inbox_only(db: Database) -> None:
+def test_enqueue_to_a_staff_account_reaches_its_inbox_only(db: Database) -> None:
     from rtcc.identity import service as identity
     from rtcc.identity.logic import Role
     from rtcc.identity.schemas import UserCreate
@@ -118,7 +134,7 @@ def test_notify_account_reaches_a_staff_account_inbox_only(db: Database) -> None
             UserCreate(username="pat", display_name="Pat", password="correct horse battery", role=Role.program_staff),
             actor=SYSTEM,
         )
-        service.notify_account(s, user_id=staff.id, subject="New rebate", body="b", category="rebates")
+        notify.enqueue(s, accounts.recipient(s, staff.id), subject="New rebate", body="b", category="rebates")
     assert [(r.channel, r.status) for r in _rows(db, user_id=staff.id)] == [("inbox", "sent")]
 
 
@@ -129,27 +145,27 @@ def test_alert_fan_out_is_exactly_once_per_account_and_channel_and_idempotent(db
     other = _account(db, "other")
     with db.uow() as s:
         # two overlapping subscriptions of one account: still one message per channel
-        service.subscribe(
+        subscriptions.subscribe(
             s,
             near,
             SubscriptionCreate(
                 lat=CENTER[0], lon=CENTER[1], radius_m=800, categories=["burglary"], channels=["email", "sms"]
             ),
         )
-        service.subscribe(
+        subscriptions.subscribe(
             s, near, SubscriptionCreate(neighborhood_code="nw", categories=["burglary", "traffic"], channels=["email"])
         )
-        service.subscribe(
+        subscriptions.subscribe(
             s,
             far,
             SubscriptionCreate(lat=33.95, lon=-118.30, radius_m=500, categories=["burglary"], channels=["email"]),
         )
-        service.subscribe(
+        subscriptions.subscribe(
             s,
             other,
             SubscriptionCreate(lat=CENTER[0], lon=CENTER[1], radius_m=800, categories=["traffic"], channels=["email"]),
         )
-        alert = service.send_alert(
+        alert = public_alerts.send_alert(
             s,
             AlertCreate(
                 category="burglary",
@@ -165,7 +181,7 @@ def test_alert_fan_out_is_exactly_once_per_account_and_channel_and_idempotent(db
     rows = _rows(db, alert_id=alert_id)
     assert sorted((r.recipient, r.channel) for r in rows) == [("+15625550101", "sms"), ("near@example.org", "email")]
     with db.uow() as s:
-        again = service.fan_out(s, service.get_alert(s, alert_id))
+        again = public_alerts.fan_out(s, public_alerts.get_alert(s, alert_id))
     assert again == 2 and len(_rows(db, alert_id=alert_id)) == 2
 
 
@@ -174,10 +190,10 @@ def test_two_workers_deliver_each_message_once_with_retries_keeping_the_id(db: D
     people = [_account(db, f"p{i}") for i in range(12)]
     with db.uow() as s:
         for p in people:
-            service.subscribe(
+            subscriptions.subscribe(
                 s, p, SubscriptionCreate(neighborhood_code="nw", categories=["traffic"], channels=["email"])
             )
-        service.send_alert(
+        public_alerts.send_alert(
             s,
             AlertCreate(
                 category="traffic", headline="Road closed", body="Detour", area=AlertArea(neighborhood_code="nw")
@@ -213,12 +229,12 @@ def test_failed_sends_back_off_and_die_after_max_attempts(db: Database) -> None:
     _setup(db)
     ann = _account(db, "ann")
     with db.uow() as s:
-        service.notify_account(s, user_id=uuid.UUID(ann.id), subject="s", body="b", category="c")
+        notify.enqueue(s, accounts.recipient(s, uuid.UUID(ann.id)), subject="s", body="b", category="c")
 
     class Down:
         name = "email"
 
-        def send(self, message: service.Outbound) -> None:
+        def send(self, message: Outbound) -> None:
             raise OSError("relay down")
 
     r1 = delivery.deliver_once(db, {"email": Down()}, worker="w", batch=10, lease_s=60, max_attempts=2, backoff_s=3600)
@@ -242,28 +258,28 @@ def test_an_expired_lease_is_reclaimed_and_the_old_worker_cannot_mark_it(db: Dat
     _setup(db)
     ann = _account(db, "ann")
     with db.uow() as s:
-        service.notify_account(s, user_id=uuid.UUID(ann.id), subject="s", body="b", category="c")
+        notify.enqueue(s, accounts.recipient(s, uuid.UUID(ann.id)), subject="s", body="b", category="c")
     with db.uow() as s:
-        first = service.claim_due(s, channels=["email"], limit=10, worker="crashed", lease_s=0)
+        first = notify.claim_due(s, channels=["email"], limit=10, worker="crashed", lease_s=0)
     assert len(first) == 1
     time.sleep(0.01)
     with db.uow() as s:
-        again = service.claim_due(s, channels=["email"], limit=10, worker="new", lease_s=60)
+        again = notify.claim_due(s, channels=["email"], limit=10, worker="new", lease_s=60)
     assert [m.id for m in again] == [first[0].id]
     with db.uow() as s:
-        assert service.mark_sent(s, [first[0].id], worker="crashed") == 0
-        assert service.mark_sent(s, [first[0].id], worker="new") == 1
+        assert notify.mark_sent(s, [first[0].id], worker="crashed") == 0
+        assert notify.mark_sent(s, [first[0].id], worker="new") == 1
 
 
 def test_unsubscribe_token_ends_the_subscription_and_cancels_its_pending_messages(db: Database) -> None:
     _setup(db)
     ann = _account(db, "ann")
     with db.uow() as s:
-        sub = service.subscribe(
+        sub = subscriptions.subscribe(
             s, ann, SubscriptionCreate(neighborhood_code="nw", categories=["traffic"], channels=["email"])
         )
         for n in range(2):
-            service.send_alert(
+            public_alerts.send_alert(
                 s,
                 AlertCreate(
                     category="traffic", headline=f"Closure {n}", body="x", area=AlertArea(neighborhood_code="nw")
@@ -273,11 +289,11 @@ def test_unsubscribe_token_ends_the_subscription_and_cancels_its_pending_message
             )
     token = _rows(db, channel="email")[0].unsubscribe_token
     with db.uow() as s:
-        assert service.unsubscribe_by_token(s, token).what == "subscription"
+        assert subscriptions.unsubscribe_by_token(s, token).what == "subscription"
     assert {r.status for r in _rows(db, channel="email")} == {"cancelled"}
     with db.read() as s:
-        assert [x.active for x in service.list_subscriptions(s, ann)] == [False]
-        assert sub.id in {x.id for x in service.list_subscriptions(s, ann)}
+        assert [x.active for x in subscriptions.list_subscriptions(s, ann)] == [False]
+        assert sub.id in {x.id for x in subscriptions.list_subscriptions(s, ann)}
 
 
 def _free_port() -> int:
@@ -304,9 +320,9 @@ def test_email_goes_through_a_real_smtp_server_with_one_click_unsubscribe_header
         _setup(db)
         ann = _account(db, "ann", phone="+15625550100")
         with db.uow() as s:
-            service.notify_account(
+            notify.enqueue(
                 s,
-                user_id=uuid.UUID(ann.id),
+                accounts.recipient(s, uuid.UUID(ann.id)),
                 subject="Meeting Tuesday",
                 body="Bring a neighbor",
                 category="watch_group",
@@ -346,7 +362,7 @@ def test_unreachable_smtp_server_is_a_retryable_failure(db: Database) -> None:
     _setup(db)
     ann = _account(db, "ann")
     with db.uow() as s:
-        service.notify_account(s, user_id=uuid.UUID(ann.id), subject="s", body="b", category="c")
+        notify.enqueue(s, accounts.recipient(s, uuid.UUID(ann.id)), subject="s", body="b", category="c")
     channel = SmtpEmailChannel(
         host="127.0.0.1", port=_free_port(), sender="a@example.org", base_url="http://x", timeout_s=2
     )
@@ -372,7 +388,7 @@ def test_database_fan_out_agrees_with_the_reference_geometry(db: Database, shape
     radii = rng.uniform(50, 900, 120)
     with db.uow() as s:
         # one account per subscription would need 120 sign-ups; the reach of each row is checked via subscription_id
-        rings = {n.code: tuple((x, y) for x, y in n.polygon) for n in service.list_neighborhoods(s)}
+        rings = {n.code: tuple((x, y) for x, y in n.polygon) for n in neighborhoods.list_neighborhoods(s)}
         for i in range(120):
             s.add(
                 Subscription(
@@ -387,14 +403,14 @@ def test_database_fan_out_agrees_with_the_reference_geometry(db: Database, shape
     expected = logic.radius_subscribers_reached(ref_area, lats, lons, radii)
     assert 5 < int(expected.sum()) < 115  # the area splits the population
     with db.read() as s:
-        subs = {(round(x.lat, 9), round(x.lon, 9)): x.id for x in service.list_subscriptions(s, owner)}
+        subs = {(round(x.lat, 9), round(x.lon, 9)): x.id for x in subscriptions.list_subscriptions(s, owner)}
     reached = set()
     for i in range(120):
         # one alert per subscription isolates each row's reach (dedup is per account)
         with db.uow() as s:
-            for sub in service.list_subscriptions(s, owner):
+            for sub in subscriptions.list_subscriptions(s, owner):
                 sub.active = sub.id == subs[(round(float(lats[i]), 9), round(float(lons[i]), 9))]
-            alert = service.send_alert(
+            alert = public_alerts.send_alert(
                 s, AlertCreate(category="burglary", headline=f"A {i}", body="b", area=area), actor=SYSTEM, sender="x"
             )
             if alert.recipients:
@@ -408,22 +424,22 @@ def _now() -> Any:
     return utcnow()
 
 
-def test_notify_account_of_an_unknown_account_is_not_found_and_leaves_the_transaction_usable(db: Database) -> None:
+def test_enqueue_to_an_unknown_account_is_not_found_and_leaves_the_transaction_usable(db: Database) -> None:
     from rtcc.core.errors import NotFound
 
     _setup(db)
     ann = _account(db, "ann")
     with db.uow() as s:
         with pytest.raises(NotFound):
-            service.notify_account(s, user_id=uuid.uuid4(), subject="s", body="b", category="c")
-        service.notify_account(s, user_id=uuid.UUID(ann.id), subject="still works", body="b", category="c")
+            notify.enqueue(s, accounts.recipient(s, uuid.uuid4()), subject="s", body="b", category="c")
+        notify.enqueue(s, accounts.recipient(s, uuid.UUID(ann.id)), subject="still works", body="b", category="c")
     assert [r.subject for r in _rows(db, channel="inbox")] == ["still works"]
 
 
 def test_self_service_addresses_get_only_the_confirmation_until_verified(db: Database) -> None:
     _setup(db)
     with db.uow() as s:
-        prof = service.signup(
+        prof = accounts.signup(
             s,
             SignupRequest(account_type="business", username="shop", display_name="Shop", email="shop@example.org",
                           password="correct horse battery", lat=CENTER[0], lon=CENTER[1]),
@@ -436,17 +452,17 @@ def test_self_service_addresses_get_only_the_confirmation_until_verified(db: Dat
     assert [(r.category, r.link) for r in confirm] == [("email_verification", f"/api/v1/community/verify/{token}")]
     alert = AlertCreate(category="burglary", headline="Break-ins", body="b", area=AlertArea(neighborhood_code="nw"))
     with db.uow() as s:
-        service.subscribe(
+        subscriptions.subscribe(
             s, shop, SubscriptionCreate(neighborhood_code="nw", categories=["burglary"], channels=["email"])
         )
-        assert service.send_alert(s, alert, actor=SYSTEM, sender="x").recipients == 0
-        service.notify_account(s, user_id=uid, subject="Direct", body="b", category="footage")
+        assert public_alerts.send_alert(s, alert, actor=SYSTEM, sender="x").recipients == 0
+        notify.enqueue(s, accounts.recipient(s, uid), subject="Direct", body="b", category="footage")
     assert [r.channel for r in _rows(db, user_id=uid) if r.subject == "Direct"] == ["inbox"]
     with db.uow() as s:
-        assert token is not None and service.verify_email(s, token).email_verified is True
+        assert token is not None and accounts.verify_email(s, token).email_verified is True
     with db.uow() as s:
-        assert service.send_alert(s, alert, actor=SYSTEM, sender="x").recipients == 1
+        assert public_alerts.send_alert(s, alert, actor=SYSTEM, sender="x").recipients == 1
     from rtcc.core.errors import NotFound
 
     with db.uow() as s, pytest.raises(NotFound):
-        service.verify_email(s, token)  # used
+        accounts.verify_email(s, token)  # used

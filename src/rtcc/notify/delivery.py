@@ -1,4 +1,4 @@
-"""One pass of outbox delivery, shared by the background loop (jobs), ``rtcc community outbox run`` and the bench.
+"""One pass of outbox delivery, shared by the background loop (jobs), ``rtcc notify outbox run`` and the bench.
 
 A pass claims a batch of due rows under a lease in its own unit of work, sends each through its channel outside any
 transaction, then records the outcome in a second unit of work: sent rows are marked sent (only while this worker
@@ -12,7 +12,7 @@ sending. (A send that itself stalls longer than that margin can still overlap a 
 that case; the lease length is the knob.) A crash between sending and recording leaves the rows leased; after the lease
 expires they are sent again with the same Message-ID / idempotency key (at-least-once transport, exactly-once to
 receivers that honour it). Channels that are not configured (no SMS provider) send nothing: their due rows stay
-pending, never ``sent``, with the reason recorded (``rtcc.community.logic.NO_SMS_PROVIDER``).
+pending, never ``sent``, with the reason recorded (``rtcc.notify.schemas.NO_SMS_PROVIDER``).
 """
 
 from __future__ import annotations
@@ -26,10 +26,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from rtcc.community import service
-from rtcc.community.channels import ChannelSender, senders_from_settings, unsendable_from_settings
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
+from rtcc.notify import service
+from rtcc.notify.channels import ChannelSender, senders_from_settings, unsendable_from_settings
 from rtcc.places import service as places
 from rtcc.settings import Settings
 
