@@ -75,8 +75,8 @@ MAX_JOBS = 256
 MAX_BYTES = 4_000_000
 #: How long the writer waits for more units once it holds one (seconds); the wait ends as soon as the queue is empty
 #: for ``_STRAGGLER_S``, so a lone request is not held back.
-WAIT_S = 0.005
-_STRAGGLER_S = 0.002
+WAIT_S = 0.002
+_STRAGGLER_S = 0.0005
 #: Writer threads on PostgreSQL, each with its own connection and shared transactions, so that one batch's round
 #: trips to the server overlap another's work (SQLite has one writer: one thread).
 PG_WRITERS = 4
@@ -420,6 +420,7 @@ class GroupCommitter:
             savepoint.rollback()  # raises if the transaction is beyond repair: the caller falls back
             del session.info.setdefault("after_commit", [])[mark:]
             held.undo(marks)
+            repository.forget_online(session)
             del bus.published[published:], bus.offered[offered:]
             return False, exc
         savepoint.commit()

@@ -163,6 +163,9 @@ def insert_reads(session: Session, rows: Sequence[tuple[Any, ...]]) -> list[int]
             return _pg_copy_insert(conn.connection.driver_connection, rows)
         cursor: Any = conn.connection.cursor()  # psycopg's cursor: executemany(..., returning=True)
         try:
+            if len(rows) == 1:  # a camera's single read: one plain statement, without executemany's pipeline
+                cursor.execute(_PG_INSERT, rows[0])
+                return [0] if cursor.fetchone() is not None else []
             cursor.executemany(_PG_INSERT, rows, returning=True)
             stored: list[int] = []
             i = 0
@@ -331,11 +334,18 @@ def touch_cameras(session: Session, latest: Mapping[uuid.UUID, datetime]) -> Non
     conn.execute(stmt, [{"cid": cid, "t": latest[cid]} for cid in sorted(latest)])
 
 
+_ONLINE = "rtcc_cameras_online"
+
+
 def set_online(session: Session, camera_ids: Iterable[uuid.UUID]) -> list[tuple[uuid.UUID, str, str]]:
-    """Mark these cameras online where they were not; returns (id, code, name) of those that changed."""
-    ids = list(camera_ids)
+    """Mark these cameras online where they were not; returns (id, code, name) of those that changed. A camera this
+    transaction already marked (or found) online is not asked again (a shared ingest transaction would otherwise ask
+    once per request)."""
+    known: set[uuid.UUID] = session.info.setdefault(_ONLINE, set())
+    ids = [cid for cid in camera_ids if cid not in known]
     if not ids:
         return []
+    known.update(ids)
     if session.get_bind().dialect.name == "sqlite" and not SQLITE_RETURNING:
         changed = session.execute(
             select(Camera.id, Camera.code, Camera.name).where(Camera.id.in_(ids), Camera.status != "online")
@@ -350,6 +360,11 @@ def set_online(session: Session, camera_ids: Iterable[uuid.UUID]) -> list[tuple[
         .returning(Camera.id, Camera.code, Camera.name)
     )
     return [(row[0], row[1], row[2]) for row in session.connection().execute(stmt).all()]
+
+
+def forget_online(session: Session) -> None:
+    """Forget which cameras this transaction marked online (its work since was rolled back to a savepoint)."""
+    session.info.pop(_ONLINE, None)
 
 
 def silent_cameras(session: Session, cutoff: datetime) -> list[Camera]:

@@ -63,12 +63,18 @@ def _context(request: Request, channel: str, **extra: Any) -> dict[str, Any]:
     return ctx
 
 
-@router.post("/reads", status_code=202, openapi_extra=_json_body(ReadBatch))
+def _accepted(result: IngestResult) -> Response:
+    """A 202 with the result's JSON, serialised once by pydantic (cameras send a request per read: FastAPI's generic
+    response validation and encoding would cost more than storing the read)."""
+    return Response(content=result.model_dump_json(), status_code=202, media_type="application/json")
+
+
+@router.post("/reads", status_code=202, response_model=IngestResult, openapi_extra=_json_body(ReadBatch))
 async def post_reads(
     request: Request,
     runtime: RuntimeDep,
     principal: Annotated[Principal, require(Perm.reads_write)],
-) -> IngestResult:
+) -> Response:
     """Store a batch of native reads (``{"reads": [...]}``); 202 once stored, with each refused read's reason.
 
     A resent read is counted as a duplicate and stored once. A malformed read is refused (index, field, reason)
@@ -76,12 +82,14 @@ async def post_reads(
     is for a camera the key may not report for.
     """
     body = await request.body()
-    return await intake.ingest_request(
-        runtime, body, source="rest", context=_context(request, "native"), principal=principal
+    return _accepted(
+        await intake.ingest_request(
+            runtime, body, source="rest", context=_context(request, "native"), principal=principal
+        )
     )
 
 
-@router.post("/ingest/openalpr", status_code=202)
+@router.post("/ingest/openalpr", status_code=202, response_model=IngestResult)
 async def post_openalpr(
     request: Request,
     runtime: RuntimeDep,
@@ -90,14 +98,16 @@ async def post_openalpr(
         str | None,
         Query(max_length=64, description="Camera code for documents that name no camera_id/site_id."),
     ] = None,
-) -> IngestResult:
+) -> Response:
     """The OpenALPR/Rekor agent webhook: alpr_group (v1-v3), alpr_results, alpr_alert, heartbeat and vehicle
     documents at one URL. Invalid JSON is dead-lettered and refused with 422 naming line, column and position."""
     body = await request.body()
     scoped = sorted(principal.camera_codes)
     default = camera or (scoped[0] if principal.kind == "apikey" and len(scoped) == 1 and scoped[0] != "*" else None)
     context = _context(request, "openalpr", default_camera=default)
-    return await intake.ingest_request(runtime, body, source="openalpr", context=context, principal=principal)
+    return _accepted(
+        await intake.ingest_request(runtime, body, source="openalpr", context=context, principal=principal)
+    )
 
 
 @router.post("/cameras/heartbeat")
