@@ -25,6 +25,10 @@ its own batches from the same queue, so that round trips to the server overlap. 
 same order (their new reads first, cameras by id at the end, the audit chain's lock last); a deadlock the server
 still finds (the same read resent to two batches at once) only sends that batch down the per-unit fallback below.
 
+Reads: in that first pass the units' reads are queued (``repository.defer_reads``) and inserted with one statement at
+the batch's end, each unit counting its reads as new; if some were not (a resend, the same read in two requests of
+the batch), the insert says so (``ReadsNotNew``) and the batch is run again as below, where each unit inserts its own.
+
 Isolation: the writer first runs a batch's units one after the other with no savepoints (each SAVEPOINT and RELEASE
 is a statement, and with Python's GIL every statement costs a thread hand-over). If a unit raises (a ``DomainError``
 such as the 403 for a foreign camera or the 422 for an unparseable body, or a database error of its own), that pass
@@ -382,13 +386,15 @@ class GroupCommitter:
                 audit.defer(session)
                 repository.defer_touches(session)
                 outbox.defer(session)
+                repository.defer_reads(session)
                 for job in batch:
                     try:
                         results.append(job.work(session, bus))
                     except Exception as exc:
                         raise _UnitFailed from exc
+                repository.write_deferred_reads(session)
                 _write_deferred(session, bus)
-        except _UnitFailed:
+        except (_UnitFailed, repository.ReadsNotNew):
             return False
         bus.flush()
         for job, result in zip(batch, results, strict=True):

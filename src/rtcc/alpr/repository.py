@@ -134,11 +134,47 @@ def read_row_format(session: Session) -> ReadRowFormat:
     return fmt
 
 
+_DEFERRED_READS = "rtcc_reads_deferred"
+
+
+class ReadsNotNew(Exception):
+    """A deferred insert (``defer_reads``) met reads that were stored before, or sent twice in its transaction: the
+    requests' results, which counted them as new, are wrong, and the transaction must be rolled back and redone
+    without deferring."""
+
+
+def defer_reads(session: Session) -> None:
+    """From now on, queue this session's ``insert_reads`` and report every read as new: a transaction shared by many
+    single-read requests (``rtcc.alpr.groupcommit``) then inserts all of them with one statement at its end
+    (``write_deferred_reads``), which raises ``ReadsNotNew`` if that was not so (a resend: rare). Code that reads
+    ``alpr_reads`` in the same transaction (vendor alerts, vehicle updates) writes the queue out first."""
+    session.info[_DEFERRED_READS] = []
+
+
+def write_deferred_reads(session: Session, *, keep_deferring: bool = False) -> None:
+    """Insert the queued reads; raise ``ReadsNotNew`` unless every one was new (see ``defer_reads``)."""
+    queued: list[tuple[Any, ...]] | None = session.info.pop(_DEFERRED_READS, None)
+    if keep_deferring and queued is not None:
+        session.info[_DEFERRED_READS] = []
+    if not queued:
+        return
+    if len({row[0] for row in queued}) != len(queued):
+        raise ReadsNotNew("the same read twice in one transaction")
+    stored = insert_reads(session, queued)
+    if len(stored) != len(queued):
+        raise ReadsNotNew(f"{len(queued) - len(stored)} read(s) stored before")
+
+
 def insert_reads(session: Session, rows: Sequence[tuple[Any, ...]]) -> list[int]:
     """Insert reads (tuples in ``READ_COLUMNS`` order, values in ``read_row_format``, distinct ids), skipping ids
-    already stored. Returns the positions in ``rows`` of the reads stored now (the others were stored before)."""
+    already stored. Returns the positions in ``rows`` of the reads stored now (the others were stored before); while
+    the session defers reads (``defer_reads``), queues them and returns every position."""
     if not rows:
         return []
+    queued: list[tuple[Any, ...]] | None = session.info.get(_DEFERRED_READS)
+    if queued is not None:
+        queued.extend(rows)
+        return list(range(len(rows)))
     conn = session.connection()
     dialect = conn.dialect.name
     if dialect == "sqlite":
@@ -394,6 +430,7 @@ def revived_cameras(session: Session, cutoff: datetime) -> list[Camera]:
 
 def update_vehicle(session: Session, read_ids: Sequence[uuid.UUID], values: Mapping[str, str]) -> int:
     """Set vehicle attribute columns on the reads with these ids; returns how many reads were updated."""
+    write_deferred_reads(session, keep_deferring=True)  # the reads it updates may be queued in this transaction
     if not read_ids or not values:
         return 0
     result = session.execute(update(Read).where(Read.id.in_(list(read_ids))).values(**values))
@@ -408,6 +445,7 @@ def image_refs(session: Session, read_id: uuid.UUID) -> tuple[str | None, str | 
 
 def existing_read_ids(session: Session, read_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     """Which of these read ids are stored."""
+    write_deferred_reads(session, keep_deferring=True)  # the reads it looks for may be queued in this transaction
     wanted = list(set(read_ids))
     if not wanted:
         return set()

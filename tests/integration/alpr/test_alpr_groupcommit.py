@@ -231,3 +231,64 @@ def test_concurrent_http_requests_share_commits_and_keep_their_answers(
     assert committer.stats.jobs >= 60 and committer.stats.batches < committer.stats.jobs  # commits were shared
     with db.read() as s:  # the key is checked in a read transaction; its use is still recorded
         assert s.scalar(select(ApiKey.last_used_at)) is not None
+
+
+def test_a_batch_of_new_reads_is_inserted_with_one_statement(
+    db: Database, settings: Settings, cams: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rtcc.alpr import repository
+
+    inserted: list[int] = []  # the rows of each insert that reached the database
+    real = repository.insert_reads
+
+    def spy(session: Session, rows: Any) -> list[int]:
+        if repository._DEFERRED_READS not in session.info:
+            inserted.append(len(rows))
+        return real(session, rows)
+
+    monkeypatch.setattr(repository, "insert_reads", spy)
+    committer = groupcommit.GroupCommitter(db, CollectingBus(), writers=1)  # type: ignore[arg-type]
+    try:
+        release = _held(committer)
+        t = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
+        units = [_Unit(_body((f"7NEW{i:03d}", "GC-1"), at=t), _key("GC-1"), settings) for i in range(20)]
+        futures = [committer.submit(u) for u in units]
+        release.set()
+        results = [f.result(10) for f in futures]
+    finally:
+        committer.stop()
+    assert [(r.accepted, r.duplicates) for r in results] == [(1, 0)] * 20
+    assert committer.stats.largest == 20 and committer.stats.savepoint_passes == 0
+    assert inserted == [20]  # one insert for the batch's twenty reads
+    assert _count(db, Read) == 20
+
+
+def test_a_resend_in_a_deferred_batch_is_counted_as_a_duplicate(db: Database, settings: Settings, cams: None) -> None:
+    t = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
+    with db.uow() as s:  # stored before: the camera's first try, whose 202 it never got
+        service.ingest_payload(
+            s, CollectingBus(), _body(("7OLD001", "GC-1"), at=t), source="rest", context={}, principal=_key("GC-1"),
+            settings=settings, dead_letters=[],
+        )  # fmt: skip
+    committer = groupcommit.GroupCommitter(db, CollectingBus(), writers=1)  # type: ignore[arg-type]
+    try:
+        release = _held(committer)
+        units = [
+            _Unit(_body(("7NEW001", "GC-1"), at=t), _key("GC-1"), settings),
+            _Unit(_body(("7OLD001", "GC-1"), at=t), _key("GC-1"), settings),  # the resend
+            _Unit(_body(("7NEW002", "GC-2"), at=t), _key("GC-2"), settings),
+            _Unit(_body(("7NEW002", "GC-2"), at=t), _key("GC-2"), settings),  # the same read twice in the batch
+        ]
+        futures = [committer.submit(u) for u in units]
+        release.set()
+        results = [f.result(10) for f in futures]
+    finally:
+        committer.stop()
+    assert [(r.accepted, r.duplicates) for r in results] == [(1, 0), (0, 1), (1, 0), (0, 1)]
+    assert committer.stats.savepoint_passes == 1  # the deferred insert found them, and the batch was run again
+    assert _count(db, Read) == 3
+    with db.read() as s:
+        accepted = [
+            e.details["accepted"] for e in s.scalars(select(AuditEntry).where(AuditEntry.action == "alpr.ingest"))
+        ]
+    assert sorted(accepted) == [0, 0, 1, 1, 1]  # the first try's entry, then each request's own, as stored
