@@ -1,7 +1,14 @@
-"""The load client of ``rtcc bench ingest``'s HTTP variant, run in its own process (spawned: this module imports
-nothing heavy, so the process starts fast): asyncio on uvloop, ``clients`` keep-alive connections speaking raw
+"""The load clients of the benchmarks, each run in its own process (spawned: this module imports nothing heavy, so the
+process starts fast), so that making the load never competes with the measuring process for its GIL.
+
+``rtcc bench ingest``'s HTTP variant (closed loop): asyncio on uvloop, ``clients`` keep-alive connections speaking raw
 HTTP/1.1, each one request at a time. Every response is checked (status 202 and, for ingest, ``accepted`` equal to
-the reads sent). It reports its own CPU share, to show it is not the bottleneck, and the server's (from ``/proc``)."""
+the reads sent). It reports its own CPU share, to show it is not the bottleneck, and the server's (from ``/proc``).
+
+``rtcc bench live``'s background traffic (``open`` mode, open loop): requests sent at a fixed rate over at most
+``in_flight`` connections; a request whose turn comes while all of them are busy is skipped (counted), never queued.
+It runs until its standard input closes, then reports when each acknowledged request was answered (wall clock) and
+how many failed or were skipped."""
 
 from __future__ import annotations
 
@@ -94,16 +101,82 @@ async def _phases(
     return out
 
 
+async def _open_loop(port: int, key: str, bodies: list[bytes], rate: float, in_flight: int) -> dict[str, Any]:
+    """Send ``bodies`` (cycling) to ``POST /api/v1/reads`` at ``rate`` per second until stdin closes."""
+    head = f"POST /api/v1/reads HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {key}\r\nContent-Type: application/json\r\n"
+    requests = [head.encode() + b"Content-Length: %d\r\n\r\n" % len(b) + b for b in bodies]
+    idle: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
+    for _ in range(in_flight):
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.get_extra_info("socket").setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        idle.put_nowait((reader, writer))
+    acked_at: list[float] = []
+    counts = {"failed": 0, "skipped": 0}
+
+    async def one(request: bytes, conn: tuple[asyncio.StreamReader, asyncio.StreamWriter]) -> None:
+        reader, writer = conn
+        try:
+            writer.write(request)
+            header = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in header.split(b"\r\n"):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:])
+            body = await reader.readexactly(length)
+            if header.startswith(b"HTTP/1.1 202") and orjson.loads(body).get("accepted") == 1:
+                acked_at.append(time.time())
+            else:
+                counts["failed"] += 1
+            idle.put_nowait(conn)
+        except (OSError, asyncio.IncompleteReadError):
+            counts["failed"] += 1  # the connection is dropped; the others carry on
+
+    loop = asyncio.get_running_loop()
+    stopped = loop.run_in_executor(None, _read_stdin_to_end)
+    interval, sent = 1.0 / rate, 0
+    next_at = time.perf_counter()
+    pending: set[asyncio.Task[None]] = set()
+    while not stopped.done():
+        now = time.perf_counter()
+        if now < next_at:
+            await asyncio.sleep(next_at - now)
+            continue
+        next_at += interval
+        if idle.empty():
+            counts["skipped"] += 1
+            continue
+        task = asyncio.create_task(one(requests[sent % len(requests)], idle.get_nowait()))
+        sent += 1
+        pending.add(task)
+        task.add_done_callback(pending.discard)
+    if pending:
+        await asyncio.wait(pending, timeout=30)
+    return {"acked_at": acked_at, "sent": sent, **counts}
+
+
+def _read_stdin_to_end() -> None:
+    import sys
+
+    sys.stdin.buffer.read()
+
+
 def main() -> None:
     """Process entry (``python -m rtcc.bench._httpclient``): read the phases (pickled) from stdin, run them one after
-    the other, write their figures (pickled) to stdout."""
+    the other, write their figures (pickled) to stdout. ``python -m rtcc.bench._httpclient open <file>``: the open
+    loop, its parameters pickled in ``<file>``, until stdin closes."""
     import pickle
     import sys
 
     import uvloop
 
-    port, key, phases, clients, per, pid = pickle.load(sys.stdin.buffer)  # noqa: S301 - from our parent
-    result = uvloop.run(_phases(port, key, phases, clients, per, pid))
+    result: Any
+    if sys.argv[1:2] == ["open"]:
+        with open(sys.argv[2], "rb") as f:
+            port, key, bodies, rate, in_flight = pickle.load(f)  # noqa: S301 - from our parent
+        result = uvloop.run(_open_loop(port, key, bodies, rate, in_flight))
+    else:
+        port, key, phases, clients, per, pid = pickle.load(sys.stdin.buffer)  # noqa: S301 - from our parent
+        result = uvloop.run(_phases(port, key, phases, clients, per, pid))
     sys.stdout.buffer.write(pickle.dumps(result))
     sys.stdout.buffer.flush()
 

@@ -4,7 +4,8 @@ connected Server-Sent Events client, under background traffic shaped like camera
 It starts a real server (``uvicorn rtcc.app:create_app --factory`` in a subprocess, on a scratch database: a temporary
 SQLite file, or a new database on the server of ``database_url``, dropped after; the in-process bus), seeds it through
 the services (an analyst, a sensor API key, two cameras, a hotlist with one entry per sample), connects an SSE client
-(httpx streaming), and runs a background thread that posts generated non-hit reads one per request, open loop at
+(httpx streaming), and starts a background process (``rtcc.bench._httpclient``'s open loop, so that the load does not
+compete with the measurement for this process's GIL) that posts generated non-hit reads one per request, open loop at
 ``BACKGROUND_RATE`` requests per second (at most ``BACKGROUND_IN_FLIGHT`` outstanding; a request that cannot be sent on
 schedule because that many are still waiting is counted in ``background_skipped``, not queued). Every ``HIT_EVERY_S`` it
 posts one read of a hotlisted plate (``rows`` samples, default 1,000) and records when the POST was *sent* and when the
@@ -26,6 +27,7 @@ import contextlib
 import logging
 import math
 import os
+import pickle
 import queue
 import secrets
 import socket
@@ -196,77 +198,40 @@ def _sse_reader(base: str, token: str, state: _State, opened: threading.Event, s
                 event = ""
 
 
-def _background(
-    base: str,
-    key: str,
-    cameras: tuple[str, str],
-    rng: np.random.Generator,
-    stop: threading.Event,
-    counts: dict[str, float],
-    rate: float,
-) -> None:
-    """Post non-hit reads, one per request, open loop at ``rate`` requests per second."""
-    asyncio.run(_background_async(base, key, cameras, rng, stop, counts, rate))
+class _Background:
+    """The background traffic, in its own process (``rtcc.bench._httpclient`` open loop): one non-hit read a request,
+    at ``rate`` requests per second over at most ``BACKGROUND_IN_FLIGHT`` connections, until ``stop``."""
 
-
-async def _background_async(
-    base: str,
-    key: str,
-    cameras: tuple[str, str],
-    rng: np.random.Generator,
-    stop: threading.Event,
-    counts: dict[str, float],
-    rate: float,
-) -> None:
-    interval = 1.0 / rate
-    slots = asyncio.Semaphore(BACKGROUND_IN_FLIGHT)
-    pending: set[asyncio.Task[None]] = set()
-    limits = httpx.Limits(max_connections=BACKGROUND_IN_FLIGHT, max_keepalive_connections=BACKGROUND_IN_FLIGHT)
-    async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": key}, timeout=30, limits=limits) as client:
-
-        async def one(plate: str, camera: str) -> None:
-            try:
-                read = {
-                    "plate": plate,
-                    "region": "CA",
-                    "confidence": 90.0,
-                    "observed_at": datetime.now(UTC).isoformat(),
-                    "camera": camera,
+    def __init__(self, port: int, key: str, cameras: tuple[str, str], rng: np.random.Generator, rate: float, n: int):
+        plates = _gen.plates(rng, n, "CA")
+        t = datetime.now(UTC).isoformat()
+        bodies = [
+            orjson.dumps(
+                {
+                    "reads": [
+                        {"plate": p, "region": "CA", "confidence": 90.0, "observed_at": t, "camera": cameras[i % 2]}
+                    ]
                 }
-                resp = await client.post("/api/v1/reads", json={"reads": [read]})
-                if resp.status_code == 202:
-                    counts["accepted"] += resp.json().get("accepted", 0)
-                else:
-                    counts["failed"] += 1
-            except httpx.HTTPError:
-                counts["failed"] += 1
-            finally:
-                slots.release()
+            )
+            for i, p in enumerate(plates)
+        ]
+        self._params = tempfile.NamedTemporaryFile(prefix="rtcc-bench-bg-", suffix=".pickle", delete=False)  # noqa: SIM115
+        with self._params as f:
+            pickle.dump((port, key, bodies, rate, BACKGROUND_IN_FLIGHT), f)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "rtcc.bench._httpclient", "open", self._params.name],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
 
-        plates: list[str] = []
-        sent = 0
-        next_at = time.perf_counter()
-        while not stop.is_set():
-            now = time.perf_counter()
-            if now < next_at:
-                await asyncio.sleep(next_at - now)
-                continue
-            next_at += interval
-            if now - next_at > 1.0:  # more than a second behind (a stalled client): skip, do not burst
-                counts["skipped"] += int((now - next_at) / interval)
-                next_at = now
-            if slots.locked():
-                counts["skipped"] += 1
-                continue
-            if not plates:
-                plates = _gen.plates(rng, 1000, "CA")
-            await slots.acquire()
-            task = asyncio.create_task(one(plates.pop(), cameras[sent % 2]))
-            sent += 1
-            pending.add(task)
-            task.add_done_callback(pending.discard)
-        if pending:
-            await asyncio.wait(pending, timeout=30)
+    def stop(self) -> dict[str, Any]:
+        """End the traffic; what it measured (``acked_at``: wall-clock time of each acknowledged request)."""
+        try:
+            out, _ = self.proc.communicate(timeout=60)
+            result: dict[str, Any] = pickle.loads(out)  # noqa: S301 - our own child process
+            return result
+        finally:
+            Path(self._params.name).unlink(missing_ok=True)
 
 
 def _hotlisted(rng: np.random.Generator, n: int) -> list[str]:
@@ -312,7 +277,9 @@ def run(
         proc, log = _start_server(url, port, workdir)
         stop = threading.Event()
         state = _State()
-        counts = {"accepted": 0.0, "failed": 0.0, "skipped": 0.0}
+        background: _Background | None = None
+        bg: dict[str, Any] = {"acked_at": [], "failed": 0, "skipped": 0}
+        bg_t0 = bg_t1 = 0.0
         threads: list[threading.Thread] = []
         try:
             _wait_ready(base, proc, log)
@@ -331,14 +298,10 @@ def run(
                     f"the live stream did not open (status {state.stream_status}): is rtcc.live.routes.router "
                     "included and the live hub started in rtcc.app?"
                 )
-            bg = threading.Thread(
-                target=_background, args=(base, key, cameras, rng, stop, counts, background_rate), daemon=True
-            )
-            bg.start()
-            threads.append(bg)
+            samples_s = n * HIT_EVERY_S + ARRIVAL_TIMEOUT_S + 30.0  # reads enough never to resend one
+            background = _Background(port, key, cameras, rng, background_rate, int(samples_s * background_rate))
             time.sleep(1.0)  # let the background load settle
-            bg_start, bg_skipped, bg_failed = counts["accepted"], counts["skipped"], counts["failed"]
-            bg_t0 = time.perf_counter()
+            bg_t0 = time.time()
             with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=30) as client:
                 next_at = time.perf_counter()
                 for i, plate in enumerate(plates):
@@ -368,13 +331,14 @@ def run(
                     _collect(state)
                     next_at += HIT_EVERY_S
                     time.sleep(max(0.0, next_at - time.perf_counter()))
-            bg_elapsed = time.perf_counter() - bg_t0
-            bg_rate = (counts["accepted"] - bg_start) / bg_elapsed
+            bg_t1 = time.time()
             deadline = time.perf_counter() + ARRIVAL_TIMEOUT_S
             while time.perf_counter() < deadline and any(s.arrived is None for s in state.samples.values()):
                 _collect(state, wait=0.1)
         finally:
             stop.set()
+            if background is not None:
+                bg = background.stop()
             proc.terminate()
             try:
                 proc.wait(15)
@@ -402,9 +366,9 @@ def run(
         "hit_ack_p99_ms": _rank(hit_ack_ms, 99),
         "background_reads_per_request": 1,
         "background_target_reads_per_s": background_rate,
-        "background_reads_per_s": round(bg_rate, 1),
-        "background_failed": int(counts["failed"] - bg_failed),
-        "background_skipped": int(counts["skipped"] - bg_skipped),
+        "background_reads_per_s": round(sum(bg_t0 <= t <= bg_t1 for t in bg["acked_at"]) / max(bg_t1 - bg_t0, 1e-9), 1),
+        "background_failed": bg["failed"],
+        "background_skipped": bg["skipped"],
         "database": url.split(":", 1)[0].split("+", 1)[0],
     }
 
