@@ -35,11 +35,11 @@ def build_runtime(settings: Settings) -> Runtime:
     db = Database(settings.database_url)
 
     async def on_malformed(subject: str, data: bytes, reason: str) -> None:
-        from rtcc.alpr import service as alpr_service
+        from rtcc.alpr import deadletters as alpr_deadletters
 
         def write() -> None:
             with db.uow() as session:
-                alpr_service.dead_letter(session, "bus", data, reason, {"subject": subject})
+                alpr_deadletters.dead_letter(session, "bus", data, reason, {"subject": subject})
 
         await anyio.to_thread.run_sync(write)
 

@@ -18,7 +18,7 @@ from tqdm import tqdm
 
 from rtcc.alpr import cameras as camera_service
 from rtcc.alpr import deadletters as dead_letter_service
-from rtcc.alpr import service
+from rtcc.alpr import principals, replay, store
 from rtcc.alpr.adapters.files import FORMATS, FileReader, guess_format
 from rtcc.alpr.logic import DocumentError, NormalizedRead, Rejection
 from rtcc.alpr.schemas import DeadLetterPage
@@ -52,7 +52,7 @@ def import_file(
         raise typer.Exit(2) from exc
 
     def work(runtime: Runtime) -> tuple[dict[str, int], list[str], list[str]]:
-        principal = service.ingest_principal("cli")
+        principal = principals.ingest_principal("cli")
         totals = {"records": 0, "accepted": 0, "duplicates": 0, "rejected": 0, "dead_lettered": 0}
         messages: list[str] = []
         bar = tqdm(total=file.stat().st_size, unit="B", unit_scale=True, desc=file.name, disable=not progress)
@@ -64,7 +64,7 @@ def import_file(
             if not pending and not problems:
                 return
             with dead_letter_service.dead_letter_sink(runtime.db) as sink, runtime.db.uow() as session:
-                result = service.ingest(
+                result = store.ingest(
                     session,
                     runtime.bus,
                     pending,
@@ -154,7 +154,7 @@ def replay_dead_letters(
         lines: list[str] = []
         if dead_letter_id is not None:
             with runtime.db.uow() as session:
-                outcome = service.replay(
+                outcome = replay.replay(
                     session, runtime.bus, dead_letter_id, actor=CLI_ACTOR, settings=runtime.settings
                 )
             outcomes = [outcome]
@@ -163,7 +163,7 @@ def replay_dead_letters(
             after = 0
             while len(outcomes) < limit:
                 with runtime.db.uow() as session:  # one transaction per 100 letters
-                    summary = service.replay_pending(
+                    summary = replay.replay_pending(
                         session,
                         runtime.bus,
                         source=source,

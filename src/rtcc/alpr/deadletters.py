@@ -5,7 +5,7 @@ transaction (``write_dead_letters``, ``dead_letter``) or, through ``dead_letter_
 the batch, so it survives the rollback of the batch it came from. Reads refused for a camera outside the sender's
 scope never become dead letters (``drafts_for`` skips them): that is an authorisation failure, and a replayable dead
 letter would let an operator wave it through by accident. The listing is audited (payloads hold plates). Replaying a
-dead letter re-ingests it, so ``replay`` lives with ingest in ``rtcc.alpr.service``.
+dead letter re-ingests it, so its replay lives in ``rtcc.alpr.replay``, above the store path.
 """
 
 from __future__ import annotations

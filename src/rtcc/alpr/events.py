@@ -38,7 +38,7 @@ class StoredRead(TypedDict):
 
 
 class ReadsStored(TypedDict):
-    """The payload of ``alpr.reads.stored``: at most ``rtcc.alpr.service.EVENT_CHUNK`` reads, and for a merged
+    """The payload of ``alpr.reads.stored``: at most ``rtcc.alpr.store.EVENT_CHUNK`` reads, and for a merged
     envelope the ids of the staged envelopes whose reads it carries."""
 
     reads: list[StoredRead]

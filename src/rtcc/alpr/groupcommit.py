@@ -3,15 +3,16 @@
 Cameras send one read per webhook call or MQTT message. Stored one transaction each, every read pays a commit (a
 WAL fsync on SQLite, a WAL flush on PostgreSQL), and that commit, not the work, bounds throughput. ``GroupCommitter``
 owns the writer threads of a process: callers submit a unit of work (``work(session, bus) -> result``, normally a call
-of ``rtcc.alpr.service.ingest_payload`` or ``ingest``, the one store path), the writer takes whatever has queued up
-(at most ``max_jobs`` units or ``max_bytes`` of payload; it waits at most ``wait_s`` for stragglers, never for an
-empty queue), runs the units in one shared transaction, commits once, and only then resolves each caller's future.
+of ``rtcc.alpr.payloads.ingest_payload`` or ``store.ingest``, the one store path), the writer takes whatever has
+queued up (at most ``max_jobs`` units or ``max_bytes`` of payload; it waits at most ``wait_s`` for stragglers, never
+for an empty queue), runs the units in one shared transaction, commits once, and only then resolves each caller's
+future.
 So a 202 or a PUBACK still means stored: a crash before the commit acknowledges nothing.
 
 Events: a unit publishes through the bus it is handed (``work(session, bus)``), which keeps what its after-commit
 callbacks publish or offer and passes it on once the batch has committed. What the units stage in the event outbox
 (``rtcc.bus.outbox.defer``) is written at the batch's end, before its commit: the ``alpr.reads.stored`` envelopes of
-one source merged into as few as the event limits allow (``service.EVENT_CHUNK`` reads, ``service.EVENT_MAX_BYTES``),
+one source merged into as few as the event limits allow (``store.EVENT_CHUNK`` reads, ``store.EVENT_MAX_BYTES``),
 one outbox row each, the others as they are. Downstream consumers (matching, the plate index) then run one
 transaction per batch, not one per read, and nothing waits for the bus: a merged envelope the bus does not take stays
 in the outbox for the reconciler.
@@ -58,8 +59,8 @@ from typing import Any, Generic, TypeVar
 import orjson
 from sqlalchemy.orm import Session
 
-from rtcc.alpr import redrive, repository, service
-from rtcc.alpr.events import EVENT_STORED_VERSION
+from rtcc.alpr import redrive, repository, store
+from rtcc.alpr.events import EVENT_STORED, EVENT_STORED_VERSION
 from rtcc.audit import service as audit
 from rtcc.bus import outbox
 from rtcc.bus.base import BatchHandler, Bus, Handler
@@ -144,7 +145,7 @@ class _BatchBus:
 
 def _mergeable(envelope: Envelope, keep: Mapping[str, Any] | None) -> bool:
     return (
-        envelope.type == service.EVENT_STORED
+        envelope.type == EVENT_STORED
         and envelope.observed_at is None
         and envelope.payload.keys() == {"reads"}
         and keep is not None
@@ -154,7 +155,7 @@ def _mergeable(envelope: Envelope, keep: Mapping[str, Any] | None) -> bool:
 
 def _stage_merged(session: Session, bus: Bus) -> None:
     """Write what the batch's units staged, their stored-reads envelopes merged per source into as few as the event
-    limits allow (``service.EVENT_CHUNK`` reads, ``service.EVENT_MAX_BYTES``): one outbox row and one event for a
+    limits allow (``store.EVENT_CHUNK`` reads, ``store.EVENT_MAX_BYTES``): one outbox row and one event for a
     batch of single-read requests, so the matcher and the plate index do one transaction for it, not one per read."""
     staged = outbox.take_deferred(session)
     out: list[outbox.Staged] = []
@@ -170,8 +171,8 @@ def _stage_merged(session: Session, bus: Bus) -> None:
         last = chunks[-1] if chunks else None
         if (
             last is not None
-            and len(last[0]) + len(reads) <= service.EVENT_CHUNK
-            and last[1] + size <= service.EVENT_MAX_BYTES
+            and len(last[0]) + len(reads) <= store.EVENT_CHUNK
+            and last[1] + size <= store.EVENT_MAX_BYTES
         ):
             last[0].extend(reads)
             last[2].append(ids)
@@ -181,7 +182,7 @@ def _stage_merged(session: Session, bus: Bus) -> None:
     for source, chunks in parts.items():
         for reads, _, id_parts in chunks:
             merged = Envelope(
-                type=service.EVENT_STORED,
+                type=EVENT_STORED,
                 schema_version=EVENT_STORED_VERSION,
                 source=source,
                 payload={"reads": reads},

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from rtcc.alpr import service
+from rtcc.alpr import payloads
 from rtcc.alpr.deadletters import DeadLetterDraft, dead_letter_sink, write_dead_letters
 from rtcc.alpr.groupcommit import SOLO_BYTES, committer
 from rtcc.alpr.schemas import IngestResult
@@ -37,7 +37,7 @@ def _store_alone(
     """One request's unit of work: store what can be stored, keep the rest as dead letters (their own transaction,
     so they survive a failed batch), and refuse with 422 when nothing at all could be stored."""
     with dead_letter_sink(db) as sink, db.uow() as session:
-        result = service.ingest_payload(
+        result = payloads.ingest_payload(
             session,
             bus,
             body,
@@ -47,7 +47,7 @@ def _store_alone(
             settings=settings,
             dead_letters=sink,
         )
-    return service.require_some_stored(result)
+    return payloads.require_some_stored(result)
 
 
 async def ingest_request(
@@ -71,7 +71,7 @@ async def ingest_request(
 
     def work(session: Session, batch_bus: Bus) -> IngestResult:
         drafts.clear()  # a unit may run twice (its shared transaction failed): collect its drafts afresh
-        return service.ingest_payload(
+        return payloads.ingest_payload(
             session,
             batch_bus,
             body,
@@ -91,7 +91,7 @@ async def ingest_request(
                 await asyncio.wrap_future(job)
         if drafts:
             await run_in_threadpool(_write_drafts, db, list(drafts))
-    return service.require_some_stored(result)
+    return payloads.require_some_stored(result)
 
 
 def _write_drafts(db: Database, drafts: list[DeadLetterDraft]) -> None:

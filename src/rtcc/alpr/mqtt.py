@@ -35,7 +35,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session
 
-from rtcc.alpr import cameras, deadletters, groupcommit, service
+from rtcc.alpr import cameras, deadletters, groupcommit, principals, store
 from rtcc.alpr.adapters import parse_payload
 from rtcc.alpr.logic import DocumentError, Heartbeat, NormalizedRead, Rejection, payload_text
 from rtcc.bus.base import Bus
@@ -112,7 +112,7 @@ class MqttIngest:
         self.client_id = client_id or f"rtcc-ingest-{self.prefix}"
         self.batch_max = batch_max
         self.batch_wait_s = batch_wait_s
-        self.principal = service.ingest_principal("mqtt")
+        self.principal = principals.ingest_principal("mqtt")
         self.stats = MqttStats()
         self.connected = threading.Event()
         self._stop = threading.Event()
@@ -321,7 +321,7 @@ class MqttIngest:
             drafts[:] = parse_drafts
             stored = 0
             for source in sorted(set(reads) | set(problems)):
-                result = service.ingest(
+                result = store.ingest(
                     session,
                     bus,
                     reads[source],

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from rtcc.alerts import queue as alerts_queue
-from rtcc.alpr import cameras, deadletters, images, intake, service, vendoralerts
+from rtcc.alpr import cameras, deadletters, images, intake, replay, vendoralerts
 from rtcc.alpr.schemas import (
     CameraCreate,
     CameraRead,
@@ -216,7 +216,7 @@ def post_replay_pending(
 ) -> ReplaySummary:
     """Replay pending dead letters through their source's adapter."""
     with db.uow() as session:
-        return service.replay_pending(session, bus, source=source, limit=limit, actor=actor, settings=settings)
+        return replay.replay_pending(session, bus, source=source, limit=limit, actor=actor, settings=settings)
 
 
 @router.post("/dead-letters/{dead_letter_id}/replay")
@@ -229,4 +229,4 @@ def post_replay(
 ) -> ReplayOutcome:
     """Replay one pending dead letter: replayed when now accepted, else its new reason and attempts + 1."""
     with db.uow() as session:
-        return service.replay(session, bus, dead_letter_id, actor=actor, settings=settings)
+        return replay.replay(session, bus, dead_letter_id, actor=actor, settings=settings)

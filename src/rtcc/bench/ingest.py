@@ -3,7 +3,7 @@ rows; with ``--reads-per-request``/``--clients``/``--mqtt``, ingest as cameras s
 (``rtcc.bench._ingest_live``).
 
 Pipeline, per batch of 5,000 reads given as the JSON body a camera client sends: parsing and per-read pydantic
-validation, normalisation, idempotent store and one audit entry (``alpr.service.ingest_payload``, the same call
+validation, normalisation, idempotent store and one audit entry (``alpr.payloads.ingest_payload``, the same call
 ``POST /api/v1/reads`` makes, one transaction, which also stages the batch's event in the outbox), then matching
 against a 10,000-entry OCR-tolerant hotlist and alert creation (``matching.service.match_stored``, one transaction
 that also settles the outbox row) for the stored reads the ingest announced. The event hop itself is replaced by
@@ -27,8 +27,10 @@ import orjson
 from sqlalchemy import delete, func, select
 
 from rtcc.alerts.models import Alert
+from rtcc.alpr import cameras as alpr_cameras
+from rtcc.alpr import payloads as alpr_payloads
+from rtcc.alpr import principals as alpr_principals
 from rtcc.alpr import repository
-from rtcc.alpr import service as alpr_service
 from rtcc.alpr.logic import read_key, utc_iso
 from rtcc.alpr.models import Camera, Read
 from rtcc.alpr.repository import READ_COLUMNS
@@ -39,7 +41,7 @@ from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
 from rtcc.core.plates import normalise, ocr_class
 from rtcc.hotlists import imports as hotlist_imports
-from rtcc.hotlists import service as hotlists_service
+from rtcc.hotlists import lists as hotlists_lists
 from rtcc.hotlists.logic import Category
 from rtcc.hotlists.parsers import ParsedEntry
 from rtcc.hotlists.schemas import HotlistCreate
@@ -78,8 +80,8 @@ def _setup(db: Database, bus: CollectingBus, rng: np.random.Generator) -> list[s
     listed = _gen.plates(rng, HOTLIST, "CA")
     with db.uow() as s:
         for i in range(1, CAMERAS + 1):
-            alpr_service.register_camera(s, CameraCreate(code=f"BENCH-{i:02d}", name=f"Bench {i}"), actor=SYSTEM)
-        hl = hotlists_service.create_hotlist(
+            alpr_cameras.register_camera(s, CameraCreate(code=f"BENCH-{i:02d}", name=f"Bench {i}"), actor=SYSTEM)
+        hl = hotlists_lists.create_hotlist(
             s, bus, HotlistCreate(name="bench", category=Category.stolen_vehicle), actor=SYSTEM
         )
         entries = [
@@ -197,7 +199,7 @@ def run(
         bus.published.clear()
         reads = _reads(rng, n, listed)
         matcher = Matcher()
-        principal = alpr_service.ingest_principal("bench")
+        principal = alpr_principals.ingest_principal("bench")
 
         # Baselines: the driver's own bulk insert of the same rows, same batch size, one commit per batch.
         raw = _raw_rows(db, reads)
@@ -214,7 +216,7 @@ def run(
         t0 = time.perf_counter()
         for body in bodies:
             with db.uow() as s:  # exactly what POST /api/v1/reads does with the request body
-                result = alpr_service.ingest_payload(
+                result = alpr_payloads.ingest_payload(
                     s,
                     bus,
                     body,

@@ -87,11 +87,12 @@ def _free_port() -> int:
 
 def _seed(database_url: str, tag: str, cameras: tuple[str, str], plates: list[str], password: str) -> str:
     """Users, key, cameras and the hotlist, through the services; returns the sensor key's secret."""
-    from rtcc.alpr import service as alpr
+    from rtcc.alpr import cameras as alpr_cameras
     from rtcc.alpr.schemas import CameraCreate
     from rtcc.bus.memory import MemoryBus
     from rtcc.core.db import Database
-    from rtcc.hotlists import service as hotlists
+    from rtcc.hotlists import entries as hotlists_entries
+    from rtcc.hotlists import lists as hotlists_lists
     from rtcc.hotlists.schemas import EntryCreate, HotlistCreate
     from rtcc.identity import service as identity
     from rtcc.identity.logic import SYSTEM, Role
@@ -111,15 +112,15 @@ def _seed(database_url: str, tag: str, cameras: tuple[str, str], plates: list[st
                 session, ApiKeyCreate(name=f"bench {tag}", camera_codes=list(cameras)), actor=SYSTEM
             )
             for code in cameras:
-                alpr.register_camera(session, CameraCreate(code=code, name=f"Bench {code}"), actor=SYSTEM)
-            hl = hotlists.create_hotlist(
+                alpr_cameras.register_camera(session, CameraCreate(code=code, name=f"Bench {code}"), actor=SYSTEM)
+            hl = hotlists_lists.create_hotlist(
                 session,
                 bus,
                 HotlistCreate(name=f"Bench {tag}", category="stolen_vehicle", priority=1, max_diff=0),
                 actor=SYSTEM,
             )
             for plate in plates:
-                hotlists.add_entry(
+                hotlists_entries.add_entry(
                     session, bus, hl.id, EntryCreate(plate=plate, region="CA", reason="bench"), actor=SYSTEM
                 )
         return secret

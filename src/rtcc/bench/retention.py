@@ -4,7 +4,7 @@ longest time an ingest write took (its stall) against the same writer's longest 
 Setup (not measured): N expired non-hit reads (40 to 400 days old), plus N/1000 old hit reads with match rows and
 N/100 recent reads that must survive, bulk-loaded with the secondary indexes dropped and rebuilt (SQLite
 executemany in id order; PostgreSQL COPY). The writer is the real ingest path: a body of 20 reads through
-``alpr.service.ingest_payload`` in its own unit of work (exactly what ``POST /api/v1/reads`` does; on SQLite it
+``alpr.payloads.ingest_payload`` in its own unit of work (exactly what ``POST /api/v1/reads`` does; on SQLite it
 begins with ``BEGIN IMMEDIATE``), one write every 10 ms. Baseline, same run, same table: the writer alone for
 ``BASELINE_S`` seconds. Then the purge (``retention.service.run_purge`` for ``reads_nonhit``, the settings' batch
 size and pause) runs while the writer goes on. A write's stall is its whole duration, lock wait included.
@@ -24,7 +24,9 @@ import numpy as np
 import orjson
 from sqlalchemy import text
 
-from rtcc.alpr import service as alpr_service
+from rtcc.alpr import cameras as alpr_cameras
+from rtcc.alpr import payloads as alpr_payloads
+from rtcc.alpr import principals as alpr_principals
 from rtcc.alpr.schemas import CameraCreate
 from rtcc.bench import _gen
 from rtcc.bench._support import CollectingBus, read_indexes, scratch_database
@@ -125,7 +127,7 @@ class _Writer(threading.Thread):
         super().__init__(daemon=True)
         self.db, self.settings = db, settings
         self.bus = CollectingBus()
-        self.principal = alpr_service.ingest_principal("bench")
+        self.principal = alpr_principals.ingest_principal("bench")
         self.plates = _gen.plates(rng, 50_000, "CA")
         self.stop = threading.Event()
         self.durations: list[float] = []
@@ -154,7 +156,7 @@ class _Writer(threading.Thread):
             t0 = time.perf_counter()
             try:
                 with self.db.uow() as s:
-                    alpr_service.ingest_payload(
+                    alpr_payloads.ingest_payload(
                         s,
                         self.bus,
                         body,
@@ -185,7 +187,7 @@ def run(rows: int | None = None, database_url: str | None = None) -> dict[str, f
         db = Database(url)
         settings = Settings(database_url=url, retention_interval_s=0)
         with db.uow() as s:
-            cam = alpr_service.register_camera(s, CameraCreate(code="BENCH-RET", name="Bench"), actor=SYSTEM)
+            cam = alpr_cameras.register_camera(s, CameraCreate(code="BENCH-RET", name="Bench"), actor=SYSTEM)
             camera_id = cam.id
         t0 = time.perf_counter()
         loaded = _bulk_load(db, camera_id, n, rng)

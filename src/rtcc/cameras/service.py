@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from rtcc.alpr import service as alpr_service
+from rtcc.alpr import cameras as alpr_cameras
 from rtcc.audit import service as audit
 from rtcc.cameras import repository
 from rtcc.cameras.models import CameraAccess, RegisteredCamera
@@ -195,7 +195,7 @@ def _check_alpr_code(session: Session, owner_type: str, code: str | None) -> Non
         return
     if owner_type != "alpr":
         raise invalid("alpr_camera_code", "only for owner_type alpr")
-    if code not in {c.code for c in alpr_service.list_cameras(session)}:
+    if code not in {c.code for c in alpr_cameras.list_cameras(session)}:
         raise invalid("alpr_camera_code", f"no ALPR camera with code {code!r}")
 
 

@@ -7,7 +7,7 @@ about twice a day and the same plates recur at the same cameras (what stakeout a
 pairs of vehicles (``CONVOYS``) drive together once or twice a day, 10-45 s apart past two or three neighbouring
 cameras (what co-travel looks for). Hotlisted plates are kept out: the history raises no alerts.
 
-Stored through the ingest path (``rtcc.alpr.service.ingest``, one transaction per ``BATCH`` reads), so the reads are
+Stored through the ingest path (``rtcc.alpr.store.ingest``, one transaction per ``BATCH`` reads), so the reads are
 exactly what cameras would have sent. Idempotent and cheap to repeat: each day's reads come from a generator seeded by
 the seed and the date, and carry an id derived from both, so a second run stores only the days it lacks (a day's
 earlier reads are duplicates). The days reach back ``HISTORY_DAYS`` (less than the read retention: older reads are
@@ -28,7 +28,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from numpy.typing import NDArray
 
-from rtcc.alpr import service as alpr_service
+from rtcc.alpr import principals as alpr_principals
+from rtcc.alpr import store as alpr_store
 from rtcc.alpr.schemas import CandidateIn, ReadIn, VehicleIn
 from rtcc.bus.base import Bus
 from rtcc.core.clock import utcnow
@@ -186,7 +187,7 @@ def seed_history(
     model = history_model(hotlist, seed_value)
     pairs = _convoy_plates(model, np.random.default_rng([seed_value, 2]))
     near_listed = _near_listed(hotlist)
-    principal = alpr_service.ingest_principal("demo history")
+    principal = alpr_principals.ingest_principal("demo history")
     today = now.astimezone(_ZONE).date()
     generated = accepted = duplicates = rejected = 0
     for back in range(days, -1, -1):
@@ -204,7 +205,7 @@ def seed_history(
                 logger.info("demo history: stopped before %s", day.isoformat())
                 return HistoryResult(days, generated, accepted, duplicates, rejected, time.perf_counter() - started)
             with db.uow() as session:
-                res = alpr_service.ingest(
+                res = alpr_store.ingest(
                     session, bus, reads[i : i + BATCH], source=SOURCE, principal=principal, settings=settings
                 )
             accepted += res.accepted

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlalchemy.orm import Session
 
-from rtcc.alpr import service as alpr_service
+from rtcc.alpr import cameras as alpr_cameras
 from rtcc.alpr.schemas import CameraCreate
 from rtcc.bus.base import Bus
 from rtcc.core.clock import utcnow
@@ -23,7 +23,7 @@ from rtcc.demo import seed_cameras, seed_community, seed_footage, seed_governanc
 from rtcc.demo.accounts import DEMO_PASSWORD, DEMO_USERS
 from rtcc.demo.traffic import DEMO_HOTLISTS, DemoHotlistEntry, demo_hotlist
 from rtcc.hotlists import imports as hotlist_imports
-from rtcc.hotlists import service as hotlists_service
+from rtcc.hotlists import lists as hotlists_lists
 from rtcc.hotlists.logic import Category
 from rtcc.hotlists.parsers import ParsedEntry
 from rtcc.hotlists.schemas import HotlistCreate
@@ -94,11 +94,11 @@ def seed(session: Session, bus: Bus, *, seed_value: int = 7, settings: Settings 
             session, username=role, password=DEMO_PASSWORD, role=role, display_name=name, unit=unit
         )
     cameras = world.cameras()
-    known = {c.code for c in alpr_service.list_cameras(session)}
+    known = {c.code for c in alpr_cameras.list_cameras(session)}
     for cam in cameras:
         if cam.code in known:
             continue
-        alpr_service.register_camera(
+        alpr_cameras.register_camera(
             session,
             CameraCreate(
                 code=cam.code,
@@ -116,11 +116,11 @@ def seed(session: Session, bus: Bus, *, seed_value: int = 7, settings: Settings 
     by_list: dict[str, list[DemoHotlistEntry]] = defaultdict(list)
     for e in entries:
         by_list[e.hotlist].append(e)
-    existing = {h.name: h for h in hotlists_service.list_hotlists(session)}
+    existing = {h.name: h for h in hotlists_lists.list_hotlists(session)}
     for spec in DEMO_HOTLISTS:
         hotlist = existing.get(spec.name)
         if hotlist is None:
-            hotlist = hotlists_service.create_hotlist(
+            hotlist = hotlists_lists.create_hotlist(
                 session,
                 bus,
                 HotlistCreate(

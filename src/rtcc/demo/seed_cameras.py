@@ -22,7 +22,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from rtcc.alpr import service as alpr_service
+from rtcc.alpr import cameras as alpr_cameras
 from rtcc.cameras import service as cameras_service
 from rtcc.cameras.schemas import CameraCreate, SharingLevel
 from rtcc.community import accounts as community_accounts
@@ -169,7 +169,7 @@ def seed(session: Session, *, now: datetime, rng: random.Random) -> dict[str, in
             "owner_retention_days": 30, "sharing_level": "live_linked" if i % 4 == 0 else "registered",
             "stream_url": f"rtsp://{code.lower()}.demo.invalid/live" if i % 4 == 0 else None,
         })  # fmt: skip
-    alpr_codes = {c.code for c in alpr_service.list_cameras(session)}
+    alpr_codes = {c.code for c in alpr_cameras.list_cameras(session)}
     for cam in world.cameras():
         add("alpr", cam.code, {
             "name": f"ALPR {cam.name} ({cam.direction})", "owner_type": "alpr", "owner_name": "Cerritos ALPR program",

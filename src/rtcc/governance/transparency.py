@@ -1,7 +1,7 @@
 """The public transparency report (use case): every figure computed from the data and the audit log, never typed in,
 and the server-rendered page that shows it, in English or Spanish, with times in the city's zone in words.
 
-Sources: the fixed ALPR cameras (``rtcc.alpr.service``), reads and hit reads, hit alerts verified versus rejected
+Sources: the fixed ALPR cameras (``rtcc.alpr.cameras``), reads and hit reads, hit alerts verified versus rejected
 (read-only aggregates in ``repository``), ALPR searches and refusals by purpose code (audit entries ``alpr.search`` /
 ``alpr.search.refused``, contract C2), sharing requests by decision, the retention policy (contract C3), the agencies
 we share with, the usage-policy text (packaged, or ``RTCC_TRANSPARENCY_POLICY_FILE``) and the last ``audit.verify``
@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from sqlalchemy.orm import Session
 
-from rtcc.alpr import service as alpr_service
+from rtcc.alpr import cameras as alpr_cameras
 from rtcc.audit import service as audit
 from rtcc.core.clock import utcnow
 from rtcc.core.localtime import local_text
@@ -71,7 +71,7 @@ def policy_text(settings: Settings) -> str:
 
 
 def _cameras(session: Session) -> list[CameraPoint]:
-    cams = [c for c in alpr_service.list_cameras(session, active=True) if c.kind in FIXED_KINDS]
+    cams = [c for c in alpr_cameras.list_cameras(session, active=True) if c.kind in FIXED_KINDS]
     out = []
     for c in sorted(cams, key=lambda c: c.code):
         where = places.locate(c.lat, c.lon) if c.lat is not None and c.lon is not None else None

@@ -15,7 +15,7 @@ import typer
 
 from rtcc.commands import run_command
 from rtcc.core.errors import DomainError, ImportFailed
-from rtcc.hotlists import guards, imports, service
+from rtcc.hotlists import guards, imports, lists, skiplist
 from rtcc.hotlists.logic import Category
 from rtcc.hotlists.parsers import FORMATS
 from rtcc.hotlists.schemas import HotlistCreate, HotlistUpdate, ImportResult, SkipCreate, ToleranceReport
@@ -98,7 +98,7 @@ def create(
             refresh_format=fmt,  # checked by _check_format; pydantic validates it again
         )
         with rt.db.uow() as session:
-            return str(service.create_hotlist(session, rt.bus, data, actor=_actor()).id)
+            return str(lists.create_hotlist(session, rt.bus, data, actor=_actor()).id)
 
     typer.echo(run_command(work))
 
@@ -118,7 +118,7 @@ def import_(
 
     def work(rt: Runtime) -> tuple[ImportResult, str]:
         with rt.db.read() as session:
-            target = service.find_hotlist(session, hotlist)
+            target = lists.find_hotlist(session, hotlist)
             target_id, target_name = target.id, target.name
         with rt.db.uow() as session:
             result = imports.import_file(session, rt.bus, target_id, file, fmt, actor=_actor(), force=force)
@@ -134,7 +134,7 @@ def list_(all_: Annotated[bool, typer.Option("--all", help="Include inactive lis
 
     def work(rt: Runtime) -> list[str]:
         with rt.db.read() as session:
-            rows = service.list_hotlists(session, active=None if all_ else True)
+            rows = lists.list_hotlists(session, active=None if all_ else True)
             return [
                 f"{h.name:<32} {h.category:<20} p{h.priority} {h.entry_count:>9} entries  k={h.max_diff}"
                 f"{' state' if h.require_state else ''}  "
@@ -170,10 +170,10 @@ def tolerance_(
 
     def work(rt: Runtime) -> list[str]:
         with rt.db.uow() as session:
-            target = service.find_hotlist(session, hotlist)
+            target = lists.find_hotlist(session, hotlist)
             if max_diff is not None:
                 change = HotlistUpdate(max_diff=max_diff, allow_large_fuzzy=allow_large_fuzzy if max_diff else None)
-                service.update_hotlist(session, rt.bus, target.id, change, actor=_actor())
+                lists.update_hotlist(session, rt.bus, target.id, change, actor=_actor())
             return _describe_tolerance(guards.tolerance_report(session, target.id), target.name)
 
     for line in run_command(work):
@@ -186,8 +186,8 @@ def deactivate(hotlist: Annotated[str, typer.Argument(metavar="LIST", help="Name
 
     def work(rt: Runtime) -> str:
         with rt.db.uow() as session:
-            target = service.find_hotlist(session, hotlist)
-            return service.deactivate_hotlist(session, rt.bus, target.id, actor=_actor()).name
+            target = lists.find_hotlist(session, hotlist)
+            return lists.deactivate_hotlist(session, rt.bus, target.id, actor=_actor()).name
 
     typer.echo(f"deactivated {run_command(work)!r}")
 
@@ -199,7 +199,7 @@ def refresh() -> None:
     def work(rt: Runtime) -> tuple[list[str], int]:
         outcome = imports.refresh_due(rt.db, rt.bus, actor=_actor())
         with rt.db.read() as session:
-            names = {h.id: h.name for h in service.list_hotlists(session)}
+            names = {h.id: h.name for h in lists.list_hotlists(session)}
         lines = [_describe(r, names.get(r.hotlist_id, str(r.hotlist_id))) for r in outcome.imported]
         lines += [f"unchanged: {names.get(i, str(i))!r}" for i in outcome.unchanged]
         lines += [f"FAILED: {names.get(i, str(i))!r}: {msg}" for i, msg in outcome.failed.items()]
@@ -220,7 +220,7 @@ def skip_add(
 
     def work(rt: Runtime) -> str:
         with rt.db.uow() as session:
-            return service.add_skip(session, rt.bus, SkipCreate(plate=plate, reason=reason), actor=_actor()).plate_norm
+            return skiplist.add_skip(session, rt.bus, SkipCreate(plate=plate, reason=reason), actor=_actor()).plate_norm
 
     typer.echo(f"skipping {run_command(work)}")
 
@@ -231,7 +231,7 @@ def skip_remove(plate: str) -> None:
 
     def work(rt: Runtime) -> None:
         with rt.db.uow() as session:
-            service.remove_skip(session, rt.bus, plate, actor=_actor())
+            skiplist.remove_skip(session, rt.bus, plate, actor=_actor())
 
     run_command(work)
     typer.echo("removed")
@@ -243,7 +243,7 @@ def skip_list() -> None:
 
     def work(rt: Runtime) -> list[str]:
         with rt.db.read() as session:
-            return [f"{s.plate_norm:<12} {s.reason}  ({s.added_by})" for s in service.list_skip(session)]
+            return [f"{s.plate_norm:<12} {s.reason}  ({s.added_by})" for s in skiplist.list_skip(session)]
 
     for line in run_command(work):
         typer.echo(line)

@@ -30,6 +30,7 @@ from rtcc.core.db import Database
 from rtcc.core.errors import ImportFailed, NotFound
 from rtcc.core.plates import ocr_class
 from rtcc.hotlists import parsers, repository
+from rtcc.hotlists.changes import actor_name, audit_change, bump, load_hotlist, publish_changed
 from rtcc.hotlists.guards import tolerance_refusal
 from rtcc.hotlists.logic import entry_fingerprint, extra_json
 from rtcc.hotlists.parsers import ParsedEntry
@@ -38,7 +39,6 @@ from rtcc.hotlists.schemas import (
     ImportResult,
     RefreshOutcome,
 )
-from rtcc.hotlists.service import _actor_name, _audit, _bump, _load, _publish_changed
 from rtcc.identity.logic import SYSTEM, Principal
 
 logger = logging.getLogger(__name__)
@@ -107,7 +107,7 @@ def import_entries(
     for v in map(_entry_values, entries):
         unique.setdefault(_values_fingerprint(v), v)
     merged = len(entries) - len(unique)
-    hotlist = _load(session, hotlist_id, lock=True)
+    hotlist = load_hotlist(session, hotlist_id, lock=True)
     refusal = tolerance_refusal(
         max_diff=hotlist.max_diff,
         allow_large_fuzzy=hotlist.allow_large_fuzzy,
@@ -144,13 +144,13 @@ def import_entries(
     existing.clear()
     # Inserting in plate order appends to the plate index instead of splitting random pages: a third faster.
     ordered = sorted(values, key=itemgetter(1))
-    added = repository.bulk_insert_entries(session, hotlist.id, _actor_name(actor), now, ordered)
+    added = repository.bulk_insert_entries(session, hotlist.id, actor_name(actor), now, ordered)
     changed = bool(added or removed)
     hotlist.entry_count = previous - removed + added
     hotlist.last_imported_at = now
     hotlist.updated_at = now
     if changed:
-        _bump(hotlist, now)
+        bump(hotlist, now)
     session.flush()
     duration = round(time.perf_counter() - t0, 3)
     details: dict[str, Any] = {
@@ -169,9 +169,9 @@ def import_entries(
         details["forced"] = True
     if path is not None:
         details["path"] = path
-    _audit(session, actor, "hotlist.import", hotlist.id, details)
+    audit_change(session, actor, "hotlist.import", hotlist.id, details)
     if changed:
-        _publish_changed(session, bus, "import", hotlist)
+        publish_changed(session, bus, "import", hotlist)
     logger.info(
         "hotlist %s: imported %s (%s): %d entries, %d added, %d removed, %d unchanged, %d merged, %.2f s",
         hotlist.id,
@@ -285,7 +285,7 @@ def record_refresh_failure(
     session: Session, hotlist_id: uuid.UUID, *, path: str, sha256: str | None, error: str, actor: Principal
 ) -> None:
     """Audit a refresh that could not load a list's file (``hotlist.refresh_failed``); the list is unchanged."""
-    _audit(session, actor, "hotlist.refresh_failed", hotlist_id, {"path": path, "sha256": sha256, "error": error})
+    audit_change(session, actor, "hotlist.refresh_failed", hotlist_id, {"path": path, "sha256": sha256, "error": error})
 
 
 def refresh_due(db: Database, bus: Bus, *, actor: Principal = SYSTEM) -> RefreshOutcome:

@@ -18,7 +18,7 @@ from starlette.datastructures import UploadFile
 
 from rtcc.core.errors import ValidationFailed, field_error, invalid
 from rtcc.deps import BusDep, DbDep, SettingsDep
-from rtcc.hotlists import guards, imports, service
+from rtcc.hotlists import entries, guards, imports, lists, skiplist
 from rtcc.hotlists.parsers import FORMATS
 from rtcc.hotlists.schemas import (
     EntryCreate,
@@ -72,21 +72,21 @@ _IMPORT_BODY: dict[str, Any] = {
 def list_skip(db: DbDep, _p: Reader) -> list[SkipRead]:
     """The skip list: plate texts never matched."""
     with db.read() as session:
-        return [SkipRead.model_validate(s) for s in service.list_skip(session)]
+        return [SkipRead.model_validate(s) for s in skiplist.list_skip(session)]
 
 
 @router.post("/skip", status_code=201)
 def add_skip(body: SkipCreate, db: DbDep, bus: BusDep, actor: Writer) -> SkipRead:
     """Put a plate text on the skip list."""
     with db.uow() as session:
-        return SkipRead.model_validate(service.add_skip(session, bus, body, actor=actor))
+        return SkipRead.model_validate(skiplist.add_skip(session, bus, body, actor=actor))
 
 
 @router.delete("/skip/{plate}", status_code=204)
 def remove_skip(plate: str, db: DbDep, bus: BusDep, actor: Writer) -> Response:
     """Take a plate text off the skip list."""
     with db.uow() as session:
-        service.remove_skip(session, bus, plate, actor=actor)
+        skiplist.remove_skip(session, bus, plate, actor=actor)
     return Response(status_code=204)
 
 
@@ -103,14 +103,14 @@ def list_hotlists(
 ) -> HotlistPage:
     """Lists by priority and name; ``active`` filters on status."""
     with db.read() as session:
-        return service.hotlist_page(session, active=active, limit=limit, offset=offset)
+        return lists.hotlist_page(session, active=active, limit=limit, offset=offset)
 
 
 @router.post("", status_code=201)
 def create_hotlist(body: HotlistCreate, db: DbDep, bus: BusDep, settings: SettingsDep, actor: Writer) -> HotlistRead:
     """Create an empty list; a refresh file must lie inside the data directory (RTCC_DATA_DIR)."""
     with db.uow() as session:
-        hotlist = service.create_hotlist(session, bus, body, actor=actor, refresh_root=settings.data_dir)
+        hotlist = lists.create_hotlist(session, bus, body, actor=actor, refresh_root=settings.data_dir)
         return HotlistRead.model_validate(hotlist)
 
 
@@ -118,7 +118,7 @@ def create_hotlist(body: HotlistCreate, db: DbDep, bus: BusDep, settings: Settin
 def get_hotlist(hotlist_id: uuid.UUID, db: DbDep, _p: Reader) -> HotlistRead:
     """One list."""
     with db.read() as session:
-        return HotlistRead.model_validate(service.get_hotlist(session, hotlist_id))
+        return HotlistRead.model_validate(lists.get_hotlist(session, hotlist_id))
 
 
 @router.patch("/{hotlist_id}")
@@ -127,7 +127,7 @@ def update_hotlist(
 ) -> HotlistRead:
     """Change a list's settings, or deactivate it (``{"active": false}``)."""
     with db.uow() as session:
-        hotlist = service.update_hotlist(session, bus, hotlist_id, body, actor=actor, refresh_root=settings.data_dir)
+        hotlist = lists.update_hotlist(session, bus, hotlist_id, body, actor=actor, refresh_root=settings.data_dir)
         return HotlistRead.model_validate(hotlist)
 
 
@@ -152,21 +152,21 @@ def list_entries(
 ) -> EntryPage:
     """A page of a list's entries by plate."""
     with db.read() as session:
-        return service.list_entries(session, hotlist_id, plate=plate, limit=limit, offset=offset)
+        return entries.list_entries(session, hotlist_id, plate=plate, limit=limit, offset=offset)
 
 
 @router.post("/{hotlist_id}/entries", status_code=201)
 def add_entry(hotlist_id: uuid.UUID, body: EntryCreate, db: DbDep, bus: BusDep, actor: Writer) -> EntryRead:
     """Add one plate to a list."""
     with db.uow() as session:
-        return service.add_entry(session, bus, hotlist_id, body, actor=actor)
+        return entries.add_entry(session, bus, hotlist_id, body, actor=actor)
 
 
 @router.delete("/{hotlist_id}/entries/{entry_id}", status_code=204)
 def remove_entry(hotlist_id: uuid.UUID, entry_id: int, db: DbDep, bus: BusDep, actor: Writer) -> Response:
     """Remove one entry from a list."""
     with db.uow() as session:
-        service.remove_entry(session, bus, hotlist_id, entry_id, actor=actor)
+        entries.remove_entry(session, bus, hotlist_id, entry_id, actor=actor)
     return Response(status_code=204)
 
 

@@ -1,7 +1,7 @@
 """Matching use cases: keep an in-memory index of the active hotlists current, turn stored reads into hits, and
 record the hits.
 
-The ``Matcher`` owns a ``kernel.HotlistIndex`` built from ``hotlists.service.active_snapshot``. Before each batch it
+The ``Matcher`` owns a ``kernel.HotlistIndex`` built from ``hotlists.snapshot.active_snapshot``. Before each batch it
 compares the cheap ``snapshot_version`` with the one it built from and rebuilds on change (hotlist edits, imports,
 expiries), so every process (several ``rtcc worker match``) converges on the same lists without coordination.
 ``record_hits`` records a batch's hits in the caller's transaction, each piece written by its owner and for the
@@ -37,7 +37,8 @@ from rtcc.core import metrics
 from rtcc.core.clock import utcnow
 from rtcc.core.db import after_commit
 from rtcc.core.gcpause import paused_gc
-from rtcc.hotlists import service as hotlists_service
+from rtcc.hotlists import skiplist as hotlists_skiplist
+from rtcc.hotlists import snapshot as hotlists_snapshot
 from rtcc.matching import repository
 from rtcc.matching.kernel import HotlistIndex, KernelHit, ListParams
 
@@ -74,14 +75,14 @@ class Matcher:
 
     def ensure_current(self, session: Session) -> None:
         """Rebuild the index if the hotlists changed since it was built."""
-        version = hotlists_service.snapshot_version(session)
+        version = hotlists_snapshot.snapshot_version(session)
         if self._built is not None and self._built.version == version:
             return
         with self._lock:
             if self._built is not None and self._built.version == version:
                 return
             started = time.perf_counter()
-            snap = hotlists_service.active_snapshot(session)
+            snap = hotlists_snapshot.active_snapshot(session)
             list_numbers = {hid: n for n, hid in enumerate(snap.lists)}
             params = {
                 list_numbers[hid]: ListParams(max_diff=info.max_diff, require_state=info.require_state)
@@ -99,7 +100,7 @@ class Matcher:
                 entry_ids=snap.entry_ids,
                 hotlist_ids=snap.hotlist_ids,
                 lists=snap.lists,
-                skip=frozenset(hotlists_service.skip_plates(session)),
+                skip=frozenset(hotlists_skiplist.skip_plates(session)),
             )
             self.builds += 1
             logger.info(
@@ -183,7 +184,7 @@ def process_stored_reads(
     found = matcher.match(reads)
     if not found:
         return []
-    details = hotlists_service.entry_details(session, sorted({entry_id for _, entry_id, _ in found}))
+    details = hotlists_snapshot.entry_details(session, sorted({entry_id for _, entry_id, _ in found}))
     hits: list[HitInput] = []
     for pos, entry_id, kh in found:
         read = reads[pos]

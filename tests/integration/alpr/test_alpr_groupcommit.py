@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from rtcc.alpr import cameras, groupcommit, redrive, service
+from rtcc.alpr import cameras, groupcommit, payloads, redrive
 from rtcc.alpr.deadletters import DeadLetterDraft
-from rtcc.alpr.events import EVENT_STORED_VERSION, covered_ids
+from rtcc.alpr.events import EVENT_STORED, EVENT_STORED_VERSION, covered_ids
 from rtcc.alpr.models import DeadLetter, Read
 from rtcc.alpr.schemas import CameraCreate, IngestResult
 from rtcc.audit import service as audit
@@ -66,7 +66,7 @@ class _Unit:
     def __call__(self, session: Session, bus: Bus) -> IngestResult:
         self.runs += 1
         self.drafts.clear()
-        return service.ingest_payload(
+        return payloads.ingest_payload(
             session, bus, self.body, source="rest", context={"channel": "native"}, principal=self.principal,
             settings=self.settings, dead_letters=self.drafts,
         )  # fmt: skip
@@ -139,13 +139,13 @@ def test_units_in_one_transaction_keep_their_own_outcomes(db: Database, settings
         last = {c.code: c.last_read_at for c in cameras.list_cameras(s, active=None)}
     assert last["GC-1"] == t and last["GC-2"] == t + timedelta(seconds=1)
     # the batch's stored-read events were merged into one envelope of every new read
-    events = bus.take(service.EVENT_STORED)
+    events = bus.take(EVENT_STORED)
     assert len(events) == 1 and len(events[0].payload["reads"]) == 4
     # what the units staged was merged before the commit: one outbox row for the batch, in its transaction, keeping
     # the ids of every new read (a re-drive rebuilds all of them); matching the event settles it
     assert events[0].schema_version == EVENT_STORED_VERSION and covered_ids(events[0]) == [events[0].id]
     with db.read() as s:
-        assert outbox.pending(s, service.EVENT_STORED) == 1
+        assert outbox.pending(s, EVENT_STORED) == 1
         row = s.get(OutboxEvent, events[0].id)
         assert row is not None
         kept = redrive.read_ids(orjson.loads(row.payload))
@@ -153,7 +153,7 @@ def test_units_in_one_transaction_keep_their_own_outcomes(db: Database, settings
     with db.uow() as s:
         assert outbox.settle_many(s, covered_ids(events[0])) == 1
     with db.read() as s:
-        assert outbox.pending(s, service.EVENT_STORED) == 0
+        assert outbox.pending(s, EVENT_STORED) == 0
 
 
 def test_a_broken_transaction_falls_back_to_one_transaction_per_unit(

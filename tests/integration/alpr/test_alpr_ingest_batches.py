@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
-from rtcc.alpr import repository, service
+from rtcc.alpr import principals, repository, store
+from rtcc.alpr.events import EVENT_STORED
 from rtcc.alpr.logic import NormalizedRead
 from rtcc.alpr.models import Read
 from rtcc.bench._support import CollectingBus
@@ -41,11 +42,11 @@ def test_a_large_batch_reads_back_and_resends_are_not_announced(db: Database, se
     base = datetime.now(UTC) - timedelta(hours=1)
     reads = _reads(n, base)
     bus = CollectingBus()
-    principal = service.ingest_principal("test")
+    principal = principals.ingest_principal("test")
     with db.uow() as s:
-        first = service.ingest(s, bus, reads[: n // 2], source="rest", principal=principal, settings=settings)
+        first = store.ingest(s, bus, reads[: n // 2], source="rest", principal=principal, settings=settings)
     assert (first.accepted, first.duplicates) == (n // 2, 0)
-    announced = [r for e in bus.take(service.EVENT_STORED) for r in e.payload["reads"]]
+    announced = [r for e in bus.take(EVENT_STORED) for r in e.payload["reads"]]
     assert len(announced) == n // 2
 
     with db.read() as s:
@@ -63,9 +64,9 @@ def test_a_large_batch_reads_back_and_resends_are_not_announced(db: Database, se
             assert row.source_ref == r.source_ref and row.is_hit is False and row.source == "rest"
 
     with db.uow() as s:  # half resent, half new: only the new half is stored and announced
-        second = service.ingest(s, bus, reads, source="rest", principal=principal, settings=settings)
+        second = store.ingest(s, bus, reads, source="rest", principal=principal, settings=settings)
     assert (second.accepted, second.duplicates) == (n - n // 2, n // 2)
-    again = [r for e in bus.take(service.EVENT_STORED) for r in e.payload["reads"]]
+    again = [r for e in bus.take(EVENT_STORED) for r in e.payload["reads"]]
     assert sorted(r["plate"] for r in again) == sorted(r.plate for r in reads[n // 2 :])
     assert {uuid.UUID(r["id"]) for r in again}.isdisjoint({uuid.UUID(r["id"]) for r in announced})
     with db.read() as s:

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from rtcc.alerts.models import Alert
-from rtcc.alpr import jobs, service
+from rtcc.alpr import cameras, deadletters, jobs, payloads, principals, replay, store
 from rtcc.alpr.adapters import decode_json
 from rtcc.alpr.logic import NormalizedRead
 from rtcc.alpr.models import Camera, DeadLetter, Read
@@ -62,7 +62,7 @@ def drain(bus: MemoryBus) -> None:
 
 
 def principal() -> Principal:
-    return service.ingest_principal("test")
+    return principals.ingest_principal("test")
 
 
 def test_every_public_openalpr_sample_is_stored_or_dead_lettered(
@@ -73,11 +73,11 @@ def test_every_public_openalpr_sample_is_stored_or_dead_lettered(
     expected_reads = 0
     for path in sorted(folder.iterdir()):
         raw = path.read_bytes()
-        drafts: list[service.DeadLetterDraft] = []
+        drafts: list[deadletters.DeadLetterDraft] = []
         ctx = {"channel": "openalpr", "default_camera": "CLOUD-API"}
         if "INVALID_JSON" in path.name:
             with pytest.raises(ValidationFailed, match="invalid JSON at line"), db.uow() as s:
-                service.ingest_payload(
+                payloads.ingest_payload(
                     s,
                     bus,
                     raw,
@@ -89,10 +89,10 @@ def test_every_public_openalpr_sample_is_stored_or_dead_lettered(
                 )
             assert len(drafts) == 1 and drafts[0].payload == raw.decode()
             with db.uow() as s:
-                service.write_dead_letters(s, drafts)
+                deadletters.write_dead_letters(s, drafts)
             continue
         with db.uow() as s:
-            result = service.ingest_payload(
+            result = payloads.ingest_payload(
                 s,
                 bus,
                 raw,
@@ -124,7 +124,7 @@ def test_every_public_openalpr_sample_is_stored_or_dead_lettered(
     # and with the default 30-day retention the same 2015-2020 samples are refused as too old, with the reason
     drafts = []
     with db.uow() as s:
-        old = service.ingest_payload(
+        old = payloads.ingest_payload(
             s,
             bus,
             (folder / "alprd_rst__block02__alpr_group.json").read_bytes(),
@@ -160,7 +160,7 @@ def test_fast_insert_path_reads_back_through_the_orm(db: Database, settings: Set
     forever = settings.model_copy(update={"retention_reads_days": 36500})
     stored.append(NormalizedRead(camera_code="ORM-2", plate="4DEF456", observed_at=t))
     with db.uow() as s:
-        result = service.ingest(s, bus, stored, source="rest", principal=principal(), settings=forever)
+        result = store.ingest(s, bus, stored, source="rest", principal=principal(), settings=forever)
     assert result.accepted == 3
     with db.read() as s:
         rows = {r.plate: r for r in s.scalars(select(Read))}
@@ -185,26 +185,26 @@ def test_fast_insert_path_reads_back_through_the_orm(db: Database, settings: Set
         assert cams["ORM-1"].status == "online" and cams["ORM-2"].status == "unknown"  # ORM-2's read is old
         assert cams["ORM-2"].last_read_at == t
     with db.uow() as s:
-        again = service.ingest(s, bus, stored, source="rest", principal=principal(), settings=forever)
+        again = store.ingest(s, bus, stored, source="rest", principal=principal(), settings=forever)
     assert (again.accepted, again.duplicates) == (0, 3)
 
 
 def test_events_are_published_only_after_commit_and_chunked(
     db: Database, settings: Settings, bus: MemoryBus, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(service, "EVENT_CHUNK", 1000)
+    monkeypatch.setattr(store, "EVENT_CHUNK", 1000)
     got = collect(bus, "alpr.reads.stored")
     base = datetime.now(UTC) - timedelta(minutes=10)
     reads = [
         ReadIn(plate=f"A{i:05d}", observed_at=base + timedelta(milliseconds=i), camera="EVT-1") for i in range(2500)
     ]
     with pytest.raises(RuntimeError, match="boom"), db.uow() as s:
-        service.ingest(s, bus, reads[:10], source="rest", principal=principal(), settings=settings)
+        store.ingest(s, bus, reads[:10], source="rest", principal=principal(), settings=settings)
         raise RuntimeError("boom")
     drain(bus)
     assert got == []  # rolled back: nothing was stored, nothing announced
     with db.uow() as s:
-        assert service.ingest(s, bus, reads, source="rest", principal=principal(), settings=settings).accepted == 2500
+        assert store.ingest(s, bus, reads, source="rest", principal=principal(), settings=settings).accepted == 2500
     drain(bus)
     assert [len(e.payload["reads"]) for e in got] == [1000, 1000, 500]
     assert len({r["id"] for e in got for r in e.payload["reads"]}) == 2500
@@ -227,27 +227,27 @@ def test_event_envelopes_stay_under_the_byte_limit(
         dict(camera_code="EVT\u0001", plate="x\u00017Y8", region=None, confidence=12.5),
     ]
 
-    def store(kinds: list[dict[str, Any]], n: int, start: int) -> list[list[dict[str, Any]]]:
+    def stored_parts(kinds: list[dict[str, Any]], n: int, start: int) -> list[list[dict[str, Any]]]:
         reads = [
             NormalizedRead(observed_at=base + timedelta(milliseconds=start + i), **kinds[i % len(kinds)])
             for i in range(n)
         ]
         with db.uow() as s:
-            assert service.ingest(s, bus, reads, source="rest", principal=principal(), settings=settings).accepted == n
+            assert store.ingest(s, bus, reads, source="rest", principal=principal(), settings=settings).accepted == n
         drain(bus)
         parts = [e.payload["reads"] for e in got]
         got.clear()
         assert sum(len(p) for p in parts) == n
         return parts
 
-    (probe,) = store([worst], 1, 0)
+    (probe,) = stored_parts([worst], 1, 0)
     per_read = len(orjson.dumps(probe)) - 1  # one read in a list: "[", the read, "]"; each further read adds ","
     limit = 100 * per_read + 1
-    monkeypatch.setattr(service, "EVENT_MAX_BYTES", limit)
-    parts = store([worst], 400, 1)
+    monkeypatch.setattr(store, "EVENT_MAX_BYTES", limit)
+    parts = stored_parts([worst], 400, 1)
     assert all(len(orjson.dumps(p)) <= limit for p in parts)
     assert all(95 <= len(p) <= 100 for p in parts[:-1])
-    for p in store(odd, 400, 1000):
+    for p in stored_parts(odd, 400, 1000):
         assert len(orjson.dumps(p)) <= limit
 
 
@@ -256,10 +256,8 @@ def test_dead_letters_survive_a_failed_batch(db: Database, settings: Settings, b
         NormalizedRead(camera_code="DL-1", plate="7ABC123", observed_at=datetime.now(UTC)),
         NormalizedRead(camera_code="DL-1", plate="8XYZ789", observed_at=datetime.now(UTC) + timedelta(days=2)),
     ]
-    with pytest.raises(RuntimeError), service.dead_letter_sink(db) as sink, db.uow() as s:
-        result = service.ingest(
-            s, bus, reads, source="rest", principal=principal(), settings=settings, dead_letters=sink
-        )
+    with pytest.raises(RuntimeError), deadletters.dead_letter_sink(db) as sink, db.uow() as s:
+        result = store.ingest(s, bus, reads, source="rest", principal=principal(), settings=settings, dead_letters=sink)
         assert result.dead_lettered == 1
         raise RuntimeError("the batch's own transaction fails after the ingest")
     with db.read() as s:
@@ -270,7 +268,7 @@ def test_dead_letters_survive_a_failed_batch(db: Database, settings: Settings, b
     # replay later, once the read's time has come: parse the stored native item again and store it
     later = settings.model_copy(update={"read_max_future_s": 3 * 86400})
     with db.uow() as s:
-        outcome = service.replay(s, bus, letter_id, actor=SYSTEM, settings=later)
+        outcome = replay.replay(s, bus, letter_id, actor=SYSTEM, settings=later)
     assert outcome.status == "replayed" and outcome.result is not None and outcome.result.accepted == 1
     with db.read() as s:
         assert s.scalars(select(Read.plate)).all() == ["8XYZ789"]
@@ -280,11 +278,13 @@ def test_failed_replay_keeps_the_letter_pending_and_rolls_back_its_work(
     db: Database, settings: Settings, bus: MemoryBus
 ) -> None:
     with db.uow() as s:
-        service.dead_letter(s, "mqtt", b'{"plate": "7ABC123"}', "missing fields", {"channel": "native", "camera": "X"})
+        deadletters.dead_letter(
+            s, "mqtt", b'{"plate": "7ABC123"}', "missing fields", {"channel": "native", "camera": "X"}
+        )
     with db.read() as s:
         letter_id = s.scalars(select(DeadLetter.id)).one()
     with db.uow() as s:
-        outcome = service.replay(s, bus, letter_id, actor=SYSTEM, settings=settings)
+        outcome = replay.replay(s, bus, letter_id, actor=SYSTEM, settings=settings)
     assert outcome.status == "pending" and outcome.attempts == 1 and "observed_at" in (outcome.reason or "")
     with db.read() as s:
         letter = s.get(DeadLetter, letter_id)
@@ -309,7 +309,7 @@ def test_heartbeats_by_agent_and_the_offline_sweep(db: Database, settings: Setti
                 )
             )
     with db.uow() as s:
-        beat = service.heartbeat(s, bus, HeartbeatIn(agent_uid="agent-x"), principal=principal(), settings=settings)
+        beat = cameras.heartbeat(s, bus, HeartbeatIn(agent_uid="agent-x"), principal=principal(), settings=settings)
     assert beat.updated == 2
     with db.uow() as s:
         went_off, back = jobs.check_offline_cameras(s, bus, now=now, offline_after_s=600)
@@ -322,7 +322,7 @@ def test_heartbeats_by_agent_and_the_offline_sweep(db: Database, settings: Setti
     with db.uow() as s:  # an hour later both agent cameras are silent too
         assert jobs.check_offline_cameras(s, bus, now=now + timedelta(hours=1), offline_after_s=600) == (2, 0)
     with db.uow() as s:
-        service.heartbeat(s, bus, HeartbeatIn(camera="LONELY"), principal=principal(), settings=settings)
+        cameras.heartbeat(s, bus, HeartbeatIn(camera="LONELY"), principal=principal(), settings=settings)
     with db.read() as s:
         open_alerts = s.scalars(
             select(Alert.camera_id).where(Alert.kind == "camera_offline", Alert.closed_at.is_(None))
@@ -354,11 +354,10 @@ def test_old_sqlite_without_returning_takes_the_exact_preselect_path(
     reads = [NormalizedRead(camera_code="OLD-1", plate=f"B{i:04d}", observed_at=base) for i in range(1500)]
     with db.uow() as s:
         assert (
-            service.ingest(s, bus, reads[:1000], source="rest", principal=principal(), settings=settings).accepted
-            == 1000
+            store.ingest(s, bus, reads[:1000], source="rest", principal=principal(), settings=settings).accepted == 1000
         )
     with db.uow() as s:
-        result = service.ingest(s, bus, reads, source="rest", principal=principal(), settings=settings)
+        result = store.ingest(s, bus, reads, source="rest", principal=principal(), settings=settings)
     assert (result.accepted, result.duplicates) == (500, 1000)
     drain(bus)
     assert sorted(len(e.payload["reads"]) for e in got) == [500, 1000]
@@ -379,7 +378,7 @@ def test_concurrent_overlapping_batches_store_each_read_once(db: Database, setti
         try:
             for start in range(0, len(part), 250):
                 with db.uow() as s:
-                    r = service.ingest(
+                    r = store.ingest(
                         s, bus, part[start : start + 250], source="mqtt", principal=principal(), settings=settings
                     )
                 accepted.append(r.accepted)

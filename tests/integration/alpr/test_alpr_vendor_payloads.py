@@ -420,20 +420,20 @@ def test_travel_direction_and_camera_label_show_in_search_and_alert_views(
 def test_retention_deletes_the_stored_crops_with_the_reads_images(
     app_client: TestClient, settings: Settings, db: Database
 ) -> None:
-    from rtcc.alpr import service
+    from rtcc.alpr import payloads, principals
     from rtcc.retention import service as retention
 
     old = settings.model_copy(update={"retention_reads_days": 365})
     group = doc("openalpr_group_v2.json", datetime.now(UTC) - timedelta(days=40))
     bus = app_client.app.state.runtime.bus  # type: ignore[attr-defined]
     with db.uow() as s:
-        result = service.ingest_payload(
+        result = payloads.ingest_payload(
             s,
             bus,
             json.dumps(group),
             source="openalpr",
             context={"channel": "openalpr"},
-            principal=service.ingest_principal("test"),
+            principal=principals.ingest_principal("test"),
             settings=old,
             dead_letters=None,
         )
@@ -450,16 +450,16 @@ def test_retention_deletes_the_stored_crops_with_the_reads_images(
 def test_retention_purges_a_vendor_alert_with_its_read(
     app_client: TestClient, settings: Settings, db: Database
 ) -> None:
-    from rtcc.alpr import service
+    from rtcc.alpr import payloads, principals
     from rtcc.retention import service as retention
 
     old = settings.model_copy(update={"retention_reads_days": 365})
     alert = doc("openalpr_alert.json", datetime.now(UTC) - timedelta(days=40))
     bus = app_client.app.state.runtime.bus  # type: ignore[attr-defined]
     with db.uow() as s:
-        result = service.ingest_payload(
+        result = payloads.ingest_payload(
             s, bus, json.dumps(alert), source="openalpr", context={"channel": "openalpr"},
-            principal=service.ingest_principal("test"), settings=old, dead_letters=None,
+            principal=principals.ingest_principal("test"), settings=old, dead_letters=None,
         )  # fmt: skip
     assert result.vendor_alerts == 1
     purged = retention.run_purge(db, settings, actor=SYSTEM, trigger="cli", classes=["reads_nonhit"])
@@ -483,7 +483,7 @@ def test_a_sensor_cannot_name_a_file_of_our_image_store(
 def test_retention_keeps_a_shared_image_file_until_no_read_names_it(
     app_client: TestClient, settings: Settings, db: Database
 ) -> None:
-    from rtcc.alpr import service
+    from rtcc.alpr import payloads, principals
     from rtcc.retention import service as retention
 
     old = settings.model_copy(update={"retention_reads_days": 365})
@@ -493,9 +493,9 @@ def test_retention_keeps_a_shared_image_file_until_no_read_names_it(
     second["best_uuid"] = second["best_uuid"] + "-again"  # another pass of the same car: the same crop bytes
     for group in (first, second):
         with db.uow() as s:
-            service.ingest_payload(
+            payloads.ingest_payload(
                 s, bus, json.dumps(group), source="openalpr", context={"channel": "openalpr"},
-                principal=service.ingest_principal("test"), settings=old, dead_letters=None,
+                principal=principals.ingest_principal("test"), settings=old, dead_letters=None,
             )  # fmt: skip
     files = sorted((settings.data_dir / "alpr-images").rglob("*.jpg"))
     assert len(files) == 2  # two reads, one crop file and one vehicle file between them

@@ -14,12 +14,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from rtcc.alpr import service as alpr_service
+from rtcc.alpr import cameras as alpr_cameras
 from rtcc.alpr.schemas import CameraCreate
 from rtcc.app import create_app
 from rtcc.bench._support import CollectingBus
 from rtcc.core.db import Database
-from rtcc.hotlists import service as hotlists_service
+from rtcc.hotlists import entries as hotlists_entries
+from rtcc.hotlists import lists as hotlists_lists
 from rtcc.hotlists.logic import Category
 from rtcc.hotlists.schemas import EntryCreate, HotlistCreate
 from rtcc.identity.logic import SYSTEM
@@ -31,14 +32,14 @@ CHECKLIST = {"plate_matches_crop": True, "state_confirmed": True, "entry_current
 def _seed(db: Database) -> None:
     bus = CollectingBus()
     with db.uow() as s:
-        alpr_service.register_camera(s, CameraCreate(code="CAM-1", name="Artesia & Bloomfield"), actor=SYSTEM)
-        hl = hotlists_service.create_hotlist(
+        alpr_cameras.register_camera(s, CameraCreate(code="CAM-1", name="Artesia & Bloomfield"), actor=SYSTEM)
+        hl = hotlists_lists.create_hotlist(
             s,
             bus,
             HotlistCreate(name="Stolen", category=Category.stolen_vehicle, priority=1, max_diff=1),
             actor=SYSTEM,
         )
-        hotlists_service.add_entry(
+        hotlists_entries.add_entry(
             s, bus, hl.id, EntryCreate(plate="7ABC123", region="CA", reason="stolen"), actor=SYSTEM
         )
 

@@ -9,7 +9,7 @@ import uuid
 from collections import Counter
 from datetime import UTC, datetime
 
-from rtcc.alpr import service as alpr_service
+from rtcc.alpr import cameras as alpr_cameras
 from rtcc.alpr.schemas import CameraCreate as AlprCameraCreate
 from rtcc.cameras import service
 from rtcc.community import accounts as community
@@ -22,7 +22,7 @@ from rtcc.identity.logic import SYSTEM
 def test_seed_is_complete_and_idempotent(db: Database) -> None:
     first_alpr = world.cameras()[0]
     with db.uow() as s:
-        alpr_service.register_camera(
+        alpr_cameras.register_camera(
             s, AlprCameraCreate(code=first_alpr.code, name=first_alpr.name, lat=first_alpr.lat, lon=first_alpr.lon),
             actor=SYSTEM,
         )  # fmt: skip

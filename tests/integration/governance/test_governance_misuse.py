@@ -15,7 +15,8 @@ from rtcc.core.db import Database
 from rtcc.governance import misuse, repository, service
 from rtcc.governance.models import MisuseFlag
 from rtcc.governance.schemas import DutyScheduleIn, MisuseFlagRead
-from rtcc.hotlists import service as hotlists_service
+from rtcc.hotlists import entries as hotlists_entries
+from rtcc.hotlists import lists as hotlists_lists
 from rtcc.hotlists.schemas import EntryCreate, HotlistCreate
 from rtcc.identity.logic import SYSTEM
 from rtcc.settings import Settings
@@ -107,10 +108,10 @@ def test_case_with_no_later_activity_is_flagged_and_followed_case_is_not(db: Dat
         from rtcc.bus.memory import MemoryBus
 
         bus = MemoryBus()
-        hl = hotlists_service.create_hotlist(
+        hl = hotlists_lists.create_hotlist(
             session, bus, HotlistCreate(name="local", category="stolen_vehicle"), actor=SYSTEM, refresh_root=None
         )
-        hotlists_service.add_entry(
+        hotlists_entries.add_entry(
             session, bus, hl.id, EntryCreate(plate="7ABC123", case_number="2026-0300"), actor=SYSTEM
         )
     with db.read() as session:

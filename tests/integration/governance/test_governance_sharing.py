@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from rtcc.alpr import service as alpr_service
+from rtcc.alpr import cameras as alpr_cameras
 from rtcc.alpr.models import Read
 from rtcc.alpr.schemas import CameraCreate
 from rtcc.core.clock import utcnow
@@ -171,7 +171,7 @@ def _reads_of(db: Database, plate: str) -> dict[str, uuid.UUID]:
     now = utcnow()
     ids: dict[str, uuid.UUID] = {}
     with db.uow() as session:
-        cam = alpr_service.register_camera(session, CameraCreate(code="CER-09", name="Cam 9"), actor=SYSTEM)
+        cam = alpr_cameras.register_camera(session, CameraCreate(code="CER-09", name="Cam 9"), actor=SYSTEM)
         for name, hit, age in (("hit", True, 1), ("plain", False, 2), ("other_plate", True, 1)):
             rid = uuid.uuid4()
             at = now - timedelta(days=age)

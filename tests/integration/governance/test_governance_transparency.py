@@ -11,7 +11,7 @@ from _gov_helpers import put, search_details
 from fastapi.testclient import TestClient
 
 from rtcc.alerts.models import Alert
-from rtcc.alpr import service as alpr_service
+from rtcc.alpr import cameras as alpr_cameras
 from rtcc.alpr.models import Read
 from rtcc.alpr.schemas import CameraCreate
 from rtcc.core.clock import utcnow
@@ -25,16 +25,16 @@ PLATE = "8SECRET8"
 
 def _cameras(db: Database) -> uuid.UUID:
     with db.uow() as session:
-        cam = alpr_service.register_camera(
+        cam = alpr_cameras.register_camera(
             session,
             CameraCreate(code="CER-01", name="Studebaker & 183rd NB", lat=33.87, lon=-118.06, location="Studebaker Rd"),
             actor=SYSTEM,
         )
-        alpr_service.register_camera(session, CameraCreate(code="CER-02", name="Bloomfield & South EB"), actor=SYSTEM)
-        alpr_service.register_camera(
+        alpr_cameras.register_camera(session, CameraCreate(code="CER-02", name="Bloomfield & South EB"), actor=SYSTEM)
+        alpr_cameras.register_camera(
             session, CameraCreate(code="frigate:shop", name="Shop NVR", kind="frigate"), actor=SYSTEM
         )
-        alpr_service.register_camera(
+        alpr_cameras.register_camera(
             session, CameraCreate(code="CER-OLD", name="Removed camera", active=False), actor=SYSTEM
         )
         return cam.id

@@ -12,7 +12,7 @@ from typer.testing import CliRunner, Result
 
 from rtcc.audit import service as audit
 from rtcc.core.db import Database
-from rtcc.hotlists import service
+from rtcc.hotlists import lists, skiplist
 from rtcc.hotlists.cli import hotlists
 from rtcc.settings import get_settings
 
@@ -53,7 +53,7 @@ def test_create_import_list_and_a_bad_file(cli: CliRunner, db: Database) -> None
     listing = _ok(cli.invoke(hotlists, ["list"]))
     assert "Local BOLO" in listing and "4 entries" in listing and "k=0 state" in listing
     with db.read() as s:
-        h = service.find_hotlist(s, "Local BOLO")
+        h = lists.find_hotlist(s, "Local BOLO")
         assert (str(h.id), h.entry_count, h.priority, h.require_state) == (hid, 4, 2, True)
         (entry,) = audit.search(s, action="hotlist.import")
         assert entry.actor.startswith("cli:")
@@ -82,7 +82,7 @@ def test_refresh_once(cli: CliRunner, db: Database, tmp_path: Path) -> None:
     failed = cli.invoke(hotlists, ["refresh"])
     assert failed.exit_code == 1 and "FAILED: 'CLEW': svs.tbl:4:" in failed.stdout
     with db.read() as s:
-        assert service.find_hotlist(s, "CLEW").entry_count == 3
+        assert lists.find_hotlist(s, "CLEW").entry_count == 3
 
 
 def test_skip_list_commands(cli: CliRunner, db: Database) -> None:
@@ -90,7 +90,7 @@ def test_skip_list_commands(cli: CliRunner, db: Database) -> None:
     assert cli.invoke(hotlists, ["skip", "add", "NOPLATE"]).exit_code == 1
     assert "NOPLATE" in _ok(cli.invoke(hotlists, ["skip", "list"]))
     with db.read() as s:
-        assert service.skip_plates(s) == {"NOPLATE"}
+        assert skiplist.skip_plates(s) == {"NOPLATE"}
     _ok(cli.invoke(hotlists, ["skip", "remove", "NOPLATE"]))
     assert cli.invoke(hotlists, ["skip", "remove", "NOPLATE"]).exit_code == 1
     assert _ok(cli.invoke(hotlists, ["skip", "list"])).strip() == ""
@@ -126,5 +126,5 @@ def test_tolerance_command_shows_the_cost_and_sets_it(cli: CliRunner, db: Databa
     assert "tolerance k=1 (fuzzy matching on a large list allowed)" in out
     _ok(cli.invoke(hotlists, ["tolerance", "Big", "--max-diff", "0"]))
     with db.read() as s:
-        h = service.find_hotlist(s, "Big")
+        h = lists.find_hotlist(s, "Big")
         assert (h.max_diff, h.allow_large_fuzzy) == (0, False)

@@ -15,7 +15,7 @@ import anyio.to_thread
 from rtcc.audit import service as audit
 from rtcc.bus.memory import MemoryBus
 from rtcc.core.db import Database
-from rtcc.hotlists import imports, jobs, service
+from rtcc.hotlists import entries, imports, jobs, lists
 from rtcc.hotlists.logic import Category
 from rtcc.hotlists.schemas import HotlistCreate, HotlistUpdate, RefreshOutcome
 from rtcc.identity.logic import SYSTEM
@@ -54,7 +54,7 @@ def _create(db: Database, name: str, path: Path | None, fmt: str | None = None) 
                 refresh_path=str(path) if path else None,
                 refresh_format=fmt,
             )
-            return service.create_hotlist(s, bus, data, actor=SYSTEM).id
+            return lists.create_hotlist(s, bus, data, actor=SYSTEM).id
 
     result: uuid.UUID = _run(db, work)
     return result
@@ -62,7 +62,7 @@ def _create(db: Database, name: str, path: Path | None, fmt: str | None = None) 
 
 def _plates(db: Database, hotlist_id: uuid.UUID) -> list[tuple[int, str, str | None]]:
     with db.read() as s:
-        return [(e.id, e.plate_norm, e.region) for e in service.list_entries(s, hotlist_id, limit=1000).items]
+        return [(e.id, e.plate_norm, e.region) for e in entries.list_entries(s, hotlist_id, limit=1000).items]
 
 
 def _audited(db: Database, action: str) -> list[dict[str, Any]]:
@@ -106,7 +106,7 @@ def test_a_broken_file_leaves_the_list_in_force_and_is_reported_once(db: Databas
     assert len(_refresh(db).imported) == 1
     before = _plates(db, hid)
     with db.read() as s:
-        version = service.get_hotlist(s, hid).version
+        version = lists.get_hotlist(s, hid).version
 
     path.write_bytes((FIXTURES / "slr_bad.tbl").read_bytes())
     failed = _refresh(db)
@@ -114,7 +114,7 @@ def test_a_broken_file_leaves_the_list_in_force_and_is_reported_once(db: Databas
     assert failed.failed[hid].startswith("svs.tbl:4: date of loss")
     assert _plates(db, hid) == before
     with db.read() as s:
-        assert service.get_hotlist(s, hid).version == version
+        assert lists.get_hotlist(s, hid).version == version
     (record,) = _audited(db, "hotlist.refresh_failed")
     assert record["path"] == str(path) and record["error"].startswith("svs.tbl:4:")
 
@@ -136,7 +136,7 @@ def test_a_missing_file_is_reported_once_and_inactive_lists_are_skipped(db: Data
 
     def deactivate(bus: MemoryBus) -> None:
         with db.uow() as s:
-            service.update_hotlist(s, bus, inactive, HotlistUpdate(active=False), actor=SYSTEM)
+            lists.update_hotlist(s, bus, inactive, HotlistUpdate(active=False), actor=SYSTEM)
 
     _run(db, deactivate)
     outcome = _refresh(db)

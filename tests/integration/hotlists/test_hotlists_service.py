@@ -23,7 +23,7 @@ from rtcc.core import clock
 from rtcc.core.db import Database
 from rtcc.core.errors import Conflict, ImportFailed, NotFound, ValidationFailed
 from rtcc.core.plates import ocr_class
-from rtcc.hotlists import imports, repository, service
+from rtcc.hotlists import entries, imports, lists, repository, skiplist, snapshot
 from rtcc.hotlists.logic import Category, extra_json
 from rtcc.hotlists.models import Hotlist, HotlistEntry
 from rtcc.hotlists.schemas import EntryCreate, HotlistCreate, HotlistUpdate, SkipCreate
@@ -78,7 +78,7 @@ def lb() -> Iterator[LoopBus]:
 def _create(db: Database, lb: LoopBus, name: str = "Stolen", **kw: Any) -> uuid.UUID:
     with db.uow() as s:
         data = HotlistCreate(name=name, category=kw.pop("category", Category.stolen_vehicle), **kw)
-        return service.create_hotlist(s, lb.bus, data, actor=ACTOR).id
+        return lists.create_hotlist(s, lb.bus, data, actor=ACTOR).id
 
 
 def _import(db: Database, lb: LoopBus, hotlist_id: uuid.UUID, path: Path, fmt: str | None = None) -> Any:
@@ -122,21 +122,21 @@ def _write(path: Path, text: str) -> Path:
 def test_create_update_deactivate_are_audited_and_announced_after_commit(db: Database, lb: LoopBus) -> None:
     hid = _create(db, lb, "Stolen vehicles", source="CA DOJ CLEW", priority=2, max_diff=2, require_state=True)
     with db.read() as s:
-        h = service.get_hotlist(s, hid)
+        h = lists.get_hotlist(s, hid)
         assert (h.source, h.priority, h.max_diff, h.require_state, h.owner) == ("CA DOJ CLEW", 2, 2, True, "sup")
         assert h.active and h.entry_count == 0
         created_version = h.version
     with pytest.raises(Conflict), db.uow() as s:
-        service.create_hotlist(s, lb.bus, HotlistCreate(name="Stolen vehicles", category=Category.bolo), actor=ACTOR)
+        lists.create_hotlist(s, lb.bus, HotlistCreate(name="Stolen vehicles", category=Category.bolo), actor=ACTOR)
 
     with db.uow() as s:
-        h = service.update_hotlist(s, lb.bus, hid, HotlistUpdate(priority=1, max_diff=0), actor=ACTOR)
+        h = lists.update_hotlist(s, lb.bus, hid, HotlistUpdate(priority=1, max_diff=0), actor=ACTOR)
         assert h.version == created_version + 1
     with db.uow() as s:
-        h = service.deactivate_hotlist(s, lb.bus, hid, actor=ACTOR)
+        h = lists.deactivate_hotlist(s, lb.bus, hid, actor=ACTOR)
         assert not h.active and h.version == created_version + 2
     with db.uow() as s:  # no change: no version bump, no audit entry, no event
-        service.update_hotlist(s, lb.bus, hid, HotlistUpdate(priority=1), actor=ACTOR)
+        lists.update_hotlist(s, lb.bus, hid, HotlistUpdate(priority=1), actor=ACTOR)
 
     actions = _audit_actions(db)
     assert [a.action for a in actions] == ["hotlist.create", "hotlist.update", "hotlist.deactivate"]
@@ -149,25 +149,25 @@ def test_create_update_deactivate_are_audited_and_announced_after_commit(db: Dat
 
 def test_a_rolled_back_change_publishes_nothing(db: Database, lb: LoopBus) -> None:
     with pytest.raises(RuntimeError), db.uow() as s:
-        service.create_hotlist(s, lb.bus, HotlistCreate(name="Gone", category=Category.bolo), actor=ACTOR)
+        lists.create_hotlist(s, lb.bus, HotlistCreate(name="Gone", category=Category.bolo), actor=ACTOR)
         raise RuntimeError("caller fails after the service call")
     assert lb.events() == []
     with db.read() as s:
-        assert service.list_hotlists(s) == []
+        assert lists.list_hotlists(s) == []
 
 
 def test_update_rejects_a_taken_name_and_finds_lists_by_name_or_id(db: Database, lb: LoopBus) -> None:
     a = _create(db, lb, "A")
     _create(db, lb, "B")
     with pytest.raises(Conflict), db.uow() as s:
-        service.update_hotlist(s, lb.bus, a, HotlistUpdate(name="B"), actor=ACTOR)
+        lists.update_hotlist(s, lb.bus, a, HotlistUpdate(name="B"), actor=ACTOR)
     with db.read() as s:
-        assert service.find_hotlist(s, "A").id == a
-        assert service.find_hotlist(s, str(a)).name == "A"
+        assert lists.find_hotlist(s, "A").id == a
+        assert lists.find_hotlist(s, str(a)).name == "A"
         with pytest.raises(NotFound):
-            service.find_hotlist(s, "nope")
+            lists.find_hotlist(s, "nope")
         with pytest.raises(NotFound):
-            service.get_hotlist(s, uuid.uuid4())
+            lists.get_hotlist(s, uuid.uuid4())
 
 
 # --- single entries --------------------------------------------------------------------------------------------------
@@ -177,7 +177,7 @@ def test_add_and_remove_entries_by_hand(db: Database, lb: LoopBus) -> None:
     hid = _create(db, lb, "BOLO", category=Category.bolo)
     expires = datetime(2031, 1, 1, 12, tzinfo=UTC)
     with db.uow() as s:
-        e = service.add_entry(
+        e = entries.add_entry(
             s,
             lb.bus,
             hid,
@@ -204,23 +204,23 @@ def test_add_and_remove_entries_by_hand(db: Database, lb: LoopBus) -> None:
     with db.read() as s:
         stored = s.get(HotlistEntry, e.id)
         assert stored is not None and stored.plate_ocr == ocr_class("7ABC123")
-        assert service.get_hotlist(s, hid).entry_count == 1
+        assert lists.get_hotlist(s, hid).entry_count == 1
     with db.uow() as s:
-        plain = service.add_entry(s, lb.bus, hid, EntryCreate(plate="XYZ 99"), actor=ACTOR)
+        plain = entries.add_entry(s, lb.bus, hid, EntryCreate(plate="XYZ 99"), actor=ACTOR)
     assert plain.category == "bolo" and plain.region is None
 
     for bad in (EntryCreate(plate="!!"), EntryCreate(plate="ABC123", region="C4")):
         with pytest.raises(ValidationFailed), db.uow() as s:
-            service.add_entry(s, lb.bus, hid, bad, actor=ACTOR)
+            entries.add_entry(s, lb.bus, hid, bad, actor=ACTOR)
     with pytest.raises(NotFound), db.uow() as s:
-        service.add_entry(s, lb.bus, uuid.uuid4(), EntryCreate(plate="ABC123"), actor=ACTOR)
+        entries.add_entry(s, lb.bus, uuid.uuid4(), EntryCreate(plate="ABC123"), actor=ACTOR)
 
     with db.uow() as s:
-        service.remove_entry(s, lb.bus, hid, e.id, actor=ACTOR)
+        entries.remove_entry(s, lb.bus, hid, e.id, actor=ACTOR)
     with pytest.raises(NotFound), db.uow() as s:
-        service.remove_entry(s, lb.bus, hid, e.id, actor=ACTOR)
+        entries.remove_entry(s, lb.bus, hid, e.id, actor=ACTOR)
     with db.read() as s:
-        assert service.get_hotlist(s, hid).entry_count == 1
+        assert lists.get_hotlist(s, hid).entry_count == 1
     actions = [a for a in _audit_actions(db) if a.action.startswith("hotlist.entry")]
     assert [(a.action, a.details["plate"]) for a in actions] == [
         ("hotlist.entry_add", "7ABC123"),
@@ -234,15 +234,15 @@ def test_list_entries_pages_and_searches_by_plate_prefix(db: Database, lb: LoopB
     hid = _create(db, lb)
     with db.uow() as s:
         for plate in ("ABC100", "ABC200", "ABD300", "XYZ400", "abc-500"):
-            service.add_entry(s, lb.bus, hid, EntryCreate(plate=plate), actor=ACTOR)
+            entries.add_entry(s, lb.bus, hid, EntryCreate(plate=plate), actor=ACTOR)
     with db.read() as s:
-        page = service.list_entries(s, hid, limit=2, offset=0)
+        page = entries.list_entries(s, hid, limit=2, offset=0)
         assert page.total == 5 and [e.plate_norm for e in page.items] == ["ABC100", "ABC200"]
-        page = service.list_entries(s, hid, limit=2, offset=4)
+        page = entries.list_entries(s, hid, limit=2, offset=4)
         assert [e.plate_norm for e in page.items] == ["XYZ400"]
-        found = service.list_entries(s, hid, plate="abc")
+        found = entries.list_entries(s, hid, plate="abc")
         assert found.total == 3 and {e.plate_norm for e in found.items} == {"ABC100", "ABC200", "ABC500"}
-        assert service.list_entries(s, hid, plate="Q").total == 0
+        assert entries.list_entries(s, hid, plate="Q").total == 0
 
 
 # --- imports ---------------------------------------------------------------------------------------------------------
@@ -254,9 +254,9 @@ def test_import_csv_stores_every_documented_column(db: Database, lb: LoopBus) ->
     assert (result.format, result.entries, result.added, result.replaced, result.removed) == ("csv", 4, 4, 0, 0)
     assert result.source_name == "hotlist_good.csv" and result.sha256 and result.duration_s >= 0
     with db.read() as s:
-        h = service.get_hotlist(s, hid)
+        h = lists.get_hotlist(s, hid)
         assert h.entry_count == 4 and h.last_imported_at is not None and h.version == result.version
-        page = service.list_entries(s, hid)
+        page = entries.list_entries(s, hid)
     by_plate = {e.plate_norm: e for e in page.items}
     assert set(by_plate) == {"7ABC123", "8XYZ987", "ABC12", "BOLO1"}
     camry = by_plate["7ABC123"]
@@ -294,8 +294,8 @@ def test_import_ncic_and_clew_fixtures(db: Database, lb: LoopBus) -> None:
     work = FIXTURES / "svs.tbl"
     assert _import(db, lb, clew, work).format == "clew"
     with db.read() as s:
-        ncic_entries = {e.plate_norm: e for e in service.list_entries(s, ncic).items}
-        clew_entries = {e.plate_norm: e for e in service.list_entries(s, clew).items}
+        ncic_entries = {e.plate_norm: e for e in entries.list_entries(s, ncic).items}
+        clew_entries = {e.plate_norm: e for e in entries.list_entries(s, clew).items}
     assert {p: (e.region, e.category) for p, e in ncic_entries.items()} == {
         "AB123456": ("CA", "stolen_vehicle"),
         "5KLM204": ("OH", "stolen_plate"),
@@ -374,7 +374,7 @@ def test_identical_lines_become_one_entry_and_one_alert(
     assert record.details["merged"] == 2
     # A read of the repeated plate matches one entry, so it raises one alert, not three.
     with db.read() as s:
-        snap = service.active_snapshot(s)
+        snap = snapshot.active_snapshot(s)
     repeated = plates[0] if plates.count(plates[0]) == 1 else plates[-1]
     assert snap.plates_norm.count(repeated) == 1
     again = _import(db, lb, hid, tmp_path / name)  # a re-import of the same file changes nothing
@@ -407,11 +407,11 @@ def test_an_identical_entry_added_by_hand_is_refused(db: Database, lb: LoopBus) 
     hid = _create(db, lb)
     entry = EntryCreate(plate="7ABC123", region="CA", reason="stolen", case_number="C1")
     with db.uow() as s:
-        first = service.add_entry(s, lb.bus, hid, entry, actor=ACTOR)
+        first = entries.add_entry(s, lb.bus, hid, entry, actor=ACTOR)
     with db.uow() as s, pytest.raises(Conflict, match=f"entry {first.id} on this list is identical"):
-        service.add_entry(s, lb.bus, hid, entry, actor=ACTOR)
+        entries.add_entry(s, lb.bus, hid, entry, actor=ACTOR)
     with db.uow() as s:  # another case for the same plate is another entry
-        service.add_entry(s, lb.bus, hid, entry.model_copy(update={"case_number": "C2"}), actor=ACTOR)
+        entries.add_entry(s, lb.bus, hid, entry.model_copy(update={"case_number": "C2"}), actor=ACTOR)
     assert len(_entries(db, hid)) == 2
 
 
@@ -506,7 +506,7 @@ def test_a_clew_file_keeps_its_name_when_copied(db: Database, lb: LoopBus, tmp_p
     shutil.copyfile(FIXTURES / "svs.tbl", copy)
     _import(db, lb, hid, copy)
     with db.read() as s:
-        assert {e.category for e in service.list_entries(s, hid).items} == {"felony_vehicle"}
+        assert {e.category for e in entries.list_entries(s, hid).items} == {"felony_vehicle"}
 
 
 def _version_of(db: Database, hotlist_id: uuid.UUID) -> int:
@@ -521,22 +521,22 @@ def _version_of(db: Database, hotlist_id: uuid.UUID) -> int:
 
 def test_skip_list(db: Database, lb: LoopBus) -> None:
     with db.uow() as s:
-        e = service.add_skip(s, lb.bus, SkipCreate(plate="no-plate", reason="junk"), actor=ACTOR)
-        service.add_skip(s, lb.bus, SkipCreate(plate="0000000", reason="test plate"), actor=ACTOR)
+        e = skiplist.add_skip(s, lb.bus, SkipCreate(plate="no-plate", reason="junk"), actor=ACTOR)
+        skiplist.add_skip(s, lb.bus, SkipCreate(plate="0000000", reason="test plate"), actor=ACTOR)
     assert e.plate_norm == "NOPLATE" and e.added_by == "sup"
     with pytest.raises(Conflict), db.uow() as s:
-        service.add_skip(s, lb.bus, SkipCreate(plate="NOPLATE", reason="again"), actor=ACTOR)
+        skiplist.add_skip(s, lb.bus, SkipCreate(plate="NOPLATE", reason="again"), actor=ACTOR)
     with pytest.raises(ValidationFailed), db.uow() as s:
-        service.add_skip(s, lb.bus, SkipCreate(plate="--", reason="nothing"), actor=ACTOR)
+        skiplist.add_skip(s, lb.bus, SkipCreate(plate="--", reason="nothing"), actor=ACTOR)
     with db.read() as s:
-        assert service.skip_plates(s) == {"NOPLATE", "0000000"}
-        assert [x.plate_norm for x in service.list_skip(s)] == ["0000000", "NOPLATE"]
+        assert skiplist.skip_plates(s) == {"NOPLATE", "0000000"}
+        assert [x.plate_norm for x in skiplist.list_skip(s)] == ["0000000", "NOPLATE"]
     with db.uow() as s:
-        service.remove_skip(s, lb.bus, "noplate", actor=ACTOR)
+        skiplist.remove_skip(s, lb.bus, "noplate", actor=ACTOR)
     with pytest.raises(NotFound), db.uow() as s:
-        service.remove_skip(s, lb.bus, "NOPLATE", actor=ACTOR)
+        skiplist.remove_skip(s, lb.bus, "NOPLATE", actor=ACTOR)
     with db.read() as s:
-        assert service.skip_plates(s) == {"0000000"}
+        assert skiplist.skip_plates(s) == {"0000000"}
     assert [a.action for a in _audit_actions(db)] == ["hotlist.skip_add", "hotlist.skip_add", "hotlist.skip_remove"]
     assert [ev.payload["change"] for ev in lb.events()] == ["skip_add", "skip_add", "skip_remove"]
 
@@ -551,20 +551,20 @@ def test_snapshot_holds_active_lists_and_live_entries_only(db: Database, lb: Loo
         active = _create(db, lb, "Active", max_diff=2, require_state=True, priority=1)
         inactive = _create(db, lb, "Inactive", category=Category.bolo)
         with db.uow() as s:
-            keep = service.add_entry(s, lb.bus, active, EntryCreate(plate="AAA111", region="CA"), actor=ACTOR)
-            soon = service.add_entry(
+            keep = entries.add_entry(s, lb.bus, active, EntryCreate(plate="AAA111", region="CA"), actor=ACTOR)
+            soon = entries.add_entry(
                 s, lb.bus, active, EntryCreate(plate="BBB222", expires_at=now + timedelta(hours=1)), actor=ACTOR
             )
-            service.add_entry(
+            entries.add_entry(
                 s, lb.bus, active, EntryCreate(plate="CCC333", expires_at=now - timedelta(seconds=1)), actor=ACTOR
             )
-            service.add_entry(s, lb.bus, inactive, EntryCreate(plate="DDD444"), actor=ACTOR)
-            service.add_skip(s, lb.bus, SkipCreate(plate="NOPLATE", reason="junk"), actor=ACTOR)
-            service.deactivate_hotlist(s, lb.bus, inactive, actor=ACTOR)
+            entries.add_entry(s, lb.bus, inactive, EntryCreate(plate="DDD444"), actor=ACTOR)
+            skiplist.add_skip(s, lb.bus, SkipCreate(plate="NOPLATE", reason="junk"), actor=ACTOR)
+            lists.deactivate_hotlist(s, lb.bus, inactive, actor=ACTOR)
         with db.read() as s:
-            snap = service.active_snapshot(s, now=now)
-            assert snap.version == service.snapshot_version(s, now=now)
-            assert service.snapshot_version(s) == snap.version  # the clock says `now` too
+            snap = snapshot.active_snapshot(s, now=now)
+            assert snap.version == snapshot.snapshot_version(s, now=now)
+            assert snapshot.snapshot_version(s) == snap.version  # the clock says `now` too
     finally:
         clock.set_clock(None)
     assert set(snap.lists) == {active}
@@ -584,8 +584,8 @@ def test_snapshot_holds_active_lists_and_live_entries_only(db: Database, lb: Loo
 
     later = now + timedelta(hours=2)
     with db.read() as s:
-        assert service.snapshot_version(s, now=later) != snap.version, "an expiry must change the version"
-        again = service.active_snapshot(s, now=later)
+        assert snapshot.snapshot_version(s, now=later) != snap.version, "an expiry must change the version"
+        again = snapshot.active_snapshot(s, now=later)
     assert again.plates_norm == ["AAA111"] and again.valid_until is None
 
 
@@ -594,7 +594,7 @@ def test_every_change_gives_a_new_version(db: Database, lb: LoopBus, tmp_path: P
 
     def version() -> str:
         with db.read() as s:
-            v = service.snapshot_version(s)
+            v = snapshot.snapshot_version(s)
         assert v not in seen, f"version {v} repeated after change #{len(seen)}"
         seen.append(v)
         return v
@@ -603,40 +603,40 @@ def test_every_change_gives_a_new_version(db: Database, lb: LoopBus, tmp_path: P
     hid = _create(db, lb)
     version()
     with db.uow() as s:
-        entry = service.add_entry(s, lb.bus, hid, EntryCreate(plate="AAA111"), actor=ACTOR)
+        entry = entries.add_entry(s, lb.bus, hid, EntryCreate(plate="AAA111"), actor=ACTOR)
     version()
     with db.uow() as s:
-        service.remove_entry(s, lb.bus, hid, entry.id, actor=ACTOR)
+        entries.remove_entry(s, lb.bus, hid, entry.id, actor=ACTOR)
     version()
     _import(db, lb, hid, FIXTURES / "hotlist_good.csv")
     version()
     with db.uow() as s:
-        service.update_hotlist(s, lb.bus, hid, HotlistUpdate(max_diff=1), actor=ACTOR)
+        lists.update_hotlist(s, lb.bus, hid, HotlistUpdate(max_diff=1), actor=ACTOR)
     version()
     with db.uow() as s:
-        service.add_skip(s, lb.bus, SkipCreate(plate="NOPLATE", reason="junk"), actor=ACTOR)
+        skiplist.add_skip(s, lb.bus, SkipCreate(plate="NOPLATE", reason="junk"), actor=ACTOR)
     version()
     with db.uow() as s:
-        service.remove_skip(s, lb.bus, "NOPLATE", actor=ACTOR)
+        skiplist.remove_skip(s, lb.bus, "NOPLATE", actor=ACTOR)
     with db.read() as s:  # the skip list is part of the token by content: back to the state before, same token
-        assert service.snapshot_version(s) == seen[-2]
+        assert snapshot.snapshot_version(s) == seen[-2]
     with db.uow() as s:
-        service.add_skip(s, lb.bus, SkipCreate(plate="TEST", reason="junk"), actor=ACTOR)
+        skiplist.add_skip(s, lb.bus, SkipCreate(plate="TEST", reason="junk"), actor=ACTOR)
     version()
     with db.uow() as s:
-        service.deactivate_hotlist(s, lb.bus, hid, actor=ACTOR)
+        lists.deactivate_hotlist(s, lb.bus, hid, actor=ACTOR)
     version()
     with db.read() as s:
-        assert service.snapshot_version(s) == seen[-1], "no change, same version"
+        assert snapshot.snapshot_version(s) == seen[-1], "no change, same version"
 
 
 def test_entry_details_describe_the_matched_entries(db: Database, lb: LoopBus) -> None:
     hid = _create(db, lb, category=Category.bolo)
     _import(db, lb, hid, FIXTURES / "hotlist_good.csv")
     with db.read() as s:
-        snap = service.active_snapshot(s)
+        snap = snapshot.active_snapshot(s)
         ids = dict(zip(snap.plates_norm, snap.entry_ids, strict=True))
-        details = service.entry_details(s, [ids["7ABC123"], ids["ABC12"], ids["7ABC123"], 10**9])
+        details = snapshot.entry_details(s, [ids["7ABC123"], ids["ABC12"], ids["7ABC123"], 10**9])
     assert set(details) == {ids["7ABC123"], ids["ABC12"]}
     camry = details[ids["7ABC123"]]
     assert (camry.plate, camry.region, camry.category, camry.reason, camry.case_number) == (

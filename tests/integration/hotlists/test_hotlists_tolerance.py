@@ -20,7 +20,7 @@ from rtcc.bus.memory import MemoryBus
 from rtcc.core.db import Database
 from rtcc.core.errors import ImportFailed, ValidationFailed
 from rtcc.core.migrate import upgrade
-from rtcc.hotlists import guards, imports, service
+from rtcc.hotlists import entries, guards, imports, lists
 from rtcc.hotlists.logic import Category
 from rtcc.hotlists.schemas import EntryCreate, HotlistCreate, HotlistUpdate
 from rtcc.identity.logic import Perm, Principal
@@ -32,7 +32,7 @@ ACTOR = Principal(kind="user", id="u1", name="sup", role="supervisor", permissio
 def _create(db: Database, name: str = "BOLO", **kw: Any) -> uuid.UUID:
     with db.uow() as s:
         data = HotlistCreate(name=name, category=kw.pop("category", Category.bolo), **kw)
-        return service.create_hotlist(s, MemoryBus(), data, actor=ACTOR).id
+        return lists.create_hotlist(s, MemoryBus(), data, actor=ACTOR).id
 
 
 def _csv(tmp_path: Path, n: int, seed: int = 1) -> Path:
@@ -50,14 +50,14 @@ def _import(db: Database, hid: uuid.UUID, path: Path, **kw: Any) -> Any:
 
 def _update(db: Database, hid: uuid.UUID, **changes: Any) -> Any:
     with db.uow() as s:
-        h = service.update_hotlist(s, MemoryBus(), hid, HotlistUpdate(**changes), actor=ACTOR)
+        h = lists.update_hotlist(s, MemoryBus(), hid, HotlistUpdate(**changes), actor=ACTOR)
         return (h.max_diff, h.allow_large_fuzzy)
 
 
 def test_a_new_list_matches_exactly_and_by_ocr_class(db: Database) -> None:
     hid = _create(db)
     with db.read() as s:
-        h = service.get_hotlist(s, hid)
+        h = lists.get_hotlist(s, hid)
         assert (h.max_diff, h.allow_large_fuzzy) == (0, False)
 
 
@@ -70,9 +70,9 @@ def test_fuzzy_matching_is_for_small_lists(db: Database, tmp_path: Path) -> None
     assert detail.startswith("list1001.csv: list 'BOLO': tolerating 1 differing character is meant for lists of at")
     assert "at most 1,000 entries; this one has 1,001 (expected false alerts: about 0.0" in detail
     with db.read() as s:
-        assert service.get_hotlist(s, hid).entry_count == 1000, "the list in force stays"
+        assert lists.get_hotlist(s, hid).entry_count == 1000, "the list in force stays"
     with db.uow() as s, pytest.raises(ValidationFailed, match="this one has 1,001"):
-        service.add_entry(s, MemoryBus(), hid, EntryCreate(plate="ZZZ999"), actor=ACTOR)
+        entries.add_entry(s, MemoryBus(), hid, EntryCreate(plate="ZZZ999"), actor=ACTOR)
 
 
 def test_tolerance_on_a_large_list_needs_an_explicit_choice(db: Database, tmp_path: Path) -> None:
@@ -97,7 +97,7 @@ def test_tolerance_on_a_large_list_needs_an_explicit_choice(db: Database, tmp_pa
 def test_state_and_federal_feeds_need_an_explicit_choice(db: Database, tmp_path: Path) -> None:
     with db.uow() as s, pytest.raises(ValidationFailed, match="fed from CLEW extracts is a state or federal list"):
         data = HotlistCreate(name="SVS", category=Category.stolen_vehicle, max_diff=1, refresh_format="clew")
-        service.create_hotlist(s, MemoryBus(), data, actor=ACTOR)
+        lists.create_hotlist(s, MemoryBus(), data, actor=ACTOR)
     fuzzy = _create(db, "Small NCIC", max_diff=1)
     with pytest.raises(ImportFailed, match="fed from NCIC extracts"):
         _import(db, fuzzy, FIXTURES / "ncic_extract.txt")

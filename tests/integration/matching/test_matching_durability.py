@@ -41,7 +41,8 @@ from rtcc.bench._support import CollectingBus
 from rtcc.core.db import Database
 from rtcc.core.migrate import upgrade
 from rtcc.core.scratch import scratch_database
-from rtcc.hotlists import service as hotlists_service
+from rtcc.hotlists import entries as hotlists_entries
+from rtcc.hotlists import lists as hotlists_lists
 from rtcc.hotlists.logic import Category
 from rtcc.hotlists.schemas import EntryCreate, HotlistCreate
 from rtcc.identity import service as identity
@@ -75,11 +76,11 @@ def _prepare(db: Database) -> str:
     """A hotlist of LISTED plates (exact matching) and a sensor key for every camera; returns the key's secret."""
     bus = CollectingBus()
     with db.uow() as s:
-        hl = hotlists_service.create_hotlist(
+        hl = hotlists_lists.create_hotlist(
             s, bus, HotlistCreate(name="stolen", category=Category.stolen_vehicle, max_diff=0), actor=SYSTEM
         )
         for plate in LISTED:
-            hotlists_service.add_entry(s, bus, hl.id, EntryCreate(plate=plate, region="CA"), actor=SYSTEM)
+            hotlists_entries.add_entry(s, bus, hl.id, EntryCreate(plate=plate, region="CA"), actor=SYSTEM)
         _key, secret = identity.create_api_key(s, ApiKeyCreate(name="kill", camera_codes=["*"]), actor=SYSTEM)
     return secret
 

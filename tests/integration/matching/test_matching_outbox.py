@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import func, select
 
 from rtcc.alerts.models import Alert
+from rtcc.alpr import principals as alpr_principals
 from rtcc.alpr import redrive
-from rtcc.alpr import service as alpr_service
+from rtcc.alpr import store as alpr_store
 from rtcc.alpr.events import EVENT_STORED, EVENT_STORED_VERSION
 from rtcc.alpr.schemas import ReadIn
 from rtcc.bench._support import CollectingBus
@@ -20,7 +21,8 @@ from rtcc.bus import outbox
 from rtcc.bus.models import OutboxEvent
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
-from rtcc.hotlists import service as hotlists_service
+from rtcc.hotlists import entries as hotlists_entries
+from rtcc.hotlists import lists as hotlists_lists
 from rtcc.hotlists.logic import Category
 from rtcc.hotlists.schemas import EntryCreate, HotlistCreate
 from rtcc.identity.logic import SYSTEM
@@ -37,10 +39,10 @@ LISTED = "7OUT123"
 def _hotlist(db: Database) -> None:
     bus = CollectingBus()
     with db.uow() as s:
-        hl = hotlists_service.create_hotlist(
+        hl = hotlists_lists.create_hotlist(
             s, bus, HotlistCreate(name="o", category=Category.stolen_vehicle, max_diff=0), actor=SYSTEM
         )
-        hotlists_service.add_entry(s, bus, hl.id, EntryCreate(plate=LISTED, region="CA"), actor=SYSTEM)
+        hotlists_entries.add_entry(s, bus, hl.id, EntryCreate(plate=LISTED, region="CA"), actor=SYSTEM)
 
 
 def _ingest(db: Database, bus: CollectingBus, settings: Settings, plates: list[str], camera: str = "OB-1") -> None:
@@ -50,8 +52,8 @@ def _ingest(db: Database, bus: CollectingBus, settings: Settings, plates: list[s
         for i, p in enumerate(plates)
     ]
     with db.uow() as s:
-        alpr_service.ingest(
-            s, bus, reads, source="rest", principal=alpr_service.ingest_principal("t"), settings=settings
+        alpr_store.ingest(
+            s, bus, reads, source="rest", principal=alpr_principals.ingest_principal("t"), settings=settings
         )
 
 
@@ -70,12 +72,12 @@ def test_ingest_stages_one_row_per_envelope_in_its_transaction(db: Database, set
     assert [tuple(r) for r in rows] == [(envelope.id, EVENT_STORED, 0)]
 
     with pytest.raises(RuntimeError), db.uow() as s:  # the request fails after ingest: nothing of it remains
-        alpr_service.ingest(
+        alpr_store.ingest(
             s,
             bus,
             [ReadIn(plate="4DDD444", camera="OB-1", observed_at=utcnow())],
             source="rest",
-            principal=alpr_service.ingest_principal("t"),
+            principal=alpr_principals.ingest_principal("t"),
             settings=settings,
         )
         raise RuntimeError("boom")

@@ -21,14 +21,17 @@ import pytest
 from sqlalchemy import func, select
 
 from rtcc.alerts.models import Alert
-from rtcc.alpr import service as alpr_service
+from rtcc.alpr import cameras as alpr_cameras
+from rtcc.alpr import principals as alpr_principals
+from rtcc.alpr import store as alpr_store
 from rtcc.alpr.schemas import CameraCreate, ReadIn
 from rtcc.bench._support import CollectingBus
 from rtcc.bus.envelope import Envelope
 from rtcc.bus.nats import NatsBus
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
-from rtcc.hotlists import service as hotlists_service
+from rtcc.hotlists import entries as hotlists_entries
+from rtcc.hotlists import lists as hotlists_lists
 from rtcc.hotlists.logic import Category
 from rtcc.hotlists.schemas import EntryCreate, HotlistCreate
 from rtcc.identity.logic import SYSTEM
@@ -45,15 +48,15 @@ def _stored_events(db: Database, bus: CollectingBus) -> tuple[list[Envelope], se
     """Store 30 batches of reads; return the stored-read events, the expected (entry, camera) pairs and hit reads."""
     with db.uow() as s:
         for code in CAMERAS:
-            alpr_service.register_camera(s, CameraCreate(code=code, name=code), actor=SYSTEM)
-        hl = hotlists_service.create_hotlist(
+            alpr_cameras.register_camera(s, CameraCreate(code=code, name=code), actor=SYSTEM)
+        hl = hotlists_lists.create_hotlist(
             s, bus, HotlistCreate(name="w", category=Category.stolen_vehicle, max_diff=0), actor=SYSTEM
         )
         entry_ids = {
-            p: hotlists_service.add_entry(s, bus, hl.id, EntryCreate(plate=p, region="CA"), actor=SYSTEM).id
+            p: hotlists_entries.add_entry(s, bus, hl.id, EntryCreate(plate=p, region="CA"), actor=SYSTEM).id
             for p in LISTED
         }
-    principal = alpr_service.ingest_principal("test")
+    principal = alpr_principals.ingest_principal("test")
     now = utcnow()
     pairs: set[tuple[int, str]] = set()
     hit_reads = 0
@@ -77,7 +80,7 @@ def _stored_events(db: Database, bus: CollectingBus) -> tuple[list[Envelope], se
                 )
             )
         with db.uow() as s:
-            alpr_service.ingest(
+            alpr_store.ingest(
                 s, bus, reads, source="rest", principal=principal, settings=Settings(database_url=str(db.url))
             )
     return bus.take("alpr.reads.stored"), pairs, hit_reads

@@ -2,11 +2,10 @@
 // the others; join or leave; a member reads the group's meeting notices, and a captain posts one (every member is
 // messaged through the outbox).
 
-import { ApiError, get, post } from "../core/api";
+import { get, post } from "../core/api";
 import { el, field, formatTime, input, nextId } from "../core/dom";
 import { lang, t } from "../core/i18n";
-
-const C = "/api/v1/community";
+import { C, type Neighborhood, failText } from "./common";
 
 interface Group {
   id: string;
@@ -26,20 +25,8 @@ interface Notice {
   posted_at: string;
   recipients: number;
 }
-interface Neighborhood {
-  code: string;
-  name: string;
-}
 interface Profile {
   neighborhood_code: string | null;
-}
-
-function failText(err: unknown): string {
-  if (err instanceof ApiError) {
-    const why = err.errors.map((e) => (e.field ? `${e.field}: ${e.msg}` : e.msg)).filter(Boolean);
-    return t("common.failed", { detail: why.length ? `${err.message} (${why.join("; ")})` : err.message });
-  }
-  return t("common.failed", { detail: String(err) });
 }
 
 async function noticeList(g: Group): Promise<HTMLElement> {
