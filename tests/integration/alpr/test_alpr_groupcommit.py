@@ -266,7 +266,7 @@ def test_a_batch_of_new_reads_is_inserted_with_one_statement(
 def test_a_resend_in_a_deferred_batch_is_counted_as_a_duplicate(db: Database, settings: Settings, cams: None) -> None:
     t = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
     with db.uow() as s:  # stored before: the camera's first try, whose 202 it never got
-        service.ingest_payload(
+        payloads.ingest_payload(
             s, CollectingBus(), _body(("7OLD001", "GC-1"), at=t), source="rest", context={}, principal=_key("GC-1"),
             settings=settings, dead_letters=[],
         )  # fmt: skip
