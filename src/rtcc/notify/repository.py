@@ -177,17 +177,22 @@ def claim_due(
     return list(session.scalars(q2.execution_options(populate_existing=True))), lease_until
 
 
+def _leased_to(ids: Sequence[uuid.UUID], worker: str) -> ColumnElement[bool]:
+    """The rows among ``ids`` that ``worker`` still holds: being sent, under its lease."""
+    return and_(
+        OutboxMessage.id.in_(list(ids)),
+        OutboxMessage.leased_by == worker,
+        OutboxMessage.status == OutboxStatus.sending.value,
+    )
+
+
 def mark_sent(session: Session, ids: Sequence[uuid.UUID], *, worker: str, now: datetime) -> int:
     """Mark rows this worker still leases as sent; returns how many."""
     if not ids:
         return 0
     result = session.execute(
         update(OutboxMessage)
-        .where(
-            OutboxMessage.id.in_(list(ids)),
-            OutboxMessage.leased_by == worker,
-            OutboxMessage.status == OutboxStatus.sending.value,
-        )
+        .where(_leased_to(ids, worker))
         .values(status=OutboxStatus.sent.value, sent_at=now, lease_until=None, last_error=None)
         .execution_options(synchronize_session=False)
     )
@@ -198,11 +203,7 @@ def renew_leases(session: Session, ids: Sequence[uuid.UUID], *, worker: str, lea
     """Extend the lease of the rows ``worker`` still holds (status sending, leased to it); returns their ids."""
     if not ids:
         return set()
-    held = and_(
-        OutboxMessage.id.in_(list(ids)),
-        OutboxMessage.leased_by == worker,
-        OutboxMessage.status == OutboxStatus.sending.value,
-    )
+    held = _leased_to(ids, worker)
     session.execute(
         update(OutboxMessage).where(held).values(lease_until=lease_until).execution_options(synchronize_session=False)
     )
@@ -215,11 +216,7 @@ def release_leases(session: Session, ids: Sequence[uuid.UUID], *, worker: str, n
         return 0
     result = session.execute(
         update(OutboxMessage)
-        .where(
-            OutboxMessage.id.in_(list(ids)),
-            OutboxMessage.leased_by == worker,
-            OutboxMessage.status == OutboxStatus.sending.value,
-        )
+        .where(_leased_to(ids, worker))
         .values(
             status=OutboxStatus.pending.value,
             lease_until=None,
