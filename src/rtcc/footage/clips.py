@@ -212,23 +212,9 @@ def check_clips(store: FootageStore, clips: list[FootageClip]) -> list[ClipCheck
     """Re-hash each clip's file and compare with the hash and size recorded at upload."""
     out = []
     for c in clips:
-        now = store.rehash(c.storage_key)
-        if now is None:
-            out.append(
-                ClipCheck(
-                    clip_id=c.id,
-                    filename=c.filename,
-                    expected_sha256=c.sha256,
-                    actual_sha256=None,
-                    expected_size=c.size_bytes,
-                    actual_size=None,
-                    ok=False,
-                    problem="file missing",
-                )
-            )
-            continue
-        sha, size = now
+        sha, size = store.rehash(c.storage_key) or (None, None)
         ok = sha == c.sha256 and size == c.size_bytes
+        problem = "file missing" if sha is None else None if ok else "content changed (sha256 differs)"
         out.append(
             ClipCheck(
                 clip_id=c.id,
@@ -238,7 +224,7 @@ def check_clips(store: FootageStore, clips: list[FootageClip]) -> list[ClipCheck
                 expected_size=c.size_bytes,
                 actual_size=size,
                 ok=ok,
-                problem=None if ok else "content changed (sha256 differs)",
+                problem=problem,
             )
         )
     return out
