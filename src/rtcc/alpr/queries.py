@@ -1,6 +1,6 @@
 """The ALPR tables other domains query directly: reads (plate search, scene analysis, transparency counts, retention,
-an alert's read and sightings) and cameras; and the one write another domain makes to reads, flagging those that
-matched a hotlist entry (``mark_hits``, called by the matcher as it records its hits).
+an alert's read and sightings) and cameras. (The one write another domain makes to reads, flagging those that matched
+a hotlist entry, is ``rtcc.alpr.store.mark_hits``.)
 
 Other domains never import ``rtcc.alpr.models`` (an import-linter contract forbids it): they query these tables through
 the table views published here (``core.db.published_table``), built from the owner's own table definitions. A
@@ -10,12 +10,6 @@ one is a breaking change.
 """
 
 from __future__ import annotations
-
-import uuid
-from collections.abc import Iterable
-
-from sqlalchemy import update
-from sqlalchemy.orm import Session
 
 from rtcc.alpr.models import Camera, Read
 from rtcc.core.db import published_table
@@ -56,12 +50,3 @@ CAMERAS = published_table(
     "last_heartbeat_at",
     "last_read_at",
 )
-
-
-def mark_hits(session: Session, read_ids: Iterable[uuid.UUID]) -> None:
-    """Flag reads that matched a hotlist entry (``is_hit``), in one statement."""
-    ids = sorted(set(read_ids))
-    if ids:
-        session.execute(
-            update(Read).where(Read.id.in_(ids)).values(is_hit=True).execution_options(synchronize_session=False)
-        )

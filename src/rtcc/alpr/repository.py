@@ -398,6 +398,15 @@ def set_online(session: Session, camera_ids: Iterable[uuid.UUID]) -> list[tuple[
     return [(row[0], row[1], row[2]) for row in session.connection().execute(stmt).all()]
 
 
+def mark_hits(session: Session, read_ids: Iterable[uuid.UUID]) -> None:
+    """Flag reads that matched a hotlist entry (``is_hit``), in one statement."""
+    ids = sorted(set(read_ids))
+    if ids:
+        session.execute(
+            update(Read).where(Read.id.in_(ids)).values(is_hit=True).execution_options(synchronize_session=False)
+        )
+
+
 def forget_online(session: Session) -> None:
     """Forget which cameras this transaction marked online (its work since was rolled back to a savepoint)."""
     session.info.pop(_ONLINE, None)

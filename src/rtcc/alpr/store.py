@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -323,3 +324,9 @@ def ingest(
         dead_lettered=len(drafts),
         images=images_stored,
     )
+
+
+def mark_hits(session: Session, read_ids: Iterable[uuid.UUID]) -> None:
+    """Flag stored reads that matched a hotlist entry (the matcher calls this as it records its hits, in its
+    transaction): the one write another domain makes to reads."""
+    repository.mark_hits(session, read_ids)

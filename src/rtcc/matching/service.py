@@ -7,7 +7,7 @@ expiries), so every process (several ``rtcc worker match``) converges on the sam
 ``record_hits`` records a batch's hits in the caller's transaction, each piece written by its owner and for the
 whole batch at once (never a statement per read): the match rows (ours, ``repository.insert_matches``, which returns
 only the (read, entry) pairs new in this transaction, so recording is idempotent), the reads' hit flag
-(``alpr.queries.mark_hits``), the alerts the new hits raise or become sightings on (``alerts.hits.raise_alerts``),
+(``alpr.store.mark_hits``), the alerts the new hits raise or become sightings on (``alerts.hits.raise_alerts``),
 then each match row linked to the alert its hit landed in.
 ``match_stored`` is the one use case behind both the bus consumer and the reconciler: it settles the envelope's
 outbox row and records its hits in one transaction, so a batch is matched exactly when its row is gone.
@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from rtcc.alerts import hits as alert_hits
 from rtcc.alerts.schemas import AlertRead, HitInput
-from rtcc.alpr import queries as alpr_queries
+from rtcc.alpr import store as alpr_store
 from rtcc.alpr.events import EVENT_STORED_VERSION, covered_ids, stored_reads
 from rtcc.bus import outbox
 from rtcc.bus.base import Bus
@@ -162,7 +162,7 @@ def record_hits(session: Session, bus: Bus, hits: Sequence[HitInput], *, dedup_w
     if not fresh:
         logger.debug("%d hits already recorded; nothing to do", len(unique))
         return []
-    alpr_queries.mark_hits(session, [h.read_id for h in fresh])
+    alpr_store.mark_hits(session, [h.read_id for h in fresh])
     raised = alert_hits.raise_alerts(session, bus, fresh, dedup_window_s=dedup_window_s, now=now)
     repository.link_matches(session, [(h.read_id, h.entry_id, r.alert.id) for r in raised for h in r.hits])
     kinds = [h.match_kind for h in fresh]
