@@ -77,30 +77,27 @@ class MemoryBus:
         return not self._closed and self._relay.offer(envelope)
 
     async def subscribe(self, pattern: str, handler: Handler, *, group: str | None = None) -> None:
+        sub = self._subscription(pattern, group)
+        sub.tasks.append(asyncio.create_task(self._run(sub, handler), name=f"bus:{pattern}:{group}"))
+
+    async def subscribe_batch(self, pattern: str, handler: BatchHandler, *, group: str, max_batch: int = 256) -> None:
+        sub = self._subscription(pattern, group)
+        sub.tasks.append(
+            asyncio.create_task(self._run_batches(sub, handler, max_batch), name=f"bus:{pattern}:{group}:batch")
+        )
+
+    def _subscription(self, pattern: str, group: str | None) -> _Subscription:
+        """The queue a new subscriber reads: its group's (members share one), or a queue of its own."""
         if self._loop is None:
             self._loop = asyncio.get_running_loop()
             self._relay.bind(self._loop)
-        if group is not None and (pattern, group) in self._groups:
-            sub = self._groups[(pattern, group)]
-        else:
+        sub = self._groups.get((pattern, group)) if group is not None else None
+        if sub is None:
             sub = _Subscription(pattern=pattern, queue=asyncio.Queue(self._queue_size), group=group)
             self._subs.append(sub)
             if group is not None:
                 self._groups[(pattern, group)] = sub
-        sub.tasks.append(asyncio.create_task(self._run(sub, handler), name=f"bus:{pattern}:{group}"))
-
-    async def subscribe_batch(self, pattern: str, handler: BatchHandler, *, group: str, max_batch: int = 256) -> None:
-        if self._loop is None:
-            self._loop = asyncio.get_running_loop()
-            self._relay.bind(self._loop)
-        sub = self._groups.get((pattern, group))
-        if sub is None:
-            sub = _Subscription(pattern=pattern, queue=asyncio.Queue(self._queue_size), group=group)
-            self._subs.append(sub)
-            self._groups[(pattern, group)] = sub
-        sub.tasks.append(
-            asyncio.create_task(self._run_batches(sub, handler, max_batch), name=f"bus:{pattern}:{group}:batch")
-        )
+        return sub
 
     async def ping(self) -> bool:
         return not self._closed and self._loop is not None
