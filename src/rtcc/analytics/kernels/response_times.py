@@ -1,0 +1,214 @@
+"""Response-time intervals of calls for service, their summaries with bootstrap confidence intervals, a data-quality
+score, and the before/after comparison of a rule change.
+
+Times come in as float arrays of seconds (any common epoch; ``NaN`` where a step was never stamped), one element per
+call. The intervals follow the usual CAD definitions:
+
+* ``processing``: received -> first dispatched (call-taking and dispatch decision),
+* ``queue``: queued -> first dispatched (waiting for a free unit),
+* ``turnout``: first dispatched -> first en route,
+* ``travel``: first en route -> first on scene,
+* ``response``: received -> first on scene (what a caller waits),
+* ``on_scene``: first on scene -> cleared.
+
+Self-initiated calls (an officer's own stop) have no dispatch latency: their ``processing``, ``queue``, ``turnout``
+and ``response`` are ``NaN`` (left out), their ``travel`` and ``on_scene`` count. An interval is ``NaN`` when either
+end is missing or when it is negative (out-of-order stamps); the quality score says how often that happens.
+Summaries are medians, 90th percentiles and means with percentile bootstrap intervals (resampling calls with
+replacement, ``n_boot`` times, from an injected generator).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+Array = npt.NDArray[np.float64]
+
+INTERVALS = ("processing", "queue", "turnout", "travel", "response", "on_scene")
+#: The steps in the order a well-formed record stamps them (a later step earlier than an earlier one is out of order).
+STEPS = ("received", "queued", "dispatched", "en_route", "on_scene", "cleared")
+_DISPATCH_LATENCY = frozenset({"processing", "queue", "turnout", "response"})
+_SPANS = {
+    "processing": ("received", "dispatched"),
+    "queue": ("queued", "dispatched"),
+    "turnout": ("dispatched", "en_route"),
+    "travel": ("en_route", "on_scene"),
+    "response": ("received", "on_scene"),
+    "on_scene": ("on_scene", "cleared"),
+}
+
+
+def _as_array(x: npt.ArrayLike | None, n: int) -> Array:
+    if x is None:
+        return np.full(n, np.nan)
+    a = np.asarray(x, dtype=np.float64)
+    if a.shape != (n,):
+        raise ValueError(f"every step needs {n} times, got shape {a.shape}")
+    return a
+
+
+def intervals(
+    steps: Mapping[str, npt.ArrayLike | None], *, self_initiated: npt.ArrayLike | None = None
+) -> dict[str, Array]:
+    """Each interval (``INTERVALS``) in seconds per call, from the step times (``STEPS``; a missing key is all-NaN)."""
+    unknown = set(steps) - set(STEPS)
+    if unknown:
+        raise ValueError(f"unknown step(s) {sorted(unknown)}; steps are {STEPS}")
+    n = next((np.asarray(v).shape[0] for v in steps.values() if v is not None), 0)
+    t = {s: _as_array(steps.get(s), n) for s in STEPS}
+    own = np.zeros(n, dtype=bool) if self_initiated is None else np.asarray(self_initiated, dtype=bool)
+    if own.shape != (n,):
+        raise ValueError(f"self_initiated needs {n} flags")
+    out: dict[str, Array] = {}
+    for name, (a, b) in _SPANS.items():
+        d = t[b] - t[a]
+        d[d < 0] = np.nan
+        if name in _DISPATCH_LATENCY:
+            d[own] = np.nan
+        out[name] = d
+    return out
+
+
+@dataclass(frozen=True)
+class Quality:
+    """How trustworthy the stamps are: ``score`` is the share of calls with every required step stamped, in order."""
+
+    calls: int
+    missing: int  # calls lacking a required step
+    out_of_order: int  # calls whose stamped steps go back in time
+    score: float
+
+
+def quality(
+    steps: Mapping[str, npt.ArrayLike | None], *, required: Sequence[str] = ("received", "dispatched", "on_scene")
+) -> Quality:
+    """Count calls with a required step missing, or with stamped steps out of order (``STEPS`` order)."""
+    n = next((np.asarray(v).shape[0] for v in steps.values() if v is not None), 0)
+    t = np.vstack([_as_array(steps.get(s), n) for s in STEPS]) if n else np.empty((len(STEPS), 0))
+    req = [STEPS.index(s) for s in required]
+    missing = np.isnan(t[req]).any(axis=0) if n else np.zeros(0, dtype=bool)
+    # out of order: some stamped step earlier than the latest stamped step before it
+    prior_max = np.fmax.accumulate(np.where(np.isnan(t), -np.inf, t), axis=0)
+    back = (t[1:] < prior_max[:-1]) & ~np.isnan(t[1:])
+    disorder = back.any(axis=0) if n else np.zeros(0, dtype=bool)
+    good = ~missing & ~disorder
+    return Quality(
+        calls=n,
+        missing=int(missing.sum()),
+        out_of_order=int(disorder.sum()),
+        score=float(good.mean()) if n else 0.0,
+    )
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A statistic and its bootstrap interval (``low``/``high`` at the summary's level)."""
+
+    value: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Median, 90th percentile and mean of one interval over ``n`` calls (NaNs dropped), with bootstrap intervals."""
+
+    n: int
+    median: Estimate
+    p90: Estimate
+    mean: Estimate
+    level: float
+
+
+_NAN = Estimate(float("nan"), float("nan"), float("nan"))
+
+
+def _stats(samples: Array) -> Array:
+    """Median, p90 and mean along the last axis."""
+    return np.stack([np.median(samples, axis=-1), np.quantile(samples, 0.9, axis=-1), samples.mean(axis=-1)], axis=-1)
+
+
+def summarize(values: npt.ArrayLike, *, rng: np.random.Generator, n_boot: int = 1000, level: float = 0.95) -> Summary:
+    """Median, p90 and mean of ``values`` (NaN = not applicable, dropped) with percentile bootstrap intervals."""
+    v = np.asarray(values, dtype=np.float64)
+    v = v[~np.isnan(v)]
+    if v.size == 0:
+        return Summary(0, _NAN, _NAN, _NAN, level)
+    point = _stats(v)
+    boots = _stats(v[rng.integers(0, v.size, size=(n_boot, v.size))])
+    lo, hi = np.quantile(boots, [(1 - level) / 2, (1 + level) / 2], axis=0)
+    est = [Estimate(float(point[i]), float(lo[i]), float(hi[i])) for i in range(3)]
+    return Summary(int(v.size), est[0], est[1], est[2], level)
+
+
+def summarize_by(
+    values: npt.ArrayLike,
+    groups: Sequence[str],
+    *,
+    rng: np.random.Generator,
+    n_boot: int = 1000,
+    level: float = 0.95,
+) -> dict[str, Summary]:
+    """``summarize`` per group label (priority, call type, shift, district, unit type, month ...)."""
+    v = np.asarray(values, dtype=np.float64)
+    g = np.asarray(groups, dtype=object)
+    if g.shape != v.shape:
+        raise ValueError("values and groups must have the same length")
+    return {str(k): summarize(v[g == k], rng=rng, n_boot=n_boot, level=level) for k in sorted(set(g.tolist()))}
+
+
+@dataclass(frozen=True)
+class Change:
+    """Before/after a rule's effective time: each side's summary and the after-minus-before differences."""
+
+    before: Summary
+    after: Summary
+    median_diff: Estimate
+    mean_diff: Estimate
+    median_ratio: Estimate  # after / before: 0.5 means "halved"
+
+
+def before_after(
+    values: npt.ArrayLike,
+    times: npt.ArrayLike,
+    *,
+    effective: float,
+    rng: np.random.Generator,
+    n_boot: int = 1000,
+    level: float = 0.95,
+) -> Change:
+    """Compare one interval of the affected calls received before ``effective`` with those received at or after it,
+    with independent bootstrap resamples of each side."""
+    v = np.asarray(values, dtype=np.float64)
+    t = np.asarray(times, dtype=np.float64)
+    if v.shape != t.shape:
+        raise ValueError("values and times must have the same length")
+    keep = ~np.isnan(v) & ~np.isnan(t)
+    b, a = v[keep & (t < effective)], v[keep & (t >= effective)]
+    before = summarize(b, rng=rng, n_boot=n_boot, level=level)
+    after = summarize(a, rng=rng, n_boot=n_boot, level=level)
+    if b.size == 0 or a.size == 0:
+        return Change(before, after, _NAN, _NAN, _NAN)
+    bb = b[rng.integers(0, b.size, size=(n_boot, b.size))]
+    ab = a[rng.integers(0, a.size, size=(n_boot, a.size))]
+    med_b, med_a = np.median(bb, axis=1), np.median(ab, axis=1)
+    q = [(1 - level) / 2, (1 + level) / 2]
+
+    def est(point: float, boot: Array) -> Estimate:
+        lo, hi = np.quantile(boot, q)
+        return Estimate(float(point), float(lo), float(hi))
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio_boot = med_a / med_b
+        ratio = float(np.median(a) / np.median(b)) if np.median(b) else float("nan")
+    return Change(
+        before,
+        after,
+        median_diff=est(float(np.median(a) - np.median(b)), med_a - med_b),
+        mean_diff=est(float(a.mean() - b.mean()), ab.mean(axis=1) - bb.mean(axis=1)),
+        median_ratio=est(ratio, ratio_boot),
+    )
