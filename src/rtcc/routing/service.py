@@ -43,7 +43,7 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 class RoutingParams:
     """The routing settings a query uses (``from_settings``); tests and benchmarks pass their own."""
 
-    speeds_kph: tuple[tuple[str, float], ...] = ()
+    speeds_kph: tuple[tuple[str, float], ...] = tuple(sorted(logic.DEFAULT_SPEEDS_KPH.items()))
     emergent_factor: float = 1.25
     emergent_kph: tuple[tuple[str, float], ...] = ()
     access_speed_kph: float = 15.0

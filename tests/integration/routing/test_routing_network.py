@@ -5,6 +5,7 @@ leaves the previous network active) and every process following the active netwo
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -173,3 +174,22 @@ def test_every_query_follows_the_active_network(db: Database) -> None:
         service.activate_network(s, "la", actor=SYSTEM)
     with db.read() as s:
         assert service.travel_times(s, to=CALL, origins=UNITS, emergent=False, params=PARAMS).network == "la"
+
+
+def test_the_default_parameters_are_the_settings_defaults() -> None:
+    assert service.RoutingParams() == PARAMS
+
+
+def test_points_may_be_any_object_with_lat_and_lon(db: Database) -> None:
+    @dataclass(frozen=True)
+    class Unit:
+        code: str
+        lat: float
+        lon: float
+
+    _import(db, shared_data(*LA) / PBF, name="la")
+    units = [Unit(f"U{i}", u.lat, u.lon) for i, u in enumerate(UNITS)]
+    with db.read() as s:
+        by_object = service.travel_times(s, to=CALL, origins=units, emergent=False, params=PARAMS)
+        by_tuple = service.travel_times(s, to=tuple(CALL), origins=[(u.lat, u.lon) for u in UNITS], emergent=False)
+    assert by_object.seconds == by_tuple.seconds and by_object.method == "network"
