@@ -22,6 +22,7 @@ from rtcc.notify.config import NotifySettings
 from rtcc.places.config import PlacesSettings
 from rtcc.rebates.config import RebatesSettings
 from rtcc.retention.config import RetentionSettings
+from rtcc.routing.config import RoutingSettings
 from rtcc.web.config import WebSettings
 
 
@@ -39,6 +40,7 @@ class Settings(
     WebSettings,
     AlprSettings,
     PlacesSettings,
+    RoutingSettings,
 ):
     """OpenRTCC configuration. Defaults give the embedded profile (SQLite, in-process bus).
 

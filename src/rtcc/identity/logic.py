@@ -83,6 +83,8 @@ class Perm(StrEnum):
     tips_triage = "tips:triage"
     rebates_review = "rebates:review"
     rebates_report = "rebates:report"
+    # road network and travel times (dispatch issue)
+    routing_read = "routing:read"  # the active road network, ETAs and directions
 
 
 _ANALYST = {
@@ -105,6 +107,7 @@ _ANALYST = {
     Perm.tips_triage,
     Perm.retention_read,
     Perm.sharing_read,
+    Perm.routing_read,
 }
 
 #: What a community (resident/business) account holds: its own data and nothing internal.
@@ -140,6 +143,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.self_read,
             Perm.registry_read,
             Perm.canvass_run,
+            Perm.routing_read,
         }
     ),
     Role.officer: frozenset(
@@ -150,6 +154,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.live_read,
             Perm.self_read,
             Perm.registry_read,
+            Perm.routing_read,
         }
     ),
     Role.auditor: frozenset(
