@@ -110,7 +110,9 @@ def main() -> None:
     text = json.dumps(bundle, sort_keys=False, separators=(",", ":"), ensure_ascii=False).encode()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(gzip.compress(text, compresslevel=9, mtime=0))
-    print(f"{args.out}: {len(bundle['definitions'])} schemas, {len(text):,} bytes ({args.out.stat().st_size:,} gzipped)")
+    print(
+        f"{args.out}: {len(bundle['definitions'])} schemas, {len(text):,} bytes ({args.out.stat().st_size:,} gzipped)"
+    )
 
 
 if __name__ == "__main__":

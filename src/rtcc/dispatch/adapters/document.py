@@ -12,7 +12,7 @@ how much of them the source really had (``day`` for an export that kept only dat
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Annotated, Final, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
@@ -217,7 +217,7 @@ def normalise_source(raw: str | None) -> Source | None:
     key = "".join(ch for ch in raw.lower() if ch.isalnum())
     if not key:
         return None
-    return _SOURCE_WORDS[key] if key in _SOURCE_WORDS else "other"
+    return _SOURCE_WORDS.get(key, "other")
 
 
 _SOURCE_WORDS: Final[dict[str, Source | None]] = {

@@ -186,7 +186,10 @@ def _notes(w: _Writer, call: CallDocument) -> list[dict[str, Any]]:
             narrative["agentReference"] = {"$ref": w.agent(call.call_taker, "Call Taking")}
         notes.append(narrative)
     for n, note in enumerate(call.notes, start=1):
-        component = {**w.prologue(w.cid(f"note-{n}"), note.at), "notesActionComments": html.escape(note.text, quote=False)}
+        component = {
+            **w.prologue(w.cid(f"note-{n}"), note.at),
+            "notesActionComments": html.escape(note.text, quote=False),
+        }
         if note.author:
             component["agentReference"] = {"$ref": w.agent(note.author, "Dispatching")}
         notes.append(component)

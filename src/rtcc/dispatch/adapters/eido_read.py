@@ -104,7 +104,7 @@ def _upgrade_component(component: Any) -> Any:
 
 def _upgrade_draft(doc: dict[str, Any]) -> dict[str, Any]:
     """A pre-1.0 draft EIDO renamed into the 1.0 shape, for reading (not for validation)."""
-    out = _upgrade_component(doc)
+    out: dict[str, Any] = _upgrade_component(doc)
     if isinstance(doc.get("incidentTrackingIdentifier"), str):
         out["$id"] = doc["incidentTrackingIdentifier"]
     for key, value in list(out.items()):
@@ -141,7 +141,7 @@ class _Reader:
         for n, item in enumerate(value):
             if not isinstance(item, dict):
                 raise issue(f"$.{key}[{n}]", "must be an object")
-        return value
+        return list(value)
 
     @staticmethod
     def text(obj: Mapping[str, Any], key: str, path: str) -> str | None:
@@ -332,7 +332,9 @@ def _read_call(r: _Reader, doc: dict[str, Any], incident_id: str) -> CallDocumen
             narrative = text
             continue
         author = r.refs(note, "agentReference", path)
-        notes.append(Note(text=text, at=r.time(note, "lastUpdateTimeStamp", path), author=who(author[0]) if author else None))
+        notes.append(
+            Note(text=text, at=r.time(note, "lastUpdateTimeStamp", path), author=who(author[0]) if author else None)
+        )
 
     def role(name: str) -> str | None:
         return next((who(a) for a, c in agents.items() if name in (c.get("agentRoleRegistryText") or [])), None)
@@ -413,7 +415,9 @@ def _caller(r: _Reader, calls: list[dict[str, Any]]) -> Caller | None:
             name = _name(names[0])
         callbacks = r.refs(person, "callBackReference", path)
         if not callbacks:
-            callbacks = [ref for n2, c in enumerate(calls) for ref in r.refs(c, "callBackReference", f"$.callComponent[{n2}]")]
+            callbacks = [
+                ref for n2, c in enumerate(calls) for ref in r.refs(c, "callBackReference", f"$.callComponent[{n2}]")
+            ]
         phone = None
         for ref in callbacks:
             found = r.target(ref)

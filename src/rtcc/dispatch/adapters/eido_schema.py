@@ -109,7 +109,8 @@ def _message(error: ValidationError) -> str:
     if error.validator == "type":
         return f"must be of type {error.validator_value}"
     if error.validator == "enum":
-        return f"must be one of {', '.join(map(str, error.validator_value))}"
+        allowed: Any = error.validator_value
+        return f"must be one of {', '.join(str(v) for v in allowed)}"
     if error.validator == "format":
         return f"not a valid {error.validator_value}"
     return str(error.message)[:200]

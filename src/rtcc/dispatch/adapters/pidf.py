@@ -42,7 +42,9 @@ _CIVIC_TAGS: Final = (
     "UNIT",
     "FLR",
 )
-_CIVIC_RE: Final = re.compile(r"<(?:[\w.-]+:)?(" + "|".join(_CIVIC_TAGS) + r")(?:\s[^<>]*)?>([^<]*)</(?:[\w.-]+:)?\1\s*>")
+_CIVIC_RE: Final = re.compile(
+    r"<(?:[\w.-]+:)?(" + "|".join(_CIVIC_TAGS) + r")(?:\s[^<>]*)?>([^<]*)</(?:[\w.-]+:)?\1\s*>"
+)
 _POS_RE: Final = re.compile(r"<(?:[\w.-]+:)?pos(?:\s[^<>]*)?>\s*([-+]?\d+(?:\.\d+)?)\s+([-+]?\d+(?:\.\d+)?)")
 _HOUSE_RE: Final = re.compile(r"^(\d+[A-Za-z]?)\s+(.+)$")
 

@@ -54,9 +54,7 @@ __all__ = [
 ]
 
 #: The built-in layouts by name.
-LAYOUTS: Final[dict[str, type[LayoutParser]]] = {
-    p.name: p for p in (AlexandriaParser, SlopdParser, SacramentoParser)
-}
+LAYOUTS: Final[dict[str, type[LayoutParser]]] = {p.name: p for p in (AlexandriaParser, SlopdParser, SacramentoParser)}
 
 # Narrative columns of real exports run to tens of kilobytes; the csv module's default cap is 128 KiB.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))

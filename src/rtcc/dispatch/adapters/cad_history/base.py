@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+
 from rtcc.dispatch.adapters.cad_history.rows import MAX_PROBLEMS, CallRow, LocalClock, RowProblem, layout_error
 
 

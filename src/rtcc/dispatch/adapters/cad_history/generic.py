@@ -45,7 +45,7 @@ from typing import Any, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from rtcc.dispatch.adapters.cad_history.base import LayoutParser, ProblemLog
-from rtcc.dispatch.adapters.cad_history.rows import CallRow, CadLayoutError, LocalClock, layout_error
+from rtcc.dispatch.adapters.cad_history.rows import CadLayoutError, CallRow, LocalClock, layout_error
 from rtcc.dispatch.adapters.cad_history.stateplane import PROJECTIONS
 from rtcc.dispatch.adapters.document import Source, TimePrecision, normalise_source
 
@@ -213,7 +213,9 @@ class MappingParser(LayoutParser):
             self.log.add(line, column, text, f"not a time in {self.formats}", skipped=field == "received")
             return None
         if day is not None and value.tzinfo is None and value.year == 1900:  # a time of day (strptime's default date)
-            value = day.replace(hour=value.hour, minute=value.minute, second=value.second, microsecond=value.microsecond)
+            value = day.replace(
+                hour=value.hour, minute=value.minute, second=value.second, microsecond=value.microsecond
+            )
         return value
 
     def _point(self, values: Sequence[str], line: int) -> tuple[float | None, float | None]:

@@ -21,6 +21,7 @@ from rtcc.dispatch.adapters.document import (
     CallType,
     Disposition,
     Location,
+    Note,
     Source,
     TimePrecision,
     UnitRecord,
@@ -134,7 +135,9 @@ class CallRow:
             origin=self.origin,
             source=self.source,
             agency=self.agency,
-            call_type=CallType(code=self.call_type_code, text=self.call_type_text, apco=self.apco) if has_type else None,
+            call_type=CallType(code=self.call_type_code, text=self.call_type_text, apco=self.apco)
+            if has_type
+            else None,
             priority=self.priority,
             times=CallTimes(
                 received=self.received,
@@ -150,10 +153,8 @@ class CallRow:
             time_precision=self.time_precision,
             location=location,
             narrative=self.narrative,
-            notes=[{"text": text} for text in self.notes],  # type: ignore[misc]
-            units=[
-                UnitRecord(unit_id=unit, primary=i == 0, times=unit_times) for i, unit in enumerate(self.units)
-            ],
+            notes=[Note(text=text) for text in self.notes],
+            units=[UnitRecord(unit_id=unit, primary=i == 0, times=unit_times) for i, unit in enumerate(self.units)],
             disposition=disposition,
             call_taker=self.call_taker,
             dispatcher=self.dispatcher,
@@ -195,7 +196,7 @@ class LocalClock:
             hour = naive.replace(minute=0, second=0, microsecond=0, tzinfo=self.zone)
             early = hour.utcoffset()
             late = hour.replace(fold=1).utcoffset()
-            assert early is not None and late is not None  # noqa: S101 - a ZoneInfo always has an offset
+            assert early is not None and late is not None
             offsets = self._hours[key] = (early, late)
         return offsets
 

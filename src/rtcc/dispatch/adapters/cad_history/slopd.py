@@ -62,7 +62,11 @@ class SlopdParser(LayoutParser):
         o = self.optional
         self.i_grid, self.i_page, self.i_crime = o("grid_location"), o("location"), o("observed_crime")
         self.i_officer, self.i_units = o("responsible_officer"), o("units")
-        self.i_description, self.i_comments, self.i_clearance = o("description"), o("call_comments"), o("clearance_code")
+        self.i_description, self.i_comments, self.i_clearance = (
+            o("description"),
+            o("call_comments"),
+            o("clearance_code"),
+        )
         self._dates: dict[str, datetime | None] = {}
         self._minutes: dict[str, timedelta | None] = {}
 

@@ -89,7 +89,7 @@ def _m(phi: float, e: float) -> float:
 
 def _t(phi: float, e: float) -> float:
     s = e * math.sin(phi)
-    return math.tan(math.pi / 4 - phi / 2) / ((1 - s) / (1 + s)) ** (e / 2)
+    return float(math.tan(math.pi / 4 - phi / 2) / ((1 - s) / (1 + s)) ** (e / 2))
 
 
 GRS80_A: Final = 6_378_137.0
