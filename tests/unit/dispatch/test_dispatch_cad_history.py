@@ -8,19 +8,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from rtcc_testing import shared_data
 
 from rtcc.core.errors import ImportFailed
 from rtcc.dispatch.adapters.cad_history import CadFile, CadLayoutError, LocalClock, detect_layout, parse_mapping
 from rtcc.dispatch.adapters.cad_history.stateplane import CA_ZONE_2_FTUS, US_FOOT, LambertConic
+from rtcc_testing import shared_data
 
 
 def _utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
-
-
-def _rows(cad: CadFile) -> dict[str, object]:
-    return {row.external_id: row for row in cad}
 
 
 # --- Alexandria DECC ----------------------------------------------------------------------------------------------
@@ -42,7 +38,9 @@ def test_alexandria_counts_and_problems(alexandria):
     assert cad.problem_count == 9
     assert all(p.column == "Master_Incident_Number" and p.skipped for p in cad.problems)
     assert str(cad.problems[0]) == (
-        "cad_calls_weeks35_45_2025.csv:268: Master_Incident_Number: no call number ('' ; row skipped)".replace(" ;", ";")
+        "cad_calls_weeks35_45_2025.csv:268: Master_Incident_Number: no call number ('' ; row skipped)".replace(
+            " ;", ";"
+        )
     )
 
 
@@ -55,7 +53,12 @@ def test_alexandria_times_by_hand(alexandria):
     assert first.acknowledged == _utc(2025, 8, 24, 4, 13, 10, 710000)
     assert first.on_scene == _utc(2025, 8, 24, 4, 23, 51, 860000)
     assert first.closed == _utc(2025, 8, 24, 4, 35, 47, 260000)
-    assert (first.agency, first.call_type_code, first.priority, first.source) == ("POLICE", "ALARM COMMERCIAL", "2", "phone")
+    assert (first.agency, first.call_type_code, first.priority, first.source) == (
+        "POLICE",
+        "ALARM COMMERCIAL",
+        "2",
+        "phone",
+    )
     assert (first.disposition_code, first.disposition_text, first.disposition_common) == ("FALSE", "False Alarm", "17")
     assert first.received.tzinfo is UTC
     # After the fall-back transition, EST (UTC-5): 2025-11-08 23:58:31 local.
@@ -85,7 +88,7 @@ def slopd() -> tuple[CadFile, dict[str, object]]:
 
 
 def test_slopd_counts(slopd):
-    cad, rows = slopd
+    cad, _ = slopd
     assert cad.layout == "slopd"
     assert (cad.records, cad.rows, cad.problem_count) == (20_076, 20_076, 0)
 
@@ -161,7 +164,10 @@ def test_sacramento_rows_by_hand(sacramento):
 
 
 def test_detect_layout_names_the_missing_column():
-    assert detect_layout(["case_number", "date", "received", "dispatched", "arrived", "cleared", "type", "address"]) == "slopd"
+    assert (
+        detect_layout(["case_number", "date", "received", "dispatched", "arrived", "cleared", "type", "address"])
+        == "slopd"
+    )
     with pytest.raises(CadLayoutError) as err:
         detect_layout(["case_number", "date", "received", "dispatched", "arrived", "type", "address"], file="x.csv")
     assert isinstance(err.value, ImportFailed)
@@ -249,11 +255,19 @@ def test_generic_mapping_reads_another_layout(tmp_path: Path):
     assert one.received == _utc(2026, 3, 2, 5, 58, 10)
     assert one.dispatched == _utc(2026, 3, 2, 6, 3)
     assert one.on_scene == _utc(2026, 3, 2, 6, 11, 30)
-    assert (one.apco, one.source, one.units, one.city, one.extra) == ("BURGLARY", "911", ("A1", "A2"), "Springfield", {"District": "North"})
+    assert (one.apco, one.source, one.units, one.city, one.extra) == (
+        "BURGLARY",
+        "911",
+        ("A1", "A2"),
+        "Springfield",
+        {"District": "North"},
+    )
     assert (one.lat, one.lon) == (39.80, -89.64)
     assert two.received == _utc(2026, 7, 4, 17)  # CDT, UTC-5
     assert two.dispatched is None and two.source == "other"
-    assert [str(p) for p in cad.problems] == ["export.csv:4: Received: not a time in ['%H:%M:%S'] ('noon'; row skipped)"]
+    assert [str(p) for p in cad.problems] == [
+        "export.csv:4: Received: not a time in ['%H:%M:%S'] ('noon'; row skipped)"
+    ]
     doc = one.to_document()
     assert doc.call_type is not None and doc.call_type.apco == "BURGLARY"
     assert [u.unit_id for u in doc.units] == ["A1", "A2"] and doc.units[0].primary
@@ -261,12 +275,29 @@ def test_generic_mapping_reads_another_layout(tmp_path: Path):
 
 def test_generic_mapping_yaml_and_detection(tmp_path: Path):
     yaml_path = tmp_path / "springfield.yaml"
-    yaml_path.write_text("name: springfield\nzone: America/Chicago\ncolumns:\n  external_id: Incident No\n  received: Received\n")
+    yaml_path.write_text(
+        "name: springfield\nzone: America/Chicago\ncolumns:\n  external_id: Incident No\n  received: Received\n"
+    )
     csv_path = tmp_path / "export.csv"
     csv_path.write_text("Incident No,Received\nS-9,2026-03-01T10:00:00-06:00\n")
     rows = list(CadFile(csv_path, mapping=yaml_path))
     assert rows[0].received == _utc(2026, 3, 1, 16)  # the text's own offset wins
-    assert detect_layout(["Incident No", "Received"], [parse_mapping(json.loads(json.dumps(_MAPPING | {"columns": {"external_id": "Incident No", "received": "Received"}, "extra_columns": []})))]) == "springfield"
+    assert (
+        detect_layout(
+            ["Incident No", "Received"],
+            [
+                parse_mapping(
+                    json.loads(
+                        json.dumps(
+                            _MAPPING
+                            | {"columns": {"external_id": "Incident No", "received": "Received"}, "extra_columns": []}
+                        )
+                    )
+                )
+            ],
+        )
+        == "springfield"
+    )
 
 
 def test_bad_mapping_names_the_key(tmp_path: Path):
@@ -277,7 +308,9 @@ def test_bad_mapping_names_the_key(tmp_path: Path):
         parse_mapping({**_MAPPING, "columns": {**_MAPPING["columns"], "recieved": "x"}}, name="m.json")
     path = tmp_path / "export.csv"
     path.write_text("Incident No,Received\n")
-    with pytest.raises(CadLayoutError, match=r"export.csv: Call Date: required column missing for layout 'springfield'"):
+    with pytest.raises(
+        CadLayoutError, match=r"export.csv: Call Date: required column missing for layout 'springfield'"
+    ):
         CadFile(path, mapping=parse_mapping(_MAPPING))
 
 
