@@ -351,3 +351,16 @@ def test_lambert_conic_against_epsg_worked_example():
     lat, lon = CA_ZONE_2_FTUS.inverse(*CA_ZONE_2_FTUS.forward(38.58, -121.49))
     assert (lat, lon) == pytest.approx((38.58, -121.49), abs=1e-9)
     assert CA_ZONE_2_FTUS.inverse_checked(1, 1) is None
+
+
+def test_unreadable_files_are_whole_file_errors(tmp_path: Path):
+    with pytest.raises(CadLayoutError, match=r"^missing.csv: cannot read the header"):
+        CadFile(tmp_path / "missing.csv")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(CadLayoutError, match=r"^empty.csv: no header line"):
+        CadFile(empty)
+    other = tmp_path / "other.csv"
+    other.write_text("a,b\n1,2\n")
+    with pytest.raises(CadLayoutError, match=r"^other.csv: unknown layout 'nope'"):
+        CadFile(other, layout="nope")
