@@ -1,0 +1,1 @@
+"""Calls for service and dispatch: calls, call types and priority rules, units, the recommendation, alarms, EIDO."""

@@ -1,0 +1,138 @@
+"""Validation of EIDO documents against the NENA EIDO 1.0 schema shipped with the package
+(``data/eido_1.0.schema.json.gz``, derived from NENA's OpenAPI components by ``tools/derive_eido_schema.py``; see
+``data/PROVENANCE.md``), and the error type every EIDO problem is reported with.
+
+``validate_eido`` returns every problem as an ``EidoIssue`` naming its JSON path (``$.callComponent[0].direction``),
+so that a receiver can dead-letter a message with a reason a person can act on; ``EidoError`` carries them (the first
+one in ``detail``). The validator is jsonschema's draft 7 (the OpenAPI 3.0 schema objects the bundle uses mean the
+same there) with format checks for ``date-time`` (RFC 3339), ``uri`` and ``int32``. It is built once, on first use
+(about half a second: 1,700 NIEM schemas).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+from jsonschema import Draft7Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from rtcc.core.errors import ValidationFailed, field_error
+
+SCHEMA_FILE: Final = "eido_1.0.schema.json.gz"
+#: How many issues one validation reports (a broken document can have hundreds).
+MAX_ISSUES: Final = 50
+
+_RFC3339: Final = re.compile(
+    r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EidoIssue:
+    """One problem of an EIDO document: the JSON path of the value, and what is wrong with it."""
+
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+class EidoError(ValidationFailed):
+    """An EIDO document that cannot be used: not JSON, not valid against the schema, or a value this importer cannot
+    read. ``issues`` lists every problem found; ``detail`` is the first ("$.incidentComponent: ...")."""
+
+    title = "Invalid EIDO"
+
+    def __init__(self, issues: list[EidoIssue]) -> None:
+        first = issues[0] if issues else EidoIssue("$", "invalid EIDO")
+        more = f" (and {len(issues) - 1} more)" if len(issues) > 1 else ""
+        super().__init__(f"{first}{more}", errors=[field_error(i.path, i.message, where="eido") for i in issues])
+        self.issues = issues
+
+
+def issue(path: str, message: str) -> EidoError:
+    """An EidoError about one value."""
+    return EidoError([EidoIssue(path, message)])
+
+
+_formats = FormatChecker(formats=())
+
+
+@_formats.checks("date-time", raises=())
+def _date_time(value: object) -> bool:
+    return not isinstance(value, str) or bool(_RFC3339.match(value))
+
+
+@_formats.checks("uri", raises=())
+def _uri(value: object) -> bool:
+    return not isinstance(value, str) or bool(urlsplit(value).scheme)
+
+
+@_formats.checks("int32", raises=())
+def _int32(value: object) -> bool:
+    return not isinstance(value, int) or -(2**31) <= value < 2**31
+
+
+@cache
+def schema() -> dict[str, Any]:
+    """The bundled EIDO 1.0 JSON Schema (draft 7)."""
+    data = resources.files("rtcc.dispatch.adapters").joinpath("data", SCHEMA_FILE).read_bytes()
+    loaded: dict[str, Any] = json.loads(gzip.decompress(data))
+    return loaded
+
+
+@cache
+def _validator() -> Draft7Validator:
+    return Draft7Validator(schema(), format_checker=_formats)
+
+
+def _path(error: ValidationError) -> str:
+    path = error.json_path
+    if error.validator == "required" and isinstance(error.message, str):
+        match = re.match(r"'([^']+)' is a required property", error.message)
+        if match:
+            return f"{path}.{match.group(1)}"
+    return path
+
+
+def _message(error: ValidationError) -> str:
+    if error.validator == "required":
+        return "required property missing"
+    if error.validator == "type":
+        return f"must be of type {error.validator_value}"
+    if error.validator == "enum":
+        allowed: Any = error.validator_value
+        return f"must be one of {', '.join(str(v) for v in allowed)}"
+    if error.validator == "format":
+        return f"not a valid {error.validator_value}"
+    return str(error.message)[:200]
+
+
+def validate_eido(document: Any) -> list[EidoIssue]:
+    """Every way ``document`` (decoded JSON) breaks the EIDO 1.0 schema, ordered by path; [] when it is valid."""
+    errors = sorted(_validator().iter_errors(document), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+    seen: set[tuple[str, str]] = set()
+    issues: list[EidoIssue] = []
+    for error in errors:
+        found = EidoIssue(_path(error), _message(error))
+        if (found.path, found.message) not in seen:
+            seen.add((found.path, found.message))
+            issues.append(found)
+        if len(issues) >= MAX_ISSUES:
+            break
+    return issues
+
+
+def check_eido(document: Any) -> None:
+    """Raise EidoError naming every schema problem of ``document``; return when it is a valid EIDO 1.0."""
+    issues = validate_eido(document)
+    if issues:
+        raise EidoError(issues)
