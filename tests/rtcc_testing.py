@@ -35,6 +35,30 @@ def shared_data(*parts: str) -> Path:
     return path
 
 
+_EIDO_BUNDLE: list[Path] = []
+
+
+def eido_schema_file() -> Path:
+    """NENA's EIDO 1.0 schema bundle, derived once per test run from ../shared/data by the operator's tool
+    (``tools/derive_eido_schema.py``; the project does not ship NENA's schema); skips where the folder is absent."""
+    if not _EIDO_BUNDLE:
+        import gzip
+        import importlib.util
+        import json
+        import tempfile
+
+        schema_dir = shared_data("standards", "nena_eido", "Schema")
+        tool = Path(__file__).resolve().parents[1] / "tools" / "derive_eido_schema.py"
+        spec = importlib.util.spec_from_file_location("derive_eido_schema", tool)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        out = Path(tempfile.mkdtemp(prefix="rtcc-eido-")) / "eido_1.0.schema.json.gz"
+        out.write_bytes(gzip.compress(json.dumps(module.derive(schema_dir)).encode()))
+        _EIDO_BUNDLE.append(out)
+    return _EIDO_BUNDLE[0]
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now (for a private server a test starts)."""
     with socket.socket() as s:

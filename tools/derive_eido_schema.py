@@ -1,9 +1,12 @@
-"""Derive the packaged NENA EIDO 1.0 JSON Schema bundle (``src/rtcc/dispatch/adapters/data/eido_1.0.schema.json.gz``)
-from the official OpenAPI components in the project's shared data (``standards/nena_eido/Schema``).
+"""Derive the NENA EIDO 1.0 JSON Schema bundle that EIDO export and import validate against, from NENA's official
+OpenAPI components (the ``Schema/`` folder of https://github.com/NENA911/EIDO-JSON, e.g. commit
+``7f62055d30609b4a931c797a740b4eb7e2c33dbf``; the project's shared data holds a copy in ``standards/nena_eido``).
 
-Usage: ``python tools/derive_eido_schema.py --data ../shared/data``. Needs PyYAML (installed with the dev tools); the
-package reads only the file this writes, never the shared folder. Re-running on the same inputs rewrites an identical
-file.
+The schema is NENA's: its repository has no licence file and grants no right to redistribute, so the project does not
+ship it. An operator runs this once and points ``RTCC_EIDO_SCHEMA`` at the file it writes (default
+``var/eido_1.0.schema.json.gz``, 1.2 MB of JSON, 226 KB gzipped). Usage:
+``python tools/derive_eido_schema.py --schema EIDO-JSON/Schema --out FILE`` (or ``--data ../shared/data``). Needs
+PyYAML (a dependency of the package). Re-running on the same inputs rewrites an identical file.
 
 What it does, and nothing else:
 - starts at ``EmergencyIncidentDataObjectType`` in ``openapi.yaml`` and follows every ``$ref`` (into the
@@ -29,7 +32,7 @@ from typing import Any
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "src" / "rtcc" / "dispatch" / "adapters" / "data" / "eido_1.0.schema.json.gz"
+OUT = ROOT / "var" / "eido_1.0.schema.json.gz"
 ENTRY = ("openapi.yaml", "EmergencyIncidentDataObjectType")
 ANNOTATIONS = frozenset({"description", "title", "example"})
 
@@ -104,9 +107,10 @@ def derive(schema_dir: Path) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "data")
+    parser.add_argument("--schema", type=Path, help="a NENA EIDO-JSON Schema/ folder")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
-    bundle = derive(args.data / "standards" / "nena_eido" / "Schema")
+    bundle = derive(args.schema or args.data / "standards" / "nena_eido" / "Schema")
     text = json.dumps(bundle, sort_keys=False, separators=(",", ":"), ensure_ascii=False).encode()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_bytes(gzip.compress(text, compresslevel=9, mtime=0))

@@ -104,6 +104,7 @@ def test_call_types_by_category_and_premise():
     assert all(apco.isupper() for _, apco in ALARM_CALL_TYPES.values())
 
 
+@pytest.mark.usefixtures("eido_schema")
 def test_alarm_event_maps_to_call_fields():
     event = parse_alarm_message(_event())
     assert isinstance(event, AlarmEvent)

@@ -12,11 +12,26 @@ import pytest
 from rtcc.core.errors import ValidationFailed
 from rtcc.dispatch.adapters.document import CallDocument
 from rtcc.dispatch.adapters.eido import EidoError, export_eido, import_eido, validate_eido
-from rtcc.dispatch.adapters.eido_schema import schema
+from rtcc.dispatch.adapters.eido_schema import SCHEMA_ENV, EidoSchemaMissing, schema
 from rtcc.dispatch.adapters.pidf import read_pidf, write_pidf
 from rtcc_testing import shared_data
 
 UPDATED = datetime(2026, 12, 5, 18, 30, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _schema(request: pytest.FixtureRequest) -> None:
+    if not request.node.name.startswith("test_without_the_schema"):
+        request.getfixturevalue("eido_schema")
+
+
+def test_without_the_schema_eido_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(SCHEMA_ENV, raising=False)
+    with pytest.raises(EidoSchemaMissing, match="derive_eido_schema"):
+        validate_eido({})
+    monkeypatch.setenv(SCHEMA_ENV, "/nonexistent/eido.json.gz")
+    with pytest.raises(EidoSchemaMissing, match="no such file"):
+        schema()
 
 
 def _sample(name: str) -> bytes:

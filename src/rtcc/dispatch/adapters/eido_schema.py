@@ -1,6 +1,11 @@
-"""Validation of EIDO documents against the NENA EIDO 1.0 schema shipped with the package
-(``data/eido_1.0.schema.json.gz``, derived from NENA's OpenAPI components by ``tools/derive_eido_schema.py``; see
-``data/PROVENANCE.md``), and the error type every EIDO problem is reported with.
+"""Validation of EIDO documents against the NENA EIDO 1.0 schema, and the error type every EIDO problem is reported
+with.
+
+The schema is NENA's (copyrighted, freely downloadable, with no grant to redistribute), so the project does not ship
+it: an operator derives the one-file bundle from NENA's EIDO-JSON repository (https://github.com/NENA911/EIDO-JSON,
+``Schema/``) with ``python tools/derive_eido_schema.py --data DIR --out FILE`` and points ``RTCC_EIDO_SCHEMA`` at
+``FILE`` (``tools/derive_eido_schema.py`` says exactly what the bundle changes: nothing that alters validation but one
+upstream typo). Without it, EIDO export and import answer 503 ``EidoSchemaMissing`` saying how to install it.
 
 ``validate_eido`` returns every problem as an ``EidoIssue`` naming its JSON path (``$.callComponent[0].direction``),
 so that a receiver can dead-letter a message with a reason a person can act on; ``EidoError`` carries them (the first
@@ -13,19 +18,21 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
 
 from jsonschema import Draft7Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
-from rtcc.core.errors import ValidationFailed, field_error
+from rtcc.core.errors import ServiceUnavailable, ValidationFailed, field_error
 
-SCHEMA_FILE: Final = "eido_1.0.schema.json.gz"
+#: The environment variable naming the derived schema bundle (a ``.json`` or ``.json.gz`` file).
+SCHEMA_ENV: Final = "RTCC_EIDO_SCHEMA"
 #: How many issues one validation reports (a broken document can have hundreds).
 MAX_ISSUES: Final = 50
 
@@ -81,17 +88,45 @@ def _int32(value: object) -> bool:
     return not isinstance(value, int) or -(2**31) <= value < 2**31
 
 
-@cache
+class EidoSchemaMissing(ServiceUnavailable):
+    """EIDO validation needs NENA's schema, which this installation has not been given (module docstring)."""
+
+    title = "EIDO schema not installed"
+
+
+def schema_path() -> Path:
+    """The configured schema bundle (``RTCC_EIDO_SCHEMA``), or EidoSchemaMissing saying how to install one."""
+    configured = os.environ.get(SCHEMA_ENV, "").strip()
+    if not configured:
+        raise EidoSchemaMissing(
+            f"EIDO needs NENA's EIDO 1.0 schema: derive it with 'python tools/derive_eido_schema.py --data DIR --out "
+            f"FILE' from NENA's EIDO-JSON repository and set {SCHEMA_ENV}=FILE"
+        )
+    path = Path(configured)
+    if not path.is_file():
+        raise EidoSchemaMissing(f"{SCHEMA_ENV}={configured}: no such file")
+    return path
+
+
 def schema() -> dict[str, Any]:
-    """The bundled EIDO 1.0 JSON Schema (draft 7)."""
-    data = resources.files("rtcc.dispatch.adapters").joinpath("data", SCHEMA_FILE).read_bytes()
-    loaded: dict[str, Any] = json.loads(gzip.decompress(data))
+    """The EIDO 1.0 JSON Schema bundle (draft 7) that ``RTCC_EIDO_SCHEMA`` names."""
+    return _load(str(schema_path()))
+
+
+@cache
+def _load(path: str) -> dict[str, Any]:
+    data = Path(path).read_bytes()
+    loaded: dict[str, Any] = json.loads(gzip.decompress(data) if path.endswith(".gz") else data)
     return loaded
 
 
-@cache
 def _validator() -> Draft7Validator:
-    return Draft7Validator(schema(), format_checker=_formats)
+    return _validator_for(str(schema_path()))
+
+
+@cache
+def _validator_for(path: str) -> Draft7Validator:
+    return Draft7Validator(_load(path), format_checker=_formats)
 
 
 def _path(error: ValidationError) -> str:
