@@ -47,7 +47,7 @@ from rtcc.dispatch.unit_routes import router as unit_router
 from rtcc.identity.deps import require
 from rtcc.identity.logic import Perm, Principal
 
-router = APIRouter(prefix="/api/v1/dispatch", tags=["dispatch"])
+api = APIRouter(prefix="/api/v1/dispatch", tags=["dispatch"])
 
 Reader = Annotated[Principal, require(Perm.calls_read)]
 Taker = Annotated[Principal, require(Perm.calls_create)]
@@ -64,26 +64,26 @@ Offset = Annotated[int, Query(ge=0)]
 # --- catalogue and priority rules -------------------------------------------------------------------------------------
 
 
-@router.get("/scheme")
+@api.get("/scheme")
 def scheme(_p: Reader) -> SchemeRead:
     """The catalogue in use and its priority scheme (names, ranks, response-time targets)."""
     return calltypes.scheme_read()
 
 
-@router.get("/call-types")
+@api.get("/call-types")
 def call_types(db: DbDep, _p: Reader) -> list[CallTypeRead]:
     """Call types with their APCO codes, handling, and the priority in force now."""
     with db.read() as session:
         return calltypes.call_types(session)
 
 
-@router.get("/unit-types")
+@api.get("/unit-types")
 def unit_types(_p: Reader) -> list[UnitTypeRead]:
     """Unit types and what each may do."""
     return calltypes.unit_types()
 
 
-@router.get("/priority-rules")
+@api.get("/priority-rules")
 def priority_rules(
     db: DbDep, _p: Reader, call_type: Annotated[str | None, Query(max_length=32)] = None
 ) -> list[RuleRead]:
@@ -92,7 +92,7 @@ def priority_rules(
         return calltypes.list_rules(session, call_type)
 
 
-@router.post("/priority-rules", status_code=201)
+@api.post("/priority-rules", status_code=201)
 def add_priority_rule(body: RuleCreate, db: DbDep, bus: BusDep, actor: RuleWriter) -> RuleRead:
     """Add a priority rule version, effective from a date; calls already received keep their priority (audited)."""
     with db.uow() as session:
@@ -102,7 +102,7 @@ def add_priority_rule(body: RuleCreate, db: DbDep, bus: BusDep, actor: RuleWrite
 # --- calls ------------------------------------------------------------------------------------------------------------
 
 
-@router.post("/calls", status_code=201)
+@api.post("/calls", status_code=201)
 def take_call(body: CallCreate, db: DbDep, bus: BusDep, settings: SettingsDep, actor: Taker) -> IntakeResult:
     """Take a call: number, district, priority (the rule in force when received), queue; with the recent calls at
     the location, a proposed duplicate and the premise's history."""
@@ -110,7 +110,7 @@ def take_call(body: CallCreate, db: DbDep, bus: BusDep, settings: SettingsDep, a
         return calls.intake(session, bus, settings, body, actor=actor)
 
 
-@router.get("/calls")
+@api.get("/calls")
 def list_calls(
     db: DbDep,
     actor: Reader,
@@ -127,35 +127,35 @@ def list_calls(
         )
 
 
-@router.get("/calls/by-number/{number}")
+@api.get("/calls/by-number/{number}")
 def call_by_number(number: str, db: DbDep, actor: Reader) -> CallDetail:
     """One call by its number (YY-NNNNNN)."""
     with db.read() as session:
         return calls.get_by_number(session, number, actor=actor)
 
 
-@router.get("/calls/{call_id}")
+@api.get("/calls/{call_id}")
 def get_call(call_id: uuid.UUID, db: DbDep, actor: Reader) -> CallDetail:
     """One call with its units, timeline and notes."""
     with db.read() as session:
         return calls.get_call(session, call_id, actor=actor)
 
 
-@router.get("/calls/{call_id}/caller")
+@api.get("/calls/{call_id}/caller")
 def get_caller(call_id: uuid.UUID, db: DbDep, actor: CallerReader) -> CallerRead:
     """The caller's name and callback number (personal data: the read is audited)."""
     with db.uow() as session:
         return calls.caller(session, call_id, actor=actor)
 
 
-@router.post("/calls/{call_id}/notes", status_code=201)
+@api.post("/calls/{call_id}/notes", status_code=201)
 def add_note(call_id: uuid.UUID, body: NoteCreate, db: DbDep, bus: BusDep, actor: Updater) -> NoteRead:
     """Append a note (notes are never edited or deleted)."""
     with db.uow() as session:
         return calls.add_note(session, bus, call_id, body, actor=actor)
 
 
-@router.post("/calls/{call_id}/duplicate")
+@api.post("/calls/{call_id}/duplicate")
 def decide_duplicate(
     call_id: uuid.UUID, body: DuplicateDecision, db: DbDep, bus: BusDep, actor: Dispatcher
 ) -> CallRead:
@@ -164,56 +164,56 @@ def decide_duplicate(
         return calls.decide_duplicate(session, bus, call_id, body, actor=actor)
 
 
-@router.get("/calls/{call_id}/recommendation")
+@api.get("/calls/{call_id}/recommendation")
 def recommendation(call_id: uuid.UUID, db: DbDep, actor: Dispatcher) -> RecommendationRead:
     """Eligible units ranked by travel time, capability, workload and coverage; every line says why."""
     with db.read() as session:
         return assignment.recommendation(session, call_id, actor=actor)
 
 
-@router.post("/calls/{call_id}/assign")
+@api.post("/calls/{call_id}/assign")
 def assign(call_id: uuid.UUID, body: AssignRequest, db: DbDep, bus: BusDep, actor: Dispatcher) -> CallRead:
     """Assign one or more units in one action; each is told at once. A unit already taken answers 409."""
     with db.uow() as session:
         return assignment.assign(session, bus, call_id, body, actor=actor)
 
 
-@router.post("/calls/{call_id}/step")
+@api.post("/calls/{call_id}/step")
 def step(call_id: uuid.UUID, body: StepRequest, db: DbDep, bus: BusDep, actor: Updater) -> CallRead:
     """Move a unit's assignment a step (acknowledged, en route, on scene, cleared, cancelled)."""
     with db.uow() as session:
         return chain.step(session, bus, call_id, body, actor=actor)
 
 
-@router.post("/calls/{call_id}/close")
+@api.post("/calls/{call_id}/close")
 def close(call_id: uuid.UUID, body: CloseRequest, db: DbDep, bus: BusDep, actor: Updater) -> CallRead:
     """Close the call with its disposition (every unit cleared first)."""
     with db.uow() as session:
         return chain.close(session, bus, call_id, body, actor=actor)
 
 
-@router.post("/calls/{call_id}/reopen")
+@api.post("/calls/{call_id}/reopen")
 def reopen(call_id: uuid.UUID, body: ReopenRequest, db: DbDep, bus: BusDep, actor: Dispatcher) -> CallRead:
     """Reopen a closed call, saying why."""
     with db.uow() as session:
         return chain.reopen(session, bus, call_id, body, actor=actor)
 
 
-@router.post("/calls/{call_id}/take")
+@api.post("/calls/{call_id}/take")
 def take(call_id: uuid.UUID, db: DbDep, bus: BusDep, actor: Updater) -> CallRead:
     """Take a call waiting in the CSO queue for your own unit."""
     with db.uow() as session:
         return assignment.take(session, bus, call_id, actor=actor)
 
 
-@router.get("/queues/cso")
+@api.get("/queues/cso")
 def cso_queue(db: DbDep, actor: Reader, limit: Limit = 100, offset: Offset = 0) -> CallPage:
     """Calls waiting for a CSO (differential response), most urgent and oldest first."""
     with db.read() as session:
         return assignment.cso_queue(session, actor=actor, limit=limit, offset=offset)
 
 
-@router.get("/me")
+@api.get("/me")
 def my_dispatch(db: DbDep, actor: Field) -> MyDispatch:
     """Your unit and its open calls (your current call first)."""
     with db.read() as session:
@@ -223,7 +223,7 @@ def my_dispatch(db: DbDep, actor: Field) -> MyDispatch:
 # --- premises ---------------------------------------------------------------------------------------------------------
 
 
-@router.get("/premises")
+@api.get("/premises")
 def list_premises(
     db: DbDep,
     response: Response,
@@ -239,28 +239,28 @@ def list_premises(
     return rows
 
 
-@router.post("/premises", status_code=201)
+@api.post("/premises", status_code=201)
 def create_premise(body: PremiseCreate, db: DbDep, actor: PremiseWriter) -> PremiseRead:
     """Register a premise (inside the city)."""
     with db.uow() as session:
         return premises.create(session, body, actor=actor)
 
 
-@router.get("/premises/{premise_id}")
+@api.get("/premises/{premise_id}")
 def get_premise(premise_id: uuid.UUID, db: DbDep, _p: PremiseReader) -> PremiseRead:
     """One premise."""
     with db.read() as session:
         return premises.get(session, premise_id)
 
 
-@router.patch("/premises/{premise_id}")
+@api.patch("/premises/{premise_id}")
 def update_premise(premise_id: uuid.UUID, body: PremiseUpdate, db: DbDep, actor: PremiseWriter) -> PremiseRead:
     """Change a premise."""
     with db.uow() as session:
         return premises.update(session, premise_id, body, actor=actor)
 
 
-@router.delete("/premises/{premise_id}", status_code=204)
+@api.delete("/premises/{premise_id}", status_code=204)
 def delete_premise(premise_id: uuid.UUID, db: DbDep, actor: PremiseWriter) -> Response:
     """Remove a premise no call refers to."""
     with db.uow() as session:
@@ -268,11 +268,13 @@ def delete_premise(premise_id: uuid.UUID, db: DbDep, actor: PremiseWriter) -> Re
     return Response(status_code=204)
 
 
-@router.get("/premises/{premise_id}/history")
+@api.get("/premises/{premise_id}/history")
 def premise_history(premise_id: uuid.UUID, db: DbDep, _p: PremiseReader) -> PremiseHistory:
     """A premise's calls, false alarms in the last 12 months, and hazards."""
     with db.read() as session:
         return premises.history_of(session, premise_id)
 
 
+router = APIRouter()
+router.include_router(api)
 router.include_router(unit_router)

@@ -29,7 +29,7 @@ from rtcc.dispatch.schemas import (
 from rtcc.identity.deps import require
 from rtcc.identity.logic import Perm, Principal
 
-router = APIRouter()
+router = APIRouter(prefix="/api/v1/dispatch", tags=["dispatch"])
 
 UnitReader = Annotated[Principal, require(Perm.units_read)]
 UnitAdmin = Annotated[Principal, require(Perm.units_admin)]
