@@ -135,3 +135,12 @@ def test_live_dispatch_events_are_denied_by_default_and_scoped() -> None:
     assert _visible("units", {}, sees_units=True)
     assert not _visible("units", {}, my_unit="G1")
     assert not _visible("other", {}, sees_all=True, sees_units=True)
+
+
+def test_dispatch_live_events_never_become_alert_notifications() -> None:
+    from rtcc.notify.logic import notification_for
+
+    board = {"id": 7, "topic": "dispatch", "type": "call.created", "data": {"id": "x", "priority": "Routine"}}
+    assert notification_for(board, max_priority=2) is None
+    hit = {"id": 8, "topic": "alerts", "type": "alert.created", "data": {"id": "a", "kind": "hit", "priority": 1}}
+    assert notification_for(hit, max_priority=2) is not None
