@@ -72,6 +72,7 @@ class PositionSubscriber:
         self.prefix = (topic_prefix or runtime.settings.mqtt_topic_prefix).strip("/")
         self.stats = PositionStats()
         self.connected = threading.Event()
+        self.subscribed = threading.Event()  # the broker acknowledged the subscription
         self._queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue(_QUEUE_SIZE)
         self._worker: threading.Thread | None = None
         client = paho.Client(
@@ -88,6 +89,7 @@ class PositionSubscriber:
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        client.on_subscribe = self._on_subscribe
         self._client = client
 
     @property
@@ -102,8 +104,12 @@ class PositionSubscriber:
         client.subscribe(self.topic, qos=0)
         self.connected.set()
 
+    def _on_subscribe(self, _c: paho.Client, _u: object, _mid: int, _codes: object, _p: object) -> None:
+        self.subscribed.set()
+
     def _on_disconnect(self, _c: paho.Client, _u: object, _f: object, reason_code: object, _p: object) -> None:
         self.connected.clear()
+        self.subscribed.clear()
         logger.info("MQTT positions disconnected (%s)", reason_code)
 
     def _on_message(self, _c: paho.Client, _u: object, msg: paho.MQTTMessage) -> None:

@@ -9,10 +9,10 @@ import json
 from pathlib import Path
 
 import pytest
-from rtcc_testing import shared_data
 
 from rtcc.core.errors import ProfileInvalid
 from rtcc.dispatch import catalogue, travel
+from rtcc_testing import shared_data
 
 
 def test_packaged_catalogues_load() -> None:
