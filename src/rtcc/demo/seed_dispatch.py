@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from rtcc.demo.accounts import DEMO_PASSWORD
 from rtcc.dispatch import calltypes, positions, units
-from rtcc.dispatch.schemas import PositionIn, RuleCreate, UnitCreate
+from rtcc.dispatch.schemas import RuleCreate
+from rtcc.dispatch.unit_schemas import PositionIn, UnitCreate
 from rtcc.identity import service as identity_service
 from rtcc.identity.logic import SYSTEM, Principal, Role, permissions_for
 from rtcc.places import service as places

@@ -14,7 +14,8 @@ import typer
 
 from rtcc.commands import run_command
 from rtcc.dispatch import calltypes, units
-from rtcc.dispatch.schemas import RuleCreate, UnitCreate
+from rtcc.dispatch.schemas import RuleCreate
+from rtcc.dispatch.unit_schemas import UnitCreate
 from rtcc.identity.logic import cli_operator
 from rtcc.runtime import Runtime
 

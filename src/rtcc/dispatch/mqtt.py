@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from rtcc.core.errors import DomainError
 from rtcc.dispatch import positions, repository
-from rtcc.dispatch.schemas import PositionIn
+from rtcc.dispatch.unit_schemas import PositionIn
 from rtcc.runtime import Runtime
 
 logger = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from rtcc.core.clock import ensure_utc, utcnow
 from rtcc.core.errors import Conflict, NotFound, invalid
 from rtcc.dispatch import access, present, repository
 from rtcc.dispatch.models import Position, Unit
-from rtcc.dispatch.schemas import PositionIn, PositionRead
+from rtcc.dispatch.unit_schemas import PositionIn, PositionRead
 from rtcc.identity.logic import Principal
 
 #: A fix claimed this far in the future is refused (the device's clock is wrong).

@@ -19,7 +19,8 @@ from rtcc.bus.base import Bus
 from rtcc.bus.outbox import publish_after_commit
 from rtcc.dispatch import calltypes, events, logic
 from rtcc.dispatch.models import Assignment, Call, Unit
-from rtcc.dispatch.schemas import AssignmentRead, CallRead, CallSummary, LocationRead, UnitRead
+from rtcc.dispatch.schemas import AssignmentRead, CallRead, CallSummary, LocationRead
+from rtcc.dispatch.unit_schemas import UnitRead
 from rtcc.live import service as live
 
 

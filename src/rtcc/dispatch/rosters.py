@@ -19,7 +19,7 @@ from rtcc.core.clock import ensure_utc, utcnow
 from rtcc.core.errors import Conflict, NotFound, invalid
 from rtcc.dispatch import calltypes, repository
 from rtcc.dispatch.models import OvertimeBudget, RosterEntry, Shift
-from rtcc.dispatch.schemas import BudgetCreate, BudgetRead, RosterAdd, RosterEntryRead, ShiftCreate, ShiftRead
+from rtcc.dispatch.unit_schemas import BudgetCreate, BudgetRead, RosterAdd, RosterEntryRead, ShiftCreate, ShiftRead
 from rtcc.identity.logic import Principal
 from rtcc.places import service as places
 

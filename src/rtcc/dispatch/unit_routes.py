@@ -13,7 +13,7 @@ from pydantic import AwareDatetime
 
 from rtcc.deps import BusDep, DbDep
 from rtcc.dispatch import positions, rosters, units
-from rtcc.dispatch.schemas import (
+from rtcc.dispatch.unit_schemas import (
     BudgetCreate,
     BudgetRead,
     PositionIn,

@@ -19,7 +19,8 @@ from rtcc.core.errors import Conflict, NotFound, PermissionDenied, invalid
 from rtcc.dispatch import access, calltypes, chain, logic, present, repository
 from rtcc.dispatch.logic import TransitionError, UnitStatus
 from rtcc.dispatch.models import Unit
-from rtcc.dispatch.schemas import CallRead, MyDispatch, UnitCreate, UnitRead, UnitUpdate
+from rtcc.dispatch.schemas import CallRead, MyDispatch
+from rtcc.dispatch.unit_schemas import UnitCreate, UnitRead, UnitUpdate
 from rtcc.identity import service as identity
 from rtcc.identity.logic import Perm, Principal
 from rtcc.identity.schemas import UserUpdate

@@ -10,7 +10,8 @@ from typing import Any
 
 from rtcc.core.db import Database
 from rtcc.dispatch import calls, units
-from rtcc.dispatch.schemas import CallCreate, IntakeResult, UnitCreate, UnitRead
+from rtcc.dispatch.schemas import CallCreate, IntakeResult
+from rtcc.dispatch.unit_schemas import UnitCreate, UnitRead
 from rtcc.identity.logic import Principal, Role, permissions_for
 from rtcc.settings import Settings
 
@@ -46,7 +47,7 @@ def make_unit(
 ) -> UnitRead:
     """A unit, optionally with a position."""
     from rtcc.dispatch import positions
-    from rtcc.dispatch.schemas import PositionIn
+    from rtcc.dispatch.unit_schemas import PositionIn
 
     with db.uow() as s:
         made = units.create(

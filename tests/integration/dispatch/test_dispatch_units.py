@@ -19,7 +19,7 @@ from rtcc.core.db import Database
 from rtcc.core.errors import Conflict, ValidationFailed
 from rtcc.dispatch import assignment, rosters, units
 from rtcc.dispatch.cli import dispatch as dispatch_cli
-from rtcc.dispatch.schemas import BudgetCreate, RosterAdd, ShiftCreate, UnitStatusSet
+from rtcc.dispatch.unit_schemas import BudgetCreate, RosterAdd, ShiftCreate, UnitStatusSet
 from rtcc.identity import service as identity
 from rtcc.identity.logic import SYSTEM, Role
 from rtcc.identity.schemas import UserCreate
