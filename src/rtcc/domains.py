@@ -32,6 +32,7 @@ DOMAIN_PACKAGES = (
     "community",
     "rebates",
     "routing",
+    "dispatch",
     "web",
 )
 

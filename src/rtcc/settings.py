@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from rtcc.alpr.config import AlprSettings
 from rtcc.cameras.config import CamerasSettings
 from rtcc.community.config import CommunitySettings
+from rtcc.dispatch.config import DispatchSettings
 from rtcc.footage.config import FootageSettings
 from rtcc.governance.config import GovernanceSettings
 from rtcc.investigations.config import InvestigationsSettings
@@ -37,6 +38,7 @@ class Settings(
     NotifySettings,
     CommunitySettings,
     RebatesSettings,
+    DispatchSettings,
     WebSettings,
     AlprSettings,
     PlacesSettings,

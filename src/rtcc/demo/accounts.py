@@ -15,4 +15,6 @@ DEMO_USERS = (
     ("officer", "Deputy Ortiz", "Cerritos Station"),
     ("auditor", "Aud Itor", "City Auditor"),
     ("program_staff", "Pat Programs", "City of Cerritos Community Safety"),
+    ("cso", "Casey CSO", None),  # signed on to unit C1 by the dispatch seed
+    ("guard", "Gil Guard", None),  # signed on to unit G1 by the dispatch seed
 )

@@ -19,7 +19,15 @@ from rtcc.alpr import cameras as alpr_cameras
 from rtcc.alpr.schemas import CameraCreate
 from rtcc.bus.base import Bus
 from rtcc.core.clock import utcnow
-from rtcc.demo import seed_cameras, seed_community, seed_footage, seed_governance, seed_rebates, world
+from rtcc.demo import (
+    seed_cameras,
+    seed_community,
+    seed_dispatch,
+    seed_footage,
+    seed_governance,
+    seed_rebates,
+    world,
+)
 from rtcc.demo.accounts import DEMO_PASSWORD, DEMO_USERS
 from rtcc.demo.traffic import DEMO_HOTLISTS, DemoHotlistEntry, demo_hotlist
 from rtcc.hotlists import imports as hotlist_imports
@@ -84,6 +92,7 @@ def seed_programs(session: Session, *, settings: Settings, seed_value: int = 7) 
             session, now=now, rng=rng, store=store_for(settings.footage_dir, settings.data_dir)
         ),
         "rebates": seed_rebates.seed(session, now=now, rng=rng),
+        "dispatch": seed_dispatch.seed(session),
     }
 
 

@@ -1,1 +1,2 @@
-"""Calls for service and dispatch: calls, call types and priority rules, units, the recommendation, alarms, EIDO."""
+"""Calls for service and dispatch: call types and effective-dated priorities, calls, units, rosters, positions, the
+recommendation and the assignment."""

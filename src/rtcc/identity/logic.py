@@ -21,7 +21,9 @@ class Role(StrEnum):
     supervisor = "supervisor"
     analyst = "analyst"
     dispatcher = "dispatcher"
-    officer = "officer"
+    officer = "officer"  # a sworn deputy in the field
+    cso = "cso"  # a Community Services Officer (non-sworn: reports, fingerprinting, focused patrol)
+    guard = "guard"  # a private security guard on contract patrol (observe and report only)
     auditor = "auditor"
     program_staff = "program_staff"  # city staff who run the community programs (tips, rebates, watch groups)
     resident = "resident"  # community account: a household
@@ -85,6 +87,22 @@ class Perm(StrEnum):
     rebates_report = "rebates:report"
     # road network and travel times (dispatch issue)
     routing_read = "routing:read"  # the active road network, ETAs and directions
+    # calls for service and dispatch (issue 11); field roles are further scoped to their unit's calls in the service
+    calls_read = "calls:read"  # calls a principal may see: all (calls:read_all) or their unit's and their area's
+    calls_read_all = "calls:read_all"  # scope, not a route: every call and every unit's live topic
+    calls_read_area = "calls:read_area"  # scope, not a route: the open calls of the user's area (deputies)
+    calls_create = "calls:create"  # call intake (call takers, officer-initiated, RTCC-initiated)
+    calls_update = "calls:update"  # status steps and notes (field roles: on their own assignments)
+    calls_dispatch = "calls:dispatch"  # recommend, assign, link duplicates, close, reopen, any unit's status
+    callers_read = "callers:read"  # a caller's name and callback number (personal data; every read audited)
+    priorities_write = "priorities:write"  # add an effective-dated priority rule
+    premises_read = "premises:read"
+    premises_write = "premises:write"
+    units_read = "units:read"  # units, their status and positions, shifts and rosters
+    units_admin = "units:admin"  # create units, shifts, rosters and overtime budgets
+    units_status = "units:status"  # set a unit's status (field roles: their own unit)
+    positions_write = "positions:write"  # report a unit's position (field roles: their own unit)
+    dispatch_self = "dispatch:self"  # a field user's own unit and calls ("my call")
 
 
 _ANALYST = {
@@ -110,6 +128,32 @@ _ANALYST = {
     Perm.routing_read,
 }
 
+#: What every dispatch field role (deputy, CSO, guard) holds; the service scopes it to the user's own unit.
+_FIELD_DISPATCH = {
+    Perm.calls_read,
+    Perm.calls_update,
+    Perm.units_status,
+    Perm.positions_write,
+    Perm.dispatch_self,
+    Perm.live_read,
+    Perm.routing_read,  # directions and ETA to the unit's own call
+    Perm.self_read,
+}
+#: Seeing and running dispatch: call takers, dispatchers, supervisors.
+_DISPATCH_DESK = {
+    Perm.calls_read,
+    Perm.calls_read_all,
+    Perm.calls_create,
+    Perm.calls_update,
+    Perm.calls_dispatch,
+    Perm.callers_read,
+    Perm.premises_read,
+    Perm.premises_write,
+    Perm.units_read,
+    Perm.units_status,
+    Perm.positions_write,
+}
+
 #: What a community (resident/business) account holds: its own data and nothing internal.
 COMMUNITY_PERMISSIONS: frozenset[Perm] = frozenset({Perm.community_self})
 
@@ -129,9 +173,23 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.community_admin,
             Perm.rebates_report,
             Perm.misuse_read,
+            Perm.priorities_write,
+            Perm.units_admin,
+        }
+        | _DISPATCH_DESK
+    ),
+    Role.analyst: frozenset(
+        _ANALYST
+        | {
+            Perm.alerts_dispatch,
+            Perm.alerts_close,
+            Perm.calls_read,
+            Perm.calls_read_all,
+            Perm.calls_create,  # RTCC-initiated calls (an ALPR hit, a tip)
+            Perm.premises_read,
+            Perm.units_read,
         }
     ),
-    Role.analyst: frozenset(_ANALYST | {Perm.alerts_dispatch, Perm.alerts_close}),
     Role.dispatcher: frozenset(
         {
             Perm.alerts_read,
@@ -145,6 +203,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.canvass_run,
             Perm.routing_read,
         }
+        | _DISPATCH_DESK
     ),
     Role.officer: frozenset(
         {
@@ -155,8 +214,18 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.self_read,
             Perm.registry_read,
             Perm.routing_read,
+            Perm.calls_create,  # officer-initiated calls
+            Perm.calls_read_area,
+            Perm.callers_read,
+            Perm.premises_read,
+            Perm.units_read,
         }
+        | _FIELD_DISPATCH
     ),
+    # Non-sworn staff: no ALPR data, no criminal history; a CSO sees the premise and the caller of its own calls.
+    Role.cso: frozenset(_FIELD_DISPATCH | {Perm.callers_read, Perm.premises_read, Perm.units_read}),
+    # A private guard sees only what is assigned to it.
+    Role.guard: frozenset(_FIELD_DISPATCH),
     Role.auditor: frozenset(
         {
             Perm.audit_read,

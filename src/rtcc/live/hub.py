@@ -31,6 +31,7 @@ from rtcc.alerts.logic import field_visible
 from rtcc.bus.base import Bus
 from rtcc.bus.envelope import Envelope
 from rtcc.core.db import Database
+from rtcc.dispatch.logic import is_dispatch_topic, live_visible
 from rtcc.identity.logic import Perm, Principal
 from rtcc.live import service
 from rtcc.live.schemas import LiveMessage
@@ -50,6 +51,7 @@ def visible(principal: Principal, event: LiveMessage) -> bool:
 
     ``alerts``: the whole queue with ``alerts:read``; field units (``alerts:read_verified``) only hits a person has
     verified (verified, dispatched, closed), never new or rejected ones. ``cameras``: ``cameras:read``.
+    ``dispatch``, ``units`` and ``unit-<call sign>``: as ``rtcc.dispatch.logic.live_visible`` decides.
     """
     if event.topic == "alerts":
         if principal.can(Perm.alerts_read):
@@ -59,6 +61,16 @@ def visible(principal: Principal, event: LiveMessage) -> bool:
         return principal.can(Perm.alerts_read_verified) and field_visible(kind, state)
     if event.topic == "cameras":
         return principal.can(Perm.cameras_read)
+    if is_dispatch_topic(event.topic):  # calls, the unit board, one topic per unit (rtcc.dispatch.logic)
+        return live_visible(
+            topic=event.topic,
+            data=event.data,
+            sees_all=principal.can(Perm.calls_read_all),
+            sees_units=principal.can(Perm.units_read),
+            my_unit=principal.unit if principal.can(Perm.dispatch_self) else None,
+            my_area=principal.division,
+            area_calls=principal.can(Perm.calls_read_area),
+        )
     return False
 
 

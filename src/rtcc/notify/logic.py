@@ -10,7 +10,10 @@ from rtcc.notify.adapters import Notification
 
 
 def notification_for(event: dict[str, Any], *, max_priority: int) -> Notification | None:
-    """The notification for a live ``alerts``/``cameras`` event payload, or None when it needs none."""
+    """The notification for a live ``alerts``/``cameras`` event payload, or None when it needs none (events of
+    other topics, such as the dispatch board's, never notify here)."""
+    if event.get("topic") not in ("alerts", "cameras"):
+        return None
     data = event.get("data") or {}
     state = str(data.get("state", ""))
     kind = str(data.get("kind", ""))

@@ -1,0 +1,31 @@
+"""Settings of the dispatch domain, mixed into ``rtcc.settings.Settings`` (env ``RTCC_<FIELD>``): which catalogue of
+call types, priorities and unit types applies, how intake finds duplicates and premise history, and the MQTT topics
+units report their positions on."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class DispatchSettings(BaseModel):
+    """Dispatch settings."""
+
+    dispatch_catalogue: str | None = Field(
+        default=None,
+        description="Dispatch catalogue (priority scheme, unit types, shifts, call types): a packaged one "
+        "('cerritos', 'los_angeles') or the path of a catalogue JSON file; unset: the one named like the city profile.",
+    )
+    dispatch_duplicate_radius_m: float = Field(
+        default=150.0, gt=0, description="An open call this close with the same call type is proposed as a duplicate."
+    )
+    dispatch_duplicate_window_min: int = Field(
+        default=60, ge=1, description="Only open calls received this many minutes before a new one can be duplicates."
+    )
+    dispatch_history_radius_m: float = Field(
+        default=50.0, gt=0, description="Calls this close to a new call's location count as 'at the location'."
+    )
+    dispatch_mqtt_positions: bool = Field(
+        default=True,
+        description="Subscribe to unit positions on <RTCC_MQTT_TOPIC_PREFIX>/units/<call sign>/position when "
+        "RTCC_MQTT_URL is set.",
+    )
