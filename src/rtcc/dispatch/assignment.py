@@ -2,7 +2,7 @@
 
 ``recommendation`` gathers the facts (the call and its type, every unit in service with its type's capabilities,
 status, workload over the last shift, whether it is rostered now, its home area) and the travel times
-(``rtcc.dispatch.travel.etas``), and runs the pure ``rtcc.dispatch.recommend.recommend``.
+(``rtcc.routing.service.travel_times``), and runs the pure ``rtcc.dispatch.recommend.recommend``.
 
 ``assign`` puts one or more units on a call in one transaction: each unit's row is locked and must be assignable and
 capable (a guard is never put on a call that needs enforcement), and the assignment claims the unit through the
@@ -14,7 +14,8 @@ naming the unit. The unit is told at once on its live topic; the step is audited
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -23,12 +24,14 @@ from sqlalchemy.orm import Session
 from rtcc.bus.base import Bus
 from rtcc.core.clock import utcnow
 from rtcc.core.errors import Conflict, ValidationFailed, field_error, invalid
-from rtcc.dispatch import access, calltypes, chain, logic, present, repository, travel
+from rtcc.dispatch import access, calltypes, chain, logic, present, repository
 from rtcc.dispatch.logic import AssignmentStatus, CallStatus, UnitStatus
 from rtcc.dispatch.models import Assignment, Call, Unit
 from rtcc.dispatch.recommend import CallFacts, Line, Recommendation, Rules, UnitFacts, recommend
 from rtcc.dispatch.schemas import AssignRequest, CallPage, CallRead, LineRead, ReasonRead, RecommendationRead
 from rtcc.identity.logic import Perm, Principal
+from rtcc.routing import service as routing
+from rtcc.routing.schemas import TravelTimes
 
 #: The window that counts as "this shift" for a unit's workload.
 SHIFT_WINDOW = timedelta(hours=8)
@@ -77,19 +80,25 @@ def _facts(session: Session, call: Call, now: datetime) -> tuple[CallFacts, list
     return facts, units, unit_facts
 
 
-def _run(session: Session, call: Call, rules: Rules | None) -> tuple[Recommendation, str, dict[str, Unit]]:
+@dataclass(frozen=True)
+class _Run:
+    result: Recommendation
+    travel: TravelTimes
+    method_of: Mapping[str, str]  # unit id -> how its ETA was estimated
+    by_id: dict[str, Unit]
+
+
+def _run(session: Session, call: Call, rules: Rules | None) -> _Run:
     now = utcnow()
     facts, units, unit_facts = _facts(session, call, now)
     placed = [u for u in units if u.lat is not None and u.lon is not None]
-    seconds, method = travel.etas(
-        session,
-        to=(call.lat, call.lon),
-        origins=[(u.lat or 0.0, u.lon or 0.0) for u in placed],
-        emergent=facts.emergent,
-    )
-    eta_of = {u.id: s for u, s in zip(placed, seconds, strict=True)}
+    # one search from the call over the reversed road graph gives every unit's ETA (rtcc.routing)
+    origins = [(u.lat or 0.0, u.lon or 0.0) for u in placed]
+    tt = routing.travel_times(session, to=(call.lat, call.lon), origins=origins, emergent=facts.emergent)
+    eta_of = {u.id: s for u, s in zip(placed, tt.seconds, strict=True)}
+    method_of = {str(u.id): m for u, m in zip(placed, tt.methods, strict=True)}
     result = recommend(facts, unit_facts, [eta_of.get(u.id) for u in units], rules)
-    return result, method, {str(u.id): u for u in units}
+    return _Run(result, tt, method_of, {str(u.id): u for u in units})
 
 
 def _line(line: Line) -> LineRead:
@@ -111,10 +120,13 @@ def recommendation(
 ) -> RecommendationRead:
     """The units for a call, best first, each with its reasons (``calls:dispatch``)."""
     call = chain.load_call(session, call_id)
-    result, method, by_id = _run(session, call, rules)
+    run = _run(session, call, rules)
+    result, by_id = run.result, run.by_id
     return RecommendationRead(
         call_id=call.id,
-        method=method,
+        method=run.travel.method,
+        travel_note=run.travel.note,
+        network=run.travel.network_label or run.travel.network,
         units_needed=result.units_needed,
         suggested=[by_id[i].call_sign for i in result.suggested],
         ranked=[_line(x) for x in result.ranked],
@@ -140,7 +152,8 @@ def assign(session: Session, bus: Bus | None, call_id: uuid.UUID, data: AssignRe
     call = chain.load_call(session, call_id, lock=True)
     if call.status == CallStatus.closed.value:
         raise Conflict(f"call {call.number} is closed: reopen it first")
-    result, method, _ = _run(session, call, None)
+    run = _run(session, call, None)
+    result = run.result
     lines = {x.call_sign: x for x in (*result.ranked, *result.ineligible)}
     ct = calltypes.type_of(call.call_type)
     cat = calltypes.catalogue()
@@ -170,7 +183,7 @@ def assign(session: Session, bus: Bus | None, call_id: uuid.UUID, data: AssignRe
             dispatched_at=now,
             assigned_by=actor.audit_name[:64],
             eta_s=None if line is None or line.eta_s is None else round(line.eta_s, 1),
-            eta_method=method if line is not None and line.eta_s is not None else None,
+            eta_method=run.method_of.get(line.unit_id) if line is not None and line.eta_s is not None else None,
             recommended_rank=line.rank if line is not None else None,
             reasons=[{"code": r.code, "text": r.text} for r in line.reasons] if line is not None else [],
         )
@@ -191,7 +204,7 @@ def assign(session: Session, bus: Bus | None, call_id: uuid.UUID, data: AssignRe
         present.publish_unit(session, bus, unit, change="status", at=now)
     session.flush()
     assignments = chain.sync_call_status(session, call, at=now, actor=actor)
-    chain.audit_call(session, actor, "assign", call, units=signs, method=method)
+    chain.audit_call(session, actor, "assign", call, units=signs, method=run.travel.method)
     present.publish_call(session, bus, call, assignments, change="assigned", at=now)
     return present.call_read(call, assignments)
 

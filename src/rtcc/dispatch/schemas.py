@@ -400,7 +400,9 @@ class RecommendationRead(BaseModel):
     """Units for a call, best first, each line with its reasons; how travel times were estimated."""
 
     call_id: uuid.UUID
-    method: str
+    method: str = Field(description="network (road network travel times) or straight_line (an estimate).")
+    travel_note: str | None = Field(None, description="What the screen says about estimated times (None: all by road).")
+    network: str | None = Field(None, description="The road network used, if any.")
     units_needed: int
     suggested: list[str] = Field(description="Call signs of the units to send (the top lines still needed).")
     ranked: list[LineRead]

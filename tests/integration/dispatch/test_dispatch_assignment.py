@@ -39,6 +39,23 @@ def test_recommendation_ranks_by_travel_and_keeps_guards_off_enforcement_calls(
         _assign(db, call.id, "G1")
 
 
+def test_recommendation_uses_the_road_network_once_one_is_loaded(db: Database, settings: Settings) -> None:
+    from rtcc.demo.road_grid import install_if_none
+
+    # the call and the units at intersections of the profile's gazetteer, which the demo's arterial grid joins
+    make_unit(db, "41A", at=(33.873, -118.028), home_area="2319")  # Artesia Blvd & Valley View St
+    make_unit(db, "41B", at=(33.858, -118.09), home_area="2316")  # Gridley Rd & South St
+    call = new_call(db, settings, at=CORNER).call  # Alondra Blvd & Carmenita Rd
+    with db.uow() as s:
+        assert install_if_none(s) is not None
+    with db.read() as s:
+        rec = assignment.recommendation(s, call.id, actor=DISPATCHER)
+    assert rec.method == "network" and rec.network is not None and "gazetteer" in rec.network
+    assert rec.travel_note is None and all(x.eta_s is not None for x in rec.ranked)
+    assigned = _assign(db, call.id, rec.suggested[0])
+    assert assigned.assignments[0].eta_method == "network"  # type: ignore[attr-defined]
+
+
 def test_the_status_chain_from_dispatch_to_close(db: Database, settings: Settings) -> None:
     make_unit(db, "41A", at=CORNER)
     make_unit(db, "41B", at=PARK)

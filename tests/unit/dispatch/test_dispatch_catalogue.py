@@ -1,6 +1,5 @@
 """The packaged dispatch catalogues load and hold together; their APCO codes are real ones (checked against the
-NENA EIDO schema's list where the shared data is present); a broken catalogue is an error naming the field; the
-straight-line travel estimate matches a hand computation."""
+NENA EIDO schema's list where the shared data is present); a broken catalogue is an error naming the field."""
 
 from __future__ import annotations
 
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from rtcc.core.errors import ProfileInvalid
-from rtcc.dispatch import catalogue, travel
+from rtcc.dispatch import catalogue
 from rtcc_testing import shared_data
 
 
@@ -56,13 +55,3 @@ def test_a_broken_catalogue_names_the_field(tmp_path: Path) -> None:
         catalogue.load(str(bad))  # a failed load is not cached
     with pytest.raises(ProfileInvalid, match="no such packaged catalogue"):
         catalogue.load(str(tmp_path / "missing.json"))
-
-
-def test_straight_line_travel_time() -> None:
-    # 0.01 degree of latitude is 1,111.95 m; x 1.3 circuity at 40 km/h (11.11 m/s) = 130.1 s; at 60 km/h 86.7 s
-    seconds, method = travel.etas(None, to=(33.87, -118.05), origins=[(33.88, -118.05)], emergent=False)  # type: ignore[arg-type]
-    assert method == "straight_line"
-    assert seconds[0] == pytest.approx(1111.95 * 1.3 / (40_000 / 3600), rel=1e-3)
-    fast, _ = travel.etas(None, to=(33.87, -118.05), origins=[(33.88, -118.05)], emergent=True)  # type: ignore[arg-type]
-    assert fast[0] == pytest.approx(seconds[0] * 40 / 60)
-    assert travel.etas(None, to=(0, 0), origins=[], emergent=True) == ([], "straight_line")  # type: ignore[arg-type]
