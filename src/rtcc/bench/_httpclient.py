@@ -101,10 +101,25 @@ async def _phases(
     return out
 
 
-async def _open_loop(port: int, key: str, bodies: list[bytes], rate: float, in_flight: int) -> dict[str, Any]:
-    """Send ``bodies`` (cycling) to ``POST /api/v1/reads`` at ``rate`` per second until stdin closes."""
-    head = f"POST /api/v1/reads HTTP/1.1\r\nHost: 127.0.0.1\r\nX-API-Key: {key}\r\nContent-Type: application/json\r\n"
-    requests = [head.encode() + b"Content-Length: %d\r\n\r\n" % len(b) + b for b in bodies]
+async def _open_loop(
+    port: int,
+    auth: str,
+    targets: list[tuple[str, bytes]],
+    rate: float,
+    in_flight: int,
+    ok_status: int = 202,
+    accepted_one: bool = True,
+) -> dict[str, Any]:
+    """Send ``targets`` (path, body; cycling) as POSTs at ``rate`` per second until stdin closes. ``auth`` is the
+    header line that authenticates them (``X-API-Key: ...`` or ``Authorization: Bearer ...``); a request counts as
+    acknowledged when it answers ``ok_status`` (and, with ``accepted_one``, a body saying ``"accepted": 1``)."""
+    requests = [
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}\r\nContent-Type: application/json\r\n".encode()
+        + b"Content-Length: %d\r\n\r\n" % len(b)
+        + b
+        for path, b in targets
+    ]
+    ok_line = f"HTTP/1.1 {ok_status}".encode()
     idle: asyncio.Queue[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = asyncio.Queue()
     for _ in range(in_flight):
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -123,7 +138,7 @@ async def _open_loop(port: int, key: str, bodies: list[bytes], rate: float, in_f
                 if line[:15].lower() == b"content-length:":
                     length = int(line[15:])
             body = await reader.readexactly(length)
-            if header.startswith(b"HTTP/1.1 202") and orjson.loads(body).get("accepted") == 1:
+            if header.startswith(ok_line) and (not accepted_one or orjson.loads(body).get("accepted") == 1):
                 acked_at.append(time.time())
             else:
                 counts["failed"] += 1
@@ -172,8 +187,8 @@ def main() -> None:
     result: Any
     if sys.argv[1:2] == ["open"]:
         with open(sys.argv[2], "rb") as f:
-            port, key, bodies, rate, in_flight = pickle.load(f)  # noqa: S301 - from our parent
-        result = uvloop.run(_open_loop(port, key, bodies, rate, in_flight))
+            params = pickle.load(f)  # noqa: S301 - from our parent
+        result = uvloop.run(_open_loop(**params))
     else:
         port, key, phases, clients, per, pid = pickle.load(sys.stdin.buffer)  # noqa: S301 - from our parent
         result = uvloop.run(_phases(port, key, phases, clients, per, pid))

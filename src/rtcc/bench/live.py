@@ -23,16 +23,10 @@ of background reads the server acknowledged during the measurement. It asserts n
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
-import os
-import pickle
 import queue
 import secrets
-import socket
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -47,6 +41,7 @@ import numpy as np
 import orjson
 
 from rtcc.bench import _gen
+from rtcc.bench._server import OpenLoop, free_port, start_server, stop_server, wait_ready
 from rtcc.bench._support import scratch_database
 
 logger = logging.getLogger(__name__)
@@ -59,8 +54,6 @@ HIT_EVERY_S = 0.05
 ARRIVAL_TIMEOUT_S = 5.0
 TARGET_P99_MS = 100.0
 SEED = 20250521
-#: The app factory the server runs (``module:function``, called with no arguments).
-SERVER_FACTORY = "rtcc.app:create_app"
 
 
 @dataclass
@@ -77,12 +70,6 @@ class _State:
     lock: threading.Lock = field(default_factory=threading.Lock)
     arrivals: queue.Queue[tuple[str, float]] = field(default_factory=queue.Queue)
     stream_status: int | None = None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _seed(database_url: str, tag: str, cameras: tuple[str, str], plates: list[str], password: str) -> str:
@@ -138,39 +125,6 @@ def _seed(database_url: str, tag: str, cameras: tuple[str, str], plates: list[st
         db.dispose()
 
 
-def _start_server(database_url: str, port: int, workdir: Path) -> tuple[subprocess.Popen[bytes], Path]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "RTCC_DATABASE_URL": database_url,
-            "RTCC_BUS_URL": "memory://",
-            "RTCC_LOG_LEVEL": "WARNING",
-            "RTCC_DATA_DIR": str(workdir),
-        }
-    )
-    env.pop("RTCC_MQTT_URL", None)
-    log = workdir / "server.log"
-    cmd = [
-        sys.executable, "-m", "uvicorn", SERVER_FACTORY, "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=workdir)
-    return proc, log
-
-
-def _wait_ready(base: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}: {log.read_text()[-2000:]}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{base}/readyz", timeout=1.0).status_code == 200:
-                return
-        time.sleep(0.2)
-    raise RuntimeError(f"server not ready after {timeout:.0f} s: {log.read_text()[-2000:]}")
-
-
 def _sse_reader(base: str, token: str, state: _State, opened: threading.Event, stop: threading.Event) -> None:
     """Read the live stream; note the arrival time of each alert event by the plate read."""
     headers = {"Authorization": f"Bearer {token}"}
@@ -199,40 +153,25 @@ def _sse_reader(base: str, token: str, state: _State, opened: threading.Event, s
                 event = ""
 
 
-class _Background:
-    """The background traffic, in its own process (``rtcc.bench._httpclient`` open loop): one non-hit read a request,
-    at ``rate`` requests per second over at most ``BACKGROUND_IN_FLIGHT`` connections, until ``stop``."""
-
-    def __init__(self, port: int, key: str, cameras: tuple[str, str], rng: np.random.Generator, rate: float, n: int):
-        plates = _gen.plates(rng, n, "CA")
-        t = datetime.now(UTC).isoformat()
-        bodies = [
-            orjson.dumps(
-                {
-                    "reads": [
-                        {"plate": p, "region": "CA", "confidence": 90.0, "observed_at": t, "camera": cameras[i % 2]}
-                    ]
-                }
-            )
-            for i, p in enumerate(plates)
-        ]
-        self._params = tempfile.NamedTemporaryFile(prefix="rtcc-bench-bg-", suffix=".pickle", delete=False)  # noqa: SIM115
-        with self._params as f:
-            pickle.dump((port, key, bodies, rate, BACKGROUND_IN_FLIGHT), f)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "rtcc.bench._httpclient", "open", self._params.name],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
+def _background(
+    port: int, key: str, cameras: tuple[str, str], rng: np.random.Generator, rate: float, n: int
+) -> OpenLoop:
+    """The background traffic (``OpenLoop``): one non-hit read a request, ``rate`` requests per second."""
+    plates = _gen.plates(rng, n, "CA")
+    t = datetime.now(UTC).isoformat()
+    bodies = [
+        orjson.dumps(
+            {"reads": [{"plate": p, "region": "CA", "confidence": 90.0, "observed_at": t, "camera": cameras[i % 2]}]}
         )
-
-    def stop(self) -> dict[str, Any]:
-        """End the traffic; what it measured (``acked_at``: wall-clock time of each acknowledged request)."""
-        try:
-            out, _ = self.proc.communicate(timeout=60)
-            result: dict[str, Any] = pickle.loads(out)  # noqa: S301 - our own child process
-            return result
-        finally:
-            Path(self._params.name).unlink(missing_ok=True)
+        for i, p in enumerate(plates)
+    ]
+    return OpenLoop(
+        port=port,
+        auth=f"X-API-Key: {key}",
+        targets=[("/api/v1/reads", b) for b in bodies],
+        rate=rate,
+        in_flight=BACKGROUND_IN_FLIGHT,
+    )
 
 
 def _hotlisted(rng: np.random.Generator, n: int) -> list[str]:
@@ -273,17 +212,17 @@ def run(
         workdir = Path(tmp)
         password = secrets.token_urlsafe(18)  # a throw-away account on a throw-away server
         key = _seed(url, tag, cameras, plates, password)
-        port = _free_port()
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
-        proc, log = _start_server(url, port, workdir)
+        proc, log = start_server(url, port, workdir)
         stop = threading.Event()
         state = _State()
-        background: _Background | None = None
+        background: OpenLoop | None = None
         bg: dict[str, Any] = {"acked_at": [], "failed": 0, "skipped": 0}
         bg_t0 = bg_t1 = 0.0
         threads: list[threading.Thread] = []
         try:
-            _wait_ready(base, proc, log)
+            wait_ready(base, proc, log)
             login = httpx.post(
                 f"{base}/api/v1/auth/login", json={"username": f"bench_{tag}", "password": password}, timeout=30
             )
@@ -300,7 +239,7 @@ def run(
                     "included and the live hub started in rtcc.app?"
                 )
             samples_s = n * HIT_EVERY_S + ARRIVAL_TIMEOUT_S + 30.0  # reads enough never to resend one
-            background = _Background(port, key, cameras, rng, background_rate, int(samples_s * background_rate))
+            background = _background(port, key, cameras, rng, background_rate, int(samples_s * background_rate))
             time.sleep(1.0)  # let the background load settle
             bg_t0 = time.time()
             with httpx.Client(base_url=base, headers={"X-API-Key": key}, timeout=30) as client:
@@ -340,11 +279,7 @@ def run(
             stop.set()
             if background is not None:
                 bg = background.stop()
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop_server(proc)
             for t in threads:
                 t.join(5)
     arrived = [(s.arrived - s.sent) * 1000 for s in state.samples.values() if s.arrived is not None]

@@ -27,7 +27,7 @@ from rtcc.core.errors import Conflict, ValidationFailed, field_error, invalid
 from rtcc.dispatch import access, calltypes, chain, logic, present, repository
 from rtcc.dispatch.logic import AssignmentStatus, CallStatus, UnitStatus
 from rtcc.dispatch.models import Assignment, Call, Unit
-from rtcc.dispatch.recommend import CallFacts, Line, Recommendation, Rules, UnitFacts, recommend
+from rtcc.dispatch.recommend import CallFacts, Line, Recommendation, Rules, UnitFacts, call_facts, recommend, unit_facts
 from rtcc.dispatch.schemas import AssignRequest, CallPage, CallRead, LineRead, ReasonRead, RecommendationRead
 from rtcc.identity.logic import Perm, Principal
 from rtcc.routing import service as routing
@@ -46,14 +46,10 @@ def _facts(session: Session, call: Call, now: datetime) -> tuple[CallFacts, list
         for a in repository.assignments_of(session, [call.id])
         if AssignmentStatus(a.status) in logic.ACTIVE_ASSIGNMENT
     )
-    facts = CallFacts(
-        call_type=ct.code,
-        priority=call.priority,
-        emergent=lvl.emergent,
-        eligible_unit_types=frozenset(ct.eligible_unit_types),
-        needs=frozenset(ct.needs),
+    facts = call_facts(
+        ct,
+        lvl,
         units_needed=call.units_needed,
-        cso_may_take=ct.cso_may_take,
         district=call.district,
         division=call.division,
         already_assigned=assigned,
@@ -61,23 +57,20 @@ def _facts(session: Session, call: Call, now: datetime) -> tuple[CallFacts, list
     units = repository.units(session)
     rostered = repository.units_on_duty(session, now) if repository.any_shift_at(session, now) else None
     workload = repository.assignments_since(session, now - SHIFT_WINDOW)
-    unit_facts = []
-    for u in units:
-        ut = cat.unit_type(u.unit_type)
-        unit_facts.append(
-            UnitFacts(
-                unit_id=str(u.id),
-                call_sign=u.call_sign,
-                unit_type=u.unit_type,
-                capabilities=ut.capabilities if ut else frozenset(),
-                sworn=ut.sworn if ut else False,
-                status=u.status,
-                home_area=u.home_area,
-                calls_this_shift=workload.get(u.id, 0),
-                on_duty=rostered is None or u.id in rostered,
-            )
+    facts_of_units = [
+        unit_facts(
+            str(u.id),
+            u.call_sign,
+            u.unit_type,
+            cat.unit_type(u.unit_type),
+            u.status,
+            home_area=u.home_area,
+            calls_this_shift=workload.get(u.id, 0),
+            on_duty=rostered is None or u.id in rostered,
         )
-    return facts, units, unit_facts
+        for u in units
+    ]
+    return facts, units, facts_of_units
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from rtcc.dispatch.catalogue import CallType, PriorityLevel, UnitType
+
 #: Unit statuses a unit may be recommended from.
 ASSIGNABLE_STATUSES = frozenset({"available", "at_station"})
 
@@ -48,6 +50,55 @@ class UnitFacts:
     home_area: str | None = None
     calls_this_shift: int = 0
     on_duty: bool = True
+
+
+def call_facts(
+    ct: CallType,
+    level: PriorityLevel,
+    *,
+    units_needed: int | None = None,
+    district: str | None = None,
+    division: str | None = None,
+    already_assigned: frozenset[str] = frozenset(),
+) -> CallFacts:
+    """The recommendation's view of a call of type ``ct`` at priority ``level`` (live dispatch and the simulator)."""
+    return CallFacts(
+        call_type=ct.code,
+        priority=level.code,
+        emergent=level.emergent,
+        eligible_unit_types=frozenset(ct.eligible_unit_types),
+        needs=frozenset(ct.needs),
+        units_needed=ct.units_needed if units_needed is None else units_needed,
+        cso_may_take=ct.cso_may_take,
+        district=district,
+        division=division,
+        already_assigned=already_assigned,
+    )
+
+
+def unit_facts(
+    unit_id: str,
+    call_sign: str,
+    unit_type: str,
+    ut: UnitType | None,
+    status: str,
+    *,
+    home_area: str | None = None,
+    calls_this_shift: int = 0,
+    on_duty: bool = True,
+) -> UnitFacts:
+    """The recommendation's view of a unit of catalogue type ``ut`` (None: a type the catalogue no longer has)."""
+    return UnitFacts(
+        unit_id=unit_id,
+        call_sign=call_sign,
+        unit_type=unit_type,
+        capabilities=ut.capabilities if ut else frozenset(),
+        sworn=ut.sworn if ut else False,
+        status=status,
+        home_area=home_area,
+        calls_this_shift=calls_this_shift,
+        on_duty=on_duty,
+    )
 
 
 @dataclass(frozen=True)
