@@ -93,7 +93,7 @@ def test_kde_forecast_reports_its_bandwidth_and_rate(planted: tuple[Grid, EventH
 
 def test_boosted_model_is_seeded_and_finds_the_planted_hot_spots(planted: tuple[Grid, EventHistory]) -> None:
     g, h = planted
-    model = BoostedCounts(train_origins=8, max_iter=60)
+    model = BoostedCounts(train_origins=8)
     a = forecast(model, h, g, origin=700.0, horizon=14.0, rng=np.random.default_rng(5))
     b = forecast(model, h, g, origin=700.0, horizon=14.0, rng=np.random.default_rng(5))
     assert np.array_equal(a.expected, b.expected)

@@ -14,8 +14,11 @@ months). Four models:
   scored by the mean log density of the validation block's events; the density is mixed with 1% of a uniform one so
   that an event in an empty cell costs a finite amount. The best bandwidth is refitted on the full lookback.
 - ``BoostedCounts``: scikit-learn's ``HistGradientBoostingRegressor`` with a Poisson loss on lagged counts: per active
-  cell, counts in the last horizon and in the last 7, 28, 91, 182 and 365 days, the long-run rate, the 28- and 365-day
-  counts smoothed over neighbouring cells (Gaussian, 1.5 and 4 cells), and the cell's row and column. Training rows
+  cell, counts in the last horizon and in the last 7, 28, 91, 182 and 365 days, the long-run rate (raw and smoothed
+  1 cell), and the 28- and 365-day counts smoothed over neighbouring cells (Gaussian, 1.5, 1 and 4 cells). The
+  smoothed long-run rate is the model's exposure (a Poisson offset, fitted as target / exposure weighted by the
+  exposure): the trees learn how recent activity raises or lowers a cell's long-run rate, heavily regularised (8
+  leaves of at least 200 rows, L2 10, 60 rounds at 0.05) because a window's counts are mostly noise. Training rows
   are (cell, past origin) pairs at ``train_origins`` origins spaced ``min(horizon, 28)`` days apart whose targets end
   by the forecast origin, subsampled to ``max_rows`` with the injected generator.
 
@@ -36,6 +39,8 @@ from rtcc.analytics.kernels.grid import EventHistory, FloatArray, Grid
 UNIFORM_MIX = 0.01
 DEFAULT_BANDWIDTHS = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0)  # in cells
 LAG_WINDOWS = (7.0, 28.0, 91.0, 182.0, 365.0)
+#: The column of ``lag_features`` that the boosted model uses as its exposure: the long-run rate smoothed 1 cell.
+BASELINE_COLUMN = 7
 
 
 @dataclass(frozen=True, eq=False)
@@ -238,12 +243,11 @@ def lag_features(history: EventHistory, grid: Grid, *, origin: float, horizon: f
         cols.append(windows[w][act])
     past = history.before(origin)
     span = max(origin - float(past.times[0]), 1.0) if len(past) else 1.0
-    cols.append(past.counts(-math.inf, origin)[act] * (horizon / span))
-    for w, s in ((28.0, 1.5), (365.0, 4.0)):
+    long_run = past.counts(-math.inf, origin) * (horizon / span)
+    cols.append(long_run[act])
+    cols.append(smoothed(grid, long_run, 1.0)[act])
+    for w, s in ((28.0, 1.5), (365.0, 1.0), (365.0, 4.0)):
         cols.append(smoothed(grid, windows[w], s)[act])
-    idx = np.flatnonzero(act)
-    cols.append((idx // grid.nx).astype(np.float64))
-    cols.append((idx % grid.nx).astype(np.float64))
     return np.column_stack(cols)
 
 
@@ -259,8 +263,15 @@ class _BoostFit:
         if self.regressor is None:
             return out
         x = lag_features(history, self.grid, origin=origin, horizon=self.horizon)
-        out[self.grid.active] = self.regressor.predict(x)
+        out[self.grid.active] = _exposure(x) * self.regressor.predict(x)
         return _masked(self.grid, out)
+
+
+def _exposure(x: FloatArray) -> FloatArray:
+    """The baseline each row's prediction multiplies, floored at 1% of its mean so that no cell is ruled out."""
+    base = x[:, BASELINE_COLUMN]
+    floor = 0.01 * float(base.mean()) if base.size and base.mean() > 0 else 1e-6
+    return np.maximum(base, floor)
 
 
 @dataclass(frozen=True)
@@ -269,9 +280,11 @@ class BoostedCounts:
 
     train_origins: int = 12
     max_rows: int = 200_000
-    max_iter: int = 100
-    learning_rate: float = 0.1
-    max_leaf_nodes: int = 31
+    max_iter: int = 60
+    learning_rate: float = 0.05
+    max_leaf_nodes: int = 8
+    min_samples_leaf: int = 200
+    l2_regularization: float = 10.0
     name: str = "gbm"
 
     def fit(
@@ -304,10 +317,13 @@ class BoostedCounts:
             max_iter=self.max_iter,
             learning_rate=self.learning_rate,
             max_leaf_nodes=self.max_leaf_nodes,
+            min_samples_leaf=self.min_samples_leaf,
+            l2_regularization=self.l2_regularization,
             early_stopping=False,
             random_state=int(rng.integers(2**31 - 1)),
         )
-        reg.fit(x, y)
+        b = _exposure(x)
+        reg.fit(x, y / b, sample_weight=b)  # Poisson deviance of y with offset log b: the trees learn y / b
         return _BoostFit(grid, horizon, reg, {"training_rows": float(x.shape[0]), "training_origins": len(xs)})
 
 
