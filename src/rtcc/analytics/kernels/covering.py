@@ -103,7 +103,7 @@ def _merge_identical_rows(
         key = a.indices[a.indptr[i] : a.indptr[i + 1]].tobytes()
         group[i] = keys.setdefault(key, len(keys))
     first = np.unique(group, return_index=True)[1]
-    merged_w = np.bincount(group, weights=w, minlength=len(keys))
+    merged_w = np.bincount(group, weights=w, minlength=len(keys)).astype(np.float64)
     return a[first], merged_w
 
 
