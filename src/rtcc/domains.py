@@ -31,6 +31,7 @@ DOMAIN_PACKAGES = (
     "footage",
     "community",
     "rebates",
+    "analytics",
     "web",
 )
 
