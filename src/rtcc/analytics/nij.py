@@ -37,8 +37,9 @@ from typing import Any
 import numpy as np
 
 from rtcc.analytics.kernels.backtest import BacktestResult, flag_top, rolling_backtest
+from rtcc.analytics.kernels.catalogue import standard_models
 from rtcc.analytics.kernels.grid import SQ_MI_FT2, EventHistory, FloatArray, Grid, make_grid
-from rtcc.analytics.kernels.hotspots import BoostedCounts, HotspotModel, forecast, standard_models
+from rtcc.analytics.kernels.hotspots import HotspotModel, forecast
 
 ORIGIN = date(2017, 3, 1)
 #: The challenge's windows from 2017-03-01, in days (March 31, March-April 61, March-May 92).
@@ -177,7 +178,7 @@ def forecast_window(
     """Backtest the models for this window's length, forecast from 2017-03-01 with the winner and flag cells."""
     days = WINDOWS[window]
     hist = EventHistory.build(grid.cell_of(calls.x, calls.y), calls.day, n_cells=grid.n_cells)
-    chosen = models or (*standard_models()[:3], BoostedCounts(train_origins=8))
+    chosen = models or standard_models()
     limits = [a * SQ_MI_FT2 for a in AREAS_SQ_MI]
     bt = rolling_backtest(
         hist,

@@ -5,8 +5,9 @@
   naive all-history model on the same history (``forecast_naive_s``). Check: the forecast is finite and its top cells
   (0.75 sq mi) catch more than their share of the held-out week (PAI > 1).
 - ``backtest_s``: a weekly rolling backtest over three years (156 origins, one year of history before the first)
-  on 600 ft cells over the ``cerritos`` profile's boundary, naive last and all, KDE and boosted (refitted every four
-  weeks), PAI/PEI at 0.25 and 0.75 sq mi; baseline: the same backtest of the two naive models alone. Check: every
+  on 600 ft cells over the ``cerritos`` profile's boundary, every model of ``standard_models`` (naive last and all,
+  KDE, boosted, self-exciting; refitted every four weeks), PAI/PEI at 0.25 and 0.75 sq mi; baseline: the same
+  backtest of the two naive models alone. Check: every
   model is scored on the same incidents and the winner beats the last-week baseline.
 - ``knox_s``: a Knox test of 10,000 events (10 bands of 100 m x 10 of 7 days, 99 permutations); baseline: the
   brute-force pair table of a 2,000-event subsample against the KD-tree table of the same subsample (``agree``).
@@ -17,7 +18,9 @@
 Synthetic data: a Thomas (Neyman-Scott) cluster process. Parent points uniform over the active cells, each with a
 weight drawn from a Gamma(0.5) (a few strong hot spots, many weak ones) and a Gaussian spread of 60-400 m; 70% of
 incidents are offspring of a parent chosen by weight, 30% uniform background over the active cells; times uniform
-over the span, so that the hot spots are stable and recent counts are noisy, as in real data. Knox events add 20%
+over the span, so that the hot spots are stable and recent counts are noisy, as in real data. The backtest's
+incidents add 20% near repeats (an earlier incident's place moved by a 150 m Gaussian, an exponential delay of mean
+5 days), the pattern the self-exciting model is for. Knox events add 20%
 planted near repeats (within 150 m and 1-10 days of an earlier event). ``rows`` scales every part down (a smoke test
 runs it in seconds); the JSON says what sizes ran.
 """
@@ -25,15 +28,15 @@ runs it in seconds); the JSON says what sizes ran.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from rtcc.analytics.kernels.backtest import flag_top, rolling_backtest, rolling_origins, score_window
+from rtcc.analytics.kernels.catalogue import standard_models
 from rtcc.analytics.kernels.covering import coverage_within, greedy_mclp, solve_mclp
 from rtcc.analytics.kernels.grid import DEFAULT_CELL_M, SQ_MI_M2, EventHistory, Grid, make_grid, project_lonlat
-from rtcc.analytics.kernels.hotspots import BoostedCounts, KernelDensity, NaiveAll, NaiveLast, forecast
+from rtcc.analytics.kernels.hotspots import BoostedCounts, NaiveAll, forecast
 from rtcc.analytics.kernels.knox import band_edges, knox_table_bruteforce, knox_test
 from rtcc.places.loader import load_profile
 
@@ -56,7 +59,7 @@ def _grid_of(profile: str, *, divisions: bool) -> Grid:
 
 
 def clustered_events(
-    grid: Grid, n: int, days: float, rng: np.random.Generator, *, parents: int = 2000
+    grid: Grid, n: int, days: float, rng: np.random.Generator, *, parents: int = 2000, repeats: float = 0.0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """x, y (grid units) and times (days) of a Thomas cluster process over the active cells (see the module)."""
     cx, cy = grid.centers()
@@ -75,7 +78,14 @@ def clustered_events(
     bx, by = uniform(n - n_child)
     x = np.concatenate([px[who] + rng.normal(0, 1, n_child) * spread[who], bx])
     y = np.concatenate([py[who] + rng.normal(0, 1, n_child) * spread[who], by])
-    return x, y, rng.uniform(0.0, days, n)
+    t = rng.uniform(0.0, days, n)
+    k = int(n * repeats)
+    if k:  # near repeats replace the last k events (which are as random as any others)
+        src = rng.integers(0, n - k, k)
+        x[n - k :] = x[src] + rng.normal(0, 150.0, k)
+        y[n - k :] = y[src] + rng.normal(0, 150.0, k)
+        t[n - k :] = t[src] + rng.exponential(5.0, k)
+    return x, y, t
 
 
 def _forecast_part(n: int, rng: np.random.Generator) -> dict[str, Any]:
@@ -113,11 +123,11 @@ def _backtest_part(scale: float, rng: np.random.Generator) -> dict[str, Any]:
     weeks = max(3, round(156 * scale))
     n = max(2_000, round(24_000 * scale))  # about 6,000 incidents a year over four years at full size
     days = 365.0 + 7.0 * weeks
-    x, y, t = clustered_events(grid, n, days, rng, parents=60)
+    x, y, t = clustered_events(grid, n, days, rng, parents=60, repeats=0.2)
     hist = EventHistory.build(grid.cell_of(x, y), t, n_cells=grid.n_cells)
     origins = rolling_origins(365.0, 365.0 + 7.0 * (weeks - 1), 7.0)
     limits = [0.25 * SQ_MI_M2, 0.75 * SQ_MI_M2]
-    models: Sequence[Any] = (NaiveLast(), NaiveAll(), KernelDensity(), BoostedCounts())
+    models = standard_models()
     t0 = time.perf_counter()
     r = rolling_backtest(hist, grid, models, origins=origins, horizon=7.0, area_limits=limits, rng=rng, refit_every=4)
     backtest_s = time.perf_counter() - t0

@@ -36,3 +36,35 @@ def planted_history(seed: int = 7, days: int = 730, side: int = 30) -> tuple[Gri
 def planted() -> tuple[Grid, EventHistory]:
     """The planted history (seed 7, two years, 30 x 30 cells)."""
     return planted_history()
+
+
+def hawkes_history(
+    seed: int,
+    *,
+    days: float = 730.0,
+    side: float = 4000.0,
+    mu: float = 2.0,
+    theta: float = 0.5,
+    omega: float = 0.2,
+    sigma: float = 100.0,
+) -> tuple[Grid, EventHistory]:
+    """A self-exciting process simulated by branching on a side x side square of 100 m cells: background events
+    at ``mu`` a day, uniform; each event triggers Poisson(theta) events after Exp(omega) days, moved by a Gaussian of
+    ``sigma`` metres (children leaving the square are lost)."""
+    rng = np.random.default_rng(seed)
+    n0 = rng.poisson(mu * days)
+    x, y, t = [rng.uniform(0, side, n0)], [rng.uniform(0, side, n0)], [rng.uniform(0, days, n0)]
+    px, py, pt = x[0], y[0], t[0]
+    while px.size:
+        k = rng.poisson(theta, px.size)
+        cx = np.repeat(px, k) + rng.normal(0, sigma, k.sum())
+        cy = np.repeat(py, k) + rng.normal(0, sigma, k.sum())
+        ct = np.repeat(pt, k) + rng.exponential(1 / omega, k.sum())
+        keep = ct < days
+        px, py, pt = cx[keep], cy[keep], ct[keep]
+        x.append(px)
+        y.append(py)
+        t.append(pt)
+    grid = make_grid((0, 0, side, side), cell=100)
+    xa, ya, ta = np.concatenate(x), np.concatenate(y), np.concatenate(t)
+    return grid, EventHistory.build(grid.cell_of(xa, ya), ta, n_cells=grid.n_cells)
