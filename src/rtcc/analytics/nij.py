@@ -20,7 +20,9 @@ fitted once, at the earliest origin, and predicts from the data before each orig
 GeoJSON coordinates are WGS84 longitude/latitude (RFC 7946), converted from EPSG:2913 by the inverse Lambert
 conformal conic projection on the GRS80 ellipsoid (Snyder 1987, eq. 15-5 to 15-11; EPSG:2913's parameters: standard
 parallels 44°20' and 46°N, origin 43°40'N 120°30'W, false easting 2,500,000.0001424 m); each feature also carries its
-cell's EPSG:2913 bounds in feet, which is what scoring against the later calls needs.
+cell's EPSG:2913 bounds in feet, which is what scoring against the later calls needs, and the collection carries
+the chosen model with its backtest's mean PAI and PEI at that area (``backtest_incidents`` is summed over the
+backtest's windows, which overlap for windows longer than 28 days).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Every model is fitted on the events strictly before the origin (``EventHistory.before``) and predicts from the
 events before the origin it is asked about, so a backtest can refit monthly and predict weekly without ever seeing
 the future. Times are in days (any epoch); the horizon is a number of days (7 to 92 for the issue's one week to three
-months). Four models:
+months). Four models here (the self-exciting point process is ``sepp``; ``catalogue`` lists them all):
 
 - ``NaiveLast``: the counts of the last horizon-long window (the "last period" baseline).
 - ``NaiveAll``: all history's counts scaled to the horizon (the long-term hot spots).
@@ -23,8 +23,6 @@ months). Four models:
   by the forecast origin, subsampled to ``max_rows`` with the injected generator. It runs on ``threads`` OpenMP
   threads (default 1): at these sizes the trees gain little from more, and on a shared machine scikit-learn's
   default of one thread per core made a backtest five times slower, not faster.
-
-A Mohler et al. self-exciting point process is not implemented: the boosted model is this module's stronger model.
 """
 
 from __future__ import annotations
