@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from analytics_sim import hawkes_history
 
-from conftest import hawkes_history
 from rtcc.analytics.kernels.backtest import rolling_backtest, rolling_origins
 from rtcc.analytics.kernels.grid import EventHistory, make_grid
 from rtcc.analytics.kernels.hotspots import KernelDensity, NaiveAll, NaiveLast, forecast
