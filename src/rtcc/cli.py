@@ -17,7 +17,9 @@ db_app = typer.Typer(no_args_is_help=True, help="Database schema (Alembic migrat
 app.add_typer(db_app, name="db")
 
 #: Benchmarks: ``rtcc bench <name>`` calls ``rtcc.bench.<name>.run(rows=..., database_url=...)``.
-BENCHMARKS = ("match", "ingest", "live", "search", "retention", "canvass", "notify", "places", "routing", "dispatch")
+BENCHMARKS = (
+    "match", "ingest", "live", "search", "retention", "canvass", "notify", "places", "routing", "dispatch", "analytics",
+)
 
 
 _registered: list[str] = []
