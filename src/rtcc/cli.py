@@ -18,7 +18,17 @@ app.add_typer(db_app, name="db")
 
 #: Benchmarks: ``rtcc bench <name>`` calls ``rtcc.bench.<name>.run(rows=..., database_url=...)``.
 BENCHMARKS = (
-    "match", "ingest", "live", "search", "retention", "canvass", "notify", "places", "routing", "dispatch", "analytics",
+    "match",
+    "ingest",
+    "live",
+    "search",
+    "retention",
+    "canvass",
+    "notify",
+    "places",
+    "routing",
+    "dispatch",
+    "analytics",
 )
 
 

@@ -64,7 +64,8 @@ def coverage_within(
     d = np.asarray(demand_xy, dtype=np.float64).reshape(-1, 2)
     s = np.asarray(site_xy, dtype=np.float64).reshape(-1, 2)
     p = 1.0 if metric == "manhattan" else 2.0
-    near = cKDTree(s).query_ball_point(d, r=radius, p=p)  # inclusive: a site at exactly ``radius`` covers
+    near: list[list[int]] = list(cKDTree(s).query_ball_point(d, r=radius, p=p))  # type: ignore[arg-type]
+    # inclusive: a site at exactly ``radius`` covers
     lengths = np.fromiter((len(js) for js in near), dtype=np.int64, count=len(near))
     indptr = np.concatenate([[0], np.cumsum(lengths)])
     indices = np.fromiter((j for js in near for j in js), dtype=np.int64, count=int(indptr[-1]))
@@ -77,7 +78,7 @@ def coverage_within(
 def _prepare(
     covers: sparse.spmatrix | npt.ArrayLike, fixed: Sequence[int]
 ) -> tuple[sparse.csr_matrix, npt.NDArray[np.bool_], npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
-    a = sparse.csr_matrix(covers, dtype=np.int8)
+    a = sparse.csr_matrix(covers, dtype=np.int8)  # type: ignore[arg-type,call-overload,unused-ignore]
     a.eliminate_zeros()
     n_sites = a.shape[1]
     fx = np.asarray(sorted(set(fixed)), dtype=np.int64)
@@ -212,7 +213,7 @@ def solve_lscp(
         res = milp(
             cost[free_idx],
             constraints=[LinearConstraint(sub, 1.0, np.inf)],
-            integrality=np.ones(free_idx.size),
+            integrality=np.ones(free_idx.size, dtype=np.int64),
             bounds=Bounds(0.0, 1.0),
             options={"time_limit": time_limit, "mip_rel_gap": mip_rel_gap, "disp": False},
         )
