@@ -168,8 +168,8 @@ def _city_points(n: int, rng: np.random.Generator) -> list[tuple[float, float]]:
     from rtcc.places import service as places
 
     b = places.boundary()
-    lats = [p[0] for ring in b.rings for p in ring]
-    lons = [p[1] for ring in b.rings for p in ring]
+    lons = [p[0] for ring in b.rings for p in ring]  # GeoJSON order: (lon, lat)
+    lats = [p[1] for ring in b.rings for p in ring]
     out: list[tuple[float, float]] = []
     while len(out) < n:
         lat, lon = float(rng.uniform(min(lats), max(lats))), float(rng.uniform(min(lons), max(lons)))
