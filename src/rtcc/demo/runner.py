@@ -1,4 +1,5 @@
-"""``rtcc demo``: migrate, seed the simulated Cerritos, start the server and the camera simulator, print how to look.
+"""``rtcc demo``: migrate, seed the simulated Cerritos, start the server, the camera simulator and the simulated shift
+of calls for service (``rtcc.demo.shift``), print how to look.
 
 Everything runs in one process on the embedded profile (SQLite + in-process bus) unless the environment says
 otherwise. The simulator posts reads over HTTP with a sensor API key, so what you see is the production path.
@@ -25,6 +26,7 @@ from rtcc.demo.accounts import DEMO_PASSWORD, DEMO_USERS
 from rtcc.demo.feeder import MIN_READS_PER_MINUTE, Feeder
 from rtcc.demo.history import HISTORY_DAYS, HistoryResult, seed_history
 from rtcc.demo.seed import SeedResult, seed
+from rtcc.demo.shift import ShiftSimulator
 from rtcc.runtime import Runtime
 from rtcc.settings import Settings
 
@@ -40,6 +42,7 @@ class DemoState:
 
     seeded: SeedResult | None = None
     feeder: Feeder | None = None
+    shift: ShiftSimulator | None = None
     history: HistoryResult | None = None
     history_error: str | None = None
     history_done: threading.Event = field(default_factory=threading.Event)
@@ -75,6 +78,8 @@ def build_demo_app(
         seeded = state.seeded = await anyio.to_thread.run_sync(do_seed)
         state.feeder = Feeder(base_url, seeded.api_key, hotlist=seeded.hotlist_entries, speedup=speedup)
         state.feeder.start()
+        state.shift = ShiftSimulator(runtime.db, runtime.bus, runtime.settings, speedup=speedup)
+        state.shift.start()
         _banner(base_url, seeded, history_days=history_days)
 
         def load_history() -> None:
@@ -103,6 +108,8 @@ def build_demo_app(
         state.stopping.set()
         if state.feeder is not None:
             await anyio.to_thread.run_sync(state.feeder.stop)
+        if state.shift is not None:
+            await anyio.to_thread.run_sync(state.shift.stop)
         await anyio.to_thread.run_sync(lambda: state.history_done.wait(30))
 
     return create_app(settings, extra_hooks=[(start, stop)], extra_routers=demo_routers())
@@ -134,7 +141,8 @@ def _banner(base_url: str, seeded: SeedResult, *, history_days: int) -> None:
         f"  API docs:            {base_url}/docs",
         f"  Staff sign-in: {', '.join(u for u, _, _ in DEMO_USERS)}  (password: {DEMO_PASSWORD})",
         "  Community accounts (same password): resident1, business1, maria.g, homeowner1 ...",
-        "  Hits appear within a minute, including a misread that must be rejected. Ctrl-C stops.",
+        "  Hits appear within a minute, including a misread that must be rejected. Calls for service arrive through"
+        " a simulated shift (dispatcher: dispatcher; field: officer, cso, guard). Ctrl-C stops.",
         "",
     ]
     print("\n".join(lines), flush=True)
