@@ -12,6 +12,7 @@ there the nearest capable unit wins. Every line, eligible or not, carries its re
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -169,11 +170,12 @@ def _ineligible_reasons(call: CallFacts, unit: UnitFacts, rules: Rules) -> list[
     return out
 
 
-def _available_in(units: Sequence[UnitFacts], area: str, rules: Rules) -> int:
-    return sum(
-        1
+def _available_by_area(units: Sequence[UnitFacts], rules: Rules) -> Counter[str]:
+    """How many units are available in each home area (counted once per recommendation, not once per unit)."""
+    return Counter(
+        u.home_area
         for u in units
-        if u.home_area == area and u.status in ASSIGNABLE_STATUSES and (u.on_duty or not rules.require_on_duty)
+        if u.home_area is not None and u.status in ASSIGNABLE_STATUSES and (u.on_duty or not rules.require_on_duty)
     )
 
 
@@ -185,6 +187,7 @@ def recommend(
         raise ValueError(f"{len(units)} units but {len(etas_s)} travel times")
     rules = rules or Rules()
     factor = rules.emergent_penalty_factor if call.emergent else 1.0
+    available = _available_by_area(units, rules)
     eligible: list[Line] = []
     ineligible: list[Line] = []
     for unit, eta in zip(units, etas_s, strict=True):
@@ -211,7 +214,7 @@ def recommend(
         else:
             reasons.append(Reason("workload", "no calls yet this shift"))
         if unit.home_area is not None:
-            left = _available_in(units, unit.home_area, rules) - 1
+            left = available[unit.home_area] - 1
             short = max(0, rules.coverage_min_available - left)
             if short:
                 penalty = rules.coverage_penalty_s * short * factor
