@@ -321,3 +321,8 @@ def units_on_duty(session: Session, at: datetime) -> set[uuid.UUID]:
 def any_shift_at(session: Session, at: datetime) -> bool:
     """Whether any shift is running at ``at`` (no roster at all: every unit counts as on duty)."""
     return session.scalar(select(Shift.id).where(Shift.starts_at <= at, Shift.ends_at > at).limit(1)) is not None
+
+
+def call_by_source_ref(session: Session, source: str, source_ref: str) -> Call | None:
+    """The call a source already created for its own id (an ALPR alert, an alarm event), if any."""
+    return session.scalars(select(Call).where(Call.source == source, Call.source_ref == source_ref).limit(1)).first()

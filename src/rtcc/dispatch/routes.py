@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 
 from rtcc.deps import BusDep, DbDep, SettingsDep
-from rtcc.dispatch import assignment, calls, calltypes, chain, premises, units
+from rtcc.dispatch import assignment, calls, calltypes, chain, from_alert, premises, units
 from rtcc.dispatch.schemas import (
     AssignRequest,
     CallCreate,
@@ -108,6 +108,14 @@ def take_call(body: CallCreate, db: DbDep, bus: BusDep, settings: SettingsDep, a
     the location, a proposed duplicate and the premise's history."""
     with db.uow() as session:
         return calls.intake(session, bus, settings, body, actor=actor)
+
+
+@api.post("/calls/from-alert/{alert_id}", status_code=201)
+def call_from_alert(alert_id: uuid.UUID, db: DbDep, bus: BusDep, settings: SettingsDep, actor: Taker) -> IntakeResult:
+    """Take a call for a VERIFIED ALPR hit (RTCC-initiated): at the camera that read it, the catalogue's "attempt to
+    locate" type, the alert as its source; asking again returns the same call. Opening the alert is audited."""
+    with db.uow() as session:
+        return from_alert.call_from_alert(session, bus, settings, alert_id, actor=actor)
 
 
 @api.get("/calls")
