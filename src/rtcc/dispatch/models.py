@@ -333,9 +333,7 @@ class AlarmPermit(Base):
     number: Mapped[str] = mapped_column(String(40), unique=True)
     premise_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("dispatch_premises.id", ondelete="RESTRICT"))
     holder: Mapped[str] = mapped_column(String(128))
-    company_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("dispatch_alarm_companies.id", ondelete="SET NULL")
-    )
+    company_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("dispatch_alarm_companies.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(16))  # active | suspended | revoked
     expires_on: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str | None] = mapped_column(Text)
