@@ -54,7 +54,7 @@ from rtcc.dispatch.models import AlarmCompany, AlarmEventRecord, Call, CallNote
 from rtcc.dispatch.schemas import CallCreate, CallLocation
 from rtcc.identity import service as identity
 from rtcc.identity.logic import Principal
-from rtcc.identity.schemas import ApiKeyCreate, ApiKeyCreated
+from rtcc.identity.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyRead
 from rtcc.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -127,7 +127,7 @@ def issue_key(session: Session, code: str, data: AlarmKeyCreate, *, actor: Princ
     key, secret = identity.create_api_key(
         session, ApiKeyCreate(name=f"{company.code}: {data.name}"[:128], alarm_company=company.code), actor=actor
     )
-    return ApiKeyCreated(**{**ApiKeyCreated.model_validate(key, from_attributes=True).model_dump(), "secret": secret})
+    return ApiKeyCreated(**ApiKeyRead.model_validate(key).model_dump(), secret=secret)
 
 
 def _company_of(session: Session, actor: Principal) -> AlarmCompany:
