@@ -86,8 +86,8 @@ def permits(
     if status is not None:
         stmt = stmt.where(AlarmPermit.status == status)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.execute(stmt.order_by(AlarmPermit.number).limit(limit).offset(offset)).tuples()
-    return list(rows), int(total)
+    rows = session.execute(stmt.order_by(AlarmPermit.number).limit(limit).offset(offset))
+    return [(row[0], row[1]) for row in rows], int(total)
 
 
 def permit_has_events(session: Session, permit_id: uuid.UUID) -> bool:
