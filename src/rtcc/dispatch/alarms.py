@@ -38,7 +38,6 @@ from rtcc.core.errors import Conflict, NotFound, PermissionDenied, ValidationFai
 from rtcc.dispatch import alarm_logic, alarm_repository, calls, calltypes, chain, permits, present, repository
 from rtcc.dispatch.adapters import asap
 from rtcc.dispatch.alarm_logic import CancelOutcome, CatalogueAlarmType
-from rtcc.dispatch.catalogue import PriorityLevel
 from rtcc.dispatch.alarm_schemas import (
     AlarmCompanyCreate,
     AlarmCompanyRead,
@@ -49,6 +48,7 @@ from rtcc.dispatch.alarm_schemas import (
     AlarmReceipt,
     VerifyRequest,
 )
+from rtcc.dispatch.catalogue import PriorityLevel
 from rtcc.dispatch.logic import CallStatus, Disposition
 from rtcc.dispatch.models import AlarmCompany, AlarmEventRecord, Call, CallNote
 from rtcc.dispatch.schemas import CallCreate, CallLocation

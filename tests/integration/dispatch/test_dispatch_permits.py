@@ -109,7 +109,7 @@ def test_false_alarms_count_and_require_verification_after_n(app_client: TestCli
 
 
 def test_a_hold_up_alarm_is_never_held_for_verification(app_client: TestClient, login: Any, db: Database) -> None:
-    _premise, permit_id = permitted_premise(db)
+    permitted_premise(db)
     acme = company(db, "acme")
     disp = login("dispatcher")
     for _ in range(3):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from rtcc.dispatch import catalogue
+from rtcc.dispatch.adapters.asap import alarm_call_type
 from rtcc.dispatch.alarm_logic import (
     CancelOutcome,
     CatalogueAlarmType,
@@ -17,7 +18,6 @@ from rtcc.dispatch.alarm_logic import (
     permit_flag,
     verified_response_required,
 )
-from rtcc.dispatch.adapters.asap import alarm_call_type
 
 TODAY = date(2026, 12, 6)
 
