@@ -35,7 +35,17 @@ from rtcc.bus.base import Bus
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
 from rtcc.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed, field_error, invalid
-from rtcc.dispatch import alarm_logic, alarm_repository, calls, calltypes, chain, permits, present, repository
+from rtcc.dispatch import (
+    access,
+    alarm_logic,
+    alarm_repository,
+    calls,
+    calltypes,
+    chain,
+    permits,
+    present,
+    repository,
+)
 from rtcc.dispatch.adapters import asap
 from rtcc.dispatch.alarm_logic import CancelOutcome, CatalogueAlarmType
 from rtcc.dispatch.alarm_schemas import (
@@ -411,8 +421,9 @@ def _alarm_of(session: Session, call: Call) -> AlarmEventRecord:
 
 
 def alarm_detail(session: Session, call_id: uuid.UUID, *, actor: Principal) -> AlarmDetail:
-    """A call's alarm with keyholders and call-back (personal data: audited as ``dispatch.call.alarm.view``)."""
-    call = chain.load_call(session, call_id)
+    """A call's alarm with keyholders and call-back (personal data: audited as ``dispatch.call.alarm.view``); a field
+    user only of a call they may see."""
+    call = access.visible_call(session, call_id, actor)
     rec = _alarm_of(session, call)
     chain.audit_call(session, actor, "alarm.view", call, event_id=rec.event_id)
     base = alarm_read(session, rec, call)
@@ -431,7 +442,7 @@ def verify(
 ) -> AlarmRead:
     """Record that an alarm needing verification was verified (keyholder, guard, camera); the call gets the priority
     the rule in force gave it (audited)."""
-    call = chain.load_call(session, call_id, lock=True)
+    call = access.visible_call(session, call_id, actor, lock=True)
     rec = _alarm_of(session, call)
     if not rec.verification_required:
         raise Conflict(f"the alarm of call {call.number} needs no verification")

@@ -43,6 +43,8 @@ def test_an_alarm_event_becomes_one_priority_call(app_client: TestClient, login:
     assert own["call_number"] == call["number"] and own["call_priority"] == "Priority"
     detail = app_client.get(f"{API}/calls/{call['id']}/alarm", headers=disp).json()
     assert detail["contacts"][0]["name"] == "Pat Doe" and detail["zone"] == "3"
+    assert app_client.get(f"{API}/calls/{call['id']}/alarm", headers=login("cso")).status_code == 404  # not its call
+    assert app_client.get(f"{API}/calls/{call['id']}/alarm", headers=login("guard")).status_code == 403
     with db.read() as s:
         assert audit.search(s, action="dispatch.call.alarm.view", target_id=call["id"])
 
@@ -186,3 +188,22 @@ def test_companies_and_keys_are_managed_by_supervisors_and_admins(
     made = app_client.post(f"{API}/alarms", json=event(), headers={"X-API-Key": key["secret"]})
     assert made.status_code == 201, made.text
     assert PARK  # the premise of the permit
+
+
+def test_the_same_event_sent_at_once_is_one_call(db: Database, settings: Any) -> None:
+    import orjson
+    from dispatch_support import race
+
+    from rtcc.dispatch import alarms
+    from rtcc.identity.logic import ALARM_COMPANY_PERMISSIONS, Principal
+
+    cerritos_rule(db)
+    permitted_premise(db)
+    company(db, "acme")
+    key = Principal(kind="apikey", id="k", name="acme", role="alarm_company", permissions=ALARM_COMPANY_PERMISSIONS,
+                    unit="acme")  # fmt: skip
+    payload = orjson.dumps(event())
+    results = race(4, lambda _i: alarms.receive_message(db, None, settings, payload, actor=key))
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sorted(r.outcome for r in results) == ["created", "duplicate", "duplicate", "duplicate"]
+    assert len({r.alarm.call_id for r in results}) == 1
