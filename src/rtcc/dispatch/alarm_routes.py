@@ -11,13 +11,15 @@ call's alarm with its keyholders (audited); ``calls:dispatch`` to record a verif
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
 from rtcc.deps import BusDep, DbDep, RuntimeDep, SettingsDep
 from rtcc.dispatch import alarm_context, alarms, permits
+from rtcc.dispatch.adapters import asap
 from rtcc.dispatch.alarm_schemas import (
     AlarmCompanyCreate,
     AlarmCompanyRead,
@@ -49,10 +51,26 @@ ContextReader = Annotated[Principal, require(Perm.alarm_context)]
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0)]
 
+
+def _inline(schema: Any, defs: dict[str, Any]) -> Any:
+    """A JSON schema with its local ``$ref``s replaced by their definitions (an ``openapi_extra`` body stands alone;
+    the discriminator's mapping of ``$ref`` strings goes: ``message`` says which one it is)."""
+    if isinstance(schema, dict):
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            return _inline(defs[ref.removeprefix("#/$defs/")], defs)
+        return {k: _inline(v, defs) for k, v in schema.items() if k not in ("$defs", "discriminator")}
+    if isinstance(schema, list):
+        return [_inline(v, defs) for v in schema]
+    return schema
+
+
+_SCHEMA = TypeAdapter(asap.AlarmMessage).json_schema()
 _MESSAGE_DOC = {
     "requestBody": {
         "required": True,
-        "content": {"application/json": {"schema": {"description": "An ASAP-style alarm event or cancel."}}},
+        "description": "An ASAP-style alarm event (message 'alarm') or cancel (message 'cancel').",
+        "content": {"application/json": {"schema": _inline(_SCHEMA, _SCHEMA.get("$defs", {}))}},
     }
 }
 
