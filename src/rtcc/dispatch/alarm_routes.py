@@ -90,7 +90,7 @@ async def post_alarm(request: Request, runtime: RuntimeDep, actor: Company) -> R
     return Response(content=receipt.model_dump_json(), status_code=status, media_type="application/json")
 
 
-@router.get("/alarms/{event_id}")
+@router.get("/alarms/{event_id:path}")
 def get_own_alarm(event_id: str, db: DbDep, actor: Company) -> AlarmRead:
     """One of your company's events and its call's state (another company's answers 404)."""
     with db.read() as session:
