@@ -18,7 +18,7 @@ from rtcc.audit import service as audit
 from rtcc.bus.base import Bus
 from rtcc.core.clock import utcnow
 from rtcc.core.errors import Conflict, NotFound, PermissionDenied
-from rtcc.dispatch import access, logic, present, repository
+from rtcc.dispatch import access, logic, permits, present, repository
 from rtcc.dispatch.logic import AssignmentStatus, CallStatus, TransitionError, UnitStatus
 from rtcc.dispatch.models import Assignment, Call, CallEvent, CallNote, Unit, UnitStatusChange
 from rtcc.dispatch.schemas import CallRead, CloseRequest, ReopenRequest, StepRequest
@@ -151,6 +151,7 @@ def close(session: Session, bus: Bus | None, call_id: uuid.UUID, data: CloseRequ
     if data.note:
         session.add(CallNote(call_id=call.id, at=now, author=actor.audit_name[:64], unit=actor.unit, text=data.note))
     audit_call(session, actor, "close", call, disposition=call.disposition)
+    permits.record_disposition(session, call, actor=actor, at=now)  # a false alarm counts against the permit
     present.publish_call(session, bus, call, assignments, change="closed", at=now)
     return present.call_read(call, assignments)
 
@@ -179,6 +180,7 @@ def reopen(session: Session, bus: Bus | None, call_id: uuid.UUID, data: ReopenRe
         detail={"reason": data.reason, "previous_disposition": previous},
     )
     audit_call(session, actor, "reopen", call, reason=data.reason, previous_disposition=previous)
+    permits.record_disposition(session, call, actor=actor, at=now)  # a reopened call no longer counts
     assignments = repository.assignments_of(session, [call.id])
     present.publish_call(session, bus, call, assignments, change="reopened", at=now)
     return present.call_read(call, assignments)

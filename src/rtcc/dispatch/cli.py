@@ -1,5 +1,6 @@
 """``rtcc dispatch``: the catalogue (``call-types``, ``scheme``), the effective-dated priority rules (``rules list``,
-``rules add``) and units (``units list``, ``units add``).
+``rules add``), units (``units list``, ``units add``), alarm permits (``permits ...``) and alarm companies
+(``alarm-companies ...``, in ``rtcc.dispatch.alarm_cli``).
 
 Each command builds the runtime from ``RTCC_*`` settings (``rtcc.commands.run_command``) and runs one unit of work;
 changes are audited as ``cli:<os user>``.
@@ -14,6 +15,7 @@ import typer
 
 from rtcc.commands import run_command
 from rtcc.dispatch import calltypes, units
+from rtcc.dispatch.alarm_cli import companies_app, permits_app
 from rtcc.dispatch.schemas import RuleCreate
 from rtcc.dispatch.unit_schemas import UnitCreate
 from rtcc.identity.logic import cli_operator
@@ -24,6 +26,8 @@ rules = typer.Typer(no_args_is_help=True, help="Effective-dated priority rules o
 units_app = typer.Typer(no_args_is_help=True, help="Units of the fleet.")
 dispatch.add_typer(rules, name="rules")
 dispatch.add_typer(units_app, name="units")
+dispatch.add_typer(permits_app, name="permits")
+dispatch.add_typer(companies_app, name="alarm-companies")
 
 
 @dispatch.command("scheme")

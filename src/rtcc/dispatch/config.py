@@ -1,6 +1,6 @@
 """Settings of the dispatch domain, mixed into ``rtcc.settings.Settings`` (env ``RTCC_<FIELD>``): which catalogue of
-call types, priorities and unit types applies, how intake finds duplicates and premise history, and the MQTT topics
-units report their positions on."""
+call types, priorities and unit types applies, how intake finds duplicates and premise history, alarm permits'
+verified-response limit and the alarm context, and the MQTT topics units report their positions on."""
 
 from __future__ import annotations
 
@@ -23,6 +23,26 @@ class DispatchSettings(BaseModel):
     )
     dispatch_history_radius_m: float = Field(
         default=50.0, gt=0, description="Calls this close to a new call's location count as 'at the location'."
+    )
+    dispatch_alarm_false_alarm_limit: int = Field(
+        default=3,
+        ge=1,
+        description="False alarms in 12 months after which an alarm permit requires a verified response: its "
+        "burglary alarms are created as 'verification required' and not dispatched at their priority until verified.",
+    )
+    dispatch_alarm_unverified_priority: str | None = Field(
+        default=None,
+        max_length=16,
+        description="Priority of a burglary alarm waiting for verification (unset: the scheme's least urgent).",
+    )
+    dispatch_alarm_context_minutes: float = Field(
+        default=15.0,
+        gt=0,
+        le=1440,
+        description="The alarm context shows reads from this many minutes before the alarm.",
+    )
+    dispatch_alarm_context_radius_m: float = Field(
+        default=400.0, gt=0, le=5000, description="The alarm context shows reads within this distance of the premise."
     )
     dispatch_mqtt_positions: bool = Field(
         default=True,

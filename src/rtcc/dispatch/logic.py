@@ -102,6 +102,7 @@ class Disposition(StrEnum):
     arrest = "arrest"
     gone_on_arrival = "gone_on_arrival"
     referred = "referred"
+    cancelled = "cancelled"  # withdrawn by its source before dispatch (an alarm company's cancel)
 
 
 class Source(StrEnum):

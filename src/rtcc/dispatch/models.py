@@ -1,6 +1,6 @@
 """Tables of the dispatch domain: premises, effective-dated priority rules, the call-number counters, calls with
 their timeline and notes, units with their status log and position track, assignments, shifts, rosters and overtime
-budgets.
+budgets; alarm companies, their alarm events, alarm permits and the false alarms counted against them.
 
 Database guarantees: ``dispatch_call_counters`` hands out each year's call numbers with one atomic upsert (a row
 lock on PostgreSQL, the write lock on SQLite) and ``dispatch_calls.number`` is unique; ``dispatch_assignments.
@@ -304,3 +304,94 @@ class RosterEntry(Base):
     user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# --- alarm companies, their events, alarm permits (rtcc.dispatch.alarms, rtcc.dispatch.permits) ----------------------
+
+
+class AlarmCompany(Base):
+    """A registered alarm-monitoring company: its code (what its API keys name) and who to call."""
+
+    __tablename__ = "dispatch_alarm_companies"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AlarmPermit(Base):
+    """An alarm permit of a premise: its number, holder, monitoring company, status and expiry."""
+
+    __tablename__ = "dispatch_alarm_permits"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    premise_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("dispatch_premises.id", ondelete="RESTRICT"))
+    holder: Mapped[str] = mapped_column(String(128))
+    company_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("dispatch_alarm_companies.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(16))  # active | suspended | revoked
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_dispatch_alarm_permits_premise", "premise_id"),)
+
+
+class PermitFalseAlarm(Base):
+    """A call closed as a false alarm that counts against a permit (one row per call; ``at``: when received)."""
+
+    __tablename__ = "dispatch_permit_false_alarms"
+    __table_args__ = (
+        UniqueConstraint("call_id", name="uq_dispatch_permit_false_alarms_call"),
+        Index("ix_dispatch_permit_false_alarms_permit_at", "permit_id", "at"),
+        {"sqlite_autoincrement": True},
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    permit_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("dispatch_alarm_permits.id", ondelete="CASCADE"))
+    call_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("dispatch_calls.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AlarmEventRecord(Base):
+    """One alarm event of a company and the call it made: the permit check, verification and the company's cancel.
+    ``(company_id, event_id)`` is unique: the same event sent twice is one call."""
+
+    __tablename__ = "dispatch_alarm_events"
+    __table_args__ = (
+        UniqueConstraint("company_id", "event_id", name="uq_dispatch_alarm_events_company_event"),
+        Index("ix_dispatch_alarm_events_call", "call_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("dispatch_alarm_companies.id", ondelete="RESTRICT"))
+    event_id: Mapped[str] = mapped_column(String(64))
+    call_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("dispatch_calls.id", ondelete="CASCADE"))
+    category: Mapped[str] = mapped_column(String(16))
+    premise_type: Mapped[str] = mapped_column(String(16))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    permit_number: Mapped[str | None] = mapped_column(String(40))
+    permit_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("dispatch_alarm_permits.id", ondelete="SET NULL"))
+    permit_flag: Mapped[str | None] = mapped_column(String(16))  # missing | unknown | expired | suspended | revoked
+    verification_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    decided_priority: Mapped[str] = mapped_column(String(16))  # what the rule in force gave, before verification
+    decided_basis: Mapped[str] = mapped_column(String(64))
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    verified_by: Mapped[str | None] = mapped_column(String(64))
+    verification_method: Mapped[str | None] = mapped_column(String(16))  # keyholder | guard | camera | other
+    contacts: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # keyholders: personal data
+    call_back: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    zone: Mapped[str | None] = mapped_column(String(100))
+    cancel_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    cancel_outcome: Mapped[str | None] = mapped_column(String(16))  # closed | noted

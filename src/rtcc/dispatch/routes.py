@@ -2,7 +2,8 @@
 types) and the effective-dated priority rules; calls (intake, list, detail, the audited caller read, notes, the
 duplicate decision, the recommendation, assignment, status steps, close, reopen, taking a CSO-queue call); the CSO
 queue; a field user's own unit and calls; the premise registry. Units, positions, shifts and budgets are in
-``rtcc.dispatch.unit_routes``, included here.
+``rtcc.dispatch.unit_routes``, alarm companies, permits and the alarm context in ``rtcc.dispatch.alarm_routes``,
+both included here.
 
 Every route declares one permission; field users are further scoped in the services (``rtcc.dispatch.access``).
 Routes are thin: parse, authorise, call one service in one unit of work, return a schema.
@@ -17,6 +18,7 @@ from fastapi import APIRouter, Query, Response
 
 from rtcc.deps import BusDep, DbDep, SettingsDep
 from rtcc.dispatch import assignment, calls, calltypes, chain, from_alert, premises, units
+from rtcc.dispatch.alarm_routes import router as alarm_router
 from rtcc.dispatch.schemas import (
     AssignRequest,
     CallCreate,
@@ -286,3 +288,4 @@ def premise_history(premise_id: uuid.UUID, db: DbDep, _p: PremiseReader) -> Prem
 router = APIRouter()
 router.include_router(api)
 router.include_router(unit_router)
+router.include_router(alarm_router)

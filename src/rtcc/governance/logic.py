@@ -41,6 +41,12 @@ DEFAULT_PURPOSES: tuple[Purpose, ...] = (
     Purpose("officer_safety", "Officer safety / BOLO", requires_case=False),
     Purpose("audit_review", "Audit or compliance review", requires_case=False),
     Purpose(
+        "alarm_response",
+        "Alarm response",
+        requires_case=False,
+        description="The reads and cameras near an alarmed premise around a burglary alarm, for the responding call.",
+    ),
+    Purpose(
         "immigration_enforcement",
         "Immigration enforcement",
         requires_case=False,

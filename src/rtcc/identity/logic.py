@@ -103,6 +103,10 @@ class Perm(StrEnum):
     units_status = "units:status"  # set a unit's status (field roles: their own unit)
     positions_write = "positions:write"  # report a unit's position (field roles: their own unit)
     dispatch_self = "dispatch:self"  # a field user's own unit and calls ("my call")
+    # alarm companies (issue 11): only an alarm company's API key holds alarms:write, for its own events
+    alarms_write = "alarms:write"  # send alarm events and cancels (an alarm company's key, never a person)
+    alarms_admin = "alarms:admin"  # register alarm companies and change them
+    alarm_context = "alarms:context"  # ALPR reads and cameras near an alarm call (purpose alarm_response, audited)
 
 
 _ANALYST = {
@@ -158,7 +162,7 @@ _DISPATCH_DESK = {
 COMMUNITY_PERMISSIONS: frozenset[Perm] = frozenset({Perm.community_self})
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
-    Role.admin: frozenset(set(Perm) - {Perm.community_self, Perm.sharing_request}),
+    Role.admin: frozenset(set(Perm) - {Perm.community_self, Perm.sharing_request, Perm.alarms_write}),
     Role.supervisor: frozenset(
         _ANALYST
         | {
@@ -175,6 +179,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.misuse_read,
             Perm.priorities_write,
             Perm.units_admin,
+            Perm.alarms_admin,
+            Perm.alarm_context,
         }
         | _DISPATCH_DESK
     ),
@@ -188,6 +194,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.calls_create,  # RTCC-initiated calls (an ALPR hit, a tip)
             Perm.premises_read,
             Perm.units_read,
+            Perm.alarm_context,
         }
     ),
     Role.dispatcher: frozenset(
@@ -202,6 +209,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.registry_read,
             Perm.canvass_run,
             Perm.routing_read,
+            Perm.alarm_context,
         }
         | _DISPATCH_DESK
     ),
@@ -262,6 +270,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
 SENSOR_PERMISSIONS: frozenset[Perm] = frozenset({Perm.reads_write, Perm.cameras_heartbeat})
 #: What another agency's API key (scope ``agency``) may do: ask for data, which the sharing policy then decides.
 AGENCY_PERMISSIONS: frozenset[Perm] = frozenset({Perm.sharing_request})
+#: What an alarm company's API key (scope ``alarm_company``) may do: send alarm events and cancels for its own events.
+ALARM_COMPANY_PERMISSIONS: frozenset[Perm] = frozenset({Perm.alarms_write})
 
 
 @dataclass(frozen=True)
@@ -269,7 +279,8 @@ class Principal:
     """Who a request acts as: a signed-in user or a sensor's API key."""
 
     kind: str  # "user" | "apikey"
-    # for an agency key, ``unit`` holds the agency code (``ApiKey.meta["agency"]``)
+    # for an agency key, ``unit`` holds the agency code (``ApiKey.meta["agency"]``); for an alarm company's key, the
+    # company code (``ApiKey.meta["alarm_company"]``)
     id: str
     name: str
     role: str

@@ -77,13 +77,21 @@ class ApiKeyCreate(BaseModel):
         max_length=64,
         description="Agency code from the sharing policy; makes this an agency key that may only request data.",
     )
+    alarm_company: str | None = Field(
+        default=None,
+        max_length=32,
+        description="Alarm company code (rtcc dispatch alarm-companies); makes this a key that may only send that "
+        "company's alarm events and cancels.",
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> ApiKeyCreate:
-        if self.agency is None and not self.camera_codes:
+        if self.agency is not None and self.alarm_company is not None:
+            raise ValueError("alarm_company: a key is for an agency or for an alarm company, not both")
+        if self.agency is None and self.alarm_company is None and not self.camera_codes:
             raise ValueError("camera_codes: a sensor key needs at least one camera (or set agency)")
-        if self.agency is not None and self.camera_codes:
-            raise ValueError("camera_codes: an agency key reports for no camera")
+        if (self.agency is not None or self.alarm_company is not None) and self.camera_codes:
+            raise ValueError("camera_codes: an agency or alarm company key reports for no camera")
         return self
 
 

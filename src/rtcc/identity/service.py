@@ -19,7 +19,13 @@ from rtcc.audit import service as audit
 from rtcc.core.clock import utcnow
 from rtcc.core.errors import Conflict, NotAuthenticated, NotFound
 from rtcc.identity import repository
-from rtcc.identity.logic import AGENCY_PERMISSIONS, SENSOR_PERMISSIONS, Principal, permissions_for
+from rtcc.identity.logic import (
+    AGENCY_PERMISSIONS,
+    ALARM_COMPANY_PERMISSIONS,
+    SENSOR_PERMISSIONS,
+    Principal,
+    permissions_for,
+)
 from rtcc.identity.models import ApiKey, LoginSession, User
 from rtcc.identity.schemas import ApiKeyCreate, UserCreate, UserUpdate
 
@@ -209,18 +215,25 @@ def principal_from_session_token(session: Session, token: str, *, idle_minutes: 
 
 
 def create_api_key(session: Session, data: ApiKeyCreate, *, actor: Principal) -> tuple[ApiKey, str]:
-    """Create a sensor key (limited to some cameras) or an agency key; returns the row and the secret (shown once)."""
+    """Create a sensor key (limited to some cameras), an agency key or an alarm company's key; returns the row and the
+    secret (shown once)."""
     prefix = secrets.token_hex(6)
     secret = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    if data.agency:
+        scopes, meta = ["agency"], {"agency": data.agency}
+    elif data.alarm_company:
+        scopes, meta = ["alarm_company"], {"alarm_company": data.alarm_company}
+    else:
+        scopes, meta = sorted(p.value for p in SENSOR_PERMISSIONS), {}
     key = ApiKey(
         name=data.name,
         prefix=prefix,
         key_hash=_sha256(secret),
-        scopes=["agency"] if data.agency else sorted(p.value for p in SENSOR_PERMISSIONS),
+        scopes=scopes,
         camera_codes=sorted(set(data.camera_codes)),
         created_by=actor.audit_name,
         created_at=utcnow(),
-        meta={"agency": data.agency} if data.agency else {},
+        meta=meta,
     )
     session.add(key)
     session.flush()
@@ -230,7 +243,12 @@ def create_api_key(session: Session, data: ApiKeyCreate, *, actor: Principal) ->
         "apikey.create",
         target_type="apikey",
         target_id=str(key.id),
-        details={"name": key.name, "camera_codes": key.camera_codes, "agency": data.agency},
+        details={
+            "name": key.name,
+            "camera_codes": key.camera_codes,
+            "agency": data.agency,
+            "alarm_company": data.alarm_company,
+        },
     )
     return key, secret
 
@@ -292,6 +310,15 @@ def resolve_api_key(session: Session, secret: str) -> tuple[Principal, uuid.UUID
             role="agency",
             permissions=AGENCY_PERMISSIONS,
             unit=str((key.meta or {}).get("agency") or key.name),
+        ), due
+    if "alarm_company" in (key.scopes or []):
+        return Principal(
+            kind="apikey",
+            id=str(key.id),
+            name=key.name,
+            role="alarm_company",
+            permissions=ALARM_COMPANY_PERMISSIONS,
+            unit=str((key.meta or {}).get("alarm_company") or key.name),
         ), due
     return Principal(
         kind="apikey",

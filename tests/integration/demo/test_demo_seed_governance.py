@@ -15,7 +15,7 @@ def test_seed_is_idempotent_and_feeds_the_portal(db: Database, settings: Setting
     now = datetime.now(UTC)
     with db.uow() as session:
         first = seed_governance.seed(session, now=now, rng=random.Random(7))
-    assert first == {"purposes": 11, "agencies": 3, "searches": 12}
+    assert first == {"purposes": 12, "agencies": 3, "searches": 12}  # the 12th: alarm_response (dispatch)
     with db.uow() as session:
         second = seed_governance.seed(session, now=now, rng=random.Random(7))
     assert second == {"purposes": 0, "agencies": 0, "searches": 0}
