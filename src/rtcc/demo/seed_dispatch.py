@@ -14,8 +14,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from rtcc.demo.accounts import DEMO_PASSWORD
-from rtcc.dispatch import calltypes, positions, units
-from rtcc.dispatch.schemas import RuleCreate
+from rtcc.dispatch import alarms, calltypes, permits, positions, premises, units
+from rtcc.dispatch.alarm_schemas import AlarmCompanyCreate, PermitCreate
+from rtcc.dispatch.schemas import PremiseCreate, RuleCreate
 from rtcc.dispatch.unit_schemas import PositionIn, UnitCreate
 from rtcc.identity import service as identity_service
 from rtcc.identity.logic import SYSTEM, Principal, Role, permissions_for
@@ -67,9 +68,48 @@ def _supervisor(session: Session) -> Principal:
     )
 
 
+#: The demo's alarm company (simulated) and the homes it monitors: (permit, address, place near which it lies).
+ALARM_COMPANY = AlarmCompanyCreate(code="demo-alarms", name="Demo Alarm Monitoring (simulated)", phone="800-555-0100")
+HOMES = (
+    ("CER-AP-1001", "Simulated home near Brookhaven Park", "Brookhaven Park"),
+    ("CER-AP-1002", "Simulated home near Carmenita Park", "Carmenita Park"),
+    ("CER-AP-1003", "Simulated home near Ecology Park", "Ecology Park"),
+    ("CER-AP-1004", "Simulated home near Alondra Blvd & Carmenita Rd", "Alondra Blvd & Carmenita Rd"),
+    ("CER-AP-1005", "Simulated home near Cerritos Community Regional Park", "Cerritos Community Regional Park"),
+)
+#: How far (degrees, about 150 m) a simulated home lies from the place it is named after (the first of north, south,
+#: east, west that is inside the city).
+HOME_OFFSET = 0.0014
+
+
+def _alarm_homes(session: Session) -> int:
+    """The demo alarm company and its permitted homes (idempotent); how many homes were added."""
+    if not any(c.code == ALARM_COMPANY.code for c in alarms.list_companies(session)):
+        alarms.create_company(session, ALARM_COMPANY, actor=SYSTEM)
+    known = {p.number for p in permits.search(session, q="CER-AP-", limit=len(HOMES) + 10)[0]}
+    added = 0
+    for number, address, place in HOMES:
+        spot = places.resolve(place)
+        if number in known or spot is None:
+            continue
+        d = HOME_OFFSET
+        near = [(spot.lat + d, spot.lon), (spot.lat - d, spot.lon), (spot.lat, spot.lon + d), (spot.lat, spot.lon - d)]
+        at = next(((la, lo) for la, lo in near if places.inside_city(la, lo)), None)
+        if at is None:
+            continue
+        home = premises.create(session, PremiseCreate(address=address, lat=at[0], lon=at[1]), actor=SYSTEM)
+        permits.create(
+            session,
+            PermitCreate(number=number, premise_id=home.id, holder="Demo resident", company=ALARM_COMPANY.code),
+            actor=SYSTEM,
+        )
+        added += 1
+    return added
+
+
 def seed(session: Session) -> dict[str, int]:
-    """Seed the rule, the fleet and the sign-ons; how many of each were added."""
-    added = {"rules": 0, "units": 0, "signed_on": 0}
+    """Seed the rule, the fleet, the sign-ons and the alarm company's homes; how many of each were added."""
+    added = {"rules": 0, "units": 0, "signed_on": 0, "alarm_homes": _alarm_homes(session)}
     cat = calltypes.catalogue()
     fits = cat.call_type(RULE.call_type) is not None and cat.scheme.level(RULE.priority) is not None
     if fits and not calltypes.list_rules(session, RULE.call_type):

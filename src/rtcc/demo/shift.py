@@ -28,7 +28,7 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
@@ -37,11 +37,12 @@ import numpy as np
 from rtcc.analytics.kernels.arrivals import ArrivalProfile, sample_arrivals, sample_mix
 from rtcc.bus.base import Bus
 from rtcc.core.db import Database
-from rtcc.dispatch import assignment, calls, calltypes, chain, positions, units
+from rtcc.demo import seed_dispatch
+from rtcc.dispatch import alarms, assignment, calls, calltypes, chain, permits, positions, units
 from rtcc.dispatch.logic import AssignmentStatus, Disposition
 from rtcc.dispatch.schemas import AssignRequest, CallCreate, CallLocation, CloseRequest, StepRequest
 from rtcc.dispatch.unit_schemas import PositionIn
-from rtcc.identity.logic import Principal, Role, permissions_for
+from rtcc.identity.logic import ALARM_COMPANY_PERMISSIONS, Principal, Role, permissions_for
 from rtcc.places import service as places
 from rtcc.routing import service as routing
 from rtcc.settings import Settings
@@ -55,6 +56,15 @@ ACTOR = Principal(
     name="demo-shift",
     role=Role.dispatcher.value,
     permissions=permissions_for("dispatcher"),
+)
+#: The demo alarm company's key, as ``rtcc.identity`` resolves it (its messages take the company's own path).
+ALARM_COMPANY = Principal(
+    kind="apikey",
+    id="demo-alarms",
+    name="demo alarm company",
+    role="alarm_company",
+    permissions=ALARM_COMPANY_PERMISSIONS,
+    unit=seed_dispatch.ALARM_COMPANY.code,
 )
 #: Units the demo's people drive from the field view; the simulation never assigns or moves them.
 MANUAL_UNITS = ("41A", "C1", "G1")
@@ -107,6 +117,7 @@ class ShiftStats:
     """What the simulation did (tests and the demo's banner read it)."""
 
     calls: int = 0
+    alarms: int = 0  # of which residential alarms sent by the demo's alarm company
     assigned: int = 0
     arrived: int = 0
     closed: int = 0
@@ -223,6 +234,8 @@ class ShiftSimulator:
             return
         code = sample_mix(self.mix, 1, rng=self.rng)[0]
         ct = calltypes.type_of(code)
+        if ct.alarm is not None and ct.alarm.location == "residential" and self._alarm_from_company(now):
+            return
         lat, lon = self._point()
         body = CallCreate(
             call_type=code,
@@ -234,6 +247,32 @@ class ShiftSimulator:
             made = calls.intake(s, self.bus, self.settings, body, actor=ACTOR)
         self._waiting[made.call.id] = now
         self.stats.calls += 1
+
+    def _alarm_from_company(self, now: float) -> bool:
+        """A residential burglary alarm at one of the demo company's permitted homes, sent as the company's message
+        (``rtcc.dispatch.alarms``, the path its API key takes); False when the demo has no such home."""
+        homes = seed_dispatch.HOMES
+        number, address, _place = homes[int(self.rng.integers(len(homes)))]
+        message = {
+            "message": "alarm",
+            "event_id": f"DEMO-{uuid.uuid4().hex[:12]}",
+            "category": "burglary",
+            "premise_type": "residential",
+            "occurred_at": datetime.now(UTC).isoformat(),
+            "address": {"street": address, "city": places.city_name(), "state": "CA"},
+            "permit_number": number,
+            "zone": {"number": str(int(self.rng.integers(1, 9))), "description": "simulated zone"},
+            "contacts": [{"name": "Demo resident", "phone": "562-555-0100"}],
+            "call_back": {"operator": "Demo operator", "phone": "800-555-0100"},
+        }
+        with self.db.uow() as s:
+            if permits.search(s, q=number, limit=1)[1] == 0:
+                return False
+            receipt = alarms.receive(s, self.bus, self.settings, message, actor=ALARM_COMPANY)
+        self._waiting[receipt.alarm.call_id] = now
+        self.stats.calls += 1
+        self.stats.alarms += 1
+        return True
 
     def _dispatch(self, call_id: uuid.UUID, now: float) -> None:
         with self.db.uow() as s:

@@ -40,7 +40,7 @@ def test_a_simulated_hour(db: Database, settings: Settings) -> None:
         clock[0] += 15.0
         sim.tick()
     st = sim.stats
-    assert st.errors == 0
+    assert st.errors == 0 and st.alarms >= 1  # some residential alarms came from the demo company
     assert st.calls >= 10 and st.assigned >= 5 and st.arrived >= 3 and st.closed >= 2 and st.positions > st.arrived
     with db.read() as s:
         page = calls.list_calls(s, actor=READER, limit=500)

@@ -19,8 +19,8 @@ def test_the_demo_dispatch_seed(db: Database, settings: Settings) -> None:
         first = seed_dispatch.seed(s)
     with db.uow() as s:
         again = seed_dispatch.seed(s)
-    assert first == {"rules": 1, "units": len(seed_dispatch.FLEET), "signed_on": 3}
-    assert again == {"rules": 0, "units": 0, "signed_on": 0}
+    assert first == {"rules": 1, "units": len(seed_dispatch.FLEET), "signed_on": 3, "alarm_homes": 5}
+    assert again == {"rules": 0, "units": 0, "signed_on": 0, "alarm_homes": 0}
     with db.read() as s:
         (rule,) = calltypes.list_rules(s, "ALARM_BURG_RES")
         fleet = {u.call_sign: u for u in units.list_units(s)}
