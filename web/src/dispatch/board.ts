@@ -1,8 +1,8 @@
-// The unit status board: every unit in service with its type, status (and since when), current call and how old its
+// The unit status board: every unit in service with its type, status (and for how long), current call and how old its
 // last position is. Rows follow the store (live `units` events); the ages tick locally once a second.
 
-import { el, formatTime } from "../core/dom";
-import { lang, t } from "../core/i18n";
+import { el } from "../core/dom";
+import { t } from "../core/i18n";
 import { clock, statusText, type DispatchStore, type UnitRow } from "./model";
 
 function age(iso: string | null | undefined, now: number): string {
@@ -33,7 +33,7 @@ export function unitBoard(store: DispatchStore): { node: HTMLElement; close(): v
       el("th", { scope: "row", "data-label": t("dispatch.units.sign"), text: u.call_sign }),
       el("td", { "data-label": t("dispatch.units.type"), text: u.unit_type_name ?? u.unit_type }),
       el("td", { "data-label": t("dispatch.units.status") }, el("span", { class: `ustatus s-${u.status}`, text: statusText(u.status) })),
-      el("td", { "data-label": t("dispatch.units.since"), text: u.status_at ? formatTime(u.status_at, lang()) : "" }),
+      el("td", { "data-label": t("dispatch.units.since"), class: "usince", "data-at": u.status_at ?? "", text: u.status_at ? clock((now - Date.parse(u.status_at)) / 1000) : "" }),
       el("td", { "data-label": t("dispatch.units.call"), class: "ucall", text: u.current_call_number ?? "" }),
       el("td", { "data-label": t("dispatch.units.position"), class: "uage", "data-at": u.position_at ?? "", text: age(u.position_at, now) }),
     );
@@ -56,6 +56,7 @@ export function unitBoard(store: DispatchStore): { node: HTMLElement; close(): v
   const timer = window.setInterval(() => {
     const now = Date.now();
     for (const td of rows.querySelectorAll<HTMLElement>("td.uage")) td.textContent = age(td.dataset.at || null, now);
+    for (const td of rows.querySelectorAll<HTMLElement>("td.usince")) if (td.dataset.at) td.textContent = clock((now - Date.parse(td.dataset.at)) / 1000);
   }, 1000);
   render();
   return {

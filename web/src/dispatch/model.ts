@@ -221,7 +221,8 @@ export class DispatchStore {
       const d = m.data as Partial<UnitRow>;
       if (!d.call_sign) return;
       const old = this.units.get(d.call_sign);
-      this.units.set(d.call_sign, { ...(old ?? {}), ...(d as UnitRow) });
+      const moved = old && d.status && d.status !== old.status ? { status_at: m.at } : {}; // the event's time
+      this.units.set(d.call_sign, { ...(old ?? {}), ...(d as UnitRow), ...moved });
       this.emit("units", d.call_sign);
       if (m.type === "unit.updated") {
         // the event has no current call: read the unit once (not a polling loop: one read per status change)
@@ -231,7 +232,9 @@ export class DispatchStore {
             if (!this.listeners.size) return;
             // only the call comes from this read: a later live event may already carry a newer status
             const now = this.units.get(sign);
-            if (now) this.units.set(sign, { ...now, current_call_id: u.current_call_id, current_call_number: u.current_call_number });
+            if (!now) return;
+            const status_at = u.status === now.status ? u.status_at : now.status_at;
+            this.units.set(sign, { ...now, status_at, current_call_id: u.current_call_id, current_call_number: u.current_call_number });
             this.emit("units", sign);
           })
           .catch(() => undefined);

@@ -16,16 +16,16 @@ export function pendingQueue(store: DispatchStore, onSelect: (c: CallRow) => voi
   const list = el("ol", { class: "pending-list" });
   const count = el("span", { class: "count" });
   const empty = el("p", { class: "hint", text: t("dispatch.queue.empty") });
-  const node = el("section", { class: "pending", "aria-labelledby": "pending-title" }, el("h2", { id: "pending-title" }, t("dispatch.queue.title"), " ", count), empty, list);
+  const node = el("section", { class: "pending", "aria-labelledby": "pending-title" }, el("h2", { id: "pending-title" }, t("dispatch.queue.title"), " ", count), list);
   let selected: string | null = null;
   const known = new Set(store.pending().map((c) => c.id));
 
-  const timerText = (c: CallRow, now: number): { text: string; level: string; late: boolean } => {
+  const timerText = (c: CallRow, now: number): { text: string; level: string } => {
     const p = store.priority(c.priority);
     const elapsed = (now - Date.parse(c.received_at)) / 1000;
     const level = urgency(elapsed, p?.target_s);
     const text = t("dispatch.queue.elapsed", { time: clock(elapsed), target: p ? clock(p.target_s) : "?", priority: p?.name ?? c.priority });
-    return { text, level, late: level === "late" };
+    return { text, level };
   };
 
   const tick = () => {
@@ -47,14 +47,15 @@ export function pendingQueue(store: DispatchStore, onSelect: (c: CallRow) => voi
     const rows = store.pending();
     const now = Date.now();
     count.textContent = `(${t("dispatch.queue.count", { n: rows.length })})`;
-    empty.hidden = rows.length > 0;
+    if (rows.length) empty.remove();
+    else if (!empty.isConnected) list.before(empty);
     list.replaceChildren(
       ...rows.map((c) => {
         const p = store.priority(c.priority);
         const { text, level } = timerText(c, now);
         const button = el(
           "button",
-          { type: "button", class: "call-pick", "aria-label": t("dispatch.queue.select", { number: c.number }), "aria-pressed": String(c.id === selected), onclick: () => onSelect(c) },
+          { type: "button", class: "call-pick", "aria-label": t("dispatch.queue.select", { number: c.number }), onclick: () => onSelect(c) },
           el("span", { class: `prio prio-${c.priority_rank}`, text: p?.name ?? c.priority }),
           el("span", { class: "number", text: c.number }),
           el("span", { class: "ctype", text: store.typeName(c.call_type) }),
