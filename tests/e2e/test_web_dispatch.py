@@ -6,6 +6,7 @@ dispatcher who assigned the same unit first makes the screen say so plainly."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from e2e_support import Browser, Server
@@ -39,15 +40,35 @@ def _open(server: Server, browser: Browser, sign_in: Any) -> Any:
     return page
 
 
-def _call_via_api(server: Server, call_type: str = "ALARM_BURG_RES") -> dict[str, Any]:
-    body = {"call_type": call_type, "location": {"kind": "place", "text": "Brookhaven Park"}, "source": "alarm_company"}
+def _call_via_api(server: Server, call_type: str = "ALARM_BURG_RES", minutes_ago: float = 0) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "call_type": call_type,
+        "location": {"kind": "place", "text": "Brookhaven Park"},
+        "source": "alarm_company",
+    }
+    if minutes_ago:
+        body["received_at"] = (datetime.now(UTC) - timedelta(minutes=minutes_ago)).isoformat()
     resp = server.api("POST", "/api/v1/dispatch/calls", "supervisor", json=body)
     assert resp.status_code == 201, resp.text
     return dict(resp.json()["call"])
 
 
 def test_burglary_alarm_from_the_keyboard_to_an_assigned_unit(server: Server, browser: Browser, sign_in: Any) -> None:
-    _premise(server)
+    premise = _premise(server)
+    # the alarm company's first signal, taken a few minutes earlier by another call-taker
+    earlier = server.api(
+        "POST",
+        "/api/v1/dispatch/calls",
+        "supervisor",
+        json={
+            "call_type": "ALARM_BURG_RES",
+            "location": {"kind": "premise", "premise_id": premise["id"]},
+            "source": "alarm_company",
+            "received_at": (datetime.now(UTC) - timedelta(minutes=3)).isoformat(),
+        },
+    )
+    assert earlier.status_code == 201, earlier.text
+    earlier_number = earlier.json()["call"]["number"]
     page = _open(server, browser, sign_in)
     browser.shot("dispatch-01-screen")
 
@@ -80,6 +101,12 @@ def test_burglary_alarm_from_the_keyboard_to_an_assigned_unit(server: Server, br
     expect(result.locator(".intake-priority")).to_contain_text("rule in force when received, version 1")
     expect(result.locator(".premise-history")).to_contain_text("dog in the yard")
     expect(result.locator(".premise-history")).to_contain_text("False alarms in the last 12 months: 0")
+    expect(result.locator(".premise-history")).to_contain_text(earlier_number)
+    expect(result.locator("table").first).to_contain_text(earlier_number)  # recent calls at the location
+    # the earlier call is proposed as a duplicate: the dispatcher keeps this one separate
+    expect(result.locator(".duplicate")).to_contain_text(f"Possible duplicate: call {earlier_number}")
+    result.get_by_role("button", name="Keep separate").click()
+    expect(result.locator(".duplicate")).to_contain_text("Kept as a separate call.")
 
     # the call waits in the queue with its priority and a timer against Priority's target (12:00)
     row = page.locator(f'.pending-call[data-number="{number.group(0)}"]')
@@ -115,6 +142,7 @@ def test_burglary_alarm_from_the_keyboard_to_an_assigned_unit(server: Server, br
     assert resp.status_code == 200, resp.text
     expect(board_row).to_have_attribute("data-status", "en_route", timeout=20_000)
     expect(board_row.locator(".ustatus")).to_have_text("en route")
+    expect(panel.locator(".on-call")).to_contain_text(f"{suggested} (en route)")
     # and the unit is on the map with its status
     expect(page.locator(f'#dispatch-map [data-unit="{suggested}"]')).to_have_attribute("data-status", "en_route")
     browser.shot("dispatch-03-assigned")
@@ -143,6 +171,40 @@ def test_a_unit_assigned_by_someone_else_first_is_a_clear_conflict(
     browser.shot("dispatch-04-conflict")
     # the list is read again: the unit is no longer offered
     expect(panel.locator(f'.rec-table tr[data-unit="{unit}"]')).to_have_count(0)
+
+
+def test_the_queue_orders_by_priority_and_age_and_colours_each_timer_against_its_target(
+    server: Server, browser: Browser, sign_in: Any
+) -> None:
+    page = _open(server, browser, sign_in)
+    # Routine (target 30:00) waiting 16 minutes: past half; Priority (12:00) waiting 13 minutes: late; one just in
+    noise = _call_via_api(server, "NOISE", minutes_ago=16)
+    alarm = _call_via_api(server, "ALARM_BURG_RES", minutes_ago=13)
+    fresh = _call_via_api(server, "SUSP_PERSON")
+    rows = page.locator(".pending-call")
+    expect(rows).to_have_count(3, timeout=20_000)  # each arrived over the live stream
+    assert [rows.nth(i).get_attribute("data-number") for i in range(3)] == [
+        alarm["number"],
+        fresh["number"],
+        noise["number"],
+    ]
+    by_number = {
+        c["number"]: page.locator(f'.pending-call[data-number="{c["number"]}"]') for c in (noise, alarm, fresh)
+    }
+    expect(by_number[alarm["number"]]).to_have_attribute("data-urgency", "late")
+    expect(by_number[alarm["number"]].locator(".timer")).to_have_class(re.compile(r"\blate\b"))
+    expect(by_number[noise["number"]]).to_have_attribute("data-urgency", "warn")
+    expect(by_number[noise["number"]].locator(".timer .target")).to_contain_text("30:00")
+    expect(by_number[fresh["number"]]).to_have_attribute("data-urgency", "ok")
+    label = by_number[alarm["number"]].locator(".timer").get_attribute("aria-label") or ""
+    assert re.match(r"waiting 13:\d\d of 12:00 \(Priority\)", label), label
+    browser.shot("dispatch-06-timers")
+
+    # the live map shows the same calls and the units (the layers the dispatch board feeds)
+    page.get_by_role("link", name="Live map & alerts").click()
+    page.locator("#live-map .leaflet-control-layers").get_by_text("Units (by type and status)").wait_for()
+    expect(page.locator('#live-map [data-unit="41A"]')).to_have_attribute("data-status", "available")
+    expect(page.locator(f'#live-map .call-marker[data-call="{alarm["number"]}"]')).to_have_count(1)
 
 
 def test_the_dispatch_screen_in_spanish(server: Server, browser: Browser, sign_in: Any) -> None:

@@ -1,7 +1,8 @@
 // The dispatcher's state: the priority scheme (targets from GET /api/v1/dispatch/scheme), the call types, the open
 // calls and every unit. Loaded once per mounted screen, then kept current by the live stream: the `dispatch` topic
 // (call.created / call.updated with the call's board facts) and the `units` topic (unit.updated / unit.position).
-// No polling: a unit whose status changed is read once (GET /units/{call sign}) for its current call.
+// No polling: a unit whose status changed is read once (GET /units/{call sign}) for its current call, and a call
+// first heard of on the stream once (GET /calls/{id}) for its location in words.
 
 import { get } from "../core/api";
 import { t } from "../core/i18n";
@@ -205,6 +206,18 @@ export class DispatchStore {
     this.emit("units", u.call_sign);
   }
 
+  /** A call first heard of on the live stream: read it once for what the event leaves out (where, in words). */
+  private fill(id: string): void {
+    get<CallRead>(`${API}/calls/${id}`)
+      .then((c) => {
+        const row = this.calls.get(id);
+        if (!row || !this.listeners.size) return;
+        row.location_text = c.location.text;
+        this.emit("calls", id);
+      })
+      .catch(() => undefined);
+  }
+
   private emit(what: "calls" | "units", id: string | null): void {
     for (const fn of this.listeners) fn(what, id);
   }
@@ -217,6 +230,7 @@ export class DispatchStore {
       if (d.status === "closed") this.calls.delete(d.id);
       else this.calls.set(d.id, { ...(old ?? {}), ...(d as CallRow), location_text: old?.location_text ?? null });
       this.emit("calls", d.id);
+      if (!old && d.status !== "closed") this.fill(d.id);
     } else if (m.topic === "units") {
       const d = m.data as Partial<UnitRow>;
       if (!d.call_sign) return;

@@ -36,6 +36,8 @@ export interface Recommendation {
 
 export interface Panel {
   node: HTMLElement;
+  /** The live stream says a call changed. */
+  changed(callId: string): void;
   show(callId: string | null): Promise<void>;
 }
 
@@ -58,6 +60,11 @@ export function recommendationPanel(store: DispatchStore, onAssigned: (c: CallRe
   body.append(el("p", { class: "hint", text: t("dispatch.rec.none") }));
   let current: string | null = null;
   let asked = 0;
+  const onCall = el("p", { class: "on-call", "aria-live": "polite" });
+  const showOnCall = (call: CallRead) => {
+    const active = call.assignments.filter((a) => a.status !== "cleared" && a.status !== "cancelled");
+    onCall.textContent = active.length ? `${t("dispatch.rec.on_call")}: ${active.map((a) => `${a.call_sign} (${statusText(a.status)})`).join(", ")}` : "";
+  };
 
   const render = (call: CallRead, rec: Recommendation) => {
     const form = el("form", { class: "rec-form", "aria-label": t("dispatch.rec.title") });
@@ -68,10 +75,8 @@ export function recommendationPanel(store: DispatchStore, onAssigned: (c: CallRe
       el("p", { class: `rec-method method-${rec.method}`, "data-method": rec.method }, methodText(rec), rec.travel_note ? el("small", { class: "hint", text: ` ${rec.travel_note}` }) : null),
       el("p", { class: "hint", text: t("dispatch.rec.needed", { n: rec.units_needed }) }),
     );
-    const active = call.assignments.filter((a) => a.status !== "cleared" && a.status !== "cancelled");
-    if (active.length) {
-      head.append(el("p", { class: "on-call" }, `${t("dispatch.rec.on_call")}: `, active.map((a) => `${a.call_sign} (${statusText(a.status)})`).join(", ")));
-    }
+    head.append(onCall);
+    showOnCall(call);
     const rows = el("tbody", {});
     for (const line of rec.ranked) {
       const id = nextId(`send-${line.call_sign}`);
@@ -158,6 +163,15 @@ export function recommendationPanel(store: DispatchStore, onAssigned: (c: CallRe
 
   return {
     node,
+    changed(callId: string) {
+      // the selected call moved (a unit stepped, another dispatcher assigned): say so without redrawing the ticks
+      if (callId !== current) return;
+      get<CallRead>(`${API}/calls/${callId}`)
+        .then((call) => {
+          if (current === callId) showOnCall(call);
+        })
+        .catch(() => undefined);
+    },
     async show(callId: string | null) {
       current = callId;
       if (!callId) {

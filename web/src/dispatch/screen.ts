@@ -83,7 +83,9 @@ export async function dispatchView(root: HTMLElement, _params: URLSearchParams, 
   // the selected call left the queue (assigned elsewhere, closed): keep its panel, it still says what happened
   life.onCleanup(
     store.subscribe((what, id) => {
-      if (what === "calls" && id && id === selected && !store.calls.has(id)) queue.select(null);
+      if (what !== "calls" || !id || id !== selected) return;
+      if (!store.calls.has(id)) queue.select(null);
+      panel.changed(id);
     }),
   );
   const onKey = (ev: KeyboardEvent) => {
