@@ -11,6 +11,7 @@ from typing import Any
 
 from e2e_support import Browser, Server
 from playwright.sync_api import expect
+from test_web_staff import CONTRAST_JS, _unlabelled_controls
 
 DISPATCH = "/app/dispatch"
 #: A Cerritos home (in the premise registry, as alarm addresses are), near Brookhaven Park.
@@ -124,6 +125,7 @@ def test_burglary_alarm_from_the_keyboard_to_an_assigned_unit(server: Server, br
     assert panel.locator(f'tr[data-unit="{suggested}"] input[type=checkbox]').is_checked()
     assert panel.locator(f'tr[data-unit="{suggested}"] .reasons li').count() >= 1
     browser.shot("dispatch-02-recommendation")
+    assert _unlabelled_controls(page) == []
     board_row = page.locator(f'.unit-board tr[data-unit="{suggested}"]')
     expect(board_row).to_have_attribute("data-status", "available")
 
@@ -199,6 +201,10 @@ def test_the_queue_orders_by_priority_and_age_and_colours_each_timer_against_its
     label = by_number[alarm["number"]].locator(".timer").get_attribute("aria-label") or ""
     assert re.match(r"waiting 13:\d\d of 12:00 \(Priority\)", label), label
     browser.shot("dispatch-06-timers")
+    by_number[alarm["number"]].get_by_role("button").click()
+    page.locator(".recommendation .rec-table tr.suggested").first.wait_for()
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate(CONTRAST_JS) == []
 
     # the live map shows the same calls and the units (the layers the dispatch board feeds)
     page.get_by_role("link", name="Live map & alerts").click()
