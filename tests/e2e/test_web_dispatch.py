@@ -228,3 +228,56 @@ def test_the_dispatch_screen_in_spanish(server: Server, browser: Browser, sign_i
     page.locator(".pending-call .call-pick").first.click()
     expect(page.locator(".recommendation .rec-method")).to_contain_text(re.compile("Tiempos de llegada"))
     browser.shot("dispatch-05-spanish")
+
+
+def test_a_location_from_an_intersection_typed_coordinates_or_a_map_click(
+    server: Server, browser: Browser, sign_in: Any
+) -> None:
+    page = _open(server, browser, sign_in)
+    call_type = page.get_by_role("combobox", name="Call type")
+    location = page.get_by_role("combobox", name="Location")
+    result = page.locator(".intake-result")
+
+    def take(kind: str, where: str) -> None:
+        expect(call_type).to_be_focused()  # after each call the form starts again at the call type
+        call_type.press_sequentially(kind)
+        page.get_by_role("option", name=re.compile(kind)).first.wait_for()
+        call_type.press("Enter")
+        location.focus()
+        location.press_sequentially(where)
+        page.get_by_role("listbox", name="Location").get_by_role("option").first.wait_for()
+        location.press("Enter")  # takes the first suggestion for what is typed (not a stale one)
+        expect(page.locator(".chosen-location")).to_contain_text(
+            re.compile(r"Location: .* \((intersection|coordinates)\)")
+        )
+        location.press("Enter")  # the list is closed: Enter takes the call
+
+    take("NOISE", "alondra carmen")
+    expect(result.locator("h3")).to_contain_text("Noise or loud party")
+    expect(result).to_contain_text("Alondra Blvd & Carmenita Rd")
+
+    take("SUSP_VEHICLE", "33.8650, -118.0500")
+    expect(result.locator("h3")).to_contain_text("Suspicious vehicle")
+    expect(result).to_contain_text("33.86500, -118.05000")
+
+    # a map click sets the point; the text typed then names it
+    call_type.press_sequentially("FOCUSED_PATROL")
+    call_type.press("Enter")
+    box = page.locator("#dispatch-map").bounding_box()
+    assert box
+    page.mouse.click(box["x"] + box["width"] * 0.5 + 40, box["y"] + box["height"] * 0.5 + 40)
+    expect(page.locator(".chosen-location")).to_contain_text("map point")
+    location.fill("Behind the library")
+    page.get_by_role("button", name="Take call (Enter)").click()
+    expect(result.locator("h3")).to_contain_text("Focused patrol request")
+    expect(result).to_contain_text("Behind the library")
+    numbers = page.locator(".pending-call").evaluate_all("(rows) => rows.map((r) => r.dataset.number)")
+    assert len(numbers) == 3, numbers
+
+    # a place the city does not have is refused with the field named
+    call_type.press_sequentially("NOISE")
+    call_type.press("Enter")
+    location.fill("Nowhere Street & Imaginary Avenue")
+    page.get_by_role("listbox", name="Location").get_by_text("No match").wait_for()
+    location.press("Enter")
+    expect(page.locator(".call-entry .error")).to_contain_text("location.text")

@@ -50,6 +50,8 @@ export function combobox<T>(
   let options: Array<Option<T>> = [];
   let active = -1;
   let asked = 0;
+  let shownFor = ""; // the text the listed options answer
+  let latest: Promise<void> = Promise.resolve(); // the newest search
 
   const show = (open: boolean) => {
     list.hidden = !open;
@@ -69,6 +71,7 @@ export function combobox<T>(
     const o = options[i];
     if (!o) return;
     input.value = o.label;
+    shownFor = o.label;
     show(false);
     onPick(o);
   };
@@ -87,18 +90,32 @@ export function combobox<T>(
     show(input.value.trim() !== "" && document.activeElement === input);
     highlight(options.length ? 0 : -1);
   };
-  const refresh = async () => {
+  const refresh = (): Promise<void> => {
     const mine = ++asked;
     const text = input.value.trim();
-    const found = text ? await suggest(text) : [];
-    if (mine !== asked) return; // a newer keystroke has asked since
-    options = found;
-    render();
+    latest = (async () => {
+      const found = text ? await suggest(text) : [];
+      if (mine !== asked) return; // a newer keystroke has asked since
+      options = found;
+      shownFor = text;
+      render();
+    })();
+    return latest;
   };
   input.addEventListener("input", () => void refresh());
   input.addEventListener("blur", () => show(false));
   input.addEventListener("keydown", (ev) => {
     const open = !list.hidden;
+    const text = input.value.trim();
+    if (ev.key === "Enter" && text && shownFor !== text) {
+      // typed faster than the search answered: take the first answer for what is typed now, not a stale one
+      ev.preventDefault();
+      ev.stopPropagation();
+      void latest.then(() => {
+        if (options.length && !list.hidden && shownFor === input.value.trim()) pick(active >= 0 ? active : 0);
+      });
+      return;
+    }
     if (ev.key === "ArrowDown" || ev.key === "ArrowUp") {
       ev.preventDefault();
       if (!open) {
@@ -125,6 +142,7 @@ export function combobox<T>(
     isOpen: () => !list.hidden,
     clear: () => {
       input.value = "";
+      shownFor = "";
       options = [];
       list.replaceChildren();
       show(false);

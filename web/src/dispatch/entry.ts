@@ -153,6 +153,7 @@ function intakeNode(res: IntakeResult, store: DispatchStore): HTMLElement {
 export function callEntry(store: DispatchStore, onTaken: (c: CallRead) => void, onLocation: (lat: number, lon: number) => void): Entry {
   let callType: string | null = null;
   let loc: Location | null = null;
+  let locDetail: string | null = null; // what the chosen location is, in words (premise, intersection, park...)
   const chosen = el("p", { class: "hint chosen-location", role: "status" });
   const error = el("p", { class: "error", role: "alert" });
   const result = el("div", { class: "intake" });
@@ -171,19 +172,23 @@ export function callEntry(store: DispatchStore, onTaken: (c: CallRead) => void, 
   type.input.addEventListener("input", () => (callType = null));
 
   const showLoc = () => {
-    chosen.textContent = loc ? t("dispatch.entry.chosen", { text: loc.text ?? `${loc.lat?.toFixed(5)}, ${loc.lon?.toFixed(5)}`, kind: kindLabel(loc.kind === "place" ? "place" : loc.kind) }) : "";
+    chosen.textContent = loc ? t("dispatch.entry.chosen", { text: loc.text ?? `${loc.lat?.toFixed(5)}, ${loc.lon?.toFixed(5)}`, kind: locDetail ?? kindLabel(loc.kind) }) : "";
   };
   const where = combobox<Location>(
     { name: "location", label: t("dispatch.entry.location"), hint: t("dispatch.entry.location_hint") },
     suggestLocations,
     (o) => {
       loc = o.value;
+      locDetail = o.detail ?? null;
       showLoc();
       if (o.value.lat !== undefined && o.value.lon !== undefined) onLocation(o.value.lat, o.value.lon);
     },
   );
   where.input.addEventListener("input", () => {
-    if (loc?.kind !== "point") loc = null; // a map point stays; the text then names it
+    if (loc?.kind !== "point") {
+      loc = null; // a map point stays; the text then names it
+      locDetail = null;
+    }
     showLoc();
   });
 
@@ -257,6 +262,7 @@ export function callEntry(store: DispatchStore, onTaken: (c: CallRead) => void, 
   form.addEventListener("reset", () => {
     callType = null;
     loc = null;
+    locDetail = null;
     type.clear();
     where.clear();
     showLoc();
@@ -281,6 +287,7 @@ export function callEntry(store: DispatchStore, onTaken: (c: CallRead) => void, 
     node: el("div", { class: "entry-panel" }, form, result),
     setPoint(lat: number, lon: number) {
       loc = { kind: "point", lat, lon };
+      locDetail = null;
       showLoc();
     },
     focus: () => type.input.focus(),
