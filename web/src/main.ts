@@ -26,6 +26,7 @@ import { governanceView } from "./governance/governance";
 import { portalView, portalNav } from "./portal/portal";
 import { programsView } from "./community/programs";
 import { footageView } from "./footage/requests";
+import { dispatchView } from "./dispatch/screen";
 
 interface Screen {
   path: string;
@@ -36,6 +37,7 @@ interface Screen {
 
 const STAFF: Screen[] = [
   { path: "/app", label: "nav.live", perm: "alerts:read_verified", view: liveView },
+  { path: "/app/dispatch", label: "nav.dispatch", perm: "calls:dispatch", view: dispatchView },
   { path: "/app/search", label: "nav.search", perm: "search:run", view: searchView },
   { path: "/app/canvass", label: "nav.canvass", perm: "canvass:run", view: canvassView },
   { path: "/app/cameras", label: "nav.cameras", perm: "cameras:read", view: camerasView },

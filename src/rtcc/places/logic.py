@@ -155,6 +155,17 @@ def intersection_key(text: str) -> frozenset[str] | None:
     return keys if len(keys) == 2 else None
 
 
+def search_words(text: str) -> list[str]:
+    """The words a place search compares: upper case, no punctuation, bare ordinals, no joining words (and, at)."""
+    words = re.sub(r"[^A-Z0-9 ]", " ", text.upper()).split()
+    return [_ORDINAL.sub(r"\1", w) for w in words if w not in ("AND", "AT")]
+
+
+def matches_words(query: Sequence[str], name: Sequence[str]) -> bool:
+    """Whether every query word starts some word of a name (a search as the user types: "artes vall")."""
+    return bool(query) and all(any(w.startswith(q) for w in name) for q in query)
+
+
 def title(street: str) -> str:
     """A gazetteer street name (upper case) for display: '183RD ST' -> '183rd St'."""
     return " ".join(w.lower() if w[0].isdigit() else w.capitalize() for w in street.split())

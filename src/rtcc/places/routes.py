@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from rtcc.identity.deps import public
 from rtcc.places import service
-from rtcc.places.schemas import Location, ProfileRead
+from rtcc.places.schemas import Location, PlaceMatch, ProfileRead
 
 router = APIRouter(tags=["places"])
 P = "/api/v1/places"
@@ -32,3 +32,12 @@ def basemap() -> dict[str, Any]:
 def locate(lat: Annotated[float, Query(ge=-90, le=90)], lon: Annotated[float, Query(ge=-180, le=180)]) -> Location:
     """The division (station), reporting district and neighborhood a point lies in."""
     return service.locate(lat, lon)
+
+
+@router.get(f"{P}/search", dependencies=[public()])
+def search(
+    q: Annotated[str, Query(min_length=1, max_length=128, description="An intersection or place, as typed.")],
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> list[PlaceMatch]:
+    """Intersections and named places of the city profile matching ``q`` (the exact resolution first)."""
+    return service.search(q, limit)

@@ -86,6 +86,15 @@ class AreaRef(BaseModel):
     name: str
 
 
+class PlaceMatch(BaseModel):
+    """An intersection or named place of the city profile that matches a search."""
+
+    kind: str = Field(description="intersection, or the place's kind (park, school...).")
+    name: str
+    lat: float
+    lon: float
+
+
 class Location(BaseModel):
     """Where a point lies in the city: its division (station), reporting district and neighborhood (each null when
     the point is outside every area of that kind)."""

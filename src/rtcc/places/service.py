@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from rtcc.core import geo
 from rtcc.places import logic
 from rtcc.places.loader import CityProfile, load_profile, packaged_profiles
-from rtcc.places.schemas import AlertSenders, AreaRef, Location, PlaceRow, ProfileRead
+from rtcc.places.schemas import AlertSenders, AreaRef, Location, PlaceMatch, PlaceRow, ProfileRead
 
 logger = logging.getLogger(__name__)
 
@@ -248,6 +248,27 @@ def resolve(text: str) -> Place | None:
     wanted = " ".join(text.split()).casefold()
     row = next((r for r in current().places if r.name.casefold() == wanted), None)
     return None if row is None else Place(row.name, row.lat, row.lon)
+
+
+def search(text: str, limit: int = 10) -> list[PlaceMatch]:
+    """Intersections and named places matching what a user typed: the exact resolution first, then every name of
+    which each typed word starts a word, at most ``limit``."""
+    exact = resolve(text)
+    out: list[PlaceMatch] = []
+    if exact is not None:
+        kind = "intersection" if resolve_intersection(text) is not None else "place"
+        out.append(PlaceMatch(kind=kind, name=exact.name, lat=exact.lat, lon=exact.lon))
+    query = logic.search_words(text)
+    seen = {m.name for m in out}
+    candidates = [("intersection", p.name, p.lat, p.lon) for p in intersections()]
+    candidates += [(r.kind, r.name, r.lat, r.lon) for r in sorted(current().places, key=lambda r: r.name)]
+    for kind, name, lat, lon in candidates:
+        if len(out) >= limit:
+            break
+        if name not in seen and logic.matches_words(query, logic.search_words(name)):
+            seen.add(name)
+            out.append(PlaceMatch(kind=kind, name=name, lat=lat, lon=lon))
+    return out
 
 
 def intersections() -> list[Place]:

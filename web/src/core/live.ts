@@ -17,6 +17,8 @@ export interface LiveMessage {
 
 export type LiveState = "connecting" | "live" | "reconnecting" | "offline";
 const EVENT_TYPES = ["alert.created", "alert.updated", "camera.online", "camera.offline", "camera.status"];
+// dispatch: the call board (topic "dispatch") and the unit board (topic "units")
+EVENT_TYPES.push("call.created", "call.updated", "unit.updated", "unit.position");
 
 export class LiveStream {
   private source: EventSource | null = null;

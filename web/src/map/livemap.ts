@@ -1,5 +1,6 @@
-// The live screen: the map (ALPR cameras with their status, registered cameras with their view cones, open alerts)
-// beside the alert queue. Every layer can be switched on and off; everything updates from the live stream.
+// The live screen: the map (ALPR cameras with their status, registered cameras with their view cones, open alerts;
+// open calls and units for those who see every call) beside the alert queue. Every layer can be switched on and off;
+// everything updates from the live stream.
 
 import L from "leaflet";
 import { get, hasApi } from "../core/api";
@@ -12,6 +13,8 @@ import { mountQueue } from "../alerts/queue";
 import { alertStore, type Alert } from "../alerts/store";
 import { createMap, dispose, settle, viewCone } from "./basemap";
 import { REGISTRY_CAMERAS, type RegistryCamera } from "../cameras/registry";
+import { dispatchLayers } from "../dispatch/layers";
+import { DispatchStore } from "../dispatch/model";
 
 export interface AlprCamera {
   id: string;
@@ -146,6 +149,18 @@ export async function liveView(root: HTMLElement, _params: URLSearchParams, life
             .bindTooltip(`${c.name} — ${c.owner_name ?? ""} · ${c.sharing_level}`)
             .addTo(registryLayer);
         }
+      })
+      .catch(() => undefined);
+  }
+
+  // calls by priority and units by type and status (the dispatch board's layers), for those who see every call
+  if (can("calls:read_all") && can("units:read") && life.alive) {
+    const store = new DispatchStore();
+    life.onCleanup(() => store.close());
+    store
+      .load({ calls: true, units: true, types: true })
+      .then(() => {
+        if (life.alive) life.onCleanup(dispatchLayers(map, layers, store).close);
       })
       .catch(() => undefined);
   }
