@@ -219,6 +219,7 @@ def screen_figures(*, calls: int, database_url: str | None) -> dict[str, Any]:
     sites = _city_points(UNITS + calls, rng)
     sent: dict[str, float] = {}
     arrived: dict[str, float] = {}
+    acked_ms: list[float] = []
     refused = 0
     avl: dict[str, Any] = {"acked_at": [], "failed": 0, "skipped": 0}
     with (
@@ -276,6 +277,7 @@ def screen_figures(*, calls: int, database_url: str | None) -> dict[str, Any]:
                         number = resp.json()["call"]["number"] if resp.status_code == 201 else None
                     except (httpx.HTTPError, KeyError, ValueError):
                         number = None
+                    acked_ms.append((time.perf_counter() - at) * 1000)
                     if number is None:
                         refused += 1
                     else:
@@ -302,6 +304,7 @@ def screen_figures(*, calls: int, database_url: str | None) -> dict[str, Any]:
         "call_to_screen_p50_ms": _rank(ranked, 50),
         "call_to_screen_p99_ms": _rank(ranked, 99),
         "call_to_screen_max_ms": _rank(ranked, 100),
+        "call_intake_p99_ms": _rank(acked_ms, 99),
         "avl_units": UNITS,
         "avl_target_msgs_per_s": UNITS / AVL_EVERY_S,
         "avl_msgs_per_s": round(sum(t0 <= t <= t1 for t in avl["acked_at"]) / max(t1 - t0, 1e-9), 1),

@@ -69,7 +69,6 @@ def authenticate(request: Request) -> Principal:
         raise NotAuthenticated("sign in, or send an API key")
     runtime = get_runtime(request)
     kind, secret = creds
-    failure: NotAuthenticated | None = None
     if kind == "apikey":
         # A sensor key is checked in a read transaction: on SQLite a write one would queue every camera's request
         # behind the ingest writer. Its last use is written only when due (every 30 s at most).
@@ -81,17 +80,17 @@ def authenticate(request: Request) -> Principal:
         key_cache(runtime).put(secret, principal)
         request.state.principal = principal
         return principal
-    with runtime.db.uow() as session:  # an expired session is marked ended even though the request fails
-        try:
-            principal = service.principal_from_session_token(
-                session, secret, idle_minutes=runtime.settings.session_idle_minutes
-            )
-        except NotAuthenticated as exc:
-            failure = exc
-    if failure is not None:
-        raise failure
-    request.state.principal = principal
-    return principal
+    # Read first: only a due write (last seen, at most every 30 s; an expired session marked ended, even though the
+    # request fails) takes a write transaction.
+    with runtime.db.read() as session:
+        check = service.check_session_token(session, secret, idle_minutes=runtime.settings.session_idle_minutes)
+    if check.due is not None:
+        with runtime.db.uow() as session:
+            service.apply_session_check(session, check)
+    if check.principal is None:
+        raise NotAuthenticated(check.refusal or "sign in again")
+    request.state.principal = check.principal
+    return check.principal
 
 
 class Require:

@@ -10,6 +10,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -197,21 +198,55 @@ def logout(session: Session, token: str) -> None:
         )
 
 
-def principal_from_session_token(session: Session, token: str, *, idle_minutes: int) -> Principal:
-    """Resolve a session token, enforcing the idle timeout and the absolute expiry; refreshes last-seen."""
-    ls = repository.login_session(session, _sha256(token))
+@dataclass(frozen=True)
+class SessionCheck:
+    """What resolving a session token found: the principal (None: refused, ``refusal`` says why) and the write it is
+    due, if any: ``"touch"`` (move ``last_seen_at``, at most every 30 s) or ``"end"`` (mark an expired session ended).
+    Resolving reads only; the caller writes what is due in a write transaction (``apply_session_check``), so a signed-in
+    user's every request is not a write (on SQLite every write waits for the one writer)."""
+
+    principal: Principal | None
+    token_hash: str
+    due: Literal["touch", "end"] | None = None
+    refusal: str | None = None
+
+
+def check_session_token(session: Session, token: str, *, idle_minutes: int) -> SessionCheck:
+    """Resolve a session token, enforcing the idle timeout and the absolute expiry (reads only)."""
+    token_hash = _sha256(token)
+    ls = repository.login_session(session, token_hash)
     now = utcnow()
     if ls is None or ls.ended_at is not None:
-        raise NotAuthenticated("session not found or ended; sign in again")
+        return SessionCheck(None, token_hash, refusal="session not found or ended; sign in again")
     if now >= ls.expires_at or now - ls.last_seen_at > timedelta(minutes=idle_minutes):
-        ls.ended_at = now
-        raise NotAuthenticated("session expired; sign in again")
+        return SessionCheck(None, token_hash, due="end", refusal="session expired; sign in again")
     user = repository.user_by_id(session, ls.user_id)
     if user is None or not user.is_active:
-        raise NotAuthenticated("account disabled")
-    if now - ls.last_seen_at > _TOUCH_EVERY:
-        ls.last_seen_at = now
-    return principal_of(user)
+        return SessionCheck(None, token_hash, refusal="account disabled")
+    return SessionCheck(principal_of(user), token_hash, due="touch" if now - ls.last_seen_at > _TOUCH_EVERY else None)
+
+
+def apply_session_check(session: Session, check: SessionCheck) -> None:
+    """Write what a check found due (in the caller's write transaction)."""
+    if check.due is None:
+        return
+    ls = repository.login_session(session, check.token_hash)
+    if ls is None or ls.ended_at is not None:
+        return
+    now = utcnow()
+    if check.due == "end":
+        ls.ended_at = now
+    else:
+        ls.last_seen_at = max(ls.last_seen_at, now)
+
+
+def principal_from_session_token(session: Session, token: str, *, idle_minutes: int) -> Principal:
+    """Resolve a session token in one write transaction (checks and the due write); raise NotAuthenticated."""
+    check = check_session_token(session, token, idle_minutes=idle_minutes)
+    apply_session_check(session, check)
+    if check.principal is None:
+        raise NotAuthenticated(check.refusal or "sign in again")
+    return check.principal
 
 
 def create_api_key(session: Session, data: ApiKeyCreate, *, actor: Principal) -> tuple[ApiKey, str]:
