@@ -1,5 +1,6 @@
 """``rtcc dispatch``: the catalogue (``call-types``, ``scheme``), the effective-dated priority rules (``rules list``,
-``rules add``) and units (``units list``, ``units add``).
+``rules add``), units (``units list``, ``units add``) and the historic CAD import (``import-history``, in
+``rtcc.dispatch.interop_cli``).
 
 Each command builds the runtime from ``RTCC_*`` settings (``rtcc.commands.run_command``) and runs one unit of work;
 changes are audited as ``cli:<os user>``.
@@ -13,7 +14,7 @@ from typing import Annotated
 import typer
 
 from rtcc.commands import run_command
-from rtcc.dispatch import calltypes, units
+from rtcc.dispatch import calltypes, interop_cli, units
 from rtcc.dispatch.schemas import RuleCreate
 from rtcc.dispatch.unit_schemas import UnitCreate
 from rtcc.identity.logic import cli_operator
@@ -24,6 +25,7 @@ rules = typer.Typer(no_args_is_help=True, help="Effective-dated priority rules o
 units_app = typer.Typer(no_args_is_help=True, help="Units of the fleet.")
 dispatch.add_typer(rules, name="rules")
 dispatch.add_typer(units_app, name="units")
+dispatch.command("import-history")(interop_cli.import_history)
 
 
 @dispatch.command("scheme")

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query, Response
 
 from rtcc.deps import BusDep, DbDep, SettingsDep
 from rtcc.dispatch import assignment, calls, calltypes, chain, premises, units
+from rtcc.dispatch.interop_routes import router as interop_router
 from rtcc.dispatch.schemas import (
     AssignRequest,
     CallCreate,
@@ -278,3 +279,4 @@ def premise_history(premise_id: uuid.UUID, db: DbDep, _p: PremiseReader) -> Prem
 router = APIRouter()
 router.include_router(api)
 router.include_router(unit_router)
+router.include_router(interop_router)
