@@ -312,6 +312,7 @@ def receive(
     incident = imported.incident_id
     record = session.scalar(select(EidoRecord).where(EidoRecord.incident_id == incident).with_for_update())
     action = "updated"
+    new_record = record is None
     if record is not None:
         doc = merge(CallDocument.model_validate(record.document), doc)
         record.updates += 1
@@ -331,7 +332,6 @@ def receive(
             created_by=actor.audit_name[:64],
             created_at=now,
         )
-        repository.add(session, record)
     record.document = doc.model_dump(mode="json", exclude_none=True)
     record.agency = (doc.agency or "")[:128] or None
     record.external_id = doc.external_id[:64]
@@ -339,6 +339,8 @@ def receive(
     record.received_at = doc.times.received
     record.last_updated = imported.last_updated
     record.updated_at = now
+    if new_record:
+        repository.add(session, record)
     if live is not None:
         added = _append_notes(session, bus, live, doc.notes, actor=actor)
         if action == "updated":
