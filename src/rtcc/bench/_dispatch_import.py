@@ -8,8 +8,9 @@ catalogue, check duplicates, insert, commit. Timed end to end (``import_calls_pe
 Baseline, measured in the same run on the same database: the driver's own ``executemany`` of the same rows (the
 values already parsed and bound, so it does none of the reading) into the same table, committed
 (``baseline_executemany_rows_per_s``): the floor no importer can beat. The two alternate ``REPEATS`` times on an emptied
-table; the best of each is reported. It removes what it stored (its own batches only). Correctness: after each run the table holds exactly the file's calls, and a
-sampled call's number, received and on-scene times equal the reader's. Nothing is asserted about time.
+table; the best of each is reported, and what the benchmark stored is removed (its own batches only). Correctness:
+after each run the batch holds exactly the file's calls, and a sampled call's received and on-scene times equal the
+reader's. Nothing is asserted about time.
 """
 
 from __future__ import annotations

@@ -35,8 +35,8 @@ class DispatchSettings(BaseModel):
     eido_schema: Path | None = Field(
         default=None,
         description="Path of NENA's EIDO 1.0 JSON Schema bundle (.json or .json.gz), which is not shipped: derive it "
-        "with 'python tools/derive_eido_schema.py --data DIR --out FILE' (docs/eido_schema.md). Unset: EIDO export "
-        "and import answer 503 saying how to install it.",
+        "with 'python tools/derive_eido_schema.py --schema EIDO-JSON/Schema --out FILE' (docs/eido_schema.md). "
+        "Unset: EIDO export and import answer 503 saying how to install it.",
     )
     eido_agency_id: str | None = Field(
         default=None,

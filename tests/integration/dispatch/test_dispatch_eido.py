@@ -136,9 +136,7 @@ def test_a_new_incident_in_the_city_becomes_a_live_call(app_client: TestClient, 
     disp = login("dispatcher")
     call = _new_call(app_client, disp)
     doc = app_client.get(f"{API}/calls/{call['id']}/eido", headers=disp).json()
-    foreign = json.loads(
-        json.dumps(doc).replace(f"{call['number']}:sheriff.cerritos.example", "X-77:psap.example.gov")
-    )
+    foreign = json.loads(json.dumps(doc).replace(f"{call['number']}:sheriff.cerritos.example", "X-77:psap.example.gov"))
     assert foreign["$id"] == "urn:emergency:uid:incidentid:X-77:psap.example.gov"
     made = app_client.post(f"{API}/eido", json=foreign, headers=disp)
     assert made.status_code == 201, made.text

@@ -3,12 +3,12 @@ with.
 
 The schema is NENA's (copyrighted, freely downloadable, with no grant to redistribute), so the project does not ship
 it: an operator derives the one-file bundle from NENA's EIDO-JSON repository (https://github.com/NENA911/EIDO-JSON,
-``Schema/``) with ``python tools/derive_eido_schema.py --data DIR --out FILE`` and sets the ``eido_schema`` setting
-(``RTCC_EIDO_SCHEMA``) to ``FILE`` (``tools/derive_eido_schema.py`` says exactly what the bundle changes: nothing that
-alters validation but one upstream typo). Without it, EIDO export and import answer 503 ``EidoSchemaMissing`` saying
-how to install it. Every function here takes the bundle's path as ``schema=``: the app passes its ``eido_schema``
-setting; a caller that passes none (the adapter used on its own, its tests) gets ``RTCC_EIDO_SCHEMA`` from the
-environment, the same variable the setting is read from.
+``Schema/``) with ``python tools/derive_eido_schema.py --schema EIDO-JSON/Schema --out FILE`` and sets the
+``eido_schema`` setting (``RTCC_EIDO_SCHEMA``) to ``FILE`` (``tools/derive_eido_schema.py`` says exactly what the
+bundle changes: nothing that alters validation but one upstream typo). Without it, EIDO export and import answer
+503 ``EidoSchemaMissing`` saying how to install it. Every function here takes the bundle's path as ``schema=``: the
+app passes its ``eido_schema`` setting; a caller that passes none (the adapter used on its own, its tests) gets
+``RTCC_EIDO_SCHEMA`` from the environment, the same variable the setting is read from.
 
 ``validate_eido`` returns every problem as an ``EidoIssue`` naming its JSON path (``$.callComponent[0].direction``),
 so that a receiver can dead-letter a message with a reason a person can act on; ``EidoError`` carries them (the first
@@ -103,8 +103,8 @@ def schema_path(configured: str | Path | None = None) -> Path:
     if not configured:
         raise EidoSchemaMissing(
             "EIDO needs NENA's EIDO 1.0 schema, which is not shipped: derive it with 'python "
-            "tools/derive_eido_schema.py --data DIR --out FILE' from NENA's EIDO-JSON repository "
-            f"(https://github.com/NENA911/EIDO-JSON) and set {SCHEMA_ENV}=FILE (see docs/eido_schema.md)"
+            "tools/derive_eido_schema.py --schema EIDO-JSON/Schema --out FILE' from a clone of NENA's EIDO-JSON "
+            f"repository (https://github.com/NENA911/EIDO-JSON) and set {SCHEMA_ENV}=FILE (see docs/eido_schema.md)"
         )
     path = Path(configured)
     if not path.is_file():
