@@ -55,7 +55,7 @@ from rtcc.dispatch.adapters.document import Source as DocSource
 from rtcc.dispatch.adapters.eido_schema import EidoError, EidoIssue, schema_path
 from rtcc.dispatch.history import TypeMapper
 from rtcc.dispatch.interop_models import EidoRecord
-from rtcc.dispatch.interop_schemas import EidoReceipt
+from rtcc.dispatch.interop_schemas import EidoReceipt, EidoRecordRead
 from rtcc.dispatch.logic import Source
 from rtcc.dispatch.models import Call, CallNote
 from rtcc.dispatch.schemas import CallCreate, CallLocation
@@ -377,9 +377,9 @@ def receive(
     )
 
 
-def get_record(session: Session, record_id: uuid.UUID) -> EidoRecord:
-    """An EIDO record; NotFound when missing."""
-    record = session.get(EidoRecord, record_id)
-    if record is None:
-        raise NotFound(f"no EIDO record {record_id}")
-    return record
+def list_records(session: Session, *, held: bool | None = None, limit: int = 100) -> list[EidoRecordRead]:
+    """EIDOs received, latest first; ``held``: only those held (True) or only those that are live calls (False)."""
+    stmt = select(EidoRecord).order_by(EidoRecord.updated_at.desc()).limit(limit)
+    if held is not None:
+        stmt = stmt.where(EidoRecord.call_id.is_(None) if held else EidoRecord.call_id.is_not(None))
+    return [EidoRecordRead.model_validate(r) for r in session.scalars(stmt)]

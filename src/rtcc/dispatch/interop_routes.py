@@ -1,6 +1,7 @@
 """HTTP routes of the dispatch interchange under ``/api/v1/dispatch``: a call as a NENA EIDO (``GET
-/calls/{id}/eido``), an EIDO received (``POST /eido``), and a historic CAD export uploaded by an administrator (``POST
-/history``). Included by ``rtcc.dispatch.routes``. Every route declares one permission; the services scope and audit.
+/calls/{id}/eido``), an EIDO received (``POST /eido``), the EIDOs received (``GET /eido``), and a historic CAD export
+uploaded by an administrator (``POST /history``). Included by ``rtcc.dispatch.routes``. Every route declares one
+permission; the services scope and audit.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from rtcc.alpr.deadletters import dead_letter_sink
 from rtcc.deps import BusDep, DbDep, SettingsDep
 from rtcc.dispatch import history, interchange
 from rtcc.dispatch.adapters.cad_history import LAYOUTS, CadFile
-from rtcc.dispatch.interop_schemas import EidoReceipt, HistoryReportRead
+from rtcc.dispatch.interop_schemas import EidoReceipt, EidoRecordRead, HistoryReportRead
 from rtcc.identity.deps import require
 from rtcc.identity.logic import Perm, Principal
 
@@ -26,6 +27,7 @@ router = APIRouter(prefix="/api/v1/dispatch", tags=["dispatch"])
 Reader = Annotated[Principal, require(Perm.calls_read)]
 Taker = Annotated[Principal, require(Perm.calls_create)]
 Admin = Annotated[Principal, require(Perm.units_admin)]
+Dispatcher = Annotated[Principal, require(Perm.calls_dispatch)]
 
 _EIDO_BODY: dict[str, Any] = {
     "requestBody": {
@@ -66,6 +68,18 @@ async def receive_eido(
     receipt = await anyio.to_thread.run_sync(work)
     response.status_code = 201 if receipt.action == "created" else 200
     return receipt
+
+
+@router.get("/eido")
+def eido_records(
+    db: DbDep,
+    _p: Dispatcher,
+    held: Annotated[bool | None, Query(description="true: only the held ones; false: only live calls.")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[EidoRecordRead]:
+    """EIDOs received, latest first, with the live call each made or why it is held."""
+    with db.read() as session:
+        return interchange.list_records(session, held=held, limit=limit)
 
 
 @router.post("/history")

@@ -4,9 +4,10 @@ what a historic CAD import reports (``rtcc.dispatch.history``)."""
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class EidoReceipt(BaseModel):
@@ -36,3 +37,20 @@ class HistoryReportRead(BaseModel):
     skipped: int
     problem_count: int
     problems: list[str] = Field(description="file:line: column: message, the first ones.")
+
+
+class EidoRecordRead(BaseModel):
+    """An EIDO received: its incident, the live call it made or updates, or why it is held."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    incident_id: str
+    call_id: uuid.UUID | None
+    agency: str | None
+    external_id: str
+    status: str | None
+    received_at: datetime | None
+    held_reason: str | None
+    updates: int
+    updated_at: datetime

@@ -101,6 +101,10 @@ def test_the_official_samples_import_and_export_valid(app_client: TestClient, lo
     _valid(doc)
     assert doc["incidentComponent"]["incidentTypeCommonRegistryText"] == "CU1"
     assert _calls(db) == 0
+    held = app_client.get(f"{API}/eido?held=true", headers=disp).json()
+    assert {r["id"] for r in held} == {got["record_id"], lenient.json()["record_id"]}
+    assert app_client.get(f"{API}/eido?held=false", headers=disp).json() == []
+    assert app_client.get(f"{API}/eido", headers=login("cso")).status_code == 403
 
 
 def test_a_live_call_round_trips_as_an_update(app_client: TestClient, login: Any, db: Database) -> None:
