@@ -19,8 +19,6 @@ from __future__ import annotations
 
 import json
 import logging
-import queue
-import threading
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -275,42 +273,6 @@ class BulkWriter:
         return int(self.connection.exec_driver_sql(self.sql, list(rows)).rowcount)
 
 
-class _Writes:
-    """Writes chunks on a second thread while the reader parses the next one (sqlite3 and psycopg release the GIL
-    while the database works, so the two overlap). The session's connection is used by this thread only until
-    ``close``, which waits for it and re-raises a failure of any write (the caller's transaction then rolls back)."""
-
-    def __init__(self, writer: BulkWriter) -> None:
-        self.writer = writer
-        self.queue: queue.Queue[list[tuple[Any, ...]] | None] = queue.Queue(maxsize=2)
-        self.new = 0
-        self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self._run, name="history-writer", daemon=True)
-        self.thread.start()
-
-    def _run(self) -> None:
-        while (rows := self.queue.get()) is not None:
-            if self.error is None:
-                try:
-                    self.new += self.writer.write(rows)
-                except BaseException as exc:  # handed to the caller's thread by put/close
-                    self.error = exc
-
-    def put(self, rows: list[tuple[Any, ...]]) -> None:
-        """Queue a chunk (waits while two are queued); raises the failure of an earlier write."""
-        if self.error is not None:
-            raise self.error
-        self.queue.put(rows)
-
-    def close(self) -> int:
-        """Wait for every queued write; how many rows were new. Raises the failure of a write."""
-        self.queue.put(None)
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
-        return self.new
-
-
 def _stored(session: Session, origin: str, ids: Sequence[str]) -> set[str]:
     """The call numbers of ``ids`` already stored for ``origin``."""
     found: set[str] = set()
@@ -357,12 +319,10 @@ def import_file(
     pending: list[CallRow] = []
     pending_ids: list[str] = []
     records_before = 0
-    sent = 0
-    writes = None if dry_run else _Writes(writer)
 
     def flush() -> None:
-        nonlocal records_before, sent
-        if writes is None:
+        nonlocal records_before
+        if dry_run:
             stored = _stored(session, origin, pending_ids)
             rows = writer.rows(
                 (r for r, eid in zip(pending, pending_ids, strict=True) if eid not in stored), batch_id, types
@@ -371,8 +331,9 @@ def import_file(
             report.imported += len(rows)
         else:
             rows = writer.rows(pending, batch_id, types)
-            writes.put(rows)
-            sent += len(rows)
+            new = writer.write(rows)
+            report.duplicates += len(rows) - new
+            report.imported += new
         report.call_types_mapped += sum(1 for r in rows if r[6] is not None)
         pending.clear()
         pending_ids.clear()
@@ -380,30 +341,20 @@ def import_file(
             on_progress(cad.records - records_before)
         records_before = cad.records
 
-    try:
-        for row in cad:
-            external_id = row.external_id[: _WIDTH["external_id"]]
-            if external_id in seen:
-                report.duplicates += 1
-                cad.log.add(
-                    row.line,
-                    "call number",
-                    external_id,
-                    f"already in this file (line {seen[external_id]})",
-                    skipped=True,
-                )
-                continue
-            seen[external_id] = row.line
-            pending.append(row)
-            pending_ids.append(external_id)
-            if len(pending) >= chunk:
-                flush()
-        flush()
-    finally:
-        new = writes.close() if writes is not None else 0
-    if writes is not None:
-        report.imported = new
-        report.duplicates += sent - new
+    for row in cad:
+        external_id = row.external_id[: _WIDTH["external_id"]]
+        if external_id in seen:
+            report.duplicates += 1
+            cad.log.add(
+                row.line, "call number", external_id, f"already in this file (line {seen[external_id]})", skipped=True
+            )
+            continue
+        seen[external_id] = row.line
+        pending.append(row)
+        pending_ids.append(external_id)
+        if len(pending) >= chunk:
+            flush()
+    flush()
     report.records = cad.records
     report.problem_count = cad.problem_count
     report.problems = [str(p) for p in cad.problems]
