@@ -165,10 +165,23 @@ def _sqlite_time(value: datetime | None) -> str | None:
     return value.isoformat(" ", "microseconds")[:26]  # without its "+00:00"
 
 
+_SQLITE_TIME: Final = "%04d-%02d-%02d %02d:%02d:%02d.%06d"
+
+
 def _sqlite_time_utc(value: datetime | None) -> str | None:
     """``_sqlite_time`` for the reader's times, which are UTC already (``CallRow``'s contract; checked once per row
-    by ``row_values``'s received time)."""
-    return None if value is None else value.isoformat(" ", "microseconds")[:26]
+    by ``row_values``'s received time). Formatting the fields is twice as fast as an aware ``isoformat``."""
+    if value is None:
+        return None
+    return _SQLITE_TIME % (
+        value.year,
+        value.month,
+        value.day,
+        value.hour,
+        value.minute,
+        value.second,
+        value.microsecond,
+    )
 
 
 def _sqlite_json(value: list[str]) -> str:
