@@ -1,6 +1,7 @@
 """Historic CAD import: a city's own past calls from a CAD export (``rtcc dispatch import-history``), stored as
 imported history (``dispatch_history_calls``, origin ``cad:<layout>``) for the response-time KPIs and premise history,
-never as live calls and never published to dispatchers.
+never as live calls and never published to dispatchers. ``step_times`` hands their time chain to the response-time
+kernel.
 
 Atomic per file: one transaction holds the whole file (its rows are inserted in chunks inside it), so a file is stored
 entirely or, when the database refuses it, not at all. A bad row is never fatal and never silent: the reader reports
@@ -11,8 +12,12 @@ is counted as a duplicate and stored once. ``--dry-run`` reads, maps and checks 
 Call types: a raw code maps to a catalogue call type when the catalogue has that code (``ALARM RESIDENTIAL`` ->
 ``ALARM_RESIDENTIAL``), that name, or (for a row that carries one) that APCO code; the raw code is kept either way.
 
-Speed (``rtcc.bench.dispatch_import``): rows go from the reader's ``CallRow`` straight to parameter tuples, through
-each column type's own bind processor, into the driver's ``executemany``: no ORM object or pydantic model per call.
+Speed (``rtcc.bench._dispatch_import``, measured before optimising, with py-spy): rows go from the reader's
+``CallRow`` straight to parameter tuples and the driver's ``executemany`` (``INSERT ... ON CONFLICT (origin,
+external_id) DO NOTHING``, so duplicates cost no lookup): no ORM object or pydantic model per call. On SQLite the time
+and JSON values are written as the exact text SQLAlchemy's types write (a test compares them), formatted from the
+fields; elsewhere each value goes through its column type's bind processor. A second writer thread was tried and
+measured slower on a two-core machine, so the writes stay on the caller's thread.
 """
 
 from __future__ import annotations
