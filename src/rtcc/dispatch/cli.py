@@ -1,6 +1,7 @@
 """``rtcc dispatch``: the catalogue (``call-types``, ``scheme``), the effective-dated priority rules (``rules list``,
-``rules add``), units (``units list``, ``units add``), alarm permits (``permits ...``) and alarm companies
-(``alarm-companies ...``, in ``rtcc.dispatch.alarm_cli``).
+``rules add``), units (``units list``, ``units add``), alarm permits (``permits ...``), alarm companies
+(``alarm-companies ...``, in ``rtcc.dispatch.alarm_cli``) and the historic CAD import (``import-history``, in
+``rtcc.dispatch.interop_cli``).
 
 Each command builds the runtime from ``RTCC_*`` settings (``rtcc.commands.run_command``) and runs one unit of work;
 changes are audited as ``cli:<os user>``.
@@ -14,7 +15,7 @@ from typing import Annotated
 import typer
 
 from rtcc.commands import run_command
-from rtcc.dispatch import calltypes, units
+from rtcc.dispatch import calltypes, interop_cli, units
 from rtcc.dispatch.alarm_cli import companies_app, permits_app
 from rtcc.dispatch.schemas import RuleCreate
 from rtcc.dispatch.unit_schemas import UnitCreate
@@ -28,6 +29,7 @@ dispatch.add_typer(rules, name="rules")
 dispatch.add_typer(units_app, name="units")
 dispatch.add_typer(permits_app, name="permits")
 dispatch.add_typer(companies_app, name="alarm-companies")
+dispatch.command("import-history")(interop_cli.import_history)
 
 
 @dispatch.command("scheme")

@@ -1,8 +1,11 @@
 """Settings of the dispatch domain, mixed into ``rtcc.settings.Settings`` (env ``RTCC_<FIELD>``): which catalogue of
 call types, priorities and unit types applies, how intake finds duplicates and premise history, alarm permits'
-verified-response limit and the alarm context, and the MQTT topics units report their positions on."""
+verified-response limit and the alarm context, the MQTT topics units report their positions on, and the NENA EIDO
+interchange (the schema bundle an operator installs, the agency id EIDOs are written as)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from pydantic import BaseModel, Field
 
@@ -48,4 +51,16 @@ class DispatchSettings(BaseModel):
         default=True,
         description="Subscribe to unit positions on <RTCC_MQTT_TOPIC_PREFIX>/units/<call sign>/position when "
         "RTCC_MQTT_URL is set.",
+    )
+    eido_schema: Path | None = Field(
+        default=None,
+        description="Path of NENA's EIDO 1.0 JSON Schema bundle (.json or .json.gz), which is not shipped: derive it "
+        "with 'python tools/derive_eido_schema.py --schema EIDO-JSON/Schema --out FILE' (docs/eido_schema.md). "
+        "Unset: EIDO export and import answer 503 saying how to install it.",
+    )
+    eido_agency_id: str | None = Field(
+        default=None,
+        max_length=128,
+        description="The agency's domain-style identifier in the EIDOs it writes (e.g. 'sheriff.cerritos.ca.us'); "
+        "unset: '<city profile slug>.rtcc.invalid'.",
     )

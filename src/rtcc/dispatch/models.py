@@ -32,6 +32,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rtcc.core.db import Base, UTCDateTime
+from rtcc.dispatch import interop_models  # noqa: F401  (its tables are the domain's too: history and EIDO records)
 
 
 class Premise(Base):

@@ -38,6 +38,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Final
 
 from rtcc.dispatch.adapters.document import CallDocument, Location, UnitRecord
@@ -244,11 +245,13 @@ def export_eido(
     updated_at: datetime,
     issuing_element: str | None = None,
     agency_type: str = "police",
+    schema: str | Path | None = None,
 ) -> dict[str, Any]:
     """The call as an EIDO 1.0 document (a JSON-ready dict), checked against the schema (EidoError if it is not
     valid, which would be a bug here). ``agency_id``: the agency's domain-style identifier (default: the call's
     ``agency``); ``updated_at``: when the call last changed; ``issuing_element``: the functional element writing it
-    (default the agency id); ``agency_type``: from the IANA urn:emergency:service:responder registry."""
+    (default the agency id); ``agency_type``: from the IANA urn:emergency:service:responder registry; ``schema``: the
+    schema bundle (``eido_schema.schema_path``)."""
     agency = agency_id or call.agency
     if not agency:
         raise EidoError([EidoIssue("$.updatedByAgencyReference", "an agency id is needed to export an EIDO")])
@@ -332,7 +335,7 @@ def export_eido(
     ]
     if w.agents:
         doc["agentComponent"] = w.agent_components()
-    check_eido(doc)
+    check_eido(doc, schema=schema)
     return doc
 
 

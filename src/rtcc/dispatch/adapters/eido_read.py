@@ -26,6 +26,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Final, Literal
 
 import orjson
@@ -205,12 +206,14 @@ def _decode(payload: bytes | str | Mapping[str, Any]) -> dict[str, Any]:
     return data
 
 
-def import_eido(payload: bytes | str | Mapping[str, Any], *, strict: bool = True) -> EidoImport:
+def import_eido(
+    payload: bytes | str | Mapping[str, Any], *, strict: bool = True, schema: str | Path | None = None
+) -> EidoImport:
     """Read an EIDO (raw JSON or decoded) into a ``CallDocument``; EidoError naming the JSON paths of its problems
-    (see the module docstring for ``strict``)."""
+    (see the module docstring for ``strict``; ``schema``: the bundle, ``eido_schema.schema_path``)."""
     raw = _decode(payload)
     draft = bool(_DRAFT_KEYS & raw.keys()) or isinstance(raw.get("incidentComponent"), list)
-    issues = validate_eido(raw)
+    issues = validate_eido(raw, schema=schema)
     if strict and issues:
         raise EidoError(issues)
     doc = _upgrade_draft(raw) if draft else raw

@@ -3,9 +3,12 @@ with.
 
 The schema is NENA's (copyrighted, freely downloadable, with no grant to redistribute), so the project does not ship
 it: an operator derives the one-file bundle from NENA's EIDO-JSON repository (https://github.com/NENA911/EIDO-JSON,
-``Schema/``) with ``python tools/derive_eido_schema.py --data DIR --out FILE`` and points ``RTCC_EIDO_SCHEMA`` at
-``FILE`` (``tools/derive_eido_schema.py`` says exactly what the bundle changes: nothing that alters validation but one
-upstream typo). Without it, EIDO export and import answer 503 ``EidoSchemaMissing`` saying how to install it.
+``Schema/``) with ``python tools/derive_eido_schema.py --schema EIDO-JSON/Schema --out FILE`` and sets the
+``eido_schema`` setting (``RTCC_EIDO_SCHEMA``) to ``FILE`` (``tools/derive_eido_schema.py`` says exactly what the
+bundle changes: nothing that alters validation but one upstream typo). Without it, EIDO export and import answer
+503 ``EidoSchemaMissing`` saying how to install it. Every function here takes the bundle's path as ``schema=``: the
+app passes its ``eido_schema`` setting; a caller that passes none (the adapter used on its own, its tests) gets
+``RTCC_EIDO_SCHEMA`` from the environment, the same variable the setting is read from.
 
 ``validate_eido`` returns every problem as an ``EidoIssue`` naming its JSON path (``$.callComponent[0].direction``),
 so that a receiver can dead-letter a message with a reason a person can act on; ``EidoError`` carries them (the first
@@ -94,23 +97,24 @@ class EidoSchemaMissing(ServiceUnavailable):
     title = "EIDO schema not installed"
 
 
-def schema_path() -> Path:
-    """The configured schema bundle (``RTCC_EIDO_SCHEMA``), or EidoSchemaMissing saying how to install one."""
-    configured = os.environ.get(SCHEMA_ENV, "").strip()
+def schema_path(configured: str | Path | None = None) -> Path:
+    """The schema bundle ``configured`` (else ``RTCC_EIDO_SCHEMA``), or EidoSchemaMissing saying how to install one."""
+    configured = str(configured if configured is not None else os.environ.get(SCHEMA_ENV, "")).strip()
     if not configured:
         raise EidoSchemaMissing(
-            f"EIDO needs NENA's EIDO 1.0 schema: derive it with 'python tools/derive_eido_schema.py --data DIR --out "
-            f"FILE' from NENA's EIDO-JSON repository and set {SCHEMA_ENV}=FILE"
+            "EIDO needs NENA's EIDO 1.0 schema, which is not shipped: derive it with 'python "
+            "tools/derive_eido_schema.py --schema EIDO-JSON/Schema --out FILE' from a clone of NENA's EIDO-JSON "
+            f"repository (https://github.com/NENA911/EIDO-JSON) and set {SCHEMA_ENV}=FILE (see docs/eido_schema.md)"
         )
     path = Path(configured)
     if not path.is_file():
-        raise EidoSchemaMissing(f"{SCHEMA_ENV}={configured}: no such file")
+        raise EidoSchemaMissing(f"EIDO schema {configured}: no such file (see docs/eido_schema.md)")
     return path
 
 
-def schema() -> dict[str, Any]:
-    """The EIDO 1.0 JSON Schema bundle (draft 7) that ``RTCC_EIDO_SCHEMA`` names."""
-    return _load(str(schema_path()))
+def schema(path: str | Path | None = None) -> dict[str, Any]:
+    """The EIDO 1.0 JSON Schema bundle (draft 7) at ``path`` (``schema_path``)."""
+    return _load(str(schema_path(path)))
 
 
 @cache
@@ -120,8 +124,8 @@ def _load(path: str) -> dict[str, Any]:
     return loaded
 
 
-def _validator() -> Draft7Validator:
-    return _validator_for(str(schema_path()))
+def _validator(path: str | Path | None) -> Draft7Validator:
+    return _validator_for(str(schema_path(path)))
 
 
 @cache
@@ -151,9 +155,12 @@ def _message(error: ValidationError) -> str:
     return str(error.message)[:200]
 
 
-def validate_eido(document: Any) -> list[EidoIssue]:
-    """Every way ``document`` (decoded JSON) breaks the EIDO 1.0 schema, ordered by path; [] when it is valid."""
-    errors = sorted(_validator().iter_errors(document), key=lambda e: (list(map(str, e.absolute_path)), e.validator))
+def validate_eido(document: Any, *, schema: str | Path | None = None) -> list[EidoIssue]:
+    """Every way ``document`` (decoded JSON) breaks the EIDO 1.0 schema (the bundle at ``schema``, see
+    ``schema_path``), ordered by path; [] when it is valid."""
+    errors = sorted(
+        _validator(schema).iter_errors(document), key=lambda e: (list(map(str, e.absolute_path)), e.validator)
+    )
     seen: set[tuple[str, str]] = set()
     issues: list[EidoIssue] = []
     for error in errors:
@@ -166,8 +173,8 @@ def validate_eido(document: Any) -> list[EidoIssue]:
     return issues
 
 
-def check_eido(document: Any) -> None:
+def check_eido(document: Any, *, schema: str | Path | None = None) -> None:
     """Raise EidoError naming every schema problem of ``document``; return when it is a valid EIDO 1.0."""
-    issues = validate_eido(document)
+    issues = validate_eido(document, schema=schema)
     if issues:
         raise EidoError(issues)
