@@ -18,8 +18,11 @@ that call number on the stream; a call whose event has not arrived 5 s after the
 above every arrived sample (a percentile that falls on it is null). ``avl_msgs_per_s`` is the rate of position
 reports the server acknowledged during the measurement. ``--rows`` sets the number of calls (default 300).
 
+**Historic import** (``import_*``): ``rtcc.bench._dispatch_import`` (100,000 synthetic calls in the Alexandria
+layout through ``rtcc dispatch import-history``'s path, against the driver's own ``executemany`` of the same rows).
+
 Targets from the issue: ``recommend_p95_ms`` <= 25 on >= 100,000 nodes; ``call_to_screen_p99_ms`` <= 150 with 500
-units reporting every 5 s. Benchmarks assert nothing about time.
+units reporting every 5 s; ``import_calls_per_s`` >= 20,000 on SQLite. Benchmarks assert nothing about time.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import httpx
 import numpy as np
 import orjson
 
+from rtcc.bench import _dispatch_import as dispatch_import
 from rtcc.bench import routing as routing_bench
 from rtcc.bench._server import OpenLoop, free_port, start_server, stop_server, wait_ready
 from rtcc.bench._support import scratch_database
@@ -325,8 +329,12 @@ def _drain(arrivals: queue.Queue[tuple[str, float]], arrived: dict[str, float], 
         return
 
 
-def run(*, rows: int | None = None, database_url: str | None = None, nodes: int | None = None) -> dict[str, Any]:
-    """Both parts; ``rows`` is the number of calls sent to the screen (default 300)."""
+def run(
+    *, rows: int | None = None, database_url: str | None = None, nodes: int | None = None, history: int | None = None
+) -> dict[str, Any]:
+    """The three parts; ``rows`` is the number of calls sent to the screen (default 300); the historic import
+    (``rtcc.bench._dispatch_import``, ``import_*`` keys) runs on ``database_url`` (default a temp SQLite)."""
     out = recommend_figures(nodes=nodes or routing_bench.DEFAULT_NODES)
     out.update(screen_figures(calls=rows or DEFAULT_SCREEN_CALLS, database_url=database_url))
+    out.update(dispatch_import.measure(calls=history, database_url=database_url))
     return out

@@ -18,3 +18,9 @@ def test_calls_reach_the_screen_while_units_report_positions() -> None:
     assert out["call_to_screen_missing"] == 0 and out["call_to_screen_refused"] == 0
     assert out["call_to_screen_p99_ms"] is not None and out["avl_failed"] == 0
     assert out["avl_msgs_per_s"] > 0 and out["database"] == "sqlite"
+
+
+def test_the_whole_bench_at_a_tiny_size_includes_the_import() -> None:
+    out = bench.run(rows=3, nodes=400, history=500)
+    assert out["import_correct"] is True and out["import_calls"] == 500 and out["import_calls_per_s"] > 0
+    assert out["recommend_correct"] is True and out["call_to_screen_missing"] == 0
