@@ -43,6 +43,7 @@ from rtcc.dispatch.schemas import (
     StepRequest,
     UnitTypeRead,
 )
+from rtcc.dispatch.resident_routes import router as resident_router
 from rtcc.dispatch.unit_routes import router as unit_router
 from rtcc.identity.deps import require
 from rtcc.identity.logic import Perm, Principal
@@ -278,3 +279,4 @@ def premise_history(premise_id: uuid.UUID, db: DbDep, _p: PremiseReader) -> Prem
 router = APIRouter()
 router.include_router(api)
 router.include_router(unit_router)
+router.include_router(resident_router)
