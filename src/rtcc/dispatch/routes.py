@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query, Response
 
 from rtcc.deps import BusDep, DbDep, SettingsDep
 from rtcc.dispatch import assignment, calls, calltypes, chain, premises, units
+from rtcc.dispatch.resident_routes import router as resident_router
 from rtcc.dispatch.schemas import (
     AssignRequest,
     CallCreate,
@@ -43,7 +44,6 @@ from rtcc.dispatch.schemas import (
     StepRequest,
     UnitTypeRead,
 )
-from rtcc.dispatch.resident_routes import router as resident_router
 from rtcc.dispatch.unit_routes import router as unit_router
 from rtcc.identity.deps import require
 from rtcc.identity.logic import Perm, Principal

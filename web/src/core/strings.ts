@@ -8,6 +8,7 @@ import * as admin from "../admin/strings";
 import * as alerts from "../alerts/strings";
 import * as audit from "../audit/strings";
 import * as cameras from "../cameras/strings";
+import * as field from "../field/strings";
 import * as community from "../community/strings";
 import * as footage from "../footage/strings";
 import * as governance from "../governance/strings";
@@ -73,6 +74,7 @@ export const en = {
   ...admin.en,
   ...community.en,
   ...portal.en,
+  ...field.en,
 } as const;
 
 export type Key = keyof typeof en;
@@ -135,4 +137,5 @@ export const es: Record<Key, string> = {
   ...admin.es,
   ...community.es,
   ...portal.es,
+  ...field.es,
 };
