@@ -10,8 +10,8 @@ installable: ``/app/manifest.webmanifest`` (its own type) and the service worker
 cached by the browser's HTTP cache, scope ``/app/``); the worker caches only the app's shell, never ``/api``.
 
 A strict Content-Security-Policy allows script, workers and data only from this origin (plus the configured tile
-server's images), so data shown on a page can never run as code. Nothing here shadows ``/api``, ``/healthz``, ``/metrics``,
-``/live`` or ``/transparency``.
+server's images), so data shown on a page can never run as code. Nothing here shadows ``/api``, ``/healthz``,
+``/metrics``, ``/live`` or ``/transparency``.
 """
 
 from __future__ import annotations
