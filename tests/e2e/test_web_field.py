@@ -18,8 +18,15 @@ D = "/api/v1/dispatch"
 PARK = (33.866126, -118.051176)
 
 
-def _assigned_call(server: Server, unit: str, call_type: str = "ALARM_BURG_RES", at: tuple[float, float] = PARK) -> Any:
-    body = {"call_type": call_type, "location": {"kind": "point", "lat": at[0], "lon": at[1]}, "source": "911"}
+def _assigned_call(
+    server: Server,
+    unit: str,
+    call_type: str = "ALARM_BURG_RES",
+    at: tuple[float, float] = PARK,
+    location: dict[str, Any] | None = None,
+) -> Any:
+    where = location or {"kind": "point", "lat": at[0], "lon": at[1]}
+    body = {"call_type": call_type, "location": where, "source": "911"}
     resp = server.api("POST", f"{D}/calls", "dispatcher", json=body)
     assert resp.status_code == 201, resp.text
     call = resp.json()["call"]
@@ -70,7 +77,10 @@ def test_a_deputy_moves_the_call_through_en_route_on_scene_and_cleared(
 
     cam = world.camera("CER-ALPR-05")
     plate = _verified_hit_at(server, "CER-ALPR-05")
-    call = _assigned_call(server, "41A", at=(cam.lat, cam.lon))
+    premise = {"address": "12800 South St", "kind": "residential", "lat": cam.lat, "lon": cam.lon, "hazards": ["dog"]}
+    made = server.api("POST", f"{D}/premises", "dispatcher", json=premise)
+    assert made.status_code == 201, made.text
+    call = _assigned_call(server, "41A", location={"kind": "premise", "premise_id": made.json()["id"]})
     page = _open_field(server, phone, sign_in, "officer", call["number"])
     assert page.locator("#field-unit").inner_text().startswith("Unit 41A")
     # only the valid next steps of a dispatched unit
@@ -85,7 +95,8 @@ def test_a_deputy_moves_the_call_through_en_route_on_scene_and_cleared(
     page.locator("#field-eta[data-seconds]").wait_for()
     assert "ETA" in page.locator("#field-eta").inner_text()
     assert page.locator("#field-directions path.leaflet-interactive").count() >= 1
-    # the verified hit near the call (deputies only)
+    # the premise's history and the verified hit near the call (deputies only)
+    page.locator("#field-premise", has_text="Hazards: dog").wait_for()
     page.locator("#field-hit-list li", has_text=plate).wait_for()
     assert _no_horizontal_scroll(page)
     phone.shot("40-field-deputy-call", full_page=True)
