@@ -27,6 +27,7 @@ import { portalView, portalNav } from "./portal/portal";
 import { programsView } from "./community/programs";
 import { footageView } from "./footage/requests";
 import { dispatchView } from "./dispatch/screen";
+import { fieldView } from "./field/field";
 
 interface Screen {
   path: string;
@@ -47,6 +48,7 @@ const STAFF: Screen[] = [
   { path: "/app/governance", label: "nav.governance", perm: "retention:read", view: governanceView },
   { path: "/app/programs", label: "nav.programs", perm: "tips:triage", view: programsView },
   { path: "/app/footage", label: "nav.footage", perm: "footage:read", view: footageView },
+  { path: "/app/field", label: "nav.field", perm: "dispatch:self", view: fieldView },
 ];
 
 const root = document.getElementById("app") as HTMLElement;

@@ -64,9 +64,16 @@ def _resolve(session: Session, loc: CallLocation) -> tuple[str | None, float, fl
 
 
 def intake(
-    session: Session, bus: Bus | None, settings: Settings, data: CallCreate, *, actor: Principal
+    session: Session,
+    bus: Bus | None,
+    settings: Settings,
+    data: CallCreate,
+    *,
+    actor: Principal,
+    reporter: uuid.UUID | None = None,
 ) -> IntakeResult:
-    """Take a call (see the module docstring); audited as ``dispatch.call.create``."""
+    """Take a call (see the module docstring); audited as ``dispatch.call.create``. ``reporter``: the community
+    account that made it (an online report from the portal), which may then follow its coarse status."""
     ct = calltypes.type_of(data.call_type)
     text, lat, lon, premise = _resolve(session, data.location)
     where = places.locate(lat, lon)
@@ -115,6 +122,7 @@ def intake(
         reopen_count=0,
         created_by=actor.audit_name[:64],
         updated_at=now,
+        reporter_user_id=reporter,
     )
     repository.add(session, call)
     chain.record(
@@ -267,12 +275,22 @@ def caller(session: Session, call_id: uuid.UUID, *, actor: Principal) -> CallerR
 
 
 def add_note(session: Session, bus: Bus | None, call_id: uuid.UUID, data: NoteCreate, *, actor: Principal) -> NoteRead:
-    """Append a note to a call the principal may see (audited; notes are never edited or deleted)."""
-    call = access.visible_call(session, call_id, actor)
+    """Append a note to a call the principal may see (audited; notes are never edited or deleted). A note resent with
+    the same ``client_id`` (a field client back online) is answered with the note already kept, not added again."""
+    call = access.visible_call(session, call_id, actor, lock=data.client_id is not None)  # the lock orders resends
+    if data.client_id is not None and (done := repository.note_by_client_id(session, data.client_id)) is not None:
+        if done.call_id != call.id:
+            raise Conflict(f"client_id {data.client_id} was already used for another call")
+        return NoteRead.model_validate(done)
     now = utcnow()
     unit = access.my_unit(session, actor)
     note = CallNote(
-        call_id=call.id, at=now, author=actor.audit_name[:64], unit=unit.call_sign if unit else None, text=data.text
+        call_id=call.id,
+        at=now,
+        author=actor.audit_name[:64],
+        unit=unit.call_sign if unit else None,
+        text=data.text,
+        client_id=data.client_id,
     )
     repository.add(session, note)
     chain.audit_call(session, actor, "note", call, note_id=note.id)

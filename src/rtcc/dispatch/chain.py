@@ -46,11 +46,21 @@ def record(
     status: str | None = None,
     unit: str | None = None,
     detail: dict[str, Any] | None = None,
+    client_id: str | None = None,
 ) -> None:
     """Append a step to a call's timeline."""
     name = actor if isinstance(actor, str) else actor.audit_name
     session.add(
-        CallEvent(call_id=call.id, at=at, kind=kind, status=status, unit=unit, actor=name[:64], detail=detail or {})
+        CallEvent(
+            call_id=call.id,
+            at=at,
+            kind=kind,
+            status=status,
+            unit=unit,
+            actor=name[:64],
+            detail=detail or {},
+            client_id=client_id,
+        )
     )
 
 
@@ -106,8 +116,13 @@ def _assignment_on(session: Session, call: Call, unit: Unit) -> Assignment:
 
 
 def step(session: Session, bus: Bus | None, call_id: uuid.UUID, data: StepRequest, *, actor: Principal) -> CallRead:
-    """Move a unit's assignment on a call one step; the unit's and the call's statuses follow (audited)."""
+    """Move a unit's assignment on a call one step; the unit's and the call's statuses follow (audited). A step resent
+    with the same ``client_id`` (a field client back online) is answered with the call as it is, not applied again."""
     call = access.visible_call(session, call_id, actor, lock=True)
+    if data.client_id is not None and (done := repository.event_by_client_id(session, data.client_id)) is not None:
+        if done.call_id != call.id:
+            raise Conflict(f"client_id {data.client_id} was already used for another call")
+        return present.call_read(call, repository.assignments_of(session, [call.id]))
     unit = access.acting_unit(session, actor, data.unit, lock=True)
     a = _assignment_on(session, call, unit)
     try:
@@ -120,7 +135,9 @@ def step(session: Session, bus: Bus | None, call_id: uuid.UUID, data: StepReques
     if new not in logic.ACTIVE_ASSIGNMENT:
         a.active_unit = None  # the unit is free for another call (the unique claim is released)
     set_unit_status(session, unit, logic.unit_status_for(new), at=now, actor=actor, call_id=call.id)
-    record(session, call, kind="unit", actor=actor, at=now, status=new.value, unit=unit.call_sign)
+    record(
+        session, call, kind="unit", actor=actor, at=now, status=new.value, unit=unit.call_sign, client_id=data.client_id
+    )
     session.flush()
     assignments = sync_call_status(session, call, at=now, actor=actor)
     audit_call(session, actor, "step", call, unit=unit.call_sign, assignment=new.value)

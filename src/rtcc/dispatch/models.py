@@ -136,8 +136,11 @@ class Call(Base):
     reopen_count: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The community account that made the call or online report (it follows the call's coarse status in the portal).
+    reporter_user_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     __table_args__ = (
+        Index("ix_dispatch_calls_reporter", "reporter_user_id", "received_at"),
         Index("ix_dispatch_calls_status_received", "status", "received_at"),
         Index("ix_dispatch_calls_lat_lon", "lat", "lon"),
         Index("ix_dispatch_calls_premise", "premise_id", "received_at"),
@@ -149,7 +152,11 @@ class CallEvent(Base):
     """One step of a call's timeline: a status reached, an assignment step, a link, a priority, by whom."""
 
     __tablename__ = "dispatch_call_events"
-    __table_args__ = (Index("ix_dispatch_call_events_call", "call_id", "id"), {"sqlite_autoincrement": True})
+    __table_args__ = (
+        Index("ix_dispatch_call_events_call", "call_id", "id"),
+        Index("ix_dispatch_call_events_client_id", "client_id", unique=True),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     call_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("dispatch_calls.id", ondelete="CASCADE"))
@@ -159,13 +166,19 @@ class CallEvent(Base):
     unit: Mapped[str | None] = mapped_column(String(16))
     actor: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A field client's id for the action (idempotency key): a step resent after a lost connection is not applied twice.
+    client_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class CallNote(Base):
     """An append-only note on a call (never edited, never deleted)."""
 
     __tablename__ = "dispatch_call_notes"
-    __table_args__ = (Index("ix_dispatch_call_notes_call", "call_id", "id"), {"sqlite_autoincrement": True})
+    __table_args__ = (
+        Index("ix_dispatch_call_notes_call", "call_id", "id"),
+        Index("ix_dispatch_call_notes_client_id", "client_id", unique=True),
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     call_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("dispatch_calls.id", ondelete="CASCADE"))
@@ -173,6 +186,7 @@ class CallNote(Base):
     author: Mapped[str] = mapped_column(String(64))
     unit: Mapped[str | None] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
+    client_id: Mapped[str | None] = mapped_column(String(64))  # the field client's idempotency key, if any
 
 
 class Unit(Base):

@@ -185,6 +185,22 @@ def notes(session: Session, call_id: uuid.UUID) -> list[CallNote]:
     return list(session.scalars(select(CallNote).where(CallNote.call_id == call_id).order_by(CallNote.id)))
 
 
+def event_by_client_id(session: Session, client_id: str) -> CallEvent | None:
+    """The timeline step a field client sent under ``client_id``, if any (a resend)."""
+    return session.scalars(select(CallEvent).where(CallEvent.client_id == client_id)).first()
+
+
+def note_by_client_id(session: Session, client_id: str) -> CallNote | None:
+    """The note a field client sent under ``client_id``, if any (a resend)."""
+    return session.scalars(select(CallNote).where(CallNote.client_id == client_id)).first()
+
+
+def calls_of_reporter(session: Session, user_id: uuid.UUID, *, limit: int) -> list[Call]:
+    """The calls and online reports a community account made, newest first."""
+    stmt = select(Call).where(Call.reporter_user_id == user_id).order_by(Call.received_at.desc(), Call.id).limit(limit)
+    return list(session.scalars(stmt))
+
+
 # --- assignments ----------------------------------------------------------------------------------------------------
 
 

@@ -20,6 +20,7 @@ from rtcc.deps import BusDep, DbDep, SettingsDep
 from rtcc.dispatch import assignment, calls, calltypes, chain, from_alert, premises, units
 from rtcc.dispatch.alarm_routes import router as alarm_router
 from rtcc.dispatch.interop_routes import router as interop_router
+from rtcc.dispatch.resident_routes import router as resident_router
 from rtcc.dispatch.schemas import (
     AssignRequest,
     CallCreate,
@@ -291,3 +292,4 @@ router.include_router(api)
 router.include_router(unit_router)
 router.include_router(alarm_router)
 router.include_router(interop_router)
+router.include_router(resident_router)

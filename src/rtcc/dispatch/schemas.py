@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
@@ -337,11 +337,23 @@ class CallerRead(BaseModel):
     caller_phone: str | None
 
 
+def _client_id() -> Any:
+    """A field client's id for one action (a UUID), so a resend after a lost connection is not applied twice."""
+    return Field(
+        default=None,
+        min_length=8,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="Idempotency key from the client: a request resent with it is answered, not applied again.",
+    )
+
+
 class StepRequest(_In):
     """Move a unit's assignment on a call a step (field users: their own unit, which they may leave out)."""
 
     status: AssignmentStatus
     unit: str | None = Field(default=None, max_length=16, description="Call sign; default: your own unit.")
+    client_id: str | None = _client_id()
 
 
 class CloseRequest(_In):
@@ -361,6 +373,7 @@ class NoteCreate(_In):
     """A note to append."""
 
     text: str = Field(min_length=1, max_length=8000)
+    client_id: str | None = _client_id()
 
 
 class DuplicateDecision(_In):

@@ -5,11 +5,13 @@ The app is one Vite build (``web/`` → ``rtcc/web/dist``) with base path ``/app
 ``index.html`` so the browser's history routing works on reload; ``/`` redirects to ``/app/``; ``/docs`` is the
 API documentation page of the same build (Swagger UI bundled from npm, so it needs no CDN). Everything here is
 public: the pages hold no data until the user signs in, and the data they fetch is protected by the API. When the app
-has not been built (no ``npm run build``) these pages say so with a 503 instead of failing.
+has not been built (no ``npm run build``) these pages say so with a 503 instead of failing. The field view is
+installable: ``/app/manifest.webmanifest`` (its own type) and the service worker ``/app/sw.js`` (JavaScript, never
+cached by the browser's HTTP cache, scope ``/app/``); the worker caches only the app's shell, never ``/api``.
 
-A strict Content-Security-Policy allows script and data only from this origin (plus the configured tile server's
-images), so data shown on a page can never run as code. Nothing here shadows ``/api``, ``/healthz``, ``/metrics``,
-``/live`` or ``/transparency``.
+A strict Content-Security-Policy allows script, workers and data only from this origin (plus the configured tile
+server's images), so data shown on a page can never run as code. Nothing here shadows ``/api``, ``/healthz``,
+``/metrics``, ``/live`` or ``/transparency``.
 """
 
 from __future__ import annotations
@@ -42,6 +44,14 @@ APP_BASE = "/app/"
 BASEMAP_DIR = "basemap"
 PROFILE_BASEMAP_URL = "/api/v1/places/basemap.geojson"
 _SAFE_PATH = re.compile(r"^[A-Za-z0-9._/-]+$")
+#: Types the platform's table may lack or name differently: the web app manifest (installable field view) and the
+#: service worker script (a browser registers a worker only when served as JavaScript).
+_MEDIA = {
+    "geojson": "application/json",
+    "json": "application/json",
+    "webmanifest": "application/manifest+json",
+    "js": "text/javascript",
+}
 _NOT_BUILT = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>OpenRTCC: web app not built</title></head>
 <body style="font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem">
@@ -100,7 +110,8 @@ def security_headers(settings: Settings) -> dict[str, str]:
     return {
         "Content-Security-Policy": (
             f"default-src 'none'; script-src 'self'; connect-src 'self'; img-src {img}; "
-            "style-src 'self' 'unsafe-inline'; font-src 'self'; manifest-src 'self'; form-action 'self'; "
+            "style-src 'self' 'unsafe-inline'; font-src 'self'; manifest-src 'self'; worker-src 'self'; "
+            "form-action 'self'; "
             "base-uri 'none'; frame-ancestors 'none'"
         ),
         "X-Content-Type-Options": "nosniff",
@@ -150,9 +161,7 @@ def app_page(path: str, settings: SettingsDep) -> Response:
     """A built file of the app, or the app's page for any of its own routes (history routing)."""
     found = _file(path)
     if found is not None and path != "index.html":
-        media = mimetypes.guess_type(path)[0] or "application/octet-stream"
-        if path.endswith((".geojson", ".json")):
-            media = "application/json"
+        media = _MEDIA.get(path.rsplit(".", 1)[-1]) or mimetypes.guess_type(path)[0] or "application/octet-stream"
         cache = "public, max-age=31536000, immutable" if path.startswith("assets/") else "no-cache"
         return Response(
             found.read_bytes(), media_type=media, headers=security_headers(settings) | {"Cache-Control": cache}

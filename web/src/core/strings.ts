@@ -8,6 +8,7 @@ import * as admin from "../admin/strings";
 import * as alerts from "../alerts/strings";
 import * as audit from "../audit/strings";
 import * as cameras from "../cameras/strings";
+import * as field from "../field/strings";
 import * as community from "../community/strings";
 import * as dispatch from "../dispatch/strings";
 import * as footage from "../footage/strings";
@@ -75,6 +76,7 @@ export const en = {
   ...community.en,
   ...portal.en,
   ...dispatch.en,
+  ...field.en,
 } as const;
 
 export type Key = keyof typeof en;
@@ -138,4 +140,5 @@ export const es: Record<Key, string> = {
   ...community.es,
   ...portal.es,
   ...dispatch.es,
+  ...field.es,
 };

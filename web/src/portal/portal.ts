@@ -4,7 +4,8 @@
 //
 // This module holds the navigation, the home page (sign-in and sign-up forms, or the signed-in tiles; the public
 // alerts) and the routing to the pages. Each page is its own module: ./account (sign in, sign up), ./cameras and ./footage, ./rebates, ./tips,
-// ./subscriptions, ./groups (Neighborhood Watch), ./inbox (messages); ./common holds what they share.
+// ./subscriptions, ./groups (Neighborhood Watch), ./inbox (messages), ./reports (my calls and online reports);
+// ./common holds what they share.
 
 import { get } from "../core/api";
 import { el, formatTime } from "../core/dom";
@@ -19,6 +20,7 @@ import { C } from "./common";
 import { groupsPage } from "./groups";
 import { inboxPage } from "./inbox";
 import { rebatesPage } from "./rebates";
+import { reportsPage } from "./reports";
 import { subscriptionsPage } from "./subscriptions";
 import { tipsPage } from "./tips";
 
@@ -38,6 +40,7 @@ export function portalNav(): Array<[string, string]> {
       ["/portal/cameras", t("portal.nav.cameras")],
       ["/portal/rebates", t("portal.nav.rebates")],
       ["/portal/tips", t("portal.nav.tips")],
+      ["/portal/reports", t("reports.nav")],
       ["/portal/alerts", t("portal.nav.alerts")],
       ["/portal/watch", t("watch.nav")],
       ["/portal/messages", t("inbox.nav")],
@@ -76,6 +79,7 @@ async function home(root: HTMLElement): Promise<void> {
       ["/portal/cameras", "portal.nav.cameras", "portal.cameras_blurb"],
       ["/portal/rebates", "portal.nav.rebates", "portal.rebates_blurb"],
       ["/portal/tips", "portal.nav.tips", "portal.tips_blurb"],
+      ["/portal/reports", "reports.nav", "reports.lead"],
       ["/portal/alerts", "portal.nav.alerts", "portal.alerts_blurb"],
     ];
     const grid = el("ul", { class: "tiles" });
@@ -99,6 +103,7 @@ export async function portalView(root: HTMLElement): Promise<Cleanup> {
   if (here === "/portal/cameras") return camerasPage(root);
   if (here === "/portal/rebates") return rebatesPage(root);
   if (here === "/portal/tips") return tipsPage(root);
+  if (here === "/portal/reports") return reportsPage(root);
   if (here === "/portal/alerts") return subscriptionsPage(root);
   if (here === "/portal/watch") return groupsPage(root);
   if (here === "/portal/messages") return inboxPage(root);
