@@ -125,6 +125,14 @@ def test_burglary_alarm_from_the_keyboard_to_an_assigned_unit(server: Server, br
     assert panel.locator(f'tr[data-unit="{suggested}"] input[type=checkbox]').is_checked()
     assert panel.locator(f'tr[data-unit="{suggested}"] .reasons li').count() >= 1
     browser.shot("dispatch-02-recommendation")
+    # near the premise: the reads and registered cameras, a search under purpose alarm response (audited)
+    alarm = page.locator(".alarm-context")
+    alarm.get_by_role("button", name="Show reads and cameras").click()
+    expect(alarm).to_contain_text("alarm_response")
+    alarm.locator("#alarm-ctx-reads").wait_for()
+    alarm.locator("#alarm-ctx-cameras").wait_for()
+    searches = server.api("GET", "/api/v1/audit/entries?action=alpr.search&limit=50", "admin").json()
+    assert any("alarm_response" in str(e.get("details")) for e in searches), searches
     assert _unlabelled_controls(page) == []
     board_row = page.locator(f'.unit-board tr[data-unit="{suggested}"]')
     expect(board_row).to_have_attribute("data-status", "available")

@@ -140,7 +140,7 @@ def test_a_status_change_made_offline_is_sent_once_when_back_online(
     page.get_by_role("button", name="Add note").click()
     page.locator("#field-notes li[data-pending=true]", has_text="Suspect left").wait_for()
     page.locator("#field-banner", has_text="2 change(s) waiting").wait_for()
-    assert page.evaluate("JSON.parse(localStorage.getItem('rtcc.field.outbox')).length") == 2
+    assert page.evaluate("JSON.parse(localStorage.getItem('rtcc.field.outbox:officer')).length") == 2
     assert "en_route" not in _unit_steps(server, call["id"])  # nothing reached the server
     phone.shot("42-field-offline-queued", full_page=True)
 
@@ -150,7 +150,7 @@ def test_a_status_change_made_offline_is_sent_once_when_back_online(
     assert _unit_steps(server, call["id"]).count("en_route") == 1
     detail = server.api("GET", f"{D}/calls/{call['id']}", "dispatcher").json()
     assert [n["text"] for n in detail["notes"]] == ["Suspect left northbound on foot"]
-    assert page.evaluate("JSON.parse(localStorage.getItem('rtcc.field.outbox')).length") == 0
+    assert page.evaluate("JSON.parse(localStorage.getItem('rtcc.field.outbox:officer')).length") == 0
     # the service worker kept the app's shell and no API answer (no personal data in its cache)
     cached = page.evaluate(
         """() => caches.keys()
@@ -189,6 +189,32 @@ def test_a_guard_sees_only_its_task_and_no_alpr_hits_in_spanish_too(
     assert page.locator("html").get_attribute("lang") == "es"
     assert _no_horizontal_scroll(page)
     phone.shot("43-field-guard-es", full_page=True)
+
+
+def test_a_cso_takes_a_non_injury_collision_report_from_the_cso_queue(
+    server: Server, phone: Browser, sign_in: Any
+) -> None:
+    body = {
+        "call_type": "COLLISION_NONINJ",
+        "location": {"kind": "point", "lat": PARK[0], "lon": PARK[1]},
+        "source": "911",
+    }
+    resp = server.api("POST", f"{D}/calls", "dispatcher", json=body)
+    assert resp.status_code == 201, resp.text
+    call = resp.json()["call"]
+    assert call["queue"] == "cso"  # differential response: it waits for a CSO, not a deputy
+    sign_in(phone, "cso")
+    page = phone.page
+    page.goto(f"{server.base_url}/app/field")
+    row = page.locator(f'#field-cso-queue li[data-call="{call["number"]}"]')
+    row.wait_for()
+    row.get_by_role("button", name="Take").click()
+    page.locator("#field-number", has_text=call["number"]).wait_for()
+    page.locator("#field-steps button[data-step=en_route]").wait_for()
+    taken = server.api("GET", f"{D}/calls/{call['id']}", "dispatcher").json()
+    assert [a["call_sign"] for a in taken["assignments"]] == ["C1"]
+    assert _no_horizontal_scroll(page)
+    phone.shot("45-field-cso-queue", full_page=True)
 
 
 def _resident(server: Server, name: str) -> dict[str, str]:

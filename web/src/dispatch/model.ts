@@ -32,6 +32,7 @@ export interface CallType {
   priority_now: string;
   cso_may_take: boolean;
   online_report_ok: boolean;
+  alarm_category?: string | null;
 }
 
 /** A call as the board knows it: the live events' facts (a subset of the API's CallRead). */

@@ -10,10 +10,12 @@ import { t } from "../core/i18n";
 import type { Cleanup, Life } from "../core/router";
 import { can } from "../core/session";
 import { createMap, dispose, settle } from "../map/basemap";
+import { get } from "../core/api";
+import { alarmPanel } from "./alarmctx";
 import { unitBoard } from "./board";
 import { callEntry } from "./entry";
 import { dispatchLayers } from "./layers";
-import { DispatchStore } from "./model";
+import { API, DispatchStore, type CallRead } from "./model";
 import { pendingQueue } from "./queue";
 import { recommendationPanel } from "./recommend";
 
@@ -42,12 +44,19 @@ export async function dispatchView(root: HTMLElement, _params: URLSearchParams, 
   const { map, layers, ready } = createMap(mapBox, t("dispatch.map_label"));
   life.onCleanup(() => dispose(map));
   const panel = recommendationPanel(store, () => undefined);
+  const alarm = alarmPanel(store);
   let selected: string | null = null;
   const choose = (id: string) => {
     selected = id;
     queue.select(id);
     overlay.focusCall(id);
     void panel.show(id);
+    alarm.show(null);
+    get<CallRead>(`${API}/calls/${id}`)
+      .then((call) => {
+        if (selected === id) alarm.show(call);
+      })
+      .catch(() => undefined);
   };
   const queue = pendingQueue(store, (c) => choose(c.id), (text) => (announcer.textContent = text));
   life.onCleanup(() => queue.close());
@@ -74,7 +83,7 @@ export async function dispatchView(root: HTMLElement, _params: URLSearchParams, 
       announcer.textContent = t("dispatch.map.point_set", { lat: lat.toFixed(5), lon: lng.toFixed(5) });
     });
   }
-  right.append(queue.node, panel.node);
+  right.append(queue.node, panel.node, alarm.node);
   if (can("units:read")) {
     const board = unitBoard(store);
     life.onCleanup(() => board.close());

@@ -131,7 +131,9 @@ export async function fieldView(root: HTMLElement, params: URLSearchParams, life
   const msg = el("p", { id: "field-msg", class: "field-msg", role: "alert" });
   const unitLine = el("p", { id: "field-unit", class: "field-unit" });
   const body = el("div", { id: "field-call" });
-  root.append(el("h1", { text: t("field.title") }), banner, unitLine, msg, body);
+  // CSOs also see the calls waiting for a CSO (differential response) and take one themselves
+  const csoQueue = el("section", { class: "card", id: "field-cso-queue", hidden: true, "aria-labelledby": "field-cso-h" });
+  root.append(el("h1", { text: t("field.title") }), banner, unitLine, msg, body, csoQueue);
 
   let mine: MyDispatch | null = null;
   let detail: Detail | null = null;
@@ -383,13 +385,50 @@ export async function fieldView(root: HTMLElement, params: URLSearchParams, life
     if (life.alive) draw();
   }
 
+  /** The CSO queue (CSOs only): calls a CSO may take, each with a Take button. */
+  async function loadCsoQueue(): Promise<void> {
+    if (session.current()?.role !== "cso") return;
+    try {
+      const page = await get<{ items: Array<{ id: string; number: string; call_type_name: string; received_at: string; location: { text: string | null } }> }>(`${D}/queues/cso`);
+      if (!life.alive) return;
+      csoQueue.hidden = false;
+      const items = page.items.map((c) =>
+        el(
+          "li",
+          { "data-call": c.number },
+          `${c.number} · ${c.call_type_name}${c.location.text ? ` · ${c.location.text}` : ""} · ${formatTime(c.received_at, lang())} `,
+          el("button", { type: "button", onclick: () => void take(c.id) }, t("field.cso.take")),
+        ),
+      );
+      csoQueue.replaceChildren(
+        el("h2", { id: "field-cso-h", text: t("field.cso.title") }),
+        items.length ? el("ul", { class: "field-cso-list" }, ...items) : el("p", { class: "hint", text: t("field.cso.empty") }),
+      );
+    } catch {
+      // offline or refused: keep what is shown
+    }
+  }
+
+  async function take(callId: string): Promise<void> {
+    msg.textContent = "";
+    try {
+      await post(`${D}/calls/${callId}/take`, {});
+    } catch (err) {
+      msg.textContent = t("common.failed", { detail: failText(err) });
+    }
+    params.set("call", callId);
+    await load();
+  }
+
   /** Send what is waiting; report refusals; then read the call again. */
   async function sync(): Promise<void> {
     const refused = await outbox.flush();
     if (!life.alive) return;
     if (refused.length) msg.textContent = refused.map((r) => t("field.refused", { detail: r.detail })).join(" ");
-    if (navigator.onLine) await load();
-    else draw();
+    if (navigator.onLine) {
+      await load();
+      await loadCsoQueue();
+    } else draw();
   }
 
   async function step(callId: string, status: string): Promise<void> {

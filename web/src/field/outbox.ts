@@ -3,8 +3,11 @@
 // keeps: an action sent again after a lost answer is answered, not applied twice. An action the server refuses
 // (4xx: the call was closed meanwhile, the step is no longer allowed) leaves the outbox and is reported; a network
 // failure or a server error keeps it for the next try (when the browser says it is online again, or on a timer).
+// Each signed-in user has an outbox of their own: on a phone shared between shifts, what one user queued is never
+// sent under another's account (it waits until its user signs in again).
 
 import { ApiError, post } from "../core/api";
+import * as session from "../core/session";
 
 export type Action =
   | { kind: "step"; client_id: string; call_id: string; status: string; queued_at: string }
@@ -26,9 +29,17 @@ export function newClientId(): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** The signed-in user's outbox (null: nobody is signed in, so nothing is queued or sent). */
+function storeKey(): string | null {
+  const me = session.current();
+  return me ? `${STORE}:${me.name}` : null;
+}
+
 export function pending(): Action[] {
+  const key = storeKey();
+  if (key === null) return [];
   try {
-    const raw = localStorage.getItem(STORE);
+    const raw = localStorage.getItem(key);
     const items: unknown = raw ? JSON.parse(raw) : [];
     return Array.isArray(items) ? (items as Action[]) : [];
   } catch {
@@ -37,7 +48,9 @@ export function pending(): Action[] {
 }
 
 function save(items: Action[]): void {
-  localStorage.setItem(STORE, JSON.stringify(items));
+  const key = storeKey();
+  if (key === null) throw new Error("sign in to queue an action");
+  localStorage.setItem(key, JSON.stringify(items));
   for (const fn of listeners) fn();
 }
 
