@@ -30,14 +30,16 @@ from pathlib import Path
 from typing import Any, Final
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from rtcc.alpr.deadletters import DeadLetterDraft
+from rtcc.alpr.deadletters import DeadLetterDraft, dead_letter_sink
 from rtcc.alpr.logic import payload_text
 from rtcc.audit import service as audit
 from rtcc.bus.base import Bus
 from rtcc.core.clock import utcnow
-from rtcc.core.errors import DomainError, NotFound
+from rtcc.core.db import Database
+from rtcc.core.errors import Conflict, DomainError, NotFound
 from rtcc.dispatch import access, calls, calltypes, chain, present, repository
 from rtcc.dispatch.adapters import eido
 from rtcc.dispatch.adapters.document import (
@@ -375,6 +377,22 @@ def receive(
         dialect="draft" if imported.dialect == "draft" else "1.0",
         schema_issues=[str(i) for i in imported.schema_issues],
     )
+
+
+def receive_committed(
+    db: Database, bus: Bus | None, settings: Settings, payload: bytes, *, actor: Principal, strict: bool = True
+) -> EidoReceipt:
+    """``receive`` in its own unit of work, dead letters in theirs. Two first imports of one incident at once: the
+    unique incident id lets one create the record; the other's transaction fails on it and is run again, where it finds
+    the record and updates it (never a 500)."""
+    for attempt in (1, 2):
+        try:
+            with dead_letter_sink(db) as sink, db.uow() as session:
+                return receive(session, bus, settings, payload, actor=actor, strict=strict, dead_letters=sink)
+        except IntegrityError:
+            if attempt == 2:
+                raise Conflict("the EIDO's incident was being imported at the same moment; send it again") from None
+    raise AssertionError("unreachable")
 
 
 def list_records(session: Session, *, held: bool | None = None, limit: int = 100) -> list[EidoRecordRead]:

@@ -14,7 +14,6 @@ from typing import Annotated, Any
 import anyio
 from fastapi import APIRouter, Query, Request, Response, UploadFile
 
-from rtcc.alpr.deadletters import dead_letter_sink
 from rtcc.deps import BusDep, DbDep, SettingsDep
 from rtcc.dispatch import history, interchange
 from rtcc.dispatch.adapters.cad_history import LAYOUTS, CadFile
@@ -62,8 +61,7 @@ async def receive_eido(
     body = await request.body()
 
     def work() -> EidoReceipt:
-        with dead_letter_sink(db) as sink, db.uow() as session:
-            return interchange.receive(session, bus, settings, body, actor=p, strict=strict, dead_letters=sink)
+        return interchange.receive_committed(db, bus, settings, body, actor=p, strict=strict)
 
     receipt = await anyio.to_thread.run_sync(work)
     response.status_code = 201 if receipt.action == "created" else 200

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dispatch_support import PARK
+from dispatch_support import DISPATCHER, PARK, race
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -201,3 +201,11 @@ def test_a_malformed_eido_is_422_naming_the_path_and_dead_lettered(
 def test_field_roles_cannot_import(app_client: TestClient, login: Any) -> None:
     resp = app_client.post(f"{API}/eido", json={}, headers=login("guard"))
     assert resp.status_code == 403
+
+
+def test_the_same_incident_imported_at_once_is_one_record_never_an_error(db: Database, settings: Settings) -> None:
+    transfer = _sample("Sample call transfer EIDO.json")
+    results = race(4, lambda _i: interchange.receive_committed(db, None, settings, transfer, actor=DISPATCHER))
+    assert not [r for r in results if isinstance(r, Exception)], results
+    assert sorted(r.action for r in results) == ["created", "updated", "updated", "updated"]
+    assert len({r.record_id for r in results}) == 1
