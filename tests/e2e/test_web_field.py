@@ -217,6 +217,16 @@ def test_a_cso_takes_a_non_injury_collision_report_from_the_cso_queue(
     phone.shot("45-field-cso-queue", full_page=True)
 
 
+def test_a_new_assignment_reaches_the_phone_at_once(server: Server, phone: Browser, sign_in: Any) -> None:
+    sign_in(phone, "officer")
+    page = phone.page
+    page.goto(f"{server.base_url}/app/field")
+    page.locator("#live-status[data-state=live]").wait_for()
+    call = _assigned_call(server, "41A", "DISTURBANCE")
+    # the unit's own live topic, not the 20 s refresh, brings it
+    page.locator("#field-number", has_text=call["number"]).wait_for(timeout=8_000)
+
+
 def _resident(server: Server, name: str) -> dict[str, str]:
     body = {
         "account_type": "resident",

@@ -19,6 +19,8 @@ export type LiveState = "connecting" | "live" | "reconnecting" | "offline";
 const EVENT_TYPES = ["alert.created", "alert.updated", "camera.online", "camera.offline", "camera.status"];
 // dispatch: the call board (topic "dispatch") and the unit board (topic "units")
 EVENT_TYPES.push("call.created", "call.updated", "unit.updated", "unit.position");
+// a unit's own topic ("unit-<call sign>"): the field view learns of its new assignment at once
+EVENT_TYPES.push("assignment");
 
 export class LiveStream {
   private source: EventSource | null = null;

@@ -13,6 +13,7 @@ import { ApiError, get, post, qs } from "../core/api";
 import { el, field, formatTime } from "../core/dom";
 import { lang, t } from "../core/i18n";
 import type { Life, Cleanup } from "../core/router";
+import { live } from "../core/live";
 import * as session from "../core/session";
 import type { Key } from "../core/strings";
 import { createMap, dispose, settle } from "../map/basemap";
@@ -456,6 +457,10 @@ export async function fieldView(root: HTMLElement, params: URLSearchParams, life
   window.addEventListener("online", online);
   window.addEventListener("offline", offline);
   const stopOutbox = outbox.onChange(showBanner);
+  // the unit is told at once: an event on its own live topic (a new assignment) reads the call again
+  const stopLive = live.subscribe((m) => {
+    if (m.topic.startsWith("unit-") && navigator.onLine) void sync();
+  });
   const timer = window.setInterval(() => {
     if (navigator.onLine) void sync();
   }, REFRESH_MS);
@@ -463,6 +468,7 @@ export async function fieldView(root: HTMLElement, params: URLSearchParams, life
     window.removeEventListener("online", online);
     window.removeEventListener("offline", offline);
     stopOutbox();
+    stopLive();
     window.clearInterval(timer);
     if (map) dispose(map);
   });
