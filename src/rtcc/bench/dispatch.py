@@ -48,6 +48,7 @@ from rtcc.bench._server import OpenLoop, free_port, start_server, stop_server, w
 from rtcc.bench._support import scratch_database
 from rtcc.dispatch import calltypes
 from rtcc.dispatch.recommend import Rules, call_facts, recommend, unit_facts
+from rtcc.places import service as places
 from rtcc.routing import kernel
 
 UNITS = 500
@@ -167,21 +168,6 @@ def _seed(url: str, password: str, sites: list[tuple[float, float]]) -> None:
         db.dispose()
 
 
-def _city_points(n: int, rng: np.random.Generator) -> list[tuple[float, float]]:
-    """``n`` points inside the active city profile's boundary (rejection sampling in its bounding box)."""
-    from rtcc.places import service as places
-
-    b = places.boundary()
-    lons = [p[0] for ring in b.rings for p in ring]  # GeoJSON order: (lon, lat)
-    lats = [p[1] for ring in b.rings for p in ring]
-    out: list[tuple[float, float]] = []
-    while len(out) < n:
-        lat, lon = float(rng.uniform(min(lats), max(lats))), float(rng.uniform(min(lons), max(lons)))
-        if places.inside_city(lat, lon):
-            out.append((round(lat, 6), round(lon, 6)))
-    return out
-
-
 def _stream(base: str, token: str, arrivals: queue.Queue[tuple[str, float]], opened: threading.Event,
             stop: threading.Event, status: list[int]) -> None:  # fmt: skip
     headers = {"Authorization": f"Bearer {token}"}
@@ -220,7 +206,7 @@ def screen_figures(*, calls: int, database_url: str | None) -> dict[str, Any]:
     """A new call to a dispatcher's screen while 500 units report positions (module docstring)."""
     rng = np.random.default_rng(SEED + 7)
     password = secrets.token_urlsafe(18)  # a throw-away account on a throw-away server
-    sites = _city_points(UNITS + calls, rng)
+    sites = places.random_points(UNITS + calls, rng)
     sent: dict[str, float] = {}
     arrived: dict[str, float] = {}
     acked_ms: list[float] = []

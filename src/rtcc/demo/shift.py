@@ -179,17 +179,6 @@ class ShiftSimulator:
             self._arrivals.extend(float(t) + self._planned_until for t in hour)
             self._planned_until += 3600.0
 
-    def _point(self) -> tuple[float, float]:
-        b = places.boundary()
-        lons = [p[0] for ring in b.rings for p in ring]  # GeoJSON order: (lon, lat)
-        lats = [p[1] for ring in b.rings for p in ring]
-        for _ in range(1000):
-            lat = float(self.rng.uniform(min(lats), max(lats)))
-            lon = float(self.rng.uniform(min(lons), max(lons)))
-            if places.inside_city(lat, lon):
-                return round(lat, 6), round(lon, 6)
-        raise RuntimeError("no point of the city found inside its boundary")
-
     # -- the loop -------------------------------------------------------------------------------------------------
     def start(self, tick_s: float = 1.0) -> None:
         """Run ``tick`` every ``tick_s`` in a background thread."""
@@ -236,7 +225,7 @@ class ShiftSimulator:
         ct = calltypes.type_of(code)
         if ct.alarm is not None and ct.alarm.location == "residential" and self._alarm_from_company(now):
             return
-        lat, lon = self._point()
+        lat, lon = places.random_points(1, self.rng)[0]
         body = CallCreate(
             call_type=code,
             location=CallLocation(kind="coordinates", lat=lat, lon=lon),

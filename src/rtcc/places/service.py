@@ -171,6 +171,24 @@ def inside_city(lat: float, lon: float) -> bool:
     return current().city.contains(lat, lon)
 
 
+def random_points(n: int, rng: Any) -> list[tuple[float, float]]:
+    """``n`` (lat, lon) points drawn uniformly inside the city limit (rejection sampling in its bounding box), for
+    simulations and benchmarks; ``rng`` is a ``numpy.random.Generator``."""
+    b = boundary()
+    lons = [p[0] for ring in b.rings for p in ring]  # GeoJSON order: (lon, lat)
+    lats = [p[1] for ring in b.rings for p in ring]
+    out: list[tuple[float, float]] = []
+    tries = 0
+    while len(out) < n:
+        tries += 1
+        if tries > 1000 * (n + 1):
+            raise RuntimeError("no point found inside the city limit")
+        lat, lon = float(rng.uniform(min(lats), max(lats))), float(rng.uniform(min(lons), max(lons)))
+        if inside_city(lat, lon):
+            out.append((round(lat, 6), round(lon, 6)))
+    return out
+
+
 def _ref(area: logic.Area | None) -> AreaRef | None:
     return None if area is None else AreaRef(code=area.code, name=area.name)
 
