@@ -104,7 +104,7 @@ def _line(line: Line) -> LineRead:
         rank=line.rank,
         eta_s=None if line.eta_s is None else round(line.eta_s, 1),
         score_s=None if score is None else round(score, 1),
-        reasons=[ReasonRead(code=r.code, text=r.text) for r in line.reasons],
+        reasons=[ReasonRead(code=r.code, text=r.text, args=dict(r.args)) for r in line.reasons],
     )
 
 
@@ -119,6 +119,7 @@ def recommendation(
         call_id=call.id,
         method=run.travel.method,
         travel_note=run.travel.note,
+        travel_note_code=None if run.travel.note is None else "straight_line",
         network=run.travel.network_label or run.travel.network,
         units_needed=result.units_needed,
         suggested=[by_id[i].call_sign for i in result.suggested],

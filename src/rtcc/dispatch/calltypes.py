@@ -72,7 +72,7 @@ def scheme_read() -> SchemeRead:
 def unit_types() -> list[UnitTypeRead]:
     """The unit types and what each may do."""
     return [
-        UnitTypeRead(code=u.code, name=u.name, sworn=u.sworn, capabilities=sorted(u.capabilities))
+        UnitTypeRead(code=u.code, name=u.name, names=dict(u.names), sworn=u.sworn, capabilities=sorted(u.capabilities))
         for u in catalogue().unit_types
     ]
 
@@ -112,6 +112,7 @@ def call_types(session: Session, *, at: datetime | None = None) -> list[CallType
             CallTypeRead(
                 code=ct.code,
                 name=ct.name,
+                names=dict(ct.names),
                 apco_code=ct.apco_code,
                 default_priority=ct.default_priority,
                 priority_now=rule.priority if rule else ct.default_priority,

@@ -13,9 +13,9 @@ import json
 import threading
 from importlib.resources import files
 from pathlib import Path
-from typing import Self
+from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from rtcc.core.errors import ProfileInvalid, field_error
 
@@ -29,11 +29,22 @@ class _File(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+#: Display names in other languages, by language code ({"es": "Robo en curso"}); ``name`` is the English one.
+Names = Annotated[
+    dict[
+        Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")],
+        Annotated[str, StringConstraints(min_length=1, max_length=128)],
+    ],
+    Field(default_factory=dict, description="The display name in other languages, by language code (en is `name`)."),
+]
+
+
 class PriorityLevel(_File):
     """One priority of a scheme: its code (what calls store), display name, rank (1 = most urgent) and target."""
 
     code: str = Field(min_length=1, max_length=16)
     name: str = Field(min_length=1, max_length=64)
+    names: Names
     rank: int = Field(ge=1, le=99)
     target_s: int = Field(ge=1, description="Response-time target in seconds (received to first unit on scene).")
     emergent: bool = Field(default=False, description="Units respond with lights and siren (the emergent speed).")
@@ -62,6 +73,7 @@ class UnitType(_File):
 
     code: str = Field(pattern=r"^[a-z_]{1,32}$")
     name: str = Field(min_length=1, max_length=64)
+    names: Names
     sworn: bool
     capabilities: frozenset[str]
 
@@ -80,6 +92,7 @@ class ShiftTemplate(_File):
 
     code: str = Field(pattern=r"^[a-z_]{1,32}$")
     name: str = Field(min_length=1, max_length=64)
+    names: Names
     start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="Local start time, HH:MM.")
     hours: float = Field(gt=0, le=24)
 
@@ -96,6 +109,7 @@ class CallType(_File):
 
     code: str = Field(pattern=r"^[A-Z][A-Z0-9_]{0,31}$")
     name: str = Field(min_length=1, max_length=128)
+    names: Names
     apco_code: str = Field(min_length=1, max_length=16)
     default_priority: str
     eligible_unit_types: tuple[str, ...] = Field(min_length=1)

@@ -116,10 +116,12 @@ class Rules:
 
 @dataclass(frozen=True)
 class Reason:
-    """One reason on a line: a stable code for screens and tests, and a sentence for people."""
+    """One reason on a line: a stable code for screens and tests, a sentence for people (English), and the values
+    the sentence names (``args``), so that a screen in another language can say the same from ``code`` and ``args``."""
 
     code: str
     text: str
+    args: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -155,18 +157,26 @@ def _ineligible_reasons(call: CallFacts, unit: UnitFacts, rules: Rules) -> list[
     if unit.unit_id in call.already_assigned:
         out.append(Reason("already_assigned", "already on this call"))
     if unit.status not in ASSIGNABLE_STATUSES:
-        out.append(Reason("busy", f"status is {unit.status}"))
+        out.append(Reason("busy", f"status is {unit.status}", (("status", unit.status),)))
     if rules.require_on_duty and not unit.on_duty:
         out.append(Reason("off_duty", "not on a rostered shift now"))
     if unit.unit_type not in call.eligible_unit_types:
-        out.append(Reason("type_not_eligible", f"a {unit.unit_type} unit does not take {call.call_type} calls"))
+        out.append(
+            Reason(
+                "type_not_eligible",
+                f"a {unit.unit_type} unit does not take {call.call_type} calls",
+                (("unit_type", unit.unit_type), ("call_type", call.call_type)),
+            )
+        )
     missing = sorted(call.needs - unit.capabilities)
     if missing:
         if "enforcement" in missing:
             out.append(Reason("no_authority", "no enforcement authority (observe and report only)"))
         others = [m for m in missing if m != "enforcement"]
         if others:
-            out.append(Reason("missing_capability", f"cannot do {', '.join(others)}"))
+            out.append(
+                Reason("missing_capability", f"cannot do {', '.join(others)}", (("capabilities", ",".join(others)),))
+            )
     return out
 
 
@@ -198,21 +208,39 @@ def recommend(
             continue
         reasons: list[Reason] = []
         if call.needs:
-            reasons.append(Reason("capable", f"can do {', '.join(sorted(call.needs))}"))
+            reasons.append(
+                Reason(
+                    "capable",
+                    f"can do {', '.join(sorted(call.needs))}",
+                    (("capabilities", ",".join(sorted(call.needs))),),
+                )
+            )
         else:
-            reasons.append(Reason("capable", f"a {unit.unit_type} unit takes {call.call_type} calls"))
+            reasons.append(
+                Reason(
+                    "capable",
+                    f"a {unit.unit_type} unit takes {call.call_type} calls",
+                    (("unit_type", unit.unit_type), ("call_type", call.call_type)),
+                )
+            )
         if eta is None:
             reasons.append(Reason("no_position", "position unknown: ranked after every unit with a travel time"))
             score = math.inf
         else:
-            reasons.append(Reason("travel", f"travel {_minutes(eta)}"))
+            reasons.append(Reason("travel", f"travel {_minutes(eta)}", (("minutes", f"{eta / 60:.1f}"),)))
             score = eta
         if unit.calls_this_shift:
             penalty = rules.workload_penalty_s * unit.calls_this_shift * factor
             score += penalty
-            reasons.append(Reason("workload", f"{unit.calls_this_shift} call(s) this shift (+{penalty:.0f} s)"))
+            reasons.append(
+                Reason(
+                    "workload",
+                    f"{unit.calls_this_shift} call(s) this shift (+{penalty:.0f} s)",
+                    (("calls", str(unit.calls_this_shift)), ("penalty_s", f"{penalty:.0f}")),
+                )
+            )
         else:
-            reasons.append(Reason("workload", "no calls yet this shift"))
+            reasons.append(Reason("workload", "no calls yet this shift", (("calls", "0"),)))
         if unit.home_area is not None:
             left = available[unit.home_area] - 1
             short = max(0, rules.coverage_min_available - left)
@@ -220,16 +248,27 @@ def recommend(
                 penalty = rules.coverage_penalty_s * short * factor
                 score += penalty
                 reasons.append(
-                    Reason("coverage", f"leaves area {unit.home_area} with {left} available unit(s) (+{penalty:.0f} s)")
+                    Reason(
+                        "coverage",
+                        f"leaves area {unit.home_area} with {left} available unit(s) (+{penalty:.0f} s)",
+                        (("area", unit.home_area), ("left", str(left)), ("penalty_s", f"{penalty:.0f}")),
+                    )
                 )
             else:
-                reasons.append(Reason("coverage", f"area {unit.home_area} keeps {left} available unit(s)"))
+                reasons.append(
+                    Reason(
+                        "coverage",
+                        f"area {unit.home_area} keeps {left} available unit(s)",
+                        (("area", unit.home_area), ("left", str(left))),
+                    )
+                )
         if call.cso_may_take and unit.sworn and not call.emergent:
             score += rules.sworn_on_cso_call_penalty_s
             reasons.append(
                 Reason(
                     "differential_response",
                     f"a CSO may take this call: sworn units rank lower (+{rules.sworn_on_cso_call_penalty_s:.0f} s)",
+                    (("penalty_s", f"{rules.sworn_on_cso_call_penalty_s:.0f}"),),
                 )
             )
         if call.district is not None and unit.home_area in (call.district, call.division):

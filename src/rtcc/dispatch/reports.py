@@ -60,6 +60,7 @@ def resident_read(call: Call) -> ResidentCallRead:
         id=call.id,
         number=call.number,
         call_type_name=calltypes.type_of(call.call_type).name,
+        call_type_names=dict(calltypes.type_of(call.call_type).names),
         online_report=call.source == Source.online_report.value,
         status=status,
         received_at=call.received_at,
@@ -77,7 +78,9 @@ def _account(actor: Principal) -> uuid.UUID:
 def report_types() -> list[ReportTypeRead]:
     """The call types a resident may report online."""
     return [
-        ReportTypeRead(code=ct.code, name=ct.name) for ct in calltypes.catalogue().call_types if ct.online_report_ok
+        ReportTypeRead(code=ct.code, name=ct.name, names=dict(ct.names))
+        for ct in calltypes.catalogue().call_types
+        if ct.online_report_ok
     ]
 
 

@@ -26,6 +26,7 @@ class ResidentCallRead(BaseModel):
     id: uuid.UUID
     number: str
     call_type_name: str
+    call_type_names: dict[str, str] = Field(default_factory=dict, description="The name in other languages.")
     online_report: bool = Field(description="True for an online report (no one is sent: it is reviewed and closed).")
     status: ResidentStatus
     received_at: datetime
@@ -37,6 +38,7 @@ class ReportTypeRead(BaseModel):
 
     code: str
     name: str
+    names: dict[str, str] = Field(default_factory=dict, description="The name in other languages.")
 
 
 class OnlineReportCreate(BaseModel):

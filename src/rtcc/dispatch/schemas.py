@@ -27,6 +27,7 @@ class PriorityRead(BaseModel):
 
     code: str
     name: str
+    names: dict[str, str] = Field(default_factory=dict, description="The name in other languages, by language code.")
     rank: int
     target_s: int
     emergent: bool
@@ -45,6 +46,7 @@ class CallTypeRead(BaseModel):
 
     code: str
     name: str
+    names: dict[str, str] = Field(default_factory=dict, description="The name in other languages, by language code.")
     apco_code: str
     default_priority: str
     priority_now: str
@@ -64,6 +66,7 @@ class UnitTypeRead(BaseModel):
 
     code: str
     name: str
+    names: dict[str, str] = Field(default_factory=dict, description="The name in other languages, by language code.")
     sworn: bool
     capabilities: list[str]
 
@@ -224,9 +227,11 @@ class CallRead(BaseModel):
     number: str
     call_type: str
     call_type_name: str
+    call_type_names: dict[str, str] = Field(default_factory=dict, description="The name in other languages.")
     apco_code: str
     priority: str
     priority_name: str
+    priority_names: dict[str, str] = Field(default_factory=dict, description="The name in other languages.")
     priority_rank: int
     priority_target_s: int | None
     priority_rule_id: int | None
@@ -390,10 +395,12 @@ class AssignRequest(_In):
 
 
 class ReasonRead(BaseModel):
-    """One reason on a recommendation line."""
+    """One reason on a recommendation line: a stable code, an English sentence, and the values it names (a screen in
+    another language says the same from ``code`` and ``args``)."""
 
     code: str
     text: str
+    args: dict[str, str] = Field(default_factory=dict)
 
 
 class LineRead(BaseModel):
@@ -415,6 +422,9 @@ class RecommendationRead(BaseModel):
     call_id: uuid.UUID
     method: str = Field(description="network (road network travel times) or straight_line (an estimate).")
     travel_note: str | None = Field(None, description="What the screen says about estimated times (None: all by road).")
+    travel_note_code: str | None = Field(
+        None, description="The note as a code a screen can translate: straight_line (some or all times estimated)."
+    )
     network: str | None = Field(None, description="The road network used, if any.")
     units_needed: int
     suggested: list[str] = Field(description="Call signs of the units to send (the top lines still needed).")

@@ -64,6 +64,7 @@ class UnitRead(BaseModel):
     call_sign: str
     unit_type: str
     unit_type_name: str
+    unit_type_names: dict[str, str] = Field(default_factory=dict, description="The name in other languages.")
     sworn: bool
     capabilities: list[str]
     home_area: str | None

@@ -147,3 +147,20 @@ def test_positions_and_tracks(app_client: TestClient, login: Any) -> None:
     assert len(track) == 4 and track[-1]["lat"] != track[0]["lat"]
     unit = app_client.get(f"{API}/units/41A", headers=sup).json()
     assert unit["lat"] == CORNER[0]  # the newest fix (the setup's, taken now) stays the unit's last position
+
+
+def test_names_come_in_every_language_the_catalogue_has(app_client: TestClient, login: Any) -> None:
+    """The catalogue's Spanish names travel with the English ones: call types, priorities, unit types and calls."""
+    admin, taker = login("admin"), login("dispatcher")
+    types = {t["code"]: t for t in app_client.get(f"{API}/call-types", headers=taker).json()}
+    assert types["ALARM_BURG_RES"]["names"]["es"] == "Alarma de robo, residencial"
+    scheme = app_client.get(f"{API}/scheme", headers=taker).json()
+    assert all(p["names"].get("es") for p in scheme["priorities"])
+    kinds = {u["code"]: u for u in app_client.get(f"{API}/unit-types", headers=taker).json()}
+    assert kinds["cso"]["names"]["es"] == "Oficial de Servicios Comunitarios"
+    call = _call(app_client, taker)
+    assert call["call_type_names"]["es"] == "Alarma de robo, residencial"
+    assert call["priority_names"]["es"] == {"Routine": "Rutina", "Priority": "Prioritaria"}[call["priority"]]
+    _units(app_client, admin, ("41A", "deputy_car", CORNER))
+    unit = app_client.get(f"{API}/units/41A", headers=admin).json()
+    assert unit["unit_type_names"]["es"] == "Patrulla de alguacil"

@@ -35,6 +35,10 @@ def test_recommendation_ranks_by_travel_and_keeps_guards_off_enforcement_calls(
     assert rec.ranked[0].eta_s is not None and rec.ranked[0].eta_s < rec.ranked[1].eta_s  # type: ignore[operator]
     guard = next(x for x in rec.ineligible if x.call_sign == "G1")
     assert {r.code for r in guard.reasons} >= {"no_authority"}
+    # every reason carries the values its sentence names, so a Spanish screen can say the same
+    travel = next(r for r in rec.ranked[0].reasons if r.code == "travel")
+    assert float(travel.args["minutes"]) == pytest.approx(rec.ranked[0].eta_s / 60, abs=0.05)  # type: ignore[operator]
+    assert rec.travel_note_code == "straight_line" and rec.travel_note
     with pytest.raises(ValidationFailed, match="G1 cannot take this call"):
         _assign(db, call.id, "G1")
 

@@ -30,6 +30,11 @@ export function onLangChange(fn: () => void): void {
   listeners.add(fn);
 }
 
+/** A server-supplied display name in the current language: `names[lang]` when the API sends one, else `name`. */
+export function named(name: string, names?: Record<string, string> | null): string {
+  return names?.[current] ?? name;
+}
+
 export function t(key: Key, params: Record<string, string | number> = {}): string {
   let text: string = TABLES[current][key] ?? en[key] ?? key;
   for (const [name, value] of Object.entries(params)) text = text.split(`{${name}}`).join(String(value));

@@ -2,7 +2,7 @@
 // last position is. Rows follow the store (live `units` events); the ages tick locally once a second.
 
 import { el } from "../core/dom";
-import { t } from "../core/i18n";
+import { named, t } from "../core/i18n";
 import { clock, statusText, type DispatchStore, type UnitRow } from "./model";
 
 function age(iso: string | null | undefined, now: number): string {
@@ -31,7 +31,7 @@ export function unitBoard(store: DispatchStore): { node: HTMLElement; close(): v
       "tr",
       { "data-unit": u.call_sign, "data-status": u.status },
       el("th", { scope: "row", "data-label": t("dispatch.units.sign"), text: u.call_sign }),
-      el("td", { "data-label": t("dispatch.units.type"), text: u.unit_type_name ?? u.unit_type }),
+      el("td", { "data-label": t("dispatch.units.type"), text: u.unit_type_name ? named(u.unit_type_name, u.unit_type_names) : u.unit_type }),
       el("td", { "data-label": t("dispatch.units.status") }, el("span", { class: `ustatus s-${u.status}`, text: statusText(u.status) })),
       el("td", { "data-label": t("dispatch.units.since"), class: "usince", "data-at": u.status_at ?? "", text: u.status_at ? clock((now - Date.parse(u.status_at)) / 1000) : "" }),
       el("td", { "data-label": t("dispatch.units.call"), class: "ucall", text: u.current_call_number ?? "" }),

@@ -6,7 +6,7 @@
 
 import { ApiError, get, post, qs } from "../core/api";
 import { el, field, formatTime, input, select, table } from "../core/dom";
-import { lang, t } from "../core/i18n";
+import { lang, named, t } from "../core/i18n";
 import { can } from "../core/session";
 import type { Key } from "../core/strings";
 import { combobox, type Option } from "./combo";
@@ -103,11 +103,11 @@ function summaries(caption: string, rows: Summary[], store: DispatchStore): HTML
 
 function intakeNode(res: IntakeResult, store: DispatchStore): HTMLElement {
   const c = res.call;
-  const box = el("section", { class: "intake-result", "aria-label": t("dispatch.intake.taken", { number: c.number, type: c.call_type_name }) });
+  const box = el("section", { class: "intake-result", "aria-label": t("dispatch.intake.taken", { number: c.number, type: named(c.call_type_name, c.call_type_names) }) });
   const basis = c.priority_rule_version ? t("dispatch.intake.rule", { version: c.priority_rule_version }) : t("dispatch.intake.default");
   box.append(
-    el("h3", { text: t("dispatch.intake.taken", { number: c.number, type: c.call_type_name }) }),
-    el("p", { class: "intake-priority" }, el("span", { class: `prio prio-${c.priority_rank}`, text: t("dispatch.intake.priority", { priority: c.priority_name }) }), ` — ${basis}`),
+    el("h3", { text: t("dispatch.intake.taken", { number: c.number, type: named(c.call_type_name, c.call_type_names) }) }),
+    el("p", { class: "intake-priority" }, el("span", { class: `prio prio-${c.priority_rank}`, text: t("dispatch.intake.priority", { priority: named(c.priority_name, c.priority_names) }) }), ` — ${basis}`),
     el("p", { text: t("dispatch.intake.where", { district: c.location.district ?? "", location: c.location.text ?? `${c.location.lat.toFixed(5)}, ${c.location.lon.toFixed(5)}` }) }),
   );
   if (c.queue !== "dispatch") box.append(el("p", { class: "hint", text: c.queue === "cso" ? t("dispatch.queue.cso") : t("dispatch.queue.online_report") }));
@@ -163,9 +163,9 @@ export function callEntry(store: DispatchStore, onTaken: (c: CallRead) => void, 
     (text) => {
       const words = text.toLowerCase().split(/\s+/).filter(Boolean);
       return store.callTypes
-        .filter((c) => words.every((w) => c.code.toLowerCase().includes(w) || c.name.toLowerCase().includes(w) || c.apco_code.toLowerCase().includes(w)))
+        .filter((c) => words.every((w) => c.code.toLowerCase().includes(w) || c.name.toLowerCase().includes(w) || named(c.name, c.names).toLowerCase().includes(w) || c.apco_code.toLowerCase().includes(w)))
         .slice(0, 12)
-        .map((c) => ({ label: `${c.code} — ${c.name}`, detail: c.priority_now, value: c.code }));
+        .map((c) => ({ label: `${c.code} — ${named(c.name, c.names)}`, detail: c.priority_now, value: c.code }));
     },
     (o) => (callType = o.value),
   );

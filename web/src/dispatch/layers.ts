@@ -4,7 +4,7 @@
 
 import L from "leaflet";
 import { el } from "../core/dom";
-import { t } from "../core/i18n";
+import { named, t } from "../core/i18n";
 import { statusText, type CallRow, type DispatchStore, type UnitRow } from "./model";
 
 const PRIORITY_COLOR: Record<number, string> = { 1: "#b00020", 2: "#e65100", 3: "#0b5cad" };
@@ -41,7 +41,7 @@ export function dispatchLayers(map: L.Map, control: L.Control.Layers, store: Dis
     const m = old ?? L.circleMarker([c.lat, c.lon], { radius: 10, weight: 3, fillOpacity: 0.35 });
     m.setLatLng([c.lat, c.lon]);
     m.setStyle({ color, fillColor: color, dashArray: c.status === "received" || c.status === "queued" ? undefined : "4 3" });
-    const label = `${c.number} · ${store.typeName(c.call_type)} · ${store.priority(c.priority)?.name ?? c.priority} · ${statusText(c.status)}${c.units.length ? ` · ${c.units.join(", ")}` : ""}`;
+    const label = `${c.number} · ${store.typeName(c.call_type)} · ${store.priorityName(c.priority)} · ${statusText(c.status)}${c.units.length ? ` · ${c.units.join(", ")}` : ""}`;
     m.bindTooltip(label);
     if (!old) {
       m.addTo(calls);
@@ -61,7 +61,7 @@ export function dispatchLayers(map: L.Map, control: L.Control.Layers, store: Dis
       unitMarkers.delete(sign);
       return;
     }
-    const label = `${u.call_sign} (${u.unit_type_name ?? u.unit_type}): ${statusText(u.status)}${u.current_call_number ? ` · ${u.current_call_number}` : ""}`;
+    const label = `${u.call_sign} (${u.unit_type_name ? named(u.unit_type_name, u.unit_type_names) : u.unit_type}): ${statusText(u.status)}${u.current_call_number ? ` · ${u.current_call_number}` : ""}`;
     const m = old ?? L.marker([u.lat, u.lon], { keyboard: false });
     m.setLatLng([u.lat, u.lon]);
     m.setIcon(unitIcon(u));

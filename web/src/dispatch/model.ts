@@ -5,7 +5,7 @@
 // first heard of on the stream once (GET /calls/{id}) for its location in words.
 
 import { get } from "../core/api";
-import { t } from "../core/i18n";
+import { named, t } from "../core/i18n";
 import { live, type LiveMessage } from "../core/live";
 import type { Key } from "../core/strings";
 
@@ -14,6 +14,7 @@ export const API = "/api/v1/dispatch";
 export interface Priority {
   code: string;
   name: string;
+  names?: Record<string, string>;
   rank: number;
   target_s: number;
   emergent: boolean;
@@ -28,6 +29,7 @@ export interface Scheme {
 export interface CallType {
   code: string;
   name: string;
+  names?: Record<string, string>;
   apco_code: string;
   priority_now: string;
   cso_may_take: boolean;
@@ -65,8 +67,10 @@ export interface CallRead {
   number: string;
   call_type: string;
   call_type_name: string;
+  call_type_names?: Record<string, string>;
   priority: string;
   priority_name: string;
+  priority_names?: Record<string, string>;
   priority_rank: number;
   priority_target_s: number | null;
   priority_rule_version: number | null;
@@ -88,6 +92,7 @@ export interface UnitRow {
   call_sign: string;
   unit_type: string;
   unit_type_name?: string;
+  unit_type_names?: Record<string, string>;
   status: string;
   status_at?: string;
   home_area: string | null;
@@ -185,8 +190,21 @@ export class DispatchStore {
     return this.scheme.priorities.find((p) => p.code === code);
   }
 
+  /** A priority's name in the current language (its code when the scheme does not know it). */
+  priorityName(code: string): string {
+    const p = this.priority(code);
+    return p ? named(p.name, p.names) : code;
+  }
+
+  /** A unit type's name in the current language, from the units on the board (its code when none has that type). */
+  unitTypeName(code: string): string {
+    const u = [...this.units.values()].find((x) => x.unit_type === code && x.unit_type_name);
+    return u?.unit_type_name ? named(u.unit_type_name, u.unit_type_names) : code;
+  }
+
   typeName(code: string): string {
-    return this.callTypes.find((c) => c.code === code)?.name ?? code;
+    const ct = this.callTypes.find((c) => c.code === code);
+    return ct ? named(ct.name, ct.names) : code;
   }
 
   /** Calls waiting for a unit: most urgent priority first, then the oldest. */

@@ -24,7 +24,7 @@ export function pendingQueue(store: DispatchStore, onSelect: (c: CallRow) => voi
     const p = store.priority(c.priority);
     const elapsed = (now - Date.parse(c.received_at)) / 1000;
     const level = urgency(elapsed, p?.target_s);
-    const text = t("dispatch.queue.elapsed", { time: clock(elapsed), target: p ? clock(p.target_s) : "?", priority: p?.name ?? c.priority });
+    const text = t("dispatch.queue.elapsed", { time: clock(elapsed), target: p ? clock(p.target_s) : "?", priority: store.priorityName(c.priority) });
     return { text, level };
   };
 
@@ -56,7 +56,7 @@ export function pendingQueue(store: DispatchStore, onSelect: (c: CallRow) => voi
         const button = el(
           "button",
           { type: "button", class: "call-pick", "aria-label": t("dispatch.queue.select", { number: c.number }), onclick: () => onSelect(c) },
-          el("span", { class: `prio prio-${c.priority_rank}`, text: p?.name ?? c.priority }),
+          el("span", { class: `prio prio-${c.priority_rank}`, text: store.priorityName(c.priority) }),
           el("span", { class: "number", text: c.number }),
           el("span", { class: "ctype", text: store.typeName(c.call_type) }),
         );
@@ -73,8 +73,7 @@ export function pendingQueue(store: DispatchStore, onSelect: (c: CallRow) => voi
     const c = id ? store.calls.get(id) : undefined;
     if (c && id && !known.has(id) && c.status !== "closed") {
       known.add(id);
-      const p = store.priority(c.priority);
-      announce(t("dispatch.queue.new", { number: c.number, type: store.typeName(c.call_type), priority: p?.name ?? c.priority }));
+      announce(t("dispatch.queue.new", { number: c.number, type: store.typeName(c.call_type), priority: store.priorityName(c.priority) }));
     }
     render();
   });

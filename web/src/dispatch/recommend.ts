@@ -5,12 +5,14 @@
 
 import { ApiError, get, post } from "../core/api";
 import { el, nextId } from "../core/dom";
-import { t } from "../core/i18n";
+import { lang, named, t } from "../core/i18n";
+import type { Key } from "../core/strings";
 import { API, clock, statusText, type CallRead, type DispatchStore } from "./model";
 
 interface Reason {
   code: string;
   text: string;
+  args?: Record<string, string>;
 }
 
 interface Line {
@@ -27,6 +29,7 @@ export interface Recommendation {
   call_id: string;
   method: string;
   travel_note: string | null;
+  travel_note_code?: string | null;
   network: string | null;
   units_needed: number;
   suggested: string[];
@@ -44,6 +47,53 @@ export interface Panel {
 /** The unit a 409 is about: the one of `signs` its message names (else the first). */
 export function conflictUnit(detail: string, signs: string[]): string {
   return signs.find((s) => new RegExp(`\\b${s.replace(/[^A-Z0-9-]/gi, "")}\\b`).test(detail)) ?? signs[0] ?? "?";
+}
+
+const CAPABILITIES = new Set(["enforcement", "reports", "fingerprinting", "focused_patrol", "observe_and_report", "parking", "supervision"]);
+
+/** A capability code in words (the code itself when the app has no words for it). */
+function capability(code: string): string {
+  return CAPABILITIES.has(code) ? t(`dispatch.cap.${code}` as Key) : code;
+}
+
+/**
+ * One reason of a line in the current language, from its stable code and the values it names (the API's English
+ * sentence when the app does not know the code). Call and unit types are named as the catalogue names them.
+ */
+export function reasonText(r: Reason, store: DispatchStore): string {
+  const a = r.args ?? {};
+  const caps = (a.capabilities ?? "").split(",").filter(Boolean).map(capability).join(", ");
+  const type = a.unit_type ? store.unitTypeName(a.unit_type) : "";
+  const callType = a.call_type ? store.typeName(a.call_type) : "";
+  switch (r.code) {
+    case "already_assigned":
+    case "off_duty":
+    case "no_authority":
+    case "no_position":
+    case "home_area":
+      return t(`dispatch.reason.${r.code}`);
+    case "busy":
+      return a.status ? t("dispatch.reason.busy", { status: statusText(a.status) }) : r.text;
+    case "type_not_eligible":
+      return a.unit_type && a.call_type ? t("dispatch.reason.type_not_eligible", { unit_type: type, call_type: callType }) : r.text;
+    case "missing_capability":
+      return caps ? t("dispatch.reason.missing_capability", { capabilities: caps }) : r.text;
+    case "capable":
+      if (caps) return t("dispatch.reason.capable_needs", { capabilities: caps });
+      return a.unit_type && a.call_type ? t("dispatch.reason.capable_type", { unit_type: type, call_type: callType }) : r.text;
+    case "travel":
+      return a.minutes ? t("dispatch.reason.travel", { minutes: Number(a.minutes).toLocaleString(lang() === "es" ? "es-US" : "en-US", { maximumFractionDigits: 1 }) }) : r.text;
+    case "workload":
+      if (a.calls === "0") return t("dispatch.reason.workload_none");
+      return a.calls && a.penalty_s ? t("dispatch.reason.workload", { calls: a.calls, penalty: a.penalty_s }) : r.text;
+    case "coverage":
+      if (!a.area || a.left === undefined) return r.text;
+      return a.penalty_s ? t("dispatch.reason.coverage_short", { area: a.area, left: a.left, penalty: a.penalty_s }) : t("dispatch.reason.coverage", { area: a.area, left: a.left });
+    case "differential_response":
+      return a.penalty_s ? t("dispatch.reason.differential_response", { penalty: a.penalty_s }) : r.text;
+    default:
+      return r.text;
+  }
 }
 
 /** What the panel says about how the ETAs were estimated. */
@@ -71,8 +121,8 @@ export function recommendationPanel(store: DispatchStore, onAssigned: (c: CallRe
     const head = el(
       "div",
       { class: "rec-head" },
-      el("h3", { text: t("dispatch.rec.for", { number: call.number, type: call.call_type_name, priority: call.priority_name, location: call.location.text ?? call.location.district ?? "" }) }),
-      el("p", { class: `rec-method method-${rec.method}`, "data-method": rec.method }, methodText(rec), rec.travel_note ? el("small", { class: "hint", text: ` ${rec.travel_note}` }) : null),
+      el("h3", { text: t("dispatch.rec.for", { number: call.number, type: named(call.call_type_name, call.call_type_names), priority: named(call.priority_name, call.priority_names), location: call.location.text ?? call.location.district ?? "" }) }),
+      el("p", { class: `rec-method method-${rec.method}`, "data-method": rec.method }, methodText(rec), rec.travel_note ? el("small", { class: "hint", text: ` ${rec.travel_note_code === "straight_line" ? t("dispatch.rec.note_straight") : rec.travel_note}` }) : null),
       el("p", { class: "hint", text: t("dispatch.rec.needed", { n: rec.units_needed }) }),
     );
     head.append(onCall);
@@ -88,7 +138,7 @@ export function recommendationPanel(store: DispatchStore, onAssigned: (c: CallRe
           el("td", {}, el("input", { type: "checkbox", id, name: "unit", value: line.call_sign, checked: suggested, "aria-label": `${t("dispatch.rec.send")} ${line.call_sign}` })),
           el("th", { scope: "row" }, el("label", { for: id, text: line.call_sign }), suggested ? el("small", { class: "tag", text: ` ${t("dispatch.rec.suggested")}` }) : null),
           el("td", { class: "eta", text: line.eta_s == null ? t("dispatch.rec.no_eta") : clock(line.eta_s) }),
-          el("td", {}, el("ul", { class: "reasons" }, ...line.reasons.map((r) => el("li", { "data-code": r.code, text: r.text })))),
+          el("td", {}, el("ul", { class: "reasons" }, ...line.reasons.map((r) => el("li", { "data-code": r.code, text: reasonText(r, store) })))),
         ),
       );
     }
@@ -144,7 +194,7 @@ export function recommendationPanel(store: DispatchStore, onAssigned: (c: CallRe
       el("div", { class: "buttons" }, rec.ranked.length ? assign : null, el("button", { type: "button", onclick: () => void load(call.id, true) }, t("dispatch.rec.refresh"))),
     );
     const inel = el("details", { class: "ineligible" }, el("summary", { text: t("dispatch.rec.ineligible", { n: rec.ineligible.length }) }));
-    inel.append(el("ul", {}, ...rec.ineligible.map((l) => el("li", { "data-unit": l.call_sign }, el("strong", { text: l.call_sign }), ` — ${l.reasons.map((r) => r.text).join("; ")}`))));
+    inel.append(el("ul", {}, ...rec.ineligible.map((l) => el("li", { "data-unit": l.call_sign }, el("strong", { text: l.call_sign }), ` — ${l.reasons.map((r) => reasonText(r, store)).join("; ")}`))));
     body.replaceChildren(head, form, inel);
   };
 

@@ -11,7 +11,7 @@ import "./field.css";
 import L from "leaflet";
 import { ApiError, get, post, qs } from "../core/api";
 import { el, field, formatTime } from "../core/dom";
-import { lang, t } from "../core/i18n";
+import { lang, named, t } from "../core/i18n";
 import type { Life, Cleanup } from "../core/router";
 import { live } from "../core/live";
 import * as session from "../core/session";
@@ -22,6 +22,7 @@ import * as outbox from "./outbox";
 interface Unit {
   call_sign: string;
   unit_type_name: string;
+  unit_type_names?: Record<string, string>;
   status: string;
   lat: number | null;
   lon: number | null;
@@ -36,8 +37,10 @@ interface Call {
   id: string;
   number: string;
   call_type_name: string;
+  call_type_names?: Record<string, string>;
   priority: string;
   priority_name: string;
+  priority_names?: Record<string, string>;
   status: string;
   narrative: string | null;
   received_at: string;
@@ -187,9 +190,9 @@ export async function fieldView(root: HTMLElement, params: URLSearchParams, life
   }
 
   function drawHead(call: Detail): void {
-    const badge = el("span", { class: "badge", "data-emergent": emergent.has(call.priority) ? "true" : "false", text: call.priority_name });
+    const badge = el("span", { class: "badge", "data-emergent": emergent.has(call.priority) ? "true" : "false", text: named(call.priority_name, call.priority_names) });
     head.replaceChildren(
-      el("div", { class: "field-call-head" }, el("h2", { id: "field-number", text: call.number }), badge, el("span", { text: call.call_type_name })),
+      el("div", { class: "field-call-head" }, el("h2", { id: "field-number", text: call.number }), badge, el("span", { text: named(call.call_type_name, call.call_type_names) })),
       el(
         "dl",
         { class: "field-facts" },
@@ -335,7 +338,7 @@ export async function fieldView(root: HTMLElement, params: URLSearchParams, life
     others.hidden = !rest.length;
     const ul = el("ul", { class: "plain" });
     for (const c of rest) {
-      ul.append(el("li", {}, el("a", { href: `/app/field${qs({ call: c.id })}`, "data-link": true, "aria-label": t("field.open_call", { number: c.number }) }, `${c.number} · ${c.call_type_name} · ${statusText(c.status)}`)));
+      ul.append(el("li", {}, el("a", { href: `/app/field${qs({ call: c.id })}`, "data-link": true, "aria-label": t("field.open_call", { number: c.number }) }, `${c.number} · ${named(c.call_type_name, c.call_type_names)} · ${statusText(c.status)}`)));
     }
     others.replaceChildren(el("h2", { text: t("field.other_calls") }), ul);
   }
@@ -344,7 +347,7 @@ export async function fieldView(root: HTMLElement, params: URLSearchParams, life
     showBanner();
     const unit = mine?.unit ?? null;
     unitLine.textContent = unit
-      ? t("field.unit", { sign: unit.call_sign, type: unit.unit_type_name, status: statusText(unit.status) })
+      ? t("field.unit", { sign: unit.call_sign, type: named(unit.unit_type_name, unit.unit_type_names), status: statusText(unit.status) })
       : mine
         ? t("field.no_unit")
         : "";
@@ -390,14 +393,14 @@ export async function fieldView(root: HTMLElement, params: URLSearchParams, life
   async function loadCsoQueue(): Promise<void> {
     if (session.current()?.role !== "cso") return;
     try {
-      const page = await get<{ items: Array<{ id: string; number: string; call_type_name: string; received_at: string; location: { text: string | null } }> }>(`${D}/queues/cso`);
+      const page = await get<{ items: Array<{ id: string; number: string; call_type_name: string; call_type_names?: Record<string, string>; received_at: string; location: { text: string | null } }> }>(`${D}/queues/cso`);
       if (!life.alive) return;
       csoQueue.hidden = false;
       const items = page.items.map((c) =>
         el(
           "li",
           { "data-call": c.number },
-          `${c.number} · ${c.call_type_name}${c.location.text ? ` · ${c.location.text}` : ""} · ${formatTime(c.received_at, lang())} `,
+          `${c.number} · ${named(c.call_type_name, c.call_type_names)}${c.location.text ? ` · ${c.location.text}` : ""} · ${formatTime(c.received_at, lang())} `,
           el("button", { type: "button", onclick: () => void take(c.id) }, t("field.cso.take")),
         ),
       );

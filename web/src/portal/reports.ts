@@ -5,7 +5,7 @@
 
 import { get, post } from "../core/api";
 import { el, field, formatTime, select } from "../core/dom";
-import { lang, t } from "../core/i18n";
+import { lang, named, t } from "../core/i18n";
 import type { Key } from "../core/strings";
 import type { Cleanup } from "../core/router";
 import { failText, pinPicker } from "./common";
@@ -16,6 +16,7 @@ interface Report {
   id: string;
   number: string;
   call_type_name: string;
+  call_type_names?: Record<string, string>;
   online_report: boolean;
   status: string;
   received_at: string;
@@ -33,7 +34,7 @@ function card(r: Report): HTMLElement {
     "article",
     { class: "card report", "data-number": r.number, "data-status": r.status },
     el("h3", {}, `${r.number} — `, el("span", { class: "badge", text: label(r.status) })),
-    el("p", { text: `${r.online_report ? t("reports.online") : t("reports.call")}: ${r.call_type_name}` }),
+    el("p", { text: `${r.online_report ? t("reports.online") : t("reports.call")}: ${named(r.call_type_name, r.call_type_names)}` }),
     steps,
   );
 }
@@ -51,8 +52,8 @@ export async function reportsPage(root: HTMLElement): Promise<Cleanup> {
     }
   };
 
-  const types = await get<Array<{ code: string; name: string }>>(`${R}/types`).catch(() => []);
-  const kind = select("call_type", types.map((c) => [c.code, c.name] as [string, string]));
+  const types = await get<Array<{ code: string; name: string; names?: Record<string, string> }>>(`${R}/types`).catch(() => []);
+  const kind = select("call_type", types.map((c) => [c.code, named(c.name, c.names)] as [string, string]));
   const narrative = el("textarea", { name: "narrative", rows: 4, required: true, minlength: 3, maxlength: 8000 });
   const pin = pinPicker(t("reports.file"));
   const done = el("p", { role: "status" });
