@@ -19,6 +19,7 @@ from rtcc import __version__
 from rtcc.core.logging import configure_logging
 from rtcc.core.manifest import load
 from rtcc.core.problems import install_problem_handlers
+from rtcc.core.textguard import TextGuard
 from rtcc.domains import manifests, services
 from rtcc.places import service as places_service
 from rtcc.runtime import Runtime, build_runtime
@@ -120,6 +121,7 @@ def create_app(
         description="Open-source Real-Time Crime Center: ALPR, hotlists, alerts, governance.",
     )
     install_problem_handlers(app)
+    app.add_middleware(TextGuard)
     routers = _routers()
     for router in [*routers[:-1], *(extra_routers or []), routers[-1]]:  # the web pages stay last
         app.include_router(router)

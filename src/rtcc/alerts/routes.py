@@ -21,6 +21,7 @@ from rtcc.alerts.schemas import (
     RejectRequest,
     VerifyRequest,
 )
+from rtcc.core.pagination import Offset
 from rtcc.deps import BusDep, DbDep
 from rtcc.identity.deps import require
 from rtcc.identity.logic import Perm, Principal
@@ -38,7 +39,7 @@ def list_alerts(
         AwareDatetime | None, Query(description="Only alerts created at or after this time (with a timezone).")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> AlertPage:
     """Alerts newest first; field units see only verified hits."""
     with db.read() as session:

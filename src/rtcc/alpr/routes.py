@@ -28,6 +28,7 @@ from rtcc.alpr.schemas import (
     VendorAlertPage,
 )
 from rtcc.core.errors import NotFound
+from rtcc.core.pagination import Offset, RowId
 from rtcc.deps import BusDep, DbDep, RuntimeDep, SettingsDep
 from rtcc.identity.deps import require
 from rtcc.identity.logic import Perm, Principal
@@ -181,7 +182,7 @@ def get_vendor_alerts(
         list[uuid.UUID] | None, Query(max_length=200, description="Only the alerts of these reads (repeatable).")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> VendorAlertPage:
     """The sensors' own hotlist alerts (OpenALPR alpr_alert), newest first, each linked to its read. They are the
     vendor's word, shown beside our own alerts, which come from our hotlists (audited listing)."""
@@ -196,7 +197,7 @@ def get_dead_letters(
     source: Annotated[str | None, Query(max_length=32, description="rest, openalpr, mqtt, frigate or file.")] = None,
     status: Annotated[Literal["pending", "replayed", "discarded"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> DeadLetterPage:
     """Inputs we could not accept, newest first, with raw payload and reason (the listing is audited)."""
     with db.uow() as session:
@@ -221,7 +222,7 @@ def post_replay_pending(
 
 @router.post("/dead-letters/{dead_letter_id}/replay")
 def post_replay(
-    dead_letter_id: int,
+    dead_letter_id: RowId,
     db: DbDep,
     bus: BusDep,
     settings: SettingsDep,

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query, Response
 
 from rtcc.audit import service
 from rtcc.audit.schemas import AuditEntryRead, AuditFilters, ExportFormat, VerificationRead
+from rtcc.core.pagination import DB_INT_MAX
 from rtcc.deps import DbDep
 from rtcc.governance import service as governance
 from rtcc.identity.deps import require
@@ -32,7 +33,9 @@ def list_entries(
     _p: Annotated[Principal, require(Perm.audit_read)],
     filters: Annotated[AuditFilters, Query()],
     response: Response,
-    before_seq: Annotated[int | None, Query(ge=1, description="Entries older than this seq (next page).")] = None,
+    before_seq: Annotated[
+        int | None, Query(ge=1, le=DB_INT_MAX, description="Entries older than this seq (next page).")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[AuditEntryRead]:
     """Audit entries, newest first, filtered; ``X-Next-Before-Seq`` names the next page when there is one."""

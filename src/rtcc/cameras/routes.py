@@ -34,6 +34,7 @@ from rtcc.cameras.schemas import (
     PlaceRead,
     SharingLevel,
 )
+from rtcc.core.pagination import Offset
 from rtcc.deps import DbDep, RuntimeDep, SettingsDep
 from rtcc.identity.deps import require
 from rtcc.identity.logic import Perm, Principal
@@ -47,7 +48,6 @@ Owner = Annotated[Principal, require(Perm.community_self)]
 Canvasser = Annotated[Principal, require(Perm.canvass_run)]
 Sensor = Annotated[Principal, require(Perm.cameras_heartbeat)]
 Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
 
 _STAFF = "/api/v1/registry"
 _OWN = "/api/v1/me/cameras"

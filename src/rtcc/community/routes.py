@@ -48,6 +48,7 @@ from rtcc.community.schemas import (
     WatchGroupRead,
 )
 from rtcc.core.errors import ValidationFailed, field_error
+from rtcc.core.pagination import Offset
 from rtcc.core.problems import problem
 from rtcc.deps import DbDep, SettingsDep
 from rtcc.identity.deps import public, require
@@ -398,7 +399,7 @@ def triage_queue(
     _t: Triage,
     status: Annotated[str | None, Query(pattern="^(received|reviewing|referred|closed)$")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> TipPage:
     """The tip queue, newest first; anonymous tips show no reporter."""
     with db.read() as session:

@@ -17,6 +17,7 @@ from fastapi import APIRouter, Query, Request, Response
 from pydantic import TypeAdapter
 from starlette.concurrency import run_in_threadpool
 
+from rtcc.core.pagination import Offset
 from rtcc.deps import BusDep, DbDep, RuntimeDep, SettingsDep
 from rtcc.dispatch import alarm_context, alarms, permits
 from rtcc.dispatch.adapters import asap
@@ -49,7 +50,6 @@ AlarmReader = Annotated[Principal, require(Perm.callers_read)]
 Dispatcher = Annotated[Principal, require(Perm.calls_dispatch)]
 ContextReader = Annotated[Principal, require(Perm.alarm_context)]
 Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
 
 
 def _inline(schema: Any, defs: dict[str, Any]) -> Any:

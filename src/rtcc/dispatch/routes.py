@@ -16,6 +16,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
+from rtcc.core.pagination import Offset
 from rtcc.deps import BusDep, DbDep, SettingsDep
 from rtcc.dispatch import assignment, calls, calltypes, chain, from_alert, premises, units
 from rtcc.dispatch.alarm_routes import router as alarm_router
@@ -63,7 +64,6 @@ PremiseReader = Annotated[Principal, require(Perm.premises_read)]
 PremiseWriter = Annotated[Principal, require(Perm.premises_write)]
 Field = Annotated[Principal, require(Perm.dispatch_self)]
 Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
 
 # --- catalogue and priority rules -------------------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
+from rtcc.core.pagination import Offset
 from rtcc.deps import DbDep, RuntimeDep
 from rtcc.footage import clips, evidence, service
 from rtcc.footage.logic import Event, RequestState
@@ -108,7 +109,7 @@ def list_requests(
     case_number: Annotated[str | None, Query(max_length=64)] = None,
     camera_id: uuid.UUID | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> FootageRequestPage:
     """Footage requests, newest first; filter by state (as of now), case or camera."""
     with db.read() as session:

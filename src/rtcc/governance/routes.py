@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
 from rtcc.core.localtime import pick_lang
+from rtcc.core.pagination import Offset
 from rtcc.deps import DbDep, SettingsDep
 from rtcc.governance import misuse, service, sharing, transparency
 from rtcc.governance.schemas import (
@@ -115,7 +116,7 @@ def list_flags(
     detector: Annotated[str | None, Query(max_length=32)] = None,
     subject: Annotated[str | None, Query(max_length=160, description="Subject prefix (user name).")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> MisuseFlagPage:
     """The auditor queue, newest first."""
     with db.read() as session:

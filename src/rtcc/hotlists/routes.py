@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from rtcc.core.errors import ValidationFailed, field_error, invalid
+from rtcc.core.pagination import Offset, RowId
 from rtcc.deps import BusDep, DbDep, SettingsDep
 from rtcc.hotlists import entries, guards, imports, lists, skiplist
 from rtcc.hotlists.parsers import FORMATS
@@ -99,7 +100,7 @@ def list_hotlists(
     _p: Reader,
     active: bool | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> HotlistPage:
     """Lists by priority and name; ``active`` filters on status."""
     with db.read() as session:
@@ -148,7 +149,7 @@ def list_entries(
     _p: Reader,
     plate: Annotated[str | None, Query(max_length=16, description="Plates starting with this.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> EntryPage:
     """A page of a list's entries by plate."""
     with db.read() as session:
@@ -163,7 +164,7 @@ def add_entry(hotlist_id: uuid.UUID, body: EntryCreate, db: DbDep, bus: BusDep, 
 
 
 @router.delete("/{hotlist_id}/entries/{entry_id}", status_code=204)
-def remove_entry(hotlist_id: uuid.UUID, entry_id: int, db: DbDep, bus: BusDep, actor: Writer) -> Response:
+def remove_entry(hotlist_id: uuid.UUID, entry_id: RowId, db: DbDep, bus: BusDep, actor: Writer) -> Response:
     """Remove one entry from a list."""
     with db.uow() as session:
         entries.remove_entry(session, bus, hotlist_id, entry_id, actor=actor)

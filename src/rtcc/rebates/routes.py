@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from rtcc.core.errors import ValidationFailed, field_error
+from rtcc.core.pagination import Offset
 from rtcc.deps import DbDep, SettingsDep
 from rtcc.identity.deps import require
 from rtcc.identity.logic import Perm, Principal
@@ -137,7 +138,7 @@ def review_queue(
     actor: Reviewer,
     status: Annotated[list[str] | None, Query(description="Default: eligible, ineligible, waitlisted.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> ApplicationPage:
     """The review queue, oldest submission first (waitlisted ones carry their place in line); the view is audited."""
     with db.uow() as session:

@@ -13,6 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from rtcc.core.pagination import Offset
 from rtcc.deps import DbDep, SettingsDep
 from rtcc.identity.deps import require
 from rtcc.identity.logic import Perm, Principal
@@ -69,7 +70,7 @@ def list_runs(
     db: DbDep,
     _p: Reader,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[RunRead]:
     """Purge runs, newest first, with their per-class counts."""
     with db.read() as session:
@@ -91,7 +92,7 @@ def list_holds(
     case_number: str | None = None,
     review_due: bool = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> list[HoldRead]:
     """Holds, newest first; ``review_due=true`` lists active holds whose review date has come."""
     with db.read() as session:
