@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute
 from rtcc import __version__
 from rtcc.core.logging import configure_logging
 from rtcc.core.manifest import load
-from rtcc.core.problems import install_problem_handlers
+from rtcc.core.problems import PROBLEM_RESPONSES, install_problem_handlers
 from rtcc.core.textguard import TextGuard
 from rtcc.domains import manifests, services
 from rtcc.places import service as places_service
@@ -124,5 +124,5 @@ def create_app(
     app.add_middleware(TextGuard)
     routers = _routers()
     for router in [*routers[:-1], *(extra_routers or []), routers[-1]]:  # the web pages stay last
-        app.include_router(router)
+        app.include_router(router, responses=PROBLEM_RESPONSES)
     return app

@@ -35,7 +35,12 @@ async def readyz(runtime: RuntimeDep, response: Response) -> dict[str, object]:
     }
 
 
-@router.get("/metrics", dependencies=[public()])
+@router.get(
+    "/metrics",
+    dependencies=[public()],
+    response_class=Response,
+    responses={200: {"description": "Prometheus text exposition", "content": {CONTENT_TYPE_LATEST.split(";")[0]: {}}}},
+)
 def metrics() -> Response:
     """Prometheus text exposition of this process's counters and latencies (no personal data)."""
     return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)

@@ -25,6 +25,37 @@ logger = logging.getLogger(__name__)
 
 PROBLEM_TYPE = "application/problem+json"
 
+_PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "title": "Problem",
+    "description": "RFC 9457 problem details; a 422 lists each refused field in `errors`.",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "instance": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+    "required": ["title", "status"],
+}
+_WHY = {
+    400: "Bad request",
+    401: "Not signed in (or the session or key is no longer valid)",
+    403: "Signed in, but the role does not grant this",
+    404: "Not found",
+    409: "Conflict with the current state (e.g. a unit just assigned by someone else)",
+    413: "Request body too large",
+    422: "Validation failed: each refused field is named",
+    429: "Too many requests: retry after Retry-After seconds",
+    503: "A service the request needs (database, bus) is unavailable: retry after Retry-After seconds",
+}
+#: The error answers any route may give, documented on every route (all as problem+json), so that the OpenAPI
+#: document states every status code the API can answer (a schemathesis run checks it).
+PROBLEM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": why, "content": {PROBLEM_TYPE: {"schema": _PROBLEM_SCHEMA}}} for status, why in _WHY.items()
+}
+
 
 def problem(status: int, title: str, detail: str, request: Request, **extra: Any) -> JSONResponse:
     """A problem+json response (401 with ``WWW-Authenticate``; ``retry_after`` seconds become ``Retry-After``)."""

@@ -76,7 +76,9 @@ class WebConfig(BaseModel):
     languages: list[str] = Field(description="Languages the app is translated into (BCP 47 codes).")
     time_zone: str = Field(description="The city's IANA time zone: the app shows every time in it.")
     city_name: str = Field(description="The city's name from its profile (titles, the map's attribution).")
-    center: tuple[float, float] = Field(description="(lat, lon) the maps open on before the base map has loaded.")
+    center: list[float] = Field(
+        min_length=2, max_length=2, description="[lat, lon] the maps open on before the base map has loaded."
+    )
 
 
 def web_settings(settings: Settings) -> WebSettings:
