@@ -21,6 +21,7 @@ from rtcc.core.manifest import load
 from rtcc.core.problems import PROBLEM_RESPONSES, install_problem_handlers
 from rtcc.core.textguard import TextGuard
 from rtcc.domains import manifests, services
+from rtcc.identity.deps import undeclared
 from rtcc.places import service as places_service
 from rtcc.runtime import Runtime, build_runtime
 from rtcc.settings import Settings, get_settings
@@ -125,4 +126,9 @@ def create_app(
     routers = _routers()
     for router in [*routers[:-1], *(extra_routers or []), routers[-1]]:  # the web pages stay last
         app.include_router(router, responses=PROBLEM_RESPONSES)
+    refused = undeclared(api_routes(app))
+    if refused:  # deny by default, enforced here: such a route would never serve a request
+        raise RuntimeError(
+            "every route must declare one permission (require(...)) or public(); these do not:\n" + "\n".join(refused)
+        )
     return app

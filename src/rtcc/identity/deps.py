@@ -6,9 +6,11 @@ Credentials, in order: ``X-API-Key`` (sensors), ``Authorization: Bearer <session
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from fastapi import Depends, Request
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
 from rtcc.core.errors import NotAuthenticated, PermissionDenied
@@ -126,3 +128,28 @@ def require(perm: Perm) -> Any:
 def public() -> Any:
     """``Depends`` that marks a route as public."""
     return Depends(Public())
+
+
+def declarations(dependant: Any) -> list[Require | Public]:
+    """The access declarations (``require(...)``, ``public()``) among a route's dependencies, nested ones included."""
+    found: list[Require | Public] = []
+    for dep in dependant.dependencies:
+        if isinstance(dep.call, Require | Public):
+            found.append(dep.call)
+        found.extend(declarations(dep))
+    return found
+
+
+def undeclared(routes: Iterable[APIRoute]) -> list[str]:
+    """Routes that do not declare exactly one permission or ``public()`` ("METHODS /path: what it declares").
+
+    Deny by default is enforced by the application itself: ``create_app`` refuses to build an app with any such route,
+    so a route added without a declaration never serves a request."""
+    out: list[str] = []
+    for route in routes:
+        found = declarations(route.dependant)
+        perms = {d.perm for d in found if isinstance(d, Require)}
+        publics = [d for d in found if isinstance(d, Public)]
+        if not found or len(perms) > 1 or (publics and perms):
+            out.append(f"{','.join(sorted(route.methods or ()))} {route.path}: {found or 'nothing'}")
+    return out

@@ -9,24 +9,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+from fastapi import APIRouter
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from rtcc.app import api_routes
-from rtcc.identity.deps import Public, Require
+from rtcc.identity.deps import Public, Require, declarations, undeclared
 from rtcc.identity.logic import ROLE_PERMISSIONS, Role
 from rtcc.live.routes import STREAMING_PATHS
+from rtcc.settings import Settings
 
 DOCS = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
-
-
-def _declarations(dependant: Any) -> list[object]:
-    found: list[object] = []
-    for dep in dependant.dependencies:
-        if isinstance(dep.call, Require | Public):
-            found.append(dep.call)
-        found.extend(_declarations(dep))
-    return found
 
 
 def _api_routes(client: TestClient) -> list[APIRoute]:
@@ -48,20 +42,28 @@ def _concrete(path: str) -> str:
 
 
 def test_every_route_declares_exactly_one_permission_or_public(app_client: TestClient) -> None:
-    missing = []
-    for route in _api_routes(app_client):
-        decl = _declarations(route.dependant)
-        kinds = {type(d) for d in decl}
-        perms = {d.perm for d in decl if isinstance(d, Require)}
-        if not decl or len(perms) > 1 or (Public in kinds and Require in kinds):
-            missing.append(f"{sorted(route.methods)} {route.path}: {decl}")
+    missing = undeclared(_api_routes(app_client))
     assert not missing, "routes without exactly one declaration:\n" + "\n".join(missing)
+
+
+def test_the_app_itself_refuses_a_route_without_a_declaration(settings: Settings) -> None:
+    """Deny by default at runtime: an app with an undeclared route is never built, so the route never serves."""
+    from rtcc.app import create_app
+
+    stray = APIRouter()
+
+    @stray.get("/api/v1/stray")
+    def stray_route() -> dict[str, str]:
+        return {"open": "to anyone"}
+
+    with pytest.raises(RuntimeError, match=r"GET /api/v1/stray"):
+        create_app(settings, extra_routers=[stray])
 
 
 def test_unauthenticated_requests_to_protected_routes_get_401(app_client: TestClient) -> None:
     checked = 0
     for route in _api_routes(app_client):
-        if any(isinstance(d, Public) for d in _declarations(route.dependant)):
+        if any(isinstance(d, Public) for d in declarations(route.dependant)):
             continue
         for method in route.methods:
             resp = _call(app_client, method, _concrete(route.path))
@@ -74,7 +76,7 @@ def test_unauthenticated_requests_to_protected_routes_get_401(app_client: TestCl
 def test_each_role_is_refused_exactly_the_routes_it_lacks(app_client: TestClient, login: Any) -> None:
     headers = {role: login(role.value) for role in Role}
     for route in _api_routes(app_client):
-        perms = [d.perm for d in _declarations(route.dependant) if isinstance(d, Require)]
+        perms = [d.perm for d in declarations(route.dependant) if isinstance(d, Require)]
         if not perms:
             continue
         for role in Role:
@@ -90,7 +92,7 @@ def test_each_role_is_refused_exactly_the_routes_it_lacks(app_client: TestClient
 def test_sensor_keys_reach_only_sensor_routes(app_client: TestClient, sensor_key: Any) -> None:
     headers = sensor_key(["*"])
     for route in _api_routes(app_client):
-        perms = [d.perm for d in _declarations(route.dependant) if isinstance(d, Require)]
+        perms = [d.perm for d in declarations(route.dependant) if isinstance(d, Require)]
         if not perms or perms[0].value in ("reads:write", "cameras:heartbeat"):
             continue
         for method in route.methods:
@@ -107,7 +109,7 @@ def test_agency_keys_reach_only_sharing_requests(app_client: TestClient, db: Any
         _k, secret = service.create_api_key(session, ApiKeyCreate(name="lbpd", agency="LBPD"), actor=SYSTEM)
     headers = {"X-API-Key": secret}
     for route in _api_routes(app_client):
-        perms = [d.perm for d in _declarations(route.dependant) if isinstance(d, Require)]
+        perms = [d.perm for d in declarations(route.dependant) if isinstance(d, Require)]
         if not perms or perms[0].value == "sharing:request":
             continue
         for method in route.methods:
