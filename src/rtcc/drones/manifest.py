@@ -3,9 +3,11 @@ decisions and requests, the API under ``/api/v1/drones`` and the ``rtcc drones``
 
 from __future__ import annotations
 
-from rtcc.core.manifest import Manifest
+from rtcc.core.manifest import CliGroup, Manifest
 
 MANIFEST = Manifest(
     name="drones",
     models="rtcc.drones.models",
+    router="rtcc.drones.routes:router",
+    cli=(CliGroup("drones", "rtcc.drones.cli:drones"),),
 )
