@@ -325,6 +325,9 @@ def answer(
     session: Session, bus: Bus | None, request_id: uuid.UUID, accept: bool, data: PilotAnswer, *, actor: Principal
 ) -> LaunchRequestRead:
     """A pilot accepts or declines a pending launch request (see the module docstring)."""
+    r = repository.launch_request(session, request_id, for_update=True)
+    if r is None:
+        raise NotFound(f"no launch request {request_id}")
     pilot = service.pilot_of(session, actor)
     if pilot is None:
         raise PermissionDenied("only a registered remote pilot can answer a launch request")
@@ -336,9 +339,6 @@ def answer(
         )
     if not accept and not (data.reason and data.reason.strip()):
         raise invalid("reason", "a decline needs a reason")
-    r = repository.launch_request(session, request_id, for_update=True)
-    if r is None:
-        raise NotFound(f"no launch request {request_id}")
     if r.state != logic.RequestState.pending.value:
         raise Conflict(f"launch request {r.id} is already {r.state}")
     now = utcnow()
