@@ -38,7 +38,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 
 from rtcc.core.geo import distance_m
-from rtcc.drones.geofence import GeofenceIndex
+from rtcc.drones.geofence import ZoneLookup
 
 
 class DroneStatus(StrEnum):
@@ -268,7 +268,7 @@ def _best_drone(dock: DockFacts) -> DroneFacts | None:
 
 
 def dock_option(
-    dock: DockFacts, call: CallFacts, policy: PolicyFacts, limits: LimitsFacts, index: GeofenceIndex
+    dock: DockFacts, call: CallFacts, policy: PolicyFacts, limits: LimitsFacts, index: ZoneLookup
 ) -> DockOption:
     """One dock's option for the call: the checks of rule 6 (module docstring) in order, the first failure kept."""
     dist = distance_m(dock.lat, dock.lon, call.lat, call.lon)
@@ -332,7 +332,7 @@ def decide(
     policy: PolicyFacts | None,
     limits: LimitsFacts | None,
     docks: Sequence[DockFacts],
-    index: GeofenceIndex,
+    index: ZoneLookup,
     pilots: Sequence[PilotFacts],
     *,
     patrol_eta_s: float | None = None,

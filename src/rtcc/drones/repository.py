@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -36,6 +37,25 @@ def drone(session: Session, drone_id: uuid.UUID, *, for_update: bool = False) ->
 
 def drone_by_code(session: Session, code: str) -> Drone | None:
     return session.scalars(select(Drone).where(Drone.code == code)).first()
+
+
+#: The statements a launch decision runs on every call, built once.
+_DOCK_ROWS = select(
+    Dock.id, Dock.code, Dock.lat, Dock.lon, Dock.status, Dock.launch_time_s, Dock.wind_mps, Dock.gust_mps,
+    Dock.weather_at,
+).order_by(Dock.code)  # fmt: skip
+_DRONE_ROWS = select(
+    Drone.id, Drone.code, Drone.cruise_speed_mps, Drone.endurance_s, Drone.battery_pct, Drone.status, Drone.dock_id
+).where(Drone.dock_id.is_not(None))
+_PILOT_ROWS = select(Pilot.id, Pilot.certificate_expires, Pilot.active, Pilot.on_duty)
+
+
+def decision_rows(session: Session) -> tuple[Sequence[Any], Sequence[Any], Sequence[Any]]:
+    """The columns a launch decision reads, as plain rows (no ORM objects: this runs on every decision): docks
+    (id, code, lat, lon, status, launch_time_s, wind_mps, gust_mps, weather_at), drones in a dock (id, code,
+    cruise_speed_mps, endurance_s, battery_pct, status, dock_id), pilots (id, certificate_expires, active, on_duty)."""
+    conn = session.connection()
+    return conn.execute(_DOCK_ROWS).all(), conn.execute(_DRONE_ROWS).all(), conn.execute(_PILOT_ROWS).all()
 
 
 def pilots(session: Session) -> Sequence[Pilot]:

@@ -15,8 +15,10 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import OrderedDict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -332,8 +334,9 @@ def limits_facts(lim: ProgramLimits) -> logic.LimitsFacts:
     )
 
 
-def dock_facts(docks: list[Dock], drones: list[Drone], now: datetime) -> tuple[logic.DockFacts, ...]:
-    """Docks with their drones; a weather reading older than ``WEATHER_MAX_AGE`` counts as none."""
+def dock_facts(docks: Sequence[Any], drones: Sequence[Any], now: datetime) -> tuple[logic.DockFacts, ...]:
+    """Docks with their drones (rows or objects with the columns of ``repository.decision_rows``); a weather
+    reading older than ``WEATHER_MAX_AGE`` counts as none."""
     by_dock: dict[uuid.UUID, list[logic.DroneFacts]] = {}
     for d in drones:
         if d.dock_id is not None:
@@ -342,20 +345,16 @@ def dock_facts(docks: list[Dock], drones: list[Drone], now: datetime) -> tuple[l
             )
     out = []
     for k in docks:
-        fresh = k.weather_at is not None and now - k.weather_at <= WEATHER_MAX_AGE
+        at = k.weather_at
+        if at is not None and at.tzinfo is None:  # plain rows from SQLite carry naive UTC
+            at = at.replace(tzinfo=UTC)
+        fresh = at is not None and now - at <= WEATHER_MAX_AGE
         out.append(
             logic.DockFacts(
-                str(k.id),
-                k.code,
-                k.lat,
-                k.lon,
-                k.status,
-                k.launch_time_s,
-                tuple(by_dock.get(k.id, ())),
-                k.wind_mps if fresh else None,
-                k.gust_mps if fresh else None,
+                str(k.id), k.code, k.lat, k.lon, k.status, k.launch_time_s, tuple(by_dock.get(k.id, ())),
+                k.wind_mps if fresh else None, k.gust_mps if fresh else None,
             )
-        )
+        )  # fmt: skip
     return tuple(out)
 
 
@@ -364,15 +363,14 @@ def facts(session: Session, at: datetime | None = None) -> Facts:
     now = at or utcnow()
     p = repository.policy_at(session, now)
     lim = repository.limits_at(session, now)
+    docks, drones, pilots = repository.decision_rows(session)
     return Facts(
         policy=policy_facts(p) if p else None,
         policy_row=p,
         limits=limits_facts(lim) if lim else None,
-        docks=dock_facts(list(repository.docks(session)), list(repository.drones(session)), now),
+        docks=dock_facts(docks, drones, now),
         index=geofence_index(session, p) if p else GeofenceIndex([]),
-        pilots=tuple(
-            logic.PilotFacts(str(x.id), x.certificate_expires, x.active, x.on_duty) for x in repository.pilots(session)
-        ),
+        pilots=tuple(logic.PilotFacts(str(x.id), x.certificate_expires, x.active, x.on_duty) for x in pilots),
     )
 
 
