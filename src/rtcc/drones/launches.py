@@ -121,7 +121,7 @@ def _record(
         code=decision.code.value,
         rule_id=decision.rule_id[:48],
         rule=decision.rule,
-        policy_id=facts.policy_row.id if facts.policy_row else None,
+        policy_id=facts.policy_id,
         policy_version=decision.policy_version,
         limits_version=decision.limits_version,
         dock_id=uuid.UUID(o.dock_id) if o else None,
