@@ -13,7 +13,8 @@
 - ``answer``: a registered pilot, with a certificate valid today, accepts (the drone is marked ``in_flight`` and
   ``drones.launch.answered`` tells the flights side) or declines with a reason. Both are recorded and audited.
 
-Every change is audited in the same transaction and published after commit (``rtcc.drones.events``).
+Every change is audited in the same transaction and published after commit (``rtcc.drones.events``), and shown on
+the live topic ``drones`` (``drones:read``): a pilot's queue of launch requests updates without polling.
 """
 
 from __future__ import annotations
@@ -42,7 +43,10 @@ from rtcc.drones.schemas import (
     PilotAnswer,
 )
 from rtcc.identity.logic import Principal
+from rtcc.live import service as live
 
+#: The live topic of launch decisions and requests (``drones:read``).
+LIVE_TOPIC = "drones"
 #: Call statuses a drone is no longer launched for.
 _DONE = frozenset({CallStatus.cleared.value, CallStatus.closed.value})
 
@@ -166,6 +170,16 @@ def _record(
         },
     )
     if bus is not None:
+        live.emit(
+            session,
+            bus,
+            topic=LIVE_TOPIC,
+            type=events.DECISION_RECORDED,
+            data={
+                "id": str(row.id), "call_id": str(call.id), "call_number": call.number, "call_type": call.call_type,
+                "outcome": row.outcome, "rule_id": row.rule_id, "eta_s": row.eta_s, "lead_s": row.lead_s,
+            },
+        )  # fmt: skip
         event = events.DroneEvent(
             type=events.DECISION_RECORDED,
             change=row.outcome,
@@ -244,6 +258,10 @@ def get_decision(session: Session, decision_id: uuid.UUID) -> DecisionRead:
 def _publish_request(session: Session, bus: Bus | None, r: LaunchRequest, kind: events.EventType, change: str) -> None:
     if bus is None:
         return
+    # The pilots' queue and the dispatcher's screen follow the live topic (no polling).
+    live.emit(
+        session, bus, topic=LIVE_TOPIC, type=kind, data=LaunchRequestRead.model_validate(r).model_dump(mode="json")
+    )
     event = events.DroneEvent(
         type=kind,
         change=change,

@@ -9,11 +9,13 @@ from typing import Any
 
 from drones_support import CORNER, SUPERVISOR, make_unit, new_call, setup_program
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
 from rtcc.drones import service
 from rtcc.drones.schemas import PilotCreate
+from rtcc.live.models import LiveEvent
 from rtcc.settings import Settings
 
 
@@ -61,6 +63,9 @@ def test_dispatcher_decides_and_requests_the_pilot_accepts(
     resp = app_client.post("/api/v1/drones/launch-requests", json={"decision_id": decision["id"]}, headers=dispatcher)
     assert resp.status_code == 201, resp.text
     req = resp.json()
+    with db.read() as s:
+        shown = s.scalars(select(LiveEvent.type).where(LiveEvent.topic == "drones").order_by(LiveEvent.id)).all()
+    assert shown == ["drones.decision.recorded", "drones.launch.requested"]
     queue = app_client.get("/api/v1/drones/launch-requests", params={"state": "pending"}, headers=pilot).json()
     assert [r["id"] for r in queue] == [req["id"]]
     assert (
