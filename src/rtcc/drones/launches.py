@@ -379,3 +379,29 @@ def answer(
     )
     _publish_request(session, bus, r, events.LAUNCH_ANSWERED, r.state)
     return LaunchRequestRead.model_validate(r)
+
+
+def cancel(
+    session: Session, bus: Bus | None, request_id: uuid.UUID, data: PilotAnswer, *, actor: Principal
+) -> LaunchRequestRead:
+    """A dispatcher withdraws a pending launch request (the call no longer needs the drone); audited as
+    ``drones.launch.cancelled``."""
+    r = repository.launch_request(session, request_id, for_update=True)
+    if r is None:
+        raise NotFound(f"no launch request {request_id}")
+    if r.state != logic.RequestState.pending.value:
+        raise Conflict(f"launch request {r.id} is already {r.state}")
+    r.state = logic.RequestState.cancelled.value
+    r.responded_at, r.responded_by = utcnow(), actor.audit_name[:128]
+    r.response_reason = data.reason.strip() if data.reason else None
+    session.flush()
+    audit.record_for(
+        session,
+        actor,
+        "drones.launch.cancelled",
+        target_type="drone_launch_request",
+        target_id=str(r.id),
+        details={"call_number": r.call_number, "reason": r.response_reason},
+    )
+    _publish_request(session, bus, r, events.LAUNCH_ANSWERED, r.state)
+    return LaunchRequestRead.model_validate(r)

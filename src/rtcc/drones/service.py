@@ -179,6 +179,13 @@ def pilots(session: Session) -> list[PilotRead]:
     return [PilotRead.model_validate(p) for p in repository.pilots(session)]
 
 
+def pilots_view(session: Session, *, actor: Principal) -> list[PilotRead]:
+    """Every registered pilot, for a person (certificate numbers are staff records: audited ``drones.pilots.view``)."""
+    rows = pilots(session)
+    audit.record_for(session, actor, "drones.pilots.view", target_type="drone_pilot", details={"count": len(rows)})
+    return rows
+
+
 def register_pilot(session: Session, data: PilotCreate, *, actor: Principal) -> PilotRead:
     """Register (or update) a staff user with the ``pilot`` role as a remote pilot; audited."""
     user = next((u for u in identity.list_users(session) if u.username == data.username), None)

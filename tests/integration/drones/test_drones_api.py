@@ -119,3 +119,25 @@ def test_admin_changes_a_dock_and_a_drone(app_client: TestClient, login: Any, db
     assert resp.status_code == 403
     resp = app_client.patch(f"/api/v1/drones/drones/{drone['id']}", json={"status": "maintenance"}, headers=supervisor)
     assert resp.status_code == 200 and resp.json()["status"] == "maintenance"
+    assert app_client.get("/api/v1/drones/pilots", headers=dispatcher).status_code == 403
+    listed = app_client.get("/api/v1/drones/pilots", headers=supervisor)
+    assert listed.status_code == 200 and listed.json() == []
+    audit = app_client.get("/api/v1/audit/entries", params={"action": "drones.pilots.view"}, headers=supervisor)
+    assert len(audit.json()) == 1
+
+
+def test_a_dispatcher_cancels_a_pending_request(
+    app_client: TestClient, login: Any, db: Database, settings: Settings
+) -> None:
+    setup_program(db)
+    dispatcher = login("dispatcher")
+    call = new_call(db, settings).call
+    decision = app_client.post(f"/api/v1/drones/calls/{call.id}/decisions", headers=dispatcher).json()
+    req = app_client.post("/api/v1/drones/launch-requests", json={"decision_id": decision["id"]}, headers=dispatcher)
+    rid = req.json()["id"]
+    done = app_client.post(
+        f"/api/v1/drones/launch-requests/{rid}/cancel", json={"reason": "units on scene"}, headers=dispatcher
+    )
+    assert done.status_code == 200 and done.json()["state"] == "cancelled"
+    again = app_client.post(f"/api/v1/drones/launch-requests/{rid}/cancel", json={}, headers=dispatcher)
+    assert again.status_code == 409 and "already cancelled" in again.json()["detail"]
