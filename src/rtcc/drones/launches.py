@@ -9,7 +9,8 @@
   with exactly those rules waived and is recorded as ``overridden`` (naming the refusal) — or refused again by a rule
   nobody can waive. Audited as ``drones.decision.override``.
 - ``request_launch``: a dispatcher asks the pilots to launch on a recorded ``recommended`` or ``overridden``
-  decision (a refused one cannot be flown: nothing flies on an excluded call type without an audited override).
+  decision of the last ``DECISION_TTL`` for a call still open (a refused one cannot be flown: nothing flies on an
+  excluded call type without an audited override).
 - ``answer``: a registered pilot, with a certificate valid today, accepts (the drone is marked ``in_flight`` and
   ``drones.launch.answered`` tells the flights side) or declines with a reason. Both are recorded and audited.
 
@@ -20,6 +21,7 @@ the live topic ``drones`` (``drones:read``): a pilot's queue of launch requests 
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -47,6 +49,8 @@ from rtcc.live import service as live
 
 #: The live topic of launch decisions and requests (``drones:read``).
 LIVE_TOPIC = "drones"
+#: How long a recorded decision can be flown on (after that, the fleet and the weather may have changed).
+DECISION_TTL = timedelta(minutes=10)
 #: Call statuses a drone is no longer launched for.
 _DONE = frozenset({CallStatus.cleared.value, CallStatus.closed.value})
 
@@ -285,6 +289,14 @@ def request_launch(
     d = repository.decision(session, data.decision_id)
     if d is None:
         raise NotFound(f"no decision {data.decision_id}")
+    if utcnow() - d.decided_at > DECISION_TTL:
+        raise Conflict(
+            f"decision {d.id} was taken at {d.decided_at.isoformat()}, more than "
+            f"{int(DECISION_TTL.total_seconds() // 60)} minutes ago: decide again (the fleet and the weather change)"
+        )
+    call = dispatch_calls.get_call(session, d.call_id, actor=actor)
+    if call.status in _DONE:
+        raise Conflict(f"call {call.number} is {call.status}: no drone is launched for it")
     if d.outcome not in (logic.Outcome.recommended.value, logic.Outcome.overridden.value) or d.drone_id is None:
         raise Conflict(
             f"decision {d.id} {d.outcome} the launch (rule {d.rule_id}: {d.rule}); only a recommended decision or a "
