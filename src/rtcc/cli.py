@@ -28,6 +28,7 @@ BENCHMARKS = (
     "places",
     "routing",
     "dispatch",
+    "drones",
     "analytics",
 )
 
