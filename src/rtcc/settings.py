@@ -16,6 +16,7 @@ from rtcc.cameras.config import CamerasSettings
 from rtcc.community.config import CommunitySettings
 from rtcc.dispatch.config import DispatchSettings
 from rtcc.footage.config import FootageSettings
+from rtcc.audit.config import AuditSettings
 from rtcc.governance.config import GovernanceSettings
 from rtcc.investigations.config import InvestigationsSettings
 from rtcc.matching.config import MatchingSettings
@@ -32,6 +33,7 @@ class Settings(
     InvestigationsSettings,
     MatchingSettings,
     GovernanceSettings,
+    AuditSettings,
     RetentionSettings,
     CamerasSettings,
     FootageSettings,

@@ -1,12 +1,23 @@
-"""What the audit domain adds to a process (``rtcc.core.manifest``): the hash-chained audit log."""
+"""What the audit domain adds to a process (``rtcc.core.manifest``): the hash-chained audit log, its Merkle tree and
+the job that publishes a signed tree head every ``RTCC_AUDIT_TREE_HEAD_INTERVAL_S``."""
 
 from __future__ import annotations
 
-from rtcc.core.manifest import CliGroup, Manifest
+from rtcc.core.manifest import CliGroup, Manifest, Service
 
 MANIFEST = Manifest(
     name="audit",
     models="rtcc.audit.models",
-    router="rtcc.audit.routes:router",
+    router="rtcc.audit.routes:routes",
     cli=(CliGroup("audit", "rtcc.audit.cli:audit"),),
+    settings="rtcc.audit.config:AuditSettings",
+    services=(
+        Service(
+            "audit tree heads",
+            "rtcc.audit.jobs:start",
+            "rtcc.audit.jobs:stop",
+            role="jobs",
+            requires="audit_signing_key_file",
+        ),
+    ),
 )

@@ -19,6 +19,7 @@ from rtcc.audit import repository
 from rtcc.audit.logic import GENESIS, canonical_details, entry_hash
 from rtcc.audit.models import AuditEntry
 from rtcc.core.clock import utcnow
+from rtcc.core.errors import NotFound
 
 
 def record(
@@ -228,6 +229,14 @@ def verify(session: Session) -> Verification:
         expected_seq = e.seq + 1
         checked += 1
     return Verification(True, checked, None, None, prev_hash if checked else None, utcnow())
+
+
+def entry(session: Session, seq: int) -> AuditEntry:
+    """One entry by seq (NotFound when there is none)."""
+    found = session.get(AuditEntry, seq)
+    if found is None:
+        raise NotFound(f"no audit entry {seq}")
+    return found
 
 
 def search(session: Session, **filters: Any) -> list[AuditEntry]:
