@@ -207,3 +207,8 @@ def tree_head_with_size(session: Session, size: int) -> AuditTreeHead | None:
     """The newest signed tree head of ``size`` leaves, or None."""
     q = select(AuditTreeHead).where(AuditTreeHead.tree_size == size).order_by(AuditTreeHead.id.desc()).limit(1)
     return session.scalars(q).first()
+
+
+def count_tree_heads(session: Session) -> int:
+    """How many signed tree heads were published."""
+    return int(session.scalar(select(func.count()).select_from(AuditTreeHead)) or 0)

@@ -15,9 +15,9 @@ from typing import Any, Protocol
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from rtcc.audit import repository
+from rtcc.audit import repository, tree
 from rtcc.audit.logic import GENESIS, canonical_details, entry_hash
-from rtcc.audit.models import AuditEntry
+from rtcc.audit.models import AuditEntry, AuditTreeHead
 from rtcc.core.clock import utcnow
 from rtcc.core.errors import NotFound
 
@@ -237,6 +237,19 @@ def entry(session: Session, seq: int) -> AuditEntry:
     if found is None:
         raise NotFound(f"no audit entry {seq}")
     return found
+
+
+@dataclass(frozen=True)
+class PublishedHeads:
+    """How many signed tree heads were published, and the newest (None before the first)."""
+
+    count: int
+    latest: AuditTreeHead | None
+
+
+def published_heads(session: Session) -> PublishedHeads:
+    """The signed tree heads of the log, for the transparency portal."""
+    return PublishedHeads(repository.count_tree_heads(session), tree.latest_head(session))
 
 
 def search(session: Session, **filters: Any) -> list[AuditEntry]:

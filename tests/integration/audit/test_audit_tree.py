@@ -252,3 +252,22 @@ def test_public_endpoints_and_staff_proof(
     assert app_client.get("/api/v1/audit/entries/999/proof", headers=auditor).status_code == 404
     checked = app_client.post("/api/v1/audit/tree-check", headers=auditor)
     assert checked.status_code == 200 and checked.json()["ok"] is True
+
+
+def test_transparency_portal_shows_the_latest_head(
+    app_client: TestClient, db: Database, key: Ed25519PrivateKey
+) -> None:
+    page = app_client.get("/transparency?lang=en").text
+    assert "No signed tree head has been published yet." in page
+    _write(db, 7)
+    head = _publish(db, key)
+    _write(db, 2)
+    _publish(db, key)
+    data = app_client.get("/api/v1/transparency").json()["audit_log_heads"]
+    assert data["count"] == 2 and data["latest_tree_size"] == 9
+    page = app_client.get("/transparency?lang=en").text
+    assert "2 signed tree heads published and kept" in page and "the first 9 audit entries" in page
+    assert data["latest_root_hash"] in page and head["sha256_root_hash"] not in page
+    assert '<a href="/api/v1/transparency/audit-log/heads">' in page
+    es = app_client.get("/transparency?lang=es").text
+    assert "cabeceras de árbol firmadas publicadas" in es
