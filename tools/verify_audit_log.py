@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import base64
 import hashlib
+import itertools
 import json
 import struct
 import sys
@@ -237,9 +238,11 @@ def check_heads(heads: list[dict[str, Any]], key: Ed25519PublicKey, key_id: str,
     if good == len(heads):
         rep.ok(f"{good} tree head signatures verify (key {key_id[:16]}...)")
     roots: dict[int, str] = {}
-    for a, b in zip(heads, heads[1:], strict=False):
+    for a, b in itertools.pairwise(heads):
         if int(b["tree_size"]) < int(a["tree_size"]):
-            rep.fail(f"head {b.get('id')} has {b['tree_size']} entries, fewer than head {a.get('id')} ({a['tree_size']})")
+            rep.fail(
+                f"head {b.get('id')} has {b['tree_size']} entries, fewer than head {a.get('id')} ({a['tree_size']})"
+            )
         if int(b["timestamp"]) < int(a["timestamp"]):
             rep.fail(f"head {b.get('id')} is older than the head before it")
     for h in heads:
@@ -251,7 +254,7 @@ def check_heads(heads: list[dict[str, Any]], key: Ed25519PublicKey, key_id: str,
 def successive_pairs(heads: list[dict[str, Any]]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """(older, newer) for each step where the size grew."""
     pairs = []
-    for a, b in zip(heads, heads[1:], strict=False):
+    for a, b in itertools.pairwise(heads):
         if int(b["tree_size"]) > int(a["tree_size"]) > 0:
             pairs.append((a, b))
     return pairs

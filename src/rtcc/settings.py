@@ -12,11 +12,11 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rtcc.alpr.config import AlprSettings
+from rtcc.audit.config import AuditSettings
 from rtcc.cameras.config import CamerasSettings
 from rtcc.community.config import CommunitySettings
 from rtcc.dispatch.config import DispatchSettings
 from rtcc.footage.config import FootageSettings
-from rtcc.audit.config import AuditSettings
 from rtcc.governance.config import GovernanceSettings
 from rtcc.investigations.config import InvestigationsSettings
 from rtcc.matching.config import MatchingSettings

@@ -87,9 +87,7 @@ def export(
             if output:
                 out.close()
         with rt.db.uow() as session:
-            service.record(
-                session, actor="cli", actor_role="system", action="audit.export", details={"entries": count}
-            )
+            service.record(session, actor="cli", actor_role="system", action="audit.export", details={"entries": count})
         return count
 
     count = run_command(work, bus=False)
@@ -132,9 +130,7 @@ def check_heads() -> None:
         pub = signing.public_key_of(signing.load_private_key(path)).public_key if path else None
         with rt.db.uow() as session:
             result = tree.check(session, public_key_b64=pub)
-            service.record(
-                session, actor="cli", actor_role="system", action="audit.tree_check", details=asdict(result)
-            )
+            service.record(session, actor="cli", actor_role="system", action="audit.tree_check", details=asdict(result))
         return result
 
     result = run_command(work, bus=False)

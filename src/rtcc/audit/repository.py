@@ -159,7 +159,7 @@ def span_before(session: Session, before: datetime) -> tuple[int, datetime | Non
     return int(row[0] or 0), row[1], row[2]
 
 
-# --- the Merkle tree and its signed heads (``rtcc.audit.tree``) ---------------------------------------------------------
+# --- the Merkle tree and its signed heads (``rtcc.audit.tree``) ------------------------------------------------------
 
 
 def tree_size(session: Session) -> int:
@@ -176,7 +176,6 @@ def tree_node(session: Session, level: int, idx: int) -> bytes | None:
 
 def add_tree_nodes(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert complete subtrees (``level``, ``idx``, ``hash``) in one bulk insert."""
-    from sqlalchemy import insert
 
     if rows:
         session.execute(insert(AuditMerkleNode), list(rows))
@@ -196,7 +195,9 @@ def add_tree_head(session: Session, **fields: Any) -> AuditTreeHead:
     return head
 
 
-def tree_heads(session: Session, *, after_id: int = 0, limit: int = 1000, newest_first: bool = False) -> list[AuditTreeHead]:
+def tree_heads(
+    session: Session, *, after_id: int = 0, limit: int = 1000, newest_first: bool = False
+) -> list[AuditTreeHead]:
     """Signed tree heads by id (publication order), after ``after_id``."""
     q = select(AuditTreeHead).where(AuditTreeHead.id > after_id)
     order = AuditTreeHead.id.desc() if newest_first else AuditTreeHead.id.asc()

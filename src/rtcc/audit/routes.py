@@ -179,7 +179,9 @@ def entry_with_proof(
 
 
 @router.post("/tree-check")
-def tree_check(db: DbDep, settings: SettingsDep, actor: Annotated[Principal, require(Perm.audit_verify)]) -> TreeCheckRead:
+def tree_check(
+    db: DbDep, settings: SettingsDep, actor: Annotated[Principal, require(Perm.audit_verify)]
+) -> TreeCheckRead:
     """Check the log against every published head (signatures too); the outcome is recorded in the chain."""
     pub = None
     if settings.audit_signing_key_file is not None:

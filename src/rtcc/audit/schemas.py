@@ -85,7 +85,7 @@ class VerificationRead(BaseModel):
     verified_at: datetime | None
 
 
-# --- the Merkle tree: signed tree heads and proofs (public: no entry contents) -----------------------------------------
+# --- the Merkle tree: signed tree heads and proofs (public: no entry contents) --------------------------------------
 
 
 class TreeHeadRead(BaseModel):

@@ -145,9 +145,7 @@ def inclusion(session: Session, *, seq: int, tree_size: int | None = None) -> In
         raise invalid("seq", f"entry {seq} is not in the tree of {head.tree_size} entries", where="query")
     node = node_source(session)
     path = merkle.inclusion_path(seq - 1, head.tree_size, node)
-    return InclusionProof(
-        seq, seq - 1, head.tree_size, node(0, seq - 1).hex(), head.root_hash, [p.hex() for p in path]
-    )
+    return InclusionProof(seq, seq - 1, head.tree_size, node(0, seq - 1).hex(), head.root_hash, [p.hex() for p in path])
 
 
 @dataclass(frozen=True)
@@ -220,11 +218,11 @@ def check(session: Session, *, public_key_b64: str | None = None) -> TreeCheck:
             return TreeCheck(False, checked, len(all_heads), f"entry {e.seq} where {expected} was expected", e.seq)
         if e.prev_hash != prev:
             return TreeCheck(False, checked, len(all_heads), f"entry {e.seq} does not link to its predecessor", e.seq)
-        h = chain_hash(e.prev_hash, body_of(e))
-        if h != e.hash:
+        computed = chain_hash(e.prev_hash, body_of(e))
+        if computed != e.hash:
             return TreeCheck(False, checked, len(all_heads), f"entry {e.seq} was edited (hash mismatch)", e.seq)
-        frontier.append(merkle.leaf_hash(bytes.fromhex(h)))
-        prev = h
+        frontier.append(merkle.leaf_hash(bytes.fromhex(computed)))
+        prev = computed
         checked += 1
         problem = compare(frontier.size, frontier.root())
         if problem:

@@ -5,7 +5,8 @@ Sources: the fixed ALPR cameras (``rtcc.alpr.cameras``), reads and hit reads, hi
 (read-only aggregates in ``repository``), ALPR searches and refusals by purpose code (audit entries ``alpr.search`` /
 ``alpr.search.refused``, contract C2), sharing requests by decision, the retention policy (contract C3), the agencies
 we share with, the usage-policy text (packaged, or ``RTCC_TRANSPARENCY_POLICY_FILE``) and the last ``audit.verify``
-entry, and the audit log's signed tree heads. Nothing personal is published: no plates, no names of users, only counts and camera sites.
+entry, and the audit log's signed tree heads. Nothing personal is published: no plates, no names of users, only
+counts and camera sites.
 """
 
 from __future__ import annotations

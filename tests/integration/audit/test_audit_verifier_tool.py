@@ -4,6 +4,7 @@ consistency proof each fail with exit status 1; unusable input exits 2."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from rtcc.audit import service, signing
+from rtcc.audit import service
 from rtcc.audit.service import AuditDraft
 from rtcc.core.db import Database
 from rtcc.settings import Settings
@@ -27,7 +28,9 @@ API = "/api/v1/transparency/audit-log"
 
 def _write(db: Database, n: int) -> None:
     with db.uow() as s:
-        service.record_many(s, [AuditDraft("ana", "analyst", "test.action", "thing", str(i), {"i": i}) for i in range(n)])
+        service.record_many(
+            s, [AuditDraft("ana", "analyst", "test.action", "thing", str(i), {"i": i}) for i in range(n)]
+        )
 
 
 def _verify(*args: str | Path) -> subprocess.CompletedProcess[str]:
@@ -66,7 +69,7 @@ def _save(tmp: Path, client: TestClient) -> dict[str, Path]:
     sizes = [h["tree_size"] for h in heads]
     proofs = [
         client.get(f"{API}/consistency", params={"first": a, "second": b}).json()
-        for a, b in zip(sizes, sizes[1:], strict=False)
+        for a, b in itertools.pairwise(sizes)
         if b > a
     ]
     files["proofs"].write_text(json.dumps(proofs))
