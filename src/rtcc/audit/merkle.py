@@ -162,6 +162,19 @@ def verify_consistency(first: int, second: int, first_root: bytes, second_root: 
     return sn == 0 and fr == first_root and sr == second_root
 
 
+def required_nodes(compute: Callable[[NodeSource], object]) -> set[tuple[int, int]]:
+    """The complete subtrees ``compute(node)`` reads, found by running it on placeholder hashes (which nodes the
+    algorithms read depends only on sizes and indexes, never on hash values): a store fetches them in one query."""
+    seen: set[tuple[int, int]] = set()
+
+    def record(level: int, index: int) -> bytes:
+        seen.add((level, index))
+        return bytes(32)
+
+    compute(record)
+    return seen
+
+
 class MemoryTree:
     """Every complete subtree of a list of leaf hashes, in memory (a node source for tests and small logs)."""
 

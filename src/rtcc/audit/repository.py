@@ -174,6 +174,23 @@ def tree_node(session: Session, level: int, idx: int) -> bytes | None:
     return None if node is None else bytes(node.hash)
 
 
+def tree_nodes(session: Session, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """The stored hashes of many complete subtrees (level, idx) in one query (primary-key lookups); missing ones are
+    absent. Plain SQL text: the statement's shape changes with every proof, so building it as an expression would
+    cost more than running it."""
+    by_level: dict[int, list[int]] = {}
+    for level, idx in keys:
+        by_level.setdefault(int(level), []).append(int(idx))
+    out: dict[tuple[int, int], bytes] = {}
+    if not by_level:
+        return out
+    # integers only (cast above), so inlining them is safe
+    where = " OR ".join(f"(level = {lvl} AND idx IN ({','.join(map(str, idxs))}))" for lvl, idxs in by_level.items())
+    for level, idx, h in session.execute(text(f"SELECT level, idx, hash FROM audit_merkle_nodes WHERE {where}")):
+        out[(int(level), int(idx))] = bytes(h)
+    return out
+
+
 def add_tree_nodes(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert complete subtrees (``level``, ``idx``, ``hash``) in one bulk insert."""
 

@@ -14,7 +14,7 @@ or renumbered anywhere, and rewritten entries (even with the chain recomputed af
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -49,9 +49,12 @@ def body_of(e: AuditEntry) -> bytes:
     )
 
 
-def node_source(session: Session) -> merkle.NodeSource:
-    """The stored complete subtrees as a node source (cached per call site)."""
+def node_source(session: Session, prefetch: Callable[[merkle.NodeSource], object] | None = None) -> merkle.NodeSource:
+    """The stored complete subtrees as a node source (cached). With ``prefetch``, every node that computation will
+    read is fetched first in one query (``merkle.required_nodes``), so a proof costs one round trip."""
     cache: dict[tuple[int, int], bytes] = {}
+    if prefetch is not None:
+        cache.update(repository.tree_nodes(session, sorted(merkle.required_nodes(prefetch))))
 
     def node(level: int, idx: int) -> bytes:
         key = (level, idx)
@@ -69,7 +72,7 @@ def extend_tree(session: Session) -> int:
     """Add the entries written since the last extension to the stored tree (chain lock held); returns how many."""
     repository.lock_chain(session)
     size = repository.tree_size(session)
-    frontier = merkle.Frontier.from_nodes(size, node_source(session))
+    frontier = merkle.Frontier.from_nodes(size, node_source(session, lambda src: merkle.Frontier.from_nodes(size, src)))
     added = 0
     while True:
         rows = repository.chain_hashes_after(session, frontier.size, BATCH)
@@ -89,7 +92,7 @@ def current_root(session: Session) -> tuple[int, bytes]:
     """(size, root) of the stored tree after extending it."""
     extend_tree(session)
     size = repository.tree_size(session)
-    return size, merkle.root(size, node_source(session))
+    return size, merkle.root(size, node_source(session, lambda src: merkle.root(size, src)))
 
 
 def publish_head(session: Session, key: Ed25519PrivateKey, *, timestamp_ms: int | None = None) -> AuditTreeHead:
@@ -143,8 +146,9 @@ def inclusion(session: Session, *, seq: int, tree_size: int | None = None) -> In
         head = _published(session, tree_size, "tree_size")
     if not 1 <= seq <= head.tree_size:
         raise invalid("seq", f"entry {seq} is not in the tree of {head.tree_size} entries", where="query")
-    node = node_source(session)
-    path = merkle.inclusion_path(seq - 1, head.tree_size, node)
+    size = head.tree_size
+    node = node_source(session, lambda src: (src(0, seq - 1), merkle.inclusion_path(seq - 1, size, src)))
+    path = merkle.inclusion_path(seq - 1, size, node)
     return InclusionProof(seq, seq - 1, head.tree_size, node(0, seq - 1).hex(), head.root_hash, [p.hex() for p in path])
 
 
@@ -164,7 +168,8 @@ def consistency(session: Session, *, first: int, second: int) -> ConsistencyProo
     if first > second:
         raise invalid("first", f"size {first} is larger than second ({second})", where="query")
     h1, h2 = _published(session, first, "first"), _published(session, second, "second")
-    proof = merkle.consistency_proof(first, second, node_source(session))
+    node = node_source(session, lambda src: merkle.consistency_proof(first, second, src))
+    proof = merkle.consistency_proof(first, second, node)
     return ConsistencyProof(first, second, h1.root_hash, h2.root_hash, [p.hex() for p in proof])
 
 
