@@ -161,3 +161,47 @@ def test_verifier_catches_rewrites_forged_heads_and_bad_proofs(
     (tmp_path / "junk.json").write_text("{not json")
     r = _verify("--key", files["key"], "--heads", tmp_path / "junk.json")
     assert r.returncode == 2 and "junk.json: not JSON (line 1" in r.stderr
+
+
+def test_verifier_fetches_from_a_server(
+    app_client: TestClient, db: Database, cli_env: Callable[..., Any], tmp_path: Path
+) -> None:
+    """``--url``: the verifier fetches the key, the heads and the consistency proofs over HTTP (a local server that
+    hands each request to the app)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Proxy(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            resp = app_client.get(self.path)
+            self.send_response(resp.status_code)
+            self.send_header("Content-Type", resp.headers.get("content-type", "application/json"))
+            self.end_headers()
+            self.wfile.write(resp.content)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    for n in (3, 4, 9):
+        _write(db, n)
+        assert cli_env("audit", "publish-head").exit_code == 0
+    export = tmp_path / "audit.jsonl"
+    assert cli_env("audit", "export", "--output", str(export)).exit_code == 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Proxy)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        ok = _verify("--url", url, "--export", export)
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        assert "3 tree head signatures verify" in ok.stdout
+        assert "2 consistency proofs between successive heads verify" in ok.stdout
+        with db.engine.begin() as conn:
+            conn.execute(text("DELETE FROM audit_entries WHERE seq > 10"))
+        cut = tmp_path / "cut.jsonl"
+        assert cli_env("audit", "export", "--output", str(cut)).exit_code == 0
+        bad = _verify("--url", url, "--export", cut)
+        assert bad.returncode == 1 and "the log was truncated" in bad.stdout
+    finally:
+        server.shutdown()
+        server.server_close()
