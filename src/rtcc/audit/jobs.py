@@ -1,8 +1,8 @@
 """Scheduled audit work: a signed tree head of the audit log every ``RTCC_AUDIT_TREE_HEAD_INTERVAL_S`` seconds
 (hourly by default), with the start/stop hooks that run it in the API process (embedded profile) or ``rtcc worker
-jobs``. It needs ``RTCC_AUDIT_SIGNING_KEY_FILE``; the key is read once at start (a bad file stops the start with an
-error naming it). Each pass is one unit of work; a failed pass is logged and retried at the next interval. Every
-head is kept (``audit_tree_heads``)."""
+jobs``. Without ``RTCC_AUDIT_SIGNING_KEY_FILE`` it logs a warning and publishes nothing; the key is read once at
+start (a bad file stops the start with an error naming it). Each pass is one unit of work; a failed pass is logged
+and retried at the next interval. Every head is kept (``audit_tree_heads``)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ def publish_once(runtime: Runtime, key: Ed25519PrivateKey) -> None:
 async def start(runtime: Runtime) -> None:
     """Start publishing signed tree heads every ``RTCC_AUDIT_TREE_HEAD_INTERVAL_S`` seconds."""
     path = runtime.settings.audit_signing_key_file
-    if path is None:  # the manifest's ``requires`` keeps this from happening
+    if path is None:
+        logger.warning("no RTCC_AUDIT_SIGNING_KEY_FILE: the audit log's tree heads are not published")
         return
     key = signing.load_private_key(path)
     interval = float(runtime.settings.audit_tree_head_interval_s)

@@ -8,16 +8,11 @@ from rtcc.core.manifest import CliGroup, Manifest, Service
 MANIFEST = Manifest(
     name="audit",
     models="rtcc.audit.models",
-    router="rtcc.audit.routes:routes",
+    router="rtcc.audit.routes:router",
     cli=(CliGroup("audit", "rtcc.audit.cli:audit"),),
     settings="rtcc.audit.config:AuditSettings",
     services=(
-        Service(
-            "audit tree heads",
-            "rtcc.audit.jobs:start",
-            "rtcc.audit.jobs:stop",
-            role="jobs",
-            requires="audit_signing_key_file",
-        ),
+        # no ``requires``: without a key the jobs worker still starts (the job logs that it publishes nothing)
+        Service("audit tree heads", "rtcc.audit.jobs:start", "rtcc.audit.jobs:stop", role="jobs"),
     ),
 )

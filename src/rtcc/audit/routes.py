@@ -37,12 +37,12 @@ from rtcc.governance import service as governance
 from rtcc.identity.deps import public, require
 from rtcc.identity.logic import Perm, Principal
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+staff_router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
 _MEDIA = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
 
 
-@router.get("/entries")
+@staff_router.get("/entries")
 def list_entries(
     db: DbDep,
     _p: Annotated[Principal, require(Perm.audit_read)],
@@ -60,7 +60,7 @@ def list_entries(
     return items
 
 
-@router.get("/export")
+@staff_router.get("/export")
 def export_entries(
     db: DbDep,
     actor: Annotated[Principal, require(Perm.audit_export)],
@@ -81,7 +81,7 @@ def export_entries(
     )
 
 
-@router.post("/verify")
+@staff_router.post("/verify")
 def verify(db: DbDep, actor: Annotated[Principal, require(Perm.audit_verify)]) -> VerificationRead:
     """Walk the whole chain; the outcome is itself recorded in the chain."""
     with db.uow() as session:
@@ -164,7 +164,7 @@ def consistency_proof(
         return ConsistencyProofRead(**asdict(tree.consistency(session, first=first, second=second)))
 
 
-@router.get("/entries/{seq}/proof")
+@staff_router.get("/entries/{seq}/proof")
 def entry_with_proof(
     seq: Annotated[int, Path(ge=1, le=2**62)],
     db: DbDep,
@@ -178,7 +178,7 @@ def entry_with_proof(
         return EntryProofRead(entry=AuditEntryRead.model_validate(entry), proof=InclusionProofRead(**asdict(proof)))
 
 
-@router.post("/tree-check")
+@staff_router.post("/tree-check")
 def tree_check(
     db: DbDep, settings: SettingsDep, actor: Annotated[Principal, require(Perm.audit_verify)]
 ) -> TreeCheckRead:
@@ -193,6 +193,6 @@ def tree_check(
 
 
 #: What the manifest mounts: the staff routes and the public transparency endpoints.
-routes = APIRouter()
-routes.include_router(router)
-routes.include_router(public_router)
+router = APIRouter()
+router.include_router(staff_router)
+router.include_router(public_router)

@@ -46,7 +46,7 @@ def test_publish_once_signs_every_entry_so_far(db: Database, settings: Settings,
 
 def test_hooks_start_and_stop_the_job_and_it_needs_a_key(db: Database, settings: Settings, tmp_path: Path) -> None:
     [svc] = MANIFEST.services
-    assert svc.requires == "audit_signing_key_file" and svc.role == "jobs"
+    assert svc.role == "jobs"
     key_file = tmp_path / "k.pem"
     signing.generate_key_file(key_file)
 
@@ -65,6 +65,17 @@ def test_hooks_start_and_stop_the_job_and_it_needs_a_key(db: Database, settings:
 
     assert asyncio.run(cycle(3600)) is True
     assert asyncio.run(cycle(0)) is False
+
+    async def keyless() -> bool:
+        runtime = build_runtime(settings.model_copy(update={"audit_signing_key_file": None}))
+        try:
+            await jobs.start(runtime)
+            return jobs.HEAD_TASK in runtime.services
+        finally:
+            await jobs.stop(runtime)
+            runtime.db.dispose()
+
+    assert asyncio.run(keyless()) is False
     (tmp_path / "bad.pem").write_text("not a key")
     with pytest.raises(signing.SigningKeyError, match=r"bad\.pem: not an unencrypted PEM private key"):
         signing.load_private_key(tmp_path / "bad.pem")
