@@ -23,8 +23,17 @@ HEAD_TASK = "audit.tree_heads"
 FIRST_PASS_DELAY_S = 30.0
 
 
+#: Entries added to the tree per transaction before a head is published (a large backlog, e.g. the first run over an
+#: existing log, is taken in short transactions).
+EXTEND_CHUNK = 50_000
+
+
 def publish_once(runtime: Runtime, key: Ed25519PrivateKey) -> None:
-    """Extend the tree and publish one signed head in its own unit of work."""
+    """Extend the tree (in chunks, each its own unit of work) and publish one signed head."""
+    while True:
+        with runtime.db.uow() as session:
+            if tree.extend_tree(session, max_entries=EXTEND_CHUNK) < EXTEND_CHUNK:
+                break
     with runtime.db.uow() as session:
         head = tree.publish_head(session, key)
         size, head_id = head.tree_size, head.id

@@ -162,6 +162,16 @@ def span_before(session: Session, before: datetime) -> tuple[int, datetime | Non
 # --- the Merkle tree and its signed heads (``rtcc.audit.tree``) ------------------------------------------------------
 
 
+_PG_TREE_LOCK = 7_243_002
+
+
+def lock_tree(session: Session) -> None:
+    """Serialise extensions of the Merkle tree (PostgreSQL advisory lock, separate from the chain's so audit writers
+    never wait for the tree; SQLite write transactions are already exclusive)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_TREE_LOCK})
+
+
 def tree_size(session: Session) -> int:
     """How many leaves the stored Merkle tree has (its level-0 nodes are leaves 0..n-1)."""
     top = session.scalar(select(func.max(AuditMerkleNode.idx)).where(AuditMerkleNode.level == 0))

@@ -284,8 +284,11 @@ class PurgedPrefix:
 def purge_before(session: Session, *, before: datetime, limit: int) -> PurgedPrefix | None:
     """Delete at most ``limit`` of the oldest entries written before ``before`` (a prefix of the chain; the newest
     entry is always kept). The caller must record ``checkpoint()`` in a ``retention.purge`` entry with target
-    ``audit_checkpoint`` / the first kept seq in the same transaction, or ``verify`` reports the deletion."""
+    ``audit_checkpoint`` / the first kept seq in the same transaction, or ``verify`` reports the deletion. The
+    Merkle tree is extended first, so the purged entries' leaves stay in it (proofs over published heads keep
+    working)."""
     repository.lock_chain(session)
+    tree.extend_tree(session)
     rows = repository.oldest_entries(session, limit)
     last = repository.last_entry(session)
     if not rows or last is None:

@@ -3,8 +3,8 @@ tree heads, answer inclusion and consistency proofs, and check the log against e
 
 Leaf ``seq - 1`` is ``SHA-256(0x00 || chain hash of entry seq)`` (``rtcc.audit.merkle``). ``extend_tree`` adds the
 entries written since the last call to the stored tree (``audit_merkle_nodes``: every complete subtree), so a head or
-a proof reads O(log² n) stored nodes and never walks the log. Writers of audit entries do not touch the tree: the
-head job (``rtcc.audit.jobs``) and the proof endpoints extend it, under the chain lock.
+a proof reads O(log² n) stored nodes (one query) and never walks the log. Writers of audit entries do not touch the
+tree: the head job (``rtcc.audit.jobs``) extends it, under its own lock, and retention extends it before purging.
 
 ``check`` is the tamper test: it recomputes every entry's chain hash from its fields, the tree from those hashes and
 the root at every published head's size; deleted newest entries (the log is shorter than a head), entries inserted
@@ -68,16 +68,21 @@ def node_source(session: Session, prefetch: Callable[[merkle.NodeSource], object
     return node
 
 
-def extend_tree(session: Session) -> int:
-    """Add the entries written since the last extension to the stored tree (chain lock held); returns how many."""
-    repository.lock_chain(session)
+def extend_tree(session: Session, *, max_entries: int | None = None) -> int:
+    """Add the entries written since the last extension to the stored tree (at most ``max_entries``, so a large
+    backlog can be taken in several short transactions); returns how many were added.
+
+    It takes the tree's lock, not the chain's: audit writers never wait for it. Appends commit in seq order (they
+    hold the chain lock until they commit), so committed entries never show a gap that a later commit fills."""
+    repository.lock_tree(session)
     size = repository.tree_size(session)
     frontier = merkle.Frontier.from_nodes(size, node_source(session, lambda src: merkle.Frontier.from_nodes(size, src)))
     added = 0
-    while True:
-        rows = repository.chain_hashes_after(session, frontier.size, BATCH)
+    while max_entries is None or added < max_entries:
+        want = BATCH if max_entries is None else min(BATCH, max_entries - added)
+        rows = repository.chain_hashes_after(session, frontier.size, want)
         if not rows:
-            return added
+            break
         new: list[dict[str, Any]] = []
         for seq, h in rows:
             if seq != frontier.size + 1:
@@ -86,6 +91,7 @@ def extend_tree(session: Session) -> int:
                 new.append({"level": n.level, "idx": n.index, "hash": n.hash})
         repository.add_tree_nodes(session, new)
         added += len(rows)
+    return added
 
 
 def current_root(session: Session) -> tuple[int, bytes]:

@@ -14,7 +14,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
-from rtcc.audit import jobs, service, signing, tree
+from rtcc.audit import jobs, merkle, service, signing, tree
 from rtcc.audit.manifest import MANIFEST
 from rtcc.audit.service import AuditDraft
 from rtcc.core.clock import utcnow
@@ -126,3 +126,29 @@ def test_bench_audit_tiny() -> None:
     assert out["baseline_agrees"] is True and out["tree_check_ok"] is True
     for k in ("inclusion_p50_ms", "inclusion_p95_ms", "consistency_p50_ms", "baseline_ms", "tree_build_s", "load_s"):
         assert isinstance(out[k], float | int)
+
+
+def test_extension_in_chunks_and_before_a_purge(
+    db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job takes a backlog in chunks (same tree); a purge of entries the tree never saw extends it first."""
+    _write(db, 23)
+    monkeypatch.setattr(jobs, "EXTEND_CHUNK", 5)
+    monkeypatch.setattr(tree, "BATCH", 2)
+    k = Ed25519PrivateKey.generate()
+    runtime = build_runtime(settings)
+    try:
+        jobs.publish_once(runtime, k)
+    finally:
+        runtime.db.dispose()
+    with db.read() as s:
+        head = tree.latest_head(s)
+        hashes = [bytes.fromhex(e.hash) for e in service.search(s, limit=100, oldest_first=True)]
+        assert head is not None and head.tree_size == 23
+        assert head.root_hash == merkle.mth(hashes).hex()
+    _write(db, 4)  # never in the tree
+    with db.uow() as s:
+        assert service.purge_before(s, before=utcnow() + timedelta(days=1), limit=25) is not None
+    with db.uow() as s:
+        assert tree.publish_head(s, k).tree_size == 27
+        assert tree.check(s).ok
