@@ -208,6 +208,19 @@ def add_tree_nodes(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         session.execute(insert(AuditMerkleNode), list(rows))
 
 
+def iter_chain_rows(session: Session, batch: int = 5000) -> Iterator[Any]:
+    """Every entry in chain order as plain rows (attribute access like an entry, no ORM identity map): what a full
+    check of the log reads."""
+    cols = [c for c in AuditEntry.__table__.c]
+    after = 0
+    while True:
+        rows = list(session.execute(select(*cols).where(AuditEntry.seq > after).order_by(AuditEntry.seq).limit(batch)))
+        if not rows:
+            return
+        yield from rows
+        after = rows[-1].seq
+
+
 def chain_hashes_after(session: Session, after_seq: int, limit: int) -> list[tuple[int, str]]:
     """(seq, hash) of up to ``limit`` entries after ``after_seq``, in chain order."""
     q = select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.seq > after_seq).order_by(AuditEntry.seq).limit(limit)

@@ -35,8 +35,8 @@ class TreeError(RuntimeError):
     """The stored tree cannot be extended or read (a gap in the log, or missing nodes)."""
 
 
-def body_of(e: AuditEntry) -> bytes:
-    """The canonical bytes the entry's chain hash covers (after the previous hash)."""
+def body_of(e: Any) -> bytes:
+    """The canonical bytes the entry's chain hash covers (after the previous hash); ``e`` is an entry or a row."""
     return entry_body(
         seq=e.seq,
         at=e.at,
@@ -190,8 +190,8 @@ class TreeCheck:
     first_bad_seq: int | None = None
 
 
-def _entries(session: Session) -> Iterator[AuditEntry]:
-    return repository.iter_chain(session, batch=BATCH)
+def _entries(session: Session) -> Iterator[Any]:
+    return repository.iter_chain_rows(session, batch=BATCH)
 
 
 def check(session: Session, *, public_key_b64: str | None = None) -> TreeCheck:
