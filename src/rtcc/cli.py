@@ -30,6 +30,7 @@ BENCHMARKS = (
     "dispatch",
     "drones",
     "analytics",
+    "audit",
 )
 
 

@@ -12,6 +12,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rtcc.alpr.config import AlprSettings
+from rtcc.audit.config import AuditSettings
 from rtcc.cameras.config import CamerasSettings
 from rtcc.community.config import CommunitySettings
 from rtcc.dispatch.config import DispatchSettings
@@ -32,6 +33,7 @@ class Settings(
     InvestigationsSettings,
     MatchingSettings,
     GovernanceSettings,
+    AuditSettings,
     RetentionSettings,
     CamerasSettings,
     FootageSettings,

@@ -19,6 +19,39 @@ def canonical_details(details: dict[str, Any] | None) -> dict[str, Any]:
     return parsed
 
 
+def entry_body(
+    *,
+    seq: int,
+    at: datetime,
+    actor: str,
+    actor_role: str | None,
+    action: str,
+    target_type: str | None,
+    target_id: str | None,
+    details: dict[str, Any],
+) -> bytes:
+    """The canonical JSON of an entry's fields (keys sorted, compact, UTF-8): what its chain hash covers after the
+    previous hash. The export (``rtcc audit export``) carries these exact bytes so outsiders can recompute the hash."""
+    return orjson.dumps(
+        {
+            "seq": seq,
+            "at": at.isoformat(timespec="microseconds"),
+            "actor": actor,
+            "actor_role": actor_role,
+            "action": action,
+            "target_type": target_type,
+            "target_id": target_id,
+            "details": details,
+        },
+        option=orjson.OPT_SORT_KEYS,
+    )
+
+
+def chain_hash(prev_hash: str, body: bytes) -> str:
+    """SHA-256 (hex) of the previous entry's hash (hex text), ``|`` and the entry's canonical body."""
+    return hashlib.sha256(prev_hash.encode() + b"|" + body).hexdigest()
+
+
 def entry_hash(
     *,
     prev_hash: str,
@@ -32,17 +65,14 @@ def entry_hash(
     details: dict[str, Any],
 ) -> str:
     """SHA-256 over the previous hash and the canonical JSON of the entry's fields."""
-    body = orjson.dumps(
-        {
-            "seq": seq,
-            "at": at.isoformat(timespec="microseconds"),
-            "actor": actor,
-            "actor_role": actor_role,
-            "action": action,
-            "target_type": target_type,
-            "target_id": target_id,
-            "details": details,
-        },
-        option=orjson.OPT_SORT_KEYS,
+    body = entry_body(
+        seq=seq,
+        at=at,
+        actor=actor,
+        actor_role=actor_role,
+        action=action,
+        target_type=target_type,
+        target_id=target_id,
+        details=details,
     )
-    return hashlib.sha256(prev_hash.encode() + b"|" + body).hexdigest()
+    return chain_hash(prev_hash, body)

@@ -7,10 +7,10 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, text
+from sqlalchemy import ColumnElement, Select, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
-from rtcc.audit.models import AuditEntry
+from rtcc.audit.models import AuditEntry, AuditMerkleNode, AuditTreeHead
 
 _PG_AUDIT_LOCK = 7_243_001
 
@@ -157,3 +157,99 @@ def span_before(session: Session, before: datetime) -> tuple[int, datetime | Non
         select(sql_func.count(), sql_func.min(AuditEntry.at), sql_func.max(AuditEntry.at)).where(AuditEntry.at < before)
     ).one()
     return int(row[0] or 0), row[1], row[2]
+
+
+# --- the Merkle tree and its signed heads (``rtcc.audit.tree``) ------------------------------------------------------
+
+
+_PG_TREE_LOCK = 7_243_002
+
+
+def lock_tree(session: Session) -> None:
+    """Serialise extensions of the Merkle tree (PostgreSQL advisory lock, separate from the chain's so audit writers
+    never wait for the tree; SQLite write transactions are already exclusive)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_TREE_LOCK})
+
+
+def tree_size(session: Session) -> int:
+    """How many leaves the stored Merkle tree has (its level-0 nodes are leaves 0..n-1)."""
+    top = session.scalar(select(func.max(AuditMerkleNode.idx)).where(AuditMerkleNode.level == 0))
+    return 0 if top is None else int(top) + 1
+
+
+def tree_node(session: Session, level: int, idx: int) -> bytes | None:
+    """The stored hash of complete subtree (level, idx), or None."""
+    node = session.get(AuditMerkleNode, (level, idx))
+    return None if node is None else bytes(node.hash)
+
+
+def tree_nodes(session: Session, keys: Sequence[tuple[int, int]]) -> dict[tuple[int, int], bytes]:
+    """The stored hashes of many complete subtrees (level, idx) in one query (primary-key lookups); missing ones are
+    absent. Plain SQL text: the statement's shape changes with every proof, so building it as an expression would
+    cost more than running it."""
+    by_level: dict[int, list[int]] = {}
+    for level, idx in keys:
+        by_level.setdefault(int(level), []).append(int(idx))
+    out: dict[tuple[int, int], bytes] = {}
+    if not by_level:
+        return out
+    # integers only (cast above), so inlining them is safe
+    where = " OR ".join(f"(level = {lvl} AND idx IN ({','.join(map(str, idxs))}))" for lvl, idxs in by_level.items())
+    for level, idx, h in session.execute(text(f"SELECT level, idx, hash FROM audit_merkle_nodes WHERE {where}")):
+        out[(int(level), int(idx))] = bytes(h)
+    return out
+
+
+def add_tree_nodes(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert complete subtrees (``level``, ``idx``, ``hash``) in one bulk insert."""
+
+    if rows:
+        session.execute(insert(AuditMerkleNode), list(rows))
+
+
+def iter_chain_rows(session: Session, batch: int = 5000) -> Iterator[Any]:
+    """Every entry in chain order as plain rows (attribute access like an entry, no ORM identity map): what a full
+    check of the log reads."""
+    cols = [c for c in AuditEntry.__table__.c]
+    after = 0
+    while True:
+        rows = list(session.execute(select(*cols).where(AuditEntry.seq > after).order_by(AuditEntry.seq).limit(batch)))
+        if not rows:
+            return
+        yield from rows
+        after = rows[-1].seq
+
+
+def chain_hashes_after(session: Session, after_seq: int, limit: int) -> list[tuple[int, str]]:
+    """(seq, hash) of up to ``limit`` entries after ``after_seq``, in chain order."""
+    q = select(AuditEntry.seq, AuditEntry.hash).where(AuditEntry.seq > after_seq).order_by(AuditEntry.seq).limit(limit)
+    return [(int(r[0]), str(r[1])) for r in session.execute(q)]
+
+
+def add_tree_head(session: Session, **fields: Any) -> AuditTreeHead:
+    """Store a signed tree head; returns it (flushed, with its id)."""
+    head = AuditTreeHead(**fields)
+    session.add(head)
+    session.flush()
+    return head
+
+
+def tree_heads(
+    session: Session, *, after_id: int = 0, limit: int = 1000, newest_first: bool = False
+) -> list[AuditTreeHead]:
+    """Signed tree heads by id (publication order), after ``after_id``."""
+    q = select(AuditTreeHead).where(AuditTreeHead.id > after_id)
+    order = AuditTreeHead.id.desc() if newest_first else AuditTreeHead.id.asc()
+    return list(session.scalars(q.order_by(order).limit(limit)))
+
+
+def tree_head_with_size(session: Session, size: int) -> AuditTreeHead | None:
+    """The newest signed tree head of ``size`` leaves, or None."""
+    q = select(AuditTreeHead).where(AuditTreeHead.tree_size == size).order_by(AuditTreeHead.id.desc()).limit(1)
+    return session.scalars(q).first()
+
+
+def count_tree_heads(session: Session) -> int:
+    """How many signed tree heads were published."""
+    return int(session.scalar(select(func.count()).select_from(AuditTreeHead)) or 0)

@@ -5,6 +5,10 @@ Filters (all optional, combined with AND): actor, role, unit, action prefix, pur
 target_id, since, until (see ``AuditFilters``). The listing pages newest first: pass the ``X-Next-Before-Seq``
 response header back as ``before_seq`` for the next page. The export (``audit:export``) returns the filtered entries
 in chain order and is itself recorded in the chain (``audit.export``).
+
+The Merkle tree (``rtcc.audit.tree``): the public endpoints under ``/api/v1/transparency/audit-log`` give the signing
+key, every signed tree head, and inclusion and consistency proofs over published heads (hashes only, no login);
+staff read an entry with its proof and check the log against every head.
 """
 
 from __future__ import annotations
@@ -12,22 +16,34 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
-from rtcc.audit import service
-from rtcc.audit.schemas import AuditEntryRead, AuditFilters, ExportFormat, VerificationRead
+from rtcc.audit import service, signing, tree
+from rtcc.audit.schemas import (
+    AuditEntryRead,
+    AuditFilters,
+    ConsistencyProofRead,
+    EntryProofRead,
+    ExportFormat,
+    InclusionProofRead,
+    SigningKeyRead,
+    TreeCheckRead,
+    TreeHeadRead,
+    VerificationRead,
+)
+from rtcc.core.errors import NotFound
 from rtcc.core.pagination import DB_INT_MAX
-from rtcc.deps import DbDep
+from rtcc.deps import DbDep, SettingsDep
 from rtcc.governance import service as governance
-from rtcc.identity.deps import require
+from rtcc.identity.deps import public, require
 from rtcc.identity.logic import Perm, Principal
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+staff_router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
 
 _MEDIA = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
 
 
-@router.get("/entries")
+@staff_router.get("/entries")
 def list_entries(
     db: DbDep,
     _p: Annotated[Principal, require(Perm.audit_read)],
@@ -47,7 +63,7 @@ def list_entries(
     return items
 
 
-@router.get("/export")
+@staff_router.get("/export")
 def export_entries(
     db: DbDep,
     actor: Annotated[Principal, require(Perm.audit_export)],
@@ -68,7 +84,7 @@ def export_entries(
     )
 
 
-@router.post("/verify")
+@staff_router.post("/verify")
 def verify(db: DbDep, actor: Annotated[Principal, require(Perm.audit_verify)]) -> VerificationRead:
     """Walk the whole chain; the outcome is itself recorded in the chain."""
     with db.uow() as session:
@@ -85,3 +101,101 @@ def verify(db: DbDep, actor: Annotated[Principal, require(Perm.audit_verify)]) -
             },
         )
     return VerificationRead(**asdict(result))
+
+
+# --- the Merkle tree: signed heads and proofs. Public (no entry contents), except the entry with its proof -----------
+
+#: The public half: the transparency portal's audit-log endpoints.
+public_router = APIRouter(prefix="/api/v1/transparency/audit-log", tags=["transparency"])
+
+
+@public_router.get("/key", dependencies=[public()])
+def signing_key(settings: SettingsDep) -> SigningKeyRead:
+    """The Ed25519 public key that signs the audit log's tree heads."""
+    if settings.audit_signing_key_file is None:
+        raise NotFound("this deployment publishes no signed tree heads (no signing key configured)")
+    pub = signing.public_key_of(signing.load_private_key(settings.audit_signing_key_file))
+    return SigningKeyRead(**asdict(pub))
+
+
+@public_router.get("/heads", dependencies=[public()])
+def list_heads(
+    db: DbDep,
+    response: Response,
+    after_id: Annotated[int, Query(ge=0, le=2**62, description="Heads published after this id (next page).")] = 0,
+    limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+) -> list[TreeHeadRead]:
+    """Every signed tree head, oldest first; ``X-Next-After-Id`` names the next page when there is one."""
+    with db.read() as session:
+        items = [TreeHeadRead(**tree.head_json(h)) for h in tree.heads(session, after_id=after_id, limit=limit)]
+    if len(items) == limit:
+        response.headers["X-Next-After-Id"] = str(items[-1].id)
+    return items
+
+
+@public_router.get("/heads/latest", dependencies=[public()])
+def get_latest_head(db: DbDep) -> TreeHeadRead:
+    """The newest signed tree head."""
+    with db.read() as session:
+        head = tree.latest_head(session)
+        if head is None:
+            raise NotFound("no tree head has been published yet")
+        return TreeHeadRead(**tree.head_json(head))
+
+
+@public_router.get("/inclusion", dependencies=[public()])
+def inclusion_proof(
+    db: DbDep,
+    seq: Annotated[int, Query(ge=1, le=2**62, description="The entry's seq (leaf seq - 1).")],
+    tree_size: Annotated[
+        int | None, Query(ge=1, le=2**62, description="Size of a published head (default: the latest).")
+    ] = None,
+) -> InclusionProofRead:
+    """The inclusion proof of entry ``seq`` in a published head (hashes only; the entry stays staff-only)."""
+    with db.read() as session:
+        return InclusionProofRead(**asdict(tree.inclusion(session, seq=seq, tree_size=tree_size)))
+
+
+@public_router.get("/consistency", dependencies=[public()])
+def consistency_proof(
+    db: DbDep,
+    first: Annotated[int, Query(ge=1, le=2**62, description="Size of the older published head.")],
+    second: Annotated[int, Query(ge=1, le=2**62, description="Size of the newer published head.")],
+) -> ConsistencyProofRead:
+    """The consistency proof between two published heads (by tree size)."""
+    with db.read() as session:
+        return ConsistencyProofRead(**asdict(tree.consistency(session, first=first, second=second)))
+
+
+@staff_router.get("/entries/{seq}/proof")
+def entry_with_proof(
+    seq: Annotated[int, Path(ge=1, le=2**62)],
+    db: DbDep,
+    _p: Annotated[Principal, require(Perm.audit_read)],
+    tree_size: Annotated[int | None, Query(ge=1, le=2**62)] = None,
+) -> EntryProofRead:
+    """One entry with its inclusion proof in a published head (default: the latest)."""
+    with db.read() as session:
+        entry = service.entry(session, seq)
+        proof = tree.inclusion(session, seq=seq, tree_size=tree_size)
+        return EntryProofRead(entry=AuditEntryRead.model_validate(entry), proof=InclusionProofRead(**asdict(proof)))
+
+
+@staff_router.post("/tree-check")
+def tree_check(
+    db: DbDep, settings: SettingsDep, actor: Annotated[Principal, require(Perm.audit_verify)]
+) -> TreeCheckRead:
+    """Check the log against every published head (signatures too); the outcome is recorded in the chain."""
+    pub = None
+    if settings.audit_signing_key_file is not None:
+        pub = signing.public_key_of(signing.load_private_key(settings.audit_signing_key_file)).public_key
+    with db.uow() as session:
+        result = tree.check(session, public_key_b64=pub)
+        service.record_for(session, actor, "audit.tree_check", details=asdict(result))
+    return TreeCheckRead(**asdict(result))
+
+
+#: What the manifest mounts: the staff routes and the public transparency endpoints.
+router = APIRouter()
+router.include_router(staff_router)
+router.include_router(public_router)

@@ -83,3 +83,65 @@ class VerificationRead(BaseModel):
     problem: str | None
     last_hash: str | None
     verified_at: datetime | None
+
+
+# --- the Merkle tree: signed tree heads and proofs (public: no entry contents) --------------------------------------
+
+
+class TreeHeadRead(BaseModel):
+    """A signed tree head (RFC 6962 3.5). The signature (Ed25519, base64) covers the 50 bytes ``0x00 0x01``,
+    ``timestamp`` and ``tree_size`` as big-endian uint64, then the 32-byte root."""
+
+    id: int = Field(description="Publication order.")
+    tree_size: int = Field(description="How many entries (seq 1..tree_size) the tree covers.")
+    timestamp: int = Field(description="Milliseconds since the Unix epoch when the head was signed.")
+    sha256_root_hash: str = Field(description="Merkle tree hash (hex).")
+    tree_head_signature: str = Field(description="Ed25519 signature, base64.")
+    key_id: str = Field(description="SHA-256 of the raw public key that signed it (hex).")
+
+
+class SigningKeyRead(BaseModel):
+    """The public key that verifies tree heads."""
+
+    algorithm: str
+    public_key: str = Field(description="Raw 32-byte Ed25519 public key, base64.")
+    key_id: str = Field(description="SHA-256 of the raw public key (hex).")
+    pem: str = Field(description="The same key as PEM (SubjectPublicKeyInfo).")
+
+
+class InclusionProofRead(BaseModel):
+    """The audit path of entry ``seq`` (leaf ``seq - 1``) in the published tree of ``tree_size`` entries."""
+
+    seq: int
+    leaf_index: int
+    tree_size: int
+    leaf_hash: str = Field(description="SHA-256(0x00 || the entry's 32-byte chain hash), hex.")
+    root_hash: str
+    audit_path: list[str]
+
+
+class ConsistencyProofRead(BaseModel):
+    """RFC 6962 PROOF(first, D[second]) between two published heads."""
+
+    first: int
+    second: int
+    first_root_hash: str
+    second_root_hash: str
+    consistency: list[str]
+
+
+class EntryProofRead(BaseModel):
+    """One entry (staff only) with its inclusion proof in the latest published head."""
+
+    entry: AuditEntryRead
+    proof: InclusionProofRead
+
+
+class TreeCheckRead(BaseModel):
+    """The log checked against every published head."""
+
+    ok: bool
+    entries: int
+    heads: int
+    problem: str | None
+    first_bad_seq: int | None

@@ -15,10 +15,11 @@ from typing import Any, Protocol
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from rtcc.audit import repository
+from rtcc.audit import repository, tree
 from rtcc.audit.logic import GENESIS, canonical_details, entry_hash
-from rtcc.audit.models import AuditEntry
+from rtcc.audit.models import AuditEntry, AuditTreeHead
 from rtcc.core.clock import utcnow
+from rtcc.core.errors import NotFound
 
 
 def record(
@@ -230,6 +231,27 @@ def verify(session: Session) -> Verification:
     return Verification(True, checked, None, None, prev_hash if checked else None, utcnow())
 
 
+def entry(session: Session, seq: int) -> AuditEntry:
+    """One entry by seq (NotFound when there is none)."""
+    found = session.get(AuditEntry, seq)
+    if found is None:
+        raise NotFound(f"no audit entry {seq}")
+    return found
+
+
+@dataclass(frozen=True)
+class PublishedHeads:
+    """How many signed tree heads were published, and the newest (None before the first)."""
+
+    count: int
+    latest: AuditTreeHead | None
+
+
+def published_heads(session: Session) -> PublishedHeads:
+    """The signed tree heads of the log, for the transparency portal."""
+    return PublishedHeads(repository.count_tree_heads(session), tree.latest_head(session))
+
+
 def search(session: Session, **filters: Any) -> list[AuditEntry]:
     """Filtered audit entries, newest first."""
     return repository.search(session, **filters)
@@ -262,8 +284,11 @@ class PurgedPrefix:
 def purge_before(session: Session, *, before: datetime, limit: int) -> PurgedPrefix | None:
     """Delete at most ``limit`` of the oldest entries written before ``before`` (a prefix of the chain; the newest
     entry is always kept). The caller must record ``checkpoint()`` in a ``retention.purge`` entry with target
-    ``audit_checkpoint`` / the first kept seq in the same transaction, or ``verify`` reports the deletion."""
+    ``audit_checkpoint`` / the first kept seq in the same transaction, or ``verify`` reports the deletion. The
+    Merkle tree is extended first, so the purged entries' leaves stay in it (proofs over published heads keep
+    working)."""
     repository.lock_chain(session)
+    tree.extend_tree(session)
     rows = repository.oldest_entries(session, limit)
     last = repository.last_entry(session)
     if not rows or last is None:

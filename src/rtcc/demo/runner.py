@@ -23,6 +23,7 @@ from rtcc.app import create_app
 from rtcc.core.migrate import upgrade
 from rtcc.demo import crops
 from rtcc.demo.accounts import DEMO_PASSWORD, DEMO_USERS
+from rtcc.demo.audit_key import with_demo_key
 from rtcc.demo.feeder import MIN_READS_PER_MINUTE, Feeder
 from rtcc.demo.history import HISTORY_DAYS, HistoryResult, seed_history
 from rtcc.demo.seed import SeedResult, seed
@@ -67,6 +68,7 @@ def build_demo_app(
             "the demo simulates Cerritos: city profile %r replaced by %r", settings.city_profile, DEMO_PROFILE
         )
         settings = settings.model_copy(update={"city_profile": DEMO_PROFILE})
+    settings = with_demo_key(settings)
     state = state or DemoState()
     base_url = f"http://{settings.host}:{settings.port}"
 

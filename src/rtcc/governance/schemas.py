@@ -333,6 +333,16 @@ class AuditCheck(BaseModel):
     problem: str | None
 
 
+class AuditLogHeads(BaseModel):
+    """The audit log's signed tree heads (checkable by anyone: ``/api/v1/transparency/audit-log``)."""
+
+    count: int = Field(description="Signed tree heads published so far (all kept).")
+    latest_tree_size: int | None = Field(description="Entries covered by the newest head.")
+    latest_at: datetime | None = Field(description="When the newest head was signed.")
+    latest_root_hash: str | None = Field(description="Merkle root of the newest head (hex).")
+    key_id: str | None = Field(description="SHA-256 of the public key that signed the newest head (hex).")
+
+
 class TransparencyReport(BaseModel):
     """Everything the public portal shows, computed from the data and the audit log."""
 
@@ -354,3 +364,4 @@ class TransparencyReport(BaseModel):
     purposes: list[PurposeRead]
     policy_text: str
     last_audit_verification: AuditCheck | None
+    audit_log_heads: AuditLogHeads | None = None

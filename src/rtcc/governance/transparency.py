@@ -5,14 +5,15 @@ Sources: the fixed ALPR cameras (``rtcc.alpr.cameras``), reads and hit reads, hi
 (read-only aggregates in ``repository``), ALPR searches and refusals by purpose code (audit entries ``alpr.search`` /
 ``alpr.search.refused``, contract C2), sharing requests by decision, the retention policy (contract C3), the agencies
 we share with, the usage-policy text (packaged, or ``RTCC_TRANSPARENCY_POLICY_FILE``) and the last ``audit.verify``
-entry. Nothing personal is published: no plates, no names of users, only counts and camera sites.
+entry, and the audit log's signed tree heads. Nothing personal is published: no plates, no names of users, only
+counts and camera sites.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from importlib import resources
 from zoneinfo import ZoneInfo
@@ -30,6 +31,7 @@ from rtcc.governance.schemas import (
     AgencyPublic,
     AlertFigures,
     AuditCheck,
+    AuditLogHeads,
     CameraPoint,
     PurposeCount,
     RetentionItem,
@@ -140,6 +142,18 @@ def _last_verification(session: Session) -> AuditCheck | None:
     )
 
 
+def _heads(session: Session) -> AuditLogHeads:
+    found = audit.published_heads(session)
+    h = found.latest
+    return AuditLogHeads(
+        count=found.count,
+        latest_tree_size=h.tree_size if h else None,
+        latest_at=datetime.fromtimestamp(h.timestamp_ms / 1000, tz=UTC) if h else None,
+        latest_root_hash=h.root_hash if h else None,
+        key_id=h.key_id if h else None,
+    )
+
+
 def report(session: Session, *, settings: Settings, now: datetime | None = None) -> TransparencyReport:
     """The transparency report for the window ending now."""
     now = now or utcnow()
@@ -175,6 +189,7 @@ def report(session: Session, *, settings: Settings, now: datetime | None = None)
         purposes=service.purpose_reads(session),
         policy_text=policy_text(settings),
         last_audit_verification=_last_verification(session),
+        audit_log_heads=_heads(session),
     )
 
 
