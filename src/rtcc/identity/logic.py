@@ -107,6 +107,9 @@ class Perm(StrEnum):
     alarms_write = "alarms:write"  # send alarm events and cancels (an alarm company's key, never a person)
     alarms_admin = "alarms:admin"  # register alarm companies and change them
     alarm_context = "alarms:context"  # ALPR reads and cameras near an alarm call (purpose alarm_response, audited)
+    # patrol plans, near repeats, house checks (issue 14)
+    patrol_read = "patrol:read"  # near-repeat alerts, patrol plans, the dose report, house checks due (audited)
+    patrol_plan = "patrol:plan"  # make patrol plans for units
 
 
 _ANALYST = {
@@ -181,6 +184,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.units_admin,
             Perm.alarms_admin,
             Perm.alarm_context,
+            Perm.patrol_read,
+            Perm.patrol_plan,
         }
         | _DISPATCH_DESK
     ),
@@ -195,6 +200,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.premises_read,
             Perm.units_read,
             Perm.alarm_context,
+            Perm.patrol_read,
+            Perm.patrol_plan,
         }
     ),
     Role.dispatcher: frozenset(
@@ -210,6 +217,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.canvass_run,
             Perm.routing_read,
             Perm.alarm_context,
+            Perm.patrol_read,
         }
         | _DISPATCH_DESK
     ),
