@@ -26,6 +26,7 @@ from rtcc.identity.logic import Principal
 from rtcc.notify import service as notify
 from rtcc.patrol import repository
 from rtcc.patrol.models import HouseCheck, HouseCheckVisit
+from rtcc.places import service as places
 from rtcc.patrol.schemas import HouseCheckCreate, HouseCheckRead, VisitNote, VisitRead
 
 #: The notify category of house-check messages (an account may mute its e-mail/SMS; the inbox always gets it).
@@ -46,7 +47,7 @@ def reads(session: Session, checks: Sequence[HouseCheck]) -> list[HouseCheckRead
 def create(session: Session, data: HouseCheckCreate, *, actor: Principal) -> HouseCheckRead:
     """A resident's request (dates from today on), audited."""
     user_id = community.require_community(actor)
-    if data.ends_on < utcnow().date():
+    if data.ends_on < utcnow().astimezone(places.city_zone()).date():
         raise invalid("ends_on", "lies in the past")
     row = HouseCheck(
         user_id=user_id,

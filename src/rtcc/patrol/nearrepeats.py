@@ -126,9 +126,9 @@ def list_alerts(session: Session, *, active_only: bool, limit: int = 100) -> lis
     return [read(r, now=now) for r in repository.near_repeats(session, active_at=now if active_only else None, limit=limit)]
 
 
-def active_areas(session: Session, *, at: datetime) -> list[NearRepeatAlert]:
-    """The alerts active at ``at`` (what patrol plans are offered)."""
-    return list(repository.near_repeats(session, active_at=at, limit=500))
+def active_areas(session: Session, *, start: datetime, end: datetime) -> list[NearRepeatAlert]:
+    """The alerts whose days overlap [start, end) (what a patrol plan of that window is offered)."""
+    return list(repository.near_repeats_overlapping(session, start=start, end=end, limit=500))
 
 
 def publish(session: Session, settings: Settings, alert_id: uuid.UUID, *, actor: Principal) -> NearRepeatRead:

@@ -6,8 +6,8 @@ crime. The rules are ``rtcc.patrol.logic``; the forecast ``rtcc.patrol.risk``.
 * **Area**: the plan's ``area``, else the unit's home area; a cell or place is in it when the city profile locates
   its centre in the district, division or neighborhood of that code. An area code the profile does not know means
   the whole city (the plan says which area it used).
-* **Forecast**: burglaries of the last year before the shift (live calls and imported history), the kernel density
-  for the next 7 days, cells ranked; the top ``patrol_hotspots`` cells in the area are offered.
+* **Forecast**: burglaries of the last year before the plan is made (live calls and imported history), the kernel density
+  for the next 7 days, cells ranked; the top ``patrol_hotspots`` cells in the area are offered, with the near-repeat areas whose days overlap the shift.
 * **House checks** join plans of kind ``cso``, ``guard`` and ``holiday`` (not ``special``) on the days they cover
   (the shift's start date in the city's time zone), when the house is in the plan's area.
 * **Route**: travel times between all stops from ``rtcc.routing.service.travel_times`` (the road network when one is
@@ -105,13 +105,13 @@ def create(session: Session, settings: Settings, data: PlanCreate, *, actor: Pri
         raise invalid("area", f"no district, division or neighborhood {data.area!r} in the city profile")
     start_at = data.starts_at.astimezone(UTC)
     end_at = data.ends_at.astimezone(UTC)
-    fc = city_forecast(session, settings, start_at)
+    fc = city_forecast(session, settings, utcnow())
     in_area = [c for c in fc.ranked if _in_area(c.lat, c.lon, area)]
     cands = [
         Candidate("hotspot", c.key, Area(c.lat, c.lon, box=c.box), c.expected, f"Cell {c.key}")
         for c in in_area[: settings.patrol_hotspots]
     ]
-    for nr in nearrepeats.active_areas(session, at=start_at):
+    for nr in nearrepeats.active_areas(session, start=start_at, end=end_at):
         if _in_area(nr.lat, nr.lon, area):
             label = f"Near repeat of call {nr.call_number}"
             cands.append(Candidate("near_repeat", str(nr.id), Area(nr.lat, nr.lon, radius_m=nr.radius_m), 1.0, label))

@@ -25,6 +25,14 @@ def near_repeats(session: Session, *, active_at: datetime | None, limit: int) ->
     return list(session.scalars(stmt.order_by(NearRepeatAlert.created_at.desc()).limit(limit)))
 
 
+def near_repeats_overlapping(
+    session: Session, *, start: datetime, end: datetime, limit: int
+) -> Sequence[NearRepeatAlert]:
+    """Alerts whose window overlaps [start, end), newest first."""
+    stmt = select(NearRepeatAlert).where(NearRepeatAlert.starts_at < end, NearRepeatAlert.ends_at > start)
+    return list(session.scalars(stmt.order_by(NearRepeatAlert.created_at.desc()).limit(limit)))
+
+
 def plan(session: Session, plan_id: uuid.UUID) -> PatrolPlan | None:
     """One plan."""
     return session.get(PatrolPlan, plan_id)
