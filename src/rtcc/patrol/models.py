@@ -55,7 +55,7 @@ class PatrolPlan(Base):
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     routing_method: Mapped[str] = mapped_column(String(16))  # network | straight_line
-    forecast_model: Mapped[str] = mapped_column(String(32))
+    forecast_model: Mapped[str] = mapped_column(String(64))
     comparison: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -146,7 +146,7 @@ def create(session: Session, settings: Settings, data: PlanCreate, *, actor: Pri
         starts_at=start_at,
         ends_at=end_at,
         routing_method=method,
-        forecast_model=fc.model,
+        forecast_model=fc.model[:64],
         comparison=[{"key": k, "box": list(boxes[k])} for k in comparison],
         created_by=actor.name,
         created_at=utcnow(),

@@ -56,7 +56,7 @@ def upgrade() -> None:
         sa.Column("starts_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("ends_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("routing_method", sa.String(length=16), nullable=False),
-        sa.Column("forecast_model", sa.String(length=32), nullable=False),
+        sa.Column("forecast_model", sa.String(length=64), nullable=False),
         sa.Column("comparison", sa.JSON(), nullable=False),
         sa.Column("created_by", sa.String(length=64), nullable=False),
         sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
