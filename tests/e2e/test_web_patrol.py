@@ -89,7 +89,12 @@ def test_house_check_near_repeat_plan_and_field_note(server: Server, phone: Brow
         "POST",
         f"{P}/plans",
         "supervisor",
-        json={"call_sign": "C1", "kind": "cso", "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=4)).isoformat()},
+        json={
+            "call_sign": "C1",
+            "kind": "cso",
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=4)).isoformat(),
+        },
     )
     assert plan.status_code == 201, plan.text
     kinds = [s["kind"] for s in plan.json()["stops"]]
@@ -134,5 +139,7 @@ def test_house_check_near_repeat_plan_and_field_note(server: Server, phone: Brow
     page.get_by_role("heading", name="Revisión de casa en vacaciones").wait_for()
     assert "se encontró algo" in page.locator("article.house-check li[data-outcome='found']").inner_text()
     phone.shot("63-portal-house-check-es", full_page=True)
-    status = page.evaluate(f"fetch('{P}/me/house-checks/{theirs.json()['id']}/cancel', {{method: 'POST'}}).then(r => r.status)")
+    status = page.evaluate(
+        f"fetch('{P}/me/house-checks/{theirs.json()['id']}/cancel', {{method: 'POST'}}).then(r => r.status)"
+    )
     assert status in (401, 403, 404)

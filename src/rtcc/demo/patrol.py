@@ -104,9 +104,7 @@ def _household(user_id: uuid.UUID) -> Principal:
     return Principal(kind="user", id=str(user_id), name=HOUSEHOLD, role="resident", permissions=COMMUNITY_PERMISSIONS)
 
 
-def position_on_plan(
-    stops: Sequence[StopRead], start: tuple[float, float], elapsed_s: float
-) -> tuple[float, float]:
+def position_on_plan(stops: Sequence[StopRead], start: tuple[float, float], elapsed_s: float) -> tuple[float, float]:
     """Where the walker is ``elapsed_s`` into the plan: travelling in a straight line to the next stop (at the plan's
     travel time) or staying at a stop for its dose; at the last stop after the end."""
     here = start
@@ -139,17 +137,24 @@ class PatrolWalker:
         when = at or utcnow()
         with self.db.uow() as session:
             current = [
-                p for p in plans.list_plans(session, call_sign=self.call_sign, limit=5) if p.starts_at <= when < p.ends_at
+                p
+                for p in plans.list_plans(session, call_sign=self.call_sign, limit=5)
+                if p.starts_at <= when < p.ends_at
             ]
             unit = units.get(session, self.call_sign)
             if not current or unit.status != "available":
                 return False
             plan = current[0]
             start = self._start.setdefault(
-                plan.id, (unit.lat, unit.lon) if unit.lat is not None and unit.lon is not None else (plan.stops[0].lat, plan.stops[0].lon)
+                plan.id,
+                (unit.lat, unit.lon)
+                if unit.lat is not None and unit.lon is not None
+                else (plan.stops[0].lat, plan.stops[0].lon),
             )
             lat, lon = position_on_plan(plan.stops, start, (when - plan.starts_at).total_seconds())
-            positions.record(session, None, units.load(session, self.call_sign), PositionIn(lat=lat, lon=lon, at=when), source="demo")
+            positions.record(
+                session, None, units.load(session, self.call_sign), PositionIn(lat=lat, lon=lon, at=when), source="demo"
+            )
             plans.measure(session, self.settings, plan.id)
         return True
 

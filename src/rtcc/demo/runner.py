@@ -22,9 +22,9 @@ from fastapi import APIRouter
 from rtcc.app import create_app
 from rtcc.core.migrate import upgrade
 from rtcc.demo import crops
+from rtcc.demo import patrol as patrol_demo
 from rtcc.demo.accounts import DEMO_PASSWORD, DEMO_USERS
 from rtcc.demo.feeder import MIN_READS_PER_MINUTE, Feeder
-from rtcc.demo import patrol as patrol_demo
 from rtcc.demo.history import HISTORY_DAYS, HistoryResult, seed_history
 from rtcc.demo.seed import SeedResult, seed
 from rtcc.demo.shift import ShiftSimulator

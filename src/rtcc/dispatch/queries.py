@@ -33,9 +33,7 @@ class CallPoint:
 
 
 def _live(c: Call) -> CallPoint:
-    return CallPoint(
-        str(c.id), c.number, c.call_type, c.apco_code, c.lat, c.lon, c.received_at, c.neighborhood, "live"
-    )
+    return CallPoint(str(c.id), c.number, c.call_type, c.apco_code, c.lat, c.lon, c.received_at, c.neighborhood, "live")
 
 
 def calls_of_apco(

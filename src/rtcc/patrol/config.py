@@ -30,9 +30,13 @@ class PatrolSettings(BaseModel):
         ge=2,
         description="Fewest burglaries in the last year for the near-repeat rule to come from a Knox test.",
     )
-    patrol_dose_min: float = Field(default=15.0, gt=0, description="Minutes planned at each hotspot or near-repeat stop.")
+    patrol_dose_min: float = Field(
+        default=15.0, gt=0, description="Minutes planned at each hotspot or near-repeat stop."
+    )
     patrol_house_check_min: float = Field(default=5.0, gt=0, description="Minutes planned at each house check.")
-    patrol_hotspots: int = Field(default=6, ge=1, description="Hotspot cells a plan is offered (before the shift fits).")
+    patrol_hotspots: int = Field(
+        default=6, ge=1, description="Hotspot cells a plan is offered (before the shift fits)."
+    )
     patrol_cell_m: float = Field(
         default=182.88, gt=10, description="Side of the patrol forecast's grid cells in metres (600 ft by default)."
     )

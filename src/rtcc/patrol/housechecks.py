@@ -26,8 +26,8 @@ from rtcc.identity.logic import Principal
 from rtcc.notify import service as notify
 from rtcc.patrol import repository
 from rtcc.patrol.models import HouseCheck, HouseCheckVisit
-from rtcc.places import service as places
 from rtcc.patrol.schemas import HouseCheckCreate, HouseCheckRead, VisitNote, VisitRead
+from rtcc.places import service as places
 
 #: The notify category of house-check messages (an account may mute its e-mail/SMS; the inbox always gets it).
 NOTIFY_CATEGORY = "public_safety"
@@ -99,7 +99,11 @@ def staff_list(session: Session, day: date, *, actor: Principal) -> list[HouseCh
     """The requests due on ``day``, with addresses and keyholders (a read of personal data: audited)."""
     rows = due(session, day)
     audit.record_for(
-        session, actor, "patrol.house_check.listed", target_type="house_check", details={"day": day.isoformat(), "n": len(rows)}
+        session,
+        actor,
+        "patrol.house_check.listed",
+        target_type="house_check",
+        details={"day": day.isoformat(), "n": len(rows)},
     )
     return reads(session, rows)
 
@@ -137,7 +141,8 @@ def record_visit(
                 f"During the check of {check.address} unit {call_sign} found something that needs your attention: "
                 f"{note or 'see the portal'}. The Sheriff's station will contact your keyholder if needed.",
                 f"Durante la revisión de {check.address} la unidad {call_sign} encontró algo que requiere su atención: "
-                f"{note or 'vea el portal'}. La estación del Sheriff contactará a su persona de confianza si es necesario.",
+                f"{note or 'vea el portal'}. La estación del Sheriff contactará a su persona de confianza "
+                "si es necesario.",
             ),
             category=NOTIFY_CATEGORY,
             link="/portal/house-checks",
@@ -147,7 +152,13 @@ def record_visit(
 
 
 def note_visit(
-    session: Session, check_id: uuid.UUID, data: VisitNote, *, actor: Principal, call_sign: str | None, plan_ids: Sequence[uuid.UUID]
+    session: Session,
+    check_id: uuid.UUID,
+    data: VisitNote,
+    *,
+    actor: Principal,
+    call_sign: str | None,
+    plan_ids: Sequence[uuid.UUID],
 ) -> VisitRead:
     """The unit's note on a check that is a stop of one of its plans (``plan_ids``); audited."""
     if call_sign is None:
@@ -159,7 +170,14 @@ def note_visit(
     if at > utcnow():
         raise invalid("at", "lies in the future")
     visit = record_visit(
-        session, check, call_sign=call_sign, at=at, source="note", outcome=data.outcome, note=data.note, plan_id=plan_ids[0]
+        session,
+        check,
+        call_sign=call_sign,
+        at=at,
+        source="note",
+        outcome=data.outcome,
+        note=data.note,
+        plan_id=plan_ids[0],
     )
     audit.record_for(
         session,

@@ -100,7 +100,8 @@ def near_repeat_rule(
         radius,
         days,
         "knox",
-        f"Knox over {events} burglaries: ratio >= {min_ratio:g} and p <= {max_p:g} up to {radius:g} m and {days:g} days",
+        f"Knox over {events} burglaries: ratio >= {min_ratio:g} and p <= {max_p:g} "
+        f"up to {radius:g} m and {days:g} days",
     )
 
 

@@ -110,7 +110,10 @@ def sync(session: Session, settings: Settings, *, now: datetime | None = None) -
     at = now or utcnow()
     made = 0
     pts = dispatch.calls_of_apco(
-        session, settings.patrol_burglary_apco_codes, since=at - SYNC_LOOKBACK, until=at + timedelta(minutes=1),
+        session,
+        settings.patrol_burglary_apco_codes,
+        since=at - SYNC_LOOKBACK,
+        until=at + timedelta(minutes=1),
         history=False,
     )
     for p in pts:
@@ -123,7 +126,9 @@ def sync(session: Session, settings: Settings, *, now: datetime | None = None) -
 def list_alerts(session: Session, *, active_only: bool, limit: int = 100) -> list[NearRepeatRead]:
     """Alerts newest first (``active_only``: those whose window holds now)."""
     now = utcnow()
-    return [read(r, now=now) for r in repository.near_repeats(session, active_at=now if active_only else None, limit=limit)]
+    return [
+        read(r, now=now) for r in repository.near_repeats(session, active_at=now if active_only else None, limit=limit)
+    ]
 
 
 def active_areas(session: Session, *, start: datetime, end: datetime) -> list[NearRepeatAlert]:

@@ -6,8 +6,9 @@ crime. The rules are ``rtcc.patrol.logic``; the forecast ``rtcc.patrol.risk``.
 * **Area**: the plan's ``area``, else the unit's home area; a cell or place is in it when the city profile locates
   its centre in the district, division or neighborhood of that code. An area code the profile does not know means
   the whole city (the plan says which area it used).
-* **Forecast**: burglaries of the last year before the plan is made (live calls and imported history), the kernel density
-  for the next 7 days, cells ranked; the top ``patrol_hotspots`` cells in the area are offered, with the near-repeat areas whose days overlap the shift.
+* **Forecast**: burglaries of the last year before the plan is made (live calls and imported history), the kernel
+  density for the next 7 days, cells ranked; the top ``patrol_hotspots`` cells in the area are offered, with the
+  near-repeat areas whose days overlap the shift.
 * **House checks** join plans of kind ``cso``, ``guard`` and ``holiday`` (not ``special``) on the days they cover
   (the shift's start date in the city's time zone), when the house is in the plan's area.
 * **Route**: travel times between all stops from ``rtcc.routing.service.travel_times`` (the road network when one is
@@ -194,7 +195,11 @@ def _area_of(stop: PlanStop) -> Area:
 
 
 def _track(session: Session, plan: PatrolPlan) -> tuple[list[float], list[float], list[float]]:
-    fixes = [p for p in positions.track(session, plan.call_sign, since=plan.starts_at, limit=MAX_TRACK) if p.at < plan.ends_at]
+    fixes = [
+        p
+        for p in positions.track(session, plan.call_sign, since=plan.starts_at, limit=MAX_TRACK)
+        if p.at < plan.ends_at
+    ]
     return [p.at.timestamp() for p in fixes], [p.lat for p in fixes], [p.lon for p in fixes]
 
 
@@ -263,7 +268,12 @@ def _audit_read(session: Session, plan: PlanRead, actor: Principal) -> None:
     checks = [str(s.house_check_id) for s in plan.stops if s.house_check_id]
     if checks:
         audit.record_for(
-            session, actor, "patrol.plan.read", target_type="patrol_plan", target_id=str(plan.id), details={"house_checks": checks}
+            session,
+            actor,
+            "patrol.plan.read",
+            target_type="patrol_plan",
+            target_id=str(plan.id),
+            details={"house_checks": checks},
         )
 
 
@@ -277,9 +287,10 @@ def mine(session: Session, *, actor: Principal) -> PlanRead | None:
     rows = repository.plans(session, call_sign=sign, since=None, until=None, limit=20)
     current = [p for p in rows if p.starts_at <= now < p.ends_at]
     upcoming = sorted((p for p in rows if now < p.starts_at < now + timedelta(hours=24)), key=lambda p: p.starts_at)
-    pick = (current or upcoming or list(rows) or [None])[0]
-    if pick is None:
+    candidates = current or upcoming or list(rows)
+    if not candidates:
         return None
+    pick = candidates[0]
     out = read(session, pick)
     _audit_read(session, out, actor)
     return out
@@ -362,8 +373,8 @@ def report(session: Session, settings: Settings, *, since: datetime, until: date
                 patrolled[s.key] = Area(s.lat, s.lon, box=tuple(s.box))  # type: ignore[arg-type]
                 dose += s.delivered_min
         for c in p.comparison:
-            box = tuple(c["box"])
-            compare[c["key"]] = Area((box[0] + box[2]) / 2, (box[1] + box[3]) / 2, box=box)  # type: ignore[arg-type]
+            b = [float(v) for v in c["box"]]
+            compare[c["key"]] = Area((b[0] + b[2]) / 2, (b[1] + b[3]) / 2, box=(b[0], b[1], b[2], b[3]))
     for k in patrolled:
         compare.pop(k, None)
     span = until - since
@@ -379,5 +390,10 @@ def report(session: Session, settings: Settings, *, since: datetime, until: date
         return GroupRead(cells=g.cells, dose_min=g.dose_min, crimes_during=d, crimes_before=b, change=g.change)
 
     return DoseReport(
-        since=since, until=until, plans=len(rows), rule=RULE, patrolled=group(patrolled, dose), comparison=group(compare, 0.0)
+        since=since,
+        until=until,
+        plans=len(rows),
+        rule=RULE,
+        patrolled=group(patrolled, dose),
+        comparison=group(compare, 0.0),
     )

@@ -88,9 +88,7 @@ def city_forecast(
     cells = []
     for idx, (x1, y1, x2, y2) in zip(order.tolist(), bounds.tolist(), strict=True):
         box = (lat0 + y1 / k, lon0 + x1 / kx, lat0 + y2 / k, lon0 + x2 / kx)
-        cells.append(
-            RankedCell(f"c{idx}", (box[0] + box[2]) / 2, (box[1] + box[3]) / 2, box, float(fc.expected[idx]))
-        )
+        cells.append(RankedCell(f"c{idx}", (box[0] + box[2]) / 2, (box[1] + box[3]) / 2, box, float(fc.expected[idx])))
     sigma = dict(fc.params).get("bandwidth_cells")
     model = "kernel_density" + (f" (bandwidth {sigma:g} cells)" if sigma is not None else "")
     return CityForecast(model, horizon_days, len(history.before(origin_day)), tuple(cells))

@@ -152,5 +152,3 @@ def cancel_house_check(check_id: uuid.UUID, db: DbDep, actor: Resident) -> House
     """Cancel your request (no more checks)."""
     with db.uow() as session:
         return housechecks.cancel(session, check_id, actor=actor)
-
-

@@ -22,8 +22,20 @@ from rtcc.settings import Settings
 
 def _stop(seq: int, lat: float, travel_s: float, dose_min: float) -> StopRead:
     return StopRead(
-        seq=seq, kind="hotspot", key=f"c{seq}", label="", lat=lat, lon=-118.0, box=None, radius_m=50, risk=1.0,
-        dose_min=dose_min, delivered_min=0.0, travel_s=travel_s, near_repeat_id=None, house_check_id=None,
+        seq=seq,
+        kind="hotspot",
+        key=f"c{seq}",
+        label="",
+        lat=lat,
+        lon=-118.0,
+        box=None,
+        radius_m=50,
+        risk=1.0,
+        dose_min=dose_min,
+        delivered_min=0.0,
+        travel_s=travel_s,
+        near_repeat_id=None,
+        house_check_id=None,
     )
 
 

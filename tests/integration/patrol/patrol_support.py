@@ -44,6 +44,10 @@ def make_unit(db: Database, call_sign: str, unit_type: str, *, at: tuple[float, 
 
 def new_call(db: Database, settings: Settings, call_type: str, *, at: tuple[float, float]) -> IntakeResult:
     """A call taken through intake."""
-    body: dict[str, Any] = {"call_type": call_type, "location": {"kind": "coordinates", "lat": at[0], "lon": at[1]}, "source": "911"}
+    body: dict[str, Any] = {
+        "call_type": call_type,
+        "location": {"kind": "coordinates", "lat": at[0], "lon": at[1]},
+        "source": "911",
+    }
     with db.uow() as s:
         return calls.intake(s, None, settings, CallCreate.model_validate(body), actor=DISPATCHER)

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from patrol_support import PARK, SUPERVISOR, make_unit, new_call, person
 from sqlalchemy import select
 
 from rtcc.audit.models import AuditEntry
@@ -25,7 +26,6 @@ from rtcc.patrol import housechecks, nearrepeats, plans
 from rtcc.patrol.schemas import HouseCheckCreate, PlanCreate, VisitNote
 from rtcc.places import service as places
 from rtcc.settings import Settings
-from patrol_support import PARK, SUPERVISOR, make_unit, new_call, person
 
 HOUSE = (PARK[0] + 0.0015, PARK[1] + 0.0015)
 
@@ -47,15 +47,21 @@ def _setup(db: Database, settings: Settings) -> tuple[uuid.UUID, Principal]:
     with db.uow() as s:
         neighborhoods.install_from_profile(s)
     make_unit(db, "C9", "cso", at=PARK, home_area="CER")
-    call = new_call(db, settings, "BURGLARY_RPT", at=PARK)
+    new_call(db, settings, "BURGLARY_RPT", at=PARK)
     resident = _resident(db, "rita_resident")
     today = utcnow().astimezone(places.city_zone()).date()
     with db.uow() as s:
         hc = housechecks.create(
             s,
             HouseCheckCreate(
-                address="12 Test Lane", lat=HOUSE[0], lon=HOUSE[1], starts_on=today, ends_on=today + timedelta(days=3),
-                keyholder_name="Kim", keyholder_phone="+15625550100", notes="Dog sitter comes at noon",
+                address="12 Test Lane",
+                lat=HOUSE[0],
+                lon=HOUSE[1],
+                starts_on=today,
+                ends_on=today + timedelta(days=3),
+                keyholder_name="Kim",
+                keyholder_phone="+15625550100",
+                notes="Dog sitter comes at noon",
             ),
             actor=resident,
         )
@@ -63,7 +69,7 @@ def _setup(db: Database, settings: Settings) -> tuple[uuid.UUID, Principal]:
 
 
 def test_burglary_to_plan_to_dose_and_visit(db: Database, settings: Settings) -> None:
-    check_id, resident = _setup(db, settings)
+    _check_id, resident = _setup(db, settings)
     with db.uow() as s:
         assert nearrepeats.sync(s, settings) == 1
         assert nearrepeats.sync(s, settings) == 0  # idempotent per call
@@ -73,7 +79,9 @@ def test_burglary_to_plan_to_dose_and_visit(db: Database, settings: Settings) ->
     start = utcnow() - timedelta(minutes=30)
     with db.uow() as s:
         plan = plans.create(
-            s, settings, PlanCreate(call_sign="C9", kind="cso", starts_at=start, ends_at=start + timedelta(hours=4)),
+            s,
+            settings,
+            PlanCreate(call_sign="C9", kind="cso", starts_at=start, ends_at=start + timedelta(hours=4)),
             actor=SUPERVISOR,
         )
     kinds = {st.kind for st in plan.stops}
@@ -85,7 +93,9 @@ def test_burglary_to_plan_to_dose_and_visit(db: Database, settings: Settings) ->
         unit = units.load(s, "C9")
         t0 = start + timedelta(minutes=5)
         for k in range(11):
-            positions.record(s, None, unit, PositionIn(lat=PARK[0], lon=PARK[1], at=t0 + timedelta(minutes=k)), source="test")
+            positions.record(
+                s, None, unit, PositionIn(lat=PARK[0], lon=PARK[1], at=t0 + timedelta(minutes=k)), source="test"
+            )
         for k in range(3):
             at = t0 + timedelta(minutes=12 + k)
             positions.record(s, None, unit, PositionIn(lat=HOUSE[0], lon=HOUSE[1], at=at), source="test")
@@ -97,7 +107,9 @@ def test_burglary_to_plan_to_dose_and_visit(db: Database, settings: Settings) ->
     assert nr.delivered_min == pytest.approx(12.0)  # 10 one-minute intervals + the 2 minutes until the next fix
     house = next(st for st in measured.stops if st.kind == "house_check")
     assert house.visited_at is not None and house.delivered_min > 0
-    assert measured.dose_delivered_min >= nr.delivered_min and measured.track_fixes == 15  # with the position the unit was made at
+    assert (
+        measured.dose_delivered_min >= nr.delivered_min and measured.track_fixes == 15
+    )  # with the position the unit was made at
     with db.read() as s:
         mine = housechecks.mine(s, actor=resident)
         assert [v.source for v in mine[0].visits] == ["track"]
@@ -111,7 +123,9 @@ def test_note_found_tells_the_resident_at_once_and_access_is_own_only(db: Databa
     start = utcnow() - timedelta(minutes=10)
     with db.uow() as s:
         plans.create(
-            s, settings, PlanCreate(call_sign="C9", kind="cso", starts_at=start, ends_at=start + timedelta(hours=2)),
+            s,
+            settings,
+            PlanCreate(call_sign="C9", kind="cso", starts_at=start, ends_at=start + timedelta(hours=2)),
             actor=SUPERVISOR,
         )
     cso = person(Role.cso, unit="C9")

@@ -58,7 +58,8 @@ def test_rule_on_a_knox_table_of_planted_near_repeats() -> None:
 def test_choose_stops_by_priority_while_the_shift_fits() -> None:
     here = (33.87, -118.06)
     cands = [
-        Candidate("hotspot", f"c{i}", Area(33.87 + i * 0.001, -118.06, box=(0, 0, 1, 1)), 10 - i, f"c{i}") for i in range(6)
+        Candidate("hotspot", f"c{i}", Area(33.87 + i * 0.001, -118.06, box=(0, 0, 1, 1)), 10 - i, f"c{i}")
+        for i in range(6)
     ]
     cands.append(Candidate("house_check", "h", Area(33.871, -118.061, radius_m=50), 1.0, "house"))
     chosen = logic.choose_stops(cands, start=here, shift_minutes=50, dose_min=15, house_check_min=5)
