@@ -107,7 +107,13 @@ def create(session: Session, settings: Settings, data: PlanCreate, *, actor: Pri
     start_at = data.starts_at.astimezone(UTC)
     end_at = data.ends_at.astimezone(UTC)
     fc = city_forecast(session, settings, utcnow())
-    in_area = [c for c in fc.ranked if _in_area(c.lat, c.lon, area)]
+    # the offered hotspots and, after them, as many comparison cells: 2N cells of the area in rank order suffice
+    in_area: list[risk.RankedCell] = []
+    for c in fc.ranked:
+        if len(in_area) >= 2 * settings.patrol_hotspots:
+            break
+        if _in_area(c.lat, c.lon, area):
+            in_area.append(c)
     cands = [
         Candidate("hotspot", c.key, Area(c.lat, c.lon, box=c.box), c.expected, f"Cell {c.key}")
         for c in in_area[: settings.patrol_hotspots]

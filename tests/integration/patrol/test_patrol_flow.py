@@ -116,6 +116,7 @@ def test_burglary_to_plan_to_dose_and_visit(db: Database, settings: Settings) ->
         report = plans.report(s, settings, since=start - timedelta(days=1), until=start + timedelta(days=1))
     assert report.plans == 1 and report.patrolled.cells >= 1 and "next-ranked" in report.rule
     assert report.patrolled.crimes_during >= 1  # the burglary lies in a patrolled hotspot cell
+    assert report.comparison.cells == report.patrolled.cells and report.comparison.crimes_during == 0
 
 
 def test_note_found_tells_the_resident_at_once_and_access_is_own_only(db: Database, settings: Settings) -> None:
@@ -181,4 +182,11 @@ def test_publish_through_the_api_is_explicit_audited_and_once(
     )
     assert bad.status_code == 422 and "ends_at" in bad.text
     resident = login("resident")
-    assert app_client.get("/api/v1/patrol/me/house-checks", headers=resident).status_code in (200, 403, 404)
+    assert app_client.get("/api/v1/patrol/me/house-checks", headers=resident).json() == []  # not Rita's
+    assert app_client.get("/api/v1/patrol/me/house-checks", headers=sup).status_code == 403
+    assert app_client.get("/api/v1/patrol/house-checks", headers=resident).status_code == 403
+    day = utcnow().astimezone(places.city_zone()).date()
+    due = app_client.get(f"/api/v1/patrol/house-checks?day={day}", headers=sup).json()
+    assert [c["keyholder_name"] for c in due] == ["Kim"]
+    with db.read() as s:
+        assert "patrol.house_check.listed" in set(s.scalars(select(AuditEntry.action)))
