@@ -47,7 +47,7 @@ def _naive(
 
 
 def _matrix(pts: np.ndarray) -> np.ndarray:
-    return np.hypot(pts[:, None, 0] - pts[None, :, 0], pts[:, None, 1] - pts[None, :, 1])
+    return np.asarray(np.hypot(pts[:, None, 0] - pts[None, :, 0], pts[:, None, 1] - pts[None, :, 1]), dtype=np.float64)
 
 
 def run(*, rows: int | None = None, database_url: str | None = None) -> dict[str, Any]:

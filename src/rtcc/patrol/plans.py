@@ -163,23 +163,23 @@ def create(session: Session, settings: Settings, data: PlanCreate, *, actor: Pri
     prev = 0
     for seq, node in enumerate(order, start=1):
         stop = chosen[node - 1]
-        c = stop.candidate
+        cand = stop.candidate
         session.add(
             PlanStop(
                 plan_id=plan.id,
                 seq=seq,
-                kind=c.kind,
-                key=c.key,
-                label=c.label[:255],
-                lat=c.area.lat,
-                lon=c.area.lon,
-                box=list(c.area.box) if c.area.box else None,
-                radius_m=c.area.radius_m,
-                risk=c.risk,
+                kind=cand.kind,
+                key=cand.key,
+                label=cand.label[:255],
+                lat=cand.area.lat,
+                lon=cand.area.lon,
+                box=list(cand.area.box) if cand.area.box else None,
+                radius_m=cand.area.radius_m,
+                risk=cand.risk,
                 dose_min=stop.dose_min,
                 travel_s=float(matrix[prev, node]),
-                near_repeat_id=uuid.UUID(c.key) if c.kind == "near_repeat" else None,
-                house_check_id=uuid.UUID(c.key) if c.kind == "house_check" else None,
+                near_repeat_id=uuid.UUID(cand.key) if cand.kind == "near_repeat" else None,
+                house_check_id=uuid.UUID(cand.key) if cand.kind == "house_check" else None,
             )
         )
         prev = node
