@@ -108,6 +108,9 @@ def test_house_check_near_repeat_plan_and_field_note(server: Server, phone: Brow
     b.once("dialog", lambda d: d.accept())
     b.locator("button[data-publish]").first.click()
     b.locator("#patrol-near-repeats").get_by_text("Published").first.wait_for()
+    report = b.locator("#patrol-report")
+    report.get_by_text("Comparable, unpatrolled").wait_for()
+    assert "next-ranked cells" in report.inner_text()  # the comparison rule is printed with the figures
     phone.shot("61-patrol-near-repeats", full_page=True)
     public = httpx.get(f"{server.base_url}/api/v1/community/alerts").json()
     items = public if isinstance(public, list) else public["items"]

@@ -14,7 +14,8 @@ crime. The rules are ``rtcc.patrol.logic``; the forecast ``rtcc.patrol.risk``.
 * **Route**: travel times between all stops from ``rtcc.routing.service.travel_times`` (the road network when one is
   loaded, else straight-line estimates; the plan says which: ``routing_method``), ordered by ``logic.order_route``.
 * **Report**: the stated comparison rule is ``logic``'s: patrolled hotspot cells against the next-ranked unpatrolled
-  cells of the same forecast (kept with each plan), burglaries in [since, until) against the same length before.
+  cells of the same forecast (kept with each plan), burglaries in [since, until) against the same length before; the
+  dose of each group is what the plans' tracks show in its cells (a patrol passing through a comparison cell counts).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ STRAIGHT_NOTE = "Travel times are straight-line estimates (no road network loade
 RULE = (
     "Patrolled: the hotspot cells of the plans in the period. Comparison: for each plan, the next-ranked cells of the "
     "same forecast that no plan patrolled, as many as it patrolled. Burglaries in the period against the same length "
-    "of time just before it."
+    "of time just before it. Dose: minutes the plans' units spent in each group's cells during their plans."
 )
 
 
@@ -383,6 +384,14 @@ def report(session: Session, settings: Settings, *, since: datetime, until: date
             compare[c["key"]] = Area((b[0] + b[2]) / 2, (b[1] + b[3]) / 2, box=(b[0], b[1], b[2], b[3]))
     for k in patrolled:
         compare.pop(k, None)
+    # the minutes the plans' units actually spent in the comparison cells (unplanned dose: patrols pass through)
+    spill = 0.0
+    if compare:
+        areas = list(compare.values())
+        for p in rows:
+            ts, la, lo = _track(session, p)
+            got = logic.dose_delivered(ts, la, lo, areas, start_s=p.starts_at.timestamp(), end_s=p.ends_at.timestamp())
+            spill += sum(got)
     span = until - since
     codes = settings.patrol_burglary_apco_codes
     during = dispatch.calls_of_apco(session, codes, since=since, until=until)
@@ -401,5 +410,5 @@ def report(session: Session, settings: Settings, *, since: datetime, until: date
         plans=len(rows),
         rule=RULE,
         patrolled=group(patrolled, dose),
-        comparison=group(compare, 0.0),
+        comparison=group(compare, spill),
     )

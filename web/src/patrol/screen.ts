@@ -1,6 +1,7 @@
 // The staff patrol screen (/app/patrol): near-repeat alerts made from burglary calls (circle, days at raised risk,
 // the rule that set them) with "publish to neighborhood" (an explicit, audited action; community:admin), a form to
-// make a unit's patrol plan for a shift (patrol:plan), and the plans with their dose delivered against planned.
+// make a unit's patrol plan for a shift (patrol:plan), the plans with their dose delivered against planned, and the
+// report of dose against burglaries in patrolled and comparable unpatrolled cells (its rule printed under it).
 
 import { get, post } from "../core/api";
 import { el, field, formatTime, input, select, table } from "../core/dom";
@@ -23,7 +24,23 @@ interface NearRepeat {
   active: boolean;
 }
 
+interface Group {
+  cells: number;
+  dose_min: number;
+  crimes_during: number;
+  crimes_before: number;
+  change: number | null;
+}
+
+interface DoseReport {
+  plans: number;
+  rule: string;
+  patrolled: Group;
+  comparison: Group;
+}
+
 const P = "/api/v1/patrol";
+const REPORT_DAYS = 28;
 
 function failText(err: unknown): string {
   return t("common.failed", { detail: err instanceof Error ? err.message : String(err) });
@@ -34,6 +51,31 @@ export async function patrolView(root: HTMLElement): Promise<void> {
   const msg = el("p", { role: "status", id: "patrol-msg" });
   const nrBox = el("section", { class: "card", id: "patrol-near-repeats", "aria-labelledby": "patrol-nr-h" });
   const plansBox = el("section", { class: "card", id: "patrol-plans", "aria-labelledby": "patrol-plans-h" });
+  const reportBox = el("section", { class: "card", id: "patrol-report", "aria-labelledby": "patrol-report-h" });
+
+  const loadReport = async () => {
+    const until = new Date();
+    const since = new Date(until.getTime() - REPORT_DAYS * 86400_000);
+    const r = await get<DoseReport>(`${P}/report?since=${encodeURIComponent(since.toISOString())}&until=${encodeURIComponent(until.toISOString())}`);
+    const row = (name: string, g: Group): Array<string> => [
+      name,
+      String(g.cells),
+      g.dose_min.toFixed(1),
+      String(g.crimes_during),
+      String(g.crimes_before),
+      g.change === null ? "—" : `${Math.round(g.change * 100)}%`,
+    ];
+    reportBox.replaceChildren(
+      el("h2", { id: "patrol-report-h", text: t("patrol.report.title", { days: REPORT_DAYS, plans: r.plans }) }),
+      table(
+        t("patrol.report.title", { days: REPORT_DAYS, plans: r.plans }),
+        [t("patrol.report.group"), t("patrol.report.cells"), t("patrol.report.dose"), t("patrol.report.during"), t("patrol.report.before"), t("patrol.report.change")],
+        [row(t("patrol.report.patrolled"), r.patrolled), row(t("patrol.report.comparison"), r.comparison)],
+        { class: "stack" },
+      ),
+      el("p", { class: "hint", text: r.rule }),
+    );
+  };
 
   const loadAlerts = async () => {
     const items = await get<NearRepeat[]>(`${P}/near-repeats`);
@@ -131,10 +173,11 @@ export async function patrolView(root: HTMLElement): Promise<void> {
 
   root.append(msg, nrBox);
   if (session.can("patrol:plan")) root.append(form);
-  root.append(plansBox);
+  root.append(plansBox, reportBox);
   try {
     await loadAlerts();
     await loadPlans();
+    await loadReport();
   } catch (err) {
     msg.textContent = failText(err);
   }
