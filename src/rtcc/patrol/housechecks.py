@@ -49,6 +49,8 @@ def create(session: Session, data: HouseCheckCreate, *, actor: Principal) -> Hou
     user_id = community.require_community(actor)
     if data.ends_on < utcnow().astimezone(places.city_zone()).date():
         raise invalid("ends_on", "lies in the past")
+    if not places.inside_city(data.lat, data.lon):
+        raise invalid("lat", f"the house ({data.lat:.5f}, {data.lon:.5f}) lies outside {places.city_name()}")
     row = HouseCheck(
         user_id=user_id,
         address=data.address.strip(),

@@ -151,6 +151,12 @@ def test_note_found_tells_the_resident_at_once_and_access_is_own_only(db: Databa
         assert housechecks.mine(s, actor=other) == []
     with db.uow() as s, pytest.raises(NotFound):  # a unit whose plans do not hold the check
         housechecks.note_visit(s, check_id, VisitNote(outcome="secure"), actor=cso, call_sign="C1", plan_ids=[])
+    from rtcc.core.errors import ValidationFailed
+
+    today = utcnow().astimezone(places.city_zone()).date()
+    away = HouseCheckCreate(address="1 Far Away", lat=34.2, lon=-118.9, starts_on=today, ends_on=today)
+    with db.uow() as s, pytest.raises(ValidationFailed, match="outside"):
+        housechecks.create(s, away, actor=other)
     with db.uow() as s, pytest.raises(PermissionDenied):
         housechecks.note_visit(s, check_id, VisitNote(outcome="secure"), actor=cso, call_sign=None, plan_ids=[])
 
