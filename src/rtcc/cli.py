@@ -31,6 +31,7 @@ BENCHMARKS = (
     "drones",
     "analytics",
     "audit",
+    "patrol",
 )
 
 

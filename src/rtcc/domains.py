@@ -35,6 +35,7 @@ DOMAIN_PACKAGES = (
     "dispatch",
     "drones",
     "analytics",
+    "patrol",
     "web",
 )
 

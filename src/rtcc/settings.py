@@ -21,6 +21,7 @@ from rtcc.governance.config import GovernanceSettings
 from rtcc.investigations.config import InvestigationsSettings
 from rtcc.matching.config import MatchingSettings
 from rtcc.notify.config import NotifySettings
+from rtcc.patrol.config import PatrolSettings
 from rtcc.places.config import PlacesSettings
 from rtcc.rebates.config import RebatesSettings
 from rtcc.retention.config import RetentionSettings
@@ -45,6 +46,7 @@ class Settings(
     AlprSettings,
     PlacesSettings,
     RoutingSettings,
+    PatrolSettings,
 ):
     """OpenRTCC configuration. Defaults give the embedded profile (SQLite, in-process bus).
 

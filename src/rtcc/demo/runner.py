@@ -22,6 +22,7 @@ from fastapi import APIRouter
 from rtcc.app import create_app
 from rtcc.core.migrate import upgrade
 from rtcc.demo import crops
+from rtcc.demo import patrol as patrol_demo
 from rtcc.demo.accounts import DEMO_PASSWORD, DEMO_USERS
 from rtcc.demo.audit_key import with_demo_key
 from rtcc.demo.feeder import MIN_READS_PER_MINUTE, Feeder
@@ -44,6 +45,8 @@ class DemoState:
     seeded: SeedResult | None = None
     feeder: Feeder | None = None
     shift: ShiftSimulator | None = None
+    patrol: patrol_demo.PatrolDemo | None = None
+    walker: patrol_demo.PatrolWalker | None = None
     history: HistoryResult | None = None
     history_error: str | None = None
     history_done: threading.Event = field(default_factory=threading.Event)
@@ -82,6 +85,17 @@ def build_demo_app(
         state.feeder.start()
         state.shift = ShiftSimulator(runtime.db, runtime.bus, runtime.settings, speedup=speedup)
         state.shift.start()
+
+        def do_patrol() -> patrol_demo.PatrolDemo | None:
+            with runtime.db.uow() as session:
+                return patrol_demo.seed(session, runtime.settings)
+
+        try:  # a burglary, its near-repeat alert, a house check and the CSO plan the simulated C2 walks
+            state.patrol = await anyio.to_thread.run_sync(do_patrol)
+        except Exception:  # the demo goes on without its patrol story
+            logger.exception("demo patrol plan could not be made")
+        state.walker = patrol_demo.PatrolWalker(runtime.db, runtime.settings)
+        state.walker.start(speedup=speedup)
         _banner(base_url, seeded, history_days=history_days)
 
         def load_history() -> None:
@@ -112,6 +126,8 @@ def build_demo_app(
             await anyio.to_thread.run_sync(state.feeder.stop)
         if state.shift is not None:
             await anyio.to_thread.run_sync(state.shift.stop)
+        if state.walker is not None:
+            await anyio.to_thread.run_sync(state.walker.stop)
         await anyio.to_thread.run_sync(lambda: state.history_done.wait(30))
 
     return create_app(settings, extra_hooks=[(start, stop)], extra_routers=demo_routers())

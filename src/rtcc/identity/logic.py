@@ -114,6 +114,9 @@ class Perm(StrEnum):
     drones_pilot = "drones:pilot"  # accept or decline a launch request (a certified remote pilot)
     drones_override = "drones:override"  # override a refusal the policy allows to be overridden (audited, with reason)
     drones_admin = "drones:admin"  # dock and drone status, dock weather, pilots' certificates
+    # patrol plans, near repeats, house checks (issue 14)
+    patrol_read = "patrol:read"  # near-repeat alerts, patrol plans, the dose report, house checks due (audited)
+    patrol_plan = "patrol:plan"  # make patrol plans for units
 
 
 _ANALYST = {
@@ -192,6 +195,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.drones_request,
             Perm.drones_override,
             Perm.drones_admin,
+            Perm.patrol_read,
+            Perm.patrol_plan,
         }
         | _DISPATCH_DESK
     ),
@@ -206,6 +211,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.premises_read,
             Perm.units_read,
             Perm.alarm_context,
+            Perm.patrol_read,
+            Perm.patrol_plan,
         }
     ),
     Role.dispatcher: frozenset(
@@ -223,6 +230,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.alarm_context,
             Perm.drones_read,
             Perm.drones_request,
+            Perm.patrol_read,
         }
         | _DISPATCH_DESK
     ),

@@ -76,6 +76,10 @@ def test_demo_shows_live_hits_within_a_minute(tmp_path: Path) -> None:
                 assert time.monotonic() - started < 110, f"no background reads; {state.feeder.sent} sent in all"
                 time.sleep(1)
             assert state.feeder.failures == 0
+            # the patrol story: a burglary's near-repeat alert and the simulated CSO's plan that holds it
+            assert state.patrol is not None and state.walker is not None
+            plan = client.get(f"/api/v1/patrol/plans/{state.patrol.plan_id}", headers=headers).json()
+            assert "near_repeat" in [s["kind"] for s in plan["stops"]]
             # the read history loads in the background and reaches back its days (a plate search sees them)
             assert state.history_done.wait(180), "the history did not load"
             assert state.history is not None and state.history_error is None

@@ -2,7 +2,7 @@
 // worker): my call (GET /api/v1/dispatch/me), directions and ETA from my unit's last position
 // (POST /api/v1/routing/route, drawn on a small map), status buttons showing only the valid next steps, notes (read
 // and append), the premise history (roles with premises:read) and the verified ALPR hits near the call (deputies
-// only: alerts:read_verified; the API refuses CSOs and guards as well).
+// only: alerts:read_verified; the API refuses CSOs and guards as well), and the unit's patrol plan (../patrol/plan).
 //
 // Status steps and notes go through ./outbox: kept on the phone first, sent in order with a client id, so a change
 // made without a connection is sent once when it returns. The screen shows them at once, marked until sent.
@@ -18,6 +18,7 @@ import * as session from "../core/session";
 import type { Key } from "../core/strings";
 import { createMap, dispose, settle } from "../map/basemap";
 import * as outbox from "./outbox";
+import { planPanel } from "../patrol/plan";
 
 interface Unit {
   call_sign: string;
@@ -137,7 +138,9 @@ export async function fieldView(root: HTMLElement, params: URLSearchParams, life
   const body = el("div", { id: "field-call" });
   // CSOs also see the calls waiting for a CSO (differential response) and take one themselves
   const csoQueue = el("section", { class: "card", id: "field-cso-queue", hidden: true, "aria-labelledby": "field-cso-h" });
-  root.append(el("h1", { text: t("field.title") }), banner, unitLine, msg, body, csoQueue);
+  // the unit's patrol plan (CSOs, guards, holiday and special teams): stops with dose planned and delivered
+  const plan = planPanel();
+  root.append(el("h1", { text: t("field.title") }), banner, unitLine, msg, body, csoQueue, plan.node);
 
   let mine: MyDispatch | null = null;
   let detail: Detail | null = null;
@@ -465,7 +468,10 @@ export async function fieldView(root: HTMLElement, params: URLSearchParams, life
     if (m.topic.startsWith("unit-") && navigator.onLine) void sync();
   });
   const timer = window.setInterval(() => {
-    if (navigator.onLine) void sync();
+    if (navigator.onLine) {
+      void sync();
+      void plan.refresh();
+    }
   }, REFRESH_MS);
   life.onCleanup(() => {
     window.removeEventListener("online", online);
@@ -474,8 +480,10 @@ export async function fieldView(root: HTMLElement, params: URLSearchParams, life
     stopLive();
     window.clearInterval(timer);
     if (map) dispose(map);
+    plan.cleanup();
   });
 
   await sync();
+  await plan.refresh();
   return undefined;
 }

@@ -4,7 +4,7 @@
 //
 // This module holds the navigation, the home page (sign-in and sign-up forms, or the signed-in tiles; the public
 // alerts) and the routing to the pages. Each page is its own module: ./account (sign in, sign up), ./cameras and ./footage, ./rebates, ./tips,
-// ./subscriptions, ./groups (Neighborhood Watch), ./inbox (messages), ./reports (my calls and online reports);
+// ./subscriptions, ./groups (Neighborhood Watch), ./inbox (messages), ./reports (my calls and online reports), ./housechecks (vacation house checks);
 // ./common holds what they share.
 
 import { get } from "../core/api";
@@ -19,6 +19,7 @@ import { camerasPage } from "./cameras";
 import { C } from "./common";
 import { groupsPage } from "./groups";
 import { inboxPage } from "./inbox";
+import { houseChecksPage } from "./housechecks";
 import { rebatesPage } from "./rebates";
 import { reportsPage } from "./reports";
 import { subscriptionsPage } from "./subscriptions";
@@ -44,6 +45,7 @@ export function portalNav(): Array<[string, string]> {
       ["/portal/alerts", t("portal.nav.alerts")],
       ["/portal/watch", t("watch.nav")],
       ["/portal/messages", t("inbox.nav")],
+      ["/portal/house-checks", t("hc.nav")],
     );
   }
   links.push(["/transparency", t("portal.nav.transparency")]);
@@ -81,6 +83,7 @@ async function home(root: HTMLElement): Promise<void> {
       ["/portal/tips", "portal.nav.tips", "portal.tips_blurb"],
       ["/portal/reports", "reports.nav", "reports.lead"],
       ["/portal/alerts", "portal.nav.alerts", "portal.alerts_blurb"],
+      ["/portal/house-checks", "hc.nav", "hc.lead"],
     ];
     const grid = el("ul", { class: "tiles" });
     for (const [href, title, blurb] of cards) grid.append(el("li", {}, el("a", { href, "data-link": true }, el("strong", { text: t(title) }), el("span", { text: t(blurb) }))));
@@ -107,6 +110,7 @@ export async function portalView(root: HTMLElement): Promise<Cleanup> {
   if (here === "/portal/alerts") return subscriptionsPage(root);
   if (here === "/portal/watch") return groupsPage(root);
   if (here === "/portal/messages") return inboxPage(root);
+  if (here === "/portal/house-checks") return houseChecksPage(root);
   root.append(el("h1", { text: t("shell.not_found") }));
   return undefined;
 }
