@@ -34,6 +34,7 @@ DOMAIN_PACKAGES = (
     "routing",
     "dispatch",
     "analytics",
+    "simulator",
     "web",
 )
 
