@@ -36,7 +36,9 @@ Array = npt.NDArray[np.float64]
 #: Free units at or below which the dispatcher hands ``recommend`` every free unit (the shortlist would not pay).
 SHORTLIST_FROM = 6
 #: Units the shortlist starts with (the best lower bounds).
-SHORTLIST_START = 3
+SHORTLIST_START = 1
+#: Calls this shift the lower-bound table holds (more use the last column: the workload penalty only grows).
+BOUND_CALLS = 64
 #: Hours a unit's ``calls_this_shift`` counts over when it is always on duty (one shift of the usual three).
 SHIFT_HOURS = 8.0
 
@@ -130,53 +132,72 @@ class Dispatcher:
         self.fast = fast
         self.recommend_calls = 0
         units = model.units
+        n = len(units)
         self.index = {u.facts.unit_id: i for i, u in enumerate(units)}
-        self.pos = [u.home_zone for u in units]
-        self.shift_key = [-1.0] * len(units)
-        self.calls = [0] * len(units)
+        self.pos = np.asarray([u.home_zone for u in units], dtype=np.int64)
+        self.calls = np.zeros(n, dtype=np.int64)
+        self.shift_key = np.full(n, -1.0)
+        self.next_reset = -1.0
         self._facts: dict[tuple[int, int], UnitFacts] = {}
         self._pending: dict[int, float] = {}
         self.cap = model.rules.coverage_min_available + 1
         self.area = [u.facts.home_area for u in units]
-        # static[k][u]: the recommendation's score for unit u with travel 0, no workload and no area (None: rejected)
-        self.static: list[list[float | None]] = []
-        for k in model.kinds:
-            row: list[float | None] = []
-            for u in units:
-                bare = replace(u.facts, status="available", on_duty=True, home_area=None, calls_this_shift=0)
-                rec = recommend(k.facts, [bare], [0.0], model.rules)
-                row.append(rec.ranked[0].score_s if rec.ranked else None)
-            self.static.append(row)
+        self.fixed = np.full((n, len(model.zones)), np.nan)  # a drone's seconds to each zone from its dock
+        for i, u in enumerate(units):
+            if u.eta_s is not None:
+                self.fixed[i] = u.eta_s
+        self.has_fixed = bool(np.isfinite(self.fixed).any())
+        # bound[k, u, w]: recommend's own score for unit u on kind k with travel 0, w calls this shift and no home
+        # area (inf: rejected whatever its state), filled on first use; every other penalty (coverage) is >= 0
+        self.bound = np.full((len(model.kinds), n, BOUND_CALLS), np.nan)
 
     def _unit_facts(self, u: int) -> UnitFacts:
-        key = (u, self.calls[u])
+        key = (u, int(self.calls[u]))
         found = self._facts.get(key)
         if found is None:
             found = self._facts[key] = replace(
-                self.model.units[u].facts, status="available", on_duty=True, calls_this_shift=self.calls[u]
+                self.model.units[u].facts, status="available", on_duty=True, calls_this_shift=key[1]
             )
         return found
 
-    def eta(self, u: int, c: int) -> float:
-        """Seconds of travel of unit ``u`` to call ``c`` from where it is."""
-        fixed = self.model.units[u].eta_s
-        if fixed is not None:
-            return fixed[self.zone[c]]
-        if self.model.travel is not None:
-            return float(self.model.travel[self.pos[u], self.zone[c]])
-        assert self.sampled_travel is not None
-        return float(self.sampled_travel[c])
+    def _fill_bound(self, k: int, u: int, w: int) -> float:
+        bare = replace(self.model.units[u].facts, status="available", on_duty=True, home_area=None, calls_this_shift=w)
+        rec = recommend(self.model.kinds[k].facts, [bare], [0.0], self.model.rules)
+        score = rec.ranked[0].score_s if rec.ranked else None
+        value = float("inf") if score is None else float(score)
+        self.bound[k, u, w] = value
+        return value
 
-    def _shift(self, u: int, now: float) -> None:
-        duty = self.model.units[u].duty
-        if duty:
-            how = (now / 3600.0) % 168.0
-            key = next((a for a, b in duty if a <= how < b), -1.0) + 168.0 * ((now / 3600.0) // 168.0)
+    def etas(self, free: npt.NDArray[np.int64], c: int) -> Array:
+        """Seconds of travel of each of ``free`` to call ``c`` from where it is."""
+        z = int(self.zone[c])
+        if self.model.travel is not None:
+            e = self.model.travel[self.pos[free], z]
         else:
-            key = (now / 3600.0) // SHIFT_HOURS
-        if key != self.shift_key[u]:
-            self.shift_key[u] = key
-            self.calls[u] = 0
+            assert self.sampled_travel is not None
+            e = np.full(free.size, float(self.sampled_travel[c]))
+        if self.has_fixed:
+            f = self.fixed[free, z]
+            e = np.where(np.isnan(f), e, f)
+        return np.asarray(e, dtype=np.float64)
+
+    def _reset_shifts(self, now: float) -> None:
+        """Start a new shift's count for every unit whose shift changed (checked only at the next boundary)."""
+        hours = now / 3600.0
+        how = hours % 168.0
+        week = 168.0 * (hours // 168.0)
+        nxt = (hours // SHIFT_HOURS + 1) * SHIFT_HOURS
+        for u, unit in enumerate(self.model.units):
+            if unit.duty:
+                key = next((a for a, b in unit.duty if a <= how < b), -1.0) + week
+                nxt = min(nxt, *(week + a for a, _ in unit.duty if week + a > hours), week + 168.0)
+                nxt = min(nxt, *(week + b for _, b in unit.duty if week + b > hours), week + 168.0)
+            else:
+                key = hours // SHIFT_HOURS
+            if key != self.shift_key[u]:
+                self.shift_key[u] = key
+                self.calls[u] = 0
+        self.next_reset = nxt * 3600.0
 
     def _recommend(self, c: int, us: Sequence[int], etas: Sequence[float]) -> tuple[int | None, float]:
         self.recommend_calls += 1
@@ -190,51 +211,63 @@ class Dispatcher:
 
     def pick_full(self, c: int, free: Sequence[int]) -> int | None:
         """``recommend`` over every free unit: the reference the fast path must equal."""
-        etas = [self.eta(u, c) for u in free]
-        return self._recommend(c, free, etas)[0]
+        e = self.etas(np.asarray(free, dtype=np.int64), c)
+        return self._recommend(c, free, [float(x) for x in e])[0]
 
     def pick_fast(self, c: int, free: Sequence[int]) -> int | None:
         """The same unit as ``pick_full`` from a shortlist (module docstring)."""
-        static = self.static[self.kind[c]]
-        eta = {u: self.eta(u, c) for u in free}
-        bounds = sorted((eta[u] + s, u) for u in free if (s := static[u]) is not None)
-        if not bounds:
+        k = int(self.kind[c])
+        fa = np.asarray(free, dtype=np.int64)
+        w = np.minimum(self.calls[fa], BOUND_CALLS - 1)
+        base = self.bound[k, fa, w]
+        missing = np.flatnonzero(np.isnan(base))
+        for i in missing:
+            base[i] = self._fill_bound(k, int(fa[i]), int(w[i]))
+        e = self.etas(fa, c)
+        lb = e + base
+        ok = np.isfinite(lb)
+        if not ok.any():
             return None
+        order = np.argsort(lb, kind="stable")
+        order = order[: int(ok.sum())]  # the rejected sort last (inf)
+        eta = dict(zip(fa.tolist(), e.tolist(), strict=True))
         area = self.area
-        by_area: dict[str | None, list[int]] = {}
-        for u in free:
-            by_area.setdefault(area[u], []).append(u)
-        chosen = {u for _, u in bounds[:SHORTLIST_START]}
+        chosen = {int(fa[i]) for i in order[:SHORTLIST_START]}
+        by_area: dict[str | None, list[int]] | None = None
         while True:
             passed = set(chosen)
-            for a in {area[u] for u in chosen}:
-                if a is None:
-                    continue
-                mates = by_area[a]
-                have = sum(1 for u in mates if u in passed)
-                for u in mates:
-                    if have >= self.cap:
-                        break
-                    if u not in passed:
-                        passed.add(u)
-                        have += 1
-            order = sorted(passed)
-            best_u, best = self._recommend(c, order, [eta[u] for u in order])
-            extra = {u for b, u in bounds if b <= best and u not in passed}
+            if self.cap > 0:
+                if by_area is None:
+                    by_area = {}
+                    for u in free:
+                        by_area.setdefault(area[u], []).append(u)
+                for a in {area[u] for u in chosen}:
+                    if a is None:
+                        continue
+                    have = sum(1 for u in by_area[a] if u in passed)
+                    for u in by_area[a]:
+                        if have >= self.cap:
+                            break
+                        if u not in passed:
+                            passed.add(u)
+                            have += 1
+            ordered = sorted(passed)
+            best_u, best = self._recommend(c, ordered, [eta[u] for u in ordered])
+            extra = {int(fa[i]) for i in order if lb[i] <= best} - passed
             if not extra:
                 return best_u
             chosen = passed | extra
 
     def choose(self, c: int, free: Sequence[int], now: float) -> int | None:
         """The engine's ``choose``: the recommendation's first unit among ``free`` (None: nobody may take it)."""
-        for u in free:
-            self._shift(u, now)
+        if now >= self.next_reset:
+            self._reset_shifts(now)
         if self.fast and len(free) > SHORTLIST_FROM:
             u = self.pick_fast(c, free)
         else:
             u = self.pick_full(c, free)
         if u is not None:
-            self._pending[c] = self.eta(u, c)
+            self._pending[c] = float(self.etas(np.asarray([u], dtype=np.int64), c)[0])
             self.calls[u] += 1
             if self.model.units[u].eta_s is None:  # a drone flies back to its dock: it stays where it was
                 self.pos[u] = int(self.zone[c])
