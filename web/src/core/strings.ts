@@ -16,6 +16,7 @@ import * as governance from "../governance/strings";
 import * as investigations from "../investigations/strings";
 import * as map from "../map/strings";
 import * as portal from "../portal/strings";
+import * as simulator from "../simulator/strings";
 
 const core = {
   "shell.title": "OpenRTCC",
@@ -77,6 +78,7 @@ export const en = {
   ...portal.en,
   ...dispatch.en,
   ...field.en,
+  ...simulator.en,
 } as const;
 
 export type Key = keyof typeof en;
@@ -141,4 +143,5 @@ export const es: Record<Key, string> = {
   ...portal.es,
   ...dispatch.es,
   ...field.es,
+  ...simulator.es,
 };
