@@ -7,10 +7,10 @@ districts the calls fall in (city profile), and the travel-time matrix between t
 the routing module once per fit (emergent times are not modelled separately: one matrix, non-emergent). **History
 mode** (an imported history whose call types the catalogue does not know, e.g. Alexandria's DECC): the history's own
 scheme is the catalogue (its priorities ranked as numbered, each agency a unit type, each raw call type a call type at
-its most common priority and agency), units per agency are as many as the calls it kept busy at once (99th
+one agency and one priority is a call kind, as the history had them), units per agency are as many as the calls it kept busy at once (99th
 percentile, sampled each minute), one zone, travel drawn from the history's own en-route -> on-scene times.
 
-Either way: arrivals by local hour of the week (``fit_profile``), the call-type mix, and the empirical samples of call
+Either way: arrivals by local hour of the week (``weekly_profile``: counts over exposure, unseen slots filled), the call-type mix, and the empirical samples of call
 processing (received -> first dispatched), turnout (dispatched -> en route), travel (en route -> on scene) and time on
 scene (on scene -> cleared) by call type and priority. Self-initiated calls (source ``officer``) are left out.
 """
@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from sqlalchemy.orm import Session
 
-from rtcc.analytics.kernels.arrivals import fit_profile
+from rtcc.analytics.kernels.arrivals import ArrivalProfile
 from rtcc.core.errors import invalid
 from rtcc.dispatch import calltypes, history, units
 from rtcc.dispatch.catalogue import Catalogue
@@ -67,13 +67,16 @@ class History:
 
 
 def load_history(
-    session: Session, *, origin: str | None, since: datetime | None, until: datetime | None
+    session: Session, *, origin: str | None, since: datetime | None, until: datetime | None, required: bool = True
 ) -> History:
-    """The window's calls, self-initiated ones left out; ValidationFailed when there are none."""
+    """The window's calls, self-initiated ones left out; ValidationFailed when there are none and ``required``."""
     raw = history.for_simulation(session, since=since, until=until, origin=origin)
     keep = [i for i, s in enumerate(raw["source"]) if s != "officer" and raw["priority"][i]]
-    if not keep:
+    if not keep and required:
         raise invalid("since", "no imported calls with a priority in this window (import a history first)")
+    if not keep:
+        empty = np.empty(0)
+        return History({st: empty for st in history.STEPS}, [], [], [], empty, empty, 0.0, 0.0)
     steps = {s: np.asarray([raw[s][i] for i in keep], dtype=np.float64) for s in history.STEPS}
     return History(
         steps=steps,
@@ -96,6 +99,25 @@ def hour_of_week(epoch: Array, tz: ZoneInfo) -> tuple[Array, Array]:
         wd.append(d.weekday())
         hr.append(d.hour)
     return np.asarray(wd), np.asarray(hr)
+
+
+def weekly_profile(h: History, tz: ZoneInfo) -> ArrivalProfile:
+    """Calls per hour for each hour of the week: each slot's count over the number of times the window holds that
+    slot (its exposure); a slot the window never holds takes the mean of the same hour on the days it holds, else the
+    mean of every slot held (a window shorter than a week still gives a whole week)."""
+    wd, hr = hour_of_week(h.steps["received"], tz)
+    counts = np.bincount(wd * 24 + hr, minlength=168).astype(np.float64)
+    exposure = np.zeros(168)
+    t = h.first - (h.first % 3600.0)
+    while t <= h.last:
+        d = datetime.fromtimestamp(t, tz)
+        exposure[d.weekday() * 24 + d.hour] += 1.0
+        t += 3600.0
+    rate = np.where(exposure > 0, counts / np.maximum(exposure, 1.0), np.nan).reshape(7, 24)
+    overall = float(np.nanmean(rate)) if np.isfinite(rate).any() else 0.0
+    by_hour = np.asarray([np.nanmean(c) if np.isfinite(c).any() else overall for c in rate.T])
+    filled = np.where(np.isfinite(rate), rate, by_hour[None, :])
+    return ArrivalProfile(tuple(float(x) for x in filled.ravel()))
 
 
 def _code(raw: str, pattern: str, upper: bool) -> str:
@@ -152,19 +174,21 @@ def fit_history_mode(h: History, tz: ZoneInfo) -> Fitted:
     """History mode (module docstring)."""
     prios = sorted(set(h.priority), key=_rank_key)
     agencies = {a: _code(a, r"^[a-z_]{1,32}$", False) for a in set(h.agency)}
-    kinds = [_code(c, r"^[A-Z][A-Z0-9_]{0,31}$", True) for c in h.call_type]
-    by_kind: dict[str, Counter[tuple[str, str]]] = defaultdict(Counter)
-    for k, p, a in zip(kinds, h.priority, h.agency, strict=True):
-        by_kind[k][(p, agencies[a])] += 1
+    triples = [(c, agencies[a], p) for c, a, p in zip(h.call_type, h.agency, h.priority, strict=True)]
+    codes: dict[tuple[str, str, str], str] = {}
+    for i, key in enumerate(sorted(Counter(triples))):
+        codes[key] = _code(f"K{i} {key[0]}", r"^[A-Z][A-Z0-9_]{0,31}$", True)
+    kinds = [codes[k] for k in triples]
+    counts = Counter(kinds)
     call_types: list[dict[str, Any]] = []
     mix: dict[str, float] = {}
     priority: dict[str, str] = {}
-    for k, counts in sorted(by_kind.items()):
-        (p, a), _ = counts.most_common(1)[0]
+    for (raw, a, p), k in sorted(codes.items(), key=lambda x: x[1]):
         call_types.append(
-            {"code": k, "name": k, "apco_code": k[:16], "default_priority": p, "eligible_unit_types": [a]}
+            {"code": k, "name": f"{raw} ({a}, {p})"[:128], "apco_code": k[:16], "default_priority": p,
+             "eligible_unit_types": [a]}
         )
-        mix[k] = float(sum(counts.values()))
+        mix[k] = float(counts[k])
         priority[k] = p
     cat = Catalogue.model_validate(
         {
@@ -187,13 +211,11 @@ def fit_history_mode(h: History, tz: ZoneInfo) -> Fitted:
     for raw, code in sorted(agencies.items()):
         n = _concurrency(h, agency_arr == raw)
         specs.extend(UnitSpec(f"{code.upper()}-{i + 1}", code, 0) for i in range(n))
-    wd, hr = hour_of_week(h.steps["received"], tz)
-    weeks = max((h.last - h.first) / (7 * 86400.0), 1.0 / 7)
     return Fitted(
         catalogue=cat,
         priority=priority,
         mix=mix,
-        profile=fit_profile(wd, hr, weeks=weeks),
+        profile=weekly_profile(h, tz),
         zones=("all",),
         zone_weights=(1.0,),
         centroids=None,
@@ -231,13 +253,11 @@ def fit_catalogue_mode(session: Session, h: History, tz: ZoneInfo, at: datetime 
         specs.append(UnitSpec(u.call_sign, u.unit_type, home))
     if not specs:
         raise invalid("units", "the dispatch domain has no active units to simulate")
-    wd, hr = hour_of_week(h.steps["received"], tz)
-    weeks = max((h.last - h.first) / (7 * 86400.0), 1.0 / 7)
     return Fitted(
         catalogue=cat,
         priority={k: in_force.get(k, cat.call_type(k).default_priority) for k in mix},  # type: ignore[union-attr]
         mix=mix,
-        profile=fit_profile(wd, hr, weeks=weeks),
+        profile=weekly_profile(h, tz),
         zones=zones,
         zone_weights=weights,
         centroids=centroids,

@@ -89,7 +89,9 @@ def backtest(
     zone = _tz(tz)
     fitted, notes = fit(session, origin=req.origin, since=req.fit_from, until=req.fit_until, tz=zone, mode=mode)
     model = build_model(fitted, Scenario())
-    observed = load_history(session, origin=req.origin, since=req.fit_until, until=req.predict_until)
+    observed = load_history(
+        session, origin=req.origin, since=req.fit_until, until=req.predict_until, required=False
+    )
     hours = (ensure_utc(req.predict_until) - ensure_utc(req.fit_until)).total_seconds() / 3600.0
     start = _start_how(req.fit_until, zone)
     sim = run_model(

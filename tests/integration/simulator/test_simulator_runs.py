@@ -30,7 +30,7 @@ START = datetime(2025, 8, 24, 4, tzinfo=UTC)  # the synthetic export starts 2025
 @pytest.fixture
 def imported(db: Database, tmp_path: Path) -> Database:
     path = tmp_path / "alexandria.csv"
-    path.write_text(synthetic_alexandria_csv(3000), encoding="utf-8")  # a call every ~55 s: about 46 hours
+    path.write_text(synthetic_alexandria_csv(3000), encoding="utf-8")  # a call every ~40 s: about 33 hours
     with db.uow() as s:
         report = history.import_file(s, CadFile(path), actor=SYSTEM)
     assert report.imported == 3000
@@ -39,7 +39,7 @@ def imported(db: Database, tmp_path: Path) -> Database:
 
 def test_the_backtest_sets_predicted_beside_observed_per_priority(imported: Database) -> None:
     req = BacktestCreate(
-        fit_from=START, fit_until=START + timedelta(hours=30), predict_until=START + timedelta(hours=46), replications=3
+        fit_from=START, fit_until=START + timedelta(hours=22), predict_until=START + timedelta(hours=33), replications=3
     )
     with imported.read() as s:
         res = service.backtest(s, req, tz="America/New_York")
@@ -97,6 +97,7 @@ def test_only_simulator_roles_may_run_or_read(app_client: TestClient, login) -> 
     assert app_client.get("/api/v1/simulator/runs", headers=officer).status_code == 403
     body = {"scenario": {"name": "x"}, "hours": 1, "replications": 1}
     assert app_client.post("/api/v1/simulator/runs", json=body, headers=officer).status_code == 403
+    app_client.cookies.clear()
     assert app_client.get("/api/v1/simulator/runs").status_code == 401
     analyst = login("analyst")
     bad = {"scenario": {"name": "x", "typo": 1}, "hours": 1, "replications": 1}
@@ -117,12 +118,13 @@ def cli(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunne
 def test_the_cli_prints_the_backtest_table_and_stores_the_run(imported: Database, cli: CliRunner) -> None:
     res = cli.invoke(
         simulate,
-        ["backtest", "--year", "2025", "--fit-weeks", "35", "--predict-weeks", "36", "--replications", "2",
+        ["backtest", "--year", "2025", "--fit-weeks", "34", "--predict-weeks", "35", "--replications", "2",
          "--time-zone", "America/New_York"],
     )
-    # the synthetic history covers two days of week 35 only: week 36 has nothing observed
+    # the synthetic history starts on Sunday 24 August 2025 (ISO week 34) and ends on the Monday morning (week 35)
     assert res.exit_code == 0, res.output
     assert "obs med" in res.stdout and "pred med" in res.stdout
+    assert len([ln for ln in res.stdout.splitlines() if ln.strip().startswith(("1 ", "2 ", "3 ", "4 "))]) == 4
     with imported.read() as s:
         runs = service.list_runs(s)
     assert runs and runs[0].kind == "backtest" and runs[0].status == "done"
