@@ -93,8 +93,12 @@ def _mmc_check(rng: np.random.Generator) -> dict[str, Any]:
         profile=ArrivalProfile((lam_h,) * 168),
         zones=("all",),
         zone_weights=(1.0,),
-        samples=Samples({"all": np.zeros(1)}, {"all": np.zeros(1)}, {"all": np.zeros(1)},
-                        {"all": rng.exponential(mean_s, 2_000_000)}),
+        samples=Samples(
+            {"all": np.zeros(1)},
+            {"all": np.zeros(1)},
+            {"all": np.zeros(1)},
+            {"all": rng.exponential(mean_s, 2_000_000)},
+        ),
         travel=None,
         rules=Rules(workload_penalty_s=0.0, coverage_min_available=0, sworn_on_cso_call_penalty_s=0.0),
     )

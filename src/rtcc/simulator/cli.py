@@ -10,6 +10,7 @@ America/New_York`` prints predicted against observed median and p90 response per
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -36,6 +37,13 @@ def _weeks(text: str, option: str) -> tuple[int, int]:
         raise typer.BadParameter(f"{option}: weeks are N or N-M (ISO weeks), got {text!r}") from None
 
 
+def _bar(bar: tqdm) -> Callable[[float], None]:  # type: ignore[type-arg]
+    def update(share: float) -> None:
+        bar.update(int(share * 100) - bar.n)
+
+    return update
+
+
 def _fmt(v: float | None) -> str:
     return "-" if v is None else f"{v / 60:6.1f}"
 
@@ -58,7 +66,9 @@ def _store(rt: Runtime, kind: str, req: RunCreate | BacktestCreate, results: dic
 @simulate.command("run")
 def run(
     scenario: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="Scenario JSON file.")] = None,
-    preset: Annotated[str | None, typer.Option(help="A ready-made scenario (priority_rule, cso_pm, guards, ...).")] = None,
+    preset: Annotated[
+        str | None, typer.Option(help="A ready-made scenario (priority_rule, cso_pm, guards, ...).")
+    ] = None,
     origin: Annotated[str | None, typer.Option(help="Imported history origin, e.g. cad:alexandria.")] = None,
     since: Annotated[datetime | None, typer.Option(help="Fit from (UTC).")] = None,
     until: Annotated[datetime | None, typer.Option(help="Fit until (UTC, exclusive).")] = None,
@@ -86,10 +96,16 @@ def run(
             else:
                 scen = Scenario()
             req = RunCreate(
-                scenario=scen, origin=origin, since=since, until=until, hours=hours, replications=replications, seed=seed
+                scenario=scen,
+                origin=origin,
+                since=since,
+                until=until,
+                hours=hours,
+                replications=replications,
+                seed=seed,
             )
             bar = tqdm(total=100, unit="%", desc=scen.name)
-            res = service.compare(session, req, tz=time_zone, mode=mode, progress=lambda s: bar.update(int(s * 100) - bar.n))
+            res = service.compare(session, req, tz=time_zone, mode=mode, progress=_bar(bar))
             bar.close()
         return res, _store(rt, "scenario", req, res)
 
@@ -99,16 +115,22 @@ def run(
         return
     typer.echo(f"run {run_id}: {res['scenario_name']} ({'; '.join(res['notes'])})")
     typer.echo("response in minutes, mean over replications [95% CI]")
-    typer.echo(f"{'priority':>10} {'calls':>7}  {'baseline median':>22} {'scenario median':>22}  "
-               f"{'baseline p90':>22} {'scenario p90':>22}")
+    typer.echo(
+        f"{'priority':>10} {'calls':>7}  {'baseline median':>22} {'scenario median':>22}  "
+        f"{'baseline p90':>22} {'scenario p90':>22}"
+    )
     for b, s in zip(res["baseline"]["priorities"], res["scenario"]["priorities"], strict=False):
-        typer.echo(f"{b['priority']:>10} {b['calls']:>7}  {_ci(b['median_s']):>22} {_ci(s['median_s']):>22}  "
-                   f"{_ci(b['p90_s']):>22} {_ci(s['p90_s']):>22}")
+        typer.echo(
+            f"{b['priority']:>10} {b['calls']:>7}  {_ci(b['median_s']):>22} {_ci(s['median_s']):>22}  "
+            f"{_ci(b['p90_s']):>22} {_ci(s['p90_s']):>22}"
+        )
     for label in ("baseline", "scenario"):
         r = res[label]
         busy = sorted(r["units"], key=lambda u: -u["utilisation"])[:3]
-        typer.echo(f"{label}: mean queue {_ci(r['queue']['mean']).strip()} calls (x60), max {r['queue']['max']}; "
-                   + ", ".join(f"{u['unit']} {u['utilisation']:.0%}" for u in busy))
+        typer.echo(
+            f"{label}: mean queue {_ci(r['queue']['mean']).strip()} calls (x60), max {r['queue']['max']}; "
+            + ", ".join(f"{u['unit']} {u['utilisation']:.0%}" for u in busy)
+        )
 
 
 @simulate.command("backtest")
@@ -136,12 +158,16 @@ def backtest(
         fit_from, fit_until = service.week_bounds(year, f1, f2, tz)
         _, predict_until = service.week_bounds(year, p1, p2, tz)
         req = BacktestCreate(
-            origin=origin, fit_from=fit_from, fit_until=fit_until, predict_until=predict_until,
-            replications=replications, seed=seed,
+            origin=origin,
+            fit_from=fit_from,
+            fit_until=fit_until,
+            predict_until=predict_until,
+            replications=replications,
+            seed=seed,
         )
         with rt.db.read() as session:
             bar = tqdm(total=100, unit="%", desc="backtest")
-            res = service.backtest(session, req, tz=time_zone, mode=mode, progress=lambda s: bar.update(int(s * 100) - bar.n))
+            res = service.backtest(session, req, tz=time_zone, mode=mode, progress=_bar(bar))
             bar.close()
         return res, _store(rt, "backtest", req, res)
 
@@ -149,11 +175,15 @@ def backtest(
     if as_json:
         typer.echo(json.dumps(res, indent=1))
         return
-    typer.echo(f"run {run_id}: fit weeks {f1}-{f2}, predict weeks {p1}-{p2} of {year}; {res['units']} units; "
-               + "; ".join(res["notes"]))
+    typer.echo(
+        f"run {run_id}: fit weeks {f1}-{f2}, predict weeks {p1}-{p2} of {year}; {res['units']} units; "
+        + "; ".join(res["notes"])
+    )
     typer.echo("response in minutes; error = predicted - observed, in % of observed")
-    typer.echo(f"{'priority':>8} {'obs calls':>9} {'sim calls':>9} | {'obs med':>7} {'pred med':>8} {'err%':>6} | "
-               f"{'obs p90':>7} {'pred p90':>8} {'err%':>6}")
+    typer.echo(
+        f"{'priority':>8} {'obs calls':>9} {'sim calls':>9} | {'obs med':>7} {'pred med':>8} {'err%':>6} | "
+        f"{'obs p90':>7} {'pred p90':>8} {'err%':>6}"
+    )
     for r in res["rows"]:
         typer.echo(
             f"{r['priority']:>8} {r['observed_calls']:>9} {r['predicted_calls']:>9.0f} | "

@@ -6,20 +6,22 @@ priority rules at the end of the window), units are the dispatch domain's active
 districts the calls fall in (city profile), and the travel-time matrix between the zones' call centroids comes from
 the routing module once per fit (emergent times are not modelled separately: one matrix, non-emergent). **History
 mode** (an imported history whose call types the catalogue does not know, e.g. Alexandria's DECC): the history's own
-scheme is the catalogue (its priorities ranked as numbered, each agency a unit type, each raw call type a call type at
-one agency and one priority is a call kind, as the history had them), units per agency are as many as the calls it kept busy at once (99th
-percentile, sampled each minute), one zone, travel drawn from the history's own en-route -> on-scene times.
+scheme is the catalogue (its priorities ranked as numbered, each agency a unit type, each raw call type at one agency
+and one priority a call kind, as the history had them), units per agency are as many as the calls it kept busy at
+once (99th percentile, sampled each minute), one zone, travel drawn from the history's en-route -> on-scene times.
 
-Either way: arrivals by local hour of the week (``weekly_profile``: counts over exposure, unseen slots filled), the call-type mix, and the empirical samples of call
-processing (received -> first dispatched), turnout (dispatched -> en route), travel (en route -> on scene) and time on
-scene (on scene -> cleared) by call type and priority. Self-initiated calls (source ``officer``) are left out.
+Either way: arrivals by local hour of the week (``weekly_profile``: counts over exposure, unseen slots filled), the
+call-type mix, and the empirical samples of call processing (received -> first dispatched: the history's own call
+taking and dispatch delay; the simulated queue adds to it only when no unit is free), turnout (dispatched -> en
+route), travel (en route -> on scene) and time on scene (on scene -> cleared) by call kind and priority.
+Self-initiated calls (source ``officer``) are left out.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -185,8 +187,13 @@ def fit_history_mode(h: History, tz: ZoneInfo) -> Fitted:
     priority: dict[str, str] = {}
     for (raw, a, p), k in sorted(codes.items(), key=lambda x: x[1]):
         call_types.append(
-            {"code": k, "name": f"{raw} ({a}, {p})"[:128], "apco_code": k[:16], "default_priority": p,
-             "eligible_unit_types": [a]}
+            {
+                "code": k,
+                "name": f"{raw} ({a}, {p})"[:128],
+                "apco_code": k[:16],
+                "default_priority": p,
+                "eligible_unit_types": [a],
+            }
         )
         mix[k] = float(counts[k])
         priority[k] = p
@@ -206,7 +213,7 @@ def fit_history_mode(h: History, tz: ZoneInfo) -> Fitted:
             "call_types": call_types,
         }
     )
-    specs = []
+    specs: list[UnitSpec] = []
     agency_arr = np.asarray(h.agency)
     for raw, code in sorted(agencies.items()):
         n = _concurrency(h, agency_arr == raw)
@@ -245,7 +252,7 @@ def fit_catalogue_mode(session: Session, h: History, tz: ZoneInfo, at: datetime 
     )
     in_force = {c.code: c.priority_now for c in calltypes.call_types(session, at=at)}
     mix = {k: float(v) for k, v in Counter(h.call_type).items()}
-    zones, weights, centroids, zone_of = _zones(h)
+    zones, weights, centroids, _zone_of = _zones(h)
     travel = _matrix(session, centroids) if centroids is not None else None
     specs = []
     for u in units.list_units(session):

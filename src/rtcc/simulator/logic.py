@@ -262,10 +262,7 @@ class Dispatcher:
         """The engine's ``choose``: the recommendation's first unit among ``free`` (None: nobody may take it)."""
         if now >= self.next_reset:
             self._reset_shifts(now)
-        if self.fast and len(free) > SHORTLIST_FROM:
-            u = self.pick_fast(c, free)
-        else:
-            u = self.pick_full(c, free)
+        u = self.pick_fast(c, free) if self.fast and len(free) > SHORTLIST_FROM else self.pick_full(c, free)
         if u is not None:
             self._pending[c] = float(self.etas(np.asarray([u], dtype=np.int64), c)[0])
             self.calls[u] += 1

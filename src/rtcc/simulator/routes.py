@@ -22,7 +22,9 @@ Runner = Annotated[Principal, require(Perm.simulator_run)]
 
 
 @router.get("/presets")
-def get_presets(db: DbDep, _p: Reader, origin: Annotated[str | None, Query(max_length=48)] = None) -> list[ScenarioPreset]:
+def get_presets(
+    db: DbDep, _p: Reader, origin: Annotated[str | None, Query(max_length=48)] = None
+) -> list[ScenarioPreset]:
     """Ready-made scenarios for the city fitted on its imported history."""
     with db.read() as session:
         return service.scenario_presets(session, origin=origin)

@@ -12,7 +12,7 @@ out of service (left out). Errors name the scenario field.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -51,7 +51,7 @@ class Fitted:
     travel: Array | None
     samples: Samples
     units: tuple[UnitSpec, ...]
-    rules: Rules = Rules()
+    rules: Rules = field(default_factory=Rules)
 
 
 class ScenarioError(ValueError):
@@ -217,12 +217,18 @@ def presets(fitted: Fitted) -> list[ScenarioPreset]:
             ScenarioPreset(key="guards", scenario=Scenario(name=f"Guards in {', '.join(busiest)}", guards_in=busiest))
         )
     if fitted.centroids is not None:
-        out.append(ScenarioPreset(key="drone_dock", scenario=Scenario.model_validate({
-            "name": "A drone dock in the busiest zone", "drone_docks": [{}]})))
+        out.append(
+            ScenarioPreset(
+                key="drone_dock",
+                scenario=Scenario.model_validate({"name": "A drone dock in the busiest zone", "drone_docks": [{}]}),
+            )
+        )
     if fitted.units:
         first = fitted.units[0].call_sign
         out.append(
-            ScenarioPreset(key="out_of_service", scenario=Scenario(name=f"{first} out of service", out_of_service=[first]))
+            ScenarioPreset(
+                key="out_of_service", scenario=Scenario(name=f"{first} out of service", out_of_service=[first])
+            )
         )
     return out
 

@@ -28,7 +28,7 @@ from rtcc.core.db import Database
 from rtcc.core.errors import NotFound, invalid
 from rtcc.identity.logic import Principal
 from rtcc.simulator import repository
-from rtcc.simulator.fit import fit, hour_of_week, load_history
+from rtcc.simulator.fit import fit, load_history
 from rtcc.simulator.models import SimulationRun
 from rtcc.simulator.runs import run_model
 from rtcc.simulator.scenarios import ScenarioError, build_model, presets
@@ -52,7 +52,12 @@ def _start_how(moment: datetime | None, tz: ZoneInfo | None) -> float:
 
 
 def compare(
-    session: Session, req: RunCreate, *, tz: str | None = None, mode: str | None = None, progress: Progress | None = None
+    session: Session,
+    req: RunCreate,
+    *,
+    tz: str | None = None,
+    mode: str | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """The scenario and its baseline side by side (module docstring)."""
     zone = _tz(tz)
@@ -81,7 +86,12 @@ def compare(
 
 
 def backtest(
-    session: Session, req: BacktestCreate, *, tz: str | None = None, mode: str | None = None, progress: Progress | None = None
+    session: Session,
+    req: BacktestCreate,
+    *,
+    tz: str | None = None,
+    mode: str | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Predicted against observed median and p90 response by priority on the unseen window (module docstring)."""
     if req.predict_until <= req.fit_until:
@@ -89,9 +99,7 @@ def backtest(
     zone = _tz(tz)
     fitted, notes = fit(session, origin=req.origin, since=req.fit_from, until=req.fit_until, tz=zone, mode=mode)
     model = build_model(fitted, Scenario())
-    observed = load_history(
-        session, origin=req.origin, since=req.fit_until, until=req.predict_until, required=False
-    )
+    observed = load_history(session, origin=req.origin, since=req.fit_until, until=req.predict_until, required=False)
     hours = (ensure_utc(req.predict_until) - ensure_utc(req.fit_until)).total_seconds() / 3600.0
     start = _start_how(req.fit_until, zone)
     sim = run_model(
@@ -162,9 +170,7 @@ def _read(row: SimulationRun) -> RunRead:
     return RunRead.model_validate(row, from_attributes=True)
 
 
-def start_run(
-    session: Session, kind: str, request: RunCreate | BacktestCreate, *, actor: Principal
-) -> RunRead:
+def start_run(session: Session, kind: str, request: RunCreate | BacktestCreate, *, actor: Principal) -> RunRead:
     """Store a queued run (audited as ``simulator.run.start``); ``execute`` runs it."""
     name = request.scenario.name if isinstance(request, RunCreate) else "backtest"
     row = SimulationRun(
@@ -181,8 +187,14 @@ def start_run(
         finished_at=None,
     )
     repository.add(session, row)
-    audit.record_for(session, actor, "simulator.run.start", target_type="simulator_run", target_id=str(row.id),
-                     details={"kind": kind, "name": name})
+    audit.record_for(
+        session,
+        actor,
+        "simulator.run.start",
+        target_type="simulator_run",
+        target_id=str(row.id),
+        details={"kind": kind, "name": name},
+    )
     return _read(row)
 
 

@@ -6,7 +6,7 @@ with progress and stores the baseline beside the scenario, the CLI prints the ba
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -55,8 +55,8 @@ def test_the_backtest_sets_predicted_beside_observed_per_priority(imported: Data
 
 
 def test_a_scenario_run_from_the_api_runs_in_the_background_with_progress(
-    imported: Database, app_client: TestClient, login
-) -> None:  # type: ignore[no-untyped-def]
+    imported: Database, app_client: TestClient, login: Callable[[str], dict[str, str]]
+) -> None:
     headers = login("analyst")
     body = RunCreate(
         scenario=Scenario(name="two police units out", out_of_service=["POLICE-1", "POLICE-2"]),
@@ -86,13 +86,12 @@ def test_a_scenario_run_from_the_api_runs_in_the_background_with_progress(
     assert listed[0]["id"] == run_id
 
 
-def test_a_bad_scenario_fails_with_the_field_named(imported: Database, app_client: TestClient, login) -> None:  # type: ignore[no-untyped-def]
-    with imported.read() as s:
-        with pytest.raises(Exception, match="out_of_service"):
-            service.compare(s, RunCreate(scenario=Scenario(out_of_service=["NOBODY"]), hours=4, replications=1))
+def test_a_bad_scenario_fails_with_the_field_named(imported: Database) -> None:
+    with imported.read() as s, pytest.raises(Exception, match="out_of_service"):
+        service.compare(s, RunCreate(scenario=Scenario(out_of_service=["NOBODY"]), hours=4, replications=1))
 
 
-def test_only_simulator_roles_may_run_or_read(app_client: TestClient, login) -> None:  # type: ignore[no-untyped-def]
+def test_only_simulator_roles_may_run_or_read(app_client: TestClient, login: Callable[[str], dict[str, str]]) -> None:
     officer = login("officer")
     assert app_client.get("/api/v1/simulator/runs", headers=officer).status_code == 403
     body = {"scenario": {"name": "x"}, "hours": 1, "replications": 1}
@@ -118,8 +117,19 @@ def cli(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunne
 def test_the_cli_prints_the_backtest_table_and_stores_the_run(imported: Database, cli: CliRunner) -> None:
     res = cli.invoke(
         simulate,
-        ["backtest", "--year", "2025", "--fit-weeks", "34", "--predict-weeks", "35", "--replications", "2",
-         "--time-zone", "America/New_York"],
+        [
+            "backtest",
+            "--year",
+            "2025",
+            "--fit-weeks",
+            "34",
+            "--predict-weeks",
+            "35",
+            "--replications",
+            "2",
+            "--time-zone",
+            "America/New_York",
+        ],
     )
     # the synthetic history starts on Sunday 24 August 2025 (ISO week 34) and ends on the Monday morning (week 35)
     assert res.exit_code == 0, res.output

@@ -34,7 +34,7 @@ def fitted(*, per_hour: float = 4.0, deputies: int = 4, rules: Rules | None = No
         travel={"all": np.zeros(1)},
         on_scene={"all": rng.exponential(2400.0, 5000)},
     )
-    units = tuple(UnitSpec(f"D{i + 1}", "deputy_car", i % 4) for i in range(deputies)) + (UnitSpec("C1", "cso", 1),)
+    units = (*tuple(UnitSpec(f"D{i + 1}", "deputy_car", i % 4) for i in range(deputies)), UnitSpec("C1", "cso", 1))
     return Fitted(
         catalogue=c,
         priority={k: c.call_type(k).default_priority for k in TYPES},  # type: ignore[union-attr]
