@@ -142,6 +142,8 @@ class Dispatcher:
         self._pending: dict[int, float] = {}
         self.cap = model.rules.coverage_min_available + 1
         self.area = [u.facts.home_area for u in units]
+        names = sorted({a for a in self.area if a is not None})
+        self.area_code = np.asarray([names.index(a) if a is not None else -1 for a in self.area], dtype=np.int64)
         self.fixed = np.full((n, len(model.zones)), np.nan)  # a drone's seconds to each zone from its dock
         for i, u in enumerate(units):
             if u.eta_s is not None:
@@ -212,7 +214,7 @@ class Dispatcher:
     def pick_full(self, c: int, free: Sequence[int]) -> int | None:
         """``recommend`` over every free unit: the reference the fast path must equal."""
         e = self.etas(np.asarray(free, dtype=np.int64), c)
-        return self._recommend(c, free, [float(x) for x in e])[0]
+        return self._recommend(c, free, e.tolist())[0]
 
     def pick_fast(self, c: int, free: Sequence[int]) -> int | None:
         """The same unit as ``pick_full`` from a shortlist (module docstring)."""
@@ -220,32 +222,27 @@ class Dispatcher:
         fa = np.asarray(free, dtype=np.int64)
         w = np.minimum(self.calls[fa], BOUND_CALLS - 1)
         base = self.bound[k, fa, w]
-        missing = np.flatnonzero(np.isnan(base))
-        for i in missing:
-            base[i] = self._fill_bound(k, int(fa[i]), int(w[i]))
+        missing = np.isnan(base)
+        if missing.any():
+            for i in np.flatnonzero(missing).tolist():
+                base[i] = self._fill_bound(k, int(fa[i]), int(w[i]))
         e = self.etas(fa, c)
         lb = e + base
-        ok = np.isfinite(lb)
-        if not ok.any():
+        start = int(np.argmin(lb))
+        if not np.isfinite(lb[start]):
             return None
-        order = np.argsort(lb, kind="stable")
-        order = order[: int(ok.sum())]  # the rejected sort last (inf)
-        eta = dict(zip(fa.tolist(), e.tolist(), strict=True))
-        area = self.area
-        chosen = {int(fa[i]) for i in order[:SHORTLIST_START]}
-        by_area: dict[str | None, list[int]] | None = None
+        eta = dict(zip(free, e.tolist(), strict=True))
+        chosen = {int(fa[start])}
         while True:
             passed = set(chosen)
             if self.cap > 0:
-                if by_area is None:
-                    by_area = {}
-                    for u in free:
-                        by_area.setdefault(area[u], []).append(u)
-                for a in {area[u] for u in chosen}:
-                    if a is None:
+                areas = self.area_code[fa]
+                for a in {int(self.area_code[u]) for u in chosen}:
+                    if a < 0:
                         continue
-                    have = sum(1 for u in by_area[a] if u in passed)
-                    for u in by_area[a]:
+                    mates = fa[areas == a].tolist()
+                    have = sum(1 for u in mates if u in passed)
+                    for u in mates:
                         if have >= self.cap:
                             break
                         if u not in passed:
@@ -253,7 +250,7 @@ class Dispatcher:
                             have += 1
             ordered = sorted(passed)
             best_u, best = self._recommend(c, ordered, [eta[u] for u in ordered])
-            extra = {int(fa[i]) for i in order if lb[i] <= best} - passed
+            extra = set(fa[lb <= best].tolist()) - passed
             if not extra:
                 return best_u
             chosen = passed | extra
