@@ -64,7 +64,7 @@ def city(db: Database) -> tuple[Database, list[str]]:
                     lat=lat,
                     lon=lon,
                     units=[],
-                )  # fmt: skip
+                )
             )
         for i in range(3):
             units.create(s, None, UnitCreate(call_sign=f"{i + 1}A", unit_type="deputy_car",
