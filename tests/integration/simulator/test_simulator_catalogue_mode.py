@@ -29,7 +29,7 @@ PRIORITY = {"THEFT_RPT": "Routine", "SUSP_PERSON": "Priority", "DISTURBANCE": "P
 def city(db: Database) -> tuple[Database, list[str]]:
     rng = np.random.default_rng(4)
     points = places.random_points(600, rng)
-    districts = [d.code for p in points if (d := places.locate(*p).district) is not None]
+    districts = [a.code for p in points if (a := places.locate(*p).district) is not None]
     assert districts, "the city profile has reporting districts"
     start = datetime(2026, 11, 2, 8, tzinfo=UTC)
     with db.uow() as s:
