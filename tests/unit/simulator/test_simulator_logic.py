@@ -10,10 +10,11 @@ import numpy as np
 import pytest
 
 from rtcc.analytics.kernels.arrivals import ArrivalProfile
+from rtcc.analytics.kernels.queueing import hypercube
 from rtcc.bench.simulate import city_model
 from rtcc.dispatch import catalogue as cat
-from rtcc.dispatch.recommend import Rules
-from rtcc.simulator.logic import Dispatcher, Samples
+from rtcc.dispatch.recommend import Rules, call_facts, unit_facts
+from rtcc.simulator.logic import Dispatcher, Kind, Model, Samples, SimUnit
 from rtcc.simulator.runs import replicate, run_model
 from rtcc.simulator.scenarios import Fitted, ScenarioError, UnitSpec, build_model, shift_windows
 from rtcc.simulator.schemas import Scenario
@@ -173,3 +174,40 @@ def test_shift_windows_wrap_over_the_week_end() -> None:
     assert night is not None
     w = shift_windows(night)
     assert (0.0, 6.0) in w and (166.0, 168.0) in w and sum(b - a for a, b in w) == pytest.approx(56.0)
+
+
+def test_recommend_driven_dispatch_reproduces_larsons_hypercube_workloads() -> None:
+    """Three units with fixed travel times (each atom's preference order: nearest first), no penalties, exponential
+    time on scene: the simulated workloads match the exact hypercube model with a queue (within 0.015)."""
+    c = cat.load("cerritos")
+    ct, level, ut = c.call_type("THEFT_RPT"), c.scheme.level("Routine"), c.unit_type("deputy_car")
+    assert ct is not None and level is not None
+    rates = np.array([0.5, 0.3, 0.4])  # calls per 600 s from each atom
+    prefs = [[0, 1, 2], [1, 2, 0], [2, 0, 1]]
+    units = tuple(
+        SimUnit(
+            unit_facts(f"H{u}", f"H{u}", "deputy_car", ut, "available"),
+            u,
+            eta_s=tuple(float(prefs[z].index(u) + 1) for z in range(3)),
+        )
+        for u in range(3)
+    )
+    per_hour = float(rates.sum()) * 6.0
+    model = Model(
+        kinds=(Kind(ct.code, level.code, 0, call_facts(ct, level), 1.0),),
+        units=units,
+        profile=ArrivalProfile((per_hour,) * 168),
+        zones=("A", "B", "C"),
+        zone_weights=tuple(float(r) for r in rates),
+        samples=Samples(
+            {"all": np.zeros(1)},
+            {"all": np.zeros(1)},
+            {"all": np.zeros(1)},
+            {"all": np.random.default_rng(0).exponential(600.0, 1_000_000)},
+        ),
+        rules=Rules(workload_penalty_s=0.0, coverage_min_available=0, sworn_on_cso_call_penalty_s=0.0),
+    )
+    rep = replicate(model, hours=60_000 / per_hour, start_hour_of_week=0.0, rng=np.random.default_rng(11))
+    theory = hypercube(rates, prefs, [1.0, 1.0, 1.0], queue=True)
+    assert rep.recommend_calls >= rep.response_s.size * 0.99
+    assert np.allclose(rep.result.utilisation, theory.workload, atol=0.015)
