@@ -208,6 +208,6 @@ def test_recommend_driven_dispatch_reproduces_larsons_hypercube_workloads() -> N
         rules=Rules(workload_penalty_s=0.0, coverage_min_available=0, sworn_on_cso_call_penalty_s=0.0),
     )
     rep = replicate(model, hours=60_000 / per_hour, start_hour_of_week=0.0, rng=np.random.default_rng(11))
-    theory = hypercube(rates, prefs, [1.0, 1.0, 1.0], queue=True)
+    theory = hypercube(rates.tolist(), prefs, [1.0, 1.0, 1.0], queue=True)
     assert rep.recommend_calls >= rep.response_s.size * 0.99
     assert np.allclose(rep.result.utilisation, theory.workload, atol=0.015)
