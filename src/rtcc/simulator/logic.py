@@ -140,6 +140,7 @@ class Dispatcher:
         self.next_reset = -1.0
         self._facts: dict[tuple[int, int], UnitFacts] = {}
         self._pending: dict[int, float] = {}
+        self._chosen_eta = 0.0  # the travel time of the unit the last pick chose
         self.cap = model.rules.coverage_min_available + 1
         self.area = [u.facts.home_area for u in units]
         names = sorted({a for a in self.area if a is not None})
@@ -213,8 +214,11 @@ class Dispatcher:
 
     def pick_full(self, c: int, free: Sequence[int]) -> int | None:
         """``recommend`` over every free unit: the reference the fast path must equal."""
-        e = self.etas(np.asarray(free, dtype=np.int64), c)
-        return self._recommend(c, free, e.tolist())[0]
+        e = self.etas(np.asarray(free, dtype=np.int64), c).tolist()
+        u = self._recommend(c, free, e)[0]
+        if u is not None:
+            self._chosen_eta = e[list(free).index(u)]
+        return u
 
     def pick_fast(self, c: int, free: Sequence[int]) -> int | None:
         """The same unit as ``pick_full`` from a shortlist (module docstring)."""
@@ -252,6 +256,8 @@ class Dispatcher:
             best_u, best = self._recommend(c, ordered, [eta[u] for u in ordered])
             extra = set(fa[lb <= best].tolist()) - passed
             if not extra:
+                if best_u is not None:
+                    self._chosen_eta = eta[best_u]
                 return best_u
             chosen = passed | extra
 
@@ -261,7 +267,7 @@ class Dispatcher:
             self._reset_shifts(now)
         u = self.pick_fast(c, free) if self.fast and len(free) > SHORTLIST_FROM else self.pick_full(c, free)
         if u is not None:
-            self._pending[c] = float(self.etas(np.asarray([u], dtype=np.int64), c)[0])
+            self._pending[c] = float(self._chosen_eta)
             self.calls[u] += 1
             if self.model.units[u].eta_s is None:  # a drone flies back to its dock: it stays where it was
                 self.pos[u] = int(self.zone[c])
