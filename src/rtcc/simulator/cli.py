@@ -127,8 +127,9 @@ def run(
     for label in ("baseline", "scenario"):
         r = res[label]
         busy = sorted(r["units"], key=lambda u: -u["utilisation"])[:3]
+        q = r["queue"]["mean"]["value"]
         typer.echo(
-            f"{label}: mean queue {_ci(r['queue']['mean']).strip()} calls (x60), max {r['queue']['max']}; "
+            f"{label}: mean queue {q if q is None else round(q, 3)} calls, max {r['queue']['max']}; busiest "
             + ", ".join(f"{u['unit']} {u['utilisation']:.0%}" for u in busy)
         )
 

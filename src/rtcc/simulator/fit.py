@@ -23,7 +23,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -68,10 +68,18 @@ class History:
         return np.where((x >= 0) & (x <= MAX_INTERVAL_S), x, np.nan)
 
 
+def as_utc(moment: datetime | None) -> datetime | None:
+    """An aware time in UTC; a naive one (a CLI option) is read as UTC."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def load_history(
     session: Session, *, origin: str | None, since: datetime | None, until: datetime | None, required: bool = True
 ) -> History:
     """The window's calls, self-initiated ones left out; ValidationFailed when there are none and ``required``."""
+    since, until = as_utc(since), as_utc(until)
     raw = history.for_simulation(session, since=since, until=until, origin=origin)
     keep = [i for i, s in enumerate(raw["source"]) if s != "officer" and raw["priority"][i]]
     if not keep and required:

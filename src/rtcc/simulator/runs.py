@@ -109,7 +109,7 @@ def _ci(values: list[float]) -> dict[str, float | None]:
     if a.size < 2:
         return {"value": mean, "lo": None, "hi": None}
     half = float(stats.t.ppf(0.975, a.size - 1) * a.std(ddof=1) / np.sqrt(a.size))
-    return {"value": mean, "lo": mean - half, "hi": mean + half}
+    return {"value": mean, "lo": max(0.0, mean - half), "hi": mean + half}  # every figure here is >= 0
 
 
 def summarise(model: Model, reps: list[Replication]) -> dict[str, Any]:

@@ -23,12 +23,12 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from rtcc.audit import service as audit
-from rtcc.core.clock import ensure_utc, utcnow
+from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
 from rtcc.core.errors import NotFound, invalid
 from rtcc.identity.logic import Principal
 from rtcc.simulator import repository
-from rtcc.simulator.fit import fit, load_history
+from rtcc.simulator.fit import as_utc, fit, load_history
 from rtcc.simulator.models import SimulationRun
 from rtcc.simulator.runs import run_model
 from rtcc.simulator.scenarios import ScenarioError, build_model, presets
@@ -36,6 +36,13 @@ from rtcc.simulator.schemas import BacktestCreate, RunCreate, RunRead, Scenario,
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[float], None]
+
+
+def as_utc_(moment: datetime) -> datetime:
+    """``as_utc`` of a time that is there."""
+    found = as_utc(moment)
+    assert found is not None
+    return found
 
 
 def _tz(name: str | None) -> ZoneInfo | None:
@@ -47,7 +54,7 @@ def _start_how(moment: datetime | None, tz: ZoneInfo | None) -> float:
         return 0.0
     from rtcc.places import service as places
 
-    local = ensure_utc(moment).astimezone(tz or places.city_zone())
+    local = as_utc_(moment).astimezone(tz or places.city_zone())
     return local.weekday() * 24 + local.hour + local.minute / 60.0
 
 
@@ -100,7 +107,7 @@ def backtest(
     fitted, notes = fit(session, origin=req.origin, since=req.fit_from, until=req.fit_until, tz=zone, mode=mode)
     model = build_model(fitted, Scenario())
     observed = load_history(session, origin=req.origin, since=req.fit_until, until=req.predict_until, required=False)
-    hours = (ensure_utc(req.predict_until) - ensure_utc(req.fit_until)).total_seconds() / 3600.0
+    hours = (as_utc_(req.predict_until) - as_utc_(req.fit_until)).total_seconds() / 3600.0
     start = _start_how(req.fit_until, zone)
     sim = run_model(
         model,

@@ -140,3 +140,17 @@ def test_the_cli_prints_the_backtest_table_and_stores_the_run(imported: Database
     assert runs and runs[0].kind == "backtest" and runs[0].status == "done"
     bad = cli.invoke(simulate, ["backtest", "--year", "2025", "--fit-weeks", "35", "--predict-weeks", "40"])
     assert bad.exit_code != 0 and "--predict-weeks" in bad.output
+
+
+def test_the_cli_runs_a_preset_beside_the_baseline_with_naive_times_read_as_utc(
+    imported: Database, cli: CliRunner
+) -> None:
+    res = cli.invoke(
+        simulate,
+        ["run", "--preset", "out_of_service", "--since", "2025-08-24T04:00:00", "--until", "2025-08-25T04:00:00",
+         "--hours", "6", "--replications", "2", "--time-zone", "America/New_York"],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "out of service" in res.stdout and "baseline median" in res.stdout and "mean queue" in res.stdout
+    bad = cli.invoke(simulate, ["run", "--preset", "nope"])
+    assert bad.exit_code != 0 and "--preset" in bad.output
