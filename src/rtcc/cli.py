@@ -32,6 +32,7 @@ BENCHMARKS = (
     "analytics",
     "audit",
     "patrol",
+    "simulate",
 )
 
 

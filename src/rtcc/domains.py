@@ -36,6 +36,7 @@ DOMAIN_PACKAGES = (
     "drones",
     "analytics",
     "patrol",
+    "simulator",
     "web",
 )
 

@@ -29,6 +29,7 @@ import { footageView } from "./footage/requests";
 import { dispatchView } from "./dispatch/screen";
 import { fieldView } from "./field/field";
 import { patrolView } from "./patrol/screen";
+import { simulatorView } from "./simulator/screen";
 
 interface Screen {
   path: string;
@@ -51,6 +52,7 @@ const STAFF: Screen[] = [
   { path: "/app/footage", label: "nav.footage", perm: "footage:read", view: footageView },
   { path: "/app/field", label: "nav.field", perm: "dispatch:self", view: fieldView },
   { path: "/app/patrol", label: "nav.patrol", perm: "patrol:read", view: patrolView },
+  { path: "/app/simulator", label: "nav.simulator", perm: "simulator:read", view: simulatorView },
 ];
 
 const root = document.getElementById("app") as HTMLElement;

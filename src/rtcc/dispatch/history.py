@@ -440,3 +440,45 @@ def step_times(
         out["priority"].append(row[len(STEPS)])
         out["call_type"].append(row[len(STEPS) + 1] or row[len(STEPS) + 2])
     return out
+
+
+#: What ``for_simulation`` returns besides the time chain (``STEPS``).
+SIM_FIELDS: Final = ("priority", "call_type", "agency", "source", "lat", "lon")
+
+
+def for_simulation(
+    session: Session, *, since: datetime | None = None, until: datetime | None = None, origin: str | None = None
+) -> dict[str, list[Any]]:
+    """The imported calls the what-if simulator fits on, in received order: the time chain as epoch seconds per step
+    (``STEPS``, None where not stamped) plus ``SIM_FIELDS`` (call type: the catalogue's, else the raw code; source:
+    ``officer`` marks a self-initiated call)."""
+    cols = [getattr(HistoryCall, f"{s}_at") for s in STEPS]
+    stmt = select(
+        *cols,
+        HistoryCall.priority,
+        HistoryCall.call_type,
+        HistoryCall.call_type_raw,
+        HistoryCall.agency,
+        HistoryCall.source,
+        HistoryCall.lat,
+        HistoryCall.lon,
+    ).order_by(HistoryCall.received_at)
+    if since is not None:
+        stmt = stmt.where(HistoryCall.received_at >= since)
+    if until is not None:
+        stmt = stmt.where(HistoryCall.received_at < until)
+    if origin is not None:
+        stmt = stmt.where(HistoryCall.origin == origin)
+    out: dict[str, list[Any]] = {s: [] for s in (*STEPS, *SIM_FIELDS)}
+    k = len(STEPS)
+    for row in session.execute(stmt):
+        for i, step in enumerate(STEPS):
+            value: datetime | None = row[i]
+            out[step].append(value.timestamp() if value is not None else None)
+        out["priority"].append(row[k])
+        out["call_type"].append(row[k + 1] or row[k + 2])
+        out["agency"].append(row[k + 3])
+        out["source"].append(row[k + 4])
+        out["lat"].append(row[k + 5])
+        out["lon"].append(row[k + 6])
+    return out

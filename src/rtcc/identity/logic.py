@@ -117,6 +117,9 @@ class Perm(StrEnum):
     # patrol plans, near repeats, house checks (issue 14)
     patrol_read = "patrol:read"  # near-repeat alerts, patrol plans, the dose report, house checks due (audited)
     patrol_plan = "patrol:plan"  # make patrol plans for units
+    # the what-if simulator (issue 13)
+    simulator_read = "simulator:read"  # scenario and backtest runs and their results
+    simulator_run = "simulator:run"  # start a scenario run or a backtest
 
 
 _ANALYST = {
@@ -197,6 +200,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.drones_admin,
             Perm.patrol_read,
             Perm.patrol_plan,
+            Perm.simulator_read,
+            Perm.simulator_run,
         }
         | _DISPATCH_DESK
     ),
@@ -213,6 +218,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.alarm_context,
             Perm.patrol_read,
             Perm.patrol_plan,
+            Perm.simulator_read,
+            Perm.simulator_run,
         }
     ),
     Role.dispatcher: frozenset(

@@ -17,6 +17,7 @@ import * as investigations from "../investigations/strings";
 import * as map from "../map/strings";
 import * as portal from "../portal/strings";
 import * as patrol from "../patrol/strings";
+import * as simulator from "../simulator/strings";
 
 const core = {
   "shell.title": "OpenRTCC",
@@ -79,6 +80,7 @@ export const en = {
   ...dispatch.en,
   ...field.en,
   ...patrol.en,
+  ...simulator.en,
 } as const;
 
 export type Key = keyof typeof en;
@@ -144,4 +146,5 @@ export const es: Record<Key, string> = {
   ...dispatch.es,
   ...field.es,
   ...patrol.es,
+  ...simulator.es,
 };

@@ -30,6 +30,8 @@ Array = npt.NDArray[np.float64]
 Chooser = Callable[[int, Sequence[int], float], "int | None"]
 #: ``travel(unit, last_call, call) -> seconds``: ``last_call`` is the call the unit last cleared (-1: none yet).
 Travel = Callable[[int, int, int], float]
+#: ``service(unit, call) -> seconds`` on scene when a unit's own time differs from the call's (a drone's look).
+Service = Callable[[int, int], float]
 
 
 @dataclass(frozen=True)
@@ -69,9 +71,11 @@ def simulate(
     turnout_s: float = 0.0,
     on_duty: Sequence[Sequence[tuple[float, float]]] | None = None,
     horizon_s: float | None = None,
+    service: Service | None = None,
 ) -> SimResult:
     """Run the simulation (module docstring). ``arrivals`` must be sorted; ``on_duty[u]`` lists unit u's duty windows
-    (start, end) in seconds (None: always on duty); ``horizon_s`` ends the run (default: when every call cleared)."""
+    (start, end) in seconds (None: always on duty); ``horizon_s`` ends the run (default: when every call cleared);
+    ``service`` (None: ``service_s``) gives the time on scene of the unit that takes a call."""
     t_arr = np.asarray(arrivals, dtype=np.float64)
     svc = np.asarray(service_s, dtype=np.float64)
     n = t_arr.size
@@ -110,11 +114,12 @@ def simulate(
 
     def start(u: int, c: int, now: float) -> None:
         trip = turnout_s + (travel(u, last_call[u], c) if travel is not None else 0.0)
+        scene = svc[c] if service is None else service(u, c)
         dispatched[c] = now
         on_scene[c] = now + trip
-        cleared[c] = now + trip + svc[c]
+        cleared[c] = now + trip + scene
         unit_of[c] = u
-        busy_s[u] += trip + svc[c]
+        busy_s[u] += trip + scene
         answered[u] += 1
         free.discard(u)
         heapq.heappush(done, (cleared[c], u, c))
