@@ -1,18 +1,23 @@
-"""HTTP routes of the identity domain: login/logout/me, user administration, sensor API keys."""
+"""HTTP routes of the identity domain: login/logout/me, password change, user administration, sensor API keys.
+
+The second-factor routes (``/auth/mfa/...``) live in ``mfa_routes`` and are included in this router."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from rtcc.core.errors import NotAuthenticated
+from rtcc.core.clock import utcnow
+from rtcc.core.errors import NotAuthenticated, PermissionDenied
 from rtcc.deps import DbDep, RuntimeDep, SettingsDep
-from rtcc.identity import service
+from rtcc.identity import mfa, service, throttle
 from rtcc.identity.deps import SESSION_COOKIE, credentials, key_cache, public, require
 from rtcc.identity.logic import Perm, Principal
+from rtcc.settings import Settings
 from rtcc.identity.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -20,6 +25,9 @@ from rtcc.identity.schemas import (
     LoginRequest,
     LoginResponse,
     Me,
+    MfaRequired,
+    PasswordChange,
+    PasswordChanged,
     UserCreate,
     UserRead,
     UserUpdate,
@@ -28,37 +36,19 @@ from rtcc.identity.schemas import (
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 
 
-@router.post("/auth/login", dependencies=[public()])
-async def login(
-    body: LoginRequest, request: Request, response: Response, db: DbDep, settings: SettingsDep
-) -> LoginResponse:
-    """Sign in with username and password; sets the session cookie."""
-    client = request.client.host if request.client else None
+def throttle_limits(settings: Settings) -> throttle.Limits:
+    """The sign-in throttling settings."""
+    return throttle.Limits(
+        max_account=settings.login_max_failures_account,
+        max_address=settings.login_max_failures_address,
+        window_s=settings.login_window_s,
+        lockout_s=settings.login_lockout_s,
+        audit_failures=settings.login_audit_failures,
+    )
 
-    def work() -> LoginResponse:
-        failure: NotAuthenticated | None = None
-        with db.uow() as session:  # a failed attempt is audited: commit it, then refuse
-            try:
-                result = service.login(
-                    session,
-                    body.username,
-                    body.password,
-                    idle_minutes=settings.session_idle_minutes,
-                    max_hours=settings.session_max_hours,
-                    client=client,
-                )
-                out = LoginResponse(
-                    token=result.token,
-                    expires_at=result.login.expires_at,
-                    user=UserRead.model_validate(result.user),
-                )
-            except NotAuthenticated as exc:
-                failure = exc
-        if failure is not None:
-            raise failure
-        return out
 
-    out = await run_in_threadpool(work)
+def set_session_cookie(response: Response, out: LoginResponse, settings: Settings) -> None:
+    """Hand the browser its session cookie (HttpOnly, SameSite=Strict, Secure unless turned off)."""
     response.set_cookie(
         SESSION_COOKIE,
         out.token,
@@ -68,7 +58,74 @@ async def login(
         max_age=settings.session_max_hours * 3600,
         path="/",
     )
+
+
+@router.post(
+    "/auth/login",
+    dependencies=[public()],
+    responses={429: {"description": "Too many failed sign-ins for this username or address (Retry-After)."}},
+)
+async def login(
+    body: LoginRequest, request: Request, response: Response, db: DbDep, settings: SettingsDep
+) -> LoginResponse | MfaRequired:
+    """Sign in with username and password: sets the session cookie, or, when the account needs a second factor,
+    answers ``mfa_required`` with a short-lived challenge for ``POST /auth/mfa/verify`` (or enrolment)."""
+    client = request.client.host if request.client else None
+
+    def work() -> LoginResponse | MfaRequired:
+        failure: NotAuthenticated | None = None
+        with db.uow() as session:  # a failed attempt is audited: commit it, then refuse
+            try:
+                user = service.verify_password(
+                    session, body.username, body.password, client=client, limits=throttle_limits(settings)
+                )
+            except NotAuthenticated as exc:
+                failure = exc
+            else:
+                if mfa.needs_mfa(session, user, required=settings.mfa_required):
+                    token = mfa.start(session, user, purpose="login", ttl_s=settings.mfa_challenge_s, client=client)
+                    kinds = {f.kind for f in mfa.factors(session, user.id)}
+                    methods = [m for m in ("totp", "webauthn") if m in kinds]
+                    if mfa.recovery_codes_left(session, user.id):
+                        methods.append("recovery")
+                    return MfaRequired(
+                        challenge=token,
+                        expires_at=utcnow() + timedelta(seconds=settings.mfa_challenge_s),
+                        methods=methods,  # type: ignore[arg-type]
+                        enrol=not kinds,
+                    )
+                result = service.open_session(session, user, max_hours=settings.session_max_hours, client=client)
+                out = LoginResponse(
+                    token=result.token, expires_at=result.login.expires_at, user=UserRead.model_validate(result.user)
+                )
+        if failure is not None:
+            raise failure
+        return out
+
+    out = await run_in_threadpool(work)
+    if isinstance(out, LoginResponse):
+        set_session_cookie(response, out, settings)
     return out
+
+
+@router.post("/auth/password")
+def change_password(
+    body: PasswordChange,
+    request: Request,
+    db: DbDep,
+    principal: Annotated[Principal, require(Perm.self_read)],
+) -> PasswordChanged:
+    """Change my password (the current one is checked; common and guessable passwords are refused); my other
+    sessions end."""
+    if principal.kind != "user":
+        raise PermissionDenied("only a signed-in user has a password")
+    creds = credentials(request)
+    keep = creds[1] if creds and creds[0] == "session" else None
+    with db.uow() as session:
+        ended = service.change_own_password(
+            session, uuid.UUID(principal.id), body.current_password, body.new_password, keep_token=keep
+        )
+    return PasswordChanged(sessions_ended=ended)
 
 
 @router.post("/auth/logout", status_code=204, dependencies=[public()])
@@ -143,3 +200,18 @@ def revoke_api_key(
         revoked = ApiKeyRead.model_validate(service.revoke_api_key(session, key_id, actor=actor))
     key_cache(runtime).forget_key(str(key_id))
     return revoked
+
+
+@router.delete("/users/{user_id}/mfa")
+def reset_user_mfa(
+    user_id: uuid.UUID, db: DbDep, actor: Annotated[Principal, require(Perm.users_admin)]
+) -> dict[str, int]:
+    """Remove a user's second factors and recovery codes (a lost device); they enrol again at next sign-in."""
+    with db.uow() as session:
+        user = service.get_user(session, user_id)
+        return {"factors_removed": mfa.reset(session, user, actor_name=actor.audit_name, actor_role=actor.role)}
+
+
+from rtcc.identity import mfa_routes  # noqa: E402 - the second-factor routes share this router's prefix
+
+router.include_router(mfa_routes.router)
