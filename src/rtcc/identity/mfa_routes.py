@@ -8,7 +8,7 @@ the credential); without a token they act for the signed-in user (``self:read``)
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
 from sqlalchemy.orm import Session
@@ -36,7 +36,7 @@ from rtcc.identity.schemas import (
 from rtcc.settings import Settings
 
 router = APIRouter(prefix="/auth/mfa")
-_CHALLENGE_401 = {401: {"description": "Challenge unknown, used or expired; or the code is not right."}}
+_CHALLENGE_401: dict[int | str, dict[str, Any]] = {401: {"description": "Challenge unknown, used or expired; or the code is not right."}}
 
 
 def _client(request: Request) -> str | None:
@@ -104,9 +104,7 @@ def _commit_then_raise(db: DbDep, work: object) -> object:
 
 
 @router.post("/verify", dependencies=[public()], responses=_CHALLENGE_401)
-def verify(
-    body: MfaVerify, request: Request, response: Response, db: DbDep, settings: SettingsDep
-) -> LoginResponse:
+def verify(body: MfaVerify, request: Request, response: Response, db: DbDep, settings: SettingsDep) -> LoginResponse:
     """The second step of a sign-in: a TOTP code, a recovery code or a WebAuthn answer; sets the session cookie."""
     from rtcc.identity.routes import set_session_cookie, throttle_limits
 
@@ -237,9 +235,7 @@ def _me(session: Session, principal: Principal) -> User:
 
 
 @router.get("")
-def my_mfa(
-    db: DbDep, settings: SettingsDep, principal: Annotated[Principal, require(Perm.self_read)]
-) -> MfaStatus:
+def my_mfa(db: DbDep, settings: SettingsDep, principal: Annotated[Principal, require(Perm.self_read)]) -> MfaStatus:
     """My second factors and how many recovery codes I have left."""
     with db.read() as session:
         user = _me(session, principal)

@@ -125,9 +125,9 @@ def authentication_options(session: Session, ch: MfaChallenge, user: User, rp: R
     return parsed
 
 
-def authenticate(session: Session, ch: MfaChallenge, user: User, credential: dict[str, Any], rp: RelyingParty) -> (
-    MfaFactor | None
-):
+def authenticate(
+    session: Session, ch: MfaChallenge, user: User, credential: dict[str, Any], rp: RelyingParty
+) -> MfaFactor | None:
     """The user's WebAuthn factor a ``navigator.credentials.get`` answer proves (its counter moved on), or None."""
     if not ch.webauthn_challenge:
         return None

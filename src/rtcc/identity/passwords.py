@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 
 MIN_LENGTH = 10
@@ -34,7 +35,7 @@ def _is_sequence_run(text: str) -> bool:
     a keyboard row (so the whole text is made of such runs, e.g. ``abcd1234`` or ``qwerty4321``)."""
     if len(text) < 2:
         return True
-    for a, b in zip(text, text[1:], strict=False):
+    for a, b in pairwise(text):
         if a == b:
             continue
         if any(_adjacent(row, a, b) for row in _KEYBOARD_ROWS):

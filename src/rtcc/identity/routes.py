@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -17,7 +17,6 @@ from rtcc.deps import DbDep, RuntimeDep, SettingsDep
 from rtcc.identity import mfa, service, throttle
 from rtcc.identity.deps import SESSION_COOKIE, credentials, key_cache, public, require
 from rtcc.identity.logic import Perm, Principal
-from rtcc.settings import Settings
 from rtcc.identity.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -32,6 +31,7 @@ from rtcc.identity.schemas import (
     UserRead,
     UserUpdate,
 )
+from rtcc.settings import Settings
 
 router = APIRouter(prefix="/api/v1", tags=["identity"])
 
@@ -85,13 +85,15 @@ async def login(
                 if mfa.needs_mfa(session, user, required=settings.mfa_required):
                     token = mfa.start(session, user, purpose="login", ttl_s=settings.mfa_challenge_s, client=client)
                     kinds = {f.kind for f in mfa.factors(session, user.id)}
-                    methods = [m for m in ("totp", "webauthn") if m in kinds]
+                    methods: list[Literal["totp", "webauthn", "recovery"]] = [
+                        m for m in ("totp", "webauthn") if m in kinds
+                    ]
                     if mfa.recovery_codes_left(session, user.id):
                         methods.append("recovery")
                     return MfaRequired(
                         challenge=token,
                         expires_at=utcnow() + timedelta(seconds=settings.mfa_challenge_s),
-                        methods=methods,  # type: ignore[arg-type]
+                        methods=methods,
                         enrol=not kinds,
                     )
                 result = service.open_session(session, user, max_hours=settings.session_max_hours, client=client)

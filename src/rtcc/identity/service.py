@@ -245,14 +245,13 @@ def end_sessions(session: Session, user_id: uuid.UUID, *, keep: str | None = Non
     return ended
 
 
-def change_own_password(
-    session: Session, user_id: uuid.UUID, current: str, new: str, *, keep_token: str | None
-) -> int:
+def change_own_password(session: Session, user_id: uuid.UUID, current: str, new: str, *, keep_token: str | None) -> int:
     """A user changes their own password (the current one is checked; the new one must pass the policy); every other
     session of theirs ends (audited). Returns how many sessions ended."""
     user = repository.user_by_id(session, user_id)
     if user is None or not user.is_active:
         raise NotAuthenticated("account disabled")
+    ok: bool
     try:
         ok = _hasher.verify(user.password_hash, current)
     except (VerifyMismatchError, VerificationError, InvalidHashError):

@@ -174,16 +174,22 @@ def test_totp_enrol_then_sign_in_and_no_replay(client: TestClient, db: Database)
         )
         assert wrong.status_code == 401
         code = totp.at(clock.utcnow())
-        ok = client.post("/api/v1/auth/mfa/verify", json={"challenge": first["challenge"], "method": "totp", "code": code})
+        ok = client.post(
+            "/api/v1/auth/mfa/verify", json={"challenge": first["challenge"], "method": "totp", "code": code}
+        )
         assert ok.status_code == 200, ok.text
         assert ok.json()["user"]["username"] == "ana" and "rtcc_session" in ok.cookies
         me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {ok.json()['token']}"})
         assert me.status_code == 200
         # the challenge is spent, and the same code is not accepted twice
-        again = client.post("/api/v1/auth/mfa/verify", json={"challenge": first["challenge"], "method": "totp", "code": code})
+        again = client.post(
+            "/api/v1/auth/mfa/verify", json={"challenge": first["challenge"], "method": "totp", "code": code}
+        )
         assert again.status_code == 401
         second = _password_step(client, "ana")
-        replay = client.post("/api/v1/auth/mfa/verify", json={"challenge": second["challenge"], "method": "totp", "code": code})
+        replay = client.post(
+            "/api/v1/auth/mfa/verify", json={"challenge": second["challenge"], "method": "totp", "code": code}
+        )
         assert replay.status_code == 401
     finally:
         clock.set_clock(None)
@@ -191,7 +197,9 @@ def test_totp_enrol_then_sign_in_and_no_replay(client: TestClient, db: Database)
     assert actions.count("mfa.enrol") == 1 and "mfa.recovery_codes" in actions
     assert actions.count("mfa.failed") == 2 and actions.count("mfa.verified") == 2  # enrolment + sign-in
     with db.read() as s:
-        login = s.scalars(select(AuditEntry).where(AuditEntry.action == "auth.login").order_by(AuditEntry.seq.desc())).first()
+        login = s.scalars(
+            select(AuditEntry).where(AuditEntry.action == "auth.login").order_by(AuditEntry.seq.desc())
+        ).first()
         assert login is not None and login.details["mfa"] == "totp"
 
 
@@ -229,7 +237,11 @@ def test_wrong_codes_end_the_challenge(client: TestClient, db: Database, setting
         assert bad.status_code in (401, 429)
     late = client.post(
         "/api/v1/auth/mfa/verify",
-        json={"challenge": first["challenge"], "method": "totp", "code": totp.at(clock.utcnow() + timedelta(seconds=30))},
+        json={
+            "challenge": first["challenge"],
+            "method": "totp",
+            "code": totp.at(clock.utcnow() + timedelta(seconds=30)),
+        },
     )
     assert late.status_code in (401, 429)  # the challenge is dead (and the account throttled): password again
 
