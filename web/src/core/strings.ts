@@ -4,6 +4,7 @@
 // navigation, sign-in, role names, common words) and merges every domain's tables, so `t()` sees one table per
 // language.
 
+import * as account from "../account/strings";
 import * as admin from "../admin/strings";
 import * as alerts from "../alerts/strings";
 import * as audit from "../audit/strings";
@@ -77,6 +78,7 @@ export const en = {
   ...portal.en,
   ...dispatch.en,
   ...field.en,
+  ...account.en,
 } as const;
 
 export type Key = keyof typeof en;
@@ -141,4 +143,5 @@ export const es: Record<Key, string> = {
   ...portal.es,
   ...dispatch.es,
   ...field.es,
+  ...account.es,
 };
