@@ -50,8 +50,9 @@ const STAFF: Screen[] = [
   { path: "/app/programs", label: "nav.programs", perm: "tips:triage", view: programsView },
   { path: "/app/footage", label: "nav.footage", perm: "footage:read", view: footageView },
   { path: "/app/field", label: "nav.field", perm: "dispatch:self", view: fieldView },
-  { path: "/app/security", label: "nav.security", perm: "self:read", view: securityView },
 ];
+// Reached from the signed-in user's name in the header, not from the navigation.
+const SECURITY: Screen = { path: "/app/security", label: "nav.security", perm: "self:read", view: securityView };
 
 const root = document.getElementById("app") as HTMLElement;
 const announcer = el("div", { id: "announcer", class: "visually-hidden", "aria-live": "polite", "aria-atomic": "true" });
@@ -97,7 +98,9 @@ function header(screens: Screen[]): HTMLElement {
   const right = el("div", { class: "header-right" }, status, langSwitch());
   if (me) {
     right.append(
-      el("span", { class: "who", text: `${me.name} (${t(`role.${me.role}` as Key)})` }),
+      isPortal()
+        ? el("span", { class: "who", text: `${me.name} (${t(`role.${me.role}` as Key)})` })
+        : el("a", { class: "who", href: SECURITY.path, "data-link": true, title: t("nav.security") }, `${me.name} (${t(`role.${me.role}` as Key)})`),
       el("button", { type: "button", id: "sign-out", onclick: () => void signOut() }, t("shell.sign_out")),
     );
   }
@@ -160,7 +163,7 @@ async function render(): Promise<void> {
       navigate(screens[0].path, true); // a role without the live screen lands on its first screen
       return;
     }
-    const screen = STAFF.find((s) => s.path === here) ?? (here === "/" ? STAFF[0] : undefined);
+    const screen = STAFF.find((s) => s.path === here) ?? (here === "/" ? STAFF[0] : here === SECURITY.path ? SECURITY : undefined);
     if (!screen) view = notFound;
     else if (screen.perm && !session.can(screen.perm)) view = forbidden;
     else view = screen.view;
