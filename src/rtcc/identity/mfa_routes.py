@@ -35,8 +35,10 @@ from rtcc.identity.schemas import (
 )
 from rtcc.settings import Settings
 
-router = APIRouter(prefix="/auth/mfa")
-_CHALLENGE_401: dict[int | str, dict[str, Any]] = {401: {"description": "Challenge unknown, used or expired; or the code is not right."}}
+router = APIRouter(prefix="/api/v1/auth/mfa", tags=["identity"])
+_CHALLENGE_401: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Challenge unknown, used or expired; or the code is not right."}
+}
 
 
 def _client(request: Request) -> str | None:

@@ -33,7 +33,7 @@ from rtcc.identity.schemas import (
 )
 from rtcc.settings import Settings
 
-router = APIRouter(prefix="/api/v1", tags=["identity"])
+api = APIRouter(prefix="/api/v1", tags=["identity"])
 
 
 def throttle_limits(settings: Settings) -> throttle.Limits:
@@ -60,7 +60,7 @@ def set_session_cookie(response: Response, out: LoginResponse, settings: Setting
     )
 
 
-@router.post(
+@api.post(
     "/auth/login",
     dependencies=[public()],
     responses={429: {"description": "Too many failed sign-ins for this username or address (Retry-After)."}},
@@ -110,7 +110,7 @@ async def login(
     return out
 
 
-@router.post("/auth/password")
+@api.post("/auth/password")
 def change_password(
     body: PasswordChange,
     request: Request,
@@ -130,7 +130,7 @@ def change_password(
     return PasswordChanged(sessions_ended=ended)
 
 
-@router.post("/auth/logout", status_code=204, dependencies=[public()])
+@api.post("/auth/logout", status_code=204, dependencies=[public()])
 def logout(request: Request, response: Response, db: DbDep) -> None:
     """End the current session (no-op without one)."""
     creds = credentials(request)
@@ -140,7 +140,7 @@ def logout(request: Request, response: Response, db: DbDep) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 
-@router.get("/auth/me")
+@api.get("/auth/me")
 def me(principal: Annotated[Principal, require(Perm.self_read)]) -> Me:
     """Who I am and what I may do."""
     return Me(
@@ -153,21 +153,21 @@ def me(principal: Annotated[Principal, require(Perm.self_read)]) -> Me:
     )
 
 
-@router.get("/users")
+@api.get("/users")
 def list_users(db: DbDep, _p: Annotated[Principal, require(Perm.users_admin)]) -> list[UserRead]:
     """All staff users."""
     with db.read() as session:
         return [UserRead.model_validate(u) for u in service.list_users(session)]
 
 
-@router.post("/users", status_code=201)
+@api.post("/users", status_code=201)
 def create_user(body: UserCreate, db: DbDep, actor: Annotated[Principal, require(Perm.users_admin)]) -> UserRead:
     """Create a staff user."""
     with db.uow() as session:
         return UserRead.model_validate(service.create_user(session, body, actor=actor))
 
 
-@router.patch("/users/{user_id}")
+@api.patch("/users/{user_id}")
 def update_user(
     user_id: uuid.UUID, body: UserUpdate, db: DbDep, actor: Annotated[Principal, require(Perm.users_admin)]
 ) -> UserRead:
@@ -176,14 +176,14 @@ def update_user(
         return UserRead.model_validate(service.update_user(session, user_id, body, actor=actor))
 
 
-@router.get("/api-keys")
+@api.get("/api-keys")
 def list_api_keys(db: DbDep, _p: Annotated[Principal, require(Perm.apikeys_admin)]) -> list[ApiKeyRead]:
     """All sensor API keys (never their secrets)."""
     with db.read() as session:
         return [ApiKeyRead.model_validate(k) for k in service.list_api_keys(session)]
 
 
-@router.post("/api-keys", status_code=201)
+@api.post("/api-keys", status_code=201)
 def create_api_key(
     body: ApiKeyCreate, db: DbDep, actor: Annotated[Principal, require(Perm.apikeys_admin)]
 ) -> ApiKeyCreated:
@@ -193,7 +193,7 @@ def create_api_key(
         return ApiKeyCreated(**ApiKeyRead.model_validate(key).model_dump(), secret=secret)
 
 
-@router.delete("/api-keys/{key_id}")
+@api.delete("/api-keys/{key_id}")
 def revoke_api_key(
     key_id: uuid.UUID, runtime: RuntimeDep, actor: Annotated[Principal, require(Perm.apikeys_admin)]
 ) -> ApiKeyRead:
@@ -204,7 +204,7 @@ def revoke_api_key(
     return revoked
 
 
-@router.delete("/users/{user_id}/mfa")
+@api.delete("/users/{user_id}/mfa")
 def reset_user_mfa(
     user_id: uuid.UUID, db: DbDep, actor: Annotated[Principal, require(Perm.users_admin)]
 ) -> dict[str, int]:
@@ -214,6 +214,8 @@ def reset_user_mfa(
         return {"factors_removed": mfa.reset(session, user, actor_name=actor.audit_name, actor_role=actor.role)}
 
 
-from rtcc.identity import mfa_routes  # noqa: E402 - the second-factor routes share this router's prefix
+from rtcc.identity import mfa_routes  # noqa: E402 - they import this module's cookie and throttle helpers
 
+router = APIRouter()
+router.include_router(api)
 router.include_router(mfa_routes.router)
