@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pyotp
 import pytest
-
 from e2e_support import Browser, Server
+
 from rtcc.demo.accounts import DEMO_PASSWORD
 from rtcc.settings import Settings
 
