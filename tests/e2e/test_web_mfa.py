@@ -60,7 +60,7 @@ def test_totp_enrolment_and_sign_in(server: Server, browser: Browser) -> None:
     page.get_by_role("button", name="Verify").click()
     page.locator("#sign-out").wait_for()
 
-    page.locator("header a.who").click()  # the user's name in the header opens "My sign-in"
+    page.locator("#my-sign-in").click()  # next to the user's name in the header
     page.get_by_role("heading", name="My sign-in").wait_for()
     page.get_by_role("cell", name="Authenticator app").first.wait_for()
     assert "Recovery codes left: 10" in page.locator("main").inner_text()

@@ -97,12 +97,9 @@ function header(screens: Screen[]): HTMLElement {
   if (me && !isPortal() && session.can("live:read")) showLiveState(status, live.state);
   const right = el("div", { class: "header-right" }, status, langSwitch());
   if (me) {
-    right.append(
-      isPortal()
-        ? el("span", { class: "who", text: `${me.name} (${t(`role.${me.role}` as Key)})` })
-        : el("a", { class: "who", href: SECURITY.path, "data-link": true, title: t("nav.security") }, `${me.name} (${t(`role.${me.role}` as Key)})`),
-      el("button", { type: "button", id: "sign-out", onclick: () => void signOut() }, t("shell.sign_out")),
-    );
+    right.append(el("span", { class: "who", text: `${me.name} (${t(`role.${me.role}` as Key)})` }));
+    if (!isPortal()) right.append(el("a", { class: "who", id: "my-sign-in", href: SECURITY.path, "data-link": true }, t(SECURITY.label)));
+    right.append(el("button", { type: "button", id: "sign-out", onclick: () => void signOut() }, t("shell.sign_out")));
   }
   const title = isPortal() ? t("portal.title", { city: city() }) : t("shell.title");
   return el(

@@ -348,3 +348,25 @@ def test_admin_resets_a_lost_device(client: TestClient, db: Database) -> None:
     assert resp.status_code == 200 and resp.json() == {"factors_removed": 1}
     assert _password_step(client, "lost")["enrol"] is True
     assert [a for a, _ in _actions(db) if a == "mfa.reset"] == ["mfa.reset"]
+
+
+def test_cli_mfa_reset(client: TestClient, db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from rtcc import cli
+    from rtcc.settings import get_settings
+
+    _user(db, "boss", role="admin")
+    _enrol_totp(client, "boss")
+    monkeypatch.setenv("RTCC_DATABASE_URL", settings.database_url)
+    get_settings.cache_clear()
+    try:
+        cli._register_domains()
+        out = CliRunner().invoke(cli.app, ["users", "mfa-reset", "boss"])
+        assert out.exit_code == 0, out.output
+        assert "removed 1 second factor(s) of boss" in out.output
+        missing = CliRunner().invoke(cli.app, ["users", "mfa-reset", "nobody"])
+        assert missing.exit_code != 0
+    finally:
+        get_settings.cache_clear()
+    assert _password_step(client, "boss")["enrol"] is True
