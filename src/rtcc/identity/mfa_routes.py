@@ -53,8 +53,19 @@ def _rp(request: Request, settings: Settings) -> mfa_webauthn.RelyingParty:
     )
 
 
+def _signed_in(request: Request, token: str | None) -> Principal | None:
+    """The signed-in principal when no challenge token is given (resolved before the unit of work opens: resolving
+    may write the session's last-seen time in a transaction of its own)."""
+    if token:
+        return None
+    principal = authenticate(request)
+    if principal.kind != "user" or not principal.can(Perm.self_read):
+        raise PermissionDenied("sign in as a user to add a second factor")
+    return principal
+
+
 def _subject(
-    session: Session, request: Request, token: str | None, settings: Settings
+    session: Session, request: Request, token: str | None, principal: Principal | None, settings: Settings
 ) -> tuple[MfaChallenge, User, str]:
     """The challenge, user and token a request to add a factor acts on: the sign-in challenge it names, or (signed
     in, no token) a new enrolment challenge for the signed-in user."""
@@ -62,9 +73,7 @@ def _subject(
         ch, user = mfa.challenge(session, token)
         _may_enrol(session, ch, user)
         return ch, user, token
-    principal = authenticate(request)
-    if principal.kind != "user" or not principal.can(Perm.self_read):
-        raise PermissionDenied("sign in as a user to add a second factor")
+    assert principal is not None
     user = service.get_user(session, uuid.UUID(principal.id))
     fresh = mfa.start(session, user, purpose="enrol", ttl_s=settings.mfa_challenge_s, client=_client(request))
     ch, user = mfa.challenge(session, fresh)
@@ -145,8 +154,9 @@ def verify(body: MfaVerify, request: Request, response: Response, db: DbDep, set
 @router.post("/totp/setup", dependencies=[public()], responses=_CHALLENGE_401)
 def totp_setup(body: MfaStart, request: Request, db: DbDep, settings: SettingsDep) -> TotpSetup:
     """A new TOTP secret and its otpauth:// URI to scan; confirm it with a first code."""
+    principal = _signed_in(request, body.challenge)
     with db.uow() as session:
-        ch, user, token = _subject(session, request, body.challenge, settings)
+        ch, user, token = _subject(session, request, body.challenge, principal, settings)
         secret, uri = mfa.totp_begin(session, ch, user)
         return TotpSetup(challenge=token, secret=secret, uri=uri)
 
@@ -181,8 +191,9 @@ def totp_confirm(
 @router.post("/webauthn/register/options", dependencies=[public()], responses=_CHALLENGE_401)
 def webauthn_register_options(body: MfaStart, request: Request, db: DbDep, settings: SettingsDep) -> WebauthnOptions:
     """Options for navigator.credentials.create() to register a security key or passkey."""
+    principal = _signed_in(request, body.challenge)
     with db.uow() as session:
-        ch, user, token = _subject(session, request, body.challenge, settings)
+        ch, user, token = _subject(session, request, body.challenge, principal, settings)
         options = mfa_webauthn.registration_options(session, ch, user, _rp(request, settings))
         return WebauthnOptions(challenge=token, options=options)
 
