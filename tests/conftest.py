@@ -27,6 +27,12 @@ from rtcc_testing import SHARED_DATA, require_service, shared_data
 
 __all__ = ["SHARED_DATA", "require_service", "shared_data"]
 
+# Outside the demo, staff need a second factor and the session cookie is Secure by default. The suite's servers speak
+# plain http and its staff sign in with a password, so every Settings() built in a test (and every server a test
+# starts as a subprocess) turns both off; the MFA tests (tests/*/identity/test_mfa*) turn MFA on explicitly.
+os.environ.setdefault("RTCC_MFA_REQUIRED", "false")
+os.environ.setdefault("RTCC_COOKIE_SECURE", "false")
+
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
@@ -68,13 +74,16 @@ def db(database_url: str) -> Iterator[Database]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    """Embedded-profile settings pointing at the test database."""
+    """Embedded-profile settings pointing at the test database. MFA (on by default outside the demo) and the
+    Secure cookie (the test servers speak plain http) are turned off here; the MFA tests turn MFA on."""
     return Settings(
         database_url=database_url,
         bus_url="memory://",
         mqtt_url=None,
         data_dir=tmp_path,
         session_idle_minutes=30,
+        mfa_required=False,
+        cookie_secure=False,
     )
 
 

@@ -18,6 +18,7 @@ from rtcc.community.config import CommunitySettings
 from rtcc.dispatch.config import DispatchSettings
 from rtcc.footage.config import FootageSettings
 from rtcc.governance.config import GovernanceSettings
+from rtcc.identity.config import IdentitySettings
 from rtcc.investigations.config import InvestigationsSettings
 from rtcc.matching.config import MatchingSettings
 from rtcc.notify.config import NotifySettings
@@ -47,6 +48,7 @@ class Settings(
     PlacesSettings,
     RoutingSettings,
     PatrolSettings,
+    IdentitySettings,
 ):
     """OpenRTCC configuration. Defaults give the embedded profile (SQLite, in-process bus).
 
@@ -80,7 +82,11 @@ class Settings(
         description="Seconds a process remembers a resolved API key (0: look it up on every request). A key "
         "revoked by another process stops working here within this time; revoked here, at once.",
     )
-    cookie_secure: bool = Field(default=False, description="Mark the session cookie Secure (set behind HTTPS).")
+    cookie_secure: bool = Field(
+        default=True,
+        description="Mark the session cookie Secure (sent over HTTPS only). `rtcc demo` turns it off unless set "
+        "explicitly, so the demo works over plain http.",
+    )
     read_max_future_s: int = Field(
         default=300, description="Reads observed more than this many seconds in the future are rejected."
     )

@@ -30,6 +30,7 @@ import { dispatchView } from "./dispatch/screen";
 import { fieldView } from "./field/field";
 import { patrolView } from "./patrol/screen";
 import { simulatorView } from "./simulator/screen";
+import { securityView } from "./account/security";
 
 interface Screen {
   path: string;
@@ -54,6 +55,8 @@ const STAFF: Screen[] = [
   { path: "/app/patrol", label: "nav.patrol", perm: "patrol:read", view: patrolView },
   { path: "/app/simulator", label: "nav.simulator", perm: "simulator:read", view: simulatorView },
 ];
+// Reached from the signed-in user's name in the header, not from the navigation.
+const SECURITY: Screen = { path: "/app/security", label: "nav.security", perm: "self:read", view: securityView };
 
 const root = document.getElementById("app") as HTMLElement;
 const announcer = el("div", { id: "announcer", class: "visually-hidden", "aria-live": "polite", "aria-atomic": "true" });
@@ -98,10 +101,9 @@ function header(screens: Screen[]): HTMLElement {
   if (me && !isPortal() && session.can("live:read")) showLiveState(status, live.state);
   const right = el("div", { class: "header-right" }, status, langSwitch());
   if (me) {
-    right.append(
-      el("span", { class: "who", text: `${me.name} (${t(`role.${me.role}` as Key)})` }),
-      el("button", { type: "button", id: "sign-out", onclick: () => void signOut() }, t("shell.sign_out")),
-    );
+    right.append(el("span", { class: "who", text: `${me.name} (${t(`role.${me.role}` as Key)})` }));
+    if (!isPortal()) right.append(el("a", { class: "who", id: "my-sign-in", href: SECURITY.path, "data-link": true }, t(SECURITY.label)));
+    right.append(el("button", { type: "button", id: "sign-out", onclick: () => void signOut() }, t("shell.sign_out")));
   }
   const title = isPortal() ? t("portal.title", { city: city() }) : t("shell.title");
   return el(
@@ -162,7 +164,7 @@ async function render(): Promise<void> {
       navigate(screens[0].path, true); // a role without the live screen lands on its first screen
       return;
     }
-    const screen = STAFF.find((s) => s.path === here) ?? (here === "/" ? STAFF[0] : undefined);
+    const screen = STAFF.find((s) => s.path === here) ?? (here === "/" ? STAFF[0] : here === SECURITY.path ? SECURITY : undefined);
     if (!screen) view = notFound;
     else if (screen.perm && !session.can(screen.perm)) view = forbidden;
     else view = screen.view;

@@ -40,6 +40,7 @@ def start_server(
             "RTCC_BUS_URL": "memory://",
             "RTCC_LOG_LEVEL": "WARNING",
             "RTCC_DATA_DIR": str(workdir),
+            "RTCC_MFA_REQUIRED": "false",  # bench accounts on a scratch database sign in with a password
         }
     )
     environ.pop("RTCC_MQTT_URL", None)

@@ -102,8 +102,9 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
         extra: dict[str, Any] = {"errors": exc.errors} if exc.errors else {}
-        if isinstance(exc, ServiceUnavailable):
-            extra["retry_after"] = exc.retry_after
+        retry_after = getattr(exc, "retry_after", None)  # 503s, and 429s such as a locked sign-in
+        if isinstance(exc, ServiceUnavailable) or isinstance(retry_after, int):
+            extra["retry_after"] = retry_after
         return problem(exc.status, exc.title, exc.detail, request, **extra)
 
     @app.exception_handler(sa_exc.SQLAlchemyError)

@@ -72,6 +72,7 @@ def build_demo_app(
         )
         settings = settings.model_copy(update={"city_profile": DEMO_PROFILE})
     settings = with_demo_key(settings)
+    settings = demo_security(settings)
     state = state or DemoState()
     base_url = f"http://{settings.host}:{settings.port}"
 
@@ -131,6 +132,17 @@ def build_demo_app(
         await anyio.to_thread.run_sync(lambda: state.history_done.wait(30))
 
     return create_app(settings, extra_hooks=[(start, stop)], extra_routers=demo_routers())
+
+
+def demo_security(settings: Settings) -> Settings:
+    """The demo runs over plain http on localhost with shared demo passwords: unless ``RTCC_MFA_REQUIRED`` or
+    ``RTCC_COOKIE_SECURE`` is set explicitly, staff sign in without a second factor and the session cookie is not
+    ``Secure``. ``RTCC_MFA_REQUIRED=true rtcc demo`` is the demo's production mode: each staff user enrols a TOTP
+    app or a security key at first sign-in (the sign-in screen walks them through it)."""
+    update = {name: False for name in ("mfa_required", "cookie_secure") if name not in settings.model_fields_set}
+    if update:
+        logger.info("demo: %s turned off (set them explicitly to keep them on)", ", ".join(sorted(update)))
+    return settings.model_copy(update=update) if update else settings
 
 
 def _history_line(h: HistoryResult) -> str:

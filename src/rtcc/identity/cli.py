@@ -1,4 +1,5 @@
-"""``rtcc users`` and ``rtcc apikeys``: create staff users and sensor keys from the command line."""
+"""``rtcc users`` and ``rtcc apikeys``: create staff users (and reset their second factors) and sensor keys from the
+command line."""
 
 from __future__ import annotations
 
@@ -53,6 +54,24 @@ def list_users() -> None:
 
     for line in run_command(work, bus=False):
         typer.echo(line)
+
+
+@users.command("mfa-reset")
+def mfa_reset(username: str) -> None:
+    """Remove a user's second factors and recovery codes (a lost device, or the last administrator locked out);
+    they enrol again at next sign-in. Audited."""
+
+    def work(rt: Runtime) -> str:
+        from rtcc.identity import mfa, repository
+
+        with rt.db.uow() as session:
+            user = repository.user_by_username(session, username)
+            if user is None:
+                raise typer.BadParameter(f"no user {username!r}", param_hint="USERNAME")
+            removed = mfa.reset(session, user, actor_name=SYSTEM.audit_name, actor_role=SYSTEM.role)
+            return f"removed {removed} second factor(s) of {username}; they enrol again at next sign-in"
+
+    typer.echo(run_command(work, bus=False))
 
 
 @apikeys.command("create")

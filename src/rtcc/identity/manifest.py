@@ -8,5 +8,6 @@ MANIFEST = Manifest(
     name="identity",
     models="rtcc.identity.models",
     router="rtcc.identity.routes:router",
+    settings="rtcc.identity.config:IdentitySettings",
     cli=(CliGroup("users", "rtcc.identity.cli:users"), CliGroup("apikeys", "rtcc.identity.cli:apikeys")),
 )

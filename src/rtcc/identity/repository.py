@@ -38,3 +38,9 @@ def api_key_by_prefix(session: Session, prefix: str) -> ApiKey | None:
 def list_api_keys(session: Session) -> list[ApiKey]:
     """All API keys, newest first."""
     return list(session.scalars(select(ApiKey).order_by(ApiKey.created_at.desc())))
+
+
+def open_sessions(session: Session, user_id: uuid.UUID) -> list[LoginSession]:
+    """A user's login sessions that have not ended (expired ones included: ending them too is harmless)."""
+    stmt = select(LoginSession).where(LoginSession.user_id == user_id, LoginSession.ended_at.is_(None))
+    return list(session.scalars(stmt))

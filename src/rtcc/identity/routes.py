@@ -1,16 +1,20 @@
-"""HTTP routes of the identity domain: login/logout/me, user administration, sensor API keys."""
+"""HTTP routes of the identity domain: login/logout/me, password change, user administration, sensor API keys.
+
+The second-factor routes (``/auth/mfa/...``) live in ``mfa_routes`` and are included in this router."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from datetime import timedelta
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from rtcc.core.errors import NotAuthenticated
+from rtcc.core.clock import utcnow
+from rtcc.core.errors import NotAuthenticated, PermissionDenied
 from rtcc.deps import DbDep, RuntimeDep, SettingsDep
-from rtcc.identity import service
+from rtcc.identity import mfa, service, throttle
 from rtcc.identity.deps import SESSION_COOKIE, credentials, key_cache, public, require
 from rtcc.identity.logic import Perm, Principal
 from rtcc.identity.schemas import (
@@ -20,45 +24,31 @@ from rtcc.identity.schemas import (
     LoginRequest,
     LoginResponse,
     Me,
+    MfaRequired,
+    PasswordChange,
+    PasswordChanged,
     UserCreate,
     UserRead,
     UserUpdate,
 )
+from rtcc.settings import Settings
 
-router = APIRouter(prefix="/api/v1", tags=["identity"])
+api = APIRouter(prefix="/api/v1", tags=["identity"])
 
 
-@router.post("/auth/login", dependencies=[public()])
-async def login(
-    body: LoginRequest, request: Request, response: Response, db: DbDep, settings: SettingsDep
-) -> LoginResponse:
-    """Sign in with username and password; sets the session cookie."""
-    client = request.client.host if request.client else None
+def throttle_limits(settings: Settings) -> throttle.Limits:
+    """The sign-in throttling settings."""
+    return throttle.Limits(
+        max_account=settings.login_max_failures_account,
+        max_address=settings.login_max_failures_address,
+        window_s=settings.login_window_s,
+        lockout_s=settings.login_lockout_s,
+        audit_failures=settings.login_audit_failures,
+    )
 
-    def work() -> LoginResponse:
-        failure: NotAuthenticated | None = None
-        with db.uow() as session:  # a failed attempt is audited: commit it, then refuse
-            try:
-                result = service.login(
-                    session,
-                    body.username,
-                    body.password,
-                    idle_minutes=settings.session_idle_minutes,
-                    max_hours=settings.session_max_hours,
-                    client=client,
-                )
-                out = LoginResponse(
-                    token=result.token,
-                    expires_at=result.login.expires_at,
-                    user=UserRead.model_validate(result.user),
-                )
-            except NotAuthenticated as exc:
-                failure = exc
-        if failure is not None:
-            raise failure
-        return out
 
-    out = await run_in_threadpool(work)
+def set_session_cookie(response: Response, out: LoginResponse, settings: Settings) -> None:
+    """Hand the browser its session cookie (HttpOnly, SameSite=Strict, Secure unless turned off)."""
     response.set_cookie(
         SESSION_COOKIE,
         out.token,
@@ -68,10 +58,79 @@ async def login(
         max_age=settings.session_max_hours * 3600,
         path="/",
     )
+
+
+@api.post(
+    "/auth/login",
+    dependencies=[public()],
+    responses={429: {"description": "Too many failed sign-ins for this username or address (Retry-After)."}},
+)
+async def login(
+    body: LoginRequest, request: Request, response: Response, db: DbDep, settings: SettingsDep
+) -> LoginResponse | MfaRequired:
+    """Sign in with username and password: sets the session cookie, or, when the account needs a second factor,
+    answers ``mfa_required`` with a short-lived challenge for ``POST /auth/mfa/verify`` (or enrolment)."""
+    client = request.client.host if request.client else None
+
+    def work() -> LoginResponse | MfaRequired:
+        failure: NotAuthenticated | None = None
+        with db.uow() as session:  # a failed attempt is audited: commit it, then refuse
+            try:
+                user = service.verify_password(
+                    session, body.username, body.password, client=client, limits=throttle_limits(settings)
+                )
+            except NotAuthenticated as exc:
+                failure = exc
+            else:
+                if mfa.needs_mfa(session, user, required=settings.mfa_required):
+                    token = mfa.start(session, user, purpose="login", ttl_s=settings.mfa_challenge_s, client=client)
+                    kinds = {f.kind for f in mfa.factors(session, user.id)}
+                    methods: list[Literal["totp", "webauthn", "recovery"]] = [
+                        m for m in ("totp", "webauthn") if m in kinds
+                    ]
+                    if mfa.recovery_codes_left(session, user.id):
+                        methods.append("recovery")
+                    return MfaRequired(
+                        challenge=token,
+                        expires_at=utcnow() + timedelta(seconds=settings.mfa_challenge_s),
+                        methods=methods,
+                        enrol=not kinds,
+                    )
+                result = service.open_session(session, user, max_hours=settings.session_max_hours, client=client)
+                out = LoginResponse(
+                    token=result.token, expires_at=result.login.expires_at, user=UserRead.model_validate(result.user)
+                )
+        if failure is not None:
+            raise failure
+        return out
+
+    out = await run_in_threadpool(work)
+    if isinstance(out, LoginResponse):
+        set_session_cookie(response, out, settings)
     return out
 
 
-@router.post("/auth/logout", status_code=204, dependencies=[public()])
+@api.post("/auth/password")
+def change_password(
+    body: PasswordChange,
+    request: Request,
+    db: DbDep,
+    principal: Annotated[Principal, require(Perm.self_read)],
+) -> PasswordChanged:
+    """Change my password (the current one is checked; common and guessable passwords are refused); my other
+    sessions end."""
+    if principal.kind != "user":
+        raise PermissionDenied("only a signed-in user has a password")
+    creds = credentials(request)
+    keep = creds[1] if creds and creds[0] == "session" else None
+    with db.uow() as session:
+        ended = service.change_own_password(
+            session, uuid.UUID(principal.id), body.current_password, body.new_password, keep_token=keep
+        )
+    return PasswordChanged(sessions_ended=ended)
+
+
+@api.post("/auth/logout", status_code=204, dependencies=[public()])
 def logout(request: Request, response: Response, db: DbDep) -> None:
     """End the current session (no-op without one)."""
     creds = credentials(request)
@@ -81,7 +140,7 @@ def logout(request: Request, response: Response, db: DbDep) -> None:
     response.delete_cookie(SESSION_COOKIE, path="/")
 
 
-@router.get("/auth/me")
+@api.get("/auth/me")
 def me(principal: Annotated[Principal, require(Perm.self_read)]) -> Me:
     """Who I am and what I may do."""
     return Me(
@@ -94,21 +153,21 @@ def me(principal: Annotated[Principal, require(Perm.self_read)]) -> Me:
     )
 
 
-@router.get("/users")
+@api.get("/users")
 def list_users(db: DbDep, _p: Annotated[Principal, require(Perm.users_admin)]) -> list[UserRead]:
     """All staff users."""
     with db.read() as session:
         return [UserRead.model_validate(u) for u in service.list_users(session)]
 
 
-@router.post("/users", status_code=201)
+@api.post("/users", status_code=201)
 def create_user(body: UserCreate, db: DbDep, actor: Annotated[Principal, require(Perm.users_admin)]) -> UserRead:
     """Create a staff user."""
     with db.uow() as session:
         return UserRead.model_validate(service.create_user(session, body, actor=actor))
 
 
-@router.patch("/users/{user_id}")
+@api.patch("/users/{user_id}")
 def update_user(
     user_id: uuid.UUID, body: UserUpdate, db: DbDep, actor: Annotated[Principal, require(Perm.users_admin)]
 ) -> UserRead:
@@ -117,14 +176,14 @@ def update_user(
         return UserRead.model_validate(service.update_user(session, user_id, body, actor=actor))
 
 
-@router.get("/api-keys")
+@api.get("/api-keys")
 def list_api_keys(db: DbDep, _p: Annotated[Principal, require(Perm.apikeys_admin)]) -> list[ApiKeyRead]:
     """All sensor API keys (never their secrets)."""
     with db.read() as session:
         return [ApiKeyRead.model_validate(k) for k in service.list_api_keys(session)]
 
 
-@router.post("/api-keys", status_code=201)
+@api.post("/api-keys", status_code=201)
 def create_api_key(
     body: ApiKeyCreate, db: DbDep, actor: Annotated[Principal, require(Perm.apikeys_admin)]
 ) -> ApiKeyCreated:
@@ -134,7 +193,7 @@ def create_api_key(
         return ApiKeyCreated(**ApiKeyRead.model_validate(key).model_dump(), secret=secret)
 
 
-@router.delete("/api-keys/{key_id}")
+@api.delete("/api-keys/{key_id}")
 def revoke_api_key(
     key_id: uuid.UUID, runtime: RuntimeDep, actor: Annotated[Principal, require(Perm.apikeys_admin)]
 ) -> ApiKeyRead:
@@ -143,3 +202,20 @@ def revoke_api_key(
         revoked = ApiKeyRead.model_validate(service.revoke_api_key(session, key_id, actor=actor))
     key_cache(runtime).forget_key(str(key_id))
     return revoked
+
+
+@api.delete("/users/{user_id}/mfa")
+def reset_user_mfa(
+    user_id: uuid.UUID, db: DbDep, actor: Annotated[Principal, require(Perm.users_admin)]
+) -> dict[str, int]:
+    """Remove a user's second factors and recovery codes (a lost device); they enrol again at next sign-in."""
+    with db.uow() as session:
+        user = service.get_user(session, user_id)
+        return {"factors_removed": mfa.reset(session, user, actor_name=actor.audit_name, actor_role=actor.role)}
+
+
+from rtcc.identity import mfa_routes  # noqa: E402 - they import this module's cookie and throttle helpers
+
+router = APIRouter()
+router.include_router(api)
+router.include_router(mfa_routes.router)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -17,6 +18,7 @@ class LoginRequest(BaseModel):
 
 
 class LoginResponse(BaseModel):
+    status: Literal["ok"] = Field(default="ok", description="Signed in (the other answer is 'mfa_required').")
     token: str = Field(description="Session token; also set as the rtcc_session cookie. Send as 'Bearer <token>'.")
     expires_at: datetime
     user: UserRead
@@ -112,4 +114,96 @@ class ApiKeyCreated(ApiKeyRead):
     secret: str = Field(description="The full key. Shown once; store it in the sensor's configuration.")
 
 
+class MfaRequired(BaseModel):
+    """The password was right; a second factor is needed (or, with ``enrol``, must first be set up) to sign in."""
+
+    status: Literal["mfa_required"] = "mfa_required"
+    challenge: str = Field(description="Short-lived token for the second step (POST /api/v1/auth/mfa/...).")
+    expires_at: datetime
+    methods: list[Literal["totp", "webauthn", "recovery"]] = Field(description="Factors this account can answer with.")
+    enrol: bool = Field(description="True: the account has no second factor yet and must enrol one to sign in.")
+
+
+class MfaVerify(BaseModel):
+    """The second step of a sign-in: a TOTP code, a recovery code or a WebAuthn assertion."""
+
+    model_config = ConfigDict(extra="forbid")
+    challenge: str = Field(min_length=10, max_length=128)
+    method: Literal["totp", "recovery", "webauthn"]
+    code: str | None = Field(default=None, max_length=32, description="The TOTP or recovery code.")
+    credential: dict[str, Any] | None = Field(
+        default=None, description="navigator.credentials.get() answer, JSON-encoded (base64url fields)."
+    )
+
+
+class MfaStart(BaseModel):
+    """Start adding a factor: during sign-in with the challenge token, or signed in (no challenge)."""
+
+    model_config = ConfigDict(extra="forbid")
+    challenge: str | None = Field(default=None, max_length=128)
+
+
+class TotpSetup(BaseModel):
+    challenge: str = Field(description="Send it back with the first code (POST /api/v1/auth/mfa/totp/confirm).")
+    secret: str = Field(description="The base32 secret, for typing into an authenticator app.")
+    uri: str = Field(description="The otpauth:// URI (shown as a QR code).")
+
+
+class TotpConfirm(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    challenge: str = Field(min_length=10, max_length=128)
+    code: str = Field(min_length=6, max_length=16)
+    name: str = Field(default="Authenticator app", min_length=1, max_length=64)
+
+
+class WebauthnOptions(BaseModel):
+    challenge: str = Field(description="Send it back with the browser's answer.")
+    options: dict[str, Any] = Field(description="PublicKeyCredential options (base64url fields), for the browser.")
+
+
+class WebauthnRegister(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    challenge: str = Field(min_length=10, max_length=128)
+    credential: dict[str, Any] = Field(description="navigator.credentials.create() answer (base64url fields).")
+    name: str = Field(default="Security key", min_length=1, max_length=64)
+
+
+class MfaFactorRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+    id: uuid.UUID
+    kind: Literal["totp", "webauthn"]
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class MfaEnrolled(BaseModel):
+    factor: MfaFactorRead
+    recovery_codes: list[str] = Field(
+        description="New single-use recovery codes (shown once; empty when the account already had some)."
+    )
+    session: LoginResponse | None = Field(default=None, description="Set when enrolling finished a sign-in.")
+
+
+class MfaStatus(BaseModel):
+    required: bool = Field(description="Whether this account must sign in with a second factor.")
+    factors: list[MfaFactorRead]
+    recovery_codes_left: int
+
+
+class RecoveryCodes(BaseModel):
+    codes: list[str] = Field(description="Ten new single-use codes; the old ones stop working. Shown once.")
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    current_password: str = Field(min_length=1, max_length=256)
+    new_password: str = Field(min_length=10, max_length=256)
+
+
+class PasswordChanged(BaseModel):
+    sessions_ended: int = Field(description="How many of your other sessions were ended.")
+
+
 LoginResponse.model_rebuild()
+MfaEnrolled.model_rebuild()

@@ -1,4 +1,8 @@
-"""Identity use cases: users, password login with idle-timeout sessions, sensor API keys, principal resolution."""
+"""Identity use cases: users, password login with idle-timeout sessions, sensor API keys, principal resolution.
+
+Sign-in is throttled (``throttle``) and may need a second factor (``mfa``); passwords people choose are checked
+against the common-password list and patterns (``passwords``); a password change ends the user's other sessions.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +22,8 @@ from sqlalchemy.orm import Session
 
 from rtcc.audit import service as audit
 from rtcc.core.clock import utcnow
-from rtcc.core.errors import Conflict, NotAuthenticated, NotFound
-from rtcc.identity import repository
+from rtcc.core.errors import Conflict, NotAuthenticated, NotFound, invalid
+from rtcc.identity import repository, throttle
 from rtcc.identity.logic import (
     AGENCY_PERMISSIONS,
     ALARM_COMPANY_PERMISSIONS,
@@ -28,6 +32,7 @@ from rtcc.identity.logic import (
     permissions_for,
 )
 from rtcc.identity.models import ApiKey, LoginSession, User
+from rtcc.identity.passwords import password_problem
 from rtcc.identity.schemas import ApiKeyCreate, UserCreate, UserUpdate
 
 logger = logging.getLogger(__name__)
@@ -60,6 +65,8 @@ def create_user(session: Session, data: UserCreate, *, actor: Principal, passwor
     hash of ``data.password`` (bootstrap reuses one hash for many demo accounts)."""
     if repository.user_by_username(session, data.username):
         raise Conflict(f"username {data.username!r} is taken")
+    if password_hash is None:
+        check_password_policy(data.password, username=data.username)
     user = User(
         username=data.username,
         display_name=data.display_name,
@@ -84,16 +91,21 @@ def create_user(session: Session, data: UserCreate, *, actor: Principal, passwor
 
 
 def update_user(session: Session, user_id: uuid.UUID, data: UserUpdate, *, actor: Principal) -> User:
-    """Change a user's role, unit, status or password (audited; deactivation ends their sessions)."""
+    """Change a user's role, unit, status or password (audited; a new password or a deactivation ends their
+    sessions)."""
     user = repository.user_by_id(session, user_id)
     if user is None:
         raise NotFound(f"user {user_id} not found")
     changes = data.model_dump(exclude_unset=True)
-    if "password" in changes:
+    if changes.get("password") is not None:
+        check_password_policy(changes["password"], username=user.username)
         user.password_hash = _hasher.hash(changes.pop("password"))
         changes["password"] = "changed"  # noqa: S105 - audit marker, not a secret
+        changes["sessions_ended"] = end_sessions(session, user.id)
+    elif changes.get("is_active") is False:
+        changes["sessions_ended"] = end_sessions(session, user.id)
     for key, value in changes.items():
-        if key != "password":
+        if key not in ("password", "sessions_ended"):
             setattr(user, key, value.value if hasattr(value, "value") else value)
     audit.record_for(
         session,
@@ -126,16 +138,28 @@ class LoginResult:
     user: User
 
 
-def login(
-    session: Session,
-    username: str,
-    password: str,
-    *,
-    idle_minutes: int,
-    max_hours: int,
-    client: str | None = None,
-) -> LoginResult:
-    """Check a password and open a login session; failures are audited and say nothing about which part was wrong."""
+def check_password_policy(password: str, *, username: str) -> None:
+    """Refuse (ValidationFailed on ``password``) a common or guessable password (``passwords.password_problem``),
+    with the city's name and the username as the words an attacker tries first."""
+    from rtcc.places import service as places
+
+    try:
+        context: tuple[str, ...] = (places.city_name(),)
+    except Exception:  # no usable city profile (a bare tool run): the other rules still apply
+        context = ()
+    problem = password_problem(password, username=username, context=context)
+    if problem:
+        raise invalid("password", problem)
+
+
+def verify_password(
+    session: Session, username: str, password: str, *, client: str | None, limits: throttle.Limits | None = None
+) -> User:
+    """Check a password (throttled: a locked username or address is refused with ``LoginThrottled`` before the
+    password is looked at); failures are counted and audited (throttled) and say nothing about which part was
+    wrong. Returns the user."""
+    if limits is not None:
+        throttle.check(session, username, client)
     user = repository.user_by_username(session, username)
     ok = False
     if user is not None and user.is_active:
@@ -148,16 +172,25 @@ def login(
         with contextlib.suppress(VerifyMismatchError, VerificationError, InvalidHashError):
             _hasher.verify(_DUMMY_HASH, password)
     if not ok or user is None:
-        audit.record(
-            session,
-            actor=username[:64],
-            actor_role=None,
-            action="auth.login_failed",
-            details={"client": client},
-        )
+        if limits is not None:
+            throttle.record_failure(session, username, client, limits)
+        else:
+            audit.record(
+                session, actor=username[:64], actor_role=None, action="auth.login_failed", details={"client": client}
+            )
         raise NotAuthenticated("invalid username or password")
+    if limits is not None:
+        throttle.record_success(session, username)
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
+    return user
+
+
+def open_session(
+    session: Session, user: User, *, max_hours: int, client: str | None = None, mfa: str | None = None
+) -> LoginResult:
+    """Open a login session for a user whose credentials were checked (audited ``auth.login``, with the second
+    factor used, if any)."""
     now = utcnow()
     token = secrets.token_urlsafe(32)
     ls = LoginSession(
@@ -170,6 +203,9 @@ def login(
     )
     session.add(ls)
     user.last_login_at = now
+    details: dict[str, str | None] = {"client": client}
+    if mfa:
+        details["mfa"] = mfa
     audit.record(
         session,
         actor=user.username,
@@ -177,9 +213,66 @@ def login(
         action="auth.login",
         target_type="user",
         target_id=str(user.id),
-        details={"client": client},
+        details=details,
     )
     return LoginResult(token=token, login=ls, user=user)
+
+
+def login(
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    idle_minutes: int,
+    max_hours: int,
+    client: str | None = None,
+    limits: throttle.Limits | None = None,
+) -> LoginResult:
+    """Check a password and open a login session (no second factor; the route asks ``mfa.needs_mfa`` first)."""
+    user = verify_password(session, username, password, client=client, limits=limits)
+    return open_session(session, user, max_hours=max_hours, client=client)
+
+
+def end_sessions(session: Session, user_id: uuid.UUID, *, keep: str | None = None) -> int:
+    """End every open login session of a user except the one of token ``keep``; how many ended."""
+    now = utcnow()
+    keep_hash = _sha256(keep) if keep else None
+    ended = 0
+    for ls in repository.open_sessions(session, user_id):
+        if ls.id != keep_hash:
+            ls.ended_at = now
+            ended += 1
+    return ended
+
+
+def change_own_password(session: Session, user_id: uuid.UUID, current: str, new: str, *, keep_token: str | None) -> int:
+    """A user changes their own password (the current one is checked; the new one must pass the policy); every other
+    session of theirs ends (audited). Returns how many sessions ended."""
+    user = repository.user_by_id(session, user_id)
+    if user is None or not user.is_active:
+        raise NotAuthenticated("account disabled")
+    ok: bool
+    try:
+        ok = _hasher.verify(user.password_hash, current)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        raise invalid("current_password", "is not your current password")
+    if new == current:
+        raise invalid("new_password", "must differ from the current password")
+    check_password_policy(new, username=user.username)
+    user.password_hash = _hasher.hash(new)
+    ended = end_sessions(session, user.id, keep=keep_token)
+    audit.record(
+        session,
+        actor=user.username,
+        actor_role=user.role,
+        action="auth.password_change",
+        target_type="user",
+        target_id=str(user.id),
+        details={"sessions_ended": ended},
+    )
+    return ended
 
 
 def logout(session: Session, token: str) -> None:

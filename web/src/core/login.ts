@@ -1,6 +1,8 @@
 // The staff sign-in screen (POST /api/v1/auth/login sets the session cookie). Community accounts are sent on to
-// the portal.
+// the portal. When the account needs a second factor, the password form gives way to the second step
+// (account/secondstep.ts: a TOTP or recovery code, a security key, or enrolment at first sign-in).
 
+import { secondStep } from "../account/secondstep";
 import { ApiError } from "./api";
 import { el, field, input } from "./dom";
 import { t } from "./i18n";
@@ -30,6 +32,15 @@ export function loginView(root: HTMLElement): void {
       pass.value = "";
       navigate(me && (me.role === "resident" || me.role === "business") ? "/portal" : "/app");
     } catch (err) {
+      if (err instanceof session.MfaNeeded) {
+        pass.value = "";
+        form.replaceWith(
+          secondStep(err.step, () => {
+            void session.load().then((me) => navigate(me && (me.role === "resident" || me.role === "business") ? "/portal" : "/app"));
+          }),
+        );
+        return;
+      }
       error.textContent = t("login.failed", { detail: err instanceof ApiError ? err.message : String(err) });
       pass.focus();
     }

@@ -50,8 +50,27 @@ export async function load(): Promise<Me | null> {
   return me;
 }
 
+/** The answer of the password step when the account needs a second factor (or must enrol one first). */
+export interface MfaChallenge {
+  status: "mfa_required";
+  challenge: string;
+  expires_at: string;
+  methods: Array<"totp" | "webauthn" | "recovery">;
+  enrol: boolean;
+}
+
+/** Thrown by `signIn` when the password was right and a second factor is needed: `step` carries the challenge. */
+export class MfaNeeded extends Error {
+  step: MfaChallenge;
+  constructor(step: MfaChallenge) {
+    super("a second factor is needed");
+    this.step = step;
+  }
+}
+
 export async function signIn(username: string, password: string): Promise<Me | null> {
-  await post("/api/v1/auth/login", { username, password });
+  const answer = await post<{ status?: string }>("/api/v1/auth/login", { username, password });
+  if (answer && answer.status === "mfa_required") throw new MfaNeeded(answer as MfaChallenge);
   return load();
 }
 

@@ -4,6 +4,7 @@
 // navigation, sign-in, role names, common words) and merges every domain's tables, so `t()` sees one table per
 // language.
 
+import * as account from "../account/strings";
 import * as admin from "../admin/strings";
 import * as alerts from "../alerts/strings";
 import * as audit from "../audit/strings";
@@ -81,6 +82,7 @@ export const en = {
   ...field.en,
   ...patrol.en,
   ...simulator.en,
+  ...account.en,
 } as const;
 
 export type Key = keyof typeof en;
@@ -147,4 +149,5 @@ export const es: Record<Key, string> = {
   ...field.es,
   ...patrol.es,
   ...simulator.es,
+  ...account.es,
 };

@@ -1,0 +1,30 @@
+"""Outside the demo, staff need a second factor and the session cookie is Secure by default; ``rtcc demo`` turns
+both off unless they are set explicitly (``RTCC_MFA_REQUIRED=true rtcc demo`` is the demo's production mode)."""
+
+from __future__ import annotations
+
+import pytest
+
+from rtcc.demo.runner import demo_security
+from rtcc.settings import Settings
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("RTCC_MFA_REQUIRED", raising=False)  # the suite's conftest turns both off for its servers
+    monkeypatch.delenv("RTCC_COOKIE_SECURE", raising=False)
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_production_defaults_are_strict() -> None:
+    s = Settings(_env_file=None)  # type: ignore[call-arg]
+    assert s.mfa_required is True and s.cookie_secure is True
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_the_demo_turns_them_off_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    demo = demo_security(Settings(_env_file=None))  # type: ignore[call-arg]
+    assert demo.mfa_required is False and demo.cookie_secure is False
+    monkeypatch.setenv("RTCC_MFA_REQUIRED", "true")
+    production_mode = demo_security(Settings(_env_file=None))  # type: ignore[call-arg]
+    assert production_mode.mfa_required is True and production_mode.cookie_secure is False
