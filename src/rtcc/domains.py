@@ -33,6 +33,7 @@ DOMAIN_PACKAGES = (
     "rebates",
     "routing",
     "dispatch",
+    "drones",
     "analytics",
     "web",
 )
