@@ -15,6 +15,7 @@ from rtcc.alpr.config import AlprSettings
 from rtcc.cameras.config import CamerasSettings
 from rtcc.community.config import CommunitySettings
 from rtcc.dispatch.config import DispatchSettings
+from rtcc.drones.flight_config import DroneFlightSettings
 from rtcc.footage.config import FootageSettings
 from rtcc.governance.config import GovernanceSettings
 from rtcc.investigations.config import InvestigationsSettings
@@ -39,6 +40,7 @@ class Settings(
     CommunitySettings,
     RebatesSettings,
     DispatchSettings,
+    DroneFlightSettings,
     WebSettings,
     AlprSettings,
     PlacesSettings,

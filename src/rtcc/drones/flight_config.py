@@ -56,3 +56,9 @@ class DroneFlightSettings(BaseModel):
         description="Subscribe to drone telemetry on MQTT ('<RTCC_MQTT_TOPIC_PREFIX>/drones/<code>/telemetry') when "
         "RTCC_MQTT_URL is set.",
     )
+    drones_video_url_template: str | None = Field(
+        default=None,
+        description="The live video link of a drone, '{drone}' replaced by its code (e.g. "
+        "'rtsp://video.example.org/live/{drone}'); handed out only for a flight whose call is open, audited. Unset: "
+        "no drone video.",
+    )

@@ -107,6 +107,11 @@ class Perm(StrEnum):
     alarms_write = "alarms:write"  # send alarm events and cancels (an alarm company's key, never a person)
     alarms_admin = "alarms:admin"  # register alarm companies and change them
     alarm_context = "alarms:context"  # ALPR reads and cameras near an alarm call (purpose alarm_response, audited)
+    # drones (issue 12)
+    drones_read = "drones:read"  # the fleet, flights, their tracks and the drone live topic
+    drones_pilot = "drones:pilot"  # a remote pilot: start and land flights, register footage
+    drones_admin = "drones:admin"  # fleet and policy administration; keep drone footage as evidence
+    drones_telemetry = "drones:telemetry"  # send drone telemetry over HTTP (a dock gateway's key or a pilot station)
 
 
 _ANALYST = {

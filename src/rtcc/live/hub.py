@@ -61,6 +61,8 @@ def visible(principal: Principal, event: LiveMessage) -> bool:
         return principal.can(Perm.alerts_read_verified) and field_visible(kind, state)
     if event.topic == "cameras":
         return principal.can(Perm.cameras_read)
+    if event.topic == "drones":  # drone positions, tracks, camera footprints and flights (rtcc.drones.live)
+        return principal.can(Perm.drones_read)
     if is_dispatch_topic(event.topic):  # calls, the unit board, one topic per unit (rtcc.dispatch.logic)
         return live_visible(
             topic=event.topic,
