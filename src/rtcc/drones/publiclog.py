@@ -4,7 +4,7 @@ figures and the coarsened path; monthly figures; CSV and GeoJSON downloads. No l
 The public-safe call reference is the call's number (``YY-NNNNNN``, the number printed on the agency's public call
 log), never the call's location, narrative or caller. The path is the coarsened one stored at landing
 (``rtcc.drones.coarsen``), never the track. Pages are keyset-paginated over ``(launched_at, id)`` newest first: the
-cursor is ``<launched_at ISO>~<id>``, so page N costs the same as page 1 however many flights there are.
+cursor is ``<launched_at ISO, UTC 'Z'>~<id>`` (safe in a URL as it is), so page N costs the same as page 1 however many flights there are.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ CSV_COLUMNS = (
 
 def encode_cursor(f: Flight) -> str:
     """The cursor that continues after ``f``."""
-    return f"{f.launched_at.astimezone(UTC).isoformat()}~{f.id}"
+    return f"{f.launched_at.astimezone(UTC).isoformat().replace('+00:00', 'Z')}~{f.id}"  # URL-safe: no '+'
 
 
 def decode_cursor(raw: str) -> tuple[datetime, uuid.UUID]:
