@@ -5,14 +5,16 @@ For each fix of a drone with a flight in progress (in time order per drone):
 
 - **geofence check** against the zones of the policy version the flight was decided under (an index per version,
   built once: zones of a version never change): the leg from the previous fix to this one is tested
-  (``GeofenceIndex.zones_on_segment``), so a fast drone cannot skip over a narrow zone between two fixes. Entering a
+  (``GeofenceIndex.zones_on_segment`` behind a per-drone screen, ``rtcc.drones.zonescreen``), so a fast drone cannot
+  skip over a narrow zone between two fixes. Entering a
   ``no_fly`` zone, or touching a ``camera_restricted`` zone with the camera down (``telemetry.camera_down``), records
   a ``FlightEvent``, flags the flight and raises an alert (``rtcc.alerts.drone``) once per stay in the zone;
 - the flight's figures: maximum altitude, seconds with the camera down (the time between two fixes counts as down
   when the earlier fix's camera was down; gaps over ``MAX_GAP`` count only up to it), when it reached the scene;
 - the track point, and the drone's last position and battery.
 
-Then one live event per drone per batch on topic ``drones`` (``drone.position``; shape in ``rtcc.drones.live``).
+Then one live event per drone per batch on topic ``drones`` (``drone.position``; shape in ``rtcc.drones.live``),
+all stored with one insert; the breaches' alerts are raised once the batch is flushed.
 A fix for an unknown drone is refused; a drone without a flight in progress only updates its position (no track: a
 flight starts from an accepted launch request, ``rtcc.drones.flights.start``).
 """
@@ -41,6 +43,8 @@ from rtcc.drones.flight_models import Flight, FlightEvent
 from rtcc.drones.geofence import GeofenceIndex, Zone
 from rtcc.drones.models import Drone
 from rtcc.drones.telemetry import TelemetryFix, camera_down
+from rtcc.drones.zonescreen import ZoneScreen
+from rtcc.live import service as live_service
 
 logger = logging.getLogger(__name__)
 
@@ -61,13 +65,14 @@ class IngestResult:
     rejected: list[str] = field(default_factory=list)  # "<drone>: <why>"
 
 
-_indexes: dict[int, GeofenceIndex] = {}
+_indexes: dict[int, ZoneScreen] = {}
 _lock = threading.Lock()
-_EMPTY = GeofenceIndex([])
+_EMPTY = ZoneScreen(GeofenceIndex([]))
 
 
-def zone_index(session: Session, version: int | None) -> tuple[int | None, GeofenceIndex]:
-    """The geofence index of a policy version (None: the one in force), built once per version and cached."""
+def zone_index(session: Session, version: int | None) -> tuple[int | None, ZoneScreen]:
+    """The geofence index (behind its per-drone screen) of a policy version (None: the one in force), built once
+    per version and cached: a version's zones never change."""
     if version is not None:
         cached = _indexes.get(version)
         if cached is not None:
@@ -77,9 +82,9 @@ def zone_index(session: Session, version: int | None) -> tuple[int | None, Geofe
         return None, _EMPTY
     cached = _indexes.get(found)
     if cached is None:
-        index = GeofenceIndex([Zone(str(g.id), g.kind, g.name, g.geometry) for g in rows])
+        screen = ZoneScreen(GeofenceIndex([Zone(str(g.id), g.kind, g.name, g.geometry) for g in rows]))
         with _lock:
-            cached = _indexes.setdefault(found, index)
+            cached = _indexes.setdefault(found, screen)
     return found, cached
 
 
@@ -107,31 +112,40 @@ def ingest(
     drones = repo.drones_by_code(session, by_drone)
     flights = repo.open_flights(session, [d.id for d in drones.values()])
     points: list[dict[str, Any]] = []
-    for code, items in by_drone.items():
-        drone = drones.get(code)
-        if drone is None:
-            result.rejected.extend(f"{code}: unknown drone" for _ in items)
-            continue
-        items.sort(key=lambda x: x[0])
-        flight = flights.get(drone.id)
-        if flight is None:
-            result.without_flight += len(items)
-        else:
-            _, index = zone_index(session, flight.policy_version)
-            for at, fix in items:
-                if flight.last_at is not None and at < flight.last_at:
-                    result.rejected.append(f"{code}: at is older than the flight's last fix")
-                    continue
-                result.geofence_checks += 1
-                result.breaches += _check(session, bus, flight, index, at, fix, settings)
-                _fold(flight, at, fix, settings)
-                points.append(_point(flight.id, at, fix))
-                result.stored += 1
-        last_at, last = items[-1]
-        _update_drone(drone, last_at, last)
-        if bus is not None:
-            live.publish_position(session, bus, drone, flight, last, last_at, settings)
+    breaches: list[_Breach] = []
+    positions: list[tuple[str, str, dict[str, Any]]] = []
+    with session.no_autoflush:  # one flush at the end, not one per query
+        for code, items in by_drone.items():
+            drone = drones.get(code)
+            if drone is None:
+                result.rejected.extend(f"{code}: unknown drone" for _ in items)
+                continue
+            items.sort(key=lambda x: x[0])
+            flight = flights.get(drone.id)
+            if flight is None:
+                result.without_flight += len(items)
+            else:
+                _, index = zone_index(session, flight.policy_version)
+                for at, fix in items:
+                    if flight.last_at is not None and at < flight.last_at:
+                        result.rejected.append(f"{code}: at is older than the flight's last fix")
+                        continue
+                    result.geofence_checks += 1
+                    found = _check(session, flight, index, at, fix, settings)
+                    breaches.extend(found)
+                    _fold(flight, at, fix, settings)
+                    points.append(_point(flight.id, at, fix))
+                    result.stored += 1
+            last_at, last = items[-1]
+            _update_drone(drone, last_at, last)
+            if bus is not None:
+                positions.append((live.TOPIC, "drone.position", live.position_data(drone, flight, last, last_at, settings)))
     repo.add_points(session, points)
+    session.flush()
+    _raise_alerts(session, bus, breaches)
+    result.breaches = len(breaches)
+    if bus is not None and positions:
+        live_service.emit_many(session, bus, positions)
     session.flush()
     return result
 
@@ -151,28 +165,37 @@ def _point(flight_id: uuid.UUID, at: datetime, fix: TelemetryFix) -> dict[str, A
     }
 
 
+@dataclass
+class _Breach:
+    flight: Flight
+    zone: Zone
+    kind: str
+    at: datetime
+    fix: TelemetryFix
+    event: FlightEvent
+
+
 def _check(
     session: Session,
-    bus: Bus | None,
     flight: Flight,
-    index: GeofenceIndex,
+    index: ZoneScreen,
     at: datetime,
     fix: TelemetryFix,
     settings: DroneFlightSettings,
-) -> int:
-    """The geofence check of one fix; returns how many breaches it raised."""
-    if not len(index):
-        flight.zones_inside = []
-        return 0
-    if flight.last_lat is not None and flight.last_lon is not None:
-        touched = index.zones_on_segment(flight.last_lon, flight.last_lat, fix.lon, fix.lat)
-    else:
-        touched = index.zones_at(fix.lon, fix.lat)
-    inside_now = {z.key for z in index.zones_at(fix.lon, fix.lat)}
+) -> list[_Breach]:
+    """The geofence check of one fix: the breaches it makes (their events are added and the flight flagged; the
+    alerts are raised by the caller once the batch is flushed)."""
+    if not len(index.index):
+        return []
+    prev = (flight.last_lon, flight.last_lat) if flight.last_lat is not None and flight.last_lon is not None else None
+    touched, inside = index.check(flight.id, prev, fix.lon, fix.lat)
+    inside_now = {z.key for z in inside}
+    if not touched and not inside_now and not flight.zones_inside and not flight.zones_alerted:
+        return []  # the common case: nowhere near a zone (no JSON columns rewritten)
     before = set(flight.zones_inside or [])
     down = camera_down(fix.camera_pitch_deg, settings.drones_camera_down_deg)
     alerted = set(flight.zones_alerted or [])
-    breaches = 0
+    found: list[_Breach] = []
     for zone in touched:
         breach: str | None = None
         if zone.kind == "no_fly" and zone.key not in before:
@@ -182,38 +205,7 @@ def _check(
         if breach is None:
             continue
         alerted.add(f"{breach}:{zone.key}")
-        breaches += 1
-        _breach(session, bus, flight, zone, breach, at, fix)
-    # Leaving a zone ends the stay: a later entry (or camera-down crossing) is a new breach.
-    flight.zones_alerted = sorted(a for a in alerted if a.split(":", 1)[1] in inside_now)
-    flight.zones_inside = sorted(inside_now)
-    return breaches
-
-
-def _breach(
-    session: Session, bus: Bus | None, flight: Flight, zone: Zone, breach: str, at: datetime, fix: TelemetryFix
-) -> None:
-    alert_id = None
-    if bus is not None:
-        alert = drone_alerts.raise_drone_geofence(
-            session,
-            bus,
-            flight_id=flight.id,
-            drone_code=flight.drone_code,
-            breach=breach,
-            zone_id=zone.key,
-            zone_name=zone.name,
-            at=at,
-            details={
-                "zone_name": zone.name,
-                "policy_version": flight.policy_version,
-                "call_number": flight.call_number,
-                "camera_pitch_deg": fix.camera_pitch_deg,
-            },
-        )
-        alert_id = alert.id if alert is not None else None
-    session.add(
-        FlightEvent(
+        event = FlightEvent(
             flight_id=flight.id,
             kind=breach,
             zone_id=zone.key[:64],
@@ -223,13 +215,47 @@ def _breach(
             lat=fix.lat,
             lon=fix.lon,
             camera_pitch_deg=fix.camera_pitch_deg,
-            alert_id=alert_id,
         )
+        session.add(event)
+        flight.flagged = True
+        if breach not in (flight.flags or []):
+            flight.flags = sorted({*(flight.flags or []), breach})
+        found.append(_Breach(flight, zone, breach, at, fix, event))
+    # Leaving a zone ends the stay: a later entry (or camera-down crossing) is a new breach.
+    flight.zones_alerted = sorted(a for a in alerted if a.split(":", 1)[1] in inside_now)
+    flight.zones_inside = sorted(inside_now)
+    return found
+
+
+def _raise_alerts(session: Session, bus: Bus | None, breaches: Sequence[_Breach]) -> None:
+    """The alerts of a batch's breaches (one open alert per flight, zone and kind); ids kept on the events."""
+    for b in breaches:
+        logger.info("flight %s: %s breach of zone %s", b.flight.id, b.kind, b.zone.key)
+    if bus is None or not breaches:
+        return
+    ids = drone_alerts.raise_drone_geofence(
+        session,
+        bus,
+        [
+            drone_alerts.GeofenceBreach(
+                flight_id=b.flight.id,
+                drone_code=b.flight.drone_code,
+                breach=b.kind,
+                zone_id=b.zone.key,
+                zone_name=b.zone.name,
+                at=b.at,
+                details={
+                    "zone_name": b.zone.name,
+                    "policy_version": b.flight.policy_version,
+                    "call_number": b.flight.call_number,
+                    "camera_pitch_deg": b.fix.camera_pitch_deg,
+                },
+            )
+            for b in breaches
+        ],
     )
-    flight.flagged = True
-    if breach not in (flight.flags or []):
-        flight.flags = sorted({*(flight.flags or []), breach})
-    logger.info("flight %s: %s breach of zone %s", flight.id, breach, zone.key)
+    for b, alert_id in zip(breaches, ids, strict=True):
+        b.event.alert_id = alert_id
 
 
 def _fold(flight: Flight, at: datetime, fix: TelemetryFix, settings: DroneFlightSettings) -> None:
