@@ -29,6 +29,7 @@ BENCHMARKS = (
     "routing",
     "dispatch",
     "analytics",
+    "drones_flights",  # the flights half of `rtcc bench drones` (telemetry, public log); joined on merge
 )
 
 

@@ -92,7 +92,13 @@ def raise_drone_geofence(session: Session, bus: Bus, breaches: Sequence[Geofence
             return [None]
         return [raise_drone_geofence(session, bus, [b])[0] for b in breaches]
     info = {
-        key: {"flight_id": str(b.flight_id), "drone": b.drone_code, "breach": b.breach, "zone_id": b.zone_id, **b.details}
+        key: {
+            "flight_id": str(b.flight_id),
+            "drone": b.drone_code,
+            "breach": b.breach,
+            "zone_id": b.zone_id,
+            **b.details,
+        }
         for b, key in zip(breaches, keys, strict=True)
         if key in made
     }
@@ -126,7 +132,9 @@ def raise_drone_geofence(session: Session, bus: Bus, breaches: Sequence[Geofence
     )
     session.flush()
     alerts = list(made.values())
-    present.emit(session, bus, present.to_reads(session, alerts, with_transitions=False), ["alert.created"] * len(alerts))
+    present.emit(
+        session, bus, present.to_reads(session, alerts, with_transitions=False), ["alert.created"] * len(alerts)
+    )
     count = len(alerts)
     after_commit(session, lambda: metrics.ALERTS.labels(AlertKind.drone_geofence.value).inc(count))
     logger.info("drone geofence: %d alert(s) raised", count)

@@ -147,7 +147,7 @@ def _datagrams(codes: list[str], rng: np.random.Generator, start: datetime) -> t
 def _push(url: str, settings: Settings, codes: list[str], grams: list[bytes]) -> tuple[float, int, int]:
     """Decode and store every datagram through the real path; (seconds, fixes stored, geofence checks)."""
     db = Database(url)
-    runtime = Runtime(settings=settings, db=db, bus=CollectingBus())  # type: ignore[arg-type]  # records only
+    runtime = Runtime(settings=settings, db=db, bus=CollectingBus())
     asm = mavlink.MavlinkAssembler({i + 1: c for i, c in enumerate(codes)}.get)
     writer = TelemetryWriter(runtime, "bench")
     writer.start()
@@ -155,7 +155,7 @@ def _push(url: str, settings: Settings, codes: list[str], grams: list[bytes]) ->
     for g in grams:
         for fix in asm.feed_bytes(g):
             writer.put(fix)
-            while writer._queue.qsize() > 5000:  # noqa: SLF001 - keep under the queue bound instead of dropping
+            while writer._queue.qsize() > 5000:
                 time.sleep(0.001)
     writer.stop(600)
     elapsed = time.perf_counter() - t0
@@ -182,7 +182,12 @@ def _crosses(edges: list[Edge], ax: float, ay: float, bx: float, by: float) -> b
         return (qx - px) * (ry - py) - (qy - py) * (rx - px)
 
     for x1, y1, x2, y2 in edges:
-        if max(x1, x2) < min(ax, bx) or min(x1, x2) > max(ax, bx) or max(y1, y2) < min(ay, by) or min(y1, y2) > max(ay, by):
+        if (
+            max(x1, x2) < min(ax, bx)
+            or min(x1, x2) > max(ax, bx)
+            or max(y1, y2) < min(ay, by)
+            or min(y1, y2) > max(ay, by)
+        ):
             continue
         d1, d2 = orient(x1, y1, x2, y2, ax, ay), orient(x1, y1, x2, y2, bx, by)
         d3, d4 = orient(ax, ay, bx, by, x1, y1), orient(ax, ay, bx, by, x2, y2)
@@ -265,7 +270,9 @@ def telemetry_part(*, database_url: str | None = None) -> dict[str, Any]:
             events = {
                 (str(e.flight_id), e.zone_id, e.kind)
                 for e in s.scalars(
-                    select(FlightEvent).join(Flight, Flight.id == FlightEvent.flight_id).where(Flight.policy_version == 1)
+                    select(FlightEvent)
+                    .join(Flight, Flight.id == FlightEvent.flight_id)
+                    .where(Flight.policy_version == 1)
                 )
             }
         expected = _brute_force(db, 1, settings)
@@ -340,9 +347,7 @@ def log_page_part(*, flights: int | None = None, database_url: str | None = None
             from rtcc.drones.publiclog import encode_cursor
 
             cursor = encode_cursor(mid)
-            deep_ids = [
-                str(f.id) for f in flight_repo.log_page(s, after=(mid.launched_at, mid.id), limit=PAGE)
-            ]
+            deep_ids = [str(f.id) for f in flight_repo.log_page(s, after=(mid.launched_at, mid.id), limit=PAGE)]
         db.dispose()
         port = free_port()
         base = f"http://127.0.0.1:{port}"

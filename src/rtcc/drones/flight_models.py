@@ -38,9 +38,7 @@ class Flight(Base):
     drone_code: Mapped[str] = mapped_column(String(32))
     dock_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("drone_docks.id", ondelete="SET NULL"))
     request_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("drone_launch_requests.id", ondelete="SET NULL"))
-    decision_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("drone_launch_decisions.id", ondelete="SET NULL")
-    )
+    decision_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("drone_launch_decisions.id", ondelete="SET NULL"))
     policy_version: Mapped[int | None] = mapped_column(Integer)
     call_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     call_number: Mapped[str | None] = mapped_column(String(16))

@@ -147,10 +147,12 @@ def land(
 def public_path(session: Session, flight: Flight, settings: DroneFlightSettings) -> list[list[list[float]]]:
     """The flight's coarsened path (segments of [lat, lon])."""
     track = [(p.lat, p.lon) for p in repo.track(session, flight.id)]
-    private = [(flight.call_lat, flight.call_lon)] if flight.call_lat is not None and flight.call_lon is not None else []
+    private = (
+        [(flight.call_lat, flight.call_lon)] if flight.call_lat is not None and flight.call_lon is not None else []
+    )
     segments = coarsen.coarsen(
         track,
-        private,  # type: ignore[arg-type]  # narrowed above
+        private,
         cell_m=settings.drones_public_cell_m,
         private_radius_m=settings.drones_public_private_radius_m,
     )

@@ -119,9 +119,7 @@ def list_footage(session: Session, flight_id: uuid.UUID) -> list[FootageRead]:
     return [FootageRead.model_validate(r) for r in repo.footage_of(session, flight_id)]
 
 
-def purge_due(
-    session: Session, store: FootageStore | None, *, now: datetime | None = None, limit: int = 500
-) -> int:
+def purge_due(session: Session, store: FootageStore | None, *, now: datetime | None = None, limit: int = 500) -> int:
     """Purge recordings past their retention that are not evidence (the file, when stored, is deleted; the row
     stays as the record); returns how many."""
     now = now or utcnow()
@@ -139,7 +137,11 @@ def purge_due(
             action="drone.footage.purge",
             target_type="drone_footage",
             target_id=str(row.id),
-            details={"flight_id": str(row.flight_id), "sha256": row.sha256, "retain_until": row.retain_until.isoformat()},
+            details={
+                "flight_id": str(row.flight_id),
+                "sha256": row.sha256,
+                "retain_until": row.retain_until.isoformat(),
+            },
         )
         done += 1
     session.flush()

@@ -139,7 +139,9 @@ def ingest(
             last_at, last = items[-1]
             _update_drone(drone, last_at, last)
             if bus is not None:
-                positions.append((live.TOPIC, "drone.position", live.position_data(drone, flight, last, last_at, settings)))
+                positions.append(
+                    (live.TOPIC, "drone.position", live.position_data(drone, flight, last, last_at, settings))
+                )
     repo.add_points(session, points)
     session.flush()
     _raise_alerts(session, bus, breaches)

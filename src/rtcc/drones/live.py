@@ -75,7 +75,9 @@ def publish_position(
     settings: DroneFlightSettings,
 ) -> None:
     """Emit ``drone.position`` (stored with the batch, sent after commit)."""
-    live_service.emit(session, bus, topic=TOPIC, type="drone.position", data=position_data(drone, flight, fix, at, settings))
+    live_service.emit(
+        session, bus, topic=TOPIC, type="drone.position", data=position_data(drone, flight, fix, at, settings)
+    )
 
 
 def publish_flight(session: Session, bus: Bus, flight: Flight) -> None:

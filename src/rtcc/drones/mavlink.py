@@ -72,7 +72,7 @@ class _State:
     speed_mps: float | None = None
     battery_pct: float | None = None
     camera_pitch_deg: float | None = None
-    boot_offset: timedelta | None = None  # UTC minus boot clock
+    boot_at: datetime | None = None  # the UTC time of the autopilot's boot (SYSTEM_TIME)
     messages: int = 0
 
 
@@ -146,7 +146,7 @@ class MavlinkAssembler:
             st.camera_pitch_deg = float(msg.pitch)
         elif kind == "SYSTEM_TIME" and int(msg.time_unix_usec) > 0:
             utc = datetime.fromtimestamp(int(msg.time_unix_usec) / 1e6, tz=UTC)
-            st.boot_offset = utc - timedelta(milliseconds=int(msg.time_boot_ms))
+            st.boot_at = utc - timedelta(milliseconds=int(msg.time_boot_ms))
         return None
 
     def _fix(self, code: str, st: _State, msg: Any) -> TelemetryFix:
@@ -155,7 +155,7 @@ class MavlinkAssembler:
         heading = hdg / 100.0 % 360.0 if hdg != 65535 else st.heading_deg
         vx, vy = int(msg.vx), int(msg.vy)
         speed = math.hypot(vx, vy) / 100.0 if (vx or vy) else st.speed_mps
-        at = st.boot_offset + timedelta(milliseconds=int(msg.time_boot_ms)) if st.boot_offset is not None else None
+        at = st.boot_at + timedelta(milliseconds=int(msg.time_boot_ms)) if st.boot_at is not None else None
         return TelemetryFix(
             drone=code,
             at=at,

@@ -26,7 +26,9 @@ def parse_address(spec: str) -> tuple[str, int]:
     host, sep, port = spec.rpartition(":")
     if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
         raise ValueError(f"RTCC_DRONES_MAVLINK_UDP: {spec!r} is not 'host:port'")
-    return host or "0.0.0.0", int(port)
+    if not host:
+        raise ValueError(f"RTCC_DRONES_MAVLINK_UDP: {spec!r} names no host (e.g. '127.0.0.1:14550')")
+    return host, int(port)
 
 
 class MavlinkListener:

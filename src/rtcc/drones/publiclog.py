@@ -3,8 +3,9 @@ figures and the coarsened path; monthly figures; CSV and GeoJSON downloads. No l
 
 The public-safe call reference is the call's number (``YY-NNNNNN``, the number printed on the agency's public call
 log), never the call's location, narrative or caller. The path is the coarsened one stored at landing
-(``rtcc.drones.coarsen``), never the track. Pages are keyset-paginated over ``(launched_at, id)`` newest first: the
-cursor is ``<launched_at ISO, UTC 'Z'>~<id>`` (safe in a URL as it is), so page N costs the same as page 1 however many flights there are.
+(``rtcc.drones.coarsen``), never the track. Pages are keyset-paginated over ``(launched_at, id)`` newest
+first: the cursor is ``<launched_at ISO, UTC 'Z'>~<id>`` (safe in a URL as it is), so page N costs the same as page 1
+however many flights there are.
 """
 
 from __future__ import annotations

@@ -124,9 +124,8 @@ class ZoneScreen:
         p_lon, p_lat = prev if prev is not None else (lon, lat)
         cands = self._covering(key, p_lon, p_lat, lon, lat)
         if cands is None:
-            inside = self.index.zones_at(lon, lat)
-            touched = self.index.zones_on_segment(p_lon, p_lat, lon, lat) if prev is not None else inside
-            return touched, inside
+            at_point = self.index.zones_at(lon, lat)
+            return (self.index.zones_on_segment(p_lon, p_lat, lon, lat) if prev is not None else at_point), at_point
         lo_x, hi_x = min(p_lon, lon), max(p_lon, lon)
         lo_y, hi_y = min(p_lat, lat), max(p_lat, lat)
         touched: list[Zone] = []

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from flights_support import CALL_AT, DISPATCHER, DOCK_AT, PILOT, line, make_fleet
 from sqlalchemy import select
 
 from rtcc.alerts.models import Alert
@@ -24,8 +25,6 @@ from rtcc.drones.models import Drone, LaunchRequest
 from rtcc.drones.telemetry import TelemetryFix
 from rtcc.live.models import LiveEvent
 from rtcc.settings import Settings
-from flights_support import CALL_AT, DISPATCHER, DOCK_AT, PILOT, line, make_fleet
-
 
 T0 = utcnow() - timedelta(minutes=10)
 
@@ -35,7 +34,9 @@ def fixes(
 ) -> list[TelemetryFix]:
     t0 = T0
     return [
-        TelemetryFix(code, t0 + timedelta(seconds=start_s + i), lat, lon, alt, 90.0, 15.0, 90.0 - i * 0.1, pitch, "test")
+        TelemetryFix(
+            code, t0 + timedelta(seconds=start_s + i), lat, lon, alt, 90.0, 15.0, 90.0 - i * 0.1, pitch, "test"
+        )
         for i, (lat, lon) in enumerate(path)
     ]
 

@@ -29,8 +29,17 @@ def _fly(client: TestClient, h: dict[str, str], request_id: str, code: str, n: i
     t0 = utcnow() - timedelta(minutes=5)
     path = line(DOCK_AT, CALL_AT, n) + line(CALL_AT, DOCK_AT, n)
     body = [
-        {"drone": code, "at": (t0 + timedelta(seconds=i)).isoformat(), "lat": lat, "lon": lon, "alt_m": 50 + i % 7,
-         "heading_deg": 90, "speed_mps": 15, "battery_pct": 90, "camera_pitch_deg": -10}
+        {
+            "drone": code,
+            "at": (t0 + timedelta(seconds=i)).isoformat(),
+            "lat": lat,
+            "lon": lon,
+            "alt_m": 50 + i % 7,
+            "heading_deg": 90,
+            "speed_mps": 15,
+            "battery_pct": 90,
+            "camera_pitch_deg": -10,
+        }
         for i, (lat, lon) in enumerate(path)
     ]
     r = client.post("/api/v1/drones/telemetry", json=body, headers=h)
@@ -56,13 +65,17 @@ def test_public_log_and_flight_api(
     r = app_client.post("/api/v1/drones/flights", json={"request_id": str(fleets[0].request_id)}, headers=admin)
     first = r.json()["id"]
     assert app_client.post(f"/api/v1/drones/flights/{first}/video", json={}, headers=admin).status_code == 422
-    r = app_client.post(f"/api/v1/drones/flights/{first}/video", json={"purpose": "burglary in progress"}, headers=admin)
+    r = app_client.post(
+        f"/api/v1/drones/flights/{first}/video", json={"purpose": "burglary in progress"}, headers=admin
+    )
     assert r.status_code == 409 and "RTCC_DRONES_VIDEO_URL_TEMPLATE" in r.text
     app_client.post(f"/api/v1/drones/flights/{first}/land", headers=admin)
     ids = [first] + [_fly(app_client, admin, str(f.request_id), f.drone_code) for f in fleets[1:]]
 
     # footage: one kept as evidence, one purged by the retention job
-    r = app_client.post(f"/api/v1/drones/flights/{ids[1]}/footage", json={"sha256": SHA, "size_bytes": 10}, headers=admin)
+    r = app_client.post(
+        f"/api/v1/drones/flights/{ids[1]}/footage", json={"sha256": SHA, "size_bytes": 10}, headers=admin
+    )
     assert r.status_code == 201 and r.json()["retain_until"]
     r = app_client.post(
         f"/api/v1/drones/footage/{r.json()['id']}/evidence",
@@ -70,7 +83,9 @@ def test_public_log_and_flight_api(
         headers=admin,
     )
     assert r.status_code == 200 and r.json()["evidence_case"] == "26-000123"
-    r = app_client.post(f"/api/v1/drones/flights/{ids[2]}/footage", json={"sha256": SHA, "size_bytes": 10}, headers=admin)
+    r = app_client.post(
+        f"/api/v1/drones/flights/{ids[2]}/footage", json={"sha256": SHA, "size_bytes": 10}, headers=admin
+    )
     with db.uow() as s:
         assert footage_retention.purge_due(s, None, now=utcnow() + timedelta(days=31)) == 1
 

@@ -93,7 +93,14 @@ def test_json_over_mqtt(db: Database, settings: Settings) -> None:
         pub.loop_start()
         topic = f"{prefix}/drones/{fleet.drone_code}/telemetry"
         for i, (lat, lon) in enumerate(line(DOCK_AT, CALL_AT, 10)):
-            body = {"lat": lat, "lon": lon, "alt_m": 40 + i, "heading_deg": 90, "camera_pitch_deg": -10, "battery_pct": 80}
+            body = {
+                "lat": lat,
+                "lon": lon,
+                "alt_m": 40 + i,
+                "heading_deg": 90,
+                "camera_pitch_deg": -10,
+                "battery_pct": 80,
+            }
             pub.publish(topic, json.dumps(body), qos=0).wait_for_publish(5)
         pub.publish(topic, json.dumps({"lat": 1, "lon": 1, "camera_pitch": -90}), qos=0).wait_for_publish(5)
         deadline = time.monotonic() + 15

@@ -89,8 +89,12 @@ def test_monthly_figures() -> None:
         return figures.FlightFacts(datetime(2026, month, day, tzinfo=UTC), ct, t, cwp)
 
     out = figures.monthly(
-        [f(1, 11, "burglary", 60, True), f(2, 11, "burglary", 100, False), f(3, 11, "shots", 90, None),
-         f(1, 12, "shots", None, None)]
+        [
+            f(1, 11, "burglary", 60, True),
+            f(2, 11, "burglary", 100, False),
+            f(3, 11, "shots", 90, None),
+            f(1, 12, "shots", None, None),
+        ]
     )
     assert [m.month for m in out] == ["2026-12", "2026-11"]
     nov = out[1]
