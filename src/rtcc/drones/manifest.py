@@ -18,8 +18,7 @@ MANIFEST = Manifest(
             "rtcc.drones.mavlink_udp:start",
             "rtcc.drones.mavlink_udp:stop",
             role="ingest",
-            requires="drones_mavlink_udp",
-            ingress=True,
+            ingress=True,  # starts only when RTCC_DRONES_MAVLINK_UDP is set (the ingest worker runs without it)
         ),
         Service(
             "drone telemetry (MQTT)",
