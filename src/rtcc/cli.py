@@ -28,6 +28,7 @@ BENCHMARKS = (
     "places",
     "routing",
     "dispatch",
+    "drones",
     "analytics",
     "drones_flights",  # the flights half of `rtcc bench drones` (telemetry, public log); joined on merge
 )

@@ -2,7 +2,9 @@
 
 ``recommendation`` gathers the facts (the call and its type, every unit in service with its type's capabilities,
 status, workload over the last shift, whether it is rostered now, its home area) and the travel times
-(``rtcc.routing.service.travel_times``), and runs the pure ``rtcc.dispatch.recommend.recommend``.
+(``rtcc.routing.service.travel_times``), and runs the pure ``rtcc.dispatch.recommend.recommend``; where the agency
+flies drones, ``rtcc.drones.service.option_for_call`` adds the drone line (the launch policy's decision, the ETA and
+the seconds it would arrive before the first unit).
 
 ``assign`` puts one or more units on a call in one transaction: each unit's row is locked and must be assignable and
 capable (a guard is never put on a call that needs enforcement), and the assignment claims the unit through the
@@ -29,6 +31,7 @@ from rtcc.dispatch.logic import AssignmentStatus, CallStatus, UnitStatus
 from rtcc.dispatch.models import Assignment, Call, Unit
 from rtcc.dispatch.recommend import CallFacts, Line, Recommendation, Rules, UnitFacts, call_facts, recommend, unit_facts
 from rtcc.dispatch.schemas import AssignRequest, CallPage, CallRead, LineRead, ReasonRead, RecommendationRead
+from rtcc.drones import service as drones
 from rtcc.identity.logic import Perm, Principal
 from rtcc.routing import service as routing
 from rtcc.routing.schemas import TravelTimes
@@ -115,6 +118,12 @@ def recommendation(
     call = chain.load_call(session, call_id)
     run = _run(session, call, rules)
     result, by_id = run.result, run.by_id
+    ranked = [_line(x) for x in result.ranked]
+    etas = [x.eta_s for x in ranked if x.eta_s is not None]
+    # The drone program's line (rtcc.drones): the policy's decision now, its ETA and its lead on the first unit.
+    drone = drones.option_for_call(
+        session, call_type=call.call_type, lat=call.lat, lon=call.lon, patrol_eta_s=min(etas) if etas else None
+    )
     return RecommendationRead(
         call_id=call.id,
         method=run.travel.method,
@@ -122,8 +131,9 @@ def recommendation(
         network=run.travel.network_label or run.travel.network,
         units_needed=result.units_needed,
         suggested=[by_id[i].call_sign for i in result.suggested],
-        ranked=[_line(x) for x in result.ranked],
+        ranked=ranked,
         ineligible=[_line(x) for x in result.ineligible],
+        drone=drone,
     )
 
 

@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 from rtcc.dispatch.logic import AssignmentStatus, Disposition, Source
 from rtcc.dispatch.unit_schemas import UnitRead
+from rtcc.drones.schemas import DroneOptionRead
 
 
 class _In(BaseModel):
@@ -420,6 +421,11 @@ class RecommendationRead(BaseModel):
     suggested: list[str] = Field(description="Call signs of the units to send (the top lines still needed).")
     ranked: list[LineRead]
     ineligible: list[LineRead]
+    drone: DroneOptionRead | None = Field(
+        None,
+        description="The drone program's line (None: no drone program): recommended or refused with the rule and "
+        "policy version, the dock and drone, its ETA and how many seconds before the first unit it would arrive.",
+    )
 
 
 class MyDispatch(BaseModel):

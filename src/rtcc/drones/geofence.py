@@ -25,7 +25,7 @@ import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -49,6 +49,14 @@ class Zone:
     kind: str
     name: str
     geometry: Mapping[str, Any] = field(repr=False, hash=False, compare=False)
+
+
+class ZoneLookup(Protocol):
+    """What a launch decision asks of the zones (``GeofenceIndex``; the bench's baselines answer the same)."""
+
+    def zones_at(self, lon: float, lat: float) -> tuple[Zone, ...]: ...
+
+    def zones_on_segment(self, lon1: float, lat1: float, lon2: float, lat2: float) -> tuple[Zone, ...]: ...
 
 
 def _ring(raw: Any, path: str) -> FloatArray:
@@ -111,6 +119,34 @@ def point_in_edges(edges: FloatArray, x: float, y: float) -> bool:
     e = edges[straddle]
     xint = e[:, 0] + (y - e[:, 1]) * (e[:, 2] - e[:, 0]) / (e[:, 3] - e[:, 1])
     return bool(np.count_nonzero(x < xint) & 1)
+
+
+def edges_of(geometry: Any, path: str = "geometry") -> FloatArray:
+    """``(n, 4)`` edges of a Polygon or MultiPolygon geometry (validated as ``polygon_rings``)."""
+    return _edges(polygon_rings(geometry, path))
+
+
+def segment_hits_edges(edges: FloatArray, x1: float, y1: float, x2: float, y2: float) -> bool:
+    """True when the segment touches one zone: an edge crossed or touched (orientation and bounding-box tests, which
+    settle the collinear cases), or the first endpoint inside (even-odd)."""
+    ax, ay, bx, by = edges[:, 0], edges[:, 1], edges[:, 2], edges[:, 3]
+    box = (
+        (np.minimum(ax, bx) <= max(x1, x2))
+        & (np.maximum(ax, bx) >= min(x1, x2))
+        & (np.minimum(ay, by) <= max(y1, y2))
+        & (np.maximum(ay, by) >= min(y1, y2))
+    )
+    if box.any():
+        bax, bay, bbx, bby = ax[box], ay[box], bx[box], by[box]
+        ex, ey = bbx - bax, bby - bay
+        d1 = ex * (y1 - bay) - ey * (x1 - bax)
+        d2 = ex * (y2 - bay) - ey * (x2 - bax)
+        sx, sy = x2 - x1, y2 - y1
+        d3 = sx * (bay - y1) - sy * (bax - x1)
+        d4 = sx * (bby - y1) - sy * (bbx - x1)
+        if bool(np.any((d1 * d2 <= 0.0) & (d3 * d4 <= 0.0))):
+            return True
+    return point_in_edges(edges, x1, y1)
 
 
 class GeofenceIndex:

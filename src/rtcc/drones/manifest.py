@@ -4,12 +4,13 @@ decisions and requests, flights and their telemetry, the API under ``/api/v1/dro
 
 from __future__ import annotations
 
-from rtcc.core.manifest import Manifest, Service
+from rtcc.core.manifest import CliGroup, Manifest, Service
 
 MANIFEST = Manifest(
     name="drones",
     models="rtcc.drones.models",
-    router="rtcc.drones.flight_routes:router",
+    router="rtcc.drones.routes:router",  # it includes the flights' router (rtcc.drones.flight_routes)
+    cli=(CliGroup("drones", "rtcc.drones.cli:drones"),),
     settings="rtcc.drones.flight_config:DroneFlightSettings",
     services=(
         Service("drone flights job", "rtcc.drones.flight_jobs:start", "rtcc.drones.flight_jobs:stop", role="jobs"),

@@ -24,7 +24,8 @@ from rtcc.core.db import Base, UTCDateTime
 
 class Dock(Base):
     """A drone dock (a box on a roof that houses, charges and launches a drone): where it is and how long it takes
-    from "go" to airborne (``launch_time_s``). ``status``: ``online`` | ``offline`` | ``maintenance``."""
+    from "go" to airborne (``launch_time_s``), and the wind its weather station last measured.
+    ``status``: ``online`` | ``offline`` | ``maintenance``."""
 
     __tablename__ = "drone_docks"
 
@@ -36,6 +37,10 @@ class Dock(Base):
     elevation_m: Mapped[float | None] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(16))
     launch_time_s: Mapped[float] = mapped_column(Float)
+    # The dock's weather station (docks carry one): sustained wind and gusts (m/s) and when they were read.
+    wind_mps: Mapped[float | None] = mapped_column(Float)
+    gust_mps: Mapped[float | None] = mapped_column(Float)
+    weather_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -171,6 +176,7 @@ class LaunchDecision(Base):
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     outcome: Mapped[str] = mapped_column(String(16))
+    code: Mapped[str] = mapped_column(String(32))  # the kind of rule (rtcc.drones.logic.Code), e.g. call_type.excluded
     rule_id: Mapped[str] = mapped_column(String(48))
     rule: Mapped[str] = mapped_column(Text)
     policy_id: Mapped[int | None] = mapped_column(ForeignKey("drone_launch_policies.id", ondelete="RESTRICT"))

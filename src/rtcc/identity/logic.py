@@ -26,6 +26,7 @@ class Role(StrEnum):
     guard = "guard"  # a private security guard on contract patrol (observe and report only)
     auditor = "auditor"
     program_staff = "program_staff"  # city staff who run the community programs (tips, rebates, watch groups)
+    pilot = "pilot"  # a remote pilot of the drone program (accepts or declines launch requests)
     resident = "resident"  # community account: a household
     business = "business"  # community account: a business
 
@@ -107,10 +108,12 @@ class Perm(StrEnum):
     alarms_write = "alarms:write"  # send alarm events and cancels (an alarm company's key, never a person)
     alarms_admin = "alarms:admin"  # register alarm companies and change them
     alarm_context = "alarms:context"  # ALPR reads and cameras near an alarm call (purpose alarm_response, audited)
-    # drones (issue 12)
-    drones_read = "drones:read"  # the fleet, flights, their tracks and the drone live topic
-    drones_pilot = "drones:pilot"  # a remote pilot: start and land flights, register footage
-    drones_admin = "drones:admin"  # fleet and policy administration; keep drone footage as evidence
+    # drones as first responders (issue 12)
+    drones_read = "drones:read"  # the fleet, the launch policy and its zones, launch decisions and requests
+    drones_request = "drones:request"  # record a launch decision for a call and request a launch from the pilots
+    drones_pilot = "drones:pilot"  # accept or decline a launch request (a certified remote pilot)
+    drones_override = "drones:override"  # override a refusal the policy allows to be overridden (audited, with reason)
+    drones_admin = "drones:admin"  # dock and drone status, dock weather, pilots' certificates; footage as evidence
     drones_telemetry = "drones:telemetry"  # send drone telemetry over HTTP (a dock gateway's key or a pilot station)
 
 
@@ -186,6 +189,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.units_admin,
             Perm.alarms_admin,
             Perm.alarm_context,
+            Perm.drones_read,
+            Perm.drones_request,
+            Perm.drones_override,
+            Perm.drones_admin,
         }
         | _DISPATCH_DESK
     ),
@@ -215,6 +222,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.canvass_run,
             Perm.routing_read,
             Perm.alarm_context,
+            Perm.drones_read,
+            Perm.drones_request,
         }
         | _DISPATCH_DESK
     ),
@@ -255,6 +264,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.sharing_read,
             Perm.footage_read,
             Perm.rebates_report,
+            Perm.drones_read,  # every launch decision, refusal and override
         }
     ),
     Role.program_staff: frozenset(
@@ -266,6 +276,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.rebates_report,
             Perm.registry_read,
         }
+    ),
+    # A remote pilot: the fleet, the policy and the launch requests; accepts or declines them.
+    Role.pilot: frozenset(
+        {Perm.drones_read, Perm.drones_pilot, Perm.drones_telemetry, Perm.self_read, Perm.routing_read}
     ),
     Role.resident: COMMUNITY_PERMISSIONS,
     Role.business: COMMUNITY_PERMISSIONS,
