@@ -30,7 +30,6 @@ BENCHMARKS = (
     "dispatch",
     "drones",
     "analytics",
-    "drones_flights",  # the flights half of `rtcc bench drones` (telemetry, public log); joined on merge
 )
 
 

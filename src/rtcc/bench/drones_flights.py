@@ -1,5 +1,5 @@
-"""The flights half of ``rtcc bench drones``: telemetry with the geofence check on every message, and the public
-flight log's first page over 100,000 flights (joined into ``rtcc.bench.drones`` by its ``run``).
+"""The flights half of ``rtcc bench drones`` (``rtcc.bench.drones.run`` merges these parts): telemetry with the
+geofence check on every message, and the public flight log's first page over 100,000 flights.
 
 **Telemetry** (``telemetry_*``): a scratch database with 50 drones in flight and a policy of ``ZONES`` (500) random
 geofence polygons (half no-fly, half camera-restricted, 100-400 m across) inside the city; each drone flies a random
@@ -387,8 +387,3 @@ def log_page_part(*, flights: int | None = None, database_url: str | None = None
     }
 
 
-def run(*, rows: int | None = None, database_url: str | None = None) -> dict[str, Any]:
-    """Both parts; ``rows`` is the number of flights in the public log (default 100,000)."""
-    out = telemetry_part(database_url=database_url)
-    out.update(log_page_part(flights=rows, database_url=database_url))
-    return out

@@ -1,4 +1,4 @@
-"""``rtcc bench drones_flights`` at a tiny size: the telemetry and public-log figures with their same-run baselines
+"""The flights parts of ``rtcc bench drones`` at a tiny size: the telemetry and public-log figures with their same-run baselines
 and correctness checks (no timing is asserted)."""
 
 from __future__ import annotations
