@@ -152,6 +152,7 @@ def make_fleet(
             lat=CALL_AT[0],
             lon=CALL_AT[1],
             outcome="recommended",
+            code="ok",
             rule_id="eligible",
             rule="eligible call type",
             policy_id=policy.id,
