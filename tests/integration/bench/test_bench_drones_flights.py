@@ -1,5 +1,5 @@
-"""The flights parts of ``rtcc bench drones`` at a tiny size: the telemetry and public-log figures with their same-run baselines
-and correctness checks (no timing is asserted)."""
+"""The flights parts of ``rtcc bench drones`` at a tiny size: the telemetry and public-log figures with their
+same-run baselines and correctness checks (no timing is asserted)."""
 
 from __future__ import annotations
 
