@@ -23,6 +23,7 @@ from rtcc.app import create_app
 from rtcc.core.migrate import upgrade
 from rtcc.demo import crops
 from rtcc.demo.accounts import DEMO_PASSWORD, DEMO_USERS
+from rtcc.demo.drone_flights import DroneFlightSimulator
 from rtcc.demo.feeder import MIN_READS_PER_MINUTE, Feeder
 from rtcc.demo.history import HISTORY_DAYS, HistoryResult, seed_history
 from rtcc.demo.seed import SeedResult, seed
@@ -80,6 +81,9 @@ def build_demo_app(
         state.feeder.start()
         state.shift = ShiftSimulator(runtime.db, runtime.bus, runtime.settings, speedup=speedup)
         state.shift.start()
+        drones = DroneFlightSimulator(runtime.db, runtime.bus, runtime.settings, speedup=speedup)
+        state.extra["drone_flights"] = drones
+        drones.start()
         _banner(base_url, seeded, history_days=history_days)
 
         def load_history() -> None:
@@ -110,6 +114,9 @@ def build_demo_app(
             await anyio.to_thread.run_sync(state.feeder.stop)
         if state.shift is not None:
             await anyio.to_thread.run_sync(state.shift.stop)
+        drones = state.extra.get("drone_flights")
+        if isinstance(drones, DroneFlightSimulator):
+            await anyio.to_thread.run_sync(drones.stop)
         await anyio.to_thread.run_sync(lambda: state.history_done.wait(30))
 
     return create_app(settings, extra_hooks=[(start, stop)], extra_routers=demo_routers())
