@@ -3,8 +3,9 @@ call and launch decision, its stored track, the geofence events it raised, and i
 decision the public log reports.
 
 A flight row carries what the public log needs without a join (the call's type, number and outcome are copied in
-when the flight starts and refreshed when its call closes), so the log's keyset page over ``(launched_at, id)`` is
-one index range scan. The track points are the record of the flight (telemetry is not audited message by message);
+when the flight starts and refreshed when its call closes), so the log's keyset page over ``(launched_at, id)`` of
+landed flights is one backward range scan of ``ix_drone_flights_log``. The track points are the record of the flight
+(telemetry is not audited message by message);
 ``drone_flight_events`` keeps each geofence breach with the zone and policy version that decided it.
 """
 
@@ -73,7 +74,7 @@ class Flight(Base):
     created_by: Mapped[str] = mapped_column(String(128))
 
     __table_args__ = (
-        Index("ix_drone_flights_launched", "launched_at", "id"),
+        Index("ix_drone_flights_log", "status", "launched_at", "id"),  # the public log: status = landed, newest first
         Index("ix_drone_flights_drone_status", "drone_id", "status"),
         Index("ix_drone_flights_call", "call_id"),
         Index("ix_drone_flights_open_outcome", "call_closed", "status"),

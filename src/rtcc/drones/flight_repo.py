@@ -8,7 +8,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, insert, or_, select
+from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
 from rtcc.drones.flight_models import Flight, FlightEvent, FlightFootage, FlightPoint
@@ -93,7 +93,7 @@ def log_page(
         q = q.where(Flight.status == LANDED)
     if after is not None:
         at, fid = after
-        q = q.where(or_(Flight.launched_at < at, and_(Flight.launched_at == at, Flight.id < fid)))
+        q = q.where(tuple_(Flight.launched_at, Flight.id) < tuple_(at, fid))  # a row value: one index bound
     return session.scalars(q.order_by(Flight.launched_at.desc(), Flight.id.desc()).limit(limit)).all()
 
 

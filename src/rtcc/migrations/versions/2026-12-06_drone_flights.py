@@ -4,7 +4,7 @@ Revision ID: 0020
 Revises: 0019
 Create Date: 2026-12-06 03:15:52
 
-``drone_flights`` (the public log pages over ``ix_drone_flights_launched``), ``drone_flight_points`` (the stored
+``drone_flights`` (the public log pages over ``ix_drone_flights_log``), ``drone_flight_points`` (the stored
 track), ``drone_flight_events`` (geofence breaches) and ``drone_flight_footage`` (recordings and their retention).
 Chained after drones-core's 0019; the integrator re-chains on merge.
 """
@@ -92,7 +92,7 @@ def upgrade() -> None:
     with op.batch_alter_table("drone_flights", schema=None) as batch_op:
         batch_op.create_index("ix_drone_flights_call", ["call_id"], unique=False)
         batch_op.create_index("ix_drone_flights_drone_status", ["drone_id", "status"], unique=False)
-        batch_op.create_index("ix_drone_flights_launched", ["launched_at", "id"], unique=False)
+        batch_op.create_index("ix_drone_flights_log", ["status", "launched_at", "id"], unique=False)
         batch_op.create_index("ix_drone_flights_open_outcome", ["call_closed", "status"], unique=False)
 
     op.create_table(
@@ -194,7 +194,7 @@ def downgrade() -> None:
     op.drop_table("drone_flight_events")
     with op.batch_alter_table("drone_flights", schema=None) as batch_op:
         batch_op.drop_index("ix_drone_flights_open_outcome")
-        batch_op.drop_index("ix_drone_flights_launched")
+        batch_op.drop_index("ix_drone_flights_log")
         batch_op.drop_index("ix_drone_flights_drone_status")
         batch_op.drop_index("ix_drone_flights_call")
 
