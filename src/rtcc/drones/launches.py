@@ -9,16 +9,19 @@
   with exactly those rules waived and is recorded as ``overridden`` (naming the refusal) — or refused again by a rule
   nobody can waive. Audited as ``drones.decision.override``.
 - ``request_launch``: a dispatcher asks the pilots to launch on a recorded ``recommended`` or ``overridden``
-  decision (a refused one cannot be flown: nothing flies on an excluded call type without an audited override).
+  decision of the last ``DECISION_TTL`` for a call still open (a refused one cannot be flown: nothing flies on an
+  excluded call type without an audited override).
 - ``answer``: a registered pilot, with a certificate valid today, accepts (the drone is marked ``in_flight`` and
   ``drones.launch.answered`` tells the flights side) or declines with a reason. Both are recorded and audited.
 
-Every change is audited in the same transaction and published after commit (``rtcc.drones.events``).
+Every change is audited in the same transaction and published after commit (``rtcc.drones.events``), and shown on
+the live topic ``drones`` (``drones:read``): a pilot's queue of launch requests updates without polling.
 """
 
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -42,7 +45,12 @@ from rtcc.drones.schemas import (
     PilotAnswer,
 )
 from rtcc.identity.logic import Principal
+from rtcc.live import service as live
 
+#: The live topic of launch decisions and requests (``drones:read``).
+LIVE_TOPIC = "drones"
+#: How long a recorded decision can be flown on (after that, the fleet and the weather may have changed).
+DECISION_TTL = timedelta(minutes=10)
 #: Call statuses a drone is no longer launched for.
 _DONE = frozenset({CallStatus.cleared.value, CallStatus.closed.value})
 
@@ -121,7 +129,7 @@ def _record(
         code=decision.code.value,
         rule_id=decision.rule_id[:48],
         rule=decision.rule,
-        policy_id=facts.policy_row.id if facts.policy_row else None,
+        policy_id=facts.policy_id,
         policy_version=decision.policy_version,
         limits_version=decision.limits_version,
         dock_id=uuid.UUID(o.dock_id) if o else None,
@@ -166,6 +174,16 @@ def _record(
         },
     )
     if bus is not None:
+        live.emit(
+            session,
+            bus,
+            topic=LIVE_TOPIC,
+            type=events.DECISION_RECORDED,
+            data={
+                "id": str(row.id), "call_id": str(call.id), "call_number": call.number, "call_type": call.call_type,
+                "outcome": row.outcome, "rule_id": row.rule_id, "eta_s": row.eta_s, "lead_s": row.lead_s,
+            },
+        )  # fmt: skip
         event = events.DroneEvent(
             type=events.DECISION_RECORDED,
             change=row.outcome,
@@ -244,6 +262,10 @@ def get_decision(session: Session, decision_id: uuid.UUID) -> DecisionRead:
 def _publish_request(session: Session, bus: Bus | None, r: LaunchRequest, kind: events.EventType, change: str) -> None:
     if bus is None:
         return
+    # The pilots' queue and the dispatcher's screen follow the live topic (no polling).
+    live.emit(
+        session, bus, topic=LIVE_TOPIC, type=kind, data=LaunchRequestRead.model_validate(r).model_dump(mode="json")
+    )
     event = events.DroneEvent(
         type=kind,
         change=change,
@@ -267,6 +289,14 @@ def request_launch(
     d = repository.decision(session, data.decision_id)
     if d is None:
         raise NotFound(f"no decision {data.decision_id}")
+    if utcnow() - d.decided_at > DECISION_TTL:
+        raise Conflict(
+            f"decision {d.id} was taken at {d.decided_at.isoformat()}, more than "
+            f"{int(DECISION_TTL.total_seconds() // 60)} minutes ago: decide again (the fleet and the weather change)"
+        )
+    call = dispatch_calls.get_call(session, d.call_id, actor=actor)
+    if call.status in _DONE:
+        raise Conflict(f"call {call.number} is {call.status}: no drone is launched for it")
     if d.outcome not in (logic.Outcome.recommended.value, logic.Outcome.overridden.value) or d.drone_id is None:
         raise Conflict(
             f"decision {d.id} {d.outcome} the launch (rule {d.rule_id}: {d.rule}); only a recommended decision or a "
@@ -358,6 +388,32 @@ def answer(
         target_type="drone_launch_request",
         target_id=str(r.id),
         details={"call_number": r.call_number, "certificate": pilot.certificate_number, "reason": r.response_reason},
+    )
+    _publish_request(session, bus, r, events.LAUNCH_ANSWERED, r.state)
+    return LaunchRequestRead.model_validate(r)
+
+
+def cancel(
+    session: Session, bus: Bus | None, request_id: uuid.UUID, data: PilotAnswer, *, actor: Principal
+) -> LaunchRequestRead:
+    """A dispatcher withdraws a pending launch request (the call no longer needs the drone); audited as
+    ``drones.launch.cancelled``."""
+    r = repository.launch_request(session, request_id, for_update=True)
+    if r is None:
+        raise NotFound(f"no launch request {request_id}")
+    if r.state != logic.RequestState.pending.value:
+        raise Conflict(f"launch request {r.id} is already {r.state}")
+    r.state = logic.RequestState.cancelled.value
+    r.responded_at, r.responded_by = utcnow(), actor.audit_name[:128]
+    r.response_reason = data.reason.strip() if data.reason else None
+    session.flush()
+    audit.record_for(
+        session,
+        actor,
+        "drones.launch.cancelled",
+        target_type="drone_launch_request",
+        target_id=str(r.id),
+        details={"call_number": r.call_number, "reason": r.response_reason},
     )
     _publish_request(session, bus, r, events.LAUNCH_ANSWERED, r.state)
     return LaunchRequestRead.model_validate(r)

@@ -72,6 +72,33 @@ def policy_at(session: Session, at: datetime) -> LaunchPolicy | None:
     return session.scalars(q).first()
 
 
+def policy_key_at(session: Session, at: datetime) -> tuple[int, int, datetime] | None:
+    """(id, version, created_at) of the policy version in force at ``at`` (one small row: decisions cache the rest)."""
+    q = (
+        select(LaunchPolicy.id, LaunchPolicy.version, LaunchPolicy.created_at)
+        .where(LaunchPolicy.effective_from <= at)
+        .order_by(LaunchPolicy.version.desc())
+        .limit(1)
+    )
+    row = session.connection().execute(q).first()
+    return None if row is None else (int(row[0]), int(row[1]), row[2])
+
+
+def limits_row_at(session: Session, at: datetime) -> tuple[int, float, bool, bool, float | None] | None:
+    """(version, max_altitude_m, bvlos_allowed, night_ops_allowed, visual_line_of_sight_m) in force at ``at``."""
+    q = (
+        select(
+            ProgramLimits.version, ProgramLimits.max_altitude_m, ProgramLimits.bvlos_allowed,
+            ProgramLimits.night_ops_allowed, ProgramLimits.visual_line_of_sight_m,
+        )
+        .where(ProgramLimits.effective_from <= at)
+        .order_by(ProgramLimits.version.desc())
+        .limit(1)
+    )  # fmt: skip
+    row = session.connection().execute(q).first()
+    return None if row is None else (int(row[0]), float(row[1]), bool(row[2]), bool(row[3]), row[4])
+
+
 def policy_version(session: Session, version: int) -> LaunchPolicy | None:
     return session.scalars(select(LaunchPolicy).where(LaunchPolicy.version == version)).first()
 

@@ -75,10 +75,10 @@ def update_dock(dock_id: uuid.UUID, body: DockUpdate, db: DbDep, actor: Admin) -
 
 
 @api.get("/pilots")
-def pilots(db: DbDep, _p: Admin) -> list[PilotRead]:
-    """The registered remote pilots with their certificates."""
-    with db.read() as session:
-        return service.pilots(session)
+def pilots(db: DbDep, actor: Admin) -> list[PilotRead]:
+    """The registered remote pilots with their certificates (a read of staff records: audited)."""
+    with db.uow() as session:
+        return service.pilots_view(session, actor=actor)
 
 
 @api.post("/pilots/me/duty")
@@ -209,6 +209,13 @@ def decline(request_id: uuid.UUID, body: PilotAnswer, db: DbDep, bus: BusDep, ac
     """The pilot declines, with a reason; logged and audited."""
     with db.uow() as session:
         return launches.answer(session, bus, request_id, False, body, actor=actor)
+
+
+@api.post("/launch-requests/{request_id}/cancel")
+def cancel(request_id: uuid.UUID, body: PilotAnswer, db: DbDep, bus: BusDep, actor: Requester) -> LaunchRequestRead:
+    """A dispatcher withdraws a pending launch request; logged and audited."""
+    with db.uow() as session:
+        return launches.cancel(session, bus, request_id, body, actor=actor)
 
 
 router = APIRouter()

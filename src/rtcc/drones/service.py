@@ -51,7 +51,7 @@ WEATHER_MAX_AGE = timedelta(minutes=15)
 _INDEX_CACHE_SIZE = 8
 
 _index_lock = threading.Lock()
-_indexes: OrderedDict[tuple[int, int, datetime], GeofenceIndex] = OrderedDict()
+_entries: OrderedDict[tuple[int, int, datetime], _PolicyEntry] = OrderedDict()
 
 
 # --- fleet ------------------------------------------------------------------------------------------------------------
@@ -179,6 +179,13 @@ def pilots(session: Session) -> list[PilotRead]:
     return [PilotRead.model_validate(p) for p in repository.pilots(session)]
 
 
+def pilots_view(session: Session, *, actor: Principal) -> list[PilotRead]:
+    """Every registered pilot, for a person (certificate numbers are staff records: audited ``drones.pilots.view``)."""
+    rows = pilots(session)
+    audit.record_for(session, actor, "drones.pilots.view", target_type="drone_pilot", details={"count": len(rows)})
+    return rows
+
+
 def register_pilot(session: Session, data: PilotCreate, *, actor: Principal) -> PilotRead:
     """Register (or update) a staff user with the ``pilot`` role as a remote pilot; audited."""
     user = next((u for u in identity.list_users(session) if u.username == data.username), None)
@@ -276,25 +283,41 @@ def zones_geojson(session: Session, version: int) -> dict[str, object]:
     }
 
 
+@dataclass(frozen=True)
+class _PolicyEntry:
+    """A policy version's decision facts and zone index (versions are never edited, so they are cached)."""
+
+    policy_id: int
+    facts: logic.PolicyFacts
+    index: GeofenceIndex
+
+
+def _policy_entry(session: Session, key: tuple[int, int, datetime]) -> _PolicyEntry:
+    """The cached entry of the policy with ``key`` = (id, version, created_at), built on first use."""
+    with _index_lock:
+        found = _entries.get(key)
+        if found is not None:
+            _entries.move_to_end(key)
+            return found
+    policy = repository.policy_version(session, key[1])
+    if policy is None or policy.id != key[0]:
+        raise NotFound(f"no launch policy version {key[1]}")
+    index = GeofenceIndex(Zone(str(z.id), z.kind, z.name, z.geometry) for z in repository.geofences(session, policy.id))
+    entry = _PolicyEntry(policy.id, policy_facts(policy), index)
+    with _index_lock:
+        _entries[key] = entry
+        while len(_entries) > _INDEX_CACHE_SIZE:
+            _entries.popitem(last=False)
+    return entry
+
+
 def geofence_index(session: Session, policy: LaunchPolicy | None = None) -> GeofenceIndex:
     """The zones of ``policy`` (default: the version in force) as an index, built once per version and cached.
     Zone keys are the geofence ids (str)."""
     if policy is None:
-        policy = repository.policy_at(session, utcnow())
-        if policy is None:
-            return GeofenceIndex([])
-    key = (policy.id, policy.version, policy.created_at)
-    with _index_lock:
-        found = _indexes.get(key)
-        if found is not None:
-            _indexes.move_to_end(key)
-            return found
-    index = GeofenceIndex(Zone(str(z.id), z.kind, z.name, z.geometry) for z in repository.geofences(session, policy.id))
-    with _index_lock:
-        _indexes[key] = index
-        while len(_indexes) > _INDEX_CACHE_SIZE:
-            _indexes.popitem(last=False)
-    return index
+        key = repository.policy_key_at(session, utcnow())
+        return GeofenceIndex([]) if key is None else _policy_entry(session, key).index
+    return _policy_entry(session, (policy.id, policy.version, policy.created_at)).index
 
 
 # --- the facts of a decision ------------------------------------------------------------------------------------------
@@ -302,10 +325,10 @@ def geofence_index(session: Session, policy: LaunchPolicy | None = None) -> Geof
 
 @dataclass(frozen=True)
 class Facts:
-    """Everything ``logic.decide`` needs besides the call, and the rows they came from."""
+    """Everything ``logic.decide`` needs besides the call, and the policy's id (None: no policy in force)."""
 
     policy: logic.PolicyFacts | None
-    policy_row: LaunchPolicy | None
+    policy_id: int | None
     limits: logic.LimitsFacts | None
     docks: tuple[logic.DockFacts, ...]
     index: GeofenceIndex
@@ -359,17 +382,19 @@ def dock_facts(docks: Sequence[Any], drones: Sequence[Any], now: datetime) -> tu
 
 
 def facts(session: Session, at: datetime | None = None) -> Facts:
-    """The policy, limits, docks with drones, zones and pilots in force at ``at`` (default now)."""
+    """The policy, limits, docks with drones, zones and pilots in force at ``at`` (default now). Runs on every
+    decision: plain rows, and the policy version's facts and zone index from the cache."""
     now = at or utcnow()
-    p = repository.policy_at(session, now)
-    lim = repository.limits_at(session, now)
+    key = repository.policy_key_at(session, now)
+    entry = _policy_entry(session, key) if key is not None else None
+    lim = repository.limits_row_at(session, now)
     docks, drones, pilots = repository.decision_rows(session)
     return Facts(
-        policy=policy_facts(p) if p else None,
-        policy_row=p,
-        limits=limits_facts(lim) if lim else None,
+        policy=entry.facts if entry else None,
+        policy_id=entry.policy_id if entry else None,
+        limits=logic.LimitsFacts(*lim) if lim is not None else None,
         docks=dock_facts(docks, drones, now),
-        index=geofence_index(session, p) if p else GeofenceIndex([]),
+        index=entry.index if entry else GeofenceIndex([]),
         pilots=tuple(logic.PilotFacts(str(x.id), x.certificate_expires, x.active, x.on_duty) for x in pilots),
     )
 

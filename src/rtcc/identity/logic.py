@@ -279,7 +279,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     ),
     # A remote pilot: the fleet, the policy and the launch requests; accepts or declines them.
     Role.pilot: frozenset(
-        {Perm.drones_read, Perm.drones_pilot, Perm.drones_telemetry, Perm.self_read, Perm.routing_read}
+        {Perm.drones_read, Perm.drones_pilot, Perm.drones_telemetry, Perm.self_read, Perm.routing_read, Perm.live_read}
     ),
     Role.resident: COMMUNITY_PERMISSIONS,
     Role.business: COMMUNITY_PERMISSIONS,

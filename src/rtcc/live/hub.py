@@ -51,6 +51,7 @@ def visible(principal: Principal, event: LiveMessage) -> bool:
 
     ``alerts``: the whole queue with ``alerts:read``; field units (``alerts:read_verified``) only hits a person has
     verified (verified, dispatched, closed), never new or rejected ones. ``cameras``: ``cameras:read``.
+    ``drones``: ``drones:read``.
     ``dispatch``, ``units`` and ``unit-<call sign>``: as ``rtcc.dispatch.logic.live_visible`` decides.
     """
     if event.topic == "alerts":
@@ -61,7 +62,9 @@ def visible(principal: Principal, event: LiveMessage) -> bool:
         return principal.can(Perm.alerts_read_verified) and field_visible(kind, state)
     if event.topic == "cameras":
         return principal.can(Perm.cameras_read)
-    if event.topic == "drones":  # drone positions, tracks, camera footprints and flights (rtcc.drones.live)
+    if (
+        event.topic == "drones"
+    ):  # decisions, launch requests (rtcc.drones.launches); positions, flights (rtcc.drones.live)
         return principal.can(Perm.drones_read)
     if is_dispatch_topic(event.topic):  # calls, the unit board, one topic per unit (rtcc.dispatch.logic)
         return live_visible(

@@ -9,11 +9,13 @@ from typing import Any
 
 from drones_support import CORNER, SUPERVISOR, make_unit, new_call, setup_program
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
 from rtcc.drones import service
 from rtcc.drones.schemas import PilotCreate
+from rtcc.live.models import LiveEvent
 from rtcc.settings import Settings
 
 
@@ -61,6 +63,9 @@ def test_dispatcher_decides_and_requests_the_pilot_accepts(
     resp = app_client.post("/api/v1/drones/launch-requests", json={"decision_id": decision["id"]}, headers=dispatcher)
     assert resp.status_code == 201, resp.text
     req = resp.json()
+    with db.read() as s:
+        shown = s.scalars(select(LiveEvent.type).where(LiveEvent.topic == "drones").order_by(LiveEvent.id)).all()
+    assert shown == ["drones.decision.recorded", "drones.launch.requested"]
     queue = app_client.get("/api/v1/drones/launch-requests", params={"state": "pending"}, headers=pilot).json()
     assert [r["id"] for r in queue] == [req["id"]]
     assert (
@@ -114,3 +119,25 @@ def test_admin_changes_a_dock_and_a_drone(app_client: TestClient, login: Any, db
     assert resp.status_code == 403
     resp = app_client.patch(f"/api/v1/drones/drones/{drone['id']}", json={"status": "maintenance"}, headers=supervisor)
     assert resp.status_code == 200 and resp.json()["status"] == "maintenance"
+    assert app_client.get("/api/v1/drones/pilots", headers=dispatcher).status_code == 403
+    listed = app_client.get("/api/v1/drones/pilots", headers=supervisor)
+    assert listed.status_code == 200 and listed.json() == []
+    audit = app_client.get("/api/v1/audit/entries", params={"action": "drones.pilots.view"}, headers=supervisor)
+    assert len(audit.json()) == 1
+
+
+def test_a_dispatcher_cancels_a_pending_request(
+    app_client: TestClient, login: Any, db: Database, settings: Settings
+) -> None:
+    setup_program(db)
+    dispatcher = login("dispatcher")
+    call = new_call(db, settings).call
+    decision = app_client.post(f"/api/v1/drones/calls/{call.id}/decisions", headers=dispatcher).json()
+    req = app_client.post("/api/v1/drones/launch-requests", json={"decision_id": decision["id"]}, headers=dispatcher)
+    rid = req.json()["id"]
+    done = app_client.post(
+        f"/api/v1/drones/launch-requests/{rid}/cancel", json={"reason": "units on scene"}, headers=dispatcher
+    )
+    assert done.status_code == 200 and done.json()["state"] == "cancelled"
+    again = app_client.post(f"/api/v1/drones/launch-requests/{rid}/cancel", json={}, headers=dispatcher)
+    assert again.status_code == 409 and "already cancelled" in again.json()["detail"]

@@ -26,7 +26,7 @@ from drones_support import (
 from sqlalchemy import select
 
 from rtcc.audit.models import AuditEntry
-from rtcc.core.clock import utcnow
+from rtcc.core.clock import set_clock, utcnow
 from rtcc.core.db import Database
 from rtcc.core.errors import Conflict, PermissionDenied, ValidationFailed
 from rtcc.core.geo import distance_m
@@ -181,6 +181,20 @@ def test_pilot_answers(db: Database, settings: Settings) -> None:
     assert [e.details["reason"] for e in _audit(db, "drones.launch.declined")] == ["fog at the dock"]
     with db.read() as s:
         assert service.get_drone(s, r.drone_id).status == "docked"
+
+
+def test_a_stale_decision_cannot_be_flown(db: Database, settings: Settings) -> None:
+    setup_program(db)
+    call = new_call(db, settings).call
+    with db.uow() as s:
+        d = launches.decide(s, None, call.id, actor=DISPATCHER)
+    later = utcnow() + launches.DECISION_TTL + timedelta(seconds=1)
+    set_clock(lambda: later)
+    try:
+        with db.uow() as s, pytest.raises(Conflict, match="decide again"):
+            launches.request_launch(s, None, LaunchRequestCreate(decision_id=d.id), actor=DISPATCHER)
+    finally:
+        set_clock(None)
 
 
 def test_no_pilot_on_duty_refuses(db: Database, settings: Settings) -> None:
