@@ -16,6 +16,7 @@ from rtcc.audit.config import AuditSettings
 from rtcc.cameras.config import CamerasSettings
 from rtcc.community.config import CommunitySettings
 from rtcc.dispatch.config import DispatchSettings
+from rtcc.drones.flight_config import DroneFlightSettings
 from rtcc.footage.config import FootageSettings
 from rtcc.governance.config import GovernanceSettings
 from rtcc.identity.config import IdentitySettings
@@ -43,6 +44,7 @@ class Settings(
     CommunitySettings,
     RebatesSettings,
     DispatchSettings,
+    DroneFlightSettings,
     WebSettings,
     AlprSettings,
     PlacesSettings,

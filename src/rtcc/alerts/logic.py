@@ -34,6 +34,7 @@ SYSTEM_ACTOR = "system"
 class AlertKind(StrEnum):
     hit = "hit"
     camera_offline = "camera_offline"
+    drone_geofence = "drone_geofence"  # a drone entered a no-fly zone or crossed a camera-restricted one (drones)
 
 
 class AlertState(StrEnum):
@@ -80,6 +81,7 @@ _TRANSITIONS: dict[tuple[AlertKind, AlertState, Action], AlertState] = {
     (AlertKind.hit, AlertState.verified, Action.close): AlertState.closed,
     (AlertKind.hit, AlertState.dispatched, Action.close): AlertState.closed,
     (AlertKind.camera_offline, AlertState.new, Action.close): AlertState.closed,
+    (AlertKind.drone_geofence, AlertState.new, Action.close): AlertState.closed,
 }
 
 #: Hit states a field unit (``alerts:read_verified`` only) may see: a person has confirmed the hit. A closed hit was

@@ -311,8 +311,14 @@ def decision_part(*, calls: int = CALLS, database_url: str | None = None, seed: 
 
 
 def run(*, rows: int | None = None, database_url: str | None = None) -> dict[str, Any]:
-    """Every part's figures in one object (``--rows``: the number of calls of the decision part)."""
+    """Every part's figures in one object (``--rows``: the number of calls of the decision part). The flights'
+    parts (telemetry with the geofence check, the public log's first page) are ``rtcc.bench.drones_flights``."""
+    from rtcc.bench import drones_flights
+
     return {
         "load_avg_1m": round(os.getloadavg()[0], 2),
         **decision_part(calls=rows or CALLS, database_url=database_url),
+        **drones_flights.telemetry_part(database_url=database_url),
+        **drones_flights.log_page_part(database_url=database_url),
+        "load_avg_1m_end": round(os.getloadavg()[0], 2),
     }

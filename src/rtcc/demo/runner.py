@@ -25,6 +25,7 @@ from rtcc.demo import crops
 from rtcc.demo import patrol as patrol_demo
 from rtcc.demo.accounts import DEMO_PASSWORD, DEMO_USERS
 from rtcc.demo.audit_key import with_demo_key
+from rtcc.demo.drone_flights import DroneFlightSimulator
 from rtcc.demo.feeder import MIN_READS_PER_MINUTE, Feeder
 from rtcc.demo.history import HISTORY_DAYS, HistoryResult, seed_history
 from rtcc.demo.seed import SeedResult, seed
@@ -97,6 +98,9 @@ def build_demo_app(
             logger.exception("demo patrol plan could not be made")
         state.walker = patrol_demo.PatrolWalker(runtime.db, runtime.settings)
         state.walker.start(speedup=speedup)
+        drones = DroneFlightSimulator(runtime.db, runtime.bus, runtime.settings, speedup=speedup)
+        state.extra["drone_flights"] = drones
+        drones.start()
         _banner(base_url, seeded, history_days=history_days)
 
         def load_history() -> None:
@@ -129,6 +133,9 @@ def build_demo_app(
             await anyio.to_thread.run_sync(state.shift.stop)
         if state.walker is not None:
             await anyio.to_thread.run_sync(state.walker.stop)
+        drones = state.extra.get("drone_flights")
+        if isinstance(drones, DroneFlightSimulator):
+            await anyio.to_thread.run_sync(drones.stop)
         await anyio.to_thread.run_sync(lambda: state.history_done.wait(30))
 
     return create_app(settings, extra_hooks=[(start, stop)], extra_routers=demo_routers())

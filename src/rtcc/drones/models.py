@@ -232,3 +232,8 @@ class LaunchRequest(Base):
         Index("ix_drone_launch_requests_call", "call_id"),
         Index("ix_drone_launch_requests_drone", "drone_id"),
     )
+
+
+# Flights, tracks, geofence events and footage live in their own module; importing it here registers their tables
+# with every process that loads this domain's models (the models registry, Alembic).
+from rtcc.drones import flight_models as _flight_models  # noqa: E402,F401

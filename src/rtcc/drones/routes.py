@@ -220,3 +220,8 @@ def cancel(request_id: uuid.UUID, body: PilotAnswer, db: DbDep, bus: BusDep, act
 
 router = APIRouter()
 router.include_router(api)
+
+# Flights, telemetry, footage and the public flight log (rtcc.drones.flight_routes) are mounted with the fleet's.
+from rtcc.drones.flight_routes import router as _flight_router  # noqa: E402
+
+router.include_router(_flight_router)

@@ -113,7 +113,8 @@ class Perm(StrEnum):
     drones_request = "drones:request"  # record a launch decision for a call and request a launch from the pilots
     drones_pilot = "drones:pilot"  # accept or decline a launch request (a certified remote pilot)
     drones_override = "drones:override"  # override a refusal the policy allows to be overridden (audited, with reason)
-    drones_admin = "drones:admin"  # dock and drone status, dock weather, pilots' certificates
+    drones_admin = "drones:admin"  # dock and drone status, dock weather, pilots' certificates; footage as evidence
+    drones_telemetry = "drones:telemetry"  # send drone telemetry over HTTP (a dock gateway's key or a pilot station)
     # patrol plans, near repeats, house checks (issue 14)
     patrol_read = "patrol:read"  # near-repeat alerts, patrol plans, the dose report, house checks due (audited)
     patrol_plan = "patrol:plan"  # make patrol plans for units
@@ -292,7 +293,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
         }
     ),
     # A remote pilot: the fleet, the policy and the launch requests; accepts or declines them.
-    Role.pilot: frozenset({Perm.drones_read, Perm.drones_pilot, Perm.self_read, Perm.routing_read, Perm.live_read}),
+    Role.pilot: frozenset(
+        {Perm.drones_read, Perm.drones_pilot, Perm.drones_telemetry, Perm.self_read, Perm.routing_read, Perm.live_read}
+    ),
     Role.resident: COMMUNITY_PERMISSIONS,
     Role.business: COMMUNITY_PERMISSIONS,
 }

@@ -62,7 +62,9 @@ def visible(principal: Principal, event: LiveMessage) -> bool:
         return principal.can(Perm.alerts_read_verified) and field_visible(kind, state)
     if event.topic == "cameras":
         return principal.can(Perm.cameras_read)
-    if event.topic == "drones":  # launch decisions and requests (rtcc.drones.launches): the drone program's staff
+    if (
+        event.topic == "drones"
+    ):  # decisions, launch requests (rtcc.drones.launches); positions, flights (rtcc.drones.live)
         return principal.can(Perm.drones_read)
     if is_dispatch_topic(event.topic):  # calls, the unit board, one topic per unit (rtcc.dispatch.logic)
         return live_visible(

@@ -34,6 +34,7 @@ LEGAL = {
     (AlertKind.hit, AlertState.verified, Action.close): AlertState.closed,
     (AlertKind.hit, AlertState.dispatched, Action.close): AlertState.closed,
     (AlertKind.camera_offline, AlertState.new, Action.close): AlertState.closed,
+    (AlertKind.drone_geofence, AlertState.new, Action.close): AlertState.closed,
 }
 
 
