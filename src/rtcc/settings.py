@@ -12,6 +12,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rtcc.alpr.config import AlprSettings
+from rtcc.analytics.config import AnalyticsSettings
 from rtcc.cameras.config import CamerasSettings
 from rtcc.community.config import CommunitySettings
 from rtcc.dispatch.config import DispatchSettings
@@ -43,6 +44,7 @@ class Settings(
     AlprSettings,
     PlacesSettings,
     RoutingSettings,
+    AnalyticsSettings,
 ):
     """OpenRTCC configuration. Defaults give the embedded profile (SQLite, in-process bus).
 

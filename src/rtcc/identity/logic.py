@@ -107,6 +107,9 @@ class Perm(StrEnum):
     alarms_write = "alarms:write"  # send alarm events and cancels (an alarm company's key, never a person)
     alarms_admin = "alarms:admin"  # register alarm companies and change them
     alarm_context = "alarms:context"  # ALPR reads and cameras near an alarm call (purpose alarm_response, audited)
+    # analytics (issue 14): hotspot forecasts with their backtests, placement proposals
+    analytics_read = "analytics:read"  # stored forecasts and placement proposals (audited)
+    analytics_run = "analytics:run"  # recompute forecasts on demand
 
 
 _ANALYST = {
@@ -181,6 +184,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.units_admin,
             Perm.alarms_admin,
             Perm.alarm_context,
+            Perm.analytics_read,
+            Perm.analytics_run,
         }
         | _DISPATCH_DESK
     ),
@@ -195,6 +200,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.premises_read,
             Perm.units_read,
             Perm.alarm_context,
+            Perm.analytics_read,
+            Perm.analytics_run,
         }
     ),
     Role.dispatcher: frozenset(
