@@ -104,7 +104,7 @@ class Masked:
     block: str | None
 
 
-_NUMBER = re.compile(r"^\s*(\d+)\s*[A-Z]?\s+(.+)$", re.IGNORECASE)
+_NUMBER = re.compile(r"^\s*(\d+)[A-Z]?\s+(.+)$", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 
 

@@ -91,11 +91,13 @@ def _result(
     total = float(weights.sum())
     before = float(weights[covered].sum())
     proposed = []
-    for j in r.added:
-        rows = csc.indices[csc.indptr[j] : csc.indptr[j + 1]]
-        gain = float(weights[rows][~covered[rows]].sum())
-        covered[rows] = True
-        proposed.append(PlacementSite(label=labels[j], lat=coords[j][0], lon=coords[j][1], gain=gain))
+    left = list(r.added)
+    while left:  # the chosen sites in the order of their marginal gain (the first is "the next site")
+        gains = [float(weights[rows][~covered[rows]].sum()) for rows in (csc.indices[csc.indptr[j] : csc.indptr[j + 1]] for j in left)]
+        k = int(np.argmax(gains))
+        j = left.pop(k)
+        covered[csc.indices[csc.indptr[j] : csc.indptr[j + 1]]] = True
+        proposed.append(PlacementSite(label=labels[j], lat=coords[j][0], lon=coords[j][1], gain=gains[k]))
     return PlacementRead(
         kind=kind,
         demand_points=int(covers.shape[0]),

@@ -6,6 +6,7 @@
 
 import * as admin from "../admin/strings";
 import * as alerts from "../alerts/strings";
+import * as analytics from "../analytics/strings";
 import * as audit from "../audit/strings";
 import * as cameras from "../cameras/strings";
 import * as field from "../field/strings";
@@ -77,6 +78,7 @@ export const en = {
   ...portal.en,
   ...dispatch.en,
   ...field.en,
+  ...analytics.en,
 } as const;
 
 export type Key = keyof typeof en;
@@ -141,4 +143,5 @@ export const es: Record<Key, string> = {
   ...portal.es,
   ...dispatch.es,
   ...field.es,
+  ...analytics.es,
 };
