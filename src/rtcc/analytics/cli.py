@@ -45,7 +45,9 @@ def import_incidents(
 
 @analytics.command("forecast")
 def forecast_now(
-    horizon: Annotated[list[int] | None, typer.Option(help="Horizon in days (7-92); repeat. Default: settings.")] = None,
+    horizon: Annotated[
+        list[int] | None, typer.Option(help="Horizon in days (7-92); repeat. Default: settings.")
+    ] = None,
     category: Annotated[list[str] | None, typer.Option(help="Only these categories; repeat. Default: all.")] = None,
     cell_ft: Annotated[float | None, typer.Option(help="Cell side in feet (default: RTCC_ANALYTICS_CELL_FT).")] = None,
 ) -> None:
@@ -66,7 +68,9 @@ def forecast_now(
                     acc = "  ".join(
                         f"{s.area_sq_mi:g} sq mi PAI {s.mean_pai or 0:.2f} PEI {s.mean_pei or 0:.2f}" for s in best
                     )
-                    out.append(f"{f.category:<20} {h:>3} d  {f.status:<12} {f.model or '-':<12} {f.events:>6} events  {acc}")
+                    out.append(
+                        f"{f.category:<20} {h:>3} d  {f.status:<12} {f.model or '-':<12} {f.events:>6} events  {acc}"
+                    )
         return "\n".join(out)
 
     typer.echo(run_command(work, bus=False))

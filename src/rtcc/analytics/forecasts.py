@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 import numpy as np
+from sqlalchemy.orm import Session
 
 from rtcc.analytics import logic, repository
 from rtcc.analytics import service as incidents
@@ -79,7 +80,7 @@ def _finite(v: float) -> float | None:
 
 
 def compute(
-    session: Any,
+    session: Session,
     settings: Settings,
     *,
     category: str,
@@ -109,8 +110,14 @@ def compute(
     last = -float(horizon_days)
     origins = [last - 7.0 * k for k in range(n_origins - 1, -1, -1)]
     result: dict[str, Any] = {
-        "grid": {"lon0": lon0, "lat0": lat0, "cell_m": cell_m, "nx": grid.nx, "ny": grid.ny,
-                 "active_cells": int(grid.active.sum())},
+        "grid": {
+            "lon0": lon0,
+            "lat0": lat0,
+            "cell_m": cell_m,
+            "nx": grid.nx,
+            "ny": grid.ny,
+            "active_cells": int(grid.active.sum()),
+        },
         "sources": {"incidents": ev.incidents, "calls": ev.calls},
     }
     first = float(hist.times[0]) if len(hist) else 0.0
@@ -126,7 +133,13 @@ def compute(
         chosen = models or standard_models()
         limits = [a * SQ_MI_M2 for a in AREAS_SQ_MI]
         bt = rolling_backtest(
-            hist, grid, chosen, origins=origins, horizon=float(horizon_days), area_limits=limits, rng=rng,
+            hist,
+            grid,
+            chosen,
+            origins=origins,
+            horizon=float(horizon_days),
+            area_limits=limits,
+            rng=rng,
             refit_every=len(origins),
         )
         model = next(m for m in chosen if m.name == bt.winner)
@@ -180,7 +193,7 @@ def compute(
 
 
 def refresh(
-    session: Any,
+    session: Session,
     settings: Settings,
     *,
     categories: list[str] | None,
@@ -225,16 +238,14 @@ def to_read(row: StoredForecast) -> ForecastRead:
         events=row.events,
         seconds=row.seconds,
         note=r.get("note"),
-        areas=[
-            FlaggedArea(sq_mi=a["sq_mi"], cells=[FlaggedCell(**c) for c in a["cells"]]) for a in r.get("areas", [])
-        ],
+        areas=[FlaggedArea(sq_mi=a["sq_mi"], cells=[FlaggedCell(**c) for c in a["cells"]]) for a in r.get("areas", [])],
         backtest_origins=[datetime.fromisoformat(o) for o in bt.get("origins", [])],
         backtest_metric=bt.get("metric"),
         scores=[ModelScoreRead(**s) for s in bt.get("scores", [])],
     )
 
 
-def latest(session: Any, *, horizon_days: int | None, actor: Principal) -> list[ForecastRead]:
+def latest(session: Session, *, horizon_days: int | None, actor: Principal) -> list[ForecastRead]:
     """The newest stored forecast of each category (and horizon), in category order; the view is audited."""
     rows = repository.latest_forecasts(session, horizon_days=horizon_days)
     order = {c: i for i, c in enumerate(logic.CATEGORIES)}
@@ -245,7 +256,7 @@ def latest(session: Any, *, horizon_days: int | None, actor: Principal) -> list[
     return [to_read(r) for r in rows]
 
 
-def run_all(session: Any, settings: Settings, *, actor: Principal, now: datetime | None = None) -> int:
+def run_all(session: Session, settings: Settings, *, actor: Principal, now: datetime | None = None) -> int:
     """The job's pass: every category at every configured horizon; returns how many forecasts were stored."""
     n = 0
     for h in settings.analytics_horizons_days:

@@ -24,11 +24,11 @@ import numpy as np
 from scipy import sparse
 from sqlalchemy.orm import Session
 
+from rtcc.alpr.queries import CAMERAS
 from rtcc.analytics import logic, repository
 from rtcc.analytics.kernels.covering import CoveringResult, coverage_within, solve_lscp, solve_mclp
 from rtcc.analytics.kernels.grid import project_lonlat
 from rtcc.analytics.schemas import PlacementRead, PlacementSite
-from rtcc.alpr.queries import CAMERAS
 from rtcc.audit import service as audit
 from rtcc.core.clock import utcnow
 from rtcc.core.errors import ValidationFailed
@@ -93,7 +93,10 @@ def _result(
     proposed = []
     left = list(r.added)
     while left:  # the chosen sites in the order of their marginal gain (the first is "the next site")
-        gains = [float(weights[rows][~covered[rows]].sum()) for rows in (csc.indices[csc.indptr[j] : csc.indptr[j + 1]] for j in left)]
+        gains = [
+            float(weights[rows][~covered[rows]].sum())
+            for rows in (csc.indices[csc.indptr[j] : csc.indptr[j + 1]] for j in left)
+        ]
         k = int(np.argmax(gains))
         j = left.pop(k)
         covered[csc.indices[csc.indptr[j] : csc.indptr[j + 1]]] = True

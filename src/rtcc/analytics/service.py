@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
 
@@ -66,7 +66,9 @@ def store_incidents(session: Session, rows: Iterable[IncidentRow], *, source: st
     return records, imported
 
 
-def import_incidents(session: Session, path: Path, *, layout: str, source: str | None, actor: Principal) -> ImportReport:
+def import_incidents(
+    session: Session, path: Path, *, layout: str, source: str | None, actor: Principal
+) -> ImportReport:
     """Store the incidents of an agency file (LASD or LAPD layout); duplicates (same source and id) are stored once;
     bad rows are reported by line and skipped. Audited."""
     problems: list[str] = []
@@ -150,9 +152,7 @@ def crime_map(session: Session, *, days: int, now: datetime | None = None) -> Cr
         NeighborhoodCounts(
             code=code,
             name=area_names.get(code, code),
-            weeks=[
-                WeekCounts(week=datetime.fromisoformat(w).date(), counts=dict(c)) for w, c in sorted(weeks.items())
-            ],
+            weeks=[WeekCounts(week=datetime.fromisoformat(w).date(), counts=dict(c)) for w, c in sorted(weeks.items())],
         )
         for code, weeks in sorted(weekly.items(), key=lambda kv: area_names.get(kv[0], kv[0]))
     ]

@@ -21,12 +21,12 @@ from rtcc.bus.base import Bus
 from rtcc.core.clock import utcnow
 from rtcc.demo import (
     road_grid,
+    seed_analytics,
     seed_cameras,
     seed_community,
     seed_dispatch,
     seed_footage,
     seed_governance,
-    seed_analytics,
     seed_rebates,
     world,
 )

@@ -65,14 +65,17 @@ def test_an_unknown_layout_or_missing_column_names_it(db: Database, tmp_path: Pa
     path = _lasd(tmp_path)
     with db.uow() as s, pytest.raises(ValueError, match="layout"):
         service.import_incidents(s, path, layout="nypd", source=None, actor=SYSTEM)
-    with db.uow() as s, pytest.raises(ValueError, match="missing column.*DR_NO"):
+    with db.uow() as s, pytest.raises(ValueError, match=r"missing column.*DR_NO"):
         service.import_incidents(s, path, layout="lapd", source=None, actor=SYSTEM)
 
 
-@pytest.mark.parametrize(("folder", "name", "layout"), [
-    ("incidents/lasd_2021_2022", "cerritos_station_incidents.csv", "lasd"),
-    ("incidents/lapd_2020", "lapd_crime_2020_sample_incidents.csv", "lapd"),
-])
+@pytest.mark.parametrize(
+    ("folder", "name", "layout"),
+    [
+        ("incidents/lasd_2021_2022", "cerritos_station_incidents.csv", "lasd"),
+        ("incidents/lapd_2020", "lapd_crime_2020_sample_incidents.csv", "lapd"),
+    ],
+)
 def test_the_real_agency_files_import(db: Database, folder: str, name: str, layout: str) -> None:
     path = shared_data(folder) / name
     with db.uow() as s:
@@ -86,7 +89,9 @@ def _seeded(db: Database) -> None:
         service.store_incidents(s, seed_analytics.incidents(utcnow(), seed=3), source="demo")
 
 
-def test_a_forecast_uses_the_backtest_winner_and_keeps_the_baselines_beside_it(db: Database, settings: Settings) -> None:
+def test_a_forecast_uses_the_backtest_winner_and_keeps_the_baselines_beside_it(
+    db: Database, settings: Settings
+) -> None:
     _seeded(db)
     models = (NaiveLast(), NaiveAll(), KernelDensity())
     with db.uow() as s:
@@ -95,9 +100,7 @@ def test_a_forecast_uses_the_backtest_winner_and_keeps_the_baselines_beside_it(d
     assert f.status == "ok" and f.events > 100
     names = {sc.model for sc in f.scores}
     assert names == {"naive_last", "naive_all", "kde"}
-    best = {
-        m: sum(sc.mean_pai or 0 for sc in f.scores if sc.model == m) for m in names
-    }
+    best = {m: sum(sc.mean_pai or 0 for sc in f.scores if sc.model == m) for m in names}
     assert f.model == max(best, key=lambda m: best[m])
     cell_m2 = (settings.analytics_cell_ft * 0.3048) ** 2
     for area in f.areas:
@@ -144,7 +147,9 @@ def test_api_staff_only_audited_and_the_public_map_masked(
     ).json()
     assert len(dock["existing"]) == 1 and dock["covered_after"] >= dock["covered_before"]
     assert dock["parameters"]["radius_m"] == pytest.approx(20.0 * 60)
-    assert app_client.get("/api/v1/analytics/placement/docks", params={"docks": "x"}, headers=analyst).status_code == 422
+    assert (
+        app_client.get("/api/v1/analytics/placement/docks", params={"docks": "x"}, headers=analyst).status_code == 422
+    )
 
     pub = app_client.get("/api/v1/public/crime-map")  # no login
     assert pub.status_code == 200
@@ -162,7 +167,12 @@ def test_placement_keeps_existing_docks_and_proposes_more_than_one(db: Database,
     with db.uow() as s:
         two = placement.docks(s, settings, count=2, existing=[], speed_mps=10.0, seconds=60.0, actor=SYSTEM)
         one = placement.docks(
-            s, settings, count=1, existing=[(two.proposed[0].lat, two.proposed[0].lon)], speed_mps=10.0, seconds=60.0,
+            s,
+            settings,
+            count=1,
+            existing=[(two.proposed[0].lat, two.proposed[0].lon)],
+            speed_mps=10.0,
+            seconds=60.0,
             actor=SYSTEM,
         )
     assert len(two.proposed) == 2 and two.proposed[0].gain >= two.proposed[1].gain > 0

@@ -102,7 +102,10 @@ def _lapd(row: dict[str, str], zone: ZoneInfo) -> IncidentRow:
 
 
 _READERS = {"lasd": _lasd, "lapd": _lapd}
-_REQUIRED = {"lasd": ("CATEGORY", "INCIDENT_DATE", "LATITUDE", "LONGITUDE"), "lapd": ("DR_NO", "DATE OCC", "LAT", "LON")}
+_REQUIRED = {
+    "lasd": ("CATEGORY", "INCIDENT_DATE", "LATITUDE", "LONGITUDE"),
+    "lapd": ("DR_NO", "DATE OCC", "LAT", "LON"),
+}
 
 
 def read(path: Path, layout: str, *, zone: ZoneInfo, problems: list[str]) -> Iterator[IncidentRow]:
