@@ -34,6 +34,7 @@ def test_analyst_sees_the_forecast_with_its_backtest_and_placement(
     page.locator("#propose").click()
     page.locator("#placement .placement-alpr li.proposed").first.wait_for()
     page.locator("#placement .placement-drone_dock li.proposed").first.wait_for()
+    page.locator("#placement .placement-rebate li.proposed").first.wait_for()
     assert "+" in page.locator("#placement .placement-alpr li.proposed").first.inner_text()
     browser.shot("61-analytics-placement", full_page=True)
 

@@ -40,6 +40,9 @@ class AnalyticsSettings(BaseModel):
     analytics_entry_weight: float = Field(
         default=5.0, ge=0, description="Weight of one entry road in ALPR placement, in incidents' units."
     )
+    analytics_camera_radius_m: float = Field(
+        default=100.0, gt=0, description="A registered camera covers the residents within this distance (rebates)."
+    )
     analytics_drone_speed_mps: float = Field(
         default=20.0, gt=0, description="Drone cruise speed (m/s) for dock placement."
     )

@@ -11,13 +11,19 @@ docks (the caller's list: the drones domain owns docks), demand the last year's 
 ``analytics_drone_max_priority_rank`` or more urgent (live calls), imported history calls (they carry no rank) and
 incidents of the crimes drones are sent to (``DRONE_CATEGORIES``: each began as a call), a point covered
 when a dock is within ``cruise speed x seconds`` in a straight line (flight, not roads). Planar distances in the
-local projection of ``forecasts.city_grid``. Proposals are read-only: nothing is stored; each request is audited.
+local projection of ``forecasts.city_grid``. Camera rebates (registered-camera recruitment): demand is the city's
+residents (census tract population from the profile's ``population.geojson``, spread evenly over a 100 m lattice of
+each tract), a resident covered when a registered, shared camera is within ``analytics_camera_radius_m``; the
+registered cameras are fixed and the candidates are the lattice points (where a rebate would put a camera); a count
+or a budget over a per-rebate amount. Proposals are read-only: nothing is stored; each request is audited.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import timedelta
+from pathlib import Path
 from typing import Final
 
 import numpy as np
@@ -30,6 +36,8 @@ from rtcc.analytics.kernels.covering import CoveringResult, coverage_within, sol
 from rtcc.analytics.kernels.grid import project_lonlat
 from rtcc.analytics.schemas import PlacementRead, PlacementSite
 from rtcc.audit import service as audit
+from rtcc.cameras import service as cameras
+from rtcc.core import geo
 from rtcc.core.clock import utcnow
 from rtcc.core.errors import ValidationFailed
 from rtcc.identity.logic import Principal
@@ -100,11 +108,11 @@ def _result(
         k = int(np.argmax(gains))
         j = left.pop(k)
         covered[csc.indices[csc.indptr[j] : csc.indptr[j + 1]]] = True
-        proposed.append(PlacementSite(label=labels[j], lat=coords[j][0], lon=coords[j][1], gain=gains[k]))
+        proposed.append(PlacementSite(label=labels[j], lat=coords[j][0], lon=coords[j][1], gain=round(gains[k], 1)))
     return PlacementRead(
         kind=kind,
         demand_points=int(covers.shape[0]),
-        demand_weight=total,
+        demand_weight=round(total, 1),
         existing=[PlacementSite(label=labels[j], lat=coords[j][0], lon=coords[j][1], gain=0.0) for j in fixed],
         covered_before=before / total if total else 0.0,
         covered_after=float(weights[covered].sum()) / total if total else 0.0,
@@ -240,3 +248,80 @@ def docks(
     }
     audit.record_for(session, actor, "analytics.placement_docks", target_type="placement", details={"count": count})
     return _result("drone_dock", r, lscp, covers, weights, labels, coords, fixed, params, None)
+
+
+# --- registered-camera recruitment (rebates) --------------------------------------------------------------------
+
+#: Spacing of the residential lattice (demand points and candidate rebate sites), metres.
+RESIDENT_LATTICE_M: Final = 100.0
+POPULATION_FILE: Final = "population.geojson"
+
+
+def population_points() -> tuple[list[tuple[float, float]], list[float]]:
+    """Residents as weighted points: a ``RESIDENT_LATTICE_M`` lattice over the city, each point carrying its census
+    tract's population divided by the tract's lattice points (the city profile's ``population.geojson``)."""
+    folder = Path(places.current().source)
+    path = folder / POPULATION_FILE
+    if not path.is_file():
+        raise ValidationFailed(f"placement: the city profile has no {POPULATION_FILE} (census tract population)")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    tracts = []
+    for i, f in enumerate(doc.get("features", [])):
+        try:
+            rings = geo.rings_of_geometry(f["geometry"])
+            pop = float(f["properties"]["population"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValidationFailed(f"{path.name}: feature {i + 1}: {exc}") from None
+        tracts.append((rings, pop))
+    pts = lattice(RESIDENT_LATTICE_M)
+    owner = [
+        next((k for k, (rings, _) in enumerate(tracts) if geo.point_in_rings(la, lo, rings)), -1) for la, lo in pts
+    ]
+    per = np.bincount([o for o in owner if o >= 0], minlength=len(tracts))
+    keep = [(p, tracts[o][1] / per[o]) for p, o in zip(pts, owner, strict=True) if o >= 0]
+    return [p for p, _ in keep], [w for _, w in keep]
+
+
+def rebates(
+    session: Session,
+    settings: Settings,
+    *,
+    count: int | None,
+    budget_cents: int | None,
+    cost_cents: int | None,
+    radius_m: float | None,
+    actor: Principal,
+) -> PlacementRead:
+    """Where camera rebates add the most residents within ``radius_m`` of a registered, shared camera: maximal
+    covering over the residential lattice with the registered cameras fixed; a count, or a budget over a per-rebate
+    cost (the number of rebates it pays for). Audited."""
+    if budget_cents is not None:
+        if not cost_cents or cost_cents <= 0:
+            raise ValidationFailed("cost_cents: a positive rebate amount is needed with a budget")
+        count = budget_cents // cost_cents
+    if count is None or not 1 <= count <= 50:
+        raise ValidationFailed("count: 1 to 50 rebates (or a budget that pays for 1 to 50)")
+    radius = radius_m or settings.analytics_camera_radius_m
+    ref = _projector()
+    demand_pts, weights_list = population_points()
+    cams = [c for c in cameras.list_cameras_all(session) if cameras.is_shared(c)]
+    coords = [(c.lat, c.lon) for c in cams] + demand_pts
+    labels = [c.code for c in cams] + [
+        f"{(places.neighborhood_of(la, lo).name if places.neighborhood_of(la, lo) else '')} {la:.5f}, {lo:.5f}".strip()
+        for la, lo in demand_pts
+    ]
+    fixed = list(range(len(cams)))
+    sites = _xy([c[0] for c in coords], [c[1] for c in coords], ref)
+    demand = _xy([p[0] for p in demand_pts], [p[1] for p in demand_pts], ref)
+    covers = coverage_within(demand, sites, radius)
+    weights = np.asarray(weights_list)
+    r = solve_mclp(covers, weights, new_sites=count, fixed=fixed, time_limit=TIME_LIMIT_S)
+    params: dict[str, float | str] = {
+        "residents": round(float(weights.sum())),
+        "registered_cameras": float(len(cams)),
+        "radius_m": radius,
+        "lattice_m": RESIDENT_LATTICE_M,
+        "rebates": float(count),
+    }
+    audit.record_for(session, actor, "analytics.placement_rebates", target_type="placement", details={"count": count})
+    return _result("rebate", r, None, covers, weights, labels, coords, fixed, params, None)

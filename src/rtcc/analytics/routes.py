@@ -89,6 +89,29 @@ def place_docks(
         )
 
 
+@router.get(f"{STAFF}/placement/rebates")
+def place_rebates(
+    db: DbDep,
+    settings: SettingsDep,
+    actor: Reader,
+    count: Annotated[int | None, Query(ge=1, le=50)] = None,
+    budget_cents: Annotated[int | None, Query(ge=1)] = None,
+    cost_cents: Annotated[int | None, Query(ge=1)] = None,
+    radius_m: Annotated[float | None, Query(gt=0, le=1000)] = None,
+) -> PlacementRead:
+    """Where camera rebates would add the most residents near a registered camera (a count, or a budget)."""
+    with db.uow() as session:
+        return placement.rebates(
+            session,
+            settings,
+            count=count if count or budget_cents else 1,
+            budget_cents=budget_cents,
+            cost_cents=cost_cents,
+            radius_m=radius_m,
+            actor=actor,
+        )
+
+
 @router.get("/api/v1/public/crime-map", dependencies=[public()])
 def crime_map(db: DbDep, settings: SettingsDep, days: Annotated[int | None, Query(ge=7, le=90)] = None) -> CrimeMapRead:
     """Recent incidents by category with masked locations, and weekly counts per neighborhood (public, no login)."""

@@ -137,7 +137,7 @@ class CrimeMapRead(BaseModel):
 class ImportReport(BaseModel):
     """What an incident import stored."""
 
-    records: int
+    records: int = Field(description="Data rows in the file (skipped ones included).")
     imported: int
     duplicates: int
     skipped: int

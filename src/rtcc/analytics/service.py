@@ -23,6 +23,7 @@ from rtcc.analytics.adapters.incidents import IncidentRow
 from rtcc.analytics.schemas import CrimeMapRead, ImportReport, NeighborhoodCounts, PublicIncident, WeekCounts
 from rtcc.audit import service as audit
 from rtcc.core.clock import utcnow
+from rtcc.core.errors import ImportFailed
 from rtcc.identity.logic import Principal
 from rtcc.places import service as places
 
@@ -74,11 +75,15 @@ def import_incidents(
     problems: list[str] = []
     src = source or layout
     rows = incident_files.read(path, layout, zone=places.city_zone(), problems=problems)
-    records, imported = store_incidents(session, rows, source=src)
+    try:
+        good, imported = store_incidents(session, rows, source=src)
+    except ValueError as exc:  # a wrong layout or a file without the layout's columns: nothing is stored
+        raise ImportFailed(str(exc)) from None
+    records = good + len(problems)
     report = ImportReport(
         records=records,
         imported=imported,
-        duplicates=records - imported,
+        duplicates=good - imported,
         skipped=len(problems),
         problems=problems[:KEPT_PROBLEMS],
     )

@@ -19,7 +19,7 @@ from rtcc.analytics.kernels.hotspots import KernelDensity, NaiveAll, NaiveLast
 from rtcc.audit.models import AuditEntry
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
-from rtcc.core.errors import ValidationFailed
+from rtcc.core.errors import ImportFailed, ValidationFailed
 from rtcc.demo import seed_analytics
 from rtcc.identity.logic import SYSTEM
 from rtcc.settings import Settings
@@ -50,7 +50,7 @@ def test_lasd_import_reports_bad_rows_and_stores_each_incident_once(db: Database
     path = _lasd(tmp_path)
     with db.uow() as s:
         r = service.import_incidents(s, path, layout="lasd", source=None, actor=SYSTEM)
-    assert (r.records, r.imported, r.skipped) == (2, 2, 2)
+    assert (r.records, r.imported, r.skipped) == (4, 2, 2)
     assert r.problems[0].startswith("lasd.csv:4: INCIDENT_DATE")
     assert r.problems[1].startswith("lasd.csv:5: LATITUDE/LONGITUDE")
     with db.uow() as s:
@@ -63,9 +63,9 @@ def test_lasd_import_reports_bad_rows_and_stores_each_incident_once(db: Database
 
 def test_an_unknown_layout_or_missing_column_names_it(db: Database, tmp_path: Path) -> None:
     path = _lasd(tmp_path)
-    with db.uow() as s, pytest.raises(ValueError, match="layout"):
+    with db.uow() as s, pytest.raises(ImportFailed, match="layout"):
         service.import_incidents(s, path, layout="nypd", source=None, actor=SYSTEM)
-    with db.uow() as s, pytest.raises(ValueError, match=r"missing column.*DR_NO"):
+    with db.uow() as s, pytest.raises(ImportFailed, match=r"missing column.*DR_NO"):
         service.import_incidents(s, path, layout="lapd", source=None, actor=SYSTEM)
 
 
@@ -80,7 +80,7 @@ def test_the_real_agency_files_import(db: Database, folder: str, name: str, layo
     path = shared_data(folder) / name
     with db.uow() as s:
         r = service.import_incidents(s, path, layout=layout, source=None, actor=SYSTEM)
-    assert r.imported > 400 and r.imported + r.duplicates == r.records
+    assert r.imported > 400 and r.imported + r.duplicates + r.skipped == r.records
     assert all(":" in p for p in r.problems)
 
 
@@ -178,3 +178,46 @@ def test_placement_keeps_existing_docks_and_proposes_more_than_one(db: Database,
     assert len(two.proposed) == 2 and two.proposed[0].gain >= two.proposed[1].gain > 0
     assert one.covered_before == pytest.approx(two.proposed[0].gain / two.demand_weight)
     assert one.covered_after <= two.covered_after + 1e-9
+
+
+def test_alpr_placement_counts_the_roads_entering_the_city(db: Database, settings: Settings) -> None:
+    import numpy as np
+
+    from rtcc.places import service as places
+    from rtcc.routing import service as routing
+    from rtcc.routing.logic import RoadNetwork
+
+    _seeded(db)
+    inside = next(p for p in places.intersections() if places.inside_city(p.lat, p.lon))
+    # one primary road from a point inside the city to one far outside it, and a residential street inside it
+    lat = np.array([inside.lat, inside.lat + 0.2, inside.lat + 0.001])
+    lon = np.array([inside.lon, inside.lon, inside.lon])
+    net = RoadNetwork(
+        lat=lat,
+        lon=lon,
+        src=np.array([0, 1, 0]),
+        dst=np.array([1, 0, 2]),
+        length_m=np.array([22_000.0, 22_000.0, 110.0]),
+        road_class=np.array([0, 0, 1]),
+        classes=("primary", "residential"),
+    )
+    with db.uow() as s:
+        routing.store_network(s, net, name="t", label="test", source="test", actor=SYSTEM)
+    with db.uow() as s:
+        assert placement.entry_points(s) == [(inside.lat, inside.lon)]
+        r = placement.alpr(s, settings, count=1, actor=SYSTEM)
+    assert r.parameters["entry_roads"] == 1.0 and r.note is None
+    assert r.demand_weight == pytest.approx(r.parameters["incidents"] + settings.analytics_entry_weight)
+
+
+def test_rebates_place_cameras_where_residents_are_and_take_a_budget(db: Database, settings: Settings) -> None:
+    with db.uow() as s:
+        by_budget = placement.rebates(
+            s, settings, count=None, budget_cents=150_000, cost_cents=50_000, radius_m=None, actor=SYSTEM
+        )
+        one = placement.rebates(s, settings, count=1, budget_cents=None, cost_cents=None, radius_m=None, actor=SYSTEM)
+    assert by_budget.parameters["residents"] == 49_578  # the 2020 census count of the profile's tracts
+    assert len(by_budget.proposed) == 3 and by_budget.covered_after > one.covered_after > 0
+    assert one.proposed[0].gain == pytest.approx(by_budget.proposed[0].gain)  # the first is the best single site
+    with db.uow() as s, pytest.raises(ValidationFailed, match="cost_cents"):
+        placement.rebates(s, settings, count=None, budget_cents=1000, cost_cents=None, radius_m=None, actor=SYSTEM)

@@ -112,17 +112,20 @@ function placementPanel(): HTMLElement {
         }),
       }),
     );
+    if (p.lscp_sites === null) part.lastElementChild!.textContent = t("an.place.cover_only", { before: pct(p.covered_before), after: pct(p.covered_after), weight: p.demand_weight });
     if (p.note) part.append(el("p", { class: "hint", text: t("an.place.note", { note: p.note }) }));
     return part;
   };
   const run = async (): Promise<void> => {
     out.replaceChildren(el("p", { text: t("an.refreshing") }));
     try {
-      const [a, d] = await Promise.all([
+      const [a, d, r] = await Promise.all([
         get<Placement>("/api/v1/analytics/placement/alpr"),
         get<Placement>(`/api/v1/analytics/placement/docks${qs({ docks: docks.value.trim() || null, speed_mps: speed.value, seconds: secs.value })}`),
+        get<Placement>("/api/v1/analytics/placement/rebates?count=3").catch(() => null),
       ]);
       out.replaceChildren(show(t("an.place.alpr"), a), show(t("an.place.dock"), d));
+      if (r) out.append(show(t("an.place.rebate"), r));
     } catch (e) {
       out.replaceChildren(el("p", { class: "error", role: "alert", text: String((e as Error).message) }));
     }
