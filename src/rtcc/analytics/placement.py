@@ -282,6 +282,11 @@ def population_points() -> tuple[list[tuple[float, float]], list[float]]:
     return [p for p, _ in keep], [w for _, w in keep]
 
 
+def _place_label(lat: float, lon: float) -> str:
+    area = places.neighborhood_of(lat, lon)
+    return f"{area.name + ' ' if area else ''}{lat:.5f}, {lon:.5f}"
+
+
 def rebates(
     session: Session,
     settings: Settings,
@@ -306,10 +311,7 @@ def rebates(
     demand_pts, weights_list = population_points()
     cams = [c for c in cameras.list_cameras_all(session) if cameras.is_shared(c)]
     coords = [(c.lat, c.lon) for c in cams] + demand_pts
-    labels = [c.code for c in cams] + [
-        f"{(places.neighborhood_of(la, lo).name if places.neighborhood_of(la, lo) else '')} {la:.5f}, {lo:.5f}".strip()
-        for la, lo in demand_pts
-    ]
+    labels = [c.code for c in cams] + [_place_label(la, lo) for la, lo in demand_pts]
     fixed = list(range(len(cams)))
     sites = _xy([c[0] for c in coords], [c[1] for c in coords], ref)
     demand = _xy([p[0] for p in demand_pts], [p[1] for p in demand_pts], ref)
