@@ -59,18 +59,21 @@ def forecast_now(
     def work(rt: Runtime) -> str:
         settings = rt.settings
         out = []
-        with rt.db.uow() as session:
-            for h in horizon or settings.analytics_horizons_days:
-                for f in forecasts.refresh(
+        for h in horizon or settings.analytics_horizons_days:
+            with rt.db.read() as session:
+                rows = forecasts.build_many(
                     session, settings, categories=category, horizon_days=int(h), cell_ft=cell_ft, actor=cli_operator()
-                ):
-                    best = [s for s in f.scores if s.model == f.model]
-                    acc = "  ".join(
-                        f"{s.area_sq_mi:g} sq mi PAI {s.mean_pai or 0:.2f} PEI {s.mean_pei or 0:.2f}" for s in best
-                    )
-                    out.append(
-                        f"{f.category:<20} {h:>3} d  {f.status:<12} {f.model or '-':<12} {f.events:>6} events  {acc}"
-                    )
+                )
+            with rt.db.uow() as session:
+                done = forecasts.record_refresh(session, settings, rows, cell_ft=cell_ft, actor=cli_operator())
+            for f in done:
+                best = [s for s in f.scores if s.model == f.model]
+                acc = "  ".join(
+                    f"{s.area_sq_mi:g} sq mi PAI {s.mean_pai or 0:.2f} PEI {s.mean_pei or 0:.2f}" for s in best
+                )
+                out.append(
+                    f"{f.category:<20} {h:>3} d  {f.status:<12} {f.model or '-':<12} {f.events:>6} events  {acc}"
+                )
         return "\n".join(out)
 
     typer.echo(run_command(work, bus=False))

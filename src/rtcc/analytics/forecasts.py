@@ -79,7 +79,7 @@ def _finite(v: float) -> float | None:
     return v if math.isfinite(v) else None
 
 
-def compute(
+def build(
     session: Session,
     settings: Settings,
     *,
@@ -91,7 +91,8 @@ def compute(
     actor: Principal,
     seed: int = 14,
 ) -> StoredForecast:
-    """Backtest, forecast and store one category's hotspots (see the module docstring)."""
+    """Backtest and forecast one category's hotspots (see the module docstring): reads only, and returns the row
+    unsaved, so that the minutes of model fitting hold no write transaction (``store`` saves it)."""
     if category not in logic.CATEGORIES:
         raise ValidationFailed(f"category: {category!r} is not one of {', '.join(logic.CATEGORIES)}")
     if not MIN_HORIZON <= horizon_days <= MAX_HORIZON:
@@ -186,13 +187,53 @@ def compute(
         seconds=round(time.perf_counter() - started, 3),
         result=result,
     )
-    repository.add_forecast(session, row)
-    repository.prune_forecasts(session, keep=KEEP)
     logger.info("forecast %s %dd: %s, %d events, %.1f s", category, horizon_days, model_name, len(hist), row.seconds)
     return row
 
 
-def refresh(
+def store(session: Session, rows: list[StoredForecast]) -> None:
+    """Save built forecasts, keeping the newest ``KEEP`` of each category, horizon and cell size."""
+    for row in rows:
+        repository.add_forecast(session, row)
+    repository.prune_forecasts(session, keep=KEEP)
+
+
+def compute(
+    session: Session,
+    settings: Settings,
+    *,
+    category: str,
+    horizon_days: int,
+    cell_ft: float | None = None,
+    now: datetime | None = None,
+    models: tuple[HotspotModel, ...] | None = None,
+    actor: Principal,
+) -> StoredForecast:
+    """``build`` and ``store`` in one session (tests, small cities; the job and the routes split them)."""
+    row = build(
+        session,
+        settings,
+        category=category,
+        horizon_days=horizon_days,
+        cell_ft=cell_ft,
+        now=now,
+        models=models,
+        actor=actor,
+    )
+    store(session, [row])
+    return row
+
+
+def check_categories(categories: list[str] | None) -> list[str]:
+    """The categories asked for (all by default); an unknown one is refused by name."""
+    cats = categories or list(logic.CATEGORIES)
+    unknown = [c for c in cats if c not in logic.CATEGORIES]
+    if unknown:
+        raise ValidationFailed(f"categories: {unknown[0]!r} is not one of {', '.join(logic.CATEGORIES)}")
+    return cats
+
+
+def build_many(
     session: Session,
     settings: Settings,
     *,
@@ -201,22 +242,29 @@ def refresh(
     cell_ft: float | None,
     actor: Principal,
     now: datetime | None = None,
-) -> list[ForecastRead]:
-    """Recompute and store the forecasts of ``categories`` (default all); audited."""
-    cats = categories or list(logic.CATEGORIES)
-    unknown = [c for c in cats if c not in logic.CATEGORIES]
-    if unknown:
-        raise ValidationFailed(f"categories: {unknown[0]!r} is not one of {', '.join(logic.CATEGORIES)}")
-    rows = [
-        compute(session, settings, category=c, horizon_days=horizon_days, cell_ft=cell_ft, now=now, actor=actor)
-        for c in cats
+) -> list[StoredForecast]:
+    """``build`` for each of ``categories`` (default all), reading only."""
+    return [
+        build(session, settings, category=c, horizon_days=horizon_days, cell_ft=cell_ft, now=now, actor=actor)
+        for c in check_categories(categories)
     ]
+
+
+def record_refresh(
+    session: Session, settings: Settings, rows: list[StoredForecast], *, cell_ft: float | None, actor: Principal
+) -> list[ForecastRead]:
+    """Store an analyst's refreshed forecasts with the audit entry, in the caller's (write) transaction."""
+    store(session, rows)
     audit.record_for(
         session,
         actor,
         "analytics.forecasts_computed",
         target_type="forecast",
-        details={"categories": cats, "horizon_days": horizon_days, "cell_ft": cell_ft or settings.analytics_cell_ft},
+        details={
+            "categories": [r.category for r in rows],
+            "horizon_days": rows[0].horizon_days if rows else None,
+            "cell_ft": cell_ft or settings.analytics_cell_ft,
+        },
     )
     return [to_read(r) for r in rows]
 
@@ -256,11 +304,6 @@ def latest(session: Session, *, horizon_days: int | None, actor: Principal) -> l
     return [to_read(r) for r in rows]
 
 
-def run_all(session: Session, settings: Settings, *, actor: Principal, now: datetime | None = None) -> int:
-    """The job's pass: every category at every configured horizon; returns how many forecasts were stored."""
-    n = 0
-    for h in settings.analytics_horizons_days:
-        for c in logic.CATEGORIES:
-            compute(session, settings, category=c, horizon_days=int(h), now=now, actor=actor)
-            n += 1
-    return n
+def job_plan(settings: Settings) -> list[tuple[str, int]]:
+    """The (category, horizon) pairs the scheduled job computes: every category at every configured horizon."""
+    return [(c, int(h)) for h in settings.analytics_horizons_days for c in logic.CATEGORIES]

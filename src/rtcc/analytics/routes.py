@@ -38,8 +38,8 @@ def list_forecasts(
 @router.post(f"{STAFF}/forecasts/refresh")
 def refresh_forecasts(body: RefreshRequest, db: DbDep, settings: SettingsDep, actor: Runner) -> list[ForecastRead]:
     """Recompute and store forecasts now (all categories by default) and return them."""
-    with db.uow() as session:
-        return forecasts.refresh(
+    with db.read() as session:  # the models are fitted outside the write transaction
+        rows = forecasts.build_many(
             session,
             settings,
             categories=body.categories,
@@ -47,6 +47,8 @@ def refresh_forecasts(body: RefreshRequest, db: DbDep, settings: SettingsDep, ac
             cell_ft=body.cell_ft,
             actor=actor,
         )
+    with db.uow() as session:
+        return forecasts.record_refresh(session, settings, rows, cell_ft=body.cell_ft, actor=actor)
 
 
 def _docks(text: str | None) -> list[tuple[float, float]]:

@@ -97,7 +97,7 @@ def seed_programs(session: Session, *, settings: Settings, seed_value: int = 7) 
         "dispatch": seed_dispatch.seed(session),
         # no street survey of Cerritos is available offline: the arterial grid of its gazetteer, labelled as such
         "routing": {"networks": 0 if road_grid.install_if_none(session) is None else 1},
-        "analytics": seed_analytics.seed(session, settings=settings, now=now),
+        "analytics": seed_analytics.seed(session, now=now),
     }
 
 

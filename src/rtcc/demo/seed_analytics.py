@@ -1,8 +1,9 @@
 """Seed the demo city's crime history for analytics: 400 days of simulated incidents of the forecast categories,
 clustered around a few hotspots (a shopping centre's car parks, a few residential blocks) over a uniform background,
 so the forecast screen shows this week's forecast with a meaningful backtest beside it and the public crime map has
-recent incidents; then the forecasts of the configured horizons are computed and stored once (the job recomputes them
-daily). Simulated, labelled ``source = demo``, never real crimes; idempotent (ids are derived from the seed).
+recent incidents; then, in the background after start (``compute_forecasts``), this week's forecasts are computed
+and stored once (the job recomputes them daily). Simulated, labelled ``source = demo``, never real crimes;
+idempotent (ids are derived from the seed).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.orm import Session
 from rtcc.analytics import forecasts, logic, repository
 from rtcc.analytics import service as analytics
 from rtcc.analytics.adapters.incidents import IncidentRow
+from rtcc.core.db import Database
 from rtcc.identity.logic import SYSTEM
 from rtcc.places import service as places
 from rtcc.settings import Settings
@@ -67,14 +69,25 @@ def incidents(now: datetime, seed: int = 14) -> list[IncidentRow]:
     return rows
 
 
-def seed(session: Session, *, settings: Settings, now: datetime) -> dict[str, int]:
-    """Store the simulated incidents (once) and compute the forecasts of the configured horizons."""
+def seed(session: Session, *, now: datetime) -> dict[str, int]:
+    """Store the simulated incidents (once; forecasts come from ``compute_forecasts``, off the start-up path)."""
     if repository.count_incidents(session):
-        return {"incidents": 0, "forecasts": 0}
+        return {"incidents": 0}
     _, stored = analytics.store_incidents(session, incidents(now), source="demo")
-    n = 0
-    for h in settings.analytics_horizons_days[:1]:  # the rest come with the job's first pass
-        for c in logic.CATEGORIES:
-            forecasts.compute(session, settings, category=c, horizon_days=int(h), now=now, actor=SYSTEM)
-            n += 1
-    return {"incidents": stored, "forecasts": n}
+    return {"incidents": stored}
+
+
+def compute_forecasts(db: Database, *, settings: Settings, now: datetime) -> int:
+    """This week's forecast of every category (the first configured horizon), stored when none is stored yet, each
+    built on a read session and stored in a short unit of work; the scheduled job recomputes them daily. The demo
+    runs it in the background right after start."""
+    with db.read() as session:
+        if repository.latest_forecasts(session):
+            return 0
+    h = int(settings.analytics_horizons_days[0]) if settings.analytics_horizons_days else 7
+    for c in logic.CATEGORIES:
+        with db.read() as session:
+            row = forecasts.build(session, settings, category=c, horizon_days=h, now=now, actor=SYSTEM)
+        with db.uow() as session:
+            forecasts.store(session, [row])
+    return len(logic.CATEGORIES)

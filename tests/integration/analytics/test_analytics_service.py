@@ -221,3 +221,17 @@ def test_rebates_place_cameras_where_residents_are_and_take_a_budget(db: Databas
     assert one.proposed[0].gain == pytest.approx(by_budget.proposed[0].gain)  # the first is the best single site
     with db.uow() as s, pytest.raises(ValidationFailed, match="cost_cents"):
         placement.rebates(s, settings, count=None, budget_cents=1000, cost_cents=None, radius_m=None, actor=SYSTEM)
+
+
+def test_the_job_pass_stores_every_category_at_each_horizon(db: Database, settings: Settings) -> None:
+    from types import SimpleNamespace
+
+    from rtcc.analytics import jobs
+
+    _seeded(db)
+    one_horizon = settings.model_copy(update={"analytics_horizons_days": [14]})
+    assert jobs.run_once(SimpleNamespace(db=db, settings=one_horizon)) == len(logic.CATEGORIES)  # type: ignore[arg-type]
+    with db.uow() as s:
+        stored = forecasts.latest(s, horizon_days=14, actor=SYSTEM)
+    assert [f.category for f in stored] == list(logic.CATEGORIES)
+    assert all(f.horizon_days == 14 and f.computed_by == "system" for f in stored)
