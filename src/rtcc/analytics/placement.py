@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Final
@@ -32,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from rtcc.alpr.queries import CAMERAS
 from rtcc.analytics import logic, repository
-from rtcc.analytics.kernels.covering import CoveringResult, coverage_within, solve_lscp, solve_mclp
+from rtcc.analytics.kernels.covering import CoveringResult, coverage_within, greedy_mclp, solve_lscp, solve_mclp
 from rtcc.analytics.kernels.grid import project_lonlat
 from rtcc.analytics.schemas import PlacementRead, PlacementSite
 from rtcc.audit import service as audit
@@ -86,12 +88,13 @@ def _result(
     lscp: CoveringResult | None,
     covers: sparse.csr_matrix,
     weights: np.ndarray,
-    labels: list[str],
+    labels: list[str] | Callable[[int], str],
     coords: list[tuple[float, float]],
     fixed: list[int],
     params: dict[str, float | str],
     note: str | None,
 ) -> PlacementRead:
+    name = labels.__getitem__ if isinstance(labels, list) else labels
     csc = covers.tocsc()
     covered = np.zeros(covers.shape[0], dtype=bool)
     for j in fixed:
@@ -108,12 +111,12 @@ def _result(
         k = int(np.argmax(gains))
         j = left.pop(k)
         covered[csc.indices[csc.indptr[j] : csc.indptr[j + 1]]] = True
-        proposed.append(PlacementSite(label=labels[j], lat=coords[j][0], lon=coords[j][1], gain=round(gains[k], 1)))
+        proposed.append(PlacementSite(label=name(j), lat=coords[j][0], lon=coords[j][1], gain=round(gains[k], 1)))
     return PlacementRead(
         kind=kind,
         demand_points=int(covers.shape[0]),
         demand_weight=round(total, 1),
-        existing=[PlacementSite(label=labels[j], lat=coords[j][0], lon=coords[j][1], gain=0.0) for j in fixed],
+        existing=[PlacementSite(label=name(j), lat=coords[j][0], lon=coords[j][1], gain=0.0) for j in fixed],
         covered_before=before / total if total else 0.0,
         covered_after=float(weights[covered].sum()) / total if total else 0.0,
         proposed=proposed,
@@ -127,10 +130,21 @@ def _result(
     )
 
 
+def _mclp(
+    covers: sparse.csr_matrix, weights: np.ndarray, *, count: int, fixed: list[int], time_limit: float = TIME_LIMIT_S
+) -> CoveringResult:
+    """Maximal covering; one new site is found by trying every candidate (the greedy step is then exact: a proven
+    optimum without the MILP, which symmetric demand such as evenly spread residents makes slow)."""
+    if count == 1:
+        g = greedy_mclp(covers, weights, new_sites=1, fixed=fixed)
+        return replace(g, status="optimal", bound=g.covered_weight, gap=0.0)
+    return solve_mclp(covers, weights, new_sites=count, fixed=fixed, time_limit=time_limit)
+
+
 def _solve(
     covers: sparse.csr_matrix, weights: np.ndarray, *, count: int, fixed: list[int]
 ) -> tuple[CoveringResult, CoveringResult | None]:
-    r = solve_mclp(covers, weights, new_sites=count, fixed=fixed, time_limit=TIME_LIMIT_S)
+    r = _mclp(covers, weights, count=count, fixed=fixed)
     lscp = solve_lscp(covers, fixed=fixed, time_limit=TIME_LIMIT_S) if covers.shape[0] else None
     return r, lscp
 
@@ -225,6 +239,8 @@ def docks(
         for p in repository.incident_points(session, categories=DRONE_CATEGORIES, since=since, until=now)
         if places.inside_city(p[2], p[3])
     ]
+    if not calls:
+        raise ValidationFailed("placement: no eligible calls or incidents in the last year to place docks for")
     cand = lattice(DOCK_LATTICE_M)
     coords = list(existing) + cand
     labels = [f"dock {i + 1}" for i in range(len(existing))] + [f"{la:.5f}, {lo:.5f}" for la, lo in cand]
@@ -232,8 +248,6 @@ def docks(
     sites = _xy([c[0] for c in coords], [c[1] for c in coords], ref)
     demand = _xy([c[0] for c in calls], [c[1] for c in calls], ref)
     radius = speed * secs
-    if not calls:
-        raise ValidationFailed("placement: no eligible calls or incidents in the last year to place docks for")
     covers = coverage_within(demand, sites, radius)
     weights = np.ones(len(calls))
     r, lscp = _solve(covers, weights, count=count, fixed=fixed)
@@ -254,13 +268,25 @@ def docks(
 
 #: Spacing of the residential lattice (demand points and candidate rebate sites), metres.
 RESIDENT_LATTICE_M: Final = 100.0
+#: Evenly spread residents make many equally good solutions: the MILP stops here and reports its gap.
+REBATE_TIME_LIMIT_S: Final = 10.0
 POPULATION_FILE: Final = "population.geojson"
+
+
+_POPULATION: dict[str, tuple[list[tuple[float, float]], list[float]]] = {}
 
 
 def population_points() -> tuple[list[tuple[float, float]], list[float]]:
     """Residents as weighted points: a ``RESIDENT_LATTICE_M`` lattice over the city, each point carrying its census
-    tract's population divided by the tract's lattice points (the city profile's ``population.geojson``)."""
-    folder = Path(places.current().source)
+    tract's population divided by the tract's lattice points (the city profile's ``population.geojson``); built once
+    per profile and process."""
+    source = places.current().source
+    if source not in _POPULATION:
+        _POPULATION[source] = _population_points(Path(source))
+    return _POPULATION[source]
+
+
+def _population_points(folder: Path) -> tuple[list[tuple[float, float]], list[float]]:
     path = folder / POPULATION_FILE
     if not path.is_file():
         raise ValidationFailed(f"placement: the city profile has no {POPULATION_FILE} (census tract population)")
@@ -311,13 +337,16 @@ def rebates(
     demand_pts, weights_list = population_points()
     cams = [c for c in cameras.list_cameras_all(session) if cameras.is_shared(c)]
     coords = [(c.lat, c.lon) for c in cams] + demand_pts
-    labels = [c.code for c in cams] + [_place_label(la, lo) for la, lo in demand_pts]
+
+    def labels(j: int) -> str:
+        return cams[j].code if j < len(cams) else _place_label(*coords[j])
+
     fixed = list(range(len(cams)))
     sites = _xy([c[0] for c in coords], [c[1] for c in coords], ref)
     demand = _xy([p[0] for p in demand_pts], [p[1] for p in demand_pts], ref)
     covers = coverage_within(demand, sites, radius)
     weights = np.asarray(weights_list)
-    r = solve_mclp(covers, weights, new_sites=count, fixed=fixed, time_limit=TIME_LIMIT_S)
+    r = _mclp(covers, weights, count=count, fixed=fixed, time_limit=REBATE_TIME_LIMIT_S)
     params: dict[str, float | str] = {
         "residents": round(float(weights.sum())),
         "registered_cameras": float(len(cams)),

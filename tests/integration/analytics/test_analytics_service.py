@@ -218,7 +218,7 @@ def test_rebates_place_cameras_where_residents_are_and_take_a_budget(db: Databas
         one = placement.rebates(s, settings, count=1, budget_cents=None, cost_cents=None, radius_m=None, actor=SYSTEM)
     assert by_budget.parameters["residents"] == 49_578  # the 2020 census count of the profile's tracts
     assert len(by_budget.proposed) == 3 and by_budget.covered_after > one.covered_after > 0
-    assert one.proposed[0].gain == pytest.approx(by_budget.proposed[0].gain)  # the first is the best single site
+    assert one.status == "optimal" and one.proposed[0].gain >= by_budget.proposed[0].gain  # the best single site
     with db.uow() as s, pytest.raises(ValidationFailed, match="cost_cents"):
         placement.rebates(s, settings, count=None, budget_cents=1000, cost_cents=None, radius_m=None, actor=SYSTEM)
 

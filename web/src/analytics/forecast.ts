@@ -59,6 +59,7 @@ interface Placement {
   existing: Site[];
   lscp_sites: number | null;
   status: string;
+  gap: number;
   note: string | null;
 }
 
@@ -107,12 +108,12 @@ function placementPanel(): HTMLElement {
           before: pct(p.covered_before),
           after: pct(p.covered_after),
           weight: p.demand_weight,
-          status: p.status,
+          status: p.gap > 0 ? `${p.status}, gap ${pct(p.gap)}` : p.status,
           lscp: p.lscp_sites ?? "–",
         }),
       }),
     );
-    if (p.lscp_sites === null) part.lastElementChild!.textContent = t("an.place.cover_only", { before: pct(p.covered_before), after: pct(p.covered_after), weight: p.demand_weight });
+    if (p.lscp_sites === null) part.lastElementChild!.textContent = t("an.place.cover_only", { before: pct(p.covered_before), after: pct(p.covered_after), weight: p.demand_weight, status: p.gap > 0 ? `${p.status}, gap ${pct(p.gap)}` : p.status });
     if (p.note) part.append(el("p", { class: "hint", text: t("an.place.note", { note: p.note }) }));
     return part;
   };
