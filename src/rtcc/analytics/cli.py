@@ -3,8 +3,10 @@ public forecasting benchmark (NIJ Portland challenge) run from files.
 
 ``rtcc analytics import-incidents FILE --layout lasd|lapd`` stores an LASD or LAPD incident file (bad rows are
 reported by line and skipped; a second import stores nothing twice). ``rtcc analytics forecast`` runs the forecast
-job's pass once (every category at the configured horizons, or the ones named) and prints each category's model and
-backtest. Both build the runtime from ``RTCC_*`` settings and run one unit of work, audited as ``cli:<os user>``.
+job's pass once (every category at the configured horizons, or the ones named; ``--as-of`` forecasts from a past
+date, for an imported past period) and prints each category's model and backtest. Both build the runtime from
+``RTCC_*`` settings; models are fitted on a read session and the results stored in one short unit of work, audited
+as ``cli:<os user>``.
 
 ``rtcc analytics nij-forecast --data DIR --out DIR`` reads the challenge's training folder, backtests the hotspot
 models per category and window, forecasts the challenge's windows from 2017-03-01 with each winner and writes the
@@ -13,6 +15,7 @@ flagged cells as GeoJSON (``rtcc.analytics.nij``). No database, no runtime: file
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -50,6 +53,9 @@ def forecast_now(
     ] = None,
     category: Annotated[list[str] | None, typer.Option(help="Only these categories; repeat. Default: all.")] = None,
     cell_ft: Annotated[float | None, typer.Option(help="Cell side in feet (default: RTCC_ANALYTICS_CELL_FT).")] = None,
+    as_of: Annotated[
+        datetime | None, typer.Option(help="Forecast as of this date (an imported past period); default: now.")
+    ] = None,
 ) -> None:
     """Compute and store the hotspot forecasts now, and print each one's model and backtest."""
     from rtcc.analytics import forecasts
@@ -62,7 +68,13 @@ def forecast_now(
         for h in horizon or settings.analytics_horizons_days:
             with rt.db.read() as session:
                 rows = forecasts.build_many(
-                    session, settings, categories=category, horizon_days=int(h), cell_ft=cell_ft, actor=cli_operator()
+                    session,
+                    settings,
+                    categories=category,
+                    horizon_days=int(h),
+                    cell_ft=cell_ft,
+                    actor=cli_operator(),
+                    now=None if as_of is None else as_of.replace(tzinfo=as_of.tzinfo or UTC),
                 )
             with rt.db.uow() as session:
                 done = forecasts.record_refresh(session, settings, rows, cell_ft=cell_ft, actor=cli_operator())
