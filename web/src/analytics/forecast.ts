@@ -9,7 +9,7 @@ import { get, post, qs } from "../core/api";
 import { el, formatTime } from "../core/dom";
 import { lang, t } from "../core/i18n";
 import type { Key } from "../core/strings";
-import type { Life } from "../core/router";
+import { navigate, type Life } from "../core/router";
 import * as session from "../core/session";
 import { createMap, dispose } from "../map/basemap";
 
@@ -149,11 +149,14 @@ export async function analyticsView(root: HTMLElement, params: URLSearchParams, 
   let items = await get<Forecast[]>(`/api/v1/analytics/forecasts${qs({ horizon_days: horizon })}`);
   const catSel = el("select", { id: "category" }) as HTMLSelectElement;
   const areaSel = el("select", { id: "area" }) as HTMLSelectElement;
+  const horizonSel = el("select", { id: "horizon" }) as HTMLSelectElement;
+  for (const d of [7, 14, 28, 56, 91]) horizonSel.append(el("option", { value: String(d), text: t("an.days", { n: d }), selected: d === horizon }));
+  horizonSel.addEventListener("change", () => navigate(`/app/analytics?horizon=${horizonSel.value}`));
   for (const a of [0.25, 0.75]) areaSel.append(el("option", { value: String(a), text: `${a} sq mi` }));
   const controls = el("div", { class: "row" },
     el("label", {}, t("an.category"), catSel),
     el("label", {}, t("an.area"), areaSel),
-    el("span", { text: `${t("an.horizon")}: ${t("an.days", { n: horizon })}` }),
+    el("label", {}, t("an.horizon"), horizonSel),
   );
   if (session.can("analytics:run")) {
     const btn = el("button", { type: "button", id: "refresh" }, t("an.refresh")) as HTMLButtonElement;
