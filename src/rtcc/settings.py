@@ -12,6 +12,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from rtcc.alpr.config import AlprSettings
+from rtcc.analytics.config import AnalyticsSettings
 from rtcc.audit.config import AuditSettings
 from rtcc.cameras.config import CamerasSettings
 from rtcc.community.config import CommunitySettings
@@ -51,6 +52,7 @@ class Settings(
     RoutingSettings,
     PatrolSettings,
     IdentitySettings,
+    AnalyticsSettings,
 ):
     """OpenRTCC configuration. Defaults give the embedded profile (SQLite, in-process bus).
 

@@ -31,6 +31,7 @@ import { fieldView } from "./field/field";
 import { patrolView } from "./patrol/screen";
 import { simulatorView } from "./simulator/screen";
 import { securityView } from "./account/security";
+import { analyticsView } from "./analytics/forecast";
 
 interface Screen {
   path: string;
@@ -54,6 +55,7 @@ const STAFF: Screen[] = [
   { path: "/app/field", label: "nav.field", perm: "dispatch:self", view: fieldView },
   { path: "/app/patrol", label: "nav.patrol", perm: "patrol:read", view: patrolView },
   { path: "/app/simulator", label: "nav.simulator", perm: "simulator:read", view: simulatorView },
+  { path: "/app/analytics", label: "nav.analytics", perm: "analytics:read", view: analyticsView },
 ];
 // Reached from the signed-in user's name in the header, not from the navigation.
 const SECURITY: Screen = { path: "/app/security", label: "nav.security", perm: "self:read", view: securityView };

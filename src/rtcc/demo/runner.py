@@ -6,7 +6,8 @@ otherwise. The simulator posts reads over HTTP with a sensor API key, so what yo
 
 Order, so that live activity starts within seconds: the city is seeded (users, cameras, lists, programs), the
 simulator starts, then about four weeks of read history (``rtcc.demo.history``) load in a background thread; the
-URLs are printed when the server is up and again, last, when the history is in (with how long it took).
+URLs are printed when the server is up and again, last, when the history is in (with how long it took). This week's
+hotspot forecasts (``rtcc.demo.seed_analytics``) are computed in another background thread, a few seconds after start.
 """
 
 from __future__ import annotations
@@ -20,8 +21,9 @@ import uvicorn
 from fastapi import APIRouter
 
 from rtcc.app import create_app
+from rtcc.core.clock import utcnow
 from rtcc.core.migrate import upgrade
-from rtcc.demo import crops
+from rtcc.demo import crops, seed_analytics
 from rtcc.demo import patrol as patrol_demo
 from rtcc.demo.accounts import DEMO_PASSWORD, DEMO_USERS
 from rtcc.demo.audit_key import with_demo_key
@@ -51,6 +53,7 @@ class DemoState:
     history: HistoryResult | None = None
     history_error: str | None = None
     history_done: threading.Event = field(default_factory=threading.Event)
+    forecasts_done: threading.Event = field(default_factory=threading.Event)
     stopping: threading.Event = field(default_factory=threading.Event)
     extra: dict[str, object] = field(default_factory=dict)
 
@@ -125,6 +128,16 @@ def build_demo_app(
 
         threading.Thread(target=load_history, name="demo-history", daemon=True).start()
 
+        def compute_forecasts() -> None:  # this week's hotspot forecasts, off the start-up path
+            try:
+                seed_analytics.compute_forecasts(runtime.db, settings=runtime.settings, now=utcnow())
+            except Exception:  # the demo goes on; the forecast job or an analyst's refresh computes them later
+                logger.exception("demo forecasts could not be computed")
+            finally:
+                state.forecasts_done.set()
+
+        threading.Thread(target=compute_forecasts, name="demo-forecasts", daemon=True).start()
+
     async def stop(runtime: Runtime) -> None:
         state.stopping.set()
         if state.feeder is not None:
@@ -137,6 +150,7 @@ def build_demo_app(
         if isinstance(drones, DroneFlightSimulator):
             await anyio.to_thread.run_sync(drones.stop)
         await anyio.to_thread.run_sync(lambda: state.history_done.wait(30))
+        await anyio.to_thread.run_sync(lambda: state.forecasts_done.wait(60))
 
     return create_app(settings, extra_hooks=[(start, stop)], extra_routers=demo_routers())
 

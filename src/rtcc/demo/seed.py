@@ -21,6 +21,7 @@ from rtcc.bus.base import Bus
 from rtcc.core.clock import utcnow
 from rtcc.demo import (
     road_grid,
+    seed_analytics,
     seed_cameras,
     seed_community,
     seed_dispatch,
@@ -98,6 +99,7 @@ def seed_programs(session: Session, *, settings: Settings, seed_value: int = 7) 
         "drones": seed_drones.seed(session, now=now),
         # no street survey of Cerritos is available offline: the arterial grid of its gazetteer, labelled as such
         "routing": {"networks": 0 if road_grid.install_if_none(session) is None else 1},
+        "analytics": seed_analytics.seed(session, now=now),
     }
 
 

@@ -1,6 +1,11 @@
-"""Published reads of the dispatch domain for other domains (``rtcc.patrol``): calls of given APCO codes as points
-in time (live calls and imported CAD history together), one call as a point, and the call sign of a field user's
-unit. Plain dataclasses out, no ORM object leaves the domain."""
+"""Published reads of the dispatch domain for other domains.
+
+- For ``rtcc.patrol``: calls of given APCO codes as points in time (live calls and imported CAD history together),
+  one call as a point, and the call sign of a field user's unit. Plain dataclasses out, no ORM object leaves here.
+- For ``rtcc.analytics`` (hotspot forecasts, drone-dock placement): the dispatch tables it counts calls from, as
+  published views (``core.db.published_table``): only these columns, with the owner's types; removing one is a
+  breaking change for the domains that read them.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rtcc.core.db import published_table
 from rtcc.dispatch import access
 from rtcc.dispatch.interop_models import HistoryCall
 from rtcc.dispatch.models import Call
 from rtcc.identity.logic import Principal
+
+CALLS = published_table(Call.__table__, "id", "call_type", "priority_rank", "received_at", "lat", "lon", "duplicate_of")
+HISTORY_CALLS = published_table(HistoryCall.__table__, "id", "call_type", "priority", "received_at", "lat", "lon")
 
 
 @dataclass(frozen=True)

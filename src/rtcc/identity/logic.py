@@ -121,6 +121,9 @@ class Perm(StrEnum):
     # the what-if simulator (issue 13)
     simulator_read = "simulator:read"  # scenario and backtest runs and their results
     simulator_run = "simulator:run"  # start a scenario run or a backtest
+    # analytics (issue 14): hotspot forecasts with their backtests, placement proposals
+    analytics_read = "analytics:read"  # stored forecasts and placement proposals (audited)
+    analytics_run = "analytics:run"  # recompute forecasts on demand
 
 
 _ANALYST = {
@@ -203,6 +206,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.patrol_plan,
             Perm.simulator_read,
             Perm.simulator_run,
+            Perm.analytics_read,
+            Perm.analytics_run,
         }
         | _DISPATCH_DESK
     ),
@@ -221,6 +226,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.patrol_plan,
             Perm.simulator_read,
             Perm.simulator_run,
+            Perm.analytics_read,
+            Perm.analytics_run,
         }
     ),
     Role.dispatcher: frozenset(

@@ -7,6 +7,7 @@
 import * as account from "../account/strings";
 import * as admin from "../admin/strings";
 import * as alerts from "../alerts/strings";
+import * as analytics from "../analytics/strings";
 import * as audit from "../audit/strings";
 import * as cameras from "../cameras/strings";
 import * as field from "../field/strings";
@@ -83,6 +84,7 @@ export const en = {
   ...patrol.en,
   ...simulator.en,
   ...account.en,
+  ...analytics.en,
 } as const;
 
 export type Key = keyof typeof en;
@@ -150,4 +152,5 @@ export const es: Record<Key, string> = {
   ...patrol.es,
   ...simulator.es,
   ...account.es,
+  ...analytics.es,
 };

@@ -14,6 +14,8 @@ import type { Key } from "../core/strings";
 import { path, type Cleanup } from "../core/router";
 import * as session from "../core/session";
 import { city } from "../map/basemap";
+import { crimeMapPage } from "../analytics/crimemap";
+import type { Life } from "../core/router";
 import { signInForm, signUpForm } from "./account";
 import { camerasPage } from "./cameras";
 import { C } from "./common";
@@ -48,7 +50,7 @@ export function portalNav(): Array<[string, string]> {
       ["/portal/house-checks", t("hc.nav")],
     );
   }
-  links.push(["/transparency", t("portal.nav.transparency")]);
+  links.push(["/portal/crime", t("crime.nav")], ["/transparency", t("portal.nav.transparency")]);
   return links;
 }
 
@@ -92,9 +94,13 @@ async function home(root: HTMLElement): Promise<void> {
   root.append(await publicAlerts(), el("p", {}, el("a", { href: "/transparency" }, t("portal.transparency_blurb"))));
 }
 
-export async function portalView(root: HTMLElement): Promise<Cleanup> {
+export async function portalView(root: HTMLElement, _params: URLSearchParams, life: Life): Promise<Cleanup> {
   root.classList.add("portal");
   const here = path();
+  if (here === "/portal/crime") {
+    await crimeMapPage(root, life); // public: no sign-in
+    return undefined;
+  }
   if (here === "/portal" || here === "/portal/signup") {
     await home(root);
     return undefined;

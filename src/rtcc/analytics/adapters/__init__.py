@@ -1,0 +1,1 @@
+"""Readers of agency incident files (one module per layout)."""
