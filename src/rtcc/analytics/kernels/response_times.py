@@ -83,10 +83,10 @@ class Quality:
     score: float
 
 
-def quality(
+def quality_flags(
     steps: Mapping[str, npt.ArrayLike | None], *, required: Sequence[str] = ("received", "dispatched", "on_scene")
-) -> Quality:
-    """Count calls with a required step missing, or with stamped steps out of order (``STEPS`` order)."""
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Per call: (a required step is missing, stamped steps go back in time in ``STEPS`` order)."""
     n = next((np.asarray(v).shape[0] for v in steps.values() if v is not None), 0)
     t = np.vstack([_as_array(steps.get(s), n) for s in STEPS]) if n else np.empty((len(STEPS), 0))
     req = [STEPS.index(s) for s in required]
@@ -95,6 +95,15 @@ def quality(
     prior_max = np.fmax.accumulate(np.where(np.isnan(t), -np.inf, t), axis=0)
     back = (t[1:] < prior_max[:-1]) & ~np.isnan(t[1:])
     disorder = back.any(axis=0) if n else np.zeros(0, dtype=bool)
+    return missing, disorder
+
+
+def quality(
+    steps: Mapping[str, npt.ArrayLike | None], *, required: Sequence[str] = ("received", "dispatched", "on_scene")
+) -> Quality:
+    """Count calls with a required step missing, or with stamped steps out of order (``STEPS`` order)."""
+    missing, disorder = quality_flags(steps, required=required)
+    n = missing.size
     good = ~missing & ~disorder
     return Quality(
         calls=n,
@@ -212,3 +221,66 @@ def before_after(
         mean_diff=est(float(a.mean() - b.mean()), ab.mean(axis=1) - bb.mean(axis=1)),
         median_ratio=est(ratio, ratio_boot),
     )
+
+
+def _order_stats(values: Array, cum: npt.NDArray[np.int64], k: npt.NDArray[np.int64]) -> Array:
+    """The ``k``-th smallest (0-based) of samples given as cumulative counts over sorted ``values``, row-wise."""
+    idx = (cum[..., None] <= k).sum(axis=-2)
+    return values[np.minimum(idx, values.size - 1)]
+
+
+def _count_stats(values: Array, counts: npt.NDArray[np.int64], n: int) -> Array:
+    """Median, p90 (numpy's linear interpolation) and mean of samples given as counts per sorted value, row-wise."""
+    cum = np.cumsum(counts, axis=-1)
+    out = []
+    for q in (0.5, 0.9):
+        h = (n - 1) * q
+        lo = int(np.floor(h))
+        k = np.array([lo, min(lo + 1, n - 1)], dtype=np.int64)
+        pair = _order_stats(values, cum, k)
+        out.append(pair[..., 0] + (h - lo) * (pair[..., 1] - pair[..., 0]))
+    out.append((counts * values).sum(axis=-1) / n)
+    return np.stack(out, axis=-1)
+
+
+def summarize_counts(
+    values: npt.ArrayLike, counts: npt.ArrayLike, *, rng: np.random.Generator, n_boot: int = 1000, level: float = 0.95
+) -> Summary:
+    """``summarize`` of a sample given as distinct sorted ``values`` and how often each occurs.
+
+    The same percentile bootstrap (resampling calls with replacement), drawn as multinomial counts over the distinct
+    values: the cost is ``n_boot`` x distinct values instead of ``n_boot`` x calls, so a million calls stamped to the
+    second summarize in milliseconds. Point values equal numpy's median, 0.9 quantile (linear) and mean.
+    """
+    x = np.asarray(values, dtype=np.float64)
+    c = np.asarray(counts, dtype=np.int64)
+    if x.shape != c.shape or x.ndim != 1:
+        raise ValueError("values and counts must be 1-d and the same length")
+    if x.size > 1 and np.any(np.diff(x) <= 0):
+        raise ValueError("values must be distinct and sorted")
+    if np.any(c < 0):
+        raise ValueError("counts must not be negative")
+    n = int(c.sum())
+    if n == 0:
+        return Summary(0, _NAN, _NAN, _NAN, level)
+    point = _count_stats(x, c, n)
+    draws = rng.multinomial(n, c / n, size=n_boot)
+    boots = _count_stats(x, draws, n)
+    lo, hi = np.quantile(boots, [(1 - level) / 2, (1 + level) / 2], axis=0)
+    est = [Estimate(float(point[i]), float(lo[i]), float(hi[i])) for i in range(3)]
+    return Summary(n, est[0], est[1], est[2], level)
+
+
+def summarize_fast(
+    values: npt.ArrayLike, *, rng: np.random.Generator, n_boot: int = 1000, level: float = 0.95
+) -> Summary:
+    """``summarize``, choosing the cheaper of the two equal bootstraps: resampling calls (few calls) or multinomial
+    counts over distinct values (many calls, few distinct values, e.g. intervals in whole seconds)."""
+    v = np.asarray(values, dtype=np.float64)
+    v = v[~np.isnan(v)]
+    if v.size < 2000:
+        return summarize(v, rng=rng, n_boot=n_boot, level=level)
+    x, c = np.unique(v, return_counts=True)
+    if x.size * 4 > v.size:
+        return summarize(v, rng=rng, n_boot=n_boot, level=level)
+    return summarize_counts(x, c, rng=rng, n_boot=n_boot, level=level)
