@@ -34,6 +34,7 @@ DOMAIN_PACKAGES = (
     "routing",
     "dispatch",
     "analytics",
+    "oversight",
     "web",
 )
 

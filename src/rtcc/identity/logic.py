@@ -26,6 +26,7 @@ class Role(StrEnum):
     guard = "guard"  # a private security guard on contract patrol (observe and report only)
     auditor = "auditor"
     program_staff = "program_staff"  # city staff who run the community programs (tips, rebates, watch groups)
+    contract_viewer = "contract_viewer"  # Sheriff's station and city staff: the contract oversight view, read-only
     resident = "resident"  # community account: a household
     business = "business"  # community account: a business
 
@@ -107,6 +108,9 @@ class Perm(StrEnum):
     alarms_write = "alarms:write"  # send alarm events and cancels (an alarm company's key, never a person)
     alarms_admin = "alarms:admin"  # register alarm companies and change them
     alarm_context = "alarms:context"  # ALPR reads and cameras near an alarm call (purpose alarm_response, audited)
+    # contract oversight (issue 13): response-time KPIs, the contract, the council reports
+    oversight_read = "oversight:read"  # KPIs, before/after of rule changes, the contract, filed reports (audited)
+    oversight_admin = "oversight:admin"  # import a contract version, generate a council report
 
 
 _ANALYST = {
@@ -181,6 +185,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.units_admin,
             Perm.alarms_admin,
             Perm.alarm_context,
+            Perm.oversight_read,
+            Perm.oversight_admin,
         }
         | _DISPATCH_DESK
     ),
@@ -195,6 +201,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.premises_read,
             Perm.units_read,
             Perm.alarm_context,
+            Perm.oversight_read,
         }
     ),
     Role.dispatcher: frozenset(
@@ -250,8 +257,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.sharing_read,
             Perm.footage_read,
             Perm.rebates_report,
+            Perm.oversight_read,
         }
     ),
+    # The Sheriff's station and city staff sharing the contract oversight view: read-only, every report read audited.
+    Role.contract_viewer: frozenset({Perm.self_read, Perm.oversight_read}),
     Role.program_staff: frozenset(
         {
             Perm.self_read,
