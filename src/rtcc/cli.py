@@ -29,6 +29,7 @@ BENCHMARKS = (
     "routing",
     "dispatch",
     "analytics",
+    "kpi",
 )
 
 

@@ -2,8 +2,9 @@
 
 The database does the one pass over the calls: ``GROUP BY key, seconds, flags`` over ``oversight_call_intervals``
 returns each group's histogram of whole seconds (a few thousand rows for a million calls) with its data-quality
-flags; the response-time kernel (``summarize_counts``: the percentile bootstrap drawn as multinomial counts) turns
-each histogram into its median, p90 and mean with confidence intervals. The histograms are exact, so the figures
+flags; the response-time kernel (``summarize_counts``: the percentile bootstrap over the distinct values, drawn for
+small groups and computed exactly for large ones) turns each histogram into its median, p90 and mean with confidence
+intervals. The histograms are exact, so the figures
 equal those of the per-call arrays (the bench checks it). Targets per priority come from the contract in force at
 the end of the period, else from the dispatch catalogue's scheme.
 """

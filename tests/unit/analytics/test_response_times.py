@@ -116,3 +116,15 @@ def test_fast_summary_picks_counts_for_many_calls_and_refuses_bad_counts() -> No
     with pytest.raises(ValueError, match="sorted"):
         rt.summarize_counts([2.0, 1.0], [1, 1], rng=np.random.default_rng(0))
     assert rt.summarize_counts([], [], rng=np.random.default_rng(0)).n == 0
+
+
+def test_exact_bounds_agree_with_the_drawn_bootstrap() -> None:
+    v = np.random.default_rng(8).gamma(2.0, 300.0, 30_000).round()
+    x, c = np.unique(v, return_counts=True)
+    exact = rt.summarize_counts(x, c, rng=np.random.default_rng(0), method="exact")
+    drawn = rt.summarize_counts(x, c, rng=np.random.default_rng(9), n_boot=2000, method="multinomial")
+    for a, b in ((exact.median, drawn.median), (exact.p90, drawn.p90), (exact.mean, drawn.mean)):
+        assert a.value == b.value
+        width = max(b.high - b.low, 2.0)  # whole seconds: a bound may sit one value over
+        assert abs(a.low - b.low) <= 0.3 * width and abs(a.high - b.high) <= 0.3 * width
+        assert a.low <= a.value <= a.high
