@@ -28,6 +28,7 @@ import { programsView } from "./community/programs";
 import { footageView } from "./footage/requests";
 import { dispatchView } from "./dispatch/screen";
 import { fieldView } from "./field/field";
+import { oversightView } from "./oversight/oversight";
 
 interface Screen {
   path: string;
@@ -49,6 +50,7 @@ const STAFF: Screen[] = [
   { path: "/app/programs", label: "nav.programs", perm: "tips:triage", view: programsView },
   { path: "/app/footage", label: "nav.footage", perm: "footage:read", view: footageView },
   { path: "/app/field", label: "nav.field", perm: "dispatch:self", view: fieldView },
+  { path: "/app/oversight", label: "nav.oversight", perm: "oversight:read", view: oversightView },
 ];
 
 const root = document.getElementById("app") as HTMLElement;

@@ -15,6 +15,7 @@ DEMO_USERS = (
     ("officer", "Deputy Ortiz", "Cerritos Station"),
     ("auditor", "Aud Itor", "City Auditor"),
     ("program_staff", "Pat Programs", "City of Cerritos Community Safety"),
+    ("contract_viewer", "Cory Contract", "City of Cerritos City Manager"),  # the read-only oversight view
     ("cso", "Casey CSO", None),  # signed on to unit C1 by the dispatch seed
     ("guard", "Gil Guard", None),  # signed on to unit G1 by the dispatch seed
 )

@@ -15,6 +15,7 @@ import * as footage from "../footage/strings";
 import * as governance from "../governance/strings";
 import * as investigations from "../investigations/strings";
 import * as map from "../map/strings";
+import * as oversight from "../oversight/strings";
 import * as portal from "../portal/strings";
 
 const core = {
@@ -45,6 +46,7 @@ const core = {
   "role.officer": "officer",
   "role.auditor": "auditor",
   "role.program_staff": "program staff",
+  "role.contract_viewer": "contract viewer",
   "role.resident": "resident",
   "role.business": "business",
   "login.title": "Sign in",
@@ -77,6 +79,7 @@ export const en = {
   ...portal.en,
   ...dispatch.en,
   ...field.en,
+  ...oversight.en,
 } as const;
 
 export type Key = keyof typeof en;
@@ -109,6 +112,7 @@ const coreEs: Record<keyof typeof core, string> = {
   "role.officer": "agente",
   "role.auditor": "auditor",
   "role.program_staff": "personal de programas",
+  "role.contract_viewer": "visor del contrato",
   "role.resident": "residente",
   "role.business": "negocio",
   "login.title": "Iniciar sesión",
@@ -141,4 +145,5 @@ export const es: Record<Key, string> = {
   ...portal.es,
   ...dispatch.es,
   ...field.es,
+  ...oversight.es,
 };
