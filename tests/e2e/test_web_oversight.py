@@ -30,7 +30,7 @@ def test_the_contract_viewer_reads_kpis_the_alarm_change_the_contract_and_a_repo
     expect(kpis).to_be_visible(timeout=LONG)
     expect(kpis.get_by_role("cell", name="Priority", exact=True)).to_be_visible()
     expect(kpis.get_by_role("cell", name="All calls")).to_be_visible()
-    expect(kpis.locator(".ov-ci").first).to_have_text(re.compile(r"\(\d+\.\d–\d+\.\d\)"))
+    expect(kpis.locator(".ov-ci").first).to_have_text(re.compile(r"\(\d+\.\d\u2013\d+\.\d\)"))
     page.get_by_label("Group by").select_option("shift")
     page.get_by_role("button", name="Show").click()
     expect(kpis.get_by_role("cell", name="pm", exact=True)).to_be_visible(timeout=LONG)

@@ -41,6 +41,7 @@ from rtcc.dispatch.adapters.cad_history import CadFile
 from rtcc.dispatch.interop_models import HistoryCall
 from rtcc.identity.logic import SYSTEM
 from rtcc.oversight import intervals, kpis
+from rtcc.oversight.schemas import KpiTable
 
 FULL_ROWS = 1_000_000
 REPEATS = 3
@@ -68,7 +69,8 @@ def _orm_baseline(db: Database, n_total: int) -> float:
 
 def _pg_percentiles(db: Database) -> tuple[float, dict[str, tuple[float, float]]]:
     sql = text(
-        "SELECT priority, percentile_cont(0.5) WITHIN GROUP (ORDER BY v), percentile_cont(0.9) WITHIN GROUP (ORDER BY v)"
+        "SELECT priority, percentile_cont(0.5) WITHIN GROUP (ORDER BY v),"
+        " percentile_cont(0.9) WITHIN GROUP (ORDER BY v)"
         " FROM (SELECT priority, round(extract(epoch FROM on_scene_at - received_at)) AS v"
         "       FROM dispatch_history_calls WHERE on_scene_at >= received_at AND coalesce(source, '') <> 'officer') t"
         " GROUP BY priority"
@@ -79,7 +81,7 @@ def _pg_percentiles(db: Database) -> tuple[float, dict[str, tuple[float, float]]
     return time.perf_counter() - t0, {str(p): (float(m), float(q)) for p, m, q in rows}
 
 
-def _check(db: Database, table: kpis.KpiTable, n: int) -> bool:
+def _check(db: Database, table: KpiTable, n: int) -> bool:
     with db.read() as s:
         raw = kpis.per_call(s, kpis.KpiQuery(interval="response", group_by="priority"))
     keys = np.array(raw["keys"], dtype=object)
@@ -143,7 +145,9 @@ def run(rows: int | None = None, database_url: str | None = None) -> dict[str, A
                 out["baseline_pg_percentile_s"] = round(pg_s, 3)
                 for r in table.rows:
                     if r.key in pct and r.median.value is not None and r.p90.value is not None:
-                        correct &= abs(pct[r.key][0] - r.median.value) <= 1.0 and abs(pct[r.key][1] - r.p90.value) <= 1.0
+                        correct &= (
+                            abs(pct[r.key][0] - r.median.value) <= 1.0 and abs(pct[r.key][1] - r.p90.value) <= 1.0
+                        )
             out["groups"] = len(table.rows)
             out["stored"] = stored
             out["correct"] = bool(correct and stored == n)

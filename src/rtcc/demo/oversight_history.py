@@ -39,8 +39,23 @@ CALLS_PER_DAY = 40.0
 WAIT_S = {"Emergent": 25.0, "Priority": 170.0, "Routine": 640.0}
 #: Median travel (seconds), by priority: emergent runs drive with lights and siren.
 TRAVEL_S = {"Emergent": 230.0, "Priority": 380.0, "Routine": 430.0}
-COLUMNS = ("id", "received", "queued", "dispatched", "en_route", "on_scene", "cleared", "closed", "code",
-           "priority", "source", "beat", "units", "lat", "lon")
+COLUMNS = (
+    "id",
+    "received",
+    "queued",
+    "dispatched",
+    "en_route",
+    "on_scene",
+    "cleared",
+    "closed",
+    "code",
+    "priority",
+    "source",
+    "beat",
+    "units",
+    "lat",
+    "lon",
+)
 
 
 def mapping() -> dict[str, object]:
@@ -49,8 +64,7 @@ def mapping() -> dict[str, object]:
         "name": ORIGIN_NAME,
         "title": "Cerritos demo: simulated CAD history (not real calls)",
         "zone": "America/Los_Angeles",
-        "columns": {c: c for c in COLUMNS if c not in ("id", "code")}
-        | {"external_id": "id", "call_type_code": "code"},
+        "columns": {c: c for c in COLUMNS if c not in ("id", "code")} | {"external_id": "id", "call_type_code": "code"},
         "time_formats": ["iso"],
     }
 
@@ -96,8 +110,15 @@ def rows(rules: list[RuleVersion], *, seed: int = 13) -> list[dict[str, str]]:
         en_route = dispatched + timedelta(seconds=float(rng.lognormal(np.log(35), 0.5)))
         on_scene = en_route + timedelta(seconds=float(rng.lognormal(np.log(TRAVEL_S.get(prio, 430.0)), 0.45)))
         cleared = on_scene + timedelta(seconds=float(rng.lognormal(np.log(1500), 0.6)))
-        stamps = {"received": t0, "queued": queued, "dispatched": dispatched, "en_route": en_route,
-                  "on_scene": on_scene, "cleared": cleared, "closed": cleared + timedelta(seconds=60)}
+        stamps: dict[str, datetime | None] = {
+            "received": t0,
+            "queued": queued,
+            "dispatched": dispatched,
+            "en_route": en_route,
+            "on_scene": on_scene,
+            "cleared": cleared,
+            "closed": cleared + timedelta(seconds=60),
+        }
         roll = rng.random()
         if roll < 0.03:
             stamps["on_scene"] = None  # cancelled before a unit arrived

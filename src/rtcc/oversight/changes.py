@@ -93,7 +93,7 @@ def rule_change(
         previous_priority=previous,
         effective_from=rule.effective_from,
         reason=rule.reason,
-        interval=interval,  # type: ignore[arg-type]
+        interval=interval,
         window_days=window_days,
         before=_side(change.before),
         after=_side(change.after),

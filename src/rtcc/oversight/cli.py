@@ -38,8 +38,12 @@ def refresh_cmd() -> None:
 
 @oversight.command("kpis")
 def kpis_cmd(
-    interval: Annotated[str, typer.Option(help="processing, queue, turnout, travel, response or on_scene")] = "response",
-    group_by: Annotated[str, typer.Option(help="priority, call_type, shift, district, unit_type or month")] = "priority",
+    interval: Annotated[
+        str, typer.Option(help="processing, queue, turnout, travel, response or on_scene")
+    ] = "response",
+    group_by: Annotated[
+        str, typer.Option(help="priority, call_type, shift, district, unit_type or month")
+    ] = "priority",
     since: Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD (city time).")] = None,
     until: Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD (inclusive).")] = None,
 ) -> None:
@@ -134,7 +138,7 @@ def report_cmd(
             if out is not None:
                 out.mkdir(parents=True, exist_ok=True)
                 for form in ("html", "pdf", "csv"):
-                    data = reports.download(session, month, form, actor=actor)  # type: ignore[arg-type]
+                    data = reports.download(session, month, form, actor=actor)
                     (out / f"council-report-{month}.{form}").write_bytes(data)
         return f"council report {r.month} filed ({r.figures['calls']} calls)" + (f" in {out}" if out else "")
 

@@ -38,14 +38,10 @@ def _on_duty_minutes(
 ) -> dict[str, dict[str, float]]:
     """Minutes on duty per unit type and shift between ``start`` and ``end`` (from the unit status log)."""
     log, units = dq.UNIT_STATUS_LOG.c, dq.UNITS.c
-    types = {
-        uid: t for uid, t in session.execute(select(units.id, units.unit_type)) if t in unit_types
-    }
+    types = {uid: t for uid, t in session.execute(select(units.id, units.unit_type)) if t in unit_types}
     if not types:
         return {}
-    before = (
-        select(log.unit_id, func.max(log.at).label("at")).where(log.at < start).group_by(log.unit_id).subquery()
-    )
+    before = select(log.unit_id, func.max(log.at).label("at")).where(log.at < start).group_by(log.unit_id).subquery()
     opening = {
         uid: status
         for uid, status in session.execute(
@@ -160,7 +156,8 @@ def gather(session: Session, month: str) -> dict[str, Any]:
             }
         )
     by_unit = kpis.compute(
-        session, kpis.KpiQuery(interval="response", group_by="unit_type", since=q.since, until=q.until, n_boot=10),
+        session,
+        kpis.KpiQuery(interval="response", group_by="unit_type", since=q.since, until=q.until, n_boot=10),
         refresh=False,
     )
     taken = {r.key: r.calls for r in by_unit.rows if r.key in ("cso", "guard")}
@@ -178,8 +175,12 @@ def gather(session: Session, month: str) -> dict[str, Any]:
         "city": places.city_name(),
         "days": days,
         "contract": (
-            {"id": contract.id, "name": contract.name, "effective_from": contract.effective_from.isoformat(),
-             "demo": contract.demo}
+            {
+                "id": contract.id,
+                "name": contract.name,
+                "effective_from": contract.effective_from.isoformat(),
+                "demo": contract.demo,
+            }
             if contract
             else None
         ),

@@ -118,7 +118,7 @@ def _write(session: Session, rows: list[dict[str, Any]]) -> None:
             session.execute(
                 delete(CallInterval).where(CallInterval.origin == origin, CallInterval.call_ref.in_(refs[i : i + 900]))
             )
-    session.execute(insert(CallInterval.__table__), rows)
+    session.execute(insert(CallInterval), rows)
 
 
 def _history(session: Session, keys: _Keys, batch: int) -> int:
@@ -152,7 +152,7 @@ def _history(session: Session, keys: _Keys, batch: int) -> int:
                 }
             )
         # history rows are immutable and read once past the mark: no replace needed
-        session.execute(insert(CallInterval.__table__), interval_rows(calls, keys))
+        session.execute(insert(CallInterval), interval_rows(calls, keys))
         mark.last_id = int(found[-1]["id"])
         session.flush()
         done += len(found)

@@ -167,8 +167,8 @@ def compute(session: Session, q: KpiQuery, *, refresh: bool = True) -> KpiTable:
             total.values[v] += n
     rows = [_row(k, groups[k], q, rng, goals.get(k)) for k in sorted(groups)]
     return KpiTable(
-        interval=q.interval,  # type: ignore[arg-type]
-        group_by=q.group_by,  # type: ignore[arg-type]
+        interval=q.interval,
+        group_by=q.group_by,
         level=q.level,
         n_boot=q.n_boot,
         since=q.since,

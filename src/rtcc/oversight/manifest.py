@@ -10,6 +10,9 @@ MANIFEST = Manifest(
     models="rtcc.oversight.models",
     router="rtcc.oversight.routes:router",
     cli=(CliGroup("oversight", "rtcc.oversight.cli:oversight"),),
-    services=(Service("oversight KPIs and council report", "rtcc.oversight.jobs:start", "rtcc.oversight.jobs:stop",
-                      role="jobs"),),
+    services=(
+        Service(
+            "oversight KPIs and council report", "rtcc.oversight.jobs:start", "rtcc.oversight.jobs:stop", role="jobs"
+        ),
+    ),
 )

@@ -15,9 +15,9 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.backends.backend_pdf import PdfPages  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
 
 
 def _fmt_s(v: float | None) -> str:
@@ -52,7 +52,9 @@ def _targets_chart(f: dict[str, Any]) -> Figure:
     ax.bar(x, med, yerr=err, capsize=4, color="#1f5fa8", label="median response (95% CI)")
     for i, r in enumerate(rows):
         if r["target_s"]:
-            ax.hlines(r["target_s"] / 60, i - 0.4, i + 0.4, colors="#c0392b", label="target" if i == 0 else None)
+            ax.hlines(
+                r["target_s"] / 60, i - 0.4, i + 0.4, colors="#c0392b", label="target" if i == 0 else "_nolegend_"
+            )
     ax.set_xticks(x, [r["priority"] for r in rows])
     ax.set_ylabel("minutes")
     ax.set_title("Response time by priority")
@@ -117,10 +119,10 @@ def to_html(f: dict[str, Any]) -> str:
     """The report page (self-contained: inline CSS and SVG)."""
     title, label = _title(f)
     e = html.escape
-    body = "".join(
-        f"<tr><td>{e(s)}</td><td>{e(i)}</td><td>{e(v)}</td><td>{e(c)}</td></tr>" for s, i, v, c in _rows(f)
+    body = "".join(f"<tr><td>{e(s)}</td><td>{e(i)}</td><td>{e(v)}</td><td>{e(c)}</td></tr>" for s, i, v, c in _rows(f))
+    demo = (
+        '<p class="demo">DEMO contract values: not the real agreement.</p>' if (f["contract"] or {}).get("demo") else ""
     )
-    demo = '<p class="demo">DEMO contract values: not the real agreement.</p>' if (f["contract"] or {}).get("demo") else ""
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         f"<title>{e(title)}</title><style>body{{font-family:sans-serif;max-width:60em;margin:auto}}"

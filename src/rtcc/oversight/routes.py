@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from rtcc.deps import DbDep
+from rtcc.dispatch.schemas import RuleRead
 from rtcc.identity.deps import require
 from rtcc.identity.logic import Perm, Principal
 from rtcc.oversight import changes, contracts, kpis, reports
@@ -25,7 +26,6 @@ from rtcc.oversight.schemas import (
     ReportRequest,
     RuleChangeRead,
 )
-from rtcc.dispatch.schemas import RuleRead
 
 router = APIRouter(prefix="/api/v1/oversight", tags=["oversight"])
 
@@ -51,8 +51,14 @@ def kpi_table(
     n_boot: Annotated[int, Query(ge=10, le=10_000)] = kpis.N_BOOT,
 ) -> KpiTable:
     """One interval's median, p90 and mean with bootstrap intervals per group, and each group's data quality."""
-    given = {"priority": priority, "call_type": call_type, "shift": shift, "district": district,
-             "unit_type": unit_type, "month": month}
+    given = {
+        "priority": priority,
+        "call_type": call_type,
+        "shift": shift,
+        "district": district,
+        "unit_type": unit_type,
+        "month": month,
+    }
     q = kpis.KpiQuery(
         interval=interval,
         group_by=group_by,

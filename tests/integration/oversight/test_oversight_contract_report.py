@@ -53,10 +53,14 @@ def test_contract_files_are_validated_and_versions_are_effective_dated(db: Datab
         contracts.parse_file(_file(tmp_path, '{"colour": 1}', "x.json"))
     assert {"colour", "name", "effective_from"} <= {e["field"] for e in caught.value.errors}
     with pytest.raises(ValidationFailed, match=r"service_units.0.shift"):
-        contracts.check(terms.model_copy(update={"service_units": [terms.service_units[0].model_copy(update={"shift": "x"})]}))
+        contracts.check(
+            terms.model_copy(update={"service_units": [terms.service_units[0].model_copy(update={"shift": "x"})]})
+        )
     with db.uow() as s:
         first = contracts.add(s, terms, actor=SYSTEM, source="contract.yaml")
-        later = contracts.add(s, terms.model_copy(update={"effective_from": date(2025, 7, 1), "name": "FY26"}), actor=SYSTEM)
+        later = contracts.add(
+            s, terms.model_copy(update={"effective_from": date(2025, 7, 1), "name": "FY26"}), actor=SYSTEM
+        )
         with pytest.raises(Conflict):
             contracts.add(s, terms, actor=SYSTEM)
     with db.read() as s:
@@ -72,8 +76,15 @@ def _status_log(db: Database) -> None:
     start = datetime(2024, 11, 4, 14, 0, tzinfo=UTC)  # 06:00 Pacific
     with db.uow() as s:
         for sign, utype, hours in (("41A", "deputy_car", 8), ("C1", "cso", 4)):
-            u = Unit(id=uuid.uuid4(), call_sign=sign, unit_type=utype, status="available", status_at=now,
-                     created_at=now, updated_at=now)
+            u = Unit(
+                id=uuid.uuid4(),
+                call_sign=sign,
+                unit_type=utype,
+                status="available",
+                status_at=now,
+                created_at=now,
+                updated_at=now,
+            )
             s.add(u)
             s.flush()
             s.add(UnitStatusChange(unit_id=u.id, at=start, status="available", actor="t"))
@@ -116,8 +127,9 @@ def test_the_monthly_job_files_last_month_once(db: Database, settings: Settings)
         assert [r.month for r in reports.listing(s)] == ["2026-11"]
 
 
-def test_the_cli_imports_a_contract_and_files_a_report(db: Database, settings: Settings, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_cli_imports_a_contract_and_files_a_report(
+    db: Database, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("RTCC_DATABASE_URL", settings.database_url)
     from rtcc.settings import get_settings
 
@@ -138,12 +150,18 @@ def test_the_cli_imports_a_contract_and_files_a_report(db: Database, settings: S
 
 def test_the_api_roles(app_client: TestClient, login: Callable[..., dict[str, str]], db: Database) -> None:
     viewer, supervisor, guard = login("contract_viewer"), login("supervisor"), login("guard")
-    body = {"name": "API contract", "effective_from": "2025-07-01", "service_units": [{"shift": "day", "deputy_minutes": 100}],
-            "targets": [{"priority": "Emergent", "target_s": 300}], "overtime_budget_cents": 100}
+    body = {
+        "name": "API contract",
+        "effective_from": "2025-07-01",
+        "service_units": [{"shift": "day", "deputy_minutes": 100}],
+        "targets": [{"priority": "Emergent", "target_s": 300}],
+        "overtime_budget_cents": 100,
+    }
     assert app_client.post("/api/v1/oversight/contracts", json=body, headers=viewer).status_code == 403
     assert app_client.post("/api/v1/oversight/contracts", json=body, headers=supervisor).status_code == 201
-    bad = app_client.post("/api/v1/oversight/contracts", json={**body, "effective_from": "2025-08-01", "oops": 1},
-                          headers=supervisor)
+    bad = app_client.post(
+        "/api/v1/oversight/contracts", json={**body, "effective_from": "2025-08-01", "oops": 1}, headers=supervisor
+    )
     assert bad.status_code == 422 and "oops" in bad.text
     assert app_client.get("/api/v1/oversight/kpis", headers=guard).status_code == 403
     kpi = app_client.get("/api/v1/oversight/kpis?group_by=unit_type&interval=turnout", headers=viewer)

@@ -27,7 +27,11 @@ from rtcc.oversight.models import CallInterval
 from rtcc.settings import Settings
 
 DISPATCHER = Principal(
-    kind="user", id=str(uuid.uuid4()), name="dana", role="dispatcher", permissions=permissions_for(Role.dispatcher.value)
+    kind="user",
+    id=str(uuid.uuid4()),
+    name="dana",
+    role="dispatcher",
+    permissions=permissions_for(Role.dispatcher.value),
 )
 
 
@@ -92,8 +96,11 @@ def test_a_closed_live_call_enters_the_table_with_its_first_unit_type(db: Databa
             None,
             settings,
             CallCreate.model_validate(
-                {"call_type": "FIGHT", "location": {"kind": "coordinates", "lat": 33.866126, "lon": -118.051176},
-                 "source": "911"}
+                {
+                    "call_type": "FIGHT",
+                    "location": {"kind": "coordinates", "lat": 33.866126, "lon": -118.051176},
+                    "source": "911",
+                }
             ),
             actor=DISPATCHER,
         ).call
@@ -134,8 +141,9 @@ def test_a_rule_without_history_reports_empty_sides(db: Database) -> None:
         rule = calltypes.add_rule(
             s,
             None,
-            RuleCreate(call_type="NOISE", priority="Priority", effective_from=seed_dispatch.RULE.effective_from,
-                       reason="test"),
+            RuleCreate(
+                call_type="NOISE", priority="Priority", effective_from=seed_dispatch.RULE.effective_from, reason="test"
+            ),
             actor=SYSTEM,
         )
         change = changes.rule_change(s, rule.id, n_boot=50)

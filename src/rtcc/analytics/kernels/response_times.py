@@ -98,7 +98,7 @@ def quality_flags(
     prior_max = np.fmax.accumulate(np.where(np.isnan(t), -np.inf, t), axis=0)
     back = (t[1:] < prior_max[:-1]) & ~np.isnan(t[1:])
     disorder = back.any(axis=0) if n else np.zeros(0, dtype=bool)
-    return missing, disorder
+    return np.asarray(missing, dtype=bool), np.asarray(disorder, dtype=bool)
 
 
 def quality(
@@ -246,7 +246,7 @@ def _count_stats(values: Array, counts: npt.NDArray[np.int64]) -> Array:
         lo = np.floor(h).astype(np.int64)
         k = np.stack([lo, np.minimum(lo + 1, n - 1)], axis=-1)
         pair = _order_stats(values, cum, k)
-        out.append(pair[..., 0] + (h - lo) * (pair[..., 1] - pair[..., 0]))
+        out.append(np.asarray(pair[..., 0] + (h - lo) * (pair[..., 1] - pair[..., 0]), dtype=np.float64))
     out.append((counts * values).sum(axis=-1) / np.maximum(n, 1))
     return np.stack(out, axis=-1)
 
@@ -268,7 +268,7 @@ def _exact_bounds(values: Array, counts: npt.NDArray[np.int64], level: float) ->
     mean = float((counts * values).sum() / n)
     sd = float(np.sqrt((counts * (values - mean) ** 2).sum() / n / n))
     z = stats.norm.ppf(a)
-    out.append(mean + z * sd)
+    out.append(np.asarray(mean + z * sd, dtype=np.float64))
     return np.array(out)
 
 
