@@ -6,8 +6,9 @@ Setup (timed, not the target): ``rows`` synthetic calls in the Alexandria DECC l
 database (``store_s``), and the oversight interval table is backfilled from them (``backfill_s``).
 
 **kpi_s**: the KPI screen as the API computes it (``rtcc.oversight.kpis.compute``: the incremental refresh check,
-one GROUP BY over the interval table, then median, p90 and mean with 1,000-resample bootstrap CIs and the data-quality
-score per priority); best of ``REPEATS``. ``kpi_call_type_s``: the same grouped by call type (more groups).
+the table's state, numpy grouping over the columns held in memory, then median, p90 and mean with 95% bootstrap
+intervals and the data-quality score per priority); best of ``REPEATS``. ``kpi_call_type_s``: the same grouped by
+call type (more groups). ``kpi_cold_s``: the first screen of a process (the columns read from the database once).
 
 Baselines, same run:
 - ``baseline_orm_s``: the straightforward way, ORM objects of the history calls, intervals computed per call in
@@ -40,7 +41,7 @@ from rtcc.dispatch.adapters.bench import synthetic_alexandria_csv
 from rtcc.dispatch.adapters.cad_history import CadFile
 from rtcc.dispatch.interop_models import HistoryCall
 from rtcc.identity.logic import SYSTEM
-from rtcc.oversight import intervals, kpis
+from rtcc.oversight import columns, intervals, kpis
 from rtcc.oversight.schemas import KpiTable
 
 FULL_ROWS = 1_000_000
@@ -123,8 +124,12 @@ def run(rows: int | None = None, database_url: str | None = None) -> dict[str, A
             if pg:
                 with db.engine.connect() as conn:
                     conn.execute(text("ANALYZE"))
+            columns.forget()
+            t0 = time.perf_counter()
+            with db.uow() as s:
+                table = kpis.compute(s, kpis.KpiQuery(interval="response", group_by="priority"))
+            out["kpi_cold_s"] = round(time.perf_counter() - t0, 3)
             best = best_ct = float("inf")
-            table = None
             for _ in range(REPEATS):
                 t0 = time.perf_counter()
                 with db.uow() as s:
@@ -134,7 +139,6 @@ def run(rows: int | None = None, database_url: str | None = None) -> dict[str, A
                 with db.uow() as s:
                     kpis.compute(s, kpis.KpiQuery(interval="response", group_by="call_type"))
                 best_ct = min(best_ct, time.perf_counter() - t0)
-            assert table is not None
             out["kpi_s"] = round(best, 3)
             out["kpi_call_type_s"] = round(best_ct, 3)
             out["baseline_orm_s"] = round(_orm_baseline(db, stored), 2)

@@ -1,7 +1,7 @@
 """Response-time KPIs over the stored calls: one interval, grouped by one dimension, with filters.
 
-The database does the one pass over the calls: ``GROUP BY key, seconds, flags`` over ``oversight_call_intervals``
-returns each group's histogram of whole seconds (a few thousand rows for a million calls) with its data-quality
+The interval table is read as columns held in memory (``rtcc.oversight.columns``: one fetch per process, then only
+what was added); numpy filters and groups it into each group's histogram of whole seconds with its data-quality
 flags; the response-time kernel (``summarize_counts``: the percentile bootstrap over the distinct values, drawn for
 small groups and computed exactly for large ones) turns each histogram into its median, p90 and mean with confidence
 intervals. The histograms are exact, so the figures
@@ -18,13 +18,13 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rtcc.analytics.kernels import response_times as rt
 from rtcc.core.errors import invalid
 from rtcc.dispatch import calltypes
-from rtcc.oversight import contracts, intervals, logic
+from rtcc.oversight import columns, contracts, intervals, logic
 from rtcc.oversight.models import CallInterval
 from rtcc.oversight.schemas import EstimateRead, KpiRow, KpiTable, QualityRead
 from rtcc.places import service as places
@@ -92,28 +92,42 @@ def _bounds(q: KpiQuery) -> tuple[int | None, int | None]:
 
 
 def histograms(session: Session, q: KpiQuery) -> dict[str, _Group]:
-    """Each group's histogram of whole seconds of the interval, and its quality counts (one GROUP BY)."""
-    t = CallInterval.__table__.c
-    key, value = t[q.group_by], t[f"{q.interval}_s"]
-    flags = case((t.missing, 1), else_=0) + case((t.out_of_order, 2), else_=0)
-    stmt = select(key, value, flags, func.count()).group_by(key, value, flags)
+    """Each group's histogram of whole seconds of the interval, and its quality counts (numpy over the cached
+    columns, ``rtcc.oversight.columns``)."""
+    cols = columns.load(session)
+    mask = np.ones(cols.count, dtype=bool)
     lo, hi = _bounds(q)
     if lo is not None:
-        stmt = stmt.where(t.received_s >= lo)
+        mask &= cols.received_s >= lo
     if hi is not None:
-        stmt = stmt.where(t.received_s < hi)
+        mask &= cols.received_s < hi
     for k, v in q.filters.items():
-        stmt = stmt.where(t[k] == v)
-    groups: dict[str, _Group] = defaultdict(_Group)
-    for k, v, fl, n in session.execute(stmt):
-        g = groups[str(k)]
-        g.calls += n
-        if v is not None:
-            g.values[int(v)] += n
-        if fl:
-            g.bad += n
-            g.missing += n if fl & 1 else 0
-            g.out_of_order += n if fl & 2 else 0
+        code = cols.dims[k].code(v)
+        if code is None:
+            return {}
+        mask &= cols.dims[k].codes == code
+    dim = cols.dims[q.group_by]
+    g = dim.codes[mask]
+    vals = cols.values[q.interval][mask]
+    miss, ooo = cols.missing[mask], cols.out_of_order[mask]
+    size = len(dim.labels)
+    calls = np.bincount(g, minlength=size)
+    bad = np.bincount(g, weights=miss | ooo, minlength=size)
+    n_miss = np.bincount(g, weights=miss, minlength=size)
+    n_ooo = np.bincount(g, weights=ooo, minlength=size)
+    has = ~np.isnan(vals)
+    gv, vv = g[has], vals[has].astype(np.int64)
+    groups: dict[str, _Group] = {}
+    for present in np.flatnonzero(calls).tolist():
+        counts = np.bincount(vv[gv == present])
+        xs = np.flatnonzero(counts)
+        groups[dim.labels[present]] = _Group(
+            values=dict(zip(xs.tolist(), counts[xs].tolist(), strict=True)),
+            calls=int(calls[present]),
+            missing=int(n_miss[present]),
+            out_of_order=int(n_ooo[present]),
+            bad=int(bad[present]),
+        )
     return groups
 
 

@@ -148,3 +148,30 @@ def test_a_rule_without_history_reports_empty_sides(db: Database) -> None:
         )
         change = changes.rule_change(s, rule.id, n_boot=50)
     assert change.before.calls == 0 and change.median_diff.value is None
+
+
+def test_the_cached_columns_follow_new_and_replaced_rows(db: Database, tmp_path: Path) -> None:
+    from rtcc.oversight import columns
+
+    _import_alexandria(db, tmp_path, 50)
+    with db.uow() as s:
+        intervals.refresh(s)
+        first = columns.load(s)
+        assert columns.load(s) is first  # unchanged table: no read
+        row = s.scalar(select(CallInterval).order_by(CallInterval.id.desc()).limit(1))
+        assert row is not None
+        s.delete(row)
+        s.flush()
+        s.add(
+            CallInterval(
+                **{c.key: getattr(row, c.key) for c in CallInterval.__table__.c if c.key not in ("id", "priority")},
+                priority="Z",
+            )
+        )
+        s.flush()
+        replaced = columns.load(s)
+    assert replaced.count == 50 and replaced.max_id > first.max_id
+    assert "Z" in replaced.dims["priority"].labels
+    with db.uow() as s:
+        table = kpis.compute(s, kpis.KpiQuery(group_by="priority", filters={"priority": "Z"}, n_boot=20))
+    assert table.total.calls == 1
