@@ -95,7 +95,7 @@ def seed_programs(session: Session, *, settings: Settings, seed_value: int = 7) 
         ),
         "rebates": seed_rebates.seed(session, now=now, rng=rng),
         "dispatch": seed_dispatch.seed(session),
-        "oversight": seed_oversight.seed(session),  # after dispatch: the alarm rule decides the history's priorities
+        "oversight": seed_oversight.seed(session),  # the contract; the simulated history loads after start (runner)
         # no street survey of Cerritos is available offline: the arterial grid of its gazetteer, labelled as such
         "routing": {"networks": 0 if road_grid.install_if_none(session) is None else 1},
     }

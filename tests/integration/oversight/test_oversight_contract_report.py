@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from rtcc.audit.models import AuditEntry
 from rtcc.core.db import Database
 from rtcc.core.errors import Conflict, ValidationFailed
-from rtcc.demo import seed_oversight
+from rtcc.demo import oversight_history, seed_oversight
 from rtcc.dispatch import calltypes
 from rtcc.dispatch.models import Unit, UnitStatusChange
 from rtcc.identity.logic import SYSTEM
@@ -96,6 +96,7 @@ def test_the_report_of_the_demo_month_shows_every_section(db: Database, tmp_path
     with db.uow() as s:
         calltypes.add_rule(s, None, __import__("rtcc.demo.seed_dispatch", fromlist=["RULE"]).RULE, actor=SYSTEM)
         seed_oversight.seed(s)
+        oversight_history.seed(s)
         f = figures.gather(s, "2024-11")
         filed = reports.generate(s, "2024-11", actor=SYSTEM)
         pdf = reports.download(s, "2024-11", "pdf", actor=SYSTEM)
