@@ -1,4 +1,5 @@
-"""The oversight jobs: every ``INTERVAL_S`` seconds, bring the KPI interval table up to date and, from the 1st of a
+"""The oversight jobs: every ``INTERVAL_S`` seconds, bring the KPI interval table up to date (and this process's
+in-memory KPI columns, ``rtcc.oversight.columns``, with it) and, from the 1st of a
 month on (city time), file the previous month's council report if it is not filed yet (so a server down on the 1st
 files it when it comes back). One transaction per pass. Runs in the ``jobs`` worker role (the API process in the
 embedded profile)."""
@@ -11,7 +12,7 @@ from functools import partial
 
 from rtcc.core.periodic import start_periodic, stop_task
 from rtcc.identity.logic import SYSTEM
-from rtcc.oversight import intervals, logic, reports
+from rtcc.oversight import columns, intervals, logic, reports
 from rtcc.places import service as places
 from rtcc.runtime import Runtime
 
@@ -28,6 +29,7 @@ def one_pass(runtime: Runtime, now: datetime | None = None) -> str | None:
     month = logic.previous_month(today)
     with runtime.db.uow() as session:
         intervals.refresh(session)
+        columns.load(session)  # keeps this process's KPI columns warm (the first screen need not read them all)
         if reports.exists(session, month):
             return None
         reports.generate(session, month, actor=SYSTEM)
