@@ -69,23 +69,26 @@ class Columns:
 
 
 def _encode(col: tuple[Any, ...], labels: list[str]) -> npt.NDArray[np.int32]:
+    """Integer codes of ``col``'s values; new values are appended to ``labels``."""
     lut = {label: i for i, label in enumerate(labels)}
-
-    def code(v: Any) -> int:
-        found = lut.get(v)
-        if found is None:
-            found = lut[v] = len(labels)
-            labels.append(str(v))
-        return found
-
-    return np.fromiter((code(v) for v in col), dtype=np.int32, count=len(col))
+    for v in set(col) - lut.keys():
+        lut[v] = len(labels)
+        labels.append(str(v))
+    return np.fromiter(map(lut.__getitem__, col), dtype=np.int32, count=len(col))
 
 
 def _fetch(session: Session, after: int, base: Columns | None) -> Columns:
     # the driver's rows as they come (no per-value type processing: a million rows in one pass)
     names = ", ".join(c.name for c in _FETCH)
     sql = f"SELECT {names} FROM {CallInterval.__tablename__} WHERE id > {int(after)} ORDER BY id"
-    rows = session.connection().exec_driver_sql(sql).all()
+    raw = session.connection().connection.driver_connection
+    assert raw is not None
+    cursor = raw.cursor()
+    try:
+        cursor.execute(sql)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
     n = len(rows)
     cols: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if n else [() for _ in _FETCH]
     k = 2
