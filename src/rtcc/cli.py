@@ -33,6 +33,7 @@ BENCHMARKS = (
     "audit",
     "patrol",
     "simulate",
+    "kpi",
 )
 
 

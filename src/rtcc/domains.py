@@ -37,6 +37,7 @@ DOMAIN_PACKAGES = (
     "analytics",
     "patrol",
     "simulator",
+    "oversight",
     "web",
 )
 

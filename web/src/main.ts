@@ -32,6 +32,7 @@ import { patrolView } from "./patrol/screen";
 import { simulatorView } from "./simulator/screen";
 import { securityView } from "./account/security";
 import { analyticsView } from "./analytics/forecast";
+import { oversightView } from "./oversight/oversight";
 
 interface Screen {
   path: string;
@@ -56,6 +57,7 @@ const STAFF: Screen[] = [
   { path: "/app/patrol", label: "nav.patrol", perm: "patrol:read", view: patrolView },
   { path: "/app/simulator", label: "nav.simulator", perm: "simulator:read", view: simulatorView },
   { path: "/app/analytics", label: "nav.analytics", perm: "analytics:read", view: analyticsView },
+  { path: "/app/oversight", label: "nav.oversight", perm: "oversight:read", view: oversightView },
 ];
 // Reached from the signed-in user's name in the header, not from the navigation.
 const SECURITY: Screen = { path: "/app/security", label: "nav.security", perm: "self:read", view: securityView };

@@ -16,6 +16,7 @@ DEMO_USERS = (
     ("auditor", "Aud Itor", "City Auditor"),
     ("program_staff", "Pat Programs", "City of Cerritos Community Safety"),
     ("pilot", "Pia Pilot", "Cerritos Station"),  # a remote pilot of the drone program (registered by the drones seed)
+    ("contract_viewer", "Cory Contract", "City of Cerritos City Manager"),  # the read-only oversight view
     ("cso", "Casey CSO", None),  # signed on to unit C1 by the dispatch seed
     ("guard", "Gil Guard", None),  # signed on to unit G1 by the dispatch seed
 )

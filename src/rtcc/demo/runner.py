@@ -23,7 +23,7 @@ from fastapi import APIRouter
 from rtcc.app import create_app
 from rtcc.core.clock import utcnow
 from rtcc.core.migrate import upgrade
-from rtcc.demo import crops, seed_analytics
+from rtcc.demo import crops, seed_analytics, seed_oversight
 from rtcc.demo import patrol as patrol_demo
 from rtcc.demo.accounts import DEMO_PASSWORD, DEMO_USERS
 from rtcc.demo.audit_key import with_demo_key
@@ -107,6 +107,13 @@ def build_demo_app(
         _banner(base_url, seeded, history_days=history_days)
 
         def load_history() -> None:
+            try:  # the simulated CAD history of the oversight screens first: a few seconds
+                sim = seed_oversight.seed_history(runtime.db)
+                print(
+                    f"  Simulated CAD history for the oversight screens: {sim['simulated_calls']:,} calls", flush=True
+                )
+            except Exception:
+                logger.exception("demo CAD history could not be loaded")
             try:
                 state.history = seed_history(
                     runtime.db,

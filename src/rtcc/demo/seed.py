@@ -28,6 +28,7 @@ from rtcc.demo import (
     seed_drones,
     seed_footage,
     seed_governance,
+    seed_oversight,
     seed_rebates,
     world,
 )
@@ -97,6 +98,7 @@ def seed_programs(session: Session, *, settings: Settings, seed_value: int = 7) 
         "rebates": seed_rebates.seed(session, now=now, rng=rng),
         "dispatch": seed_dispatch.seed(session),
         "drones": seed_drones.seed(session, now=now),
+        "oversight": seed_oversight.seed(session),  # the contract; the simulated history loads after start (runner)
         # no street survey of Cerritos is available offline: the arterial grid of its gazetteer, labelled as such
         "routing": {"networks": 0 if road_grid.install_if_none(session) is None else 1},
         "analytics": seed_analytics.seed(session, now=now),

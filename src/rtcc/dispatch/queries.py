@@ -2,9 +2,12 @@
 
 - For ``rtcc.patrol``: calls of given APCO codes as points in time (live calls and imported CAD history together),
   one call as a point, and the call sign of a field user's unit. Plain dataclasses out, no ORM object leaves here.
-- For ``rtcc.analytics`` (hotspot forecasts, drone-dock placement): the dispatch tables it counts calls from, as
-  published views (``core.db.published_table``): only these columns, with the owner's types; removing one is a
-  breaking change for the domains that read them.
+- For ``rtcc.analytics`` (hotspot forecasts, drone-dock placement) and ``rtcc.oversight`` (the KPIs and the contract
+  report): the dispatch tables they query directly, as published views (``core.db.published_table``) of the owner's
+  own definitions: calls with their step stamps, imported history calls, assignments and units, unit status changes
+  (service delivered), priority rules (before/after a rule change) and shifts with their overtime budgets. A renamed
+  column breaks the reader at import; only the columns listed here may be named by another domain, and removing one
+  is a breaking change.
 """
 
 from __future__ import annotations
@@ -19,11 +22,30 @@ from sqlalchemy.orm import Session
 from rtcc.core.db import published_table
 from rtcc.dispatch import access
 from rtcc.dispatch.interop_models import HistoryCall
-from rtcc.dispatch.models import Call
+from rtcc.dispatch.models import Assignment, Call, OvertimeBudget, PriorityRule, Shift, Unit, UnitStatusChange
 from rtcc.identity.logic import Principal
 
-CALLS = published_table(Call.__table__, "id", "call_type", "priority_rank", "received_at", "lat", "lon", "duplicate_of")
-HISTORY_CALLS = published_table(HistoryCall.__table__, "id", "call_type", "priority", "received_at", "lat", "lon")
+_STAMPS = ("received_at", "queued_at", "dispatched_at", "en_route_at", "on_scene_at", "cleared_at", "closed_at")
+
+CALLS = published_table(
+    Call.__table__,
+    "id", "call_type", "priority", "priority_rank", "source", "status", "district", "queue", "updated_at",
+    "lat", "lon", "duplicate_of", *_STAMPS,
+)  # fmt: skip
+HISTORY_CALLS = published_table(
+    HistoryCall.__table__,
+    "id", "origin", "call_type", "call_type_raw", "priority", "source", "beat", "units", "lat", "lon", *_STAMPS,
+)  # fmt: skip
+ASSIGNMENTS = published_table(Assignment.__table__, "call_id", "unit_id", "call_sign", "dispatched_at", "on_scene_at")
+UNITS = published_table(Unit.__table__, "id", "call_sign", "unit_type")
+UNIT_STATUS_LOG = published_table(UnitStatusChange.__table__, "unit_id", "at", "status", "call_id")
+PRIORITY_RULES = published_table(
+    PriorityRule.__table__, "id", "call_type", "priority", "effective_from", "version", "reason"
+)
+SHIFTS = published_table(Shift.__table__, "id", "kind", "starts_at", "ends_at", "budget_id", "cost_cents")
+OVERTIME_BUDGETS = published_table(
+    OvertimeBudget.__table__, "id", "name", "total_cents", "used_cents", "used_minutes", "starts_on", "ends_on"
+)
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ class Role(StrEnum):
     auditor = "auditor"
     program_staff = "program_staff"  # city staff who run the community programs (tips, rebates, watch groups)
     pilot = "pilot"  # a remote pilot of the drone program (accepts or declines launch requests)
+    contract_viewer = "contract_viewer"  # Sheriff's station and city staff: the contract oversight view, read-only
     resident = "resident"  # community account: a household
     business = "business"  # community account: a business
 
@@ -124,6 +125,9 @@ class Perm(StrEnum):
     # analytics (issue 14): hotspot forecasts with their backtests, placement proposals
     analytics_read = "analytics:read"  # stored forecasts and placement proposals (audited)
     analytics_run = "analytics:run"  # recompute forecasts on demand
+    # contract oversight (issue 13): response-time KPIs, the contract, the council reports
+    oversight_read = "oversight:read"  # KPIs, before/after of rule changes, the contract, filed reports (audited)
+    oversight_admin = "oversight:admin"  # import a contract version, generate a council report
 
 
 _ANALYST = {
@@ -208,6 +212,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.simulator_run,
             Perm.analytics_read,
             Perm.analytics_run,
+            Perm.oversight_read,
+            Perm.oversight_admin,
         }
         | _DISPATCH_DESK
     ),
@@ -228,6 +234,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.simulator_run,
             Perm.analytics_read,
             Perm.analytics_run,
+            Perm.oversight_read,
         }
     ),
     Role.dispatcher: frozenset(
@@ -287,8 +294,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.footage_read,
             Perm.rebates_report,
             Perm.drones_read,  # every launch decision, refusal and override
+            Perm.oversight_read,
         }
     ),
+    # The Sheriff's station and city staff sharing the contract oversight view: read-only, every report read audited.
+    Role.contract_viewer: frozenset({Perm.self_read, Perm.oversight_read}),
     Role.program_staff: frozenset(
         {
             Perm.self_read,

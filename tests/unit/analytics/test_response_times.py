@@ -78,3 +78,53 @@ def test_by_group() -> None:
         [1.0, 2.0, 10.0, 20.0], ["Priority", "Priority", "Routine", "Routine"], rng=np.random.default_rng(0)
     )
     assert out["Priority"].median.value == 1.5 and out["Routine"].median.value == 15.0
+
+
+def test_quality_flags_name_each_call() -> None:
+    missing, disorder = rt.quality_flags(_steps())
+    assert missing.tolist() == [False, False, False, True]
+    assert disorder.tolist() == [False, False, True, False]
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 10, 1001])
+def test_counts_summary_points_equal_numpy(n: int) -> None:
+    v = np.random.default_rng(n).integers(0, 50, n).astype(float)
+    x, c = np.unique(v, return_counts=True)
+    s = rt.summarize_counts(x, c, rng=np.random.default_rng(1), n_boot=50)
+    assert s.n == n
+    assert s.median.value == pytest.approx(float(np.median(v)))
+    assert s.p90.value == pytest.approx(float(np.quantile(v, 0.9)))
+    assert s.mean.value == pytest.approx(float(v.mean()))
+
+
+def test_counts_bootstrap_matches_the_resampling_bootstrap() -> None:
+    v = np.random.default_rng(3).gamma(2.0, 150.0, 4000).round()
+    x, c = np.unique(v, return_counts=True)
+    fast = rt.summarize_counts(x, c, rng=np.random.default_rng(4), n_boot=2000)
+    slow = rt.summarize(v, rng=np.random.default_rng(5), n_boot=2000)
+    for a, b in ((fast.median, slow.median), (fast.p90, slow.p90), (fast.mean, slow.mean)):
+        width = b.high - b.low
+        assert abs(a.low - b.low) < 0.25 * width and abs(a.high - b.high) < 0.25 * width
+    assert fast.mean.low < v.mean() < fast.mean.high
+
+
+def test_fast_summary_picks_counts_for_many_calls_and_refuses_bad_counts() -> None:
+    v = np.random.default_rng(6).integers(0, 900, 50_000).astype(float)
+    s = rt.summarize_fast(np.append(v, NAN), rng=np.random.default_rng(7), n_boot=200)
+    assert s.n == 50_000 and s.median.value == pytest.approx(float(np.median(v)))
+    assert s.median.low <= s.median.value <= s.median.high
+    with pytest.raises(ValueError, match="sorted"):
+        rt.summarize_counts([2.0, 1.0], [1, 1], rng=np.random.default_rng(0))
+    assert rt.summarize_counts([], [], rng=np.random.default_rng(0)).n == 0
+
+
+def test_exact_bounds_agree_with_the_drawn_bootstrap() -> None:
+    v = np.random.default_rng(8).gamma(2.0, 300.0, 30_000).round()
+    x, c = np.unique(v, return_counts=True)
+    exact = rt.summarize_counts(x, c, rng=np.random.default_rng(0), method="exact")
+    drawn = rt.summarize_counts(x, c, rng=np.random.default_rng(9), n_boot=2000, method="multinomial")
+    for a, b in ((exact.median, drawn.median), (exact.p90, drawn.p90), (exact.mean, drawn.mean)):
+        assert a.value == b.value
+        width = max(b.high - b.low, 2.0)  # whole seconds: a bound may sit one value over
+        assert abs(a.low - b.low) <= 0.3 * width and abs(a.high - b.high) <= 0.3 * width
+        assert a.low <= a.value <= a.high

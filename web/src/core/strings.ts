@@ -17,6 +17,7 @@ import * as footage from "../footage/strings";
 import * as governance from "../governance/strings";
 import * as investigations from "../investigations/strings";
 import * as map from "../map/strings";
+import * as oversight from "../oversight/strings";
 import * as portal from "../portal/strings";
 import * as patrol from "../patrol/strings";
 import * as simulator from "../simulator/strings";
@@ -49,6 +50,7 @@ const core = {
   "role.officer": "officer",
   "role.auditor": "auditor",
   "role.program_staff": "program staff",
+  "role.contract_viewer": "contract viewer",
   "role.resident": "resident",
   "role.business": "business",
   "login.title": "Sign in",
@@ -85,6 +87,7 @@ export const en = {
   ...simulator.en,
   ...account.en,
   ...analytics.en,
+  ...oversight.en,
 } as const;
 
 export type Key = keyof typeof en;
@@ -117,6 +120,7 @@ const coreEs: Record<keyof typeof core, string> = {
   "role.officer": "agente",
   "role.auditor": "auditor",
   "role.program_staff": "personal de programas",
+  "role.contract_viewer": "visor del contrato",
   "role.resident": "residente",
   "role.business": "negocio",
   "login.title": "Iniciar sesión",
@@ -153,4 +157,5 @@ export const es: Record<Key, string> = {
   ...simulator.es,
   ...account.es,
   ...analytics.es,
+  ...oversight.es,
 };
