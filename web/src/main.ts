@@ -28,11 +28,12 @@ import { programsView } from "./community/programs";
 import { footageView } from "./footage/requests";
 import { dispatchView } from "./dispatch/screen";
 import { fieldView } from "./field/field";
+import { pilotView } from "./drones/pilot";
 
 interface Screen {
   path: string;
   label: Key;
-  perm: string | null; // shown to users holding this permission
+  perm: string | null; // shown to users holding this permission ("a|b": either)
   view: View;
 }
 
@@ -49,11 +50,17 @@ const STAFF: Screen[] = [
   { path: "/app/programs", label: "nav.programs", perm: "tips:triage", view: programsView },
   { path: "/app/footage", label: "nav.footage", perm: "footage:read", view: footageView },
   { path: "/app/field", label: "nav.field", perm: "dispatch:self", view: fieldView },
+  { path: "/app/drones", label: "nav.drones", perm: "drones:pilot|drones:override", view: pilotView },
 ];
 
 const root = document.getElementById("app") as HTMLElement;
 const announcer = el("div", { id: "announcer", class: "visually-hidden", "aria-live": "polite", "aria-atomic": "true" });
 let life: Life | null = null;
+
+/** Whether the signed-in user holds the screen's permission (one of them, for "a|b"). */
+function allowed(perm: string): boolean {
+  return perm.split("|").some((p) => session.can(p));
+}
 
 function isPortal(): boolean {
   return path().startsWith("/portal");
@@ -153,14 +160,14 @@ async function render(): Promise<void> {
     navigate("/portal", true);
     return;
   } else {
-    screens = STAFF.filter((s) => s.perm === null || session.can(s.perm));
+    screens = STAFF.filter((s) => s.perm === null || allowed(s.perm));
     if ((here === "/app" || here === "/") && screens.length && screens[0].path !== "/app") {
       navigate(screens[0].path, true); // a role without the live screen lands on its first screen
       return;
     }
     const screen = STAFF.find((s) => s.path === here) ?? (here === "/" ? STAFF[0] : undefined);
     if (!screen) view = notFound;
-    else if (screen.perm && !session.can(screen.perm)) view = forbidden;
+    else if (screen.perm && !allowed(screen.perm)) view = forbidden;
     else view = screen.view;
     startLive();
   }

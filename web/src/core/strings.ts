@@ -11,6 +11,7 @@ import * as cameras from "../cameras/strings";
 import * as field from "../field/strings";
 import * as community from "../community/strings";
 import * as dispatch from "../dispatch/strings";
+import * as drones from "../drones/strings";
 import * as footage from "../footage/strings";
 import * as governance from "../governance/strings";
 import * as investigations from "../investigations/strings";
@@ -76,6 +77,7 @@ export const en = {
   ...community.en,
   ...portal.en,
   ...dispatch.en,
+  ...drones.en,
   ...field.en,
 } as const;
 
@@ -140,5 +142,6 @@ export const es: Record<Key, string> = {
   ...community.es,
   ...portal.es,
   ...dispatch.es,
+  ...drones.es,
   ...field.es,
 };
