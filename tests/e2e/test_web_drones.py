@@ -28,7 +28,9 @@ def _requested(server: Server, call: dict[str, Any]) -> dict[str, Any]:
     decision = server.api("POST", f"/api/v1/drones/calls/{call['id']}/decisions", "dispatcher")
     assert decision.status_code == 201, decision.text
     assert decision.json()["outcome"] == "recommended", decision.json()
-    req = server.api("POST", "/api/v1/drones/launch-requests", "dispatcher", json={"decision_id": decision.json()["id"]})
+    req = server.api(
+        "POST", "/api/v1/drones/launch-requests", "dispatcher", json={"decision_id": decision.json()["id"]}
+    )
     assert req.status_code == 201, req.text
     return dict(req.json())
 
@@ -60,6 +62,7 @@ def test_dispatcher_sees_the_drone_line_with_its_lead_and_requests_a_launch(
     word = "before" if preview["lead_s"] >= 0 else "after"
     expect(line.locator(".lead")).to_have_text(f"{lead} s {word} the first patrol car")
     expect(line.locator(".rule")).to_contain_text(f"policy version {preview['policy_version']}")
+    line.scroll_into_view_if_needed()
     browser.shot("drones-01-dispatch-line")
 
     line.get_by_role("button", name="Request launch").click()
@@ -82,7 +85,9 @@ def test_pilot_accepts_a_launch_request(server: Server, browser: Browser, sign_i
     card = page.locator(f'.drone-request[data-call="{call["number"]}"]')
     card.wait_for()
     expect(card.locator("h3")).to_have_text(f"Call {call['number']} · ALARM_BURG_RES")
-    expect(card.locator(".decision-line")).to_contain_text(re.compile(r"Dock DOCK-[WE], drone DRONE-[12]: ETA \d+:\d\d"))
+    expect(card.locator(".decision-line")).to_contain_text(
+        re.compile(r"Dock DOCK-[WE], drone DRONE-[12]: ETA \d+:\d\d")
+    )
     expect(card.locator(".lead")).to_have_text(re.compile(r"\d+ s (before|after) the first patrol car"))
     expect(card.locator(".rule")).to_contain_text(
         f"Decided by rule {decision['rule_id']} of policy version {decision['policy_version']}"
@@ -97,7 +102,7 @@ def test_pilot_accepts_a_launch_request(server: Server, browser: Browser, sign_i
     browser.shot("drones-02-pilot-request")
 
     card.get_by_role("button", name="Accept launch").click()
-    expect(page.locator(".drones-message")).to_contain_text(f"Launch accepted: drone DRONE-")
+    expect(page.locator(".drones-message")).to_contain_text("Launch accepted: drone DRONE-")
     expect(card).to_have_count(0)
     expect(page.locator(".drone-requests")).to_contain_text("No launch request is waiting.")
     answered = server.api("GET", f"/api/v1/drones/launch-requests/{request['id']}", "pilot").json()
@@ -137,6 +142,7 @@ def test_an_excluded_call_type_is_refused_with_its_rule_named_and_a_supervisor_o
     expect(line.locator(".drone-summary")).to_contain_text("No drone: refused by rule DFR-EX-2")
     expect(line.locator(".drone-summary")).to_contain_text("First Amendment activity")
     expect(line.get_by_role("button", name="Request launch")).to_have_count(0)
+    line.scroll_into_view_if_needed()
     browser.shot("drones-04-dispatch-refused")
 
     # the dispatcher records the refusal; the supervisor finds it, rule named, and overrides it with a reason
@@ -187,3 +193,53 @@ def test_the_pilot_screen_in_spanish(server: Server, browser: Browser, sign_in: 
     expect(page.locator(".who")).to_contain_text("piloto remoto")
     assert _unlabelled_controls(page) == []
     browser.shot("drones-06-pilot-es")
+
+
+def _position(server: Server, drone: dict[str, Any], flight_id: str, lat: float, lon: float) -> None:
+    """One ``drone.position`` live event in the shape telemetry publishes (rtcc.drones.live on drones-flights)."""
+    from rtcc.live import service as live_service
+
+    d = 0.0004
+    ring = [[lon - d, lat - d], [lon + d, lat - d], [lon + d, lat + d], [lon - d, lat + d], [lon - d, lat - d]]
+    data = {
+        "drone_id": drone["id"],
+        "drone": drone["code"],
+        "flight_id": flight_id,
+        "call_number": "26-999999",
+        "at": "2026-12-06T04:00:00+00:00",
+        "lat": lat,
+        "lon": lon,
+        "alt_m": 60.0,
+        "heading_deg": 90.0,
+        "speed_mps": 14.0,
+        "battery_pct": 78.0,
+        "camera_pitch_deg": -60.0,
+        "camera_down": True,
+        "flagged": False,
+        "footprint": {"type": "Polygon", "coordinates": [ring]},
+    }
+    with server.runtime.db.uow() as s:
+        live_service.emit(s, server.runtime.bus, topic="drones", type="drone.position", data=data)
+
+
+def test_the_drone_on_the_live_map_with_its_track_and_camera_footprint(
+    server: Server, browser: Browser, sign_in: Any
+) -> None:
+    fleet = server.api("GET", "/api/v1/drones/fleet", "supervisor").json()
+    drone = fleet["drones"][0]
+    page = browser.page
+    sign_in(browser, "supervisor")
+    page.goto(f"{server.base_url}/app")
+    page.locator("#live-status[data-state=live]").wait_for()
+    marker = page.locator(f'#live-map .drone-marker[data-drone="{drone["code"]}"]')
+    expect(marker).to_have_count(1, timeout=20_000)  # at its dock, from the fleet
+    expect(page.locator("#live-map .dock-marker")).to_have_count(len(fleet["docks"]))
+    expect(marker).to_have_attribute("aria-label", re.compile(f"Drone {drone['code']} · (docked|charging)"))
+    flight = "5b0c8d8e-0000-4000-8000-000000000001"
+    _position(server, drone, flight, 33.8700, -118.0600)
+    _position(server, drone, flight, 33.8710, -118.0580)
+    expect(marker).to_have_attribute("aria-label", f"Drone {drone['code']} · call 26-999999 · 60 m · battery 78 %")
+    expect(marker).to_have_class(re.compile("s-in_flight"))
+    expect(page.locator("#live-map path.drone-track")).to_have_count(1)
+    expect(page.locator("#live-map path.drone-footprint")).to_have_count(1)
+    browser.shot("drones-07-live-map")
