@@ -73,17 +73,19 @@ def test_dispatcher_sees_the_drone_line_with_its_lead_and_requests_a_launch(
 
 
 def test_pilot_accepts_a_launch_request(server: Server, browser: Browser, sign_in: Any) -> None:
-    call = _call(server, "ALARM_BURG_RES")
-    request = _requested(server, call)
-    decision = server.api("GET", f"/api/v1/drones/decisions/{request['decision_id']}", "pilot").json()
     page = browser.page
     sign_in(browser, "pilot")
     page.goto(f"{server.base_url}/app")
     expect(page).to_have_url(re.compile(f"{DRONES}$"))  # the pilot lands on the drone screen
     expect(page.get_by_role("link", name="Drones")).to_have_attribute("aria-current", "page")
     page.locator("#live-status[data-state=live]").wait_for()
+    expect(page.locator(".drone-requests")).to_contain_text("No launch request is waiting.")
+    # the request arrives while the screen is open: the live topic "drones" brings it, no reload
+    call = _call(server, "ALARM_BURG_RES")
+    request = _requested(server, call)
+    decision = server.api("GET", f"/api/v1/drones/decisions/{request['decision_id']}", "pilot").json()
     card = page.locator(f'.drone-request[data-call="{call["number"]}"]')
-    card.wait_for()
+    card.wait_for(timeout=20_000)
     expect(card.locator("h3")).to_have_text(f"Call {call['number']} · ALARM_BURG_RES")
     expect(card.locator(".decision-line")).to_contain_text(
         re.compile(r"Dock DOCK-[WE], drone DRONE-[12]: ETA \d+:\d\d")
