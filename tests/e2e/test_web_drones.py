@@ -167,6 +167,15 @@ def test_an_excluded_call_type_is_refused_with_its_rule_named_and_a_supervisor_o
     over = page.locator(".decisions-table tbody tr[data-outcome=overridden]", has_text=call["number"])
     expect(over).to_have_count(1, timeout=20_000)
     expect(over.locator(".outcome")).to_have_text("overridden by a supervisor")
+    expect(over.locator(".override-reason")).to_have_text(
+        "Override reason: Shots reported inside the crowd, lives at risk"
+    )
+    # the overridden decision may now go to the pilots: the request shows in the waiting list
+    over.get_by_role("button", name="Request launch").click()
+    expect(page.locator(".drones-message")).to_contain_text("Launch requested: drone DRONE-")
+    card = page.locator(f'.drone-request[data-call="{call["number"]}"]')
+    expect(card).to_contain_text("overridden by a supervisor: Shots reported inside the crowd")
+    expect(over.get_by_role("button", name="Request launch")).to_have_count(0)
     audit = server.api("GET", "/api/v1/audit/entries?action=drones.decision.override&limit=50", "admin").json()
     assert any("Shots reported inside the crowd" in str(e) for e in audit), audit
     browser.shot("drones-05-overridden")

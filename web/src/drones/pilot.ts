@@ -108,8 +108,13 @@ export async function pilotView(root: HTMLElement, _params: URLSearchParams, lif
     return card;
   };
 
+  const requested = new Set<string>(); // decisions a launch was requested on (any state)
   const showRequests = async () => {
-    const list = await get<LaunchRequest[]>(`${DRONES_API}/launch-requests?state=pending`);
+    const [list, all] = await Promise.all([
+      get<LaunchRequest[]>(`${DRONES_API}/launch-requests?state=pending`),
+      get<LaunchRequest[]>(`${DRONES_API}/launch-requests?limit=200`),
+    ]);
+    for (const r of all) requested.add(r.decision_id);
     const pairs = await Promise.all(list.map(async (r) => [r, await decisionOf(r.decision_id)] as const));
     if (!life.alive) return;
     callLayer.clearLayers();
@@ -155,6 +160,26 @@ export async function pilotView(root: HTMLElement, _params: URLSearchParams, lif
     return el("details", { class: "override" }, el("summary", { text: t("drones.override") }), form);
   };
 
+  // what a row offers: a supervisor overrides an overridable refusal; once overridden, a launch may be requested
+  const action = (d: Decision, overridden: Set<string | null>): HTMLElement | string => {
+    if (d.outcome === "refused" && d.overridable && !overridden.has(d.id) && can("drones:override")) return overrideForm(d);
+    if (d.outcome !== "overridden" || !can("drones:request") || requested.has(d.id)) return "";
+    const b = el("button", { type: "button", class: "request-launch" }, t("drones.rec.request"));
+    b.addEventListener("click", () => {
+      b.disabled = true;
+      post<LaunchRequest>(`${DRONES_API}/launch-requests`, { decision_id: d.id })
+        .then(() => {
+          say(t("drones.rec.requested", { drone: droneCode(d.drone_id) }), "ok");
+          void refresh();
+        })
+        .catch((err: unknown) => {
+          b.disabled = false;
+          say(failed(err), "error");
+        });
+    });
+    return b;
+  };
+
   const showDecisions = async () => {
     const page = await get<{ items: Decision[]; total: number }>(`${DRONES_API}/decisions?limit=50`);
     if (!life.alive) return;
@@ -165,10 +190,12 @@ export async function pilotView(root: HTMLElement, _params: URLSearchParams, lif
       d.call_number ?? "—",
       d.call_type,
       el("span", { class: `outcome o-${d.outcome}`, text: outcomeText(d.outcome) }),
-      el("span", { class: "rule", "data-rule": d.rule_id, text: `${d.rule_id} (v${d.policy_version ?? "—"}): ${d.rule}` }),
+      el("span", { class: "rule", "data-rule": d.rule_id },
+        `${d.rule_id} (v${d.policy_version ?? "—"}): ${d.rule}`,
+        d.override_reason ? el("small", { class: "override-reason" }, el("br"), t("drones.override.reason_shown", { reason: d.override_reason })) : null),
       d.outcome === "refused" ? "—" : etaText(d.eta_s),
       d.outcome === "refused" ? "—" : leadText(d.lead_s, d.patrol_eta_s),
-      d.outcome === "refused" && d.overridable && !overridden.has(d.id) && can("drones:override") ? overrideForm(d) : "",
+      action(d, overridden),
     ]);
     const tbl = table(t("drones.decisions"), [t("drones.col.when"), t("drones.col.call"), t("drones.col.type"), t("drones.col.outcome"), t("drones.col.rule"), t("drones.col.eta"), t("drones.col.lead"), t("drones.col.action")], rows, { class: "stack decisions-table" });
     tbl.querySelectorAll("tbody tr").forEach((tr, i) => tr.setAttribute("data-outcome", page.items[i].outcome));
@@ -185,7 +212,8 @@ export async function pilotView(root: HTMLElement, _params: URLSearchParams, lif
     }
     running = true;
     try {
-      await Promise.all([showRequests(), showDecisions()]);
+      await showRequests();
+      await showDecisions();
     } catch (err) {
       if (life.alive) say(failed(err instanceof ApiError ? err : String(err)), "error");
     } finally {
