@@ -71,6 +71,17 @@ def test_dispatcher_sees_the_drone_line_with_its_lead_and_requests_a_launch(
     assert [r["call_number"] for r in pending] == [call["number"]], pending
     assert _unlabelled_controls(browser.page) == []
 
+    # the same line in Spanish
+    page = browser.page
+    page.locator("#lang").select_option("es")
+    page.locator(f'.pending-call[data-number="{call["number"]}"]').get_by_role("button").click()
+    line = page.locator(".recommendation .drone-line")
+    expect(line.locator("h3")).to_have_text("Dron")
+    expect(line.locator(".drone-summary")).to_contain_text(f"Dron {preview['drone_code']} desde {preview['dock_code']}")
+    word = "antes" if preview["lead_s"] >= 0 else "después"
+    expect(line.locator(".lead")).to_have_text(f"{lead} s {word} de la primera patrulla")
+    expect(line.get_by_role("button", name="Solicitar despegue")).to_be_visible()
+
 
 def test_pilot_accepts_a_launch_request(server: Server, browser: Browser, sign_in: Any) -> None:
     page = browser.page
