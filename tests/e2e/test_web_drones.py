@@ -212,7 +212,7 @@ def test_the_pilot_screen_in_spanish(server: Server, browser: Browser, sign_in: 
     expect(card.get_by_role("button", name="Rechazar", exact=True)).to_be_visible()
     expect(page.get_by_role("heading", name="Flota")).to_be_visible()
     expect(page.locator(".drone-table .drone-status").first).to_have_text(re.compile("en la base|cargando|en vuelo"))
-    expect(page.locator(".who")).to_contain_text("piloto remoto")
+    expect(page.locator("span.who")).to_contain_text("piloto remoto")
     assert _unlabelled_controls(page) == []
     browser.shot("drones-06-pilot-es")
 
