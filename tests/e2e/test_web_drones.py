@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
 from e2e_support import Browser, Server
 from playwright.sync_api import expect
 from test_web_staff import _unlabelled_controls
@@ -265,3 +266,38 @@ def test_the_drone_on_the_live_map_with_its_track_and_camera_footprint(
     expect(page.locator("#live-map path.drone-track")).to_have_count(1)
     expect(page.locator("#live-map path.drone-footprint")).to_have_count(1)
     browser.shot("drones-07-live-map")
+
+
+def test_an_accepted_launch_flies_on_the_pilots_map_from_real_telemetry(
+    server: Server, browser: Browser, sign_in: Any
+) -> None:
+    """With the flights API installed (drones-flights): accepting starts the flight, and telemetry posted over HTTP
+    moves the drone on the map with its track and camera footprint."""
+    if not server.has_api("/api/v1/drones/telemetry"):
+        pytest.skip("the drone flights API (telemetry) is not installed on this branch")
+    page = browser.page
+    sign_in(browser, "pilot")
+    page.goto(f"{server.base_url}{DRONES}")
+    page.locator("#live-status[data-state=live]").wait_for()
+    call = _call(server, "SHOTS")
+    request = _requested(server, call)
+    card = page.locator(f'.drone-request[data-call="{call["number"]}"]')
+    card.get_by_role("button", name="Accept launch").click()
+    expect(page.locator(".drones-message")).to_contain_text("(flight started)")
+    drone = next(
+        d for d in server.api("GET", "/api/v1/drones/fleet", "pilot").json()["drones"] if d["id"] == request["drone_id"]
+    )
+    fixes = [
+        {"drone": drone["code"], "lat": 33.8660 + i * 0.0005, "lon": -118.0560, "alt_m": 60.0, "heading_deg": 0.0,
+         "speed_mps": 15.0, "battery_pct": 90.0, "camera_pitch_deg": -60.0}
+        for i in range(3)
+    ]  # fmt: skip
+    resp = server.api("POST", "/api/v1/drones/telemetry", "pilot", json=fixes)
+    assert resp.status_code == 202, resp.text
+    marker = page.locator(f'#drones-map .drone-marker[data-drone="{drone["code"]}"]')
+    expect(marker).to_have_attribute(
+        "aria-label", f"Drone {drone['code']} · call {call['number']} · 60 m · battery 90 %", timeout=20_000
+    )
+    expect(page.locator("#drones-map path.drone-track")).to_have_count(1)
+    expect(page.locator("#drones-map path.drone-footprint")).to_have_count(1)
+    browser.shot("drones-08-pilot-flight")

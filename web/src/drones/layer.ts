@@ -83,7 +83,7 @@ export function droneLayer(map: L.Map, control: L.Control.Layers | null): DroneL
     if (lat == null || lon == null) return;
     let s = shown.get(d.id);
     if (!s) {
-      const marker = L.marker([lat, lon], { icon: icon(d.code, d.status, false) }).addTo(layer);
+      const marker = L.marker([lat, lon], { icon: icon(d.code, d.status, false), zIndexOffset: 500 }).addTo(layer);
       s = { code: d.code, status: d.status, marker, flight: null, track: null, footprint: null };
       shown.set(d.id, s);
     } else {
@@ -129,7 +129,7 @@ export function droneLayer(map: L.Map, control: L.Control.Layers | null): DroneL
     let s = shown.get(id);
     const code = p.drone ?? s?.code ?? "?";
     if (!s) {
-      const marker = L.marker([p.lat, p.lon], { icon: icon(code, "in_flight", !!p.flagged) }).addTo(layer);
+      const marker = L.marker([p.lat, p.lon], { icon: icon(code, "in_flight", !!p.flagged), zIndexOffset: 500 }).addTo(layer);
       s = { code, status: "in_flight", marker, flight: null, track: null, footprint: null };
       shown.set(id, s);
     }

@@ -6,7 +6,7 @@
 
 import "./drones.css";
 import L from "leaflet";
-import { ApiError, get, post } from "../core/api";
+import { ApiError, get, hasApi, post } from "../core/api";
 import { append, el, formatTime, nextId, table } from "../core/dom";
 import { lang, t } from "../core/i18n";
 import { live } from "../core/live";
@@ -79,8 +79,16 @@ export async function pilotView(root: HTMLElement, _params: URLSearchParams, lif
       const answer = (ok: boolean, body: { reason?: string }) => {
         accept.disabled = decline.disabled = true;
         post<LaunchRequest>(`${DRONES_API}/launch-requests/${r.id}/${ok ? "accept" : "decline"}`, body)
-          .then(() => {
+          .then(async () => {
             say(ok ? t("drones.accepted", { drone: droneCode(r.drone_id), number }) : t("drones.declined", { number }), "ok");
+            // accepting is launching: where the flights API is installed, the flight (its track, the log) starts now
+            if (ok && (await hasApi(`${DRONES_API}/flights`))) {
+              await post<{ id: string }>(`${DRONES_API}/flights`, { request_id: r.id })
+                .then(() => say(t("drones.flight_started", { drone: droneCode(r.drone_id), number }), "ok"))
+                .catch((err: unknown) => {
+                  if (!(err instanceof ApiError && err.status === 409)) say(failed(err), "error"); // 409: started already
+                });
+            }
             void refresh();
           })
           .catch((err: unknown) => {
