@@ -116,6 +116,11 @@ export function leadText(lead: number | null, patrolEta: number | null): string 
   return lead >= 0 ? t("drones.decision.lead", { seconds: s }) : t("drones.decision.behind", { seconds: s });
 }
 
+/** "lead" (arrives first) or "lead behind" (after the first patrol car), for the colour. */
+export function leadClass(lead: number | null): string {
+  return lead != null && lead < 0 ? "lead behind" : "lead";
+}
+
 export function etaText(eta: number | null): string {
   return eta == null ? "—" : clock(eta);
 }

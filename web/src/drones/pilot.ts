@@ -14,7 +14,7 @@ import type { Cleanup, Life } from "../core/router";
 import { can } from "../core/session";
 import { createMap, dispose, settle } from "../map/basemap";
 import { droneLayer } from "./layer";
-import { DRONES_API, droneStatus, etaText, leadText, outcomeText, ruleText, type Decision, type Fleet, type LaunchRequest } from "./model";
+import { DRONES_API, droneStatus, etaText, leadClass, leadText, outcomeText, ruleText, type Decision, type Fleet, type LaunchRequest } from "./model";
 
 function failed(err: unknown): string {
   return t("common.failed", { detail: err instanceof Error ? err.message : String(err) });
@@ -66,7 +66,7 @@ export async function pilotView(root: HTMLElement, _params: URLSearchParams, lif
       card,
       el("h3", { id: headId, text: t("drones.request.title", { number, type: r.call_type }) }),
       el("p", { class: "where", text: t("drones.request.where", { lat: r.lat.toFixed(5), lon: r.lon.toFixed(5) }) }),
-      el("p", { class: "decision-line" }, t("drones.decision.launch", { dock: dockCode(d.dock_id), drone: droneCode(r.drone_id), eta: etaText(r.eta_s ?? d.eta_s) }), " · ", el("strong", { class: "lead", text: leadText(d.lead_s, d.patrol_eta_s) })),
+      el("p", { class: "decision-line" }, t("drones.decision.launch", { dock: dockCode(d.dock_id), drone: droneCode(r.drone_id), eta: etaText(r.eta_s ?? d.eta_s) }), " · ", el("strong", { class: leadClass(d.lead_s), text: leadText(d.lead_s, d.patrol_eta_s) })),
       el("p", { class: "rule", "data-rule": d.rule_id, text: ruleText(d) }),
       d.override_reason ? el("p", { class: "hint", text: `${outcomeText(d.outcome)}: ${d.override_reason}` }) : null,
       el("p", { class: "hint", text: t("drones.request.by", { at: formatTime(r.requested_at, lang()), who: r.requested_by }) }),

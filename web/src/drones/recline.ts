@@ -9,7 +9,7 @@ import { post } from "../core/api";
 import { el } from "../core/dom";
 import { t } from "../core/i18n";
 import { can } from "../core/session";
-import { DRONES_API, etaText, leadText, type Decision, type DroneOption } from "./model";
+import { DRONES_API, etaText, leadClass, leadText, type Decision, type DroneOption } from "./model";
 
 export function droneLine(callId: string, d: DroneOption): HTMLElement {
   const ok = d.outcome === "recommended" || d.outcome === "overridden";
@@ -18,7 +18,7 @@ export function droneLine(callId: string, d: DroneOption): HTMLElement {
   const msg = el("p", { class: "drone-message", role: "status", "aria-live": "polite" });
   if (ok) {
     node.append(
-      el("p", { class: "drone-summary" }, t("drones.rec.recommended", { drone: d.drone_code ?? "—", dock: d.dock_code ?? "—", eta: etaText(d.eta_s) }), " · ", el("strong", { class: "lead", text: leadText(d.lead_s, d.patrol_eta_s) })),
+      el("p", { class: "drone-summary" }, t("drones.rec.recommended", { drone: d.drone_code ?? "—", dock: d.dock_code ?? "—", eta: etaText(d.eta_s) }), " · ", el("strong", { class: leadClass(d.lead_s), text: leadText(d.lead_s, d.patrol_eta_s) })),
       el("p", { class: "rule hint", "data-rule": d.rule_id, text: t("drones.decision.rule", { rule_id: d.rule_id, version: d.policy_version ?? "—", rule: d.rule }) }),
     );
     if (can("drones:request")) {
