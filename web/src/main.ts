@@ -33,11 +33,12 @@ import { simulatorView } from "./simulator/screen";
 import { securityView } from "./account/security";
 import { analyticsView } from "./analytics/forecast";
 import { oversightView } from "./oversight/oversight";
+import { pilotView } from "./drones/pilot";
 
 interface Screen {
   path: string;
   label: Key;
-  perm: string | null; // shown to users holding this permission
+  perm: string | null; // shown to users holding this permission ("a|b": either)
   view: View;
 }
 
@@ -58,6 +59,7 @@ const STAFF: Screen[] = [
   { path: "/app/simulator", label: "nav.simulator", perm: "simulator:read", view: simulatorView },
   { path: "/app/analytics", label: "nav.analytics", perm: "analytics:read", view: analyticsView },
   { path: "/app/oversight", label: "nav.oversight", perm: "oversight:read", view: oversightView },
+  { path: "/app/drones", label: "nav.drones", perm: "drones:pilot|drones:override", view: pilotView },
 ];
 // Reached from the signed-in user's name in the header, not from the navigation.
 const SECURITY: Screen = { path: "/app/security", label: "nav.security", perm: "self:read", view: securityView };
@@ -65,6 +67,11 @@ const SECURITY: Screen = { path: "/app/security", label: "nav.security", perm: "
 const root = document.getElementById("app") as HTMLElement;
 const announcer = el("div", { id: "announcer", class: "visually-hidden", "aria-live": "polite", "aria-atomic": "true" });
 let life: Life | null = null;
+
+/** Whether the signed-in user holds the screen's permission (one of them, for "a|b"). */
+function allowed(perm: string): boolean {
+  return perm.split("|").some((p) => session.can(p));
+}
 
 function isPortal(): boolean {
   return path().startsWith("/portal");
@@ -163,14 +170,14 @@ async function render(): Promise<void> {
     navigate("/portal", true);
     return;
   } else {
-    screens = STAFF.filter((s) => s.perm === null || session.can(s.perm));
+    screens = STAFF.filter((s) => s.perm === null || allowed(s.perm));
     if ((here === "/app" || here === "/") && screens.length && screens[0].path !== "/app") {
       navigate(screens[0].path, true); // a role without the live screen lands on its first screen
       return;
     }
     const screen = STAFF.find((s) => s.path === here) ?? (here === "/" ? STAFF[0] : here === SECURITY.path ? SECURITY : undefined);
     if (!screen) view = notFound;
-    else if (screen.perm && !session.can(screen.perm)) view = forbidden;
+    else if (screen.perm && !allowed(screen.perm)) view = forbidden;
     else view = screen.view;
     startLive();
   }

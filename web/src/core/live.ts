@@ -21,6 +21,8 @@ const EVENT_TYPES = ["alert.created", "alert.updated", "camera.online", "camera.
 EVENT_TYPES.push("call.created", "call.updated", "unit.updated", "unit.position");
 // a unit's own topic ("unit-<call sign>"): the field view learns of its new assignment at once
 EVENT_TYPES.push("assignment");
+// drones (topic "drones"): launch decisions and requests, drone positions and flights
+EVENT_TYPES.push("drones.decision.recorded", "drones.launch.requested", "drones.launch.answered", "drone.position", "drone.flight");
 
 export class LiveStream {
   private source: EventSource | null = null;

@@ -13,6 +13,7 @@ import * as cameras from "../cameras/strings";
 import * as field from "../field/strings";
 import * as community from "../community/strings";
 import * as dispatch from "../dispatch/strings";
+import * as drones from "../drones/strings";
 import * as footage from "../footage/strings";
 import * as governance from "../governance/strings";
 import * as investigations from "../investigations/strings";
@@ -82,6 +83,7 @@ export const en = {
   ...community.en,
   ...portal.en,
   ...dispatch.en,
+  ...drones.en,
   ...field.en,
   ...patrol.en,
   ...simulator.en,
@@ -152,6 +154,7 @@ export const es: Record<Key, string> = {
   ...community.es,
   ...portal.es,
   ...dispatch.es,
+  ...drones.es,
   ...field.es,
   ...patrol.es,
   ...simulator.es,

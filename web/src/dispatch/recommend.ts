@@ -8,6 +8,8 @@ import { el, nextId } from "../core/dom";
 import { lang, named, t } from "../core/i18n";
 import type { Key } from "../core/strings";
 import { API, clock, statusText, type CallRead, type DispatchStore } from "./model";
+import { droneLine } from "../drones/recline";
+import type { DroneOption } from "../drones/model";
 
 interface Reason {
   code: string;
@@ -35,6 +37,8 @@ export interface Recommendation {
   suggested: string[];
   ranked: Line[];
   ineligible: Line[];
+  /** The drone program's line (absent or null: no drone program). */
+  drone?: DroneOption | null;
 }
 
 export interface Panel {
@@ -195,7 +199,7 @@ export function recommendationPanel(store: DispatchStore, onAssigned: (c: CallRe
     );
     const inel = el("details", { class: "ineligible" }, el("summary", { text: t("dispatch.rec.ineligible", { n: rec.ineligible.length }) }));
     inel.append(el("ul", {}, ...rec.ineligible.map((l) => el("li", { "data-unit": l.call_sign }, el("strong", { text: l.call_sign }), ` — ${l.reasons.map((r) => reasonText(r, store)).join("; ")}`))));
-    body.replaceChildren(head, form, inel);
+    body.replaceChildren(...[head, form, rec.drone ? droneLine(call.id, rec.drone) : null, inel].filter((n): n is HTMLElement => n !== null));
   };
 
   const load = async (callId: string, clearMessage: boolean) => {

@@ -15,6 +15,7 @@ import { alarmPanel } from "./alarmctx";
 import { unitBoard } from "./board";
 import { callEntry } from "./entry";
 import { dispatchLayers } from "./layers";
+import { droneLayer } from "../drones/layer";
 import { API, DispatchStore, type CallRead } from "./model";
 import { pendingQueue } from "./queue";
 import { recommendationPanel } from "./recommend";
@@ -62,6 +63,7 @@ export async function dispatchView(root: HTMLElement, _params: URLSearchParams, 
   life.onCleanup(() => queue.close());
   const overlay = dispatchLayers(map, layers, store, (c) => choose(c.id));
   life.onCleanup(() => overlay.close());
+  if (can("drones:read")) life.onCleanup(droneLayer(map, layers).close); // the drone program's docks and drones
 
   let pin: L.CircleMarker | null = null;
   const showPin = (lat: number, lon: number) => {

@@ -1,5 +1,6 @@
 // The live screen: the map (ALPR cameras with their status, registered cameras with their view cones, open alerts;
-// open calls and units for those who see every call) beside the alert queue. Every layer can be switched on and off;
+// open calls and units for those who see every call; drones, their tracks and camera footprints for the drone
+// program's staff) beside the alert queue. Every layer can be switched on and off;
 // everything updates from the live stream.
 
 import L from "leaflet";
@@ -15,6 +16,7 @@ import { createMap, dispose, settle, viewCone } from "./basemap";
 import { REGISTRY_CAMERAS, type RegistryCamera } from "../cameras/registry";
 import { dispatchLayers } from "../dispatch/layers";
 import { DispatchStore } from "../dispatch/model";
+import { droneLayer } from "../drones/layer";
 
 export interface AlprCamera {
   id: string;
@@ -164,6 +166,9 @@ export async function liveView(root: HTMLElement, _params: URLSearchParams, life
       })
       .catch(() => undefined);
   }
+
+  // the drone program: docks, drones, their tracks and camera footprints (live topic "drones")
+  if (can("drones:read") && life.alive) life.onCleanup(droneLayer(map, layers).close);
 
   await ready;
   if (life.alive) settle(map, mapBox);
