@@ -192,7 +192,12 @@ def public_figures(db: DbDep, start: date | None = None, end: date | None = None
         return publiclog.monthly(session, start=a, end=b)
 
 
-@router.get(f"{PUB}/flights.csv", dependencies=[public()], response_class=Response)
+@router.get(
+    f"{PUB}/flights.csv",
+    dependencies=[public()],
+    response_class=Response,
+    responses={200: {"description": "The log as CSV", "content": {"text/csv": {}}}},
+)
 def public_csv(db: DbDep, start: date | None = None, end: date | None = None) -> Response:
     """The public log as CSV."""
     a, b = _range(start, end)
@@ -205,7 +210,12 @@ def public_csv(db: DbDep, start: date | None = None, end: date | None = None) ->
     )
 
 
-@router.get(f"{PUB}/flights.geojson", dependencies=[public()])
+@router.get(
+    f"{PUB}/flights.geojson",
+    dependencies=[public()],
+    response_class=JSONResponse,
+    responses={200: {"description": "A GeoJSON FeatureCollection", "content": {"application/geo+json": {}}}},
+)
 def public_geojson(db: DbDep, start: date | None = None, end: date | None = None) -> JSONResponse:
     """The public log as GeoJSON (coarsened paths)."""
     a, b = _range(start, end)

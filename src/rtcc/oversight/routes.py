@@ -120,7 +120,16 @@ def report_generate(body: ReportRequest, db: DbDep, actor: Admin) -> ReportRead:
         return reports.generate(session, body.month, actor=actor)
 
 
-@router.get("/reports/{month}.{form}")
+@router.get(
+    "/reports/{month}.{form}",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "The report as HTML, PDF or CSV",
+            "content": {"text/html": {}, "application/pdf": {}, "text/csv": {}},
+        }
+    },
+)
 def report_download(
     month: Annotated[str, Path(pattern=r"^\d{4}-\d{2}$")], form: Form, db: DbDep, actor: Reader
 ) -> Response:
