@@ -186,7 +186,7 @@ def _population_source(city: str, doc: dict[str, Any], total: int, official: str
     return (
         f"population: `population.geojson` (read by analytics' camera-rebate placement): the {n} census tracts whose "
         f"Census interior point lies in {city}; 2010-vintage TIGER/Line 2012 tract shapes (public domain; via the LA "
-        "Times \"Census Tracts (2012)\" export in abvthecity/la-map-d3, MIT) with 2020 decennial population where "
+        'Times "Census Tracts (2012)" export in abvthecity/la-map-d3, MIT) with 2020 decennial population where '
         "the tract kept its GEOID"
         + (", else 2010" if 2010 in years else "")
         + f" (US Census Bureau counts, public domain; via defuneste/CORIassessment, MIT). Sums to {total:,}{official}."
