@@ -35,6 +35,10 @@ TOL_LA_DIVISIONS = 0.0003
 TOL_LA_DISTRICTS = 0.0002
 TOL_LA_NEIGHBORHOODS = 0.0003
 DIGITS = 6
+#: population.geojson's top-level ``what``.
+POPULATION_WHAT = "census tract population (2020 decennial where the 2010 tract kept its GEOID, else 2010)"
+#: The official 2020 decennial population of Cerritos: the derived tracts must sum to it (PROVENANCE.md's check).
+CERRITOS_POPULATION_2020 = 49_578
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -147,6 +151,49 @@ def _sources_md(folder: Path, doc: dict[str, Any]) -> None:
     (folder / "SOURCES.md").write_text("\n".join(lines), encoding="utf-8")
 
 
+def _population(data: Path, boundary: BaseGeometry) -> dict[str, Any]:
+    """The census tracts whose Census interior point (INTPTLON/INTPTLAT) lies inside ``boundary``, sorted by GEOID,
+    with the tract's 2020 decennial population where the 2010 tract kept its GEOID, else its 2010 population (the
+    shared ``geo/census_tracts_la_county``; see its PROVENANCE.md). Shapes are the 2010-vintage tracts, unsimplified,
+    coordinates rounded to ``DIGITS`` decimals."""
+    features = []
+    tracts = _features(data / "geo" / "census_tracts_la_county" / "la_county_tracts_2010_pop.geojson")
+    for f in sorted(tracts, key=lambda f: str(f["properties"]["GEOID"])):
+        p = f["properties"]
+        if not boundary.contains(Point(float(p["INTPTLON"]), float(p["INTPTLAT"]))):
+            continue
+        pop2020 = p.get("pop2020_same_geoid")
+        pop, year = (int(pop2020), 2020) if pop2020 is not None else (int(p["pop2010"]), 2010)
+        geometry = {"type": f["geometry"]["type"], "coordinates": _round(f["geometry"]["coordinates"])}
+        features.append(
+            {"type": "Feature", "properties": {"geoid": str(p["GEOID"]), "population": pop, "year": year},
+             "geometry": geometry}
+        )  # fmt: skip
+    if not features:
+        raise SystemExit("population: no census tract has its interior point inside the boundary")
+    return {"type": "FeatureCollection", "properties": {"what": POPULATION_WHAT}, "features": features}
+
+
+def _write_population(path: Path, doc: dict[str, Any]) -> int:
+    """Writes ``population.geojson`` (compact JSON, no trailing newline) and returns the total population."""
+    path.write_text(json.dumps(doc, separators=(",", ":"), ensure_ascii=False), encoding="utf-8")
+    return sum(int(f["properties"]["population"]) for f in doc["features"])
+
+
+def _population_source(city: str, doc: dict[str, Any], total: int, official: str) -> str:
+    n = len(doc["features"])
+    years = sorted({f["properties"]["year"] for f in doc["features"]})
+    return (
+        f"population: `population.geojson` (read by analytics' camera-rebate placement): the {n} census tracts whose "
+        f"Census interior point lies in {city}; 2010-vintage TIGER/Line 2012 tract shapes (public domain; via the LA "
+        'Times "Census Tracts (2012)" export in abvthecity/la-map-d3, MIT) with 2020 decennial population where '
+        "the tract kept its GEOID"
+        + (", else 2010" if 2010 in years else "")
+        + f" (US Census Bureau counts, public domain; via defuneste/CORIassessment, MIT). Sums to {total:,}{official}."
+        " Coordinates rounded to 6 decimals."
+    )
+
+
 # --- Cerritos ---------------------------------------------------------------------------------------------------------
 
 _QUADRANTS = {"nw": "Northwest", "ne": "Northeast", "sw": "Southwest", "se": "Southeast"}
@@ -206,6 +253,10 @@ def derive_cerritos(data: Path, out: Path) -> None:
             rows.setdefault(frozenset((a, b)), [a, b, float(r["lat_median"]), float(r["lon_median"])])
     _write_csv(out / "intersections.csv", ["street_a", "street_b", "lat", "lon"], list(rows.values()))
     _write_csv(out / "places.csv", ["kind", "name", "lat", "lon"], _places(data, city))
+    population = _population(data, city)
+    total = _write_population(out / "population.geojson", population)
+    if total != CERRITOS_POPULATION_2020:
+        raise SystemExit(f"cerritos: census tracts sum to {total}, not the official {CERRITOS_POPULATION_2020}")
 
     _profile_json(
         out / "profile.json",
@@ -230,6 +281,7 @@ def derive_cerritos(data: Path, out: Path) -> None:
                 "neighborhoods: unions of those reporting districts by quarter of the city",
                 "intersections: LASD incident gazetteer rows of Cerritos (shared incidents/lasd_2021_2022)",
                 "places: LA County parks (LMS) and CDE school sites inside the boundary (shared geo/pois_la_county)",
+                _population_source("Cerritos", population, total, ", the official 2020 Cerritos population"),
             ],
         },
     )
