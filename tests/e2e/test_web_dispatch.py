@@ -236,8 +236,8 @@ def test_the_dispatch_screen_in_spanish(server: Server, browser: Browser, sign_i
     page.locator(".pending-call .call-pick").first.click()
     expect(page.locator(".recommendation .rec-method")).to_contain_text(re.compile("Tiempos de llegada"))
     # What the server supplies is Spanish too: the catalogue's names and each line's reasons (from their codes).
-    expect(page.locator(".recommendation h3")).to_contain_text("Alarma de robo, residencial")
-    expect(page.locator(".recommendation h3")).to_contain_text("Prioritaria")
+    expect(page.locator(".recommendation .rec-head h3")).to_contain_text("Alarma de robo, residencial")
+    expect(page.locator(".recommendation .rec-head h3")).to_contain_text("Prioritaria")
     expect(page.locator(".pending-call .ctype").first).to_have_text("Alarma de robo, residencial")
     reasons = page.locator(".rec-table .reasons").first
     expect(reasons.locator('[data-code="travel"]')).to_have_text(re.compile(r"^viaje de [\d,.]+ min$"))

@@ -312,8 +312,8 @@ def decision_part(*, calls: int = CALLS, database_url: str | None = None, seed: 
 
 def run(*, rows: int | None = None, database_url: str | None = None) -> dict[str, Any]:
     """Every part's figures in one object (``--rows``: the number of calls of the decision part). The flights'
-    parts (telemetry with the geofence check, the public log's first page) are ``rtcc.bench.drones_flights``."""
-    from rtcc.bench import drones_flights
+    parts (telemetry with the geofence check, the public log's first page) are ``rtcc.bench._drones_flights``."""
+    from rtcc.bench import _drones_flights as drones_flights
 
     return {
         "load_avg_1m": round(os.getloadavg()[0], 2),

@@ -9,7 +9,7 @@ that square, so every zone it can touch is a candidate: the leg's box is compare
 Python, and only a zone whose box it meets is tested exactly: a zone of at most ``SMALL_EDGES`` edges in plain
 Python (even-odd ray casting and orientation tests, the kernel's rules; numpy costs more than it saves on a few
 edges), a larger one by a one-zone ``GeofenceIndex`` built once. A longer leg (a telemetry gap) goes to the whole
-index. ``rtcc.bench.drones_flights`` checks the answers against a brute-force replay. Pure: numpy and the kernel.
+index. ``rtcc.bench._drones_flights`` checks the answers against a brute-force replay. Pure: numpy and the kernel.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rtcc.bench import drones_flights as bench
+from rtcc.bench import _drones_flights as bench
 
 
 def test_telemetry_part_at_a_tiny_size(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -111,7 +111,7 @@ def test_the_report_of_the_demo_month_shows_every_section(db: Database, tmp_path
     assert f["alpr"]["hits"] == 0 and f["drones"] == {"available": False, "note": "no drone flights this month"}
     assert filed.month == "2024-11" and pdf.startswith(b"%PDF")
     assert "DEMO" in html and "<svg" in html and "Service delivered" in html
-    assert annex.splitlines()[0] == "section,item,value,compared_with" and "no drone program data" in annex
+    assert annex.splitlines()[0] == "section,item,value,compared_with" and "no drone flights this month" in annex
 
 
 def test_the_monthly_job_files_last_month_once(db: Database, settings: Settings) -> None:
