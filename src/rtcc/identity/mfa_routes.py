@@ -117,7 +117,7 @@ def _commit_then_raise(db: DbDep, work: object) -> object:
 @router.post("/verify", dependencies=[public()], responses=_CHALLENGE_401)
 def verify(body: MfaVerify, request: Request, response: Response, db: DbDep, settings: SettingsDep) -> LoginResponse:
     """The second step of a sign-in: a TOTP code, a recovery code or a WebAuthn answer; sets the session cookie."""
-    from rtcc.identity.routes import set_session_cookie, throttle_limits
+    from rtcc.identity.signin import set_session_cookie, throttle_limits
 
     client = _client(request)
 
@@ -167,7 +167,7 @@ def totp_confirm(
 ) -> MfaEnrolled:
     """Store the TOTP app once its first code is right; during sign-in this also signs in. Recovery codes are
     returned once when the account had none."""
-    from rtcc.identity.routes import set_session_cookie
+    from rtcc.identity.signin import set_session_cookie
 
     client = _client(request)
 
@@ -203,7 +203,7 @@ def webauthn_register(
     body: WebauthnRegister, request: Request, response: Response, db: DbDep, settings: SettingsDep
 ) -> MfaEnrolled:
     """Store a security key from the browser's answer; during sign-in this also signs in."""
-    from rtcc.identity.routes import set_session_cookie
+    from rtcc.identity.signin import set_session_cookie
 
     client = _client(request)
 

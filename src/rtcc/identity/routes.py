@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from rtcc.core.clock import utcnow
 from rtcc.core.errors import NotAuthenticated, PermissionDenied
 from rtcc.deps import DbDep, RuntimeDep, SettingsDep
-from rtcc.identity import mfa, service, throttle
+from rtcc.identity import mfa, service
 from rtcc.identity.deps import SESSION_COOKIE, credentials, key_cache, public, require
 from rtcc.identity.logic import Perm, Principal
 from rtcc.identity.schemas import (
@@ -31,33 +31,9 @@ from rtcc.identity.schemas import (
     UserRead,
     UserUpdate,
 )
-from rtcc.settings import Settings
+from rtcc.identity.signin import set_session_cookie, throttle_limits
 
 api = APIRouter(prefix="/api/v1", tags=["identity"])
-
-
-def throttle_limits(settings: Settings) -> throttle.Limits:
-    """The sign-in throttling settings."""
-    return throttle.Limits(
-        max_account=settings.login_max_failures_account,
-        max_address=settings.login_max_failures_address,
-        window_s=settings.login_window_s,
-        lockout_s=settings.login_lockout_s,
-        audit_failures=settings.login_audit_failures,
-    )
-
-
-def set_session_cookie(response: Response, out: LoginResponse, settings: Settings) -> None:
-    """Hand the browser its session cookie (HttpOnly, SameSite=Strict, Secure unless turned off)."""
-    response.set_cookie(
-        SESSION_COOKIE,
-        out.token,
-        httponly=True,
-        samesite="strict",
-        secure=settings.cookie_secure,
-        max_age=settings.session_max_hours * 3600,
-        path="/",
-    )
 
 
 @api.post(
@@ -214,7 +190,7 @@ def reset_user_mfa(
         return {"factors_removed": mfa.reset(session, user, actor_name=actor.audit_name, actor_role=actor.role)}
 
 
-from rtcc.identity import mfa_routes  # noqa: E402 - they import this module's cookie and throttle helpers
+from rtcc.identity import mfa_routes  # noqa: E402 - its routes live under this router
 
 router = APIRouter()
 router.include_router(api)
