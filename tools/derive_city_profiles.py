@@ -34,11 +34,15 @@ TOL_LA_BOUNDARY = 0.0003
 TOL_LA_DIVISIONS = 0.0003
 TOL_LA_DISTRICTS = 0.0002
 TOL_LA_NEIGHBORHOODS = 0.0003
+TOL_LA_TRACTS = 0.0001
 DIGITS = 6
 #: population.geojson's top-level ``what``.
 POPULATION_WHAT = "census tract population (2020 decennial where the 2010 tract kept its GEOID, else 2010)"
 #: The official 2020 decennial population of Cerritos: the derived tracts must sum to it (PROVENANCE.md's check).
 CERRITOS_POPULATION_2020 = 49_578
+#: The official 2020 decennial population of the City of Los Angeles, printed beside the derived sum (tracts are
+#: assigned by interior point, so the sum differs slightly where a tract straddles the city line).
+LOS_ANGELES_POPULATION_2020 = 3_898_747
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -151,11 +155,11 @@ def _sources_md(folder: Path, doc: dict[str, Any]) -> None:
     (folder / "SOURCES.md").write_text("\n".join(lines), encoding="utf-8")
 
 
-def _population(data: Path, boundary: BaseGeometry) -> dict[str, Any]:
+def _population(data: Path, boundary: BaseGeometry, tolerance: float = 0.0) -> dict[str, Any]:
     """The census tracts whose Census interior point (INTPTLON/INTPTLAT) lies inside ``boundary``, sorted by GEOID,
     with the tract's 2020 decennial population where the 2010 tract kept its GEOID, else its 2010 population (the
-    shared ``geo/census_tracts_la_county``; see its PROVENANCE.md). Shapes are the 2010-vintage tracts, unsimplified,
-    coordinates rounded to ``DIGITS`` decimals."""
+    shared ``geo/census_tracts_la_county``; see its PROVENANCE.md). Shapes are the 2010-vintage tracts, simplified
+    with ``tolerance`` degrees (0: unsimplified), coordinates rounded to ``DIGITS`` decimals."""
     features = []
     tracts = _features(data / "geo" / "census_tracts_la_county" / "la_county_tracts_2010_pop.geojson")
     for f in sorted(tracts, key=lambda f: str(f["properties"]["GEOID"])):
@@ -164,7 +168,10 @@ def _population(data: Path, boundary: BaseGeometry) -> dict[str, Any]:
             continue
         pop2020 = p.get("pop2020_same_geoid")
         pop, year = (int(pop2020), 2020) if pop2020 is not None else (int(p["pop2010"]), 2010)
-        geometry = {"type": f["geometry"]["type"], "coordinates": _round(f["geometry"]["coordinates"])}
+        if tolerance > 0:
+            geometry = _geometry(_simplify(shape(f["geometry"]), tolerance))
+        else:
+            geometry = {"type": f["geometry"]["type"], "coordinates": _round(f["geometry"]["coordinates"])}
         features.append(
             {"type": "Feature", "properties": {"geoid": str(p["GEOID"]), "population": pop, "year": year},
              "geometry": geometry}
@@ -359,6 +366,8 @@ def derive_los_angeles(data: Path, out: Path) -> None:
                 rows.setdefault(frozenset((a, b)), [a, b, float(r["lat_median"]), float(r["lon_median"])])
     _write_csv(out / "intersections.csv", ["street_a", "street_b", "lat", "lon"], list(rows.values()))
     _write_csv(out / "places.csv", ["kind", "name", "lat", "lon"], _places(data, city))
+    population = _population(data, city, TOL_LA_TRACTS)
+    total = _write_population(out / "population.geojson", population)
 
     _profile_json(
         out / "profile.json",
@@ -380,6 +389,7 @@ def derive_los_angeles(data: Path, out: Path) -> None:
                 "divisions": TOL_LA_DIVISIONS,
                 "districts": TOL_LA_DISTRICTS,
                 "neighborhoods": TOL_LA_NEIGHBORHOODS,
+                "population": TOL_LA_TRACTS,
             },
             "sources": [
                 "boundary: union of the 21 LAPD divisions (LA GeoHub 'LAPD Divisions', shared geo/)",
@@ -389,6 +399,9 @@ def derive_los_angeles(data: Path, out: Path) -> None:
                 "neighborhoods: LA Times Mapping L.A. neighborhoods inside the city (largest polygon of each)",
                 "intersections: LAPD incident gazetteer (shared incidents/lapd_2020, median coordinates)",
                 "places: LA County parks (LMS) and CDE school sites inside the boundary (shared geo/pois_la_county)",
+                _population_source(
+                    "Los Angeles", population, total, f" (the official 2020 count is {LOS_ANGELES_POPULATION_2020:,})"
+                ).replace("Coordinates rounded", f"Simplified at {TOL_LA_TRACTS} deg; coordinates rounded"),
             ],
         },
     )

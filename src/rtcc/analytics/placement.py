@@ -44,6 +44,7 @@ from rtcc.core.clock import utcnow
 from rtcc.core.errors import ValidationFailed
 from rtcc.identity.logic import Principal
 from rtcc.places import service as places
+from rtcc.places.logic import Area, AreaIndex
 from rtcc.routing import service as routing
 from rtcc.settings import Settings
 
@@ -191,20 +192,25 @@ def alpr(session: Session, settings: Settings, *, count: int, actor: Principal) 
 
 
 def lattice(spacing_m: float) -> list[tuple[float, float]]:
-    """(lat, lon) of a square lattice of ``spacing_m`` over the city, kept where inside the city limit."""
+    """(lat, lon) of a square lattice of ``spacing_m`` over the city, kept where inside the city limit, row by row
+    from the south-west corner. The inside test runs vectorised over the whole lattice (Los Angeles at 100 m is
+    about 225,000 candidate points)."""
     min_lon, min_lat, max_lon, max_lat = places.boundary().bbox()
     dlat = spacing_m / 111_195.0
     dlon = dlat / math.cos(math.radians((min_lat + max_lat) / 2))
-    out = []
+    row_lats, col_lons = [], []
     lat = min_lat + dlat / 2
     while lat < max_lat:
-        lon = min_lon + dlon / 2
-        while lon < max_lon:
-            if places.inside_city(lat, lon):
-                out.append((round(lat, 6), round(lon, 6)))
-            lon += dlon
+        row_lats.append(lat)
         lat += dlat
-    return out
+    lon = min_lon + dlon / 2
+    while lon < max_lon:
+        col_lons.append(lon)
+        lon += dlon
+    lats = np.repeat(np.asarray(row_lats, dtype=np.float64), len(col_lons))
+    lons = np.tile(np.asarray(col_lons, dtype=np.float64), len(row_lats))
+    inside = places.current().city.find_many(lats, lons)
+    return [(round(float(la), 6), round(float(lo), 6)) for la, lo, a in zip(lats, lons, inside, strict=True) if a]
 
 
 def docks(
@@ -291,20 +297,22 @@ def _population_points(folder: Path) -> tuple[list[tuple[float, float]], list[fl
     if not path.is_file():
         raise ValidationFailed(f"placement: the city profile has no {POPULATION_FILE} (census tract population)")
     doc = json.loads(path.read_text(encoding="utf-8"))
-    tracts = []
+    tracts, pops = [], []
     for i, f in enumerate(doc.get("features", [])):
         try:
-            rings = geo.rings_of_geometry(f["geometry"])
-            pop = float(f["properties"]["population"])
+            rings = tuple(geo.rings_of_geometry(f["geometry"]))
+            pops.append(float(f["properties"]["population"]))
         except (KeyError, TypeError, ValueError) as exc:
             raise ValidationFailed(f"{path.name}: feature {i + 1}: {exc}") from None
-        tracts.append((rings, pop))
+        tracts.append(Area(code=str(i), name=str(i), rings=rings))
     pts = lattice(RESIDENT_LATTICE_M)
-    owner = [
-        next((k for k, (rings, _) in enumerate(tracts) if geo.point_in_rings(la, lo, rings)), -1) for la, lo in pts
-    ]
-    per = np.bincount([o for o in owner if o >= 0], minlength=len(tracts))
-    keep = [(p, tracts[o][1] / per[o]) for p, o in zip(pts, owner, strict=True) if o >= 0]
+    if not pts or not tracts:
+        return [], []
+    arr = np.asarray(pts, dtype=np.float64)
+    found = AreaIndex(tracts).find_many(arr[:, 0], arr[:, 1])  # the first tract in file order holding the point
+    owner = np.asarray([int(a.code) if a is not None else -1 for a in found], dtype=np.intp)
+    per = np.bincount(owner[owner >= 0], minlength=len(tracts))
+    keep = [(p, pops[o] / per[o]) for p, o in zip(pts, owner.tolist(), strict=True) if o >= 0]
     return [p for p, _ in keep], [w for _, w in keep]
 
 

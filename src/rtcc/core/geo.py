@@ -90,16 +90,31 @@ def point_in_rings(lat: float, lon: float, rings: tuple[Ring, ...] | list[Ring])
 
 
 def points_in_rings(lats: FloatArray, lons: FloatArray, rings: tuple[Ring, ...] | list[Ring]) -> npt.NDArray[np.bool_]:
-    """Vectorised ``point_in_rings`` for arrays of points."""
-    inside = np.zeros(len(lats), dtype=bool)
+    """Vectorised ``point_in_rings`` for arrays of points (the same even-odd rule and arithmetic).
+
+    The points are sorted by latitude once; each edge then tests only the points whose latitude lies in its band
+    ``[min(y1, y2), max(y1, y2))`` (found by binary search), so a ring of thousands of short edges over a large
+    lattice costs about one pass over the points, not one pass per edge."""
+    n = len(lats)
+    inside = np.zeros(n, dtype=bool)
+    if n == 0:
+        return inside
+    order = np.argsort(lats, kind="stable")
+    s_lats, s_lons = lats[order], lons[order]
+    flips = np.zeros(n, dtype=bool)
     for ring in rings:
         xy = np.asarray(ring, dtype=np.float64)
-        for (x1, y1), (x2, y2) in itertools.pairwise(xy):
-            if y1 == y2:
-                continue
-            crosses = (y1 > lats) != (y2 > lats)
-            x_cross = x1 + (lats - y1) * (x2 - x1) / (y2 - y1)
-            inside ^= crosses & (lons < x_cross)
+        if len(xy) < 2:
+            continue
+        x1s, y1s, x2s, y2s = xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1]
+        starts = np.searchsorted(s_lats, np.minimum(y1s, y2s), side="left")
+        stops = np.searchsorted(s_lats, np.maximum(y1s, y2s), side="left")
+        for k in np.flatnonzero(stops > starts):
+            x1, y1, x2, y2 = x1s[k], y1s[k], x2s[k], y2s[k]
+            lo, hi = starts[k], stops[k]
+            x_cross = x1 + (s_lats[lo:hi] - y1) * (x2 - x1) / (y2 - y1)
+            flips[lo:hi] ^= s_lons[lo:hi] < x_cross
+    inside[order] = flips
     return inside
 
 
