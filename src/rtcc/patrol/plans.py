@@ -267,11 +267,12 @@ def get(session: Session, plan_id: uuid.UUID, *, actor: Principal, own_only: boo
     if plan is None or (own_only and plan.call_sign != dispatch.my_call_sign(session, actor)):
         raise NotFound(f"no patrol plan {plan_id}")
     out = read(session, plan)
-    _audit_read(session, out, actor)
+    audit_read(session, out, actor)
     return out
 
 
-def _audit_read(session: Session, plan: PlanRead, actor: Principal) -> None:
+def audit_read(session: Session, plan: PlanRead, actor: Principal) -> None:
+    """Record that ``actor`` was shown ``plan``'s house-check stops (residents' addresses); nothing when it has none."""
     checks = [str(s.house_check_id) for s in plan.stops if s.house_check_id]
     if checks:
         audit.record_for(
@@ -286,7 +287,8 @@ def _audit_read(session: Session, plan: PlanRead, actor: Principal) -> None:
 
 def mine(session: Session, *, actor: Principal) -> PlanRead | None:
     """A field user's current plan: the one of their unit whose window holds now, else the next one starting today,
-    else the latest (None without a unit or a plan)."""
+    else the latest (None without a unit or a plan). Not audited here: the route audits the plan it actually sends
+    (``audit_read``), so a poll answered 304 adds no entry."""
     sign = dispatch.my_call_sign(session, actor)
     if sign is None:
         return None
@@ -297,10 +299,7 @@ def mine(session: Session, *, actor: Principal) -> PlanRead | None:
     candidates = current or upcoming or list(rows)
     if not candidates:
         return None
-    pick = candidates[0]
-    out = read(session, pick)
-    _audit_read(session, out, actor)
-    return out
+    return read(session, candidates[0])
 
 
 def list_plans(session: Session, *, call_sign: str | None, limit: int = 50) -> list[PlanRead]:

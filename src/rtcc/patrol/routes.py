@@ -8,9 +8,10 @@ import uuid
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import AwareDatetime
 
+from rtcc.core import etag
 from rtcc.deps import DbDep, SettingsDep
 from rtcc.dispatch import queries as dispatch
 from rtcc.identity.deps import require
@@ -81,11 +82,21 @@ def list_plans(
         return plans.list_plans(session, call_sign=call_sign, limit=limit)
 
 
-@router.get("/plans/mine")
-def my_plan(db: DbDep, actor: Field) -> PlanRead | None:
-    """The field user's current plan (their unit's), with dose planned and delivered."""
+@router.get("/plans/mine", response_model=PlanRead | None, responses=etag.NOT_MODIFIED_RESPONSE)
+def my_plan(request: Request, response: Response, db: DbDep, actor: Field) -> PlanRead | Response | None:
+    """The field user's current plan (their unit's), with dose planned and delivered. The field view polls it with
+    ``If-None-Match``: an unchanged plan answers 304, and only a plan actually sent (residents' addresses disclosed)
+    is audited."""
     with db.uow() as session:
-        return plans.mine(session, actor=actor)
+        plan = plans.mine(session, actor=actor)
+        tag = etag.of(plan)
+        if etag.matches(request, tag):
+            return etag.not_modified(tag)
+        if plan is not None:
+            plans.audit_read(session, plan, actor)
+    response.headers["ETag"] = tag
+    response.headers["Cache-Control"] = "private, no-cache"
+    return plan
 
 
 @router.get("/plans/{plan_id}")

@@ -196,3 +196,42 @@ def test_publish_through_the_api_is_explicit_audited_and_once(
     assert [c["keyholder_name"] for c in due] == ["Kim"]
     with db.read() as s:
         assert "patrol.house_check.listed" in set(s.scalars(select(AuditEntry.action)))
+
+
+def test_the_field_poll_is_conditional_and_audits_only_what_it_sends(
+    app_client: TestClient, db: Database, settings: Settings, login: Callable[..., dict[str, str]]
+) -> None:
+    """The field view polls its plan: an unchanged plan answers 304 with no body and adds no audit entry; the first
+    answer, and the answer after the plan changed, disclose the house check's address and are audited."""
+    _setup(db, settings)
+    start = utcnow() - timedelta(minutes=30)
+    with db.uow() as s:
+        plan = plans.create(
+            s,
+            settings,
+            PlanCreate(call_sign="C9", kind="cso", starts_at=start, ends_at=start + timedelta(hours=4)),
+            actor=SUPERVISOR,
+        )
+    cso = login("cso", unit="C9")
+
+    def reads() -> int:
+        with db.read() as s:
+            return len(list(s.scalars(select(AuditEntry.seq).where(AuditEntry.action == "patrol.plan.read"))))
+
+    first = app_client.get("/api/v1/patrol/plans/mine", headers=cso)
+    assert first.status_code == 200 and first.json()["id"] == str(plan.id)
+    tag = first.headers["ETag"]
+    assert reads() == 1
+    again = app_client.get("/api/v1/patrol/plans/mine", headers={**cso, "If-None-Match": tag})
+    assert again.status_code == 304 and again.content == b"" and again.headers["ETag"] == tag
+    assert reads() == 1  # nothing disclosed, nothing recorded
+    stale = app_client.get("/api/v1/patrol/plans/mine", headers={**cso, "If-None-Match": '"not-the-tag"'})
+    assert stale.status_code == 200 and reads() == 2
+    with db.uow() as s:  # the unit reaches the house: the plan changes (visit, dose)
+        unit = units.load(s, "C9")
+        for k in range(3):
+            at = start + timedelta(minutes=10 + k)
+            positions.record(s, None, unit, PositionIn(lat=HOUSE[0], lon=HOUSE[1], at=at), source="test")
+        assert plans.measure(s, settings, plan.id) == 1
+    changed = app_client.get("/api/v1/patrol/plans/mine", headers={**cso, "If-None-Match": tag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != tag and reads() == 3

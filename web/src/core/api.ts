@@ -30,12 +30,18 @@ export async function api<T>(method: string, path: string, body?: unknown, opts:
     init.body = JSON.stringify(body);
     (init.headers as Record<string, string>)["Content-Type"] = "application/json";
   }
-  let resp: Response;
+  return finish<T>(await send(path, init), opts);
+}
+
+async function send(path: string, init: RequestInit): Promise<Response> {
   try {
-    resp = await fetch(path, init);
+    return await fetch(path, init);
   } catch (err) {
     throw new ApiError(err instanceof Error ? err.message : String(err), 0);
   }
+}
+
+async function finish<T>(resp: Response, opts: { quiet401?: boolean }): Promise<T> {
   if (resp.status === 204) return undefined as T;
   let data: unknown = null;
   const text = await resp.text();
@@ -50,10 +56,29 @@ export async function api<T>(method: string, path: string, body?: unknown, opts:
     const problem = (data && typeof data === "object" ? data : {}) as Record<string, unknown>;
     const detail = String(problem.detail ?? problem.title ?? resp.statusText);
     const errors = Array.isArray(problem.errors) ? (problem.errors as FieldError[]) : [];
+    if (resp.status === 401) fresh.clear();
     if (resp.status === 401 && !opts.quiet401) for (const fn of unauthorizedListeners) fn();
     throw new ApiError(detail, resp.status, errors);
   }
   return data as T;
+}
+
+/** The last answer of each polled path and its ETag (kept in memory only; cleared when the session ends). */
+const fresh = new Map<string, { tag: string; data: unknown }>();
+
+/** A GET for a screen that polls: it sends the ETag of the last answer (If-None-Match) and a 304 answers the copy
+ * kept from that answer, so the server sends (and, for personal data, audits) only what changed. */
+export async function getFresh<T>(path: string): Promise<T> {
+  const last = fresh.get(path);
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (last) headers["If-None-Match"] = last.tag;
+  const resp = await send(path, { method: "GET", credentials: "same-origin", headers, cache: "no-store" });
+  if (resp.status === 304 && last) return last.data as T;
+  const data = await finish<T>(resp, {});
+  const tag = resp.headers.get("ETag");
+  if (tag) fresh.set(path, { tag, data });
+  else fresh.delete(path);
+  return data;
 }
 
 export const get = <T>(path: string, opts?: { quiet401?: boolean }): Promise<T> => api<T>("GET", path, undefined, opts);

@@ -4,7 +4,7 @@
 // note (POST /api/v1/patrol/house-checks/{id}/visits; the resident is told at once when something was found).
 
 import L from "leaflet";
-import { get, post } from "../core/api";
+import { getFresh, post } from "../core/api";
 import { el, field, formatTime } from "../core/dom";
 import { lang, t } from "../core/i18n";
 import type { Key } from "../core/strings";
@@ -133,7 +133,7 @@ export function planPanel(): { node: HTMLElement; refresh: () => Promise<void>; 
 
   async function refresh(): Promise<void> {
     try {
-      draw(await get<Plan | null>(`${P}/plans/mine`));
+      draw(await getFresh<Plan | null>(`${P}/plans/mine`));
     } catch (err) {
       msg.textContent = t("common.failed", { detail: err instanceof Error ? err.message : String(err) });
     }
