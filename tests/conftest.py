@@ -139,3 +139,53 @@ def sensor_key(app_client: TestClient, db: Database) -> Callable[[list[str]], di
         return {"X-API-Key": secret}
 
     return _key
+
+
+# --- which tests the PostgreSQL run repeats -------------------------------------------------------------------------
+# CI runs the suite twice, on SQLite and on PostgreSQL (RTCC_TEST_DATABASE_URL). The PostgreSQL run repeats only what
+# can differ there: tests that use the database (the ``database_url`` fixture, directly or through ``db``,
+# ``settings``, ``app_client``...) or that read RTCC_TEST_DATABASE_URL themselves. Tests that never touch a database
+# (pure logic, parsers, kernels) and the browser tests (tests/e2e: the same pages and scripts over the same API, which
+# the integration tests cover on PostgreSQL) ran in the SQLite run and are deselected, with a line in the header.
+# RTCC_TEST_ALL=1 runs everything on PostgreSQL too.
+
+_E2E_DIR = Path(__file__).resolve().parent / "e2e"
+_READS_URL: dict[str, bool] = {}
+
+
+def _reads_test_database_url(path: Path) -> bool:
+    key = str(path)
+    if key not in _READS_URL:
+        try:
+            _READS_URL[key] = "RTCC_TEST_DATABASE_URL" in path.read_text(encoding="utf-8")
+        except OSError:
+            _READS_URL[key] = True
+    return _READS_URL[key]
+
+
+def _repeated_on_postgresql(item: pytest.Item) -> bool:
+    path = Path(str(item.fspath))
+    if _E2E_DIR in path.parents:
+        return False
+    return "database_url" in getattr(item, "fixturenames", ()) or _reads_test_database_url(path)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not os.environ.get("RTCC_TEST_DATABASE_URL") or os.environ.get("RTCC_TEST_ALL") == "1":
+        return
+    keep = [i for i in items if _repeated_on_postgresql(i)]
+    dropped = [i for i in items if not _repeated_on_postgresql(i)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+        config._rtcc_pg_deselected = len(dropped)  # type: ignore[attr-defined]
+
+
+def pytest_report_collectionfinish(config: pytest.Config) -> str | None:
+    n = getattr(config, "_rtcc_pg_deselected", 0)
+    if not n:
+        return None
+    return (
+        f"PostgreSQL run: {n} tests that use no database, and the browser tests, ran in the SQLite run and are "
+        "deselected here (RTCC_TEST_ALL=1 runs them too)"
+    )
