@@ -62,6 +62,11 @@ def current_rule(session: Session, settings: Settings, *, at: datetime) -> logic
     return logic.near_repeat_rule(knox.ratio, knox.p_value, knox.distance_edges, knox.time_edges, **kwargs)  # type: ignore[arg-type]
 
 
+def has_alert(session: Session, call_id: uuid.UUID) -> bool:
+    """True when the call already has its near-repeat alert."""
+    return repository.near_repeat_of_call(session, call_id) is not None
+
+
 def for_call(session: Session, settings: Settings, call_id: uuid.UUID) -> NearRepeatRead | None:
     """The near-repeat alert of a call, made now when it is a burglary without one (None: not a burglary)."""
     existing = repository.near_repeat_of_call(session, call_id)

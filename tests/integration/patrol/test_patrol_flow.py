@@ -235,3 +235,24 @@ def test_the_field_poll_is_conditional_and_audits_only_what_it_sends(
         assert plans.measure(s, settings, plan.id) == 1
     changed = app_client.get("/api/v1/patrol/plans/mine", headers={**cso, "If-None-Match": tag})
     assert changed.status_code == 200 and changed.headers["ETag"] != tag and reads() == 3
+
+
+def test_a_burglary_call_gets_its_near_repeat_alert_as_it_is_taken(
+    app_client: TestClient, db: Database, login: Callable[..., dict[str, str]]
+) -> None:
+    """The patrol service listens for dispatch.call.created: the alert exists within seconds of the call, long before
+    the periodic pass (its first run is 30 s after start; it stays the reconciler for a lost event)."""
+    import time
+
+    dispatcher = login("dispatcher")
+    body = {"call_type": "BURGLARY_RPT", "location": {"kind": "coordinates", "lat": PARK[0], "lon": PARK[1]}}
+    taken = app_client.post("/api/v1/dispatch/calls", headers=dispatcher, json={**body, "source": "911"})
+    assert taken.status_code == 201, taken.text
+    call_id = uuid.UUID(taken.json()["call"]["id"])
+    deadline = time.monotonic() + 10
+    while True:
+        with db.read() as s:
+            if nearrepeats.has_alert(s, call_id):
+                break
+        assert time.monotonic() < deadline, "no near-repeat alert 10 s after the call was taken"
+        time.sleep(0.1)
