@@ -75,7 +75,8 @@ class NatsBus:
 
     Every parameter after ``url`` has a production default; tests shorten the timings. ``failover_wait`` is how
     long a publish keeps trying while a cluster elects a new stream leader (kept under ``publish_threadsafe``'s
-    10 s). ``subject_prefix`` lets
+    15 s); once one publish has waited that long in vain (the cluster lost its quorum), the next ones do not wait
+    again until a publish succeeds. ``subject_prefix`` lets
     several independent streams share one server (subjects of two streams may not overlap).
     """
 
@@ -102,7 +103,7 @@ class NatsBus:
         connect_timeout: float = 10.0,
         publish_timeout: float = 5.0,
         publish_attempts: int = 3,
-        failover_wait: float = 8.0,
+        failover_wait: float = 10.0,
         close_timeout: float = 10.0,
     ) -> None:
         _check_tokens("subject prefix", subject_prefix, wildcards=False)
@@ -121,6 +122,7 @@ class NatsBus:
         self._publish_timeout = publish_timeout
         self._publish_attempts = publish_attempts
         self._failover_wait = failover_wait
+        self._leaderless = False  # a publish waited failover_wait in vain and none has succeeded since
         self._close_timeout = close_timeout
 
         self._nc: NatsClient | None = None
@@ -252,7 +254,7 @@ class NatsBus:
         # at this moment (a cluster node was lost and the others are electing one, a few seconds): it is retried
         # until ``failover_wait`` s have passed, so that an election costs a delay, not an event.
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + self._failover_wait
+        deadline = loop.time() + (0.0 if self._leaderless else self._failover_wait)
         attempt = timeouts = 0
         while True:
             attempt += 1
@@ -282,9 +284,11 @@ class NatsBus:
                     "; giving up" if give_up else "; retrying",
                 )
                 if give_up:
+                    self._leaderless = leaderless
                     break
                 await asyncio.sleep(min(0.2 * 2 ** (attempt - 1), 1.0))
                 continue
+            self._leaderless = False
             if ack.duplicate:
                 logger.debug("event %s was already stored (seq %s); duplicate dropped", msg_id, ack.seq)
             if attempt > 1:
@@ -294,7 +298,7 @@ class NatsBus:
             f"event bus did not acknowledge event {msg_id} ({envelope.type}) after {attempt} attempts"
         ) from last
 
-    def publish_threadsafe(self, envelope: Envelope, timeout: float = 10.0) -> None:
+    def publish_threadsafe(self, envelope: Envelope, timeout: float = 15.0) -> None:
         """Publish from another thread; blocks until acknowledged. Never from the bus's own loop thread.
 
         While the connection is down it does not wait: the envelope is handed to the background relay (published

@@ -33,6 +33,8 @@ from pathlib import Path
 
 import httpx
 import nats
+import nats.errors
+import nats.js.errors
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
@@ -116,10 +118,19 @@ class NatsCluster:
 
 
 async def _stream_state(url: str) -> tuple[int, str, int, int]:
-    """(replicas, leader's server name, current replicas' count, messages) of the RTCC stream."""
+    """(replicas, leader's server name, current replicas' count, messages) of the RTCC stream; asks again while the
+    cluster elects a leader (the JetStream API does not answer then)."""
     nc = await nats.connect(servers=url.split(","), connect_timeout=2, max_reconnect_attempts=3)
+    deadline = time.monotonic() + 30
     try:
-        info = await nc.jetstream(timeout=5).stream_info(STREAM)
+        while True:
+            try:
+                info = await nc.jetstream(timeout=3).stream_info(STREAM)
+                break
+            except (nats.errors.TimeoutError, nats.errors.NoRespondersError, nats.js.errors.ServiceUnavailableError):
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.5)
     finally:
         await nc.close()
     assert info.cluster is not None and info.config.num_replicas is not None
