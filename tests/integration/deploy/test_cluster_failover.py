@@ -206,9 +206,9 @@ def test_cluster_survives_losing_a_nats_node_an_api_process_and_a_worker(tmp_pat
         try:
             natsc.start()
             cluster.start_all()
-            cluster.wait_ready(90)
+            cluster.wait_ready(180)
             for name in ("worker0", "worker1"):
-                cluster.wait_log(name, "worker match running", 90)
+                cluster.wait_log(name, "worker match running", 180)
             proxy = Haproxy(haproxy_binary, api_ports, tmp_path / "haproxy.log")
             proxy.wait_all_up()
             replicas, leader, current, _ = asyncio.run(_stream_state(natsc.url))
