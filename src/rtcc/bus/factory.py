@@ -26,7 +26,5 @@ def make_bus(
     if url.startswith(("nats://", "tls://")):
         from rtcc.bus.nats import NatsBus  # imported lazily: the embedded profile never needs it
 
-        return NatsBus(
-            url, stream=stream, subject_prefix=subject_prefix, replicas=replicas, on_malformed=on_malformed
-        )
+        return NatsBus(url, stream=stream, subject_prefix=subject_prefix, replicas=replicas, on_malformed=on_malformed)
     raise ValueError(f"RTCC_BUS_URL: unsupported scheme in {url!r} (use memory:// or nats://)")

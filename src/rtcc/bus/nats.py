@@ -73,11 +73,11 @@ def _check_tokens(what: str, value: str, *, wildcards: bool) -> None:
 class NatsBus:
     """The ``Bus`` protocol over NATS JetStream. Build it, ``await start()``, ``await close()`` at shutdown.
 
-    Every parameter after ``url`` has a production default; tests shorten the timings. ``failover_wait`` is how
-    long a publish keeps trying while a cluster elects a new stream leader (kept under ``publish_threadsafe``'s
-    15 s); once one publish has waited that long in vain (the cluster lost its quorum), the next ones do not wait
-    again until a publish succeeds. ``subject_prefix`` lets
-    several independent streams share one server (subjects of two streams may not overlap).
+    Every parameter after ``url`` has a production default; tests shorten the timings. ``subject_prefix`` lets
+    several independent streams share one server (subjects of two streams may not overlap). ``replicas`` is the
+    stream's copies on a cluster. ``failover_wait`` is how long a publish keeps trying while a cluster elects a new
+    stream leader (kept under ``publish_threadsafe``'s 15 s); once one publish has waited that long in vain (the
+    cluster lost its quorum), the next ones do not wait again until a publish succeeds.
     """
 
     name = "nats"
