@@ -1,5 +1,6 @@
 """The deployment files a city installs (deploy/): each is checked by the tool that will read it, where this machine
-has that tool (skipped otherwise, naming it), and against the application (commands, roles, settings).
+has that tool (skipped otherwise, naming it; under ``RTCC_REQUIRE_SERVICES=1``, CI, a missing tool fails instead),
+and against the application (commands, roles, settings).
 
 - deploy/compose.yaml: ``docker-compose config`` (Debian's docker-compose validates against the Compose schema without a
   Docker daemon), plus the topology: three NATS nodes, two API processes behind HAProxy, every worker role real.
@@ -29,12 +30,17 @@ from rtcc.settings import Settings
 
 DEPLOY = Path(__file__).resolve().parents[3] / "deploy"
 RTCC_IN_UNITS = "/opt/rtcc/venv/bin/rtcc"
+PACKAGES = {"docker-compose": "docker-compose", "haproxy": "haproxy", "nats-server": "nats-server",
+            "systemd-analyze": "systemd"}  # fmt: skip
 
 
 def _tool(name: str) -> str:
     path = shutil.which(name) or (f"/usr/sbin/{name}" if Path(f"/usr/sbin/{name}").exists() else None)
     if path is None:
-        pytest.skip(f"{name} is not installed on this machine; the check it makes did not run")
+        reason = f"{name} is not installed on this machine (Debian package: {PACKAGES[name]})"
+        if os.environ.get("RTCC_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{reason}; it is required under RTCC_REQUIRE_SERVICES=1")
+        pytest.skip(f"{reason}; the check it makes did not run")
     return path
 
 
