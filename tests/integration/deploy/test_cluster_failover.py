@@ -249,10 +249,15 @@ def test_cluster_survives_losing_a_nats_node_an_api_process_and_a_worker(tmp_pat
                 time.sleep(0.5)
             replicas, new_leader, current, messages = asyncio.run(_stream_state(natsc.url))
             resends = sum(s.resends for s in sensors)
+            # HAProxy's log marks a request it sent again to another server with "+" before its retry count
+            redispatched = sum(
+                1 for line in (tmp_path / "haproxy.log").read_text(errors="replace").splitlines() if "/+" in line
+            )
             print(
                 f"killed NATS node {leader} (stream leader now {new_leader}), {cluster.kills}; "
                 f"acknowledged reads {len(acked)} ({after} after the last kill), hotlisted {len(hits)}, "
-                f"resent requests {resends} ({sum(s.retried_batches for s in sensors)} batches), longest wait "
+                f"resent requests {resends} ({sum(s.retried_batches for s in sensors)} batches; HAProxy sent "
+                f"{redispatched} again to the other API process), longest wait "
                 f"{max(s.longest_wait_s for s in sensors):.1f} s, kills took {last_kill - first_kill:.1f} s; "
                 f"unmatched {len(missing)}; stream messages {messages_at_kill} -> {messages}"
             )
