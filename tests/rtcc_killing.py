@@ -172,8 +172,8 @@ class Cluster:
         except httpx.HTTPError:
             return False
 
-    def wait_ready(self, timeout: float = 60) -> None:
-        """Wait until every API server answers /readyz with 200."""
+    def wait_ready(self, timeout: float = 120) -> None:
+        """Wait until every API server answers /readyz with 200 (a loaded machine starts one slowly)."""
         deadline = time.monotonic() + timeout
         for name, port in self.api.items():
             while not self._ready(port):
