@@ -59,11 +59,32 @@ def eido_schema_file() -> Path:
     return _EIDO_BUNDLE[0]
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now (for a private server a test starts)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A TCP port on 127.0.0.1 that nothing listens on right now (for a private server a test starts).
+
+    With ``RTCC_TEST_PORT_RANGE=LOW-HIGH`` the port comes from that range (people sharing a machine each give
+    their runs a range of their own), never the same one twice in a run; otherwise the kernel picks one.
+    """
+    spec = os.environ.get("RTCC_TEST_PORT_RANGE")
+    if not spec:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            return int(s.getsockname()[1])
+    low, _, high = spec.partition("-")
+    for port in range(int(low), int(high) + 1):
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
+    raise RuntimeError(f"no free port left in RTCC_TEST_PORT_RANGE={spec}")
 
 
 def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 30.0) -> None:

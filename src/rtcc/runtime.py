@@ -47,6 +47,7 @@ def build_runtime(settings: Settings) -> Runtime:
         settings.bus_url,
         stream=settings.bus_stream,
         subject_prefix=settings.bus_subject_prefix,
+        replicas=settings.bus_replicas,
         on_malformed=on_malformed,
     )
     return Runtime(settings=settings, db=db, bus=bus)

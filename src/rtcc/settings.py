@@ -65,7 +65,18 @@ class Settings(
         default="sqlite:///var/rtcc.db",
         description="SQLAlchemy URL. SQLite (default, WAL mode) or postgresql+psycopg://user@host/db.",
     )
-    bus_url: str = Field(default="memory://", description="Event bus: memory:// (in-process) or nats://host:4222.")
+    bus_url: str = Field(
+        default="memory://",
+        description="Event bus: memory:// (in-process), nats://host:4222, or a NATS cluster as a comma-separated list "
+        "(nats://nats-1:4222,nats://nats-2:4222,nats://nats-3:4222): the client fails over to the next server.",
+    )
+    bus_replicas: int = Field(
+        default=1,
+        ge=1,
+        le=5,
+        description="Copies of the NATS JetStream stream (and its consumers) the cluster keeps: 1 for one server, "
+        "3 for a three-node cluster (survives losing one node). Applied when the stream is created or updated.",
+    )
     bus_stream: str = Field(default="RTCC", description="NATS JetStream stream name holding rtcc.> subjects.")
     bus_subject_prefix: str = Field(
         default="rtcc", description="First token of every NATS subject (<prefix>.<event type>); one per stream."

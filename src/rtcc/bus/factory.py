@@ -1,4 +1,5 @@
-"""Choose the bus adapter from the settings URL: ``memory://`` (default) or ``nats://host:port``."""
+"""Choose the bus adapter from the settings URL: ``memory://`` (default), ``nats://host:port`` or a comma-separated
+list of a NATS cluster's servers."""
 
 from __future__ import annotations
 
@@ -12,13 +13,18 @@ OnMalformed = Callable[[str, bytes, str], Awaitable[None] | None]
 
 
 def make_bus(
-    url: str, *, stream: str = "RTCC", subject_prefix: str = "rtcc", on_malformed: OnMalformed | None = None
+    url: str,
+    *,
+    stream: str = "RTCC",
+    subject_prefix: str = "rtcc",
+    replicas: int = 1,
+    on_malformed: OnMalformed | None = None,
 ) -> Bus:
-    """Build (not start) the bus named by ``url``."""
+    """Build (not start) the bus named by ``url`` (NATS: one server, or a comma-separated cluster list)."""
     if url.startswith("memory:"):
         return MemoryBus()
     if url.startswith(("nats://", "tls://")):
         from rtcc.bus.nats import NatsBus  # imported lazily: the embedded profile never needs it
 
-        return NatsBus(url, stream=stream, subject_prefix=subject_prefix, on_malformed=on_malformed)
+        return NatsBus(url, stream=stream, subject_prefix=subject_prefix, replicas=replicas, on_malformed=on_malformed)
     raise ValueError(f"RTCC_BUS_URL: unsupported scheme in {url!r} (use memory:// or nats://)")

@@ -1,7 +1,8 @@
 """NATS JetStream adapter of the event bus, for the production profile (several processes, several machines).
 
-It owns the connection to NATS (reconnecting forever with backoff), the JetStream stream that stores every
-event (``RTCC`` by default, subjects ``rtcc.>``, file storage, seven days), durable publishing (the envelope
+It owns the connection to NATS (one server or a cluster's list, reconnecting forever with backoff to whichever
+server answers), the JetStream stream that stores every event (``RTCC`` by default, subjects ``rtcc.>``, file
+storage, seven days, ``replicas`` copies on a cluster: 3 survives losing a node), durable publishing (the envelope
 id is the ``Nats-Msg-Id``, so JetStream drops a re-published envelope) and both kinds of subscription. A
 *fan-out* subscription is an ephemeral ordered consumer that sees every event stored after it subscribed (live
 screens, which replay from the database). A *group* is a durable pull consumer shared by every process that
@@ -73,7 +74,10 @@ class NatsBus:
     """The ``Bus`` protocol over NATS JetStream. Build it, ``await start()``, ``await close()`` at shutdown.
 
     Every parameter after ``url`` has a production default; tests shorten the timings. ``subject_prefix`` lets
-    several independent streams share one server (subjects of two streams may not overlap).
+    several independent streams share one server (subjects of two streams may not overlap). ``replicas`` is the
+    stream's copies on a cluster. ``failover_wait`` is how long a publish keeps trying while a cluster elects a new
+    stream leader (kept under ``publish_threadsafe``'s 15 s); once one publish has waited that long in vain (the
+    cluster lost its quorum), the next ones do not wait again until a publish succeeds.
     """
 
     name = "nats"
@@ -84,6 +88,7 @@ class NatsBus:
         *,
         stream: str = "RTCC",
         subject_prefix: str = "rtcc",
+        replicas: int = 1,
         on_malformed: MalformedCallback | None = None,
         client_name: str | None = None,
         max_age: float = 7 * _DAY,
@@ -98,20 +103,26 @@ class NatsBus:
         connect_timeout: float = 10.0,
         publish_timeout: float = 5.0,
         publish_attempts: int = 3,
+        failover_wait: float = 10.0,
         close_timeout: float = 10.0,
     ) -> None:
         _check_tokens("subject prefix", subject_prefix, wildcards=False)
         if max_deliver < 1 or batch < 1 or publish_attempts < 1:
             raise ValueError("max_deliver, batch and publish_attempts must be at least 1")
+        if not 1 <= replicas <= 5:
+            raise ValueError(f"replicas must be 1 to 5 (JetStream's limit), not {replicas}")
         self._url = url
         self._stream = stream
         self._prefix = subject_prefix
+        self._replicas = replicas
         self._client_name = client_name or f"rtcc-{stream}"
         self._max_age = max_age
         self._duplicate_window = duplicate_window
         self._connect_timeout = connect_timeout
         self._publish_timeout = publish_timeout
         self._publish_attempts = publish_attempts
+        self._failover_wait = failover_wait
+        self._leaderless = False  # a publish waited failover_wait in vain and none has succeeded since
         self._close_timeout = close_timeout
 
         self._nc: NatsClient | None = None
@@ -188,7 +199,7 @@ class NatsBus:
             if isinstance(exc, nats.errors.Error):
                 raise BusUnavailable(
                     f"NATS at {redact_url(self._url)}: cannot create or update stream {self._stream} "
-                    f"(is JetStream enabled?): {type(exc).__name__}: {exc}"
+                    f"(is JetStream enabled{self._cluster_hint()}?): {type(exc).__name__}: {exc}"
                 ) from exc
             raise
         self._groups.start()
@@ -239,7 +250,14 @@ class NatsBus:
         data = envelope.to_bytes()
         msg_id = str(envelope.id)
         last: Exception | None = None
-        for attempt in range(1, self._publish_attempts + 1):
+        # A timeout is one of ``publish_attempts``. "No responders" is JetStream saying the stream has no leader
+        # at this moment (a cluster node was lost and the others are electing one, a few seconds): it is retried
+        # until ``failover_wait`` s have passed, so that an election costs a delay, not an event.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + (0.0 if self._leaderless else self._failover_wait)
+        attempt = timeouts = 0
+        while True:
+            attempt += 1
             try:
                 ack = await js.publish(
                     subject,
@@ -251,25 +269,36 @@ class NatsBus:
             except (nats.errors.TimeoutError, nats.js.errors.NoStreamResponseError) as exc:
                 # Safe to repeat: the same Nats-Msg-Id is stored at most once within the duplicate window.
                 last = exc
-                logger.warning(
-                    "publish of event %s (%s) not acknowledged (attempt %d of %d): %s",
+                leaderless = isinstance(exc, nats.js.errors.NoStreamResponseError)
+                timeouts += not leaderless
+                give_up = timeouts >= self._publish_attempts or (
+                    attempt >= self._publish_attempts and loop.time() >= deadline
+                )
+                logger.log(
+                    logging.WARNING if attempt == 1 or give_up else logging.DEBUG,
+                    "publish of event %s (%s) not acknowledged (attempt %d): %s%s",
                     msg_id,
                     envelope.type,
                     attempt,
-                    self._publish_attempts,
                     type(exc).__name__,
+                    "; giving up" if give_up else "; retrying",
                 )
-                if attempt < self._publish_attempts:
-                    await asyncio.sleep(min(0.2 * 2 ** (attempt - 1), 2.0))
+                if give_up:
+                    self._leaderless = leaderless
+                    break
+                await asyncio.sleep(min(0.2 * 2 ** (attempt - 1), 1.0))
                 continue
+            self._leaderless = False
             if ack.duplicate:
                 logger.debug("event %s was already stored (seq %s); duplicate dropped", msg_id, ack.seq)
+            if attempt > 1:
+                logger.info("event %s (%s) acknowledged at attempt %d", msg_id, envelope.type, attempt)
             return
         raise BusUnavailable(
-            f"event bus did not acknowledge event {msg_id} ({envelope.type}) after {self._publish_attempts} attempts"
+            f"event bus did not acknowledge event {msg_id} ({envelope.type}) after {attempt} attempts"
         ) from last
 
-    def publish_threadsafe(self, envelope: Envelope, timeout: float = 10.0) -> None:
+    def publish_threadsafe(self, envelope: Envelope, timeout: float = 15.0) -> None:
         """Publish from another thread; blocks until acknowledged. Never from the bus's own loop thread.
 
         While the connection is down it does not wait: the envelope is handed to the background relay (published
@@ -371,10 +400,11 @@ class NatsBus:
                 storage=api.StorageType.FILE,
                 max_age=self._max_age,
                 duplicate_window=self._duplicate_window,
+                num_replicas=self._replicas,
             )
             try:
                 await js.add_stream(config=config)
-                logger.info("created stream %s on %s", self._stream, subject)
+                logger.info("created stream %s on %s (%d replicas)", self._stream, subject, self._replicas)
                 return
             except nats.js.errors.BadRequestError:  # another process created it first
                 info = await js.stream_info(self._stream)
@@ -382,20 +412,35 @@ class NatsBus:
         subjects = list(current.subjects or [])
         if subject not in subjects:
             subjects.append(subject)
-        wanted = current.evolve(subjects=subjects, max_age=self._max_age, duplicate_window=self._duplicate_window)
-        if (current.subjects, current.max_age, current.duplicate_window) != (
+        wanted = current.evolve(
+            subjects=subjects,
+            max_age=self._max_age,
+            duplicate_window=self._duplicate_window,
+            num_replicas=self._replicas,
+        )
+        if (current.subjects, current.max_age, current.duplicate_window, current.num_replicas or 1) != (
             wanted.subjects,
             wanted.max_age,
             wanted.duplicate_window,
+            wanted.num_replicas,
         ):
-            await js.update_stream(config=wanted)
-            logger.info("updated stream %s (subjects %s, max age %.0f s)", self._stream, subjects, self._max_age)
+            await js.update_stream(config=wanted)  # JetStream moves to the new replica count itself
+            logger.info(
+                "updated stream %s (subjects %s, max age %.0f s, %d replicas)",
+                self._stream,
+                subjects,
+                self._max_age,
+                self._replicas,
+            )
         if current.storage != api.StorageType.FILE:
             logger.warning(
                 "stream %s uses %s storage, not file: events do not survive a restart",
                 self._stream,
                 current.storage,
             )
+
+    def _cluster_hint(self) -> str:
+        return f", and is it a cluster of at least {self._replicas} servers" if self._replicas > 1 else ""
 
     def _next_server(self, servers: list[Server], _info: dict[str, Any]) -> tuple[Server | None, float]:
         """Reconnect policy: exponential backoff with jitter, from 0.25 s up to 10 s, forever."""

@@ -180,7 +180,50 @@ async def test_start_raises_a_clear_error_naming_the_url_when_unreachable() -> N
         await bus.publish(Envelope(type="x.y"))
 
 
+def test_replicas_must_be_what_jetstream_allows() -> None:
+    for bad in (0, 6):
+        with pytest.raises(ValueError, match="replicas"):
+            NatsBus("nats://127.0.0.1:4222", replicas=bad)
+
+
 # ---------------------------------------------------------------------------- real NATS
+
+
+@pytest.mark.services
+async def test_three_replicas_on_a_single_server_is_refused_naming_the_cause(space: Space) -> None:
+    bus = space.bus(replicas=3)
+    with pytest.raises(BusUnavailable, match="cluster of at least 3 servers"):
+        await bus.start()
+
+
+@pytest.mark.services
+async def test_a_publish_waits_out_a_stream_without_leader_then_stops_waiting(space: Space) -> None:
+    """While a cluster elects a stream leader JetStream answers "no responders" (here: the stream is gone for a
+    moment); a publish keeps trying for failover_wait s. Once one has waited in vain, the next do not wait again."""
+    bus = await space.started(failover_wait=5.0)
+    nc = await nats.connect(space.url)
+    try:
+        await nc.jetstream().delete_stream(space.stream)
+        publishing = asyncio.create_task(bus.publish(Envelope(type="a.b", source="test")))
+        await asyncio.sleep(1.0)
+        assert not publishing.done()
+        await space.started()  # the stream is back (a new leader)
+        await asyncio.wait_for(publishing, 10)
+        assert (await space.stream_info()).state.messages == 1
+
+        quick = space.bus(failover_wait=1.0)
+        await quick.start()
+        await nc.jetstream().delete_stream(space.stream)
+        started = time.monotonic()
+        with pytest.raises(BusUnavailable):
+            await quick.publish(Envelope(type="a.b", source="test"))
+        assert 1.0 <= time.monotonic() - started < 4.0
+        started = time.monotonic()
+        with pytest.raises(BusUnavailable):
+            await quick.publish(Envelope(type="a.b", source="test"))
+        assert time.monotonic() - started < 1.0  # no quorum: it does not wait the whole window again
+    finally:
+        await nc.close()
 
 
 @pytest.mark.services
