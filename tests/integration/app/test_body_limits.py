@@ -164,7 +164,9 @@ def small(settings: Settings, db: Database) -> Iterator[tuple[TestClient, Settin
 
 
 def _call(client: TestClient, path: str, chunks: Iterable[bytes], headers: dict[str, str] | None = None) -> Answer:
-    return client.portal.call(drive, client.app, path, chunks, headers)  # type: ignore[union-attr]
+    assert client.portal is not None  # inside the client's context: the lifespan runs there
+    answer: Answer = client.portal.call(drive, client.app, path, chunks, headers)
+    return answer
 
 
 def test_unauthenticated_bodies_are_limited_before_auth_and_textguard(small: tuple[TestClient, Settings]) -> None:
@@ -265,3 +267,12 @@ def test_import_limit_fits_a_million_entry_hotlist(settings: Settings) -> None:
     row = "8ABC123,CA,stolen_vehicle,Stolen vehicle reported by owner,SA2026-0012345,2027-12-31T23:59:59Z,"
     row += "Toyota,Camry,Silver,Sedan,2019\n"
     assert len(header) + 1_000_000 * len(row) < settings.body_max_import_bytes
+
+
+def test_bench_bodylimit_runs_tiny() -> None:
+    from rtcc.bench import bodylimit
+
+    out = bodylimit.run(rows=20)
+    assert out["requests"] == 20 and out["refused_over_limit"] is True
+    keys = {"single_us", "single_baseline_us", "single_ratio", "batch_ms", "batch_baseline_ms", "batch_ratio"}
+    assert keys <= set(out)
