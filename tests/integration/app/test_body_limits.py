@@ -21,7 +21,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from rtcc.app import create_app
-from rtcc.core.bodylimit import BodyLimit, BodyRule
+from rtcc.community import accounts
+from rtcc.community.schemas import SignupRequest
 from rtcc.core.db import Database
 from rtcc.identity import service as identity
 from rtcc.identity.logic import SYSTEM, Role
@@ -119,6 +120,8 @@ def _run(coro: Any) -> Any:
 
 
 def test_declared_length_over_the_limit_is_refused_unread() -> None:
+    from rtcc.core.bodylimit import BodyLimit
+
     app = BodyLimit(_echo, default=MIB)
     answer = _run(drive(app, "/x", _zeros(200 * MIB), {"content-length": str(200 * MIB)}))
     assert answer.status == 413 and answer.pulled == 0
@@ -127,6 +130,8 @@ def test_declared_length_over_the_limit_is_refused_unread() -> None:
 
 
 def test_chunked_body_is_cut_at_the_limit() -> None:
+    from rtcc.core.bodylimit import BodyLimit
+
     app = BodyLimit(_echo, default=MIB)
     answer = _run(drive(app, "/x", _zeros(64 * MIB)))  # no Content-Length: counted while it streams
     assert answer.status == 413
@@ -136,6 +141,8 @@ def test_chunked_body_is_cut_at_the_limit() -> None:
 
 
 def test_route_classes_and_json_bodies() -> None:
+    from rtcc.core.bodylimit import BodyLimit, BodyRule
+
     rules = [
         BodyRule(re.compile(r"/ingest$"), 4 * MIB, json=True),
         BodyRule(re.compile(r"/import$"), 8 * MIB),
@@ -189,12 +196,18 @@ def test_unauthenticated_bodies_are_limited_before_auth_and_textguard(small: tup
 # --- uploads are cut while streaming (tip photos, rebate proofs) --------------------------------------------------
 
 
-def _resident(db: Database, client: TestClient) -> dict[str, str]:
+def _resident(db: Database, client: TestClient, *, community: bool = False) -> dict[str, str]:
+    """A resident's headers: a user of that role, or (``community``) a community account with its profile."""
     name = f"res_{uuid.uuid4().hex[:8]}"
     with db.uow() as s:
-        identity.create_user(
-            s, UserCreate(username=name, display_name=name.title(), password=PASSWORD, role=Role.resident), actor=SYSTEM
-        )
+        if community:
+            body = {"account_type": "resident", "username": name, "display_name": name.title(),
+                    "email": f"{name}@example.org", "password": PASSWORD, "lat": 33.880, "lon": -118.100}  # fmt: skip
+            accounts.signup(s, SignupRequest.model_validate(body), client_ip=None, per_ip_hour=1000)
+        else:
+            identity.create_user(
+                s, UserCreate(username=name, display_name=name, password=PASSWORD, role=Role.resident), actor=SYSTEM
+            )
     token = client.post("/api/v1/auth/login", json={"username": name, "password": PASSWORD}).json()["token"]
     return {"Authorization": f"Bearer {token}"}
 
@@ -211,7 +224,7 @@ def _multipart(boundary: str, fields: list[tuple[str, str | None, bytes]], file_
 
 def test_tip_photo_is_refused_while_streaming(small: tuple[TestClient, Settings], db: Database) -> None:
     client, settings = small
-    h = _resident(db, client)
+    h = _resident(db, client, community=True)
     tip = {
         "description": "Two people looking into parked cars with flashlights.",
         "occurred_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
