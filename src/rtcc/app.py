@@ -8,6 +8,7 @@ notification, live fan-out) that separate ``rtcc worker`` processes run in produ
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -16,6 +17,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
 from rtcc import __version__
+from rtcc.core.bodylimit import BodyLimit, BodyRule
 from rtcc.core.logging import configure_logging
 from rtcc.core.manifest import load
 from rtcc.core.problems import PROBLEM_RESPONSES, install_problem_handlers
@@ -56,6 +58,15 @@ def _startup_hooks(settings: Settings) -> list[tuple[Hook, Hook]]:
             continue
         hooks.append((load(service.start), load(service.stop)))
     return hooks
+
+
+def body_rules(settings: Settings) -> list[BodyRule]:
+    """The route classes with their own body limits, from the domains' manifests and the settings they name."""
+    return [
+        BodyRule(re.compile(body.pattern), int(getattr(settings, body.limit)), body.json)
+        for m in manifests()
+        for body in m.bodies
+    ]
 
 
 def api_routes(app: FastAPI) -> list[APIRoute]:
@@ -123,6 +134,8 @@ def create_app(
     )
     install_problem_handlers(app)
     app.add_middleware(TextGuard)
+    # added last, so it runs first: bodies are limited before the TextGuard reads them and before authentication
+    app.add_middleware(BodyLimit, default=settings.body_max_json_bytes, rules=body_rules(settings))
     routers = _routers()
     for router in [*routers[:-1], *(extra_routers or []), routers[-1]]:  # the web pages stay last
         app.include_router(router, responses=PROBLEM_RESPONSES)

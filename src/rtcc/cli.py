@@ -34,6 +34,7 @@ BENCHMARKS = (
     "patrol",
     "simulate",
     "kpi",
+    "bodylimit",
 )
 
 

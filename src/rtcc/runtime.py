@@ -32,11 +32,12 @@ def build_runtime(settings: Settings) -> Runtime:
     """Create (not start) the database and bus named by the settings. Bus messages that are not valid envelopes
     are kept as dead letters (source ``bus``) so nothing received is silently lost."""
     places_service.activate(settings.city_profile)  # validated before anything else starts
+    from rtcc.alpr import deadletters as alpr_deadletters  # imported when used, as before (no domain at import time)
+
+    alpr_deadletters.configure(settings.dead_letter_payload_max_bytes)
     db = Database(settings.database_url)
 
     async def on_malformed(subject: str, data: bytes, reason: str) -> None:
-        from rtcc.alpr import deadletters as alpr_deadletters
-
         def write() -> None:
             with db.uow() as session:
                 alpr_deadletters.dead_letter(session, "bus", data, reason, {"subject": subject})

@@ -122,6 +122,34 @@ class Settings(
     )
     hotlist_refresh_s: int = Field(default=3600, description="Interval of the scheduled hotlist refresh job.")
     ingest_max_batch: int = Field(default=5000, description="Largest batch of reads accepted in one request.")
+    body_max_json_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body of an ordinary API route, in bytes (1 MiB). Every limit is enforced before "
+        "the body is read and before authentication: a larger Content-Length is answered 413 at once, a chunked body "
+        "is cut at the limit (rtcc.core.bodylimit).",
+    )
+    body_max_ingest_bytes: int = Field(
+        default=16 * 1024 * 1024,
+        ge=1024,
+        description="Largest body of the ALPR ingest routes (POST /api/v1/reads, /api/v1/ingest/openalpr), in bytes "
+        "(16 MiB): a full native batch (RTCC_INGEST_MAX_BATCH = 5000 reads, about 3 KB each at most with every "
+        "optional field, usually 300 B) or an OpenALPR document with two crops at RTCC_ALPR_IMAGE_MAX_BYTES, base64.",
+    )
+    body_max_import_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        ge=1024,
+        description="Largest file of the import routes (hotlist import, CAD history import), in bytes (256 MiB): a "
+        "1,000,000-entry hotlist fits (CSV with plate, state, category, reason, case number, expiry and vehicle "
+        "columns is about 130 MB; CLEW or NCIC extracts 30-70 MB). JSON bodies there get RTCC_BODY_MAX_JSON_BYTES.",
+    )
+    body_max_upload_bytes: int = Field(
+        default=20 * 1024 * 1024,
+        ge=1024,
+        description="Largest multipart upload of a resident (a tip with its photo, a rebate proof of purchase), in "
+        "bytes (20 MiB); the file limits RTCC_COMMUNITY_TIP_PHOTO_MAX_BYTES and RTCC_REBATE_MAX_UPLOAD_MB apply "
+        "inside it, while the upload streams. Footage clips have their own limit (RTCC_FOOTAGE_MAX_UPLOAD_MB).",
+    )
     log_level: str = Field(default="INFO", description="Root log level (DEBUG, INFO, WARNING, ERROR).")
     data_dir: Path = Field(default=Path("var"), description="Directory for the SQLite file and local files.")
     demo_speedup: float = Field(default=1.0, description="Demo traffic time compression (1 = real time).")

@@ -15,3 +15,10 @@ class AlprSettings(BaseModel):
         description="Largest image (decoded bytes) a sensor may send inside a document (OpenALPR plate_crop_jpeg, "
         "vehicle_crop_jpeg); a larger one is refused by its field name and dead-lettered, the read is kept.",
     )
+    dead_letter_payload_max_bytes: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        description="Bytes of a refused payload a dead letter keeps (a prefix, cut on a character boundary); the "
+        "letter also records the whole payload's size and SHA-256 and says it was truncated (such a letter cannot "
+        "be replayed: the sender must send it again). Bounds what a sender can make the database store.",
+    )

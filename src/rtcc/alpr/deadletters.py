@@ -6,10 +6,17 @@ the batch, so it survives the rollback of the batch it came from. Reads refused 
 scope never become dead letters (``drafts_for`` skips them): that is an authorisation failure, and a replayable dead
 letter would let an operator wave it through by accident. The listing is audited (payloads hold plates). Replaying a
 dead letter re-ingests it, so its replay lives in ``rtcc.alpr.replay``, above the store path.
+
+A dead letter keeps at most a bounded prefix of its payload (``RTCC_DEAD_LETTER_PAYLOAD_MAX_BYTES``, 64 KiB by
+default; ``configure`` sets it for the process): a sender must not be able to grow the database by the size of
+everything it sends wrong. Every letter records the payload's full size in UTF-8 bytes (``payload_bytes``) and the
+SHA-256 of the whole (``payload_sha256``), and ``payload_truncated`` says when only the prefix was kept; such a letter
+cannot be replayed (the sender has to send it again), but it still says what came, from where, and why it failed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
@@ -34,6 +41,28 @@ logger = logging.getLogger(__name__)
 
 #: Dead-letter sources, each replayed through its own adapter.
 SOURCES = ("rest", "openalpr", "mqtt", "frigate", "file")
+#: Bytes of a payload a dead letter keeps unless configured (``RTCC_DEAD_LETTER_PAYLOAD_MAX_BYTES``).
+DEFAULT_KEEP_BYTES = 64 * 1024
+_keep = [DEFAULT_KEEP_BYTES]
+
+
+def configure(keep_bytes: int) -> None:
+    """Set how many bytes of a payload this process's dead letters keep (``build_runtime`` calls it)."""
+    _keep[0] = keep_bytes
+
+
+def bounded_payload(payload: str, keep: int | None = None) -> dict[str, Any]:
+    """The payload columns of a dead letter: at most ``keep`` bytes of the payload's UTF-8 text (cut on a character
+    boundary), its full size, the SHA-256 of the whole, and whether it was truncated."""
+    keep = _keep[0] if keep is None else keep
+    data = payload.encode("utf-8", errors="surrogatepass")
+    truncated = len(data) > keep
+    return {
+        "payload": data[:keep].decode("utf-8", errors="ignore") if truncated else payload,
+        "payload_bytes": len(data),
+        "payload_sha256": hashlib.sha256(data).hexdigest(),
+        "payload_truncated": truncated,
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +81,7 @@ def _draft_rows(drafts: Sequence[DeadLetterDraft], now: datetime) -> list[dict[s
             "source": d.source[:32],
             "received_at": now,
             "reason": d.reason,
-            "payload": d.payload,
+            **bounded_payload(d.payload),
             "context": d.context,
             "status": "pending",
             "attempts": 0,

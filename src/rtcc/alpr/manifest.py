@@ -3,10 +3,11 @@ camera-health monitor."""
 
 from __future__ import annotations
 
-from rtcc.core.manifest import CliGroup, Manifest, Service
+from rtcc.core.manifest import BodyClass, CliGroup, Manifest, Service
 
 MANIFEST = Manifest(
     name="alpr",
+    bodies=(BodyClass(r"/api/v1/(reads|ingest/openalpr)$", "body_max_ingest_bytes", json=True),),
     models="rtcc.alpr.models",
     router="rtcc.alpr.routes:router",
     settings="rtcc.alpr.config:AlprSettings",

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, Uuid, text
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, String, Text, Uuid, false, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rtcc.alpr.logic import IMAGE_PREFIX
@@ -120,7 +120,11 @@ class DeadLetter(Base):
     source: Mapped[str] = mapped_column(String(32), index=True)  # e.g. webhook, mqtt, file, rest, bus
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     reason: Mapped[str] = mapped_column(Text)
-    payload: Mapped[str] = mapped_column(Text)
+    payload: Mapped[str] = mapped_column(Text)  # at most RTCC_DEAD_LETTER_PAYLOAD_MAX_BYTES of it (a prefix)
+    # size and SHA-256 of the whole payload (UTF-8); null on letters written before revision 0027 and kept whole
+    payload_bytes: Mapped[int | None] = mapped_column(BigInteger)
+    payload_sha256: Mapped[str | None] = mapped_column(String(64))
+    payload_truncated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # topic, file, line, content type
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | replayed | discarded
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -5,7 +5,8 @@ A replay parses the stored payload with the adapter its context names and stores
 for any camera, having decided to replay it). Each dead letter is replayed inside a savepoint: a refusal or a database
 error rolls back only that letter's work (and forgets the after-commit events it registered), the letter is marked
 replayed, or keeps its first reason and records the new failure (attempts + 1). ``replay`` takes one letter,
-``replay_pending`` the oldest pending ones; both are audited.
+``replay_pending`` the oldest pending ones; both are audited. A letter that kept only a prefix of its payload
+(``payload_truncated``) is never replayed: ``replay`` refuses it, ``replay_pending`` passes it by.
 """
 
 from __future__ import annotations
@@ -95,6 +96,11 @@ def replay(session: Session, bus: Bus, dead_letter_id: int, *, actor: Principal,
         raise NotFound(f"no dead letter {dead_letter_id}")
     if dl.status != "pending":
         raise Conflict(f"dead letter {dead_letter_id} is {dl.status}; only pending ones can be replayed")
+    if dl.payload_truncated:
+        raise Conflict(
+            f"dead letter {dead_letter_id} keeps only the first {len(dl.payload.encode())} of its {dl.payload_bytes} "
+            "bytes; it cannot be replayed: ask the sender to send it again"
+        )
     outcome = _replay_one(session, bus, dl, actor=actor, settings=settings)
     audit.record_for(
         session,

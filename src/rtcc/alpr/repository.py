@@ -529,8 +529,11 @@ def list_dead_letters(
 
 
 def pending_dead_letter_ids(session: Session, *, source: str | None, limit: int, after_id: int = 0) -> list[int]:
-    """Ids of pending dead letters above ``after_id`` (oldest first), optionally of one source."""
-    q = select(DeadLetter.id).where(DeadLetter.status == "pending", DeadLetter.id > after_id)
+    """Ids of pending, replayable (not truncated) dead letters above ``after_id`` (oldest first), optionally of one
+    source."""
+    q = select(DeadLetter.id).where(
+        DeadLetter.status == "pending", DeadLetter.id > after_id, DeadLetter.payload_truncated.is_(False)
+    )
     if source:
         q = q.where(DeadLetter.source == source)
     return list(session.scalars(q.order_by(DeadLetter.id).limit(limit)))

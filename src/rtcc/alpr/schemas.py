@@ -309,7 +309,10 @@ class DeadLetterRead(BaseModel):
     source: str
     received_at: datetime
     reason: str
-    payload: str
+    payload: str = Field(description="The payload as received, or its first RTCC_DEAD_LETTER_PAYLOAD_MAX_BYTES.")
+    payload_bytes: int | None = Field(description="Size of the whole payload in bytes (UTF-8); null before 0027.")
+    payload_sha256: str | None = Field(description="SHA-256 (hex) of the whole payload; null before 0027.")
+    payload_truncated: bool = Field(description="Only a prefix of the payload was kept: it cannot be replayed.")
     context: dict[str, Any]
     status: str
     attempts: int

@@ -3,7 +3,9 @@ mixed into ``rtcc.settings.Settings`` (env ``RTCC_<FIELD>``); describe every fie
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+import ipaddress
+
+from pydantic import BaseModel, Field, field_validator
 
 
 class CamerasSettings(BaseModel):
@@ -19,9 +21,29 @@ class CamerasSettings(BaseModel):
     registry_probe_concurrency: int = Field(default=8, ge=1, le=256, description="Snapshot probes in flight at once.")
     registry_probe_allow_private: bool = Field(
         default=False,
-        description="Let the probe fetch snapshot URLs on loopback, private, link-local or reserved addresses "
-        "(off by default: owners supply the URLs, and the server must not be made to reach internal services).",
+        description="Let the probe fetch snapshot URLs on private addresses (RFC 1918, unique-local IPv6, "
+        "carrier-grade NAT): cameras on a city LAN. Off by default: owners supply the URLs, and the server must "
+        "not be made to reach internal services. Loopback, link-local (cloud metadata), multicast and reserved "
+        "addresses stay refused whatever this says; the host is resolved once and the probe connects to the "
+        "address it checked.",
     )
+    registry_probe_allowed_networks: list[str] = Field(
+        default_factory=list,
+        description='Networks (CIDR, JSON list in the env, e.g. ["10.20.0.0/16"]) the probe may reach whatever '
+        "kind of address they are: the narrow alternative to registry_probe_allow_private (a camera VLAN), or a camera "
+        "proxy on this host (127.0.0.1/32). Empty by default.",
+    )
+
+    @field_validator("registry_probe_allowed_networks")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for net in value:
+            try:
+                ipaddress.ip_network(net, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"registry_probe_allowed_networks: {net!r} is not a network (CIDR)") from exc
+        return value
+
     registry_stale_after_s: int = Field(
         default=300,
         ge=1,

@@ -5,30 +5,31 @@ loop that fetches every live-linked camera's snapshot URL with a short timeout a
 One pass lists the targets in a read session, probes them concurrently (``registry_probe_concurrency`` at a time)
 outside any transaction, then stores all outcomes in one unit of work. A 2xx answer is healthy; anything else, a
 timeout or a connection error is recorded as the error. URLs may carry owners' tokens, so logs name camera codes only.
-Owners supply the URLs, so unless ``registry_probe_allow_private`` is set a URL whose host resolves to a loopback,
-private, link-local or reserved address is not fetched (recorded as refused): the probe must not become a way to
-reach the server's internal network.
+Owners supply the URLs, so the probe must not become a way to reach the server's internal network: the host is
+resolved once and the snapshot is fetched from the address that was checked (``rtcc.core.egress``: no second lookup
+for DNS rebinding to answer differently). A host that does not resolve, or resolves to a loopback, link-local,
+metadata, multicast or reserved address, is never fetched (recorded as refused); private addresses (a city's camera
+LAN) only with ``registry_probe_allow_private``, and ``registry_probe_allowed_networks`` names exact exceptions.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
-import socket
 import uuid
 from dataclasses import dataclass
 from functools import partial
-from urllib.parse import urlparse
 
 import anyio.to_thread
 import httpx
 
 from rtcc.cameras import health
+from rtcc.core import egress
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
 from rtcc.core.periodic import start_periodic, stop_task
 from rtcc.runtime import Runtime
+from rtcc.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -45,34 +46,29 @@ class ProbeOutcome:
     error: str | None
 
 
-def _is_internal(address: str) -> bool:
-    ip = ipaddress.ip_address(address.split("%", 1)[0])
-    return ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_reserved or ip.is_multicast or (
-        ip.is_unspecified)  # fmt: skip
-
-
-async def internal_host(url: str) -> bool:
-    """True when the URL's host resolves to any loopback, private, link-local or reserved address (or not at all)."""
-    parsed = urlparse(url)
-    host = parsed.hostname
-    if not host:
-        return True
-    port = parsed.port or (443 if parsed.scheme == "https" else 80)
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except OSError:
-        return False  # unresolvable: the GET fails on its own and records the error
-    return any(_is_internal(str(info[4][0])) for info in infos)
+def policy_of(settings: Settings) -> egress.EgressPolicy:
+    """The probe's egress policy from ``registry_probe_allow_private`` and ``registry_probe_allowed_networks``."""
+    return egress.EgressPolicy.of(
+        allow_private=settings.registry_probe_allow_private,
+        allowed_networks=settings.registry_probe_allowed_networks,
+    )
 
 
 async def probe_one(
-    client: httpx.AsyncClient, camera_id: uuid.UUID, code: str, url: str, *, allow_private: bool = False
+    client: httpx.AsyncClient,
+    camera_id: uuid.UUID,
+    code: str,
+    url: str,
+    *,
+    policy: egress.EgressPolicy,
+    resolver: egress.Resolver = egress.system_resolver,
 ) -> ProbeOutcome:
-    """GET one snapshot URL; any non-2xx answer or transport failure is the error."""
-    if not allow_private and await internal_host(url):
-        return ProbeOutcome(camera_id, code, "refused: the snapshot URL points at an internal address")
+    """GET one snapshot URL from the address its host resolved to once and that the policy accepts; a refused or
+    unresolvable host, any non-2xx answer or transport failure is the error."""
     try:
-        resp = await client.get(url)
+        resp = await egress.get(client, url, policy, resolver)
+    except egress.EgressRefused as exc:
+        return ProbeOutcome(camera_id, code, f"refused: {exc}"[:255])
     except httpx.TimeoutException:
         return ProbeOutcome(camera_id, code, "timeout")
     except httpx.HTTPError as exc:
@@ -95,17 +91,23 @@ def _store(db: Database, outcomes: list[ProbeOutcome]) -> None:
 
 
 async def probe_pass(
-    db: Database, *, timeout_s: float, concurrency: int, allow_private: bool = False
+    db: Database,
+    *,
+    timeout_s: float,
+    concurrency: int,
+    policy: egress.EgressPolicy | None = None,
+    resolver: egress.Resolver = egress.system_resolver,
 ) -> list[ProbeOutcome]:
     """Probe every live-linked camera's snapshot URL once and store the outcomes."""
     targets = await anyio.to_thread.run_sync(partial(_targets, db))
     if not targets:
         return []
     limit = asyncio.Semaphore(concurrency)
+    checked = policy or egress.EgressPolicy()
 
     async def bounded(camera_id: uuid.UUID, code: str, url: str) -> ProbeOutcome:
         async with limit:
-            return await probe_one(client, camera_id, code, url, allow_private=allow_private)
+            return await probe_one(client, camera_id, code, url, policy=checked, resolver=resolver)
 
     async with httpx.AsyncClient(timeout=timeout_s, follow_redirects=False, trust_env=False) as client:
         outcomes = list(await asyncio.gather(*(bounded(*t) for t in targets)))
@@ -124,7 +126,7 @@ async def start(runtime: Runtime) -> None:
         runtime.db,
         timeout_s=settings.registry_probe_timeout_s,
         concurrency=settings.registry_probe_concurrency,
-        allow_private=settings.registry_probe_allow_private,
+        policy=policy_of(settings),
     )
     start_periodic(runtime.services, PROBE_TASK, one_pass, float(settings.registry_probe_interval_s))
 

@@ -4,10 +4,11 @@ domain's outbox."""
 
 from __future__ import annotations
 
-from rtcc.core.manifest import CliGroup, Manifest, Service
+from rtcc.core.manifest import BodyClass, CliGroup, Manifest, Service
 
 MANIFEST = Manifest(
     name="community",
+    bodies=(BodyClass(r"/api/v1/community/tips$", "body_max_upload_bytes"),),
     models="rtcc.community.models",
     router="rtcc.community.routes:router",
     cli=(CliGroup("community", "rtcc.community.cli:community"),),

@@ -47,6 +47,7 @@ from rtcc.community.schemas import (
     WatchGroupCreate,
     WatchGroupRead,
 )
+from rtcc.core import bodylimit
 from rtcc.core.errors import ValidationFailed, field_error
 from rtcc.core.pagination import Offset
 from rtcc.core.problems import problem
@@ -263,9 +264,17 @@ def captain_notice(group_id: uuid.UUID, body: NoticeCreate, db: DbDep, principal
         return NoticeRead.model_validate(notices.post_notice(session, group_id, body, actor=principal))
 
 
+#: Room for the tip's JSON part and the form's headers and boundaries next to the photo.
+_FORM_OVERHEAD = 64 * 1024
+
+
 async def _tip_input(request: Request, max_bytes: int) -> tuple[TipCreate, bytes | None]:
     photo: bytes | None = None
     if request.headers.get("content-type", "").startswith("multipart/form-data"):
+        # cut while streaming: the form is never spooled past the photo's limit (plus the tip's JSON)
+        bodylimit.narrow(
+            request, max_bytes + _FORM_OVERHEAD, field="photo", message=f"the photo is larger than {max_bytes} bytes"
+        )
         form = await request.form(max_files=1, max_fields=20)
         raw = form.get("tip")
         if not isinstance(raw, str):

@@ -1,8 +1,9 @@
 """Domain manifests: the one declaration of what a domain adds to a process.
 
 Each domain's ``manifest.py`` defines ``MANIFEST``: its tables (``models``), its HTTP router, its CLI groups, its
-settings mixin and its background services (consumers and scheduled jobs), each service with the ``rtcc worker``
-role that runs it in production. ``rtcc.domains`` lists the manifests, and everything that used to keep its own list
+settings mixin, its background services (consumers and scheduled jobs), each service with the ``rtcc worker``
+role that runs it in production, and the route classes whose request bodies may be larger than an ordinary API
+call's (``bodies``). ``rtcc.domains`` lists the manifests, and everything that used to keep its own list
 iterates them: the app's routers and lifespan hooks, the worker roles, the CLI groups and the models registry. The
 settings class still names its mixins itself (the type checker needs static bases); a test checks it against the
 manifests.
@@ -58,6 +59,17 @@ class CliGroup:
 
 
 @dataclass(frozen=True)
+class BodyClass:
+    """A route class with its own request body limit (``rtcc.core.bodylimit``): request paths matching ``pattern``
+    (a regular expression, ``re.match`` on the path) may carry as many bytes as the settings attribute ``limit``
+    says; ``json`` lets the limit apply to JSON bodies too (otherwise they get ``body_max_json_bytes``)."""
+
+    pattern: str
+    limit: str
+    json: bool = False
+
+
+@dataclass(frozen=True)
 class Manifest:
     """What one domain contributes (see the module docstring)."""
 
@@ -67,3 +79,4 @@ class Manifest:
     cli: tuple[CliGroup, ...] = ()
     settings: str | None = None
     services: tuple[Service, ...] = field(default_factory=tuple)
+    bodies: tuple[BodyClass, ...] = ()

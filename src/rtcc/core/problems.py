@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from rtcc.core.bodylimit import BodyTooLarge, problem_response
 from rtcc.core.db import is_database_outage
 from rtcc.core.errors import DatabaseUnavailable, DomainError, ServiceUnavailable
 
@@ -126,6 +127,10 @@ def install_problem_handlers(app: FastAPI) -> None:
         errors = _field_errors(exc)
         fields = ", ".join(sorted({e["field"] or "body" for e in errors}))
         return problem(422, "Validation failed", f"invalid input in: {fields}", request, errors=errors)
+
+    @app.exception_handler(BodyTooLarge)
+    async def _too_large(request: Request, exc: BodyTooLarge) -> JSONResponse:
+        return problem_response(request.scope, exc)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

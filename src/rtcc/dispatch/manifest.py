@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from rtcc.core.manifest import CliGroup, Manifest, Service
+from rtcc.core.manifest import BodyClass, CliGroup, Manifest, Service
 
 MANIFEST = Manifest(
     name="dispatch",
+    bodies=(BodyClass(r"/api/v1/dispatch/history$", "body_max_import_bytes"),),
     models="rtcc.dispatch.models",
     router="rtcc.dispatch.routes:router",
     cli=(CliGroup("dispatch", "rtcc.dispatch.cli:dispatch"),),

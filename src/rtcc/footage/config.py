@@ -53,6 +53,11 @@ class FootageSettings(BaseModel):
         "uploads from the evidence store; 0 disables it.",
     )
 
+    @property
+    def footage_body_max_bytes(self) -> int:
+        """The request body limit of the clip upload routes (``rtcc.core.bodylimit``): the clip plus 64 KiB of form."""
+        return self.footage_max_upload_mb * 1024 * 1024 + 64 * 1024
+
     @field_validator("footage_allowed_types")
     @classmethod
     def _known_types(cls, value: list[str]) -> list[str]:

@@ -3,10 +3,11 @@ housekeeping."""
 
 from __future__ import annotations
 
-from rtcc.core.manifest import CliGroup, Manifest, Service
+from rtcc.core.manifest import BodyClass, CliGroup, Manifest, Service
 
 MANIFEST = Manifest(
     name="footage",
+    bodies=(BodyClass(r"/api/v1/(me/)?footage/requests/[^/]+/clips$", "footage_body_max_bytes"),),
     models="rtcc.footage.models",
     router="rtcc.footage.routes:router",
     cli=(CliGroup("footage", "rtcc.footage.cli:footage"),),

@@ -3,10 +3,11 @@ scheduled refresh."""
 
 from __future__ import annotations
 
-from rtcc.core.manifest import CliGroup, Manifest, Service
+from rtcc.core.manifest import BodyClass, CliGroup, Manifest, Service
 
 MANIFEST = Manifest(
     name="hotlists",
+    bodies=(BodyClass(r"/api/v1/hotlists/[^/]+/import$", "body_max_import_bytes"),),
     models="rtcc.hotlists.models",
     router="rtcc.hotlists.routes:router",
     cli=(CliGroup("hotlists", "rtcc.hotlists.cli:hotlists"),),

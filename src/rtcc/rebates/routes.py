@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from rtcc.core import bodylimit
 from rtcc.core.errors import ValidationFailed, field_error
 from rtcc.core.pagination import Offset
 from rtcc.deps import DbDep, SettingsDep
@@ -91,12 +92,9 @@ async def upload_proof(
 ) -> ApplicationRead:
     """Upload (or replace) the proof of purchase of a draft or ineligible application; atomic."""
     limit = settings.rebate_max_upload_mb * 1024 * 1024
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit + _FORM_OVERHEAD:  # refuse before reading a huge body
-        raise ValidationFailed(
-            f"file: the file is larger than {settings.rebate_max_upload_mb} MB",
-            errors=[field_error("file", "too large")],
-        )
+    # refused by Content-Length before reading, or cut while streaming: the form is never spooled past the limit
+    too_large = f"the file is larger than {settings.rebate_max_upload_mb} MB"
+    bodylimit.narrow(request, limit + _FORM_OVERHEAD, field="file", message=too_large)
     if not request.headers.get("content-type", "").startswith("multipart/form-data"):
         raise ValidationFailed(
             "file: send a multipart form with a 'file' part", errors=[field_error("file", "not a multipart form")]

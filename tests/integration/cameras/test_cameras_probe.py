@@ -1,6 +1,7 @@
 """The snapshot probe job against a real local HTTP server: a 200 answer records last_ok_at; a 500, a slow answer
-(timeout) and a closed port record the error; internal addresses are refused unless allowed; registered (not
-live-linked) cameras are not probed."""
+(timeout) and a closed port record the error; internal addresses are refused unless allowed (loopback only when its
+network is named); registered (not live-linked) cameras are not probed; a name is resolved once and the probe
+connects to that answer."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 
 from rtcc.cameras import health, jobs, service
 from rtcc.cameras.schemas import CameraCreate
+from rtcc.core import egress
 from rtcc.core.db import Database
 from rtcc.identity.logic import SYSTEM
 
@@ -81,10 +83,16 @@ def test_probe_pass_records_ok_and_errors(db: Database, server: str) -> None:
     _camera(db, "P-REG", f"{server}/registered.jpg", level="registered")
 
     refused = asyncio.run(jobs.probe_pass(db, timeout_s=3.0, concurrency=4))  # default: no internal addresses
-    assert {o.error for o in refused} == {"refused: the snapshot URL points at an internal address"}
+    assert {o.error for o in refused} == {"refused: the URL points at an internal address (loopback)"}
+    # allowing private networks (a city camera LAN) still never reaches loopback
+    lan = egress.EgressPolicy(allow_private=True)
+    assert {o.error for o in asyncio.run(jobs.probe_pass(db, timeout_s=3.0, concurrency=4, policy=lan))} == {
+        "refused: the URL points at an internal address (loopback)"
+    }
     assert HITS == []
 
-    outcomes = asyncio.run(jobs.probe_pass(db, timeout_s=3.0, concurrency=4, allow_private=True))
+    local = egress.EgressPolicy.of(allow_private=False, allowed_networks=["127.0.0.0/8"])  # named explicitly
+    outcomes = asyncio.run(jobs.probe_pass(db, timeout_s=3.0, concurrency=4, policy=local))
     errors = {o.code: o.error for o in outcomes}
     assert set(errors) == {"P-OK", "P-500", "P-SLOW", "P-DOWN"}
     assert errors["P-OK"] is None
@@ -98,3 +106,21 @@ def test_probe_pass_records_ok_and_errors(db: Database, server: str) -> None:
     assert seen["P-OK"].status == "ok" and seen["P-OK"].last_ok_at is not None
     assert seen["P-500"].status == "failing" and seen["P-500"].last_error == "HTTP 500"
     assert seen["P-DOWN"].status == "failing" and seen["P-DOWN"].last_ok_at is None
+
+
+def test_dns_rebinding_connects_to_the_checked_address(db: Database, server: str) -> None:
+    """The resolver answers a public address to the check, loopback to any later lookup: the probe must connect to
+    the first answer (through a real socket here: the name itself is never resolvable by the system)."""
+    port = int(server.rsplit(":", 1)[1])
+    answers = [["127.0.0.1"], ["10.9.9.9"]]
+    asked: list[str] = []
+
+    async def resolver(host: str, _port: int) -> list[str]:
+        asked.append(host)
+        return answers[min(len(asked), len(answers)) - 1]
+
+    _camera(db, "P-NAME", f"http://camera.rebind.invalid:{port}/ok.jpg")
+    HITS.clear()
+    local = egress.EgressPolicy.of(allow_private=False, allowed_networks=["127.0.0.1/32"])
+    (outcome,) = asyncio.run(jobs.probe_pass(db, timeout_s=3.0, concurrency=1, policy=local, resolver=resolver))
+    assert outcome.error is None and asked == ["camera.rebind.invalid"] and HITS == ["/ok.jpg"]

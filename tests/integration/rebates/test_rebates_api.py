@@ -133,7 +133,7 @@ def test_bad_uploads_are_refused_and_leave_nothing(app_client: TestClient, resid
     too_big = _upload(app_client, h, app_id, big)
     assert too_big.status_code == 422 and "MB" in too_big.json()["detail"]
     huge = _upload(app_client, h, app_id, big + b"\x00" * 256 * 1024)  # refused by Content-Length, unread
-    assert huge.status_code == 422 and "MB" in huge.json()["detail"]
+    assert huge.status_code == 413 and "MB" in huge.json()["detail"] and huge.json()["errors"][0]["field"] == "file"
     nofile = app_client.post(f"/api/v1/me/rebates/{app_id}/proof", headers=h, data={"other": "x"})
     assert nofile.status_code == 422
     assert _files(settings.data_dir) == []
