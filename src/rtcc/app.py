@@ -16,7 +16,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
 from rtcc import __version__
-from rtcc.core.logging import configure_logging
+from rtcc.core.logging import configure_logging, install_access_log_redaction
 from rtcc.core.manifest import load
 from rtcc.core.problems import PROBLEM_RESPONSES, install_problem_handlers
 from rtcc.core.textguard import TextGuard
@@ -88,6 +88,7 @@ def create_app(
     profile stops the server before it listens."""
     settings = settings or (runtime.settings if runtime else get_settings())
     configure_logging(settings.log_level)
+    install_access_log_redaction()
     places_service.activate(settings.city_profile)
 
     @asynccontextmanager
