@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from rtcc.core.errors import ValidationFailed, field_error
 from rtcc.dispatch.queries import CALLS
-from rtcc.governance.logic import normalise_case
+from rtcc.governance.logic import Purpose, normalise_case, within_case_free_bounds
 from rtcc.hotlists.queries import ENTRIES
 
 
@@ -40,3 +40,23 @@ def require_case(session: Session, case_number: str | None, *, why: str) -> str:
         msg = f"case_number: {case} is not a case on record (no CAD call or hotlist entry under it); {why}"
         raise ValidationFailed(msg, errors=[field_error("case_number", "not a case on record")])
     return case
+
+
+def require_bounded_or_case(
+    session: Session, purpose: Purpose, *, case_number: str | None, radius_m: float | None, window_h: float
+) -> str | None:
+    """An area search (stakeout, common plates) either stays inside its purpose's case-free bounds (policy data:
+    ``Purpose.case_free_radius_m`` / ``case_free_window_h``) or names a case on record; ValidationFailed naming
+    ``case_number`` otherwise. Returns the case relied on (None when the search is within bounds)."""
+    if within_case_free_bounds(purpose, radius_m=radius_m, window_h=window_h):
+        return None
+    if purpose.case_free_radius_m is None or purpose.case_free_window_h is None:
+        why = f"purpose {purpose.code!r} allows no area search without a case on record"
+    else:
+        reach = "cameras anywhere" if radius_m is None else f"{radius_m:.0f} m"
+        why = (
+            f"purpose {purpose.code!r} allows area searches without a case on record up to "
+            f"{purpose.case_free_radius_m:.0f} m and {purpose.case_free_window_h:g} h; this one reaches {reach} "
+            f"over {window_h:g} h"
+        )
+    return require_case(session, case_number, why=why)
