@@ -34,7 +34,6 @@ from rtcc.audit import service as audit
 from rtcc.cameras import service
 from rtcc.cameras.kernel import CameraArrays, nearest_of
 from rtcc.cameras.schemas import (
-    CameraFilters,
     CameraRead,
     CanvassCameraPoint,
     CanvassEmpty,

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 from rtcc.core.db import published_table
 from rtcc.core.errors import NotFound
 from rtcc.dispatch import access
-from rtcc.dispatch.logic import CallStatus
 from rtcc.dispatch.interop_models import HistoryCall
+from rtcc.dispatch.logic import CallStatus
 from rtcc.dispatch.models import Assignment, Call, OvertimeBudget, PriorityRule, Shift, Unit, UnitStatusChange
 from rtcc.identity.logic import Principal
 

@@ -35,20 +35,38 @@ class Purpose:
 
 DEFAULT_PURPOSES: tuple[Purpose, ...] = (
     Purpose("stolen_vehicle", "Stolen vehicle", requires_case=True, case_free_radius_m=2000, case_free_window_h=24),
-    Purpose("felony_investigation", "Felony investigation", requires_case=True, case_free_radius_m=2000,
-            case_free_window_h=24),  # fmt: skip
-    Purpose("misdemeanor_investigation", "Misdemeanor investigation", requires_case=True, case_free_radius_m=1000,
-            case_free_window_h=12),  # fmt: skip
-    Purpose("missing_person", "Missing or at-risk person", requires_case=True, case_free_radius_m=5000,
-            case_free_window_h=48),  # fmt: skip
+    Purpose(
+        "felony_investigation",
+        "Felony investigation",
+        requires_case=True,
+        case_free_radius_m=2000,
+        case_free_window_h=24,
+    ),
+    Purpose(
+        "misdemeanor_investigation",
+        "Misdemeanor investigation",
+        requires_case=True,
+        case_free_radius_m=1000,
+        case_free_window_h=12,
+    ),
+    Purpose(
+        "missing_person",
+        "Missing or at-risk person",
+        requires_case=True,
+        case_free_radius_m=5000,
+        case_free_window_h=48,
+    ),
     Purpose("amber_alert", "AMBER alert", requires_case=False, case_free_radius_m=10_000, case_free_window_h=24),
     Purpose("silver_alert", "Silver alert", requires_case=False, case_free_radius_m=5000, case_free_window_h=24),
-    Purpose("wanted_person", "Wanted person (warrant)", requires_case=True, case_free_radius_m=2000,
-            case_free_window_h=24),  # fmt: skip
-    Purpose("hit_verification", "Verify an ALPR hit", requires_case=False, case_free_radius_m=500,
-            case_free_window_h=2),  # fmt: skip
-    Purpose("officer_safety", "Officer safety / BOLO", requires_case=False, case_free_radius_m=1000,
-            case_free_window_h=4),  # fmt: skip
+    Purpose(
+        "wanted_person", "Wanted person (warrant)", requires_case=True, case_free_radius_m=2000, case_free_window_h=24
+    ),
+    Purpose(
+        "hit_verification", "Verify an ALPR hit", requires_case=False, case_free_radius_m=500, case_free_window_h=2
+    ),
+    Purpose(
+        "officer_safety", "Officer safety / BOLO", requires_case=False, case_free_radius_m=1000, case_free_window_h=4
+    ),
     Purpose("audit_review", "Audit or compliance review", requires_case=False),
     Purpose(
         "alarm_response",

@@ -212,7 +212,9 @@ def list_sharing_requests(
     purpose: Annotated[
         str | None, Query(max_length=64, description="Purpose code the log is read for (e.g. audit_review).")
     ] = None,
-    case_number: Annotated[str | None, Query(max_length=64, description="Case number, where the purpose needs one.")] = None,
+    case_number: Annotated[
+        str | None, Query(max_length=64, description="Case number, where the purpose needs one.")
+    ] = None,
 ) -> list[SharingRequestRead]:
     """Logged sharing requests, newest first (page with ``before`` = the last ``at`` seen). Read under a
     ``purpose``: the plates the page shows are one ``alpr.access`` record."""

@@ -21,9 +21,9 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from rtcc.audit import service as audit
+from rtcc.audit.service import Actor
 from rtcc.core.clock import utcnow
 from rtcc.core.errors import Conflict, NotFound, ValidationFailed, field_error
-from rtcc.audit.service import Actor
 from rtcc.governance import access, repository, service
 from rtcc.governance.logic import AgencyPolicy, SharingDecision, decide_sharing, purposes_by_code
 from rtcc.governance.models import SharingAgency, SharingRequest

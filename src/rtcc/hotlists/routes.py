@@ -153,7 +153,9 @@ def list_entries(
     purpose: Annotated[
         str | None, Query(max_length=64, description="Purpose code the plates are shown for (e.g. audit_review).")
     ] = None,
-    case_number: Annotated[str | None, Query(max_length=64, description="Case number, where the purpose needs one.")] = None,
+    case_number: Annotated[
+        str | None, Query(max_length=64, description="Case number, where the purpose needs one.")
+    ] = None,
 ) -> EntryPage:
     """A page of a list's entries by plate, shown under a ``purpose``: one ``alpr.access`` record per page."""
     with db.uow() as session:

@@ -107,9 +107,7 @@ def require_area_scope(session: Session, body: PurposeFields, *, reach_m: float 
     record (``governance.cases``); raises SearchRefused (wrapping the ``case_number`` error) otherwise."""
     try:
         found = governance.require_purpose(session, purpose=body.purpose, case_number=body.case_number)
-        cases.require_bounded_or_case(
-            session, found, case_number=body.case_number, radius_m=reach_m, window_h=window_h
-        )
+        cases.require_bounded_or_case(session, found, case_number=body.case_number, radius_m=reach_m, window_h=window_h)
     except (ValidationFailed, PermissionDenied) as exc:
         raise SearchRefused(exc) from exc
 

@@ -54,7 +54,9 @@ async def stream(
         str | None,
         Query(max_length=64, description="Purpose code the alerts' plates are shown for (required to receive alerts)."),
     ] = None,
-    case_number: Annotated[str | None, Query(max_length=64, description="Case number, where the purpose needs one.")] = None,
+    case_number: Annotated[
+        str | None, Query(max_length=64, description="Case number, where the purpose needs one.")
+    ] = None,
 ) -> StreamingResponse:
     """Alerts and camera status as Server-Sent Events, filtered by role; resumes after ``Last-Event-ID``. A client
     that may receive alerts names the ``purpose`` it watches them for; the plates sent are recorded in batches

@@ -51,9 +51,7 @@ def served(settings: Settings, db: object) -> Iterator[str]:
     thread.join(10)
 
 
-def test_a_plate_in_a_query_string_never_reaches_the_access_log(
-    served: str, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_plate_in_a_query_string_never_reaches_the_access_log(served: str, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.INFO, logger="uvicorn.access"):
         httpx.get(f"{served}/api/v1/search/history?plate=7SECRT1&case_number=CR-2026-999&purpose=stolen_vehicle")
         httpx.delete(f"{served}/api/v1/hotlists/skip/8SECRT2")

@@ -394,7 +394,19 @@ def test_staff_list_filters_and_withholds_urls(db: Database) -> None:
         page = service.list_cameras(s, CameraFilters(), viewer=SYSTEM, coarse_decimals=3, limit=10, offset=0)
         assert [c.code for c in page.items] == ["A-1", "B-1"] and page.total == 2
         assert page.items[0].stream_url is None and page.items[0].urls_withheld is True
-        assert [c.code for c in service.list_cameras(s, CameraFilters(owner_type="business"), viewer=SYSTEM, coarse_decimals=3, limit=10,
-                                                     offset=0).items] == ["B-1"]  # fmt: skip
-        assert [c.code for c in service.list_cameras(s, CameraFilters(q="main"), viewer=SYSTEM, coarse_decimals=3, limit=10, offset=0).items] == ["A-1"]
-        assert service.list_cameras(s, CameraFilters(sharing_level="withdrawn"), viewer=SYSTEM, coarse_decimals=3, limit=10, offset=0).total == 0
+        business = service.list_cameras(
+            s, CameraFilters(owner_type="business"), viewer=SYSTEM, coarse_decimals=3, limit=10, offset=0
+        )
+        assert [c.code for c in business.items] == ["B-1"]
+        assert [
+            c.code
+            for c in service.list_cameras(
+                s, CameraFilters(q="main"), viewer=SYSTEM, coarse_decimals=3, limit=10, offset=0
+            ).items
+        ] == ["A-1"]
+        assert (
+            service.list_cameras(
+                s, CameraFilters(sharing_level="withdrawn"), viewer=SYSTEM, coarse_decimals=3, limit=10, offset=0
+            ).total
+            == 0
+        )

@@ -51,8 +51,8 @@ def test_registry_listing_minimises_personal_data_and_is_audited(
     assert app_client.get("/api/v1/registry/cameras", params={"q": "elm"}, headers=coordinator).json()["total"] == 1
 
     with db.read() as s:
-        rows = [(e.actor, e.details) for e in s.scalars(
-            select(AuditEntry).where(AuditEntry.action == "registry.cameras.list").order_by(AuditEntry.seq))]  # fmt: skip
+        listed = select(AuditEntry).where(AuditEntry.action == "registry.cameras.list").order_by(AuditEntry.seq)
+        rows = [(e.actor, e.details) for e in s.scalars(listed)]
     assert [a for a, _ in rows] == ["anna", "anna", "carl", "carl"]
     assert rows[0][1]["personal_data_of"] == [] and rows[0][1]["returned"] == 1
     assert rows[2][1]["personal_data_of"] == [cam["id"]]

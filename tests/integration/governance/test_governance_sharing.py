@@ -106,9 +106,9 @@ def test_requests_are_decided_by_policy_and_logged(
     log = app_client.get("/api/v1/sharing/requests?limit=100&purpose=audit_review", headers=auditor).json()
     assert len(log) == 1 + len(cases)
     assert sum(1 for r in log if r["decision"] == "allow") == 1
-    assert app_client.get("/api/v1/sharing/requests?decision=allow&purpose=audit_review", headers=auditor).json()[0]["query"] == {
-        "plate": "7ABC123"
-    }
+    assert app_client.get("/api/v1/sharing/requests?decision=allow&purpose=audit_review", headers=auditor).json()[0][
+        "query"
+    ] == {"plate": "7ABC123"}
     entries = app_client.get("/api/v1/audit/entries?action=sharing.request", headers=auditor).json()
     assert len(entries) == 1 + len(cases)
     newest = entries[0]

@@ -69,9 +69,7 @@ def test_city_wide_stakeout_needs_a_case_on_record(
     assert spread.status_code == 422 and spread.json()["detail"].startswith("case_number:")
 
 
-def test_bounds_are_policy_data_an_administrator_changes(
-    app_client: TestClient, login: Login, world: World
-) -> None:
+def test_bounds_are_policy_data_an_administrator_changes(app_client: TestClient, login: Login, world: World) -> None:
     analyst, admin = login("analyst"), login("admin")
     listed = {p["code"]: p for p in app_client.get("/api/v1/governance/purposes", headers=admin).json()}
     assert (listed["officer_safety"]["case_free_radius_m"], listed["officer_safety"]["case_free_window_h"]) == (
@@ -79,13 +77,21 @@ def test_bounds_are_policy_data_an_administrator_changes(
         4,
     )
     assert listed["audit_review"]["case_free_radius_m"] is None
-    change = {"label": "Officer safety / BOLO", "requires_case": False, "case_free_radius_m": 200, "case_free_window_h": 1}
+    change = {
+        "label": "Officer safety / BOLO",
+        "requires_case": False,
+        "case_free_radius_m": 200,
+        "case_free_window_h": 1,
+    }
     assert app_client.put("/api/v1/governance/purposes/officer_safety", json=change, headers=admin).status_code == 200
     got = app_client.post("/api/v1/search/stakeout", json=_stakeout(500, 1, purpose="officer_safety"), headers=analyst)
     assert got.status_code == 422 and "200 m and 1 h" in got.json()["detail"]
     common = {
         "purpose": "audit_review",
-        "places": [{"lat": 33.87, "lon": -118.07, "at": T0.isoformat()}, {"lat": 33.88, "lon": -118.06, "at": T0.isoformat()}],
+        "places": [
+            {"lat": 33.87, "lon": -118.07, "at": T0.isoformat()},
+            {"lat": 33.88, "lon": -118.06, "at": T0.isoformat()},
+        ],
     }
     refused = app_client.post("/api/v1/search/common", json=common, headers=analyst)
     assert refused.status_code == 422 and "allows no area search without a case" in refused.json()["detail"]

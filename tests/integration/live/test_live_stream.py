@@ -369,7 +369,10 @@ def test_live_page_is_served(server: Server) -> None:
         assert "script-src 'self'" in page.headers["content-security-policy"]
     script = httpx.get(f"{server.base_url}/live/live.js")
     assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
-    assert 'new EventSource("/api/v1/live/stream?purpose=hit_verification"' in script.text and "innerHTML" not in script.text
+    assert (
+        'new EventSource("/api/v1/live/stream?purpose=hit_verification"' in script.text
+        and "innerHTML" not in script.text
+    )
 
 
 _FACTORY = """

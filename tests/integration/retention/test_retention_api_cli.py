@@ -12,8 +12,6 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
-from rtcc_testing import file_case
-
 from rtcc.alpr.models import Camera, Read
 from rtcc.audit.models import AuditEntry
 from rtcc.core.db import Database
@@ -22,6 +20,7 @@ from rtcc.identity.logic import SYSTEM, Role
 from rtcc.identity.schemas import UserCreate
 from rtcc.retention.cli import retention
 from rtcc.settings import get_settings
+from rtcc_testing import file_case
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 Login = Callable[..., dict[str, str]]

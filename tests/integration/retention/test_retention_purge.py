@@ -15,8 +15,6 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
-from rtcc_testing import file_case
-
 from rtcc.alerts.models import Alert, AlertTransition
 from rtcc.alpr.models import Camera, Read
 from rtcc.audit import service as audit_service
@@ -32,6 +30,7 @@ from rtcc.retention.logic import HoldAction
 from rtcc.retention.models import RetentionRun
 from rtcc.retention.schemas import HoldCreate
 from rtcc.settings import Settings
+from rtcc_testing import file_case
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
