@@ -62,7 +62,10 @@ def _create(db: Database, name: str, path: Path | None, fmt: str | None = None) 
 
 def _plates(db: Database, hotlist_id: uuid.UUID) -> list[tuple[int, str, str | None]]:
     with db.read() as s:
-        return [(e.id, e.plate_norm, e.region) for e in entries.list_entries(s, hotlist_id, limit=1000).items]
+        return [
+            (e.id, e.plate_norm, e.region)
+            for e in entries.list_entries(s, hotlist_id, actor=SYSTEM, purpose="audit_review", limit=1000).items
+        ]
 
 
 def _audited(db: Database, action: str) -> list[dict[str, Any]]:
