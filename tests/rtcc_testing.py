@@ -98,3 +98,23 @@ def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 30.0) -> 
             if time.monotonic() > deadline:
                 raise TimeoutError(f"nothing listens on {host}:{port} after {timeout:g} s") from None
             time.sleep(0.05)
+
+
+def file_case(db: object, case_number: str) -> None:
+    """Put ``case_number`` on record (``rtcc.governance.cases``): a hotlist entry filed under it, as an analyst
+    filing a BOLO for the case does. ``db`` is an ``rtcc.core.db.Database``."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from rtcc.core.db import Database
+    from rtcc.hotlists.models import Hotlist, HotlistEntry
+
+    assert isinstance(db, Database)
+    now = datetime.now(UTC)
+    with db.uow() as s:
+        hl = Hotlist(name=f"Case {case_number} {uuid.uuid4().hex[:6]}", source="manual", category="bolo", priority=3,
+                     owner="tests", created_at=now, updated_at=now)  # fmt: skip
+        s.add(hl)
+        s.flush()
+        s.add(HotlistEntry(hotlist_id=hl.id, plate="9CASE99", plate_norm="9CASE99", plate_ocr="9CASE99",
+                           case_number=case_number, added_by="tests", added_at=now))  # fmt: skip

@@ -18,7 +18,7 @@ from starlette.routing import BaseRoute
 
 from rtcc import __version__
 from rtcc.core.bodylimit import BodyLimit, BodyRule
-from rtcc.core.logging import configure_logging
+from rtcc.core.logging import configure_logging, install_access_log_redaction
 from rtcc.core.manifest import load
 from rtcc.core.problems import PROBLEM_RESPONSES, install_problem_handlers
 from rtcc.core.textguard import TextGuard
@@ -99,6 +99,7 @@ def create_app(
     profile stops the server before it listens."""
     settings = settings or (runtime.settings if runtime else get_settings())
     configure_logging(settings.log_level)
+    install_access_log_redaction()
     places_service.activate(settings.city_profile)
 
     @asynccontextmanager

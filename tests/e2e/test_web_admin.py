@@ -48,6 +48,11 @@ def test_legal_hold_requested_approved_by_another_and_released(server: Server, b
     _needs(server, "/api/v1/holds")
     case = f"E2E-HOLD-{uuid.uuid4().hex[:6].upper()}"
     review = (date.today() + timedelta(days=60)).isoformat()
+    # a hold names a case on record: a BOLO is filed under it first
+    bolo = server.api("POST", "/api/v1/hotlists", "supervisor", json={"name": f"BOLO {case}", "category": "bolo"})
+    filed = server.api("POST", f"/api/v1/hotlists/{bolo.json()['id']}/entries", "supervisor",
+                       json={"plate": "0HOLD00", "case_number": case})  # fmt: skip
+    assert filed.status_code == 201, filed.text
 
     # the analyst requests the hold
     sign_in(browser, "analyst")

@@ -58,7 +58,9 @@ def _verified_hit_at(server: Server, camera: str) -> str:
     server.inject_read(plate, camera)
     deadline = time.monotonic() + 20
     while True:  # matching runs after the read is stored: wait for the alert
-        items = server.api("GET", "/api/v1/alerts", "analyst", params={"kind": "hit"}).json()["items"]
+        items = server.api(
+            "GET", "/api/v1/alerts", "analyst", params={"kind": "hit", "purpose": "hit_verification"}
+        ).json()["items"]
         found = [a for a in items if a["plate_read"] == plate]
         if found:
             break

@@ -90,7 +90,7 @@ def test_verify_error_beside_the_button_and_a_verified_car_seen_again_is_a_sight
     rows.nth(1).wait_for()
     assert rows.count() == 2
     assert "CER-ALPR-07" in rows.nth(0).inner_text() and "CER-ALPR-05" in rows.nth(1).inner_text()
-    alerts = server.api("GET", "/api/v1/alerts?kind=hit", "supervisor").json()["items"]
+    alerts = server.api("GET", "/api/v1/alerts?kind=hit&purpose=hit_verification", "supervisor").json()["items"]
     assert [(a["state"], a["read_count"]) for a in alerts if a["plate_read"] == plate] == [("verified", 2)]
     browser.shot("newcomer-05-verified-seen-again")
 

@@ -69,7 +69,7 @@ def test_sign_in_live_alert_and_verify_with_the_checklist(server: Server, browse
     page.locator(f'li.alert[data-plate="{plate}"][data-state="verified"]').wait_for()
     browser.shot("03-alert-verified")
     # the server agrees, and recorded who verified it
-    alerts = server.api("GET", "/api/v1/alerts", "supervisor").json()["items"]
+    alerts = server.api("GET", "/api/v1/alerts?purpose=hit_verification", "supervisor").json()["items"]
     [mine] = [a for a in alerts if a["plate_read"] == plate]
     assert mine["state"] == "verified" and mine["checklist"]["vehicle_consistent"] is True
     # then a unit is sent, and the alert closed
@@ -97,7 +97,7 @@ def test_reject_as_misread_in_one_click(server: Server, browser: Browser, sign_i
     rejected = page.locator(f'li.alert[data-plate="{plate}"][data-state="rejected"]')
     rejected.wait_for()
     assert "misread" in rejected.inner_text()
-    alerts = server.api("GET", "/api/v1/alerts", "supervisor").json()["items"]
+    alerts = server.api("GET", "/api/v1/alerts?purpose=hit_verification", "supervisor").json()["items"]
     assert [a["reject_reason"] for a in alerts if a["plate_read"] == plate] == ["misread"]
 
 

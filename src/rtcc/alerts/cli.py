@@ -62,12 +62,23 @@ def list_alerts(
     state: Annotated[AlertState | None, typer.Option(help="Only alerts in this state.")] = None,
     kind: Annotated[AlertKind | None, typer.Option(help="Only alerts of this kind.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=500, help="How many, newest first.")] = 50,
+    purpose: Annotated[
+        str, typer.Option(help="Purpose code the plates are listed for (recorded as an alpr.access entry).")
+    ] = "audit_review",
+    case_number: Annotated[str | None, typer.Option(help="Case number, where the purpose needs one.")] = None,
 ) -> None:
-    """List alerts, newest first (titles only; open one with 'show')."""
+    """List alerts, newest first (titles only; open one with 'show'); an audited access under PURPOSE."""
 
     def work(rt: Runtime) -> None:
-        with rt.db.read() as session:
-            page = queue.list_alerts(session, SYSTEM, AlertFilters(state=state, kind=kind), PageParams(limit=limit))
+        with rt.db.uow() as session:
+            page = queue.list_alerts(
+                session,
+                SYSTEM,
+                AlertFilters(state=state, kind=kind),
+                PageParams(limit=limit),
+                purpose=purpose,
+                case_number=case_number,
+            )
         for a in page.items:
             typer.echo(_line(a))
         typer.echo(f"{len(page.items)} of {page.total}")

@@ -17,11 +17,22 @@ from rtcc.alerts.logic import FIELD_VISIBLE_STATES, can_see
 from rtcc.alerts.schemas import AlertFilters, AlertPage, AlertRead, PageParams
 from rtcc.audit import service as audit
 from rtcc.core.errors import NotFound
+from rtcc.governance import access
 from rtcc.identity.logic import Perm, Principal
 
 
-def list_alerts(session: Session, principal: Principal, filters: AlertFilters, page: PageParams) -> AlertPage:
-    """A page of the alerts this principal may see, newest first (field units: verified hits only)."""
+def list_alerts(
+    session: Session,
+    principal: Principal,
+    filters: AlertFilters,
+    page: PageParams,
+    *,
+    purpose: str | None,
+    case_number: str | None = None,
+) -> AlertPage:
+    """A page of the alerts this principal may see, newest first (field units: verified hits only), shown under a
+    purpose: one ``alpr.access`` record lists the page's plates (``governance.access``)."""
+    declared = access.check(session, purpose=purpose, case_number=case_number)
     field_states = [s.value for s in FIELD_VISIBLE_STATES] if principal.can(Perm.alerts_read_verified) else []
     rows, total = repository.list_alerts(
         session,
@@ -34,7 +45,16 @@ def list_alerts(session: Session, principal: Principal, filters: AlertFilters, p
         limit=page.limit,
         offset=page.offset,
     )
-    return AlertPage(items=present.to_reads(session, rows), total=total, limit=page.limit, offset=page.offset)
+    items = present.to_reads(session, rows)
+    access.record(
+        session,
+        principal,
+        surface="alerts.list",
+        purpose=declared,
+        case_number=case_number,
+        plates=[p for a in items for p in (a.plate_read, a.plate_listed)],
+    )
+    return AlertPage(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
 def get_alert(session: Session, principal: Principal, alert_id: uuid.UUID) -> AlertRead:

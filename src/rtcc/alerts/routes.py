@@ -28,6 +28,11 @@ from rtcc.identity.logic import Perm, Principal
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 
+PurposeQ = Annotated[
+    str | None, Query(max_length=64, description="Purpose code the plates are shown for (e.g. hit_verification).")
+]
+CaseQ = Annotated[str | None, Query(max_length=64, description="Case or incident number, where the purpose needs one.")]
+
 
 @router.get("")
 def list_alerts(
@@ -40,14 +45,19 @@ def list_alerts(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Offset = 0,
+    purpose: PurposeQ = None,
+    case_number: CaseQ = None,
 ) -> AlertPage:
-    """Alerts newest first; field units see only verified hits."""
-    with db.read() as session:
+    """Alerts newest first; field units see only verified hits. The screen names the ``purpose`` it shows plates
+    for (and a ``case_number`` where the code demands one); each page showing plates is one ``alpr.access`` record."""
+    with db.uow() as session:
         return queue.list_alerts(
             session,
             principal,
             AlertFilters(state=state, kind=kind, since=since),
             PageParams(limit=limit, offset=offset),
+            purpose=purpose,
+            case_number=case_number,
         )
 
 

@@ -173,7 +173,7 @@ def _stream(base: str, token: str, arrivals: queue.Queue[tuple[str, float]], ope
     headers = {"Authorization": f"Bearer {token}"}
     with (
         httpx.Client(base_url=base, headers=headers, timeout=httpx.Timeout(10, read=None)) as client,
-        client.stream("GET", "/api/v1/live/stream") as resp,
+        client.stream("GET", "/api/v1/live/stream?purpose=hit_verification") as resp,
     ):
         status.append(resp.status_code)
         opened.set()

@@ -130,7 +130,7 @@ def _sse_reader(base: str, token: str, state: _State, opened: threading.Event, s
     headers = {"Authorization": f"Bearer {token}"}
     with (
         httpx.Client(base_url=base, headers=headers, timeout=httpx.Timeout(10, read=None)) as client,
-        client.stream("GET", "/api/v1/live/stream") as resp,
+        client.stream("GET", "/api/v1/live/stream?purpose=hit_verification") as resp,
     ):
         state.stream_status = resp.status_code
         if resp.status_code != 200:

@@ -34,7 +34,6 @@ from rtcc.audit import service as audit
 from rtcc.cameras import service
 from rtcc.cameras.kernel import CameraArrays, nearest_of
 from rtcc.cameras.schemas import (
-    CameraFilters,
     CameraRead,
     CanvassCameraPoint,
     CanvassEmpty,
@@ -95,7 +94,7 @@ class CanvassIndex:
                 [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows], [r[4] for r in rows],
                 [r[5] for r in rows],
             )  # fmt: skip
-            registered = service.list_cameras(session, CameraFilters(), limit=1, offset=0).total
+            registered = service.registry_size(session)
             built = self._built = _Built(version=version, arrays=arrays, ids=ids, registered=registered)
             self.builds += 1
             logger.info("canvass index built: %d cameras, %.3f s", len(ids), time.perf_counter() - started)
@@ -252,3 +251,18 @@ def record_canvass(session: Session, actor: Principal, result: CanvassResult) ->
             "result_count": len(result.items),
         },
     )
+
+
+def for_viewer(result: CanvassResult, viewer: Principal, *, coarse_decimals: int) -> CanvassResult:
+    """The canvass answer as ``viewer`` may see it: residents' and businesses' personal data left out and their
+    positions coarsened without ``registry:contact`` (``service.for_viewer``); the ranking is made on exact data."""
+
+    def cam(c: CameraRead) -> CameraRead:
+        return service.for_viewer(c, viewer, coarse_decimals=coarse_decimals)
+
+    items = [h.model_copy(update={"camera": cam(h.camera)}) for h in result.items]
+    empty = result.empty
+    if empty is not None:
+        nearest = [n.model_copy(update={"camera": cam(n.camera)}) for n in empty.nearest]
+        empty = empty.model_copy(update={"nearest": nearest})
+    return result.model_copy(update={"items": items, "empty": empty})

@@ -46,8 +46,15 @@ def list_cmd(
 
     def work(rt: Runtime) -> None:
         filters = CameraFilters.model_validate({"owner_type": owner_type, "sharing_level": sharing_level, "q": q})
-        with rt.db.read() as s:
-            page = service.list_cameras(s, filters, limit=limit, offset=0)
+        with rt.db.uow() as s:
+            page = service.list_cameras(
+                s,
+                filters,
+                viewer=cli_operator(),
+                coarse_decimals=rt.settings.registry_coarse_decimals,
+                limit=limit,
+                offset=0,
+            )
         for cam in page.items:
             if as_json:
                 typer.echo(cam.model_dump_json())

@@ -44,6 +44,13 @@ class CamerasSettings(BaseModel):
                 raise ValueError(f"registry_probe_allowed_networks: {net!r} is not a network (CIDR)") from exc
         return value
 
+    registry_coarse_decimals: int = Field(
+        default=3,
+        ge=0,
+        le=5,
+        description="Decimal places of latitude/longitude kept when a resident's or business's camera is shown to a "
+        "role without registry:contact (3 = about 110 m: enough to place a footage request, not to find a home).",
+    )
     registry_stale_after_s: int = Field(
         default=300,
         ge=1,

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import false, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -58,8 +58,9 @@ def list_cameras(
     q: str | None,
     limit: int,
     offset: int,
+    search_address: bool = True,
 ) -> tuple[list[RegisteredCamera], int]:
-    """A filtered page of cameras by code, and the total."""
+    """A filtered page of cameras by code, and the total (``q`` looks in addresses only with ``search_address``)."""
     conds: list[Any] = []
     if owner_type is not None:
         conds.append(RegisteredCamera.owner_type == owner_type)
@@ -73,7 +74,7 @@ def list_cameras(
             or_(
                 func.lower(RegisteredCamera.code).like(like),
                 func.lower(RegisteredCamera.name).like(like),
-                func.lower(RegisteredCamera.address).like(like),
+                func.lower(RegisteredCamera.address).like(like) if search_address else false(),
             )
         )
     total = session.scalar(select(func.count()).select_from(RegisteredCamera).where(*conds)) or 0

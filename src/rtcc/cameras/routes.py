@@ -59,7 +59,8 @@ _OWN = "/api/v1/me/cameras"
 @router.get(f"{_STAFF}/cameras")
 def list_cameras(
     db: DbDep,
-    _p: Reader,
+    settings: SettingsDep,
+    actor: Reader,
     owner_type: OwnerType | None = None,
     sharing_level: SharingLevel | None = None,
     owner_user_id: uuid.UUID | None = None,
@@ -67,10 +68,18 @@ def list_cameras(
     limit: Limit = 100,
     offset: Offset = 0,
 ) -> CameraPage:
-    """Registered cameras by code, filtered; stream/snapshot URLs withheld."""
+    """Registered cameras by code, filtered; stream/snapshot URLs withheld. Residents' and businesses' names,
+    contacts, addresses and exact positions only with ``registry:contact`` (coarsened otherwise); audited."""
     filters = CameraFilters(owner_type=owner_type, sharing_level=sharing_level, owner_user_id=owner_user_id, q=q)
-    with db.read() as session:
-        return service.list_cameras(session, filters, limit=limit, offset=offset)
+    with db.uow() as session:
+        return service.list_cameras(
+            session,
+            filters,
+            viewer=actor,
+            coarse_decimals=settings.registry_coarse_decimals,
+            limit=limit,
+            offset=offset,
+        )
 
 
 @router.post(f"{_STAFF}/cameras", status_code=201)
@@ -88,10 +97,11 @@ def camera_health(db: DbDep, settings: SettingsDep, _p: Reader) -> list[HealthRe
 
 
 @router.get(f"{_STAFF}/cameras/{{camera_id}}")
-def get_camera(camera_id: uuid.UUID, db: DbDep, actor: Reader) -> CameraRead:
-    """One camera (URLs withheld); the view is written to the owner's access log."""
+def get_camera(camera_id: uuid.UUID, db: DbDep, settings: SettingsDep, actor: Reader) -> CameraRead:
+    """One camera (URLs withheld; owners' personal data only with ``registry:contact``); the view is written to
+    the owner's access log."""
     with db.uow() as session:
-        return service.view_camera(session, camera_id, actor=actor)
+        return service.view_camera(session, camera_id, actor=actor, coarse_decimals=settings.registry_coarse_decimals)
 
 
 @router.patch(f"{_STAFF}/cameras/{{camera_id}}")
@@ -122,15 +132,23 @@ def camera_access_log(
 def open_live(
     camera_id: uuid.UUID,
     db: DbDep,
-    actor: Reader,
+    actor: Annotated[Principal, require(Perm.liveview_open)],
     alert_id: Annotated[uuid.UUID | None, Query(description="An open hit alert this view serves.")] = None,
+    call_id: Annotated[uuid.UUID | None, Query(description="An open call for service this view serves.")] = None,
     purpose: Annotated[str | None, Query(max_length=64, description="Purpose code, with case_number.")] = None,
     case_number: Annotated[str | None, Query(max_length=64, description="Case reference, with purpose.")] = None,
 ) -> LiveView:
-    """A live-linked camera's stream/snapshot URL, only during an active incident; logged for the owner, audited."""
+    """A live-linked camera's stream/snapshot URL, only during an active incident (an open alert or call one may see,
+    or a case on record); law-enforcement roles only (``liveview:open``); logged for the owner, audited."""
     with db.uow() as session:
         return liveview.open_live(
-            session, camera_id, actor=actor, alert_id=alert_id, purpose=purpose, case_number=case_number
+            session,
+            camera_id,
+            actor=actor,
+            alert_id=alert_id,
+            call_id=call_id,
+            purpose=purpose,
+            case_number=case_number,
         )
 
 
@@ -146,13 +164,15 @@ def camera_heartbeat(camera_id: uuid.UUID, db: DbDep, actor: Sensor, body: Heart
 
 
 @router.post("/api/v1/canvass")
-def run_canvass(body: CanvassQuery, db: DbDep, runtime: RuntimeDep, actor: Canvasser) -> CanvassResult:
+def run_canvass(
+    body: CanvassQuery, db: DbDep, runtime: RuntimeDep, settings: SettingsDep, actor: Canvasser
+) -> CanvassResult:
     """Cameras that could have seen the place in the window, with retention coverage and the request deadline."""
     index = canvass_uc.index_of(runtime.services)
     with db.uow() as session:
         result = canvass_uc.canvass(session, index, body)
         canvass_uc.record_canvass(session, actor, result)
-        return result
+        return canvass_uc.for_viewer(result, actor, coarse_decimals=settings.registry_coarse_decimals)
 
 
 @router.get("/api/v1/canvass/cameras")

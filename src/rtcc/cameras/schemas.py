@@ -147,7 +147,7 @@ class CameraRead(BaseModel):
     name: str
     owner_type: OwnerType
     owner_user_id: uuid.UUID | None
-    owner_name: str
+    owner_name: str | None
     contact: str | None
     address: str | None
     lat: float
@@ -172,6 +172,11 @@ class CameraRead(BaseModel):
     )
     location: Location | None = Field(
         default=None, description="The city profile's division, reporting district and neighborhood of the camera."
+    )
+    personal_withheld: bool = Field(
+        default=False,
+        description="True when the owner's name, contact, address and notes were left out and lat/lon coarsened "
+        "(a resident's or business's camera shown to a role without registry:contact).",
     )
 
 

@@ -34,7 +34,7 @@ from rtcc.cameras.schemas import (
 )
 from rtcc.core.clock import utcnow
 from rtcc.core.errors import Conflict, NotFound, PermissionDenied, invalid
-from rtcc.identity.logic import Principal, Role
+from rtcc.identity.logic import Perm, Principal, Role
 from rtcc.places import service as places
 
 logger = logging.getLogger(__name__)
@@ -82,6 +82,30 @@ def to_read(cam: RegisteredCamera, *, withhold_urls: bool = False) -> CameraRead
     )
 
 
+#: Owner types whose cameras carry personal data (a person's or business's name, contact, home or shop location).
+PRIVATE_OWNERS: frozenset[str] = frozenset({"business", "residential"})
+
+
+def for_viewer(read: CameraRead, viewer: Principal, *, coarse_decimals: int) -> CameraRead:
+    """``read`` as ``viewer`` may see it: a resident's or business's camera without the owner's name, contact,
+    address and notes, and with coarsened coordinates, unless the viewer holds ``registry:contact`` (programme
+    coordinators, supervisors). City and ALPR cameras hold no personal data and are shown whole."""
+    if read.owner_type not in PRIVATE_OWNERS or viewer.can(Perm.registry_contact):
+        return read
+    return read.model_copy(
+        update={
+            "owner_name": None,
+            "owner_user_id": None,
+            "contact": None,
+            "address": None,
+            "notes": None,
+            "lat": round(read.lat, coarse_decimals),
+            "lon": round(read.lon, coarse_decimals),
+            "personal_withheld": True,
+        }
+    )
+
+
 def camera_row(session: Session, camera_id: uuid.UUID, *, for_update: bool = False) -> RegisteredCamera:
     """The camera's row (locked with ``for_update``); NotFound if missing."""
     cam = repository.get_for_update(session, camera_id) if for_update else repository.get(session, camera_id)
@@ -124,6 +148,13 @@ def log_access(
     session.flush()
 
 
+def registry_size(session: Session) -> int:
+    """How many cameras are registered (any sharing level)."""
+    return repository.list_cameras(
+        session, owner_type=None, sharing_level=None, owner_user_id=None, q=None, limit=1, offset=0
+    )[1]
+
+
 def registry_version(session: Session) -> int:
     """The registry change counter: it changes in the same commit as every registry change."""
     return repository.registry_version(session)
@@ -156,8 +187,14 @@ def camera_at_address(session: Session, address: str) -> CameraRead | None:
 # --- staff registry --------------------------------------------------------------------------------------------------
 
 
-def list_cameras(session: Session, filters: CameraFilters, *, limit: int, offset: int) -> CameraPage:
-    """A page of the registry by code, for staff (URLs withheld: open them through the live route)."""
+def list_cameras(
+    session: Session, filters: CameraFilters, *, viewer: Principal, coarse_decimals: int, limit: int, offset: int
+) -> CameraPage:
+    """A page of the registry by code, for staff (URLs withheld: open them through the live route), with owners'
+    personal data only for ``registry:contact`` (``for_viewer``). The listing is audited (``registry.cameras.list``):
+    how many cameras, and which private cameras' personal data it showed."""
+    if filters.owner_user_id is not None and not viewer.can(Perm.registry_contact):
+        raise PermissionDenied("owner_user_id: filtering by owner needs registry:contact")
     rows, total = repository.list_cameras(
         session,
         owner_type=filters.owner_type,
@@ -166,8 +203,24 @@ def list_cameras(session: Session, filters: CameraFilters, *, limit: int, offset
         q=filters.q,
         limit=limit,
         offset=offset,
+        search_address=viewer.can(Perm.registry_contact),
     )
-    return CameraPage(items=[to_read(c, withhold_urls=True) for c in rows], total=total, limit=limit, offset=offset)
+    items = [for_viewer(to_read(c, withhold_urls=True), viewer, coarse_decimals=coarse_decimals) for c in rows]
+    personal = [str(c.id) for c in items if c.owner_type in PRIVATE_OWNERS and not c.personal_withheld]
+    audit.record_for(
+        session,
+        viewer,
+        "registry.cameras.list",
+        target_type="registry_camera",
+        details={
+            "filters": filters.model_dump(mode="json", exclude_none=True),
+            "returned": len(items),
+            "total": total,
+            "offset": offset,
+            "personal_data_of": personal,
+        },
+    )
+    return CameraPage(items=items, total=total, limit=limit, offset=offset)
 
 
 def list_cameras_all(session: Session) -> list[CameraRead]:
@@ -178,11 +231,13 @@ def list_cameras_all(session: Session) -> list[CameraRead]:
     return [to_read(c, withhold_urls=True) for c in rows]
 
 
-def view_camera(session: Session, camera_id: uuid.UUID, *, actor: Principal) -> CameraRead:
-    """One camera for staff (URLs withheld); the view goes into the owner's access log."""
+def view_camera(session: Session, camera_id: uuid.UUID, *, actor: Principal, coarse_decimals: int) -> CameraRead:
+    """One camera for staff (URLs withheld; owners' personal data only for ``registry:contact``); the view goes
+    into the owner's access log."""
     cam = camera_row(session, camera_id)
-    log_access(session, cam.id, actor=actor, action="record.view")
-    return to_read(cam, withhold_urls=True)
+    shown = for_viewer(to_read(cam, withhold_urls=True), actor, coarse_decimals=coarse_decimals)
+    log_access(session, cam.id, actor=actor, action="record.view", details={"personal": not shown.personal_withheld})
+    return shown
 
 
 def _check_urls(level: str, stream_url: str | None, snapshot_url: str | None) -> None:

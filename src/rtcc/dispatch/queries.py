@@ -20,8 +20,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rtcc.core.db import published_table
+from rtcc.core.errors import NotFound
 from rtcc.dispatch import access
 from rtcc.dispatch.interop_models import HistoryCall
+from rtcc.dispatch.logic import CallStatus
 from rtcc.dispatch.models import Assignment, Call, OvertimeBudget, PriorityRule, Shift, Unit, UnitStatusChange
 from rtcc.identity.logic import Principal
 
@@ -29,7 +31,7 @@ _STAMPS = ("received_at", "queued_at", "dispatched_at", "en_route_at", "on_scene
 
 CALLS = published_table(
     Call.__table__,
-    "id", "call_type", "priority", "priority_rank", "source", "status", "district", "queue", "updated_at",
+    "id", "number", "call_type", "priority", "priority_rank", "source", "status", "district", "queue", "updated_at",
     "lat", "lon", "duplicate_of", *_STAMPS,
 )  # fmt: skip
 HISTORY_CALLS = published_table(
@@ -118,3 +120,13 @@ def my_call_sign(session: Session, actor: Principal) -> str | None:
     """The call sign of the unit a field user is linked to, or None."""
     unit = access.my_unit(session, actor)
     return None if unit is None else unit.call_sign
+
+
+def open_call_visible(session: Session, actor: Principal, call_id: uuid.UUID) -> bool:
+    """True when ``call_id`` is an open (not closed) call that ``actor`` may see (``dispatch.access``): what a live
+    camera view for a call needs (``rtcc.cameras.liveview``)."""
+    try:
+        call = access.visible_call(session, call_id, actor)
+    except NotFound:
+        return False
+    return call.status != CallStatus.closed.value

@@ -27,24 +27,54 @@ class Purpose:
     requires_case: bool
     allowed: bool = True
     description: str = ""
+    #: How far (metres from the area's centre) and how long (hours) an area search (stakeout, common plates) may
+    #: reach under this purpose without a case on record; None: an area search always needs a case on record.
+    case_free_radius_m: float | None = None
+    case_free_window_h: float | None = None
 
 
 DEFAULT_PURPOSES: tuple[Purpose, ...] = (
-    Purpose("stolen_vehicle", "Stolen vehicle", requires_case=True),
-    Purpose("felony_investigation", "Felony investigation", requires_case=True),
-    Purpose("misdemeanor_investigation", "Misdemeanor investigation", requires_case=True),
-    Purpose("missing_person", "Missing or at-risk person", requires_case=True),
-    Purpose("amber_alert", "AMBER alert", requires_case=False),
-    Purpose("silver_alert", "Silver alert", requires_case=False),
-    Purpose("wanted_person", "Wanted person (warrant)", requires_case=True),
-    Purpose("hit_verification", "Verify an ALPR hit", requires_case=False),
-    Purpose("officer_safety", "Officer safety / BOLO", requires_case=False),
+    Purpose("stolen_vehicle", "Stolen vehicle", requires_case=True, case_free_radius_m=2000, case_free_window_h=24),
+    Purpose(
+        "felony_investigation",
+        "Felony investigation",
+        requires_case=True,
+        case_free_radius_m=2000,
+        case_free_window_h=24,
+    ),
+    Purpose(
+        "misdemeanor_investigation",
+        "Misdemeanor investigation",
+        requires_case=True,
+        case_free_radius_m=1000,
+        case_free_window_h=12,
+    ),
+    Purpose(
+        "missing_person",
+        "Missing or at-risk person",
+        requires_case=True,
+        case_free_radius_m=5000,
+        case_free_window_h=48,
+    ),
+    Purpose("amber_alert", "AMBER alert", requires_case=False, case_free_radius_m=10_000, case_free_window_h=24),
+    Purpose("silver_alert", "Silver alert", requires_case=False, case_free_radius_m=5000, case_free_window_h=24),
+    Purpose(
+        "wanted_person", "Wanted person (warrant)", requires_case=True, case_free_radius_m=2000, case_free_window_h=24
+    ),
+    Purpose(
+        "hit_verification", "Verify an ALPR hit", requires_case=False, case_free_radius_m=500, case_free_window_h=2
+    ),
+    Purpose(
+        "officer_safety", "Officer safety / BOLO", requires_case=False, case_free_radius_m=1000, case_free_window_h=4
+    ),
     Purpose("audit_review", "Audit or compliance review", requires_case=False),
     Purpose(
         "alarm_response",
         "Alarm response",
         requires_case=False,
         description="The reads and cameras near an alarmed premise around a burglary alarm, for the responding call.",
+        case_free_radius_m=1000,
+        case_free_window_h=2,
     ),
     Purpose(
         "immigration_enforcement",
@@ -97,6 +127,14 @@ def check_purpose(purposes: Mapping[str, Purpose], purpose: str | None, case_num
             errors=[field_error("case_number", "malformed case number")],
         )
     return found
+
+
+def within_case_free_bounds(purpose: Purpose, *, radius_m: float | None, window_h: float) -> bool:
+    """True when an area search reaching ``radius_m`` from its centre (None: unbounded, e.g. cameras anywhere) over
+    ``window_h`` hours stays inside what ``purpose`` allows without a case on record."""
+    if purpose.case_free_radius_m is None or purpose.case_free_window_h is None or radius_m is None:
+        return False
+    return radius_m <= purpose.case_free_radius_m and window_h <= purpose.case_free_window_h
 
 
 def normalise_case(case_number: str | None) -> str | None:

@@ -8,7 +8,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Index, Integer, String, Text, Uuid
+from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rtcc.core.db import Base, UTCDateTime
@@ -26,6 +26,9 @@ class PurposeCode(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
     active: Mapped[bool] = mapped_column(Boolean, default=True)  # retired codes stay for the history
+    # how far / how long an area search may reach without a case on record (null: never without one)
+    case_free_radius_m: Mapped[float | None] = mapped_column(Float)
+    case_free_window_h: Mapped[float | None] = mapped_column(Float)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_by: Mapped[str] = mapped_column(String(128))
 

@@ -204,15 +204,31 @@ def sharing_request(
 @router.get(f"{_SHARING}/requests")
 def list_sharing_requests(
     db: DbDep,
-    _p: Annotated[Principal, require(Perm.sharing_read)],
+    actor: Annotated[Principal, require(Perm.sharing_read)],
     agency: Annotated[str | None, Query(max_length=64)] = None,
     decision: Literal["allow", "deny"] | None = None,
     before: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    purpose: Annotated[
+        str | None, Query(max_length=64, description="Purpose code the log is read for (e.g. audit_review).")
+    ] = None,
+    case_number: Annotated[
+        str | None, Query(max_length=64, description="Case number, where the purpose needs one.")
+    ] = None,
 ) -> list[SharingRequestRead]:
-    """Logged sharing requests, newest first (page with ``before`` = the last ``at`` seen)."""
-    with db.read() as session:
-        return sharing.list_requests(session, agency_code=agency, decision=decision, before=before, limit=limit)
+    """Logged sharing requests, newest first (page with ``before`` = the last ``at`` seen). Read under a
+    ``purpose``: the plates the page shows are one ``alpr.access`` record."""
+    with db.uow() as session:
+        return sharing.list_requests(
+            session,
+            actor=actor,
+            purpose=purpose,
+            case_number=case_number,
+            agency_code=agency,
+            decision=decision,
+            before=before,
+            limit=limit,
+        )
 
 
 # --- transparency (public) --------------------------------------------------------------------------------------------

@@ -32,6 +32,12 @@ class PurposeRead(BaseModel):
     requires_case: bool
     allowed: bool
     description: str
+    case_free_radius_m: float | None = Field(
+        default=None, description="How far (m) an area search may reach without a case on record (null: never)."
+    )
+    case_free_window_h: float | None = Field(
+        default=None, description="How long (h) an area search may span without a case on record (null: never)."
+    )
 
 
 class PurposeUpsert(BaseModel):
@@ -45,6 +51,19 @@ class PurposeUpsert(BaseModel):
     description: str = Field(default="", max_length=2000)
     position: int | None = Field(default=None, ge=0, le=10_000, description="Display order (default: last).")
     active: bool = True
+    case_free_radius_m: float | None = Field(
+        default=None,
+        gt=0,
+        le=50_000,
+        description="Area searches (stakeout, common plates) under this purpose may reach this far (m) from their "
+        "centre without a case on record; null: never without a case. Omitted: unchanged.",
+    )
+    case_free_window_h: float | None = Field(
+        default=None,
+        gt=0,
+        le=24 * 31,
+        description="... and span at most this many hours. Omitted: unchanged.",
+    )
 
 
 def check_purpose_code(code: str) -> str:

@@ -39,7 +39,15 @@ _EXPORT_BATCH = 2000
 
 
 def _purpose(row: PurposeCode) -> Purpose:
-    return Purpose(row.code, row.label, row.requires_case, row.allowed, row.description)
+    return Purpose(
+        row.code,
+        row.label,
+        row.requires_case,
+        row.allowed,
+        row.description,
+        case_free_radius_m=row.case_free_radius_m,
+        case_free_window_h=row.case_free_window_h,
+    )
 
 
 def purposes(session: Session) -> list[Purpose]:
@@ -59,7 +67,13 @@ def purpose_reads(session: Session) -> list[PurposeRead]:
     """The purpose codes in force as API objects."""
     return [
         PurposeRead(
-            code=p.code, label=p.label, requires_case=p.requires_case, allowed=p.allowed, description=p.description
+            code=p.code,
+            label=p.label,
+            requires_case=p.requires_case,
+            allowed=p.allowed,
+            description=p.description,
+            case_free_radius_m=p.case_free_radius_m,
+            case_free_window_h=p.case_free_window_h,
         )
         for p in purposes(session)
     ]
@@ -75,6 +89,8 @@ def _materialise_defaults(session: Session, actor: Principal) -> None:
                 requires_case=p.requires_case,
                 allowed=p.allowed,
                 description=p.description,
+                case_free_radius_m=p.case_free_radius_m,
+                case_free_window_h=p.case_free_window_h,
                 position=(i + 1) * 10,
                 active=True,
                 updated_at=now,
@@ -122,6 +138,10 @@ def upsert_purpose(session: Session, code: str, data: PurposeUpsert, *, actor: P
     row.allowed = data.allowed
     row.description = data.description
     row.active = data.active
+    if "case_free_radius_m" in data.model_fields_set:
+        row.case_free_radius_m = data.case_free_radius_m
+    if "case_free_window_h" in data.model_fields_set:
+        row.case_free_window_h = data.case_free_window_h
     row.updated_at = now
     row.updated_by = actor.audit_name
     session.flush()
@@ -133,7 +153,13 @@ def upsert_purpose(session: Session, code: str, data: PurposeUpsert, *, actor: P
         target_id=code,
         details={
             "before": before,
-            "after": {"label": data.label, "requires_case": data.requires_case, "allowed": data.allowed},
+            "after": {
+                "label": data.label,
+                "requires_case": data.requires_case,
+                "allowed": data.allowed,
+                "case_free_radius_m": row.case_free_radius_m,
+                "case_free_window_h": row.case_free_window_h,
+            },
             "active": data.active,
         },
     )
@@ -143,6 +169,8 @@ def upsert_purpose(session: Session, code: str, data: PurposeUpsert, *, actor: P
         requires_case=row.requires_case,
         allowed=row.allowed,
         description=row.description,
+        case_free_radius_m=row.case_free_radius_m,
+        case_free_window_h=row.case_free_window_h,
     )
 
 

@@ -13,6 +13,7 @@ are answered with the decision and a reference under which the records are sent.
 from __future__ import annotations
 
 import logging
+import math
 from datetime import datetime
 from typing import Any
 
@@ -20,9 +21,10 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from rtcc.audit import service as audit
+from rtcc.audit.service import Actor
 from rtcc.core.clock import utcnow
 from rtcc.core.errors import Conflict, NotFound, ValidationFailed, field_error
-from rtcc.governance import repository, service
+from rtcc.governance import access, repository, service
 from rtcc.governance.logic import AgencyPolicy, SharingDecision, decide_sharing, purposes_by_code
 from rtcc.governance.models import SharingAgency, SharingRequest
 from rtcc.governance.schemas import (
@@ -127,6 +129,47 @@ def _policy(row: SharingAgency | None) -> AgencyPolicy | None:
     return AgencyPolicy(row.code, row.active, frozenset(row.data_classes), frozenset(row.purposes))
 
 
+#: Deepest nesting of a request's query that is kept as sent (deeper parts are replaced by a marker).
+MAX_QUERY_DEPTH = 4
+#: Most keys (or list items) kept per level of a query, and the longest string kept.
+MAX_QUERY_ITEMS = 50
+MAX_QUERY_TEXT = 256
+_INT64 = 2**63
+
+
+def safe_query(value: Any, depth: int = 0) -> Any:
+    """A request's query as it can be logged (row and audit entry): JSON-safe and bounded. Nesting deeper than
+    ``MAX_QUERY_DEPTH``, integers beyond 64 bits, long strings and long lists are cut with a visible marker, so that
+    a hostile query can neither crash the audit write (which would roll the request's record back with it) nor
+    bloat the log. The query's decision is made on what was sent; only the log is bounded."""
+    if isinstance(value, dict):
+        if depth >= MAX_QUERY_DEPTH:
+            return "[nested too deep: dropped]"
+        items = list(value.items())
+        out = {str(k)[:64]: safe_query(v, depth + 1) for k, v in items[:MAX_QUERY_ITEMS]}
+        if len(items) > MAX_QUERY_ITEMS:
+            out["..."] = f"[{len(items) - MAX_QUERY_ITEMS} more keys dropped]"
+        return out
+    if isinstance(value, list):
+        if depth >= MAX_QUERY_DEPTH:
+            return "[nested too deep: dropped]"
+        kept = [safe_query(v, depth + 1) for v in value[:MAX_QUERY_ITEMS]]
+        if len(value) > MAX_QUERY_ITEMS:
+            kept.append(f"[{len(value) - MAX_QUERY_ITEMS} more items dropped]")
+        return kept
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return value if -_INT64 <= value < _INT64 else str(value)[:MAX_QUERY_TEXT]
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    return str(value)[:MAX_QUERY_TEXT]
+
+
+def _is_flat(query: dict[str, Any]) -> bool:
+    return all(v is None or isinstance(v, str | int | float | bool) for v in query.values())
+
+
 #: Data classes answered with reads at once.
 READ_CLASSES: frozenset[str] = frozenset({"reads_hit", "reads_nonhit"})
 #: Keys a reads query may hold.
@@ -135,6 +178,8 @@ READ_QUERY_KEYS: frozenset[str] = frozenset({"plate", "start", "end", "state"})
 
 def _read_search(data: SharingRequestIn, case: str | None) -> PlateSearch | str:
     """The plate search a reads request asks for, or why it cannot be served."""
+    if not _is_flat(data.query):
+        return "query: a reads query is a flat object of plain values (no nested objects or lists)"
     unknown = sorted(set(data.query) - READ_QUERY_KEYS)
     if unknown:
         return f"query: unknown keys {', '.join(unknown)} (allowed: {', '.join(sorted(READ_QUERY_KEYS))})"
@@ -207,6 +252,7 @@ def handle_request(
             decision = SharingDecision("deny", "invalid_query", built)
         else:
             search = built
+    logged_query = safe_query(data.query)
     request = SharingRequest(
         at=utcnow(),
         agency_code=agency_code or "(none)",
@@ -214,7 +260,7 @@ def handle_request(
         data_class=data.data_class,
         purpose=data.purpose,
         case_number=case,
-        query=data.query,
+        query=logged_query,
         decision=decision.decision,
         reason=decision.reason[:255],
         result_count=None,
@@ -248,7 +294,7 @@ def handle_request(
             "data_class": data.data_class,
             "purpose": data.purpose,
             "case_number": case,
-            "query": data.query,
+            "query": logged_query,
             "decision": decision.decision,
             "reason": decision.reason,
             "reason_code": decision.reason_code,
@@ -274,16 +320,40 @@ def handle_request(
 def list_requests(
     session: Session,
     *,
+    actor: Actor,
+    purpose: str | None,
+    case_number: str | None = None,
     agency_code: str | None = None,
     decision: str | None = None,
     before: datetime | None = None,
     limit: int = 100,
 ) -> list[SharingRequestRead]:
-    """Logged sharing requests, newest first."""
+    """Logged sharing requests, newest first, read under a purpose: one ``alpr.access`` record lists the plates the
+    page shows (those the requests asked for, and those of the reads shared)."""
     if before is not None and before.utcoffset() is None:
         msg = "before: give a timezone (e.g. 2026-11-01T00:00:00Z)"
         raise ValidationFailed(msg, errors=[field_error("before", msg, where="query")])
+    declared = access.check(session, purpose=purpose, case_number=case_number)
     rows = repository.sharing_requests(
         session, agency_code=agency_code.upper() if agency_code else None, decision=decision, before=before, limit=limit
     )
-    return [SharingRequestRead.model_validate(r) for r in rows]
+    items = [SharingRequestRead.model_validate(r) for r in rows]
+    access.record(
+        session,
+        actor,
+        surface="sharing.requests",
+        purpose=declared,
+        case_number=case_number,
+        plates=[p for r in items for p in _plates_in(r.query)],
+    )
+    return items
+
+
+def _plates_in(value: Any, depth: int = 0) -> list[str]:
+    """The plate values a stored query holds (key ``plate``, at any depth it was stored to)."""
+    if depth > MAX_QUERY_DEPTH or not isinstance(value, dict | list):
+        return []
+    if isinstance(value, list):
+        return [p for v in value for p in _plates_in(v, depth + 1)]
+    found = [v for k, v in value.items() if k == "plate" and isinstance(v, str)]
+    return found + [p for v in value.values() for p in _plates_in(v, depth + 1)]

@@ -15,10 +15,12 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from rtcc.audit.service import Actor
 from rtcc.bus.base import Bus
 from rtcc.core.clock import utcnow
 from rtcc.core.errors import Conflict, NotFound, invalid
 from rtcc.core.plates import MAX_PLATE_LEN, is_plausible, normalise, ocr_class
+from rtcc.governance import access
 from rtcc.hotlists import guards, repository
 from rtcc.hotlists.changes import actor_name, audit_change, bump, load_hotlist, publish_changed
 from rtcc.hotlists.logic import normalise_region
@@ -138,10 +140,30 @@ def remove_entry(session: Session, bus: Bus, hotlist_id: uuid.UUID, entry_id: in
 
 
 def list_entries(
-    session: Session, hotlist_id: uuid.UUID, *, plate: str | None = None, limit: int = 100, offset: int = 0
+    session: Session,
+    hotlist_id: uuid.UUID,
+    *,
+    actor: Actor,
+    purpose: str | None,
+    case_number: str | None = None,
+    plate: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
 ) -> EntryPage:
-    """A page of a list's entries by plate; ``plate`` keeps those whose normalised plate starts with it."""
+    """A page of a list's entries by plate; ``plate`` keeps those whose normalised plate starts with it. Shown under
+    a purpose: one ``alpr.access`` record lists the page's plates (``governance.access``)."""
+    declared = access.check(session, purpose=purpose, case_number=case_number)
     hotlist = load_hotlist(session, hotlist_id)
     prefix = normalise(plate) if plate else None
     rows, total = repository.entries_page(session, hotlist.id, plate_prefix=prefix, limit=limit, offset=offset)
-    return EntryPage(items=[entry_read(e, hotlist.category) for e in rows], total=total, limit=limit, offset=offset)
+    items = [entry_read(e, hotlist.category) for e in rows]
+    access.record(
+        session,
+        actor,
+        surface="hotlists.entries",
+        purpose=declared,
+        case_number=case_number,
+        plates=[e.plate_norm for e in items],
+        extra={"hotlist_id": str(hotlist.id)},
+    )
+    return EntryPage(items=items, total=total, limit=limit, offset=offset)

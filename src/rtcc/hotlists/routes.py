@@ -146,14 +146,29 @@ def get_tolerance(hotlist_id: uuid.UUID, db: DbDep, _p: Reader) -> ToleranceRepo
 def list_entries(
     hotlist_id: uuid.UUID,
     db: DbDep,
-    _p: Reader,
+    actor: Reader,
     plate: Annotated[str | None, Query(max_length=16, description="Plates starting with this.")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Offset = 0,
+    purpose: Annotated[
+        str | None, Query(max_length=64, description="Purpose code the plates are shown for (e.g. audit_review).")
+    ] = None,
+    case_number: Annotated[
+        str | None, Query(max_length=64, description="Case number, where the purpose needs one.")
+    ] = None,
 ) -> EntryPage:
-    """A page of a list's entries by plate."""
-    with db.read() as session:
-        return entries.list_entries(session, hotlist_id, plate=plate, limit=limit, offset=offset)
+    """A page of a list's entries by plate, shown under a ``purpose``: one ``alpr.access`` record per page."""
+    with db.uow() as session:
+        return entries.list_entries(
+            session,
+            hotlist_id,
+            actor=actor,
+            purpose=purpose,
+            case_number=case_number,
+            plate=plate,
+            limit=limit,
+            offset=offset,
+        )
 
 
 @router.post("/{hotlist_id}/entries", status_code=201)

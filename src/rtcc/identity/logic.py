@@ -77,6 +77,10 @@ class Perm(StrEnum):
     # camera registry, canvass, footage (issue 4)
     registry_read = "registry:read"
     registry_write = "registry:write"
+    # owners' names, contact details, addresses and exact coordinates of resident/business cameras (issue 15)
+    registry_contact = "registry:contact"
+    # open a live-linked camera's stream for an open alert or call one may see, or a case on record (law enforcement)
+    liveview_open = "liveview:open"
     canvass_run = "canvass:run"
     footage_request = "footage:request"
     footage_read = "footage:read"
@@ -151,6 +155,7 @@ _ANALYST = {
     Perm.retention_read,
     Perm.sharing_read,
     Perm.routing_read,
+    Perm.liveview_open,
 }
 
 #: What every dispatch field role (deputy, CSO, guard) holds; the service scopes it to the user's own unit.
@@ -195,6 +200,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.audit_read,
             Perm.holds_approve,
             Perm.registry_write,
+            Perm.registry_contact,
             Perm.community_admin,
             Perm.rebates_report,
             Perm.misuse_read,
@@ -247,6 +253,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.live_read,
             Perm.self_read,
             Perm.registry_read,
+            Perm.liveview_open,
             Perm.canvass_run,
             Perm.routing_read,
             Perm.alarm_context,
@@ -264,6 +271,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.live_read,
             Perm.self_read,
             Perm.registry_read,
+            Perm.liveview_open,
             Perm.routing_read,
             Perm.calls_create,  # officer-initiated calls
             Perm.calls_read_area,
@@ -307,6 +315,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.rebates_review,
             Perm.rebates_report,
             Perm.registry_read,
+            Perm.registry_contact,  # the camera programme's coordinators talk to the owners
         }
     ),
     # A remote pilot: the fleet, the policy and the launch requests; accepts or declines them.

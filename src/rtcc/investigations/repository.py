@@ -418,6 +418,14 @@ def cameras_for_area(session: Session, bbox: tuple[float, float, float, float]) 
     return list(session.scalars(select(c.id).select_from(cameras_t).where(or_(mobile, inside))))
 
 
+def camera_positions(session: Session, camera_ids: Sequence[uuid.UUID]) -> list[tuple[float | None, float | None]]:
+    """The fixed positions (lat, lon) of the given cameras (None for a mobile one); unknown ids are left out."""
+    rows = session.execute(
+        select(c.lat, c.lon, c.kind).select_from(cameras_t).where(c.id.in_(list(set(camera_ids))))
+    ).all()
+    return [(None, None) if "mobile" in (kind or "") else (lat, lon) for lat, lon, kind in rows]
+
+
 def reads_of_plate(
     session: Session, plate_norm: str, *, start: datetime | None, end: datetime | None, limit: int
 ) -> list[Row[Any]]:

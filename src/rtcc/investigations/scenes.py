@@ -34,10 +34,12 @@ from rtcc.investigations.schemas import (
 )
 from rtcc.investigations.service import (
     area_bbox,
+    area_reach_m,
     audit_search,
     check_window,
     inside_area,
     plate_norm_of,
+    require_area_scope,
     require_purpose,
 )
 
@@ -73,6 +75,8 @@ def stakeout(
     """All plates seen in an area (or at cameras) in a time window, most reads first (audited)."""
     purpose = require_purpose(session, body)
     check_window(body.start, body.end, settings.search_stakeout_max_hours, "end")
+    window_h = (body.end - body.start).total_seconds() / 3600
+    require_area_scope(session, body, reach_m=area_reach_m(session, body.area, body.camera_ids), window_h=window_h)
     rows = _reads_in(
         session, start=body.start, end=body.end, area=body.area, camera_ids=body.camera_ids, state=body.state
     )
@@ -105,6 +109,12 @@ def common_plates(
 ) -> CommonResult:
     """Plates seen near several places/times, ranked by how many places they match (audited)."""
     purpose = require_purpose(session, body)
+    require_area_scope(
+        session,
+        body,
+        reach_m=max(p.radius_m for p in body.places),
+        window_h=max(2 * p.window_s for p in body.places) / 3600,
+    )
     per_place: list[list[tuple[str, str]]] = []
     hits: dict[str, list[CommonHit]] = defaultdict(list)
     for i, place in enumerate(body.places):

@@ -32,6 +32,7 @@ from rtcc.audit.service import Actor
 from rtcc.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed, field_error
 from rtcc.core.geo import bbox_around, distances_m, points_in_rings
 from rtcc.core.plates import normalise
+from rtcc.governance import cases
 from rtcc.governance import service as governance
 from rtcc.investigations import logic, plate_index, repository
 from rtcc.investigations.config import InvestigationsSettings
@@ -99,6 +100,36 @@ def require_purpose(session: Session, body: PurposeFields) -> str:
         return governance.require_purpose(session, purpose=body.purpose, case_number=body.case_number).code
     except (ValidationFailed, PermissionDenied) as exc:
         raise SearchRefused(exc) from exc
+
+
+def require_area_scope(session: Session, body: PurposeFields, *, reach_m: float | None, window_h: float) -> None:
+    """An area search (stakeout, common plates) stays inside its purpose's case-free bounds or names a case on
+    record (``governance.cases``); raises SearchRefused (wrapping the ``case_number`` error) otherwise."""
+    try:
+        found = governance.require_purpose(session, purpose=body.purpose, case_number=body.case_number)
+        cases.require_bounded_or_case(session, found, case_number=body.case_number, radius_m=reach_m, window_h=window_h)
+    except (ValidationFailed, PermissionDenied) as exc:
+        raise SearchRefused(exc) from exc
+
+
+def area_reach_m(session: Session, area: Area | None, camera_ids: Sequence[uuid.UUID] | None) -> float | None:
+    """How far an area search reaches from its centre, in metres: a circle's radius, a polygon's farthest vertex
+    from the vertices' centroid, or the farthest of the named cameras from their centroid; None when unbounded (a
+    mobile camera, or a camera without a position)."""
+    if area is not None and area.radius_m is not None:
+        return float(area.radius_m)
+    if area is not None and area.polygon:
+        lons = np.array([p[0] for p in area.polygon], dtype=float)
+        lats = np.array([p[1] for p in area.polygon], dtype=float)
+    elif camera_ids:
+        spots = repository.camera_positions(session, camera_ids)
+        if len(spots) < len(set(camera_ids)) or any(lat is None or lon is None for lat, lon in spots):
+            return None
+        lats = np.array([lat for lat, _ in spots], dtype=float)
+        lons = np.array([lon for _, lon in spots], dtype=float)
+    else:
+        return None
+    return float(distances_m(float(lats.mean()), float(lons.mean()), lats, lons).max())
 
 
 def query_of(body: PurposeFields) -> dict[str, Any]:

@@ -79,6 +79,17 @@ def visible(principal: Principal, event: LiveMessage) -> bool:
     return False
 
 
+#: Records the plates a stream showed: ``access(surface, plates)`` (a blocking call; the route binds the purpose).
+AccessRecorder = Callable[[str, list[str]], None]
+
+
+def plates_in(event: LiveMessage) -> list[str]:
+    """The plates an event shows its client (an alert's plate as read and as listed); none for other topics."""
+    if event.topic != "alerts":
+        return []
+    return [str(v) for v in (event.data.get("plate_read"), event.data.get("plate_listed")) if v]
+
+
 class _Client:
     """One connected SSE stream: who it is, and its bounded queue of events to write."""
 
@@ -104,8 +115,10 @@ class LiveHub:
         heartbeat_s: float = 15.0,
         max_stream_s: float = 900.0,
         recent_size: int = 10_000,
+        access_flush_s: float = 15.0,
     ) -> None:
         self.db = db
+        self.access_flush_s = access_flush_s
         self.queue_size = queue_size
         self.gap_grace_s = gap_grace_s
         self.poll_s = poll_s
@@ -307,13 +320,31 @@ class LiveHub:
 
     # ------------------------------------------------------------------------------------------ one client
 
-    async def stream(self, principal: Principal, last_event_id: int | None) -> AsyncGenerator[str, None]:
-        """The text/event-stream of one client: replay after ``last_event_id``, then live events and heartbeats."""
+    async def stream(
+        self, principal: Principal, last_event_id: int | None, *, access: AccessRecorder | None = None
+    ) -> AsyncGenerator[str, None]:
+        """The text/event-stream of one client: replay after ``last_event_id``, then live events and heartbeats.
+
+        ``access`` records the plates the client was sent (Civ. Code §1798.90.52), batched: one record for the whole
+        replay, then one per ``access_flush_s`` of live events (and one when the stream ends), never one per event.
+        """
         client, boundary = self.connect(principal)
         loop = asyncio.get_running_loop()
         end_at = loop.time() + self.max_stream_s
         replayed: set[int] = set()
         last_sent: int | None = None
+        shown: list[str] = []
+        flush_at = loop.time() + self.access_flush_s
+
+        async def flush(surface: str) -> None:
+            nonlocal flush_at
+            flush_at = loop.time() + self.access_flush_s
+            if access is None or not shown:
+                return
+            batch = shown[:]
+            shown.clear()
+            await anyio.to_thread.run_sync(access, surface, batch)
+
         try:
             yield f"retry: {RETRY_MS}\n\n"
             if self._draining:
@@ -329,9 +360,11 @@ class LiveHub:
                         if visible(principal, m):
                             replayed.add(m.id)
                             last_sent = m.id
+                            shown.extend(plates_in(m))
                             yield m.to_sse()
                     if client.dropped or client.closed:
                         return
+                await flush("live.replay")
             high = boundary if last_event_id is None else max(boundary, last_event_id)
             if (last_event_id is None or last_event_id < boundary) and last_sent != boundary:
                 yield f"id: {boundary}\n\n"  # sets the client's Last-Event-ID without an event
@@ -342,6 +375,8 @@ class LiveHub:
                 try:
                     item = await asyncio.wait_for(client.queue.get(), min(self.heartbeat_s, remaining))
                 except TimeoutError:
+                    if shown:
+                        await flush("live.stream")
                     if loop.time() < end_at:
                         yield ": keepalive\n\n"
                     continue
@@ -350,10 +385,19 @@ class LiveHub:
                 m = item
                 if m.id in replayed or (last_event_id is not None and m.id <= last_event_id):
                     continue  # the client has it already
+                shown.extend(plates_in(m))
                 yield m.to_sse(with_id=m.id > high)
                 high = max(high, m.id)
+                if shown and loop.time() >= flush_at:
+                    await flush("live.stream")
         finally:
             self.disconnect(client)
+            if access is not None and shown:
+                # the stream is ending (possibly cancelled): record what was sent since the last record, here and now
+                try:
+                    access("live.stream", shown[:])
+                except Exception:
+                    logger.exception("could not record the plates a closing live stream showed")
 
 
 async def start(runtime: Runtime) -> None:

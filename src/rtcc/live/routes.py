@@ -8,16 +8,18 @@ page) whenever the app is built; without a build (no ``npm run build``) the plai
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from rtcc.core.errors import ServiceUnavailable
 from rtcc.deps import RuntimeDep
 from rtcc.identity.deps import public, require
 from rtcc.identity.logic import Perm, Principal
-from rtcc.live import page
+from rtcc.live import page, service
 from rtcc.live.hub import SERVICE_NAME, LiveHub
 
 api = APIRouter(prefix="/api/v1/live", tags=["live"])
@@ -48,14 +50,34 @@ async def stream(
         str | None, Query(description="Resume after this event id (when the Last-Event-ID header can't be set).")
     ] = None,
     last_event_id_header: Annotated[str | None, Header(alias="Last-Event-ID")] = None,
+    purpose: Annotated[
+        str | None,
+        Query(max_length=64, description="Purpose code the alerts' plates are shown for (required to receive alerts)."),
+    ] = None,
+    case_number: Annotated[
+        str | None, Query(max_length=64, description="Case number, where the purpose needs one.")
+    ] = None,
 ) -> StreamingResponse:
-    """Alerts and camera status as Server-Sent Events, filtered by role; resumes after ``Last-Event-ID``."""
+    """Alerts and camera status as Server-Sent Events, filtered by role; resumes after ``Last-Event-ID``. A client
+    that may receive alerts names the ``purpose`` it watches them for; the plates sent are recorded in batches
+    (``alpr.access``: one record for a replay, then one per batch of live events)."""
     hub = runtime.services.get(SERVICE_NAME)
     if not isinstance(hub, LiveHub):
         raise ServiceUnavailable("live updates are not running in this process")
+    shows_plates = principal.can(Perm.alerts_read) or principal.can(Perm.alerts_read_verified)
+    recorder = await run_in_threadpool(
+        partial(
+            service.stream_access,
+            runtime.db,
+            principal,
+            shows_plates=shows_plates,
+            purpose=purpose,
+            case_number=case_number,
+        )
+    )
     last = parse_last_event_id(last_event_id_header if last_event_id_header is not None else last_event_id)
     return StreamingResponse(
-        hub.stream(principal, last),
+        hub.stream(principal, last, access=recorder),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache, no-store", "X-Accel-Buffering": "no"},
     )

@@ -2,6 +2,9 @@
 becomes the SSE event id) and publishes ``Envelope(type="live.<topic>")`` once that transaction has committed; the
 read side gives the live hub and the SSE route the newest id and the events after a client's ``Last-Event-ID``.
 
+A client that may receive alerts (they show plates) opens the stream under a purpose; ``stream_access`` checks it
+and gives the hub the recorder of its ``alpr.access`` records (one per replay, then one per batch of live events).
+
 Because the row is written in the same transaction as the change it reports, an event is never lost: a client that
 reconnects (or a hub whose bus message went missing) finds it in the log.
 """
@@ -9,16 +12,20 @@ reconnects (or a hub whose bus message went missing) finds it in the log.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
+from rtcc.audit.service import Actor
 from rtcc.bus.base import Bus
 from rtcc.bus.envelope import Envelope
 from rtcc.bus.outbox import publish_after_commit
 from rtcc.core.clock import utcnow
+from rtcc.core.db import Database
+from rtcc.governance import access
+from rtcc.governance.logic import Purpose
 from rtcc.live.models import LiveEvent
 from rtcc.live.schemas import LiveMessage
 
@@ -70,3 +77,21 @@ def events_after(session: Session, after: int, *, upto: int | None = None, limit
         q = q.where(LiveEvent.id <= upto)
     rows = session.scalars(q.order_by(LiveEvent.id).limit(limit))
     return [LiveMessage.model_validate(r) for r in rows]
+
+
+def stream_access(
+    db: Database, actor: Actor, *, shows_plates: bool, purpose: str | None, case_number: str | None
+) -> Callable[[str, list[str]], None] | None:
+    """The access recorder of one stream: None when the client receives no plates and names no purpose; otherwise
+    the purpose is checked first (ValidationFailed/PermissionDenied naming the field) and every batch of plates the
+    stream shows becomes one ``alpr.access`` entry under it."""
+    if not shows_plates and not purpose:
+        return None
+    with db.read() as session:
+        declared: Purpose = access.check(session, purpose=purpose, case_number=case_number)
+
+    def record(surface: str, plates: list[str]) -> None:
+        with db.uow() as session:
+            access.record(session, actor, surface=surface, purpose=declared, case_number=case_number, plates=plates)
+
+    return record

@@ -154,7 +154,14 @@ def request(
     def work(rt: Runtime) -> HoldRead:
         actor = _principal(rt.db, user, Perm.holds_request)
         with rt.db.uow() as session:
-            return service.hold_view(service.request_hold(session, data, actor=actor))
+            hold = service.request_hold(
+                session,
+                data,
+                actor=actor,
+                max_window_days=rt.settings.hold_max_window_days,
+                max_review_days=rt.settings.hold_max_review_days,
+            )
+            return service.hold_view(hold)
 
     _print_hold(run_command(work, bus=False))
 

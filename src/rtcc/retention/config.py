@@ -12,6 +12,15 @@ from pydantic import BaseModel, Field
 class RetentionSettings(BaseModel):
     """Retention settings."""
 
+    hold_max_window_days: int = Field(
+        default=31,
+        ge=1,
+        description="A legal hold that selects by camera or time alone (no plates, reads or alerts) must give both "
+        "time_from and time_to, at most this many days apart: a hold keeps a case's data, not a whole camera's.",
+    )
+    hold_max_review_days: int = Field(
+        default=366, ge=1, description="A legal hold's review date may lie at most this many days ahead."
+    )
     retention_hit_reads_days: int = Field(
         default=365, ge=1, description="Reads that hit a hotlist (have match records) are purged after this many days."
     )

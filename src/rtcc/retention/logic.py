@@ -123,8 +123,9 @@ def check_decider(requested_by: str, decider: str) -> None:
         raise PermissionDenied("a hold must be approved or denied by someone other than its requester")
 
 
-def check_review_date(review_date: date | None, today: date) -> date:
-    """A review date is required and must lie in the future; raises ValidationFailed naming ``review_date``."""
+def check_review_date(review_date: date | None, today: date, max_days: int | None = None) -> date:
+    """A review date is required and must lie in the future (at most ``max_days`` ahead); raises ValidationFailed
+    naming ``review_date``."""
     if review_date is None:
         raise ValidationFailed(
             "a legal hold needs a review date", errors=[field_error("review_date", "field required")]
@@ -133,6 +134,11 @@ def check_review_date(review_date: date | None, today: date) -> date:
         raise ValidationFailed(
             f"review_date {review_date.isoformat()} must be after today ({today.isoformat()})",
             errors=[field_error("review_date", "must be in the future")],
+        )
+    if max_days is not None and (review_date - today).days > max_days:
+        raise ValidationFailed(
+            f"review_date {review_date.isoformat()} is more than {max_days} days ahead; review holds at least yearly",
+            errors=[field_error("review_date", f"at most {max_days} days ahead")],
         )
     return review_date
 
@@ -145,8 +151,11 @@ def check_scope(
     camera_codes: list[str],
     time_from: datetime | None,
     time_to: datetime | None,
+    max_window_days: int | None = None,
 ) -> None:
-    """A hold must select something, and its time range must be ordered; raises ValidationFailed naming the field."""
+    """A hold must select something, and its time range must be ordered; a hold that selects by camera or time alone
+    (no plates, reads or alerts) must give both ends of a range at most ``max_window_days`` long. Raises
+    ValidationFailed naming the field."""
     if not (plates or read_ids or alert_ids or camera_codes or time_from or time_to):
         raise ValidationFailed(
             "a legal hold must select data: plates, read_ids, alert_ids, camera_codes or a time range",
@@ -155,6 +164,20 @@ def check_scope(
     if time_from is not None and time_to is not None and time_to < time_from:
         raise ValidationFailed(
             "time_to is before time_from", errors=[field_error("time_to", "must not be before time_from")]
+        )
+    if max_window_days is None or plates or read_ids or alert_ids:
+        return
+    for name, value in (("time_from", time_from), ("time_to", time_to)):
+        if value is None:
+            raise ValidationFailed(
+                f"{name}: a hold selecting by camera or time alone needs time_from and time_to",
+                errors=[field_error(name, "required when no plates, read_ids or alert_ids are given")],
+            )
+    assert time_from is not None and time_to is not None
+    if (time_to - time_from).total_seconds() > max_window_days * 86400:
+        raise ValidationFailed(
+            f"time_to: a hold selecting by camera or time alone spans at most {max_window_days} days",
+            errors=[field_error("time_to", f"at most {max_window_days} days after time_from")],
         )
 
 

@@ -78,10 +78,18 @@ def list_runs(
 
 
 @router.post("/api/v1/holds", status_code=201)
-def request_hold(body: HoldCreate, db: DbDep, actor: Requester) -> HoldRead:
-    """Request a legal hold; it keeps data only once a supervisor (not the requester) approves it."""
+def request_hold(body: HoldCreate, db: DbDep, settings: SettingsDep, actor: Requester) -> HoldRead:
+    """Request a legal hold for a case on record, with a bounded scope; it keeps data only once a supervisor (not
+    the requester) approves it."""
     with db.uow() as session:
-        return service.hold_view(service.request_hold(session, body, actor=actor))
+        hold = service.request_hold(
+            session,
+            body,
+            actor=actor,
+            max_window_days=settings.hold_max_window_days,
+            max_review_days=settings.hold_max_review_days,
+        )
+        return service.hold_view(hold)
 
 
 @router.get("/api/v1/holds")

@@ -28,6 +28,7 @@ from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
 from rtcc.core.errors import NotFound
 from rtcc.core.plates import normalise
+from rtcc.governance import cases
 from rtcc.identity.logic import Principal
 from rtcc.retention import logic, repository
 from rtcc.retention.logic import DataClass, HoldAction, HoldStatus, RetentionClass
@@ -84,10 +85,20 @@ def hold_view(hold: LegalHold, *, today: date | None = None) -> HoldRead:
     return view
 
 
-def request_hold(session: Session, data: HoldCreate, *, actor: Principal, today: date | None = None) -> LegalHold:
-    """Record a hold request (status ``requested``); it keeps nothing until a supervisor approves it."""
+def request_hold(
+    session: Session,
+    data: HoldCreate,
+    *,
+    actor: Principal,
+    today: date | None = None,
+    max_window_days: int = 31,
+    max_review_days: int = 366,
+) -> LegalHold:
+    """Record a hold request (status ``requested``); it keeps nothing until a supervisor approves it. The case must
+    be on record (``governance.cases``) and the scope bounded (``logic.check_scope``, ``max_window_days``)."""
     now = utcnow()
-    logic.check_review_date(data.review_date, today or now.date())
+    logic.check_review_date(data.review_date, today or now.date(), max_review_days)
+    case = cases.require_case(session, data.case_number, why="a legal hold keeps data for a real case")
     plates = sorted({normalise(p) for p in data.plates} - {""})
     codes = sorted({c.strip() for c in data.camera_codes} - {""})
     logic.check_scope(
@@ -97,10 +108,11 @@ def request_hold(session: Session, data: HoldCreate, *, actor: Principal, today:
         camera_codes=codes,
         time_from=data.time_from,
         time_to=data.time_to,
+        max_window_days=max_window_days,
     )
     hold = LegalHold(
         id=uuid.uuid4(),
-        case_number=data.case_number.strip(),
+        case_number=case,
         reason=data.reason,
         plates=plates,
         read_ids=sorted({str(r) for r in data.read_ids}),

@@ -169,23 +169,38 @@ def test_officers_see_only_verified_hits(
     app_client.post(f"/api/v1/alerts/{misread}/reject", headers=analyst, json={"reason": "misread"})
     app_client.post(f"/api/v1/alerts/{good}/verify", headers=analyst, json={"checklist": CHECKED})
 
-    mine = app_client.get("/api/v1/alerts", headers=officer).json()
+    mine = app_client.get("/api/v1/alerts?purpose=hit_verification", headers=officer).json()
     assert [a["id"] for a in mine["items"]] == [str(good)] and mine["total"] == 1
     assert app_client.get(f"/api/v1/alerts/{fresh}", headers=officer).status_code == 404
     assert app_client.get(f"/api/v1/alerts/{misread}", headers=officer).status_code == 404
     assert app_client.get(f"/api/v1/alerts/{good}", headers=officer).status_code == 200
-    assert app_client.get("/api/v1/alerts?state=new", headers=officer).json()["total"] == 0
+    assert app_client.get("/api/v1/alerts?state=new&purpose=hit_verification", headers=officer).json()["total"] == 0
 
-    everything = app_client.get("/api/v1/alerts", headers=analyst).json()
+    everything = app_client.get("/api/v1/alerts?purpose=hit_verification", headers=analyst).json()
     assert everything["total"] == 3
-    only_new = app_client.get("/api/v1/alerts", headers=analyst, params={"state": "new", "kind": "hit"}).json()
+    only_new = app_client.get(
+        "/api/v1/alerts", headers=analyst, params={"purpose": "hit_verification", "state": "new", "kind": "hit"}
+    ).json()
     assert [a["id"] for a in only_new["items"]] == [str(fresh)]
-    paged: dict[str, Any] = app_client.get("/api/v1/alerts", headers=analyst, params={"limit": 2, "offset": 2}).json()
+    paged: dict[str, Any] = app_client.get(
+        "/api/v1/alerts", headers=analyst, params={"purpose": "hit_verification", "limit": 2, "offset": 2}
+    ).json()
     assert len(paged["items"]) == 1 and paged["total"] == 3
-    assert app_client.get("/api/v1/alerts", headers=analyst, params={"state": "bogus"}).status_code == 422
-    naive = app_client.get("/api/v1/alerts", headers=analyst, params={"since": "2020-01-01T00:00:00"})
+    assert (
+        app_client.get(
+            "/api/v1/alerts", headers=analyst, params={"purpose": "hit_verification", "state": "bogus"}
+        ).status_code
+        == 422
+    )
+    naive = app_client.get(
+        "/api/v1/alerts", headers=analyst, params={"purpose": "hit_verification", "since": "2020-01-01T00:00:00"}
+    )
     assert naive.status_code == 422
-    since = app_client.get("/api/v1/alerts", headers=analyst, params={"since": "2020-01-01T00:00:00Z"}).json()
+    since = app_client.get(
+        "/api/v1/alerts", headers=analyst, params={"purpose": "hit_verification", "since": "2020-01-01T00:00:00Z"}
+    ).json()
     assert since["total"] == 3
-    future = app_client.get("/api/v1/alerts", headers=analyst, params={"since": "2999-01-01T00:00:00+00:00"})
+    future = app_client.get(
+        "/api/v1/alerts", headers=analyst, params={"purpose": "hit_verification", "since": "2999-01-01T00:00:00+00:00"}
+    )
     assert future.json()["total"] == 0

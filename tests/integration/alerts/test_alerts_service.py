@@ -535,13 +535,23 @@ def test_officers_never_see_new_or_rejected_hits(world: World, live_bus: LiveBus
             camera_name="Camera 2",
             last_seen_at=None,
         )
-    with world.db.read() as s:
-        page = queue.list_alerts(s, OFFICER, AlertFilters(), PageParams())
+    with world.db.uow() as s:
+        page = queue.list_alerts(s, OFFICER, AlertFilters(), PageParams(), purpose="hit_verification")
         assert {(a.kind, a.state) for a in page.items} == {("hit", "verified"), ("camera_offline", "new")}
         assert page.total == 2
-        assert queue.list_alerts(s, ANALYST, AlertFilters(), PageParams()).total == 4
-        assert queue.list_alerts(s, ANALYST, AlertFilters(state="new", kind="hit"), PageParams()).total == 1
-        assert queue.list_alerts(s, ANALYST, AlertFilters(), PageParams(limit=1, offset=1)).items[0] is not None
+        assert queue.list_alerts(s, ANALYST, AlertFilters(), PageParams(), purpose="hit_verification").total == 4
+        assert (
+            queue.list_alerts(
+                s, ANALYST, AlertFilters(state="new", kind="hit"), PageParams(), purpose="hit_verification"
+            ).total
+            == 1
+        )
+        assert (
+            queue.list_alerts(
+                s, ANALYST, AlertFilters(), PageParams(limit=1, offset=1), purpose="hit_verification"
+            ).items[0]
+            is not None
+        )
     for hidden in (new.id, rejected.id):
         with pytest.raises(NotFound), world.db.uow() as s:
             queue.get_alert(s, OFFICER, hidden)

@@ -58,7 +58,9 @@ def _read(plate: str) -> dict[str, Any]:
 def _wait_alerts(client: TestClient, headers: dict[str, str], n: int) -> list[dict[str, Any]]:
     deadline = time.monotonic() + 10
     while True:
-        items: list[dict[str, Any]] = client.get("/api/v1/alerts?kind=hit", headers=headers).json()["items"]
+        items: list[dict[str, Any]] = client.get(
+            "/api/v1/alerts?kind=hit&purpose=hit_verification", headers=headers
+        ).json()["items"]
         if len(items) >= n or time.monotonic() > deadline:
             return items
         time.sleep(0.05)
@@ -106,7 +108,9 @@ def test_read_to_alert_to_verification(
         assert len(alerts) == 1, "two reads of the listed vehicle are two sightings on one alert"
         alert = alerts[0]
         assert alert["state"] == "new" and alert["read_count"] == 2
-        assert client.get("/api/v1/alerts", headers=officer).json()["items"] == []  # unverified: not for the field
+        assert (
+            client.get("/api/v1/alerts?purpose=hit_verification", headers=officer).json()["items"] == []
+        )  # unverified: not for the field
 
         refused = client.post(
             f"/api/v1/alerts/{alert['id']}/verify",
@@ -116,7 +120,9 @@ def test_read_to_alert_to_verification(
         assert refused.status_code == 422 and "vehicle_consistent" in refused.text
         ok = client.post(f"/api/v1/alerts/{alert['id']}/verify", headers=analyst, json={"checklist": CHECKLIST})
         assert ok.status_code == 200 and ok.json()["state"] == "verified"
-        assert [a["id"] for a in client.get("/api/v1/alerts", headers=officer).json()["items"]] == [alert["id"]]
+        assert [
+            a["id"] for a in client.get("/api/v1/alerts?purpose=hit_verification", headers=officer).json()["items"]
+        ] == [alert["id"]]
 
         deadline = time.monotonic() + 10
         while len(_Hook.received) < 2 and time.monotonic() < deadline:  # new priority-1 hit, then verified

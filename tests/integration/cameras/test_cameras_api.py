@@ -69,6 +69,20 @@ def test_owner_changes_and_withdraws_and_sees_staff_views(app_client: TestClient
     staff_view = app_client.get(f"/api/v1/registry/cameras/{cam['id']}", headers=analyst)
     assert staff_view.status_code == 200
     assert staff_view.json()["stream_url"] is None and staff_view.json()["urls_withheld"] is True
+    made_up = app_client.get(
+        f"/api/v1/registry/cameras/{cam['id']}/live",
+        params={"purpose": "felony_investigation", "case_number": "24-000777"},
+        headers=analyst,
+    )
+    assert made_up.status_code == 422 and "not a case on record" in made_up.json()["detail"]
+    hotlist = app_client.post("/api/v1/hotlists", json={"name": "BOLO", "category": "bolo"}, headers=login("admin"))
+    entry = {"plate": "7CASE77", "case_number": "24-000777"}
+    assert (
+        app_client.post(
+            f"/api/v1/hotlists/{hotlist.json()['id']}/entries", json=entry, headers=login("admin")
+        ).status_code
+        == 201
+    )
     live = app_client.get(
         f"/api/v1/registry/cameras/{cam['id']}/live",
         params={"purpose": "felony_investigation", "case_number": "24-000777"},

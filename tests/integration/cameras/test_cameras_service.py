@@ -43,6 +43,20 @@ def staff(role: Role = Role.analyst) -> Principal:
                      permissions=permissions_for(role.value))  # fmt: skip
 
 
+def case_on_record(db: Database, case_number: str) -> None:
+    """File a hotlist entry under ``case_number``, which makes it a case on record (``governance.cases``)."""
+    from rtcc.hotlists.models import Hotlist, HotlistEntry
+
+    now = datetime.now(UTC)
+    with db.uow() as s:
+        hl = Hotlist(name=f"BOLO {uuid.uuid4().hex[:6]}", source="manual", category="bolo", priority=3, owner="x",
+                     created_at=now, updated_at=now)  # fmt: skip
+        s.add(hl)
+        s.flush()
+        s.add(HotlistEntry(hotlist_id=hl.id, plate="9CASE99", plate_norm="9CASE99", plate_ocr="9CASE99",
+                           case_number=case_number, added_by="x", added_at=now))  # fmt: skip
+
+
 def city_camera(db: Database, **kw: object) -> uuid.UUID:
     doc: dict[str, object] = {
         "name": "City cam",
@@ -298,6 +312,11 @@ def test_live_view_rule(db: Database) -> None:
     with db.uow() as s, pytest.raises(PermissionDenied):
         liveview.open_live(s, plain.id, actor=analyst, alert_id=None, purpose="felony_investigation",
                           case_number="24-000123")  # fmt: skip
+    with db.uow() as s, pytest.raises(ValidationFailed) as exc:  # a made-up case number opens nothing
+        liveview.open_live(s, live.id, actor=analyst, alert_id=None, purpose="felony_investigation",
+                          case_number="24-000123")  # fmt: skip
+    assert exc.value.errors[0]["field"] == "case_number" and "not a case on record" in exc.value.detail
+    case_on_record(db, "24-000123")
     with db.uow() as s:
         view = liveview.open_live(s, live.id, actor=analyst, alert_id=None, purpose="felony_investigation",
                                  case_number="24-000123")  # fmt: skip
@@ -371,11 +390,23 @@ def test_heartbeat_scope_and_health(db: Database) -> None:
 def test_staff_list_filters_and_withholds_urls(db: Database) -> None:
     city_camera(db, code="A-1", sharing_level="live_linked", stream_url="http://c.example/live", address="1 Main St")
     city_camera(db, code="B-1", owner_type="business", owner_name="Shop")
-    with db.read() as s:
-        page = service.list_cameras(s, CameraFilters(), limit=10, offset=0)
+    with db.uow() as s:
+        page = service.list_cameras(s, CameraFilters(), viewer=SYSTEM, coarse_decimals=3, limit=10, offset=0)
         assert [c.code for c in page.items] == ["A-1", "B-1"] and page.total == 2
         assert page.items[0].stream_url is None and page.items[0].urls_withheld is True
-        assert [c.code for c in service.list_cameras(s, CameraFilters(owner_type="business"), limit=10,
-                                                     offset=0).items] == ["B-1"]  # fmt: skip
-        assert [c.code for c in service.list_cameras(s, CameraFilters(q="main"), limit=10, offset=0).items] == ["A-1"]
-        assert service.list_cameras(s, CameraFilters(sharing_level="withdrawn"), limit=10, offset=0).total == 0
+        business = service.list_cameras(
+            s, CameraFilters(owner_type="business"), viewer=SYSTEM, coarse_decimals=3, limit=10, offset=0
+        )
+        assert [c.code for c in business.items] == ["B-1"]
+        assert [
+            c.code
+            for c in service.list_cameras(
+                s, CameraFilters(q="main"), viewer=SYSTEM, coarse_decimals=3, limit=10, offset=0
+            ).items
+        ] == ["A-1"]
+        assert (
+            service.list_cameras(
+                s, CameraFilters(sharing_level="withdrawn"), viewer=SYSTEM, coarse_decimals=3, limit=10, offset=0
+            ).total
+            == 0
+        )

@@ -123,7 +123,9 @@ def test_feeder_reads_carry_crops_that_resolve(demo_client: tuple[TestClient, Se
     deadline = time.monotonic() + 20
     hit: dict[str, Any] | None = None
     while hit is None:
-        items = client.get("/api/v1/alerts?kind=hit&limit=100", headers=analyst).json()["items"]
+        items = client.get("/api/v1/alerts?kind=hit&limit=100&purpose=hit_verification", headers=analyst).json()[
+            "items"
+        ]
         hit = next((a for a in items if a.get("plate_read") == "8JDV417"), None)
         if hit is None:
             assert time.monotonic() < deadline, f"no hit on 8JDV417 among {[a.get('plate_read') for a in items]}"

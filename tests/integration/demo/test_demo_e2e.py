@@ -63,7 +63,9 @@ def test_demo_shows_live_hits_within_a_minute(tmp_path: Path) -> None:
             seen: set[str] = set()
             while not wanted <= seen:
                 assert time.monotonic() - started < 75, f"hits so far: {sorted(seen)}"
-                items = client.get("/api/v1/alerts?kind=hit&limit=200", headers=headers).json()["items"]
+                items = client.get(
+                    "/api/v1/alerts?kind=hit&limit=200&purpose=hit_verification", headers=headers
+                ).json()["items"]
                 seen = {a["plate_read"] for a in items}
                 time.sleep(1)
             misread = next(a for a in items if a["plate_read"] == "8JDV417")

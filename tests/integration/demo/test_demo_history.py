@@ -101,7 +101,7 @@ def test_history_feeds_the_investigation_tools_and_raises_no_alert(
     assert so.json()["total_plates"] >= 5
 
     # no hotlisted plate (or look-alike) in the history: no alert
-    assert client.get("/api/v1/alerts", headers=analyst).json()["total"] == 0
+    assert client.get("/api/v1/alerts?purpose=hit_verification", headers=analyst).json()["total"] == 0
 
     # a second run stores only the reads observed since the first
     again = history.seed_history(

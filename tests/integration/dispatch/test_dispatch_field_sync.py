@@ -73,11 +73,17 @@ def test_a_resent_note_is_kept_once_and_a_key_belongs_to_one_call(app_client: Te
 
 def test_verified_alpr_hits_are_for_deputies_only(app_client: TestClient, login: Any) -> None:
     assert (
-        app_client.get("/api/v1/alerts", params={"kind": "hit"}, headers=login("officer", unit="41A")).status_code
+        app_client.get(
+            "/api/v1/alerts",
+            params={"kind": "hit", "purpose": "hit_verification"},
+            headers=login("officer", unit="41A"),
+        ).status_code
         == 200
     )
     for role, sign in (("cso", "C1"), ("guard", "G1")):
-        resp = app_client.get("/api/v1/alerts", params={"kind": "hit"}, headers=login(role, unit=sign))
+        resp = app_client.get(
+            "/api/v1/alerts", params={"kind": "hit", "purpose": "hit_verification"}, headers=login(role, unit=sign)
+        )
         assert resp.status_code == 403, role
     directions = {"start": {"lat": CORNER[0], "lon": CORNER[1]}, "end": {"lat": PARK[0], "lon": PARK[1]}}
     resp = app_client.post("/api/v1/routing/route", json=directions, headers=login("guard", unit="G1"))

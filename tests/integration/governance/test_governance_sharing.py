@@ -103,12 +103,12 @@ def test_requests_are_decided_by_policy_and_logged(
         assert denied["results"] is None
 
     auditor = login("auditor")
-    log = app_client.get("/api/v1/sharing/requests?limit=100", headers=auditor).json()
+    log = app_client.get("/api/v1/sharing/requests?limit=100&purpose=audit_review", headers=auditor).json()
     assert len(log) == 1 + len(cases)
     assert sum(1 for r in log if r["decision"] == "allow") == 1
-    assert app_client.get("/api/v1/sharing/requests?decision=allow", headers=auditor).json()[0]["query"] == {
-        "plate": "7ABC123"
-    }
+    assert app_client.get("/api/v1/sharing/requests?decision=allow&purpose=audit_review", headers=auditor).json()[0][
+        "query"
+    ] == {"plate": "7ABC123"}
     entries = app_client.get("/api/v1/audit/entries?action=sharing.request", headers=auditor).json()
     assert len(entries) == 1 + len(cases)
     newest = entries[0]
@@ -222,5 +222,5 @@ def test_allowed_reads_request_is_answered_within_its_class(
     auditor = login("auditor")
     searches = app_client.get("/api/v1/audit/entries?action=alpr.search", headers=auditor).json()
     assert {e["actor_role"] for e in searches} == {"agency"} and len(searches) == 2  # the two reads answers
-    logged = app_client.get("/api/v1/sharing/requests?agency=lbpd", headers=auditor).json()
+    logged = app_client.get("/api/v1/sharing/requests?agency=lbpd&purpose=audit_review", headers=auditor).json()
     assert [r["result_count"] for r in logged if r["decision"] == "allow"] == [1]

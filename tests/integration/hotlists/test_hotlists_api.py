@@ -81,9 +81,9 @@ def test_lists_and_entries(client: TestClient, as_role: Callable[[str], dict[str
     naive = client.post(f"{BASE}/{hid}/entries", json={"plate": "ABC1", "expires_at": "2031-01-01T00:00"}, headers=sup)
     assert naive.status_code == 422
     client.post(f"{BASE}/{hid}/entries", json={"plate": "XYZ999"}, headers=sup)
-    page = client.get(f"{BASE}/{hid}/entries", params={"plate": "7ab"}, headers=sup).json()
+    page = client.get(f"{BASE}/{hid}/entries", params={"plate": "7ab", "purpose": "audit_review"}, headers=sup).json()
     assert page["total"] == 1 and page["items"][0]["region"] == "CA"
-    assert client.get(f"{BASE}/{hid}/entries", headers=sup).json()["total"] == 2
+    assert client.get(f"{BASE}/{hid}/entries?purpose=audit_review", headers=sup).json()["total"] == 2
 
     entry_id = entry.json()["id"]
     assert client.delete(f"{BASE}/{hid}/entries/{entry_id}", headers=sup).status_code == 204
@@ -121,7 +121,7 @@ def test_upload_multipart_and_raw_body(client: TestClient, as_role: Callable[[st
             f"{BASE}/{hid}/import", files={"file": ("svs.tbl", fh)}, data={"format": "clew"}, headers=sup
         )
     assert resp.status_code == 200 and resp.json()["entries"] == 3
-    entries = client.get(f"{BASE}/{hid}/entries", headers=sup).json()["items"]
+    entries = client.get(f"{BASE}/{hid}/entries?purpose=audit_review", headers=sup).json()["items"]
     assert {e["plate_norm"] for e in entries} == {"ABC1234", "7ABC123", "NV9X"}
     assert client.get(f"{BASE}/{hid}", headers=sup).json()["entry_count"] == 3
 
@@ -140,7 +140,7 @@ def test_a_bad_upload_is_a_problem_naming_file_and_line(
     hid = _new_list(client, sup)
     with (FIXTURES / "hotlist_good.csv").open("rb") as fh:
         client.post(f"{BASE}/{hid}/import", files={"file": ("hotlist_good.csv", fh)}, headers=sup)
-    before = client.get(f"{BASE}/{hid}/entries", headers=sup).json()
+    before = client.get(f"{BASE}/{hid}/entries?purpose=audit_review", headers=sup).json()
     with (FIXTURES / "hotlist_bad.csv").open("rb") as fh:
         resp = client.post(f"{BASE}/{hid}/import", files={"file": ("hotlist_bad.csv", fh)}, headers=sup)
     assert resp.status_code == 422
@@ -149,7 +149,7 @@ def test_a_bad_upload_is_a_problem_naming_file_and_line(
     assert problem["title"] == "Import failed"
     assert problem["detail"].startswith("hotlist_bad.csv:3: unknown category 'stolen_bike'")
     assert [e["loc"] for e in problem["errors"]] == [["line", 3], ["line", 4]]
-    assert client.get(f"{BASE}/{hid}/entries", headers=sup).json() == before
+    assert client.get(f"{BASE}/{hid}/entries?purpose=audit_review", headers=sup).json() == before
 
     unknown = client.post(f"{BASE}/{hid}/import", content=b"hello\n", headers=sup)
     assert unknown.status_code == 422 and "cannot tell" in unknown.json()["detail"]
@@ -172,7 +172,7 @@ def test_analysts_read_but_cannot_change_and_officers_cannot_read(
     sup, analyst, officer = as_role("supervisor"), as_role("analyst"), as_role("officer")
     hid = _new_list(client, sup)
     assert client.get(f"{BASE}/{hid}", headers=analyst).status_code == 200
-    assert client.get(f"{BASE}/{hid}/entries", headers=analyst).status_code == 200
+    assert client.get(f"{BASE}/{hid}/entries?purpose=audit_review", headers=analyst).status_code == 200
     with (FIXTURES / "hotlist_good.csv").open("rb") as fh:
         refused = client.post(f"{BASE}/{hid}/import", files={"file": ("hotlist_good.csv", fh)}, headers=analyst)
     assert refused.status_code == 403 and "hotlists:write" in refused.json()["detail"]
@@ -184,7 +184,7 @@ def test_analysts_read_but_cannot_change_and_officers_cannot_read(
     assert client.get(f"{BASE}/skip", headers=officer).status_code == 403
     client.cookies.clear()  # the logins above left a session cookie
     assert client.get(BASE).status_code == 401
-    assert client.get(f"{BASE}/{hid}/entries", headers=sup).json()["total"] == 0
+    assert client.get(f"{BASE}/{hid}/entries?purpose=audit_review", headers=sup).json()["total"] == 0
 
 
 def test_import_is_documented_in_openapi(client: TestClient) -> None:

@@ -15,7 +15,7 @@ import anyio.to_thread
 from rtcc.audit import service as audit
 from rtcc.bus.memory import MemoryBus
 from rtcc.core.db import Database
-from rtcc.hotlists import entries, imports, jobs, lists
+from rtcc.hotlists import imports, jobs, lists, repository
 from rtcc.hotlists.logic import Category
 from rtcc.hotlists.schemas import HotlistCreate, HotlistUpdate, RefreshOutcome
 from rtcc.identity.logic import SYSTEM
@@ -61,8 +61,9 @@ def _create(db: Database, name: str, path: Path | None, fmt: str | None = None) 
 
 
 def _plates(db: Database, hotlist_id: uuid.UUID) -> list[tuple[int, str, str | None]]:
-    with db.read() as s:
-        return [(e.id, e.plate_norm, e.region) for e in entries.list_entries(s, hotlist_id, limit=1000).items]
+    with db.read() as s:  # the table as stored (no access record: this is the test looking, not a person)
+        rows, _ = repository.entries_page(s, hotlist_id, plate_prefix=None, limit=1000, offset=0)
+        return [(e.id, e.plate_norm, e.region) for e in rows]
 
 
 def _audited(db: Database, action: str) -> list[dict[str, Any]]:

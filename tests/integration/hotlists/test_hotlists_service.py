@@ -27,7 +27,7 @@ from rtcc.hotlists import entries, imports, lists, repository, skiplist, snapsho
 from rtcc.hotlists.logic import Category, extra_json
 from rtcc.hotlists.models import Hotlist, HotlistEntry
 from rtcc.hotlists.schemas import EntryCreate, HotlistCreate, HotlistUpdate, SkipCreate
-from rtcc.identity.logic import Perm, Principal
+from rtcc.identity.logic import SYSTEM, Perm, Principal
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "hotlists"
 SHARED = Path(__file__).resolve().parents[3].parent / "shared" / "data"
@@ -236,13 +236,13 @@ def test_list_entries_pages_and_searches_by_plate_prefix(db: Database, lb: LoopB
         for plate in ("ABC100", "ABC200", "ABD300", "XYZ400", "abc-500"):
             entries.add_entry(s, lb.bus, hid, EntryCreate(plate=plate), actor=ACTOR)
     with db.read() as s:
-        page = entries.list_entries(s, hid, limit=2, offset=0)
+        page = entries.list_entries(s, hid, actor=SYSTEM, purpose="audit_review", limit=2, offset=0)
         assert page.total == 5 and [e.plate_norm for e in page.items] == ["ABC100", "ABC200"]
-        page = entries.list_entries(s, hid, limit=2, offset=4)
+        page = entries.list_entries(s, hid, actor=SYSTEM, purpose="audit_review", limit=2, offset=4)
         assert [e.plate_norm for e in page.items] == ["XYZ400"]
-        found = entries.list_entries(s, hid, plate="abc")
+        found = entries.list_entries(s, hid, actor=SYSTEM, purpose="audit_review", plate="abc")
         assert found.total == 3 and {e.plate_norm for e in found.items} == {"ABC100", "ABC200", "ABC500"}
-        assert entries.list_entries(s, hid, plate="Q").total == 0
+        assert entries.list_entries(s, hid, actor=SYSTEM, purpose="audit_review", plate="Q").total == 0
 
 
 # --- imports ---------------------------------------------------------------------------------------------------------
@@ -256,7 +256,7 @@ def test_import_csv_stores_every_documented_column(db: Database, lb: LoopBus) ->
     with db.read() as s:
         h = lists.get_hotlist(s, hid)
         assert h.entry_count == 4 and h.last_imported_at is not None and h.version == result.version
-        page = entries.list_entries(s, hid)
+        page = entries.list_entries(s, hid, actor=SYSTEM, purpose="audit_review")
     by_plate = {e.plate_norm: e for e in page.items}
     assert set(by_plate) == {"7ABC123", "8XYZ987", "ABC12", "BOLO1"}
     camry = by_plate["7ABC123"]
@@ -294,8 +294,12 @@ def test_import_ncic_and_clew_fixtures(db: Database, lb: LoopBus) -> None:
     work = FIXTURES / "svs.tbl"
     assert _import(db, lb, clew, work).format == "clew"
     with db.read() as s:
-        ncic_entries = {e.plate_norm: e for e in entries.list_entries(s, ncic).items}
-        clew_entries = {e.plate_norm: e for e in entries.list_entries(s, clew).items}
+        ncic_entries = {
+            e.plate_norm: e for e in entries.list_entries(s, ncic, actor=SYSTEM, purpose="audit_review").items
+        }
+        clew_entries = {
+            e.plate_norm: e for e in entries.list_entries(s, clew, actor=SYSTEM, purpose="audit_review").items
+        }
     assert {p: (e.region, e.category) for p, e in ncic_entries.items()} == {
         "AB123456": ("CA", "stolen_vehicle"),
         "5KLM204": ("OH", "stolen_plate"),
@@ -506,7 +510,9 @@ def test_a_clew_file_keeps_its_name_when_copied(db: Database, lb: LoopBus, tmp_p
     shutil.copyfile(FIXTURES / "svs.tbl", copy)
     _import(db, lb, hid, copy)
     with db.read() as s:
-        assert {e.category for e in entries.list_entries(s, hid).items} == {"felony_vehicle"}
+        assert {e.category for e in entries.list_entries(s, hid, actor=SYSTEM, purpose="audit_review").items} == {
+            "felony_vehicle"
+        }
 
 
 def _version_of(db: Database, hotlist_id: uuid.UUID) -> int:

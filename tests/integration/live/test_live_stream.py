@@ -17,10 +17,12 @@ import httpx
 import orjson
 import pytest
 import uvicorn
+from sqlalchemy import select
 
 import rtcc.app as app_module
 from rtcc.alerts.schemas import HitInput
 from rtcc.alpr.models import Camera, Read
+from rtcc.audit.models import AuditEntry
 from rtcc.core.clock import utcnow
 from rtcc.core.plates import forms
 from rtcc.hotlists.models import Hotlist, HotlistEntry
@@ -46,11 +48,19 @@ class Event:
 class SSEClient:
     """Reads one text/event-stream in a thread, like a browser's EventSource (it tracks the last event id)."""
 
-    def __init__(self, base_url: str, token: str, last_event_id: int | None = None, *, query: bool = False) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        last_event_id: int | None = None,
+        *,
+        query: bool = False,
+        purpose: str | None = "hit_verification",
+    ) -> None:
         headers = {"Authorization": f"Bearer {token}"}
-        self.path = "/api/v1/live/stream"
+        self.path = "/api/v1/live/stream?" + (f"purpose={purpose}" if purpose else "")
         if last_event_id is not None and query:
-            self.path += f"?last_event_id={last_event_id}"
+            self.path += f"&last_event_id={last_event_id}"
         elif last_event_id is not None:
             headers["Last-Event-ID"] = str(last_event_id)
         self.events: queue.Queue[Event] = queue.Queue()
@@ -227,13 +237,47 @@ def test_officers_receive_only_verified_hits_live_and_on_replay(server: Server) 
     replay.close()
 
 
+def _access_records(server: Server) -> list[tuple[str, str, list[str]]]:
+    with server.runtime.db.read() as s:
+        rows = s.scalars(select(AuditEntry).where(AuditEntry.action == "alpr.access").order_by(AuditEntry.seq))
+        return [(r.target_id or "", r.details["purpose"], r.details["plates"]) for r in rows]
+
+
+def test_stream_needs_a_purpose_and_records_the_plates_it_sent_in_batches(server: Server) -> None:
+    """Security finding: the stream and its replay showed plates without an access record (Civ. Code §1798.90.52)."""
+    token = server.token("analyst")
+    refused = SSEClient(server.base_url, token, purpose=None)
+    assert refused.status == 422
+    refused.close()
+    dispatch_only = SSEClient(server.base_url, server.token("cso"), purpose=None)  # receives no alerts: no purpose
+    assert dispatch_only.status == 200
+    dispatch_only.close()
+    start = server.emit("cameras", "camera.status", {"code": "CAM-1", "status": "online"})
+    for i, plate in enumerate(("1AAA111", "2BBB222", "1AAA111")):
+        server.emit("alerts", "alert.created", {**_alert_data("new", i), "plate_read": plate, "plate_listed": plate})
+    replay = SSEClient(server.base_url, token, last_event_id=start)
+    replay.take(3)
+    deadline = time.monotonic() + 5
+    while not _access_records(server) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _access_records(server) == [("live.replay", "hit_verification", ["1AAA111", "2BBB222"])]
+    for i, plate in enumerate(("3CCC333", "4DDD444")):
+        server.emit("alerts", "alert.created", {**_alert_data("new", i), "plate_read": plate, "plate_listed": plate})
+    replay.take(2)
+    deadline = time.monotonic() + 5
+    while len(_access_records(server)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)  # the heartbeat (0.3 s here) flushes the batch
+    assert _access_records(server)[1:] == [("live.stream", "hit_verification", ["3CCC333", "4DDD444"])]
+    replay.close()
+
+
 def test_heartbeat_retry_and_authentication(server: Server) -> None:
     client = SSEClient(server.base_url, server.token("officer"))
     time.sleep(0.8)
     assert any(c.startswith(": keepalive") for c in client.comments)
     client.close()
     raw = httpx.Client(base_url=server.base_url, headers={"Authorization": f"Bearer {server.token('analyst')}"})
-    with raw.stream("GET", "/api/v1/live/stream") as resp:
+    with raw.stream("GET", "/api/v1/live/stream?purpose=hit_verification") as resp:
         assert resp.headers["content-type"].startswith("text/event-stream")
         assert next(resp.iter_lines()) == "retry: 2000"
     raw.close()
@@ -325,7 +369,10 @@ def test_live_page_is_served(server: Server) -> None:
         assert "script-src 'self'" in page.headers["content-security-policy"]
     script = httpx.get(f"{server.base_url}/live/live.js")
     assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
-    assert 'new EventSource("/api/v1/live/stream"' in script.text and "innerHTML" not in script.text
+    assert (
+        'new EventSource("/api/v1/live/stream?purpose=hit_verification"' in script.text
+        and "innerHTML" not in script.text
+    )
 
 
 _FACTORY = """

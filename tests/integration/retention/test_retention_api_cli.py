@@ -20,6 +20,7 @@ from rtcc.identity.logic import SYSTEM, Role
 from rtcc.identity.schemas import UserCreate
 from rtcc.retention.cli import retention
 from rtcc.settings import get_settings
+from rtcc_testing import file_case
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 Login = Callable[..., dict[str, str]]
@@ -81,8 +82,9 @@ def test_supervisor_may_not_run_a_purge(app_client: TestClient, login: Login) ->
     assert app_client.post("/api/v1/retention/run", headers=login("admin")).status_code == 200
 
 
-def test_hold_lifecycle_over_http(app_client: TestClient, login: Login) -> None:
+def test_hold_lifecycle_over_http(app_client: TestClient, login: Login, db: Database) -> None:
     analyst = login("analyst")
+    file_case(db, "24-77")
     review = (NOW + timedelta(days=30)).date().isoformat()
     body = {"case_number": "24-77", "reason": "robbery", "review_date": review, "plates": ["7abc 123"]}
     resp = app_client.post("/api/v1/holds", json=body, headers=analyst)
@@ -107,8 +109,9 @@ def test_hold_lifecycle_over_http(app_client: TestClient, login: Login) -> None:
     assert resp.status_code == 422 and "review_date" in resp.text
 
 
-def test_supervisor_cannot_approve_own_request(app_client: TestClient, login: Login) -> None:
+def test_supervisor_cannot_approve_own_request(app_client: TestClient, login: Login, db: Database) -> None:
     sup = login("supervisor")
+    file_case(db, "24-78")
     body = {
         "case_number": "24-78",
         "reason": "r",
@@ -145,6 +148,7 @@ def test_cli_run_policy_and_holds(cli_env: CliRunner, db: Database) -> None:
     out = cli_env.invoke(retention, ["run", "--class", "reads_nonhit"])
     assert out.exit_code == 0 and "purged" in out.output and count_reads(db) == 0
     review = (NOW + timedelta(days=10)).date().isoformat()
+    file_case(db, "24-9")
     args = ["holds", "request", "--user", "ana", "--case-number", "24-9", "--reason", "r", "--review-date", review]
     out = cli_env.invoke(retention, [*args, "--plate", "ABC123"])
     assert out.exit_code == 0, out.output

@@ -30,6 +30,7 @@ from rtcc.retention.logic import HoldAction
 from rtcc.retention.models import RetentionRun
 from rtcc.retention.schemas import HoldCreate
 from rtcc.settings import Settings
+from rtcc_testing import file_case
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 
@@ -366,6 +367,7 @@ def hold(db: Database, actor: Principal = ANA, **kw: Any) -> uuid.UUID:
         "review_date": NOW.date() + timedelta(days=90),
     }
     data.update(kw)
+    file_case(db, str(data["case_number"]))
     with db.uow() as s:
         return service.request_hold(s, HoldCreate(**data), actor=actor).id
 
@@ -447,12 +449,27 @@ def test_hold_approval_rules(db: Database) -> None:
             {"plates": ["A1"], "time_from": NOW, "time_to": NOW - timedelta(days=1)},
             "time_to",
         ),
+        # security test findings (issue 15): a hold keeps a case's data, not a whole camera's, and is reviewed
+        ({"camera_codes": ["CAM-1"]}, "time_from"),
+        ({"camera_codes": ["CAM-1"], "time_from": NOW - timedelta(days=90), "time_to": NOW}, "time_to"),
+        ({"time_from": NOW - timedelta(days=40), "time_to": NOW}, "time_to"),
+        ({"plates": ["A1"], "review_date": NOW.date() + timedelta(days=800)}, "review_date"),
     ],
 )
 def test_hold_request_validation(db: Database, kw: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationFailed) as err:
         hold(db, **kw)
     assert err.value.errors[0]["field"] == field and err.value.errors[0]["loc"] == ["body", field]
+
+
+def test_a_hold_needs_a_case_on_record(db: Database) -> None:
+    """Security test finding (issue 15): a legal hold named any made-up case number."""
+    data = HoldCreate(case_number="24-404404", reason="r", review_date=NOW.date() + timedelta(days=9), plates=["A1"])
+    with db.uow() as s, pytest.raises(ValidationFailed) as err:
+        service.request_hold(s, data, actor=ANA)
+    assert err.value.errors[0]["field"] == "case_number" and "not a case on record" in err.value.detail
+    hold(db, case_number="24-404404", plates=["A1"], camera_codes=["CAM-1"], time_from=NOW - timedelta(days=7),
+         time_to=NOW)  # fmt: skip
 
 
 def test_review_due_is_listed_but_not_released(db: Database, settings: Settings, camera: uuid.UUID) -> None:

@@ -206,7 +206,7 @@ export async function hotlistsView(root: HTMLElement): Promise<void> {
     find.value = plate;
     detail.append(await toleranceCard(h, writer, load), findForm);
     try {
-      const page = await get<{ items: Entry[]; total: number }>(`/api/v1/hotlists/${h.id}/entries${qs({ plate, limit: 200 })}`);
+      const page = await get<{ items: Entry[]; total: number }>(`/api/v1/hotlists/${h.id}/entries${qs({ plate, limit: 200, purpose: "audit_review" })}`);
       detail.append(
         el("p", { text: t("hotlists.entry_count", { n: page.total }) }),
         table(

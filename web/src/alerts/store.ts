@@ -2,7 +2,7 @@
 // current by live events (alert.created / alert.updated). Screens subscribe to changes.
 
 import { get, post } from "../core/api";
-import { live, type LiveMessage } from "../core/live";
+import { LIVE_PURPOSE, live, type LiveMessage } from "../core/live";
 
 export interface CameraInfo {
   id: string;
@@ -118,7 +118,7 @@ class AlertStore {
   load(): Promise<void> {
     if (!this.loaded) {
       this.unsubscribe = live.subscribe((m) => this.onLive(m));
-      this.loaded = get<AlertPage>("/api/v1/alerts?limit=100")
+      this.loaded = get<AlertPage>(`/api/v1/alerts?limit=100&purpose=${LIVE_PURPOSE}`)
         .then((page) => {
           for (const a of page.items) this.upsert(a, false, false);
           this.error = null;

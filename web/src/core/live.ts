@@ -15,6 +15,10 @@ export interface LiveMessage {
   data: Record<string, unknown>;
 }
 
+// The purpose code the live screens (map, alert queue, field view) show alerts' plates for: the server records the
+// plates each stream sends under it (Civ. Code §1798.90.52), batched.
+export const LIVE_PURPOSE = "hit_verification";
+
 export type LiveState = "connecting" | "live" | "reconnecting" | "offline";
 const EVENT_TYPES = ["alert.created", "alert.updated", "camera.online", "camera.offline", "camera.status"];
 // dispatch: the call board (topic "dispatch") and the unit board (topic "units")
@@ -74,7 +78,9 @@ export class LiveStream {
 
   private open(): void {
     this.source?.close();
-    const url = this.lastId === null ? "/api/v1/live/stream" : `/api/v1/live/stream?last_event_id=${this.lastId}`;
+    // the stream shows alerts' plates: it is opened under the purpose the live screens serve (an audited access)
+    const base = `/api/v1/live/stream?purpose=${LIVE_PURPOSE}`;
+    const url = this.lastId === null ? base : `${base}&last_event_id=${this.lastId}`;
     this.setState(this.lastId === null ? "connecting" : "reconnecting");
     const source = new EventSource(url, { withCredentials: true });
     this.source = source;

@@ -13,7 +13,7 @@ import { ApiError, get, post, qs } from "../core/api";
 import { el, field, formatTime } from "../core/dom";
 import { lang, named, t } from "../core/i18n";
 import type { Life, Cleanup } from "../core/router";
-import { live } from "../core/live";
+import { LIVE_PURPOSE, live } from "../core/live";
 import * as session from "../core/session";
 import type { Key } from "../core/strings";
 import { createMap, dispose, settle } from "../map/basemap";
@@ -303,7 +303,7 @@ export async function fieldView(root: HTMLElement, params: URLSearchParams, life
     if (!session.can("alerts:read_verified")) return; // deputies only: CSOs and guards see no ALPR data
     const since = new Date(Date.now() - 24 * 3600 * 1000).toISOString();
     try {
-      const page = await get<{ items: Hit[] }>(`/api/v1/alerts${qs({ kind: "hit", since, limit: 200 })}`);
+      const page = await get<{ items: Hit[] }>(`/api/v1/alerts${qs({ kind: "hit", since, limit: 200, purpose: LIVE_PURPOSE })}`);
       const near: Array<[number, Hit]> = [];
       for (const h of page.items) {
         if (h.state !== "verified" && h.state !== "dispatched") continue;

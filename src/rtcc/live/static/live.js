@@ -192,7 +192,7 @@
 
   function connect() {
     if (source) source.close();
-    source = new EventSource("/api/v1/live/stream", { withCredentials: true });
+    source = new EventSource("/api/v1/live/stream?purpose=hit_verification", { withCredentials: true });
     source.onopen = () => setStatus("Live");
     for (const type of ["alert.created", "alert.updated", "camera.online", "camera.offline", "camera.status"]) source.addEventListener(type, handle);
     source.onmessage = handle;
