@@ -58,7 +58,8 @@ def decide(principal: Principal, requested: str | None, purpose: str | None) -> 
     text = " ".join((purpose or "").split())
     if len(text) < MIN_PURPOSE:
         raise PermissionDenied(
-            f"division {requested} is not yours: reaching into it needs a purpose (?purpose=, {MIN_PURPOSE}+ characters)"
+            f"division {requested} is not yours: reaching into it needs a purpose"
+            f" (?purpose=, {MIN_PURPOSE}+ characters)"
         )
     if len(text) > MAX_PURPOSE:
         raise invalid("purpose", f"at most {MAX_PURPOSE} characters", where="query")
