@@ -274,6 +274,16 @@ def match_plates(session: Session, patterns: Sequence[Pattern], *, on: Literal["
     return list(found)
 
 
+def plates_in_scope(session: Session, plates: Sequence[str]) -> list[str]:
+    """The plates (of the plate index, which spans every division) that some read of a division the request may see
+    holds: a divisional search does not learn that a plate was read elsewhere. Unrestricted: all of them."""
+    if divisions.current() is None or not plates:
+        return list(plates)
+    stmt = select(r.plate_norm).select_from(reads_t).where(r.plate_norm.in_(list(plates))).distinct()
+    seen = set(session.scalars(alpr_queries.scoped_reads(stmt, r.camera_id)))
+    return [p for p in plates if p in seen]
+
+
 # --- reads -----------------------------------------------------------------------------------------------------------
 
 
