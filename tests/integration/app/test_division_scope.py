@@ -181,6 +181,7 @@ def _get_routes(client: TestClient) -> list[APIRoute]:
     ]
 
 
+@pytest.mark.slow  # walks every GET route of the app (about 180, several with each of the other division's ids)
 def test_a_division_user_sees_nothing_of_another_division_on_any_route(la: TestClient, db: Database) -> None:
     admin = _login(la, db, "admin")
     central, west = _seed(la, db, admin, CENTRAL), _seed(la, db, admin, WEST)
