@@ -11,14 +11,10 @@ one is a breaking change.
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import ColumnElement
-
 from rtcc.alpr.models import Camera, Read
 from rtcc.core import divisions
 from rtcc.core.db import published_table
-from rtcc.core.divisions import S
+from rtcc.core.divisions import Col, S
 
 READS = published_table(
     Read.__table__,
@@ -59,7 +55,7 @@ CAMERAS = published_table(
 )
 
 
-def scoped_reads(stmt: S, camera_id: ColumnElement[Any]) -> S:
+def scoped_reads(stmt: S, camera_id: Col) -> S:
     """``stmt`` limited to rows (reads, alerts) whose camera belongs to a division the request may see: the one
     scoping call other domains make for anything that belongs to a division through its camera."""
     return divisions.scoped_via(stmt, camera_id, Camera.id, Camera.division)

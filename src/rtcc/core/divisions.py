@@ -18,12 +18,15 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar, Token
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 from sqlalchemy import ColumnElement, Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import QueryableAttribute, Session
 
-S = TypeVar("S", bound=Select[Any])
+#: Any SELECT statement (of any number of columns).
+S = TypeVar("S", bound=Select[Unpack[tuple[Any, ...]]])
+#: A column a statement is filtered on: a table's column or a mapped attribute.
+Col = ColumnElement[Any] | QueryableAttribute[Any]
 
 #: The PostgreSQL setting the row-level security policies read (``current_setting('rtcc.divisions', true)``).
 SETTING = "rtcc.divisions"
@@ -60,19 +63,19 @@ def allows(division: str | None) -> bool:
     return codes is None or (division is not None and division in codes)
 
 
-def condition(column: ColumnElement[Any]) -> ColumnElement[bool] | None:
+def condition(column: Col) -> ColumnElement[bool] | None:
     """``column IN (scope)``, or None when unrestricted."""
     codes = _SCOPE.get()
     return None if codes is None else column.in_(sorted(codes))
 
 
-def scoped(stmt: S, column: ColumnElement[Any]) -> S:
+def scoped(stmt: S, column: Col) -> S:
     """``stmt`` limited to rows whose division ``column`` is in the current scope (unchanged when unrestricted)."""
     cond = condition(column)
     return stmt if cond is None else stmt.where(cond)
 
 
-def scoped_via(stmt: S, key: ColumnElement[Any], owner_key: ColumnElement[Any], owner_division: Any) -> S:
+def scoped_via(stmt: S, key: Col, owner_key: Col, owner_division: Col) -> S:
     """``stmt`` limited to rows whose ``key`` points at an owner row (``owner_key``) of a division in scope: a read
     through its camera (``Read.camera_id`` -> ``Camera.id``, ``Camera.division``)."""
     codes = _SCOPE.get()

@@ -383,8 +383,8 @@ def _page_reads_pg(
     if row_conds:
         inner = reads_select().where(r.plate_norm == wanted.c.p, *key_conds, *row_conds)
     else:
-        inner = select(r.observed_at, r.id).select_from(reads_t).where(r.plate_norm == wanted.c.p, *key_conds)
-        inner = alpr_queries.scoped_reads(inner, r.camera_id)
+        keys = select(r.observed_at, r.id).select_from(reads_t).where(r.plate_norm == wanted.c.p, *key_conds)
+        inner = alpr_queries.scoped_reads(keys, r.camera_id)
     per_plate = inner.order_by(*_order(descending)).limit(limit).lateral("per_plate")
     merged = (
         select(per_plate)

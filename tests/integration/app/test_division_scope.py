@@ -42,7 +42,7 @@ from rtcc.places import service as places
 from rtcc.settings import Settings
 
 API = "/api/v1"
-PASSWORD = "correct horse battery"  # noqa: S105 - test accounts
+PASSWORD = "correct horse battery"
 #: Central (01): LA City Hall; West Los Angeles (08): Westwood.
 CENTRAL = ("01", 34.0537, -118.2427, "CEN")
 WEST = ("08", 34.045, -118.445, "WST")
@@ -69,7 +69,9 @@ def la(settings: Settings, db: Database) -> Iterator[TestClient]:
 def _login(client: TestClient, db: Database, role: str, division: str | None = None) -> dict[str, str]:
     username = f"{role}_{division or 'all'}_{uuid.uuid4().hex[:4]}"
     with db.uow() as s:
-        data = UserCreate(username=username, display_name=username, password=PASSWORD, role=Role(role), division=division)
+        data = UserCreate(
+            username=username, display_name=username, password=PASSWORD, role=Role(role), division=division
+        )
         identity.create_user(s, data, actor=SYSTEM)
     resp = client.post(f"{API}/auth/login", json={"username": username, "password": PASSWORD})
     assert resp.status_code == 200, resp.text
@@ -139,9 +141,12 @@ def _path_values(name: str, other: Seeded) -> list[str]:
 def _query(route: APIRoute, other: Seeded, spec: tuple[str, float, float, str]) -> dict[str, str]:
     """The route's required query parameters, filled with the other division's plate and point."""
     _code, lat, lon, _tag = spec
+    today = utcnow().date().isoformat()
     values = {"lat": str(lat), "lon": str(lon), "q": other.markers["plate"], "since": "2020-01-01T00:00:00Z",
-              "until": "2100-01-01T00:00:00Z", "on": utcnow().date().isoformat(), "day": utcnow().date().isoformat()}  # fmt: skip
-    return {q.name: values[q.name] for q in route.dependant.query_params if q.field_info.is_required() and q.name in values}
+              "until": "2100-01-01T00:00:00Z", "on": today, "day": today}  # fmt: skip
+    return {
+        q.name: values[q.name] for q in route.dependant.query_params if q.field_info.is_required() and q.name in values
+    }
 
 
 def _searches(other: Seeded, spec: tuple[str, float, float, str]) -> list[tuple[str, dict[str, Any]]]:
@@ -175,7 +180,7 @@ def _get_routes(client: TestClient) -> list[APIRoute]:
     return [
         r
         for r in routes
-        if "GET" in r.methods
+        if "GET" in (r.methods or set())
         and r.path not in STREAMING_PATHS
         and not any(isinstance(d, Public) for d in declarations(r.dependant))
     ]
@@ -232,9 +237,7 @@ def test_reaching_into_another_division_needs_a_purpose_and_is_audited(la: TestC
     with db.read() as s:
         entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "division.reach"))
         reaches = [(e.target_id, e.details["purpose"], e.details["own"]) for e in entries]
-    assert reaches == [
-        (WEST[0], "mutual aid, case 26-0042", CENTRAL[0])
-    ]
+    assert reaches == [(WEST[0], "mutual aid, case 26-0042", CENTRAL[0])]
     # Without reaching, the same user sees nothing of West LA; its own division needs no purpose.
     assert west.markers["plate"] not in la.get(f"{API}/alerts", headers=me).text
     assert la.get(f"{API}/alerts", params={"division": CENTRAL[0]}, headers=me).status_code == 200
