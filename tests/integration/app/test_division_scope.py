@@ -224,6 +224,7 @@ def test_a_division_user_sees_nothing_of_another_division_on_any_route(la: TestC
     assert west.markers["read"] in found.text, found.text
 
 
+@pytest.mark.slow  # about 10 s on a loaded machine: it seeds a division (camera, read, alert, call, unit)
 def test_reaching_into_another_division_needs_a_purpose_and_is_audited(la: TestClient, db: Database) -> None:
     admin = _login(la, db, "admin")
     west = _seed(la, db, admin, WEST)
