@@ -18,13 +18,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Iterator
 from contextvars import ContextVar, Token
-from typing import Any, TypeVar, Unpack
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import QueryableAttribute, Session
 
 #: Any SELECT statement (of any number of columns).
-S = TypeVar("S", bound=Select[Unpack[tuple[Any, ...]]])
+S = TypeVar("S", bound=Select[*tuple[Any, ...]])
 #: A column a statement is filtered on: a table's column or a mapped attribute.
 Col = ColumnElement[Any] | QueryableAttribute[Any]
 

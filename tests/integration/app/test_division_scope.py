@@ -1,8 +1,8 @@
 """Divisions (issue 15): in a Los Angeles deployment a user of one division sees that division only, on every route.
 
 The fixture runs the app on the ``los_angeles`` profile and seeds two divisions (Central, 01, and West Los Angeles,
-08) with a camera, a read, a hotlist alert, a call and a unit each. The walk then calls every GET route of the app
-(and the plate searches, which are POSTs) as a supervisor of Central: each path parameter is filled with the
+08) with an ALPR camera, a read, a hotlist alert, a call, a unit and a registered (shared) camera each. The walk then
+calls every GET route of the app (and the plate searches and the canvass, which are POSTs) as a supervisor of Central: each path parameter is filled with the
 identifiers of West LA's rows, required query parameters with West LA's plate and point, and no answer may hold
 anything of West LA (its camera's code and name, its plate, its read, alert, call and unit). A walk that could not see
 anything would prove nothing, so the same routes are checked to show Central's rows to Central and West LA's rows to
@@ -120,6 +120,13 @@ def _seed(client: TestClient, db: Database, admin: dict[str, str], spec: tuple[s
     assert resp.json()["division"] == code
     resp = client.post(f"{API}/dispatch/units/{sign}/position", json={"lat": lat, "lon": lon}, headers=admin)
     assert resp.status_code == 201, resp.text
+    shared = {"code": f"REG-{tag}-{code}", "name": f"{tag} Shop Cam", "owner_type": "business",
+              "owner_name": f"{tag} Owner LLC", "lat": lat, "lon": lon, "direction_deg": 0, "fov_deg": 120,
+              "range_m": 60, "owner_retention_days": 30, "sharing_level": "registered"}  # fmt: skip
+    resp = client.post(f"{API}/registry/cameras", json=shared, headers=admin)
+    assert resp.status_code == 201, resp.text
+    out.ids["registry"] = resp.json()["id"]
+    out.markers |= {"registry camera": shared["code"], "registry owner": shared["owner_name"]}
     out.ids |= {"call": call["id"], "number": call["number"], "unit": sign}
     out.markers |= {"call": call["id"], "call number": call["number"], "narrative": f"{tag} narrative marker",
                     "unit": sign}  # fmt: skip
@@ -129,12 +136,12 @@ def _seed(client: TestClient, db: Database, admin: dict[str, str], spec: tuple[s
 def _path_values(name: str, other: Seeded) -> list[str]:
     """Values to put into a path parameter: the other division's identifiers of that kind."""
     name = name.split(":")[0]
-    kinds = {"alert_id": ["alert"], "call_id": ["call"], "read_id": ["read"], "camera_id": ["camera"],
+    kinds = {"alert_id": ["alert"], "call_id": ["call"], "read_id": ["read"], "camera_id": ["camera", "registry"],
              "call_sign": ["unit"], "number": ["number"], "code": ["code"]}  # fmt: skip
     if name in kinds:
         return [other.ids[k] for k in kinds[name]]
     if name.endswith("_id"):
-        return [other.ids[k] for k in ("alert", "call", "read", "camera")]
+        return [other.ids[k] for k in ("alert", "call", "read", "camera", "registry")]
     return {"kind": ["crop"], "path": ["index.html"]}.get(name, ["x"])
 
 
@@ -150,7 +157,7 @@ def _query(route: APIRoute, other: Seeded, spec: tuple[str, float, float, str]) 
 
 
 def _searches(other: Seeded, spec: tuple[str, float, float, str]) -> list[tuple[str, dict[str, Any]]]:
-    """The plate searches (POST) aimed at the other division's plate and place."""
+    """The plate searches and the canvass (POSTs) aimed at the other division's plate and place."""
     _code, lat, lon, _tag = spec
     plate, now = other.markers["plate"], utcnow()
     purpose = {"purpose": "hit_verification"}
@@ -165,6 +172,7 @@ def _searches(other: Seeded, spec: tuple[str, float, float, str]) -> list[tuple[
         ("/search/stakeout", {"area": area, **window, **purpose}),
         ("/search/common", {"places": [place, place], "min_places": 1, **purpose}),
         ("/search/cotravel", {"plate": plate, "min_cameras": 1, **purpose}),
+        ("/canvass", {"lat": lat, "lon": lon, "start": now.isoformat(), "end": now.isoformat()}),
     ]
 
 
@@ -213,7 +221,7 @@ def test_a_division_user_sees_nothing_of_another_division_on_any_route(la: TestC
     # The walk can fail: the same routes show Central's own rows to Central, and West LA's to the RTCC-wide analyst.
     rtcc = _login(la, db, "rtcc_analyst")
     for path, marker in (("/cameras", "camera code"), ("/alerts", "plate"), ("/dispatch/calls", "call"),
-                         ("/dispatch/units", "unit")):  # fmt: skip
+                         ("/dispatch/units", "unit"), ("/registry/cameras", "registry camera")):  # fmt: skip
         assert central.markers[marker] in la.get(f"{API}{path}", headers=me).text, path
         assert west.markers[marker] in la.get(f"{API}{path}", headers=rtcc).text, path
     found = la.post(f"{API}/search/plates", json={"plate": central.markers["plate"], "purpose": "hit_verification"},

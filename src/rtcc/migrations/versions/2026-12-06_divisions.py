@@ -5,8 +5,8 @@ Revision ID: 0030
 Revises: 0021
 Create Date: 2026-12-06 07:30:00
 
-Columns: ``alpr_cameras.division`` and ``dispatch_units.division`` (new, indexed), an index on the existing
-``dispatch_calls.division``. Reads and alerts have no column: they belong to their camera's division (the reads
+Columns: ``alpr_cameras.division``, ``registry_cameras.division`` and ``dispatch_units.division`` (new, indexed),
+an index on the existing ``dispatch_calls.division``. Reads and alerts have no column: they belong to their camera's division (the reads
 table is not restructured). Backfill from the active city profile (``RTCC_CITY_PROFILE``): a profile of one division
 gives every row that division; otherwise cameras and calls by point in polygon, units by their home area (else their
 last position); staff users of a one-division profile get that division, the others are set by an administrator.
@@ -14,7 +14,8 @@ last position); staff users of a one-division profile get that division, the oth
 PostgreSQL only: ``rtcc_divisions_unscoped()`` and ``rtcc_division_visible(code)`` read the transaction-local
 ``rtcc.divisions`` setting (``rtcc.core.divisions``); a policy on ``alpr_cameras``, ``dispatch_calls`` and
 ``dispatch_units`` keeps rows of divisions outside it, and one on ``alpr_reads`` and ``alerts`` keeps rows whose
-camera it does not see. The setting unset (workers, the CLI, RTCC-wide roles) is no restriction. FORCE makes the
+camera it does not see (``registry_cameras`` has no policy: the canvass index over it is built once and shared by
+every request, so it is scoped where its results are read). The setting unset (workers, the CLI, RTCC-wide roles) is no restriction. FORCE makes the
 table owner subject to the policies too; a superuser or a BYPASSRLS role still bypasses them.
 """
 
@@ -57,6 +58,11 @@ def _backfill() -> None:
         code = places.division_of(lat, lon)
         if code is not None:
             bind.execute(sa.text("UPDATE alpr_cameras SET division = :d WHERE id = :i"), {"d": code, "i": cam_id})
+    shared = bind.execute(sa.text("SELECT id, lat, lon FROM registry_cameras WHERE division IS NULL")).all()
+    for cam_id, lat, lon in shared:
+        code = places.division_of(lat, lon)
+        if code is not None:
+            bind.execute(sa.text("UPDATE registry_cameras SET division = :d WHERE id = :i"), {"d": code, "i": cam_id})
     calls = bind.execute(sa.text("SELECT id, lat, lon FROM dispatch_calls WHERE division IS NULL")).all()
     for call_id, lat, lon in calls:
         code = places.division_of(lat, lon)
@@ -83,6 +89,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_dispatch_units_division"), ["division"], unique=False)
     with op.batch_alter_table("dispatch_calls", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_dispatch_calls_division"), ["division"], unique=False)
+    with op.batch_alter_table("registry_cameras", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("division", sa.String(length=32), nullable=True))
+        batch_op.create_index(batch_op.f("ix_registry_cameras_division"), ["division"], unique=False)
     _backfill()
     if op.get_bind().dialect.name != "postgresql":
         return
@@ -107,6 +116,9 @@ def downgrade() -> None:
             op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")
         op.execute("DROP FUNCTION IF EXISTS rtcc_division_visible(text)")
         op.execute("DROP FUNCTION IF EXISTS rtcc_divisions_unscoped()")
+    with op.batch_alter_table("registry_cameras", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_registry_cameras_division"))
+        batch_op.drop_column("division")
     with op.batch_alter_table("dispatch_calls", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_dispatch_calls_division"))
     with op.batch_alter_table("dispatch_units", schema=None) as batch_op:
