@@ -2,9 +2,10 @@
 
 The fixture runs the app on the ``los_angeles`` profile and seeds two divisions (Central, 01, and West Los Angeles,
 08) with an ALPR camera, a read, a hotlist alert, a call, a unit and a registered (shared) camera each. The walk then
-calls every GET route of the app (and the plate searches and the canvass, which are POSTs) as a supervisor of Central: each path parameter is filled with the
-identifiers of West LA's rows, required query parameters with West LA's plate and point, and no answer may hold
-anything of West LA (its camera's code and name, its plate, its read, alert, call and unit). A walk that could not see
+calls every GET route of the app (and the plate searches and the canvass, which are POSTs) as a supervisor of
+Central: each path parameter is filled with the identifiers of West LA's rows, required query parameters with West
+LA's plate and point, and no answer may hold anything of West LA (its cameras' codes, names and owner, its plate, its
+read, alert, call and unit). A walk that could not see
 anything would prove nothing, so the same routes are checked to show Central's rows to Central and West LA's rows to
 an RTCC-wide analyst; and reaching into West LA needs a purpose and is audited.
 """
@@ -120,13 +121,13 @@ def _seed(client: TestClient, db: Database, admin: dict[str, str], spec: tuple[s
     assert resp.json()["division"] == code
     resp = client.post(f"{API}/dispatch/units/{sign}/position", json={"lat": lat, "lon": lon}, headers=admin)
     assert resp.status_code == 201, resp.text
-    shared = {"code": f"REG-{tag}-{code}", "name": f"{tag} Shop Cam", "owner_type": "business",
+    shared: dict[str, Any] = {"code": f"REG-{tag}-{code}", "name": f"{tag} Shop Cam", "owner_type": "business",
               "owner_name": f"{tag} Owner LLC", "lat": lat, "lon": lon, "direction_deg": 0, "fov_deg": 120,
               "range_m": 60, "owner_retention_days": 30, "sharing_level": "registered"}  # fmt: skip
     resp = client.post(f"{API}/registry/cameras", json=shared, headers=admin)
     assert resp.status_code == 201, resp.text
     out.ids["registry"] = resp.json()["id"]
-    out.markers |= {"registry camera": shared["code"], "registry owner": shared["owner_name"]}
+    out.markers |= {"registry camera": str(shared["code"]), "registry owner": str(shared["owner_name"])}
     out.ids |= {"call": call["id"], "number": call["number"], "unit": sign}
     out.markers |= {"call": call["id"], "call number": call["number"], "narrative": f"{tag} narrative marker",
                     "unit": sign}  # fmt: skip
