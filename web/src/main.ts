@@ -115,7 +115,8 @@ function header(screens: Screen[]): HTMLElement {
   if (me) {
     right.append(el("span", { class: "who", text: `${me.name} (${t(`role.${me.role}` as Key)})` }));
     if (!isPortal() && !session.isCommunity()) {
-      const seen = el("span", { class: "who", id: "my-division" }); // the division(s) every screen's data is of
+      // the division(s) every screen's data is of
+      const seen = el("span", { class: "who-division", id: "my-division" });
       void seenDivisions(me).then((text) => (seen.textContent = text));
       right.append(seen);
     }
