@@ -129,6 +129,13 @@ def test_users_role_deactivation_and_a_sensor_key(server: Server, browser: Brows
     listed = {u["username"]: u for u in server.api("GET", "/api/v1/users", "admin").json()}
     assert listed["officer"]["role"] == "dispatcher"
 
+    # put the officer in a division of the city profile (Cerritos has one station); the header names what one sees
+    page.get_by_label("Division of officer").select_option("CER")
+    page.locator("#users-status").filter(has_text="officer now belongs to division Cerritos Station").wait_for()
+    listed = {u["username"]: u for u in server.api("GET", "/api/v1/users", "admin").json()}
+    assert listed["officer"]["division"] == "CER"
+    page.locator("#my-division").filter(has_text="Station: Cerritos Station").wait_for()
+
     # deactivate program_staff, who then cannot sign in
     assert _login(server, "program_staff").status_code == 200
     page.get_by_label("program_staff is active").uncheck()

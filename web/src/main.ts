@@ -15,6 +15,7 @@ import { seenAgain } from "./alerts/queue";
 import { alertStore } from "./alerts/store";
 import { loginView } from "./core/login";
 import { liveView } from "./map/livemap";
+import { seenDivisions } from "./core/divisions";
 import { city, setCity, webConfig } from "./map/basemap";
 import { searchView } from "./investigations/search";
 import { canvassView } from "./cameras/canvass";
@@ -113,6 +114,12 @@ function header(screens: Screen[]): HTMLElement {
   const right = el("div", { class: "header-right" }, status, langSwitch());
   if (me) {
     right.append(el("span", { class: "who", text: `${me.name} (${t(`role.${me.role}` as Key)})` }));
+    if (!isPortal() && !session.isCommunity()) {
+      // the division(s) every screen's data is of
+      const seen = el("span", { class: "who-division", id: "my-division" });
+      void seenDivisions(me).then((text) => (seen.textContent = text));
+      right.append(seen);
+    }
     if (!isPortal()) right.append(el("a", { class: "who", id: "my-sign-in", href: SECURITY.path, "data-link": true }, t(SECURITY.label)));
     right.append(el("button", { type: "button", id: "sign-out", onclick: () => void signOut() }, t("shell.sign_out")));
   }

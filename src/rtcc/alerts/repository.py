@@ -64,7 +64,7 @@ def alerts_of_read(session: Session, read_id: uuid.UUID) -> list[tuple[str, str]
 
 def get_alert(session: Session, alert_id: uuid.UUID, *, lock: bool = False) -> Alert | None:
     """One alert by id (locked for update when ``lock``)."""
-    q = select(Alert).where(Alert.id == alert_id)
+    q = alpr_queries.scoped_reads(select(Alert).where(Alert.id == alert_id), Alert.camera_id)
     if lock:
         q = q.with_for_update().execution_options(populate_existing=True)
     return session.scalars(q).first()
@@ -97,6 +97,7 @@ def list_alerts(
     ``offline``) are listed.
     """
     q = _visible_clause(select(Alert), everything=everything, field_states=field_states, offline=offline)
+    q = alpr_queries.scoped_reads(q, Alert.camera_id)  # an alert belongs to its camera's division
     if state:
         q = q.where(Alert.state == state)
     if kind:
@@ -123,7 +124,8 @@ def transitions_for(session: Session, alert_ids: Iterable[uuid.UUID]) -> dict[uu
 _READ_COLS = ("id", "plate", "region", "confidence", "observed_at", "received_at", "image_ref", "crop_ref",
               "vehicle_make", "vehicle_model", "vehicle_color", "vehicle_type",
               "heading_deg", "camera_label")  # fmt: skip
-_CAMERA_COLS = ("id", "code", "name", "location", "status", "lat", "lon", "last_heartbeat_at", "last_read_at")
+_CAMERA_COLS = ("id", "code", "name", "location", "status", "lat", "lon", "last_heartbeat_at", "last_read_at",
+                "division")  # fmt: skip
 _ENTRY_COLS = ("id", "hotlist_id", "plate", "region", "reason", "case_number", "vehicle_make", "vehicle_model",
                "vehicle_color", "vehicle_type", "vehicle_year", "expires_at")  # fmt: skip
 _HOTLIST_COLS = ("name", "category", "active")
@@ -196,6 +198,7 @@ def sightings(session: Session, alert_id: uuid.UUID, *, limit: int) -> list[dict
         .order_by(_reads.c.observed_at.desc(), _reads.c.id)
         .limit(limit)
     )
+    q = alpr_queries.scoped_reads(q, _reads.c.camera_id)
     return [dict(row) for row in session.execute(q).mappings()]
 
 
@@ -211,6 +214,7 @@ def last_sightings(session: Session, alerts: Sequence[Alert]) -> dict[uuid.UUID,
         .outerjoin(_cameras, _cameras.c.id == _reads.c.camera_id)
         .where(Alert.id.in_(ids))
     )
+    q = alpr_queries.scoped_reads(q, _reads.c.camera_id)
     out: dict[uuid.UUID, dict[str, Any]] = {}
     for row in session.execute(q).mappings():
         values = dict(row)

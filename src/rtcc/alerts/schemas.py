@@ -110,6 +110,7 @@ class CameraInfo(BaseModel):
     lon: float | None = None
     last_heartbeat_at: datetime | None = None
     last_read_at: datetime | None = None
+    division: str | None = None
 
 
 class ReadInfo(BaseModel):

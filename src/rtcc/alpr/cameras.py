@@ -27,11 +27,13 @@ from rtcc.alpr.models import Camera
 from rtcc.alpr.schemas import CameraCreate, HeartbeatIn, HeartbeatResult
 from rtcc.audit import service as audit
 from rtcc.bus.base import Bus
+from rtcc.core import divisions
 from rtcc.core.clock import utcnow
 from rtcc.core.db import after_commit
-from rtcc.core.errors import Conflict, PermissionDenied
+from rtcc.core.errors import Conflict, NotFound, PermissionDenied, invalid
 from rtcc.identity.logic import Perm, Principal
 from rtcc.live import service as live_service
+from rtcc.places import service as places
 from rtcc.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -94,6 +96,7 @@ def resolve_cameras(
                         "status": "unknown",
                         "active": True,
                         "created_at": now,
+                        "division": places.division_of(None, None),  # a one-division profile's; else set later
                         "meta": {"registered_by": f"ingest:{source}"},
                     }
                     for code in sorted(unknown)  # one order for every writer: concurrent batches cannot deadlock
@@ -109,17 +112,26 @@ def resolve_cameras(
     return found, registered
 
 
-def _camera_data(camera_id: uuid.UUID, code: str, name: str, status: str, at: datetime) -> dict[str, Any]:
-    return {"camera_id": str(camera_id), "code": code, "name": name, "status": status, "at": at.isoformat()}
+def _camera_data(
+    camera_id: uuid.UUID, code: str, name: str, status: str, at: datetime, division: str | None
+) -> dict[str, Any]:
+    return {
+        "camera_id": str(camera_id),
+        "code": code,
+        "name": name,
+        "status": status,
+        "at": at.isoformat(),
+        "division": division,  # live screens of one division receive their division's cameras only
+    }
 
 
 def came_online(session: Session, bus: Bus, changed: Sequence[tuple[uuid.UUID, str, str]], now: datetime) -> None:
     """Cameras that just turned online: resolve their offline alert and tell live screens."""
+    division_of = repository.camera_divisions(session, [c[0] for c in changed]) if changed else {}
     for camera_id, code, name in changed:
         alerts_offline.resolve_camera_offline(session, bus, camera_id=camera_id)
-        live_service.emit(
-            session, bus, topic="cameras", type="camera.online", data=_camera_data(camera_id, code, name, "online", now)
-        )
+        data = _camera_data(camera_id, code, name, "online", now, division_of.get(camera_id))
+        live_service.emit(session, bus, topic="cameras", type="camera.online", data=data)
     if changed:
         logger.info("%d camera(s) back online", len(changed))
 
@@ -142,6 +154,7 @@ def register_camera(session: Session, data: CameraCreate, *, actor: Principal) -
         active=data.active,
         created_at=utcnow(),
         meta=dict(data.meta),
+        division=division_for(data.division, data.lat, data.lon),
     )
     session.add(camera)
     session.flush()
@@ -151,7 +164,34 @@ def register_camera(session: Session, data: CameraCreate, *, actor: Principal) -
         "camera.create",
         target_type="camera",
         target_id=str(camera.id),
-        details={"code": camera.code, "kind": camera.kind},
+        details={"code": camera.code, "kind": camera.kind, "division": camera.division},
+    )
+    return camera
+
+
+def division_for(explicit: str | None, lat: float | None, lon: float | None) -> str | None:
+    """A camera's division: the one set explicitly (a code of the city profile), else where its point lies."""
+    if explicit:
+        if explicit not in places.division_codes():
+            raise invalid("division", f"no division {explicit!r} in the city profile")
+        return explicit
+    return places.division_of(lat, lon)
+
+
+def set_division(session: Session, code: str, division: str | None, *, actor: Principal) -> Camera:
+    """Move a camera (with its reads and alerts) to a division, or back to the division of its point; audited."""
+    camera = repository.camera_by_code(session, code)
+    if camera is None or not divisions.allows(camera.division):  # another division's camera: as if missing
+        raise NotFound(f"no camera {code!r}")
+    before = camera.division
+    camera.division = division_for(division, camera.lat, camera.lon)
+    audit.record_for(
+        session,
+        actor,
+        "camera.division",
+        target_type="camera",
+        target_id=str(camera.id),
+        details={"code": camera.code, "from": before, "to": camera.division},
     )
     return camera
 
@@ -276,7 +316,7 @@ def sweep_camera_health(session: Session, bus: Bus, *, now: datetime, offline_af
             topic="cameras",
             type="camera.offline",
             data={
-                **_camera_data(cam.id, cam.code, cam.name, "offline", now),
+                **_camera_data(cam.id, cam.code, cam.name, "offline", now, cam.division),
                 "last_seen_at": last_seen.isoformat() if last_seen else None,
             },
         )

@@ -26,6 +26,8 @@ class Camera(Base):
     lon: Mapped[float | None] = mapped_column(Float)
     heading_deg: Mapped[float | None] = mapped_column(Float)
     location: Mapped[str | None] = mapped_column(String(255))
+    # the city profile's division it belongs to (point in polygon, or set explicitly); its reads and alerts follow it
+    division: Mapped[str | None] = mapped_column(String(32), index=True)
     agent_uid: Mapped[str | None] = mapped_column(String(128), index=True)
     status: Mapped[str] = mapped_column(String(16), default="unknown")  # online | offline | unknown
     last_heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -12,7 +12,9 @@ one is a breaking change.
 from __future__ import annotations
 
 from rtcc.alpr.models import Camera, Read
+from rtcc.core import divisions
 from rtcc.core.db import published_table
+from rtcc.core.divisions import Col, S
 
 READS = published_table(
     Read.__table__,
@@ -49,4 +51,11 @@ CAMERAS = published_table(
     "status",
     "last_heartbeat_at",
     "last_read_at",
+    "division",
 )
+
+
+def scoped_reads(stmt: S, camera_id: Col) -> S:
+    """``stmt`` limited to rows (reads, alerts) whose camera belongs to a division the request may see: the one
+    scoping call other domains make for anything that belongs to a division through its camera."""
+    return divisions.scoped_via(stmt, camera_id, Camera.id, Camera.division)

@@ -27,6 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from rtcc.alpr.models import Camera, DeadLetter, Read, VendorAlert
+from rtcc.core import divisions
 
 #: Column order of the tuples given to ``insert_reads``.
 READ_COLUMNS: tuple[str, ...] = (
@@ -308,6 +309,12 @@ def cameras_by_codes(session: Session, codes: Iterable[str]) -> list[Camera]:
     return list(session.scalars(select(Camera).where(Camera.code.in_(wanted))))
 
 
+def camera_divisions(session: Session, camera_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str | None]:
+    """The division of each of these cameras."""
+    stmt = select(Camera.id, Camera.division).where(Camera.id.in_(list(set(camera_ids))))
+    return {cid: division for cid, division in session.execute(stmt)}
+
+
 def cameras_of_agent(session: Session, agent_uid: str) -> list[Camera]:
     """Cameras fed by one OpenALPR agent."""
     return list(session.scalars(select(Camera).where(Camera.agent_uid == agent_uid)))
@@ -315,7 +322,7 @@ def cameras_of_agent(session: Session, agent_uid: str) -> list[Camera]:
 
 def list_cameras(session: Session, *, active: bool | None = None) -> list[Camera]:
     """Cameras ordered by code."""
-    q = select(Camera).order_by(Camera.code)
+    q = divisions.scoped(select(Camera), Camera.division).order_by(Camera.code)
     if active is not None:
         q = q.where(Camera.active.is_(active))
     return list(session.scalars(q))
@@ -483,7 +490,9 @@ def list_vendor_alerts(
 ) -> tuple[list[tuple[VendorAlert, str]], int]:
     """Vendor alerts (with their camera's code), newest first, optionally only those of some reads; and the total."""
     q = select(VendorAlert, Camera.code).join(Camera, Camera.id == VendorAlert.camera_id)
-    count = select(func.count()).select_from(VendorAlert)
+    q = divisions.scoped(q, Camera.division)
+    count = divisions.scoped_via(select(func.count()).select_from(VendorAlert), VendorAlert.camera_id, Camera.id,
+                                 Camera.division)  # fmt: skip
     if read_ids is not None:
         q = q.where(VendorAlert.read_id.in_(list(read_ids)))
         count = count.where(VendorAlert.read_id.in_(list(read_ids)))

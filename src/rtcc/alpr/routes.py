@@ -17,6 +17,7 @@ from rtcc.alerts import queue as alerts_queue
 from rtcc.alpr import cameras, deadletters, images, intake, replay, vendoralerts
 from rtcc.alpr.schemas import (
     CameraCreate,
+    CameraDivisionSet,
     CameraRead,
     DeadLetterPage,
     HeartbeatIn,
@@ -140,6 +141,16 @@ def post_camera(body: CameraCreate, db: DbDep, actor: Annotated[Principal, requi
     """Register a camera under the code its sensor sends."""
     with db.uow() as session:
         return CameraRead.model_validate(cameras.register_camera(session, body, actor=actor))
+
+
+@router.put("/cameras/{code}/division")
+def put_camera_division(
+    code: str, body: CameraDivisionSet, db: DbDep, actor: Annotated[Principal, require(Perm.cameras_write)]
+) -> CameraRead:
+    """Set the division a camera belongs to (its reads and alerts follow it); null puts it back in the division its
+    point lies in. Audited as camera.division."""
+    with db.uow() as session:
+        return CameraRead.model_validate(cameras.set_division(session, code, body.division, actor=actor))
 
 
 @router.get(

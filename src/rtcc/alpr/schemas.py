@@ -248,6 +248,19 @@ class CameraCreate(BaseModel):
     agent_uid: str | None = Field(default=None, max_length=128)
     active: bool = True
     meta: dict[str, Any] = Field(default_factory=dict)
+    division: str | None = Field(
+        default=None,
+        max_length=32,
+        description="The city profile's division it belongs to; by default the division its point lies in.",
+    )
+
+
+class CameraDivisionSet(BaseModel):
+    """Set which division a camera belongs to (its reads and alerts follow it); null: by its point again."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    division: str | None = Field(default=None, max_length=32)
 
 
 class CameraRead(BaseModel):
@@ -269,6 +282,7 @@ class CameraRead(BaseModel):
     last_read_at: datetime | None
     active: bool
     created_at: datetime
+    division: str | None = Field(default=None, description="The city profile's division the camera belongs to.")
 
 
 class VendorAlertRead(BaseModel):

@@ -11,6 +11,8 @@ from sqlalchemy import ColumnElement, Select, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from rtcc.audit.models import AuditEntry, AuditMerkleNode, AuditTreeHead
+from rtcc.core import divisions
+from rtcc.identity.queries import USERS
 
 _PG_AUDIT_LOCK = 7_243_001
 
@@ -106,6 +108,8 @@ def search(
     purpose, case_number (case-insensitive), target_type, target_id, since (inclusive), until (exclusive).
     """
     q = _filtered(select(AuditEntry), **filters)
+    # a divisional reader sees the entries of their division's people (RTCC-wide roles and auditors see all)
+    q = divisions.scoped_via(q, AuditEntry.actor, USERS.c.username, USERS.c.division)
     if before_seq:
         q = q.where(AuditEntry.seq < before_seq)
     if after_seq:

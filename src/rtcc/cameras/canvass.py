@@ -42,6 +42,7 @@ from rtcc.cameras.schemas import (
     CanvassResult,
     NearbyCamera,
 )
+from rtcc.core import divisions
 from rtcc.core.clock import utcnow
 from rtcc.core.errors import invalid
 from rtcc.identity.logic import Principal
@@ -138,6 +139,11 @@ def _rows(session: Session, built: _Built, ids: list[uuid.UUID]) -> dict[uuid.UU
     return found
 
 
+def _in_scope(cam: CameraRead) -> bool:
+    """Whether a camera of the shared index (built once for everyone) is of a division the request may see."""
+    return divisions.allows(cam.location.division.code if cam.location and cam.location.division else None)
+
+
 def canvass(
     session: Session, index: CanvassIndex, query: CanvassQuery, *, now: datetime | None = None
 ) -> CanvassResult:
@@ -151,7 +157,7 @@ def canvass(
     items: list[CanvassHit] = []
     for h, cam_id in zip(found, hit_ids, strict=True):
         cam = rows.get(cam_id)
-        if cam is None:  # withdrawn (or gone) since the index was built
+        if cam is None or not _in_scope(cam):  # withdrawn (or gone) since the index was built; another division's
             continue
         keep = timedelta(days=cam.owner_retention_days)
         items.append(
@@ -193,7 +199,7 @@ def _why_empty(session: Session, built: _Built, lat: float, lon: float) -> Canva
             in_view=n.in_cone,
         )
         for n in near
-        if (cam := rows.get(uuid.UUID(bytes=built.ids[n.row].tobytes()))) is not None
+        if (cam := rows.get(uuid.UUID(bytes=built.ids[n.row].tobytes()))) is not None and _in_scope(cam)
     ]
     registered = built.registered
     radius = built.arrays.max_range_m

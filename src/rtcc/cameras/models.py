@@ -35,6 +35,7 @@ class RegisteredCamera(Base):
     address: Mapped[str | None] = mapped_column(String(255))
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
+    division: Mapped[str | None] = mapped_column(String(32), index=True)  # the city profile's, by its point
     direction_deg: Mapped[float] = mapped_column(Float)
     fov_deg: Mapped[float] = mapped_column(Float)
     range_m: Mapped[float] = mapped_column(Float)

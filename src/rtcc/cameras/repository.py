@@ -12,18 +12,21 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from rtcc.cameras.models import CameraAccess, RegisteredCamera, RegistryVersion
+from rtcc.core import divisions
 
 _VERSION_ROW = 1
 
 
 def get(session: Session, camera_id: uuid.UUID) -> RegisteredCamera | None:
-    """One camera by id."""
-    return session.get(RegisteredCamera, camera_id)
+    """One camera by id (of a division the request may see)."""
+    stmt = select(RegisteredCamera).where(RegisteredCamera.id == camera_id)
+    return session.scalars(divisions.scoped(stmt, RegisteredCamera.division)).first()
 
 
 def get_for_update(session: Session, camera_id: uuid.UUID) -> RegisteredCamera | None:
     """One camera by id, row-locked on PostgreSQL (SQLite write units already hold the database lock)."""
-    return session.scalars(select(RegisteredCamera).where(RegisteredCamera.id == camera_id).with_for_update()).first()
+    stmt = divisions.scoped(select(RegisteredCamera).where(RegisteredCamera.id == camera_id), RegisteredCamera.division)
+    return session.scalars(stmt.with_for_update()).first()
 
 
 def by_code(session: Session, code: str) -> RegisteredCamera | None:
@@ -36,7 +39,10 @@ def by_ids(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, Regist
     found: dict[uuid.UUID, RegisteredCamera] = {}
     for i in range(0, len(ids), 900):
         chunk = list(ids[i : i + 900])
-        for cam in session.scalars(select(RegisteredCamera).where(RegisteredCamera.id.in_(chunk))):
+        stmt = divisions.scoped(
+            select(RegisteredCamera).where(RegisteredCamera.id.in_(chunk)), RegisteredCamera.division
+        )
+        for cam in session.scalars(stmt):
             found[cam.id] = cam
     return found
 
@@ -62,6 +68,8 @@ def list_cameras(
 ) -> tuple[list[RegisteredCamera], int]:
     """A filtered page of cameras by code, and the total (``q`` looks in addresses only with ``search_address``)."""
     conds: list[Any] = []
+    if (in_scope := divisions.condition(RegisteredCamera.division)) is not None:
+        conds.append(in_scope)
     if owner_type is not None:
         conds.append(RegisteredCamera.owner_type == owner_type)
     if sharing_level is not None:

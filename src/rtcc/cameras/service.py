@@ -301,6 +301,7 @@ def _row(
         registered_at=now,
         updated_at=now,
         withdrawn_at=now if data.sharing_level == "withdrawn" else None,
+        division=places.division_of(data.lat, data.lon),
     )
 
 
@@ -377,6 +378,8 @@ def _apply(
     before = {k: getattr(cam, k) for k in changes}
     for key, value in changes.items():
         setattr(cam, key, value)
+    if "lat" in changes or "lon" in changes:
+        cam.division = places.division_of(cam.lat, cam.lon)
     now = utcnow()
     if "sharing_level" in changes and changes["sharing_level"] != before["sharing_level"]:
         cam.withdrawn_at = now if level == "withdrawn" else None

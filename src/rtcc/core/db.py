@@ -37,6 +37,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
+from rtcc.core import divisions
+
 logger = logging.getLogger(__name__)
 
 NAMING_CONVENTION = {
@@ -194,6 +196,9 @@ class Database:
         writer = self.engine.execution_options(rtcc_write=True)
         self._write_sessions = sessionmaker(bind=writer, expire_on_commit=False)
         self._read_sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
+        if self.dialect == "postgresql":  # the division scope of a request, for the row-level security policies
+            for factory in (self._write_sessions, self._read_sessions):
+                event.listen(factory, "after_begin", divisions.on_begin)
 
     @contextmanager
     def uow(self) -> Iterator[Session]:

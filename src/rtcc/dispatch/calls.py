@@ -63,6 +63,16 @@ def _resolve(session: Session, loc: CallLocation) -> tuple[str | None, float, fl
     return loc.text, loc.lat, loc.lon, None
 
 
+def _division(explicit: str | None, located: str | None) -> str | None:
+    """A call's division: the one the call taker set (a code of the city profile), else the division it lies in,
+    else a one-division profile's only division."""
+    if explicit:
+        if explicit not in places.division_codes():
+            raise invalid("division", f"no division {explicit!r} in the city profile")
+        return explicit
+    return located or places.division_of(None, None)
+
+
 def intake(
     session: Session,
     bus: Bus | None,
@@ -114,7 +124,7 @@ def intake(
         lat=lat,
         lon=lon,
         district=where.district.code if where.district else None,
-        division=where.division.code if where.division else None,
+        division=_division(data.division, where.division.code if where.division else None),
         neighborhood=where.neighborhood.code if where.neighborhood else None,
         premise_id=premise.id if premise else None,
         narrative=data.narrative,

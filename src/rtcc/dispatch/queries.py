@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rtcc.core import divisions
 from rtcc.core.db import published_table
 from rtcc.core.errors import NotFound
 from rtcc.dispatch import access
@@ -76,9 +77,8 @@ def calls_of_apco(
     imported historic calls that have a location, oldest first."""
     if not apco_codes:
         return []
-    live = session.scalars(
-        select(Call).where(Call.apco_code.in_(apco_codes), Call.received_at >= since, Call.received_at < until)
-    )
+    stmt = select(Call).where(Call.apco_code.in_(apco_codes), Call.received_at >= since, Call.received_at < until)
+    live = session.scalars(divisions.scoped(stmt, Call.division))
     out = [_live(c) for c in live]
     if history:
         rows = session.scalars(

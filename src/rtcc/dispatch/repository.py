@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from rtcc.core import divisions
 from rtcc.core.geo import bbox_around
 from rtcc.dispatch.logic import ACTIVE_ASSIGNMENT, OPEN_STATUSES
 from rtcc.dispatch.models import (
@@ -98,7 +99,7 @@ def premises(session: Session, *, q: str | None, limit: int, offset: int) -> tup
 
 def call(session: Session, call_id: uuid.UUID, *, for_update: bool = False) -> Call | None:
     """One call, optionally row-locked."""
-    stmt = select(Call).where(Call.id == call_id)
+    stmt = divisions.scoped(select(Call).where(Call.id == call_id), Call.division)
     if for_update:
         stmt = stmt.with_for_update()
     return session.scalars(stmt).first()
@@ -106,7 +107,7 @@ def call(session: Session, call_id: uuid.UUID, *, for_update: bool = False) -> C
 
 def call_by_number(session: Session, number: str) -> Call | None:
     """One call by its number."""
-    return session.scalars(select(Call).where(Call.number == number)).first()
+    return session.scalars(divisions.scoped(select(Call).where(Call.number == number), Call.division)).first()
 
 
 def calls_near(
@@ -123,6 +124,7 @@ def calls_near(
     """Calls inside the box around a point (the caller checks the exact distance), newest first."""
     min_lat, min_lon, max_lat, max_lon = bbox_around(lat, lon, radius_m)
     stmt = select(Call).where(Call.lat.between(min_lat, max_lat), Call.lon.between(min_lon, max_lon))
+    stmt = divisions.scoped(stmt, Call.division)
     if since is not None:
         stmt = stmt.where(Call.received_at >= since)
     if open_only:
@@ -134,7 +136,7 @@ def calls_near(
 
 def calls_at_premise(session: Session, premise_id: uuid.UUID, *, exclude: uuid.UUID | None, limit: int) -> list[Call]:
     """A premise's calls, newest first."""
-    stmt = select(Call).where(Call.premise_id == premise_id)
+    stmt = divisions.scoped(select(Call).where(Call.premise_id == premise_id), Call.division)
     if exclude is not None:
         stmt = stmt.where(Call.id != exclude)
     return list(session.scalars(stmt.order_by(Call.received_at.desc()).limit(limit)))
@@ -160,7 +162,7 @@ def list_calls(
 ) -> tuple[list[Call], int]:
     """Calls by filters, most urgent and oldest first, and how many. ``call_ids`` and ``areas`` (division or
     district codes of open calls) together form a field user's scope: a call matches either."""
-    stmt = select(Call)
+    stmt = divisions.scoped(select(Call), Call.division)
     if statuses:
         stmt = stmt.where(Call.status.in_(list(statuses)))
     if queue:
@@ -242,7 +244,7 @@ def assignments_since(session: Session, since: datetime) -> dict[uuid.UUID, int]
 
 def unit(session: Session, unit_id: uuid.UUID, *, for_update: bool = False) -> Unit | None:
     """One unit by id."""
-    stmt = select(Unit).where(Unit.id == unit_id)
+    stmt = divisions.scoped(select(Unit).where(Unit.id == unit_id), Unit.division)
     if for_update:
         stmt = stmt.with_for_update()
     return session.scalars(stmt).first()
@@ -250,7 +252,7 @@ def unit(session: Session, unit_id: uuid.UUID, *, for_update: bool = False) -> U
 
 def unit_by_call_sign(session: Session, call_sign: str, *, for_update: bool = False) -> Unit | None:
     """One unit by call sign."""
-    stmt = select(Unit).where(Unit.call_sign == call_sign)
+    stmt = divisions.scoped(select(Unit).where(Unit.call_sign == call_sign), Unit.division)
     if for_update:
         stmt = stmt.with_for_update()
     return session.scalars(stmt).first()
@@ -258,7 +260,7 @@ def unit_by_call_sign(session: Session, call_sign: str, *, for_update: bool = Fa
 
 def units(session: Session, *, active_only: bool = True) -> list[Unit]:
     """Units by call sign."""
-    stmt = select(Unit)
+    stmt = divisions.scoped(select(Unit), Unit.division)
     if active_only:
         stmt = stmt.where(Unit.active.is_(True))
     return list(session.scalars(stmt.order_by(Unit.call_sign)))

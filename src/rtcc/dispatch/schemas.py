@@ -185,6 +185,9 @@ class CallCreate(_In):
     received_at: AwareDatetime | None = Field(
         default=None, description="When the call was received (default: now); the priority rule in force then decides."
     )
+    division: str | None = Field(
+        default=None, max_length=32, description="The division the call belongs to; by default where it lies."
+    )
 
 
 class AssignmentRead(BaseModel):

@@ -22,6 +22,9 @@ class UnitCreate(_In):
     call_sign: str = Field(pattern=r"^[A-Z0-9][A-Z0-9-]{0,15}$")
     unit_type: str = Field(min_length=1, max_length=32)
     home_area: str | None = Field(default=None, max_length=32, description="A division or district code.")
+    division: str | None = Field(
+        default=None, max_length=32, description="The division it belongs to; by default its home area's."
+    )
 
 
 class UnitUpdate(_In):
@@ -29,6 +32,7 @@ class UnitUpdate(_In):
 
     unit_type: str | None = Field(default=None, max_length=32)
     home_area: str | None = Field(default=None, max_length=32)
+    division: str | None = Field(default=None, max_length=32, description="Null: its home area's division again.")
     active: bool | None = None
 
 
@@ -68,6 +72,7 @@ class UnitRead(BaseModel):
     sworn: bool
     capabilities: list[str]
     home_area: str | None
+    division: str | None = Field(default=None, description="The city profile's division the unit belongs to.")
     active: bool
     status: str
     status_at: datetime

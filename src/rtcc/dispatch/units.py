@@ -24,6 +24,7 @@ from rtcc.dispatch.unit_schemas import UnitCreate, UnitRead, UnitUpdate
 from rtcc.identity import service as identity
 from rtcc.identity.logic import Perm, Principal
 from rtcc.identity.schemas import UserUpdate
+from rtcc.places import service as places
 
 TARGET = "dispatch_unit"
 
@@ -32,6 +33,16 @@ def _check_type(code: str, field: str = "unit_type") -> None:
     if calltypes.catalogue().unit_type(code) is None:
         known = ", ".join(u.code for u in calltypes.catalogue().unit_types)
         raise invalid(field, f"unknown unit type {code!r} ({known})")
+
+
+def division_for(explicit: str | None, home_area: str | None) -> str | None:
+    """A unit's division: the one set explicitly (a code of the city profile), else its home area's (a division or
+    a district's division), else a one-division profile's only division."""
+    if explicit:
+        if explicit not in places.division_codes():
+            raise invalid("division", f"no division {explicit!r} in the city profile")
+        return explicit
+    return places.division_of_area(home_area) or places.division_of(None, None)
 
 
 def load(session: Session, call_sign: str, *, lock: bool = False) -> Unit:
@@ -62,6 +73,7 @@ def create(session: Session, bus: Bus | None, data: UnitCreate, *, actor: Princi
         call_sign=data.call_sign,
         unit_type=data.unit_type,
         home_area=data.home_area,
+        division=division_for(data.division, data.home_area),
         active=True,
         status=UnitStatus.available.value,
         status_at=now,
@@ -75,7 +87,12 @@ def create(session: Session, bus: Bus | None, data: UnitCreate, *, actor: Princi
         "dispatch.unit.create",
         target_type=TARGET,
         target_id=str(unit.id),
-        details={"call_sign": unit.call_sign, "unit_type": unit.unit_type, "home_area": unit.home_area},
+        details={
+            "call_sign": unit.call_sign,
+            "unit_type": unit.unit_type,
+            "home_area": unit.home_area,
+            "division": unit.division,
+        },
     )
     present.publish_unit(session, bus, unit, change="created", at=now)
     return present.unit_read(unit)
@@ -91,6 +108,10 @@ def update(session: Session, bus: Bus | None, call_sign: str, data: UnitUpdate, 
         raise invalid("unit_type" if "unit_type" in changes else "active", "cannot be emptied")
     if changes.get("active") is False and repository.active_assignment_of_unit(session, unit.id) is not None:
         raise Conflict(f"unit {call_sign} is on a call: clear it first")
+    if "division" in changes or "home_area" in changes:
+        explicit = changes.pop("division", None)
+        home_area = changes.get("home_area", unit.home_area)
+        changes["division"] = division_for(explicit, home_area)
     for key, value in changes.items():
         setattr(unit, key, value)
     now = utcnow()

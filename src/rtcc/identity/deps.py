@@ -13,9 +13,10 @@ from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 
+from rtcc.core import divisions as division_scope
 from rtcc.core.errors import NotAuthenticated, PermissionDenied
 from rtcc.deps import get_runtime
-from rtcc.identity import keycache, service
+from rtcc.identity import divisions, keycache, service
 from rtcc.identity.keycache import ApiKeyCache
 from rtcc.identity.logic import Perm, Principal
 from rtcc.runtime import Runtime
@@ -110,7 +111,26 @@ class Require:
             principal = await run_in_threadpool(authenticate, request)
         if not principal.can(self.perm):
             raise PermissionDenied(f"your role ({principal.role}) lacks permission {self.perm.value}")
+        reach = divisions.decide(principal, request.query_params.get("division"), request.query_params.get("purpose"))
+        if reach.reached is not None:
+            await run_in_threadpool(audit_reach, request, principal, reach)
+        division_scope.set_scope(reach.codes)  # read by every repository for the rest of this request
         return principal
+
+
+def audit_reach(request: Request, principal: Principal, reach: divisions.Reach) -> None:
+    """Write a reach into another division to the audit log, before anything of that division is read."""
+    from rtcc.audit import service as audit
+
+    with get_runtime(request).db.uow() as session:
+        audit.record_for(
+            session,
+            principal,
+            "division.reach",
+            target_type="division",
+            target_id=reach.reached,
+            details={"purpose": reach.purpose, "own": principal.division, "path": request.url.path},
+        )
 
 
 class Public:

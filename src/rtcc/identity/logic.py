@@ -18,8 +18,10 @@ from enum import StrEnum
 
 class Role(StrEnum):
     admin = "admin"
-    supervisor = "supervisor"
-    analyst = "analyst"
+    supervisor = "supervisor"  # of one division (the user's); rtcc_supervisor for the whole RTCC
+    analyst = "analyst"  # of one division (the user's); rtcc_analyst for the whole RTCC
+    rtcc_supervisor = "rtcc_supervisor"  # a supervisor's permissions over every division (divisions:all)
+    rtcc_analyst = "rtcc_analyst"  # an analyst's permissions over every division (divisions:all)
     dispatcher = "dispatcher"
     officer = "officer"  # a sworn deputy in the field
     cso = "cso"  # a Community Services Officer (non-sworn: reports, fingerprinting, focused patrol)
@@ -132,6 +134,8 @@ class Perm(StrEnum):
     # contract oversight (issue 13): response-time KPIs, the contract, the council reports
     oversight_read = "oversight:read"  # KPIs, before/after of rule changes, the contract, filed reports (audited)
     oversight_admin = "oversight:admin"  # import a contract version, generate a council report
+    # divisions and agencies (issue 15): scope, not a route; without it a user sees their own division only
+    divisions_all = "divisions:all"  # every division's cameras, reads, alerts, calls, units and users
 
 
 _ANALYST = {
@@ -303,6 +307,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
             Perm.rebates_report,
             Perm.drones_read,  # every launch decision, refusal and override
             Perm.oversight_read,
+            Perm.divisions_all,  # oversight of the whole agency
         }
     ),
     # The Sheriff's station and city staff sharing the contract oversight view: read-only, every report read audited.
@@ -325,6 +330,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.resident: COMMUNITY_PERMISSIONS,
     Role.business: COMMUNITY_PERMISSIONS,
 }
+
+# The RTCC-wide roles: a divisional role's permissions over every division.
+ROLE_PERMISSIONS[Role.rtcc_supervisor] = ROLE_PERMISSIONS[Role.supervisor] | {Perm.divisions_all}
+ROLE_PERMISSIONS[Role.rtcc_analyst] = ROLE_PERMISSIONS[Role.analyst] | {Perm.divisions_all}
 
 #: What a sensor API key may do; its ``camera_codes`` further limit which cameras it reports for.
 SENSOR_PERMISSIONS: frozenset[Perm] = frozenset({Perm.reads_write, Perm.cameras_heartbeat})

@@ -7,6 +7,7 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rtcc.core import divisions
 from rtcc.identity.models import ApiKey, LoginSession, User
 
 
@@ -22,7 +23,7 @@ def user_by_id(session: Session, user_id: uuid.UUID) -> User | None:
 
 def list_users(session: Session) -> list[User]:
     """All users by username."""
-    return list(session.scalars(select(User).order_by(User.username)))
+    return list(session.scalars(divisions.scoped(select(User), User.division).order_by(User.username)))
 
 
 def login_session(session: Session, token_hash: str) -> LoginSession | None:

@@ -34,6 +34,7 @@ from rtcc.identity.logic import (
 from rtcc.identity.models import ApiKey, LoginSession, User
 from rtcc.identity.passwords import password_problem
 from rtcc.identity.schemas import ApiKeyCreate, UserCreate, UserUpdate
+from rtcc.places import service as places
 
 logger = logging.getLogger(__name__)
 
@@ -60,6 +61,15 @@ def principal_of(user: User) -> Principal:
     )
 
 
+def check_division(code: str | None) -> str | None:
+    """A user's division as an administrator sets it: empty for none, else a division code of the city profile."""
+    if not code:
+        return None
+    if code not in places.division_codes():
+        raise invalid("division", f"no division {code!r} in the city profile (GET /api/v1/places/profile lists them)")
+    return code
+
+
 def create_user(session: Session, data: UserCreate, *, actor: Principal, password_hash: str | None = None) -> User:
     """Create a user with an argon2-hashed password (audited). ``password_hash``, when given, must be the argon2
     hash of ``data.password`` (bootstrap reuses one hash for many demo accounts)."""
@@ -73,7 +83,7 @@ def create_user(session: Session, data: UserCreate, *, actor: Principal, passwor
         password_hash=password_hash or _hasher.hash(data.password),
         role=data.role.value,
         unit=data.unit,
-        division=data.division,
+        division=check_division(data.division),
         is_active=True,
         created_at=utcnow(),
     )
@@ -85,7 +95,7 @@ def create_user(session: Session, data: UserCreate, *, actor: Principal, passwor
         "user.create",
         target_type="user",
         target_id=str(user.id),
-        details={"username": user.username, "role": user.role},
+        details={"username": user.username, "role": user.role, "division": user.division},
     )
     return user
 
@@ -97,6 +107,8 @@ def update_user(session: Session, user_id: uuid.UUID, data: UserUpdate, *, actor
     if user is None:
         raise NotFound(f"user {user_id} not found")
     changes = data.model_dump(exclude_unset=True)
+    if "division" in changes:
+        changes["division"] = check_division(changes["division"])
     if changes.get("password") is not None:
         check_password_policy(changes["password"], username=user.username)
         user.password_hash = _hasher.hash(changes.pop("password"))

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
 from rtcc.alpr import queries as alpr_queries
+from rtcc.core import divisions
 from rtcc.core.plates import ocr_class
 from rtcc.investigations.logic import GRAM, Pattern
 from rtcc.investigations.models import IndexedPlate, PlateGram, PlateIndexState
@@ -69,8 +70,10 @@ READ_COLUMNS = (
 
 
 def reads_select(*cols: Any) -> Select[Any]:
-    """``SELECT cols FROM alpr_reads LEFT JOIN alpr_cameras``."""
-    return select(*(cols or READ_COLUMNS)).select_from(reads_t.outerjoin(cameras_t, c.id == r.camera_id))
+    """``SELECT cols FROM alpr_reads LEFT JOIN alpr_cameras``, limited to the reads of cameras of the divisions the
+    request may see."""
+    stmt = select(*(cols or READ_COLUMNS)).select_from(reads_t.outerjoin(cameras_t, c.id == r.camera_id))
+    return alpr_queries.scoped_reads(stmt, r.camera_id)
 
 
 # --- the plate index -------------------------------------------------------------------------------------------------
@@ -271,6 +274,16 @@ def match_plates(session: Session, patterns: Sequence[Pattern], *, on: Literal["
     return list(found)
 
 
+def plates_in_scope(session: Session, plates: Sequence[str]) -> list[str]:
+    """The plates (of the plate index, which spans every division) that some read of a division the request may see
+    holds: a divisional search does not learn that a plate was read elsewhere. Unrestricted: all of them."""
+    if divisions.current() is None or not plates:
+        return list(plates)
+    stmt = select(r.plate_norm).select_from(reads_t).where(r.plate_norm.in_(list(plates))).distinct()
+    seen = set(session.scalars(alpr_queries.scoped_reads(stmt, r.camera_id)))
+    return [p for p in plates if p in seen]
+
+
 # --- reads -----------------------------------------------------------------------------------------------------------
 
 
@@ -370,7 +383,8 @@ def _page_reads_pg(
     if row_conds:
         inner = reads_select().where(r.plate_norm == wanted.c.p, *key_conds, *row_conds)
     else:
-        inner = select(r.observed_at, r.id).select_from(reads_t).where(r.plate_norm == wanted.c.p, *key_conds)
+        keys = select(r.observed_at, r.id).select_from(reads_t).where(r.plate_norm == wanted.c.p, *key_conds)
+        inner = alpr_queries.scoped_reads(keys, r.camera_id)
     per_plate = inner.order_by(*_order(descending)).limit(limit).lateral("per_plate")
     merged = (
         select(per_plate)
@@ -415,7 +429,8 @@ def cameras_for_area(session: Session, bbox: tuple[float, float, float, float]) 
     it, and every camera without a fixed position (mobile units: their reads carry their own position)."""
     mobile = or_(c.lat.is_(None), c.lon.is_(None), c.kind.like("%mobile%"))
     inside = and_(c.lat.between(bbox[0], bbox[2]), c.lon.between(bbox[1], bbox[3]))
-    return list(session.scalars(select(c.id).select_from(cameras_t).where(or_(mobile, inside))))
+    stmt = divisions.scoped(select(c.id).select_from(cameras_t).where(or_(mobile, inside)), c.division)
+    return list(session.scalars(stmt))
 
 
 def camera_positions(session: Session, camera_ids: Sequence[uuid.UUID]) -> list[tuple[float | None, float | None]]:
@@ -445,7 +460,7 @@ def reads_at_camera(session: Session, camera_id: uuid.UUID, start: datetime, end
         .select_from(reads_t)
         .where(r.camera_id == camera_id, r.observed_at >= start, r.observed_at <= end)
     )
-    return list(session.execute(stmt))
+    return list(session.execute(alpr_queries.scoped_reads(stmt, r.camera_id)))
 
 
 def get_read(session: Session, read_id: uuid.UUID) -> Row[Any] | None:

@@ -257,7 +257,7 @@ def _candidate_plates(session: Session, q: logic.PlateQuery, settings: Investiga
             f"plate: the pattern matches more than {cap} plates; give more characters",
             errors=[field_error("plate", "pattern too broad")],
         )
-    return plates
+    return repository.plates_in_scope(session, plates)
 
 
 def _page(

@@ -32,6 +32,7 @@ from rtcc.bus.base import Bus
 from rtcc.bus.envelope import Envelope
 from rtcc.core.db import Database
 from rtcc.dispatch.logic import is_dispatch_topic, live_visible
+from rtcc.identity import divisions
 from rtcc.identity.logic import Perm, Principal
 from rtcc.live import service
 from rtcc.live.schemas import LiveMessage
@@ -53,7 +54,11 @@ def visible(principal: Principal, event: LiveMessage) -> bool:
     verified (verified, dispatched, closed), never new or rejected ones. ``cameras``: ``cameras:read``.
     ``drones``: ``drones:read``.
     ``dispatch``, ``units`` and ``unit-<call sign>``: as ``rtcc.dispatch.logic.live_visible`` decides.
+    A user of one division (``rtcc.identity.divisions``) receives alerts, cameras, calls and units of that division
+    only: an event that does not name a division in their scope is not theirs.
     """
+    if not in_division(principal, event):
+        return False
     if event.topic == "alerts":
         if principal.can(Perm.alerts_read):
             return True
@@ -88,6 +93,22 @@ def plates_in(event: LiveMessage) -> list[str]:
     if event.topic != "alerts":
         return []
     return [str(v) for v in (event.data.get("plate_read"), event.data.get("plate_listed")) if v]
+
+
+#: Topics whose events belong to a division (the alert's camera's, the camera's, the call's, the unit's).
+DIVISION_TOPICS = ("alerts", "cameras", "dispatch", "units")
+
+
+def in_division(principal: Principal, event: LiveMessage) -> bool:
+    """Whether an event of a divisional topic lies in the principal's own divisions (always, when unrestricted)."""
+    if event.topic not in DIVISION_TOPICS:  # a unit's own topic (unit-<call sign>) is scoped to that unit already
+        return True
+    codes = divisions.home(principal)
+    if codes is None:
+        return True
+    camera = event.data.get("camera")
+    found = camera.get("division") if isinstance(camera, dict) else event.data.get("division")
+    return found in codes
 
 
 class _Client:

@@ -210,6 +210,34 @@ def locate(lat: float, lon: float) -> Location:
     )
 
 
+def division_codes() -> list[str]:
+    """The codes of the profile's divisions (stations), in file order."""
+    return [a.code for a in current().divisions.areas]
+
+
+def division_of(lat: float | None, lon: float | None) -> str | None:
+    """The division a camera, call or unit at this point belongs to: the division polygon holding it (through its
+    reporting district, as ``locate``); in a profile of one division, that division wherever the point lies; else
+    None (outside every division: only RTCC-wide roles see it)."""
+    codes = division_codes()
+    if len(codes) == 1:
+        return codes[0]
+    if lat is None or lon is None:
+        return None
+    where = locate(lat, lon).division
+    return where.code if where is not None else None
+
+
+def division_of_area(code: str | None) -> str | None:
+    """The division an area code names: a division itself, or the division of a reporting district; else None."""
+    if not code:
+        return None
+    p = current()
+    if code in {a.code for a in p.divisions.areas}:
+        return code
+    return next((a.division for a in p.districts.areas if a.code == code), None)
+
+
 def neighborhood_of(lat: float, lon: float) -> AreaRef | None:
     """The profile neighborhood containing the point, or None."""
     return _ref(current().neighborhoods.find(lat, lon))

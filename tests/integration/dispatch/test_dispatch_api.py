@@ -105,7 +105,7 @@ def test_deputies_see_their_calls_and_their_areas_open_calls(app_client: TestCli
     disp, sup = login("dispatcher"), login("supervisor")
     _units(app_client, sup, ("41A", "deputy_car", CORNER))
     inside = login("officer", unit="41A", division="CER")
-    elsewhere = login("officer", unit="41A", division="OTHER")
+    elsewhere = login("officer", unit="41A")  # no division of its own: its unit's home area
     call = _call(app_client, disp, "FIGHT")
     assert app_client.get(f"{API}/calls/{call['id']}", headers=inside).status_code == 200  # an open call of the area
     assert app_client.get(f"{API}/calls/{call['id']}", headers=elsewhere).status_code == 200  # unit home area CER

@@ -47,11 +47,11 @@ def la(tmp_path: Path) -> Iterator[tuple[TestClient, Database]]:
 
 
 def _staff(client: TestClient, db: Database, role: str) -> dict[str, str]:
+    """A staff user of the Hollenbeck division (04), where 4th & Soto lies: LA staff see their own division."""
     name = f"{role}_{uuid.uuid4().hex[:6]}"
+    data = UserCreate(username=name, display_name=name, password=PASSWORD, role=Role(role), division="04")
     with db.uow() as s:
-        identity.create_user(
-            s, UserCreate(username=name, display_name=name, password=PASSWORD, role=Role(role)), actor=SYSTEM
-        )
+        identity.create_user(s, data, actor=SYSTEM)
     token = client.post("/api/v1/auth/login", json={"username": name, "password": PASSWORD}).json()["token"]
     return {"Authorization": f"Bearer {token}"}
 

@@ -5,6 +5,7 @@ import { ApiError, del, get, hasApi, patch, post } from "../core/api";
 import { el, field, formatTime, input, select, table } from "../core/dom";
 import { lang, t } from "../core/i18n";
 import type { Key } from "../core/strings";
+import { divisionOptions } from "../core/divisions";
 import { can } from "../core/session";
 
 interface User {
@@ -13,6 +14,7 @@ interface User {
   display_name: string;
   role: string;
   unit: string | null;
+  division: string | null;
   is_active: boolean;
   last_login_at: string | null;
 }
@@ -28,7 +30,7 @@ interface ApiKey {
   last_used_at: string | null;
 }
 
-const ROLES = ["admin", "supervisor", "analyst", "dispatcher", "officer", "auditor", "program_staff", "contract_viewer", "resident", "business"];
+const ROLES = ["admin", "rtcc_supervisor", "rtcc_analyst", "supervisor", "analyst", "dispatcher", "officer", "auditor", "program_staff", "contract_viewer", "resident", "business"];
 
 function failed(box: HTMLElement, err: unknown): void {
   box.textContent = t("common.failed", { detail: err instanceof ApiError ? err.message : String(err) });
@@ -41,13 +43,14 @@ export async function usersView(root: HTMLElement): Promise<void> {
   const list = el("div", {});
   root.append(error, status, list);
   const roleOptions = (): Array<[string, string]> => ROLES.map((r) => [r, t(`role.${r}` as Key)]);
+  const divisions = await divisionOptions(); // what a user sees is their division's data (RTCC-wide roles: all)
   const load = async () => {
     try {
       const users = await get<User[]>("/api/v1/users");
       list.replaceChildren(
         table(
           t("users.title"),
-          [t("users.username"), t("users.name"), t("users.role"), t("users.unit"), t("users.active"), t("users.last_login")],
+          [t("users.username"), t("users.name"), t("users.role"), t("users.unit"), t("users.division"), t("users.active"), t("users.last_login")],
           users.map((u) => {
             const role = select("role", roleOptions(), u.role);
             role.setAttribute("aria-label", t("users.role_of", { user: u.username }));
@@ -62,6 +65,20 @@ export async function usersView(root: HTMLElement): Promise<void> {
                 role.value = u.role;
               }
             });
+            const division = select("division", divisions, u.division ?? "");
+            division.setAttribute("aria-label", t("users.division_of", { user: u.username }));
+            division.addEventListener("change", async () => {
+              error.textContent = "";
+              try {
+                await patch(`/api/v1/users/${u.id}`, { division: division.value || null });
+                u.division = division.value || null;
+                const name = divisions.find(([code]) => code === division.value)?.[1] ?? t("division.none");
+                status.textContent = t("users.division_saved", { user: u.username, division: name });
+              } catch (err) {
+                failed(error, err);
+                division.value = u.division ?? "";
+              }
+            });
             const active = el("input", { type: "checkbox", checked: u.is_active, "aria-label": t("users.active_of", { user: u.username }) });
             active.addEventListener("change", async () => {
               error.textContent = "";
@@ -73,7 +90,7 @@ export async function usersView(root: HTMLElement): Promise<void> {
                 active.checked = !active.checked;
               }
             });
-            return [u.username, u.display_name, role, u.unit ?? "", active, formatTime(u.last_login_at, lang())];
+            return [u.username, u.display_name, role, u.unit ?? "", division, active, formatTime(u.last_login_at, lang())];
           }),
           { id: "users" },
         ),
@@ -88,6 +105,7 @@ export async function usersView(root: HTMLElement): Promise<void> {
   const password = input({ name: "password", type: "password", required: true, minlength: 10, autocomplete: "new-password" });
   const role = select("role", roleOptions(), "analyst");
   const unit = input({ name: "unit" });
+  const newDivision = select("division", divisions, "");
   const create = el(
     "form",
     { class: "card", "aria-label": t("users.create") },
@@ -97,6 +115,7 @@ export async function usersView(root: HTMLElement): Promise<void> {
     field(t("users.password"), password, t("users.password_hint")),
     field(t("users.role"), role),
     field(t("users.unit"), unit),
+    field(t("users.division"), newDivision),
     el("button", { type: "submit", class: "primary" }, t("users.create")),
   );
   create.addEventListener("submit", async (ev) => {
@@ -108,6 +127,7 @@ export async function usersView(root: HTMLElement): Promise<void> {
         password: password.value,
         role: role.value,
         unit: unit.value.trim() || null,
+        division: newDivision.value || null,
       });
       status.textContent = t("users.created", { user: username.value.trim() });
       create.reset();
