@@ -132,9 +132,7 @@ def test_return_to_dock_goes_out_as_mavlink_command_long(db: Database, settings:
         deadline = time.monotonic() + 10
         while not listener.reaches(fleet.drone_code) and time.monotonic() < deadline:
             time.sleep(0.02)
-        cmd = commands.issue(
-            runtime, flight.id, CommandCreate(command="return_to_dock", reason="battery"), actor=PILOT
-        )
+        cmd = commands.issue(runtime, flight.id, CommandCreate(command="return_to_dock", reason="battery"), actor=PILOT)
         assert cmd.channel == "mavlink" and cmd.sent_at is not None and cmd.send_error is None
         data, _ = drone.recvfrom(65535)
     finally:
@@ -161,7 +159,9 @@ def test_the_simulated_drone_obeys_return_to_dock(db: Database, settings: Settin
         if ticks["n"] == 3:
             with db.uow() as s:
                 (f,) = s.scalars(select(Flight)).all()
-                commands.record(s, None, f.id, CommandCreate(command="return_to_dock"), actor=PILOT, channel="simulator")
+                commands.record(
+                    s, None, f.id, CommandCreate(command="return_to_dock"), actor=PILOT, channel="simulator"
+                )
 
     flight = drone_flights.fly(db, None, settings, call.id, hover_s=60, sleep=sleep)
     assert flight is not None and flight.status == "landed"

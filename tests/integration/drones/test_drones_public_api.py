@@ -74,9 +74,7 @@ def test_public_log_and_flight_api(
     ids = [first] + [_fly(app_client, admin, str(f.request_id), f.drone_code) for f in fleets[1:]]
 
     # footage: one kept as evidence, one purged by the retention job
-    r = app_client.post(
-        f"/api/v1/drones/flights/{ids[1]}/footage?filename=a.mp4", content=MP4 + b"1", headers=admin
-    )
+    r = app_client.post(f"/api/v1/drones/flights/{ids[1]}/footage?filename=a.mp4", content=MP4 + b"1", headers=admin)
     assert r.status_code == 201 and r.json()["retain_until"] and r.json()["source"] == "drone", r.text
     r = app_client.post(
         f"/api/v1/drones/footage/{r.json()['id']}/evidence",
@@ -84,9 +82,7 @@ def test_public_log_and_flight_api(
         headers=admin,
     )
     assert r.status_code == 200 and r.json()["case_number"] == "26-000123" and r.json()["retain_until"] is None
-    r = app_client.post(
-        f"/api/v1/drones/flights/{ids[2]}/footage?filename=b.mp4", content=MP4 + b"2", headers=admin
-    )
+    r = app_client.post(f"/api/v1/drones/flights/{ids[2]}/footage?filename=b.mp4", content=MP4 + b"2", headers=admin)
     assert r.status_code == 201, r.text
     with db.uow() as s:
         assert footage_retention.purge_due(s, None, now=utcnow() + timedelta(days=31)) == 1
