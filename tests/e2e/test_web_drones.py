@@ -308,6 +308,8 @@ def test_the_pilot_orders_a_drone_in_the_air_back_to_its_dock(server: Server, br
     says which channel carried it (here none: its telemetry came over HTTP, so the pilot relays it)."""
     page = browser.page
     sign_in(browser, "pilot")
+    page.goto(f"{server.base_url}{DRONES}")
+    page.locator("#live-status[data-state=live]").wait_for()
     call = _call(server, "SHOTS")
     request = _requested(server, call)
     assert server.api("POST", f"/api/v1/drones/launch-requests/{request['id']}/accept", "pilot", json={}).is_success
@@ -316,7 +318,7 @@ def test_the_pilot_orders_a_drone_in_the_air_back_to_its_dock(server: Server, br
     flight = started.json()
     fix = {"drone": flight["drone_code"], "lat": 33.866, "lon": -118.056, "alt_m": 60.0, "camera_pitch_deg": -10.0}
     assert server.api("POST", "/api/v1/drones/telemetry", "pilot", json=[fix]).status_code == 202
-    page.goto(f"{server.base_url}{DRONES}")
+    page.reload()
     row = page.locator(f'.flights-table tr[data-flight="{flight["id"]}"]')
     expect(row).to_have_attribute("data-status", "in_flight", timeout=20_000)
     expect(row).to_contain_text(call["number"])
