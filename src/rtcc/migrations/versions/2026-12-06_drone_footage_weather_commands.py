@@ -105,21 +105,86 @@ def upgrade() -> None:
     op.drop_table("drone_flight_footage")
 
 
+def _tables() -> tuple[sa.TableClause, sa.TableClause, sa.TableClause, sa.TableClause]:
+    """Typed views of the tables the fold reads and writes (reflection loses the UUID type on SQLite)."""
+    u, s, t, i = sa.Uuid(), sa.String(), _T, sa.Integer()
+    old = sa.table(
+        "drone_flight_footage",
+        *(sa.column(n, u) for n in ("id", "flight_id")),
+        *(sa.column(n, s) for n in ("storage_key", "sha256", "content_type", "stored_by", "evidence_case", "note")),
+        sa.column("size_bytes", i),
+        *(sa.column(n, t) for n in ("recorded_start", "recorded_end", "stored_at", "retain_until", "purged_at")),
+        *(sa.column(n, t) for n in ("evidence_at",)),
+        sa.column("evidence_by", s),
+        sa.column("details", sa.JSON()),
+    )
+    flights = sa.table(
+        "drone_flights",
+        sa.column("id", u),
+        sa.column("drone_id", u),
+        sa.column("drone_code", s),
+        sa.column("call_number", s),
+        sa.column("launched_at", t),
+    )
+    reqs = sa.table(
+        "footage_requests",
+        *(sa.column(n, u) for n in ("id", "camera_id", "owner_user_id")),
+        *(
+            sa.column(n, s)
+            for n in (
+                "camera_code",
+                "camera_name",
+                "owner_type",
+                "case_number",
+                "incident_number",
+                "purpose",
+                "reason",
+                "state",
+                "requested_by",
+                "decided_by",
+                "source",
+                "source_ref",
+            )
+        ),
+        *(
+            sa.column(n, t)
+            for n in (
+                "window_start",
+                "window_end",
+                "requested_at",
+                "decided_at",
+                "fulfilled_at",
+                "closed_at",
+                "updated_at",
+                "retain_until",
+                "purged_at",
+            )
+        ),
+        sa.column("clip_count", i),
+        sa.column("custody_seq", i),
+    )
+    clips = sa.table(
+        "footage_clips",
+        *(sa.column(n, u) for n in ("id", "request_id")),
+        *(sa.column(n, s) for n in ("sha256", "content_type", "filename", "storage_key", "uploaded_by", "note")),
+        sa.column("uploaded_by_role", s),
+        sa.column("size_bytes", sa.BigInteger()),
+        *(sa.column(n, t) for n in ("uploaded_at", "upload_started_at", "recorded_start", "recorded_end")),
+    )
+    return old, flights, reqs, clips
+
+
 def _fold_footage() -> None:
     """Each ``drone_flight_footage`` row becomes a drone recording of the footage domain (nothing is lost; a row
     whose file was never in the evidence store keeps its hash in the reason and has no clip)."""
     conn = op.get_bind()
-    meta = sa.MetaData()
-    old = sa.Table("drone_flight_footage", meta, autoload_with=conn)
-    flights = sa.Table("drone_flights", meta, autoload_with=conn)
-    reqs = sa.Table("footage_requests", meta, autoload_with=conn)
-    clips = sa.Table("footage_clips", meta, autoload_with=conn)
+    old, flights, reqs, clips = _tables()
     rows = conn.execute(
         sa.select(old, flights.c.drone_id, flights.c.drone_code, flights.c.call_number, flights.c.launched_at).join(
             flights, flights.c.id == old.c.flight_id
         )
     ).mappings()
-    for r in rows:
+    for r in list(rows):
         rid = uuid.uuid4()
         stored = _aware(r["stored_at"])
         start = _aware(r["recorded_start"]) or _aware(r["launched_at"]) or stored
@@ -127,53 +192,29 @@ def _fold_footage() -> None:
         has_file = bool(r["storage_key"])
         conn.execute(
             reqs.insert().values(
-                id=rid,
-                camera_id=r["drone_id"],
-                camera_code=r["drone_code"],
+                id=rid, camera_id=r["drone_id"], camera_code=r["drone_code"],
                 camera_name=f"Drone {r['drone_code']}, flight of call {r['call_number'] or '-'}"[:128],
-                owner_type="drone",
-                owner_user_id=None,
-                case_number=r["evidence_case"],
-                incident_number=r["call_number"],
-                purpose="drone_recording",
+                owner_type="drone", owner_user_id=None, case_number=r["evidence_case"],
+                incident_number=r["call_number"], purpose="drone_recording",
                 reason=f"moved from drone_flight_footage (sha256 {r['sha256']})",
-                window_start=start,
-                window_end=end,
-                state="closed" if r["purged_at"] else "fulfilled",
-                requested_by=r["stored_by"],
-                requested_at=stored,
-                decided_by="agency",
-                decided_at=stored,
-                fulfilled_at=stored,
-                closed_at=_aware(r["purged_at"]),
-                updated_at=stored,
-                clip_count=1 if has_file else 0,
-                custody_seq=0,
-                source="drone",
-                source_ref=str(r["flight_id"]),
+                window_start=start, window_end=end, state="closed" if r["purged_at"] else "fulfilled",
+                requested_by=r["stored_by"], requested_at=stored, decided_by="agency", decided_at=stored,
+                fulfilled_at=stored, closed_at=_aware(r["purged_at"]), updated_at=stored,
+                clip_count=1 if has_file else 0, custody_seq=0, source="drone", source_ref=str(r["flight_id"]),
                 retain_until=None if r["evidence_case"] else _aware(r["retain_until"]),
                 purged_at=_aware(r["purged_at"]),
             )
-        )
+        )  # fmt: skip
         if has_file:
             conn.execute(
                 clips.insert().values(
-                    id=uuid.uuid4(),
-                    request_id=rid,
-                    sha256=r["sha256"],
-                    size_bytes=r["size_bytes"],
-                    content_type=r["content_type"],
-                    filename=str(r["storage_key"]).rsplit("/", 1)[-1][:255],
-                    storage_key=r["storage_key"],
-                    uploaded_by=r["stored_by"],
-                    uploaded_by_role=None,
-                    uploaded_at=stored,
-                    upload_started_at=stored,
-                    recorded_start=_aware(r["recorded_start"]),
-                    recorded_end=_aware(r["recorded_end"]),
-                    note=r["note"],
+                    id=uuid.uuid4(), request_id=rid, sha256=r["sha256"], size_bytes=r["size_bytes"],
+                    content_type=r["content_type"], filename=str(r["storage_key"]).rsplit("/", 1)[-1][:255],
+                    storage_key=r["storage_key"], uploaded_by=r["stored_by"], uploaded_by_role=None,
+                    uploaded_at=stored, upload_started_at=stored, recorded_start=_aware(r["recorded_start"]),
+                    recorded_end=_aware(r["recorded_end"]), note=r["note"],
                 )
-            )
+            )  # fmt: skip
 
 
 def downgrade() -> None:
@@ -208,24 +249,21 @@ def downgrade() -> None:
         b.create_index("ix_drone_flight_footage_due", ["purged_at", "retain_until"], unique=False)
         b.create_index("ix_drone_flight_footage_flight", ["flight_id"], unique=False)
     conn = op.get_bind()
-    meta = sa.MetaData()
-    reqs = sa.Table("footage_requests", meta, autoload_with=conn)
-    clips = sa.Table("footage_clips", meta, autoload_with=conn)
-    old = sa.Table("drone_flight_footage", meta, autoload_with=conn)
+    old, _flights, reqs, clips = _tables()
     rows = conn.execute(
         sa.select(reqs, clips.c.sha256, clips.c.size_bytes, clips.c.content_type, clips.c.storage_key, clips.c.note)
-        .join(clips, clips.c.request_id == reqs.c.id)
+        .outerjoin(clips, clips.c.request_id == reqs.c.id)
         .where(reqs.c.source == "drone")
     ).mappings()
-    for r in rows:
+    for r in list(rows):
         conn.execute(
             old.insert().values(
                 id=uuid.uuid4(),
                 flight_id=uuid.UUID(r["source_ref"]),
                 storage_key=r["storage_key"],
-                sha256=r["sha256"],
-                size_bytes=r["size_bytes"],
-                content_type=r["content_type"],
+                sha256=r["sha256"] or str(r["reason"]).rsplit("sha256 ", 1)[-1].rstrip(")")[:64],
+                size_bytes=r["size_bytes"] or 0,
+                content_type=r["content_type"] or "video/mp4",
                 recorded_start=r["window_start"],
                 recorded_end=r["window_end"],
                 stored_at=r["requested_at"],
