@@ -77,9 +77,9 @@ def update_dock(dock_id: uuid.UUID, body: DockUpdate, db: DbDep, actor: Admin) -
 
 
 @api.post("/weather", status_code=201)
-def enter_weather(body: WeatherEntry, db: DbDep, actor: Reader) -> WeatherRead:
-    """A pilot or supervisor enters a wind reading (at one dock, or for all); the launch rules use the latest
-    observation of each dock and refuse when it is too old (policy ``weather_max_age_s``). Audited."""
+def enter_weather(body: WeatherEntry, db: DbDep, actor: PilotUser) -> WeatherRead:
+    """A pilot enters a wind reading (at one dock, or for all; a supervisor sets a dock's with PATCH /docks/{id});
+    the launch rules use each dock's latest observation and refuse when it is too old (``wind.stale``). Audited."""
     with db.uow() as session:
         return weather_feed.enter(session, body, actor=actor)
 

@@ -27,7 +27,7 @@ from rtcc.core.clock import utcnow
 from rtcc.core.errors import NotFound, invalid
 from rtcc.drones import logic, repository
 from rtcc.drones.geofence import GeofenceIndex, Zone
-from rtcc.drones.models import Dock, Drone, LaunchPolicy, Pilot, ProgramLimits
+from rtcc.drones.models import Dock, Drone, LaunchPolicy, Pilot, ProgramLimits, WeatherObservation
 from rtcc.drones.schemas import (
     DockRead,
     DockUpdate,
@@ -157,8 +157,15 @@ def update_dock(session: Session, dock_id: uuid.UUID, data: DockUpdate, *, actor
     now = utcnow()
     if data.status is not None:
         dock.status = data.status
-    if data.wind_mps is not None or data.gust_mps is not None:
-        dock.wind_mps, dock.gust_mps, dock.weather_at, dock.weather_source = data.wind_mps, data.gust_mps, now, "dock"
+    if data.wind_mps is not None or data.gust_mps is not None:  # a supervisor's reading at the dock: an observation
+        dock.wind_mps, dock.gust_mps, dock.weather_at, dock.weather_source = data.wind_mps, data.gust_mps, now, "manual"
+        session.add(
+            WeatherObservation(
+                dock_id=dock.id, station=dock.code, source="manual", observed_at=now, received_at=now,
+                wind_mps=data.wind_mps if data.wind_mps is not None else 0.0, gust_mps=data.gust_mps,
+                entered_by=actor.audit_name[:128],
+            )
+        )  # fmt: skip
     dock.updated_at = now
     session.flush()
     audit.record_for(

@@ -10,7 +10,8 @@ GETs ``RTCC_DRONES_WEATHER_URL`` and parses it as ``RTCC_DRONES_WEATHER_FORMAT``
 aviationweather.gov serves, e.g. ``https://aviationweather.gov/api/data/metar?ids=KLGB``; ``nws``: an api.weather.gov
 observation, e.g. ``https://api.weather.gov/stations/KLGB/observations/latest``). The job polls it every
 ``RTCC_DRONES_WEATHER_INTERVAL_S`` seconds (role ``jobs``); a failed poll is logged and the next one tried. Nothing
-here is fetched unless the URL is set.
+here is fetched unless the URL is set. A pilot enters a reading with ``POST /api/v1/drones/weather``; a supervisor
+with the dock's update (``PATCH /api/v1/drones/docks/{id}``, ``rtcc.drones.service.update_dock``).
 """
 
 from __future__ import annotations
@@ -28,20 +29,18 @@ from sqlalchemy.orm import Session
 
 from rtcc.audit import service as audit
 from rtcc.core.clock import utcnow
-from rtcc.core.errors import PermissionDenied, invalid
+from rtcc.core.errors import invalid
 from rtcc.core.periodic import start_periodic, stop_task
 from rtcc.drones import repository, weather
 from rtcc.drones.models import Dock, WeatherObservation
 from rtcc.drones.schemas import WeatherEntry, WeatherRead
-from rtcc.identity.logic import Perm, Principal
+from rtcc.identity.logic import Principal
 from rtcc.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
 TASK = "drones.weather"
 FORMATS = ("metar", "nws")
-#: Who may enter a wind reading by hand: the pilot, a supervisor, a drones administrator.
-ENTER_PERMS = frozenset({Perm.drones_pilot, Perm.drones_override, Perm.drones_admin})
 
 
 class WeatherFeed(Protocol):
@@ -115,9 +114,7 @@ def record(
 
 
 def enter(session: Session, data: WeatherEntry, *, actor: Principal) -> WeatherRead:
-    """A pilot's or supervisor's wind reading (audited ``drones.weather.enter``)."""
-    if not actor.permissions & ENTER_PERMS:
-        raise PermissionDenied("a wind reading is entered by a pilot or a supervisor")
+    """A pilot's wind reading (audited ``drones.weather.enter``; a supervisor enters one with the dock's update)."""
     dock_id = None
     station = "manual"
     if data.dock_code:

@@ -29,7 +29,7 @@ from rtcc.drones import commands, flights, footage_retention, mavlink, publiclog
 from rtcc.drones.flight_models import Flight
 from rtcc.drones.flight_schemas import CommandCreate
 from rtcc.drones.mavlink_udp import SERVICE_KEY, MavlinkListener
-from rtcc.drones.models import DroneCommand
+from rtcc.drones.models import Dock, DroneCommand
 from rtcc.drones.telemetry import TelemetryFix
 from rtcc.footage.storage import store_for
 from rtcc.identity import service as identity
@@ -170,3 +170,25 @@ def test_the_simulated_drone_obeys_return_to_dock(db: Database, settings: Settin
         (cmd,) = s.scalars(select(DroneCommand)).all()
         assert cmd.acked_at is not None and cmd.channel == "simulator"
     assert flight.footage == "retained"  # its recording is in the footage domain's custody
+
+
+def test_a_pilot_enters_a_wind_reading(
+    app_client: TestClient, login: Callable[..., dict[str, str]], db: Database, settings: Settings
+) -> None:
+    fleet = make_fleet(db, settings, code="CER-W1")
+    pilot, dispatcher = login("pilot"), login("dispatcher")
+    with db.read() as s:
+        dock_code = s.scalar(select(Dock.code).where(Dock.id == fleet.dock_id))
+    body = {"dock_code": dock_code, "wind_mps": 13.5, "gust_mps": 16.0}
+    assert app_client.post("/api/v1/drones/weather", json=body, headers=dispatcher).status_code == 403
+    r = app_client.post("/api/v1/drones/weather", json=body, headers=pilot)
+    assert r.status_code == 201 and r.json()["source"] == "manual", r.text
+    bad = app_client.post("/api/v1/drones/weather", json={**body, "dock_code": "NOPE"}, headers=pilot)
+    assert bad.status_code == 422 and "dock_code" in bad.text
+    dock = next(
+        d for d in app_client.get("/api/v1/drones/fleet", headers=pilot).json()["docks"] if d["code"] == dock_code
+    )
+    assert dock["wind_mps"] == 13.5 and dock["weather_source"] == "manual"
+    assert app_client.get("/api/v1/drones/weather", headers=dispatcher).json()[0]["wind_mps"] == 13.5
+    with db.read() as s:
+        assert s.scalars(select(AuditEntry).where(AuditEntry.action == "drones.weather.enter")).one()
