@@ -8,12 +8,14 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import socket
 import time
 import zipfile
 from collections.abc import Callable
 from datetime import timedelta
 
+import pytest
 from drones_support import CORNER, new_call
 from fastapi.testclient import TestClient
 from flights_support import CALL_AT, DOCK_AT, PILOT, line, make_fleet
@@ -192,3 +194,55 @@ def test_a_pilot_enters_a_wind_reading(
     assert app_client.get("/api/v1/drones/weather", headers=dispatcher).json()[0]["wind_mps"] == 13.5
     with db.read() as s:
         assert s.scalars(select(AuditEntry).where(AuditEntry.action == "drones.weather.enter")).one()
+
+
+def _broker() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 1883), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _broker() and not os.environ.get("RTCC_REQUIRE_SERVICES"), reason="no MQTT broker")
+def test_land_goes_out_as_json_on_mqtt(db: Database, settings: Settings) -> None:
+    import paho.mqtt.client as paho
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    from rtcc.drones.mqtt import SERVICE_KEY as MQTT_KEY
+    from rtcc.drones.mqtt import TelemetrySubscriber
+
+    fleet = make_fleet(db, settings, code="CER-M1")
+    with db.uow() as s:
+        flight = flights.start(s, None, request_id=fleet.request_id, actor=PILOT)
+    runtime = Runtime(settings=settings, db=db, bus=MemoryBus())
+    prefix = f"rtcc-cmd-{os.getpid()}-{time.time_ns()}"
+    sub = TelemetrySubscriber(runtime, url="mqtt://127.0.0.1:1883", topic_prefix=prefix)
+    runtime.services[MQTT_KEY] = sub
+    got: list[bytes] = []
+    gateway = paho.Client(callback_api_version=CallbackAPIVersion.VERSION2, protocol=paho.MQTTv311)
+    gateway.on_message = lambda _c, _u, m: got.append(bytes(m.payload))
+    sub.start()
+    try:
+        assert sub.subscribed.wait(10)
+        gateway.connect("127.0.0.1", 1883)
+        gateway.loop_start()
+        gateway.subscribe(f"{prefix}/drones/{fleet.drone_code}/command", qos=1)
+        time.sleep(0.3)
+        fix = {"lat": DOCK_AT[0], "lon": DOCK_AT[1], "alt_m": 30}
+        topic = f"{prefix}/drones/{fleet.drone_code}/telemetry"
+        gateway.publish(topic, json.dumps(fix), qos=0).wait_for_publish(5)
+        deadline = time.monotonic() + 10
+        while not sub.reaches(fleet.drone_code) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        cmd = commands.issue(runtime, flight.id, CommandCreate(command="land", reason="gusts"), actor=PILOT)
+        deadline = time.monotonic() + 10
+        while not got and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        gateway.loop_stop()
+        gateway.disconnect()
+        sub.stop()
+    assert cmd.channel == "mqtt" and cmd.sent_at is not None
+    (body,) = (json.loads(g) for g in got)
+    assert body == {"id": str(cmd.id), "command": "land", "issued_at": cmd.issued_at.isoformat(), "reason": "gusts"}
