@@ -301,3 +301,35 @@ def test_an_accepted_launch_flies_on_the_pilots_map_from_real_telemetry(
     expect(page.locator("#drones-map path.drone-track")).to_have_count(1)
     expect(page.locator("#drones-map path.drone-footprint")).to_have_count(1)
     browser.shot("drones-08-pilot-flight")
+
+
+def test_the_pilot_orders_a_drone_in_the_air_back_to_its_dock(server: Server, browser: Browser, sign_in: Any) -> None:
+    """The pilot's list of flights shows the drone in the air; "Return to dock" records the command (audited) and
+    says which channel carried it (here none: its telemetry came over HTTP, so the pilot relays it)."""
+    page = browser.page
+    sign_in(browser, "pilot")
+    page.goto(f"{server.base_url}{DRONES}")
+    page.locator("#live-status[data-state=live]").wait_for()
+    call = _call(server, "SHOTS")
+    request = _requested(server, call)
+    assert server.api("POST", f"/api/v1/drones/launch-requests/{request['id']}/accept", "pilot", json={}).is_success
+    started = server.api("POST", "/api/v1/drones/flights", "pilot", json={"request_id": request["id"]})
+    assert started.status_code == 201, started.text
+    flight = started.json()
+    fix = {"drone": flight["drone_code"], "lat": 33.866, "lon": -118.056, "alt_m": 60.0, "camera_pitch_deg": -10.0}
+    assert server.api("POST", "/api/v1/drones/telemetry", "pilot", json=[fix]).status_code == 202
+    page.reload()
+    row = page.locator(f'.flights-table tr[data-flight="{flight["id"]}"]')
+    expect(row).to_have_attribute("data-status", "in_flight", timeout=20_000)
+    expect(row).to_contain_text(call["number"])
+    row.get_by_role("button", name="Return to dock").click()
+    expect(page.locator(".drones-message")).to_contain_text(
+        f"Return to dock recorded for {flight['drone_code']}: no uplink reaches it"
+    )
+    expect(row.locator("small")).to_contain_text("last command: Return to dock (none)")
+    cmds = server.api("GET", f"/api/v1/drones/flights/{flight['id']}/commands", "pilot").json()
+    assert [(c["command"], c["channel"], c["issued_by"]) for c in cmds] == [("return_to_dock", "none", "pilot")]
+    fleet = server.api("GET", "/api/v1/drones/fleet", "pilot").json()
+    assert next(d for d in fleet["drones"] if d["code"] == flight["drone_code"])["status"] == "returning"
+    assert _unlabelled_controls(page) == []
+    browser.shot("drones-09-pilot-return-to-dock")

@@ -2,8 +2,9 @@
 
 **Launch decision** (``decision_part``; keys ``decision_*``, ``baseline_*``): a SYNTHETIC program (said in the
 output) over a 24 x 24 km square: 50 docks on a jittered grid (one drone each, random battery 30-100 %, 10 % of
-drones busy, 10 % of docks with wind over the limit), 500 geofence polygons (irregular star-shaped polygons of 6-40
-vertices, 40-400 m across, a tenth of them with a hole, 10 % no-fly, the rest camera-restricted) and ``--rows``
+drones busy, every dock with a current wind observation, 10 % of them over the limit; the policy refuses a stale
+one), 500 geofence polygons (irregular star-shaped polygons of 6-40 vertices, 40-400 m across, a tenth of them with
+a hole, 10 % no-fly, the rest camera-restricted) and ``--rows``
 calls (default 300) at random points, 80 % of an eligible type, 10 % excluded, 10 % not eligible. All of it is stored
 in a scratch database through the real services (policy import, fleet import, a pilot).
 
@@ -110,6 +111,7 @@ def policy_document(rng: random.Random, zones: int) -> dict[str, Any]:
             "min_battery_pct": 40.0,
             "reserve_pct": 20.0,
             "max_range_m": 3200.0,
+            "weather_max_age_s": 3900,
         },
         "program_limits": {
             "authorization_ref": "BENCH",
@@ -219,9 +221,10 @@ def _setup(db: Database, rng: random.Random, docks: int, zones: int) -> None:
     with db.uow() as s:
         policies.import_document(s, doc, source="bench", actor=SYSTEM)
         service.import_fleet(s, FleetIn.model_validate(fleet_document(rng, docks)), actor=SYSTEM)
-        # wind over the limit at a tenth of the docks
-        for k in service.fleet(s).docks[::10]:
-            service.update_dock(s, k.id, DockUpdate(wind_mps=12.0), actor=SYSTEM)
+        # every dock's station reports (the policy refuses a stale or missing observation: wind.stale); the wind is
+        # over the limit at a tenth of the docks
+        for i, k in enumerate(service.fleet(s).docks):
+            service.update_dock(s, k.id, DockUpdate(wind_mps=12.0 if i % 10 == 0 else 4.0), actor=SYSTEM)
         identity.ensure_user(
             s, username="bench_pilot", password=os.urandom(8).hex(), role="pilot", display_name="Bench"
         )

@@ -2,9 +2,15 @@
 launch decision yet, asks the launch policy (``rtcc.drones.launches.decide``, as a dispatcher would), and when the
 decision recommends a launch requests it, has the demo pilot accept it, and flies it: telemetry at ``rate_hz`` from
 the dock to the call at the drone's cruise speed, a hover over the call with the camera down, and the flight home,
-all through the real ingest path (geofence check, live map topic ``drones``, track), then lands it and registers a
-recording (whose 30-day retention the public log then shows). A refused call type is left refused, its rule named in
-the decision.
+all through the real ingest path (geofence check, live map topic ``drones``, track), then lands it and uploads a
+recording to the footage domain (whose retention the public log then shows). A refused call type is left refused, its
+rule named in the decision.
+
+The simulated drone obeys the pilot's commands (``rtcc.drones.commands``, channel ``simulator``): between two
+seconds of flight it reads the commands addressed to it, acknowledges them, and on ``return_to_dock`` flies straight
+home from where it is (camera up), on ``land`` comes down where it is. Each dock's simulated weather station reports
+its wind before every decision and on every loop pass (``rtcc.drones.weather_feed.record``, source ``dock``), so the
+policy's ``wind.stale`` rule sees a current observation.
 
 ``fly`` is one flight (tests call it directly with a large ``speedup``); ``DroneFlightSimulator`` is the loop the demo
 runs. Everything goes through the services with the demo's dispatcher and pilot as the actors (audited).
@@ -27,13 +33,14 @@ from rtcc.bus.base import Bus
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
 from rtcc.dispatch import calls
-from rtcc.drones import flights, footage_retention, launches
+from rtcc.drones import commands, flights, footage_retention, launches, weather, weather_feed
 from rtcc.drones import service as drones_service
-from rtcc.drones.flight_schemas import FlightRead, FootageCreate
+from rtcc.drones.flight_schemas import FlightRead
 from rtcc.drones.ingest import ingest
 from rtcc.drones.models import LaunchDecision
 from rtcc.drones.schemas import LaunchRequestCreate, PilotAnswer
 from rtcc.drones.telemetry import TelemetryFix
+from rtcc.footage.storage import store_for
 from rtcc.identity import service as identity
 from rtcc.identity.logic import Principal, Role, permissions_for
 from rtcc.settings import Settings
@@ -49,6 +56,27 @@ DISPATCHER = Principal(
 )
 PILOT_USERNAME = "pilot"
 M_PER_DEG = 111_320.0
+#: The simulated docks' anemometers read a light breeze (m/s, sustained and gusts).
+DEMO_WIND = (3.5, 5.0)
+#: The start of an MP4 file (an ISO base media ``ftyp`` box, brand mp42): the simulated recording's header.
+_MP4_HEAD = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"
+
+
+def report_weather(db: Database) -> int:
+    """Every dock's simulated weather station reports its wind now; returns how many docks reported."""
+    now = utcnow()
+    with db.uow() as s:
+        docks = drones_service.fleet(s).docks
+        for d in docks:
+            obs = weather.WindObservation(d.code, now, DEMO_WIND[0], DEMO_WIND[1], None, "dock", "demo station")
+            weather_feed.record(s, obs, dock_id=d.id, entered_by="demo-station")
+    return len(docks)
+
+
+def _recording(flight_id: uuid.UUID, fixes: int) -> tuple[bytes, str]:
+    """The simulated recording's bytes (an MP4 header and a body unique to the flight) and its file name."""
+    body = hashlib.sha256(f"demo recording of flight {flight_id}".encode()).digest() * max(1, fixes)
+    return _MP4_HEAD + body, f"flight-{flight_id}.mp4"
 
 
 def _pilot(db: Database) -> Principal:
@@ -85,6 +113,7 @@ def fly(
 ) -> FlightRead | None:
     """Decide, request, accept and fly a launch for one call; None when the policy refused it (the decision records
     the rule)."""
+    report_weather(db)
     with db.uow() as s:
         decision = launches.decide(s, bus, call_id, actor=DISPATCHER)
     if decision.outcome != "recommended" or decision.drone_id is None or decision.dock_id is None:
@@ -110,31 +139,50 @@ def fly(
     start = utcnow()
     k = 0
     battery = 100.0
-    for points, heading, pitch, alt in legs:
-        for i in range(0, len(points), max(1, int(rate_hz))):  # one batch per second of flight
+    here = home
+    step = max(1, int(rate_hz))
+    li = 0
+    while li < len(legs):
+        points, heading, pitch, alt = legs[li]
+        li += 1
+        for i in range(0, len(points), step):  # one batch per second of flight
             batch = []
-            for lat, lon in points[i : i + max(1, int(rate_hz))]:
+            for lat, lon in points[i : i + step]:
                 battery = max(5.0, battery - 0.02)
                 at = start + timedelta(seconds=k / rate_hz)
                 batch.append(
                     TelemetryFix(drone.code, at, lat, lon, alt, heading, speed, round(battery, 1), pitch, "demo")
                 )
+                here = (lat, lon)
                 k += 1
             with db.uow() as s:
                 ingest(s, bus, batch, settings)
+                orders = commands.pending(s, drone.code)
+                for order in orders:
+                    commands.acknowledge(s, order.id)
             sleep(len(batch) / rate_hz / speedup)
+            order_now = orders[-1].command if orders else None
+            if order_now == "return_to_dock":  # fly home from here, camera up
+                legs[li:] = [(_leg(here, home, speed, rate_hz), _heading(here, home), -10.0, 60.0)]
+                logger.info("demo drones: %s returns to its dock on the pilot's command", drone.code)
+                break
+            if order_now == "land":  # come down where it is
+                legs[li:] = [([here] * 3, heading, -10.0, 0.0)]
+                logger.info("demo drones: %s lands where it is on the pilot's command", drone.code)
+                break
     with db.uow() as s:
         landed = flights.land(
             s, bus, flight.id, actor=pilot, settings=settings, at=start + timedelta(seconds=k / rate_hz)
         )
-        digest = hashlib.sha256(f"demo recording of flight {flight.id}".encode()).hexdigest()
-        footage_retention.register(
-            s,
-            flight.id,
-            FootageCreate(sha256=digest, size_bytes=k * 250_000, recorded_start=start, recorded_end=landed.landed_at),
-            actor=pilot,
-            settings=settings,
-        )
+    data, name = _recording(flight.id, k)
+    store = store_for(settings.footage_dir, settings.data_dir)
+    writer = store.begin(max_bytes=len(data) + 1, allowed=["video/mp4"], declared="video/mp4")
+    writer.write(data)
+    footage_retention.store_upload(
+        db, store, flight.id, writer.finish(), actor=pilot, settings=settings, filename=name, started_at=utcnow()
+    )
+    with db.read() as s:
+        landed = flights.get(s, flight.id)
     logger.info("demo drones: %s flew call %s (%d fixes)", drone.code, decision.call_number, k)
     return landed
 
@@ -174,6 +222,7 @@ class DroneFlightSimulator:
     def _run(self) -> None:
         while not self._stop.wait(self.every_s / self.speedup):
             try:
+                report_weather(self.db)
                 call_id = self._next_call()
                 if call_id is not None and fly(
                     self.db, self.bus, self.settings, call_id, speedup=self.speedup, sleep=self._sleep

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from rtcc.demo.accounts import DEMO_PASSWORD
-from rtcc.drones import policies
+from rtcc.drones import policies, weather, weather_feed
 from rtcc.drones import service as drones
 from rtcc.drones.schemas import DockIn, DroneIn, FleetIn, PilotCreate
 from rtcc.identity import service as identity_service
@@ -62,6 +62,11 @@ def seed(session: Session, *, now: datetime) -> dict[str, int]:
         added["drones"] += drone_code not in known_drones
     if new:
         drones.import_fleet(session, FleetIn(docks=new), actor=SYSTEM)
+        for dock in drones.fleet(
+            session
+        ).docks:  # the simulated docks' stations report (the demo loop keeps them fresh)
+            obs = weather.WindObservation(dock.code, now, 3.5, 5.0, None, "dock", "demo station")
+            weather_feed.record(session, obs, dock_id=dock.id, entered_by="demo-station")
     username, name, certificate = PILOT
     identity_service.ensure_user(session, username=username, password=DEMO_PASSWORD, role="pilot", display_name=name)
     if not any(p.certificate_number == certificate for p in drones.pilots(session)):

@@ -4,6 +4,8 @@ public log's coarsening, and the telemetry channels (MAVLink over UDP, JSON over
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
 
 
@@ -30,7 +32,8 @@ class DroneFlightSettings(BaseModel):
         default=30,
         ge=1,
         le=3650,
-        description="Drone footage is purged this many days after it is stored unless attached to a case as evidence.",
+        description="Drone footage is purged this many days after it is stored unless attached to a case as evidence "
+        "(the launch policy's footage_retention_days, when it sets one, takes precedence).",
     )
     drones_public_cell_m: float = Field(
         default=250.0, ge=50, le=5000, description="The public log snaps flight paths to a grid of this cell size."
@@ -61,4 +64,25 @@ class DroneFlightSettings(BaseModel):
         description="The live video link of a drone, '{drone}' replaced by its code (e.g. "
         "'rtsp://video.example.org/live/{drone}'); handed out only for a flight whose call is open, audited. Unset: "
         "no drone video.",
+    )
+    drones_weather_url: str | None = Field(
+        default=None,
+        description="Poll wind observations from this URL (e.g. 'https://aviationweather.gov/api/data/metar?ids=KLGB' "
+        "or 'https://api.weather.gov/stations/KLGB/observations/latest'); unset: no feed (docks' own readings and "
+        "manual entries only).",
+    )
+    drones_weather_format: Literal["metar", "nws"] = Field(
+        default="metar", description="How to read RTCC_DRONES_WEATHER_URL: raw METAR text, or an NWS API observation."
+    )
+    drones_weather_interval_s: int = Field(
+        default=600, ge=0, description="Seconds between polls of the weather feed; 0 disables the feed."
+    )
+    drones_weather_dock: str | None = Field(
+        default=None, description="The dock code the feed's observations apply to; unset: every dock (an area feed)."
+    )
+    drones_command_mqtt: bool = Field(
+        default=True,
+        description="Send drone commands (return to dock, land) as JSON on MQTT "
+        "('<RTCC_MQTT_TOPIC_PREFIX>/drones/<code>/command') when RTCC_MQTT_URL is set and the drone's telemetry "
+        "arrives over MQTT.",
     )

@@ -1,6 +1,6 @@
 """Tables of drone flights (the fleet and launch policy tables are in ``rtcc.drones.models``): a flight joined to its
-call and launch decision, its stored track, the geofence events it raised, and its footage with the retention
-decision the public log reports.
+call and launch decision, its stored track, and the geofence events it raised. Its footage is a recording of the
+footage domain (``rtcc.footage.recordings``, source ``drone``); the flight keeps the summary the public log reports.
 
 A flight row carries what the public log needs without a join (the call's type, number and outcome are copied in
 when the flight starts and refreshed when its call closes), so the log's keyset page over ``(launched_at, id)`` of
@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rtcc.core.db import Base, UTCDateTime
@@ -121,34 +120,3 @@ class FlightEvent(Base):
     alert_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
 
     __table_args__ = (Index("ix_drone_flight_events_flight", "flight_id"),)
-
-
-class FlightFootage(Base):
-    """A recording of a flight: its SHA-256 and size as received, the retention deadline (30 days by default),
-    the case it is evidence for (then kept, with who attached it and when), and when it was purged (the file
-    deleted; the row stays as the record)."""
-
-    __tablename__ = "drone_flight_footage"
-
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
-    flight_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("drone_flights.id", ondelete="CASCADE"))
-    storage_key: Mapped[str | None] = mapped_column(String(255))
-    sha256: Mapped[str] = mapped_column(String(64))
-    size_bytes: Mapped[int] = mapped_column(Integer)
-    content_type: Mapped[str] = mapped_column(String(64))
-    recorded_start: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    recorded_end: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    stored_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    stored_by: Mapped[str] = mapped_column(String(128))
-    retain_until: Mapped[datetime] = mapped_column(UTCDateTime)
-    evidence_case: Mapped[str | None] = mapped_column(String(64))
-    evidence_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    evidence_by: Mapped[str | None] = mapped_column(String(128))
-    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    note: Mapped[str | None] = mapped_column(Text)
-    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-
-    __table_args__ = (
-        Index("ix_drone_flight_footage_flight", "flight_id"),
-        Index("ix_drone_flight_footage_due", "purged_at", "retain_until"),
-    )

@@ -1,4 +1,4 @@
-"""Queries of flights, their track, events and footage (never commits). The fleet's and the policy's own queries
+"""Queries of flights, their track and events (never commits). The fleet's and the policy's own queries
 belong to the fleet side of the domain; the few read here (drones by code, a policy version's zones) are plain."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import insert, select, tuple_
 from sqlalchemy.orm import Session
 
-from rtcc.drones.flight_models import Flight, FlightEvent, FlightFootage, FlightPoint
+from rtcc.drones.flight_models import Flight, FlightEvent, FlightPoint
 from rtcc.drones.models import Drone, Geofence, LaunchPolicy
 
 IN_FLIGHT = "in_flight"
@@ -117,22 +117,20 @@ def flights_awaiting_outcome(session: Session, limit: int) -> Sequence[Flight]:
     ).all()
 
 
-def footage_of(session: Session, flight_id: uuid.UUID) -> Sequence[FlightFootage]:
-    """A flight's footage records."""
+def flights_with_footage_kept(session: Session, limit: int) -> Sequence[Flight]:
+    """Flights whose footage summary reads ``retained`` (the retention job re-reads their recordings)."""
     return session.scalars(
-        select(FlightFootage).where(FlightFootage.flight_id == flight_id).order_by(FlightFootage.stored_at)
+        select(Flight).where(Flight.footage == "retained").order_by(Flight.launched_at).limit(limit)
     ).all()
 
 
-def footage_due(session: Session, now: datetime, limit: int) -> Sequence[FlightFootage]:
-    """Footage past its retention, not evidence, not yet purged."""
-    return session.scalars(
-        select(FlightFootage)
-        .where(
-            FlightFootage.purged_at.is_(None),
-            FlightFootage.evidence_case.is_(None),
-            FlightFootage.retain_until <= now,
-        )
-        .order_by(FlightFootage.retain_until)
-        .limit(limit)
-    ).all()
+def recent_flights(session: Session, *, status: str | None, limit: int) -> Sequence[Flight]:
+    """Flights newest first (``status``: in_flight | landed | None for both)."""
+    q = select(Flight).order_by(Flight.launched_at.desc(), Flight.id.desc()).limit(limit)
+    return session.scalars(q.where(Flight.status == status) if status else q).all()
+
+
+def last_source(session: Session, flight_id: uuid.UUID) -> str | None:
+    """The protocol the flight's latest fix came over (mavlink, mqtt, http, demo), or None before the first."""
+    q = select(FlightPoint.source).where(FlightPoint.flight_id == flight_id).order_by(FlightPoint.id.desc()).limit(1)
+    return session.scalar(q)

@@ -1,10 +1,13 @@
 """HTTP routes of drone flights and the public flight log.
 
-- Staff (``drones:read``): flights, a flight's track and geofence events, its footage.
-- Pilot (``drones:pilot``): start a flight from an accepted launch request, land it, register its footage.
+- Staff (``drones:read``): flights (the pilot's list: in the air and recent), a flight's track, geofence events,
+  commands and footage.
+- Pilot (``drones:pilot``): start a flight from an accepted launch request, command the drone back to its dock or
+  down (``rtcc.drones.commands``: recorded, audited, sent over its telemetry channel), land it, upload its
+  recording (kept by the footage domain: ``rtcc.drones.footage_retention``).
 - Telemetry (``drones:telemetry``, a dock gateway's key or the pilot's station): ``POST /api/v1/drones/telemetry``
   with one ``TelemetryIn`` or a list of them (the JSON message of ``rtcc.drones.telemetry``).
-- Supervisor (``drones:admin``): keep a recording as evidence of a case.
+- Supervisor (``drones:admin``): keep a recording as evidence of a case (the footage domain's custody).
 - Live video (``drones:read``): ``POST .../video`` with a purpose, only while the call is open (audited).
 - Public (no login): ``/api/v1/public/drones/flights`` (keyset pages), ``.../figures``, ``.../flights.csv``,
   ``.../flights.geojson``, and the page ``/drones/log`` (``rtcc.drones.public_page``).
@@ -14,23 +17,24 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
+from rtcc.core.clock import utcnow
 from rtcc.core.errors import ValidationFailed, field_error
-from rtcc.deps import BusDep, DbDep, SettingsDep
-from rtcc.drones import flight_repo, flights, footage_retention, public_page, publiclog, video
+from rtcc.deps import BusDep, DbDep, RuntimeDep, SettingsDep
+from rtcc.drones import commands, flight_repo, flights, footage_retention, public_page, publiclog, video
 from rtcc.drones.flight_schemas import (
-    EvidenceAttach,
+    CommandCreate,
+    CommandRead,
     FiguresRead,
     FlightEventRead,
     FlightRead,
     FlightStart,
-    FootageCreate,
-    FootageRead,
     PublicPage,
     TelemetryAccepted,
     TrackPoint,
@@ -39,6 +43,9 @@ from rtcc.drones.flight_schemas import (
 )
 from rtcc.drones.ingest import ingest
 from rtcc.drones.telemetry import TelemetryIn, fix_from_json
+from rtcc.footage.schemas import FootageRequestRead, RecordingAttach
+from rtcc.footage.storage import store_for
+from rtcc.footage.uploads import receive_upload
 from rtcc.identity.deps import public, require
 from rtcc.identity.logic import Perm, Principal
 
@@ -104,6 +111,33 @@ def start_flight(body: FlightStart, actor: Pilot, db: DbDep, bus: BusDep) -> Fli
         return flights.start(session, bus, request_id=body.request_id, actor=actor)
 
 
+@router.get(f"{P}/flights")
+def list_flights(
+    _actor: Reader,
+    db: DbDep,
+    status: Annotated[Literal["in_flight", "landed"] | None, Query(description="Only these; unset: both.")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> list[FlightRead]:
+    """Flights newest first: the pilot's list of drones in the air and recent flights."""
+    with db.read() as session:
+        return flights.recent(session, status=status, limit=limit)
+
+
+@router.post(f"{P}/flights/{{flight_id}}/commands", status_code=201)
+def command_flight(flight_id: uuid.UUID, body: CommandCreate, actor: Pilot, runtime: RuntimeDep) -> CommandRead:
+    """Order the drone back to its dock or down where it is: recorded, audited, and sent over the channel its
+    telemetry arrives on (MAVLink COMMAND_LONG, MQTT JSON); ``channel`` ``none``: relay it from the ground station."""
+    return commands.issue(runtime, flight_id, body, actor=actor)
+
+
+@router.get(f"{P}/flights/{{flight_id}}/commands")
+def flight_commands(flight_id: uuid.UUID, _actor: Reader, db: DbDep) -> list[CommandRead]:
+    """A flight's commands, oldest first, with their channel and when they were sent and acknowledged."""
+    with db.read() as session:
+        flights.get(session, flight_id)
+        return commands.of_flight(session, flight_id)
+
+
 @router.post(f"{P}/flights/{{flight_id}}/land")
 def land_flight(flight_id: uuid.UUID, actor: Pilot, db: DbDep, bus: BusDep, settings: SettingsDep) -> FlightRead:
     """Land a flight (its public path and outcome are computed now)."""
@@ -141,27 +175,61 @@ def open_video(flight_id: uuid.UUID, body: VideoOpen, actor: Reader, db: DbDep, 
 
 
 @router.get(f"{P}/flights/{{flight_id}}/footage")
-def list_footage(flight_id: uuid.UUID, _actor: Reader, db: DbDep) -> list[FootageRead]:
-    """A flight's recordings and their retention."""
+def list_footage(flight_id: uuid.UUID, _actor: Reader, db: DbDep) -> list[FootageRequestRead]:
+    """A flight's recordings: footage items of the footage domain, with their hashes, retention and case."""
     with db.read() as session:
-        flights.get(session, flight_id)
         return footage_retention.list_footage(session, flight_id)
 
 
-@router.post(f"{P}/flights/{{flight_id}}/footage", status_code=201)
-def register_footage(
-    flight_id: uuid.UUID, body: FootageCreate, actor: Pilot, db: DbDep, settings: SettingsDep
-) -> FootageRead:
-    """Register a recording of the flight (its retention starts)."""
-    with db.uow() as session:
-        return footage_retention.register(session, flight_id, body, actor=actor, settings=settings)
+_UPLOAD: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "The recording: a multipart form (file, note) or the raw file as the body (?filename=).",
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {"file": {"type": "string", "format": "binary"}, "note": {"type": "string"}},
+                }
+            },
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
 
 
-@router.post(f"{P}/footage/{{footage_id}}/evidence")
-def attach_evidence(footage_id: uuid.UUID, body: EvidenceAttach, actor: Admin, db: DbDep) -> FootageRead:
-    """Keep a recording as evidence of a case (audited)."""
+@router.post(f"{P}/flights/{{flight_id}}/footage", status_code=201, openapi_extra=_UPLOAD)
+async def upload_footage(
+    flight_id: uuid.UUID,
+    request: Request,
+    actor: Pilot,
+    runtime: RuntimeDep,
+    filename: Annotated[str | None, Query(max_length=255)] = None,
+) -> FootageRequestRead:
+    """Upload the flight's recording: hashed and kept in the evidence store by the footage domain (custody starts),
+    purged after the policy's retention unless attached to a case."""
+    with runtime.db.read() as session:
+        flights.get(session, flight_id)
+    s = runtime.settings
+    store = store_for(s.footage_dir, s.data_dir)
+    started = utcnow()
+    received = await receive_upload(
+        request, store, max_bytes=s.footage_max_upload_mb * 1024 * 1024, allowed=list(s.footage_allowed_types),
+        filename=filename,
+    )  # fmt: skip
+    return await run_in_threadpool(
+        footage_retention.store_upload, runtime.db, store, flight_id, received.staged, actor=actor, settings=s,
+        filename=received.filename, started_at=started, note=received.note,
+        client_ip=request.client.host if request.client else None,
+    )  # fmt: skip
+
+
+@router.post(f"{P}/footage/{{recording_id}}/evidence")
+def attach_evidence(recording_id: uuid.UUID, body: RecordingAttach, actor: Admin, db: DbDep) -> FootageRequestRead:
+    """Keep a flight's recording as evidence of a case (the footage domain's custody; audited)."""
     with db.uow() as session:
-        return footage_retention.attach_evidence(session, footage_id, body, actor=actor)
+        return footage_retention.attach_evidence(session, recording_id, body, actor=actor)
 
 
 # --- public log --------------------------------------------------------------------------------------------------

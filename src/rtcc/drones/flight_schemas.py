@@ -1,12 +1,13 @@
-"""Pydantic contracts of flights (staff), the public flight log, footage retention and the drone's video link.
-Inbound models forbid unknown fields."""
+"""Pydantic contracts of flights (staff), commands to a drone in flight, the public flight log and the drone's
+video link. Inbound models forbid unknown fields."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class _In(BaseModel):
@@ -96,47 +97,7 @@ class TelemetryAccepted(BaseModel):
     without_flight: int
 
 
-# --- footage -----------------------------------------------------------------------------------------------------
-
-
-class FootageCreate(_In):
-    """A recording of a flight, registered by the dock's uploader with its hash."""
-
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    size_bytes: int = Field(ge=0)
-    content_type: str = Field(default="video/mp4", max_length=64)
-    storage_key: str | None = Field(default=None, max_length=255)
-    recorded_start: AwareDatetime | None = None
-    recorded_end: AwareDatetime | None = None
-    note: str | None = Field(default=None, max_length=2000)
-
-
-class EvidenceAttach(_In):
-    """Keep a recording as evidence of a case (beyond the default retention)."""
-
-    case_number: str = Field(min_length=1, max_length=64)
-    reason: str = Field(min_length=3, max_length=2000)
-
-
-class FootageRead(BaseModel):
-    """A recording and its retention."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    id: uuid.UUID
-    flight_id: uuid.UUID
-    sha256: str
-    size_bytes: int
-    content_type: str
-    recorded_start: datetime | None
-    recorded_end: datetime | None
-    stored_at: datetime
-    stored_by: str
-    retain_until: datetime
-    evidence_case: str | None
-    evidence_at: datetime | None
-    evidence_by: str | None
-    purged_at: datetime | None
+# --- live video ------------------------------------------------------------------------------------------------
 
 
 class VideoOpen(_In):
@@ -206,3 +167,32 @@ class FiguresRead(BaseModel):
 
     months: list[MonthRead]
     definition: dict[str, str]
+
+
+# --- commands to a drone in flight ---------------------------------------------------------------------------------
+
+
+class CommandCreate(_In):
+    """The pilot's command to a drone in flight: fly back to its dock and land there, or land where it is."""
+
+    command: Literal["return_to_dock", "land"]
+    reason: str | None = Field(default=None, max_length=2000, description="Why (kept in the record and the audit).")
+
+
+class CommandRead(BaseModel):
+    """A command given to a drone: the channel it went out on (``mavlink``, ``mqtt``, ``simulator``, or ``none``: no
+    uplink reaches the drone and the pilot relays it by the ground station), when it was sent and acknowledged."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    flight_id: uuid.UUID
+    drone_code: str
+    command: str
+    reason: str | None
+    issued_by: str
+    issued_at: datetime
+    channel: str
+    sent_at: datetime | None
+    send_error: str | None
+    acked_at: datetime | None

@@ -189,6 +189,11 @@ def refresh_outcomes(session: Session, *, limit: int = 500) -> int:
     return done
 
 
+def recent(session: Session, *, status: str | None, limit: int) -> list[FlightRead]:
+    """Flights newest first (the pilot's list)."""
+    return [to_read(f) for f in repo.recent_flights(session, status=status, limit=limit)]
+
+
 def get(session: Session, flight_id: uuid.UUID) -> FlightRead:
     """One flight (staff)."""
     flight = repo.get_flight(session, flight_id)

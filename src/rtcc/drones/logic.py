@@ -18,10 +18,12 @@ Rules, in the order they decide (``Code``):
 6. per dock: the dock in service (``dock.status``), a drone ready in it (``drone.status``), the distance within the
    policy's range and, without BVLOS, the visual line of sight (``range``, ``range.vlos``), the battery above the
    policy's minimum (``battery``) and enough for the flight there and back plus the reserve (``battery.endurance``),
-   the wind and gusts the dock measures within limits (``wind``), the straight path crossing no no-fly zone
-   (``zone.no_fly_path``). A dock with no current wind reading is not refused; the pilot checks the wind at launch
-   and the option says so. If no dock passes, the call is refused with the rule that ruled out the dock that would
-   have arrived first.
+   the latest wind observation for the dock (its own station, a weather feed, or a pilot's entry:
+   ``rtcc.drones.weather``) no older than the policy's ``weather_max_age_s`` (``wind.stale``; no observation at all is
+   stale too) and within the wind and gust limits (``wind``), the straight path crossing no no-fly zone
+   (``zone.no_fly_path``). A policy that sets no ``weather_max_age_s`` does not refuse for a missing reading (one
+   older than 15 minutes counts as none); the pilot checks the wind at launch and the option says so. If no dock
+   passes, the call is refused with the rule that ruled out the dock that would have arrived first.
 
 Only the policy's own choices can be waived by a supervisor (``OVERRIDABLE``: the call type rules and the policy's
 daylight-only rule); the airspace, the program's authorisation, the pilot and the aircraft's limits cannot.
@@ -87,6 +89,7 @@ class Code(StrEnum):
     battery = "battery"
     battery_endurance = "battery.endurance"
     wind = "wind"
+    wind_stale = "wind.stale"
     zone_no_fly_path = "zone.no_fly_path"
 
 
@@ -94,6 +97,8 @@ class Code(StrEnum):
 OVERRIDABLE: frozenset[Code] = frozenset({Code.call_type_excluded, Code.call_type_not_eligible, Code.daylight_policy})
 #: Drone states from which a drone can launch at once (a drone charging on its dock launches on what it has).
 LAUNCHABLE: frozenset[DroneStatus] = frozenset({DroneStatus.docked, DroneStatus.charging})
+#: Without a policy ``weather_max_age_s``, a reading older than this is no reading (and no refusal).
+UNSET_WEATHER_MAX_AGE_S = 900.0
 #: The sun's elevation below which it is night (end of civil twilight).
 NIGHT_SUN_ELEVATION_DEG = -6.0
 
@@ -120,6 +125,7 @@ class PolicyFacts:
     min_battery_pct: float
     reserve_pct: float
     max_range_m: float
+    weather_max_age_s: float | None = None  # None: a missing wind reading is a note, not a refusal
 
 
 @dataclass(frozen=True)
@@ -152,8 +158,10 @@ class DockFacts:
     status: str
     launch_time_s: float
     drones: tuple[DroneFacts, ...] = ()
-    wind_mps: float | None = None  # None: no current reading
+    wind_mps: float | None = None  # None: no reading
     gust_mps: float | None = None
+    weather_at: datetime | None = None  # when the latest observation was made
+    weather_source: str | None = None  # dock | metar | nws | manual | ...
 
 
 @dataclass(frozen=True)
@@ -309,12 +317,32 @@ def dock_option(
             f"{policy.reserve_pct:.0f} % reserve, has {drone.battery_pct:.0f} %",
         )
     notes: list[str] = []
-    if dock.wind_mps is None:
+    age = None if dock.weather_at is None else (call.at - dock.weather_at).total_seconds()
+    max_age = policy.weather_max_age_s
+    if max_age is not None:
+        if dock.wind_mps is None or age is None:
+            return out(
+                Code.wind_stale,
+                f"no wind observation for dock {dock.code}: the policy needs one no older than {max_age / 60:.0f} min",
+            )
+        if age > max_age:
+            return out(
+                Code.wind_stale,
+                f"the latest wind observation for dock {dock.code} ({dock.weather_source or 'unknown source'}) is "
+                f"{age / 60:.0f} min old, older than the policy's {max_age / 60:.0f} min",
+            )
+    wind = dock.wind_mps if max_age is not None or age is None or age <= UNSET_WEATHER_MAX_AGE_S else None
+    gust = dock.gust_mps if wind is not None else None
+    if wind is None:
         notes.append("no current wind reading at the dock: the pilot checks the wind before launch")
-    elif dock.wind_mps > policy.max_wind_mps:
-        return out(Code.wind, f"wind {dock.wind_mps:.1f} m/s at dock {dock.code} above {policy.max_wind_mps:.1f} m/s")
-    if dock.gust_mps is not None and policy.max_gust_mps is not None and dock.gust_mps > policy.max_gust_mps:
-        return out(Code.wind, f"gusts {dock.gust_mps:.1f} m/s at dock {dock.code} above {policy.max_gust_mps:.1f} m/s")
+    elif wind > policy.max_wind_mps:
+        return out(
+            Code.wind,
+            f"wind {wind:.1f} m/s at dock {dock.code} ({dock.weather_source or 'reading'}) above "
+            f"{policy.max_wind_mps:.1f} m/s",
+        )
+    if gust is not None and policy.max_gust_mps is not None and gust > policy.max_gust_mps:
+        return out(Code.wind, f"gusts {gust:.1f} m/s at dock {dock.code} above {policy.max_gust_mps:.1f} m/s")
     crossed = index.zones_on_segment(dock.lon, dock.lat, call.lon, call.lat)
     no_fly = [z.name for z in crossed if z.kind == "no_fly"]
     if no_fly:

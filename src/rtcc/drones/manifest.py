@@ -14,6 +14,7 @@ MANIFEST = Manifest(
     settings="rtcc.drones.flight_config:DroneFlightSettings",
     services=(
         Service("drone flights job", "rtcc.drones.flight_jobs:start", "rtcc.drones.flight_jobs:stop", role="jobs"),
+        Service("drone weather feed", "rtcc.drones.weather_feed:start", "rtcc.drones.weather_feed:stop", role="jobs"),
         Service(
             "drone telemetry (MAVLink UDP)",
             "rtcc.drones.mavlink_udp:start",

@@ -206,3 +206,21 @@ def encode_fix(mav: Any, fix: TelemetryFix, *, time_boot_ms: int) -> bytes:
         ).pack(mav)
     )
     return b"".join(frames)
+
+
+#: Our commands and the MAVLink commands (MAV_CMD) they are sent as, in a COMMAND_LONG.
+MAV_COMMANDS: dict[str, int] = {
+    "return_to_dock": mavlink2.MAV_CMD_NAV_RETURN_TO_LAUNCH,  # 20: fly home (the dock) and land there
+    "land": mavlink2.MAV_CMD_NAV_LAND,  # 21: land at the current position
+}
+#: The ground station's MAVLink system id (255, the customary GCS id) and component (MAV_COMP_ID_MISSIONPLANNER).
+GCS_SYSTEM_ID = 255
+GCS_COMPONENT_ID = 190
+
+
+def encode_command(command: str, target_system: int, *, target_component: int = 1) -> bytes:
+    """One COMMAND_LONG frame (MAVLink v2) asking ``target_system`` to return to launch or land; ``KeyError`` for a
+    command MAVLink has no equivalent for."""
+    mav = mavlink2.MAVLink(None, srcSystem=GCS_SYSTEM_ID, srcComponent=GCS_COMPONENT_ID)
+    msg = mav.command_long_encode(target_system, target_component, MAV_COMMANDS[command], 0, 0, 0, 0, 0, 0, 0, 0)
+    return bytes(msg.pack(mav))

@@ -2,6 +2,10 @@
 ground station or the drone's telemetry radio bridge forwards MAVLink) read on its own thread; datagrams are decoded
 by ``rtcc.drones.mavlink.MavlinkAssembler`` (system ids mapped to drones by ``RTCC_DRONES_MAVLINK_SYSTEMS``) and the
 fixes stored by the shared ``TelemetryWriter``. A service of the drones manifest (role ``ingest``).
+
+The listener remembers the address each drone's telemetry came from, so that a command to that drone (return to
+dock, land: ``rtcc.drones.commands``) goes back on the same channel as a MAVLink COMMAND_LONG
+(``rtcc.drones.mavlink.encode_command``) to the same address and system id.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import threading
 
 import anyio
 
-from rtcc.drones.mavlink import MavlinkAssembler, parse_systems
+from rtcc.drones.mavlink import MavlinkAssembler, encode_command, parse_systems
 from rtcc.drones.writer import TelemetryWriter
 from rtcc.runtime import Runtime
 
@@ -41,6 +45,8 @@ class MavlinkListener:
         self.host, self.port = parse_address(spec)
         mapping = parse_systems(systems if systems is not None else runtime.settings.drones_mavlink_systems)
         self.assembler = MavlinkAssembler(mapping.get)
+        self.system_of = {code: sysid for sysid, code in mapping.items()}
+        self.peers: dict[str, tuple[str, int]] = {}  # drone code -> where its telemetry came from
         self.writer = TelemetryWriter(runtime, "mavlink")
         self.datagrams = 0
         self._sock: socket.socket | None = None
@@ -70,7 +76,7 @@ class MavlinkListener:
         assert self._sock is not None
         while not self._stop.is_set():
             try:
-                data, _addr = self._sock.recvfrom(65535)
+                data, addr = self._sock.recvfrom(65535)
             except TimeoutError:
                 continue
             except OSError:
@@ -78,9 +84,20 @@ class MavlinkListener:
             self.datagrams += 1
             try:
                 for fix in self.assembler.feed_bytes(data):
+                    self.peers[fix.drone] = (str(addr[0]), int(addr[1]))
                     self.writer.put(fix)
             except Exception:
                 logger.exception("could not decode a MAVLink datagram")
+
+    def reaches(self, drone: str) -> bool:
+        """True when this drone's telemetry arrived here (its address is known)."""
+        return drone in self.peers and drone in self.system_of
+
+    def send_command(self, drone: str, command: str) -> None:
+        """Send a COMMAND_LONG to the drone, at the address its telemetry came from; raises when unreachable."""
+        if self._sock is None or not self.reaches(drone):
+            raise OSError(f"no MAVLink address known for drone {drone}")
+        self._sock.sendto(encode_command(command, self.system_of[drone]), self.peers[drone])
 
     def stop(self) -> None:
         """Stop receiving, then store what is queued."""

@@ -41,6 +41,7 @@ class Dock(Base):
     wind_mps: Mapped[float | None] = mapped_column(Float)
     gust_mps: Mapped[float | None] = mapped_column(Float)
     weather_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    weather_source: Mapped[str | None] = mapped_column(String(16))  # dock | metar | nws | manual (the latest)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -130,6 +131,10 @@ class LaunchPolicy(Base):
     min_battery_pct: Mapped[float] = mapped_column(Float)
     max_range_m: Mapped[float] = mapped_column(Float)
     reserve_pct: Mapped[float] = mapped_column(Float, default=20.0)  # battery kept for the flight home and landing
+    # a wind observation older than this refuses a launch (``wind.stale``); None: a missing reading is only a note
+    weather_max_age_s: Mapped[int | None] = mapped_column(Integer)
+    # drone footage not attached to a case is purged this many days after it is stored (None: the setting's default)
+    footage_retention_days: Mapped[int | None] = mapped_column(Integer)
     source: Mapped[str | None] = mapped_column(String(255))  # the file it was imported from
     notes: Mapped[str | None] = mapped_column(Text)
     effective_from: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -237,3 +242,52 @@ class LaunchRequest(Base):
 # Flights, tracks, geofence events and footage live in their own module; importing it here registers their tables
 # with every process that loads this domain's models (the models registry, Alembic).
 from rtcc.drones import flight_models as _flight_models  # noqa: E402,F401
+
+
+class WeatherObservation(Base):
+    """One wind observation (``rtcc.drones.weather``): from a weather feed (``metar``, ``nws``), a dock's own station
+    (``dock``) or a pilot's or supervisor's entry (``manual``); ``dock_id`` None: it applies to every dock (an
+    area feed such as the nearest airport's METAR). The newest observation of a dock is copied onto the dock
+    (``wind_mps``, ``gust_mps``, ``weather_at``, ``weather_source``), which the launch decision reads."""
+
+    __tablename__ = "drone_weather_observations"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    dock_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("drone_docks.id", ondelete="CASCADE"))
+    station: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16))
+    observed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    wind_mps: Mapped[float] = mapped_column(Float)
+    gust_mps: Mapped[float | None] = mapped_column(Float)
+    direction_deg: Mapped[float | None] = mapped_column(Float)
+    raw: Mapped[str | None] = mapped_column(Text)
+    entered_by: Mapped[str] = mapped_column(String(128))
+
+    __table_args__ = (Index("ix_drone_weather_observed", "observed_at"),)
+
+
+class DroneCommand(Base):
+    """A command to a drone in flight (``return_to_dock`` | ``land``): who gave it and why, the channel it was sent
+    on (``mavlink`` COMMAND_LONG, ``mqtt`` JSON, ``simulator``, or ``none`` when no uplink reaches the drone and
+    the pilot relays it by the ground station), when it was sent and when the drone acknowledged it."""
+
+    __tablename__ = "drone_commands"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    flight_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    drone_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("drone_aircraft.id", ondelete="CASCADE"))
+    drone_code: Mapped[str] = mapped_column(String(32))
+    command: Mapped[str] = mapped_column(String(24))
+    reason: Mapped[str | None] = mapped_column(Text)
+    issued_by: Mapped[str] = mapped_column(String(128))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    channel: Mapped[str] = mapped_column(String(16))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    send_error: Mapped[str | None] = mapped_column(Text)
+    acked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_drone_commands_drone", "drone_id", "issued_at"),
+        Index("ix_drone_commands_flight", "flight_id"),
+    )

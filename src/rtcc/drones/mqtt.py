@@ -3,10 +3,16 @@ the JSON body of ``rtcc.drones.telemetry.TelemetryIn``. Like unit positions (``r
 session (a stale fix is worth nothing after a restart); the paho network thread validates and queues, the shared
 ``TelemetryWriter`` stores through the ingest path. A message that is not valid telemetry is counted and logged
 (without its coordinates) and dropped.
+
+Commands go back the same way: ``<prefix>/drones/<code>/command`` (QoS 1, not retained) carries the JSON
+``{"id": "<uuid>", "command": "return_to_dock" | "land", "issued_at": "<ISO 8601>", "reason": "..." | null}``; the
+drone's gateway answers by flying the command (and its telemetry shows it). Only a drone whose telemetry arrived
+over MQTT is sent commands this way (``rtcc.drones.commands``).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from urllib.parse import unquote, urlparse
@@ -40,6 +46,7 @@ class TelemetrySubscriber:
         self.writer = TelemetryWriter(runtime, "mqtt")
         self.received = 0
         self.malformed = 0
+        self.seen: set[str] = set()  # drones whose telemetry arrived here (they can be sent commands)
         self.subscribed = threading.Event()
         client = paho.Client(
             callback_api_version=CallbackAPIVersion.VERSION2,
@@ -80,7 +87,19 @@ class TelemetrySubscriber:
             self.malformed += 1
             logger.warning("MQTT drone telemetry on %s dropped: %s", msg.topic, type(exc).__name__)
             return
+        self.seen.add(code)
         self.writer.put(fix)
+
+    def reaches(self, drone: str) -> bool:
+        """True when this drone's telemetry arrived over MQTT."""
+        return drone in self.seen and self.subscribed.is_set()
+
+    def send_command(self, drone: str, command: str, *, command_id: str, issued_at: str, reason: str | None) -> None:
+        """Publish a command to the drone's command topic (QoS 1); raises when the broker does not take it."""
+        body = json.dumps({"id": command_id, "command": command, "issued_at": issued_at, "reason": reason})
+        info = self._client.publish(f"{self.prefix}/drones/{drone}/command", body, qos=1)
+        if info.rc != paho.MQTT_ERR_SUCCESS:
+            raise OSError(f"MQTT publish failed (rc {info.rc})")
 
     def start(self) -> None:
         """Start the writer and connect."""

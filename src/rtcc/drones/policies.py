@@ -75,6 +75,8 @@ def import_document(
         min_battery_pct=p.min_battery_pct,
         reserve_pct=p.reserve_pct,
         max_range_m=p.max_range_m,
+        weather_max_age_s=p.weather_max_age_s,
+        footage_retention_days=p.footage_retention_days,
         source=source[:255],
         notes=p.notes,
         effective_from=effective,

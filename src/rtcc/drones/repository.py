@@ -42,7 +42,7 @@ def drone_by_code(session: Session, code: str) -> Drone | None:
 #: The statements a launch decision runs on every call, built once.
 _DOCK_ROWS = select(
     Dock.id, Dock.code, Dock.lat, Dock.lon, Dock.status, Dock.launch_time_s, Dock.wind_mps, Dock.gust_mps,
-    Dock.weather_at,
+    Dock.weather_at, Dock.weather_source,
 ).order_by(Dock.code)  # fmt: skip
 _DRONE_ROWS = select(
     Drone.id, Drone.code, Drone.cruise_speed_mps, Drone.endurance_s, Drone.battery_pct, Drone.status, Drone.dock_id

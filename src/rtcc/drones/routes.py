@@ -19,7 +19,7 @@ from fastapi import APIRouter, Query
 
 from rtcc.core.errors import NotFound
 from rtcc.deps import BusDep, DbDep
-from rtcc.drones import launches, service
+from rtcc.drones import launches, service, weather_feed
 from rtcc.drones.schemas import (
     DecisionPage,
     DecisionRead,
@@ -35,6 +35,8 @@ from rtcc.drones.schemas import (
     PilotAnswer,
     PilotRead,
     PolicyRead,
+    WeatherEntry,
+    WeatherRead,
 )
 from rtcc.identity.deps import require
 from rtcc.identity.logic import Perm, Principal
@@ -72,6 +74,21 @@ def update_dock(dock_id: uuid.UUID, body: DockUpdate, db: DbDep, actor: Admin) -
     """Set a dock's status and/or its weather station's wind reading; audited."""
     with db.uow() as session:
         return service.update_dock(session, dock_id, body, actor=actor)
+
+
+@api.post("/weather", status_code=201)
+def enter_weather(body: WeatherEntry, db: DbDep, actor: PilotUser) -> WeatherRead:
+    """A pilot enters a wind reading (at one dock, or for all; a supervisor sets a dock's with PATCH /docks/{id});
+    the launch rules use each dock's latest observation and refuse when it is too old (``wind.stale``). Audited."""
+    with db.uow() as session:
+        return weather_feed.enter(session, body, actor=actor)
+
+
+@api.get("/weather")
+def list_weather(db: DbDep, _p: Reader, limit: Limit = 20) -> list[WeatherRead]:
+    """The newest wind observations (feeds, docks' stations, manual entries), newest first."""
+    with db.read() as session:
+        return weather_feed.latest(session, limit=limit)
 
 
 @api.get("/pilots")

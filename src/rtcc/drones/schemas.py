@@ -75,6 +75,12 @@ class PolicyIn(_In):
     min_battery_pct: float = Field(ge=0, le=100)
     reserve_pct: float = Field(20.0, ge=0, le=90)
     max_range_m: float = Field(gt=0, le=100_000)
+    weather_max_age_s: int | None = Field(
+        None, ge=60, le=86_400, description="A wind observation older than this refuses a launch (wind.stale)."
+    )
+    footage_retention_days: int | None = Field(
+        None, ge=1, le=3650, description="Drone footage not attached to a case is purged after this many days."
+    )
     notes: str | None = Field(None, max_length=4000)
 
     @field_validator("effective_from")
@@ -173,6 +179,39 @@ class DockRead(_Read):
     wind_mps: float | None
     gust_mps: float | None
     weather_at: datetime | None
+    weather_source: str | None = None
+
+
+class WeatherEntry(_In):
+    """A wind observation a pilot or supervisor enters (read from an anemometer); ``dock_code`` unset: every dock."""
+
+    dock_code: str | None = Field(None, max_length=32, description="The dock it was read at (unset: all docks).")
+    wind_mps: float = Field(ge=0, le=100, description="Sustained wind (m/s).")
+    gust_mps: float | None = Field(None, ge=0, le=100, description="Gusts (m/s), if any.")
+    observed_at: datetime | None = Field(None, description="When it was read (unset: now); with a time zone.")
+
+    @field_validator("observed_at")
+    @classmethod
+    def _aware(cls, v: datetime | None) -> datetime | None:
+        if v is not None and v.tzinfo is None:
+            raise ValueError("must carry a time zone (e.g. 2026-12-01T15:00:00Z)")
+        return v
+
+
+class WeatherRead(_Read):
+    """A stored wind observation."""
+
+    id: uuid.UUID
+    dock_id: uuid.UUID | None
+    station: str
+    source: str
+    observed_at: datetime
+    received_at: datetime
+    wind_mps: float
+    gust_mps: float | None
+    direction_deg: float | None
+    raw: str | None
+    entered_by: str
 
 
 class PilotRead(_Read):
@@ -222,6 +261,8 @@ class PolicyRead(_Read):
     min_battery_pct: float
     reserve_pct: float
     max_range_m: float
+    weather_max_age_s: int | None = None
+    footage_retention_days: int | None = None
     source: str | None
     notes: str | None
     effective_from: datetime

@@ -17,7 +17,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -27,7 +27,7 @@ from rtcc.core.clock import utcnow
 from rtcc.core.errors import NotFound, invalid
 from rtcc.drones import logic, repository
 from rtcc.drones.geofence import GeofenceIndex, Zone
-from rtcc.drones.models import Dock, Drone, LaunchPolicy, Pilot, ProgramLimits
+from rtcc.drones.models import Dock, Drone, LaunchPolicy, Pilot, ProgramLimits, WeatherObservation
 from rtcc.drones.schemas import (
     DockRead,
     DockUpdate,
@@ -45,8 +45,6 @@ from rtcc.drones.schemas import (
 from rtcc.identity import service as identity
 from rtcc.identity.logic import Principal, Role
 
-#: A dock's wind reading older than this is no reading (the pilot checks the wind at launch).
-WEATHER_MAX_AGE = timedelta(minutes=15)
 #: Geofence indexes kept in memory (one per policy version in use).
 _INDEX_CACHE_SIZE = 8
 
@@ -159,8 +157,15 @@ def update_dock(session: Session, dock_id: uuid.UUID, data: DockUpdate, *, actor
     now = utcnow()
     if data.status is not None:
         dock.status = data.status
-    if data.wind_mps is not None or data.gust_mps is not None:
-        dock.wind_mps, dock.gust_mps, dock.weather_at = data.wind_mps, data.gust_mps, now
+    if data.wind_mps is not None or data.gust_mps is not None:  # a supervisor's reading at the dock: an observation
+        dock.wind_mps, dock.gust_mps, dock.weather_at, dock.weather_source = data.wind_mps, data.gust_mps, now, "manual"
+        session.add(
+            WeatherObservation(
+                dock_id=dock.id, station=dock.code, source="manual", observed_at=now, received_at=now,
+                wind_mps=data.wind_mps if data.wind_mps is not None else 0.0, gust_mps=data.gust_mps,
+                entered_by=actor.audit_name[:128],
+            )
+        )  # fmt: skip
     dock.updated_at = now
     session.flush()
     audit.record_for(
@@ -348,6 +353,7 @@ def policy_facts(p: LaunchPolicy) -> logic.PolicyFacts:
         min_battery_pct=p.min_battery_pct,
         reserve_pct=p.reserve_pct,
         max_range_m=p.max_range_m,
+        weather_max_age_s=float(p.weather_max_age_s) if p.weather_max_age_s else None,
     )
 
 
@@ -358,8 +364,8 @@ def limits_facts(lim: ProgramLimits) -> logic.LimitsFacts:
 
 
 def dock_facts(docks: Sequence[Any], drones: Sequence[Any], now: datetime) -> tuple[logic.DockFacts, ...]:
-    """Docks with their drones (rows or objects with the columns of ``repository.decision_rows``); a weather
-    reading older than ``WEATHER_MAX_AGE`` counts as none."""
+    """Docks with their drones (rows or objects with the columns of ``repository.decision_rows``), each with its
+    latest wind observation and when it was made (the rules judge its age: ``rtcc.drones.logic``)."""
     by_dock: dict[uuid.UUID, list[logic.DroneFacts]] = {}
     for d in drones:
         if d.dock_id is not None:
@@ -371,11 +377,10 @@ def dock_facts(docks: Sequence[Any], drones: Sequence[Any], now: datetime) -> tu
         at = k.weather_at
         if at is not None and at.tzinfo is None:  # plain rows from SQLite carry naive UTC
             at = at.replace(tzinfo=UTC)
-        fresh = at is not None and now - at <= WEATHER_MAX_AGE
         out.append(
             logic.DockFacts(
                 str(k.id), k.code, k.lat, k.lon, k.status, k.launch_time_s, tuple(by_dock.get(k.id, ())),
-                k.wind_mps if fresh else None, k.gust_mps if fresh else None,
+                k.wind_mps, k.gust_mps, at, k.weather_source,
             )
         )  # fmt: skip
     return tuple(out)

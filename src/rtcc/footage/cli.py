@@ -44,7 +44,7 @@ def list_requests(
         with rt.db.read() as session:
             page = service.request_page(session, state=state.value if state else None, case_number=case, limit=limit)
         return [
-            f"{r.id}  {r.state:<10} {r.case_number:<16} {r.camera_code:<16} "
+            f"{r.id}  {r.state:<10} {r.case_number or '-':<16} {r.camera_code:<16} "
             f"{r.window_start:%Y-%m-%d %H:%M}..{r.window_end:%H:%M}  clips={r.clip_count}  by {r.requested_by}"
             for r in page.items
         ] + [f"{page.total} request(s)"]

@@ -292,6 +292,8 @@ def record_export(
     req = load(session, request_id, for_update=True)
     if not req.clip_count:
         raise Conflict(f"footage request {request_id} has no clips to export (state {req.state})")
+    if req.purged_at is not None:
+        raise Conflict(f"recording {request_id} was purged on {req.purged_at.date().isoformat()}: nothing to export")
     now = utcnow()
     details = {"clips": [{"clip_id": str(c.clip_id), "sha256": c.actual_sha256} for c in checks]}
     append_custody(session, req, CustodyAction.export, actor=actor, at=now, client_ip=client_ip, details=details)

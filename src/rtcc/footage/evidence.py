@@ -152,8 +152,10 @@ def build_package(
     """Assemble the evidence package of a request into a temporary zip in the store and return its path (the
     caller deletes it after sending). A clip whose file no longer matches is logged and the export refused (409)."""
     with db.read() as session:
-        _req, clips = clip_records.request_clips(session, request_id)
+        head, clips = clip_records.request_clips(session, request_id)
         rows = [(c.id, c.storage_key, c.sha256, c.size_bytes, c.content_type, c.filename) for c in clips]
+    if head.purged_at is not None:
+        raise Conflict(f"recording {request_id} was purged on {head.purged_at.date().isoformat()}: nothing to export")
     if not rows:
         raise Conflict(f"footage request {request_id} has no clips to export")
     path = store.scratch_file(".zip")

@@ -57,6 +57,9 @@ class CustodyAction(StrEnum):
     download = "download"
     export = "export"
     verify = "verify"
+    recorded = "recorded"  # an agency recording (a drone flight's) entered the store (footage.recordings)
+    evidence = "evidence"  # a recording attached to a case: kept beyond its retention
+    purged = "purged"  # a recording's retention ran out: its files deleted, the record kept
 
 
 TERMINAL: frozenset[RequestState] = frozenset(

@@ -18,7 +18,13 @@ from rtcc.core.db import Base, UTCDateTime
 
 
 class FootageRequest(Base):
-    """A request for a camera's recordings of a time window, tied to a case (and optionally an incident)."""
+    """A request for a camera's recordings of a time window, tied to a case (and optionally an incident).
+
+    ``source`` ``camera`` (a registry camera; ``case_number`` set) or ``drone`` (the agency's own recording of a drone
+    flight, ``rtcc.footage.recordings``: ``camera_id`` is the drone's id, ``source_ref`` the flight's id,
+    ``case_number`` empty until it is attached to a case as evidence). ``retain_until``: an unattached recording is
+    purged then (None: kept, e.g. evidence); ``purged_at``: when its files were deleted (the row stays as the record).
+    """
 
     __tablename__ = "footage_requests"
 
@@ -28,7 +34,7 @@ class FootageRequest(Base):
     camera_name: Mapped[str] = mapped_column(String(128))
     owner_type: Mapped[str] = mapped_column(String(16))
     owner_user_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # None: the agency's own camera
-    case_number: Mapped[str] = mapped_column(String(64))
+    case_number: Mapped[str | None] = mapped_column(String(64))  # None: a recording not (yet) evidence of a case
     incident_number: Mapped[str | None] = mapped_column(String(64))
     purpose: Mapped[str] = mapped_column(String(48))
     reason: Mapped[str] = mapped_column(Text)
@@ -49,12 +55,18 @@ class FootageRequest(Base):
     clip_count: Mapped[int] = mapped_column(Integer, default=0)
     custody_seq: Mapped[int] = mapped_column(Integer, default=0)  # seq of the last custody entry
     custody_head: Mapped[str | None] = mapped_column(String(64))  # hash of the last custody entry
+    source: Mapped[str] = mapped_column(String(16), default="camera", server_default="camera")
+    source_ref: Mapped[str | None] = mapped_column(String(64))
+    retain_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (
         Index("ix_footage_requests_state_requested", "state", "requested_at"),
         Index("ix_footage_requests_camera", "camera_id"),
         Index("ix_footage_requests_owner", "owner_user_id"),
         Index("ix_footage_requests_case", "case_number"),
+        Index("ix_footage_requests_source", "source", "source_ref"),
+        Index("ix_footage_requests_retention", "purged_at", "retain_until"),
     )
 
 

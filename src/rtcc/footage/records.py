@@ -67,6 +67,10 @@ def to_read(
         updated_at=req.updated_at,
         clip_count=req.clip_count,
         clips=[ClipRead.model_validate(c) for c in (clips or [])],
+        source=req.source or "camera",
+        source_ref=req.source_ref,
+        retain_until=req.retain_until,
+        purged_at=req.purged_at,
     )
 
 
@@ -76,7 +80,7 @@ def to_owner_read(req: FootageRequest, clips: list[FootageClip] | None = None) -
         id=req.id,
         camera_id=req.camera_id,
         camera_name=req.camera_name,
-        case_number=req.case_number,
+        case_number=req.case_number or "",
         reason=req.reason,
         window_start=req.window_start,
         window_end=req.window_end,
@@ -185,7 +189,10 @@ def audit_entry(session: Session, actor: Principal, action: str, req: FootageReq
 
 
 def camera_log(session: Session, req: FootageRequest, actor: Principal, action: str, **details: Any) -> None:
-    """An entry in the camera's owner-visible access log (C4)."""
+    """An entry in the camera's owner-visible access log (C4); a drone recording has no registry camera (its access
+    is in custody and audit)."""
+    if (req.source or "camera") != "camera":
+        return
     cameras.log_access(
         session, req.camera_id, actor=actor, action=action, details={"request_id": str(req.id), **details}
     )

@@ -107,6 +107,38 @@ def hash_referenced(session: Session, sha256: str) -> bool:
     return session.scalar(select(FootageClip.id).where(FootageClip.sha256 == sha256).limit(1)) is not None
 
 
+def recordings_of(session: Session, kind: str, ref: str) -> list[FootageRequest]:
+    """The agency recordings of one record (``source``, ``source_ref``), oldest first."""
+    stmt = select(FootageRequest).where(FootageRequest.source == kind, FootageRequest.source_ref == ref)
+    return list(session.scalars(stmt.order_by(FootageRequest.requested_at, FootageRequest.id)).all())
+
+
+def recordings_due(session: Session, now: datetime, *, kind: str | None, limit: int) -> list[FootageRequest]:
+    """Recordings past their retention that no case holds and that are not purged yet, oldest deadline first."""
+    conds: list[ColumnElement[bool]] = [
+        FootageRequest.purged_at.is_(None),
+        FootageRequest.retain_until.is_not(None),
+        FootageRequest.retain_until <= now,
+        FootageRequest.case_number.is_(None),
+        FootageRequest.source != "camera",
+    ]
+    if kind:
+        conds.append(FootageRequest.source == kind)
+    stmt = select(FootageRequest).where(*conds).order_by(FootageRequest.retain_until).limit(limit)
+    return list(session.scalars(stmt).all())
+
+
+def content_kept_elsewhere(session: Session, sha256: str, request_id: uuid.UUID) -> bool:
+    """True when a clip of another item that is not purged holds this content (its file must stay)."""
+    stmt = (
+        select(FootageClip.id)
+        .join(FootageRequest, FootageRequest.id == FootageClip.request_id)
+        .where(FootageClip.sha256 == sha256, FootageClip.request_id != request_id, FootageRequest.purged_at.is_(None))
+        .limit(1)
+    )
+    return session.scalar(stmt) is not None
+
+
 def custody_of(session: Session, request_id: uuid.UUID) -> list[CustodyEntry]:
     """A request's custody entries in order."""
     stmt = select(CustodyEntry).where(CustodyEntry.request_id == request_id).order_by(CustodyEntry.seq)

@@ -2,7 +2,8 @@
 
 Staff (``/api/v1/footage``): list and read requests, their custody log and clips (``footage:read``); make, cancel and
 close requests, and upload clips for the agency's own cameras (``footage:request``); re-verify a request's files
-(``footage:read``); export an evidence package (``evidence:export``). Every clip download and every export is a
+(``footage:read``); export an evidence package (``evidence:export``); keep an agency recording (a drone flight's,
+``footage.recordings``) as evidence of a case (``footage:request``). Every clip download and every export is a
 custody entry, an audit entry and an entry in the camera's owner-visible access log.
 
 Owners (``/api/v1/me/footage``, ``community:self``): a resident or business sees the requests for their own cameras,
@@ -30,7 +31,7 @@ from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
 from rtcc.core.pagination import Offset
 from rtcc.deps import DbDep, RuntimeDep
-from rtcc.footage import clips, evidence, service
+from rtcc.footage import clips, evidence, recordings, service
 from rtcc.footage.logic import Event, RequestState
 from rtcc.footage.schemas import (
     Cancel,
@@ -42,6 +43,7 @@ from rtcc.footage.schemas import (
     FootageRequestPage,
     FootageRequestRead,
     OwnerRequestRead,
+    RecordingAttach,
     VerifyResult,
 )
 from rtcc.footage.storage import FootageStore, store_for
@@ -233,6 +235,15 @@ async def staff_upload(
     """Upload a clip for a request to one of the agency's own cameras (city/ALPR; no owner to upload it)."""
     await run_in_threadpool(_check_staff_upload, runtime.db, request_id)
     return await _upload(request, runtime, request_id, actor, filename)
+
+
+@router.post(f"{_STAFF}/requests/{{request_id}}/evidence")
+def attach_recording(
+    request_id: uuid.UUID, body: RecordingAttach, request: Request, db: DbDep, actor: Requester
+) -> FootageRequestRead:
+    """Keep an agency recording (a drone flight's) as evidence of a case: it is no longer purged by retention."""
+    with db.uow() as session:
+        return recordings.attach_to_case(session, request_id, body, actor=actor, client_ip=_ip(request))
 
 
 @router.get(f"{_STAFF}/requests/{{request_id}}/custody")

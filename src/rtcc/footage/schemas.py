@@ -85,7 +85,7 @@ class FootageRequestRead(BaseModel):
     camera_name: str
     owner_type: str
     agency_owned: bool = Field(description="True for the agency's own cameras: no owner approval, staff upload.")
-    case_number: str
+    case_number: str | None = Field(description="The case; None for a recording not (yet) attached to one.")
     incident_number: str | None
     purpose: str
     reason: str
@@ -104,6 +104,21 @@ class FootageRequestRead(BaseModel):
     updated_at: datetime
     clip_count: int
     clips: list[ClipRead] = Field(default_factory=list)
+    source: str = Field(default="camera", description="'camera' (a registry camera) or 'drone' (a flight's recording).")
+    source_ref: str | None = Field(default=None, description="The drone flight's id for a drone recording.")
+    retain_until: datetime | None = Field(
+        default=None, description="An unattached recording is purged then; None: kept (evidence, or a camera's)."
+    )
+    purged_at: datetime | None = Field(default=None, description="When its files were purged (the record stays).")
+
+
+class RecordingAttach(BaseModel):
+    """Keep a recording (e.g. a drone flight's) as evidence of a case: it leaves the default retention."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    case_number: str = Field(min_length=1, max_length=64, description="The case the recording is evidence for.")
+    reason: str = Field(min_length=3, max_length=2000, description="Why it is evidence (kept in the custody log).")
 
 
 class OwnerRequestRead(BaseModel):

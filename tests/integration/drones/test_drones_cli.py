@@ -46,7 +46,7 @@ def test_the_drones_commands(db: Database, env: Path) -> None:
     imported = runner.invoke(drones_cli, ["policy", "import", str(good)])
     assert imported.exit_code == 0 and "launch policy v1" in imported.output and "program limits v1" in imported.output
     default = runner.invoke(drones_cli, ["policy", "import", "--city-default"])
-    assert default.exit_code == 0 and "launch policy v2" in default.output and "17 zones" in default.output
+    assert default.exit_code == 0 and "launch policy v2" in default.output and "33 zones" in default.output
     shown = runner.invoke(drones_cli, ["policy", "show"])
     assert "launch policy v2" in shown.output and "excluded: FOCUSED_PATROL [DFR-EX-1]" in shown.output
 

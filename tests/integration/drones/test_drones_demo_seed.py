@@ -28,7 +28,7 @@ def test_the_demo_drone_seed(db: Database, settings: Settings) -> None:
     assert [d.code for d in fleet.docks] == ["DOCK-E", "DOCK-W"]
     assert all(places.inside_city(d.lat, d.lon) for d in fleet.docks)
     assert {d.code: d.status for d in fleet.drones} == {"DRONE-1": "docked", "DRONE-2": "docked"}
-    assert policy is not None and policy.source == "cerritos.geojson" and policy.zone_count == 17
+    assert policy is not None and policy.source == "cerritos.geojson" and policy.zone_count == 33
     assert pilot.on_duty and pilot.name == "Pia Pilot"
 
     eligible = new_call(db, settings, "SHOTS").call

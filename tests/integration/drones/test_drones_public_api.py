@@ -19,7 +19,8 @@ from rtcc.drones import footage_retention
 from rtcc.drones.flight_models import Flight
 from rtcc.settings import Settings
 
-SHA = "ab" * 32
+#: The start of an MP4 file (an ISO base media ftyp box): what the footage store accepts as video/mp4.
+MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
 
 
 def _fly(client: TestClient, h: dict[str, str], request_id: str, code: str, n: int = 30) -> str:
@@ -73,19 +74,16 @@ def test_public_log_and_flight_api(
     ids = [first] + [_fly(app_client, admin, str(f.request_id), f.drone_code) for f in fleets[1:]]
 
     # footage: one kept as evidence, one purged by the retention job
-    r = app_client.post(
-        f"/api/v1/drones/flights/{ids[1]}/footage", json={"sha256": SHA, "size_bytes": 10}, headers=admin
-    )
-    assert r.status_code == 201 and r.json()["retain_until"]
+    r = app_client.post(f"/api/v1/drones/flights/{ids[1]}/footage?filename=a.mp4", content=MP4 + b"1", headers=admin)
+    assert r.status_code == 201 and r.json()["retain_until"] and r.json()["source"] == "drone", r.text
     r = app_client.post(
         f"/api/v1/drones/footage/{r.json()['id']}/evidence",
         json={"case_number": "26-000123", "reason": "burglary suspect on video"},
         headers=admin,
     )
-    assert r.status_code == 200 and r.json()["evidence_case"] == "26-000123"
-    r = app_client.post(
-        f"/api/v1/drones/flights/{ids[2]}/footage", json={"sha256": SHA, "size_bytes": 10}, headers=admin
-    )
+    assert r.status_code == 200 and r.json()["case_number"] == "26-000123" and r.json()["retain_until"] is None
+    r = app_client.post(f"/api/v1/drones/flights/{ids[2]}/footage?filename=b.mp4", content=MP4 + b"2", headers=admin)
+    assert r.status_code == 201, r.text
     with db.uow() as s:
         assert footage_retention.purge_due(s, None, now=utcnow() + timedelta(days=31)) == 1
 

@@ -2,7 +2,9 @@
 // map) and the recorded decision (dock, drone, ETA, how many seconds before the first patrol car, the rule and
 // policy version that decided) with Accept / Decline (a reason is required) — the fleet (docks, drones, status,
 // battery), and the recorded decisions, refusals naming their rule; a supervisor overrides a refusal the policy
-// lets him waive, with a reason (audited by the server). Kept current by the live topic `drones`.
+// lets him waive, with a reason (audited by the server); the flights in the air and recent ones, with "Return to
+// dock" and "Land now" for a flight in the air (recorded, audited and sent over the drone's telemetry channel by
+// the server). Kept current by the live topic `drones`.
 
 import "./drones.css";
 import L from "leaflet";
@@ -25,6 +27,7 @@ export async function pilotView(root: HTMLElement, _params: URLSearchParams, lif
   const requestsBox = el("div", { class: "drone-requests" });
   const fleetBox = el("div", { class: "drone-fleet" });
   const decisionsBox = el("div", { class: "drone-decisions" });
+  const flightsBox = el("div", { class: "drone-flights" });
   const mapBox = el("div", { id: "drones-map" });
   root.append(
     el("h1", { text: t("drones.title") }),
@@ -33,6 +36,7 @@ export async function pilotView(root: HTMLElement, _params: URLSearchParams, lif
       el("section", { class: "drones-queue", "aria-labelledby": "drone-requests-title" }, el("h2", { id: "drone-requests-title", text: t("drones.requests") }), requestsBox),
       mapBox,
     ),
+    el("section", { "aria-labelledby": "drone-flights-title" }, el("h2", { id: "drone-flights-title", text: t("drones.flights") }), flightsBox),
     el("section", { "aria-labelledby": "drone-fleet-title" }, el("h2", { id: "drone-fleet-title", text: t("drones.fleet") }), fleetBox),
     el("section", { "aria-labelledby": "drone-decisions-title" }, el("h2", { id: "drone-decisions-title", text: t("drones.decisions") }), decisionsBox),
   );
@@ -210,6 +214,52 @@ export async function pilotView(root: HTMLElement, _params: URLSearchParams, lif
     decisionsBox.replaceChildren(page.items.length ? tbl : el("p", { class: "hint", text: t("drones.decisions.none") }));
   };
 
+  type Flight = { id: string; drone_code: string; call_number: string | null; call_type: string | null; status: string; launched_at: string; landed_at: string | null };
+  type Command = { command: string; channel: string; drone_code: string };
+  const lastCommand = new Map<string, Command>();
+  const commandName = (c: string) => t(c === "land" ? "drones.cmd.land_name" : "drones.cmd.return_to_dock");
+  const commandButton = (f: Flight, command: "return_to_dock" | "land"): HTMLElement => {
+    const b = el("button", { type: "button", class: command === "land" ? "danger cmd-land" : "cmd-rtl" }, t(command === "land" ? "drones.cmd.land" : "drones.cmd.rtl"));
+    b.addEventListener("click", () => {
+      b.disabled = true;
+      post<Command>(`${DRONES_API}/flights/${f.id}/commands`, { command })
+        .then((c) => {
+          lastCommand.set(f.id, c);
+          const args = { command: commandName(c.command), drone: c.drone_code, channel: c.channel };
+          say(c.channel === "none" ? t("drones.cmd.relay", args) : t("drones.cmd.sent", args), "ok");
+          void refresh();
+        })
+        .catch((err: unknown) => {
+          b.disabled = false;
+          say(failed(err), "error");
+        });
+    });
+    return b;
+  };
+
+  const showFlights = async () => {
+    if (!(await hasApi(`${DRONES_API}/flights`))) return;
+    const list = await get<Flight[]>(`${DRONES_API}/flights?limit=20`);
+    if (!life.alive) return;
+    const rows = list.map((f) => {
+      const last = lastCommand.get(f.id);
+      const actions = f.status === "in_flight" && can("drones:pilot")
+        ? el("div", { class: "buttons" }, commandButton(f, "return_to_dock"), commandButton(f, "land"), last ? el("small", { text: t("drones.cmd.last", { command: commandName(last.command), channel: last.channel }) }) : null)
+        : "";
+      return [
+        el("span", { "data-drone": f.drone_code, text: f.drone_code }),
+        f.call_number ? `${f.call_number} · ${f.call_type ?? ""}` : "—",
+        el("span", { class: `flight-status s-${f.status}`, text: t(f.status === "in_flight" ? "drones.flights.in_flight" : "drones.flights.landed") }),
+        formatTime(f.launched_at, lang()),
+        f.landed_at ? formatTime(f.landed_at, lang()) : "—",
+        actions,
+      ];
+    });
+    const tbl = table(t("drones.flights"), [t("drones.col.drone"), t("drones.col.call"), t("drones.col.status"), t("drones.col.launched"), t("drones.col.landed"), t("drones.col.action")], rows, { class: "stack flights-table" });
+    tbl.querySelectorAll("tbody tr").forEach((tr, i) => { tr.setAttribute("data-flight", list[i].id); tr.setAttribute("data-status", list[i].status); });
+    flightsBox.replaceChildren(list.length ? tbl : el("p", { class: "hint", text: t("drones.flights.none") }));
+  };
+
   // one read at a time; events that arrive meanwhile ask for one more read after it
   let running = false;
   let again = false;
@@ -222,6 +272,7 @@ export async function pilotView(root: HTMLElement, _params: URLSearchParams, lif
     try {
       await showRequests();
       await showDecisions();
+      await showFlights();
     } catch (err) {
       if (life.alive) say(failed(err instanceof ApiError ? err : String(err)), "error");
     } finally {
@@ -233,7 +284,7 @@ export async function pilotView(root: HTMLElement, _params: URLSearchParams, lif
     }
   };
   life.onCleanup(live.subscribe((m) => {
-    if (m.topic === "drones" && m.type.startsWith("drones.")) void refresh();
+    if (m.topic === "drones" && (m.type.startsWith("drones.") || m.type === "drone.flight")) void refresh();
   }));
   await refresh();
   await ready;
