@@ -177,6 +177,10 @@ def _searches(other: Seeded, spec: tuple[str, float, float, str]) -> list[tuple[
     ]
 
 
+#: The declared purpose of a screen that shows plates (the alert list records it with the plates it shows).
+SHOWN = {"purpose": "hit_verification"}
+
+
 def _leaks(text: str, url: str, other: Seeded) -> list[str]:
     """The other division's markers in an answer (those the request itself named do not count)."""
     return [k for k, v in other.markers.items() if v not in url and v in text]
@@ -203,7 +207,7 @@ def test_a_division_user_sees_nothing_of_another_division_on_any_route(la: TestC
     walked = 0
     for route in _get_routes(la):
         params = re.findall(r"\{([^}]+)\}", route.path)
-        query = _query(route, west, WEST)
+        query = {"purpose": "hit_verification", **_query(route, west, WEST)}  # routes showing plates need one
         for values in product(*[_path_values(p, west) for p in params]):
             path = route.path
             for p, v in zip(params, values, strict=True):
@@ -223,8 +227,8 @@ def test_a_division_user_sees_nothing_of_another_division_on_any_route(la: TestC
     rtcc = _login(la, db, "rtcc_analyst")
     for path, marker in (("/cameras", "camera code"), ("/alerts", "plate"), ("/dispatch/calls", "call"),
                          ("/dispatch/units", "unit"), ("/registry/cameras", "registry camera")):  # fmt: skip
-        assert central.markers[marker] in la.get(f"{API}{path}", headers=me).text, path
-        assert west.markers[marker] in la.get(f"{API}{path}", headers=rtcc).text, path
+        assert central.markers[marker] in la.get(f"{API}{path}", params=SHOWN, headers=me).text, path
+        assert west.markers[marker] in la.get(f"{API}{path}", params=SHOWN, headers=rtcc).text, path
     found = la.post(f"{API}/search/plates", json={"plate": central.markers["plate"], "purpose": "hit_verification"},
                     headers=me)  # fmt: skip
     assert central.markers["read"] in found.text, found.text
@@ -238,19 +242,24 @@ def test_reaching_into_another_division_needs_a_purpose_and_is_audited(la: TestC
     admin = _login(la, db, "admin")
     west = _seed(la, db, admin, WEST)
     me = _login(la, db, "analyst", CENTRAL[0])
-    refused = la.get(f"{API}/alerts", params={"division": WEST[0]}, headers=me)
+    refused = la.get(f"{API}/alerts", params={"division": WEST[0]}, headers=me)  # no purpose at all
     assert refused.status_code == 403 and "purpose" in refused.json()["detail"]
     unknown = la.get(f"{API}/alerts", params={"division": "99"}, headers=me)
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "division"
-    reached = la.get(f"{API}/alerts", params={"division": WEST[0], "purpose": "mutual aid, case 26-0042"}, headers=me)
+    # the purpose is the access's declared purpose: the alert list also records it with the plates it shows
+    reached = la.get(f"{API}/alerts", params={"division": WEST[0], **SHOWN}, headers=me)
     assert reached.status_code == 200 and west.markers["plate"] in reached.text
+    free_text = la.get(f"{API}/dispatch/units", params={"division": WEST[0], "purpose": "mutual aid, case 26-0042"},
+                       headers=me)  # fmt: skip
+    assert free_text.status_code == 200 and west.markers["unit"] in free_text.text
     with db.read() as s:
         entries = s.scalars(select(AuditEntry).where(AuditEntry.action == "division.reach"))
         reaches = [(e.target_id, e.details["purpose"], e.details["own"]) for e in entries]
-    assert reaches == [(WEST[0], "mutual aid, case 26-0042", CENTRAL[0])]
+    assert reaches == [(WEST[0], "hit_verification", CENTRAL[0]), (WEST[0], "mutual aid, case 26-0042", CENTRAL[0])]
     # Without reaching, the same user sees nothing of West LA; its own division needs no purpose.
-    assert west.markers["plate"] not in la.get(f"{API}/alerts", headers=me).text
-    assert la.get(f"{API}/alerts", params={"division": CENTRAL[0]}, headers=me).status_code == 200
+    own = la.get(f"{API}/alerts", params=SHOWN, headers=me)
+    assert own.status_code == 200 and west.markers["plate"] not in own.text
+    assert la.get(f"{API}/alerts", params={"division": CENTRAL[0], **SHOWN}, headers=me).status_code == 200
     # An RTCC-wide role narrows to one division without a purpose, and nothing is audited for it.
     rtcc = _login(la, db, "rtcc_supervisor")
     narrowed = la.get(f"{API}/dispatch/units", params={"division": CENTRAL[0]}, headers=rtcc)

@@ -25,7 +25,7 @@ from alembic import op
 import rtcc.core.db
 
 revision: str = "0033"
-down_revision: str | None = "0021"
+down_revision: str | None = "0030"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
