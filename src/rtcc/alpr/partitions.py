@@ -185,7 +185,8 @@ def drop_day(session: Session, day: date, *, keep: ColumnElement[bool]) -> Dropp
     session.execute(text(f"ALTER TABLE {PARENT} DETACH PARTITION {name}"))
     session.execute(text(f"DROP TABLE {name}"))
     # the day has no partition now: the kept reads land in the default one
-    kept = session.execute(text(f"INSERT INTO {PARENT} SELECT * FROM rtcc_kept_reads")).rowcount
+    kept = int(session.scalar(text("SELECT count(*) FROM rtcc_kept_reads")) or 0)
+    session.execute(text(f"INSERT INTO {PARENT} SELECT * FROM rtcc_kept_reads"))
     session.execute(text("DROP TABLE rtcc_kept_reads"))
     ref_set = {ref for row in refs for ref in row if ref and ref.startswith(f"{IMAGE_PREFIX}/")}
     return DroppedDay(name, int(count) - kept, kept, tuple(sorted(ref_set)), oldest, newest)

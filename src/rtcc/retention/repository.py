@@ -183,7 +183,8 @@ def _has_match() -> ColumnElement[bool]:
     return exists().where(_matches.c.read_id == _reads.c.id)
 
 
-def _nonhit_due(cutoff: datetime, scope: HoldScope) -> ColumnElement[bool]:
+def nonhit_due(cutoff: datetime, scope: HoldScope) -> ColumnElement[bool]:
+    """True for a read due as a non-hit read: observed before ``cutoff``, no hit, no match, not held."""
     return and_(
         _reads.c.observed_at < cutoff,
         _reads.c.is_hit == false(),
@@ -244,7 +245,7 @@ class Candidates:
 
 
 _READ_CONDITIONS: dict[str, Callable[[datetime, HoldScope], ColumnElement[bool]]] = {
-    "reads_nonhit": lambda cutoff, scope: _nonhit_due(cutoff, scope),
+    "reads_nonhit": lambda cutoff, scope: nonhit_due(cutoff, scope),
     "reads_hit": lambda cutoff, scope: _hit_due(cutoff, scope),
     "images": lambda cutoff, scope: _images_due(cutoff, scope),
 }
@@ -301,7 +302,7 @@ def purge_nonhit_reads(session: Session, cand: Candidates, *, cutoff: datetime, 
         return Batch(0, None, None)
     stmt = (
         delete(_reads)
-        .where(_reads.c.observed_at >= cand.first, _reads.c.observed_at <= cand.last, _nonhit_due(cutoff, scope))
+        .where(_reads.c.observed_at >= cand.first, _reads.c.observed_at <= cand.last, nonhit_due(cutoff, scope))
         .returning(_reads.c.observed_at, _reads.c.image_ref, _reads.c.crop_ref)
     )
     rows = session.execute(stmt).all()
@@ -375,7 +376,7 @@ def due_summary(
         q = select(func.count(), func.min(closed), func.max(closed)).where(_alerts_due(cutoff, scope))
     else:
         cond = {
-            "reads_nonhit": _nonhit_due,
+            "reads_nonhit": nonhit_due,
             "reads_hit": _hit_due,
             "images": _images_due,
         }[cls](cutoff, scope)
