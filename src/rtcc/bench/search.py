@@ -347,11 +347,11 @@ def run(
     rows: int | None = None, database_url: str | None = None, partitioned: bool = False
 ) -> dict[str, float | int | str]:
     """Load N reads, build the plate index, and time the searches against the full-scan baseline.
-    ``partitioned``: the city-scale run over day partitions instead (``bench.search_partitioned``, PostgreSQL)."""
+    ``partitioned``: the city-scale run over day partitions instead (``bench._search_partitioned``, PostgreSQL)."""
     if partitioned:
-        from rtcc.bench import search_partitioned
+        from rtcc.bench import _search_partitioned
 
-        return search_partitioned.run(rows=rows, database_url=database_url)
+        return _search_partitioned.run(rows=rows, database_url=database_url)
     n = rows or DEFAULT_ROWS
     rng = np.random.default_rng(20261122)
     start = datetime(2026, 8, 1, tzinfo=UTC)

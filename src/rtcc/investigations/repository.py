@@ -27,6 +27,7 @@ from sqlalchemy import (
     select,
     text,
     true,
+    union_all,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -411,7 +412,6 @@ def _page_reads_pg(
     plates_param = bindparam("plates", list(plates), type_=postgresql.ARRAY(String()))
     if spans is None:
         wanted = func.unnest(plates_param).table_valued("p").render_derived(name="wanted")
-        bounds: list[Any] = []
     else:
         firsts, lasts = spans.bounds(plates)
         ts = postgresql.ARRAY(postgresql.TIMESTAMP(timezone=True))
@@ -420,14 +420,21 @@ def _page_reads_pg(
             .table_valued("p", "f", "l")
             .render_derived(name="wanted")
         )
-        # the plate's reads lie in [first seen, last seen], or after the index's fresh edge (not indexed yet):
-        # run-time partition pruning skips every other day partition for each plate
-        bounds = [r.observed_at >= wanted.c.f, or_(r.observed_at <= wanted.c.l, r.observed_at >= spans.fresh_from)]
-    if row_conds:
-        inner = reads_select().where(r.plate_norm == wanted.c.p, *bounds, *key_conds, *row_conds)
+
+    def lookup(*bounds: Any) -> Select[Any]:
+        conds = [r.plate_norm == wanted.c.p, *bounds, *key_conds, *row_conds]
+        cols = reads_select() if row_conds else select(r.observed_at, r.id).select_from(reads_t)
+        return cols.where(*conds).order_by(*_order(descending)).limit(limit)
+
+    if spans is None:
+        per_plate = lookup().lateral("per_plate")
     else:
-        inner = select(r.observed_at, r.id).select_from(reads_t).where(r.plate_norm == wanted.c.p, *bounds, *key_conds)
-    per_plate = inner.order_by(*_order(descending)).limit(limit).lateral("per_plate")
+        # the plate's reads lie in [first seen, last seen], or after last seen at or past the index's fresh edge (not
+        # indexed yet): two ranges, each pruned at run time to its own day partitions (one OR of both would lose
+        # the ordered index scans), never overlapping
+        seen = lookup(r.observed_at >= wanted.c.f, r.observed_at <= wanted.c.l)
+        fresh = lookup(r.observed_at > wanted.c.l, r.observed_at >= spans.fresh_from)
+        per_plate = union_all(seen, fresh).lateral("per_plate")
     merged = (
         select(per_plate)
         .select_from(wanted.join(per_plate, true()))
@@ -437,7 +444,9 @@ def _page_reads_pg(
     if row_conds:
         return list(session.execute(merged))
     top = merged.subquery("top")
-    return list(session.execute(reads_select().join(top, top.c.id == r.id).order_by(*_order(descending))))
+    # join on the whole key (id, observed_at): each of the page's reads is then fetched from its own day partition
+    joined = reads_select().join(top, and_(top.c.id == r.id, top.c.observed_at == r.observed_at))
+    return list(session.execute(joined.order_by(*_order(descending))))
 
 
 def _order(descending: bool, cols: Any = None) -> tuple[Any, Any]:

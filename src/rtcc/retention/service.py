@@ -286,12 +286,14 @@ def _drop_partitions(
 ) -> tuple[_Dropped, datetime] | None:
     """PostgreSQL with partitioned reads: drop each day wholly before ``cutoff`` as one partition (the reads that
     stay, hits and held reads, are kept in the default partition), one audited transaction per day. Returns what
-    went and the cutoff the row-by-row purge should use after it (the start of the cutoff's day: the rest of that
-    day goes with its partition, a day later); None where reads are not partitioned (SQLite)."""
+    went and the cutoff the row-by-row purge should use after it (the start of the cutoff's day when that day has
+    a partition: the rest of that day goes with it, a day later); None where reads are not partitioned (SQLite)."""
+    cutoff_day = cutoff.astimezone(UTC).date()
     with db.read() as session:
         if not partitions.is_partitioned(session):
             return None
         days = partitions.days_due(session, cutoff)
+        cutoff_day_partitioned = cutoff_day in set(partitions.list_days(session))
     out = _Dropped()
     for day in days:
         try:
@@ -315,8 +317,9 @@ def _drop_partitions(
             out.oldest = batch.oldest
         if batch.newest is not None and (out.newest is None or batch.newest > out.newest):
             out.newest = batch.newest
-    lo, _ = partitions.day_bounds(cutoff.astimezone(UTC).date())
-    return out, min(cutoff, lo)
+    # the reads of the cutoff's own day go with its partition a day later; reads in the default partition (days
+    # without a partition) are deleted one by one at the exact cutoff
+    return out, partitions.day_bounds(cutoff_day)[0] if cutoff_day_partitioned else cutoff
 
 
 def _purge_class(

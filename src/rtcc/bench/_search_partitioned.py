@@ -115,6 +115,7 @@ def _maintenance(db: Database, sql: str) -> None:
         pg: Any = raw.driver_connection
         pg.autocommit = True
         pg.execute(sql)
+        pg.autocommit = False
     finally:
         raw.close()
 
