@@ -157,7 +157,7 @@ def _flat_copy(db: Database) -> None:
         conn.execute(text(f"INSERT INTO {FLAT}.alpr_reads SELECT * FROM public.alpr_reads"))
         conn.execute(text(f"ALTER TABLE {FLAT}.alpr_reads ADD PRIMARY KEY (id)"))
         for _, ddl in indexes:
-            conn.execute(text(ddl.replace("ON ONLY public.alpr_reads", f"ON {FLAT}.alpr_reads")))
+            conn.execute(text(ddl.replace("ON public.alpr_reads", f"ON {FLAT}.alpr_reads")))
     _maintenance(db, f"VACUUM ANALYZE {FLAT}.alpr_reads")
 
 
