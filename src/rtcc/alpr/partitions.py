@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, text
+from sqlalchemy import ColumnElement, and_, exists, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from rtcc.alpr.logic import IMAGE_PREFIX
@@ -162,12 +162,18 @@ def drop_day(session: Session, day: date, *, keep: ColumnElement[bool]) -> Dropp
     session.execute(text(f"LOCK TABLE {name} IN EXCLUSIVE MODE"))
     in_day = and_(READS.c.observed_at >= lo, READS.c.observed_at < hi)
     stays = or_(keep, exists().where(MATCHES.c.read_id == READS.c.id))
-    kept_ids = list(session.scalars(select(READS.c.id).where(in_day, stays)))
+    # one pass over the day: how many, its span, and which stay
+    count, oldest, newest, kept_ids = session.execute(
+        select(
+            func.count(),
+            func.min(READS.c.observed_at),
+            func.max(READS.c.observed_at),
+            func.array_agg(READS.c.id).filter(stays),
+        ).where(in_day)
+    ).one()
+    kept_ids = list(kept_ids or [])
     session.execute(text(f"CREATE TEMPORARY TABLE rtcc_kept_reads (LIKE {PARENT}) ON COMMIT DROP"))
     session.execute(text(f"INSERT INTO rtcc_kept_reads SELECT * FROM {name} WHERE id = ANY(:kept)"), {"kept": kept_ids})
-    count, oldest, newest = session.execute(
-        text(f"SELECT count(*), min(observed_at), max(observed_at) FROM {name}")
-    ).one()
     refs = session.execute(
         text(
             f"SELECT image_ref, crop_ref FROM {name} WHERE (image_ref LIKE :p OR crop_ref LIKE :p) "

@@ -183,6 +183,13 @@ def _has_match() -> ColumnElement[bool]:
     return exists().where(_matches.c.read_id == _reads.c.id)
 
 
+def kept_past_period(scope: HoldScope) -> ColumnElement[bool]:
+    """True for a read that stays past the non-hit period: a hit or a held read (a read with a match stays too;
+    ``alpr.partitions.drop_day`` adds that itself). A day's partition is dropped once the whole day is past the
+    period, so this is ``not nonhit_due`` for such a day, without a time test."""
+    return or_(_reads.c.is_hit == true(), read_held(scope))
+
+
 def nonhit_due(cutoff: datetime, scope: HoldScope) -> ColumnElement[bool]:
     """True for a read due as a non-hit read: observed before ``cutoff``, no hit, no match, not held."""
     return and_(

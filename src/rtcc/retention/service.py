@@ -21,7 +21,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import not_
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -299,7 +298,7 @@ def _drop_partitions(
         try:
             with db.uow() as session:
                 scope = hold_scope(session)
-                gone = partitions.drop_day(session, day, keep=not_(repository.nonhit_due(cutoff, scope)))
+                gone = partitions.drop_day(session, day, keep=repository.kept_past_period(scope))
                 if gone is None:
                     continue
                 refs = tuple(r for r in gone.refs if r not in repository.refs_in_use(session, gone.refs))

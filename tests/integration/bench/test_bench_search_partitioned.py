@@ -14,6 +14,7 @@ from rtcc.bench import _search_partitioned as bench
 from rtcc.cli import app
 
 
+@pytest.mark.slow  # a scratch database migrated from scratch, 32 partitions, two index builds: 90 s at load 25
 def test_bench_search_partitioned_smoke(monkeypatch: pytest.MonkeyPatch) -> None:
     server = os.environ.get("RTCC_TEST_DATABASE_URL")
     if not server:
