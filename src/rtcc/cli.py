@@ -154,6 +154,14 @@ def bench(
     mqtt: Annotated[
         bool, typer.Option("--mqtt", help="ingest: one read per QoS 1 message through the broker.")
     ] = False,
+    partitioned: Annotated[
+        bool,
+        typer.Option(
+            "--partitioned",
+            help="search: 30 days of city reads (default 60,000,000) in day partitions against an unpartitioned "
+            "copy, and a retention day drop while ingest runs (PostgreSQL --database).",
+        ),
+    ] = False,
 ) -> None:
     """Run a benchmark and print its figures (benchmarks assert nothing about time)."""
     if name not in BENCHMARKS:
@@ -167,6 +175,8 @@ def bench(
         extra["clients"] = clients
     if mqtt:
         extra["mqtt"] = True
+    if partitioned:
+        extra["partitioned"] = True
     result = mod.run(rows=rows, database_url=database, **extra)
     if as_json:
         sys.stdout.write(json.dumps(result) + "\n")

@@ -1,5 +1,5 @@
-"""What the alpr domain adds to a process (``rtcc.core.manifest``): cameras, reads, dead letters; MQTT ingest and the
-camera-health monitor."""
+"""What the alpr domain adds to a process (``rtcc.core.manifest``): cameras, reads, dead letters; MQTT ingest, the
+camera-health monitor and the reads-partition job."""
 
 from __future__ import annotations
 
@@ -29,6 +29,12 @@ MANIFEST = Manifest(
             "camera health monitor",
             "rtcc.alpr.jobs:start_offline_monitor",
             "rtcc.alpr.jobs:stop_offline_monitor",
+            role="jobs",
+        ),
+        Service(
+            "reads partitions",
+            "rtcc.alpr.jobs:start_partition_job",
+            "rtcc.alpr.jobs:stop_partition_job",
             role="jobs",
         ),
         Service(

@@ -8,7 +8,12 @@ SQLite: an exact pre-select of existing ids, SQLite having a single writer); on 
 session-local staging table and moved over with one ``INSERT ... SELECT`` (small batches: psycopg's pipelined
 ``executemany(..., returning=True)``). The stored representation is exactly what SQLAlchemy writes for the same
 columns (UUIDs as 32 hex characters and naive-UTC ``YYYY-MM-DD HH:MM:SS.ffffff`` text on SQLite), so the ORM reads
-these rows back unchanged (a test checks this)."""
+these rows back unchanged (a test checks this).
+
+On PostgreSQL ``alpr_reads`` is partitioned by day (``rtcc.alpr.partitions``) and its primary key is
+``(id, observed_at)``, so the PostgreSQL statements say ``ON CONFLICT DO NOTHING`` (any key): the id stays the
+idempotency key because a resent read carries the same ``observed_at`` as the first copy (both come from the sensor's
+payload)."""
 
 from __future__ import annotations
 
@@ -73,13 +78,13 @@ _PG_STAGE_CREATE = (
 _PG_STAGE_COPY = f"COPY {_PG_STAGE} ({', '.join(READ_COLUMNS)}) FROM STDIN"
 _PG_STAGE_MOVE = (
     f"INSERT INTO alpr_reads ({', '.join(READ_COLUMNS)}) SELECT {', '.join(READ_COLUMNS)} FROM {_PG_STAGE} "
-    "ORDER BY id ON CONFLICT (id) DO NOTHING RETURNING id"
+    "ORDER BY id ON CONFLICT DO NOTHING RETURNING id"
 )
 _PG_STAGE_CLEAR = f"TRUNCATE {_PG_STAGE}"
 _PG_INSERT = (
     f"INSERT INTO alpr_reads ({', '.join(READ_COLUMNS)}) VALUES ("
     + ", ".join("%s::json" if c == "candidates" else "%s" for c in READ_COLUMNS)
-    + ") ON CONFLICT (id) DO NOTHING RETURNING id"
+    + ") ON CONFLICT DO NOTHING RETURNING id"
 )
 
 

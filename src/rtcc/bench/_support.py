@@ -22,7 +22,9 @@ def read_indexes(db: Database) -> list[tuple[str, str]]:
     else:
         sql = "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'alpr_reads' AND indexname LIKE 'ix%'"
     with db.engine.connect() as conn:
-        found = [(str(name), str(ddl)) for name, ddl in conn.execute(text(sql))]
+        # a partitioned table's index reads "ON ONLY alpr_reads" (the parent alone); rebuilt without ONLY, it is made
+        # on every partition too
+        found = [(str(name), str(ddl).replace(" ON ONLY ", " ON ")) for name, ddl in conn.execute(text(sql))]
     if not found:
         raise RuntimeError("alpr_reads has no secondary indexes: is the database migrated?")
     return found

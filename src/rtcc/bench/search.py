@@ -106,14 +106,20 @@ def _fleet(rng: np.random.Generator, n: int) -> tuple[list[str], list[str], np.n
 
 
 def _chunks(
-    rng: np.random.Generator, rows: int, start: datetime, cams: list[tuple[str, float, float]], fleet: Any
+    rng: np.random.Generator,
+    rows: int,
+    start: datetime,
+    cams: list[tuple[str, float, float]],
+    fleet: Any,
+    days: int = DAYS,
 ) -> Iterator[list[tuple[Any, ...]]]:
-    """Rows in time order, CHUNK at a time, as tuples in ``_COLS`` order (timestamps as datetime64 strings)."""
+    """Rows in time order over ``days`` days, CHUNK at a time, as tuples in ``_COLS`` order (timestamps as
+    datetime64 strings)."""
     plates, regions, weights = fleet
     volume = np.array([w for _, _, w in cams], dtype=np.float64)
     cam_p = volume / volume.sum()
     cdf = np.cumsum(weights)
-    span_us = DAYS * 86_400 * 1_000_000
+    span_us = days * 86_400 * 1_000_000
     base_us = int(start.timestamp() * 1_000_000)
     n_chunks = max(1, -(-rows // CHUNK))
     ocr = [ocr_class(p) for p in plates]
@@ -337,8 +343,15 @@ def _first_diff(a: list[uuid.UUID], b: list[uuid.UUID]) -> int:
     return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
 
 
-def run(rows: int | None = None, database_url: str | None = None) -> dict[str, float | int | str]:
-    """Load N reads, build the plate index, and time the searches against the full-scan baseline."""
+def run(
+    rows: int | None = None, database_url: str | None = None, partitioned: bool = False
+) -> dict[str, float | int | str]:
+    """Load N reads, build the plate index, and time the searches against the full-scan baseline.
+    ``partitioned``: the city-scale run over day partitions instead (``bench._search_partitioned``, PostgreSQL)."""
+    if partitioned:
+        from rtcc.bench import _search_partitioned
+
+        return _search_partitioned.run(rows=rows, database_url=database_url)
     n = rows or DEFAULT_ROWS
     rng = np.random.default_rng(20261122)
     start = datetime(2026, 8, 1, tzinfo=UTC)

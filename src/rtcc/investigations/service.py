@@ -261,11 +261,21 @@ def _candidate_plates(session: Session, q: logic.PlateQuery, settings: Investiga
 
 
 def _page(
-    session: Session, body: PlateSearch, q: logic.PlateQuery, plates: list[str], limit: int
+    session: Session,
+    body: PlateSearch,
+    q: logic.PlateQuery,
+    plates: list[str],
+    limit: int,
+    settings: InvestigationsSettings | None = None,
 ) -> tuple[list[ReadHit], str | None]:
-    """Up to ``limit`` reads after the cursor that pass every filter, and the cursor of the next page."""
+    """Up to ``limit`` reads after the cursor that pass every filter, and the cursor of the next page. A pattern's
+    plates came from the plate index (caught up just before): on PostgreSQL their first and last sightings bound
+    each plate's lookup in time, so the day partitions it cannot have reads in are skipped."""
     if not plates:
         return [], None
+    spans = None
+    if settings is not None and q.mode != "exact" and session.get_bind().dialect.name == "postgresql":
+        spans = repository.plate_spans(session, plates, overlap_s=settings.search_index_overlap_s)
     after = logic.decode_cursor(body.cursor) if body.cursor else None
     vehicle = {k: v for k, v in (body.vehicle.model_dump() if body.vehicle else {}).items() if v}
     out: list[ReadHit] = []
@@ -284,6 +294,7 @@ def _page(
             after=after,
             descending=body.order == "desc",
             limit=batch,
+            spans=spans,
         )
         keep = inside_area(body.area, rows) if body.area else [True] * len(rows)
         for row, ok in zip(rows, keep, strict=True):
@@ -306,7 +317,7 @@ def search_plates(
     purpose = require_purpose(session, body)
     q = logic.parse_plate_query(body.plate, body.mode, body.max_diff)
     plates = _candidate_plates(session, q, settings)
-    items, cursor = _page(session, body, q, plates, body.limit)
+    items, cursor = _page(session, body, q, plates, body.limit, settings)
     audit_search(session, actor, "plate", body, purpose, len(items))
     return PlateSearchResult(items=items, next_cursor=cursor, matched_plates=plates, result_count=len(items))
 
@@ -316,7 +327,9 @@ def export_reads(session: Session, body: PlateSearch, *, actor: Actor, settings:
     purpose = require_purpose(session, body)
     q = logic.parse_plate_query(body.plate, body.mode, body.max_diff)
     plates = _candidate_plates(session, q, settings)
-    items, _ = _page(session, body.model_copy(update={"cursor": None}), q, plates, settings.search_export_max_rows)
+    items, _ = _page(
+        session, body.model_copy(update={"cursor": None}), q, plates, settings.search_export_max_rows, settings
+    )
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(EXPORT_COLUMNS)

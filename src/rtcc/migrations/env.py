@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine, pool
 
 from rtcc.core.db import Base
+from rtcc.core.migrate import compare_filters
 from rtcc.models_registry import import_all_models
 
 import_all_models()
@@ -37,6 +38,7 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            **compare_filters(connection.dialect.name),
         )
         with context.begin_transaction():
             context.run_migrations()

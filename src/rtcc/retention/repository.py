@@ -183,7 +183,15 @@ def _has_match() -> ColumnElement[bool]:
     return exists().where(_matches.c.read_id == _reads.c.id)
 
 
-def _nonhit_due(cutoff: datetime, scope: HoldScope) -> ColumnElement[bool]:
+def kept_past_period(scope: HoldScope) -> ColumnElement[bool]:
+    """True for a read that stays past the non-hit period: a hit or a held read (a read with a match stays too;
+    ``alpr.partitions.drop_day`` adds that itself). A day's partition is dropped once the whole day is past the
+    period, so this is ``not nonhit_due`` for such a day, without a time test."""
+    return or_(_reads.c.is_hit == true(), read_held(scope))
+
+
+def nonhit_due(cutoff: datetime, scope: HoldScope) -> ColumnElement[bool]:
+    """True for a read due as a non-hit read: observed before ``cutoff``, no hit, no match, not held."""
     return and_(
         _reads.c.observed_at < cutoff,
         _reads.c.is_hit == false(),
@@ -244,7 +252,7 @@ class Candidates:
 
 
 _READ_CONDITIONS: dict[str, Callable[[datetime, HoldScope], ColumnElement[bool]]] = {
-    "reads_nonhit": lambda cutoff, scope: _nonhit_due(cutoff, scope),
+    "reads_nonhit": lambda cutoff, scope: nonhit_due(cutoff, scope),
     "reads_hit": lambda cutoff, scope: _hit_due(cutoff, scope),
     "images": lambda cutoff, scope: _images_due(cutoff, scope),
 }
@@ -301,7 +309,7 @@ def purge_nonhit_reads(session: Session, cand: Candidates, *, cutoff: datetime, 
         return Batch(0, None, None)
     stmt = (
         delete(_reads)
-        .where(_reads.c.observed_at >= cand.first, _reads.c.observed_at <= cand.last, _nonhit_due(cutoff, scope))
+        .where(_reads.c.observed_at >= cand.first, _reads.c.observed_at <= cand.last, nonhit_due(cutoff, scope))
         .returning(_reads.c.observed_at, _reads.c.image_ref, _reads.c.crop_ref)
     )
     rows = session.execute(stmt).all()
@@ -375,7 +383,7 @@ def due_summary(
         q = select(func.count(), func.min(closed), func.max(closed)).where(_alerts_due(cutoff, scope))
     else:
         cond = {
-            "reads_nonhit": _nonhit_due,
+            "reads_nonhit": nonhit_due,
             "reads_hit": _hit_due,
             "images": _images_due,
         }[cls](cutoff, scope)

@@ -17,12 +17,14 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from rtcc.alpr import partitions
 from rtcc.audit import service as audit
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
@@ -281,6 +283,56 @@ def _record_batch(
     audit.record_for(session, actor, PURGE_ACTION, target_type=target_type, target_id=target_id, details=details)
 
 
+@dataclass
+class _Dropped:
+    count: int = 0
+    batches: int = 0
+    files: int = 0
+    oldest: datetime | None = None
+    newest: datetime | None = None
+
+
+def _drop_partitions(
+    db: Database, *, cutoff: datetime, run_id: uuid.UUID, actor: Principal, data_dir: Path
+) -> tuple[_Dropped, datetime] | None:
+    """PostgreSQL with partitioned reads: drop each day wholly before ``cutoff`` as one partition (the reads that
+    stay, hits and held reads, are kept in the default partition), one audited transaction per day. Returns what
+    went and the cutoff the row-by-row purge should use after it (the start of the cutoff's day when that day has
+    a partition: the rest of that day goes with it, a day later); None where reads are not partitioned (SQLite)."""
+    cutoff_day = cutoff.astimezone(UTC).date()
+    with db.read() as session:
+        if not partitions.is_partitioned(session):
+            return None
+        days = partitions.days_due(session, cutoff)
+        cutoff_day_partitioned = cutoff_day in set(partitions.list_days(session))
+    out = _Dropped()
+    for day in days:
+        try:
+            with db.uow() as session:
+                scope = hold_scope(session)
+                gone = partitions.drop_day(session, day, keep=repository.kept_past_period(scope))
+                if gone is None:
+                    continue
+                refs = tuple(r for r in gone.refs if r not in repository.refs_in_use(session, gone.refs))
+                batch = Batch(gone.dropped, gone.oldest, gone.newest, refs)
+                _record_batch(
+                    session, actor, DataClass.reads_nonhit, run_id, batch, {"partition": gone.name, "kept": gone.kept}
+                )
+        except OperationalError:  # the lock on alpr_reads was not granted in time: the next pass drops the day
+            logger.warning("retention: could not drop the reads partition of %s now; the next pass retries", day)
+            continue
+        out.count += batch.count
+        out.batches += 1
+        out.files += _delete_files(batch.refs, data_dir)
+        if batch.oldest is not None and (out.oldest is None or batch.oldest < out.oldest):
+            out.oldest = batch.oldest
+        if batch.newest is not None and (out.newest is None or batch.newest > out.newest):
+            out.newest = batch.newest
+    # the reads of the cutoff's own day go with its partition a day later; reads in the default partition (days
+    # without a partition) are deleted one by one at the exact cutoff
+    return out, partitions.day_bounds(cutoff_day)[0] if cutoff_day_partitioned else cutoff
+
+
 def _purge_class(
     db: Database,
     cls: DataClass,
@@ -299,6 +351,12 @@ def _purge_class(
     oldest: datetime | None = None
     newest: datetime | None = None
     after: datetime | None = None
+    reported_cutoff = cutoff
+    if cls is DataClass.reads_nonhit:
+        dropped = _drop_partitions(db, cutoff=cutoff, run_id=run_id, actor=actor, data_dir=data_dir)
+        if dropped is not None:
+            whole, cutoff = dropped  # rows left to delete one by one: the default partition's
+            count, batches, files, oldest, newest = whole.count, whole.batches, whole.files, whole.oldest, whole.newest
     complete = False
     limit = batch_size if target_ms <= 0 else min(batch_size, logic.FIRST_BATCH)  # adaptive: start small, grow
     while max_batches is None or batches < max_batches:
@@ -355,7 +413,7 @@ def _purge_class(
     return ClassOutcome(
         name=cls.value,
         days=days,
-        cutoff=cutoff,
+        cutoff=reported_cutoff,
         count=count,
         oldest=oldest,
         newest=newest,
