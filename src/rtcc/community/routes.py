@@ -145,6 +145,20 @@ def alert_cap(alert_id: uuid.UUID, db: DbDep, settings: SettingsDep) -> Response
     return Response(content=xml, media_type="application/cap+xml")
 
 
+#: Headers of the public confirmation pages (reached from an e-mail link that carries a secret token): no script at
+#: all, the form may post only here, no framing (clickjacking the one button), the token never leaves in a Referer,
+#: and no cache keeps the page. HSTS is added app-wide to answers served over TLS (``rtcc.core.transport``).
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
 def _confirm_page(title: str, question: str, action: str) -> HTMLResponse:
     page = (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head><body>"
@@ -152,7 +166,7 @@ def _confirm_page(title: str, question: str, action: str) -> HTMLResponse:
         f"<form method='post' action='{html.escape(action, quote=True)}'><button type='submit'>{title}</button></form>"
         "</body></html>"
     )
-    return HTMLResponse(page)
+    return HTMLResponse(page, headers=PAGE_HEADERS)
 
 
 @router.get(f"{P}/unsubscribe/{{token}}", dependencies=[public()], response_class=HTMLResponse)

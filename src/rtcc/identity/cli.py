@@ -77,12 +77,17 @@ def mfa_reset(username: str) -> None:
 @apikeys.command("create")
 def create_key(
     name: str,
-    camera: Annotated[list[str], typer.Option(help="Camera code the key may report for ('*' for any); repeat.")],
+    camera: Annotated[
+        list[str] | None, typer.Option(help="Camera code the key may report for ('*' for any); repeat.")
+    ] = None,
+    monitoring: Annotated[
+        bool, typer.Option("--monitoring", help="A Prometheus scraper's key: it may only read /metrics.")
+    ] = False,
 ) -> None:
-    """Create a sensor API key and print its secret once."""
+    """Create a sensor API key (or, with --monitoring, a metrics scraper's key) and print its secret once."""
 
     def work(rt: Runtime) -> str:
-        body = ApiKeyCreate(name=name, camera_codes=camera)
+        body = ApiKeyCreate(name=name, camera_codes=camera or [], monitoring=monitoring)
         with rt.db.uow() as session:
             _key, secret = service.create_api_key(session, body, actor=SYSTEM)
         return secret

@@ -27,6 +27,7 @@ from rtcc.identity import repository, throttle
 from rtcc.identity.logic import (
     AGENCY_PERMISSIONS,
     ALARM_COMPANY_PERMISSIONS,
+    MONITORING_PERMISSIONS,
     SENSOR_PERMISSIONS,
     Principal,
     permissions_for,
@@ -347,7 +348,9 @@ def create_api_key(session: Session, data: ApiKeyCreate, *, actor: Principal) ->
     secret (shown once)."""
     prefix = secrets.token_hex(6)
     secret = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
-    if data.agency:
+    if data.monitoring:
+        scopes, meta = ["monitoring"], {}
+    elif data.agency:
         scopes, meta = ["agency"], {"agency": data.agency}
     elif data.alarm_company:
         scopes, meta = ["alarm_company"], {"alarm_company": data.alarm_company}
@@ -438,6 +441,10 @@ def resolve_api_key(session: Session, secret: str) -> tuple[Principal, uuid.UUID
             role="agency",
             permissions=AGENCY_PERMISSIONS,
             unit=str((key.meta or {}).get("agency") or key.name),
+        ), due
+    if "monitoring" in (key.scopes or []):
+        return Principal(
+            kind="apikey", id=str(key.id), name=key.name, role="monitoring", permissions=MONITORING_PERMISSIONS
         ), due
     if "alarm_company" in (key.scopes or []):
         return Principal(
