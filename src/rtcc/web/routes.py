@@ -24,9 +24,8 @@ import mimetypes
 import re
 from importlib import resources
 from importlib.resources.abc import Traversable
-from urllib.parse import urlsplit
-
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
