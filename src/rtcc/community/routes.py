@@ -35,6 +35,7 @@ from rtcc.community.schemas import (
     NoticeRead,
     ProfileRead,
     ProfileUpdate,
+    SignupAccepted,
     SignupRequest,
     SubscriptionCreate,
     SubscriptionRead,
@@ -95,18 +96,25 @@ def _limited(request: Request, exc: accounts.RateLimited) -> Response:
 # --- public ----------------------------------------------------------------------------------------------------------
 
 
-@router.post(f"{P}/signup", status_code=201, dependencies=[public()], response_model=ProfileRead)
+SIGNUP_ACCEPTED = SignupAccepted(
+    detail="If the username and e-mail address were free, your account is ready: sign in with them. We also sent a "
+    "message to the e-mail address. If you cannot sign in, choose another username."
+)
+
+
+@router.post(f"{P}/signup", status_code=202, dependencies=[public()], response_model=SignupAccepted)
 def signup(body: SignupRequest, request: Request, db: DbDep, settings: SettingsDep) -> Any:
-    """Create a resident or business account; sign in afterwards through POST /api/v1/auth/login."""
+    """Create a resident or business account; sign in afterwards through POST /api/v1/auth/login. The answer is the
+    same whether or not the username or e-mail address already had an account (the address's owner is told)."""
     try:
         with db.uow() as session:
-            prof = accounts.signup(
+            accounts.signup(
                 session,
                 body,
                 client_ip=_client_ip(request),
                 per_ip_hour=settings.community_signups_per_ip_hour,
             )
-            return accounts.get_profile_of(session, prof.user_id)
+        return SIGNUP_ACCEPTED
     except accounts.RateLimited as exc:
         return _limited(request, exc)
 

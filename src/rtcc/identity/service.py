@@ -139,6 +139,17 @@ class LoginResult:
     user: User
 
 
+def username_taken(session: Session, username: str) -> bool:
+    """True when a user has this username (for sign-up flows that must not tell the caller)."""
+    return repository.user_by_username(session, username) is not None
+
+
+def spend_password_hash(password: str) -> None:
+    """Compute and discard an argon2 hash: a sign-up that creates nothing costs the same time as one that does, so
+    the answer's timing does not tell whether a username or address exists."""
+    _hasher.hash(password)
+
+
 def check_password_policy(password: str, *, username: str) -> None:
     """Refuse (ValidationFailed on ``password``) a common or guessable password (``passwords.password_problem``),
     with the city's name and the username as the words an attacker tries first."""
