@@ -19,7 +19,6 @@ from rtcc.identity import mfa, mfa_webauthn, secretbox, service, throttle
 from rtcc.identity.deps import authenticate, public, require
 from rtcc.identity.logic import STAFF_ROLES, Perm, Principal, Role
 from rtcc.identity.models import MfaChallenge, User
-from rtcc.identity.secretbox import SecretBox
 from rtcc.identity.schemas import (
     LoginResponse,
     MfaEnrolled,
@@ -34,6 +33,7 @@ from rtcc.identity.schemas import (
     WebauthnOptions,
     WebauthnRegister,
 )
+from rtcc.identity.secretbox import SecretBox
 from rtcc.settings import Settings
 
 router = APIRouter(prefix="/api/v1/auth/mfa", tags=["identity"])

@@ -9,8 +9,8 @@ lives in ``RTCC_MFA_KEY_FILE`` (default ``<data_dir>/mfa-secret.keys``, mode 060
 from __future__ import annotations
 
 import stat
-from datetime import timedelta
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pyotp
