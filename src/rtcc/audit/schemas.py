@@ -110,7 +110,7 @@ class SigningKeyRead(BaseModel):
 
 
 class SigningKeyValidityRead(SigningKeyRead):
-    """A key that has signed tree heads and when: heads from ``valid_from`` until ``valid_until`` (exclusive; null
+    """A key that has signed tree heads and when: heads from ``valid_from`` until ``valid_until`` (both included; null
     while it is the current key) are signed by it. Rotated keys stay listed, so old heads stay verifiable."""
 
     valid_from: int = Field(description="Timestamp (ms since the epoch) of the first head this key signed.")

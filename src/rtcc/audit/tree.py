@@ -246,7 +246,7 @@ def _signature_problem(h: AuditTreeHead, keys: dict[str, AuditSigningKey | str])
         return f"tree head {h.id} (size {h.tree_size}): signed by key {h.key_id[:16]}..., which is not published"
     pub = key if isinstance(key, str) else key.public_key
     if isinstance(key, AuditSigningKey) and not (
-        key.valid_from_ms <= h.timestamp_ms and (key.valid_until_ms is None or h.timestamp_ms < key.valid_until_ms)
+        key.valid_from_ms <= h.timestamp_ms and (key.valid_until_ms is None or h.timestamp_ms <= key.valid_until_ms)
     ):
         return f"tree head {h.id} (size {h.tree_size}): signed by key {h.key_id[:16]}... outside its validity"
     msg = signing.tree_head_message(h.timestamp_ms, h.tree_size, bytes.fromhex(h.root_hash))
