@@ -73,7 +73,7 @@ def _sign_in(client: TestClient, username: str, totp: pyotp.TOTP, *, later_s: in
     finally:
         clock.set_clock(None)
         client.cookies.clear()
-    return resp.status_code
+    return int(resp.status_code)
 
 
 def _stored(db: Database) -> str:

@@ -17,6 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+from rtcc.identity import secretbox
+
 revision: str = "0029"
 down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
@@ -25,8 +27,7 @@ depends_on: str | Sequence[str] | None = None
 _SECRET_COLUMNS = (("mfa_factors", "secret", "id"), ("mfa_challenges", "pending_secret", "id"))
 
 
-def _box():  # type: ignore[no-untyped-def]
-    from rtcc.identity import secretbox
+def _box() -> secretbox.SecretBox:
     from rtcc.settings import get_settings
 
     settings = get_settings()
@@ -34,8 +35,6 @@ def _box():  # type: ignore[no-untyped-def]
 
 
 def _rewrite(seal: bool) -> None:
-    from rtcc.identity import secretbox
-
     conn = op.get_bind()
     box = None
     for table, column, key in _SECRET_COLUMNS:
