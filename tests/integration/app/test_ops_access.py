@@ -20,6 +20,7 @@ from rtcc.identity.logic import SYSTEM
 from rtcc.identity.schemas import ApiKeyCreate
 from rtcc.web import routes as web_routes
 
+PASSWORD = "correct horse battery"
 PROTECTED = ["/metrics", "/openapi.json", "/docs", "/redoc"]
 
 
@@ -87,3 +88,17 @@ def test_the_docs_page_has_the_app_headers_and_loads_nothing_from_elsewhere(
     assert resp.headers["x-content-type-options"] == "nosniff"
     external = re.findall(r"""(?:src|href)=["']?(https?:)?//""", page)
     assert not external, "the docs page must load nothing from another origin"
+
+
+def test_a_signed_in_admin_opens_the_docs_in_the_browser(
+    app_client: TestClient, login: Callable[..., dict[str, str]]
+) -> None:
+    """The browser sends the session cookie (no header): the demo admin signs in at /app/ and opens /docs."""
+    login("admin", username="docs_admin")
+    app_client.cookies.clear()
+    signed_in = app_client.post("/api/v1/auth/login", json={"username": "docs_admin", "password": PASSWORD})
+    assert signed_in.status_code == 200 and "rtcc_session" in app_client.cookies
+    assert app_client.get("/openapi.json").status_code == 200
+    assert app_client.get("/docs").status_code in (200, 503)  # 503: the web app is not built here
+    assert app_client.get("/api/v1/web/api-paths").status_code == 200
+    app_client.cookies.clear()
