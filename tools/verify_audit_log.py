@@ -2,8 +2,9 @@
 """Standalone verifier of an OpenRTCC audit log (docs/audit-verification.md). Needs only Python 3.11+ and the
 ``cryptography`` package; it shares no code with the server, so a bug there is not copied here.
 
-It checks, against the Ed25519 public key the city publishes:
-- every signed tree head's signature (RFC 6962 3.5 ``TreeHeadSignature`` bytes) and key id;
+It checks, against the Ed25519 public keys the city publishes (several when the signing key was rotated):
+- every signed tree head's signature (RFC 6962 3.5 ``TreeHeadSignature`` bytes) by the key its key id names, and,
+  where the keys document gives validity (``.../audit-log/keys``), that the head lies within that key's validity;
 - that heads never shrink and that two heads of one size have one root;
 - the consistency proof between each pair of successive heads (RFC 6962 2.1.2, verified as RFC 9162 2.1.4.2);
 - inclusion proofs (RFC 6962 2.1.1, verified as RFC 9162 2.1.3.2);
@@ -15,6 +16,10 @@ files or fetched with ``--url``. Exit status: 0 all checks passed, 1 a check fai
 
     python tools/verify_audit_log.py --url https://rtcc.example.gov --export audit.jsonl
     python tools/verify_audit_log.py --key key.json --heads heads.json --proofs consistency.json --export audit.jsonl
+    python tools/verify_audit_log.py --key keys.json --key old-key.pem --heads heads.json
+
+``--key`` is repeatable and takes the keys list (``.../audit-log/keys``), one key document (``.../audit-log/key``)
+or a PEM public key.
 """
 
 from __future__ import annotations
@@ -179,6 +184,38 @@ def load_public_key(doc: Any, where: str) -> tuple[Ed25519PublicKey, str]:
     return key, hashlib.sha256(raw).hexdigest()
 
 
+class Key:
+    """A verification key and, when the keys document says, the window of heads it signed (ms, both ends included)."""
+
+    def __init__(self, key: Ed25519PublicKey, key_id: str, valid_from: int | None, valid_until: int | None) -> None:
+        self.key, self.key_id, self.valid_from, self.valid_until = key, key_id, valid_from, valid_until
+
+    def covers(self, timestamp: int) -> bool:
+        return (self.valid_from is None or timestamp >= self.valid_from) and (
+            self.valid_until is None or timestamp <= self.valid_until
+        )
+
+
+def load_keys(doc: Any, where: str) -> list[Key]:
+    """The keys in a keys list, one key document or PEM text; a stated key id must match the key."""
+    out = []
+    for n, item in enumerate(doc if isinstance(doc, list) else [doc]):
+        at = f"{where} (key {n + 1})" if isinstance(doc, list) else where
+        key, key_id = load_public_key(item, at)
+        if isinstance(item, dict):
+            if item.get("key_id") not in (None, key_id):
+                raise BadInput(f"{at}: key_id {item.get('key_id')} is not the key's id {key_id}")
+            valid_from, valid_until = item.get("valid_from"), item.get("valid_until")
+            out.append(Key(key, key_id, None if valid_from is None else int(valid_from), _opt_int(valid_until)))
+        else:
+            out.append(Key(key, key_id, None, None))
+    return out
+
+
+def _opt_int(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
 def read_export(path: str) -> list[dict[str, Any]]:
     """The lines of an export, checked for shape (line numbers in errors)."""
     out = []
@@ -219,7 +256,8 @@ def head_message(head: dict[str, Any]) -> bytes:
     return struct.pack(">BBQQ", 0, 1, int(head["timestamp"]), int(head["tree_size"])) + root
 
 
-def check_heads(heads: list[dict[str, Any]], key: Ed25519PublicKey, key_id: str, rep: Report) -> None:
+def check_heads(heads: list[dict[str, Any]], keys: list[Key], rep: Report) -> None:
+    by_id = {k.key_id: k for k in keys}
     good = 0
     for h in heads:
         try:
@@ -227,16 +265,21 @@ def check_heads(heads: list[dict[str, Any]], key: Ed25519PublicKey, key_id: str,
             sig = base64.b64decode(h["tree_head_signature"], validate=True)
         except (KeyError, ValueError, TypeError) as exc:
             raise BadInput(f"head {h.get('id')}: missing or malformed field ({exc})") from None
-        if h.get("key_id") != key_id:
-            rep.fail(f"head {h.get('id')} (size {h['tree_size']}): signed by key {h.get('key_id')}, not {key_id}")
+        key = by_id.get(str(h.get("key_id")))
+        if key is None:
+            rep.fail(f"head {h.get('id')} (size {h['tree_size']}): signed by key {h.get('key_id')}, not a given key")
+            continue
+        if not key.covers(int(h["timestamp"])):
+            rep.fail(f"head {h.get('id')} (size {h['tree_size']}): outside the validity of key {key.key_id[:16]}...")
             continue
         try:
-            key.verify(sig, msg)
+            key.key.verify(sig, msg)
             good += 1
         except InvalidSignature:
             rep.fail(f"head {h.get('id')} (size {h['tree_size']}): signature does not verify")
     if good == len(heads):
-        rep.ok(f"{good} tree head signatures verify (key {key_id[:16]}...)")
+        used = sorted({str(h.get("key_id"))[:16] for h in heads})
+        rep.ok(f"{good} tree head signatures verify ({len(used)} key(s): {', '.join(k + '...' for k in used)})")
     roots: dict[int, str] = {}
     for a, b in itertools.pairwise(heads):
         if int(b["tree_size"]) < int(a["tree_size"]):
@@ -348,7 +391,13 @@ def check_export(entries: list[dict[str, Any]], heads: list[dict[str, Any]], rep
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--url", help="base URL of the RTCC server: fetch the key, the heads and the consistency proofs")
-    ap.add_argument("--key", help="the key document (JSON from .../audit-log/key) or a PEM public key file")
+    ap.add_argument(
+        "--key",
+        action="append",
+        default=[],
+        help="the keys list (JSON from .../audit-log/keys), a key document (.../audit-log/key) or a PEM public key "
+        "file; repeatable (rotated keys)",
+    )
     ap.add_argument("--heads", help="the heads (JSON list from .../audit-log/heads)")
     ap.add_argument("--proofs", help="consistency proofs (JSON list of .../audit-log/consistency documents)")
     ap.add_argument("--inclusion", action="append", default=[], help="an inclusion proof document (repeatable)")
@@ -357,8 +406,9 @@ def main(argv: list[str] | None = None) -> int:
     rep = Report()
     try:
         proofs: dict[tuple[int, int], list[bytes]] = {}
+        keys: list[Key] = []
         if args.url:
-            key_doc: Any = _fetch(args.url, f"{API}/key")
+            keys = load_keys(_fetch(args.url, f"{API}/keys"), args.url)
             heads: list[dict[str, Any]] = []
             while True:
                 page = _fetch(args.url, f"{API}/heads", after_id=heads[-1]["id"] if heads else 0, limit=1000)
@@ -372,9 +422,6 @@ def main(argv: list[str] | None = None) -> int:
         else:
             if not args.key or not args.heads:
                 raise BadInput("give --url, or --key and --heads")
-            with open(args.key, encoding="utf-8") as f:
-                text = f.read()
-            key_doc = text if text.lstrip().startswith("-----BEGIN") else _read_json(args.key)
             heads = _read_json(args.heads)
             if not isinstance(heads, list):
                 raise BadInput(f"{args.heads}: expected a JSON list of heads")
@@ -382,11 +429,19 @@ def main(argv: list[str] | None = None) -> int:
                 for doc in _read_json(args.proofs):
                     m, n = int(doc["first"]), int(doc["second"])
                     proofs[(m, n)] = [_hex(p, f"consistency proof {m}->{n}") for p in doc["consistency"]]
-        key, key_id = load_public_key(key_doc, args.key or args.url)
+        for path in args.key:
+            try:
+                with open(path, encoding="utf-8") as f:
+                    text = f.read()
+            except OSError as exc:
+                raise BadInput(f"{path}: {exc.strerror}") from None
+            keys += load_keys(text if text.lstrip().startswith("-----BEGIN") else _read_json(path), path)
         heads.sort(key=lambda h: int(h["id"]))
         if not heads:
             raise BadInput("no signed tree heads to check")
-        check_heads(heads, key, key_id, rep)
+        if not keys:
+            raise BadInput("no public key to check the heads with")
+        check_heads(heads, keys, rep)
         check_consistency(heads, proofs, rep, required=bool(args.url or args.proofs))
         check_inclusions((_read_json(p) for p in args.inclusion), heads, rep)
         if args.export:

@@ -22,6 +22,7 @@ from rtcc.core.logging import configure_logging, install_access_log_redaction
 from rtcc.core.manifest import load
 from rtcc.core.problems import PROBLEM_RESPONSES, install_problem_handlers
 from rtcc.core.textguard import TextGuard
+from rtcc.core.transport import StrictTransport
 from rtcc.domains import manifests, services
 from rtcc.identity.deps import undeclared
 from rtcc.places import service as places_service
@@ -131,10 +132,12 @@ def create_app(
         lifespan=lifespan,
         docs_url=None,  # /docs is served by rtcc.web with Swagger UI bundled (FastAPI's page loads it from a CDN)
         redoc_url=None,
+        openapi_url=None,  # /openapi.json is served by rtcc.web behind api:docs (the API's map is not public)
         description="Open-source Real-Time Crime Center: ALPR, hotlists, alerts, governance.",
     )
     install_problem_handlers(app)
     app.add_middleware(TextGuard)
+    app.add_middleware(StrictTransport, max_age_s=settings.hsts_max_age_s, trusted_proxies=settings.trusted_proxies)
     # added last, so it runs first: bodies are limited before the TextGuard reads them and before authentication
     app.add_middleware(BodyLimit, default=settings.body_max_json_bytes, rules=body_rules(settings))
     routers = _routers()

@@ -111,6 +111,14 @@ def demo(
         float | None, typer.Option(help="Compress simulated time (default RTCC_DEMO_SPEEDUP, 1 = real time).")
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default RTCC_PORT).")] = None,
+    production_mode: Annotated[
+        bool,
+        typer.Option(
+            "--production-mode",
+            help="Staff sign in with a second factor, as in production (each enrols a TOTP app or a security key at "
+            "first sign-in); the same as RTCC_MFA_REQUIRED=true.",
+        ),
+    ] = False,
 ) -> None:
     """Start the simulated Cerritos demo: server, 19 ALPR cameras, hotlists, live hits within a minute."""
     from rtcc.demo.runner import run_demo
@@ -118,6 +126,8 @@ def demo(
     settings = get_settings()
     if port is not None:
         settings = settings.model_copy(update={"port": port})
+    if production_mode:  # set explicitly, so the demo keeps it on (``rtcc.demo.runner.demo_security``)
+        settings = settings.model_copy(update={"mfa_required": True})
     run_demo(settings, speedup=speedup if speedup is not None else settings.demo_speedup)
 
 

@@ -1,4 +1,8 @@
-"""Operational routes: liveness (/healthz), readiness (/readyz: database and bus reachable), /metrics."""
+"""Operational routes: liveness (/healthz), readiness (/readyz: database and bus reachable), /metrics.
+
+The probes are public (they say up or not, nothing more); /metrics requires ``ops:metrics`` (admins, the ``ops``
+role, and a monitoring API key: ``rtcc apikeys create scraper --monitoring``, sent by Prometheus as
+``Authorization: Bearer <key>``), since its counters tell an outsider how the system is used."""
 
 from __future__ import annotations
 
@@ -8,7 +12,8 @@ from starlette.concurrency import run_in_threadpool
 
 from rtcc.core.metrics import REGISTRY
 from rtcc.deps import RuntimeDep
-from rtcc.identity.deps import public
+from rtcc.identity.deps import public, require
+from rtcc.identity.logic import Perm
 
 router = APIRouter(tags=["ops"])
 
@@ -37,7 +42,7 @@ async def readyz(runtime: RuntimeDep, response: Response) -> dict[str, object]:
 
 @router.get(
     "/metrics",
-    dependencies=[public()],
+    dependencies=[require(Perm.ops_metrics)],
     response_class=Response,
     responses={200: {"description": "Prometheus text exposition", "content": {CONTENT_TYPE_LATEST.split(";")[0]: {}}}},
 )

@@ -97,6 +97,18 @@ class Settings(
         description="Seconds a process remembers a resolved API key (0: look it up on every request). A key "
         "revoked by another process stops working here within this time; revoked here, at once.",
     )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="Addresses or networks (e.g. 127.0.0.1, 10.0.0.0/8) of reverse proxies whose X-Forwarded-Proto "
+        "header is believed: a request they forward with https counts as served over TLS (the HSTS header). Empty "
+        "(default): only the server's own TLS counts.",
+    )
+    hsts_max_age_s: int = Field(
+        default=31_536_000,
+        ge=0,
+        description="max-age of the Strict-Transport-Security header sent on every answer served over TLS (never "
+        "over plain http); 0 disables it.",
+    )
     cookie_secure: bool = Field(
         default=True,
         description="Mark the session cookie Secure (sent over HTTPS only). `rtcc demo` turns it off unless set "

@@ -69,7 +69,7 @@ class Server:
         return httpx.request(method, f"{self.base_url}{path}", headers=self.token(user), timeout=30, **kw)
 
     def has_api(self, path: str) -> bool:
-        return path in httpx.get(f"{self.base_url}/openapi.json", timeout=60).json().get("paths", {})
+        return path in self.api("GET", "/api/v1/web/api-paths", "admin").json()
 
 
 @dataclass

@@ -240,7 +240,7 @@ def _resident(server: Server, name: str) -> dict[str, str]:
         "lat": 33.87,
         "lon": -118.06,
     }
-    assert httpx.post(f"{server.base_url}/api/v1/community/signup", json=body).status_code == 201
+    assert httpx.post(f"{server.base_url}/api/v1/community/signup", json=body).status_code == 202
     resp = httpx.post(f"{server.base_url}/api/v1/auth/login", json={"username": name, "password": body["password"]})
     return {"Authorization": f"Bearer {resp.json()['token']}"}
 

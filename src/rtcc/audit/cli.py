@@ -121,6 +121,23 @@ def publish_head() -> None:
     typer.echo(run_command(work, bus=False))
 
 
+@audit.command("keys")
+def list_keys() -> None:
+    """The keys that have signed tree heads and their validity (what the transparency portal publishes at
+    /api/v1/transparency/audit-log/keys). To rotate: `rtcc audit keygen NEW.pem`, point RTCC_AUDIT_SIGNING_KEY_FILE
+    at it and restart the jobs worker; the next head registers the new key and closes the old one's validity."""
+
+    def work(rt: Runtime) -> list[str]:
+        with rt.db.read() as session:
+            return [
+                f"{k.key_id}  {k.algorithm}  from {k.valid_from_ms}  until {k.valid_until_ms or 'current'}"
+                for k in tree.signing_keys(session)
+            ]
+
+    for line in run_command(work, bus=False) or ["no key has signed a tree head yet"]:
+        typer.echo(line)
+
+
 @audit.command("check-heads")
 def check_heads() -> None:
     """Check the log against every published tree head; exit 1 and say what differs if it does not match."""
@@ -129,7 +146,7 @@ def check_heads() -> None:
         path = rt.settings.audit_signing_key_file
         pub = signing.public_key_of(signing.load_private_key(path)).public_key if path else None
         with rt.db.uow() as session:
-            result = tree.check(session, public_key_b64=pub)
+            result = tree.check(session, public_key_b64=pub, verify_signatures=True)
             service.record(session, actor="cli", actor_role="system", action="audit.tree_check", details=asdict(result))
         return result
 

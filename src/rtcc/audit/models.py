@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Integer, LargeBinary, SmallInteger, String
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Integer, LargeBinary, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rtcc.core.db import Base, UTCDateTime
@@ -58,3 +58,18 @@ class AuditTreeHead(Base):
     root_hash: Mapped[str] = mapped_column(String(64))
     signature: Mapped[str] = mapped_column(String(128))
     key_id: Mapped[str] = mapped_column(String(64))
+
+
+class AuditSigningKey(Base):
+    """A public key that has signed tree heads, with its validity: from ``valid_from_ms`` (its first head) until
+    ``valid_until_ms`` (the first head of the key that replaced it; None while it is the current key). Keys are
+    registered when they first sign and never deleted, so heads signed before a rotation stay verifiable."""
+
+    __tablename__ = "audit_signing_keys"
+
+    key_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    algorithm: Mapped[str] = mapped_column(String(16))
+    public_key: Mapped[str] = mapped_column(String(64))
+    pem: Mapped[str] = mapped_column(Text)
+    valid_from_ms: Mapped[int] = mapped_column(BigInteger)
+    valid_until_ms: Mapped[int | None] = mapped_column(BigInteger)

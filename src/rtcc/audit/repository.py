@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
-from rtcc.audit.models import AuditEntry, AuditMerkleNode, AuditTreeHead
+from rtcc.audit.models import AuditEntry, AuditMerkleNode, AuditSigningKey, AuditTreeHead
 from rtcc.core import divisions
 from rtcc.identity.queries import USERS
 
@@ -257,3 +257,28 @@ def tree_head_with_size(session: Session, size: int) -> AuditTreeHead | None:
 def count_tree_heads(session: Session) -> int:
     """How many signed tree heads were published."""
     return int(session.scalar(select(func.count()).select_from(AuditTreeHead)) or 0)
+
+
+def signing_keys(session: Session) -> list[AuditSigningKey]:
+    """Every key that has signed tree heads, oldest first."""
+    return list(
+        session.scalars(select(AuditSigningKey).order_by(AuditSigningKey.valid_from_ms, AuditSigningKey.key_id))
+    )
+
+
+def signing_key(session: Session, key_id: str) -> AuditSigningKey | None:
+    """The registered key of this id, or None."""
+    return session.get(AuditSigningKey, key_id)
+
+
+def add_signing_key(session: Session, **fields: Any) -> AuditSigningKey:
+    """Register a key (flushed)."""
+    key = AuditSigningKey(**fields)
+    session.add(key)
+    session.flush()
+    return key
+
+
+def first_head_ms_of(session: Session, key_id: str) -> int | None:
+    """The timestamp of the first head this key signed, or None."""
+    return session.scalar(select(func.min(AuditTreeHead.timestamp_ms)).where(AuditTreeHead.key_id == key_id))

@@ -27,6 +27,7 @@ from rtcc.audit.schemas import (
     ExportFormat,
     InclusionProofRead,
     SigningKeyRead,
+    SigningKeyValidityRead,
     TreeCheckRead,
     TreeHeadRead,
     VerificationRead,
@@ -118,6 +119,14 @@ def signing_key(settings: SettingsDep) -> SigningKeyRead:
     return SigningKeyRead(**asdict(pub))
 
 
+@public_router.get("/keys", dependencies=[public()])
+def signing_keys(db: DbDep) -> list[SigningKeyValidityRead]:
+    """Every public key that has signed tree heads, with its validity (key rotation: a head verifies with the key
+    its ``key_id`` names, and its timestamp lies within that key's validity)."""
+    with db.read() as session:
+        return [SigningKeyValidityRead(**tree.key_json(k)) for k in tree.signing_keys(session)]
+
+
 @public_router.get("/heads", dependencies=[public()])
 def list_heads(
     db: DbDep,
@@ -190,7 +199,7 @@ def tree_check(
     if settings.audit_signing_key_file is not None:
         pub = signing.public_key_of(signing.load_private_key(settings.audit_signing_key_file)).public_key
     with db.uow() as session:
-        result = tree.check(session, public_key_b64=pub)
+        result = tree.check(session, public_key_b64=pub, verify_signatures=True)
         service.record_for(session, actor, "audit.tree_check", details=asdict(result))
     return TreeCheckRead(**asdict(result))
 

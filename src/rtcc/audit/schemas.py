@@ -109,6 +109,14 @@ class SigningKeyRead(BaseModel):
     pem: str = Field(description="The same key as PEM (SubjectPublicKeyInfo).")
 
 
+class SigningKeyValidityRead(SigningKeyRead):
+    """A key that has signed tree heads and when: heads from ``valid_from`` until ``valid_until`` (both included; null
+    while it is the current key) are signed by it. Rotated keys stay listed, so old heads stay verifiable."""
+
+    valid_from: int = Field(description="Timestamp (ms since the epoch) of the first head this key signed.")
+    valid_until: int | None = Field(description="When the next key took over (ms since the epoch); null: current.")
+
+
 class InclusionProofRead(BaseModel):
     """The audit path of entry ``seq`` (leaf ``seq - 1``) in the published tree of ``tree_size`` entries."""
 

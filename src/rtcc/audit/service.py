@@ -8,7 +8,7 @@ chain lock, one lookup and one bulk insert before the commit.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from rtcc.audit import repository, tree
 from rtcc.audit.logic import GENESIS, canonical_details, entry_hash
-from rtcc.audit.models import AuditEntry, AuditTreeHead
+from rtcc.audit.models import AuditEntry, AuditSigningKey, AuditTreeHead
 from rtcc.core.clock import utcnow
 from rtcc.core.errors import NotFound
 
@@ -245,11 +245,20 @@ class PublishedHeads:
 
     count: int
     latest: AuditTreeHead | None
+    recent: list[AuditTreeHead] = field(default_factory=list)  # newest first
+    keys: list[AuditSigningKey] = field(default_factory=list)  # every key that signed, with its validity
 
 
-def published_heads(session: Session) -> PublishedHeads:
-    """The signed tree heads of the log, for the transparency portal."""
-    return PublishedHeads(repository.count_tree_heads(session), tree.latest_head(session))
+def published_heads(session: Session, *, recent: int = 0) -> PublishedHeads:
+    """The signed tree heads of the log, for the transparency portal: how many, the newest, the ``recent`` newest
+    and every signing key with its validity."""
+    newest = repository.tree_heads(session, limit=max(1, recent), newest_first=True)
+    return PublishedHeads(
+        repository.count_tree_heads(session),
+        newest[0] if newest else None,
+        newest[:recent],
+        tree.signing_keys(session),
+    )
 
 
 def search(session: Session, **filters: Any) -> list[AuditEntry]:

@@ -14,6 +14,7 @@ or renumbered anywhere, and rewritten entries (even with the chain recomputed af
 from __future__ import annotations
 
 import base64
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from rtcc.audit import merkle, repository, signing
 from rtcc.audit.logic import GENESIS, chain_hash, entry_body
-from rtcc.audit.models import AuditEntry, AuditTreeHead
+from rtcc.audit.models import AuditEntry, AuditSigningKey, AuditTreeHead
 from rtcc.core.clock import utcnow
 from rtcc.core.errors import NotFound, invalid
 
@@ -107,9 +108,53 @@ def publish_head(session: Session, key: Ed25519PrivateKey, *, timestamp_ms: int 
     ts = timestamp_ms if timestamp_ms is not None else int(utcnow().timestamp() * 1000)
     signature = signing.sign(key, signing.tree_head_message(ts, size, root))
     pub = signing.public_key_of(key)
+    register_key(session, pub, now_ms=ts)
     return repository.add_tree_head(
         session, tree_size=size, timestamp_ms=ts, root_hash=root.hex(), signature=signature, key_id=pub.key_id
     )
+
+
+def register_key(session: Session, pub: signing.PublicKey, *, now_ms: int) -> AuditSigningKey:
+    """Record ``pub`` as the key that signs from now on (key rotation): a new key is valid from ``now_ms`` (or from
+    the first head it signed before keys were recorded), and the key it replaces is valid until then. A retired key
+    is refused: signing with it again would make its validity a lie."""
+    row = repository.signing_key(session, pub.key_id)
+    if row is not None:
+        if row.valid_until_ms is not None:
+            raise signing.SigningKeyError(
+                f"audit signing key {pub.key_id[:16]}... was retired; sign with the current key or a new one"
+            )
+        return row
+    first = repository.first_head_ms_of(session, pub.key_id)
+    for other in repository.signing_keys(session):
+        if other.valid_until_ms is None:
+            other.valid_until_ms = now_ms
+    return repository.add_signing_key(
+        session,
+        key_id=pub.key_id,
+        algorithm=pub.algorithm,
+        public_key=pub.public_key,
+        pem=pub.pem,
+        valid_from_ms=first if first is not None else now_ms,
+        valid_until_ms=None,
+    )
+
+
+def signing_keys(session: Session) -> list[AuditSigningKey]:
+    """Every key that has signed heads, with its validity, oldest first."""
+    return repository.signing_keys(session)
+
+
+def key_json(k: AuditSigningKey) -> dict[str, Any]:
+    """A key as published: algorithm, raw public key (base64), key id, PEM and validity (ms since the epoch)."""
+    return {
+        "algorithm": k.algorithm,
+        "public_key": k.public_key,
+        "key_id": k.key_id,
+        "pem": k.pem,
+        "valid_from": k.valid_from_ms,
+        "valid_until": k.valid_until_ms,
+    }
 
 
 def heads(session: Session, *, after_id: int = 0, limit: int = 1000) -> list[AuditTreeHead]:
@@ -194,15 +239,38 @@ def _entries(session: Session) -> Iterator[Any]:
     return repository.iter_chain_rows(session, batch=BATCH)
 
 
-def check(session: Session, *, public_key_b64: str | None = None) -> TreeCheck:
+def _signature_problem(h: AuditTreeHead, keys: dict[str, AuditSigningKey | str]) -> str | None:
+    """Why head ``h``'s signature does not hold with the key it names (None when it does)."""
+    key = keys.get(h.key_id)
+    if key is None:
+        return f"tree head {h.id} (size {h.tree_size}): signed by key {h.key_id[:16]}..., which is not published"
+    pub = key if isinstance(key, str) else key.public_key
+    if isinstance(key, AuditSigningKey) and not (
+        key.valid_from_ms <= h.timestamp_ms and (key.valid_until_ms is None or h.timestamp_ms <= key.valid_until_ms)
+    ):
+        return f"tree head {h.id} (size {h.tree_size}): signed by key {h.key_id[:16]}... outside its validity"
+    msg = signing.tree_head_message(h.timestamp_ms, h.tree_size, bytes.fromhex(h.root_hash))
+    if not signing.verify(pub, msg, h.signature):
+        return f"tree head {h.id} (size {h.tree_size}): bad signature"
+    return None
+
+
+def check(session: Session, *, public_key_b64: str | None = None, verify_signatures: bool = False) -> TreeCheck:
     """Recompute the chain, the tree and the root at every published head's size from the entries themselves and
-    compare; with ``public_key_b64`` also verify each head's signature. A purged prefix (retention) is taken from the
-    stored tree's subtrees (the entries are gone)."""
+    compare. With ``verify_signatures`` each head's signature is verified with the registered key it names (within
+    that key's validity: rotated keys keep verifying their heads); ``public_key_b64`` adds a key that need not be
+    registered yet (the configured one). A purged prefix (retention) is taken from the stored tree's subtrees (the
+    entries are gone)."""
     all_heads = heads(session, limit=10**9)
-    for h in all_heads:
-        msg = signing.tree_head_message(h.timestamp_ms, h.tree_size, bytes.fromhex(h.root_hash))
-        if public_key_b64 is not None and not signing.verify(public_key_b64, msg, h.signature):
-            return TreeCheck(False, 0, len(all_heads), f"tree head {h.id} (size {h.tree_size}): bad signature")
+    if verify_signatures or public_key_b64 is not None:
+        keys: dict[str, AuditSigningKey | str] = {k.key_id: k for k in repository.signing_keys(session)}
+        if public_key_b64 is not None:
+            kid = hashlib.sha256(base64.b64decode(public_key_b64)).hexdigest()
+            keys.setdefault(kid, public_key_b64)
+        for h in all_heads:
+            problem = _signature_problem(h, keys)
+            if problem:
+                return TreeCheck(False, 0, len(all_heads), problem)
     by_size: dict[int, list[AuditTreeHead]] = {}
     for h in all_heads:
         by_size.setdefault(h.tree_size, []).append(h)

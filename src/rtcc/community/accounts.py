@@ -73,15 +73,33 @@ def _home_neighborhood(session: Session, lat: float | None, lon: float | None) -
     return logic.neighborhood_of(lat, lon, rings(session)) if lat is not None and lon is not None else None
 
 
-def signup(session: Session, data: SignupRequest, *, client_ip: str | None, per_ip_hour: int) -> CommunityProfile:
-    """Create a resident/business account (a ``users`` row) and its community profile; abuse-limited per address."""
+#: Category of the notice to the owner of an address someone tried to sign up with again.
+SIGNUP_NOTICE_CATEGORY = "account_notice"
+
+
+def signup(
+    session: Session, data: SignupRequest, *, client_ip: str | None, per_ip_hour: int
+) -> CommunityProfile | None:
+    """Create a resident/business account (a ``users`` row) and its community profile; abuse-limited per address.
+
+    The caller learns nothing about existing accounts (issue 15): a taken username or e-mail address creates nothing
+    and returns None, after the same work as a real sign-up (an argon2 hash, a queued message), and the route gives
+    every caller the same answer. The owner of an address that has an account gets an e-mail notice (at most one a
+    day). Checks that do not depend on other accounts (the robot trap, the rate limit, the password policy) answer
+    as before."""
     if data.website:
         raise ValidationFailed("sign-up refused", errors=[field_error("website", "must be left empty")])
     now = utcnow()
     if client_ip and repository.signups_from_ip_since(session, client_ip, now - timedelta(hours=1)) >= per_ip_hour:
         raise RateLimited("too many sign-ups from this address; try again later", retry_after_s=3600)
-    if repository.profile_by_email(session, data.email) is not None:
-        raise Conflict("an account with this e-mail address exists; sign in instead")
+    identity.check_password_policy(data.password, username=data.username)
+    existing = repository.profile_by_email(session, data.email)
+    if existing is not None or identity.username_taken(session, data.username):
+        identity.spend_password_hash(data.password)
+        if existing is not None:
+            _notify_existing_owner(session, existing)
+        logger.info("community sign-up refused quietly (username or address in use)")
+        return None
     actor = Principal(kind="user", id="signup", name=f"signup:{data.username}", role="public", permissions=frozenset())
     user = identity.create_user(
         session,
@@ -116,6 +134,19 @@ def signup(session: Session, data: SignupRequest, *, client_ip: str | None, per_
     _send_verification(session, prof)
     logger.info("community account created (%s)", data.account_type)
     return prof
+
+
+def _notify_existing_owner(session: Session, prof: CommunityProfile) -> None:
+    """Tell the owner of an address that someone tried to sign up with it (once a day at most)."""
+    notify.enqueue(
+        session,
+        _recipient_of(prof, confirming=True),
+        subject="Someone tried to create an account with your e-mail address",
+        body="Someone tried to create a new community account with this e-mail address, which already has one. If "
+        "it was you, sign in with your existing account instead. If it was not you, you can ignore this message.",
+        category=SIGNUP_NOTICE_CATEGORY,
+        dedup_key=f"signup-notice:{prof.user_id}:{utcnow().date().isoformat()}",
+    )
 
 
 def _send_verification(session: Session, prof: CommunityProfile) -> None:

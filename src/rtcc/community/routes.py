@@ -35,6 +35,7 @@ from rtcc.community.schemas import (
     NoticeRead,
     ProfileRead,
     ProfileUpdate,
+    SignupAccepted,
     SignupRequest,
     SubscriptionCreate,
     SubscriptionRead,
@@ -96,18 +97,25 @@ def _limited(request: Request, exc: accounts.RateLimited) -> Response:
 # --- public ----------------------------------------------------------------------------------------------------------
 
 
-@router.post(f"{P}/signup", status_code=201, dependencies=[public()], response_model=ProfileRead)
+SIGNUP_ACCEPTED = SignupAccepted(
+    detail="If the username and e-mail address were free, your account is ready: sign in with them. We also sent a "
+    "message to the e-mail address. If you cannot sign in, choose another username."
+)
+
+
+@router.post(f"{P}/signup", status_code=202, dependencies=[public()], response_model=SignupAccepted)
 def signup(body: SignupRequest, request: Request, db: DbDep, settings: SettingsDep) -> Any:
-    """Create a resident or business account; sign in afterwards through POST /api/v1/auth/login."""
+    """Create a resident or business account; sign in afterwards through POST /api/v1/auth/login. The answer is the
+    same whether or not the username or e-mail address already had an account (the address's owner is told)."""
     try:
         with db.uow() as session:
-            prof = accounts.signup(
+            accounts.signup(
                 session,
                 body,
                 client_ip=_client_ip(request),
                 per_ip_hour=settings.community_signups_per_ip_hour,
             )
-            return accounts.get_profile_of(session, prof.user_id)
+        return SIGNUP_ACCEPTED
     except accounts.RateLimited as exc:
         return _limited(request, exc)
 
@@ -146,6 +154,20 @@ def alert_cap(alert_id: uuid.UUID, db: DbDep, settings: SettingsDep) -> Response
     return Response(content=xml, media_type="application/cap+xml")
 
 
+#: Headers of the public confirmation pages (reached from an e-mail link that carries a secret token): no script at
+#: all, the form may post only here, no framing (clickjacking the one button), the token never leaves in a Referer,
+#: and no cache keeps the page. HSTS is added app-wide to answers served over TLS (``rtcc.core.transport``).
+PAGE_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
 def _confirm_page(title: str, question: str, action: str) -> HTMLResponse:
     page = (
         f"<!doctype html><html><head><meta charset='utf-8'><title>{title}</title></head><body>"
@@ -153,7 +175,7 @@ def _confirm_page(title: str, question: str, action: str) -> HTMLResponse:
         f"<form method='post' action='{html.escape(action, quote=True)}'><button type='submit'>{title}</button></form>"
         "</body></html>"
     )
-    return HTMLResponse(page)
+    return HTMLResponse(page, headers=PAGE_HEADERS)
 
 
 @router.get(f"{P}/unsubscribe/{{token}}", dependencies=[public()], response_class=HTMLResponse)

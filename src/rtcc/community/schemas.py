@@ -39,6 +39,16 @@ class SignupRequest(BaseModel):
         return self
 
 
+class SignupAccepted(BaseModel):
+    """The one answer to every well-formed sign-up: it says nothing about whether the username or the e-mail address
+    already had an account (the owner of an existing address gets an e-mail notice instead)."""
+
+    status: Literal["accepted"] = "accepted"
+    detail: str = Field(
+        description="What happens next: sign in with the new username and password; a confirmation e-mail follows."
+    )
+
+
 class ProfileRead(BaseModel):
     user_id: uuid.UUID
     username: str

@@ -19,4 +19,5 @@ DEMO_USERS = (
     ("contract_viewer", "Cory Contract", "City of Cerritos City Manager"),  # the read-only oversight view
     ("cso", "Casey CSO", None),  # signed on to unit C1 by the dispatch seed
     ("guard", "Gil Guard", None),  # signed on to unit G1 by the dispatch seed
+    ("ops", "Olu Ops", "City IT"),  # operations: /metrics and the API docs, no case data
 )

@@ -352,8 +352,32 @@ class AuditCheck(BaseModel):
     problem: str | None
 
 
+class PublishedHead(BaseModel):
+    """One signed tree head as the portal lists it (the full head, with its signature: ``.../audit-log/heads``)."""
+
+    id: int
+    tree_size: int
+    at: datetime
+    root_hash: str
+    key_id: str
+    previous_size: int | None = Field(
+        description="Tree size of the head before it, when smaller: the consistency proof between the two."
+    )
+
+
+class PublishedKey(BaseModel):
+    """A key that signed tree heads, and when (key rotation: every key stays listed)."""
+
+    key_id: str
+    valid_from: datetime
+    valid_until: datetime | None = Field(description="When the next key took over; null: the current key.")
+
+
 class AuditLogHeads(BaseModel):
     """The audit log's signed tree heads (checkable by anyone: ``/api/v1/transparency/audit-log``)."""
+
+    recent: list[PublishedHead] = Field(default_factory=list, description="The newest heads, newest first.")
+    keys: list[PublishedKey] = Field(default_factory=list, description="Every key that signed heads.")
 
     count: int = Field(description="Signed tree heads published so far (all kept).")
     latest_tree_size: int | None = Field(description="Entries covered by the newest head.")

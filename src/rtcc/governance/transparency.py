@@ -33,6 +33,8 @@ from rtcc.governance.schemas import (
     AuditCheck,
     AuditLogHeads,
     CameraPoint,
+    PublishedHead,
+    PublishedKey,
     PurposeCount,
     RetentionItem,
     TransparencyReport,
@@ -142,15 +144,45 @@ def _last_verification(session: Session) -> AuditCheck | None:
     )
 
 
+#: Heads listed on the page (hourly heads: the last day); all of them are at ``.../audit-log/heads``.
+RECENT_HEADS = 24
+
+
+def _ms(value: int) -> datetime:
+    return datetime.fromtimestamp(value / 1000, tz=UTC)
+
+
 def _heads(session: Session) -> AuditLogHeads:
-    found = audit.published_heads(session)
+    found = audit.published_heads(session, recent=RECENT_HEADS + 1)
     h = found.latest
+    rows = found.recent
     return AuditLogHeads(
         count=found.count,
         latest_tree_size=h.tree_size if h else None,
-        latest_at=datetime.fromtimestamp(h.timestamp_ms / 1000, tz=UTC) if h else None,
+        latest_at=_ms(h.timestamp_ms) if h else None,
         latest_root_hash=h.root_hash if h else None,
         key_id=h.key_id if h else None,
+        recent=[
+            PublishedHead(
+                id=r.id,
+                tree_size=r.tree_size,
+                at=_ms(r.timestamp_ms),
+                root_hash=r.root_hash,
+                key_id=r.key_id,
+                previous_size=(
+                    rows[i + 1].tree_size if i + 1 < len(rows) and 0 < rows[i + 1].tree_size < r.tree_size else None
+                ),
+            )
+            for i, r in enumerate(rows[:RECENT_HEADS])
+        ],
+        keys=[
+            PublishedKey(
+                key_id=k.key_id,
+                valid_from=_ms(k.valid_from_ms),
+                valid_until=_ms(k.valid_until_ms) if k.valid_until_ms is not None else None,
+            )
+            for k in found.keys
+        ],
     )
 
 

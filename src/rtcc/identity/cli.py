@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from rtcc.commands import run_command
+from rtcc.commands import command_errors, run_command
 from rtcc.identity import service
 from rtcc.identity.logic import SYSTEM, Role
 from rtcc.identity.schemas import ApiKeyCreate, UserCreate
@@ -74,15 +74,50 @@ def mfa_reset(username: str) -> None:
     typer.echo(run_command(work, bus=False))
 
 
+@users.command("mfa-new-key")
+def mfa_new_key() -> None:
+    """Put a new key first in the TOTP secrets' key file (RTCC_MFA_KEY_FILE); the old keys stay for reading. Then
+    run `rtcc users mfa-reencrypt`, and delete the old lines. Prints the key ids, never a key."""
+    from rtcc.identity import secretbox
+    from rtcc.settings import get_settings
+
+    settings = get_settings()
+    path = secretbox.default_path(settings.data_dir, settings.mfa_key_file)
+    with command_errors():
+        box = secretbox.add_key(path)
+    ids = ", ".join(secretbox.key_id(k) for k in box.keys)
+    typer.echo(f"{path}: new key {box.current_id} encrypts from now on; keys: {ids}")
+
+
+@users.command("mfa-reencrypt")
+def mfa_reencrypt() -> None:
+    """Seal every stored TOTP secret under the first key of the key file (after `mfa-new-key`, or for secrets stored
+    in clear before encryption existed). Prints how many were rewritten."""
+    from rtcc.identity import mfa, secretbox
+
+    def work(rt: Runtime) -> str:
+        box = secretbox.load(secretbox.default_path(rt.settings.data_dir, rt.settings.mfa_key_file))
+        with rt.db.uow() as session:
+            n = mfa.reseal_all(session, box)
+        return f"{n} TOTP secret(s) sealed again under key {box.current_id}"
+
+    typer.echo(run_command(work, bus=False))
+
+
 @apikeys.command("create")
 def create_key(
     name: str,
-    camera: Annotated[list[str], typer.Option(help="Camera code the key may report for ('*' for any); repeat.")],
+    camera: Annotated[
+        list[str] | None, typer.Option(help="Camera code the key may report for ('*' for any); repeat.")
+    ] = None,
+    monitoring: Annotated[
+        bool, typer.Option("--monitoring", help="A Prometheus scraper's key: it may only read /metrics.")
+    ] = False,
 ) -> None:
-    """Create a sensor API key and print its secret once."""
+    """Create a sensor API key (or, with --monitoring, a metrics scraper's key) and print its secret once."""
 
     def work(rt: Runtime) -> str:
-        body = ApiKeyCreate(name=name, camera_codes=camera)
+        body = ApiKeyCreate(name=name, camera_codes=camera or [], monitoring=monitoring)
         with rt.db.uow() as session:
             _key, secret = service.create_api_key(session, body, actor=SYSTEM)
         return secret

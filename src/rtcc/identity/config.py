@@ -8,6 +8,8 @@ a second factor at first sign-in).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, Field
 
 
@@ -19,6 +21,13 @@ class IdentitySettings(BaseModel):
         description="Staff roles must sign in with a second factor (TOTP app, security key or recovery code); a staff "
         "user without one enrols one at sign-in. Community accounts are not affected. `rtcc demo` turns it off unless "
         "set explicitly.",
+    )
+    mfa_key_file: Path | None = Field(
+        default=None,
+        description="File of the keys that encrypt TOTP secrets in the database (one Fernet key a line: the first "
+        "encrypts, all decrypt; `rtcc users mfa-new-key` adds one, `rtcc users mfa-reencrypt` re-seals every secret "
+        "under it). Keep it outside the repository, readable by the service only. Unset: <data_dir>/mfa-secret.keys, "
+        "created on first use.",
     )
     mfa_challenge_s: int = Field(
         default=300, ge=30, le=3600, description="Seconds between the password step and the second factor."

@@ -30,6 +30,7 @@ class Role(StrEnum):
     program_staff = "program_staff"  # city staff who run the community programs (tips, rebates, watch groups)
     pilot = "pilot"  # a remote pilot of the drone program (accepts or declines launch requests)
     contract_viewer = "contract_viewer"  # Sheriff's station and city staff: the contract oversight view, read-only
+    ops = "ops"  # operations staff: the Prometheus metrics and the API documentation, no case data
     resident = "resident"  # community account: a household
     business = "business"  # community account: a business
 
@@ -136,6 +137,9 @@ class Perm(StrEnum):
     oversight_admin = "oversight:admin"  # import a contract version, generate a council report
     # divisions and agencies (issue 15): scope, not a route; without it a user sees their own division only
     divisions_all = "divisions:all"  # every division's cameras, reads, alerts, calls, units and users
+    # operations (issue 15): what a public endpoint used to give anyone
+    ops_metrics = "ops:metrics"  # /metrics (a Prometheus scraper's monitoring API key, ops staff, admins)
+    api_docs = "api:docs"  # /docs and /openapi.json: the API's whole surface is a map for an attacker
 
 
 _ANALYST = {
@@ -327,6 +331,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Perm]] = {
     Role.pilot: frozenset(
         {Perm.drones_read, Perm.drones_pilot, Perm.drones_telemetry, Perm.self_read, Perm.routing_read, Perm.live_read}
     ),
+    # Operations staff: the process's metrics and the API description, nothing else.
+    Role.ops: frozenset({Perm.self_read, Perm.ops_metrics, Perm.api_docs}),
     Role.resident: COMMUNITY_PERMISSIONS,
     Role.business: COMMUNITY_PERMISSIONS,
 }
@@ -339,6 +345,8 @@ ROLE_PERMISSIONS[Role.rtcc_analyst] = ROLE_PERMISSIONS[Role.analyst] | {Perm.div
 SENSOR_PERMISSIONS: frozenset[Perm] = frozenset({Perm.reads_write, Perm.cameras_heartbeat})
 #: What another agency's API key (scope ``agency``) may do: ask for data, which the sharing policy then decides.
 AGENCY_PERMISSIONS: frozenset[Perm] = frozenset({Perm.sharing_request})
+#: What a monitoring API key (scope ``monitoring``: a Prometheus scraper) may do: read /metrics.
+MONITORING_PERMISSIONS: frozenset[Perm] = frozenset({Perm.ops_metrics})
 #: What an alarm company's API key (scope ``alarm_company``) may do: send alarm events and cancels for its own events.
 ALARM_COMPANY_PERMISSIONS: frozenset[Perm] = frozenset({Perm.alarms_write})
 

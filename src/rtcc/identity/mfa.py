@@ -23,6 +23,7 @@ from rtcc.core.clock import utcnow
 from rtcc.core.errors import Conflict, NotAuthenticated, NotFound, invalid
 from rtcc.identity.logic import STAFF_ROLES, Role
 from rtcc.identity.models import MfaChallenge, MfaFactor, MfaRecoveryCode, User
+from rtcc.identity.secretbox import SecretBox
 
 RECOVERY_CODE_COUNT = 10
 ISSUER = "OpenRTCC"
@@ -124,11 +125,11 @@ def succeed(session: Session, ch: MfaChallenge, user: User, method: str, factor:
 # --- TOTP --------------------------------------------------------------------------------------------------------
 
 
-def totp_begin(session: Session, ch: MfaChallenge, user: User) -> tuple[str, str]:
-    """A new TOTP secret for the user to scan (kept on the challenge until a first code confirms it): the base32
-    secret and its ``otpauth://`` URI."""
+def totp_begin(session: Session, ch: MfaChallenge, user: User, *, box: SecretBox) -> tuple[str, str]:
+    """A new TOTP secret for the user to scan (kept on the challenge, sealed by ``box``, until a first code confirms
+    it): the base32 secret and its ``otpauth://`` URI."""
     secret = pyotp.random_base32()
-    ch.pending_secret = secret
+    ch.pending_secret = box.seal(secret)
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.username, issuer_name=ISSUER)
     return secret, uri
 
@@ -149,13 +150,13 @@ def _totp_step(secret: str, code: str, last_step: int | None, now: datetime) -> 
 
 
 def totp_confirm(
-    session: Session, ch: MfaChallenge, user: User, code: str, *, name: str, max_failures: int
+    session: Session, ch: MfaChallenge, user: User, code: str, *, name: str, max_failures: int, box: SecretBox
 ) -> tuple[MfaFactor, list[str]]:
     """Store the challenge's pending TOTP secret as a factor once a code from it is right (audited ``mfa.enrol``);
     returns the factor and new recovery codes when the user had none (else an empty list)."""
     if not ch.pending_secret:
         raise invalid("code", "start TOTP enrolment first")
-    step = _totp_step(ch.pending_secret, code, None, utcnow())
+    step = _totp_step(box.open(ch.pending_secret), code, None, utcnow())
     if step is None:
         raise fail(session, ch, user, "totp_enrol", max_failures=max_failures)
     now = utcnow()
@@ -163,7 +164,7 @@ def totp_confirm(
         user_id=user.id,
         kind="totp",
         name=name,
-        secret=ch.pending_secret,
+        secret=box.seal(box.open(ch.pending_secret)),
         sign_count=0,
         last_step=step,
         created_at=now,
@@ -176,17 +177,34 @@ def totp_confirm(
     return factor, _codes_if_none(session, user)
 
 
-def totp_verify(session: Session, user: User, code: str) -> MfaFactor | None:
+def totp_verify(session: Session, user: User, code: str, *, box: SecretBox) -> MfaFactor | None:
     """The user's TOTP factor a code is right for (its step recorded against replay), or None."""
     now = utcnow()
     for factor in factors(session, user.id):
         if factor.kind != "totp" or not factor.secret:
             continue
-        step = _totp_step(factor.secret, code, factor.last_step, now)
+        step = _totp_step(box.open(factor.secret), code, factor.last_step, now)
         if step is not None:
             factor.last_step = step
             return factor
     return None
+
+
+def reseal_all(session: Session, box: SecretBox) -> int:
+    """Seal every stored TOTP secret (factors and pending enrolments) under ``box``'s current key: clear legacy
+    values and values sealed by an older key. Returns how many were rewritten (key rotation, ``rtcc users
+    mfa-reencrypt``)."""
+    changed = 0
+    for factor in session.scalars(select(MfaFactor).where(MfaFactor.secret.is_not(None))):
+        if factor.secret and box.needs_reseal(factor.secret):
+            factor.secret = box.seal(box.open(factor.secret))
+            changed += 1
+    for ch in session.scalars(select(MfaChallenge).where(MfaChallenge.pending_secret.is_not(None))):
+        if ch.pending_secret and box.needs_reseal(ch.pending_secret):
+            ch.pending_secret = box.seal(box.open(ch.pending_secret))
+            changed += 1
+    session.flush()
+    return changed
 
 
 # --- recovery codes ----------------------------------------------------------------------------------------------

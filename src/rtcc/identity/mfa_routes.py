@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from rtcc.core.errors import DomainError, NotAuthenticated, PermissionDenied, invalid
 from rtcc.deps import DbDep, SettingsDep
-from rtcc.identity import mfa, mfa_webauthn, service, throttle
+from rtcc.identity import mfa, mfa_webauthn, secretbox, service, throttle
 from rtcc.identity.deps import authenticate, public, require
 from rtcc.identity.logic import STAFF_ROLES, Perm, Principal, Role
 from rtcc.identity.models import MfaChallenge, User
@@ -33,12 +33,18 @@ from rtcc.identity.schemas import (
     WebauthnOptions,
     WebauthnRegister,
 )
+from rtcc.identity.secretbox import SecretBox
 from rtcc.settings import Settings
 
 router = APIRouter(prefix="/api/v1/auth/mfa", tags=["identity"])
 _CHALLENGE_401: dict[int | str, dict[str, Any]] = {
     401: {"description": "Challenge unknown, used or expired; or the code is not right."}
 }
+
+
+def secret_box(settings: Settings) -> SecretBox:
+    """The keys that seal TOTP secrets (``RTCC_MFA_KEY_FILE``; a default file in the data directory is made once)."""
+    return secretbox.load(secretbox.default_path(settings.data_dir, settings.mfa_key_file))
 
 
 def _client(request: Request) -> str | None:
@@ -129,7 +135,7 @@ def verify(body: MfaVerify, request: Request, response: Response, db: DbDep, set
         factor = None
         ok = False
         if body.method == "totp":
-            factor = mfa.totp_verify(session, user, body.code or "")
+            factor = mfa.totp_verify(session, user, body.code or "", box=secret_box(settings))
             ok = factor is not None
         elif body.method == "recovery":
             ok = mfa.recovery_use(session, user, body.code or "")
@@ -157,7 +163,7 @@ def totp_setup(body: MfaStart, request: Request, db: DbDep, settings: SettingsDe
     principal = _signed_in(request, body.challenge)
     with db.uow() as session:
         ch, user, token = _subject(session, request, body.challenge, principal, settings)
-        secret, uri = mfa.totp_begin(session, ch, user)
+        secret, uri = mfa.totp_begin(session, ch, user, box=secret_box(settings))
         return TotpSetup(challenge=token, secret=secret, uri=uri)
 
 
@@ -175,7 +181,13 @@ def totp_confirm(
         ch, user = mfa.challenge(session, body.challenge)
         _may_enrol(session, ch, user)
         factor, codes = mfa.totp_confirm(
-            session, ch, user, body.code, name=body.name, max_failures=settings.mfa_max_failures
+            session,
+            ch,
+            user,
+            body.code,
+            name=body.name,
+            max_failures=settings.mfa_max_failures,
+            box=secret_box(settings),
         )
         mfa.succeed(session, ch, user, "totp_enrol", factor)
         out = _finish(session, ch, user, "totp", settings, client)

@@ -74,7 +74,7 @@ class MfaFactor(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(64))
-    secret: Mapped[str | None] = mapped_column(String(64))
+    secret: Mapped[str | None] = mapped_column(String(255))  # sealed (rtcc.identity.secretbox), never clear
     credential_id: Mapped[str | None] = mapped_column(String(1024), unique=True)
     public_key: Mapped[str | None] = mapped_column(Text)
     sign_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -110,7 +110,7 @@ class MfaChallenge(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failures: Mapped[int] = mapped_column(Integer, default=0)
-    pending_secret: Mapped[str | None] = mapped_column(String(64))
+    pending_secret: Mapped[str | None] = mapped_column(String(255))  # sealed, like MfaFactor.secret
     webauthn_challenge: Mapped[str | None] = mapped_column(String(128))
     client: Mapped[str | None] = mapped_column(String(255))
 

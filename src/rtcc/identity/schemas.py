@@ -85,9 +85,17 @@ class ApiKeyCreate(BaseModel):
         description="Alarm company code (rtcc dispatch alarm-companies); makes this a key that may only send that "
         "company's alarm events and cancels.",
     )
+    monitoring: bool = Field(
+        default=False,
+        description="True: a monitoring key (a Prometheus scraper) that may only read /metrics (ops:metrics).",
+    )
 
     @model_validator(mode="after")
     def _one_kind(self) -> ApiKeyCreate:
+        if self.monitoring and (self.agency is not None or self.alarm_company is not None or self.camera_codes):
+            raise ValueError("monitoring: a monitoring key is not also a sensor, agency or alarm company key")
+        if self.monitoring:
+            return self
         if self.agency is not None and self.alarm_company is not None:
             raise ValueError("alarm_company: a key is for an agency or for an alarm company, not both")
         if self.agency is None and self.alarm_company is None and not self.camera_codes:

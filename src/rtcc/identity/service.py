@@ -27,6 +27,7 @@ from rtcc.identity import repository, throttle
 from rtcc.identity.logic import (
     AGENCY_PERMISSIONS,
     ALARM_COMPANY_PERMISSIONS,
+    MONITORING_PERMISSIONS,
     SENSOR_PERMISSIONS,
     Principal,
     permissions_for,
@@ -148,6 +149,17 @@ class LoginResult:
     token: str
     login: LoginSession
     user: User
+
+
+def username_taken(session: Session, username: str) -> bool:
+    """True when a user has this username (for sign-up flows that must not tell the caller)."""
+    return repository.user_by_username(session, username) is not None
+
+
+def spend_password_hash(password: str) -> None:
+    """Compute and discard an argon2 hash: a sign-up that creates nothing costs the same time as one that does, so
+    the answer's timing does not tell whether a username or address exists."""
+    _hasher.hash(password)
 
 
 def check_password_policy(password: str, *, username: str) -> None:
@@ -359,7 +371,9 @@ def create_api_key(session: Session, data: ApiKeyCreate, *, actor: Principal) ->
     secret (shown once)."""
     prefix = secrets.token_hex(6)
     secret = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
-    if data.agency:
+    if data.monitoring:
+        scopes, meta = ["monitoring"], {}
+    elif data.agency:
         scopes, meta = ["agency"], {"agency": data.agency}
     elif data.alarm_company:
         scopes, meta = ["alarm_company"], {"alarm_company": data.alarm_company}
@@ -450,6 +464,10 @@ def resolve_api_key(session: Session, secret: str) -> tuple[Principal, uuid.UUID
             role="agency",
             permissions=AGENCY_PERMISSIONS,
             unit=str((key.meta or {}).get("agency") or key.name),
+        ), due
+    if "monitoring" in (key.scopes or []):
+        return Principal(
+            kind="apikey", id=str(key.id), name=key.name, role="monitoring", permissions=MONITORING_PERMISSIONS
         ), due
     if "alarm_company" in (key.scopes or []):
         return Principal(

@@ -3,8 +3,11 @@
 The app is one Vite build (``web/`` → ``rtcc/web/dist``) with base path ``/app/``. ``/app/<file>`` serves a built file
 (hashed ``assets/*`` are cached for a year), any other ``/app/...`` or ``/portal/...`` path answers the app's
 ``index.html`` so the browser's history routing works on reload; ``/`` redirects to ``/app/``; ``/docs`` is the
-API documentation page of the same build (Swagger UI bundled from npm, so it needs no CDN). Everything here is
-public: the pages hold no data until the user signs in, and the data they fetch is protected by the API. When the app
+API documentation page of the same build (Swagger UI bundled from npm, so it needs no CDN). The pages are public:
+they hold no data until the user signs in, and the data they fetch is protected by the API. The API's description
+is not: ``/docs``, ``/openapi.json`` (and ``/redoc``, which leads to ``/docs``) require ``api:docs`` (admins and the
+``ops`` role; in a browser, the session cookie of a signed-in user); the app learns which API paths this server
+offers from ``/api/v1/web/api-paths`` (any signed-in staff member: paths only, no schemas). When the app
 has not been built (no ``npm run build``) these pages say so with a 503 instead of failing. The field view is
 installable: ``/app/manifest.webmanifest`` (its own type) and the service worker ``/app/sw.js`` (JavaScript, never
 cached by the browser's HTTP cache, scope ``/app/``); the worker caches only the app's shell, never ``/api``.
@@ -21,14 +24,16 @@ import mimetypes
 import re
 from importlib import resources
 from importlib.resources.abc import Traversable
+from typing import Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from rtcc.deps import SettingsDep
-from rtcc.identity.deps import public
+from rtcc.identity.deps import public, require
+from rtcc.identity.logic import Perm
 from rtcc.places import service as places
 from rtcc.settings import Settings
 from rtcc.web.config import WebSettings
@@ -173,9 +178,33 @@ def app_page(path: str, settings: SettingsDep) -> Response:
     return _index(settings)
 
 
-@router.get("/docs", dependencies=[public()], include_in_schema=False)
+def _schema(request: Request) -> dict[str, Any]:
+    schema: dict[str, Any] = request.app.openapi()
+    return schema
+
+
+@router.get("/openapi.json", dependencies=[require(Perm.api_docs)], include_in_schema=False)
+def openapi_document(request: Request, settings: SettingsDep) -> JSONResponse:
+    """The OpenAPI description of the whole API (``api:docs``)."""
+    return JSONResponse(_schema(request), headers=security_headers(settings) | {"Cache-Control": "no-store"})
+
+
+@router.get("/api/v1/web/api-paths", dependencies=[require(Perm.self_read)])
+def api_paths(request: Request) -> list[str]:
+    """The API paths this server offers (no schemas), so the app's screens for APIs not installed say so."""
+    return sorted(_schema(request).get("paths", {}))
+
+
+@router.get("/redoc", dependencies=[require(Perm.api_docs)], include_in_schema=False)
+def redoc() -> RedirectResponse:
+    """ReDoc is not bundled: its readers get the bundled Swagger UI page."""
+    return RedirectResponse("/docs", status_code=307)
+
+
+@router.get("/docs", dependencies=[require(Perm.api_docs)], include_in_schema=False)
 def api_docs(settings: SettingsDep) -> Response:
-    """The API documentation (Swagger UI bundled into the web build, so it works offline) of ``/openapi.json``."""
+    """The API documentation (Swagger UI bundled into the web build, so it works offline) of ``/openapi.json``
+    (``api:docs``)."""
     page = dist().joinpath("docs.html")
     headers = security_headers(settings) | {"Cache-Control": "no-cache"}
     if not page.is_file():

@@ -54,7 +54,7 @@ def _signup(client: TestClient, name: str, kind: str) -> dict[str, str]:
         "lat": 33.88,
         "lon": -118.10,
     }
-    assert client.post(f"{P}/signup", json=body).status_code == 201
+    assert client.post(f"{P}/signup", json=body).status_code == 202
     resp = client.post("/api/v1/auth/login", json={"username": name, "password": PASSWORD})
     return {"Authorization": f"Bearer {resp.json()['token']}"}
 

@@ -125,8 +125,10 @@ def test_los_angeles_profile_end_to_end(la: tuple[TestClient, Database]) -> None
     signup = {"account_type": "resident", "username": "rosa", "display_name": "Rosa", "email": "rosa@example.org",
               "password": PASSWORD, "lat": SOTO[0], "lon": SOTO[1]}  # fmt: skip
     r = client.post("/api/v1/community/signup", json=signup)
-    assert r.status_code == 201, r.text
-    assert r.json()["neighborhood_code"] == "boyle-heights"
+    assert r.status_code == 202, r.text
+    rosa = client.post("/api/v1/auth/login", json={"username": "rosa", "password": PASSWORD}).json()["token"]
+    me = client.get("/api/v1/community/me", headers={"Authorization": f"Bearer {rosa}"}).json()
+    assert me["neighborhood_code"] == "boyle-heights"
 
     # a public alert to Boyle Heights: its CAP document names the LA profile's senders
     alert = {"category": "burglary", "headline": "Break-ins on 4th St", "body": "Lock doors.",

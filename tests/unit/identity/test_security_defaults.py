@@ -28,3 +28,23 @@ def test_the_demo_turns_them_off_unless_set(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("RTCC_MFA_REQUIRED", "true")
     production_mode = demo_security(Settings(_env_file=None))  # type: ignore[call-arg]
     assert production_mode.mfa_required is True and production_mode.cookie_secure is False
+
+
+@pytest.mark.usefixtures("clean_env")
+def test_demo_production_mode_flag_keeps_mfa_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``rtcc demo --production-mode`` (issue 15): the demo's staff sign in with a second factor."""
+    from typer.testing import CliRunner
+
+    from rtcc import cli
+    from rtcc.demo import runner
+    from rtcc.settings import get_settings
+
+    seen: list[Settings] = []
+    monkeypatch.setattr(runner, "run_demo", lambda settings, **kw: seen.append(demo_security(settings)))
+    get_settings.cache_clear()
+    try:
+        assert CliRunner().invoke(cli.app, ["demo", "--production-mode"]).exit_code == 0
+        assert CliRunner().invoke(cli.app, ["demo"]).exit_code == 0
+    finally:
+        get_settings.cache_clear()
+    assert [s.mfa_required for s in seen] == [True, False]

@@ -30,7 +30,7 @@ interface ApiKey {
   last_used_at: string | null;
 }
 
-const ROLES = ["admin", "rtcc_supervisor", "rtcc_analyst", "supervisor", "analyst", "dispatcher", "officer", "auditor", "program_staff", "contract_viewer", "resident", "business"];
+const ROLES = ["admin", "rtcc_supervisor", "rtcc_analyst", "supervisor", "analyst", "dispatcher", "officer", "auditor", "program_staff", "contract_viewer", "ops", "resident", "business"];
 
 function failed(box: HTMLElement, err: unknown): void {
   box.textContent = t("common.failed", { detail: err instanceof ApiError ? err.message : String(err) });

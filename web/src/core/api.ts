@@ -94,14 +94,21 @@ export function qs(params: Record<string, string | number | boolean | null | und
   return s ? `?${s}` : "";
 }
 
-/** Which API paths this server offers (from /openapi.json), so screens for APIs not installed say so. */
+/** Which API paths this server offers (/api/v1/web/api-paths: signed-in staff; the full /openapi.json needs
+ * api:docs), so screens for APIs not installed say so. */
 let openapiPaths: Promise<Set<string>> | null = null;
 export function apiPaths(): Promise<Set<string>> {
   if (!openapiPaths) {
-    openapiPaths = fetch("/openapi.json", { credentials: "same-origin" })
-      .then((r) => (r.ok ? r.json() : { paths: {} }))
-      .then((doc: { paths?: Record<string, unknown> }) => new Set(Object.keys(doc.paths ?? {})))
-      .catch(() => new Set<string>());
+    openapiPaths = fetch("/api/v1/web/api-paths", { credentials: "same-origin" })
+      .then((r) => {
+        if (!r.ok) openapiPaths = null; // not signed in yet: ask again next time
+        return r.ok ? r.json() : [];
+      })
+      .then((paths: string[]) => new Set(paths))
+      .catch(() => {
+        openapiPaths = null;
+        return new Set<string>();
+      });
   }
   return openapiPaths;
 }

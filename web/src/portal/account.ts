@@ -72,7 +72,13 @@ export function signUpForm(): HTMLElement {
         password: password.value,
         website: trap.value || null,
       });
-      await session.signIn(username.value.trim(), password.value);
+      // The sign-up answers the same whether or not the name or address was taken (issue 15): signing in tells.
+      try {
+        await session.signIn(username.value.trim(), password.value);
+      } catch {
+        error.textContent = t("portal.signup_not_created");
+        return;
+      }
       navigate("/portal");
     } catch (err) {
       error.textContent = failText(err);
