@@ -23,7 +23,7 @@ from fastapi import APIRouter
 from rtcc.app import create_app
 from rtcc.core.clock import utcnow
 from rtcc.core.migrate import upgrade
-from rtcc.demo import crops, seed_analytics, seed_oversight
+from rtcc.demo import crops, oversight_history, seed_analytics, seed_oversight, seed_simulator
 from rtcc.demo import patrol as patrol_demo
 from rtcc.demo.accounts import DEMO_PASSWORD, DEMO_USERS
 from rtcc.demo.audit_key import with_demo_key
@@ -114,6 +114,16 @@ def build_demo_app(
                 )
             except Exception:
                 logger.exception("demo CAD history could not be loaded")
+            try:  # the simulator's demo runs (a scenario beside its baseline, backtests), minutes on a small machine
+                runs = seed_simulator.seed(
+                    runtime.db,
+                    origin=f"cad:{oversight_history.ORIGIN_NAME}",
+                    cad_history=runtime.settings.demo_cad_history,
+                )
+                if runs:
+                    print(f"  Simulator demo runs: {', '.join(f'{k} ({v})' for k, v in runs.items())}", flush=True)
+            except Exception:
+                logger.exception("demo simulator runs could not be made")
             try:
                 state.history = seed_history(
                     runtime.db,

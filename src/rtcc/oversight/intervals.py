@@ -4,11 +4,11 @@
 never change), live calls once closed by ``updated_at`` (a reopened and closed-again call replaces its row). Each
 call's six intervals and quality flags come from the response-time kernel (``rtcc.analytics.kernels.
 response_times``: one definition of an interval for the KPIs, the simulator and the backtest); its grouping keys
-(shift and month in the city's time zone, the first unit's type) are fixed here once, so the KPI screen groups
-stored integers and never joins. ``rtcc oversight refresh`` is the backfill; the refresh job and every KPI request
-run it incrementally. Each refresh also repacks the id ranges it touched in ``rtcc.oversight.chunks`` (the columns
-the KPI screen's first read loads), and the whole store when it finds it out of step with the table. The caller's
-unit of work commits.
+(shift and month in the city's time zone, or in an imported history's own zone; the first unit's type) are fixed
+here once, so the KPI screen groups stored integers and never joins. ``rtcc oversight refresh`` is the backfill; the
+refresh job and every KPI request run it incrementally. Each refresh also repacks the id ranges it touched in
+``rtcc.oversight.chunks`` (the columns the KPI screen's first read loads), and the whole store when it finds it out
+of step with the table. The caller's unit of work commits.
 """
 
 from __future__ import annotations
@@ -81,7 +81,8 @@ def _int(v: float) -> int | None:
 
 def interval_rows(calls: Sequence[dict[str, Any]], keys: _Keys) -> list[dict[str, Any]]:
     """Rows of ``oversight_call_intervals`` for calls given as dicts of ``origin``, ``call_ref``, the step times
-    (``received_at`` ... ``cleared_at``), ``source``, ``priority``, ``call_type``, ``district`` and ``unit_type``."""
+    (``received_at`` ... ``cleared_at``), ``source``, ``priority``, ``call_type``, ``district`` and ``unit_type``, and
+    optionally ``zone`` (the ZoneInfo its shift and month are read in; default the city's)."""
     if not calls:
         return []
     steps = {s: _epoch(c[col] for c in calls) for s, col in zip(rt.STEPS, _STEP_COLUMNS, strict=True)}
@@ -90,7 +91,7 @@ def interval_rows(calls: Sequence[dict[str, Any]], keys: _Keys) -> list[dict[str
     missing, disorder = rt.quality_flags(steps)
     out = []
     for i, c in enumerate(calls):
-        local = c["received_at"].astimezone(keys.zone)
+        local = c["received_at"].astimezone(c.get("zone") or keys.zone)
         out.append(
             {
                 "origin": c["origin"],
@@ -128,11 +129,14 @@ def _write(session: Session, rows: list[dict[str, Any]]) -> list[int]:
 
 def _history(session: Session, keys: _Keys, batch: int) -> int:
     h = dq.HISTORY_CALLS.c
+    b = dq.HISTORY_BATCHES.c
+    # an imported history keeps its own clock: its shifts and months in the zone its export was recorded in
+    zones = {i: ZoneInfo(z) for i, z in session.execute(select(b.id, b.zone)) if z}
     mark = _mark(session, "history")
     done = 0
     while True:
         stmt = (
-            select(h.id, h.origin, h.source, h.priority, h.call_type, h.call_type_raw, h.beat, h.units)
+            select(h.id, h.batch_id, h.origin, h.source, h.priority, h.call_type, h.call_type_raw, h.beat, h.units)
             .add_columns(*(h[c] for c in _STEP_COLUMNS))
             .where(h.id > mark.last_id)
             .order_by(h.id)
@@ -154,6 +158,7 @@ def _history(session: Session, keys: _Keys, batch: int) -> int:
                     "call_type": r["call_type"] or r["call_type_raw"],
                     "district": r["beat"],
                     "unit_type": keys.unit_types.get(units[0]) if units else None,
+                    "zone": zones.get(r["batch_id"]),
                 }
             )
         # history rows are immutable and read once past the mark: no replace needed
