@@ -72,7 +72,7 @@ def backtest_request(
         fit_from += timedelta(days=(7 - fit_from.weekday()) % 7)
     fit_until = fit_from + fit  # local wall-clock arithmetic: midnight stays midnight across a DST change
     predict_until = fit_until + predict
-    if predict_until.timestamp() > h.last + 3600:
+    if predict_until.timestamp() > h.last + 2 * 86400:  # an export may stop a day or two short of its last week
         return None
     return BacktestCreate(
         origin=origin,

@@ -102,7 +102,7 @@ def _pack(r: Raw) -> bytes:
         arrays[f"v_{i}"] = np.where(np.isnan(v), NONE, np.nan_to_num(v)).astype(np.int32)
     arrays["flags"] = (r.missing.astype(np.uint8) | (r.out_of_order.astype(np.uint8) << 1)).astype(np.uint8)
     buf = io.BytesIO()
-    np.savez(buf, **arrays)
+    np.savez(buf, **arrays)  # type: ignore[arg-type]  # numpy stubs type a keyword as allow_pickle
     return buf.getvalue()
 
 
