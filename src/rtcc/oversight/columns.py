@@ -66,7 +66,10 @@ def _columns(raw: chunks.Raw, base: Columns | None) -> Columns:
     """``raw`` as cached columns, appended to ``base`` (its labels extended) when given."""
     dims = {}
     for d in logic.DIMENSIONS:
-        labels = list(base.dims[d].labels) if base else []
+        if base is None:  # the codes already index the raw labels: no pass over them
+            dims[d] = Dim(raw.codes[d], tuple(raw.labels[d]))
+            continue
+        labels = list(base.dims[d].labels)
         index = {label: i for i, label in enumerate(labels)}
         lut = []
         for label in raw.labels[d]:
@@ -75,7 +78,7 @@ def _columns(raw: chunks.Raw, base: Columns | None) -> Columns:
                 labels.append(label)
             lut.append(index[label])
         codes = np.asarray(lut, dtype=np.int32)[raw.codes[d]] if lut else np.zeros(0, dtype=np.int32)
-        dims[d] = Dim(np.concatenate([base.dims[d].codes, codes]) if base else codes, tuple(labels))
+        dims[d] = Dim(np.concatenate([base.dims[d].codes, codes]), tuple(labels))
     values = {i: np.concatenate([base.values[i], raw.values[i]]) if base else raw.values[i] for i in rt.INTERVALS}
     ids, rec, miss, ooo = raw.ids, raw.received_s, raw.missing, raw.out_of_order
     if base is not None:
