@@ -114,16 +114,6 @@ def build_demo_app(
                 )
             except Exception:
                 logger.exception("demo CAD history could not be loaded")
-            try:  # the simulator's demo runs (a scenario beside its baseline, backtests), minutes on a small machine
-                runs = seed_simulator.seed(
-                    runtime.db,
-                    origin=f"cad:{oversight_history.ORIGIN_NAME}",
-                    cad_history=runtime.settings.demo_cad_history,
-                )
-                if runs:
-                    print(f"  Simulator demo runs: {', '.join(f'{k} ({v})' for k, v in runs.items())}", flush=True)
-            except Exception:
-                logger.exception("demo simulator runs could not be made")
             try:
                 state.history = seed_history(
                     runtime.db,
@@ -142,6 +132,19 @@ def build_demo_app(
                 state.history_error = str(exc)
             finally:
                 state.history_done.set()
+            if state.stopping.is_set():
+                return
+            # the simulator's demo runs (a scenario beside its baseline, backtests) after the read history: minutes
+            try:
+                runs = seed_simulator.seed(
+                    runtime.db,
+                    origin=f"cad:{oversight_history.ORIGIN_NAME}",
+                    cad_history=runtime.settings.demo_cad_history,
+                )
+                if runs:
+                    print(f"  Simulator demo runs: {', '.join(f'{k} ({v})' for k, v in runs.items())}", flush=True)
+            except Exception:
+                logger.exception("demo simulator runs could not be made")
 
         threading.Thread(target=load_history, name="demo-history", daemon=True).start()
 
