@@ -165,6 +165,11 @@ class Settings(
     log_level: str = Field(default="INFO", description="Root log level (DEBUG, INFO, WARNING, ERROR).")
     data_dir: Path = Field(default=Path("var"), description="Directory for the SQLite file and local files.")
     demo_speedup: float = Field(default=1.0, description="Demo traffic time compression (1 = real time).")
+    demo_cad_history: Path | None = Field(
+        default=None,
+        description="A CAD export (a known layout, e.g. the Alexandria DECC extract) that `rtcc demo` imports after "
+        "start and backtests the simulator on (its first 8 ISO weeks fitted, the next 3 predicted); unset: none.",
+    )
     run_consumers: bool = Field(
         default=True,
         description="Run the match and notify consumers inside the API process (embedded profile).",

@@ -23,7 +23,7 @@ from fastapi import APIRouter
 from rtcc.app import create_app
 from rtcc.core.clock import utcnow
 from rtcc.core.migrate import upgrade
-from rtcc.demo import crops, seed_analytics, seed_oversight
+from rtcc.demo import crops, oversight_history, seed_analytics, seed_oversight, seed_simulator
 from rtcc.demo import patrol as patrol_demo
 from rtcc.demo.accounts import DEMO_PASSWORD, DEMO_USERS
 from rtcc.demo.audit_key import with_demo_key
@@ -132,6 +132,19 @@ def build_demo_app(
                 state.history_error = str(exc)
             finally:
                 state.history_done.set()
+            if state.stopping.is_set():
+                return
+            # the simulator's demo runs (a scenario beside its baseline, backtests) after the read history: minutes
+            try:
+                runs = seed_simulator.seed(
+                    runtime.db,
+                    origin=f"cad:{oversight_history.ORIGIN_NAME}",
+                    cad_history=runtime.settings.demo_cad_history,
+                )
+                if runs:
+                    print(f"  Simulator demo runs: {', '.join(f'{k} ({v})' for k, v in runs.items())}", flush=True)
+            except Exception:
+                logger.exception("demo simulator runs could not be made")
 
         threading.Thread(target=load_history, name="demo-history", daemon=True).start()
 

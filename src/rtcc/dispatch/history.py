@@ -38,6 +38,7 @@ from rtcc.core.clock import utcnow
 from rtcc.dispatch import calltypes
 from rtcc.dispatch.adapters.cad_history import CadFile, CallRow
 from rtcc.dispatch.interop_models import HistoryBatch, HistoryCall
+from rtcc.dispatch.models import Call
 from rtcc.identity.logic import Principal
 
 logger = logging.getLogger(__name__)
@@ -327,6 +328,7 @@ def import_file(
                 origin=origin,
                 file_name=cad.path.name[:255],
                 problems=[],
+                zone=cad.parser.zone,
                 created_by=actor.audit_name[:64],
                 created_at=utcnow(),
             )
@@ -442,6 +444,16 @@ def step_times(
     return out
 
 
+def zone_of(session: Session, origin: str | None = None) -> str | None:
+    """The IANA zone the imported history (of ``origin``, or all of it) was recorded in, when its batches agree on
+    one; None when they do not, or none says (the caller then uses the city's)."""
+    stmt = select(HistoryBatch.zone).distinct()
+    if origin is not None:
+        stmt = stmt.where(HistoryBatch.origin == origin)
+    zones = set(session.scalars(stmt))
+    return zones.pop() if len(zones) == 1 else None
+
+
 #: What ``for_simulation`` returns besides the time chain (``STEPS``).
 SIM_FIELDS: Final = ("priority", "call_type", "agency", "source", "lat", "lon")
 
@@ -481,4 +493,34 @@ def for_simulation(
         out["source"].append(row[k + 4])
         out["lat"].append(row[k + 5])
         out["lon"].append(row[k + 6])
+    return out
+
+
+def live_for_simulation(
+    session: Session, *, since: datetime | None = None, until: datetime | None = None
+) -> dict[str, list[Any]]:
+    """The city's own closed live calls in ``for_simulation``'s shape (duplicates left out; agency ``live``; a
+    self-initiated call's source is ``officer``, as in imported history)."""
+    cols = [getattr(Call, f"{s}_at") for s in STEPS]
+    stmt = (
+        select(*cols, Call.priority, Call.call_type, Call.source, Call.lat, Call.lon)
+        .where(Call.status == "closed", Call.duplicate_of.is_(None))
+        .order_by(Call.received_at)
+    )
+    if since is not None:
+        stmt = stmt.where(Call.received_at >= since)
+    if until is not None:
+        stmt = stmt.where(Call.received_at < until)
+    out: dict[str, list[Any]] = {s: [] for s in (*STEPS, *SIM_FIELDS)}
+    k = len(STEPS)
+    for row in session.execute(stmt):
+        for i, step in enumerate(STEPS):
+            value: datetime | None = row[i]
+            out[step].append(value.timestamp() if value is not None else None)
+        out["priority"].append(row[k])
+        out["call_type"].append(row[k + 1])
+        out["agency"].append("live")
+        out["source"].append("officer" if row[k + 2] == "officer_initiated" else row[k + 2])
+        out["lat"].append(row[k + 3])
+        out["lon"].append(row[k + 4])
     return out

@@ -36,6 +36,9 @@ class HistoryBatch(Base):
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     skipped: Mapped[int] = mapped_column(Integer, default=0)
     problems: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # the IANA zone of the export's wall times (its layout's): a history keeps its own clock (hour of the week, shift,
+    # month) whatever city profile is active; None: imported before batches kept it (read in the city's zone)
+    zone: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

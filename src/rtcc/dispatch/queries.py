@@ -4,7 +4,8 @@
   one call as a point, and the call sign of a field user's unit. Plain dataclasses out, no ORM object leaves here.
 - For ``rtcc.analytics`` (hotspot forecasts, drone-dock placement) and ``rtcc.oversight`` (the KPIs and the contract
   report): the dispatch tables they query directly, as published views (``core.db.published_table``) of the owner's
-  own definitions: calls with their step stamps, imported history calls, assignments and units, unit status changes
+  own definitions: calls with their step stamps, imported history calls and their batches (with the zone the
+  export was recorded in), assignments and units, unit status changes
   (service delivered), priority rules (before/after a rule change) and shifts with their overtime budgets. A renamed
   column breaks the reader at import; only the columns listed here may be named by another domain, and removing one
   is a breaking change.
@@ -23,7 +24,7 @@ from rtcc.core import divisions
 from rtcc.core.db import published_table
 from rtcc.core.errors import NotFound
 from rtcc.dispatch import access
-from rtcc.dispatch.interop_models import HistoryCall
+from rtcc.dispatch.interop_models import HistoryBatch, HistoryCall
 from rtcc.dispatch.logic import CallStatus
 from rtcc.dispatch.models import Assignment, Call, OvertimeBudget, PriorityRule, Shift, Unit, UnitStatusChange
 from rtcc.identity.logic import Principal
@@ -37,8 +38,10 @@ CALLS = published_table(
 )  # fmt: skip
 HISTORY_CALLS = published_table(
     HistoryCall.__table__,
-    "id", "origin", "call_type", "call_type_raw", "priority", "source", "beat", "units", "lat", "lon", *_STAMPS,
+    "id", "batch_id", "origin", "call_type", "call_type_raw", "priority", "source", "beat", "units", "lat", "lon",
+    *_STAMPS,
 )  # fmt: skip
+HISTORY_BATCHES = published_table(HistoryBatch.__table__, "id", "origin", "zone")
 ASSIGNMENTS = published_table(Assignment.__table__, "call_id", "unit_id", "call_sign", "dispatched_at", "on_scene_at")
 UNITS = published_table(Unit.__table__, "id", "call_sign", "unit_type")
 UNIT_STATUS_LOG = published_table(UnitStatusChange.__table__, "unit_id", "at", "status", "call_id")

@@ -12,7 +12,6 @@ there the nearest capable unit wins. Every line, eligible or not, carries its re
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -154,6 +153,14 @@ def _minutes(seconds: float) -> str:
 
 def _ineligible_reasons(call: CallFacts, unit: UnitFacts, rules: Rules) -> list[Reason]:
     out: list[Reason] = []
+    if (
+        unit.status in ASSIGNABLE_STATUSES
+        and unit.unit_type in call.eligible_unit_types
+        and (unit.on_duty or not rules.require_on_duty)
+        and unit.unit_id not in call.already_assigned
+        and call.needs <= unit.capabilities
+    ):
+        return out  # the common case, decided without building a reason (the checks below, all passing)
     if unit.unit_id in call.already_assigned:
         out.append(Reason("already_assigned", "already on this call"))
     if unit.status not in ASSIGNABLE_STATUSES:
@@ -180,25 +187,105 @@ def _ineligible_reasons(call: CallFacts, unit: UnitFacts, rules: Rules) -> list[
     return out
 
 
-def _available_by_area(units: Sequence[UnitFacts], rules: Rules) -> Counter[str]:
+def _available_by_area(units: Sequence[UnitFacts], rules: Rules) -> dict[str, int]:
     """How many units are available in each home area (counted once per recommendation, not once per unit)."""
-    return Counter(
-        u.home_area
-        for u in units
-        if u.home_area is not None and u.status in ASSIGNABLE_STATUSES and (u.on_duty or not rules.require_on_duty)
-    )
+    out: dict[str, int] = {}
+    for u in units:
+        if u.home_area is not None and u.status in ASSIGNABLE_STATUSES and (u.on_duty or not rules.require_on_duty):
+            out[u.home_area] = out.get(u.home_area, 0) + 1
+    return out
+
+
+def _reasons(
+    call: CallFacts,
+    unit: UnitFacts,
+    rules: Rules,
+    eta: float | None,
+    workload: float,
+    left: int,
+    short: int,
+    coverage: float,
+    differential: bool,
+) -> tuple[Reason, ...]:
+    """The reasons of an eligible unit's line, from the penalties ``recommend`` computed."""
+    reasons: list[Reason] = []
+    if call.needs:
+        reasons.append(
+            Reason(
+                "capable",
+                f"can do {', '.join(sorted(call.needs))}",
+                (("capabilities", ",".join(sorted(call.needs))),),
+            )
+        )
+    else:
+        reasons.append(
+            Reason(
+                "capable",
+                f"a {unit.unit_type} unit takes {call.call_type} calls",
+                (("unit_type", unit.unit_type), ("call_type", call.call_type)),
+            )
+        )
+    if eta is None:
+        reasons.append(Reason("no_position", "position unknown: ranked after every unit with a travel time"))
+    else:
+        reasons.append(Reason("travel", f"travel {_minutes(eta)}", (("minutes", f"{eta / 60:.1f}"),)))
+    if unit.calls_this_shift:
+        reasons.append(
+            Reason(
+                "workload",
+                f"{unit.calls_this_shift} call(s) this shift (+{workload:.0f} s)",
+                (("calls", str(unit.calls_this_shift)), ("penalty_s", f"{workload:.0f}")),
+            )
+        )
+    else:
+        reasons.append(Reason("workload", "no calls yet this shift", (("calls", "0"),)))
+    if unit.home_area is not None:
+        if short:
+            reasons.append(
+                Reason(
+                    "coverage",
+                    f"leaves area {unit.home_area} with {left} available unit(s) (+{coverage:.0f} s)",
+                    (("area", unit.home_area), ("left", str(left)), ("penalty_s", f"{coverage:.0f}")),
+                )
+            )
+        else:
+            reasons.append(
+                Reason(
+                    "coverage",
+                    f"area {unit.home_area} keeps {left} available unit(s)",
+                    (("area", unit.home_area), ("left", str(left))),
+                )
+            )
+    if differential:
+        reasons.append(
+            Reason(
+                "differential_response",
+                f"a CSO may take this call: sworn units rank lower (+{rules.sworn_on_cso_call_penalty_s:.0f} s)",
+                (("penalty_s", f"{rules.sworn_on_cso_call_penalty_s:.0f}"),),
+            )
+        )
+    if call.district is not None and unit.home_area in (call.district, call.division):
+        reasons.append(Reason("home_area", "the call is in its home area"))
+    return tuple(reasons)
 
 
 def recommend(
-    call: CallFacts, units: Sequence[UnitFacts], etas_s: Sequence[float | None], rules: Rules | None = None
+    call: CallFacts,
+    units: Sequence[UnitFacts],
+    etas_s: Sequence[float | None],
+    rules: Rules | None = None,
+    *,
+    explain: bool = True,
 ) -> Recommendation:
-    """Rank ``units`` for ``call``; ``etas_s[i]`` is unit i's travel time to the call in seconds (None: unknown)."""
+    """Rank ``units`` for ``call``; ``etas_s[i]`` is unit i's travel time to the call in seconds (None: unknown).
+    ``explain=False`` leaves the eligible lines' reasons empty (the simulator, which reads only the ranking): the
+    eligibility, scores and ranks are the same computation either way."""
     if len(units) != len(etas_s):
         raise ValueError(f"{len(units)} units but {len(etas_s)} travel times")
     rules = rules or Rules()
     factor = rules.emergent_penalty_factor if call.emergent else 1.0
     available = _available_by_area(units, rules)
-    eligible: list[Line] = []
+    eligible: list[tuple[float, UnitFacts, float | None, tuple[Reason, ...]]] = []
     ineligible: list[Line] = []
     for unit, eta in zip(units, etas_s, strict=True):
         eta = None if eta is None or math.isnan(eta) else float(eta)
@@ -206,78 +293,26 @@ def recommend(
         if no:
             ineligible.append(Line(unit.unit_id, unit.call_sign, unit.unit_type, False, eta, None, None, tuple(no)))
             continue
-        reasons: list[Reason] = []
-        if call.needs:
-            reasons.append(
-                Reason(
-                    "capable",
-                    f"can do {', '.join(sorted(call.needs))}",
-                    (("capabilities", ",".join(sorted(call.needs))),),
-                )
-            )
-        else:
-            reasons.append(
-                Reason(
-                    "capable",
-                    f"a {unit.unit_type} unit takes {call.call_type} calls",
-                    (("unit_type", unit.unit_type), ("call_type", call.call_type)),
-                )
-            )
-        if eta is None:
-            reasons.append(Reason("no_position", "position unknown: ranked after every unit with a travel time"))
-            score = math.inf
-        else:
-            reasons.append(Reason("travel", f"travel {_minutes(eta)}", (("minutes", f"{eta / 60:.1f}"),)))
-            score = eta
-        if unit.calls_this_shift:
-            penalty = rules.workload_penalty_s * unit.calls_this_shift * factor
-            score += penalty
-            reasons.append(
-                Reason(
-                    "workload",
-                    f"{unit.calls_this_shift} call(s) this shift (+{penalty:.0f} s)",
-                    (("calls", str(unit.calls_this_shift)), ("penalty_s", f"{penalty:.0f}")),
-                )
-            )
-        else:
-            reasons.append(Reason("workload", "no calls yet this shift", (("calls", "0"),)))
+        score = math.inf if eta is None else eta
+        workload = rules.workload_penalty_s * unit.calls_this_shift * factor if unit.calls_this_shift else 0.0
+        score += workload
+        left = short = 0
+        coverage = 0.0
         if unit.home_area is not None:
-            left = available[unit.home_area] - 1
+            left = available.get(unit.home_area, 0) - 1
             short = max(0, rules.coverage_min_available - left)
             if short:
-                penalty = rules.coverage_penalty_s * short * factor
-                score += penalty
-                reasons.append(
-                    Reason(
-                        "coverage",
-                        f"leaves area {unit.home_area} with {left} available unit(s) (+{penalty:.0f} s)",
-                        (("area", unit.home_area), ("left", str(left)), ("penalty_s", f"{penalty:.0f}")),
-                    )
-                )
-            else:
-                reasons.append(
-                    Reason(
-                        "coverage",
-                        f"area {unit.home_area} keeps {left} available unit(s)",
-                        (("area", unit.home_area), ("left", str(left))),
-                    )
-                )
-        if call.cso_may_take and unit.sworn and not call.emergent:
+                coverage = rules.coverage_penalty_s * short * factor
+                score += coverage
+        differential = call.cso_may_take and unit.sworn and not call.emergent
+        if differential:
             score += rules.sworn_on_cso_call_penalty_s
-            reasons.append(
-                Reason(
-                    "differential_response",
-                    f"a CSO may take this call: sworn units rank lower (+{rules.sworn_on_cso_call_penalty_s:.0f} s)",
-                    (("penalty_s", f"{rules.sworn_on_cso_call_penalty_s:.0f}"),),
-                )
-            )
-        if call.district is not None and unit.home_area in (call.district, call.division):
-            reasons.append(Reason("home_area", "the call is in its home area"))
-        eligible.append(Line(unit.unit_id, unit.call_sign, unit.unit_type, True, eta, score, None, tuple(reasons)))
-    eligible.sort(key=lambda line: (line.score_s if line.score_s is not None else math.inf, line.call_sign))
+        reasons = _reasons(call, unit, rules, eta, workload, left, short, coverage, differential) if explain else ()
+        eligible.append((score, unit, eta, reasons))
+    eligible.sort(key=lambda x: (x[0], x[1].call_sign))
     ranked = tuple(
-        Line(x.unit_id, x.call_sign, x.unit_type, True, x.eta_s, x.score_s, i + 1, x.reasons)
-        for i, x in enumerate(eligible)
+        Line(u.unit_id, u.call_sign, u.unit_type, True, eta, score, i + 1, reasons)
+        for i, (score, u, eta, reasons) in enumerate(eligible)
     )
     still = max(0, call.units_needed - len(call.already_assigned))
     return Recommendation(

@@ -5,7 +5,8 @@ The table's rows are never changed in place: a refresh inserts rows, and replace
 it and inserting a new one (ids are never reused: ``sqlite_autoincrement``, a PostgreSQL sequence). So ``(count,
 max(id))`` names the table's state: when it is unchanged the cached columns are current; when only rows past the
 cached ``max(id)`` were added they are fetched and appended; otherwise (a row was replaced) the columns are loaded
-again. The first request of a process pays one full read (one columnar fetch); every later one reads two numbers.
+again from the packed chunks (``rtcc.oversight.chunks``, kept in step with the table by every refresh). The first
+request of a process reads those chunks (a few dozen blobs, not a million rows); every later one reads two numbers.
 Grouping keys are stored as integer codes with their labels, intervals as float seconds (NaN: not applicable).
 Emptying the table and restarting its ids (``TRUNCATE ... RESTART IDENTITY``, done by the test suite only) can
 repeat a state: call ``forget`` after doing that in a running process.
@@ -13,9 +14,9 @@ repeat a state: call ``forget`` after doing that in a running process.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -23,20 +24,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from rtcc.analytics.kernels import response_times as rt
-from rtcc.oversight import logic
+from rtcc.oversight import chunks, logic
 from rtcc.oversight.models import CallInterval
 
+logger = logging.getLogger(__name__)
 _LOCK = threading.Lock()
 _CACHE: dict[str, Columns] = {}
 _T = CallInterval.__table__.c
-_FETCH = (
-    _T.id,
-    _T.received_s,
-    *(_T[d] for d in logic.DIMENSIONS),
-    *(_T[f"{i}_s"] for i in rt.INTERVALS),
-    _T.missing,
-    _T.out_of_order,
-)
 
 
 @dataclass(frozen=True)
@@ -68,45 +62,25 @@ class Columns:
     out_of_order: npt.NDArray[np.bool_]
 
 
-def _encode(col: tuple[Any, ...], labels: list[str]) -> npt.NDArray[np.int32]:
-    """Integer codes of ``col``'s values; new values are appended to ``labels``."""
-    lut = {label: i for i, label in enumerate(labels)}
-    for v in set(col) - lut.keys():
-        lut[v] = len(labels)
-        labels.append(str(v))
-    return np.fromiter(map(lut.__getitem__, col), dtype=np.int32, count=len(col))
-
-
-def _fetch(session: Session, after: int, base: Columns | None) -> Columns:
-    # the driver's rows as they come (no per-value type processing: a million rows in one pass)
-    names = ", ".join(c.name for c in _FETCH)
-    sql = f"SELECT {names} FROM {CallInterval.__tablename__} WHERE id > {int(after)} ORDER BY id"
-    raw = session.connection().connection.driver_connection
-    assert raw is not None
-    cursor = raw.cursor()
-    try:
-        cursor.execute(sql)
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
-    n = len(rows)
-    cols: list[tuple[Any, ...]] = list(zip(*rows, strict=True)) if n else [() for _ in _FETCH]
-    k = 2
+def _columns(raw: chunks.Raw, base: Columns | None) -> Columns:
+    """``raw`` as cached columns, appended to ``base`` (its labels extended) when given."""
     dims = {}
     for d in logic.DIMENSIONS:
-        labels = list(base.dims[d].labels) if base else []
-        codes = _encode(cols[k], labels)
-        dims[d] = Dim(np.concatenate([base.dims[d].codes, codes]) if base else codes, tuple(labels))
-        k += 1
-    values = {}
-    for i in rt.INTERVALS:
-        v = np.array(cols[k], dtype=np.float64) if n else np.zeros(0)
-        values[i] = np.concatenate([base.values[i], v]) if base else v
-        k += 1
-    ids = np.array(cols[0], dtype=np.int64) if n else np.zeros(0, dtype=np.int64)
-    rec = np.array(cols[1], dtype=np.int64) if n else np.zeros(0, dtype=np.int64)
-    miss = np.array(cols[k], dtype=bool) if n else np.zeros(0, dtype=bool)
-    ooo = np.array(cols[k + 1], dtype=bool) if n else np.zeros(0, dtype=bool)
+        if base is None:  # the codes already index the raw labels: no pass over them
+            dims[d] = Dim(raw.codes[d], tuple(raw.labels[d]))
+            continue
+        labels = list(base.dims[d].labels)
+        index = {label: i for i, label in enumerate(labels)}
+        lut = []
+        for label in raw.labels[d]:
+            if label not in index:
+                index[label] = len(labels)
+                labels.append(label)
+            lut.append(index[label])
+        codes = np.asarray(lut, dtype=np.int32)[raw.codes[d]] if lut else np.zeros(0, dtype=np.int32)
+        dims[d] = Dim(np.concatenate([base.dims[d].codes, codes]), tuple(labels))
+    values = {i: np.concatenate([base.values[i], raw.values[i]]) if base else raw.values[i] for i in rt.INTERVALS}
+    ids, rec, miss, ooo = raw.ids, raw.received_s, raw.missing, raw.out_of_order
     if base is not None:
         ids, rec = np.concatenate([base.ids, ids]), np.concatenate([base.received_s, rec])
         miss, ooo = np.concatenate([base.missing, miss]), np.concatenate([base.out_of_order, ooo])
@@ -123,7 +97,8 @@ def _fetch(session: Session, after: int, base: Columns | None) -> Columns:
 
 
 def load(session: Session) -> Columns:
-    """The current columns of the session's database (from the cache when the table has not changed)."""
+    """The current columns of the session's database (from the cache when the table has not changed, else from the
+    packed chunks, else, when those are out of step with the table, from the table's rows)."""
     key = str(session.get_bind().engine.url)
     count, max_id = session.execute(select(func.count(), func.coalesce(func.max(_T.id), 0))).one()
     with _LOCK:
@@ -131,11 +106,15 @@ def load(session: Session) -> Columns:
         if cached is not None and (cached.count, cached.max_id) == (count, max_id):
             return cached
         if cached is not None and max_id > cached.max_id:
-            grown = _fetch(session, cached.max_id, cached)
+            grown = _columns(chunks.fetch_rows(session, f"id > {int(cached.max_id)}"), cached)
             if grown.count == count:
                 _CACHE[key] = grown
                 return grown
-        fresh = _fetch(session, 0, None)
+        stored, top, raw = chunks.read(session)
+        if (stored, top) != (count, max_id):
+            logger.warning("oversight column chunks out of step with the interval table: reading the rows")
+            raw = chunks.fetch_rows(session, "id > 0")
+        fresh = _columns(raw, None)
         _CACHE[key] = fresh
         return fresh
 

@@ -4,9 +4,11 @@
 never change), live calls once closed by ``updated_at`` (a reopened and closed-again call replaces its row). Each
 call's six intervals and quality flags come from the response-time kernel (``rtcc.analytics.kernels.
 response_times``: one definition of an interval for the KPIs, the simulator and the backtest); its grouping keys
-(shift and month in the city's time zone, the first unit's type) are fixed here once, so the KPI screen groups
-stored integers and never joins. ``rtcc oversight refresh`` is the backfill; the refresh job and every KPI request
-run it incrementally. The caller's unit of work commits.
+(shift and month in the city's time zone, or in an imported history's own zone; the first unit's type) are fixed
+here once, so the KPI screen groups stored integers and never joins. ``rtcc oversight refresh`` is the backfill; the
+refresh job and every KPI request run it incrementally. Each refresh also repacks the id ranges it touched in
+``rtcc.oversight.chunks`` (the columns the KPI screen's first read loads), and the whole store when it finds it out
+of step with the table. The caller's unit of work commits.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from sqlalchemy.orm import Session
 from rtcc.analytics.kernels import response_times as rt
 from rtcc.dispatch import calltypes
 from rtcc.dispatch import queries as dq
-from rtcc.oversight import logic
+from rtcc.oversight import chunks, logic
 from rtcc.oversight.models import CallInterval, RefreshMark
 from rtcc.places import service as places
 
@@ -79,7 +81,8 @@ def _int(v: float) -> int | None:
 
 def interval_rows(calls: Sequence[dict[str, Any]], keys: _Keys) -> list[dict[str, Any]]:
     """Rows of ``oversight_call_intervals`` for calls given as dicts of ``origin``, ``call_ref``, the step times
-    (``received_at`` ... ``cleared_at``), ``source``, ``priority``, ``call_type``, ``district`` and ``unit_type``."""
+    (``received_at`` ... ``cleared_at``), ``source``, ``priority``, ``call_type``, ``district`` and ``unit_type``, and
+    optionally ``zone`` (the ZoneInfo its shift and month are read in; default the city's)."""
     if not calls:
         return []
     steps = {s: _epoch(c[col] for c in calls) for s, col in zip(rt.STEPS, _STEP_COLUMNS, strict=True)}
@@ -88,7 +91,7 @@ def interval_rows(calls: Sequence[dict[str, Any]], keys: _Keys) -> list[dict[str
     missing, disorder = rt.quality_flags(steps)
     out = []
     for i, c in enumerate(calls):
-        local = c["received_at"].astimezone(keys.zone)
+        local = c["received_at"].astimezone(c.get("zone") or keys.zone)
         out.append(
             {
                 "origin": c["origin"],
@@ -109,25 +112,31 @@ def interval_rows(calls: Sequence[dict[str, Any]], keys: _Keys) -> list[dict[str
     return out
 
 
-def _write(session: Session, rows: list[dict[str, Any]]) -> None:
+def _write(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert ``rows``, replacing the rows of the same calls; the ids of the rows replaced."""
     if not rows:
-        return
+        return []
+    gone: list[int] = []
     for origin in {r["origin"] for r in rows}:
         refs = [r["call_ref"] for r in rows if r["origin"] == origin]
         for i in range(0, len(refs), 900):  # below SQLite's bound-parameter limit
-            session.execute(
-                delete(CallInterval).where(CallInterval.origin == origin, CallInterval.call_ref.in_(refs[i : i + 900]))
-            )
+            where = (CallInterval.origin == origin, CallInterval.call_ref.in_(refs[i : i + 900]))
+            gone += [int(x) for x in session.scalars(select(CallInterval.id).where(*where))]
+            session.execute(delete(CallInterval).where(*where))
     session.execute(insert(CallInterval), rows)
+    return gone
 
 
 def _history(session: Session, keys: _Keys, batch: int) -> int:
     h = dq.HISTORY_CALLS.c
+    b = dq.HISTORY_BATCHES.c
+    # an imported history keeps its own clock: its shifts and months in the zone its export was recorded in
+    zones = {i: ZoneInfo(z) for i, z in session.execute(select(b.id, b.zone)) if z}
     mark = _mark(session, "history")
     done = 0
     while True:
         stmt = (
-            select(h.id, h.origin, h.source, h.priority, h.call_type, h.call_type_raw, h.beat, h.units)
+            select(h.id, h.batch_id, h.origin, h.source, h.priority, h.call_type, h.call_type_raw, h.beat, h.units)
             .add_columns(*(h[c] for c in _STEP_COLUMNS))
             .where(h.id > mark.last_id)
             .order_by(h.id)
@@ -149,6 +158,7 @@ def _history(session: Session, keys: _Keys, batch: int) -> int:
                     "call_type": r["call_type"] or r["call_type_raw"],
                     "district": r["beat"],
                     "unit_type": keys.unit_types.get(units[0]) if units else None,
+                    "zone": zones.get(r["batch_id"]),
                 }
             )
         # history rows are immutable and read once past the mark: no replace needed
@@ -173,7 +183,7 @@ def _first_unit_types(session: Session, call_ids: list[Any]) -> dict[Any, str]:
     return {k: v[1] for k, v in out.items()}
 
 
-def _live(session: Session, keys: _Keys) -> int:
+def _live(session: Session, keys: _Keys, gone: list[int]) -> int:
     c = dq.CALLS.c
     mark = _mark(session, "live")
     stmt = (
@@ -201,16 +211,30 @@ def _live(session: Session, keys: _Keys) -> int:
         }
         for r in found
     ]
-    _write(session, interval_rows(calls, keys))
+    gone += _write(session, interval_rows(calls, keys))
     mark.last_updated_at = max(r["updated_at"] for r in found)
     session.flush()
     return len(found)
 
 
+def _max_id(session: Session) -> int:
+    return int(session.scalar(select(func.coalesce(func.max(CallInterval.id), 0))) or 0)
+
+
 def refresh(session: Session, *, batch: int = BATCH) -> RefreshResult:
     """Add the calls stored since the last refresh (history by id, closed live calls by update time)."""
     keys = _keys(session)
-    result = RefreshResult(history=_history(session, keys, batch), live=_live(session, keys))
+    top = _max_id(session)
+    gone: list[int] = []
+    result = RefreshResult(history=_history(session, keys, batch), live=_live(session, keys, gone))
+    if result.history or result.live:
+        # the packed columns of every id range the inserts and replacements touched, in this transaction
+        chunks.rebuild(
+            session, chunks.chunk_of(gone) | set(range(top // chunks.CHUNK, _max_id(session) // chunks.CHUNK + 1))
+        )
+    if not chunks.in_step(session):
+        logger.info("oversight column chunks out of step with the interval table: packing them again")
+        chunks.rebuild(session)
     if result.history or result.live:
         logger.info("oversight intervals: %s history and %s live calls added", result.history, result.live)
     return result

@@ -105,3 +105,16 @@ class CouncilReport(Base):
     figures: Mapped[dict[str, Any]] = mapped_column(JSON)
     generated_by: Mapped[str] = mapped_column(String(64))
     generated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ColumnChunk(Base):
+    """One range of ``CHUNK`` interval-table ids packed as numpy columns (``rtcc.oversight.chunks``): derived data
+    the KPI screen's first request reads instead of the rows."""
+
+    __tablename__ = "oversight_column_chunks"
+
+    chunk: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)  # id // CHUNK
+    rows: Mapped[int] = mapped_column(Integer)
+    max_id: Mapped[int] = mapped_column(BigInteger)
+    labels: Mapped[str] = mapped_column(Text)  # JSON: each grouping key's labels, indexed by the chunk's codes
+    data: Mapped[bytes] = mapped_column(LargeBinary)  # numpy .npz of the chunk's columns

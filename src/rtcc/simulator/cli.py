@@ -24,6 +24,7 @@ from rtcc.commands import run_command
 from rtcc.identity.logic import cli_operator
 from rtcc.runtime import Runtime
 from rtcc.simulator import repository, service
+from rtcc.simulator.fit import history_zone
 from rtcc.simulator.schemas import BacktestCreate, RunCreate, Scenario
 
 simulate = typer.Typer(no_args_is_help=True, help="The what-if simulator: scenarios and the backtest.")
@@ -69,13 +70,15 @@ def run(
     preset: Annotated[
         str | None, typer.Option(help="A ready-made scenario (priority_rule, cso_pm, guards, ...).")
     ] = None,
-    origin: Annotated[str | None, typer.Option(help="Imported history origin, e.g. cad:alexandria.")] = None,
+    origin: Annotated[str | None, typer.Option(help="cad:<layout> (imported) or live (own calls).")] = None,
     since: Annotated[datetime | None, typer.Option(help="Fit from (UTC).")] = None,
     until: Annotated[datetime | None, typer.Option(help="Fit until (UTC, exclusive).")] = None,
     hours: Annotated[float, typer.Option(help="Simulated hours per replication.")] = 168.0,
     replications: Annotated[int, typer.Option(help="Replications (confidence intervals across them).")] = 10,
     seed: Annotated[int, typer.Option(help="Seed of the random generator.")] = 13,
-    time_zone: Annotated[str | None, typer.Option(help="Local time zone of the history (default: the city's).")] = None,
+    time_zone: Annotated[
+        str | None, typer.Option(help="Local time zone of the calls (default: the history's own).")
+    ] = None,
     mode: Annotated[str | None, typer.Option(help="catalogue or history (default: the data decides).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
 ) -> None:
@@ -139,10 +142,12 @@ def backtest(
     fit_weeks: Annotated[str, typer.Option(help="ISO weeks fitted on, N-M (e.g. 35-42).")],
     predict_weeks: Annotated[str, typer.Option(help="ISO weeks predicted, N-M (e.g. 43-45).")],
     year: Annotated[int, typer.Option(help="Year of the ISO weeks.")],
-    origin: Annotated[str | None, typer.Option(help="Imported history origin, e.g. cad:alexandria.")] = None,
+    origin: Annotated[str | None, typer.Option(help="cad:<layout> (imported) or live (own calls).")] = None,
     replications: Annotated[int, typer.Option(help="Replications.")] = 10,
     seed: Annotated[int, typer.Option(help="Seed of the random generator.")] = 13,
-    time_zone: Annotated[str | None, typer.Option(help="Local time zone of the history (default: the city's).")] = None,
+    time_zone: Annotated[
+        str | None, typer.Option(help="Local time zone of the calls (default: the history's own).")
+    ] = None,
     mode: Annotated[str | None, typer.Option(help="catalogue or history (default: the data decides).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the results as JSON.")] = False,
 ) -> None:
@@ -153,9 +158,8 @@ def backtest(
         raise typer.BadParameter("--predict-weeks must start the week after --fit-weeks ends")
 
     def work(rt: Runtime) -> tuple[dict[str, Any], str]:
-        from rtcc.places import service as places
-
-        tz = ZoneInfo(time_zone) if time_zone else places.city_zone()
+        with rt.db.read() as session:
+            tz = ZoneInfo(time_zone) if time_zone else history_zone(session, origin)
         fit_from, fit_until = service.week_bounds(year, f1, f2, tz)
         _, predict_until = service.week_bounds(year, p1, p2, tz)
         req = BacktestCreate(

@@ -1,4 +1,7 @@
-"""Fitting the simulator on stored history: imported CAD calls (``rtcc dispatch import-history``) to a ``Fitted``.
+"""Fitting the simulator on stored calls to a ``Fitted``: imported CAD history (``rtcc dispatch import-history``) or
+the city's own closed live calls (origin ``live``; also what an origin-less fit uses when nothing was imported).
+Local time (hour of the week) is the calls' own: an imported history's export zone, kept with its batches (DECC:
+America/New_York whatever city is active), the city profile's for live calls.
 
 Two modes, chosen by the data. **Catalogue mode** (most calls carry a call type of the city's dispatch catalogue):
 call types, unit types and shifts are the catalogue's, the priority of each type is the one in force (the catalogue's
@@ -39,6 +42,8 @@ from rtcc.routing import service as routing
 from rtcc.simulator.logic import Array, Samples
 from rtcc.simulator.scenarios import Fitted, UnitSpec
 
+#: The origin naming the city's own live calls (closed, from the dispatch domain) rather than an imported history.
+LIVE = "live"
 #: Most zones a travel matrix is built for (the busiest; calls elsewhere are spread over them).
 MAX_ZONES = 60
 #: Longest interval kept in a sample (a longer one is a stamp error).
@@ -75,15 +80,31 @@ def as_utc(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def history_zone(session: Session, origin: str | None) -> ZoneInfo:
+    """The zone the calls of ``origin`` were recorded in: an imported history's own (its export's, kept with its
+    batches), the city's for live calls or a history that does not say."""
+    found = None if origin == LIVE else history.zone_of(session, origin)
+    return ZoneInfo(found) if found else places.city_zone()
+
+
 def load_history(
     session: Session, *, origin: str | None, since: datetime | None, until: datetime | None, required: bool = True
 ) -> History:
-    """The window's calls, self-initiated ones left out; ValidationFailed when there are none and ``required``."""
+    """The window's calls, self-initiated ones left out; ValidationFailed when there are none and ``required``.
+    ``origin``: an imported history's (``cad:<layout>``), ``live`` (the city's own closed calls), or None (every
+    imported history; the live calls when none was imported)."""
     since, until = as_utc(since), as_utc(until)
-    raw = history.for_simulation(session, since=since, until=until, origin=origin)
+    notes = []
+    if origin == LIVE:
+        raw = history.live_for_simulation(session, since=since, until=until)
+    else:
+        raw = history.for_simulation(session, since=since, until=until, origin=origin)
+        if origin is None and not raw["source"]:
+            raw = history.live_for_simulation(session, since=since, until=until)
+            notes.append("no imported history: fitted on the live calls")
     keep = [i for i, s in enumerate(raw["source"]) if s != "officer" and raw["priority"][i]]
     if not keep and required:
-        raise invalid("since", "no imported calls with a priority in this window (import a history first)")
+        raise invalid("since", "no stored calls with a priority in this window (import a history first)")
     if not keep:
         empty = np.empty(0)
         return History({st: empty for st in history.STEPS}, [], [], [], empty, empty, 0.0, 0.0)
@@ -97,7 +118,7 @@ def load_history(
         lon=np.asarray([raw["lon"][i] for i in keep], dtype=np.float64),
         first=float(np.nanmin(steps["received"])),
         last=float(np.nanmax(steps["received"])),
-        notes=[f"{len(raw['source']) - len(keep)} self-initiated or unprioritised call(s) left out"],
+        notes=[*notes, f"{len(raw['source']) - len(keep)} self-initiated or unprioritised call(s) left out"],
     )
 
 
@@ -324,9 +345,9 @@ def fit(
     tz: ZoneInfo | None = None,
     mode: str | None = None,
 ) -> tuple[Fitted, list[str]]:
-    """Fit on the window's imported calls; ``mode`` ``catalogue``/``history`` or None (the data decides). Returns the
-    fit and notes on what was left out."""
-    zone = tz or places.city_zone()
+    """Fit on the window's stored calls (``load_history``); ``mode`` ``catalogue``/``history`` or None (the data
+    decides); ``tz``: the calls' local zone (None: ``history_zone``). Returns the fit and notes on what was left out."""
+    zone = tz or history_zone(session, origin)
     h = load_history(session, origin=origin, since=since, until=until)
     cat = calltypes.catalogue()
     known = sum(1 for c in h.call_type if cat.call_type(c) is not None)
@@ -334,4 +355,4 @@ def fit(
     if chosen not in ("catalogue", "history"):
         raise invalid("mode", "mode is catalogue or history")
     fitted = fit_catalogue_mode(session, h, zone, until) if chosen == "catalogue" else fit_history_mode(h, zone)
-    return fitted, [f"{chosen} mode, {h.n} calls", *h.notes]
+    return fitted, [f"{chosen} mode, {h.n} calls, local time {zone.key}", *h.notes]

@@ -22,6 +22,7 @@ both paths on random states and compares. Pure: no database, no clock.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -134,8 +135,9 @@ class Dispatcher:
         units = model.units
         n = len(units)
         self.index = {u.facts.unit_id: i for i, u in enumerate(units)}
-        self.pos = np.asarray([u.home_zone for u in units], dtype=np.int64)
-        self.calls = np.zeros(n, dtype=np.int64)
+        # plain lists: the fast path reads a few of them per call, where numpy's per-operation cost would dominate
+        self.pos: list[int] = [u.home_zone for u in units]
+        self.calls: list[int] = [0] * n
         self.shift_key = np.full(n, -1.0)
         self.next_reset = -1.0
         self._facts: dict[tuple[int, int], UnitFacts] = {}
@@ -150,12 +152,16 @@ class Dispatcher:
             if u.eta_s is not None:
                 self.fixed[i] = u.eta_s
         self.has_fixed = bool(np.isfinite(self.fixed).any())
-        # bound[k, u, w]: recommend's own score for unit u on kind k with travel 0, w calls this shift and no home
-        # area (inf: rejected whatever its state), filled on first use; every other penalty (coverage) is >= 0
-        self.bound = np.full((len(model.kinds), n, BOUND_CALLS), np.nan)
+        self._fixed_to: list[list[float]] = self.fixed.T.tolist()  # [zone][unit]
+        self._travel_to: list[list[float]] | None = model.travel.T.tolist() if model.travel is not None else None
+        self._area = self.area_code.tolist()
+        # bound[k][u][w]: recommend's own score for unit u on kind k with travel 0, w calls this shift and no home
+        # area (inf: rejected whatever its state), filled on first use (NaN: not yet); every other penalty
+        # (coverage) is >= 0
+        self.bound = [[[math.nan] * BOUND_CALLS for _ in range(n)] for _ in model.kinds]
 
     def _unit_facts(self, u: int) -> UnitFacts:
-        key = (u, int(self.calls[u]))
+        key = (u, self.calls[u])
         found = self._facts.get(key)
         if found is None:
             found = self._facts[key] = replace(
@@ -165,17 +171,17 @@ class Dispatcher:
 
     def _fill_bound(self, k: int, u: int, w: int) -> float:
         bare = replace(self.model.units[u].facts, status="available", on_duty=True, home_area=None, calls_this_shift=w)
-        rec = recommend(self.model.kinds[k].facts, [bare], [0.0], self.model.rules)
+        rec = recommend(self.model.kinds[k].facts, [bare], [0.0], self.model.rules, explain=False)
         score = rec.ranked[0].score_s if rec.ranked else None
         value = float("inf") if score is None else float(score)
-        self.bound[k, u, w] = value
+        self.bound[k][u][w] = value
         return value
 
     def etas(self, free: npt.NDArray[np.int64], c: int) -> Array:
         """Seconds of travel of each of ``free`` to call ``c`` from where it is."""
         z = int(self.zone[c])
         if self.model.travel is not None:
-            e = self.model.travel[self.pos[free], z]
+            e = self.model.travel[np.asarray(self.pos, dtype=np.int64)[free], z]
         else:
             assert self.sampled_travel is not None
             e = np.full(free.size, float(self.sampled_travel[c]))
@@ -205,7 +211,11 @@ class Dispatcher:
     def _recommend(self, c: int, us: Sequence[int], etas: Sequence[float]) -> tuple[int | None, float]:
         self.recommend_calls += 1
         rec = recommend(
-            self.model.kinds[self.kind[c]].facts, [self._unit_facts(u) for u in us], list(etas), self.model.rules
+            self.model.kinds[self.kind[c]].facts,
+            [self._unit_facts(u) for u in us],
+            list(etas),
+            self.model.rules,
+            explain=False,  # the ranking only: the same eligibility and scores, no sentences
         )
         if not rec.ranked:
             return None, float("inf")
@@ -223,28 +233,45 @@ class Dispatcher:
     def pick_fast(self, c: int, free: Sequence[int]) -> int | None:
         """The same unit as ``pick_full`` from a shortlist (module docstring)."""
         k = int(self.kind[c])
-        fa = np.asarray(free, dtype=np.int64)
-        w = np.minimum(self.calls[fa], BOUND_CALLS - 1)
-        base = self.bound[k, fa, w]
-        missing = np.isnan(base)
-        if missing.any():
-            for i in np.flatnonzero(missing).tolist():
-                base[i] = self._fill_bound(k, int(fa[i]), int(w[i]))
-        e = self.etas(fa, c)
-        lb = e + base
-        start = int(np.argmin(lb))
-        if not np.isfinite(lb[start]):
+        z = int(self.zone[c])
+        bound = self.bound[k]
+        calls = self.calls
+        last = BOUND_CALLS - 1
+        eta: dict[int, float] = {}
+        lbs: list[float] = []
+        # ``etas`` unit by unit in plain floats (the same values): a drone's fixed time, else the matrix, else the
+        # call's sampled travel
+        fixed = self._fixed_to[z] if self.has_fixed else None
+        to_z = self._travel_to[z] if self._travel_to is not None else None
+        sampled = float(self.sampled_travel[c]) if to_z is None and self.sampled_travel is not None else math.nan
+        pos = self.pos
+        for u in free:
+            w = calls[u]
+            if w > last:
+                w = last
+            b = bound[u][w]
+            if b != b:  # NaN: not computed yet
+                b = self._fill_bound(k, u, w)
+            if fixed is not None and fixed[u] == fixed[u]:
+                e = fixed[u]
+            elif to_z is not None:
+                e = to_z[pos[u]]
+            else:
+                e = sampled
+            eta[u] = e
+            lbs.append(e + b)
+        low = min(lbs)
+        if not math.isfinite(low):
             return None
-        eta = dict(zip(free, e.tolist(), strict=True))
-        chosen = {int(fa[start])}
+        area = self._area
+        chosen = {free[lbs.index(low)]}  # the first of the lowest, as numpy's argmin
         while True:
             passed = set(chosen)
             if self.cap > 0:
-                areas = self.area_code[fa]
-                for a in {int(self.area_code[u]) for u in chosen}:
+                for a in {area[u] for u in chosen}:
                     if a < 0:
                         continue
-                    mates = fa[areas == a].tolist()
+                    mates = [u for u in free if area[u] == a]
                     have = sum(1 for u in mates if u in passed)
                     for u in mates:
                         if have >= self.cap:
@@ -254,7 +281,7 @@ class Dispatcher:
                             have += 1
             ordered = sorted(passed)
             best_u, best = self._recommend(c, ordered, [eta[u] for u in ordered])
-            extra = set(fa[lb <= best].tolist()) - passed
+            extra = {u for u, lb in zip(free, lbs, strict=True) if lb <= best} - passed
             if not extra:
                 if best_u is not None:
                     self._chosen_eta = eta[best_u]

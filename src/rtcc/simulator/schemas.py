@@ -55,7 +55,11 @@ class RunCreate(_In):
     """A scenario run: the scenario and the baseline, both fitted on the same history window, same seeds."""
 
     scenario: Scenario
-    origin: str | None = Field(default=None, max_length=48, description="Imported history origin (cad:<layout>).")
+    origin: str | None = Field(
+        default=None,
+        max_length=48,
+        description="cad:<layout> (an imported history), live (the city's closed calls), None: every imported history.",
+    )
     since: datetime | None = Field(default=None, description="First received time fitted on (default: all).")
     until: datetime | None = Field(default=None, description="End of the fit window (exclusive).")
     hours: float = Field(default=168.0, gt=0, le=24 * 7 * 8, description="Simulated hours per replication.")

@@ -28,7 +28,7 @@ from rtcc.core.db import Database
 from rtcc.core.errors import NotFound, invalid
 from rtcc.identity.logic import Principal
 from rtcc.simulator import repository
-from rtcc.simulator.fit import as_utc, fit, load_history
+from rtcc.simulator.fit import as_utc, fit, history_zone, load_history
 from rtcc.simulator.models import SimulationRun
 from rtcc.simulator.runs import run_model
 from rtcc.simulator.scenarios import ScenarioError, build_model, presets
@@ -49,12 +49,10 @@ def _tz(name: str | None) -> ZoneInfo | None:
     return ZoneInfo(name) if name else None
 
 
-def _start_how(moment: datetime | None, tz: ZoneInfo | None) -> float:
+def _start_how(moment: datetime | None, tz: ZoneInfo) -> float:
     if moment is None:
         return 0.0
-    from rtcc.places import service as places
-
-    local = as_utc_(moment).astimezone(tz or places.city_zone())
+    local = as_utc_(moment).astimezone(tz)
     return local.weekday() * 24 + local.hour + local.minute / 60.0
 
 
@@ -67,7 +65,7 @@ def compare(
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """The scenario and its baseline side by side (module docstring)."""
-    zone = _tz(tz)
+    zone = _tz(tz) or history_zone(session, req.origin)
     fitted, notes = fit(session, origin=req.origin, since=req.since, until=req.until, tz=zone, mode=mode)
     try:
         base_model = build_model(fitted, Scenario())
@@ -103,7 +101,7 @@ def backtest(
     """Predicted against observed median and p90 response by priority on the unseen window (module docstring)."""
     if req.predict_until <= req.fit_until:
         raise invalid("predict_until", "must be after fit_until")
-    zone = _tz(tz)
+    zone = _tz(tz) or history_zone(session, req.origin)
     fitted, notes = fit(session, origin=req.origin, since=req.fit_from, until=req.fit_until, tz=zone, mode=mode)
     model = build_model(fitted, Scenario())
     observed = load_history(session, origin=req.origin, since=req.fit_until, until=req.predict_until, required=False)

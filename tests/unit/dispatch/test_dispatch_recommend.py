@@ -101,3 +101,47 @@ def test_units_needed_off_duty_and_already_assigned() -> None:
     assert "already_assigned" in codes(next(x for x in result.ineligible if x.call_sign == "41A"))
     with pytest.raises(ValueError):
         recommend(ALARM, units, [1.0])
+
+
+def test_without_explanations_the_ranking_is_the_same_and_only_the_reasons_go() -> None:
+    import random
+
+    rng = random.Random(5)
+    kinds = ("deputy_car", "cso", "guard")
+    statuses = ("available", "available", "at_station", "on_scene")
+    calls = [
+        ALARM,
+        CallFacts(**{**ALARM.__dict__, "emergent": True}),
+        CallFacts(
+            call_type="THEFT_RPT",
+            priority="Routine",
+            emergent=False,
+            eligible_unit_types=frozenset({"deputy_car", "cso"}),
+            needs=frozenset({"reports"}),
+            cso_may_take=True,
+            district="2316",
+        ),
+    ]
+    rules = Rules(coverage_min_available=2, coverage_penalty_s=0.0)  # a zero penalty still says it is short
+    for _ in range(300):
+        units = [
+            unit(
+                f"U{i}",
+                rng.choice(kinds),
+                status=rng.choice(statuses),
+                home_area=rng.choice(("2316", "2319", None)),
+                calls_this_shift=rng.randrange(4),
+                on_duty=rng.random() > 0.1,
+            )
+            for i in range(rng.randrange(1, 9))
+        ]
+        etas = [rng.choice((None, float("nan"), rng.uniform(0, 900))) for _ in units]
+        for call in calls:
+            for r in (rules, Rules()):
+                full = recommend(call, units, etas, r)
+                bare = recommend(call, units, etas, r, explain=False)
+                assert [(x.unit_id, x.score_s, x.rank, x.eta_s) for x in full.ranked] == [
+                    (x.unit_id, x.score_s, x.rank, x.eta_s) for x in bare.ranked
+                ]
+                assert bare.ineligible == full.ineligible and bare.suggested == full.suggested
+                assert all(x.reasons == () for x in bare.ranked) and all(x.reasons for x in full.ranked)

@@ -67,8 +67,8 @@ def test_the_shortlist_picks_what_recommend_over_every_free_unit_picks() -> None
     zone = rng.integers(0, len(model.zones), n)
     d = Dispatcher(model, kind, zone, np.zeros(n), None)
     for c in range(n):
-        d.pos = rng.integers(0, len(model.zones), len(model.units))
-        d.calls = rng.integers(0, 12, len(model.units))
+        d.pos = rng.integers(0, len(model.zones), len(model.units)).tolist()
+        d.calls = rng.integers(0, 12, len(model.units)).tolist()
         free = sorted(rng.choice(len(model.units), size=int(rng.integers(7, 50)), replace=False).tolist())
         assert d.pick_fast(c, free) == d.pick_full(c, free), c
 

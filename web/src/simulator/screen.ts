@@ -50,7 +50,10 @@ interface Run {
   status: string;
   progress: number;
   error: string | null;
+  request: Record<string, unknown>;
   results: Record<string, unknown> | null;
+  created_at: string;
+  finished_at: string | null;
 }
 interface Preset {
   key: string;
@@ -134,10 +137,11 @@ function results(run: Run): HTMLElement {
   return out;
 }
 
-function backtestTable(run: Run): HTMLElement {
+function backtestTable(run: Run, id = "sim-backtest"): HTMLElement {
   const res = run.results as { fit_until: string; predict_until: string; rows: BacktestRow[] };
+  const origin = String(run.request.origin ?? "all history");
   return table(
-    t("sim.backtest_caption", { fit: res.fit_until.slice(0, 16), until: res.predict_until.slice(0, 16) }),
+    t("sim.backtest_caption", { origin, fit: res.fit_until.slice(0, 16), until: res.predict_until.slice(0, 16) }),
     [t("sim.priority"), t("sim.obs_calls"), t("sim.obs_median"), t("sim.pred_median"), t("sim.error"), t("sim.obs_p90"), t("sim.pred_p90"), t("sim.error")],
     res.rows.map((r) => [
       r.priority,
@@ -149,7 +153,7 @@ function backtestTable(run: Run): HTMLElement {
       minutes(r.predicted_p90_s),
       pct(r.p90_error_pct),
     ]),
-    { class: "stack", id: "sim-backtest" },
+    { class: "stack", id },
   );
 }
 
@@ -230,8 +234,19 @@ export async function simulatorView(root: HTMLElement, _params: URLSearchParams,
   bt.append(el("h2", { text: t("sim.backtest") }));
   const btOut = el("div", {});
   const runs = await get<Run[]>("/api/v1/simulator/runs");
-  const last = runs.find((r) => r.kind === "backtest" && r.status === "done");
-  btOut.append(last ? backtestTable(last) : el("p", { text: t("sim.backtest_none") }));
+  // the latest finished scenario (the demo seeds one) beside its baseline, and the latest backtest of each history
+  const scen = runs.find((r) => r.kind === "scenario" && r.status === "done");
+  if (scen && !out.childElementCount) {
+    out.append(el("p", { text: t("sim.latest", { name: scen.name, when: (scen.finished_at ?? scen.created_at).slice(0, 16) }) }), results(scen));
+  }
+  const latest = new Map<string, Run>();
+  for (const r of runs) {
+    const key = String(r.request.origin ?? "");
+    if (r.kind === "backtest" && r.status === "done" && !latest.has(key)) latest.set(key, r);
+  }
+  const tables = [...latest.values()].map((r, i) => backtestTable(r, i === 0 ? "sim-backtest" : `sim-backtest-${i}`));
+  if (tables.length) btOut.append(...tables);
+  else btOut.append(el("p", { text: t("sim.backtest_none") }));
   const fitUntil = input({ name: "fit_until", type: "datetime-local" });
   const predictUntil = input({ name: "predict_until", type: "datetime-local" });
   const btBar = el("progress", { max: 100, value: 0, "aria-label": t("sim.progress") }) as HTMLProgressElement;

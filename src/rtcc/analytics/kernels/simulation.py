@@ -157,7 +157,7 @@ def simulate(
             continue
         c = i
         i += 1
-        ready = sorted(u for u in free if duty(u, now))
+        ready = sorted(free) if windows is None else sorted(u for u in free if duty(u, now))
         u_pick = choose(c, ready, now) if ready else None
         if u_pick is None:
             waiting[prio[c]].append(c)
