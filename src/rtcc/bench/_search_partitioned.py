@@ -247,7 +247,16 @@ def _retention_drop(db: Database, url: str, first_day: date, cam_id: str) -> dic
 
 
 def run(rows: int | None = None, database_url: str | None = None, city: str = CITY) -> dict[str, float | int | str]:
-    """Load N reads into day partitions and a plain copy; time the searches on both and a retention day drop."""
+    """Load N reads into day partitions and a plain copy; time the searches on both and a retention day drop. The
+    process's city profile is the bench city while it runs, and the one before it afterwards."""
+    previous = places.current().source
+    try:
+        return _run(rows, database_url, city)
+    finally:
+        places.activate(previous)
+
+
+def _run(rows: int | None, database_url: str | None, city: str) -> dict[str, float | int | str]:
     if not database_url or database_url.startswith("sqlite"):
         raise ValueError(
             "bench search --partitioned needs --database postgresql+psycopg://... (SQLite is not partitioned)"
