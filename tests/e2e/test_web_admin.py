@@ -320,7 +320,7 @@ def test_sharing_agency_added_on_screen_and_requests_logged(server: Server, brow
     expect(deny_row).to_have_count(1)
     page.locator("#sharing-requests").scroll_into_view_if_needed()
     browser.shot("admin-10-sharing-log")
-    logged = server.api("GET", f"/api/v1/sharing/requests?agency={code}", "admin").json()
+    logged = server.api("GET", f"/api/v1/sharing/requests?agency={code}&purpose=audit_review", "admin").json()
     assert sorted(r["decision"] for r in logged) == ["allow", "deny"]
 
     # suspend the agency: from then on its requests are denied

@@ -86,12 +86,15 @@ def test_demo_shows_live_hits_within_a_minute(tmp_path: Path) -> None:
             assert state.history_done.wait(180), "the history did not load"
             assert state.history is not None and state.history_error is None
             assert state.history.accepted > HISTORY_DAYS * 4000
+            # a city-wide stakeout over the history needs a case on record: one of the demo's CAD calls
+            calls = client.get("/api/v1/dispatch/calls", headers=headers).json()
+            case_number = (calls["items"] if isinstance(calls, dict) else calls)[0]["number"]
             found = client.post(
                 "/api/v1/search/stakeout",
                 json={"camera_ids": None, "area": {"lat": 33.8687, "lon": -118.07, "radius_m": 5000},
                       "start": (datetime.now(UTC) - timedelta(days=HISTORY_DAYS)).isoformat(),
                       "end": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
-                      "purpose": "stolen_vehicle", "case_number": "2026-000001"},
+                      "purpose": "stolen_vehicle", "case_number": case_number},
                 headers=headers,
             )  # fmt: skip
             assert found.status_code == 200, found.text

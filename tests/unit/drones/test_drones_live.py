@@ -19,4 +19,4 @@ def test_drones_topic_visibility() -> None:
         id=1, topic="drones", type="drones.launch.requested", at=datetime.now(UTC), data={"state": "pending"}
     )
     allowed = {r for r in Role if visible(_who(r), msg)}
-    assert allowed == {Role.admin, Role.supervisor, Role.dispatcher, Role.pilot, Role.auditor}
+    assert allowed == {Role.admin, Role.supervisor, Role.rtcc_supervisor, Role.dispatcher, Role.pilot, Role.auditor}

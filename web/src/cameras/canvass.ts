@@ -123,8 +123,11 @@ export async function canvassView(root: HTMLElement, _params: URLSearchParams, l
   };
   map.on("click", (ev: L.LeafletMouseEvent) => setPoint(ev.latlng));
 
-  const footageOk = can("footage:request") && (await hasApi(FOOTAGE_REQUESTS));
-  const show = (res: CanvassResult) => {
+  // asked now, awaited when an answer is shown: the form works at once (a click before the answer is not lost)
+  const footageApi = can("footage:request") ? hasApi(FOOTAGE_REQUESTS) : Promise.resolve(false);
+  const show = async (res: CanvassResult) => {
+    const footageOk = await footageApi;
+    if (!life.alive) return;
     results.clearLayers();
     setPoint(L.latLng(res.lat, res.lon));
     map.setView([res.lat, res.lon], 17);
@@ -192,7 +195,7 @@ export async function canvassView(root: HTMLElement, _params: URLSearchParams, l
     }
     try {
       const res = await post<CanvassResult>(CANVASS, body);
-      if (life.alive) show(res);
+      if (life.alive) await show(res);
     } catch (err) {
       error.textContent = t("common.failed", { detail: err instanceof ApiError ? err.message : String(err) });
     }

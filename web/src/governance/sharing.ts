@@ -230,7 +230,7 @@ export async function sharingSection(): Promise<HTMLElement> {
   ]);
   const loadLog = async () => {
     try {
-      const reqs = await get<SharingRequest[]>(`${REQUESTS}${qs({ decision: decision.value, limit: 100 })}`);
+      const reqs = await get<SharingRequest[]>(`${REQUESTS}${qs({ decision: decision.value, limit: 100, purpose: "audit_review" })}`);
       log.replaceChildren(
         reqs.length
           ? table(
