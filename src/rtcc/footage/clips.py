@@ -67,6 +67,37 @@ def check_owner_upload(session: Session, request_id: uuid.UUID, *, owner: Princi
     check_event(req.state, req.due_at, Event.upload, utcnow())
 
 
+def new_clip(
+    request_id: uuid.UUID,
+    staged: StagedFile,
+    *,
+    filename: str,
+    actor: Principal,
+    at: datetime,
+    started_at: datetime,
+    recorded: tuple[datetime | None, datetime | None],
+    note: str | None,
+) -> FootageClip:
+    """The clip row of a staged upload: its hash, size and storage key, who uploaded it and when, and the time span
+    it records (an owner's or staff upload here, a drone's or other recording in ``recordings``)."""
+    return FootageClip(
+        id=uuid.uuid4(),
+        request_id=request_id,
+        sha256=staged.sha256,
+        size_bytes=staged.size,
+        content_type=staged.content_type,
+        filename=filename[:255],
+        storage_key=staged.key,
+        uploaded_by=actor.audit_name[:128],
+        uploaded_by_role=actor.role[:32] if actor.role else None,
+        uploaded_at=at,
+        upload_started_at=started_at,
+        recorded_start=recorded[0],
+        recorded_end=recorded[1],
+        note=note,
+    )
+
+
 def add_clip(
     session: Session,
     request_id: uuid.UUID,
@@ -95,20 +126,14 @@ def add_clip(
             "this file was already uploaded for this request",
             errors=[field_error("file", f"duplicate of sha256 {staged.sha256}")],
         )
-    clip = FootageClip(
-        id=uuid.uuid4(),
-        request_id=req.id,
-        sha256=staged.sha256,
-        size_bytes=staged.size,
-        content_type=staged.content_type,
-        filename=filename[:255],
-        storage_key=staged.key,
-        uploaded_by=actor.audit_name[:128],
-        uploaded_by_role=actor.role[:32] if actor.role else None,
-        uploaded_at=now,
-        upload_started_at=started_at,
-        recorded_start=recorded_start,
-        recorded_end=recorded_end,
+    clip = new_clip(
+        req.id,
+        staged,
+        filename=filename,
+        actor=actor,
+        at=now,
+        started_at=started_at,
+        recorded=(recorded_start, recorded_end),
         note=note,
     )
     repository.add(session, clip)

@@ -25,8 +25,9 @@ from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
 from rtcc.core.errors import Conflict, NotFound
 from rtcc.footage import repository
+from rtcc.footage.clips import new_clip
 from rtcc.footage.logic import CustodyAction, RequestState
-from rtcc.footage.models import FootageClip, FootageRequest
+from rtcc.footage.models import FootageRequest
 from rtcc.footage.records import append_custody, audit_entry, load, to_read
 from rtcc.footage.schemas import FootageRequestRead, RecordingAttach
 from rtcc.footage.storage import FootageStore, StagedFile
@@ -100,20 +101,14 @@ def add_recording(
         retain_until=now + timedelta(days=retention_days),
     )
     repository.add(session, req)
-    clip = FootageClip(
-        id=uuid.uuid4(),
-        request_id=req.id,
-        sha256=staged.sha256,
-        size_bytes=staged.size,
-        content_type=staged.content_type,
-        filename=filename[:255],
-        storage_key=staged.key,
-        uploaded_by=actor.audit_name[:128],
-        uploaded_by_role=actor.role[:32] if actor.role else None,
-        uploaded_at=now,
-        upload_started_at=started_at,
-        recorded_start=source.window_start,
-        recorded_end=source.window_end,
+    clip = new_clip(
+        req.id,
+        staged,
+        filename=filename,
+        actor=actor,
+        at=now,
+        started_at=started_at,
+        recorded=(source.window_start, source.window_end),
         note=note,
     )
     repository.add(session, clip)
