@@ -14,6 +14,8 @@ from rtcc.analytics.kernels.hotspots import (
     KernelDensity,
     NaiveAll,
     NaiveLast,
+    bin_edges,
+    binned,
     choose_bandwidth,
     forecast,
     kde_log_likelihood,
@@ -101,3 +103,18 @@ def test_boosted_model_is_seeded_and_finds_the_planted_hot_spots(planted: tuple[
     hot = {5 * 30 + 5, 8 * 30 + 20, 22 * 30 + 10, 24 * 30 + 24}  # row * nx + col of the planted centres
     assert hot <= top  # every planted centre among the 36 highest of 900 cells (4 hot spots x 3 x 3)
     assert a.expected.sum() == pytest.approx(14 * 3.9, rel=0.2)
+
+
+def test_boost_binning_keeps_order_and_at_most_255_values_per_feature() -> None:
+    rng = np.random.default_rng(3)
+    x = np.column_stack([rng.gamma(0.5, 3.0, 20_000), rng.integers(0, 4, 20_000).astype(float), np.zeros(20_000)])
+    edges = bin_edges(x)
+    xb = binned(x, edges)
+    assert 200 <= len(np.unique(xb[:, 0])) <= 255
+    assert len(np.unique(xb[:, 1])) == 4 and len(np.unique(xb[:, 2])) == 1  # few distinct values stay distinct
+    for col in range(3):  # a monotone map: the trees can split exactly where they could on the raw values
+        order = np.argsort(x[:, col], kind="stable")
+        assert (np.diff(xb[order, col]) >= 0).all()
+    # values never seen in training fall in the first or last bin, not outside
+    far = binned(np.array([[-1.0, -1.0, -1.0], [1e9, 9.0, 1.0]]), edges)
+    assert far.min() >= 0 and far[1, 0] == len(edges[0])

@@ -10,7 +10,7 @@ from analytics_sim import hawkes_history
 from rtcc.analytics.kernels.backtest import rolling_backtest, rolling_origins
 from rtcc.analytics.kernels.grid import EventHistory, make_grid
 from rtcc.analytics.kernels.hotspots import KernelDensity, NaiveAll, NaiveLast, forecast
-from rtcc.analytics.kernels.sepp import SelfExciting
+from rtcc.analytics.kernels.sepp import SelfExciting, _pairs
 
 
 @pytest.mark.parametrize("seed", [5, 6])
@@ -55,3 +55,26 @@ def test_near_repeats_make_it_win_the_backtest() -> None:
     # 32 weekly windows, 871 incidents; 40 of 1,600 cells flagged: sepp catches 92, the last week's counts 66
     assert r.score("sepp", 400_000.0).hits > 1.25 * r.score("naive_last", 400_000.0).hits
     assert r.score("sepp", 400_000.0).hits > 3 * r.score("naive_all", 400_000.0).hits
+
+
+def test_pairs_are_exactly_those_within_both_cutoffs() -> None:
+    rng = np.random.default_rng(11)
+    n = 600
+    col = rng.integers(0, 30, n).astype(float)
+    row = rng.integers(0, 30, n).astype(float)
+    times = np.sort(rng.uniform(0, 400, n))
+    times[5] = times[4]  # a tie in time is never a pair (lag > 0)
+    i, j, lag, d2 = _pairs(col, row, times, 60.0, 5.0)
+    got = {(int(a), int(b)) for a, b in zip(i, j, strict=True)}
+    want = set()
+    for a in range(n):
+        for b in range(n):
+            dist2 = (col[a] - col[b]) ** 2 + (row[a] - row[b]) ** 2
+            if 0 < times[b] - times[a] <= 60.0 and dist2 <= 25.0:
+                want.add((a, b))
+    assert got == want and len(got) > 100
+    assert np.allclose(lag, times[j] - times[i])
+    same = (col[i] == col[j]) & (row[i] == row[j])
+    assert np.allclose(d2[same], 1 / 3) and np.allclose(
+        d2[~same], ((col[i] - col[j]) ** 2 + (row[i] - row[j]) ** 2)[~same]
+    )

@@ -251,6 +251,28 @@ def lag_features(history: EventHistory, grid: Grid, *, origin: float, horizon: f
     return np.column_stack(cols)
 
 
+#: Bins per feature for the boosted trees (scikit-learn's own maximum, ``max_bins=255``).
+BOOST_BINS = 255
+
+
+def bin_edges(x: FloatArray, bins: int = BOOST_BINS) -> list[FloatArray]:
+    """Each column's unweighted quantile edges (at most ``bins - 1``, distinct): the split candidates of the trees.
+
+    scikit-learn bins every feature itself, but with ``sample_weight`` (our exposure offset) it finds each of the 254
+    edges of a continuous feature with a separate weighted-percentile pass: 90 % of a fit's time for the same kind of
+    split candidates. Binning first, by the unweighted quantiles scikit-learn uses without weights, leaves it at most
+    255 distinct values per feature, which it takes as they are."""
+    qs = np.linspace(0.0, 1.0, bins + 1)[1:-1]
+    return [np.unique(np.quantile(col, qs, method="averaged_inverted_cdf")) for col in x.T]
+
+
+def binned(x: FloatArray, edges: list[FloatArray]) -> FloatArray:
+    """``x`` with each value replaced by its bin number under ``edges`` (bin i holds edges[i-1] < v <= edges[i])."""
+    return np.column_stack([np.searchsorted(e, col, side="left") for e, col in zip(edges, x.T, strict=True)]).astype(
+        np.float64
+    )
+
+
 @dataclass(frozen=True)
 class _BoostFit:
     grid: Grid
@@ -258,6 +280,7 @@ class _BoostFit:
     regressor: Any
     threads: int = 1
     params: dict[str, float] = field(default_factory=dict)
+    edges: list[FloatArray] = field(default_factory=list)
 
     def predict(self, history: EventHistory, *, origin: float) -> FloatArray:
         out = np.zeros(self.grid.n_cells)
@@ -267,7 +290,7 @@ class _BoostFit:
 
         x = lag_features(history, self.grid, origin=origin, horizon=self.horizon)
         with threadpool_limits(limits=self.threads, user_api="openmp"):
-            out[self.grid.active] = _exposure(x) * self.regressor.predict(x)
+            out[self.grid.active] = _exposure(x) * self.regressor.predict(binned(x, self.edges))
         return _masked(self.grid, out)
 
 
@@ -329,7 +352,9 @@ class BoostedCounts:
             random_state=int(rng.integers(2**31 - 1)),
         )
         b = _exposure(x)
+        edges = bin_edges(x)
         with threadpool_limits(limits=self.threads, user_api="openmp"):
-            reg.fit(x, y / b, sample_weight=b)  # Poisson deviance of y with offset log b: the trees learn y / b
+            # Poisson deviance of y with offset log b: the trees learn y / b (on the binned features)
+            reg.fit(binned(x, edges), y / b, sample_weight=b)
         rows = {"training_rows": float(x.shape[0]), "training_origins": len(xs)}
-        return _BoostFit(grid, horizon, reg, self.threads, rows)
+        return _BoostFit(grid, horizon, reg, self.threads, rows, edges)

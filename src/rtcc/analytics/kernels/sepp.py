@@ -159,17 +159,22 @@ def _centre_weight(sigma_cells: float) -> float:
 def _pairs(
     col: FloatArray, row: FloatArray, times: FloatArray, time_cutoff: float, space_cutoff: float
 ) -> tuple[np.ndarray, np.ndarray, FloatArray, FloatArray]:
-    """(earlier, later, lag, squared distance in cells) of event pairs within both cutoffs, lag > 0."""
-    tree = cKDTree(np.column_stack([col, row]))
-    pairs = tree.query_pairs(r=space_cutoff, output_type="ndarray").astype(np.int64)
+    """(earlier, later, lag, squared distance in cells) of event pairs within both cutoffs, lag > 0.
+
+    Candidates come from one box query in (column, row, time scaled so that ``time_cutoff`` spans ``space_cutoff``)
+    under the maximum norm, so pairs far apart in time are never enumerated; the disc and the lag are then checked
+    exactly."""
+    scale = space_cutoff / time_cutoff
+    tree = cKDTree(np.column_stack([col, row, times * scale]))
+    pairs = tree.query_pairs(r=space_cutoff * (1 + 1e-9), p=np.inf, output_type="ndarray").astype(np.int64)
     a, b = pairs[:, 0], pairs[:, 1]
     lag = times[b] - times[a]
     swap = lag < 0
     i = np.where(swap, b, a)
     j = np.where(swap, a, b)
     lag = np.abs(lag)
-    keep = (lag > 0) & (lag <= time_cutoff)
-    i, j, lag = i[keep], j[keep], lag[keep]
     d2 = (col[i] - col[j]) ** 2 + (row[i] - row[j]) ** 2
+    keep = (lag > 0) & (lag <= time_cutoff) & (d2 <= space_cutoff * space_cutoff)
+    i, j, lag, d2 = i[keep], j[keep], lag[keep], d2[keep]
     d2 = np.where(d2 == 0, 1.0 / 3.0, d2)  # two uniform points in one cell: mean squared distance 1/3 of a side^2
     return i, j, lag, d2
