@@ -123,8 +123,9 @@ def file_case(db: object, case_number: str) -> None:
 
 def confirm_signup(client: Any, db: object, username: str) -> None:
     """Confirm a community sign-up's e-mail address through the link the sign-up sent (the token read from the
-    profile), so that the new account can sign in (``users.awaiting_confirmation``). ``client`` is a TestClient or an
-    httpx client on the server; ``db`` an ``rtcc.core.db.Database``."""
+    profile), so that the new account can sign in (``users.awaiting_confirmation``). ``client`` is a TestClient, or
+    the base URL of a running server; ``db`` an ``rtcc.core.db.Database``."""
+    import httpx
     from sqlalchemy import select
 
     from rtcc.community.models import CommunityProfile
@@ -135,5 +136,6 @@ def confirm_signup(client: Any, db: object, username: str) -> None:
         token = s.scalars(
             select(CommunityProfile.email_verify_token).where(CommunityProfile.username == username)
         ).one()
-    resp = client.post(f"/api/v1/community/verify/{token}")
+    path = f"/api/v1/community/verify/{token}"
+    resp = httpx.post(f"{client}{path}") if isinstance(client, str) else client.post(path)
     assert resp.status_code == 200, resp.text
