@@ -10,6 +10,7 @@ import os
 import socket
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -118,3 +119,23 @@ def file_case(db: object, case_number: str) -> None:
         s.flush()
         s.add(HotlistEntry(hotlist_id=hl.id, plate="9CASE99", plate_norm="9CASE99", plate_ocr="9CASE99",
                            case_number=case_number, added_by="tests", added_at=now))  # fmt: skip
+
+
+def confirm_signup(client: Any, db: object, username: str) -> None:
+    """Confirm a community sign-up's e-mail address through the link the sign-up sent (the token read from the
+    profile), so that the new account can sign in (``users.awaiting_confirmation``). ``client`` is a TestClient, or
+    the base URL of a running server; ``db`` an ``rtcc.core.db.Database``."""
+    import httpx
+    from sqlalchemy import select
+
+    from rtcc.community.models import CommunityProfile
+    from rtcc.core.db import Database
+
+    assert isinstance(db, Database)
+    with db.read() as s:
+        token = s.scalars(
+            select(CommunityProfile.email_verify_token).where(CommunityProfile.username == username)
+        ).one()
+    path = f"/api/v1/community/verify/{token}"
+    resp = httpx.post(f"{client}{path}") if isinstance(client, str) else client.post(path)
+    assert resp.status_code == 200, resp.text

@@ -189,8 +189,11 @@ def test_misuse_flag_scanned_from_the_page_with_evidence_and_resolved(
     _needs(server, "/api/v1/governance/misuse-flags", "/api/v1/governance/misuse-scans", "/api/v1/search/plates")
     plate = f"9E2E{uuid.uuid4().hex[:3].upper()}"
     # the analyst looks one plate up four times without a case number (a purpose that needs none)
+    now = datetime.now(UTC)  # inside hit_verification's case-free window (2 h)
+    recent = {"start": (now - timedelta(hours=1)).isoformat(), "end": (now + timedelta(minutes=30)).isoformat()}
     for _ in range(4):
-        r = server.api("POST", "/api/v1/search/plates", "analyst", json={"plate": plate, "purpose": "hit_verification"})
+        body = {"plate": plate, "purpose": "hit_verification", **recent}
+        r = server.api("POST", "/api/v1/search/plates", "analyst", json=body)
         assert r.status_code == 200, r.text
     subject = f"analyst|{plate}"
     before = server.api("GET", "/api/v1/governance/misuse-flags?limit=500", "auditor").json()["items"]

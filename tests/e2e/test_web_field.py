@@ -13,6 +13,8 @@ from typing import Any
 import httpx
 from e2e_support import Browser, Server
 
+from rtcc_testing import confirm_signup
+
 D = "/api/v1/dispatch"
 #: Brookhaven Park (reporting district 2316), where the demo's 41A and G1 start.
 PARK = (33.866126, -118.051176)
@@ -241,6 +243,7 @@ def _resident(server: Server, name: str) -> dict[str, str]:
         "lon": -118.06,
     }
     assert httpx.post(f"{server.base_url}/api/v1/community/signup", json=body).status_code == 202
+    confirm_signup(server.base_url, server.runtime.db, name)  # the link in the confirmation message: then it signs in
     resp = httpx.post(f"{server.base_url}/api/v1/auth/login", json={"username": name, "password": body["password"]})
     return {"Authorization": f"Bearer {resp.json()['token']}"}
 

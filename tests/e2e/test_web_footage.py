@@ -22,6 +22,8 @@ from e2e_support import Browser, Server
 from playwright.sync_api import expect
 from test_web_staff import CONTRAST_JS, _unlabelled_controls
 
+from rtcc_testing import confirm_signup
+
 #: A small MP4 (ftyp box first: the upload checks the type by its bytes), unique per run.
 MP4 = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + uuid.uuid4().bytes + bytes(2000)
 PASSWORD = "a long resident password"
@@ -38,6 +40,7 @@ def _resident_with_camera(server: Server) -> tuple[str, dict[str, str], str]:
               "email": f"{username}@example.org", "password": PASSWORD, "lat": 33.87, "lon": -118.07},
     )  # fmt: skip
     assert signup.status_code == 202, signup.text  # the same answer whether or not the name was free
+    confirm_signup(base, server.runtime.db, username)  # the link in the confirmation message: then it signs in
     token = httpx.post(f"{base}/api/v1/auth/login", json={"username": username, "password": PASSWORD}).json()["token"]
     auth = {"Authorization": f"Bearer {token}"}
     cam = httpx.post(

@@ -14,6 +14,8 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 from test_web_watch import LONG, NW, PASSWORD, _no_horizontal_scroll, _portal_sign_in
 
+from rtcc_testing import confirm_signup
+
 
 def test_an_sms_only_resident_sees_that_no_sms_provider_is_configured(server: Server, phone: Browser) -> None:
     for path in ("/api/v1/community/messages", "/api/v1/community/alerts"):
@@ -33,6 +35,7 @@ def test_an_sms_only_resident_sees_that_no_sms_provider_is_configured(server: Se
               "lat": NW[0], "lon": NW[1]},
     )  # fmt: skip
     assert signup.status_code == 202, signup.text  # the same answer whether or not the name was free
+    confirm_signup(base, server.runtime.db, username)  # the link in the confirmation message: then it signs in
     login = httpx.post(f"{base}/api/v1/auth/login", json={"username": username, "password": PASSWORD})
     auth = {"Authorization": f"Bearer {login.json()['token']}"}
     sub = httpx.post(

@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from rtcc.audit.models import AuditEntry
 from rtcc.demo import world
+from rtcc_testing import file_case
 
 PURPOSE = "stolen_vehicle"
 #: The browser's time zone (conftest launches Chromium with it): datetime-local fields are filled in it.
@@ -80,7 +81,11 @@ def _open_search(server: Server, browser: Browser, sign_in: Any, mode: str) -> A
     return page
 
 
-def _purpose(page: Any, case: str) -> None:
+def _purpose(page: Any, case: str, server: Server | None = None) -> None:
+    """Choose the purpose and type the case number; with ``server``, the case is put on record first (a BOLO filed
+    under it): the screens search the last 7 days by default, beyond the purpose's case-free 24 h."""
+    if server is not None:
+        file_case(server.runtime.db, case)
     form = page.locator("form.card")
     expect(form.get_by_label("Purpose").locator(f'option[value="{PURPOSE}"]')).to_have_count(1)
     form.get_by_label("Purpose").select_option(PURPOSE)
@@ -108,6 +113,13 @@ def test_plate_search_opens_the_vehicle_track(server: Server, browser: Browser, 
     page = _open_search(server, browser, sign_in, "Plate search")
     page.get_by_label("Plate", exact=True).fill(plate)
     _purpose(page, "E2E-TRACK-1")
+    # the form says what the purpose allows without a case on record; the default week is more, and a case number
+    # that is not on record does not lift the bound: refused, naming the field
+    expect(page.locator(".purpose-bounds")).to_contain_text("Without a case on record: searches over 24 h at most")
+    _run(page)
+    expect(page.get_by_role("alert").filter(has_text="not a case on record")).to_have_count(1, timeout=SLOW)
+    expect(page.locator("#search-results")).to_have_count(0)
+    file_case(server.runtime.db, "E2E-TRACK-1")
     _run(page)
     results = page.locator("#search-results")
     expect(results.locator("tbody tr")).to_have_count(4, timeout=SLOW)
@@ -214,7 +226,7 @@ def test_common_plates_over_three_scenes(server: Server, browser: Browser, sign_
         scene.get_by_label("Time of the scene").fill(_local(at))
     page.get_by_label("Radius around each scene (metres)").fill("300")
     page.get_by_label("Time window (± minutes)").fill("30")
-    _purpose(page, "E2E-BURGLARY-3")
+    _purpose(page, "E2E-BURGLARY-3", server)
     browser.shot("investigations-03-common-scenes", full_page=True)
     _run(page)
     results = page.locator("#common-results")
@@ -249,7 +261,7 @@ def test_cotravel_finds_the_companion(server: Server, browser: Browser, sign_in:
     page.get_by_label("Target plate").fill("TGT4242")
     page.get_by_label("Interval (seconds)").fill("60")
     page.get_by_label("At this many distinct cameras or more").fill("2")
-    _purpose(page, "E2E-COTRAVEL-1")
+    _purpose(page, "E2E-COTRAVEL-1", server)
     _run(page)
     results = page.locator("#cotravel-results")
     expect(results.locator("tbody tr")).to_have_count(1, timeout=SLOW)
@@ -279,7 +291,7 @@ def test_csv_export_of_a_plate_search_is_downloaded_and_audited(server: Server, 
     _inject(server, "8ZZZ999", "CER-ALPR-09", now - timedelta(minutes=20))  # not matched by 7EXP*
     page = _open_search(server, browser, sign_in, "Plate search")
     page.get_by_label("Plate", exact=True).fill("7EXP*")
-    _purpose(page, "E2E-EXPORT-9")
+    _purpose(page, "E2E-EXPORT-9", server)
     _run(page)
     expect(page.locator("#search-results tbody tr")).to_have_count(3, timeout=SLOW)
     expect(page.get_by_text("recorded in the audit log with its purpose and case number")).to_be_visible()

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 import httpx
 from e2e_support import Browser, Server
 
+from rtcc_testing import confirm_signup
+
 P = "/api/v1/patrol"
 #: Brookhaven Park (reporting district 2316) and a house two blocks away.
 PARK = (33.866126, -118.051176)
@@ -31,6 +33,7 @@ def _resident(server: Server, name: str) -> dict[str, str]:
         "lon": HOUSE[1],
     }
     assert httpx.post(f"{server.base_url}/api/v1/community/signup", json=body).status_code == 202
+    confirm_signup(server.base_url, server.runtime.db, name)  # the link in the confirmation message: then it signs in
     resp = httpx.post(f"{server.base_url}/api/v1/auth/login", json={"username": name, "password": body["password"]})
     return {"Authorization": f"Bearer {resp.json()['token']}"}
 

@@ -12,6 +12,8 @@ import pytest
 from e2e_support import Browser, Server
 from playwright.sync_api import expect
 
+from rtcc_testing import file_case
+
 STOLEN = "stolen_vehicle"
 
 
@@ -139,6 +141,7 @@ def test_plate_search_with_purpose_appears_in_the_audit_log(server: Server, brow
     page.get_by_label("Plate", exact=True).fill(plate[:3] + "*")
     page.get_by_label("Purpose").select_option(index=1)
     case = "E2E-2026-0042"
+    file_case(server.runtime.db, case)  # the search reaches back a week: beyond the purpose's case-free window
     page.get_by_label("Case or incident number").fill(case)
     page.get_by_role("button", name="Search", exact=True).click()
     page.locator("#search-results").get_by_text(plate).first.wait_for()

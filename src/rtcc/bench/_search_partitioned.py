@@ -50,7 +50,7 @@ from sqlalchemy.engine import make_url
 from rtcc.alpr import partitions
 from rtcc.alpr.models import Camera
 from rtcc.bench import search as plain
-from rtcc.bench._support import read_indexes, scratch_database
+from rtcc.bench._support import file_case, read_indexes, scratch_database
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
 from rtcc.core.errors import ValidationFailed
@@ -274,6 +274,7 @@ def _run(rows: int | None, database_url: str | None, city: str) -> dict[str, flo
             t0 = time.perf_counter()
             plates, n_cams = _load(db, n, rng, start, city)
             load_s = time.perf_counter() - t0
+            file_case(db, plain.PURPOSE["case_number"], at=start)
             t0 = time.perf_counter()
             _flat_copy(db)
             flat_copy_s = time.perf_counter() - t0

@@ -1,17 +1,34 @@
 """Shared pieces of the benchmarks: a synchronous collecting bus that lets a benchmark drive consumers without an
-event loop, the definitions of ``alpr_reads``' secondary indexes (bulk loads drop and rebuild them), and
-(re-exported) the throw-away database of ``rtcc.core.scratch``."""
+event loop, the definitions of ``alpr_reads``' secondary indexes (bulk loads drop and rebuild them), a case put on
+record for the searches to name, and (re-exported) the throw-away database of ``rtcc.core.scratch``."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import text
 
 from rtcc.bus.base import BatchHandler, Handler
 from rtcc.bus.envelope import Envelope
 from rtcc.core.db import Database
+from rtcc.core.plates import forms
 from rtcc.core.scratch import scratch_database
+from rtcc.hotlists.models import Hotlist, HotlistEntry
 
-__all__ = ["CollectingBus", "read_indexes", "scratch_database"]
+__all__ = ["CollectingBus", "file_case", "read_indexes", "scratch_database"]
+
+
+def file_case(db: Database, case_number: str, *, at: datetime) -> None:
+    """Put ``case_number`` on record (a BOLO hotlist entry filed under it): a search beyond its purpose's case-free
+    bounds names a case on record (``rtcc.governance.cases``), as the benchmarked searches do."""
+    f = forms("0BENCH0")
+    with db.uow() as s:
+        hotlist = Hotlist(name="Bench cases", source="local", category="bolo", owner="bench", created_at=at,
+                          updated_at=at)  # fmt: skip
+        s.add(hotlist)
+        s.flush()
+        s.add(HotlistEntry(hotlist_id=hotlist.id, plate="0BENCH0", plate_norm=f.norm, plate_ocr=f.ocr,
+                           case_number=case_number, added_by="bench", added_at=at))  # fmt: skip
 
 
 def read_indexes(db: Database) -> list[tuple[str, str]]:

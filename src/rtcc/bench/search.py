@@ -54,7 +54,7 @@ from sqlalchemy import text
 
 from rtcc.alpr.models import Camera
 from rtcc.bench import _gen
-from rtcc.bench._support import read_indexes, scratch_database
+from rtcc.bench._support import file_case, read_indexes, scratch_database
 from rtcc.core.db import Database
 from rtcc.core.errors import ValidationFailed
 from rtcc.core.plates import ocr_class
@@ -362,6 +362,7 @@ def run(
             t0 = time.perf_counter()
             plates, positions = _load(db, n, rng, start)
             load_s = time.perf_counter() - t0
+            file_case(db, PURPOSE["case_number"], at=start)
             t0 = time.perf_counter()
             with db.uow() as s:
                 stats = plate_index.rebuild_index(s)

@@ -86,12 +86,18 @@ def signup(
     and returns None, after the same work as a real sign-up (an argon2 hash, a queued message), and the route gives
     every caller the same answer. The owner of an address that has an account gets an e-mail notice (at most one a
     day). Checks that do not depend on other accounts (the robot trap, the rate limit, the password policy) answer
-    as before."""
+    as before. Two side doors stay shut too: the new account cannot sign in until its address is confirmed
+    (``users.awaiting_confirmation``: until then its sign-in fails like a wrong password, so signing in afterwards
+    does not tell whether the name was free), and the rate limit counts every attempt from the address, not the
+    accounts made (else a quietly refused one would leave room for one more, and the 429 would tell)."""
     if data.website:
         raise ValidationFailed("sign-up refused", errors=[field_error("website", "must be left empty")])
     now = utcnow()
-    if client_ip and repository.signups_from_ip_since(session, client_ip, now - timedelta(hours=1)) >= per_ip_hour:
+    hour_ago = now - timedelta(hours=1)
+    if client_ip and repository.signup_attempts_since(session, client_ip, hour_ago) >= per_ip_hour:
         raise RateLimited("too many sign-ups from this address; try again later", retry_after_s=3600)
+    if client_ip:
+        repository.add_signup_attempt(session, client_ip, now, keep_since=hour_ago)
     identity.check_password_policy(data.password, username=data.username)
     existing = repository.profile_by_email(session, data.email)
     if existing is not None or identity.username_taken(session, data.username):
@@ -110,6 +116,7 @@ def signup(
             role=Role(data.account_type),
         ),
         actor=actor,
+        awaiting_confirmation=True,
     )
     prof = CommunityProfile(
         user_id=user.id,
@@ -158,7 +165,8 @@ def _send_verification(session: Session, prof: CommunityProfile) -> None:
         session,
         _recipient_of(prof, confirming=True),
         subject="Confirm your e-mail address",
-        body="Confirm this address to receive community alerts and notices by e-mail.",
+        body="Confirm this address with the link in this message. A new account signs in once its address is "
+        "confirmed, and a confirmed address receives community alerts and notices by e-mail.",
         category=VERIFY_CATEGORY,
         link=f"/api/v1/community/verify/{token}",
         dedup_key=f"verify:{token}",
@@ -166,13 +174,15 @@ def _send_verification(session: Session, prof: CommunityProfile) -> None:
 
 
 def verify_email(session: Session, token: str) -> ProfileRead:
-    """Confirm a profile's e-mail address with the token sent to it."""
+    """Confirm a profile's e-mail address with the token sent to it (a new sign-up's account can sign in from then
+    on)."""
     prof = repository.profile_by_verify_token(session, token)
     if prof is None:
         raise NotFound("unknown or used confirmation link")
     prof.email_verified_at = utcnow()
     prof.email_verify_token = None
     prof.updated_at = prof.email_verified_at
+    identity.confirm_account(session, prof.user_id)  # a new sign-up may sign in from now on
     return _profile_read(prof)
 
 

@@ -15,6 +15,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 from rtcc.core.db import Base, UTCDateTime
 
 
+class SignupAttempt(Base):
+    """One sign-up attempt from a client address, whatever became of it. The per-address limit counts these, not
+    the accounts made: a quietly refused sign-up (a taken username or address) must count like a real one, or the
+    limit would tell which names were taken (issue 15)."""
+
+    __tablename__ = "community_signup_attempts"
+    __table_args__ = (Index("ix_community_signup_attempts_client_ip_at", "client_ip", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    client_ip: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class CommunityProfile(Base):
     """Contact data and preferences of a resident/business account (the login itself is the ``users`` row)."""
 

@@ -9,13 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, cast, func, or_, select
+from sqlalchemy import ColumnElement, Select, String, and_, cast, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from rtcc.community.models import (
     CommunityAlert,
     CommunityProfile,
     Neighborhood,
+    SignupAttempt,
     Subscription,
     Tip,
     TipEvent,
@@ -45,9 +46,17 @@ def profile_by_verify_token(session: Session, token: str) -> CommunityProfile | 
     return session.scalars(select(CommunityProfile).where(CommunityProfile.email_verify_token == token)).first()
 
 
-def signups_from_ip_since(session: Session, ip: str, since: datetime) -> int:
-    q = select(func.count()).where(CommunityProfile.signup_ip == ip, CommunityProfile.created_at >= since)
+def signup_attempts_since(session: Session, ip: str, since: datetime) -> int:
+    """Sign-up attempts from ``ip`` since ``since`` (accounts made or not)."""
+    q = select(func.count()).where(SignupAttempt.client_ip == ip, SignupAttempt.at >= since)
     return int(session.scalar(q) or 0)
+
+
+def add_signup_attempt(session: Session, ip: str, at: datetime, *, keep_since: datetime) -> None:
+    """Count one sign-up attempt from ``ip``; attempts older than ``keep_since`` are dropped (the limit no longer
+    reads them)."""
+    session.execute(delete(SignupAttempt).where(SignupAttempt.at < keep_since))
+    session.add(SignupAttempt(client_ip=ip[:64], at=at))
 
 
 # --- neighborhoods ---------------------------------------------------------------------------------------------------

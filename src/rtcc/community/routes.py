@@ -98,15 +98,18 @@ def _limited(request: Request, exc: accounts.RateLimited) -> Response:
 
 
 SIGNUP_ACCEPTED = SignupAccepted(
-    detail="If the username and e-mail address were free, your account is ready: sign in with them. We also sent a "
-    "message to the e-mail address. If you cannot sign in, choose another username."
+    detail="We sent a message to the e-mail address. If the username and the address were free, follow its link to "
+    "confirm the address, then sign in; if the address already has an account, the message says so. If no "
+    "confirmation comes, the username may be taken: sign up again with another."
 )
 
 
 @router.post(f"{P}/signup", status_code=202, dependencies=[public()], response_model=SignupAccepted)
 def signup(body: SignupRequest, request: Request, db: DbDep, settings: SettingsDep) -> Any:
-    """Create a resident or business account; sign in afterwards through POST /api/v1/auth/login. The answer is the
-    same whether or not the username or e-mail address already had an account (the address's owner is told)."""
+    """Create a resident or business account; once the e-mail address is confirmed (the link sent to it), sign in
+    through POST /api/v1/auth/login. The answer is the same whether or not the username or e-mail address already
+    had an account (the address's owner is told), and until the confirmation the new account's sign-in fails like a
+    wrong password."""
     try:
         with db.uow() as session:
             accounts.signup(

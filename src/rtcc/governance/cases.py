@@ -43,20 +43,35 @@ def require_case(session: Session, case_number: str | None, *, why: str) -> str:
 
 
 def require_bounded_or_case(
-    session: Session, purpose: Purpose, *, case_number: str | None, radius_m: float | None, window_h: float
+    session: Session,
+    purpose: Purpose,
+    *,
+    case_number: str | None,
+    radius_m: float | None,
+    window_h: float | None,
+    area: bool = True,
 ) -> str | None:
-    """An area search (stakeout, common plates) either stays inside its purpose's case-free bounds (policy data:
-    ``Purpose.case_free_radius_m`` / ``case_free_window_h``) or names a case on record; ValidationFailed naming
-    ``case_number`` otherwise. Returns the case relied on (None when the search is within bounds)."""
-    if within_case_free_bounds(purpose, radius_m=radius_m, window_h=window_h):
+    """A search either stays inside its purpose's case-free bounds (policy data: ``Purpose.case_free_radius_m`` /
+    ``case_free_window_h``; see ``logic.within_case_free_bounds``) or names a case on record; ValidationFailed naming
+    ``case_number`` otherwise. ``area=True``: an area search (stakeout, common plates), bounded in reach and time;
+    ``area=False``: a plate search (plate search, export, vehicle history, co-travel), bounded in time (``window_h``
+    None: no start given). Returns the case relied on (None when the search is within bounds)."""
+    if within_case_free_bounds(purpose, radius_m=radius_m, window_h=window_h, area=area):
         return None
-    if purpose.case_free_radius_m is None or purpose.case_free_window_h is None:
-        why = f"purpose {purpose.code!r} allows no area search without a case on record"
-    else:
+    kind = "area" if area else "plate"
+    if purpose.case_free_window_h is None or (area and purpose.case_free_radius_m is None):
+        why = f"purpose {purpose.code!r} allows no {kind} search without a case on record"
+    elif area:
         reach = "cameras anywhere" if radius_m is None else f"{radius_m:.0f} m"
         why = (
             f"purpose {purpose.code!r} allows area searches without a case on record up to "
             f"{purpose.case_free_radius_m:.0f} m and {purpose.case_free_window_h:g} h; this one reaches {reach} "
             f"over {window_h:g} h"
+        )
+    else:
+        span = "all time (no start given)" if window_h is None else f"{window_h:g} h"
+        why = (
+            f"purpose {purpose.code!r} allows plate searches without a case on record over at most "
+            f"{purpose.case_free_window_h:g} h (give start and end); this one spans {span}"
         )
     return require_case(session, case_number, why=why)

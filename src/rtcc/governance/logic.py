@@ -28,7 +28,8 @@ class Purpose:
     allowed: bool = True
     description: str = ""
     #: How far (metres from the area's centre) and how long (hours) an area search (stakeout, common plates) may
-    #: reach under this purpose without a case on record; None: an area search always needs a case on record.
+    #: reach under this purpose without a case on record, and how long a plate search (plate search, export,
+    #: vehicle history, co-travel) may span; None: such a search always needs a case on record.
     case_free_radius_m: float | None = None
     case_free_window_h: float | None = None
 
@@ -129,12 +130,22 @@ def check_purpose(purposes: Mapping[str, Purpose], purpose: str | None, case_num
     return found
 
 
-def within_case_free_bounds(purpose: Purpose, *, radius_m: float | None, window_h: float) -> bool:
-    """True when an area search reaching ``radius_m`` from its centre (None: unbounded, e.g. cameras anywhere) over
-    ``window_h`` hours stays inside what ``purpose`` allows without a case on record."""
-    if purpose.case_free_radius_m is None or purpose.case_free_window_h is None or radius_m is None:
+def within_case_free_bounds(
+    purpose: Purpose, *, radius_m: float | None, window_h: float | None, area: bool = True
+) -> bool:
+    """True when a search stays inside what ``purpose`` allows without a case on record.
+
+    An area search (``area=True``: stakeout, common plates) reaches ``radius_m`` from its centre (None: unbounded,
+    e.g. cameras anywhere) over ``window_h`` hours; both must stay inside the purpose's bounds. A plate search
+    (``area=False``: exact or pattern plate search, export, vehicle history, co-travel) is keyed by the plate, and an
+    area given with it only narrows it, so only its window counts. ``window_h`` None: unbounded in time (no start)."""
+    if purpose.case_free_window_h is None or window_h is None or window_h > purpose.case_free_window_h:
         return False
-    return radius_m <= purpose.case_free_radius_m and window_h <= purpose.case_free_window_h
+    if not area:
+        return True
+    if purpose.case_free_radius_m is None or radius_m is None:
+        return False
+    return radius_m <= purpose.case_free_radius_m
 
 
 def normalise_case(case_number: str | None) -> str | None:

@@ -6,7 +6,9 @@ The decision is ``logic.decide_sharing``: deny by default, in code. Every reques
 request for reads (``reads_hit``, ``reads_nonhit``) is answered at once with the reads of the exact plate asked for,
 found through ``rtcc.investigations.service.search_plates`` (itself audited as an ``alpr.search`` by the agency's key)
 and narrowed to the data class allowed (hit or non-hit reads; image references only when ``images`` is allowed too).
-A query that cannot be served (no plate, a wildcard, unknown keys) is denied as ``invalid_query``. Other data classes
+A query that cannot be served (no plate, a wildcard, unknown keys) is denied as ``invalid_query``; one whose time range
+goes beyond the purpose's case-free window without a case on OUR record (a CAD call or hotlist entry, see
+``rtcc.governance.cases``) is denied as ``case_required``, as the same search by our own staff is. Other data classes
 are answered with the decision and a reference under which the records are sent.
 """
 
@@ -251,7 +253,12 @@ def handle_request(
         if isinstance(built, str):
             decision = SharingDecision("deny", "invalid_query", built)
         else:
-            search = built
+            try:  # beyond the purpose's case-free window, the case must be one on our record
+                investigations.require_plate_scope(session, built)
+            except investigations.SearchRefused as refused:
+                decision = SharingDecision("deny", "case_required", refused.error.detail)
+            else:
+                search = built
     logged_query = safe_query(data.query)
     request = SharingRequest(
         at=utcnow(),

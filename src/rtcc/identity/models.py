@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text, Uuid
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Integer, String, Text, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from rtcc.core.db import Base, UTCDateTime
@@ -25,6 +25,10 @@ class User(Base):
     unit: Mapped[str | None] = mapped_column(String(64))
     division: Mapped[str | None] = mapped_column(String(64))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: A self-service account (community sign-up) whose e-mail address is not confirmed yet: it cannot sign in, and
+    #: its sign-in fails exactly like a wrong password, so that signing in after a sign-up does not tell whether the
+    #: username was free (issue 15). Confirming the address clears it.
+    awaiting_confirmation: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

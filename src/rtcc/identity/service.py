@@ -71,9 +71,17 @@ def check_division(code: str | None) -> str | None:
     return code
 
 
-def create_user(session: Session, data: UserCreate, *, actor: Principal, password_hash: str | None = None) -> User:
+def create_user(
+    session: Session,
+    data: UserCreate,
+    *,
+    actor: Principal,
+    password_hash: str | None = None,
+    awaiting_confirmation: bool = False,
+) -> User:
     """Create a user with an argon2-hashed password (audited). ``password_hash``, when given, must be the argon2
-    hash of ``data.password`` (bootstrap reuses one hash for many demo accounts)."""
+    hash of ``data.password`` (bootstrap reuses one hash for many demo accounts). ``awaiting_confirmation``: a
+    self-service account that cannot sign in until ``confirm_account``."""
     if repository.user_by_username(session, data.username):
         raise Conflict(f"username {data.username!r} is taken")
     if password_hash is None:
@@ -86,6 +94,7 @@ def create_user(session: Session, data: UserCreate, *, actor: Principal, passwor
         unit=data.unit,
         division=check_division(data.division),
         is_active=True,
+        awaiting_confirmation=awaiting_confirmation,
         created_at=utcnow(),
     )
     session.add(user)
@@ -99,6 +108,21 @@ def create_user(session: Session, data: UserCreate, *, actor: Principal, passwor
         details={"username": user.username, "role": user.role, "division": user.division},
     )
     return user
+
+
+def confirm_account(session: Session, user_id: uuid.UUID) -> None:
+    """Let a self-service account sign in (its owner confirmed the e-mail address the sign-up named)."""
+    user = session.get(User, user_id)
+    if user is not None and user.awaiting_confirmation:
+        user.awaiting_confirmation = False
+        audit.record(
+            session,
+            actor=user.username,
+            actor_role=user.role,
+            action="user.confirm",
+            target_type="user",
+            target_id=str(user.id),
+        )
 
 
 def update_user(session: Session, user_id: uuid.UUID, data: UserUpdate, *, actor: Principal) -> User:
@@ -181,7 +205,11 @@ def verify_password(
 ) -> User:
     """Check a password (throttled: a locked username or address is refused with ``LoginThrottled`` before the
     password is looked at); failures are counted and audited (throttled) and say nothing about which part was
-    wrong. Returns the user."""
+    wrong. Returns the user.
+
+    An unknown, disabled or unconfirmed (``awaiting_confirmation``) account fails exactly like a wrong password:
+    the same one argon2 verification, the same throttle count and lockout, the same error (issue 15: else signing
+    in right after a sign-up told whether the username was free)."""
     if limits is not None:
         throttle.check(session, username, client)
     user = repository.user_by_username(session, username)
@@ -195,7 +223,7 @@ def verify_password(
         # same work for unknown users, so timing does not reveal which usernames exist
         with contextlib.suppress(VerifyMismatchError, VerificationError, InvalidHashError):
             _hasher.verify(_DUMMY_HASH, password)
-    if not ok or user is None:
+    if not ok or user is None or user.awaiting_confirmation:
         if limits is not None:
             throttle.record_failure(session, username, client, limits)
         else:

@@ -40,6 +40,7 @@ from rtcc.investigations.service import (
     inside_area,
     plate_norm_of,
     require_area_scope,
+    require_plate_scope,
     require_purpose,
 )
 
@@ -156,8 +157,11 @@ def common_plates(
 def cotravel(
     session: Session, body: CoTravelQuery, *, actor: Actor, settings: InvestigationsSettings
 ) -> CoTravelResult:
-    """Plates seen within ``window_s`` of the target's reads at ``min_cameras`` or more distinct cameras (audited)."""
+    """Plates seen within ``window_s`` of the target's reads at ``min_cameras`` or more distinct cameras (audited);
+    the target's reads are bounded like a plate search (``start`` to ``end`` inside the purpose's case-free window,
+    or a case on record)."""
     purpose = require_purpose(session, body)
+    require_plate_scope(session, body)
     norm = plate_norm_of(body.plate)
     target = repository.reads_of_plate(
         session, norm, start=body.start, end=body.end, limit=settings.search_history_max_reads

@@ -53,6 +53,11 @@ class TimeRange(_Strict):
         return self
 
 
+class PlateScoped(PurposeFields, TimeRange):
+    """A plate search's purpose and time range: without a case on record, ``start`` to ``end`` (or now) must stay
+    inside the purpose's case-free window (``rtcc.investigations.service.require_plate_scope``)."""
+
+
 class Area(_Strict):
     """A circle (lat, lon, radius_m) or a polygon (list of [lon, lat], at least 3 vertices)."""
 
@@ -84,7 +89,7 @@ class VehicleFilter(_Strict):
     type: str | None = Field(default=None, max_length=24)
 
 
-class PlateSearch(PurposeFields, TimeRange):
+class PlateSearch(PlateScoped):
     """Plate search: exact, wildcard (``7AB*12``, ``?XYZ123``), partial (contains, 3+ characters) or similar
     (OCR confusion classes), with filters; results in time order, keyset-paginated."""
 
@@ -137,7 +142,7 @@ class PlateSearchResult(BaseModel):
     result_count: int
 
 
-class HistoryQuery(PurposeFields, TimeRange):
+class HistoryQuery(PlateScoped):
     """Every read of one plate (exact normalised match) as a timeline, a track and its stops."""
 
     plate: str = Field(min_length=2, max_length=24)
@@ -282,7 +287,7 @@ class CommonResult(BaseModel):
     result_count: int
 
 
-class CoTravelQuery(PurposeFields, TimeRange):
+class CoTravelQuery(PlateScoped):
     """Plates repeatedly seen within ``window_s`` of a target plate at several distinct cameras."""
 
     plate: str = Field(min_length=2, max_length=24)
@@ -329,6 +334,12 @@ class PurposeOut(BaseModel):
     requires_case: bool
     allowed: bool
     description: str
+    case_free_radius_m: float | None = Field(
+        default=None, description="How far an area search may reach without a case on record (null: never)."
+    )
+    case_free_window_h: float | None = Field(
+        default=None, description="How long a search may span without a case on record (null: never)."
+    )
 
 
 class ImageRefs(BaseModel):

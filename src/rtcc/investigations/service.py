@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from rtcc.audit import service as audit
 from rtcc.audit.service import Actor
+from rtcc.core.clock import utcnow
 from rtcc.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed, field_error
 from rtcc.core.geo import bbox_around, distances_m, points_in_rings
 from rtcc.core.plates import normalise
@@ -41,6 +42,7 @@ from rtcc.investigations.schemas import (
     HistoryQuery,
     HistoryResult,
     ImageRefs,
+    PlateScoped,
     PlateSearch,
     PlateSearchResult,
     PurposeFields,
@@ -88,7 +90,13 @@ def purposes(session: Session) -> list[PurposeOut]:
     """The purpose codes in force, for the search forms."""
     return [
         PurposeOut(
-            code=p.code, label=p.label, requires_case=p.requires_case, allowed=p.allowed, description=p.description
+            code=p.code,
+            label=p.label,
+            requires_case=p.requires_case,
+            allowed=p.allowed,
+            description=p.description,
+            case_free_radius_m=p.case_free_radius_m,
+            case_free_window_h=p.case_free_window_h,
         )
         for p in governance.purposes(session)
     ]
@@ -102,14 +110,37 @@ def require_purpose(session: Session, body: PurposeFields) -> str:
         raise SearchRefused(exc) from exc
 
 
+def _require_scope(
+    session: Session, body: PurposeFields, *, reach_m: float | None, window_h: float | None, area: bool
+) -> None:
+    try:
+        found = governance.require_purpose(session, purpose=body.purpose, case_number=body.case_number)
+        cases.require_bounded_or_case(
+            session, found, case_number=body.case_number, radius_m=reach_m, window_h=window_h, area=area
+        )
+    except (ValidationFailed, PermissionDenied) as exc:
+        raise SearchRefused(exc) from exc
+
+
 def require_area_scope(session: Session, body: PurposeFields, *, reach_m: float | None, window_h: float) -> None:
     """An area search (stakeout, common plates) stays inside its purpose's case-free bounds or names a case on
     record (``governance.cases``); raises SearchRefused (wrapping the ``case_number`` error) otherwise."""
-    try:
-        found = governance.require_purpose(session, purpose=body.purpose, case_number=body.case_number)
-        cases.require_bounded_or_case(session, found, case_number=body.case_number, radius_m=reach_m, window_h=window_h)
-    except (ValidationFailed, PermissionDenied) as exc:
-        raise SearchRefused(exc) from exc
+    _require_scope(session, body, reach_m=reach_m, window_h=window_h, area=True)
+
+
+def window_hours(start: datetime | None, end: datetime | None) -> float | None:
+    """The hours a plate search's time range spans: ``end`` defaults to now; None without a ``start`` (all time)."""
+    if start is None:
+        return None
+    return max(0.0, ((end or utcnow()) - start).total_seconds() / 3600)
+
+
+def require_plate_scope(session: Session, body: PlateScoped) -> None:
+    """A plate search (plate search, export, vehicle history, co-travel) spans no more than its purpose's case-free
+    window (``start`` to ``end``, or to now) or names a case on record (``governance.cases``), as area searches do;
+    raises SearchRefused (wrapping the ``case_number`` error) otherwise. Without a case on record a plate's whole
+    history is out of reach."""
+    _require_scope(session, body, reach_m=None, window_h=window_hours(body.start, body.end), area=False)
 
 
 def area_reach_m(session: Session, area: Area | None, camera_ids: Sequence[uuid.UUID] | None) -> float | None:
@@ -313,8 +344,10 @@ def _page(
 def search_plates(
     session: Session, body: PlateSearch, *, actor: Actor, settings: InvestigationsSettings
 ) -> PlateSearchResult:
-    """One page of reads of the plates a pattern matches, filtered, in time order (audited)."""
+    """One page of reads of the plates a pattern matches, filtered, in time order (audited); without a case on
+    record, over no more than the purpose's case-free window."""
     purpose = require_purpose(session, body)
+    require_plate_scope(session, body)
     q = logic.parse_plate_query(body.plate, body.mode, body.max_diff)
     plates = _candidate_plates(session, q, settings)
     items, cursor = _page(session, body, q, plates, body.limit, settings)
@@ -323,8 +356,10 @@ def search_plates(
 
 
 def export_reads(session: Session, body: PlateSearch, *, actor: Actor, settings: InvestigationsSettings) -> str:
-    """CSV of every read a plate search finds, up to ``search_export_max_rows`` (audited as ``alpr.export``)."""
+    """CSV of every read a plate search finds, up to ``search_export_max_rows`` (audited as ``alpr.export``); bounded
+    like the search."""
     purpose = require_purpose(session, body)
+    require_plate_scope(session, body)
     q = logic.parse_plate_query(body.plate, body.mode, body.max_diff)
     plates = _candidate_plates(session, q, settings)
     items, _ = _page(
@@ -359,8 +394,10 @@ def export_reads(session: Session, body: PlateSearch, *, actor: Actor, settings:
 def vehicle_history(
     session: Session, body: HistoryQuery, *, actor: Actor, settings: InvestigationsSettings
 ) -> HistoryResult:
-    """Every read of one plate as a timeline, a track of positions and its stops (audited)."""
+    """Every read of one plate as a timeline, a track of positions and its stops (audited); bounded like a plate
+    search."""
     purpose = require_purpose(session, body)
+    require_plate_scope(session, body)
     norm = plate_norm_of(body.plate)
     cap = settings.search_history_max_reads
     rows = repository.reads_of_plate(session, norm, start=body.start, end=body.end, limit=cap + 1)

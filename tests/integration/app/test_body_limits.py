@@ -203,7 +203,9 @@ def _resident(db: Database, client: TestClient, *, community: bool = False) -> d
         if community:
             body = {"account_type": "resident", "username": name, "display_name": name.title(),
                     "email": f"{name}@example.org", "password": PASSWORD, "lat": 33.880, "lon": -118.100}  # fmt: skip
-            accounts.signup(s, SignupRequest.model_validate(body), client_ip=None, per_ip_hour=1000)
+            prof = accounts.signup(s, SignupRequest.model_validate(body), client_ip=None, per_ip_hour=1000)
+            assert prof is not None
+            identity.confirm_account(s, prof.user_id)  # as its e-mail link does: a new account signs in after it
         else:
             identity.create_user(
                 s, UserCreate(username=name, display_name=name, password=PASSWORD, role=Role.resident), actor=SYSTEM

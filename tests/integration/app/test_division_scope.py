@@ -17,6 +17,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from itertools import product
 from typing import Any
 
@@ -161,7 +162,7 @@ def _searches(other: Seeded, spec: tuple[str, float, float, str]) -> list[tuple[
     """The plate searches and the canvass (POSTs) aimed at the other division's plate and place."""
     _code, lat, lon, _tag = spec
     plate, now = other.markers["plate"], utcnow()
-    purpose = {"purpose": "hit_verification"}
+    purpose = {"purpose": "hit_verification", **recent()}  # inside the purpose's case-free window (2 h)
     window = {"start": "2020-01-01T00:00:00Z", "end": "2100-01-01T00:00:00Z"}
     area = {"lat": lat, "lon": lon, "radius_m": 500}
     place = {"lat": lat, "lon": lon, "radius_m": 500, "at": now.isoformat(), "window_s": 3600}
@@ -175,6 +176,12 @@ def _searches(other: Seeded, spec: tuple[str, float, float, str]) -> list[tuple[
         ("/search/cotravel", {"plate": plate, "min_cameras": 1, **purpose}),
         ("/canvass", {"lat": lat, "lon": lon, "start": now.isoformat(), "end": now.isoformat()}),
     ]
+
+
+def recent() -> dict[str, str]:
+    """A time range around now, inside hit_verification's case-free window (2 h): the seeded reads are from now."""
+    now = utcnow()
+    return {"start": (now - timedelta(hours=1)).isoformat(), "end": (now + timedelta(minutes=55)).isoformat()}
 
 
 #: The declared purpose of a screen that shows plates (the alert list records it with the plates it shows).
@@ -229,11 +236,11 @@ def test_a_division_user_sees_nothing_of_another_division_on_any_route(la: TestC
                          ("/dispatch/units", "unit"), ("/registry/cameras", "registry camera")):  # fmt: skip
         assert central.markers[marker] in la.get(f"{API}{path}", params=SHOWN, headers=me).text, path
         assert west.markers[marker] in la.get(f"{API}{path}", params=SHOWN, headers=rtcc).text, path
-    found = la.post(f"{API}/search/plates", json={"plate": central.markers["plate"], "purpose": "hit_verification"},
-                    headers=me)  # fmt: skip
+    asked = {"plate": central.markers["plate"], "purpose": "hit_verification", **recent()}
+    found = la.post(f"{API}/search/plates", json=asked, headers=me)
     assert central.markers["read"] in found.text, found.text
-    found = la.post(f"{API}/search/plates", json={"plate": west.markers["plate"], "purpose": "hit_verification"},
-                    headers=rtcc)  # fmt: skip
+    asked = {"plate": west.markers["plate"], "purpose": "hit_verification", **recent()}
+    found = la.post(f"{API}/search/plates", json=asked, headers=rtcc)
     assert west.markers["read"] in found.text, found.text
 
 

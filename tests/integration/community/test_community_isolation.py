@@ -13,9 +13,11 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from rtcc.app import api_routes
+from rtcc.core.db import Database
 from rtcc.identity.deps import Public, Require
 from rtcc.identity.logic import Perm
 from rtcc.live.routes import STREAMING_PATHS
+from rtcc_testing import confirm_signup
 
 P = "/api/v1/community"
 PASSWORD = "correct horse battery"
@@ -43,7 +45,7 @@ def _call(client: TestClient, method: str, path: str, headers: dict[str, str]) -
     return client.request(method, path, headers=headers, json={})
 
 
-def _signup(client: TestClient, name: str, kind: str) -> dict[str, str]:
+def _signup(client: TestClient, db: Database, name: str, kind: str) -> dict[str, str]:
     body = {
         "account_type": kind,
         "username": name,
@@ -55,14 +57,15 @@ def _signup(client: TestClient, name: str, kind: str) -> dict[str, str]:
         "lon": -118.10,
     }
     assert client.post(f"{P}/signup", json=body).status_code == 202
+    confirm_signup(client, db, name)  # a new account signs in once its address is confirmed
     resp = client.post("/api/v1/auth/login", json={"username": name, "password": PASSWORD})
     return {"Authorization": f"Bearer {resp.json()['token']}"}
 
 
-def test_community_accounts_are_refused_every_internal_route(app_client: TestClient) -> None:
+def test_community_accounts_are_refused_every_internal_route(app_client: TestClient, db: Database) -> None:
     accounts = {
-        "resident": _signup(app_client, "res1", "resident"),
-        "business": _signup(app_client, "biz1", "business"),
+        "resident": _signup(app_client, db, "res1", "resident"),
+        "business": _signup(app_client, db, "biz1", "business"),
     }
     checked = 0
     for route in api_routes(app_client.app):  # type: ignore[arg-type]
@@ -78,9 +81,11 @@ def test_community_accounts_are_refused_every_internal_route(app_client: TestCli
     assert checked >= 40
 
 
-def test_community_self_routes_return_only_the_callers_own_data(app_client: TestClient, login: Any) -> None:
-    a = _signup(app_client, "alice", "resident")
-    b = _signup(app_client, "bizzy", "business")
+def test_community_self_routes_return_only_the_callers_own_data(
+    app_client: TestClient, db: Database, login: Any
+) -> None:
+    a = _signup(app_client, db, "alice", "resident")
+    b = _signup(app_client, db, "bizzy", "business")
     staff = login("program_staff")
     when = (datetime.now(UTC) - timedelta(hours=2)).isoformat()
     tip_b = app_client.post(

@@ -21,7 +21,6 @@ from rtcc.demo.traffic import demo_hotlist
 from rtcc.runtime import Runtime
 from rtcc.settings import Settings
 
-PURPOSE: dict[str, Any] = {"purpose": "stolen_vehicle", "case_number": "2026-001234"}
 DAYS = 2
 
 
@@ -62,6 +61,8 @@ def test_history_feeds_the_investigation_tools_and_raises_no_alert(
     assert first.days == DAYS and first.rejected == 0 and first.duplicates == 0
     assert first.accepted == first.generated > 2 * 4000  # about 5,000 reads a day at 3 % of the city's volume
     analyst = _token(client, "analyst")
+    # the plate searches below reach over days: they name a case on record (a demo hotlist entry's case number)
+    purpose = {"purpose": "stolen_vehicle", "case_number": seeded.hotlist_entries[0].case_number}
 
     # a regular plate recurs on every day of the history, at its own cameras
     model = history.history_model(seeded.hotlist_entries, 7)
@@ -70,7 +71,7 @@ def test_history_feeds_the_investigation_tools_and_raises_no_alert(
     found: dict[str, Any] = {}
     deadline = datetime.now(UTC) + timedelta(seconds=30)  # the search index follows the stored-reads events
     while datetime.now(UTC) < deadline:
-        found = client.post("/api/v1/search/plates", json={"plate": lead, **PURPOSE}, headers=analyst).json()
+        found = client.post("/api/v1/search/plates", json={"plate": lead, **purpose}, headers=analyst).json()
         if found.get("items") and len({h["observed_at"][:10] for h in found["items"]}) >= 2:
             break
         time.sleep(0.2)
@@ -80,12 +81,12 @@ def test_history_feeds_the_investigation_tools_and_raises_no_alert(
     # co-travel finds the convoy partner; the track has the lead's reads
     cot = client.post(
         "/api/v1/search/cotravel",
-        json={"plate": lead, "start": (now - timedelta(days=DAYS + 1)).isoformat(), "end": now.isoformat(), **PURPOSE},
+        json={"plate": lead, "start": (now - timedelta(days=DAYS + 1)).isoformat(), "end": now.isoformat(), **purpose},
         headers=analyst,
     )
     assert cot.status_code == 200, cot.text
     assert follow in {p["plate_norm"] for p in cot.json()["plates"]}
-    track = client.post("/api/v1/search/history", json={"plate": lead, **PURPOSE}, headers=analyst)
+    track = client.post("/api/v1/search/history", json={"plate": lead, **purpose}, headers=analyst)
     assert track.status_code == 200, track.text
 
     # stakeout at a busy camera an hour yesterday afternoon sees dozens of plates
@@ -94,7 +95,7 @@ def test_history_feeds_the_investigation_tools_and_raises_no_alert(
     so = client.post(
         "/api/v1/search/stakeout",
         json={"area": {"lat": cam.lat, "lon": cam.lon, "radius_m": 300}, "start": yesterday.isoformat(),
-              "end": (yesterday + timedelta(hours=1)).isoformat(), **PURPOSE},
+              "end": (yesterday + timedelta(hours=1)).isoformat(), **purpose},
         headers=analyst,
     )  # fmt: skip
     assert so.status_code == 200, so.text

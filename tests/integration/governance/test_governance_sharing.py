@@ -44,6 +44,13 @@ def listed(app_client: TestClient, login: Any) -> dict[str, str]:
     assert resp.status_code == 201, resp.text
     suspended = {**LBPD, "code": "OCSD", "name": "Orange County Sheriff", "active": False}
     assert app_client.post("/api/v1/sharing/agencies", json=suspended, headers=admin).status_code == 201
+    # the requests below name a case on our record (a BOLO filed under it): a reads request over a plate's whole
+    # history goes beyond the purpose's case-free window (tests/integration/investigations/test_search_bounds.py)
+    bolo = app_client.post("/api/v1/hotlists", json={"name": "LB cases", "category": "bolo"}, headers=admin)
+    entry = {"plate": "0LBCASE", "case_number": "LB-2026-77"}
+    assert (
+        app_client.post(f"/api/v1/hotlists/{bolo.json()['id']}/entries", json=entry, headers=admin).status_code == 201
+    )
     return admin
 
 

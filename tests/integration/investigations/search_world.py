@@ -13,6 +13,7 @@ from rtcc.alpr.models import Camera, Read
 from rtcc.core.db import Database
 from rtcc.core.plates import forms
 from rtcc.identity.logic import Principal, permissions_for
+from rtcc_testing import file_case
 
 T0 = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
 CAMERAS = {  # code: (lat, lon)
@@ -21,6 +22,11 @@ CAMERAS = {  # code: (lat, lon)
     "C": (33.8600, -118.0650),  # ~1.4 km east of A
     "D": (33.9000, -118.0000),  # far away
 }
+
+
+#: The case numbers the search tests name, each on record (a hotlist entry filed under it): beyond a purpose's
+#: case-free bounds a search needs a case the agency's records hold (``rtcc.governance.cases``).
+CASES_ON_RECORD = ("CER26-0042", "2026-001234", "CER26-7")
 
 
 @dataclass
@@ -119,4 +125,6 @@ def world(db: Database) -> World:
     add_read(db, w, "4COM001", "C", 134.5)
     add_read(db, w, "4COM002", "A", 0.3)
     add_read(db, w, "6MOB001", "M", 2, own_position=(33.8601, -118.0801))
+    for case in CASES_ON_RECORD:
+        file_case(db, case)
     return w

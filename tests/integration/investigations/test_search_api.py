@@ -108,10 +108,16 @@ def test_roles_without_search_get_403_and_no_search(
     assert details(db, "alpr.search") == []
 
 
+#: The end of a case-free window (amber_alert: 24 h) that holds every read of the search world.
+END = (T0 + timedelta(hours=3)).isoformat()
+
+
 def test_history_get_and_post(app_client: TestClient, login: Callable[..., Any], world: World) -> None:
     headers = login("supervisor")
     got = app_client.get(
-        "/api/v1/search/history", params={"plate": "7ABC123", "purpose": "amber_alert"}, headers=headers
+        "/api/v1/search/history",
+        params={"plate": "7ABC123", "purpose": "amber_alert", "start": T0.isoformat(), "end": END},  # within 24 h
+        headers=headers,
     )
     assert got.status_code == 200, got.text
     assert [s["kind"] for s in got.json()["stops"]] == ["dwell", "gap"] and len(got.json()["track"]) == 5

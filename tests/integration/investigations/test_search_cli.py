@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
-from search_world import World
+from search_world import T0, World
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -43,7 +44,8 @@ def test_search_as_a_named_user(cli: CliRunner, world: World, db: Database) -> N
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["result_count"] == 6 and data["matched_plates"] == ["7ABC123", "7ABD123"]
-    text = cli.invoke(search, ["history", "7ABC123", "--user", "det_lee", "--purpose", "amber_alert"])
+    window = ["--from", T0.isoformat(), "--to", (T0 + timedelta(hours=3)).isoformat()]  # case-free: 24 h at most
+    text = cli.invoke(search, ["history", "7ABC123", "--user", "det_lee", "--purpose", "amber_alert", *window])
     assert text.exit_code == 0 and "stop dwell" in text.stdout and "result_count: 5" in text.stdout
     with db.read() as s:
         entries = [

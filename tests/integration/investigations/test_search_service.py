@@ -275,7 +275,9 @@ def test_every_search_is_audited_with_c2_fields(db: Database, world: World, sett
         "result_count": 6,
         "unit": "RTCC",
     }
-    hist = HistoryQuery.model_validate({"purpose": "amber_alert", "plate": "7ABC123"})
+    # no case: the window stays inside amber_alert's case-free 24 h
+    window = {"start": T0.isoformat(), "end": (T0 + timedelta(hours=3)).isoformat()}
+    hist = HistoryQuery.model_validate({"purpose": "amber_alert", "plate": "7ABC123", **window})
     runner.run(
         db,
         kind="history",

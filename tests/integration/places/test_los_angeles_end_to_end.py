@@ -25,6 +25,7 @@ from rtcc.identity.logic import SYSTEM, Role
 from rtcc.identity.schemas import ApiKeyCreate, UserCreate
 from rtcc.places import service as places
 from rtcc.settings import Settings
+from rtcc_testing import confirm_signup
 
 CAP = "{urn:oasis:names:tc:emergency:cap:1.2}"
 PASSWORD = "correct horse battery"
@@ -126,6 +127,7 @@ def test_los_angeles_profile_end_to_end(la: tuple[TestClient, Database]) -> None
               "password": PASSWORD, "lat": SOTO[0], "lon": SOTO[1]}  # fmt: skip
     r = client.post("/api/v1/community/signup", json=signup)
     assert r.status_code == 202, r.text
+    confirm_signup(client, db, "rosa")  # a new account signs in once its address is confirmed
     rosa = client.post("/api/v1/auth/login", json={"username": "rosa", "password": PASSWORD}).json()["token"]
     me = client.get("/api/v1/community/me", headers={"Authorization": f"Bearer {rosa}"}).json()
     assert me["neighborhood_code"] == "boyle-heights"

@@ -12,6 +12,7 @@ from rtcc.governance.logic import (
     decide_sharing,
     purposes_by_code,
     text_blocks,
+    within_case_free_bounds,
 )
 
 P = purposes_by_code(DEFAULT_PURPOSES)
@@ -65,3 +66,16 @@ def test_sharing_denies_by_default(
 def test_text_blocks_keep_text_plain() -> None:
     blocks = text_blocks("# Title\n\nline one\nline two\n\n## Part\n- item <b>\n")
     assert blocks == [("h1", "Title"), ("p", "line one line two"), ("h2", "Part"), ("li", "item <b>")]
+
+
+def test_case_free_bounds_of_area_and_plate_searches() -> None:
+    safety, review = P["officer_safety"], P["audit_review"]  # 1000 m and 4 h; no bounds (always a case)
+    # an area search: reach and window both count; an unbounded reach (cameras anywhere) never fits
+    assert within_case_free_bounds(safety, radius_m=800, window_h=3)
+    assert not within_case_free_bounds(safety, radius_m=5000, window_h=3)
+    assert not within_case_free_bounds(safety, radius_m=None, window_h=1)
+    # a plate search: only the window counts (an area only narrows it); no start (None) is all time
+    assert within_case_free_bounds(safety, radius_m=None, window_h=4, area=False)
+    assert not within_case_free_bounds(safety, radius_m=None, window_h=4.5, area=False)
+    assert not within_case_free_bounds(safety, radius_m=None, window_h=None, area=False)
+    assert not within_case_free_bounds(review, radius_m=None, window_h=0.5, area=False)

@@ -7,6 +7,11 @@ export const en = {
   "purpose.choose": "Choose a purpose…",
   "purpose.case": "Case or incident number",
   "purpose.case_hint": "Required for purposes marked *.",
+  "purpose.bounds":
+    "Without a case on record: searches over {h} h at most, and area searches within {m} m. Beyond that, give the number of a case on record (a CAD call or a hotlist entry).",
+  "purpose.bounds_window":
+    "Without a case on record: searches over {h} h at most; area searches need a case on record (a CAD call or a hotlist entry).",
+  "purpose.bounds_none": "Every search under this purpose needs a case on record (a CAD call or a hotlist entry).",
   "gov.agency": "Agency",
   "gov.data_classes": "Data classes",
   "gov.sharing_requests": "Requests from other agencies",
@@ -47,6 +52,11 @@ export const es: Record<keyof typeof en, string> = {
   "purpose.choose": "Elija un propósito…",
   "purpose.case": "Número de caso o incidente",
   "purpose.case_hint": "Obligatorio para los propósitos marcados con *.",
+  "purpose.bounds":
+    "Sin un caso registrado: búsquedas de {h} h como máximo y búsquedas por zona dentro de {m} m. Para más, indique el número de un caso registrado (una llamada de CAD o una entrada de lista).",
+  "purpose.bounds_window":
+    "Sin un caso registrado: búsquedas de {h} h como máximo; las búsquedas por zona requieren un caso registrado (una llamada de CAD o una entrada de lista).",
+  "purpose.bounds_none": "Toda búsqueda con este propósito requiere un caso registrado (una llamada de CAD o una entrada de lista).",
   "gov.agency": "Agencia",
   "gov.data_classes": "Tipos de datos",
   "gov.sharing_requests": "Solicitudes de otras agencias",

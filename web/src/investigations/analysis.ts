@@ -93,7 +93,7 @@ function plateButton(plate: string, open: () => void): HTMLButtonElement {
 
 /** The common-plates form: scenes added by clicking the map (or at the map centre), each editable and removable. */
 export function commonForm(ctx: AnalysisContext): { node: HTMLElement; onMapClick: (at: L.LatLng) => void } {
-  const p = purposeFields();
+  const p = purposeFields({ bounds: true });
   const scenes: Scene[] = [];
   const list = el("ol", { class: "scene-list", id: "common-scenes" });
   const status = el("p", { role: "status", id: "common-scene-status" });
@@ -269,7 +269,7 @@ function signed(seconds: number): string {
 
 /** The co-travel form: a target plate, the interval, the time range and the minimum of distinct cameras. */
 export function cotravelForm(ctx: AnalysisContext): HTMLElement {
-  const p = purposeFields();
+  const p = purposeFields({ bounds: true });
   const plate = input({ name: "plate", required: true, maxlength: 24, minlength: 2, id: "cotravel-plate" });
   const interval = input({ name: "window_s", type: "number", min: 1, max: 900, step: 1, value: 60, required: true, id: "cotravel-window" });
   const minCameras = input({ name: "min_cameras", type: "number", min: 1, max: 50, step: 1, value: 2, required: true, id: "cotravel-min" });

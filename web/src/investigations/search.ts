@@ -215,7 +215,7 @@ export async function searchView(root: HTMLElement, params: URLSearchParams, lif
       onSceneClick = common.onMapClick;
       return common.node;
     }
-    const p = purposeFields();
+    const p = purposeFields({ bounds: true });
     if (m === "plates") {
       const plate = input({ name: "plate", required: true, maxlength: 24, id: "search-plate" });
       const kind = select(

@@ -1,5 +1,7 @@
 // The portal's account forms: sign in (a resident or business; staff are sent on to the dashboard) and sign up as a
-// resident or business (then signed in). The sign-up form carries a honeypot field that people leave empty.
+// resident or business (the account signs in once its e-mail address is confirmed: the answer to a sign-up is the
+// same whether or not the name or address was taken, issue 15). The sign-up form carries a honeypot field that people
+// leave empty.
 
 import { post } from "../core/api";
 import { el, field, input, nextId, select } from "../core/dom";
@@ -72,14 +74,12 @@ export function signUpForm(): HTMLElement {
         password: password.value,
         website: trap.value || null,
       });
-      // The sign-up answers the same whether or not the name or address was taken (issue 15): signing in tells.
-      try {
-        await session.signIn(username.value.trim(), password.value);
-      } catch {
-        error.textContent = t("portal.signup_not_created");
-        return;
-      }
-      navigate("/portal");
+      // The sign-up answers the same whether or not the name or address was taken (issue 15), and the new account
+      // signs in only once its address is confirmed: say so, and leave the sign-in to the link in the message.
+      form.replaceChildren(
+        el("h2", { id: "portal-signup", text: t("portal.signup") }),
+        el("p", { role: "status", id: "portal-signup-sent", text: t("portal.signup_sent") }),
+      );
     } catch (err) {
       error.textContent = failText(err);
     }

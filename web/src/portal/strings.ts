@@ -15,8 +15,8 @@ export const en = {
   "portal.signin_first": "Sign in with your community account first.",
   "portal.signup": "Create an account",
   "portal.signup_submit": "Create my account",
-  "portal.signup_not_created":
-    "We could not sign you in with this username. If your e-mail address already has an account, we sent it a message: sign in with that account. Otherwise the username may be taken: choose another.",
+  "portal.signup_sent":
+    "Thank you. We sent a message to the e-mail address: follow its link to confirm the address, then sign in. If the address already has an account, the message says so: sign in with that account. If no confirmation comes, the username may be taken: sign up again with another.",
   "portal.account_type": "Account for",
   "portal.resident": "a household (resident)",
   "portal.business": "a business",
@@ -147,8 +147,8 @@ export const es: Record<keyof typeof en, string> = {
   "portal.signin_first": "Primero inicie sesión con su cuenta comunitaria.",
   "portal.signup": "Crear una cuenta",
   "portal.signup_submit": "Crear mi cuenta",
-  "portal.signup_not_created":
-    "No pudimos iniciar su sesión con este nombre de usuario. Si su correo electrónico ya tiene una cuenta, le enviamos un mensaje: inicie sesión con esa cuenta. Si no, puede que el nombre de usuario esté ocupado: elija otro.",
+  "portal.signup_sent":
+    "Gracias. Enviamos un mensaje al correo electrónico: siga su enlace para confirmar la dirección y luego inicie sesión. Si la dirección ya tiene una cuenta, el mensaje lo indica: inicie sesión con esa cuenta. Si no recibe la confirmación, puede que el nombre de usuario esté ocupado: regístrese de nuevo con otro.",
   "portal.account_type": "Cuenta para",
   "portal.resident": "un hogar (residente)",
   "portal.business": "un negocio",
