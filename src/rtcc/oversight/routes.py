@@ -1,7 +1,14 @@
 """HTTP API of the oversight domain under ``/api/v1/oversight``: the KPI table, priority-rule changes with their
 before/after, contract versions, and the council reports (list, generate, download). Reading needs
 ``oversight:read`` (supervisors, analysts, auditors, the ``contract_viewer`` role of the station and city staff);
-importing a contract and generating a report need ``oversight:admin``."""
+importing a contract and generating a report need ``oversight:admin``.
+
+The KPI table and a rule change's before/after count the calls of the request's divisions only (a divisional user's
+own; an RTCC-wide role sees the city and narrows it with ``?division=``; reaching into another division needs a
+purpose and is audited: ``rtcc.identity.divisions``). The interval table they read is brought up to date first in a
+transaction of its own, unscoped: it is derived machinery holding every division's calls, and on PostgreSQL the
+scoped request's row-level security would otherwise hide the other divisions' calls from the refresh (and move its
+marks past them). The council reports are filed city-wide documents (the contract is the city's) and stay so."""
 
 from __future__ import annotations
 
@@ -10,11 +17,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
 
+from rtcc.core import divisions
+from rtcc.core.db import Database
 from rtcc.deps import DbDep
 from rtcc.dispatch.schemas import RuleRead
 from rtcc.identity.deps import require
 from rtcc.identity.logic import Perm, Principal
-from rtcc.oversight import changes, contracts, kpis, reports
+from rtcc.oversight import changes, contracts, intervals, kpis, reports
 from rtcc.oversight.reports import Form
 from rtcc.oversight.schemas import (
     ContractRead,
@@ -31,6 +40,12 @@ router = APIRouter(prefix="/api/v1/oversight", tags=["oversight"])
 
 Reader = Annotated[Principal, require(Perm.oversight_read)]
 Admin = Annotated[Principal, require(Perm.oversight_admin)]
+
+
+def _refresh(db: Database) -> None:
+    """Bring the interval table up to date, unscoped (see the module docstring)."""
+    with divisions.scope(None), db.uow() as session:
+        intervals.refresh(session)
 
 
 @router.get("/kpis")
@@ -68,8 +83,9 @@ def kpi_table(
         level=level,
         n_boot=n_boot,
     )
-    with db.uow() as session:  # the interval table is brought up to date first
-        return kpis.compute(session, q)
+    _refresh(db)
+    with db.read() as session:
+        return kpis.compute(session, q, refresh=False)
 
 
 @router.get("/rules")
@@ -88,8 +104,9 @@ def rule_change(
     window_days: Annotated[int, Query(ge=7, le=3650)] = 120,
 ) -> RuleChangeRead:
     """The calls a rule change affected, before and after its effective time, and the difference with its CI."""
-    with db.uow() as session:
-        return changes.rule_change(session, rule_id, interval=interval, window_days=window_days)
+    _refresh(db)
+    with db.read() as session:
+        return changes.rule_change(session, rule_id, interval=interval, window_days=window_days, refresh=False)
 
 
 @router.get("/contracts")

@@ -1,4 +1,6 @@
-"""Queries of the patrol domain (never commits)."""
+"""Queries of the patrol domain (never commits). Near-repeat alerts belong to their call's division: the lists honour
+the request's division scope (``dispatch.queries.of_visible_calls``); the one-per-call check does not (it is the
+machinery's idempotency, not a screen)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rtcc.dispatch.queries import of_visible_calls
 from rtcc.patrol.models import HouseCheck, HouseCheckVisit, NearRepeatAlert, PatrolPlan, PlanStop
 
 
@@ -22,6 +25,7 @@ def near_repeats(session: Session, *, active_at: datetime | None, limit: int) ->
     stmt = select(NearRepeatAlert)
     if active_at is not None:
         stmt = stmt.where(NearRepeatAlert.starts_at <= active_at, NearRepeatAlert.ends_at > active_at)
+    stmt = of_visible_calls(stmt, NearRepeatAlert.call_id)
     return list(session.scalars(stmt.order_by(NearRepeatAlert.created_at.desc()).limit(limit)))
 
 
@@ -30,6 +34,7 @@ def near_repeats_overlapping(
 ) -> Sequence[NearRepeatAlert]:
     """Alerts whose window overlaps [start, end), newest first."""
     stmt = select(NearRepeatAlert).where(NearRepeatAlert.starts_at < end, NearRepeatAlert.ends_at > start)
+    stmt = of_visible_calls(stmt, NearRepeatAlert.call_id)
     return list(session.scalars(stmt.order_by(NearRepeatAlert.created_at.desc()).limit(limit)))
 
 
