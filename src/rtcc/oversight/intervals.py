@@ -173,7 +173,8 @@ def _history(session: Session, keys: _Keys, batch: int) -> int:
 
 def _history_divisions(rows: Sequence[Any]) -> list[str | None]:
     """The division of each imported call: its beat's (a reporting district or a division code of the profile),
-    else the division holding its point (one vectorised lookup for the batch), else None."""
+    else the division holding its point (one vectorised lookup for the batch), else the only division of a
+    one-division profile, else None."""
     by_beat: dict[str | None, str | None] = {}
     out = []
     for r in rows:
@@ -185,7 +186,8 @@ def _history_divisions(rows: Sequence[Any]) -> list[str | None]:
         found = places.divisions_of([rows[i]["lat"] for i in todo], [rows[i]["lon"] for i in todo])
         for i, d in zip(todo, found, strict=True):
             out[i] = d
-    return out
+    only = places.division_of(None, None)
+    return [d or only for d in out]
 
 
 def _first_unit_types(session: Session, call_ids: list[Any]) -> dict[Any, str]:
