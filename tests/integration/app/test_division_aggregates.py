@@ -23,9 +23,9 @@ from rtcc.analytics.adapters.incidents import IncidentRow
 from rtcc.audit.models import AuditEntry
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
-from rtcc.dispatch import assignment, calls, chain, units
+from rtcc.dispatch import assignment, calls, calltypes, chain, units
 from rtcc.dispatch.logic import AssignmentStatus, Disposition
-from rtcc.dispatch.schemas import AssignRequest, CallCreate, CloseRequest, StepRequest
+from rtcc.dispatch.schemas import AssignRequest, CallCreate, CloseRequest, RuleCreate, StepRequest
 from rtcc.dispatch.unit_schemas import UnitCreate
 from rtcc.identity import service as identity
 from rtcc.identity.logic import SYSTEM, Principal, Role, permissions_for
@@ -130,6 +130,19 @@ def test_a_division_analyst_kpis_count_their_division_calls_only(
     reached = _kpis(la, me, division=WEST[0], purpose="mutual aid, case 26-0042")
     assert reached["total"]["calls"] == 2
     assert _reaches(db) == [(WEST[0], "mutual aid, case 26-0042", f"{API}/oversight/kpis")]
+
+    # A rule change's before/after counts the same calls.
+    fight = calltypes.catalogue().call_type("FIGHT")
+    assert fight is not None
+    with db.uow() as s:
+        since = utcnow() - timedelta(days=1)
+        body = RuleCreate(call_type="FIGHT", priority=fight.default_priority, effective_from=since, reason="test")
+        rule = calltypes.add_rule(s, None, body, actor=SYSTEM)
+    for headers, calls_seen in ((me, 2), (rtcc, 4)):
+        change = la.get(f"{API}/oversight/rules/{rule.id}/change", headers=headers)
+        assert change.status_code == 200, change.text
+        assert change.json()["after"]["calls"] == calls_seen
+        assert sum(m["calls"] for m in change.json()["monthly"]) == calls_seen
 
 
 def _incidents(spec: tuple[str, float, float], n: int, tag: str) -> list[IncidentRow]:
