@@ -144,6 +144,12 @@ def test_a_division_analyst_kpis_count_their_division_calls_only(
         assert change.json()["after"]["calls"] == calls_seen
         assert sum(m["calls"] for m in change.json()["monthly"]) == calls_seen
 
+    # The council report is the city's filed document: filed by Central's supervisor, it counts every call.
+    month = utcnow().astimezone(places.city_zone()).strftime("%Y-%m")
+    filed = la.post(f"{API}/oversight/reports", json={"month": month}, headers=_login(la, db, "supervisor", "01"))
+    assert filed.status_code == 201, filed.text
+    assert filed.json()["figures"]["calls"] == 4
+
 
 def _incidents(spec: tuple[str, float, float], n: int, tag: str) -> list[IncidentRow]:
     """``n`` burglaries around the division's point over the last 120 days (a forecast needs 12 weeks of history)."""
