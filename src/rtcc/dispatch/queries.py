@@ -81,6 +81,12 @@ def of_visible_calls(stmt: S, call_id: Col) -> S:
     return divisions.scoped_via(stmt, call_id, Call.id, Call.division)
 
 
+def of_visible_units(stmt: S, call_sign: Col) -> S:
+    """``stmt`` limited to rows (a patrol plan, ...) whose unit (by call sign) belongs to a division the request may
+    see."""
+    return divisions.scoped_via(stmt, call_sign, Unit.call_sign, Unit.division)
+
+
 def calls_of_apco(
     session: Session, apco_codes: list[str], *, since: datetime, until: datetime, history: bool = True
 ) -> list[CallPoint]:

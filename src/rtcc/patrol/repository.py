@@ -1,5 +1,6 @@
-"""Queries of the patrol domain (never commits). Near-repeat alerts belong to their call's division: the lists honour
-the request's division scope (``dispatch.queries.of_visible_calls``); the one-per-call check does not (it is the
+"""Queries of the patrol domain (never commits). Near-repeat alerts belong to their call's division and patrol plans
+to their unit's: the lists (and the dose report over the plans) honour the request's division scope
+(``dispatch.queries.of_visible_calls``, ``of_visible_units``); the one-alert-per-call check does not (it is the
 machinery's idempotency, not a screen)."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from rtcc.dispatch.queries import of_visible_calls
+from rtcc.dispatch.queries import of_visible_calls, of_visible_units
 from rtcc.patrol.models import HouseCheck, HouseCheckVisit, NearRepeatAlert, PatrolPlan, PlanStop
 
 
@@ -51,8 +52,8 @@ def stops(session: Session, plan_id: uuid.UUID) -> Sequence[PlanStop]:
 def plans(
     session: Session, *, call_sign: str | None, since: datetime | None, until: datetime | None, limit: int
 ) -> Sequence[PatrolPlan]:
-    """Plans newest first, optionally of one unit and overlapping [since, until)."""
-    stmt = select(PatrolPlan)
+    """Plans newest first (of the units the request may see), optionally of one unit and overlapping [since, until)."""
+    stmt = of_visible_units(select(PatrolPlan), PatrolPlan.call_sign)
     if call_sign is not None:
         stmt = stmt.where(PatrolPlan.call_sign == call_sign)
     if since is not None:

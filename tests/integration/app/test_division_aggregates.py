@@ -31,6 +31,7 @@ from rtcc.identity import service as identity
 from rtcc.identity.logic import SYSTEM, Principal, Role, permissions_for
 from rtcc.identity.schemas import UserCreate
 from rtcc.oversight import columns
+from rtcc.patrol.models import PatrolPlan
 from rtcc.places import service as places
 from rtcc.settings import Settings
 
@@ -237,20 +238,32 @@ def test_a_division_analyst_placement_counts_and_places_in_their_division(la: Te
     assert la.get(f"{API}/analytics/placement/alpr", headers=me).json() == alpr
 
 
-@pytest.mark.slow  # a burglary call taken in each division
-def test_near_repeat_alerts_are_listed_to_their_division(la: TestClient, db: Database) -> None:
+@pytest.mark.slow  # a burglary call taken and a patrol plan made in each division
+def test_near_repeat_alerts_and_patrol_plans_are_their_division(la: TestClient, db: Database) -> None:
     admin = _login(la, db, "admin")
     numbers = {}
+    now = utcnow()
     for code, lat, lon in (CENTRAL, WEST):
         body = {"call_type": "BURGLARY_RPT", "location": {"kind": "point", "lat": lat, "lon": lon}, "source": "911"}
         resp = la.post(f"{API}/dispatch/calls", json=body, headers=admin)
         assert resp.status_code == 201, resp.text
         numbers[code] = resp.json()["call"]["number"]
+        unit = {"call_sign": f"P{code}", "unit_type": "cso", "home_area": code}
+        assert la.post(f"{API}/dispatch/units", json=unit, headers=admin).status_code == 201
+        with db.uow() as s:  # a plan of the unit (its stops do not matter here)
+            s.add(PatrolPlan(call_sign=f"P{code}", kind="cso", area=code, starts_at=now - timedelta(hours=2),
+                             ends_at=now - timedelta(hours=1), routing_method="straight_line", forecast_model="test",
+                             comparison=[], created_by="test", created_at=now))  # fmt: skip
     me = _login(la, db, "analyst", CENTRAL[0])
     rtcc = _login(la, db, "rtcc_analyst")
     listed = la.get(f"{API}/patrol/near-repeats", headers=me)
     assert listed.status_code == 200, listed.text
     assert [a["call_number"] for a in listed.json()] == [numbers["01"]]
-    assert {a["call_number"] for a in la.get(f"{API}/patrol/near-repeats", headers=rtcc).json()} == set(
-        numbers.values()
-    )
+    every_alert = la.get(f"{API}/patrol/near-repeats", headers=rtcc).json()
+    assert {a["call_number"] for a in every_alert} == set(numbers.values())
+
+    assert [p["call_sign"] for p in la.get(f"{API}/patrol/plans", headers=me).json()] == ["P01"]
+    assert {p["call_sign"] for p in la.get(f"{API}/patrol/plans", headers=rtcc).json()} == {"P01", "P08"}
+    window = {"since": (now - timedelta(days=1)).isoformat(), "until": (now + timedelta(hours=1)).isoformat()}
+    mine, every = (la.get(f"{API}/patrol/report", params=window, headers=h).json() for h in (me, rtcc))
+    assert (mine["plans"], every["plans"]) == (1, 2)
