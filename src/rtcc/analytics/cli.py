@@ -56,17 +56,24 @@ def forecast_now(
     as_of: Annotated[
         datetime | None, typer.Option(help="Forecast as of this date (an imported past period); default: now.")
     ] = None,
+    division: Annotated[
+        str | None, typer.Option(help="One division's forecasts (its events on its grid); default: the city's.")
+    ] = None,
 ) -> None:
     """Compute and store the hotspot forecasts now, and print each one's model and backtest."""
     from rtcc.analytics import forecasts
     from rtcc.commands import run_command
+    from rtcc.core import divisions
     from rtcc.identity.logic import cli_operator
+    from rtcc.places import service as places
 
     def work(rt: Runtime) -> str:
         settings = rt.settings
         out = []
+        if division is not None and division not in places.division_codes():
+            raise typer.BadParameter(f"no division {division!r} in the city profile", param_hint="--division")
         for h in horizon or settings.analytics_horizons_days:
-            with rt.db.read() as session:
+            with divisions.scope(None if division is None else {division}), rt.db.read() as session:
                 rows = forecasts.build_many(
                     session,
                     settings,

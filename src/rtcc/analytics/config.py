@@ -16,6 +16,11 @@ class AnalyticsSettings(BaseModel):
     analytics_horizons_days: list[int] = Field(
         default=[7, 28], description="Forecast horizons in days (7 to 92: one week to three months) the job computes."
     )
+    analytics_division_forecasts: bool = Field(
+        default=True,
+        description="With a city profile of several divisions, the forecast job also computes each division's forecasts"
+        " (its events on its own grid), which its divisional analysts read instead of the city's.",
+    )
     analytics_forecast_interval_s: float = Field(
         default=86_400.0, description="Seconds between two runs of the forecast job (0 or less: never scheduled)."
     )

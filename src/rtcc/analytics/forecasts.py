@@ -11,6 +11,12 @@ predicts from the events before each origin (as the NIJ command does), and once 
 
 Forecasts are computed by the scheduled job (``rtcc.analytics.jobs``) or an analyst's refresh and stored; the screen
 reads the stored rows and never waits for a model.
+
+Divisions: a forecast is the city's (``division`` None) or one division's: that division's incidents and calls on a
+grid over that division's polygons (``places.scope_boundary``), so nothing of another division goes into it. A
+divisional analyst reads and refreshes their division's forecasts only; an RTCC-wide role reads the city's, or a
+division's with ``?division=`` (``rtcc.core.divisions``). The job computes the city's and, on a profile of several
+divisions, each division's (``analytics_division_forecasts``).
 """
 
 from __future__ import annotations
@@ -33,8 +39,9 @@ from rtcc.analytics.kernels.hotspots import HotspotModel, forecast
 from rtcc.analytics.models import StoredForecast
 from rtcc.analytics.schemas import FlaggedArea, FlaggedCell, ForecastRead, ModelScoreRead
 from rtcc.audit import service as audit
+from rtcc.core import divisions
 from rtcc.core.clock import utcnow
-from rtcc.core.errors import ValidationFailed
+from rtcc.core.errors import PermissionDenied, ValidationFailed
 from rtcc.identity.logic import Principal
 from rtcc.places import service as places
 from rtcc.settings import Settings
@@ -56,8 +63,9 @@ def origin_of(now: datetime) -> datetime:
 
 
 def city_grid(cell_m: float) -> tuple[Grid, float, float]:
-    """The grid over the city limit and the projection's reference (lon0, lat0)."""
-    b = places.boundary()
+    """The grid over the area the work in progress may see (the city limit, or its divisions' polygons:
+    ``places.scope_boundary``) and the projection's reference (lon0, lat0)."""
+    b = places.scope_boundary()
     min_lon, min_lat, max_lon, max_lat = b.bbox()
     lon0, lat0 = (min_lon + max_lon) / 2, (min_lat + max_lat) / 2
     rings = []
@@ -90,9 +98,18 @@ def build(
     models: tuple[HotspotModel, ...] | None = None,
     actor: Principal,
     seed: int = 14,
+    division: str | None = None,
 ) -> StoredForecast:
-    """Backtest and forecast one category's hotspots (see the module docstring): reads only, and returns the row
-    unsaved, so that the minutes of model fitting hold no write transaction (``store`` saves it)."""
+    """Backtest and forecast one category's hotspots (see the module docstring) of the city, or of ``division`` (its
+    events on its grid): reads only, and returns the row unsaved, so that the minutes of model fitting hold no write
+    transaction (``store`` saves it)."""
+    if division is not None:
+        with divisions.scope({division}):
+            return build(session, settings, category=category, horizon_days=horizon_days, cell_ft=cell_ft, now=now,
+                         models=models, actor=actor, seed=seed)  # fmt: skip
+    scope = divisions.current()
+    if scope is not None and len(scope) != 1:
+        raise ValidationFailed("a forecast is the city's or one division's: name one division")
     if category not in logic.CATEGORIES:
         raise ValidationFailed(f"category: {category!r} is not one of {', '.join(logic.CATEGORIES)}")
     if not MIN_HORIZON <= horizon_days <= MAX_HORIZON:
@@ -125,8 +142,9 @@ def build(
     status, model_name = "ok", None
     if len(hist) < settings.analytics_min_events or first > origins[0] - 28.0:
         status = "insufficient"
+        where = "city" if scope is None else f"division {next(iter(scope), '')}"
         result["note"] = (
-            f"{len(hist)} events in the city since {since.date().isoformat()}: a forecast needs at least "
+            f"{len(hist)} events in the {where} since {since.date().isoformat()}: a forecast needs at least "
             f"{settings.analytics_min_events} and four weeks of history before the first backtest origin"
         )
     else:
@@ -176,6 +194,7 @@ def build(
         result["params"] = dict(f.params)
     row = StoredForecast(
         category=category,
+        division=None if scope is None else next(iter(scope)),
         horizon_days=horizon_days,
         cell_m=round(cell_m, 4),
         origin=origin,
@@ -208,6 +227,7 @@ def compute(
     now: datetime | None = None,
     models: tuple[HotspotModel, ...] | None = None,
     actor: Principal,
+    division: str | None = None,
 ) -> StoredForecast:
     """``build`` and ``store`` in one session (tests, small cities; the job and the routes split them)."""
     row = build(
@@ -219,6 +239,7 @@ def compute(
         now=now,
         models=models,
         actor=actor,
+        division=division,
     )
     store(session, [row])
     return row
@@ -243,11 +264,26 @@ def build_many(
     actor: Principal,
     now: datetime | None = None,
 ) -> list[StoredForecast]:
-    """``build`` for each of ``categories`` (default all), reading only."""
+    """``build`` for each of ``categories`` (default all), reading only: the city's forecasts for an unrestricted
+    request, else each of its divisions' (a divisional analyst refreshes their own division's)."""
+    cats = check_categories(categories)
     return [
-        build(session, settings, category=c, horizon_days=horizon_days, cell_ft=cell_ft, now=now, actor=actor)
-        for c in check_categories(categories)
+        build(
+            session, settings, category=c, horizon_days=horizon_days, cell_ft=cell_ft, now=now, actor=actor, division=d
+        )
+        for d in scope_divisions()
+        for c in cats
     ]
+
+
+def scope_divisions() -> list[str | None]:
+    """The forecasts the work in progress computes: the city's (``[None]``) when unrestricted, else its divisions'."""
+    codes = divisions.current()
+    if codes is None:
+        return [None]
+    if not codes:
+        raise PermissionDenied("your account names no division: ask an administrator to set it")
+    return [*sorted(codes)]
 
 
 def record_refresh(
@@ -262,6 +298,7 @@ def record_refresh(
         target_type="forecast",
         details={
             "categories": [r.category for r in rows],
+            "divisions": sorted({r.division for r in rows if r.division is not None}),
             "horizon_days": rows[0].horizon_days if rows else None,
             "cell_ft": cell_ft or settings.analytics_cell_ft,
         },
@@ -276,6 +313,7 @@ def to_read(row: StoredForecast) -> ForecastRead:
     return ForecastRead(
         id=str(row.id),
         category=row.category,
+        division=row.division,
         horizon_days=row.horizon_days,
         cell_ft=round(row.cell_m / FT, 1),
         origin=row.origin,
@@ -294,16 +332,23 @@ def to_read(row: StoredForecast) -> ForecastRead:
 
 
 def latest(session: Session, *, horizon_days: int | None, actor: Principal) -> list[ForecastRead]:
-    """The newest stored forecast of each category (and horizon), in category order; the view is audited."""
+    """The newest stored forecast of each category (and horizon) the request may read (the city's, or its divisions':
+    ``repository.latest_forecasts``), in category order; the view is audited."""
     rows = repository.latest_forecasts(session, horizon_days=horizon_days)
     order = {c: i for i, c in enumerate(logic.CATEGORIES)}
-    rows.sort(key=lambda r: (order.get(r.category, 99), r.horizon_days, r.cell_m))
+    rows.sort(key=lambda r: (r.division or "", order.get(r.category, 99), r.horizon_days, r.cell_m))
     audit.record_for(
         session, actor, "analytics.forecasts_viewed", target_type="forecast", details={"horizon_days": horizon_days}
     )
     return [to_read(r) for r in rows]
 
 
-def job_plan(settings: Settings) -> list[tuple[str, int]]:
-    """The (category, horizon) pairs the scheduled job computes: every category at every configured horizon."""
-    return [(c, int(h)) for h in settings.analytics_horizons_days for c in logic.CATEGORIES]
+def job_plan(settings: Settings) -> list[tuple[str | None, str, int]]:
+    """The (division, category, horizon) triples the scheduled job computes: every category at every configured
+    horizon for the city (division None) and, on a profile of several divisions (``analytics_division_forecasts``),
+    for each division."""
+    codes = places.division_codes()
+    areas: list[str | None] = [None]
+    if settings.analytics_division_forecasts and len(codes) > 1:
+        areas += codes
+    return [(d, c, int(h)) for d in areas for h in settings.analytics_horizons_days for c in logic.CATEGORIES]

@@ -1,7 +1,7 @@
 """The scheduled forecast job: every ``RTCC_ANALYTICS_FORECAST_INTERVAL_S`` seconds, recompute and store every
-category's forecast at every configured horizon (``forecasts.job_plan``), each built on a read session and stored in
-its own short unit of work, so the screen reads stored rows. The first pass runs a minute after start (short-lived
-processes never run it); a failed pass is logged and retried at the next interval."""
+category's forecast at every configured horizon, the city's and each division's (``forecasts.job_plan``), each built
+on a read session and stored in its own short unit of work, so the screen reads stored rows. The first pass runs a
+minute after start (short-lived processes never run it); a failed pass is logged and retried at the next interval."""
 
 from __future__ import annotations
 
@@ -23,9 +23,11 @@ def run_once(runtime: Runtime) -> int:
     """One pass: each forecast is built in a read session and stored in its own short unit of work (on SQLite a
     write transaction holds the one writer, so model fitting never happens inside one); returns how many."""
     n = 0
-    for category, horizon in forecasts.job_plan(runtime.settings):
+    for division, category, horizon in forecasts.job_plan(runtime.settings):
         with runtime.db.read() as session:
-            row = forecasts.build(session, runtime.settings, category=category, horizon_days=horizon, actor=SYSTEM)
+            row = forecasts.build(
+                session, runtime.settings, category=category, horizon_days=horizon, actor=SYSTEM, division=division
+            )
         with runtime.db.uow() as session:
             forecasts.store(session, [row])
         n += 1

@@ -1,11 +1,13 @@
 """Tables of the analytics domain: imported crime incidents (the history hotspot forecasts and the public crime map
 count) and the stored forecasts (computed by the scheduled job or an analyst's refresh, read by the screen).
 
-An incident is stored as the agency published it (category text, address as published, coordinates) plus the
-forecast category it maps to and the neighborhood and reporting district of its point in the active city profile
-(located once, at import). ``(source, external_id)`` is unique: importing a file twice stores each incident once.
-A forecast row holds one category, horizon and cell size: the flagged cells, the backtest that chose the model and
-the grid it was computed on, as JSON (the screen reads one row and draws it; nothing is recomputed on a read).
+An incident is stored as the agency published it (category text, address as published, coordinates) plus the forecast
+category it maps to and the neighborhood, reporting district and division of its point in the active city profile
+(located once, at import). ``(source, external_id)`` is unique: importing a file twice stores each incident once. A
+forecast row holds one category, horizon and cell size, for the city or for one division (its events and grid that
+division's, so that a divisional analyst reads only forecasts of their division): the flagged cells, the backtest that
+chose the model and the grid it was computed on, as JSON (the screen reads one row and draws it; nothing is recomputed
+on a read).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class Incident(Base):
     neighborhood: Mapped[str | None] = mapped_column(String(32))
     neighborhood_name: Mapped[str | None] = mapped_column(String(128))
     district: Mapped[str | None] = mapped_column(String(32))
+    division: Mapped[str | None] = mapped_column(String(32), index=True)  # the profile's division holding the point
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     __table_args__ = (
@@ -54,6 +57,7 @@ class StoredForecast(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     category: Mapped[str] = mapped_column(String(24))
+    division: Mapped[str | None] = mapped_column(String(32))  # computed for this division; None: the city
     horizon_days: Mapped[int] = mapped_column(Integer)
     cell_m: Mapped[float] = mapped_column(Float)
     origin: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -16,6 +16,10 @@ residents (census tract population from the profile's ``population.geojson``, sp
 each tract), a resident covered when a registered, shared camera is within ``analytics_camera_radius_m``; the
 registered cameras are fixed and the candidates are the lattice points (where a rebate would put a camera); a count
 or a budget over a per-rebate amount. Proposals are read-only: nothing is stored; each request is audited.
+
+Divisions: a division-scoped request (a divisional analyst, or ``?division=``: ``rtcc.core.divisions``) places sites
+for its divisions only: demand (incidents, calls, entry roads, residents) and candidate sites inside them, and the
+existing cameras of its divisions fixed (``_inside``: the division polygons of the city profile).
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from rtcc.analytics.kernels.grid import project_lonlat
 from rtcc.analytics.schemas import PlacementRead, PlacementSite
 from rtcc.audit import service as audit
 from rtcc.cameras import service as cameras
-from rtcc.core import geo
+from rtcc.core import divisions, geo
 from rtcc.core.clock import utcnow
 from rtcc.core.errors import ValidationFailed
 from rtcc.identity.logic import Principal
@@ -66,6 +70,14 @@ def _xy(lats: list[float], lons: list[float], ref: tuple[float, float]) -> np.nd
         return np.zeros((0, 2))
     x, y = project_lonlat(lons, lats, lon0=ref[0], lat0=ref[1])
     return np.column_stack([x, y])
+
+
+def _inside(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The (lat, lon) points inside the divisions the request may see (all of them when it is not restricted)."""
+    if divisions.current() is None or not points:
+        return points
+    keep = places.in_scope([p[0] for p in points], [p[1] for p in points])
+    return [p for p, k in zip(points, keep.tolist(), strict=True) if k]
 
 
 def entry_points(session: Session) -> list[tuple[float, float]]:
@@ -160,12 +172,15 @@ def alpr(session: Session, settings: Settings, *, count: int, actor: Principal) 
         session, categories=logic.CATEGORIES, since=now - timedelta(days=DEMAND_DAYS), until=now
     )
     inc = [p for p in inc if places.inside_city(p[2], p[3])]
-    entries = entry_points(session)
-    cams = session.execute(
-        CAMERAS.select().where(CAMERAS.c.lat.is_not(None), CAMERAS.c.lon.is_not(None)).order_by(CAMERAS.c.code)
-    ).all()
-    labels = [f"{c.code} {c.name}" for c in cams] + [p.name for p in places.intersections()]
-    coords = [(float(c.lat), float(c.lon)) for c in cams] + [(p.lat, p.lon) for p in places.intersections()]
+    entries = _inside(entry_points(session))
+    placed = CAMERAS.select().where(CAMERAS.c.lat.is_not(None), CAMERAS.c.lon.is_not(None)).order_by(CAMERAS.c.code)
+    cams = session.execute(divisions.scoped(placed, CAMERAS.c.division)).all()
+    corners = places.intersections()
+    if divisions.current() is not None:
+        keep = places.in_scope([p.lat for p in corners], [p.lon for p in corners]).tolist()
+        corners = [p for p, k in zip(corners, keep, strict=True) if k]
+    labels = [f"{c.code} {c.name}" for c in cams] + [p.name for p in corners]
+    coords = [(float(c.lat), float(c.lon)) for c in cams] + [(p.lat, p.lon) for p in corners]
     fixed = list(range(len(cams)))
     sites = _xy([c[0] for c in coords], [c[1] for c in coords], ref)
     d_inc = _xy([p[2] for p in inc], [p[3] for p in inc], ref)
@@ -247,7 +262,7 @@ def docks(
     ]
     if not calls:
         raise ValidationFailed("placement: no eligible calls or incidents in the last year to place docks for")
-    cand = lattice(DOCK_LATTICE_M)
+    cand = _inside(lattice(DOCK_LATTICE_M))
     coords = list(existing) + cand
     labels = [f"dock {i + 1}" for i in range(len(existing))] + [f"{la:.5f}, {lo:.5f}" for la, lo in cand]
     fixed = list(range(len(existing)))
@@ -343,6 +358,10 @@ def rebates(
     radius = radius_m or settings.analytics_camera_radius_m
     ref = _projector()
     demand_pts, weights_list = population_points()
+    if divisions.current() is not None and demand_pts:
+        keep = places.in_scope([p[0] for p in demand_pts], [p[1] for p in demand_pts]).tolist()
+        demand_pts = [p for p, k in zip(demand_pts, keep, strict=True) if k]
+        weights_list = [w for w, k in zip(weights_list, keep, strict=True) if k]
     cams = [c for c in cameras.list_cameras_all(session) if cameras.is_shared(c)]
     coords = [(c.lat, c.lon) for c in cams] + demand_pts
 

@@ -1,5 +1,10 @@
 """Queries of the analytics domain (never commits): incidents by category and time, the dispatch calls' points
-through dispatch's published tables, and the stored forecasts."""
+through dispatch's published tables, and the stored forecasts.
+
+Every read that feeds a staff screen honours the request's division scope (``rtcc.core.divisions``): incidents and
+live calls by their ``division`` column, imported history calls (which carry none) by the division holding their
+point, stored forecasts by the division they were computed for. The public crime map's read is city-wide on
+purpose: it is the same masked map for anyone."""
 
 from __future__ import annotations
 
@@ -13,7 +18,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from rtcc.analytics.models import Incident, StoredForecast
+from rtcc.core import divisions
 from rtcc.dispatch.queries import CALLS, HISTORY_CALLS
+from rtcc.places import service as places
 
 
 def insert_incidents(session: Session, rows: Sequence[dict[str, Any]]) -> int:
@@ -34,6 +41,7 @@ def incident_points(
     q = select(Incident.category, Incident.occurred_at, Incident.lat, Incident.lon).where(
         Incident.category.in_(list(categories)), Incident.occurred_at >= since, Incident.occurred_at < until
     )
+    q = divisions.scoped(q, Incident.division)
     return [(c, t, la, lo) for c, t, la, lo in session.execute(q)]
 
 
@@ -51,7 +59,7 @@ def call_points(
     session: Session, *, since: datetime, until: datetime, types: Iterable[str] | None = None
 ) -> list[tuple[str, datetime, float, float, int | None]]:
     """(call_type, received_at, lat, lon, priority_rank) of live calls (not duplicates) and imported history calls
-    (priority rank unknown: None) received in [since, until)."""
+    (priority rank unknown: None) received in [since, until), of the divisions in scope."""
     live = select(CALLS.c.call_type, CALLS.c.received_at, CALLS.c.lat, CALLS.c.lon, CALLS.c.priority_rank).where(
         CALLS.c.received_at >= since, CALLS.c.received_at < until, CALLS.c.duplicate_of.is_(None)
     )
@@ -68,10 +76,15 @@ def call_points(
         wanted = list(types)
         live = live.where(CALLS.c.call_type.in_(wanted))
         hist = hist.where(HISTORY_CALLS.c.call_type.in_(wanted))
+    live = divisions.scoped(live, CALLS.c.division)
     out: list[tuple[str, datetime, float, float, int | None]] = [
         (str(ct), t, float(la), float(lo), int(r)) for ct, t, la, lo, r in session.execute(live)
     ]
-    out.extend((str(ct), t, float(la), float(lo), None) for ct, t, la, lo in session.execute(hist))
+    past = [(str(ct), t, float(la), float(lo), None) for ct, t, la, lo in session.execute(hist)]
+    if divisions.current() is not None:  # history calls carry no division: the one holding their point
+        keep = places.in_scope([p[2] for p in past], [p[3] for p in past])
+        past = [p for p, k in zip(past, keep.tolist(), strict=True) if k]
+    out.extend(past)
     return out
 
 
@@ -87,30 +100,35 @@ def add_forecast(session: Session, row: StoredForecast) -> None:
 
 
 def latest_forecasts(session: Session, *, horizon_days: int | None = None) -> list[StoredForecast]:
-    """The newest forecast of each (category, horizon, cell size)."""
+    """The newest forecast of each (division, category, horizon, cell size) the request may read: the city-wide
+    ones when it is not restricted, else those computed for its divisions."""
     q = select(StoredForecast)
     if horizon_days is not None:
         q = q.where(StoredForecast.horizon_days == horizon_days)
-    newest: dict[tuple[str, int, float], StoredForecast] = {}
+    scope = divisions.condition(StoredForecast.division)
+    q = q.where(StoredForecast.division.is_(None) if scope is None else scope)
+    newest: dict[tuple[str | None, str, int, float], StoredForecast] = {}
     for row in session.scalars(q.order_by(StoredForecast.computed_at.desc(), StoredForecast.id)):
-        newest.setdefault((row.category, row.horizon_days, row.cell_m), row)
+        newest.setdefault((row.division, row.category, row.horizon_days, row.cell_m), row)
     return list(newest.values())
 
 
 def prune_forecasts(session: Session, *, keep: int) -> int:
-    """Delete all but the newest ``keep`` forecasts of each (category, horizon, cell size); returns how many went."""
+    """Delete all but the newest ``keep`` forecasts of each (division, category, horizon, cell size); returns how many
+    went."""
     rows = session.execute(
         select(
             StoredForecast.id,
+            StoredForecast.division,
             StoredForecast.category,
             StoredForecast.horizon_days,
             StoredForecast.cell_m,
         ).order_by(StoredForecast.computed_at.desc())
     ).all()
-    seen: dict[tuple[str, int, float], int] = {}
+    seen: dict[tuple[str | None, str, int, float], int] = {}
     gone = []
-    for fid, cat, h, cell in rows:
-        n = seen[(cat, h, cell)] = seen.get((cat, h, cell), 0) + 1
+    for fid, div, cat, h, cell in rows:
+        n = seen[(div, cat, h, cell)] = seen.get((div, cat, h, cell), 0) + 1
         if n > keep:
             gone.append(fid)
     if gone:

@@ -4,6 +4,11 @@ Staff (``/api/v1/analytics``): the stored hotspot forecasts with their backtests
 on-demand refresh (``analytics:run``), and placement proposals for ALPR cameras and drone docks
 (``analytics:read``); every call is audited. Public (``public()``, no login): the masked crime map at
 ``/api/v1/public/crime-map`` for the resident portal and the public page.
+
+Staff answers follow the request's division scope (``rtcc.core.divisions``): a divisional analyst reads and refreshes
+their division's forecasts and gets placement over their division; an RTCC-wide role reads the city's and picks a
+division with ``?division=``. The public crime map stays city-wide on purpose: it is public, masked (no exact point,
+no house number) and the same for anyone, so a division filter would hide nothing and it declares no scope.
 """
 
 from __future__ import annotations

@@ -41,6 +41,7 @@ class ForecastRead(BaseModel):
 
     id: str
     category: str
+    division: str | None = None  # the division it was computed for; None: the city
     horizon_days: int
     cell_ft: float
     origin: datetime

@@ -57,6 +57,7 @@ def store_incidents(session: Session, rows: Iterable[IncidentRow], *, source: st
                 "neighborhood": area.code if area else None,
                 "neighborhood_name": area.name if area else None,
                 "district": where.district.code if where.district else None,
+                "division": where.division.code if where.division else places.division_of(None, None),
                 "imported_at": now,
             }
         )

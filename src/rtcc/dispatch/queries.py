@@ -22,19 +22,21 @@ from sqlalchemy.orm import Session
 
 from rtcc.core import divisions
 from rtcc.core.db import published_table
+from rtcc.core.divisions import Col, S
 from rtcc.core.errors import NotFound
 from rtcc.dispatch import access
 from rtcc.dispatch.interop_models import HistoryBatch, HistoryCall
 from rtcc.dispatch.logic import CallStatus
 from rtcc.dispatch.models import Assignment, Call, OvertimeBudget, PriorityRule, Shift, Unit, UnitStatusChange
 from rtcc.identity.logic import Principal
+from rtcc.places import service as places
 
 _STAMPS = ("received_at", "queued_at", "dispatched_at", "en_route_at", "on_scene_at", "cleared_at", "closed_at")
 
 CALLS = published_table(
     Call.__table__,
     "id", "number", "call_type", "priority", "priority_rank", "source", "status", "district", "queue", "updated_at",
-    "lat", "lon", "duplicate_of", *_STAMPS,
+    "lat", "lon", "duplicate_of", "division", *_STAMPS,
 )  # fmt: skip
 HISTORY_CALLS = published_table(
     HistoryCall.__table__,
@@ -73,11 +75,24 @@ def _live(c: Call) -> CallPoint:
     return CallPoint(str(c.id), c.number, c.call_type, c.apco_code, c.lat, c.lon, c.received_at, c.neighborhood, "live")
 
 
+def of_visible_calls(stmt: S, call_id: Col) -> S:
+    """``stmt`` limited to rows (a near-repeat alert, ...) whose live call belongs to a division the request may see:
+    the one scoping call other domains make for anything that belongs to a division through its call."""
+    return divisions.scoped_via(stmt, call_id, Call.id, Call.division)
+
+
+def of_visible_units(stmt: S, call_sign: Col) -> S:
+    """``stmt`` limited to rows (a patrol plan, ...) whose unit (by call sign) belongs to a division the request may
+    see."""
+    return divisions.scoped_via(stmt, call_sign, Unit.call_sign, Unit.division)
+
+
 def calls_of_apco(
     session: Session, apco_codes: list[str], *, since: datetime, until: datetime, history: bool = True
 ) -> list[CallPoint]:
     """Calls whose APCO code is one of ``apco_codes`` received in [since, until): live calls, then (``history``)
-    imported historic calls that have a location, oldest first."""
+    imported historic calls that have a location, oldest first; of the divisions in scope (a history call by the
+    division holding its point)."""
     if not apco_codes:
         return []
     stmt = select(Call).where(Call.apco_code.in_(apco_codes), Call.received_at >= since, Call.received_at < until)
@@ -93,9 +108,10 @@ def calls_of_apco(
                 HistoryCall.lon.is_not(None),
             )
         )
-        for h in rows:
-            if h.lat is None or h.lon is None:
-                continue
+        past = [h for h in rows if h.lat is not None and h.lon is not None]
+        keep = places.in_scope([h.lat for h in past], [h.lon for h in past]).tolist()  # type: ignore[misc]
+        for h in (h for h, k in zip(past, keep, strict=True) if k):
+            assert h.lat is not None and h.lon is not None
             out.append(
                 CallPoint(
                     f"{h.origin}:{h.external_id}",

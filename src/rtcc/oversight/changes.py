@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rtcc.analytics.kernels import response_times as rt
+from rtcc.core import divisions
 from rtcc.core.errors import NotFound, invalid
 from rtcc.dispatch import calltypes
 from rtcc.dispatch.schemas import RuleRead
@@ -63,11 +64,10 @@ def rule_change(
     eff = rule.effective_from.timestamp()
     span = window_days * 86400
     t = CallInterval.__table__.c
-    rows = session.execute(
-        select(t.received_s, t[f"{interval}_s"]).where(
-            t.call_type == rule.call_type, t.received_s >= eff - span, t.received_s < eff + span
-        )
-    ).all()
+    stmt = select(t.received_s, t[f"{interval}_s"]).where(
+        t.call_type == rule.call_type, t.received_s >= eff - span, t.received_s < eff + span
+    )
+    rows = session.execute(divisions.scoped(stmt, t.division)).all()  # a divisional request: its calls only
     times = np.array([r[0] for r in rows], dtype=np.float64)
     values = np.array([np.nan if r[1] is None else r[1] for r in rows], dtype=np.float64)
     change = rt.before_after(values, times, effective=eff, rng=np.random.default_rng(seed), n_boot=n_boot)

@@ -42,7 +42,7 @@ def kpis_cmd(
         str, typer.Option(help="processing, queue, turnout, travel, response or on_scene")
     ] = "response",
     group_by: Annotated[
-        str, typer.Option(help="priority, call_type, shift, district, unit_type or month")
+        str, typer.Option(help="priority, call_type, shift, district, unit_type, month or division")
     ] = "priority",
     since: Annotated[str | None, typer.Option(help="First day, YYYY-MM-DD (city time).")] = None,
     until: Annotated[str | None, typer.Option(help="Last day, YYYY-MM-DD (inclusive).")] = None,

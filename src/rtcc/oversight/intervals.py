@@ -81,8 +81,8 @@ def _int(v: float) -> int | None:
 
 def interval_rows(calls: Sequence[dict[str, Any]], keys: _Keys) -> list[dict[str, Any]]:
     """Rows of ``oversight_call_intervals`` for calls given as dicts of ``origin``, ``call_ref``, the step times
-    (``received_at`` ... ``cleared_at``), ``source``, ``priority``, ``call_type``, ``district`` and ``unit_type``, and
-    optionally ``zone`` (the ZoneInfo its shift and month are read in; default the city's)."""
+    (``received_at`` ... ``cleared_at``), ``source``, ``priority``, ``call_type``, ``district``, ``unit_type`` and
+    ``division``, and optionally ``zone`` (the ZoneInfo its shift and month are read in; default the city's)."""
     if not calls:
         return []
     steps = {s: _epoch(c[col] for c in calls) for s, col in zip(rt.STEPS, _STEP_COLUMNS, strict=True)}
@@ -103,6 +103,7 @@ def interval_rows(calls: Sequence[dict[str, Any]], keys: _Keys) -> list[dict[str
                 "shift": logic.shift_of(local, keys.windows),
                 "district": c["district"] or logic.UNKNOWN,
                 "unit_type": c["unit_type"] or logic.UNKNOWN,
+                "division": c.get("division") or logic.UNKNOWN,
                 "self_initiated": own[i],
                 **{f"{name}_s": _int(float(iv[name][i])) for name in rt.INTERVALS},
                 "missing": bool(missing[i]),
@@ -137,6 +138,7 @@ def _history(session: Session, keys: _Keys, batch: int) -> int:
     while True:
         stmt = (
             select(h.id, h.batch_id, h.origin, h.source, h.priority, h.call_type, h.call_type_raw, h.beat, h.units)
+            .add_columns(h.lat, h.lon)
             .add_columns(*(h[c] for c in _STEP_COLUMNS))
             .where(h.id > mark.last_id)
             .order_by(h.id)
@@ -146,7 +148,7 @@ def _history(session: Session, keys: _Keys, batch: int) -> int:
         if not found:
             return done
         calls = []
-        for r in found:
+        for r, division in zip(found, _history_divisions(found), strict=True):
             units = r["units"] or []
             calls.append(
                 {
@@ -159,6 +161,7 @@ def _history(session: Session, keys: _Keys, batch: int) -> int:
                     "district": r["beat"],
                     "unit_type": keys.unit_types.get(units[0]) if units else None,
                     "zone": zones.get(r["batch_id"]),
+                    "division": division,
                 }
             )
         # history rows are immutable and read once past the mark: no replace needed
@@ -166,6 +169,25 @@ def _history(session: Session, keys: _Keys, batch: int) -> int:
         mark.last_id = int(found[-1]["id"])
         session.flush()
         done += len(found)
+
+
+def _history_divisions(rows: Sequence[Any]) -> list[str | None]:
+    """The division of each imported call: its beat's (a reporting district or a division code of the profile),
+    else the division holding its point (one vectorised lookup for the batch), else the only division of a
+    one-division profile, else None."""
+    by_beat: dict[str | None, str | None] = {}
+    out = []
+    for r in rows:
+        if r["beat"] not in by_beat:
+            by_beat[r["beat"]] = places.division_of_area(r["beat"])
+        out.append(by_beat[r["beat"]])
+    todo = [i for i, d in enumerate(out) if d is None and rows[i]["lat"] is not None and rows[i]["lon"] is not None]
+    if todo:
+        found = places.divisions_of([rows[i]["lat"] for i in todo], [rows[i]["lon"] for i in todo])
+        for i, d in zip(todo, found, strict=True):
+            out[i] = d
+    only = places.division_of(None, None)
+    return [d or only for d in out]
 
 
 def _first_unit_types(session: Session, call_ids: list[Any]) -> dict[Any, str]:
@@ -187,7 +209,7 @@ def _live(session: Session, keys: _Keys, gone: list[int]) -> int:
     c = dq.CALLS.c
     mark = _mark(session, "live")
     stmt = (
-        select(c.id, c.source, c.priority, c.call_type, c.district, c.updated_at)
+        select(c.id, c.source, c.priority, c.call_type, c.district, c.division, c.updated_at)
         .add_columns(*(c[col] for col in _STEP_COLUMNS))
         .where(c.status == "closed")
         .order_by(c.updated_at)
@@ -207,6 +229,7 @@ def _live(session: Session, keys: _Keys, gone: list[int]) -> int:
             "priority": r["priority"],
             "call_type": r["call_type"],
             "district": r["district"],
+            "division": r["division"],
             "unit_type": first.get(r["id"]),
         }
         for r in found

@@ -7,6 +7,10 @@ small groups and computed exactly for large ones) turns each histogram into its 
 intervals. The histograms are exact, so the figures
 equal those of the per-call arrays (the bench checks it). Targets per priority come from the contract in force at
 the end of the period, else from the dispatch catalogue's scheme.
+
+A division-scoped request (``rtcc.core.divisions``: a divisional user, or anyone's ``?division=``) counts the calls
+of its divisions only: one more mask over the cached ``division`` column, so the scoped screen costs what the
+city-wide one does.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from rtcc.analytics.kernels import response_times as rt
+from rtcc.core import divisions
 from rtcc.core.errors import invalid
 from rtcc.dispatch import calltypes
 from rtcc.oversight import columns, contracts, intervals, logic
@@ -106,6 +111,10 @@ def histograms(session: Session, q: KpiQuery) -> dict[str, _Group]:
         if code is None:
             return {}
         mask &= cols.dims[k].codes == code
+    scope = divisions.current()
+    if scope is not None:  # the request's divisions only
+        own = cols.dims["division"]
+        mask &= np.isin(own.codes, [c for c in map(own.code, sorted(scope)) if c is not None])
     dim = cols.dims[q.group_by]
     g = dim.codes[mask]
     vals = cols.values[q.interval][mask]
@@ -205,6 +214,7 @@ def per_call(session: Session, q: KpiQuery) -> dict[str, Any]:
         stmt = stmt.where(t.received_s < hi)
     for k, v in q.filters.items():
         stmt = stmt.where(t[k] == v)
+    stmt = divisions.scoped(stmt, t.division)
     rows = session.execute(stmt).all()
     return {
         "keys": [str(r[0]) for r in rows],

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 #: The dimensions the KPI screen groups by (columns of ``oversight_call_intervals``).
-DIMENSIONS = ("priority", "call_type", "shift", "district", "unit_type", "month")
+DIMENSIONS = ("priority", "call_type", "shift", "district", "unit_type", "month", "division")
 #: Label for a call whose key is unknown (no district, no unit sent, ...).
 UNKNOWN = "unknown"
 

@@ -2,7 +2,8 @@
 contract versions and the stored monthly council reports.
 
 ``oversight_call_intervals`` holds one row per call (live calls once closed, imported history calls as imported):
-its grouping keys (priority, call type, shift, reporting district, unit type, month, all in the city's time) and
+its grouping keys (priority, call type, shift, reporting district, unit type, month, all in the city's time; and
+its division, which a division-scoped request is limited to) and
 its six intervals in whole seconds, NULL where not applicable (self-initiated calls carry no dispatch latency) or not
 computable (a step missing or out of order; the two flags say which). ``(origin, call_ref)`` is unique, so a refresh
 replaces a reopened call's row. The KPI screen reads three columns of it per request; nothing joins at read time.
@@ -52,6 +53,8 @@ class CallInterval(Base):
     shift: Mapped[str] = mapped_column(String(32))
     district: Mapped[str] = mapped_column(String(32))
     unit_type: Mapped[str] = mapped_column(String(32))
+    # the city profile's division of the call (a live call's own; a history call's beat's, else its point's)
+    division: Mapped[str] = mapped_column(String(32), server_default="unknown")
     self_initiated: Mapped[bool] = mapped_column(Boolean)
     processing_s: Mapped[int | None] = mapped_column(Integer)
     queue_s: Mapped[int | None] = mapped_column(Integer)

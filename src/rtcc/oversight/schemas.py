@@ -10,7 +10,7 @@ from typing import Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Interval = Literal["processing", "queue", "turnout", "travel", "response", "on_scene"]
-Dimension = Literal["priority", "call_type", "shift", "district", "unit_type", "month"]
+Dimension = Literal["priority", "call_type", "shift", "district", "unit_type", "month", "division"]
 
 
 class _In(BaseModel):

@@ -1,4 +1,7 @@
-"""Queries of the patrol domain (never commits)."""
+"""Queries of the patrol domain (never commits). Near-repeat alerts belong to their call's division and patrol plans
+to their unit's: the lists (and the dose report over the plans) honour the request's division scope
+(``dispatch.queries.of_visible_calls``, ``of_visible_units``); the one-alert-per-call check does not (it is the
+machinery's idempotency, not a screen)."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from rtcc.dispatch.queries import of_visible_calls, of_visible_units
 from rtcc.patrol.models import HouseCheck, HouseCheckVisit, NearRepeatAlert, PatrolPlan, PlanStop
 
 
@@ -22,6 +26,7 @@ def near_repeats(session: Session, *, active_at: datetime | None, limit: int) ->
     stmt = select(NearRepeatAlert)
     if active_at is not None:
         stmt = stmt.where(NearRepeatAlert.starts_at <= active_at, NearRepeatAlert.ends_at > active_at)
+    stmt = of_visible_calls(stmt, NearRepeatAlert.call_id)
     return list(session.scalars(stmt.order_by(NearRepeatAlert.created_at.desc()).limit(limit)))
 
 
@@ -30,6 +35,7 @@ def near_repeats_overlapping(
 ) -> Sequence[NearRepeatAlert]:
     """Alerts whose window overlaps [start, end), newest first."""
     stmt = select(NearRepeatAlert).where(NearRepeatAlert.starts_at < end, NearRepeatAlert.ends_at > start)
+    stmt = of_visible_calls(stmt, NearRepeatAlert.call_id)
     return list(session.scalars(stmt.order_by(NearRepeatAlert.created_at.desc()).limit(limit)))
 
 
@@ -46,8 +52,8 @@ def stops(session: Session, plan_id: uuid.UUID) -> Sequence[PlanStop]:
 def plans(
     session: Session, *, call_sign: str | None, since: datetime | None, until: datetime | None, limit: int
 ) -> Sequence[PatrolPlan]:
-    """Plans newest first, optionally of one unit and overlapping [since, until)."""
-    stmt = select(PatrolPlan)
+    """Plans newest first (of the units the request may see), optionally of one unit and overlapping [since, until)."""
+    stmt = of_visible_units(select(PatrolPlan), PatrolPlan.call_sign)
     if call_sign is not None:
         stmt = stmt.where(PatrolPlan.call_sign == call_sign)
     if since is not None:

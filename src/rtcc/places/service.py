@@ -16,7 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from rtcc.core import geo
+import numpy as np
+import numpy.typing as npt
+
+from rtcc.core import divisions, geo
 from rtcc.places import logic
 from rtcc.places.loader import CityProfile, load_profile, packaged_profiles
 from rtcc.places.schemas import AlertSenders, AreaRef, Location, PlaceMatch, PlaceRow, ProfileRead
@@ -236,6 +239,41 @@ def division_of_area(code: str | None) -> str | None:
     if code in {a.code for a in p.divisions.areas}:
         return code
     return next((a.division for a in p.districts.areas if a.code == code), None)
+
+
+def divisions_of(lats: Sequence[float], lons: Sequence[float]) -> list[str | None]:
+    """``division_of`` for many points at once (vectorised: reporting districts first, as ``locate``, then the
+    division polygons for the points no district holds)."""
+    codes = division_codes()
+    if len(codes) == 1:
+        return [codes[0]] * len(lats)
+    p = current()
+    la, lo = np.asarray(lats, dtype=np.float64), np.asarray(lons, dtype=np.float64)
+    out: list[str | None] = [a.division if a is not None else None for a in p.districts.find_many(la, lo)]
+    todo = [i for i, d in enumerate(out) if d is None]
+    if todo:
+        for i, area in zip(todo, p.divisions.find_many(la[todo], lo[todo]), strict=True):
+            out[i] = area.code if area is not None else None
+    return out
+
+
+def in_scope(lats: Sequence[float], lons: Sequence[float]) -> npt.NDArray[np.bool_]:
+    """Which points lie in a division the work in progress may see (``rtcc.core.divisions``): every point when it
+    is not restricted. For aggregates over rows that carry no division of their own (imported history calls)."""
+    codes = divisions.current()
+    if codes is None:
+        return np.ones(len(lats), dtype=bool)
+    return np.fromiter((d in codes for d in divisions_of(lats, lons)), dtype=bool, count=len(lats))
+
+
+def scope_boundary() -> geo.Boundary:
+    """The area the work in progress may see: the city limit when it is not restricted (or the profile has one
+    division), else the rings of the divisions in scope (none: an empty area)."""
+    codes = divisions.current()
+    p = current()
+    if codes is None or len(p.divisions) <= 1:
+        return p.boundary
+    return geo.Boundary(tuple(r for a in p.divisions.areas if a.code in codes for r in a.rings))
 
 
 def neighborhood_of(lat: float, lon: float) -> AreaRef | None:

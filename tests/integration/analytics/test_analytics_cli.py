@@ -56,3 +56,20 @@ def test_forecast_command_stores_and_prints_each_category(cli: CliRunner, db: Da
     assert done.exit_code == 0, done.output
     lines = done.output.strip().splitlines()
     assert len(lines) == 2 and lines[0].startswith("burglary") and "PAI" in lines[0]
+
+
+def test_forecast_command_computes_one_division_forecast(cli: CliRunner, db: Database) -> None:
+    from sqlalchemy import select
+
+    from rtcc.analytics.models import StoredForecast
+    from rtcc.places import service as places
+
+    with db.uow() as s:
+        service.store_incidents(s, seed_analytics.incidents(utcnow(), seed=5), source="demo")
+    [code] = places.division_codes()  # Cerritos' one station
+    done = cli.invoke(analytics, ["forecast", "--horizon", "7", "--category", "burglary", "--division", code])
+    assert done.exit_code == 0, done.output
+    with db.read() as s:
+        assert list(s.scalars(select(StoredForecast.division))) == [code]
+    unknown = cli.invoke(analytics, ["forecast", "--horizon", "7", "--division", "99"])
+    assert unknown.exit_code != 0 and "no division '99'" in unknown.output

@@ -235,3 +235,20 @@ def test_the_job_pass_stores_every_category_at_each_horizon(db: Database, settin
         stored = forecasts.latest(s, horizon_days=14, actor=SYSTEM)
     assert [f.category for f in stored] == list(logic.CATEGORIES)
     assert all(f.horizon_days == 14 and f.computed_by == "system" for f in stored)
+
+
+def test_the_job_plans_each_division_forecast_on_a_profile_of_several(settings: Settings) -> None:
+    from rtcc.places import service as places
+
+    one = settings.model_copy(update={"analytics_horizons_days": [7]})
+    assert forecasts.job_plan(one) == [(None, c, 7) for c in logic.CATEGORIES]  # Cerritos: one station, the city's
+    places.activate("los_angeles")
+    try:
+        plan = forecasts.job_plan(one)
+        codes = places.division_codes()
+        assert len(codes) == 21
+        assert plan == [(d, c, 7) for d in [None, *codes] for c in logic.CATEGORIES]
+        city_only = one.model_copy(update={"analytics_division_forecasts": False})
+        assert forecasts.job_plan(city_only) == [(None, c, 7) for c in logic.CATEGORIES]
+    finally:
+        places.activate(settings.city_profile)

@@ -21,6 +21,16 @@ def test_bench_kpi_tiny() -> None:
     assert result.exit_code == 0, f"{result.output}\n{result.exception!r}"
     out = json.loads(result.stdout.strip().splitlines()[-1])
     assert out["calls"] == 400 and out["stored"] == 400 and out["correct"] is True
-    for key in ("kpi_s", "kpi_cold_s", "kpi_call_type_s", "baseline_orm_s", "backfill_s", "store_s", "load_avg_1m"):
+    assert out["division_calls"] == 400  # the one division of the profile holds every call
+    for key in (
+        "kpi_s",
+        "kpi_division_s",
+        "kpi_cold_s",
+        "kpi_call_type_s",
+        "baseline_orm_s",
+        "backfill_s",
+        "store_s",
+        "load_avg_1m",
+    ):
         assert isinstance(out[key], float)
     assert ("baseline_pg_percentile_s" in out) == bool(server)

@@ -93,3 +93,22 @@ def test_live_events_of_another_division_do_not_reach_a_divisional_user(la: None
     assert in_division(me, own) and not in_division(me, other) and not in_division(me, call)
     assert in_division(me, unit_topic)  # a unit's own topic is scoped to that unit
     assert in_division(_user("rtcc_analyst"), other)
+
+
+def test_points_are_put_in_their_division_at_once_as_one_at_a_time(la: None) -> None:
+    """``places.divisions_of`` (aggregates over rows without a division column) agrees with ``division_of``, and
+    ``in_scope``/``scope_boundary`` follow the scope."""
+    import numpy as np
+
+    min_lon, min_lat, max_lon, max_lat = places.boundary().bbox()
+    rng = np.random.default_rng(15)
+    lats = rng.uniform(min_lat, max_lat, 400).tolist()
+    lons = rng.uniform(min_lon, max_lon, 400).tolist()
+    many = places.divisions_of(lats, lons)
+    assert many == [places.division_of(a, b) for a, b in zip(lats, lons, strict=True)]
+    assert {"01", "08"} <= set(many) and None in many  # the box holds points outside every division
+    assert places.in_scope(lats, lons).all() and places.scope_boundary() is places.boundary()
+    with scope.scope({"01"}):
+        assert places.in_scope(lats, lons).tolist() == [d == "01" for d in many]
+        central = places.scope_boundary()
+        assert central.contains(34.0537, -118.2427) and not central.contains(34.045, -118.445)

@@ -11,6 +11,7 @@ import { lang, t } from "../core/i18n";
 import type { Key } from "../core/strings";
 import { navigate, type Life } from "../core/router";
 import * as session from "../core/session";
+import { divisionPicker } from "../core/divisions";
 import { createMap, dispose } from "../map/basemap";
 
 interface Score {
@@ -91,7 +92,7 @@ function backtestTable(f: Forecast, area: number): HTMLElement {
   return table;
 }
 
-function placementPanel(): HTMLElement {
+function placementPanel(division: string | null): HTMLElement {
   const box = el("section", { class: "card", id: "placement", "aria-labelledby": "place-h" }, el("h2", { id: "place-h", text: t("an.place.title") }));
   const out = el("div", { "aria-live": "polite" });
   const docks = el("input", { id: "docks", type: "text", inputmode: "decimal", placeholder: "33.86,-118.06" }) as HTMLInputElement;
@@ -121,9 +122,9 @@ function placementPanel(): HTMLElement {
     out.replaceChildren(el("p", { text: t("an.refreshing") }));
     try {
       const [a, d, r] = await Promise.all([
-        get<Placement>("/api/v1/analytics/placement/alpr"),
-        get<Placement>(`/api/v1/analytics/placement/docks${qs({ docks: docks.value.trim() || null, speed_mps: speed.value, seconds: secs.value })}`),
-        get<Placement>("/api/v1/analytics/placement/rebates?count=3").catch(() => null),
+        get<Placement>(`/api/v1/analytics/placement/alpr${qs({ division })}`),
+        get<Placement>(`/api/v1/analytics/placement/docks${qs({ docks: docks.value.trim() || null, speed_mps: speed.value, seconds: secs.value, division })}`),
+        get<Placement>(`/api/v1/analytics/placement/rebates${qs({ count: 3, division })}`).catch(() => null),
       ]);
       out.replaceChildren(show(t("an.place.alpr"), a), show(t("an.place.dock"), d));
       if (r) out.append(show(t("an.place.rebate"), r));
@@ -146,27 +147,33 @@ function placementPanel(): HTMLElement {
 export async function analyticsView(root: HTMLElement, params: URLSearchParams, life: Life): Promise<void> {
   root.append(el("h1", { text: t("an.title") }), el("p", { class: "lead", text: t("an.lead") }));
   const horizon = Number(params.get("horizon") ?? 7);
-  let items = await get<Forecast[]>(`/api/v1/analytics/forecasts${qs({ horizon_days: horizon })}`);
+  // an RTCC-wide user may pick a division (?division=): its own forecasts and placement over it
+  const division = params.get("division") || null;
+  const list = (): Promise<Forecast[]> => get<Forecast[]>(`/api/v1/analytics/forecasts${qs({ horizon_days: horizon, division })}`);
+  let items = await list();
   const catSel = el("select", { id: "category" }) as HTMLSelectElement;
   const areaSel = el("select", { id: "area" }) as HTMLSelectElement;
   const horizonSel = el("select", { id: "horizon" }) as HTMLSelectElement;
   for (const d of [7, 14, 28, 56, 91]) horizonSel.append(el("option", { value: String(d), text: t("an.days", { n: d }), selected: d === horizon }));
-  horizonSel.addEventListener("change", () => navigate(`/app/analytics?horizon=${horizonSel.value}`));
+  horizonSel.addEventListener("change", () => navigate(`/app/analytics${qs({ horizon: horizonSel.value, division })}`));
   for (const a of [0.25, 0.75]) areaSel.append(el("option", { value: String(a), text: `${a} sq mi` }));
   const controls = el("div", { class: "row" },
     el("label", {}, t("an.category"), catSel),
     el("label", {}, t("an.area"), areaSel),
     el("label", {}, t("an.horizon"), horizonSel),
   );
+  const pick = await divisionPicker(division);
+  if (pick) {
+    pick.select.addEventListener("change", () => navigate(`/app/analytics${qs({ horizon, division: pick.select.value })}`));
+    controls.append(pick.field);
+  }
   if (session.can("analytics:run")) {
     const btn = el("button", { type: "button", id: "refresh" }, t("an.refresh")) as HTMLButtonElement;
     btn.addEventListener("click", async () => {
       btn.disabled = true;
       btn.textContent = t("an.refreshing");
       try {
-        items = await post<Forecast[]>("/api/v1/analytics/forecasts/refresh", { horizon_days: horizon, categories: catSel.value ? [catSel.value] : null }).then(
-          () => get<Forecast[]>(`/api/v1/analytics/forecasts${qs({ horizon_days: horizon })}`),
-        );
+        items = await post<Forecast[]>(`/api/v1/analytics/forecasts/refresh${qs({ division })}`, { horizon_days: horizon, categories: catSel.value ? [catSel.value] : null }).then(list);
         fill();
         draw();
       } finally {
@@ -178,7 +185,7 @@ export async function analyticsView(root: HTMLElement, params: URLSearchParams, 
   }
   const side = el("div", { class: "forecast-side", id: "forecast-side", "aria-live": "polite" });
   const mapBox = el("div", { id: "forecast-map" });
-  root.append(controls, el("div", { class: "two" }, mapBox, side), placementPanel());
+  root.append(controls, el("div", { class: "two" }, mapBox, side), placementPanel(division));
   const m = createMap(mapBox, t("an.map"));
   life.onCleanup(() => dispose(m.map));
   const layer = L.layerGroup().addTo(m.map);

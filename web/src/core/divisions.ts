@@ -2,8 +2,9 @@
 // every division for the RTCC-wide roles (permission divisions:all). The server enforces the scope; this only names it.
 
 import { get } from "./api";
+import { el, field } from "./dom";
 import { t } from "./i18n";
-import type { Me } from "./session";
+import { can, type Me } from "./session";
 
 export interface Division {
   code: string;
@@ -39,4 +40,17 @@ export async function seenDivisions(me: Me): Promise<string> {
   }
   const mine = p.divisions.find((d) => d.code === me.division);
   return mine ? `${p.division_label}: ${mine.name}` : t("division.unset");
+}
+
+/** A division picker for the aggregate screens (KPIs, forecasts, placement): "All divisions" first, then each
+ * division, with ``value`` selected. Only RTCC-wide users (divisions:all) on a profile of several divisions get one
+ * (null for anyone else: their screens show their own division, which the server enforces); the screen adds the
+ * chosen code as ``?division=``. */
+export async function divisionPicker(value: string | null): Promise<{ field: HTMLElement; select: HTMLSelectElement } | null> {
+  const p = await profileDivisions();
+  if (!can("divisions:all") || p.divisions.length <= 1) return null;
+  const select = el("select", { name: "division", id: "division-pick" }) as HTMLSelectElement;
+  const options: Array<[string, string]> = [["", t("division.all")], ...p.divisions.map((d): [string, string] => [d.code, `${d.name} (${d.code})`])];
+  for (const [v, label] of options) select.append(el("option", { value: v, text: label, selected: v === (value ?? "") }));
+  return { field: field(p.division_label, select), select };
 }

@@ -12,10 +12,11 @@ import { lang, t } from "../core/i18n";
 import type { Key } from "../core/strings";
 import type { Life } from "../core/router";
 import { can } from "../core/session";
+import { divisionPicker } from "../core/divisions";
 
 const API = "/api/v1/oversight";
 const INTERVALS = ["response", "processing", "queue", "turnout", "travel", "on_scene"];
-const DIMENSIONS = ["priority", "call_type", "shift", "district", "unit_type", "month"];
+const DIMENSIONS = ["priority", "call_type", "shift", "district", "unit_type", "month", "division"];
 
 interface Estimate { value: number | null; low: number | null; high: number | null }
 interface Row {
@@ -85,13 +86,20 @@ function kpisSection(life: Life): HTMLElement {
   const dim = select("group_by", DIMENSIONS.map((k) => [k, t(`ov.dim.${k}` as Key)]), "priority");
   const since = input({ type: "date", name: "since" });
   const until = input({ type: "date", name: "until" });
+  const show = el("button", { type: "submit" }, t("ov.show"));
   const form = el("form", { class: "ov-filters", "aria-label": t("ov.kpis.filters") },
     field(t("ov.interval"), iv), field(t("ov.group_by"), dim), field(t("ov.since"), since), field(t("ov.until"), until),
-    el("button", { type: "submit" }, t("ov.show")));
+    show);
+  let division: HTMLSelectElement | null = null;  // RTCC-wide users narrow the figures to one division
+  void divisionPicker(null).then((pick) => {
+    if (!pick || !life.alive) return;
+    division = pick.select;
+    form.insertBefore(pick.field, show);
+  });
   async function load(): Promise<void> {
     out.replaceChildren(el("p", { text: "…" }));
     try {
-      const data = await get<KpiTable>(`${API}/kpis${qs({ interval: iv.value, group_by: dim.value, since: since.value || null, until: until.value || null })}`);
+      const data = await get<KpiTable>(`${API}/kpis${qs({ interval: iv.value, group_by: dim.value, since: since.value || null, until: until.value || null, division: division?.value || null })}`);
       if (!life.alive) return;
       if (!data.total.calls) {
         out.replaceChildren(el("p", { class: "ov-empty", text: t("ov.empty") }));
