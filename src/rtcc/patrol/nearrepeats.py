@@ -143,7 +143,7 @@ def active_areas(session: Session, *, start: datetime, end: datetime) -> list[Ne
 
 def publish(session: Session, settings: Settings, alert_id: uuid.UUID, *, actor: Principal) -> NearRepeatRead:
     """Publish a near-repeat alert to its neighborhood's community alerts (audited; once)."""
-    row = session.get(NearRepeatAlert, alert_id)
+    row = repository.near_repeat(session, alert_id)
     if row is None:
         raise NotFound(f"no near-repeat alert {alert_id}")
     if row.community_alert_id is not None:

@@ -40,8 +40,15 @@ def near_repeats_overlapping(
 
 
 def plan(session: Session, plan_id: uuid.UUID) -> PatrolPlan | None:
-    """One plan."""
-    return session.get(PatrolPlan, plan_id)
+    """One plan, if its unit belongs to a division the request may see (a plan of another division is not found)."""
+    stmt = of_visible_units(select(PatrolPlan).where(PatrolPlan.id == plan_id), PatrolPlan.call_sign)
+    return session.scalars(stmt).first()
+
+
+def near_repeat(session: Session, alert_id: uuid.UUID) -> NearRepeatAlert | None:
+    """One near-repeat alert, if its call belongs to a division the request may see."""
+    stmt = of_visible_calls(select(NearRepeatAlert).where(NearRepeatAlert.id == alert_id), NearRepeatAlert.call_id)
+    return session.scalars(stmt).first()
 
 
 def stops(session: Session, plan_id: uuid.UUID) -> Sequence[PlanStop]:

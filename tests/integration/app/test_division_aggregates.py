@@ -267,3 +267,14 @@ def test_near_repeat_alerts_and_patrol_plans_are_their_division(la: TestClient, 
     window = {"since": (now - timedelta(days=1)).isoformat(), "until": (now + timedelta(hours=1)).isoformat()}
     mine, every = (la.get(f"{API}/patrol/report", params=window, headers=h).json() for h in (me, rtcc))
     assert (mine["plans"], every["plans"]) == (1, 2)
+
+    # by id as well: another division's plan and near-repeat alert are not found (not only left out of the lists)
+    plan_ids = {p["call_sign"]: p["id"] for p in la.get(f"{API}/patrol/plans", headers=rtcc).json()}
+    assert la.get(f"{API}/patrol/plans/{plan_ids['P01']}", headers=me).status_code == 200
+    assert la.get(f"{API}/patrol/plans/{plan_ids['P08']}", headers=me).status_code == 404
+    assert la.post(f"{API}/patrol/plans/{plan_ids['P08']}/measure", headers=me).status_code == 404
+    assert la.get(f"{API}/patrol/plans/{plan_ids['P08']}", headers=rtcc).status_code == 200
+    west_alert = next(a["id"] for a in every_alert if a["call_number"] == numbers["08"])
+    boss = _login(la, db, "supervisor", CENTRAL[0])
+    refused = la.post(f"{API}/patrol/near-repeats/{west_alert}/publish", headers=boss)
+    assert refused.status_code == 404, refused.text
