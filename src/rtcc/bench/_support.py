@@ -1,10 +1,16 @@
 """Shared pieces of the benchmarks: a synchronous collecting bus that lets a benchmark drive consumers without an
 event loop, the definitions of ``alpr_reads``' secondary indexes (bulk loads drop and rebuild them), a case put on
-record for the searches to name, and (re-exported) the throw-away database of ``rtcc.core.scratch``."""
+record for the searches to name, a timer of a run's phases, a thread that makes a bulk load's next chunk while the
+server ingests this one, and (re-exported) the throw-away database of ``rtcc.core.scratch``."""
 
 from __future__ import annotations
 
+import queue
+import threading
+import time
+from collections.abc import Generator, Iterator
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import text
 
@@ -15,7 +21,7 @@ from rtcc.core.plates import forms
 from rtcc.core.scratch import scratch_database
 from rtcc.hotlists.models import Hotlist, HotlistEntry
 
-__all__ = ["CollectingBus", "file_case", "read_indexes", "scratch_database"]
+__all__ = ["CollectingBus", "Phases", "file_case", "prefetch", "read_indexes", "scratch_database"]
 
 
 def file_case(db: Database, case_number: str, *, at: datetime) -> None:
@@ -45,6 +51,63 @@ def read_indexes(db: Database) -> list[tuple[str, str]]:
     if not found:
         raise RuntimeError("alpr_reads has no secondary indexes: is the database migrated?")
     return found
+
+
+class Phases:
+    """Wall time of each phase of the run, in seconds (reported as ``<name>_s``)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._t0 = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        """Close the phase that ran since the previous lap (or the start) under ``name``."""
+        now = time.perf_counter()
+        self.seconds[name] = round(now - self._t0, 1)
+        self._t0 = now
+
+    def report(self) -> dict[str, float]:
+        return {f"{name}_s": s for name, s in self.seconds.items()}
+
+
+def prefetch(items: Iterator[str], depth: int = 2) -> Generator[str, None, None]:
+    """``items``, made by a thread up to ``depth`` ahead, so that generating the next chunk of rows overlaps with the
+    server ingesting this one (the COPY waits on the socket without holding the GIL). An error in the thread is
+    raised here; when the consumer stops early, the thread stops at its next item."""
+    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=0.5)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(("item", item)):
+                    return
+            put(("end", None))
+        except BaseException as exc:  # handed to the consumer, which raises it
+            put(("error", exc))
+
+    worker = threading.Thread(target=produce, name="bench-rows", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = box.get()
+            if kind == "end":
+                break
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        worker.join(timeout=30)
 
 
 class CollectingBus:
