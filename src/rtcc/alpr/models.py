@@ -71,6 +71,10 @@ class Read(Base):
         Index("ix_alpr_reads_plate_norm_observed", "plate_norm", "observed_at", postgresql_include=["id"]),
         Index("ix_alpr_reads_camera_observed", "camera_id", "observed_at"),
         Index("ix_alpr_reads_observed", "observed_at"),
+        # the few hits by time: a retention drop of a day keeps them without reading the day (alpr.partitions)
+        Index(
+            "ix_alpr_reads_hit_observed", "observed_at", postgresql_where=text("is_hit"), sqlite_where=text("is_hit")
+        ),
         # the few reads whose images are in our store, by file: retention deletes a file only when no read still
         # names it (content-addressed files can be shared); queries repeat the predicate so the index applies
         Index(

@@ -19,11 +19,12 @@ transaction (ingest waits milliseconds); ``lock_timeout`` bounds the wait for it
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select, text
+from sqlalchemy import ColumnElement, and_, func, select, text
 from sqlalchemy.orm import Session
 
 from rtcc.alpr.logic import IMAGE_PREFIX
@@ -149,10 +150,15 @@ class DroppedDay:
     newest: datetime | None
 
 
-def drop_day(session: Session, day: date, *, keep: ColumnElement[bool]) -> DroppedDay | None:
-    """Drop the partition of ``day`` (DETACH + DROP), keeping the reads ``keep`` selects (and every read with a match
-    row) in the default partition, and deleting the dropped reads' vendor alerts. None when the day has no partition.
-    Never commits; run it in its own unit of work."""
+def drop_day(session: Session, day: date, *, keep: Sequence[ColumnElement[bool]]) -> DroppedDay | None:
+    """Drop the partition of ``day`` (DETACH + DROP), keeping the reads any of ``keep`` selects (and every read with a
+    match row) in the default partition, and deleting the dropped reads' vendor alerts. None when the day has no
+    partition. Never commits; run it in its own unit of work.
+
+    Nothing here reads the day's rows one by one: an old day is cold (a day of a city's cameras is gigabytes), and
+    reading it all under the lock was most of a drop. The count and the span come from the day's time index, each
+    ``keep`` condition is its own query (a hit through the hits' partial index, a held read through the index its
+    hold names) and the matched reads come from the match rows."""
     if day not in set(list_days(session)):
         return None
     name = partition_name(day)
@@ -161,17 +167,15 @@ def drop_day(session: Session, day: date, *, keep: ColumnElement[bool]) -> Dropp
     # no write reaches this day's reads while we decide (ingest of other days is not blocked)
     session.execute(text(f"LOCK TABLE {name} IN EXCLUSIVE MODE"))
     in_day = and_(READS.c.observed_at >= lo, READS.c.observed_at < hi)
-    stays = or_(keep, exists().where(MATCHES.c.read_id == READS.c.id))
-    # one pass over the day: how many, its span, and which stay
-    count, oldest, newest, kept_ids = session.execute(
-        select(
-            func.count(),
-            func.min(READS.c.observed_at),
-            func.max(READS.c.observed_at),
-            func.array_agg(READS.c.id).filter(stays),
-        ).where(in_day)
+    count, oldest, newest = session.execute(
+        select(func.count(), func.min(READS.c.observed_at), func.max(READS.c.observed_at)).where(in_day)
     ).one()
-    kept_ids = list(kept_ids or [])
+    stay: set[Any] = set(
+        session.scalars(select(MATCHES.c.read_id).join(READS, READS.c.id == MATCHES.c.read_id).where(in_day))
+    )
+    for condition in keep:
+        stay.update(session.scalars(select(READS.c.id).where(in_day, condition)))
+    kept_ids = sorted(stay)
     session.execute(text(f"CREATE TEMPORARY TABLE rtcc_kept_reads (LIKE {PARENT}) ON COMMIT DROP"))
     session.execute(text(f"INSERT INTO rtcc_kept_reads SELECT * FROM {name} WHERE id = ANY(:kept)"), {"kept": kept_ids})
     refs = session.execute(

@@ -183,11 +183,15 @@ def _has_match() -> ColumnElement[bool]:
     return exists().where(_matches.c.read_id == _reads.c.id)
 
 
-def kept_past_period(scope: HoldScope) -> ColumnElement[bool]:
-    """True for a read that stays past the non-hit period: a hit or a held read (a read with a match stays too;
-    ``alpr.partitions.drop_day`` adds that itself). A day's partition is dropped once the whole day is past the
-    period, so this is ``not nonhit_due`` for such a day, without a time test."""
-    return or_(_reads.c.is_hit == true(), read_held(scope))
+def kept_past_period(scope: HoldScope) -> list[ColumnElement[bool]]:
+    """The conditions of which any keeps a read past the non-hit period: a hit, a held read (a read with a match stays
+    too; ``alpr.partitions.drop_day`` adds that itself). A day's partition is dropped once the whole day is past the
+    period, so this is ``not nonhit_due`` for such a day, without a time test. Separate conditions, so that each is
+    answered through its own index (the hits' partial index, the index a hold names), never by reading the day."""
+    conditions: list[ColumnElement[bool]] = [_reads.c.is_hit == true()]
+    if not scope.empty:
+        conditions.append(read_held(scope))
+    return conditions
 
 
 def nonhit_due(cutoff: datetime, scope: HoldScope) -> ColumnElement[bool]:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from rtcc.alpr import partitions
 from rtcc.alpr.models import Camera, Read
+from rtcc.alpr.queries import READS
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
 from rtcc.core.migrate import alembic_config, upgrade
@@ -28,6 +29,7 @@ from rtcc.investigations.logic import parse_plate_query
 from rtcc.investigations.schemas import PlateSearch
 from rtcc.retention import service as retention
 from rtcc.settings import Settings
+from rtcc_testing import file_case
 
 TODAY = utcnow().date()
 
@@ -314,6 +316,7 @@ def test_plate_search_prunes_to_the_days_its_plates_were_seen(
         s.add(_read(camera, "ZQX100", _at(days[2], hour=9)))  # ZQX100: days 1 and 2
     with db.uow() as s:
         plate_index.rebuild_index(s)
+    file_case(db, "T-1")  # an all-time plate search names a case on record
     body = PlateSearch.model_validate(
         {"purpose": "felony_investigation", "case_number": "T-1", "plate": "ZQX1*", "mode": "wildcard"}
     )
@@ -360,3 +363,38 @@ def _relations(node: dict[str, Any]) -> Iterator[str]:
         yield node["Relation Name"]
     for child in node.get("Plans", []):
         yield from _relations(child)
+
+
+def test_a_day_drop_keeps_what_any_condition_keeps_and_finds_hits_by_their_index(
+    db: Database, camera: uuid.UUID
+) -> None:
+    _pg(db)
+    day = TODAY - timedelta(days=40)
+    with db.uow() as s:
+        partitions.ensure_days(s, [day])
+        plain = [_read(camera, f"PLN{i:03d}", _at(day, minute=i)) for i in range(50)]
+        hit = _read(camera, "HIT777", _at(day, hour=3), is_hit=True)
+        held = _read(camera, "HLD777", _at(day, hour=4))
+        s.add_all([*plain, hit, held])
+    with db.engine.connect() as conn:  # the hits of a day are found through their partial index, not the whole day
+        conn.execute(text("SET enable_seqscan = off"))
+        lo, hi = partitions.day_bounds(day)
+        plan = "\n".join(
+            r[0]
+            for r in conn.execute(
+                text("EXPLAIN SELECT id FROM alpr_reads WHERE observed_at >= :lo AND observed_at < :hi AND is_hit"),
+                {"lo": lo, "hi": hi},
+            )
+        )
+    assert "Index" in plan and "Filter" not in plan, plan  # the partial index holds only hits: nothing to filter
+    with db.uow() as s:
+        gone = partitions.drop_day(s, day, keep=[READS.c.is_hit.is_(True), READS.c.id == held.id])
+    assert gone is not None and (gone.dropped, gone.kept) == (50, 2)
+    with db.read() as s:
+        left = set(
+            s.scalars(
+                text("SELECT plate_norm FROM alpr_reads WHERE observed_at >= :lo AND observed_at < :hi"),
+                {"lo": lo, "hi": hi},
+            )
+        )
+    assert left == {"HIT777", "HLD777"}
