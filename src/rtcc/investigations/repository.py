@@ -370,8 +370,42 @@ def page_reads(
     # gathering every read of every candidate and sorting them took seconds at 20 million reads. PostgreSQL runs it as
     # one LATERAL join over the plates; SQLite (in-process, no round trips) runs one small indexed query per plate.
     if session.get_bind().dialect.name == "postgresql":
+        edge = _first_day_edge(plates, start, end, after, descending, spans)
+        if edge is not None:  # the page may lie in its first day: try that day alone (one partition per plate)
+            inside = r.observed_at >= edge if descending else r.observed_at < edge
+            rows = _page_reads_pg(session, plates, [*key_conds, inside], row_conds, descending, limit, spans)
+            if len(rows) >= limit:  # a full page of the first day: every later read sorts after all of these
+                return rows
         return _page_reads_pg(session, plates, key_conds, row_conds, descending, limit, spans)
     return _page_reads_sqlite(session, plates, [*key_conds, *row_conds], descending, limit)
+
+
+#: The span of the first try of a page on PostgreSQL (one day partition).
+FIRST_TRY = timedelta(days=1)
+
+
+def _first_day_edge(
+    plates: Sequence[str],
+    start: datetime | None,
+    end: datetime | None,
+    after: tuple[datetime, uuid.UUID] | None,
+    descending: bool,
+    spans: PlateSpans | None,
+) -> datetime | None:
+    """Where the first day of a page ends (ascending) or begins (descending), or None when the page's near end is
+    unknown. A broad pattern (thousands of plates seen all month) would otherwise probe every plate in each of the
+    ~30 day partitions (measured at 60 M reads: 3,793 plates, 1.7 s) when a day holds its whole page."""
+    if len(plates) < 2:
+        return None  # one plate's lookup is already a single ordered index range
+    if descending:
+        near = after[0] if after is not None else end
+        if near is None and spans is not None:
+            near = max(spans.bounds(plates)[1])
+        return None if near is None or near >= _LATEST else near - FIRST_TRY
+    near = after[0] if after is not None else start
+    if near is None and spans is not None:
+        near = min(spans.bounds(plates)[0])
+    return None if near is None or near <= _EARLIEST else near + FIRST_TRY
 
 
 def _page_reads_sqlite(

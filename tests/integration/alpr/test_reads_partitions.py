@@ -398,3 +398,34 @@ def test_a_day_drop_keeps_what_any_condition_keeps_and_finds_hits_by_their_index
             )
         )
     assert left == {"HIT777", "HLD777"}
+
+
+@pytest.mark.parametrize("descending", [False, True])
+def test_a_page_found_in_its_first_day_equals_the_whole_search(
+    db: Database, camera: uuid.UUID, settings: Settings, descending: bool
+) -> None:
+    _pg(db)
+    days = [TODAY - timedelta(days=k) for k in range(6, 0, -1)]
+    with db.uow() as s:
+        partitions.ensure_days(s, days)
+        for day in days:
+            for i, plate in enumerate(("KWA100", "KWA200", "KWA300")):
+                s.add_all([_read(camera, plate, _at(day, hour=h, minute=i)) for h in (2, 9, 17)])
+    with db.uow() as s:
+        plate_index.rebuild_index(s)
+    plates = ["KWA100", "KWA200", "KWA300"]
+
+    def page(limit: int) -> list[tuple[datetime, uuid.UUID]]:
+        with db.read() as s:
+            spans = repository.plate_spans(s, plates, overlap_s=settings.search_index_overlap_s)
+            rows = repository.page_reads(
+                s, plates=plates, state=None, start=None, end=None, camera_ids=None, bbox=None, vehicle={},
+                min_confidence=None, after=None, descending=descending, limit=limit, spans=spans,
+            )  # fmt: skip
+        return [(row.observed_at, row.id) for row in rows]
+
+    everything = page(1000)  # more than there are: the first day cannot fill it, the whole range is searched
+    assert len(everything) == 54
+    for limit in (3, 9, 10):  # 9 reads a day: 3 and 9 fill the first day, 10 needs the next one
+        assert page(limit) == everything[:limit]
+    _drop_days(db, days)
