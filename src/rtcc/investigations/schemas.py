@@ -15,6 +15,8 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from rtcc.governance.schemas import PurposeRead
+
 MAX_LIMIT = 500
 
 
@@ -326,20 +328,8 @@ class CoTravelResult(BaseModel):
     result_count: int
 
 
-class PurposeOut(BaseModel):
-    """A purpose code a search can carry."""
-
-    code: str
-    label: str
-    requires_case: bool
-    allowed: bool
-    description: str
-    case_free_radius_m: float | None = Field(
-        default=None, description="How far an area search may reach without a case on record (null: never)."
-    )
-    case_free_window_h: float | None = Field(
-        default=None, description="How long a search may span without a case on record (null: never)."
-    )
+#: A purpose code a search can carry: the governance domain's own schema (one shape for both lists).
+PurposeOut = PurposeRead
 
 
 class ImageRefs(BaseModel):

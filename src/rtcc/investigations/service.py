@@ -87,19 +87,8 @@ class SearchRefused(Exception):
 
 
 def purposes(session: Session) -> list[PurposeOut]:
-    """The purpose codes in force, for the search forms."""
-    return [
-        PurposeOut(
-            code=p.code,
-            label=p.label,
-            requires_case=p.requires_case,
-            allowed=p.allowed,
-            description=p.description,
-            case_free_radius_m=p.case_free_radius_m,
-            case_free_window_h=p.case_free_window_h,
-        )
-        for p in governance.purposes(session)
-    ]
+    """The purpose codes in force, for the search forms (with their case-free bounds)."""
+    return governance.purpose_reads(session)
 
 
 def require_purpose(session: Session, body: PurposeFields) -> str:
