@@ -139,3 +139,26 @@ def confirm_signup(client: Any, db: object, username: str) -> None:
     path = f"/api/v1/community/verify/{token}"
     resp = httpx.post(f"{client}{path}") if isinstance(client, str) else client.post(path)
     assert resp.status_code == 200, resp.text
+
+
+def login_as(client: Any, db: object, role: str, division: str | None = None) -> dict[str, str]:
+    """A new staff user of ``role`` (and ``division``; None: no division) signed in through the API; the bearer header.
+    ``client`` is a FastAPI TestClient, ``db`` an ``rtcc.core.db.Database``."""
+    import uuid
+
+    from rtcc.core.db import Database
+    from rtcc.identity import service as identity
+    from rtcc.identity.logic import SYSTEM, Role
+    from rtcc.identity.schemas import UserCreate
+
+    assert isinstance(db, Database)
+    password = "correct horse battery"
+    username = f"{role}_{division or 'all'}_{uuid.uuid4().hex[:4]}"
+    with db.uow() as s:
+        data = UserCreate(
+            username=username, display_name=username, password=password, role=Role(role), division=division
+        )
+        identity.create_user(s, data, actor=SYSTEM)
+    resp = client.post("/api/v1/auth/login", json={"username": username, "password": password})
+    assert resp.status_code == 200, resp.text
+    return {"Authorization": f"Bearer {resp.json()['token']}"}

@@ -27,16 +27,14 @@ from rtcc.dispatch import assignment, calls, calltypes, chain, units
 from rtcc.dispatch.logic import AssignmentStatus, Disposition
 from rtcc.dispatch.schemas import AssignRequest, CallCreate, CloseRequest, RuleCreate, StepRequest
 from rtcc.dispatch.unit_schemas import UnitCreate
-from rtcc.identity import service as identity
 from rtcc.identity.logic import SYSTEM, Principal, Role, permissions_for
-from rtcc.identity.schemas import UserCreate
 from rtcc.oversight import columns
 from rtcc.patrol.models import PatrolPlan
 from rtcc.places import service as places
 from rtcc.settings import Settings
+from rtcc_testing import login_as
 
 API = "/api/v1"
-PASSWORD = "correct horse battery"
 #: (division, lat, lon): Central around City Hall, West Los Angeles around Westwood.
 CENTRAL = ("01", 34.0537, -118.2427)
 WEST = ("08", 34.045, -118.445)
@@ -56,16 +54,7 @@ def la(settings: Settings, db: Database) -> Iterator[TestClient]:
     places.activate(settings.city_profile)
 
 
-def _login(client: TestClient, db: Database, role: str, division: str | None = None) -> dict[str, str]:
-    username = f"{role}_{division or 'all'}_{uuid.uuid4().hex[:4]}"
-    with db.uow() as s:
-        data = UserCreate(
-            username=username, display_name=username, password=PASSWORD, role=Role(role), division=division
-        )
-        identity.create_user(s, data, actor=SYSTEM)
-    resp = client.post(f"{API}/auth/login", json={"username": username, "password": PASSWORD})
-    assert resp.status_code == 200, resp.text
-    return {"Authorization": f"Bearer {resp.json()['token']}"}
+_login = login_as  # a staff user of a role (and division) signed in
 
 
 def _closed_call(db: Database, settings: Settings, spec: tuple[str, float, float], n: int) -> None:

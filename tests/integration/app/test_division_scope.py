@@ -34,14 +34,12 @@ from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
 from rtcc.core.plates import forms
 from rtcc.hotlists.models import Hotlist, HotlistEntry
-from rtcc.identity import service as identity
 from rtcc.identity.deps import Public, declarations
-from rtcc.identity.logic import SYSTEM, Role
-from rtcc.identity.schemas import UserCreate
 from rtcc.live.routes import STREAMING_PATHS
 from rtcc.matching import service as matching
 from rtcc.places import service as places
 from rtcc.settings import Settings
+from rtcc_testing import login_as
 
 API = "/api/v1"
 PASSWORD = "correct horse battery"
@@ -68,16 +66,7 @@ def la(settings: Settings, db: Database) -> Iterator[TestClient]:
     places.activate(settings.city_profile)
 
 
-def _login(client: TestClient, db: Database, role: str, division: str | None = None) -> dict[str, str]:
-    username = f"{role}_{division or 'all'}_{uuid.uuid4().hex[:4]}"
-    with db.uow() as s:
-        data = UserCreate(
-            username=username, display_name=username, password=PASSWORD, role=Role(role), division=division
-        )
-        identity.create_user(s, data, actor=SYSTEM)
-    resp = client.post(f"{API}/auth/login", json={"username": username, "password": PASSWORD})
-    assert resp.status_code == 200, resp.text
-    return {"Authorization": f"Bearer {resp.json()['token']}"}
+_login = login_as  # a staff user of a role (and division) signed in
 
 
 def _seed(client: TestClient, db: Database, admin: dict[str, str], spec: tuple[str, float, float, str]) -> Seeded:
