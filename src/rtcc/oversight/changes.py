@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from rtcc.analytics.kernels import response_times as rt
 from rtcc.core import divisions
+from rtcc.core.db import Database
 from rtcc.core.errors import NotFound, invalid
 from rtcc.dispatch import calltypes
 from rtcc.dispatch.schemas import RuleRead
@@ -32,6 +33,14 @@ def rules(session: Session) -> list[RuleRead]:
 
 def _side(s: rt.Summary) -> ChangeSide:
     return ChangeSide(calls=s.n, median=kpis.estimate(s.median), p90=kpis.estimate(s.p90), mean=kpis.estimate(s.mean))
+
+
+def current(db: Database, rule_id: int, *, interval: str, window_days: int) -> RuleChangeRead:
+    """A rule change's before/after as a screen asks for it: the interval table refreshed (unscoped), then the calls
+    of the request's divisions."""
+    intervals.refresh_unscoped(db)
+    with db.read() as session:
+        return rule_change(session, rule_id, interval=interval, window_days=window_days, refresh=False)
 
 
 def rule_change(

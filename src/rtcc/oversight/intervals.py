@@ -25,6 +25,8 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from rtcc.analytics.kernels import response_times as rt
+from rtcc.core import divisions
+from rtcc.core.db import Database
 from rtcc.dispatch import calltypes
 from rtcc.dispatch import queries as dq
 from rtcc.oversight import chunks, logic
@@ -266,3 +268,11 @@ def refresh(session: Session, *, batch: int = BATCH) -> RefreshResult:
 def stored(session: Session) -> int:
     """How many calls the interval table holds."""
     return int(session.scalar(select(func.count()).select_from(CallInterval)) or 0)
+
+
+def refresh_unscoped(db: Database) -> None:
+    """Bring the interval table up to date in a transaction of its own, outside the request's division scope: the
+    table is derived machinery holding every division's calls, and on PostgreSQL a scoped request's row-level
+    security would hide the other divisions' calls from the refresh (and move its marks past them)."""
+    with divisions.scope(None), db.uow() as session:
+        refresh(session)

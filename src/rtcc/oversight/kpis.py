@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from rtcc.analytics.kernels import response_times as rt
 from rtcc.core import divisions
+from rtcc.core.db import Database
 from rtcc.core.errors import invalid
 from rtcc.dispatch import calltypes
 from rtcc.oversight import columns, contracts, intervals, logic
@@ -169,6 +170,14 @@ def targets(session: Session, on: date | None) -> dict[str, int]:
     if found is not None:
         return {t.priority: t.target_s for t in found.terms.targets}
     return {p.code: p.target_s for p in calltypes.catalogue().scheme.priorities}
+
+
+def current(db: Database, q: KpiQuery) -> KpiTable:
+    """The KPI table of ``q`` as a screen asks for it: the interval table refreshed (unscoped), then counted within
+    the request's divisions."""
+    intervals.refresh_unscoped(db)
+    with db.read() as session:
+        return compute(session, q, refresh=False)
 
 
 def compute(session: Session, q: KpiQuery, *, refresh: bool = True) -> KpiTable:

@@ -19,12 +19,11 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response
 
 from rtcc.core import divisions
-from rtcc.core.db import Database
 from rtcc.deps import DbDep
 from rtcc.dispatch.schemas import RuleRead
 from rtcc.identity.deps import require
 from rtcc.identity.logic import Perm, Principal
-from rtcc.oversight import changes, contracts, intervals, kpis, reports
+from rtcc.oversight import changes, contracts, kpis, reports
 from rtcc.oversight.reports import Form
 from rtcc.oversight.schemas import (
     ContractRead,
@@ -41,12 +40,6 @@ router = APIRouter(prefix="/api/v1/oversight", tags=["oversight"])
 
 Reader = Annotated[Principal, require(Perm.oversight_read)]
 Admin = Annotated[Principal, require(Perm.oversight_admin)]
-
-
-def _refresh(db: Database) -> None:
-    """Bring the interval table up to date, unscoped (see the module docstring)."""
-    with divisions.scope(None), db.uow() as session:
-        intervals.refresh(session)
 
 
 @router.get("/kpis")
@@ -84,9 +77,7 @@ def kpi_table(
         level=level,
         n_boot=n_boot,
     )
-    _refresh(db)
-    with db.read() as session:
-        return kpis.compute(session, q, refresh=False)
+    return kpis.current(db, q)
 
 
 @router.get("/rules")
@@ -105,9 +96,7 @@ def rule_change(
     window_days: Annotated[int, Query(ge=7, le=3650)] = 120,
 ) -> RuleChangeRead:
     """The calls a rule change affected, before and after its effective time, and the difference with its CI."""
-    _refresh(db)
-    with db.read() as session:
-        return changes.rule_change(session, rule_id, interval=interval, window_days=window_days, refresh=False)
+    return changes.current(db, rule_id, interval=interval, window_days=window_days)
 
 
 @router.get("/contracts")
