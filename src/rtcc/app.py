@@ -35,10 +35,12 @@ Hook = Callable[[Runtime], Awaitable[None]]
 
 
 def _routers() -> list[APIRouter]:
-    """Every domain's router in manifest order (``rtcc.domains``), after the health probes."""
+    """Every domain's router in manifest order (``rtcc.domains``), after the health probes and the domains' hot
+    routers (``Manifest.hot_router``: per-event sensor routes, matched first)."""
     from rtcc import health
 
     routers: list[APIRouter] = [health.router]
+    routers += [load(m.hot_router) for m in manifests() if m.hot_router]
     routers += [load(m.router) for m in manifests() if m.router]
     return routers
 

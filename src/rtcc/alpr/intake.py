@@ -82,13 +82,13 @@ async def ingest_request(
             dead_letters=drafts,
         )
 
-    job = committer(runtime).submit(work, size=len(body))
+    job = committer(runtime).submit_async(work, size=len(body))
     try:
-        result = await asyncio.wrap_future(job)
+        result = await asyncio.shield(job)
     finally:
         if not job.done():  # the client went away while the writer runs the unit: its dead letters still count
             with contextlib.suppress(Exception, asyncio.CancelledError):
-                await asyncio.wrap_future(job)
+                await job
         if drafts:
             await run_in_threadpool(_write_drafts, db, list(drafts))
     return payloads.require_some_stored(result)

@@ -10,6 +10,7 @@ MANIFEST = Manifest(
     bodies=(BodyClass(r"/api/v1/(reads|ingest/openalpr)$", "body_max_ingest_bytes", json=True),),
     models="rtcc.alpr.models",
     router="rtcc.alpr.routes:router",
+    hot_router="rtcc.alpr.routes:ingest_router",
     settings="rtcc.alpr.config:AlprSettings",
     cli=(
         CliGroup("reads", "rtcc.alpr.cli:reads"),

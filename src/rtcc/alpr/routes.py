@@ -35,6 +35,8 @@ from rtcc.identity.deps import require
 from rtcc.identity.logic import Perm, Principal
 
 router = APIRouter(prefix="/api/v1", tags=["alpr"])
+#: The two ingest routes, one call per camera read: mounted before every other domain's routes (``hot_router``).
+ingest_router = APIRouter(prefix="/api/v1", tags=["alpr"])
 
 
 def _inline(schema: Any, defs: dict[str, Any]) -> Any:
@@ -71,7 +73,7 @@ def _accepted(result: IngestResult) -> Response:
     return Response(content=result.model_dump_json(), status_code=202, media_type="application/json")
 
 
-@router.post("/reads", status_code=202, response_model=IngestResult, openapi_extra=_json_body(ReadBatch))
+@ingest_router.post("/reads", status_code=202, response_model=IngestResult, openapi_extra=_json_body(ReadBatch))
 async def post_reads(
     request: Request,
     runtime: RuntimeDep,
@@ -91,7 +93,7 @@ async def post_reads(
     )
 
 
-@router.post("/ingest/openalpr", status_code=202, response_model=IngestResult)
+@ingest_router.post("/ingest/openalpr", status_code=202, response_model=IngestResult)
 async def post_openalpr(
     request: Request,
     runtime: RuntimeDep,

@@ -76,6 +76,10 @@ class Manifest:
     name: str
     models: str | None = None
     router: str | None = None
+    #: Routes called once per sensor event (a camera's read), mounted before every domain's ``router``: the
+    #: framework matches a path by trying the routes in order, and behind a hundred others that search cost a
+    #: single-read request more than its own route did. Paths must not overlap another router's.
+    hot_router: str | None = None
     cli: tuple[CliGroup, ...] = ()
     settings: str | None = None
     services: tuple[Service, ...] = field(default_factory=tuple)
