@@ -43,17 +43,14 @@ they collect, e.g. their dead-letter drafts, when they start). Each unit writes 
 own result, exactly as alone. On SQLite this thread is the ingest path's one writer; on PostgreSQL it spares the
 connection pool as well. ``stop`` finishes every queued unit before it returns (clean shutdown flushes).
 
-Answers: a unit submitted from an event loop (``submit_async``, the HTTP routes) gets an ``asyncio`` future, and the
-writer hands a batch's outcomes to each loop in one thread-safe call once the batch is settled: one wake-up of the
-loop per batch, not one per request (with a ``concurrent.futures`` future per request, its lock, its callback and its
-own wake-up of the loop cost the loop more than the request's route did). Worker threads (the MQTT consumer) use
-``submit``/``run`` and block on a ``concurrent.futures`` future as before.
+Answers: a unit submitted from an event loop (``submit_async``, the HTTP routes) is answered with the rest of its
+batch in one call on its loop (``rtcc.alpr.outcomes``); worker threads (the MQTT consumer) use ``submit``/``run`` and
+block on a ``concurrent.futures`` future.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import queue
 import threading
@@ -63,13 +60,14 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Any, Generic, TypeVar
 
 import orjson
 from sqlalchemy.orm import Session
 
 from rtcc.alpr import redrive, repository, store
 from rtcc.alpr.events import EVENT_STORED, EVENT_STORED_VERSION
+from rtcc.alpr.outcomes import LoopOutcome, Outcome, deliver
 from rtcc.audit import service as audit
 from rtcc.bus import outbox
 from rtcc.bus.base import BatchHandler, Bus, Handler
@@ -202,68 +200,11 @@ def _stage_merged(session: Session, bus: Bus) -> None:
     outbox.stage_many(session, bus, out)
 
 
-class _Outcome(Protocol):
-    """Where the writer puts a unit's result: a ``concurrent.futures.Future`` or a ``_LoopOutcome``."""
-
-    def set_running_or_notify_cancel(self) -> bool: ...
-    def done(self) -> bool: ...
-    def set_result(self, result: Any) -> None: ...
-    def set_exception(self, exception: BaseException | None) -> None: ...
-
-
-class _LoopOutcome:
-    """The outcome of a unit submitted from an event loop: kept by the writer until its batch is settled, then
-    passed to the loop's future together with the batch's others (``_deliver``)."""
-
-    __slots__ = ("exception", "future", "loop", "result", "settled")
-
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self.loop = loop
-        self.future: asyncio.Future[Any] = loop.create_future()
-        self.result: Any = None
-        self.exception: BaseException | None = None
-        self.settled = False
-
-    def set_running_or_notify_cancel(self) -> bool:
-        return True  # the caller shields its future: a unit once queued is always stored (and answered if heard)
-
-    def done(self) -> bool:
-        return self.settled
-
-    def set_result(self, result: Any) -> None:
-        self.result, self.settled = result, True
-
-    def set_exception(self, exception: BaseException | None) -> None:
-        self.exception, self.settled = exception, True
-
-
-def _settle(outcomes: list[_LoopOutcome]) -> None:
-    """On the loop: resolve the futures of one batch's units (their callers may have gone away meanwhile)."""
-    for outcome in outcomes:
-        if outcome.future.done():
-            continue
-        if outcome.exception is not None:
-            outcome.future.set_exception(outcome.exception)
-        else:
-            outcome.future.set_result(outcome.result)
-
-
-def _deliver(batch: list[_Job[Any]]) -> None:
-    """Hand a settled batch's loop outcomes to their loops, one thread-safe call per loop."""
-    by_loop: dict[asyncio.AbstractEventLoop, list[_LoopOutcome]] = {}
-    for job in batch:
-        if isinstance(job.future, _LoopOutcome):
-            by_loop.setdefault(job.future.loop, []).append(job.future)
-    for loop, outcomes in by_loop.items():
-        with contextlib.suppress(RuntimeError):  # a loop that has closed has no caller left to answer
-            loop.call_soon_threadsafe(_settle, outcomes)
-
-
 @dataclass(eq=False)
 class _Job(Generic[T]):
     work: Work[T]
     size: int
-    future: _Outcome = field(default_factory=Future)
+    future: Outcome = field(default_factory=Future)
 
 
 @dataclass
@@ -350,7 +291,7 @@ class GroupCommitter:
         """``submit`` for a caller on an event loop: an ``asyncio`` future of this loop, resolved with the rest of
         its batch in one call on the loop. Await it through ``asyncio.shield``: a unit once queued is stored even
         when its caller goes away (a resend is then counted as a duplicate)."""
-        outcome = _LoopOutcome(asyncio.get_running_loop())
+        outcome = LoopOutcome(asyncio.get_running_loop())
         self._put(_Job(work, size, outcome))
         return outcome.future
 
@@ -422,7 +363,7 @@ class GroupCommitter:
                 for job in batch:
                     if not job.future.done():
                         job.future.set_exception(exc)
-            _deliver(batch)
+            deliver([job.future for job in batch])
 
     def _commit(self, batch: list[_Job[Any]]) -> None:
         self.stats.batches += 1

@@ -5,6 +5,7 @@ merged; over HTTP concurrent camera-sized requests share commits and get exactly
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,6 +22,7 @@ from rtcc.alpr import cameras, groupcommit, payloads, redrive
 from rtcc.alpr.deadletters import DeadLetterDraft
 from rtcc.alpr.events import EVENT_STORED, EVENT_STORED_VERSION, covered_ids
 from rtcc.alpr.models import DeadLetter, Read
+from rtcc.alpr.outcomes import settle
 from rtcc.alpr.schemas import CameraCreate, IngestResult
 from rtcc.audit import service as audit
 from rtcc.audit.models import AuditEntry
@@ -154,6 +156,52 @@ def test_units_in_one_transaction_keep_their_own_outcomes(db: Database, settings
         assert outbox.settle_many(s, covered_ids(events[0])) == 1
     with db.read() as s:
         assert outbox.pending(s, EVENT_STORED) == 0
+
+
+def test_loop_callers_get_their_own_outcomes_with_one_wakeup_per_batch(
+    db: Database, settings: Settings, cams: None
+) -> None:
+    """``submit_async`` (the HTTP routes): a batch's callers on one event loop are answered by one thread-safe call
+    on that loop, each with its own result or error; a caller that went away still has its read stored."""
+    committer = groupcommit.GroupCommitter(db, CollectingBus(), writers=1)  # type: ignore[arg-type]
+    t = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=2)
+    wakeups: list[int] = []
+
+    async def scenario() -> tuple[list[Any], int]:
+        loop = asyncio.get_running_loop()
+        real = loop.call_soon_threadsafe
+
+        def counted(callback: Any, *args: Any, **kwargs: Any) -> Any:
+            if callback is settle:  # the writer's hand-over (the loop's own thread work calls it too)
+                wakeups.append(len(args[0]))
+            return real(callback, *args, **kwargs)
+
+        loop.call_soon_threadsafe = counted  # type: ignore[method-assign]
+        release = await asyncio.to_thread(_held, committer)
+        bodies = [_body((f"7LP{i:03d}", "GC-1"), at=t + timedelta(seconds=i)) for i in range(20)]
+        units = [_Unit(b, _key("GC-1"), settings) for b in bodies]
+        units.append(_Unit(_body(("6FOR123", "GC-2"), at=t), _key("GC-1"), settings))  # foreign camera: 403
+        gone = _Unit(_body(("5GON123", "GC-1"), at=t), _key("GC-1"), settings)
+        futures = [committer.submit_async(u) for u in units]
+        gone_future = committer.submit_async(gone)
+        waiter = asyncio.ensure_future(asyncio.shield(gone_future))
+        await asyncio.sleep(0)
+        waiter.cancel()  # its caller goes away before the writer has even begun
+        release.set()
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        stored_gone = (await gone_future).accepted
+        return results, stored_gone
+
+    try:
+        results, stored_gone = asyncio.run(scenario())
+    finally:
+        committer.stop()
+    assert [r.accepted for r in results[:20]] == [1] * 20
+    assert isinstance(results[20], PermissionDenied)
+    assert stored_gone == 1 and _count(db, Read) == 21
+    # the held unit was a worker-thread submit (no wake-up); the 22 loop units shared one batch and one wake-up
+    assert committer.stats.largest == 22
+    assert wakeups == [22]
 
 
 def test_a_broken_transaction_falls_back_to_one_transaction_per_unit(
