@@ -51,14 +51,21 @@ def configure(keep_bytes: int) -> None:
     _keep[0] = keep_bytes
 
 
+def storable(text: str) -> str:
+    """``text`` with each NUL character replaced by U+FFFD: PostgreSQL's text cannot hold NUL, and a rejected body
+    (sent as any content type, so the JSON text guard never saw it) must still be kept, not end in a 500."""
+    return text.replace("\x00", "\ufffd") if "\x00" in text else text
+
+
 def bounded_payload(payload: str, keep: int | None = None) -> dict[str, Any]:
     """The payload columns of a dead letter: at most ``keep`` bytes of the payload's UTF-8 text (cut on a character
-    boundary), its full size, the SHA-256 of the whole, and whether it was truncated."""
+    boundary, NUL characters stored as U+FFFD: ``storable``), its full size, the SHA-256 of the whole as received,
+    and whether it was truncated."""
     keep = _keep[0] if keep is None else keep
     data = payload.encode("utf-8", errors="surrogatepass")
     truncated = len(data) > keep
     return {
-        "payload": data[:keep].decode("utf-8", errors="ignore") if truncated else payload,
+        "payload": storable(data[:keep].decode("utf-8", errors="ignore") if truncated else payload),
         "payload_bytes": len(data),
         "payload_sha256": hashlib.sha256(data).hexdigest(),
         "payload_truncated": truncated,
@@ -80,7 +87,7 @@ def _draft_rows(drafts: Sequence[DeadLetterDraft], now: datetime) -> list[dict[s
         {
             "source": d.source[:32],
             "received_at": now,
-            "reason": d.reason,
+            "reason": storable(d.reason),
             **bounded_payload(d.payload),
             "context": d.context,
             "status": "pending",

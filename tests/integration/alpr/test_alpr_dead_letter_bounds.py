@@ -85,3 +85,17 @@ def test_bounded_payload_unit() -> None:
     assert kept["payload_bytes"] == 40 and kept["payload_truncated"] is True
     assert kept["payload_sha256"] == hashlib.sha256(text.encode()).hexdigest()
     assert deadletters.bounded_payload(text, keep=40)["payload_truncated"] is False
+
+
+def test_a_refused_body_with_nul_bytes_is_kept_not_a_server_error(client: TestClient, db: Database) -> None:
+    """A body with NUL bytes sent as text/plain (so the JSON text guard never sees it) is refused 422 and kept as a
+    dead letter, its NULs stored as U+FFFD (PostgreSQL's text cannot hold NUL: this was a 500 there, found by the
+    schema fuzz run), its size and hash those of the body as sent."""
+    with db.uow() as s:
+        _k, secret = identity.create_api_key(s, ApiKeyCreate(name="sensor", camera_codes=["*"]), actor=SYSTEM)
+    body = b'{"reads": [\x00\x00'
+    resp = client.post("/api/v1/reads", content=body, headers={"X-API-Key": secret, "content-type": "text/plain"})
+    assert resp.status_code == 422, resp.text
+    (letter,) = _letters(db)
+    assert letter.payload == '{"reads": [\ufffd\ufffd'
+    assert letter.payload_bytes == len(body) and letter.payload_sha256 == hashlib.sha256(body).hexdigest()

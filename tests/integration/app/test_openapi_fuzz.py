@@ -60,7 +60,7 @@ def _run_operation(
             except (Exception, FailureGroup) as exc:
                 first = str(exc).strip().splitlines()
                 failures.append(
-                    f"{operation.method.upper()} {operation.path} [{mode.value}, {name}]: {' '.join(first[:4])}"
+                    f"{operation.method.upper()} {operation.path} [{mode.value}, {name}]: {' '.join(first[:12])}"
                 )
 
     try:
