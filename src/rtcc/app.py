@@ -18,6 +18,8 @@ from starlette.routing import BaseRoute
 
 from rtcc import __version__
 from rtcc.core.bodylimit import BodyLimit, BodyRule
+from rtcc.core.gcpause import freeze_long_lived, thaw
+from rtcc.core.hotlane import HotLane
 from rtcc.core.logging import configure_logging, install_access_log_redaction
 from rtcc.core.manifest import load
 from rtcc.core.problems import PROBLEM_RESPONSES, install_problem_handlers
@@ -116,9 +118,11 @@ def create_app(
             for start, stop in hooks:
                 await start(rt)
                 started.append(stop)
+            freeze_long_lived()  # start-up's objects live as long as the process: no collection walks them again
             logger.info("OpenRTCC %s ready (database=%s, bus=%s)", __version__, rt.db.dialect, rt.bus.name)
             yield
         finally:
+            thaw()
             for stop in reversed(started):
                 try:
                     await stop(rt)
@@ -136,6 +140,9 @@ def create_app(
         redoc_url=None,
         openapi_url=None,  # /openapi.json is served by rtcc.web behind api:docs (the API's map is not public)
         description="Open-source Real-Time Crime Center: ALPR, hotlists, alerts, governance.",
+        # The platform reports through Prometheus (/metrics) and its audit log; FastAPI's built-in OpenTelemetry
+        # hooks would look for an OpenTelemetry provider on every request that none is configured to receive.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     install_problem_handlers(app)
     app.add_middleware(TextGuard)
@@ -145,6 +152,9 @@ def create_app(
     routers = _routers()
     for router in [*routers[:-1], *(extra_routers or []), routers[-1]]:  # the web pages stay last
         app.include_router(router, responses=PROBLEM_RESPONSES)
+    lanes = {path: handler for m in manifests() if m.hot_lane for path, handler in load(m.hot_lane).items()}
+    if lanes:  # first in the table: a camera's single-read POST skips the framework's routing (rtcc.core.hotlane)
+        app.router.routes.insert(0, HotLane(lanes))
     refused = undeclared(api_routes(app))
     if refused:  # deny by default, enforced here: such a route would never serve a request
         raise RuntimeError(

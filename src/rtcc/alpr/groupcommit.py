@@ -132,7 +132,9 @@ class _BatchBus:
     async def subscribe(self, pattern: str, handler: Handler, *, group: str | None = None) -> None:
         raise RuntimeError("a group-commit batch only publishes")
 
-    async def subscribe_batch(self, pattern: str, handler: BatchHandler, *, group: str, max_batch: int = 256) -> None:
+    async def subscribe_batch(
+        self, pattern: str, handler: BatchHandler, *, group: str, max_batch: int = 256, linger_s: float = 0.0
+    ) -> None:
         raise RuntimeError("a group-commit batch only publishes")
 
     async def ping(self) -> bool:

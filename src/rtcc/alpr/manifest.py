@@ -11,6 +11,7 @@ MANIFEST = Manifest(
     models="rtcc.alpr.models",
     router="rtcc.alpr.routes:router",
     hot_router="rtcc.alpr.routes:ingest_router",
+    hot_lane="rtcc.alpr.routes:INGEST_LANE",
     settings="rtcc.alpr.config:AlprSettings",
     cli=(
         CliGroup("reads", "rtcc.alpr.cli:reads"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from rtcc.alerts import queue as alerts_queue
 from rtcc.alpr import cameras, deadletters, images, intake, replay, vendoralerts
@@ -29,14 +29,18 @@ from rtcc.alpr.schemas import (
     VendorAlertPage,
 )
 from rtcc.core.errors import NotFound
+from rtcc.core.hotlane import LaneHandler
 from rtcc.core.pagination import Offset, RowId
-from rtcc.deps import BusDep, DbDep, RuntimeDep, SettingsDep
-from rtcc.identity.deps import require
+from rtcc.deps import BusDep, DbDep, RuntimeDep, SettingsDep, get_runtime
+from rtcc.identity.deps import Require, require
 from rtcc.identity.logic import Perm, Principal
 
 router = APIRouter(prefix="/api/v1", tags=["alpr"])
 #: The two ingest routes, one call per camera read: mounted before every other domain's routes (``hot_router``).
 ingest_router = APIRouter(prefix="/api/v1", tags=["alpr"])
+#: The one permission check of both ingest routes, declared on the routes and called by their hot lane
+#: (``INGEST_LANE``), so the two ways in cannot drift apart.
+READS_WRITE = Require(Perm.reads_write)
 
 
 def _inline(schema: Any, defs: dict[str, Any]) -> Any:
@@ -77,7 +81,7 @@ def _accepted(result: IngestResult) -> Response:
 async def post_reads(
     request: Request,
     runtime: RuntimeDep,
-    principal: Annotated[Principal, require(Perm.reads_write)],
+    principal: Annotated[Principal, Depends(READS_WRITE)],
 ) -> Response:
     """Store a batch of native reads (``{"reads": [...]}``); 202 once stored, with each refused read's reason.
 
@@ -97,7 +101,7 @@ async def post_reads(
 async def post_openalpr(
     request: Request,
     runtime: RuntimeDep,
-    principal: Annotated[Principal, require(Perm.reads_write)],
+    principal: Annotated[Principal, Depends(READS_WRITE)],
     camera: Annotated[
         str | None,
         Query(max_length=64, description="Camera code for documents that name no camera_id/site_id."),
@@ -112,6 +116,22 @@ async def post_openalpr(
     return _accepted(
         await intake.ingest_request(runtime, body, source="openalpr", context=context, principal=principal)
     )
+
+
+async def _lane_reads(request: Request) -> Response:
+    return await post_reads(request, get_runtime(request), await READS_WRITE(request))
+
+
+async def _lane_openalpr(request: Request) -> Response:  # the lane takes no query string: no ``camera``
+    return await post_openalpr(request, get_runtime(request), await READS_WRITE(request))
+
+
+#: The ingest routes' hot lane (``rtcc.core.hotlane``): a camera-sized POST without a query string reaches the same
+#: endpoint, after the same permission check, without the framework's per-request routing and dependency solving.
+INGEST_LANE: dict[str, LaneHandler] = {
+    "/api/v1/reads": _lane_reads,
+    "/api/v1/ingest/openalpr": _lane_openalpr,
+}
 
 
 @router.post("/cameras/heartbeat")

@@ -254,22 +254,24 @@ def ingest(
 
     drafts = drafts_for(rejections, principal.audit_name)
     rejected_reads = len({(rj.index, id(rj.origin)) for rj in rejections})
-    audit.record(
+    audit.record_draft(
         session,
-        actor=principal.audit_name,
-        actor_role=principal.role,
-        action="alpr.ingest",
-        target_type="alpr_reads",
-        details={
-            "source": source,
-            "received": total,
-            "accepted": len(new_rows),
-            "duplicates": duplicates,
-            "rejected": rejected_reads,
-            "dead_lettered": len(drafts),
-            "cameras": len(latest),
-            "cameras_registered": registered,
-        },
+        audit.AuditDraft(
+            actor=principal.audit_name,
+            actor_role=principal.role,
+            action="alpr.ingest",
+            target_type="alpr_reads",
+            details={
+                "source": source,
+                "received": total,
+                "accepted": len(new_rows),
+                "duplicates": duplicates,
+                "rejected": rejected_reads,
+                "dead_lettered": len(drafts),
+                "cameras": len(latest),
+                "cameras_registered": registered,
+            },
+        ),
     )
 
     if new_rows:

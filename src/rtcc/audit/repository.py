@@ -23,6 +23,12 @@ def lock_chain(session: Session) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_AUDIT_LOCK})
 
 
+def chain_head(session: Session) -> tuple[int, str] | None:
+    """(seq, hash) of the newest entry, or None for an empty log: what an append needs, without loading the entry."""
+    row = session.execute(select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)).first()
+    return (int(row[0]), str(row[1])) if row is not None else None
+
+
 def last_entry(session: Session) -> AuditEntry | None:
     """The newest entry of the chain, or None for an empty log."""
     return session.scalars(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1)).first()

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from rtcc.audit import repository, tree
@@ -39,9 +39,8 @@ def record(
         queued.append(AuditDraft(actor, actor_role, action, target_type, target_id, details))
         return AuditEntry(actor=actor, actor_role=actor_role, action=action, target_type=target_type)
     repository.lock_chain(session)
-    last = repository.last_entry(session)
-    prev_hash = last.hash if last else GENESIS
-    seq = (last.seq + 1) if last else 1
+    head = repository.chain_head(session)
+    seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS)
     at = utcnow()
     clean = canonical_details(details)
     h = entry_hash(
@@ -120,14 +119,23 @@ class AuditDraft:
     details: dict[str, Any] | None = None
 
 
+def record_draft(session: Session, draft: AuditDraft) -> None:
+    """``record`` for a caller that does not need the entry back: queued as it is while the session's entries are
+    deferred (the ingest writer's shared transaction), appended at once otherwise."""
+    queued: list[AuditDraft] | None = session.info.get(_DEFERRED)
+    if queued is not None:
+        queued.append(draft)
+        return
+    record_many(session, [draft])
+
+
 def record_many(session: Session, drafts: Sequence[AuditDraft]) -> int:
     """Append several entries in order with one chain lock, one lookup and one bulk insert (same transaction)."""
     if not drafts:
         return 0
     repository.lock_chain(session)
-    last = repository.last_entry(session)
-    prev_hash = last.hash if last else GENESIS
-    seq = last.seq if last else 0
+    head = repository.chain_head(session)
+    seq, prev_hash = head if head else (0, GENESIS)
     at = utcnow()
     rows: list[dict[str, Any]] = []
     for d in drafts:
@@ -159,7 +167,8 @@ def record_many(session: Session, drafts: Sequence[AuditDraft]) -> int:
             }
         )
         prev_hash = h
-    session.execute(insert(AuditEntry), rows)
+    # the table's own executemany: no ORM bookkeeping per entry
+    session.execute(insert(cast(Table, AuditEntry.__table__)), rows)
     return len(rows)
 
 

@@ -137,7 +137,9 @@ class CollectingBus:
     async def subscribe(self, pattern: str, handler: Handler, *, group: str | None = None) -> None:
         return None
 
-    async def subscribe_batch(self, pattern: str, handler: BatchHandler, *, group: str, max_batch: int = 256) -> None:
+    async def subscribe_batch(
+        self, pattern: str, handler: BatchHandler, *, group: str, max_batch: int = 256, linger_s: float = 0.0
+    ) -> None:
         return None
 
     async def ping(self) -> bool:

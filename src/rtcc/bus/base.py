@@ -42,11 +42,15 @@ class Bus(Protocol):
     async def subscribe(self, pattern: str, handler: Handler, *, group: str | None = None) -> None:
         """Register a handler for event types matching ``pattern`` (``*`` one token, ``>`` the rest)."""
 
-    async def subscribe_batch(self, pattern: str, handler: BatchHandler, *, group: str, max_batch: int = 256) -> None:
+    async def subscribe_batch(
+        self, pattern: str, handler: BatchHandler, *, group: str, max_batch: int = 256, linger_s: float = 0.0
+    ) -> None:
         """Join ``group`` like ``subscribe``, but hand ``handler`` the events that are waiting, up to ``max_batch`` at
-        a time (never waiting for more), so that a consumer can do one transaction for many events. They are
-        acknowledged together after ``handler`` returns; if it raises, all of them are redelivered (NATS) or logged
-        (in-process), so the handler must be idempotent for each event."""
+        a time, so that a consumer can do one transaction for many events. With ``linger_s``, a batch is handed over
+        that long after its first event arrived, with what queued meanwhile (a consumer that need not be immediate,
+        such as an index, pays its transaction's fixed cost once for many events); without, nothing waits for more.
+        They are acknowledged together after ``handler`` returns; if it raises, all of them are redelivered (NATS) or
+        logged (in-process), so the handler must be idempotent for each event."""
 
     async def ping(self) -> bool:
         """True when the bus is connected and usable (for /readyz)."""

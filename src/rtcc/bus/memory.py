@@ -80,10 +80,14 @@ class MemoryBus:
         sub = self._subscription(pattern, group)
         sub.tasks.append(asyncio.create_task(self._run(sub, handler), name=f"bus:{pattern}:{group}"))
 
-    async def subscribe_batch(self, pattern: str, handler: BatchHandler, *, group: str, max_batch: int = 256) -> None:
+    async def subscribe_batch(
+        self, pattern: str, handler: BatchHandler, *, group: str, max_batch: int = 256, linger_s: float = 0.0
+    ) -> None:
         sub = self._subscription(pattern, group)
         sub.tasks.append(
-            asyncio.create_task(self._run_batches(sub, handler, max_batch), name=f"bus:{pattern}:{group}:batch")
+            asyncio.create_task(
+                self._run_batches(sub, handler, max_batch, linger_s), name=f"bus:{pattern}:{group}:batch"
+            )
         )
 
     def _subscription(self, pattern: str, group: str | None) -> _Subscription:
@@ -114,9 +118,11 @@ class MemoryBus:
             finally:
                 sub.queue.task_done()
 
-    async def _run_batches(self, sub: _Subscription, handler: BatchHandler, max_batch: int) -> None:
+    async def _run_batches(self, sub: _Subscription, handler: BatchHandler, max_batch: int, linger_s: float) -> None:
         while True:
             batch = [await sub.queue.get()]
+            if linger_s > 0 and sub.queue.qsize() + 1 < max_batch:
+                await asyncio.sleep(linger_s)  # let the batch gather (``Bus.subscribe_batch``)
             while len(batch) < max_batch and not sub.queue.empty():
                 batch.append(sub.queue.get_nowait())
             try:

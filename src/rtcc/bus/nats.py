@@ -345,9 +345,12 @@ class NatsBus:
             raise ValueError("group must be a non-empty name")
         await self._groups.join(js, pattern, subject, group, handler)
 
-    async def subscribe_batch(self, pattern: str, handler: BatchHandler, *, group: str, max_batch: int = 256) -> None:
+    async def subscribe_batch(
+        self, pattern: str, handler: BatchHandler, *, group: str, max_batch: int = 256, linger_s: float = 0.0
+    ) -> None:
         """Join ``group`` with a handler of event lists. Each event is handed over, acknowledged and redelivered on
-        its own (a list of one), as ``subscribe`` does: NATS acknowledges message by message."""
+        its own (a list of one), as ``subscribe`` does: NATS acknowledges message by message (so ``linger_s`` has
+        nothing to gather here)."""
 
         async def one(envelope: Envelope) -> None:
             await handler([envelope])

@@ -80,6 +80,9 @@ class Manifest:
     #: framework matches a path by trying the routes in order, and behind a hundred others that search cost a
     #: single-read request more than its own route did. Paths must not overlap another router's.
     hot_router: str | None = None
+    #: ``module:attr`` of a ``{path: handler}`` map that ``rtcc.core.hotlane.HotLane`` serves ahead of every route,
+    #: for the ``hot_router``'s per-event POSTs (each path must be one of its routes, with the same permission).
+    hot_lane: str | None = None
     cli: tuple[CliGroup, ...] = ()
     settings: str | None = None
     services: tuple[Service, ...] = field(default_factory=tuple)

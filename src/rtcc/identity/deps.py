@@ -6,6 +6,7 @@ Credentials, in order: ``X-API-Key`` (sensors), ``Authorization: Bearer <session
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from typing import Any
 
@@ -96,6 +97,35 @@ def authenticate(request: Request) -> Principal:
     return check.principal
 
 
+async def _authenticate_shared(request: Request) -> Principal:
+    """``authenticate`` in a worker thread; requests presenting the same API key while its lookup runs share that one
+    lookup (``rtcc.identity.keycache``: an expired entry would otherwise send every request in flight to the
+    database at once). Sessions and other credentials are resolved per request, as before."""
+    creds = credentials(request)
+    if creds is None or creds[0] != "apikey":
+        return await run_in_threadpool(authenticate, request)
+    cache = key_cache(get_runtime(request))
+    digest = cache.digest(creds[1])
+    loop = asyncio.get_running_loop()
+    pending = cache.inflight.get(digest)
+    if pending is None or pending.get_loop() is not loop:
+        pending = loop.create_task(run_in_threadpool(authenticate, request))
+        cache.inflight[digest] = pending
+        pending.add_done_callback(lambda done: _settled(cache, digest, done))
+    principal: Principal = await asyncio.shield(pending)
+    request.state.principal = principal
+    return principal
+
+
+def _settled(cache: ApiKeyCache, digest: bytes, done: asyncio.Task[Principal]) -> None:
+    """A shared lookup ended: the next expiry starts a new one (its outcome is retrieved here, so a lookup whose
+    waiters all went away leaves no unretrieved exception behind)."""
+    if cache.inflight.get(digest) is done:
+        del cache.inflight[digest]
+    if not done.cancelled():
+        done.exception()
+
+
 class Require:
     """Dependency that authenticates and checks one permission; its ``perm`` is what the route declares.
 
@@ -108,7 +138,7 @@ class Require:
     async def __call__(self, request: Request) -> Principal:
         principal = remembered(request)
         if principal is None:
-            principal = await run_in_threadpool(authenticate, request)
+            principal = await _authenticate_shared(request)
         if not principal.can(self.perm):
             raise PermissionDenied(f"your role ({principal.role}) lacks permission {self.perm.value}")
         reach = divisions.decide(principal, request.query_params.get("division"), request.query_params.get("purpose"))

@@ -6,6 +6,11 @@ transaction, a query, a hash comparison) cost more than storing the read. ``ApiK
 by the SHA-256 of the secret, so the process never holds a secret it did not already receive, and only keys that
 resolved are kept: an unknown or malformed key is looked up every time.
 
+Expiry: when a key's entry runs out, every request of that key arriving before it is resolved again would look it up
+on its own (a camera fleet at speed: dozens at once, each a worker thread and a query, every ``ttl_s``). The first
+request's lookup is shared instead (``inflight``: ``rtcc.identity.deps.Require`` waits on it), so a key is resolved
+once per expiry however many requests are in flight.
+
 Revocation: revoking a key through this process (``DELETE /api/v1/api-keys/{id}``) forgets it at once
 (``forget_key``); a revocation made elsewhere (another server, ``rtcc apikeys revoke``) takes effect here within
 ``ttl_s``. That bound is the price of the cache, and why its default is short. A key's ``last_used_at`` is still
@@ -18,6 +23,7 @@ import hashlib
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from rtcc.identity.logic import Principal
 
@@ -40,16 +46,20 @@ class ApiKeyCache:
         self.ttl_s = ttl_s
         self._entries: dict[bytes, _Entry] = {}
         self._lock = threading.Lock()
+        #: The lookup in progress for a key's digest, shared by the requests that present it meanwhile (an
+        #: ``asyncio`` task of the event loop that started it).
+        self.inflight: dict[bytes, Any] = {}
 
     @staticmethod
-    def _digest(secret: str) -> bytes:
+    def digest(secret: str) -> bytes:
+        """What the cache keys a secret by (its SHA-256)."""
         return hashlib.sha256(secret.encode()).digest()
 
     def get(self, secret: str) -> Principal | None:
         """The principal ``secret`` resolved to less than ``ttl_s`` ago, else None."""
         if self.ttl_s <= 0:
             return None
-        digest = self._digest(secret)
+        digest = self.digest(secret)
         entry = self._entries.get(digest)
         if entry is None:
             return None
@@ -67,7 +77,7 @@ class ApiKeyCache:
             if len(self._entries) >= MAX_ENTRIES:
                 for digest in list(self._entries)[: MAX_ENTRIES // 10]:
                     del self._entries[digest]
-            self._entries[self._digest(secret)] = _Entry(principal, time.monotonic() + self.ttl_s)
+            self._entries[self.digest(secret)] = _Entry(principal, time.monotonic() + self.ttl_s)
 
     def forget_key(self, key_id: str) -> None:
         """Drop every entry of the key ``key_id`` (it was revoked or changed in this process)."""

@@ -23,6 +23,11 @@ logger = logging.getLogger(__name__)
 
 GROUP = "search_index"
 EVENT = EVENT_STORED
+#: How long a batch of stored-read events gathers before it is indexed (seconds, in-process bus). A camera-sized
+#: event holds one group commit's reads; indexed one by one, the transaction's fixed cost (and its turn at SQLite's
+#: one write lock, which the ingest writer then waits for) came once per commit. Search never waits for it: every
+#: pattern search catches the index up from the reads first (``plate_index.catch_up_index``).
+LINGER_S = 0.25
 
 
 async def start(runtime: Runtime) -> None:
@@ -37,7 +42,7 @@ async def start(runtime: Runtime) -> None:
     async def handle(envelopes: list[Envelope]) -> None:
         await anyio.to_thread.run_sync(one_transaction_or_each, process, envelopes)
 
-    await runtime.bus.subscribe_batch(EVENT, handle, group=GROUP)
+    await runtime.bus.subscribe_batch(EVENT, handle, group=GROUP, linger_s=LINGER_S)
 
 
 async def stop(runtime: Runtime) -> None:

@@ -19,13 +19,16 @@ from rtcc.alpr.events import EVENT_STORED
 from rtcc.bus.batches import one_transaction_or_each
 from rtcc.bus.envelope import Envelope
 from rtcc.matching import reconciler
-from rtcc.matching.service import Matcher, match_stored
+from rtcc.matching.service import Matcher, match_stored, prematch
 from rtcc.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
 GROUP = "match"
 EVENT = EVENT_STORED
+#: How long a batch of stored-read events gathers before it is matched (seconds, in-process bus): a few group
+#: commits share one matching transaction, for at most this much more alert latency.
+LINGER_S = 0.02
 
 
 async def start(runtime: Runtime) -> None:
@@ -40,10 +43,17 @@ async def start(runtime: Runtime) -> None:
     await anyio.to_thread.run_sync(warm)
 
     def process(envelopes: list[Envelope]) -> None:
+        with runtime.db.read() as session:  # match first: the write transaction only settles and records
+            matched = prematch(session, matcher, envelopes)
         with runtime.db.uow() as session:
-            for envelope in envelopes:
+            for envelope, found in zip(envelopes, matched, strict=True):
                 alerts = match_stored(
-                    session, runtime.bus, matcher, envelope, dedup_window_s=runtime.settings.alert_dedup_window_s
+                    session,
+                    runtime.bus,
+                    matcher,
+                    envelope,
+                    dedup_window_s=runtime.settings.alert_dedup_window_s,
+                    matched=found,
                 )
                 if alerts is None:
                     logger.debug("match batch %s was matched already", envelope.id)
@@ -53,7 +63,7 @@ async def start(runtime: Runtime) -> None:
     async def handle(envelopes: list[Envelope]) -> None:
         await anyio.to_thread.run_sync(one_transaction_or_each, process, envelopes)
 
-    await runtime.bus.subscribe_batch(EVENT, handle, group=GROUP)
+    await runtime.bus.subscribe_batch(EVENT, handle, group=GROUP, linger_s=LINGER_S)
     await reconciler.start(runtime, matcher)
 
 

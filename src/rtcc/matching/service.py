@@ -10,7 +10,12 @@ only the (read, entry) pairs new in this transaction, so recording is idempotent
 (``alpr.store.mark_hits``), the alerts the new hits raise or become sightings on (``alerts.hits.raise_alerts``),
 then each match row linked to the alert its hit landed in.
 ``match_stored`` is the one use case behind both the bus consumer and the reconciler: it settles the envelope's
-outbox row and records its hits in one transaction, so a batch is matched exactly when its row is gone.
+outbox row and records its hits in one transaction, so a batch is matched exactly when its row is gone. The consumer
+matches its envelopes first, in a read session (``prematch``), and hands the result to ``match_stored``: on SQLite
+the write transaction, which holds the file's one write lock that ingest also waits for, then only settles and
+records. The hits found there are used when the index is still the one they were found with; otherwise (it was
+rebuilt in between) the envelope is matched again inside the transaction. A hotlist change committed in the few
+milliseconds between the two applies from the next batch on, as if this one had been matched a moment earlier.
 """
 
 from __future__ import annotations
@@ -43,6 +48,10 @@ from rtcc.matching import repository
 from rtcc.matching.kernel import HotlistIndex, KernelHit, ListParams
 
 logger = logging.getLogger(__name__)
+
+
+#: A hit: (the read's position in its batch, the hotlist entry's id, the kernel's hit).
+Found = tuple[int, int, KernelHit]
 
 
 @dataclass(frozen=True)
@@ -110,9 +119,17 @@ class Matcher:
                 time.perf_counter() - started,
             )
 
-    def match(self, reads: Sequence[Mapping[str, Any]]) -> list[tuple[int, int, KernelHit]]:
+    def match(self, reads: Sequence[Mapping[str, Any]]) -> list[Found]:
         """Match stored-read payloads; returns (read position, entry id, kernel hit) for each hit, skip list applied."""
+        return self._match(self._built, reads)
+
+    def match_versioned(self, reads: Sequence[Mapping[str, Any]]) -> tuple[str | None, list[Found]]:
+        """``match``, with the version of the index that found the hits (None before the first build)."""
         built = self._built
+        return (built.version if built else None), self._match(built, reads)
+
+    @staticmethod
+    def _match(built: _Built | None, reads: Sequence[Mapping[str, Any]]) -> list[Found]:
         if built is None or not reads:
             return []
         started = time.perf_counter()
@@ -175,13 +192,37 @@ def record_hits(session: Session, bus: Bus, hits: Sequence[HitInput], *, dedup_w
     return [r.alert for r in raised]
 
 
+@dataclass(frozen=True)
+class Prematch:
+    """An envelope's hits found before its write transaction (``prematch``), with the index version that found them."""
+
+    version: str | None
+    found: list[Found]
+
+
+def prematch(session: Session, matcher: Matcher, envelopes: Sequence[Envelope]) -> list[Prematch]:
+    """Bring the index up to date and match each envelope's reads, in a read session (see the module docstring)."""
+    matcher.ensure_current(session)
+    return [Prematch(*matcher.match_versioned(stored_reads(e))) for e in envelopes]
+
+
 @paused_gc()
 def process_stored_reads(
-    session: Session, bus: Bus, matcher: Matcher, reads: Sequence[Mapping[str, Any]], *, dedup_window_s: int
+    session: Session,
+    bus: Bus,
+    matcher: Matcher,
+    reads: Sequence[Mapping[str, Any]],
+    *,
+    dedup_window_s: int,
+    matched: Prematch | None = None,
 ) -> list[AlertRead]:
-    """Match a batch of stored reads and record the hits as alerts (in the caller's transaction)."""
-    matcher.ensure_current(session)
-    found = matcher.match(reads)
+    """Match a batch of stored reads and record the hits as alerts (in the caller's transaction). ``matched``: the
+    hits ``prematch`` found, used while the index is still the one that found them."""
+    if matched is not None and matched.version is not None and matched.version == matcher.version:
+        found = matched.found
+    else:
+        matcher.ensure_current(session)
+        found = matcher.match(reads)
     if not found:
         return []
     details = hotlists_snapshot.entry_details(session, sorted({entry_id for _, entry_id, _ in found}))
@@ -220,7 +261,13 @@ def process_stored_reads(
 
 
 def match_stored(
-    session: Session, bus: Bus, matcher: Matcher, envelope: Envelope, *, dedup_window_s: int
+    session: Session,
+    bus: Bus,
+    matcher: Matcher,
+    envelope: Envelope,
+    *,
+    dedup_window_s: int,
+    matched: Prematch | None = None,
 ) -> list[AlertRead] | None:
     """Match one ``alpr.reads.stored`` envelope and delete its outbox row, in the caller's transaction.
 
@@ -233,4 +280,4 @@ def match_stored(
     if not was_pending and envelope.schema_version >= EVENT_STORED_VERSION:
         return None
     reads = stored_reads(envelope)
-    return process_stored_reads(session, bus, matcher, reads, dedup_window_s=dedup_window_s)
+    return process_stored_reads(session, bus, matcher, reads, dedup_window_s=dedup_window_s, matched=matched)

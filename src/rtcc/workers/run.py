@@ -17,6 +17,7 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable
 
+from rtcc.core.gcpause import freeze_long_lived, thaw
 from rtcc.core.manifest import load
 from rtcc.domains import services, worker_roles
 from rtcc.runtime import Runtime, build_runtime
@@ -60,9 +61,11 @@ async def run_worker(role: str, settings: Settings, *, stop_event: asyncio.Event
         for start_hook, stop_hook in hooks:
             await start_hook(runtime)
             started.append(stop_hook)
+        freeze_long_lived()  # start-up's objects live as long as the process: no collection walks them again
         logger.info("worker %s running (bus=%s, database=%s)", role, runtime.bus.name, runtime.db.dialect)
         await stop.wait()
     finally:
+        thaw()
         for stop_hook in reversed(started):
             try:
                 await stop_hook(runtime)

@@ -81,3 +81,31 @@ def test_a_key_revoked_elsewhere_stops_within_the_ttl(settings: Settings, db: Da
         while client.get("/api/v1/auth/me", headers={"X-API-Key": secret}).status_code != 401:
             assert time.monotonic() - revoked_at < ttl + 1.0, "a revoked key outlived the cache's ttl"
             time.sleep(0.05)
+
+
+def test_requests_in_flight_share_one_lookup_of_their_key(
+    settings: Settings, db: Database, key_lookups: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cold or expired key met by many requests at once (a camera fleet) is looked up once, not once each."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    _, secret = _key(db)
+    resolve = service.resolve_api_key
+
+    def slow_resolve(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.3)  # every request below arrives while this lookup runs
+        return resolve(*args, **kwargs)
+
+    monkeypatch.setattr(service, "resolve_api_key", slow_resolve)
+    with _client(settings, 60) as client, ThreadPoolExecutor(12) as pool:
+        codes = list(
+            pool.map(lambda _: client.get("/api/v1/auth/me", headers={"X-API-Key": secret}).status_code, range(12))
+        )
+        assert codes == [403] * 12  # each authenticated (a sensor may not read its own identity)
+        assert len(key_lookups) == 1
+        bad = list(
+            pool.map(
+                lambda _: client.get("/api/v1/auth/me", headers={"X-API-Key": "rtcc_nope_x"}).status_code, range(4)
+            )
+        )
+        assert bad == [401] * 4  # a shared lookup that fails fails for each of its requests

@@ -29,7 +29,7 @@ from rtcc.identity.logic import SYSTEM
 from rtcc.matching import reconciler as reconciler_module
 from rtcc.matching.models import Match
 from rtcc.matching.reconciler import Reconciler
-from rtcc.matching.service import Matcher, match_stored
+from rtcc.matching.service import Matcher, match_stored, prematch
 from rtcc.runtime import Runtime
 from rtcc.settings import Settings
 
@@ -98,6 +98,39 @@ def test_match_stored_settles_the_row_and_a_redelivery_does_nothing(db: Database
     with db.uow() as s:
         assert match_stored(s, bus, matcher, envelope, dedup_window_s=600) is None
     assert _count(db, Match) == 1 and _count(db, Alert) == 1
+
+
+def test_hits_found_before_the_write_transaction_are_recorded_there(db: Database, settings: Settings) -> None:
+    _hotlist(db)
+    bus = CollectingBus()
+    _ingest(db, bus, settings, [LISTED, "9ZZZ998"])
+    (envelope,) = bus.take(EVENT_STORED)
+    matcher = Matcher()
+    with db.read() as s:
+        (found,) = prematch(s, matcher, [envelope])
+    assert found.version == matcher.version and [e for _, e, _ in found.found]  # the listed plate, matched
+    with db.uow() as s:
+        alerts = match_stored(s, bus, matcher, envelope, dedup_window_s=600, matched=found)
+    assert alerts is not None and len(alerts) == 1
+    assert _count(db, Match) == 1 and _count(db, OutboxEvent) == 0
+
+
+def test_a_prematch_from_an_index_rebuilt_since_is_matched_again(db: Database, settings: Settings) -> None:
+    bus = CollectingBus()
+    _ingest(db, bus, settings, [LISTED])
+    (envelope,) = bus.take(EVENT_STORED)
+    matcher = Matcher()
+    with db.read() as s:
+        (found,) = prematch(s, matcher, [envelope])
+    assert found.found == []  # nothing listed yet
+    _hotlist(db)  # the plate is listed between the prematch and the write transaction
+    with db.read() as s:
+        matcher.ensure_current(s)  # another batch (or the reconciler) rebuilt the index meanwhile
+    assert matcher.version != found.version
+    with db.uow() as s:
+        alerts = match_stored(s, bus, matcher, envelope, dedup_window_s=600, matched=found)
+    assert alerts is not None and len(alerts) == 1  # matched again with the current index, not the stale answer
+    assert _count(db, Match) == 1
 
 
 def _runtime(db: Database, settings: Settings, grace: float) -> Runtime:

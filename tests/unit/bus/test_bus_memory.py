@@ -268,6 +268,26 @@ async def test_a_batch_subscriber_gets_what_is_waiting_at_once() -> None:
     await bus.close()
 
 
+async def test_a_lingering_batch_subscriber_gathers_what_arrives_meanwhile() -> None:
+    bus = MemoryBus()
+    await bus.start()
+    got: list[list[int]] = []
+
+    async def handler(batch: list[Envelope]) -> None:
+        got.append([e.payload["i"] for e in batch])
+
+    await bus.subscribe_batch("alpr.reads.stored", handler, group="g", max_batch=4, linger_s=0.2)
+    events = envs(6)
+    await bus.publish(events[0])
+    await asyncio.sleep(0.02)  # the subscriber holds the first event while the batch gathers
+    assert got == []
+    for e in events[1:]:
+        await bus.publish(e)
+    await bus.drain()
+    assert got == [[0, 1, 2, 3], [4, 5]]  # one batch of what came within the linger (at most max_batch), then the rest
+    await bus.close()
+
+
 async def test_a_failing_batch_is_logged_and_the_subscriber_goes_on(caplog: pytest.LogCaptureFixture) -> None:
     bus = MemoryBus()
     await bus.start()
