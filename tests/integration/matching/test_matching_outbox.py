@@ -18,6 +18,7 @@ from rtcc.alpr.events import EVENT_STORED, EVENT_STORED_VERSION
 from rtcc.alpr.schemas import ReadIn
 from rtcc.bench._support import CollectingBus
 from rtcc.bus import outbox
+from rtcc.bus.envelope import Envelope
 from rtcc.bus.models import OutboxEvent
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
@@ -57,6 +58,14 @@ def _ingest(db: Database, bus: CollectingBus, settings: Settings, plates: list[s
         )
 
 
+def _staged(db: Database, settings: Settings, plates: list[str]) -> tuple[CollectingBus, Envelope]:
+    """Ingest ``plates`` and return the bus and the one stored-reads envelope it staged."""
+    bus = CollectingBus()
+    _ingest(db, bus, settings, plates)
+    (envelope,) = bus.take(EVENT_STORED)
+    return bus, envelope
+
+
 def _count(db: Database, model: type) -> int:
     with db.read() as s:
         return int(s.scalar(select(func.count()).select_from(model)) or 0)
@@ -87,9 +96,7 @@ def test_ingest_stages_one_row_per_envelope_in_its_transaction(db: Database, set
 
 def test_match_stored_settles_the_row_and_a_redelivery_does_nothing(db: Database, settings: Settings) -> None:
     _hotlist(db)
-    bus = CollectingBus()
-    _ingest(db, bus, settings, [LISTED, "9ZZZ999"])
-    (envelope,) = bus.take(EVENT_STORED)
+    bus, envelope = _staged(db, settings, [LISTED, "9ZZZ999"])
     matcher = Matcher()
     with db.uow() as s:
         alerts = match_stored(s, bus, matcher, envelope, dedup_window_s=600)
@@ -102,9 +109,7 @@ def test_match_stored_settles_the_row_and_a_redelivery_does_nothing(db: Database
 
 def test_hits_found_before_the_write_transaction_are_recorded_there(db: Database, settings: Settings) -> None:
     _hotlist(db)
-    bus = CollectingBus()
-    _ingest(db, bus, settings, [LISTED, "9ZZZ998"])
-    (envelope,) = bus.take(EVENT_STORED)
+    bus, envelope = _staged(db, settings, [LISTED, "9ZZZ998"])
     matcher = Matcher()
     with db.read() as s:
         (found,) = prematch(s, matcher, [envelope])
@@ -116,9 +121,7 @@ def test_hits_found_before_the_write_transaction_are_recorded_there(db: Database
 
 
 def test_a_prematch_from_an_index_rebuilt_since_is_matched_again(db: Database, settings: Settings) -> None:
-    bus = CollectingBus()
-    _ingest(db, bus, settings, [LISTED])
-    (envelope,) = bus.take(EVENT_STORED)
+    bus, envelope = _staged(db, settings, [LISTED])
     matcher = Matcher()
     with db.read() as s:
         (found,) = prematch(s, matcher, [envelope])
