@@ -50,16 +50,34 @@ def key_cache(runtime: Runtime) -> ApiKeyCache:
 
 def remembered(request: Request) -> Principal | None:
     """The request's principal when it is known without the database: already resolved for this request, or an API
-    key this process resolved less than ``RTCC_API_KEY_CACHE_S`` ago."""
+    key this process resolved less than ``RTCC_API_KEY_CACHE_S`` ago. When that key's entry is near its end, a
+    lookup that renews it starts in the background (on the event loop only; see ``rtcc.identity.keycache``)."""
     cached = getattr(request.state, "principal", None)
     if isinstance(cached, Principal):
         return cached
     creds = credentials(request)
     if creds is None or creds[0] != "apikey":
         return None
-    principal = key_cache(get_runtime(request)).get(creds[1])
+    runtime = get_runtime(request)
+    cache = key_cache(runtime)
+    principal, renew = cache.lookup(creds[1])
     if principal is not None:
         request.state.principal = principal
+        if renew:
+            _renew_ahead(runtime, creds[1])
+    return principal
+
+
+def _resolve_api_key(runtime: Runtime, secret: str) -> Principal:
+    """Look a sensor key up in the database and remember it (a worker thread's work). It is checked in a read
+    transaction: on SQLite a write one would queue every camera's request behind the ingest writer; its last use is
+    written only when due (every 30 s at most)."""
+    with runtime.db.read() as session:
+        principal, due = service.resolve_api_key(session, secret)
+    if due is not None:
+        with runtime.db.uow() as session:
+            service.touch_api_key(session, due)
+    key_cache(runtime).put(secret, principal)
     return principal
 
 
@@ -74,14 +92,7 @@ def authenticate(request: Request) -> Principal:
     runtime = get_runtime(request)
     kind, secret = creds
     if kind == "apikey":
-        # A sensor key is checked in a read transaction: on SQLite a write one would queue every camera's request
-        # behind the ingest writer. Its last use is written only when due (every 30 s at most).
-        with runtime.db.read() as session:
-            principal, due = service.resolve_api_key(session, secret)
-        if due is not None:
-            with runtime.db.uow() as session:
-                service.touch_api_key(session, due)
-        key_cache(runtime).put(secret, principal)
+        principal = _resolve_api_key(runtime, secret)
         request.state.principal = principal
         return principal
     # Read first: only a due write (last seen, at most every 30 s; an expired session marked ended, even though the
@@ -97,33 +108,50 @@ def authenticate(request: Request) -> Principal:
     return check.principal
 
 
+def _shared_lookup(runtime: Runtime, secret: str) -> asyncio.Task[Principal]:
+    """The lookup of ``secret`` in progress on this event loop, or a new one (``rtcc.identity.keycache``): requests
+    presenting the same API key meanwhile share it instead of each sending its own query."""
+    cache = key_cache(runtime)
+    digest = cache.digest(secret)
+    loop = asyncio.get_running_loop()
+    pending: asyncio.Task[Principal] | None = cache.inflight.get(digest)
+    if pending is None or pending.get_loop() is not loop:
+        pending = loop.create_task(run_in_threadpool(_resolve_api_key, runtime, secret))
+        cache.inflight[digest] = pending
+        pending.add_done_callback(lambda done: _settled(cache, secret, digest, done))
+    return pending
+
+
+def _renew_ahead(runtime: Runtime, secret: str) -> None:
+    """Start renewing a key's entry before it runs out, without waiting for it (nothing when not on an event loop)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # a worker thread resolving a request: the entry simply runs out
+        return
+    _shared_lookup(runtime, secret)
+
+
 async def _authenticate_shared(request: Request) -> Principal:
-    """``authenticate`` in a worker thread; requests presenting the same API key while its lookup runs share that one
-    lookup (``rtcc.identity.keycache``: an expired entry would otherwise send every request in flight to the
-    database at once). Sessions and other credentials are resolved per request, as before."""
+    """``authenticate`` off the loop; requests presenting the same API key while its lookup runs share that one
+    lookup. Sessions and other credentials are resolved per request in a worker thread."""
     creds = credentials(request)
     if creds is None or creds[0] != "apikey":
         return await run_in_threadpool(authenticate, request)
-    cache = key_cache(get_runtime(request))
-    digest = cache.digest(creds[1])
-    loop = asyncio.get_running_loop()
-    pending = cache.inflight.get(digest)
-    if pending is None or pending.get_loop() is not loop:
-        pending = loop.create_task(run_in_threadpool(authenticate, request))
-        cache.inflight[digest] = pending
-        pending.add_done_callback(lambda done: _settled(cache, digest, done))
-    principal: Principal = await asyncio.shield(pending)
+    principal: Principal = await asyncio.shield(_shared_lookup(get_runtime(request), creds[1]))
     request.state.principal = principal
     return principal
 
 
-def _settled(cache: ApiKeyCache, digest: bytes, done: asyncio.Task[Principal]) -> None:
-    """A shared lookup ended: the next expiry starts a new one (its outcome is retrieved here, so a lookup whose
-    waiters all went away leaves no unretrieved exception behind)."""
+def _settled(cache: ApiKeyCache, secret: str, digest: bytes, done: asyncio.Task[Principal]) -> None:
+    """A shared lookup ended: the next one may start. A key that no longer resolves (revoked, changed) is forgotten
+    at once, so a renewal that finds it revoked ends its cached entry too. The outcome is retrieved here, so a
+    lookup whose waiters all went away leaves no unretrieved exception behind."""
     if cache.inflight.get(digest) is done:
         del cache.inflight[digest]
-    if not done.cancelled():
-        done.exception()
+    if done.cancelled():
+        return
+    if isinstance(done.exception(), NotAuthenticated):
+        cache.forget(secret)
 
 
 class Require:

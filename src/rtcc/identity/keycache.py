@@ -6,10 +6,12 @@ transaction, a query, a hash comparison) cost more than storing the read. ``ApiK
 by the SHA-256 of the secret, so the process never holds a secret it did not already receive, and only keys that
 resolved are kept: an unknown or malformed key is looked up every time.
 
-Expiry: when a key's entry runs out, every request of that key arriving before it is resolved again would look it up
-on its own (a camera fleet at speed: dozens at once, each a worker thread and a query, every ``ttl_s``). The first
-request's lookup is shared instead (``inflight``: ``rtcc.identity.deps.Require`` waits on it), so a key is resolved
-once per expiry however many requests are in flight.
+Expiry: when a key's entry ran out, every request of that key arriving before it was resolved again looked it up on
+its own, and all of them waited for the database (a camera fleet at speed: dozens at once, every ``ttl_s``: a stall
+that set the acknowledgement p99). Two things prevent that (``rtcc.identity.deps``): a key in use is renewed ahead,
+by one background lookup started once its entry is past ``RENEW_AFTER`` of its life (requests go on with the entry,
+which is still valid), and requests that do have to wait (a cold key) share one lookup (``inflight``). A renewal
+that finds the key revoked forgets it at once.
 
 Revocation: revoking a key through this process (``DELETE /api/v1/api-keys/{id}``) forgets it at once
 (``forget_key``); a revocation made elsewhere (another server, ``rtcc apikeys revoke``) takes effect here within
@@ -29,6 +31,8 @@ from rtcc.identity.logic import Principal
 
 #: Key of the process's cache in ``Runtime.services``.
 SERVICE_KEY = "identity.apikeys"
+#: Fraction of an entry's life after which the next request that uses it starts renewing it (in the background).
+RENEW_AFTER = 0.5
 #: Most keys remembered (a city has hundreds of cameras; past this the oldest entries are dropped).
 MAX_ENTRIES = 10_000
 
@@ -37,6 +41,7 @@ MAX_ENTRIES = 10_000
 class _Entry:
     principal: Principal
     expires: float
+    renew_at: float
 
 
 class ApiKeyCache:
@@ -57,17 +62,27 @@ class ApiKeyCache:
 
     def get(self, secret: str) -> Principal | None:
         """The principal ``secret`` resolved to less than ``ttl_s`` ago, else None."""
+        return self.lookup(secret)[0]
+
+    def lookup(self, secret: str) -> tuple[Principal | None, bool]:
+        """``get``, and whether the entry is due for renewal (past ``RENEW_AFTER`` of its life)."""
         if self.ttl_s <= 0:
-            return None
+            return None, False
         digest = self.digest(secret)
         entry = self._entries.get(digest)
         if entry is None:
-            return None
-        if entry.expires <= time.monotonic():
+            return None, False
+        now = time.monotonic()
+        if entry.expires <= now:
             with self._lock:
                 self._entries.pop(digest, None)
-            return None
-        return entry.principal
+            return None, False
+        return entry.principal, entry.renew_at <= now
+
+    def forget(self, secret: str) -> None:
+        """Drop ``secret``'s entry (it no longer resolves)."""
+        with self._lock:
+            self._entries.pop(self.digest(secret), None)
 
     def put(self, secret: str, principal: Principal) -> None:
         """Remember that ``secret`` resolved to ``principal`` (only API-key principals are kept)."""
@@ -77,7 +92,8 @@ class ApiKeyCache:
             if len(self._entries) >= MAX_ENTRIES:
                 for digest in list(self._entries)[: MAX_ENTRIES // 10]:
                     del self._entries[digest]
-            self._entries[self.digest(secret)] = _Entry(principal, time.monotonic() + self.ttl_s)
+            now = time.monotonic()
+            self._entries[self.digest(secret)] = _Entry(principal, now + self.ttl_s, now + self.ttl_s * RENEW_AFTER)
 
     def forget_key(self, key_id: str) -> None:
         """Drop every entry of the key ``key_id`` (it was revoked or changed in this process)."""

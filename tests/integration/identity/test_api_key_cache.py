@@ -109,3 +109,34 @@ def test_requests_in_flight_share_one_lookup_of_their_key(
             )
         )
         assert bad == [401] * 4  # a shared lookup that fails fails for each of its requests
+
+
+def test_a_key_in_use_is_renewed_ahead_so_no_request_waits_for_its_lookup(
+    settings: Settings, db: Database, key_lookups: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past half its life an entry is renewed by a background lookup while requests go on with it: under steady
+    traffic the key never runs out, so after the first request none waits for the database."""
+    from rtcc.identity import deps
+
+    _, secret = _key(db)
+    resolve = service.resolve_api_key
+    waited: list[int] = []
+    shared = deps._authenticate_shared
+
+    def slow_resolve(*args: Any, **kwargs: Any) -> Any:
+        time.sleep(0.3)  # a lookup slow enough that a request waiting for one would be seen doing so
+        return resolve(*args, **kwargs)
+
+    async def counted(request: Any) -> Any:
+        waited.append(1)
+        return await shared(request)
+
+    monkeypatch.setattr(service, "resolve_api_key", slow_resolve)
+    monkeypatch.setattr(deps, "_authenticate_shared", counted)
+    with _client(settings, 2.0) as client:
+        started = time.monotonic()
+        while time.monotonic() - started < 4.5:  # more than two lifetimes of the entry
+            assert client.get("/api/v1/auth/me", headers={"X-API-Key": secret}).status_code == 403
+            time.sleep(0.02)
+    assert len(waited) == 1  # only the first, cold request waited for a lookup
+    assert len(key_lookups) >= 3  # the first, then renewals in the background
