@@ -84,6 +84,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         session_idle_minutes=30,
         mfa_required=False,
         cookie_secure=False,
+        gc_freeze=False,  # hundreds of apps start in this process: a full collection each (test_gc_freeze: on)
     )
 
 

@@ -118,7 +118,8 @@ def create_app(
             for start, stop in hooks:
                 await start(rt)
                 started.append(stop)
-            freeze_long_lived()  # start-up's objects live as long as the process: no collection walks them again
+            if settings.gc_freeze:  # start-up's objects live as long as the process: no collection walks them again
+                freeze_long_lived()
             logger.info("OpenRTCC %s ready (database=%s, bus=%s)", __version__, rt.db.dialect, rt.bus.name)
             yield
         finally:

@@ -97,6 +97,12 @@ class Settings(
         description="Seconds a process remembers a resolved API key (0: look it up on every request). A key "
         "revoked by another process stops working here within this time; revoked here, at once.",
     )
+    gc_freeze: bool = Field(
+        default=True,
+        description="Once started, a server or worker moves the objects start-up made out of Python's garbage "
+        "collector (full collections then stop walking them: without it, each was a stall of ~200 ms that every "
+        "request in flight waited out). Off only where many apps start in one process (the test suite).",
+    )
     trusted_proxies: list[str] = Field(
         default_factory=list,
         description="Addresses or networks (e.g. 127.0.0.1, 10.0.0.0/8) of reverse proxies whose X-Forwarded-Proto "

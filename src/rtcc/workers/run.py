@@ -61,7 +61,8 @@ async def run_worker(role: str, settings: Settings, *, stop_event: asyncio.Event
         for start_hook, stop_hook in hooks:
             await start_hook(runtime)
             started.append(stop_hook)
-        freeze_long_lived()  # start-up's objects live as long as the process: no collection walks them again
+        if settings.gc_freeze:  # start-up's objects live as long as the process: no collection walks them again
+            freeze_long_lived()
         logger.info("worker %s running (bus=%s, database=%s)", role, runtime.bus.name, runtime.db.dialect)
         await stop.wait()
     finally:

@@ -22,7 +22,7 @@ def _full_collection_s() -> float:
 
 def test_the_serving_app_keeps_start_up_objects_out_of_collections(settings: Settings) -> None:
     gc.unfreeze()
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings.model_copy(update={"gc_freeze": True}))) as client:
         assert client.get("/healthz").status_code == 200
         frozen = gc.get_freeze_count()
         assert frozen > 50_000  # modules, routes, schemas, SQL metadata: the app's whole start-up
@@ -43,3 +43,10 @@ def test_freezing_makes_a_full_collection_walk_only_what_came_after() -> None:
         thaw()
     assert gc.get_freeze_count() == 0
     del keep
+
+
+def test_the_setting_turns_it_off(settings: Settings) -> None:
+    gc.unfreeze()
+    with TestClient(create_app(settings.model_copy(update={"gc_freeze": False}))) as client:
+        assert client.get("/healthz").status_code == 200
+        assert gc.get_freeze_count() == 0
