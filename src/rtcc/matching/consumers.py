@@ -19,16 +19,13 @@ from rtcc.alpr.events import EVENT_STORED
 from rtcc.bus.batches import one_transaction_or_each
 from rtcc.bus.envelope import Envelope
 from rtcc.matching import reconciler
-from rtcc.matching.service import Matcher, match_stored, prematch
+from rtcc.matching.service import Matcher, Prematch, match_stored, prematch
 from rtcc.runtime import Runtime
 
 logger = logging.getLogger(__name__)
 
 GROUP = "match"
 EVENT = EVENT_STORED
-#: How long a batch of stored-read events gathers before it is matched (seconds, in-process bus): a few group
-#: commits share one matching transaction, for at most this much more alert latency.
-LINGER_S = 0.02
 
 
 async def start(runtime: Runtime) -> None:
@@ -43,8 +40,10 @@ async def start(runtime: Runtime) -> None:
     await anyio.to_thread.run_sync(warm)
 
     def process(envelopes: list[Envelope]) -> None:
-        with runtime.db.read() as session:  # match first: the write transaction only settles and records
-            matched = prematch(session, matcher, envelopes)
+        matched: list[Prematch | None] = [None] * len(envelopes)
+        if runtime.db.dialect == "sqlite":  # match first: the write transaction, which holds the file's one write
+            with runtime.db.read() as session:  # lock that ingest waits for, then only settles and records
+                matched = list(prematch(session, matcher, envelopes))
         with runtime.db.uow() as session:
             for envelope, found in zip(envelopes, matched, strict=True):
                 alerts = match_stored(
@@ -63,7 +62,7 @@ async def start(runtime: Runtime) -> None:
     async def handle(envelopes: list[Envelope]) -> None:
         await anyio.to_thread.run_sync(one_transaction_or_each, process, envelopes)
 
-    await runtime.bus.subscribe_batch(EVENT, handle, group=GROUP, linger_s=LINGER_S)
+    await runtime.bus.subscribe_batch(EVENT, handle, group=GROUP)  # no linger: a hit is an alert at once
     await reconciler.start(runtime, matcher)
 
 
