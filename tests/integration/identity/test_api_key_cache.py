@@ -87,28 +87,43 @@ def test_requests_in_flight_share_one_lookup_of_their_key(
     settings: Settings, db: Database, key_lookups: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A cold or expired key met by many requests at once (a camera fleet) is looked up once, not once each."""
+    import threading
     from concurrent.futures import ThreadPoolExecutor
+
+    from rtcc.identity import deps
 
     _, secret = _key(db)
     resolve = service.resolve_api_key
+    shared = deps._shared_lookup
+    asked: list[int] = []
+    all_asked = threading.Event()
+
+    def counted(*args: Any) -> Any:
+        asked.append(1)
+        if len(asked) >= 12:
+            all_asked.set()
+        return shared(*args)
 
     def slow_resolve(*args: Any, **kwargs: Any) -> Any:
-        time.sleep(0.3)  # every request below arrives while this lookup runs
+        all_asked.wait(10)  # the lookup ends only once every request below has asked for the key
         return resolve(*args, **kwargs)
 
     monkeypatch.setattr(service, "resolve_api_key", slow_resolve)
+    monkeypatch.setattr(deps, "_shared_lookup", counted)
     with _client(settings, 60) as client, ThreadPoolExecutor(12) as pool:
         codes = list(
             pool.map(lambda _: client.get("/api/v1/auth/me", headers={"X-API-Key": secret}).status_code, range(12))
         )
         assert codes == [403] * 12  # each authenticated (a sensor may not read its own identity)
-        assert len(key_lookups) == 1
+        assert len(asked) == 12 and len(key_lookups) == 1
+        asked.clear()
+        all_asked.clear()
         bad = list(
             pool.map(
-                lambda _: client.get("/api/v1/auth/me", headers={"X-API-Key": "rtcc_nope_x"}).status_code, range(4)
+                lambda _: client.get("/api/v1/auth/me", headers={"X-API-Key": "rtcc_nope_x"}).status_code, range(12)
             )
         )
-        assert bad == [401] * 4  # a shared lookup that fails fails for each of its requests
+        assert bad == [401] * 12  # a shared lookup that fails fails for each of its requests
 
 
 def test_a_key_in_use_is_renewed_ahead_so_no_request_waits_for_its_lookup(
@@ -124,7 +139,7 @@ def test_a_key_in_use_is_renewed_ahead_so_no_request_waits_for_its_lookup(
     shared = deps._authenticate_shared
 
     def slow_resolve(*args: Any, **kwargs: Any) -> Any:
-        time.sleep(0.3)  # a lookup slow enough that a request waiting for one would be seen doing so
+        time.sleep(0.1)  # a lookup that takes a while (it ends well before the entry does)
         return resolve(*args, **kwargs)
 
     async def counted(request: Any) -> Any:
