@@ -193,6 +193,9 @@ class Database:
         else:
             self.engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
         self.dialect = self.engine.dialect.name
+        #: One writer at a time for the whole database (SQLite's file lock, ``_WriterGate``): a writer should hold
+        #: it only for its statements, doing its other work before it begins.
+        self.single_writer = self.dialect == "sqlite"
         writer = self.engine.execution_options(rtcc_write=True)
         self._write_sessions = sessionmaker(bind=writer, expire_on_commit=False)
         self._read_sessions = sessionmaker(bind=self.engine, expire_on_commit=False)

@@ -109,17 +109,8 @@ def authenticate(request: Request) -> Principal:
 
 
 def _shared_lookup(runtime: Runtime, secret: str) -> asyncio.Task[Principal]:
-    """The lookup of ``secret`` in progress on this event loop, or a new one (``rtcc.identity.keycache``): requests
-    presenting the same API key meanwhile share it instead of each sending its own query."""
-    cache = key_cache(runtime)
-    digest = cache.digest(secret)
-    loop = asyncio.get_running_loop()
-    pending: asyncio.Task[Principal] | None = cache.inflight.get(digest)
-    if pending is None or pending.get_loop() is not loop:
-        pending = loop.create_task(run_in_threadpool(_resolve_api_key, runtime, secret))
-        cache.inflight[digest] = pending
-        pending.add_done_callback(lambda done: _settled(cache, secret, digest, done))
-    return pending
+    """The lookup of a sensor key that the requests presenting it share (``ApiKeyCache.shared``), in a worker thread."""
+    return key_cache(runtime).shared(secret, lambda: run_in_threadpool(_resolve_api_key, runtime, secret))
 
 
 def _renew_ahead(runtime: Runtime, secret: str) -> None:
@@ -140,18 +131,6 @@ async def _authenticate_shared(request: Request) -> Principal:
     principal: Principal = await asyncio.shield(_shared_lookup(get_runtime(request), creds[1]))
     request.state.principal = principal
     return principal
-
-
-def _settled(cache: ApiKeyCache, secret: str, digest: bytes, done: asyncio.Task[Principal]) -> None:
-    """A shared lookup ended: the next one may start. A key that no longer resolves (revoked, changed) is forgotten
-    at once, so a renewal that finds it revoked ends its cached entry too. The outcome is retrieved here, so a
-    lookup whose waiters all went away leaves no unretrieved exception behind."""
-    if cache.inflight.get(digest) is done:
-        del cache.inflight[digest]
-    if done.cancelled():
-        return
-    if isinstance(done.exception(), NotAuthenticated):
-        cache.forget(secret)
 
 
 class Require:

@@ -21,12 +21,15 @@ moved on a lookup that is due (every 30 s at most), so a cache hit never needs t
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 import time
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from rtcc.core.errors import NotAuthenticated
 from rtcc.identity.logic import Principal
 
 #: Key of the process's cache in ``Runtime.services``.
@@ -52,8 +55,8 @@ class ApiKeyCache:
         self._entries: dict[bytes, _Entry] = {}
         self._lock = threading.Lock()
         #: The lookup in progress for a key's digest, shared by the requests that present it meanwhile (an
-        #: ``asyncio`` task of the event loop that started it).
-        self.inflight: dict[bytes, Any] = {}
+        #: ``asyncio`` task of the event loop that started it; ``shared``).
+        self.inflight: dict[bytes, asyncio.Task[Principal]] = {}
 
     @staticmethod
     def digest(secret: str) -> bytes:
@@ -78,6 +81,27 @@ class ApiKeyCache:
                 self._entries.pop(digest, None)
             return None, False
         return entry.principal, entry.renew_at <= now
+
+    def shared(self, secret: str, resolve: Callable[[], Coroutine[Any, Any, Principal]]) -> asyncio.Task[Principal]:
+        """The lookup of ``secret`` in progress on the running event loop, or a new one, ``resolve()``: the requests
+        presenting that key meanwhile share it instead of each sending its own query. A lookup that ends with
+        ``NotAuthenticated`` (the key was revoked or changed) forgets the key's entry at once."""
+        digest = self.digest(secret)
+        loop = asyncio.get_running_loop()
+        pending = self.inflight.get(digest)
+        if pending is None or pending.get_loop() is not loop:
+            pending = loop.create_task(resolve())
+            self.inflight[digest] = pending
+            pending.add_done_callback(lambda done: self._settled(secret, digest, done))
+        return pending
+
+    def _settled(self, secret: str, digest: bytes, done: asyncio.Task[Principal]) -> None:
+        """A shared lookup ended: the next one may start. Its outcome is retrieved here, so a lookup whose waiters
+        all went away leaves no unretrieved exception behind."""
+        if self.inflight.get(digest) is done:
+            del self.inflight[digest]
+        if not done.cancelled() and isinstance(done.exception(), NotAuthenticated):
+            self.forget(secret)
 
     def forget(self, secret: str) -> None:
         """Drop ``secret``'s entry (it no longer resolves)."""

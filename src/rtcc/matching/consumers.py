@@ -41,8 +41,8 @@ async def start(runtime: Runtime) -> None:
 
     def process(envelopes: list[Envelope]) -> None:
         matched: list[Prematch | None] = [None] * len(envelopes)
-        if runtime.db.dialect == "sqlite":  # match first: the write transaction, which holds the file's one write
-            with runtime.db.read() as session:  # lock that ingest waits for, then only settles and records
+        if runtime.db.single_writer:  # match first: the write transaction, which holds the one write lock that
+            with runtime.db.read() as session:  # ingest waits for, then only settles and records
                 matched = list(prematch(session, matcher, envelopes))
         with runtime.db.uow() as session:
             for envelope, found in zip(envelopes, matched, strict=True):

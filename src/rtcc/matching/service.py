@@ -10,12 +10,13 @@ only the (read, entry) pairs new in this transaction, so recording is idempotent
 (``alpr.store.mark_hits``), the alerts the new hits raise or become sightings on (``alerts.hits.raise_alerts``),
 then each match row linked to the alert its hit landed in.
 ``match_stored`` is the one use case behind both the bus consumer and the reconciler: it settles the envelope's
-outbox row and records its hits in one transaction, so a batch is matched exactly when its row is gone. The consumer
-matches its envelopes first, in a read session (``prematch``), and hands the result to ``match_stored``: on SQLite
-the write transaction, which holds the file's one write lock that ingest also waits for, then only settles and
-records. The hits found there are used when the index is still the one they were found with; otherwise (it was
-rebuilt in between) the envelope is matched again inside the transaction. A hotlist change committed in the few
-milliseconds between the two applies from the next batch on, as if this one had been matched a moment earlier.
+outbox row and records its hits in one transaction, so a batch is matched exactly when its row is gone. On a
+single-writer database (SQLite) the consumer matches its envelopes first, in a read session (``prematch``), and hands
+the result to ``match_stored``: the write transaction, which holds the one write lock that ingest also waits for,
+then only settles and records (on PostgreSQL that extra session would only lengthen the alert path). The hits found
+there are used when the index is still the one they were found with; otherwise (it was rebuilt in between) the
+envelope is matched again inside the transaction. A hotlist change committed in the few milliseconds between the two
+applies from the next batch on, as if this one had been matched a moment earlier.
 """
 
 from __future__ import annotations
