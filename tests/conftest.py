@@ -85,6 +85,7 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
         mfa_required=False,
         cookie_secure=False,
         gc_freeze=False,  # hundreds of apps start in this process: a full collection each (test_gc_freeze: on)
+        ingest_writer_process=False,  # a child process per app; test_ingest_writer_process runs it
     )
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.concurrency import run_in_threadpool
 
-from rtcc.core.metrics import REGISTRY
+from rtcc.core.metrics import exposed
 from rtcc.deps import RuntimeDep
 from rtcc.identity.deps import public, require
 from rtcc.identity.logic import Perm
@@ -48,4 +48,4 @@ async def readyz(runtime: RuntimeDep, response: Response) -> dict[str, object]:
 )
 def metrics() -> Response:
     """Prometheus text exposition of this process's counters and latencies (no personal data)."""
-    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(exposed()), media_type=CONTENT_TYPE_LATEST)

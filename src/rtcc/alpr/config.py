@@ -22,3 +22,8 @@ class AlprSettings(BaseModel):
         "letter also records the whole payload's size and SHA-256 and says it was truncated (such a letter cannot "
         "be replayed: the sender must send it again). Bounds what a sender can make the database store.",
     )
+    ingest_writer_process: bool = Field(
+        default=True,
+        description="Store camera-sized ingest requests (REST, OpenALPR webhook) in a child process of the API "
+        "process (rtcc.alpr.writerproc): HTTP and storing run on two cores. Off: in a thread of the API process.",
+    )

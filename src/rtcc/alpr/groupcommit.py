@@ -297,6 +297,11 @@ class GroupCommitter:
         self._put(_Job(work, size, outcome))
         return outcome.future
 
+    def submit_outcome(self, work: Work[T], outcome: Outcome, *, size: int = 0) -> None:
+        """``submit`` with the caller's own ``Outcome``, which the writer resolves once the unit's transaction has
+        committed (the ingest writer process replies from it, ``rtcc.alpr.writerproc``)."""
+        self._put(_Job(work, size, outcome))
+
     def _put(self, job: _Job[Any]) -> None:
         with self._lock:
             if self._closed:

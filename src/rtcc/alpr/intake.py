@@ -10,10 +10,9 @@ import asyncio
 import contextlib
 from typing import Any
 
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from rtcc.alpr import payloads
+from rtcc.alpr import payloads, writerproc
 from rtcc.alpr.deadletters import DeadLetterDraft, dead_letter_sink, write_dead_letters
 from rtcc.alpr.groupcommit import SOLO_BYTES, committer
 from rtcc.alpr.schemas import IngestResult
@@ -59,7 +58,8 @@ async def ingest_request(
     principal: Principal,
 ) -> IngestResult:
     """Store one ingest request's body (the REST and webhook routes call this): a large batch in its own unit of
-    work (in a worker thread), a camera-sized body in the group commit's next shared transaction. Either way the
+    work (in a worker thread), a camera-sized body in the group commit's next shared transaction (in the ingest
+    writer process when it runs, ``rtcc.alpr.writerproc``, else in this process's writer thread). Either way the
     answer comes after the commit, dead letters are written in their own unit of work afterwards, and the result (or
     the 403/422) is this request's alone."""
     db, bus, settings = runtime.db, runtime.bus, runtime.settings
@@ -67,22 +67,13 @@ async def ingest_request(
         return await run_in_threadpool(
             _store_alone, db, bus, body, source=source, context=context, principal=principal, settings=settings
         )
+    process = writerproc.running(runtime)
+    if process is not None:
+        return await _in_writer_process(process, db, writerproc.IngestJob(body, source, context, principal))
     drafts: list[DeadLetterDraft] = []
-
-    def work(session: Session, batch_bus: Bus) -> IngestResult:
-        drafts.clear()  # a unit may run twice (its shared transaction failed): collect its drafts afresh
-        return payloads.ingest_payload(
-            session,
-            batch_bus,
-            body,
-            source=source,
-            context=context,
-            principal=principal,
-            settings=settings,
-            dead_letters=drafts,
-        )
-
-    job = committer(runtime).submit_async(work, size=len(body))
+    job = committer(runtime).submit_async(
+        payloads.as_unit(body, source, context, principal, settings, drafts), size=len(body)
+    )
     try:
         result = await asyncio.shield(job)
     finally:
@@ -91,6 +82,27 @@ async def ingest_request(
                 await job
         if drafts:
             await run_in_threadpool(_write_drafts, db, list(drafts))
+    return payloads.require_some_stored(result)
+
+
+async def _in_writer_process(
+    process: writerproc.WriterProcess, db: Database, job: writerproc.IngestJob
+) -> IngestResult:
+    """``ingest_request`` through the ingest writer process: the same answer, the same dead letters."""
+    future = process.submit_async(job)
+    try:
+        reply = await asyncio.shield(future)
+    except asyncio.CancelledError:  # the client went away: the unit is stored all the same, its dead letters too
+        with contextlib.suppress(Exception, asyncio.CancelledError):
+            reply = await future
+            if reply.drafts:
+                await run_in_threadpool(_write_drafts, db, list(reply.drafts))
+        raise
+    if reply.drafts:
+        await run_in_threadpool(_write_drafts, db, list(reply.drafts))
+    if not reply.ok:
+        raise reply.value
+    result: IngestResult = reply.value
     return payloads.require_some_stored(result)
 
 

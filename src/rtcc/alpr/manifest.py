@@ -27,6 +27,14 @@ MANIFEST = Manifest(
             role=None,
             also_in=("ingest",),
         ),
+        # after the group commit, so that it stops first: the child's last batches are answered while the API
+        # process's own writer still runs
+        Service(
+            "ingest writer process",
+            "rtcc.alpr.writerproc:start",
+            "rtcc.alpr.writerproc:stop",
+            role=None,
+        ),
         Service(
             "camera health monitor",
             "rtcc.alpr.jobs:start_offline_monitor",

@@ -13,7 +13,7 @@ channels.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -193,3 +193,31 @@ def ingest_payload(
     return apply_parsed(
         session, bus, parsed, source=source, principal=principal, settings=settings, dead_letters=dead_letters
     )
+
+
+def as_unit(
+    body: bytes,
+    source: str,
+    context: dict[str, Any],
+    principal: Principal,
+    settings: Settings,
+    drafts: list[DeadLetterDraft],
+) -> Callable[[Session, Bus], IngestResult]:
+    """One camera-sized request as a unit of the group commit (``work(session, bus)``, ``rtcc.alpr.groupcommit``),
+    whichever process runs it (the API process's writer thread or its ingest writer process,
+    ``rtcc.alpr.writerproc``); its dead-letter drafts go to ``drafts``."""
+
+    def work(session: Session, batch_bus: Bus) -> IngestResult:
+        drafts.clear()  # a unit may run twice (its shared transaction failed): collect its drafts afresh
+        return ingest_payload(
+            session,
+            batch_bus,
+            body,
+            source=source,
+            context=context,
+            principal=principal,
+            settings=settings,
+            dead_letters=drafts,
+        )
+
+    return work

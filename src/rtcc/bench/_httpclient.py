@@ -3,7 +3,8 @@ process starts fast), so that making the load never competes with the measuring 
 
 ``rtcc bench ingest``'s HTTP variant (closed loop): asyncio on uvloop, ``clients`` keep-alive connections speaking raw
 HTTP/1.1, each one request at a time. Every response is checked (status 202 and, for ingest, ``accepted`` equal to
-the reads sent). It reports its own CPU share, to show it is not the bottleneck, and the server's (from ``/proc``).
+the reads sent). It reports its own CPU share, to show it is not the bottleneck, and the server's (from ``/proc``: the
+API process and its ingest writer process).
 
 ``rtcc bench live``'s background traffic (``open`` mode, open loop): requests sent at a fixed rate over at most
 ``in_flight`` connections; a request whose turn comes while all of them are busy is skipped (counted), never queued.
@@ -13,9 +14,11 @@ how many failed or were skipped."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import time
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -31,9 +34,18 @@ def _percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[pos]
 
 
-def _process_cpu_s(pid: int) -> float:
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()  # noqa: SIM115 - /proc, read at once
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+def process_cpu_s(pid: int) -> float:
+    """CPU seconds of process ``pid`` and of its live children (the API process's ingest writer process)."""
+    total = 0.0
+    pids = [pid]
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            pids += [int(child) for child in children.read_text().split()]
+    for one in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 async def _phase(port: int, path: str, key: str, bodies: list[bytes], clients: int, per: int) -> dict[str, Any]:
@@ -94,9 +106,9 @@ async def _phases(
 ) -> list[dict[str, Any]]:
     out = []
     for path, bodies in phases:
-        cpu0 = _process_cpu_s(pid)
+        cpu0 = process_cpu_s(pid)
         result = await _phase(port, path, key, bodies, clients, per)
-        result["server_cpu_share"] = (_process_cpu_s(pid) - cpu0) / result["wall_s"]
+        result["server_cpu_share"] = (process_cpu_s(pid) - cpu0) / result["wall_s"]
         out.append(result)
     return out
 

@@ -1,16 +1,17 @@
 """``rtcc bench ingest --reads-per-request N --clients C [--mqtt]``: ingest as cameras send it, over the real wire.
 
 HTTP: a real uvicorn server process on 127.0.0.1 serves the production app in its default (embedded) configuration
-on the given database, plus one route that exists only in this benchmark's app: ``POST /bench/noop``, which reads
-the body and answers 202 (the ceiling), served like the ingest routes by a hot lane first in the route table, inside
-the same middleware. A client process (asyncio on uvloop, ``clients`` keep-alive
-connections, raw HTTP/1.1, each connection one request at a time) first sends the same bodies to the trivial route,
-then ``POST /api/v1/reads`` with a sensor API key, ``reads_per_request`` reads a body. Every response is checked
-(status 202, ``accepted`` equal to the reads sent); ack latency is send-to-response per request. The server is then
-stopped (SIGTERM: a clean shutdown), the ingest phase is repeated on a fresh server of the same code whose writer
-gives each request its own transaction, as before group commit (``per_request_tx_reads_per_s``), and the reads
-stored are counted against the ones acknowledged. The client's
-CPU share (CPU seconds over wall seconds) is reported to show that it is not the bottleneck.
+on the given database (with its ingest writer process, ``rtcc.alpr.writerproc``), plus one route that exists only in
+this benchmark's app: ``POST /bench/noop``, which reads the body and answers 202 (the ceiling), served like the ingest
+routes by a hot lane first in the route table, inside the same middleware. A client process (asyncio on uvloop,
+``clients`` keep-alive connections, raw HTTP/1.1, each connection one request at a time) first sends the same bodies
+to the trivial route, then ``POST /api/v1/reads`` with a sensor API key, ``reads_per_request`` reads a body. Every
+response is checked (status 202, ``accepted`` equal to the reads sent); ack latency is send-to-response per request.
+The server is then stopped (SIGTERM: a clean shutdown), the ingest phase is repeated on a fresh server of the same
+code whose writer (a thread of the API process) gives each request its own transaction, as before group commit
+(``per_request_tx_reads_per_s``), and the reads stored are counted against the ones acknowledged. The client's CPU
+share (CPU seconds over wall seconds) is reported to show that it is not the bottleneck; the server's counts the
+API process and its ingest writer process.
 
 MQTT (``--mqtt``): the same server with MQTT ingest on the real broker (``RTCC_MQTT_URL``, default
 ``mqtt://127.0.0.1:1883``) under a unique topic prefix; the publisher (this process, QoS 1, one read a message) keeps
@@ -121,6 +122,8 @@ def _serve(argv: list[str]) -> None:
             "mqtt_topic_prefix": args.mqtt_prefix,
             "mqtt_frigate_prefix": f"{args.mqtt_prefix}/frigate",
         }
+    if args.solo:  # the comparison's writer is a thread of this process (the writer process would group-commit)
+        extra["ingest_writer_process"] = False
     settings = Settings(database_url=args.database, data_dir=Path(args.data_dir), log_level="WARNING", **extra)
     hooks: list[tuple[Hook, Hook]] = [(_mqtt_probe_start, _mqtt_probe_stop)] if args.mqtt_url else []
     if args.solo:
@@ -260,8 +263,8 @@ class _Server:
                 time.sleep(0.1)
 
     def cpu_s(self) -> float:
-        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """CPU seconds of the server and its ingest writer process."""
+        return _httpclient.process_cpu_s(self.proc.pid)
 
     def stop(self) -> int:
         """SIGTERM: uvicorn finishes in-flight requests, then the lifespan stops the writer (flushing it)."""

@@ -3,17 +3,20 @@
 One ``Database`` per process. ``db.uow()`` is the unit of work: it opens a session and a transaction, commits on
 success (rolls back on error) and then runs the callbacks registered with ``after_commit`` (publishing events), so
 subscribers only ever see committed state. Services take ``session`` and never commit. On SQLite, write units of work
-begin with ``BEGIN IMMEDIATE`` so that concurrent writers wait for each other instead of failing half-way; inside
-one process they queue on a lock of the file (``_WriterGate``) before that, so the next writer starts the moment the
-last one commits instead of sleeping in SQLite's busy handler (which backs off by up to 100 ms a try).
+begin with ``BEGIN IMMEDIATE`` so that concurrent writers wait for each other instead of failing half-way; before
+that they queue on a gate of the file (``_WriterGate``: a lock in the process, a lock file across processes), so the
+next writer starts the moment the last one commits instead of sleeping in SQLite's busy handler (which backs off by
+up to 100 ms a try).
 """
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -115,24 +118,73 @@ def ensure_sqlite_dir(url: str) -> None:
 _BUSY_TIMEOUT_S = 30.0
 
 
+class _FileGate:
+    """A process's lock of one SQLite file, and (for a file on disk) an exclusive ``flock`` of a lock file beside it
+    (``<database>-writer.lock``) that other processes' gates take too. ``acquire`` takes the process's lock, then the
+    file's (polling every millisecond: a ``flock`` wait cannot time out), both within ``timeout``."""
+
+    _POLL_S = 0.001
+
+    def __init__(self, path: str | None) -> None:
+        self._lock = threading.Lock()
+        self._path = path
+        self._fd: int | None = None
+
+    def locked(self) -> bool:
+        return self._lock.locked()
+
+    def acquire(self, timeout: float = -1) -> bool:
+        deadline = time.monotonic() + timeout if timeout >= 0 else None
+        if not self._lock.acquire(timeout=timeout):
+            return False
+        if self._path is None:
+            return True
+        try:
+            if self._fd is None:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            while True:
+                try:
+                    fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return True
+                except BlockingIOError:
+                    if deadline is not None and time.monotonic() >= deadline:
+                        self._lock.release()
+                        return False
+                    time.sleep(self._POLL_S)
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._lock.release()
+
+
 class _WriterGate:
-    """One lock per SQLite file per process, held from ``BEGIN IMMEDIATE`` until the unit of work has committed or
-    rolled back (``Database.uow`` releases it after the COMMIT, so the next writer never meets a commit in flight).
+    """One gate per SQLite file per process (``_FileGate``), held from ``BEGIN IMMEDIATE`` until the unit of work has
+    committed or rolled back (``Database.uow`` releases it after the COMMIT, so the next writer never meets a commit
+    in flight).
 
-    SQLite has one writer at a time. Writers of other processes (a CLI command, ``rtcc worker``) still wait in
-    SQLite's busy handler; writers of this process (the ingest writer, consumers, jobs, requests) wait here, handed
-    the file in turn. A writer that waits longer than the busy timeout fails as SQLite's own "database is locked"
-    would (an outage: 503)."""
+    SQLite has one writer at a time. Writers of this process (the ingest writer, consumers, jobs, requests) wait at
+    the gate's lock, writers of other processes using this module (the API process's ingest writer process, a CLI
+    command, ``rtcc worker``) at its lock file, handed the file in turn instead of sleeping in SQLite's busy
+    handler. A writer that waits longer than the busy timeout fails as SQLite's own "database is locked" would (an
+    outage: 503)."""
 
-    _gates: dict[str, threading.Lock] = {}
+    _gates: dict[str, _FileGate] = {}
     _guard = threading.Lock()
 
     @classmethod
-    def of(cls, url: str) -> threading.Lock:
+    def of(cls, url: str) -> _FileGate:
         path = url.split("///", 1)[1] if "///" in url else url
-        key = path if path in ("", ":memory:") else os.path.realpath(path)
+        in_memory = path in ("", ":memory:") or "mode=memory" in path
+        key = path if in_memory else os.path.realpath(path.split("?", 1)[0])
         with cls._guard:
-            return cls._gates.setdefault(key, threading.Lock())
+            gate = cls._gates.get(key)
+            if gate is None:
+                gate = cls._gates[key] = _FileGate(None if in_memory else f"{key}-writer.lock")
+            return gate
 
 
 _gate_held = threading.local()
@@ -140,7 +192,7 @@ _gate_held = threading.local()
 
 def _release_gate() -> None:
     """Hand this thread's SQLite file over to the next writer of the process (if this thread holds it)."""
-    gate: threading.Lock | None = getattr(_gate_held, "gate", None)
+    gate: _FileGate | None = getattr(_gate_held, "gate", None)
     if gate is not None:
         _gate_held.gate = None
         gate.release()

@@ -7,17 +7,29 @@ and the bus's queue group shares events between them. Each event's transaction d
 its hits (``service.match_stored``); a failed batch is logged and, on NATS, redelivered later, and in any case
 re-driven by a reconciler once its grace period is over. The unique (read, entry) constraint and the outbox row
 make redelivery and re-drive harmless.
+
+On a single-writer database (SQLite) the events are matched first, in a read session (``service.prematch``). Those
+with hits are recorded at once, as above. Those without have nothing to write but their outbox rows' deletion, which
+would cost a write transaction (the file's one write lock, which ingest waits for, and an fsync) per event: their
+rows are deleted together, at most ``SETTLE_EVERY_S`` later (``DeferredSettle``). A crash before that leaves rows
+that the reconciler matches again after its grace period: again no hit, nothing lost.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import threading
+import uuid
 
 import anyio
 
-from rtcc.alpr.events import EVENT_STORED
+from rtcc.alpr.events import EVENT_STORED, covered_ids
+from rtcc.bus import outbox
 from rtcc.bus.batches import one_transaction_or_each
 from rtcc.bus.envelope import Envelope
+from rtcc.core.db import Database
 from rtcc.matching import reconciler
 from rtcc.matching.service import Matcher, Prematch, match_stored, prematch
 from rtcc.runtime import Runtime
@@ -26,6 +38,54 @@ logger = logging.getLogger(__name__)
 
 GROUP = "match"
 EVENT = EVENT_STORED
+#: Longest time the outbox rows of events matched without a hit wait to be deleted (single-writer databases).
+SETTLE_EVERY_S = 0.25
+_SETTLER = "matching.settler"
+
+
+class DeferredSettle:
+    """Outbox rows of events matched without a hit, deleted together in one write transaction (see the module
+    docstring): ``add`` queues them, ``flush`` deletes what is queued (in the caller's thread)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._lock = threading.Lock()
+        self._ids: list[uuid.UUID] = []
+        self.flushes = 0
+
+    def add(self, ids: list[uuid.UUID]) -> None:
+        with self._lock:
+            self._ids.extend(ids)
+
+    def pending(self) -> int:
+        with self._lock:
+            return len(self._ids)
+
+    def flush(self) -> int:
+        """Delete the queued rows (one transaction); returns how many were queued. On failure they stay queued."""
+        with self._lock:
+            ids, self._ids = self._ids, []
+        if not ids:
+            return 0
+        try:
+            with self.db.uow() as session:
+                outbox.settle_many(session, ids)
+        except Exception:
+            with self._lock:
+                self._ids[:0] = ids
+            raise
+        self.flushes += 1
+        return len(ids)
+
+
+async def _settle_loop(settler: DeferredSettle) -> None:
+    while True:
+        await asyncio.sleep(SETTLE_EVERY_S)
+        if settler.pending():
+            try:
+                await anyio.to_thread.run_sync(settler.flush)
+            except Exception:  # the rows stay in the outbox (and queued): the next pass or the reconciler has them
+                logger.warning("deleting the outbox rows of matched events failed; retrying", exc_info=True)
 
 
 async def start(runtime: Runtime) -> None:
@@ -39,11 +99,20 @@ async def start(runtime: Runtime) -> None:
 
     await anyio.to_thread.run_sync(warm)
 
+    settler = DeferredSettle(runtime.db) if runtime.db.single_writer else None
+
     def process(envelopes: list[Envelope]) -> None:
         matched: list[Prematch | None] = [None] * len(envelopes)
-        if runtime.db.single_writer:  # match first: the write transaction, which holds the one write lock that
-            with runtime.db.read() as session:  # ingest waits for, then only settles and records
+        if settler is not None:  # match first: the write transaction, which holds the one write lock that ingest
+            with runtime.db.read() as session:  # waits for, then only settles and records (events with hits)
                 matched = list(prematch(session, matcher, envelopes))
+            quiet = [e for e, m in zip(envelopes, matched, strict=True) if m is not None and not m.found]
+            for envelope in quiet:
+                settler.add(covered_ids(envelope))
+            if len(quiet) == len(envelopes):
+                return
+            keep = [i for i, m in enumerate(matched) if m is None or m.found]
+            envelopes, matched = [envelopes[i] for i in keep], [matched[i] for i in keep]
         with runtime.db.uow() as session:
             for envelope, found in zip(envelopes, matched, strict=True):
                 alerts = match_stored(
@@ -63,10 +132,22 @@ async def start(runtime: Runtime) -> None:
         await anyio.to_thread.run_sync(one_transaction_or_each, process, envelopes)
 
     await runtime.bus.subscribe_batch(EVENT, handle, group=GROUP)  # no linger: a hit is an alert at once
+    if settler is not None:
+        runtime.services[_SETTLER] = (settler, asyncio.create_task(_settle_loop(settler), name="match:settle"))
     await reconciler.start(runtime, matcher)
 
 
 async def stop(runtime: Runtime) -> None:
-    """Stop the reconciler; the bus closes the subscription."""
+    """Stop the reconciler and the deferred deletions (deleting what is queued); the bus closes the subscription."""
     await reconciler.stop(runtime)
+    found = runtime.services.pop(_SETTLER, None)
+    if found is not None:
+        settler, task = found
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        try:
+            await anyio.to_thread.run_sync(settler.flush)
+        except Exception:  # left to the reconciler of the next start
+            logger.warning("deleting the outbox rows of matched events at shutdown failed", exc_info=True)
     runtime.services.pop("matcher", None)

@@ -70,3 +70,44 @@ def test_a_second_writer_waits_at_the_gate_and_starts_when_the_first_commits(sql
     assert second_done.wait(5)
     thread.join(5)
     assert order == ["first", "second"] and not gate.locked()
+
+
+def test_a_writer_of_another_process_holds_the_gate_until_it_commits(sqlite_db: Database) -> None:
+    """Another process's unit of work (the ingest writer process, a CLI command) takes the file's lock file: this
+    process's gate waits for it instead of entering SQLite's busy handler, and gets the file once it commits."""
+    import subprocess
+    import sys
+    import time
+
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from sqlalchemy import text\n"
+            "from rtcc.core.db import Database\n"
+            "db = Database(sys.argv[1])\n"
+            "with db.uow() as s:\n"
+            "    s.execute(text('SELECT 1'))\n"
+            "    print('holding', flush=True)\n"
+            "    time.sleep(1.0)\n"
+            "print('committed', flush=True)\n",
+            sqlite_db.url,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None
+        assert holder.stdout.readline().strip() == "holding"
+        gate = _WriterGate.of(sqlite_db.url)
+        assert not gate.acquire(timeout=0.2)  # the other process holds the file
+        assert not gate.locked()  # a timed-out wait leaves nothing held in this process
+        started = time.monotonic()
+        with sqlite_db.uow() as session:
+            session.execute(text("SELECT 1"))
+            waited = time.monotonic() - started
+        assert holder.stdout.readline().strip() == "committed"
+        assert 0.3 < waited < 5.0  # it waited for the other process's commit, not for a busy-handler back-off
+    finally:
+        holder.wait(10)

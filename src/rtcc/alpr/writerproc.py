@@ -1,0 +1,466 @@
+"""Ingest's writer in a process of its own: the API process serves HTTP on one core, the writer stores on another.
+
+Python runs one thread at a time in a process. With the group-commit writer (``rtcc.alpr.groupcommit``) as a thread
+of the API process, a camera's single-read request cost that one core about 0.75 ms: 0.17 ms for HTTP, the
+middleware and the key check, the rest for parsing, validating, storing, auditing and committing, and for the
+consumers. ``WriterProcess`` moves the storing half into a child process (``python -m rtcc.alpr.writerproc``) that
+runs the same ``GroupCommitter`` on its own connection, so the two halves run on two cores.
+
+The API process sends each request as an ``IngestJob`` (body, source, context, the principal) over a socket pair
+(``multiprocessing.connection``: one pickled message per burst of requests, not one per request). The child runs
+each job as the unit of work the in-process writer would run (``payloads.as_unit``) and, once its shared transaction has
+committed, replies with the unit's result or its exception and its dead-letter drafts. Events: what the units
+publish or offer after the commit (the ``alpr.reads.stored`` envelopes, staged in the event outbox in the same
+transaction) travels back in the same stream, ahead of the replies it precedes, and the API process passes it to its
+own bus, where its consumers (matching, the plate index, the live hub) take it as before. An envelope lost on the
+way is still in the outbox: the matching consumer's reconciler re-drives it. The child's metrics (reads ingested,
+duplicates, refused, batch time) reach ``/metrics`` through ``rtcc.core.metrics.relayed``.
+
+Failure: if the child dies, requests waiting on it get 503 with ``Retry-After`` (a camera resends; what the child
+committed counts as duplicates then), and a new child is started. If the API process dies, the child sees its end of
+the socket close, commits what it holds and exits; it ignores SIGINT and SIGTERM (a terminal's Ctrl-C or systemd's
+stop reach the whole process group), ending when the API process tells it to, after its last batch, so that a clean
+shutdown of the API process answers every request it accepted.
+
+On SQLite both processes write to one file: the gate of ``rtcc.core.db`` hands it between them. Setting:
+``RTCC_INGEST_WRITER_PROCESS`` (on by default; the test suite runs the in-process writer except where it tests this
+one). Large bodies (over ``groupcommit.SOLO_BYTES``) and MQTT ingest still use the in-process writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import logging
+import os
+import pickle
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+
+from rtcc.alpr.deadletters import DeadLetterDraft
+from rtcc.alpr.outcomes import LoopOutcome, deliver
+from rtcc.bus.base import Bus
+from rtcc.bus.envelope import Envelope
+from rtcc.core import metrics
+from rtcc.core.db import is_database_outage
+from rtcc.core.errors import DatabaseUnavailable, DomainError, ServiceUnavailable
+from rtcc.identity.logic import Principal
+from rtcc.runtime import Runtime
+from rtcc.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+SERVICE_KEY = "alpr.writer-process"
+#: How long start-up waits for the child to connect to the database and say it is ready.
+START_TIMEOUT_S = 60.0
+#: Pause before a child that died is replaced (a child that cannot start is retried this often).
+RESTART_DELAY_S = 1.0
+#: How often the child sends its metrics (seconds, while it works).
+METRICS_EVERY_S = 1.0
+
+
+@dataclass(frozen=True)
+class IngestJob:
+    """One ingest request as the child runs it (``payloads.as_unit``)."""
+
+    body: bytes
+    source: str
+    context: dict[str, Any]
+    principal: Principal
+
+
+@dataclass
+class Reply:
+    """The child's answer to one job: its result (``ok``) or the exception it raised, and its dead-letter drafts."""
+
+    ok: bool
+    value: Any
+    drafts: list[DeadLetterDraft] = field(default_factory=list)
+
+
+class WriterGone(ServiceUnavailable):
+    """The ingest writer process ended before it answered; the request may be sent again."""
+
+    title = "Ingest writer restarting"
+    retry_after = 2
+
+
+# --- the API process's side ------------------------------------------------------------------------------------------
+
+
+class _Generation:
+    """One child process and the two threads that talk to it; replaced whole when the child dies."""
+
+    def __init__(self, owner: WriterProcess, number: int) -> None:
+        self.owner = owner
+        self.number = number
+        self.pending: dict[int, LoopOutcome] = {}
+        self.lock = threading.Lock()
+        self.alive = False
+        self.outbox: queue.SimpleQueue[tuple[int, IngestJob] | None] = queue.SimpleQueue()
+        ours, theirs = socket.socketpair()
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "rtcc.alpr.writerproc", str(theirs.fileno())],
+            pass_fds=[theirs.fileno()],
+        )
+        theirs.close()
+        self.conn = Connection(ours.detach())
+        self.conn.send(owner.settings)
+        if not self.conn.poll(START_TIMEOUT_S):
+            self._kill()
+            raise RuntimeError(f"the ingest writer process did not start within {START_TIMEOUT_S:.0f} s")
+        try:
+            ready = self.conn.recv()
+        except (EOFError, OSError):
+            ready = None
+        if not (isinstance(ready, tuple) and ready[:1] == ("ready",)):
+            self._kill()
+            raise RuntimeError(f"the ingest writer process failed to start (exit code {self.proc.wait(5)})")
+        self.alive = True
+        self.sender = threading.Thread(target=self._send, name=f"rtcc-writer-send-{number}", daemon=True)
+        self.receiver = threading.Thread(target=self._receive, name=f"rtcc-writer-recv-{number}", daemon=True)
+        self.sender.start()
+        self.receiver.start()
+
+    def submit(self, job: IngestJob, outcome: LoopOutcome) -> None:
+        with self.lock:
+            if not self.alive:
+                raise WriterGone("the ingest writer is restarting; send the reads again shortly")
+            jid = next(self.owner.ids)
+            self.pending[jid] = outcome
+        self.outbox.put((jid, job))
+
+    def _send(self) -> None:
+        """Send what is queued, as one message per burst."""
+        while True:
+            item = self.outbox.get()
+            if item is None:
+                break
+            burst = [item]
+            with contextlib.suppress(queue.Empty):
+                while len(burst) < 1024:
+                    nxt = self.outbox.get_nowait()
+                    if nxt is None:
+                        self.outbox.put(None)
+                        break
+                    burst.append(nxt)
+            try:
+                self.conn.send(burst)
+            except (OSError, ValueError):
+                break  # the child is gone: the receiver fails what waits and replaces it
+
+    def _receive(self) -> None:
+        """Pass on the child's events, resolve the replies, absorb its metrics; on its end, fail what still waits."""
+        bus = self.owner.bus
+        origin = f"ingest-writer-{self.number}"
+        while True:
+            try:
+                message: list[tuple[Any, ...]] = self.conn.recv()
+            except (EOFError, OSError):
+                break
+            except Exception:  # a message that cannot be read: this child is beyond trust; replace it
+                logger.exception("unreadable message from the ingest writer process; replacing it")
+                self._kill()
+                break
+            settled: list[LoopOutcome] = []
+            for entry in message:
+                kind = entry[0]
+                if kind == "r":
+                    _, jid, reply = entry
+                    with self.lock:
+                        outcome = self.pending.pop(jid, None)
+                    if outcome is not None:
+                        outcome.set_result(reply)
+                        settled.append(outcome)
+                elif kind == "o":
+                    if not bus.offer(entry[1]):
+                        logger.info("bus did not take stored-reads event %s now; it stays in the outbox", entry[1].id)
+                elif kind == "p":
+                    try:
+                        bus.publish_threadsafe(entry[1])
+                    except Exception:  # as after a commit in this process: logged, the stored reads stay stored
+                        logger.exception("publishing %s from the ingest writer failed", entry[1].type)
+                elif kind == "m":
+                    metrics.relayed.absorb(origin, entry[1])
+            deliver(settled)
+        self._ended(origin)
+
+    def _ended(self, origin: str) -> None:
+        with self.lock:
+            self.alive = False
+            waiting, self.pending = list(self.pending.values()), {}
+        self.outbox.put(None)
+        metrics.relayed.retire(origin)
+        gone = WriterGone("the ingest writer ended before it answered; send the reads again")
+        for outcome in waiting:
+            outcome.set_result(Reply(False, gone))
+        deliver(waiting)
+        with contextlib.suppress(OSError):
+            self.conn.close()
+        code = self.proc.wait()
+        self.owner._generation_ended(self, code)
+
+    def close(self, timeout: float) -> None:
+        """Tell the child to finish: it commits what it holds and answers it, then exits."""
+        with self.lock:
+            self.alive = False
+        self.outbox.put(None)
+        self.sender.join(timeout)
+        with contextlib.suppress(OSError, ValueError):
+            self.conn.send(None)
+        self.receiver.join(timeout)
+        if self.proc.poll() is None:
+            self._kill()
+
+    def _kill(self) -> None:
+        with contextlib.suppress(OSError):
+            self.proc.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.proc.wait(10)
+
+
+class WriterProcess:
+    """The API process's handle on its ingest writer process (see the module docstring)."""
+
+    def __init__(self, settings: Settings, bus: Bus) -> None:
+        self.settings = settings
+        self.bus = bus
+        self.ids = itertools.count()
+        self._stopping = False
+        self._numbers = itertools.count(1)
+        self._lock = threading.Lock()
+        self.restarts = 0
+        self._current: _Generation | None = _Generation(self, next(self._numbers))
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id (None while it is being replaced)."""
+        current = self._current
+        return current.proc.pid if current is not None and current.alive else None
+
+    def submit_async(self, job: IngestJob) -> asyncio.Future[Reply]:
+        """Send ``job``; the future resolves with the child's ``Reply`` once the job's transaction has committed
+        (or with ``WriterGone`` in the reply when the child ended first). Raises ``WriterGone`` while the child is
+        being replaced."""
+        outcome = LoopOutcome(asyncio.get_running_loop())
+        current = self._current
+        if current is None:
+            raise WriterGone("the ingest writer is restarting; send the reads again shortly")
+        current.submit(job, outcome)
+        return outcome.future
+
+    def _generation_ended(self, generation: _Generation, code: int) -> None:
+        with self._lock:
+            if self._current is generation:
+                self._current = None
+            stopping = self._stopping
+        if stopping:
+            return
+        logger.error("ingest writer process %d ended (exit code %s); starting another", generation.proc.pid, code)
+        threading.Thread(target=self._replace, name="rtcc-writer-restart", daemon=True).start()
+
+    def _replace(self) -> None:
+        while not self._stopping:
+            time.sleep(RESTART_DELAY_S)
+            try:
+                fresh = _Generation(self, next(self._numbers))
+            except Exception:
+                logger.exception("the ingest writer process could not be restarted; retrying")
+                continue
+            with self._lock:
+                if self._stopping:
+                    stale: _Generation | None = fresh
+                else:
+                    self._current, stale = fresh, None
+                    self.restarts += 1
+            if stale is not None:
+                stale.close(10)
+            return
+
+    def stop(self, timeout: float = 30.0) -> None:
+        """End the child after it has committed and answered what it was sent."""
+        with self._lock:
+            self._stopping = True
+            current, self._current = self._current, None
+        if current is not None:
+            current.close(timeout)
+
+
+def running(runtime: Runtime) -> WriterProcess | None:
+    """The process's ingest writer process, if it runs one."""
+    found = runtime.services.get(SERVICE_KEY)
+    return found if isinstance(found, WriterProcess) else None
+
+
+async def start(runtime: Runtime) -> None:
+    """Lifespan hook: start the ingest writer process when ``RTCC_INGEST_WRITER_PROCESS`` is on."""
+    if not runtime.settings.ingest_writer_process:
+        return
+    import anyio
+
+    runtime.services[SERVICE_KEY] = await anyio.to_thread.run_sync(WriterProcess, runtime.settings, runtime.bus)
+
+
+async def stop(runtime: Runtime) -> None:
+    """Lifespan hook: end the ingest writer process (it commits and answers what it was sent first)."""
+    import anyio
+
+    found = runtime.services.pop(SERVICE_KEY, None)
+    if isinstance(found, WriterProcess):
+        await anyio.to_thread.run_sync(found.stop)
+
+
+# --- the child --------------------------------------------------------------------------------------------------------
+
+
+class _RelayBus:
+    """The child's bus: what the committed units publish or offer goes to the API process, in order."""
+
+    name = "ingest-writer-relay"
+
+    def __init__(self, out: queue.SimpleQueue[tuple[Any, ...] | None]) -> None:
+        self._out = out
+
+    async def start(self) -> None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+    async def publish(self, envelope: Envelope) -> None:
+        self._out.put(("p", envelope))
+
+    def publish_threadsafe(self, envelope: Envelope, timeout: float = 10.0) -> None:
+        self._out.put(("p", envelope))
+
+    def offer(self, envelope: Envelope) -> bool:
+        self._out.put(("o", envelope))
+        return True
+
+    async def subscribe(self, *_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("the ingest writer's bus only publishes")
+
+    async def subscribe_batch(self, *_args: Any, **_kwargs: Any) -> None:
+        raise RuntimeError("the ingest writer's bus only publishes")
+
+    async def ping(self) -> bool:
+        return True
+
+
+def _portable(exc: BaseException) -> BaseException:
+    """An exception the API process can unpickle and answer as the in-process writer's would be answered."""
+    if isinstance(exc, DomainError):
+        return exc
+    if is_database_outage(exc):
+        return DatabaseUnavailable("the database is unavailable; send the reads again shortly")
+    try:
+        pickle.loads(pickle.dumps(exc))  # noqa: S301 - our own object, checked for the trip
+    except Exception:
+        return RuntimeError(f"{type(exc).__name__}: {exc}")
+    return exc
+
+
+class _ChildOutcome:
+    """Where the child's writer puts one job's result: straight onto the reply stream."""
+
+    __slots__ = ("drafts", "jid", "out", "settled")
+
+    def __init__(self, out: queue.SimpleQueue[tuple[Any, ...] | None], jid: int, drafts: list[DeadLetterDraft]):
+        self.out, self.jid, self.drafts, self.settled = out, jid, drafts, False
+
+    def set_running_or_notify_cancel(self) -> bool:
+        return True
+
+    def done(self) -> bool:
+        return self.settled
+
+    def set_result(self, result: Any) -> None:
+        self.settled = True
+        self.out.put(("r", self.jid, Reply(True, result, list(self.drafts))))
+
+    def set_exception(self, exception: BaseException | None) -> None:
+        self.settled = True
+        failure = _portable(exception or RuntimeError("unknown failure"))
+        self.out.put(("r", self.jid, Reply(False, failure, list(self.drafts))))
+
+
+def _reply_stream(conn: Connection, out: queue.SimpleQueue[tuple[Any, ...] | None]) -> None:
+    """The child's sender: what is queued goes as one message, with the metrics now and then."""
+    last_metrics = 0.0
+    while True:
+        item = out.get()
+        if item is None:
+            break
+        burst = [item]
+        with contextlib.suppress(queue.Empty):
+            while True:
+                nxt = out.get_nowait()
+                if nxt is None:
+                    out.put(None)
+                    break
+                burst.append(nxt)
+        now = time.monotonic()
+        if now - last_metrics >= METRICS_EVERY_S:
+            burst.append(("m", metrics.relayed.snapshot()))
+            last_metrics = now
+        try:
+            conn.send(burst)
+        except (OSError, ValueError):
+            return
+    with contextlib.suppress(OSError, ValueError):
+        conn.send([("m", metrics.relayed.snapshot())])
+
+
+def _child_main(fd: int) -> None:
+    from rtcc.alpr import groupcommit, payloads
+    from rtcc.core.db import Database
+    from rtcc.core.gcpause import freeze_long_lived
+    from rtcc.core.logging import configure_logging
+
+    for sig in (signal.SIGINT, signal.SIGTERM):  # the API process ends this one, after its last batch
+        signal.signal(sig, signal.SIG_IGN)
+    conn = Connection(fd)
+    settings: Settings = conn.recv()
+    configure_logging(settings.log_level)
+    db = Database(settings.database_url, pool_size=2)
+    out: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
+    committer = groupcommit.GroupCommitter(db, _RelayBus(out))
+    sender = threading.Thread(target=_reply_stream, args=(conn, out), name="rtcc-writer-reply", daemon=True)
+    sender.start()
+    if settings.gc_freeze:
+        freeze_long_lived()
+    conn.send(("ready", os.getpid()))
+    try:
+        while True:
+            try:
+                burst: list[tuple[int, IngestJob]] | None = conn.recv()
+            except (EOFError, OSError):
+                break  # the API process is gone: commit what is queued, then end
+            if burst is None:
+                break
+            for jid, job in burst:
+                drafts: list[DeadLetterDraft] = []
+                work = payloads.as_unit(job.body, job.source, job.context, job.principal, settings, drafts)
+                committer.submit_outcome(work, _ChildOutcome(out, jid, drafts), size=len(job.body))
+    finally:
+        committer.stop()
+        out.put(None)
+        sender.join(30)
+        db.dispose()
+        with contextlib.suppress(OSError):
+            conn.close()
+
+
+if __name__ == "__main__":  # run by name, so that what it pickles is ``rtcc.alpr.writerproc``'s, not ``__main__``'s
+    from rtcc.alpr.writerproc import _child_main as main
+
+    main(int(sys.argv[1]))
