@@ -28,6 +28,21 @@ class Runtime:
     services: dict[str, Any] = field(default_factory=dict)
 
 
+def install_staged_work(db: Database) -> None:
+    """On a single-writer database, install every domain's staged work (``rtcc.core.manifest.StagedWork``)."""
+    if not db.single_writer:
+        return
+    from rtcc.core.manifest import load
+    from rtcc.domains import manifests
+
+    for manifest in manifests():
+        for work in manifest.staged:
+            handler = load(work.handler)
+            handlers = db.staged_work.setdefault(work.event, [])
+            if handler not in handlers:
+                handlers.append(handler)
+
+
 def build_runtime(settings: Settings) -> Runtime:
     """Create (not start) the database and bus named by the settings. Bus messages that are not valid envelopes
     are kept as dead letters (source ``bus``) so nothing received is silently lost."""
@@ -36,6 +51,7 @@ def build_runtime(settings: Settings) -> Runtime:
 
     alpr_deadletters.configure(settings.dead_letter_payload_max_bytes)
     db = Database(settings.database_url)
+    install_staged_work(db)
 
     async def on_malformed(subject: str, data: bytes, reason: str) -> None:
         def write() -> None:

@@ -22,7 +22,8 @@ the socket close, commits what it holds and exits; it ignores SIGINT and SIGTERM
 stop reach the whole process group), ending when the API process tells it to, after its last batch, so that a clean
 shutdown of the API process answers every request it accepted.
 
-On SQLite both processes write to one file: the gate of ``rtcc.core.db`` hands it between them. Setting:
+On SQLite both processes write to one file: the gate of ``rtcc.core.db`` hands it between them, and the child runs
+the API process database's staged work (``Database.staged_work``: the plate index) in its transactions. Setting:
 ``RTCC_INGEST_WRITER_PROCESS`` (on by default; the test suite runs the in-process writer except where it tests this
 one). Large bodies (over ``groupcommit.SOLO_BYTES``) and MQTT ingest still use the in-process writer.
 """
@@ -51,7 +52,7 @@ from rtcc.alpr.outcomes import LoopOutcome, deliver
 from rtcc.bus.base import Bus
 from rtcc.bus.envelope import Envelope
 from rtcc.core import metrics
-from rtcc.core.db import is_database_outage
+from rtcc.core.db import StagedHandler, is_database_outage
 from rtcc.core.errors import DatabaseUnavailable, DomainError, ServiceUnavailable
 from rtcc.identity.logic import Principal
 from rtcc.runtime import Runtime
@@ -114,7 +115,7 @@ class _Generation:
         )
         theirs.close()
         self.conn = Connection(ours.detach())
-        self.conn.send(owner.settings)
+        self.conn.send((owner.settings, owner.staged_work))
         if not self.conn.poll(START_TIMEOUT_S):
             self._kill()
             raise RuntimeError(f"the ingest writer process did not start within {START_TIMEOUT_S:.0f} s")
@@ -231,9 +232,11 @@ class _Generation:
 class WriterProcess:
     """The API process's handle on its ingest writer process (see the module docstring)."""
 
-    def __init__(self, settings: Settings, bus: Bus) -> None:
+    def __init__(self, settings: Settings, bus: Bus, staged_work: dict[str, list[StagedHandler]] | None = None) -> None:
         self.settings = settings
         self.bus = bus
+        #: The API process database's staged work, installed on the child's (module-level functions: pickled by name).
+        self.staged_work = dict(staged_work or {})
         self.ids = itertools.count()
         self._stopping = False
         self._numbers = itertools.count(1)
@@ -307,7 +310,9 @@ async def start(runtime: Runtime) -> None:
         return
     import anyio
 
-    runtime.services[SERVICE_KEY] = await anyio.to_thread.run_sync(WriterProcess, runtime.settings, runtime.bus)
+    runtime.services[SERVICE_KEY] = await anyio.to_thread.run_sync(
+        WriterProcess, runtime.settings, runtime.bus, runtime.db.staged_work
+    )
 
 
 async def stop(runtime: Runtime) -> None:
@@ -421,7 +426,7 @@ def _reply_stream(conn: Connection, out: queue.SimpleQueue[tuple[Any, ...] | Non
 
 
 def _child_main(fd: int) -> None:
-    from rtcc.alpr import groupcommit, payloads
+    from rtcc.alpr import deadletters, groupcommit, payloads
     from rtcc.core.db import Database
     from rtcc.core.gcpause import freeze_long_lived
     from rtcc.core.logging import configure_logging
@@ -429,9 +434,13 @@ def _child_main(fd: int) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):  # the API process ends this one, after its last batch
         signal.signal(sig, signal.SIG_IGN)
     conn = Connection(fd)
-    settings: Settings = conn.recv()
+    settings: Settings
+    staged_work: dict[str, list[StagedHandler]]
+    settings, staged_work = conn.recv()
     configure_logging(settings.log_level)
+    deadletters.configure(settings.dead_letter_payload_max_bytes)  # as build_runtime does in the API process
     db = Database(settings.database_url, pool_size=2)
+    db.staged_work.update(staged_work)
     out: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
     committer = groupcommit.GroupCommitter(db, _RelayBus(out))
     sender = threading.Thread(target=_reply_stream, args=(conn, out), name="rtcc-writer-reply", daemon=True)

@@ -11,6 +11,10 @@ without waiting (``Bus.offer``). The consumer calls ``settle(session, id)`` in t
 which deletes the row; a row still there after a grace period is re-driven by the consumer's reconciler with
 ``claim_due`` (the data the stager kept, row-locked with ``SKIP LOCKED`` on PostgreSQL, so several workers never
 take the same row).
+
+Staged work: on a single-writer database a domain may have work committed with every staged event of a type, in the
+stager's transaction (``rtcc.core.manifest.StagedWork``, installed on ``Database.staged_work``); ``stage_many`` runs
+it, each handler in a savepoint.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from sqlalchemy.orm import Session
 from rtcc.bus.base import Bus
 from rtcc.bus.envelope import Envelope
 from rtcc.bus.models import OutboxEvent
-from rtcc.core.db import after_commit
+from rtcc.core.db import STAGED_WORK, StagedHandler, after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -91,12 +95,34 @@ def stage_many(session: Session, bus: Bus, staged: Sequence[Staged]) -> None:
         ],
     )
     envelopes = [envelope for envelope, _ in staged]
+    work: dict[str, list[StagedHandler]] | None = session.info.get(STAGED_WORK)
+    if work:
+        _run_staged_work(session, work, envelopes)
 
     def offer_all() -> None:
         for envelope in envelopes:
             _offer(bus, envelope)
 
     after_commit(session, offer_all)
+
+
+def _run_staged_work(session: Session, work: dict[str, list[StagedHandler]], envelopes: list[Envelope]) -> None:
+    """The database's staged work for these envelopes (``Database.staged_work``), each handler in a savepoint: one
+    that fails is rolled back to it and logged, and what was staged commits all the same (the work is derived data
+    that its consumer's other paths, such as a search's catch-up, also keep current)."""
+    by_type: dict[str, list[Envelope]] = {}
+    for envelope in envelopes:
+        if envelope.type in work:
+            by_type.setdefault(envelope.type, []).append(envelope)
+    for event_type, group in by_type.items():
+        for handler in work[event_type]:
+            try:
+                with session.begin_nested():
+                    handler(session, group)
+            except Exception:
+                logger.exception(
+                    "work staged with %d %s event(s) failed; the events commit without it", len(group), event_type
+                )
 
 
 def defer(session: Session) -> list[Staged]:

@@ -189,6 +189,11 @@ class _WriterGate:
 
 _gate_held = threading.local()
 
+#: ``Session.info`` key of the database's ``staged_work`` (write sessions only).
+STAGED_WORK = "rtcc_staged_work"
+#: Work committed with staged events: ``handler(session, envelopes)``.
+StagedHandler = Callable[[Session, list[Any]], None]
+
 
 def _release_gate() -> None:
     """Hand this thread's SQLite file over to the next writer of the process (if this thread holds it)."""
@@ -248,8 +253,12 @@ class Database:
         #: One writer at a time for the whole database (SQLite's file lock, ``_WriterGate``): a writer should hold
         #: it only for its statements, doing its other work before it begins.
         self.single_writer = self.dialect == "sqlite"
+        #: Work committed with staged events of a type in every write transaction (``rtcc.core.manifest.StagedWork``,
+        #: run by ``rtcc.bus.outbox.stage_many``): event type -> ``handler(session, envelopes)``. Installed once at
+        #: start-up; every write session sees this one dict.
+        self.staged_work: dict[str, list[StagedHandler]] = {}
         writer = self.engine.execution_options(rtcc_write=True)
-        self._write_sessions = sessionmaker(bind=writer, expire_on_commit=False)
+        self._write_sessions = sessionmaker(bind=writer, expire_on_commit=False, info={STAGED_WORK: self.staged_work})
         self._read_sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
         if self.dialect == "postgresql":  # the division scope of a request, for the row-level security policies
             for factory in (self._write_sessions, self._read_sessions):

@@ -51,6 +51,18 @@ class Service:
 
 
 @dataclass(frozen=True)
+class StagedWork:
+    """Work a domain commits with each staged event of type ``event`` (``rtcc.bus.outbox.stage``), in the stager's
+    transaction, on a single-writer database (SQLite) only. There a consumer doing the same work in transactions of
+    its own takes the file's one write lock each time, and ingest waits for it; here the work joins the transaction
+    that stores what the event describes. ``handler`` is ``module:function(session, envelopes)``; the process installs
+    it on its ``Database`` (``Database.staged_work``), and the domain's consumer leaves alone what is done so."""
+
+    event: str
+    handler: str
+
+
+@dataclass(frozen=True)
 class CliGroup:
     """A ``typer.Typer`` sub-command group (``"module:attribute"``) mounted as ``rtcc <name>``."""
 
@@ -87,3 +99,4 @@ class Manifest:
     settings: str | None = None
     services: tuple[Service, ...] = field(default_factory=tuple)
     bodies: tuple[BodyClass, ...] = ()
+    staged: tuple[StagedWork, ...] = ()

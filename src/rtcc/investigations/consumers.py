@@ -4,7 +4,9 @@ events waiting at once in one transaction (each in its own when that transaction
 It keeps wildcard and partial search current as reads arrive, including late uploads whose observed time lies
 before the catch-up's high-water mark. Indexing is an idempotent min/max merge, so a redelivered event changes
 nothing; a failed event is logged by the bus and, on NATS, redelivered. In the embedded profile the API process
-runs it (``start``/``stop`` in the app's startup hooks); in production a worker process does.
+runs it (``start``/``stop`` in the app's startup hooks); in production a worker process does. On SQLite it does
+nothing: the transaction that stores the reads indexes them (the domain's staged work, ``plate_index.index_staged``),
+so the index never takes the file's one write lock on its own.
 """
 
 from __future__ import annotations
@@ -31,7 +33,11 @@ LINGER_S = 0.25
 
 
 async def start(runtime: Runtime) -> None:
-    """Subscribe the plate indexer to stored reads."""
+    """Subscribe the plate indexer to stored reads, unless the transactions that store them index them (staged work
+    on a single-writer database, ``plate_index.index_staged``)."""
+    if plate_index.index_staged in runtime.db.staged_work.get(EVENT, ()):
+        logger.debug("plate index: stored reads are indexed in the transactions that store them")
+        return
 
     def process(envelopes: list[Envelope]) -> None:
         reads = [read for envelope in envelopes for read in stored_reads(envelope)]

@@ -1,6 +1,7 @@
 """The plate index (``plate_index``: each distinct plate with its first and last sighting) that wildcard and
 partial plate search read first. It is kept current three ways, all idempotent because first/last seen merge by
-min/max: the ``alpr.reads.stored`` consumer indexes each stored batch (``index_stored_reads``); every pattern search
+min/max: the ``alpr.reads.stored`` consumer indexes each stored batch (``index_stored_reads``; on SQLite the
+transaction that stores the reads does, ``index_staged``); every pattern search
 first catches up from ``alpr_reads`` by an observed-at high-water mark minus an overlap (``catch_up_index``: covers
 reads stored without events, such as bulk loads, and batches whose event is still in flight); and ``rebuild_index``
 recomputes it from scratch.
@@ -8,12 +9,14 @@ recomputes it from scratch.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from rtcc.alpr.events import stored_reads
+from rtcc.bus.envelope import Envelope
 from rtcc.core.clock import utcnow
 from rtcc.investigations import repository
 from rtcc.investigations.models import PlateIndexState
@@ -34,6 +37,12 @@ def index_stored_reads(session: Session, reads: Iterable[Mapping[str, Any]]) -> 
         old = span.get(norm)
         span[norm] = (at, at) if old is None else (min(old[0], at), max(old[1], at))
     return repository.upsert_plates(session, [(n, a, b) for n, (a, b) in span.items()])
+
+
+def index_staged(session: Session, envelopes: Sequence[Envelope]) -> None:
+    """Index the reads of ``alpr.reads.stored`` envelopes in the transaction that stores them (the domain's staged
+    work on a single-writer database, ``rtcc.core.manifest.StagedWork``)."""
+    index_stored_reads(session, [read for envelope in envelopes for read in stored_reads(envelope)])
 
 
 def catch_up_index(session: Session, *, overlap_s: int) -> int:
