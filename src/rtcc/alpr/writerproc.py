@@ -45,7 +45,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, TypeVar
 
 from rtcc.alpr.deadletters import DeadLetterDraft
 from rtcc.alpr.outcomes import LoopOutcome, deliver
@@ -93,6 +93,26 @@ class WriterGone(ServiceUnavailable):
 
     title = "Ingest writer restarting"
     retry_after = 2
+
+
+#: Most messages one burst carries over the socket.
+BURST = 1024
+
+_T = TypeVar("_T")
+
+
+def _burst(source: queue.SimpleQueue[_T | None], first: _T) -> list[_T]:
+    """``first`` and what else ``source`` holds now (at most ``BURST``); a ``None`` (the end) is left for the next
+    ``get``."""
+    burst = [first]
+    with contextlib.suppress(queue.Empty):
+        while len(burst) < BURST:
+            nxt = source.get_nowait()
+            if nxt is None:
+                source.put(None)
+                break
+            burst.append(nxt)
+    return burst
 
 
 # --- the API process's side ------------------------------------------------------------------------------------------
@@ -146,14 +166,7 @@ class _Generation:
             item = self.outbox.get()
             if item is None:
                 break
-            burst = [item]
-            with contextlib.suppress(queue.Empty):
-                while len(burst) < 1024:
-                    nxt = self.outbox.get_nowait()
-                    if nxt is None:
-                        self.outbox.put(None)
-                        break
-                    burst.append(nxt)
+            burst = _burst(self.outbox, item)
             try:
                 self.conn.send(burst)
             except (OSError, ValueError):
@@ -405,14 +418,7 @@ def _reply_stream(conn: Connection, out: queue.SimpleQueue[tuple[Any, ...] | Non
         item = out.get()
         if item is None:
             break
-        burst = [item]
-        with contextlib.suppress(queue.Empty):
-            while True:
-                nxt = out.get_nowait()
-                if nxt is None:
-                    out.put(None)
-                    break
-                burst.append(nxt)
+        burst: list[tuple[Any, ...]] = _burst(out, item)
         now = time.monotonic()
         if now - last_metrics >= METRICS_EVERY_S:
             burst.append(("m", metrics.relayed.snapshot()))
