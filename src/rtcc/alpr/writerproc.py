@@ -176,16 +176,22 @@ class _Generation:
         """Pass on the child's events, resolve the replies, absorb its metrics; on its end, fail what still waits."""
         bus = self.owner.bus
         origin = f"ingest-writer-{self.number}"
-        while True:
-            try:
-                message: list[tuple[Any, ...]] = self.conn.recv()
-            except (EOFError, OSError):
-                break
-            except Exception:  # a message that cannot be read: this child is beyond trust; replace it
-                logger.exception("unreadable message from the ingest writer process; replacing it")
-                self._kill()
-                break
-            settled: list[LoopOutcome] = []
+        try:
+            while True:
+                try:
+                    message: list[tuple[Any, ...]] = self.conn.recv()
+                except (EOFError, OSError):
+                    break
+                self._handle(message, bus, origin)
+        except Exception:  # an unreadable message, or one that could not be handled: this child is beyond trust
+            logger.exception("bad message from the ingest writer process; replacing it")
+            self._kill()
+        finally:
+            self._ended(origin)
+
+    def _handle(self, message: list[tuple[Any, ...]], bus: Bus, origin: str) -> None:
+        settled: list[LoopOutcome] = []
+        try:
             for entry in message:
                 kind = entry[0]
                 if kind == "r":
@@ -205,8 +211,8 @@ class _Generation:
                         logger.exception("publishing %s from the ingest writer failed", entry[1].type)
                 elif kind == "m":
                     metrics.relayed.absorb(origin, entry[1])
+        finally:
             deliver(settled)
-        self._ended(origin)
 
     def _ended(self, origin: str) -> None:
         with self.lock:
@@ -229,8 +235,11 @@ class _Generation:
             self.alive = False
         self.outbox.put(None)
         self.sender.join(timeout)
-        with contextlib.suppress(OSError, ValueError):
-            self.conn.send(None)
+        if self.sender.is_alive():  # still sending: a second writer on the socket would corrupt the stream
+            self._kill()
+        else:
+            with contextlib.suppress(OSError, ValueError):
+                self.conn.send(None)
         self.receiver.join(timeout)
         if self.proc.poll() is None:
             self._kill()
@@ -238,6 +247,9 @@ class _Generation:
     def _kill(self) -> None:
         with contextlib.suppress(OSError):
             self.proc.kill()
+        if not self.alive:  # a start that failed: nothing else will close the socket
+            with contextlib.suppress(OSError):
+                self.conn.close()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(10)
 
@@ -321,6 +333,9 @@ async def start(runtime: Runtime) -> None:
     """Lifespan hook: start the ingest writer process when ``RTCC_INGEST_WRITER_PROCESS`` is on."""
     if not runtime.settings.ingest_writer_process:
         return
+    if runtime.db.in_memory:  # a child would open an in-memory database of its own
+        logger.info("in-memory database: ingest stores in this process")
+        return
     import anyio
 
     runtime.services[SERVICE_KEY] = await anyio.to_thread.run_sync(
@@ -374,15 +389,26 @@ class _RelayBus:
         return True
 
 
+class RelayedError(DomainError):
+    """A domain error of the child that cannot cross to the API process as itself: its answer (status, title,
+    detail, field errors, ``Retry-After``) without its class."""
+
+    def __init__(self, detail: str, *, errors: list[dict[str, Any]] | None = None, **answer: Any) -> None:
+        super().__init__(detail, errors=errors)
+        for name, value in answer.items():
+            setattr(self, name, value)
+
+
 def _portable(exc: BaseException) -> BaseException:
     """An exception the API process can unpickle and answer as the in-process writer's would be answered."""
-    if isinstance(exc, DomainError):
-        return exc
     if is_database_outage(exc):
         return DatabaseUnavailable("the database is unavailable; send the reads again shortly")
     try:
         pickle.loads(pickle.dumps(exc))  # noqa: S301 - our own object, checked for the trip
     except Exception:
+        if isinstance(exc, DomainError):
+            answer = {k: getattr(exc, k) for k in ("status", "title", "retry_after") if hasattr(exc, k)}
+            return RelayedError(exc.detail, errors=exc.errors, **answer)
         return RuntimeError(f"{type(exc).__name__}: {exc}")
     return exc
 
@@ -427,6 +453,9 @@ def _reply_stream(conn: Connection, out: queue.SimpleQueue[tuple[Any, ...] | Non
             conn.send(burst)
         except (OSError, ValueError):
             return
+        except Exception:  # a reply that cannot be sent: end, so that the API process answers 503 and replaces us
+            logger.exception("the ingest writer could not send its replies; ending")
+            os._exit(1)
     with contextlib.suppress(OSError, ValueError):
         conn.send([("m", metrics.relayed.snapshot())])
 

@@ -123,7 +123,8 @@ class _FileGate:
     (``<database>-writer.lock``) that other processes' gates take too. ``acquire`` takes the process's lock, then the
     file's (polling every millisecond: a ``flock`` wait cannot time out), both within ``timeout``."""
 
-    _POLL_S = 0.001
+    #: How often a writer of another process tries the lock file while this one waits (a flock wait cannot time out).
+    _POLL_S = 0.00025
 
     def __init__(self, path: str | None) -> None:
         self._lock = threading.Lock()
@@ -133,6 +134,11 @@ class _FileGate:
     def locked(self) -> bool:
         return self._lock.locked()
 
+    @property
+    def shared(self) -> bool:
+        """Whether other processes can open this database (a file on disk, not memory)."""
+        return self._path is not None
+
     def acquire(self, timeout: float = -1) -> bool:
         deadline = time.monotonic() + timeout if timeout >= 0 else None
         if not self._lock.acquire(timeout=timeout):
@@ -141,7 +147,8 @@ class _FileGate:
             return True
         try:
             if self._fd is None:
-                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+                # read-only is enough for flock: a lock file another user created stays usable
+                self._fd = os.open(self._path, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o644)
             while True:
                 try:
                     fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -156,9 +163,11 @@ class _FileGate:
             raise
 
     def release(self) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-        self._lock.release()
+        try:
+            if self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._lock.release()
 
 
 class _WriterGate:
@@ -177,7 +186,7 @@ class _WriterGate:
 
     @classmethod
     def of(cls, url: str) -> _FileGate:
-        path = url.split("///", 1)[1] if "///" in url else url
+        path = url.split("///", 1)[1] if "///" in url else ""  # ``sqlite://``: in memory
         in_memory = path in ("", ":memory:") or "mode=memory" in path
         key = path if in_memory else os.path.realpath(path.split("?", 1)[0])
         with cls._guard:
@@ -253,6 +262,8 @@ class Database:
         #: One writer at a time for the whole database (SQLite's file lock, ``_WriterGate``): a writer should hold
         #: it only for its statements, doing its other work before it begins.
         self.single_writer = self.dialect == "sqlite"
+        #: An in-memory SQLite database (a second process opening this URL would get a database of its own).
+        self.in_memory = self.single_writer and not _WriterGate.of(url).shared
         #: Work committed with staged events of a type in every write transaction (``rtcc.core.manifest.StagedWork``,
         #: run by ``rtcc.bus.outbox.stage_many``): event type -> ``handler(session, envelopes)``. Installed once at
         #: start-up; every write session sees this one dict.

@@ -41,6 +41,9 @@ EVENT = EVENT_STORED
 #: Longest time the outbox rows of events matched without a hit wait to be deleted (single-writer databases).
 SETTLE_EVERY_S = 0.25
 _SETTLER = "matching.settler"
+#: Most outbox rows queued for deletion while deleting them fails (the database is down); the rest stay in the outbox
+#: and the reconciler matches them again after its grace period.
+MAX_QUEUED = 100_000
 
 
 class DeferredSettle:
@@ -72,7 +75,8 @@ class DeferredSettle:
                 outbox.settle_many(session, ids)
         except Exception:
             with self._lock:
-                self._ids[:0] = ids
+                if len(self._ids) + len(ids) <= MAX_QUEUED:  # beyond: left to the reconciler (no hit again)
+                    self._ids[:0] = ids
             raise
         self.flushes += 1
         return len(ids)
@@ -106,12 +110,18 @@ async def start(runtime: Runtime) -> None:
         if settler is not None:  # match first: the write transaction, which holds the one write lock that ingest
             with runtime.db.read() as session:  # waits for, then only settles and records (events with hits)
                 matched = list(prematch(session, matcher, envelopes))
-            quiet = [e for e, m in zip(envelopes, matched, strict=True) if m is not None and not m.found]
+            version = matcher.version  # a list changed since the prematch: match in the transaction, as with hits
+            quiet = [
+                e
+                for e, m in zip(envelopes, matched, strict=True)
+                if m is not None and not m.found and m.version is not None and m.version == version
+            ]
             for envelope in quiet:
                 settler.add(covered_ids(envelope))
             if len(quiet) == len(envelopes):
                 return
-            keep = [i for i, m in enumerate(matched) if m is None or m.found]
+            quiet_ids = {id(e) for e in quiet}
+            keep = [i for i, e in enumerate(envelopes) if id(e) not in quiet_ids]
             envelopes, matched = [envelopes[i] for i in keep], [matched[i] for i in keep]
         with runtime.db.uow() as session:
             for envelope, found in zip(envelopes, matched, strict=True):

@@ -31,6 +31,7 @@ from rtcc.alpr.models import DeadLetter, Read
 from rtcc.alpr.schemas import CameraCreate, IngestResult
 from rtcc.bench._support import CollectingBus
 from rtcc.core.db import Database
+from rtcc.core.errors import DomainError
 from rtcc.hotlists import entries as hotlists_entries
 from rtcc.hotlists import lists as hotlists_lists
 from rtcc.hotlists.logic import Category
@@ -226,3 +227,28 @@ def test_the_child_does_not_outlive_a_killed_api_process(proc_settings: Settings
     finally:
         if api.poll() is None:
             api.kill()
+
+
+class _KeywordOnly(DomainError):
+    status = 429
+    title = "Slow down"
+
+    def __init__(self, detail: str, *, wait_s: int) -> None:  # cannot be rebuilt from its args alone
+        super().__init__(detail)
+        self.retry_after = wait_s
+
+
+def test_an_error_that_cannot_cross_keeps_its_answer() -> None:
+    import pickle
+
+    original = _KeywordOnly("too many", wait_s=7)
+    with pytest.raises(TypeError):
+        pickle.loads(pickle.dumps(original))
+    crossed = pickle.loads(pickle.dumps(writerproc._portable(original)))
+    assert isinstance(crossed, DomainError)
+    assert (crossed.status, crossed.title, crossed.detail, crossed.retry_after) == (429, "Slow down", "too many", 7)
+
+
+def test_an_in_memory_database_keeps_ingest_in_the_api_process(tmp_path: Any) -> None:
+    assert Database("sqlite://").in_memory
+    assert not Database(f"sqlite:///{tmp_path}/x.db").in_memory
