@@ -121,7 +121,8 @@ _BUSY_TIMEOUT_S = 30.0
 class _FileGate:
     """A process's lock of one SQLite file, and (for a file on disk) an exclusive ``flock`` of a lock file beside it
     (``<database>-writer.lock``) that other processes' gates take too. ``acquire`` takes the process's lock, then the
-    file's (polling every millisecond: a ``flock`` wait cannot time out), both within ``timeout``."""
+    file's (polling every ``_POLL_S``: a ``flock`` wait cannot time out), both within ``timeout``. Not fair between
+    processes: a waiter of another process gets the file in a gap between this process's transactions."""
 
     #: How often a writer of another process tries the lock file while this one waits (a flock wait cannot time out).
     _POLL_S = 0.00025
