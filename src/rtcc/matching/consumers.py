@@ -30,6 +30,7 @@ from rtcc.bus import outbox
 from rtcc.bus.batches import one_transaction_or_each
 from rtcc.bus.envelope import Envelope
 from rtcc.core.db import Database
+from rtcc.core.periodic import run_periodic
 from rtcc.matching import reconciler
 from rtcc.matching.service import Matcher, Prematch, match_stored, prematch
 from rtcc.runtime import Runtime
@@ -80,16 +81,6 @@ class DeferredSettle:
             raise
         self.flushes += 1
         return len(ids)
-
-
-async def _settle_loop(settler: DeferredSettle) -> None:
-    while True:
-        await asyncio.sleep(SETTLE_EVERY_S)
-        if settler.pending():
-            try:
-                await anyio.to_thread.run_sync(settler.flush)
-            except Exception:  # the rows stay in the outbox (and queued): the next pass or the reconciler has them
-                logger.warning("deleting the outbox rows of matched events failed; retrying", exc_info=True)
 
 
 async def start(runtime: Runtime) -> None:
@@ -143,7 +134,10 @@ async def start(runtime: Runtime) -> None:
 
     await runtime.bus.subscribe_batch(EVENT, handle, group=GROUP)  # no linger: a hit is an alert at once
     if settler is not None:
-        runtime.services[_SETTLER] = (settler, asyncio.create_task(_settle_loop(settler), name="match:settle"))
+        runtime.services[_SETTLER] = (
+            settler,
+            asyncio.create_task(run_periodic("match settle", settler.flush, SETTLE_EVERY_S), name="match:settle"),
+        )
     await reconciler.start(runtime, matcher)
 
 
