@@ -160,15 +160,14 @@ def defer_reads(session: Session) -> None:
 def write_deferred_reads(session: Session, *, keep_deferring: bool = False) -> None:
     """Insert the queued reads; raise ``ReadsNotNew`` unless every one was new (see ``defer_reads``)."""
     queued: list[tuple[Any, ...]] | None = session.info.pop(_DEFERRED_READS, None)
+    if queued:
+        if len({row[0] for row in queued}) != len(queued):
+            raise ReadsNotNew("the same read twice in one transaction")
+        stored = insert_reads(session, queued)  # not deferring now: inserted here, not queued again
+        if len(stored) != len(queued):
+            raise ReadsNotNew(f"{len(queued) - len(stored)} read(s) stored before")
     if keep_deferring and queued is not None:
         session.info[_DEFERRED_READS] = []
-    if not queued:
-        return
-    if len({row[0] for row in queued}) != len(queued):
-        raise ReadsNotNew("the same read twice in one transaction")
-    stored = insert_reads(session, queued)
-    if len(stored) != len(queued):
-        raise ReadsNotNew(f"{len(queued) - len(stored)} read(s) stored before")
 
 
 def insert_reads(session: Session, rows: Sequence[tuple[Any, ...]]) -> list[int]:

@@ -506,3 +506,47 @@ def test_retention_keeps_a_shared_image_file_until_no_read_names_it(
         s.execute(update(Read).values(observed_at=datetime.now(UTC) - timedelta(days=40)))
     retention.run_purge(db, settings, actor=SYSTEM, trigger="cli", classes=["reads_nonhit"])
     assert not any(f.exists() for f in files)
+
+
+def test_vendor_alerts_in_a_shared_batch_are_stored_with_their_new_reads(db: Database, settings: Settings) -> None:
+    """Concurrent webhook calls share one transaction (``groupcommit``), whose reads are inserted at its end: an
+    alert's unit must still find its read, new in that batch, and store the alert (it was dropped before)."""
+    from rtcc.alpr import groupcommit, payloads
+    from rtcc.alpr.deadletters import DeadLetterDraft
+    from rtcc.bench._support import CollectingBus
+    from rtcc.identity.logic import SENSOR_PERMISSIONS, Principal
+
+    key = Principal(
+        kind="apikey", id="k", name="agent", role="sensor", permissions=SENSOR_PERMISSIONS, camera_codes=frozenset("*")
+    )
+    alerts = []
+    for n, plate in enumerate(("6GHI401", "6GHI402", "6GHI403")):
+        alert = doc("openalpr_alert.json", datetime.now(UTC) - timedelta(minutes=3 + n))
+        alert["group"]["best_uuid"] = f"TESTAGENT0000000000000000000000000000001-5550101-17000001{n:05d}"
+        alert["group"]["best_plate_number"] = alert["plate_number"] = plate
+        alerts.append(json.dumps(alert).encode())
+    committer = groupcommit.GroupCommitter(db, CollectingBus(), writers=1)
+    try:
+        release, started = threading.Event(), threading.Event()
+
+        def hold(_s: Any, _b: Any) -> None:  # occupy the writer: the units queue up into one batch
+            started.set()
+            release.wait(10)
+
+        committer.submit(hold)
+        assert started.wait(10)
+        drafts: list[DeadLetterDraft] = []
+        context = {"channel": "openalpr"}
+        futures = [
+            committer.submit(payloads.as_unit(body, "openalpr", context, key, settings, drafts)) for body in alerts
+        ]
+        release.set()
+        results = [f.result(10) for f in futures]
+    finally:
+        committer.stop()
+    assert committer.stats.largest == 3  # they did share one transaction
+    assert [(r.accepted, r.vendor_alerts) for r in results] == [(1, 1)] * 3
+    with db.read() as s:
+        linked = {v.plate: v.read_id for v in s.scalars(select(VendorAlert))}
+        reads = {r.plate: r.id for r in s.scalars(select(Read))}
+    assert linked == reads and set(reads) == {"6GHI401", "6GHI402", "6GHI403"}
