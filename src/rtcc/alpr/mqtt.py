@@ -4,18 +4,24 @@ Subscriptions (QoS 1): ``<prefix>/alpr/+`` (a native read or ``{"reads": [...]}`
 topic), ``<prefix>/alpr/+/heartbeat`` (a native heartbeat, body optional), ``<frigate prefix>/events`` and
 ``<frigate prefix>/tracked_object_update`` (see ``adapters.frigate``).
 
-Stored batches share their transaction and commit with concurrent HTTP ingest (``rtcc.alpr.groupcommit``).
+Stored batches share their transaction and commit with concurrent HTTP ingest (``rtcc.alpr.groupcommit``), in the
+ingest writer process when the API process runs one (``rtcc.alpr.writerproc``; the batch crosses as an
+``mqttbatch.MqttBatch``). Connections are opened by ``rtcc.core.mqttlink`` (small packets go, and are acknowledged,
+at once).
 
-Delivery guarantee: the client uses a persistent session (``clean_session=False``, a stable client id) and paho's
-``manual_ack``: a message's PUBACK is sent only after the transaction holding its reads has committed (or after the
-message was written to the dead letters). If the process dies before that, the broker still holds the message and
-delivers it again on reconnect; the read id makes the repeat harmless. So no acknowledged read is ever lost.
+Delivery guarantee: the client (MQTT 5) uses a persistent session (clean start off, a session that never expires, a
+stable client id) and paho's ``manual_ack``: a message's PUBACK is sent only after the transaction holding its reads
+has committed (or after the message was written to the dead letters). If the process dies before that, the broker
+still holds the message and delivers it again on reconnect; the read id makes the repeat harmless. So no acknowledged
+read is ever lost.
 
 Messages that arrive together are stored together (up to ``batch_max`` messages, waiting at most ``batch_wait_s``
-for more but never for an empty queue, since the broker sends few unacknowledged messages at a time). A message that
-cannot be parsed goes to the dead letters and is acknowledged: it never blocks the consumer. If a batch fails in the
-database, a transient failure (connection lost, database locked) is retried with back-off without acknowledging; any
-other failure is retried message by message so that one poison message is dead-lettered and the rest are stored.
+for more but never for an empty queue). The broker may send ``RECEIVE_MAXIMUM`` messages ahead of our
+acknowledgements (MQTT 5's Receive Maximum; an MQTT 3.1.1 client gets the broker's own limit, 20 in Mosquitto), so a
+batch being stored does not stop the next from arriving. A message that cannot be parsed goes to the dead letters and
+is acknowledged: it never blocks the consumer. If a batch fails in the database, a transient failure (connection lost,
+database locked, the ingest writer process restarting) is retried with back-off without acknowledging; any other
+failure is retried message by message so that one poison message is dead-lettered and the rest are stored.
 """
 
 from __future__ import annotations
@@ -24,21 +30,20 @@ import logging
 import queue
 import threading
 import time
-from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 import anyio
 import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
-from sqlalchemy.orm import Session
 
-from rtcc.alpr import cameras, deadletters, groupcommit, principals, store
-from rtcc.alpr.adapters import parse_payload
-from rtcc.alpr.logic import DocumentError, Heartbeat, NormalizedRead, Rejection, payload_text
-from rtcc.bus.base import Bus
+from rtcc.alpr import deadletters, groupcommit, principals, writerproc
+from rtcc.alpr.mqttbatch import MqttBatch, RoutedMessage
+from rtcc.core import mqttlink
+from rtcc.core.errors import ServiceUnavailable
+from rtcc.core.mqttlink import BrokerAddress
 from rtcc.runtime import Runtime
 
 logger = logging.getLogger(__name__)
@@ -47,6 +52,10 @@ logger = logging.getLogger(__name__)
 SERVICE_KEY = "alpr.mqtt"
 _QUEUE_SIZE = 10_000
 _STRAGGLER_WAIT_S = 0.002
+#: Messages the broker may send before we acknowledge any (MQTT 5 Receive Maximum; below the queue's size).
+RECEIVE_MAXIMUM = 1000
+#: MQTT 5 Session Expiry Interval meaning "never": unacknowledged messages wait for us however long we are away.
+SESSION_NEVER_EXPIRES = 0xFFFFFFFF
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +86,7 @@ def _describe(exc: BaseException) -> str:
 
 
 def _transient(exc: BaseException) -> bool:
-    if isinstance(exc, OperationalError | DisconnectionError):
+    if isinstance(exc, OperationalError | DisconnectionError | ServiceUnavailable):
         return True
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
@@ -100,13 +109,9 @@ class MqttIngest:
         target = url or settings.mqtt_url
         if not target:
             raise ValueError("MQTT ingest needs a broker URL (RTCC_MQTT_URL, e.g. mqtt://127.0.0.1:1883)")
-        parsed = urlparse(target)
-        if parsed.scheme not in ("mqtt", "mqtts", "tcp", "ssl"):
-            raise ValueError(f"unsupported MQTT URL scheme {parsed.scheme!r} (mqtt:// or mqtts://)")
+        address = BrokerAddress.parse(target)
         self.runtime = runtime
-        self.host = parsed.hostname or "127.0.0.1"
-        self.tls = parsed.scheme in ("mqtts", "ssl")
-        self.port = parsed.port or (8883 if self.tls else 1883)
+        self.host, self.port, self.tls = address.host, address.port, address.tls
         self.prefix = (topic_prefix or settings.mqtt_topic_prefix).strip("/")
         self.frigate_prefix = (frigate_prefix or settings.mqtt_frigate_prefix).strip("/")
         self.client_id = client_id or f"rtcc-ingest-{self.prefix}"
@@ -118,18 +123,10 @@ class MqttIngest:
         self._stop = threading.Event()
         self._queue: queue.Queue[_Message | None] = queue.Queue(_QUEUE_SIZE)
         self._worker: threading.Thread | None = None
-        client = paho.Client(
-            callback_api_version=CallbackAPIVersion.VERSION2,
-            client_id=self.client_id,
-            clean_session=False,
-            protocol=paho.MQTTv311,
-            manual_ack=True,
-        )
-        if parsed.username:
-            client.username_pw_set(unquote(parsed.username), unquote(parsed.password or "") or None)
-        if self.tls:
-            client.tls_set()
-        client.reconnect_delay_set(min_delay=1, max_delay=30)
+        # MQTT 5, so that the broker may send us RECEIVE_MAXIMUM messages before our acknowledgements (MQTT 3.1.1
+        # leaves that to the broker: Mosquitto's default is 20, which bounds a consumer that acknowledges after a
+        # commit to 20 messages a commit). The session outlives the connection (clean start off, no expiry).
+        client = mqttlink.new_client(address, self.client_id, protocol=paho.MQTTv5, clean_session=None, manual_ack=True)
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
@@ -190,7 +187,10 @@ class MqttIngest:
         self._stop.clear()
         self._worker = threading.Thread(target=self._run, name="rtcc-mqtt-ingest", daemon=True)
         self._worker.start()
-        self._client.connect_async(self.host, self.port, keepalive=30)
+        properties = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        properties.ReceiveMaximum = RECEIVE_MAXIMUM
+        properties.SessionExpiryInterval = SESSION_NEVER_EXPIRES
+        self._client.connect_async(self.host, self.port, keepalive=30, clean_start=False, properties=properties)
         self._client.loop_start()
 
     def stop(self, timeout: float = 10.0) -> None:
@@ -292,56 +292,21 @@ class MqttIngest:
 
     def _store(self, batch: list[_Message]) -> None:
         runtime = self.runtime
-        settings = runtime.settings
-        reads: dict[str, list[NormalizedRead]] = defaultdict(list)
-        problems: dict[str, list[Rejection]] = defaultdict(list)
-        beats: list[Heartbeat] = []
-        drafts: list[deadletters.DeadLetterDraft] = []
-        for message in batch:
-            routed = self.route(message.topic)
-            if routed is None:
-                continue
-            source, ctx = routed
-            try:
-                parsed = parse_payload(message.payload, source=source, context=ctx, max_batch=settings.ingest_max_batch)
-            except (DocumentError, ValueError) as exc:
-                reason = str(exc) if isinstance(exc, DocumentError) else f"invalid: {exc}"
-                ctx = {**ctx, "sender": self.principal.audit_name}
-                drafts.append(deadletters.DeadLetterDraft(source, payload_text(message.payload), reason, ctx))
-                continue
-            if parsed.reads:
-                reads[source].extend(parsed.reads)
-            if parsed.problems:
-                problems[source].extend(parsed.problems)
-            beats.extend(parsed.heartbeats)
-        parse_drafts = list(drafts)
-
-        def work(session: Session, bus: Bus) -> int:
-            # May run twice (its shared transaction failed): start from the parse problems again each time.
-            drafts[:] = parse_drafts
-            stored = 0
-            for source in sorted(set(reads) | set(problems)):
-                result = store.ingest(
-                    session,
-                    bus,
-                    reads[source],
-                    source=source,
-                    principal=self.principal,
-                    settings=settings,
-                    dead_letters=drafts,
-                    problems=problems[source],
-                )
-                stored += result.accepted
-            if beats:
-                cameras.apply_heartbeats(
-                    session, bus, beats, principal=self.principal, settings=settings, source="mqtt"
-                )
-            return stored
-
-        # Dead letters are written after the batch commits and before the ack. If the batch fails nothing is
-        # acknowledged and the whole batch is handled again, so its drafts are dropped rather than written twice.
-        # The batch shares its transaction with concurrent HTTP ingest (``groupcommit``: on SQLite, one writer).
-        stored = groupcommit.committer(runtime).run(work, size=sum(len(m.payload) for m in batch))
+        routed = [(self.route(m.topic), m.payload) for m in batch]
+        job = MqttBatch(tuple(RoutedMessage(r[0], r[1], p) for r, p in routed if r is not None), self.principal)
+        # The batch shares its transaction with concurrent HTTP ingest (``groupcommit``: on SQLite, one writer), in
+        # the ingest writer process when this process runs one. Dead letters are written after the batch commits and
+        # before the ack. If the batch fails nothing is acknowledged and the whole batch is handled again, so its
+        # drafts are dropped rather than written twice.
+        process = writerproc.running(runtime)
+        if process is not None:
+            reply = process.submit(job).result()
+            if not reply.ok:
+                raise reply.value
+            stored, drafts = int(reply.value), reply.drafts
+        else:
+            drafts = []
+            stored = groupcommit.committer(runtime).run(job.unit(runtime.settings, drafts), size=job.size)
         if drafts:
             with runtime.db.uow() as session:
                 deadletters.write_dead_letters(session, drafts)

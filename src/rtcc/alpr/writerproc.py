@@ -6,9 +6,10 @@ middleware and the key check, the rest for parsing, validating, storing, auditin
 consumers. ``WriterProcess`` moves the storing half into a child process (``python -m rtcc.alpr.writerproc``) that
 runs the same ``GroupCommitter`` on its own connection, so the two halves run on two cores.
 
-The API process sends each request as an ``IngestJob`` (body, source, context, the principal) over a socket pair
-(``multiprocessing.connection``: one pickled message per burst of requests, not one per request). The child runs
-each job as the unit of work the in-process writer would run (``payloads.as_unit``) and, once its shared transaction has
+The API process sends each request as an ``IngestJob`` (body, source, context, the principal), and the MQTT
+consumer each batch of messages as an ``mqtt.MqttBatch``, over a socket pair (``multiprocessing.connection``: one
+pickled message per burst, not one per request). The child builds each job's unit of work (``Job.unit``: the one the
+in-process writer would run, e.g. ``payloads.as_unit``) and, once its shared transaction has
 committed, replies with the unit's result or its exception and its dead-letter drafts. Events: what the units
 publish or offer after the commit (the ``alpr.reads.stored`` envelopes, staged in the event outbox in the same
 transaction) travels back in the same stream, ahead of the replies it precedes, and the API process passes it to its
@@ -25,7 +26,7 @@ shutdown of the API process answers every request it accepted.
 On SQLite both processes write to one file: the gate of ``rtcc.core.db`` hands it between them, and the child runs
 the API process database's staged work (``Database.staged_work``: the plate index) in its transactions. Setting:
 ``RTCC_INGEST_WRITER_PROCESS`` (on by default; the test suite runs the in-process writer except where it tests this
-one). Large bodies (over ``groupcommit.SOLO_BYTES``) and MQTT ingest still use the in-process writer.
+one). Large bodies (over ``groupcommit.SOLO_BYTES``) still use a unit of work of their own in the API process.
 """
 
 from __future__ import annotations
@@ -43,12 +44,13 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from rtcc.alpr.deadletters import DeadLetterDraft
-from rtcc.alpr.outcomes import LoopOutcome, deliver
+from rtcc.alpr.outcomes import LoopOutcome, Outcome, deliver
 from rtcc.bus.base import Bus
 from rtcc.bus.envelope import Envelope
 from rtcc.core import metrics
@@ -57,6 +59,9 @@ from rtcc.core.errors import DatabaseUnavailable, DomainError, ServiceUnavailabl
 from rtcc.identity.logic import Principal
 from rtcc.runtime import Runtime
 from rtcc.settings import Settings
+
+if TYPE_CHECKING:
+    from rtcc.alpr.groupcommit import Work
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +74,16 @@ RESTART_DELAY_S = 1.0
 METRICS_EVERY_S = 1.0
 
 
+class Job(Protocol):
+    """What the child can run: a picklable description (a module-level class) of one unit of the group commit,
+    built in the child by ``unit(settings, drafts)``; ``size`` is its payload's size in bytes."""
+
+    @property
+    def size(self) -> int: ...
+
+    def unit(self, settings: Settings, drafts: list[DeadLetterDraft]) -> Work[Any]: ...
+
+
 @dataclass(frozen=True)
 class IngestJob:
     """One ingest request as the child runs it (``payloads.as_unit``)."""
@@ -77,6 +92,15 @@ class IngestJob:
     source: str
     context: dict[str, Any]
     principal: Principal
+
+    @property
+    def size(self) -> int:
+        return len(self.body)
+
+    def unit(self, settings: Settings, drafts: list[DeadLetterDraft]) -> Work[Any]:
+        from rtcc.alpr import payloads
+
+        return payloads.as_unit(self.body, self.source, self.context, self.principal, settings, drafts)
 
 
 @dataclass
@@ -124,10 +148,10 @@ class _Generation:
     def __init__(self, owner: WriterProcess, number: int) -> None:
         self.owner = owner
         self.number = number
-        self.pending: dict[int, LoopOutcome] = {}
+        self.pending: dict[int, Outcome] = {}
         self.lock = threading.Lock()
         self.alive = False
-        self.outbox: queue.SimpleQueue[tuple[int, IngestJob] | None] = queue.SimpleQueue()
+        self.outbox: queue.SimpleQueue[tuple[int, Job] | None] = queue.SimpleQueue()
         ours, theirs = socket.socketpair()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "rtcc.alpr.writerproc", str(theirs.fileno())],
@@ -152,7 +176,7 @@ class _Generation:
         self.sender.start()
         self.receiver.start()
 
-    def submit(self, job: IngestJob, outcome: LoopOutcome) -> None:
+    def submit(self, job: Job, outcome: Outcome) -> None:
         with self.lock:
             if not self.alive:
                 raise WriterGone("the ingest writer is restarting; send the reads again shortly")
@@ -190,7 +214,7 @@ class _Generation:
             self._ended(origin)
 
     def _handle(self, message: list[tuple[Any, ...]], bus: Bus, origin: str) -> None:
-        settled: list[LoopOutcome] = []
+        settled: list[Outcome] = []
         try:
             for entry in message:
                 kind = entry[0]
@@ -275,16 +299,25 @@ class WriterProcess:
         current = self._current
         return current.proc.pid if current is not None and current.alive else None
 
-    def submit_async(self, job: IngestJob) -> asyncio.Future[Reply]:
+    def submit_async(self, job: Job) -> asyncio.Future[Reply]:
         """Send ``job``; the future resolves with the child's ``Reply`` once the job's transaction has committed
         (or with ``WriterGone`` in the reply when the child ended first). Raises ``WriterGone`` while the child is
         being replaced."""
         outcome = LoopOutcome(asyncio.get_running_loop())
+        self._submit(job, outcome)
+        return outcome.future
+
+    def submit(self, job: Job) -> Future[Reply]:
+        """``submit_async`` for a thread (the MQTT consumer's worker): a ``concurrent.futures.Future``."""
+        future: Future[Reply] = Future()
+        self._submit(job, future)
+        return future
+
+    def _submit(self, job: Job, outcome: Outcome) -> None:
         current = self._current
         if current is None:
             raise WriterGone("the ingest writer is restarting; send the reads again shortly")
         current.submit(job, outcome)
-        return outcome.future
 
     def _generation_ended(self, generation: _Generation, code: int) -> None:
         with self._lock:
@@ -461,7 +494,7 @@ def _reply_stream(conn: Connection, out: queue.SimpleQueue[tuple[Any, ...] | Non
 
 
 def _child_main(fd: int) -> None:
-    from rtcc.alpr import deadletters, groupcommit, payloads
+    from rtcc.alpr import deadletters, groupcommit
     from rtcc.core.db import Database
     from rtcc.core.gcpause import freeze_long_lived
     from rtcc.core.logging import configure_logging
@@ -486,15 +519,20 @@ def _child_main(fd: int) -> None:
     try:
         while True:
             try:
-                burst: list[tuple[int, IngestJob]] | None = conn.recv()
+                burst: list[tuple[int, Job]] | None = conn.recv()
             except (EOFError, OSError):
                 break  # the API process is gone: commit what is queued, then end
             if burst is None:
                 break
             for jid, job in burst:
                 drafts: list[DeadLetterDraft] = []
-                work = payloads.as_unit(job.body, job.source, job.context, job.principal, settings, drafts)
-                committer.submit_outcome(work, _ChildOutcome(out, jid, drafts), size=len(job.body))
+                outcome = _ChildOutcome(out, jid, drafts)
+                try:
+                    work = job.unit(settings, drafts)
+                except Exception as exc:  # a job that cannot even be built is answered, never left waiting
+                    outcome.set_exception(exc)
+                    continue
+                committer.submit_outcome(work, outcome, size=job.size)
     finally:
         committer.stop()
         out.put(None)

@@ -49,9 +49,11 @@ from rtcc.alpr.models import Read
 from rtcc.alpr.schemas import CameraCreate
 from rtcc.bench import _gen, _httpclient
 from rtcc.bench._support import scratch_database
+from rtcc.core import mqttlink
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
 from rtcc.core.hotlane import HotLane
+from rtcc.core.mqttlink import BrokerAddress
 from rtcc.identity import service as identity_service
 from rtcc.identity.logic import SYSTEM
 from rtcc.identity.schemas import ApiKeyCreate
@@ -340,13 +342,10 @@ def run_http(*, rows: int | None, database_url: str | None, reads_per_request: i
 
 
 def _publish_phase(
-    broker: tuple[str, int], prefix: str, payloads: list[tuple[str, bytes, str]], window: int, timeout_s: float
+    broker: BrokerAddress, prefix: str, payloads: list[tuple[str, bytes, str]], window: int, timeout_s: float
 ) -> dict[str, Any]:
     """Publish (QoS 1) with at most ``window`` messages not yet acknowledged by the consumer; returns figures."""
     import threading
-
-    import paho.mqtt.client as paho
-    from paho.mqtt.enums import CallbackAPIVersion
 
     sent: dict[str, float] = {}
     latencies: list[float] = []
@@ -365,13 +364,14 @@ def _publish_phase(
         if len(seen) >= len(payloads):
             done.set()
 
-    client = paho.Client(
-        callback_api_version=CallbackAPIVersion.VERSION2, client_id=f"{prefix}-publisher", protocol=paho.MQTTv311
-    )
+    # The product's own connection helper: Nagle off and prompt acknowledgements, as a camera's client would want;
+    # without them this one connection with ``window`` messages outstanding waits on TCP's delayed ACK, and measures
+    # that instead of the server.
+    client = mqttlink.new_client(broker, f"{prefix}-publisher")
     client.max_inflight_messages_set(max(20, window * 2))
     client.on_message = on_message
     client.on_subscribe = lambda *_a: subscribed.set()
-    client.connect(*broker)
+    client.connect(broker.host, broker.port)
     client.loop_start()
     client.subscribe(f"{prefix}/bench/acked", qos=1)
     subscribed.wait(10)
@@ -399,15 +399,12 @@ def _publish_phase(
 
 def run_mqtt(*, rows: int | None, database_url: str | None, reads_per_request: int, clients: int) -> dict[str, Any]:
     """The MQTT variant (see the module docstring): QoS 1 messages of one read each through the real broker."""
-    from urllib.parse import urlparse
-
     from rtcc.settings import Settings
 
     if reads_per_request != 1:
         raise ValueError("the MQTT variant sends one read a message (cameras do)")
     broker_url = os.environ.get("RTCC_MQTT_URL") or Settings().mqtt_url or "mqtt://127.0.0.1:1883"
-    parsed = urlparse(broker_url)
-    broker = (parsed.hostname or "127.0.0.1", parsed.port or 1883)
+    broker = BrokerAddress.parse(broker_url)
     n = rows or DEFAULT_READS
     warm = min(WARMUP, max(20, n // 10))
     prefix = f"rtccbench{os.getpid()}{int(time.time() * 1000) % 10**8}"
@@ -423,7 +420,7 @@ def run_mqtt(*, rows: int | None, database_url: str | None, reads_per_request: i
     with scratch_database(database_url) as url, tempfile.TemporaryDirectory(prefix="rtcc-bench-") as tmp:
         db = Database(url)
         _setup(db)
-        server = _Server(url, tmp, mqtt_url=f"mqtt://{broker[0]}:{broker[1]}", mqtt_prefix=prefix)
+        server = _Server(url, tmp, mqtt_url=broker_url, mqtt_prefix=prefix)
         try:
             noop = f"{prefix}-noop"
             _publish_phase(broker, noop, messages(noop, reads[:warm]), clients, 60)

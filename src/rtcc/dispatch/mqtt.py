@@ -13,14 +13,14 @@ import logging
 import queue
 import threading
 from dataclasses import dataclass
-from urllib.parse import unquote, urlparse
 
 import anyio
 import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion
 from pydantic import ValidationError
 
+from rtcc.core import mqttlink
 from rtcc.core.errors import DomainError
+from rtcc.core.mqttlink import BrokerAddress
 from rtcc.dispatch import positions, repository
 from rtcc.dispatch.unit_schemas import PositionIn
 from rtcc.runtime import Runtime
@@ -64,28 +64,16 @@ class PositionSubscriber:
         target = url or runtime.settings.mqtt_url
         if not target:
             raise ValueError("unit positions over MQTT need a broker URL (RTCC_MQTT_URL)")
-        parsed = urlparse(target)
+        address = BrokerAddress.parse(target)
         self.runtime = runtime
-        self.host = parsed.hostname or "127.0.0.1"
-        self.tls = parsed.scheme in ("mqtts", "ssl")
-        self.port = parsed.port or (8883 if self.tls else 1883)
+        self.host, self.port, self.tls = address.host, address.port, address.tls
         self.prefix = (topic_prefix or runtime.settings.mqtt_topic_prefix).strip("/")
         self.stats = PositionStats()
         self.connected = threading.Event()
         self.subscribed = threading.Event()  # the broker acknowledged the subscription
         self._queue: queue.Queue[tuple[str, bytes] | None] = queue.Queue(_QUEUE_SIZE)
         self._worker: threading.Thread | None = None
-        client = paho.Client(
-            callback_api_version=CallbackAPIVersion.VERSION2,
-            client_id=f"rtcc-units-{self.prefix}-{id(self):x}",
-            clean_session=True,
-            protocol=paho.MQTTv311,
-        )
-        if parsed.username:
-            client.username_pw_set(unquote(parsed.username), unquote(parsed.password or "") or None)
-        if self.tls:
-            client.tls_set()
-        client.reconnect_delay_set(min_delay=1, max_delay=30)
+        client = mqttlink.new_client(address, f"rtcc-units-{self.prefix}-{id(self):x}")
         client.on_connect = self._on_connect
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message

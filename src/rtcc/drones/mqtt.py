@@ -15,13 +15,13 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from urllib.parse import unquote, urlparse
 
 import anyio
 import paho.mqtt.client as paho
-from paho.mqtt.enums import CallbackAPIVersion
 from pydantic import ValidationError
 
+from rtcc.core import mqttlink
+from rtcc.core.mqttlink import BrokerAddress
 from rtcc.drones.telemetry import TelemetryIn, drone_of_topic, fix_from_json
 from rtcc.drones.writer import TelemetryWriter
 from rtcc.runtime import Runtime
@@ -38,27 +38,15 @@ class TelemetrySubscriber:
         target = url or runtime.settings.mqtt_url
         if not target:
             raise ValueError("drone telemetry over MQTT needs a broker URL (RTCC_MQTT_URL)")
-        parsed = urlparse(target)
-        self.host = parsed.hostname or "127.0.0.1"
-        self.tls = parsed.scheme in ("mqtts", "ssl")
-        self.port = parsed.port or (8883 if self.tls else 1883)
+        address = BrokerAddress.parse(target)
+        self.host, self.port, self.tls = address.host, address.port, address.tls
         self.prefix = (topic_prefix or runtime.settings.mqtt_topic_prefix).strip("/")
         self.writer = TelemetryWriter(runtime, "mqtt")
         self.received = 0
         self.malformed = 0
         self.seen: set[str] = set()  # drones whose telemetry arrived here (they can be sent commands)
         self.subscribed = threading.Event()
-        client = paho.Client(
-            callback_api_version=CallbackAPIVersion.VERSION2,
-            client_id=f"rtcc-drones-{self.prefix}-{id(self):x}",
-            clean_session=True,
-            protocol=paho.MQTTv311,
-        )
-        if parsed.username:
-            client.username_pw_set(unquote(parsed.username), unquote(parsed.password or "") or None)
-        if self.tls:
-            client.tls_set()
-        client.reconnect_delay_set(min_delay=1, max_delay=30)
+        client = mqttlink.new_client(address, f"rtcc-drones-{self.prefix}-{id(self):x}")
         client.on_connect = self._on_connect
         client.on_subscribe = lambda *_a: self.subscribed.set()
         client.on_disconnect = lambda *_a: self.subscribed.clear()

@@ -8,6 +8,7 @@ by the test rather than by the lifespan.
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -236,3 +237,28 @@ def test_lifespan_hooks_start_and_stop_ingest_and_the_health_monitor(
     disabled = Runtime(settings=app_runtime.settings, db=app_runtime.db, bus=app_runtime.bus)
     app_client.portal.call(mqtt.start, disabled)  # no RTCC_MQTT_URL: ingest stays off
     assert mqtt.SERVICE_KEY not in disabled.services
+
+
+def test_the_broker_sends_more_than_twenty_messages_ahead_of_our_acknowledgements(
+    consumer: MqttIngest, publish: Callable[[str, bytes | str], None], db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MQTT 5's Receive Maximum: while one batch is being stored, the next ones arrive (an MQTT 3.1.1 consumer gets
+    Mosquitto's 20 and waits for its acknowledgements before the 21st)."""
+    stored = consumer._store
+    release = threading.Event()
+
+    def slow(batch: list[Any]) -> None:
+        release.wait(20)
+        stored(batch)
+
+    monkeypatch.setattr(consumer, "_store", slow)
+    topic = f"{consumer.prefix}/alpr/MQ-RM"
+    t0 = datetime.now(UTC) - timedelta(minutes=5)
+    for i in range(60):
+        publish(topic, native(f"RM{i:04d}", t0 + timedelta(seconds=i)))
+    try:
+        wait_for(lambda: consumer.stats.received == 60)
+        assert consumer.stats.acked == 0  # none acknowledged yet: all 60 were in flight at once
+    finally:
+        release.set()
+    wait_for(lambda: count(db, Read) == 60 and consumer.stats.acked == 60)
