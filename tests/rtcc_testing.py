@@ -9,10 +9,19 @@ from __future__ import annotations
 import os
 import socket
 import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
+
+if TYPE_CHECKING:
+    from rtcc.alpr.mqtt import MqttIngest
+    from rtcc.runtime import Runtime
+
+_T = TypeVar("_T")
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
@@ -86,6 +95,46 @@ def free_port() -> int:
         _HANDED_OUT.add(port)
         return port
     raise RuntimeError(f"no free port left in RTCC_TEST_PORT_RANGE={spec}")
+
+
+def wait_until(check: Callable[[], _T], timeout: float = 15.0, what: str = "the condition") -> _T:
+    """Poll ``check`` until it returns something truthy, and return that; fail the test after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} was not reached within {timeout:g} s")
+        time.sleep(0.02)
+
+
+@contextmanager
+def mqtt_ingest(runtime: Runtime, broker: str = "mqtt://127.0.0.1:1883") -> Iterator[MqttIngest]:
+    """A started MQTT ingest consumer on a topic prefix of its own (``<prefix>/alpr/+``, ``<prefix>/frigate/...``),
+    subscribed when yielded; stopped afterwards, and its persistent session dropped from the broker."""
+    import paho.mqtt.client as paho
+    from paho.mqtt.enums import CallbackAPIVersion
+
+    from rtcc.alpr.mqtt import MqttIngest
+
+    require_service("Mosquitto", "127.0.0.1", 1883)
+    prefix = f"rtcctest{uuid.uuid4().hex[:10]}"
+    ingest = MqttIngest(
+        runtime, url=broker, client_id=f"{prefix}-ingest", topic_prefix=prefix, frigate_prefix=f"{prefix}/frigate"
+    )
+    ingest.start()
+    try:
+        assert ingest.connected.wait(10), "the MQTT consumer did not connect"
+        time.sleep(0.2)  # let the SUBSCRIBE be acknowledged
+        yield ingest
+    finally:
+        ingest.stop()
+        cleanup = paho.Client(
+            callback_api_version=CallbackAPIVersion.VERSION2, client_id=f"{prefix}-ingest", clean_session=True
+        )
+        cleanup.connect("127.0.0.1", 1883)  # a clean session under the same id drops the persistent one
+        cleanup.disconnect()
 
 
 def wait_for_port(port: int, host: str = "127.0.0.1", timeout: float = 30.0) -> None:

@@ -29,7 +29,7 @@ from rtcc.app import api_routes, create_app
 from rtcc.bus.envelope import Envelope
 from rtcc.core.db import Database
 from rtcc.settings import Settings
-from rtcc_testing import require_service
+from rtcc_testing import mqtt_ingest, require_service
 
 pytestmark = pytest.mark.services
 
@@ -50,21 +50,8 @@ def app_client(settings: Settings, db: Database) -> Iterator[TestClient]:
 @pytest.fixture
 def consumer(app_client: TestClient) -> Iterator[MqttIngest]:
     """A started consumer on a unique prefix (``<prefix>/alpr/+`` and ``<prefix>/frigate/...``)."""
-    prefix = f"rtcctest{uuid.uuid4().hex[:10]}"
-    runtime = app_client.app.state.runtime  # type: ignore[attr-defined]
-    ingest = MqttIngest(
-        runtime, url=BROKER, client_id=f"{prefix}-ingest", topic_prefix=prefix, frigate_prefix=f"{prefix}/frigate"
-    )
-    ingest.start()
-    assert ingest.connected.wait(10), "consumer did not connect"
-    time.sleep(0.2)  # let the SUBSCRIBE be acknowledged
-    yield ingest
-    ingest.stop()
-    cleanup = paho.Client(
-        callback_api_version=CallbackAPIVersion.VERSION2, client_id=f"{prefix}-ingest", clean_session=True
-    )
-    cleanup.connect("127.0.0.1", 1883)  # drop the persistent session from the broker
-    cleanup.disconnect()
+    with mqtt_ingest(app_client.app.state.runtime) as ingest:  # type: ignore[attr-defined]
+        yield ingest
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -40,18 +39,9 @@ from rtcc.identity import service as identity_service
 from rtcc.identity.logic import SYSTEM
 from rtcc.identity.schemas import ApiKeyCreate
 from rtcc.settings import Settings
+from rtcc_testing import wait_until
 
 LISTED = "7WPR123"
-
-
-def _wait_for(check: Callable[[], Any], timeout: float = 15.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"not reached within {timeout} s")
 
 
 def _count(db: Database, model: type) -> int:
@@ -112,7 +102,7 @@ def test_camera_posts_are_stored_by_the_child_and_matched_in_the_api_process(cli
     assert again.status_code == 202
     assert _count(db, Read) == 3
     # the stored-reads event went back to the API process's bus: its matching consumer raised the alert
-    _wait_for(lambda: _count(db, Alert) == 1)
+    wait_until(lambda: _count(db, Alert) == 1)
 
 
 def test_the_childs_metrics_reach_the_api_processs_metrics_endpoint(
@@ -127,7 +117,7 @@ def test_the_childs_metrics_reach_the_api_processs_metrics_endpoint(
         lines = [ln for ln in text.splitlines() if ln.startswith("rtcc_reads_ingested_total{")]
         return sum(float(ln.rsplit(" ", 1)[1]) for ln in lines)
 
-    assert _wait_for(lambda: ingested() >= 1)
+    assert wait_until(lambda: ingested() >= 1)
 
 
 def test_refusals_and_dead_letters_are_those_of_the_in_process_writer(client: TestClient, db: Database) -> None:
@@ -159,13 +149,13 @@ def test_a_child_that_dies_is_replaced_and_its_requests_get_503(
     first = writer.pid
     assert first is not None
     os.kill(first, signal.SIGKILL)
-    _wait_for(lambda: writer.pid != first)  # the API process noticed (None while it replaces the child)
+    wait_until(lambda: writer.pid != first)  # the API process noticed (None while it replaces the child)
     refused = client.post("/api/v1/reads", json={"reads": [_read("WP-3")]}, headers=headers)
     if refused.status_code != 202:  # the request came while the new child was starting
         assert refused.status_code == 503, refused.text
         assert refused.headers["content-type"].startswith("application/problem+json")
         assert int(refused.headers["retry-after"]) > 0
-    second = _wait_for(lambda: writer.pid)
+    second = wait_until(lambda: writer.pid)
     assert second != first and writer.restarts == 1
     stored = client.post("/api/v1/reads", json={"reads": [_read("WP-3")]}, headers=headers)
     assert stored.status_code == 202 and stored.json()["accepted"] == 1
@@ -223,7 +213,7 @@ def test_the_child_does_not_outlive_a_killed_api_process(proc_settings: Settings
             with open(f"/proc/{child}/stat") as f:  # a zombie is gone too (its parent, init, reaps it later)
                 return f.read().rsplit(")", 1)[1].split()[0] == "Z"
 
-        _wait_for(gone, timeout=20)
+        wait_until(gone, timeout=20)
     finally:
         if api.poll() is None:
             api.kill()

@@ -10,7 +10,7 @@ import os
 import signal
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -26,21 +26,11 @@ from rtcc.alpr.mqtt import MqttIngest
 from rtcc.core.db import Database
 from rtcc.runtime import Runtime
 from rtcc.settings import Settings
-from rtcc_testing import require_service
+from rtcc_testing import mqtt_ingest, require_service, wait_until
 
 pytestmark = pytest.mark.services
 
 BROKER = "mqtt://127.0.0.1:1883"
-
-
-def _wait_for(check: Callable[[], Any], timeout: float = 30.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.02)
-    raise AssertionError(f"not reached within {timeout} s")
 
 
 def _count(db: Database, model: type, *where: Any) -> int:
@@ -66,20 +56,8 @@ def runtime(settings: Settings, db: Database, monkeypatch: pytest.MonkeyPatch) -
 
 @pytest.fixture
 def consumer(runtime: Runtime) -> Iterator[MqttIngest]:
-    prefix = f"rtccwp{uuid.uuid4().hex[:10]}"
-    ingest = MqttIngest(
-        runtime, url=BROKER, client_id=f"{prefix}-ingest", topic_prefix=prefix, frigate_prefix=f"{prefix}/frigate"
-    )
-    ingest.start()
-    assert ingest.connected.wait(10), "consumer did not connect"
-    time.sleep(0.2)  # let the SUBSCRIBE be acknowledged
-    yield ingest
-    ingest.stop()
-    cleanup = paho.Client(
-        callback_api_version=CallbackAPIVersion.VERSION2, client_id=f"{prefix}-ingest", clean_session=True
-    )
-    cleanup.connect("127.0.0.1", 1883)  # drop the persistent session from the broker
-    cleanup.disconnect()
+    with mqtt_ingest(runtime) as ingest:
+        yield ingest
 
 
 @pytest.fixture
@@ -105,7 +83,7 @@ def test_mqtt_batches_are_stored_by_the_child(
     infos.append(publisher.publish(f"{topic}/heartbeat", json.dumps({"streaming": True, "info": {"fps": 12}}), qos=1))
     for info in infos:
         info.wait_for_publish(10)
-    _wait_for(lambda: consumer.stats.acked == 42)
+    wait_until(lambda: consumer.stats.acked == 42)
     assert _count(db, Read) == 40 and _count(db, DeadLetter) == 1
     with db.read() as s:
         camera = s.scalars(select(Camera).where(Camera.code == "WPM-1")).one()
@@ -128,7 +106,7 @@ def test_sigkill_of_the_writer_process_mid_stream_loses_no_mqtt_message(
     infos = [
         publisher.publish(topic, _native(f"K{i:06d}", t0 + timedelta(milliseconds=i)), qos=1) for i in range(total)
     ]
-    _wait_for(lambda: _count(db, Read, Read.plate.like("K%")) >= 200)  # batches flowing
+    wait_until(lambda: _count(db, Read, Read.plate.like("K%")) >= 200)  # batches flowing
     os.kill(first, signal.SIGKILL)  # mid-stream: the consumer is most likely waiting on a batch in the child
     at_kill = _count(db, Read, Read.plate.like("K%"))
     print(f"writer process killed with {at_kill} of {total} reads stored")
@@ -136,8 +114,8 @@ def test_sigkill_of_the_writer_process_mid_stream_loses_no_mqtt_message(
         info.wait_for_publish(30)
     assert all(info.is_published() for info in infos)  # the broker took every message
     assert at_kill < total, "the stream ended before the kill; the test proves nothing"
-    _wait_for(lambda: _count(db, Read, Read.plate.like("K%")) == total, timeout=90)
-    _wait_for(lambda: consumer.stats.acked >= total)
+    wait_until(lambda: _count(db, Read, Read.plate.like("K%")) == total, timeout=90)
+    wait_until(lambda: consumer.stats.acked >= total)
     time.sleep(0.3)  # anything stored twice would show up now
     with db.read() as s:
         plates = list(s.scalars(select(Read.plate).where(Read.plate.like("K%"))))
