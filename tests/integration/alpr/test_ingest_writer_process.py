@@ -12,6 +12,8 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -159,6 +161,48 @@ def test_a_child_that_dies_is_replaced_and_its_requests_get_503(
     assert second != first and writer.restarts == 1
     stored = client.post("/api/v1/reads", json={"reads": [_read("WP-3")]}, headers=headers)
     assert stored.status_code == 202 and stored.json()["accepted"] == 1
+
+
+def test_a_child_sigkilled_mid_stream_loses_no_acknowledged_read(
+    client: TestClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Four cameras post single reads concurrently, resending on 503 as cameras do; the child is SIGKILLed while
+    requests are in flight. Every read that got a 202 is stored, exactly once, and every camera gets through."""
+    monkeypatch.setattr(writerproc, "RESTART_DELAY_S", 0.2)
+    writer = _writer(client)
+    first = writer.pid
+    headers = _key(db, ["*"])
+    per_camera = 120
+    acked: list[str] = []
+    refused = [0]
+
+    def camera(n: int) -> None:
+        for i in range(per_camera):
+            read = _read(f"WK-{n}", f"K{n}{i:04d}")
+            while True:
+                resp = client.post("/api/v1/reads", json={"reads": [read]}, headers=headers)
+                if resp.status_code == 202:
+                    acked.append(read["plate"])
+                    break
+                assert resp.status_code == 503 and int(resp.headers["retry-after"]) > 0, resp.text
+                refused[0] += 1
+                time.sleep(0.05)
+
+    threads = [threading.Thread(target=camera, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    wait_until(lambda: len(acked) >= 80)
+    assert first is not None
+    os.kill(first, signal.SIGKILL)  # mid-stream: four requests are most likely waiting on it
+    at_kill = len(acked)
+    for t in threads:
+        t.join(120)
+    print(f"writer process killed after {at_kill} acknowledged reads; {refused[0]} answers were 503")
+    assert at_kill < 4 * per_camera, "the stream ended before the kill; the test proves nothing"
+    assert len(acked) == 4 * per_camera and writer.restarts >= 1
+    with db.read() as s:
+        plates = list(s.scalars(select(Read.plate).where(Read.plate.like("K%"))))
+    assert sorted(plates) == sorted(acked)  # each acknowledged read stored, and stored once
 
 
 def test_a_clean_stop_answers_every_request_it_was_sent(proc_settings: Settings, db: Database) -> None:

@@ -26,6 +26,10 @@ def test_broker_urls(url: str, want: BrokerAddress) -> None:
     assert BrokerAddress.parse(url) == want
 
 
+def test_the_password_stays_out_of_the_addresss_repr() -> None:
+    assert "s3cret" not in repr(BrokerAddress.parse("mqtt://cam:s3cret@broker"))
+
+
 def test_an_unsupported_scheme_is_named() -> None:
     with pytest.raises(ValueError, match="'http'"):
         BrokerAddress.parse("http://127.0.0.1:1883")
