@@ -34,8 +34,7 @@ the batch), the insert says so (``ReadsNotNew``) and the batch is run again as b
 Isolation: the writer first runs a batch's units one after the other with no savepoints (each SAVEPOINT and RELEASE
 is a statement, and with Python's GIL every statement costs a thread hand-over). If a unit raises (a ``DomainError``
 such as the 403 for a foreign camera or the 422 for an unparseable body, or a database error of its own), that pass
-is rolled back and (a unit alone gets its exception then: it has no others to spare) the batch runs again with each
-unit in its own SAVEPOINT: a unit that raises is rolled back to it,
+is rolled back and the batch runs again with each unit in its own SAVEPOINT: a unit that raises is rolled back to it,
 its after-commit events and audit entries are dropped, and its caller gets the exception; the others commit. If the
 shared transaction itself fails (a savepoint that cannot be rolled back, a failed commit, a lost connection), every
 unit of the batch is run again in its own transaction, as without group commit, so one request never fails the
@@ -377,15 +376,15 @@ class GroupCommitter:
         self.stats.batches += 1
         self.stats.jobs += len(batch)
         self.stats.largest = max(self.stats.largest, len(batch))
+        if len(batch) == 1:  # exact metrics and one run: a deferred pass could count a resend twice
+            self._alone(batch[0])
+            return
         try:
             done = self._optimistic(batch)
         except Exception as exc:
             self._fall_back(batch, exc)
             return
         if done:
-            return
-        if len(batch) == 1:  # it holds reads stored before: its own transaction, without the deferred insert
-            self._alone(batch[0])
             return
         self.stats.savepoint_passes += 1
         outcomes: list[tuple[bool, Any]] = []
@@ -409,8 +408,8 @@ class GroupCommitter:
 
     def _optimistic(self, batch: list[_Job[Any]]) -> bool:
         """Run the units one after the other in one transaction without savepoints (the usual case: none fails) and
-        resolve them once it has committed. False, with everything rolled back, as soon as one unit raises (a unit
-        alone gets its exception instead) or a deferred read turns out to be stored already."""
+        resolve them once it has committed. False, with everything rolled back, as soon as one unit raises or a
+        deferred read turns out to be stored already."""
         results: list[Any] = []
         bus = _BatchBus(self.bus)
         try:
@@ -428,13 +427,7 @@ class GroupCommitter:
                         raise _UnitFailed from exc
                 repository.write_deferred_reads(session)
                 _write_deferred(session, bus)
-        except _UnitFailed as failed:
-            if len(batch) > 1:
-                return False
-            self.stats.job_errors += 1  # alone, its exception is its answer: no second run
-            batch[0].future.set_exception(failed.__cause__)
-            return True
-        except repository.ReadsNotNew:
+        except (_UnitFailed, repository.ReadsNotNew):
             return False
         bus.flush()
         for job, result in zip(batch, results, strict=True):

@@ -42,7 +42,7 @@ from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from rtcc.alpr import deadletters, groupcommit, principals, writerproc
 from rtcc.alpr.mqttbatch import MqttBatch, RoutedMessage
 from rtcc.core import mqttlink
-from rtcc.core.errors import ServiceUnavailable
+from rtcc.core.errors import DatabaseUnavailable
 from rtcc.core.mqttlink import BrokerAddress
 from rtcc.runtime import Runtime
 
@@ -64,6 +64,7 @@ class _Message:
     payload: bytes
     mid: int
     qos: int
+    connection: int  # which connection it came on: its packet id means nothing on another
 
 
 @dataclass
@@ -86,7 +87,7 @@ def _describe(exc: BaseException) -> str:
 
 
 def _transient(exc: BaseException) -> bool:
-    if isinstance(exc, OperationalError | DisconnectionError | ServiceUnavailable):
+    if isinstance(exc, OperationalError | DisconnectionError | DatabaseUnavailable | writerproc.WriterGone):
         return True
     return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
@@ -123,6 +124,7 @@ class MqttIngest:
         self._stop = threading.Event()
         self._queue: queue.Queue[_Message | None] = queue.Queue(_QUEUE_SIZE)
         self._worker: threading.Thread | None = None
+        self._connection = 0  # connections made so far (paho's network thread counts them)
         # MQTT 5, so that the broker may send us RECEIVE_MAXIMUM messages before our acknowledgements (MQTT 3.1.1
         # leaves that to the broker: Mosquitto's default is 20, which bounds a consumer that acknowledges after a
         # commit to 20 messages a commit). The session outlives the connection (clean start off, no expiry).
@@ -167,6 +169,7 @@ class MqttIngest:
         if getattr(reason_code, "is_failure", False):
             logger.warning("MQTT connection to %s:%s refused: %s", self.host, self.port, reason_code)
             return
+        self._connection += 1  # a packet id of an earlier connection may name another message now
         client.subscribe(self.subscriptions())
         self.connected.set()
         logger.info("MQTT ingest connected to %s:%s as %s", self.host, self.port, self.client_id)
@@ -178,7 +181,8 @@ class MqttIngest:
 
     def _on_message(self, _client: paho.Client, _userdata: Any, msg: paho.MQTTMessage) -> None:
         self.stats.received += 1
-        self._queue.put(_Message(msg.topic, bytes(msg.payload), msg.mid, msg.qos))  # blocks when full: back-pressure
+        message = _Message(msg.topic, bytes(msg.payload), msg.mid, msg.qos, self._connection)
+        self._queue.put(message)  # blocks when full: back-pressure
 
     # --- lifecycle ---------------------------------------------------------------------------------------------
 
@@ -314,8 +318,13 @@ class MqttIngest:
         self.stats.reads_stored += stored
 
     def _ack(self, batch: list[_Message]) -> None:
+        current = self._connection
         for message in batch:
+            # A message of an earlier connection is not acknowledged: the broker sends it again on this one (the
+            # session resumes), and its packet id may already belong to another message, not yet stored.
             if message.qos > 0:
+                if message.connection != current:
+                    continue
                 self._client.ack(message.mid, message.qos)
             self.stats.acked += 1
 

@@ -3,15 +3,15 @@
 Python runs one thread at a time in a process. With the group-commit writer (``rtcc.alpr.groupcommit``) as a thread
 of the API process, a camera's single-read request cost that one core about 0.75 ms: 0.17 ms for HTTP, the
 middleware and the key check, the rest for parsing, validating, storing, auditing and committing, and for the
-consumers. ``WriterProcess`` moves the storing half into a child process (``python -m rtcc.alpr.writerproc``) that
+consumers. ``WriterProcess`` moves the storing half into a child process (``python -m rtcc.alpr.writerchild``) that
 runs the same ``GroupCommitter`` on its own connection, so the two halves run on two cores.
 
 The API process sends each request as an ``IngestJob`` (body, source, context, the principal), and the MQTT
-consumer each batch of messages as an ``mqtt.MqttBatch``, over a socket pair (``multiprocessing.connection``: one
-pickled message per burst, not one per request). The child builds each job's unit of work (``Job.unit``: the one the
-in-process writer would run, e.g. ``payloads.as_unit``) and, once its shared transaction has
-committed, replies with the unit's result or its exception and its dead-letter drafts. Events: what the units
-publish or offer after the commit (the ``alpr.reads.stored`` envelopes, staged in the event outbox in the same
+consumer each batch of messages as an ``mqttbatch.MqttBatch``, over a socket pair (``multiprocessing.connection``:
+one pickled message per burst, not one per request). The child (``rtcc.alpr.writerchild``) builds each job's unit of
+work (``Job.unit``: the one the in-process writer would run, e.g. ``payloads.as_unit``) and, once its shared
+transaction has committed, replies with the unit's result or its exception and its dead-letter drafts. Events: what
+the units publish or offer after the commit (the ``alpr.reads.stored`` envelopes, staged in the event outbox in the same
 transaction) travels back in the same stream, ahead of the replies it precedes, and the API process passes it to its
 own bus, where its consumers (matching, the plate index, the live hub) take it as before. An envelope lost on the
 way is still in the outbox: the matching consumer's reconciler re-drives it. The child's metrics (reads ingested,
@@ -35,10 +35,8 @@ import asyncio
 import contextlib
 import itertools
 import logging
-import os
 import pickle
 import queue
-import signal
 import socket
 import subprocess
 import sys
@@ -52,10 +50,9 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from rtcc.alpr.deadletters import DeadLetterDraft
 from rtcc.alpr.outcomes import LoopOutcome, Outcome, deliver
 from rtcc.bus.base import Bus
-from rtcc.bus.envelope import Envelope
 from rtcc.core import metrics
-from rtcc.core.db import StagedHandler, is_database_outage
-from rtcc.core.errors import DatabaseUnavailable, DomainError, ServiceUnavailable
+from rtcc.core.db import StagedHandler
+from rtcc.core.errors import DomainError, ServiceUnavailable
 from rtcc.identity.logic import Principal
 from rtcc.runtime import Runtime
 from rtcc.settings import Settings
@@ -70,8 +67,6 @@ SERVICE_KEY = "alpr.writer-process"
 START_TIMEOUT_S = 60.0
 #: Pause before a child that died is replaced (a child that cannot start is retried this often).
 RESTART_DELAY_S = 1.0
-#: How often the child sends its metrics (seconds, while it works).
-METRICS_EVERY_S = 1.0
 
 
 class Job(Protocol):
@@ -125,7 +120,7 @@ BURST = 1024
 _T = TypeVar("_T")
 
 
-def _burst(source: queue.SimpleQueue[_T | None], first: _T) -> list[_T]:
+def burst(source: queue.SimpleQueue[_T | None], first: _T) -> list[_T]:
     """``first`` and what else ``source`` holds now (at most ``BURST``); a ``None`` (the end) is left for the next
     ``get``."""
     burst = [first]
@@ -151,10 +146,10 @@ class _Generation:
         self.pending: dict[int, Outcome] = {}
         self.lock = threading.Lock()
         self.alive = False
-        self.outbox: queue.SimpleQueue[tuple[int, Job] | None] = queue.SimpleQueue()
+        self.outbox: queue.SimpleQueue[tuple[int, bytes] | None] = queue.SimpleQueue()
         ours, theirs = socket.socketpair()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "rtcc.alpr.writerproc", str(theirs.fileno())],
+            [sys.executable, "-m", "rtcc.alpr.writerchild", str(theirs.fileno())],
             pass_fds=[theirs.fileno()],
         )
         theirs.close()
@@ -177,12 +172,15 @@ class _Generation:
         self.receiver.start()
 
     def submit(self, job: Job, outcome: Outcome) -> None:
+        # Pickled here, one job at a time: a job that cannot cross fails its caller now, and the child answers a job
+        # it cannot unpickle, instead of a burst that cannot be sent (or read) leaving every job in it waiting.
+        data = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
         with self.lock:
             if not self.alive:
                 raise WriterGone("the ingest writer is restarting; send the reads again shortly")
             jid = next(self.owner.ids)
             self.pending[jid] = outcome
-        self.outbox.put((jid, job))
+        self.outbox.put((jid, data))
 
     def _send(self) -> None:
         """Send what is queued, as one message per burst."""
@@ -190,9 +188,9 @@ class _Generation:
             item = self.outbox.get()
             if item is None:
                 break
-            burst = _burst(self.outbox, item)
+            batch = burst(self.outbox, item)
             try:
-                self.conn.send(burst)
+                self.conn.send(batch)
             except (OSError, ValueError):
                 break  # the child is gone: the receiver fails what waits and replaces it
 
@@ -310,6 +308,7 @@ class WriterProcess:
     def submit(self, job: Job) -> Future[Reply]:
         """``submit_async`` for a thread (the MQTT consumer's worker): a ``concurrent.futures.Future``."""
         future: Future[Reply] = Future()
+        future.set_running_or_notify_cancel()  # running from now on: it cannot be cancelled, only answered
         self._submit(job, future)
         return future
 
@@ -385,43 +384,6 @@ async def stop(runtime: Runtime) -> None:
         await anyio.to_thread.run_sync(found.stop)
 
 
-# --- the child --------------------------------------------------------------------------------------------------------
-
-
-class _RelayBus:
-    """The child's bus: what the committed units publish or offer goes to the API process, in order."""
-
-    name = "ingest-writer-relay"
-
-    def __init__(self, out: queue.SimpleQueue[tuple[Any, ...] | None]) -> None:
-        self._out = out
-
-    async def start(self) -> None:
-        return None
-
-    async def close(self) -> None:
-        return None
-
-    async def publish(self, envelope: Envelope) -> None:
-        self._out.put(("p", envelope))
-
-    def publish_threadsafe(self, envelope: Envelope, timeout: float = 10.0) -> None:
-        self._out.put(("p", envelope))
-
-    def offer(self, envelope: Envelope) -> bool:
-        self._out.put(("o", envelope))
-        return True
-
-    async def subscribe(self, *_args: Any, **_kwargs: Any) -> None:
-        raise RuntimeError("the ingest writer's bus only publishes")
-
-    async def subscribe_batch(self, *_args: Any, **_kwargs: Any) -> None:
-        raise RuntimeError("the ingest writer's bus only publishes")
-
-    async def ping(self) -> bool:
-        return True
-
-
 class RelayedError(DomainError):
     """A domain error of the child that cannot cross to the API process as itself: its answer (status, title,
     detail, field errors, ``Retry-After``) without its class."""
@@ -430,119 +392,3 @@ class RelayedError(DomainError):
         super().__init__(detail, errors=errors)
         for name, value in answer.items():
             setattr(self, name, value)
-
-
-def _portable(exc: BaseException) -> BaseException:
-    """An exception the API process can unpickle and answer as the in-process writer's would be answered."""
-    if is_database_outage(exc):
-        return DatabaseUnavailable("the database is unavailable; send the reads again shortly")
-    try:
-        pickle.loads(pickle.dumps(exc))  # noqa: S301 - our own object, checked for the trip
-    except Exception:
-        if isinstance(exc, DomainError):
-            answer = {k: getattr(exc, k) for k in ("status", "title", "retry_after") if hasattr(exc, k)}
-            return RelayedError(exc.detail, errors=exc.errors, **answer)
-        return RuntimeError(f"{type(exc).__name__}: {exc}")
-    return exc
-
-
-class _ChildOutcome:
-    """Where the child's writer puts one job's result: straight onto the reply stream."""
-
-    __slots__ = ("drafts", "jid", "out", "settled")
-
-    def __init__(self, out: queue.SimpleQueue[tuple[Any, ...] | None], jid: int, drafts: list[DeadLetterDraft]):
-        self.out, self.jid, self.drafts, self.settled = out, jid, drafts, False
-
-    def set_running_or_notify_cancel(self) -> bool:
-        return True
-
-    def done(self) -> bool:
-        return self.settled
-
-    def set_result(self, result: Any) -> None:
-        self.settled = True
-        self.out.put(("r", self.jid, Reply(True, result, list(self.drafts))))
-
-    def set_exception(self, exception: BaseException | None) -> None:
-        self.settled = True
-        failure = _portable(exception or RuntimeError("unknown failure"))
-        self.out.put(("r", self.jid, Reply(False, failure, list(self.drafts))))
-
-
-def _reply_stream(conn: Connection, out: queue.SimpleQueue[tuple[Any, ...] | None]) -> None:
-    """The child's sender: what is queued goes as one message, with the metrics now and then."""
-    last_metrics = 0.0
-    while True:
-        item = out.get()
-        if item is None:
-            break
-        burst: list[tuple[Any, ...]] = _burst(out, item)
-        now = time.monotonic()
-        if now - last_metrics >= METRICS_EVERY_S:
-            burst.append(("m", metrics.relayed.snapshot()))
-            last_metrics = now
-        try:
-            conn.send(burst)
-        except (OSError, ValueError):
-            return
-        except Exception:  # a reply that cannot be sent: end, so that the API process answers 503 and replaces us
-            logger.exception("the ingest writer could not send its replies; ending")
-            os._exit(1)
-    with contextlib.suppress(OSError, ValueError):
-        conn.send([("m", metrics.relayed.snapshot())])
-
-
-def _child_main(fd: int) -> None:
-    from rtcc.alpr import deadletters, groupcommit
-    from rtcc.core.db import Database
-    from rtcc.core.gcpause import freeze_long_lived
-    from rtcc.core.logging import configure_logging
-
-    for sig in (signal.SIGINT, signal.SIGTERM):  # the API process ends this one, after its last batch
-        signal.signal(sig, signal.SIG_IGN)
-    conn = Connection(fd)
-    settings: Settings
-    staged_work: dict[str, list[StagedHandler]]
-    settings, staged_work = conn.recv()
-    configure_logging(settings.log_level)
-    deadletters.configure(settings.dead_letter_payload_max_bytes)  # as build_runtime does in the API process
-    db = Database(settings.database_url, pool_size=2)
-    db.staged_work.update(staged_work)
-    out: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
-    committer = groupcommit.GroupCommitter(db, _RelayBus(out))
-    sender = threading.Thread(target=_reply_stream, args=(conn, out), name="rtcc-writer-reply", daemon=True)
-    sender.start()
-    if settings.gc_freeze:
-        freeze_long_lived()
-    conn.send(("ready", os.getpid()))
-    try:
-        while True:
-            try:
-                burst: list[tuple[int, Job]] | None = conn.recv()
-            except (EOFError, OSError):
-                break  # the API process is gone: commit what is queued, then end
-            if burst is None:
-                break
-            for jid, job in burst:
-                drafts: list[DeadLetterDraft] = []
-                outcome = _ChildOutcome(out, jid, drafts)
-                try:
-                    work = job.unit(settings, drafts)
-                except Exception as exc:  # a job that cannot even be built is answered, never left waiting
-                    outcome.set_exception(exc)
-                    continue
-                committer.submit_outcome(work, outcome, size=job.size)
-    finally:
-        committer.stop()
-        out.put(None)
-        sender.join(30)
-        db.dispose()
-        with contextlib.suppress(OSError):
-            conn.close()
-
-
-if __name__ == "__main__":  # run by name, so that what it pickles is ``rtcc.alpr.writerproc``'s, not ``__main__``'s
-    from rtcc.alpr.writerproc import _child_main as main
-
-    main(int(sys.argv[1]))

@@ -249,3 +249,18 @@ def test_the_broker_sends_more_than_twenty_messages_ahead_of_our_acknowledgement
     finally:
         release.set()
     wait_for(lambda: count(db, Read) == 60 and consumer.stats.acked == 60)
+
+
+def test_a_message_of_an_earlier_connection_is_not_acknowledged_on_this_one(
+    consumer: MqttIngest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a reconnect the broker sends unacknowledged messages again; the copy still queued from the old connection
+    must not be acknowledged by its packet id, which on the new connection may name another message."""
+    from rtcc.alpr.mqtt import _Message
+
+    acked: list[int] = []
+    monkeypatch.setattr(consumer._client, "ack", lambda mid, qos: acked.append(mid))
+    now = consumer._connection
+    assert now >= 1
+    consumer._ack([_Message("t", b"", 7, 1, now - 1), _Message("t", b"", 8, 1, now), _Message("t", b"", 0, 0, now - 1)])
+    assert acked == [8]

@@ -27,7 +27,7 @@ from sqlalchemy import func, select
 from rtcc.alerts.models import Alert
 from rtcc.alpr import cameras as alpr_cameras
 from rtcc.alpr import principals as alpr_principals
-from rtcc.alpr import writerproc
+from rtcc.alpr import writerchild, writerproc
 from rtcc.alpr.models import DeadLetter, Read
 from rtcc.alpr.schemas import CameraCreate, IngestResult
 from rtcc.bench._support import CollectingBus
@@ -205,6 +205,30 @@ def test_a_child_sigkilled_mid_stream_loses_no_acknowledged_read(
     assert sorted(plates) == sorted(acked)  # each acknowledged read stored, and stored once
 
 
+class _Unreadable:
+    """A job the child cannot read: unpickling it raises there."""
+
+    size = 1
+
+    def unit(self, settings: Settings, drafts: list[Any]) -> Any:
+        raise AssertionError("never built")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (int, ("not a job",))  # int("not a job") raises ValueError in the child
+
+
+def test_a_job_that_cannot_cross_is_answered_and_the_child_goes_on(client: TestClient, db: Database) -> None:
+    writer = _writer(client)
+    first = writer.pid
+    reply = writer.submit(_Unreadable()).result(30)  # the child answers it instead of dying on the whole burst
+    assert not reply.ok and isinstance(reply.value, ValueError)
+    principal = alpr_principals.ingest_principal("wp-pickle")
+    with pytest.raises(Exception, match="pickle"):  # one that cannot even be sent fails its caller at once
+        writer.submit(writerproc.IngestJob(b"{}", "rest", {"channel": lambda: None}, principal))
+    resp = client.post("/api/v1/reads", json={"reads": [_read("WP-6")]}, headers=_key(db, ["*"]))
+    assert resp.status_code == 202 and writer.pid == first and writer.restarts == 0
+
+
 def test_a_clean_stop_answers_every_request_it_was_sent(proc_settings: Settings, db: Database) -> None:
     bus = CollectingBus()
     principal = alpr_principals.ingest_principal("wp-stop")
@@ -278,7 +302,7 @@ def test_an_error_that_cannot_cross_keeps_its_answer() -> None:
     original = _KeywordOnly("too many", wait_s=7)
     with pytest.raises(TypeError):
         pickle.loads(pickle.dumps(original))
-    crossed = pickle.loads(pickle.dumps(writerproc._portable(original)))
+    crossed = pickle.loads(pickle.dumps(writerchild.portable(original)))
     assert isinstance(crossed, DomainError)
     assert (crossed.status, crossed.title, crossed.detail, crossed.retry_after) == (429, "Slow down", "too many", 7)
 
