@@ -103,10 +103,12 @@ def test_api_docs_work_offline(server: Server, browser: Browser, sign_in: Any) -
     page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
     page.on("request", lambda r: None if r.url.startswith(server.base_url) else outside.append(r.url))
     page.goto(f"{server.base_url}/docs")
-    page.locator(".swagger-ui .info .title").filter(has_text="OpenRTCC").wait_for()
+    # Swagger UI renders the whole spec (some 280 paths) before its title: 16-17 s on a loaded two-core machine
+    render = 60_000
+    page.locator(".swagger-ui .info .title").filter(has_text="OpenRTCC").wait_for(timeout=render)
     # the spec came from this server and its operations render (Swagger UI draws the tags near the viewport first,
     # so wait for any API operation rather than one far down the page)
-    page.locator(".opblock-summary-path").filter(has_text="/api/v1/").first.wait_for()
+    page.locator(".opblock-summary-path").filter(has_text="/api/v1/").first.wait_for(timeout=render)
     assert outside == [], outside  # Swagger UI comes from this server, not a CDN
     assert not [c for c in console if "Content Security Policy" in c], console
     browser.shot("newcomer-06-api-docs")
