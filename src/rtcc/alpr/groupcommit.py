@@ -27,7 +27,7 @@ locks in the same order (their new reads first, cameras by id at the end, the au
 the server still finds (the same read resent to two batches at once) only sends that batch down the per-unit fallback
 below.
 
-Reads: in that first pass the units' reads are queued (``repository.defer_reads``) and inserted with one statement at
+Reads: in that first pass the units' reads are queued (``readrows.defer_reads``) and inserted with one statement at
 the batch's end, each unit counting its reads as new; if some were not (a resend, the same read in two requests of
 the batch), the insert says so (``ReadsNotNew``) and the batch is run again as below, where each unit inserts its own.
 
@@ -65,7 +65,7 @@ from typing import Any, Generic, TypeVar
 import orjson
 from sqlalchemy.orm import Session
 
-from rtcc.alpr import redrive, repository, store
+from rtcc.alpr import readrows, redrive, repository, store
 from rtcc.alpr.events import EVENT_STORED, EVENT_STORED_VERSION
 from rtcc.alpr.outcomes import LoopOutcome, Outcome, deliver
 from rtcc.audit import service as audit
@@ -417,17 +417,17 @@ class GroupCommitter:
                 audit.defer(session)
                 repository.defer_touches(session)
                 outbox.defer(session)
-                repository.defer_reads(session)
+                readrows.defer_reads(session)
                 for job in batch:
                     try:
                         results.append(job.work(session, bus))
-                    except repository.ReadsNotNew:
+                    except readrows.ReadsNotNew:
                         raise  # the deferral's failure (a unit wrote the queue out early), not the unit's
                     except Exception as exc:
                         raise _UnitFailed from exc
-                repository.write_deferred_reads(session)
+                readrows.write_deferred_reads(session)
                 _write_deferred(session, bus)
-        except (_UnitFailed, repository.ReadsNotNew):
+        except (_UnitFailed, readrows.ReadsNotNew):
             return False
         bus.flush()
         for job, result in zip(batch, results, strict=True):

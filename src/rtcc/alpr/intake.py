@@ -100,9 +100,7 @@ async def _in_writer_process(
         raise
     if reply.drafts:
         await run_in_threadpool(_write_drafts, db, list(reply.drafts))
-    if not reply.ok:
-        raise reply.value
-    result: IngestResult = reply.value
+    result: IngestResult = reply.unwrap()
     return payloads.require_some_stored(result)
 
 

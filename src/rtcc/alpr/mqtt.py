@@ -305,9 +305,7 @@ class MqttIngest:
         process = writerproc.running(runtime)
         if process is not None:
             reply = process.submit(job).result()
-            if not reply.ok:
-                raise reply.value
-            stored, drafts = int(reply.value), reply.drafts
+            stored, drafts = int(reply.unwrap()), reply.drafts
         else:
             drafts = []
             stored = groupcommit.committer(runtime).run(job.unit(runtime.settings, drafts), size=job.size)

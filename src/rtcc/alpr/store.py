@@ -9,7 +9,7 @@ forward and brings cameras online; writes ONE audit entry (counts only, no plate
 ``alpr.reads.stored`` with only the newly stored reads (in envelopes as large as NATS's message limit allows,
 ``EVENT_MAX_BYTES``), staged in the event outbox in the same transaction so that the pending match commits with the
 reads. It is the platform's hot path: each row is built once, in the form the database driver takes
-(``repository.read_row_format``), with no per-read ORM or UUID objects.
+(``readrows.read_row_format``), with no per-read ORM or UUID objects.
 
 Refused reads are reported (index, field, reason) and become dead letters (``rtcc.alpr.deadletters``), except reads
 for a camera the key may not report for: those are an authorisation failure (403 when the whole batch is foreign).
@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from rtcc.alpr import images as read_images
-from rtcc.alpr import logic, repository
+from rtcc.alpr import logic, readrows, repository
 from rtcc.alpr.cameras import came_online, may_register_cameras, resolve_cameras
 from rtcc.alpr.deadletters import DeadLetterDraft, deliver, drafts_for, native_item
 from rtcc.alpr.events import EVENT_STORED, EVENT_STORED_VERSION
@@ -176,7 +176,7 @@ def ingest(
     camera_hex = {code: cid.hex for code, cid in camera_ids.items()}
 
     # Each row is built once, as the driver takes it; the event needs the UTC time, kept alongside.
-    fmt = repository.read_row_format(session)
+    fmt = readrows.read_row_format(session)
     to_time, to_json, false = fmt.time, fmt.json, fmt.false
     utc_iso, read_key, ocr = logic.utc_iso, logic.read_key, ocr_class
     now_utc = now if now.tzinfo is UTC else now.astimezone(UTC)
@@ -235,7 +235,7 @@ def ingest(
         if last is None or observed > last:
             newest[code] = observed
 
-    new_rows = repository.insert_reads(session, rows)
+    new_rows = readrows.insert_reads(session, rows)
     duplicates = len(rows) - len(new_rows) + repeats
     images_stored = 0
     if images and new_rows:  # only documents that carried images pay for this

@@ -106,6 +106,12 @@ class Reply:
     value: Any
     drafts: list[DeadLetterDraft] = field(default_factory=list)
 
+    def unwrap(self) -> Any:
+        """The unit's result; raises the exception it raised."""
+        if not self.ok:
+            raise self.value
+        return self.value
+
 
 class WriterGone(ServiceUnavailable):
     """The ingest writer process ended before it answered; the request may be sent again."""

@@ -30,10 +30,10 @@ from rtcc.alerts.models import Alert
 from rtcc.alpr import cameras as alpr_cameras
 from rtcc.alpr import payloads as alpr_payloads
 from rtcc.alpr import principals as alpr_principals
-from rtcc.alpr import repository
+from rtcc.alpr import readrows
 from rtcc.alpr.logic import read_key, utc_iso
 from rtcc.alpr.models import Camera, Read
-from rtcc.alpr.repository import READ_COLUMNS
+from rtcc.alpr.readrows import READ_COLUMNS
 from rtcc.alpr.schemas import CameraCreate
 from rtcc.bench import _gen
 from rtcc.bench._support import CollectingBus, scratch_database
@@ -111,7 +111,7 @@ def _raw_rows(db: Database, reads: list[dict[str, Any]]) -> list[tuple[Any, ...]
     pipeline writes): the same ids, normalised plates and timestamps as the pipeline stores."""
     with db.read() as s:
         camera_hex = {c.code: c.id.hex for c in s.scalars(select(Camera))}
-        fmt = repository.read_row_format(s)
+        fmt = readrows.read_row_format(s)
     now = utcnow()
     received = fmt.time(now, utc_iso(now))
     rows = []

@@ -284,17 +284,17 @@ def test_concurrent_http_requests_share_commits_and_keep_their_answers(
 def test_a_batch_of_new_reads_is_inserted_with_one_statement(
     db: Database, settings: Settings, cams: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rtcc.alpr import repository
+    from rtcc.alpr import readrows
 
     inserted: list[int] = []  # the rows of each insert that reached the database
-    real = repository.insert_reads
+    real = readrows.insert_reads
 
     def spy(session: Session, rows: Any) -> list[int]:
-        if repository._DEFERRED_READS not in session.info:
+        if readrows._DEFERRED_READS not in session.info:
             inserted.append(len(rows))
         return real(session, rows)
 
-    monkeypatch.setattr(repository, "insert_reads", spy)
+    monkeypatch.setattr(readrows, "insert_reads", spy)
     committer = groupcommit.GroupCommitter(db, CollectingBus(), writers=1)  # type: ignore[arg-type]
     try:
         release = _held(committer)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
-from rtcc.alpr import principals, repository, store
+from rtcc.alpr import principals, readrows, store
 from rtcc.alpr.events import EVENT_STORED
 from rtcc.alpr.logic import NormalizedRead
 from rtcc.alpr.models import Read
@@ -38,7 +38,7 @@ def _reads(n: int, base: datetime) -> list[NormalizedRead]:
 
 
 def test_a_large_batch_reads_back_and_resends_are_not_announced(db: Database, settings: Settings) -> None:
-    n = max(300, 3 * repository.PG_COPY_MIN_ROWS)
+    n = max(300, 3 * readrows.PG_COPY_MIN_ROWS)
     base = datetime.now(UTC) - timedelta(hours=1)
     reads = _reads(n, base)
     bus = CollectingBus()

@@ -346,9 +346,9 @@ def test_old_sqlite_without_returning_takes_the_exact_preselect_path(
 ) -> None:
     if db.dialect != "sqlite":
         pytest.skip("SQLite only")
-    from rtcc.alpr import repository
+    from rtcc.alpr import readrows
 
-    monkeypatch.setattr(repository, "SQLITE_RETURNING", False)
+    monkeypatch.setattr(readrows, "SQLITE_RETURNING", False)
     got = collect(bus, "alpr.reads.stored")
     base = datetime.now(UTC) - timedelta(minutes=1)
     reads = [NormalizedRead(camera_code="OLD-1", plate=f"B{i:04d}", observed_at=base) for i in range(1500)]
