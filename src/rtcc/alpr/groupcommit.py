@@ -11,11 +11,11 @@ So a 202 or a PUBACK still means stored: a crash before the commit acknowledges 
 
 Events: a unit publishes through the bus it is handed (``work(session, bus)``), which keeps what its after-commit
 callbacks publish or offer and passes it on once the batch has committed. What the units stage in the event outbox
-(``rtcc.bus.outbox.defer``) is written at the batch's end, before its commit: the ``alpr.reads.stored`` envelopes of
-one source merged into as few as the event limits allow (``store.EVENT_CHUNK`` reads, ``store.EVENT_MAX_BYTES``),
-one outbox row each, the others as they are. Downstream consumers (matching, the plate index) then run one
-transaction per batch, not one per read, and nothing waits for the bus: a merged envelope the bus does not take stays
-in the outbox for the reconciler.
+(``rtcc.bus.outbox.defer``) is written at the batch's end, before its commit (``rtcc.alpr.batchend``): the
+``alpr.reads.stored`` envelopes of one source merged into as few as the event limits allow (``store.EVENT_CHUNK``
+reads, ``store.EVENT_MAX_BYTES``), one outbox row each, the others as they are. Downstream consumers (matching,
+the plate index) then run one transaction per batch, not one per read, and nothing waits for the bus: a merged
+envelope the bus does not take stays in the outbox for the reconciler.
 
 Audit: each unit's entries are the ones it writes alone (one per request, its own actor and counts); they are queued
 (``audit.defer``) and appended to the chain with one lock and one insert before the commit. Likewise each camera's
@@ -55,23 +55,18 @@ import logging
 import queue
 import threading
 import time
-import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-import orjson
 from sqlalchemy.orm import Session
 
-from rtcc.alpr import readrows, redrive, repository, store
-from rtcc.alpr.events import EVENT_STORED, EVENT_STORED_VERSION
+from rtcc.alpr import batchend, readrows, repository
 from rtcc.alpr.outcomes import LoopOutcome, Outcome, deliver
 from rtcc.audit import service as audit
 from rtcc.bus import outbox
-from rtcc.bus.base import BatchHandler, Bus, Handler
-from rtcc.bus.envelope import Envelope
+from rtcc.bus.base import Bus
 from rtcc.core.db import Database
 from rtcc.runtime import Runtime
 
@@ -101,136 +96,11 @@ SOLO_BYTES = 65_536
 Work = Callable[[Session, Bus], T]
 
 
-class _BatchBus:
-    """The bus a batch's units publish to: it keeps what they publish or offer, and ``flush`` passes it on after
-    the batch has committed (what they stage is merged before the commit: ``_stage_merged``)."""
-
-    name = "group-commit"
-
-    def __init__(self, bus: Bus) -> None:
-        self.bus = bus
-        self.published: list[Envelope] = []
-        self.offered: list[Envelope] = []
-
-    async def start(self) -> None:
-        return None
-
-    async def close(self) -> None:
-        return None
-
-    async def publish(self, envelope: Envelope) -> None:
-        self.published.append(envelope)
-
-    def publish_threadsafe(self, envelope: Envelope, timeout: float = 10.0) -> None:
-        self.published.append(envelope)
-
-    def offer(self, envelope: Envelope) -> bool:
-        """A staged envelope (its outbox row commits with the batch): offered on after the commit."""
-        self.offered.append(envelope)
-        return True
-
-    async def subscribe(self, pattern: str, handler: Handler, *, group: str | None = None) -> None:
-        raise RuntimeError("a group-commit batch only publishes")
-
-    async def subscribe_batch(
-        self, pattern: str, handler: BatchHandler, *, group: str, max_batch: int = 256, linger_s: float = 0.0
-    ) -> None:
-        raise RuntimeError("a group-commit batch only publishes")
-
-    async def ping(self) -> bool:
-        return True
-
-    def flush(self) -> None:
-        """Pass on what the committed units published and offered, in order."""
-        published, self.published = self.published, []
-        offered, self.offered = self.offered, []
-        for envelope in published:
-            try:
-                self.bus.publish_threadsafe(envelope)
-            except Exception:  # as after a lone unit of work's commit: logged, the stored reads stay stored
-                logger.exception("publishing %s after a group commit failed", envelope.type)
-        for envelope in offered:
-            if not self.bus.offer(envelope):
-                logger.info("bus did not take stored-reads event %s now; it stays in the outbox", envelope.id)
-
-
-def _mergeable(envelope: Envelope, keep: Mapping[str, Any] | None) -> bool:
-    return (
-        envelope.type == EVENT_STORED
-        and envelope.observed_at is None
-        and envelope.payload.keys() == {"reads"}
-        and keep is not None
-        and keep.keys() == {redrive.READ_IDS}
-    )
-
-
-def _stage_merged(session: Session, bus: Bus) -> None:
-    """Write what the batch's units staged, their stored-reads envelopes merged per source into as few as the event
-    limits allow (``store.EVENT_CHUNK`` reads, ``store.EVENT_MAX_BYTES``): one outbox row and one event for a
-    batch of single-read requests, so the matcher and the plate index do one transaction for it, not one per read."""
-    staged = outbox.take_deferred(session)
-    out: list[outbox.Staged] = []
-    parts: dict[str, list[tuple[list[Any], int, list[str]]]] = {}
-    for envelope, keep in staged:
-        if not _mergeable(envelope, keep):
-            out.append((envelope, keep))
-            continue
-        reads: list[Any] = envelope.payload["reads"]
-        size = len(orjson.dumps(reads))
-        ids = str(keep[redrive.READ_IDS]) if keep is not None else ""
-        chunks = parts.setdefault(envelope.source, [])
-        last = chunks[-1] if chunks else None
-        if (
-            last is not None
-            and len(last[0]) + len(reads) <= store.EVENT_CHUNK
-            and last[1] + size <= store.EVENT_MAX_BYTES
-        ):
-            last[0].extend(reads)
-            last[2].append(ids)
-            chunks[-1] = (last[0], last[1] + size, last[2])
-        else:
-            chunks.append((list(reads), size, [ids]))
-    for source, chunks in parts.items():
-        for reads, _, id_parts in chunks:
-            merged = Envelope(
-                type=EVENT_STORED,
-                schema_version=EVENT_STORED_VERSION,
-                source=source,
-                payload={"reads": reads},
-            )
-            out.append((merged, {redrive.READ_IDS: "".join(id_parts)}))
-    outbox.stage_many(session, bus, out)
-
-
 @dataclass(eq=False)
 class _Job(Generic[T]):
     work: Work[T]
     size: int
     future: Outcome = field(default_factory=Future)
-
-
-@dataclass
-class _Deferred:
-    """What a shared transaction's units queue for its end: audit entries, camera touches, staged envelopes."""
-
-    entries: list[audit.AuditDraft]
-    touches: list[tuple[uuid.UUID, datetime]]
-    staged: list[outbox.Staged]
-
-    def marks(self) -> tuple[int, int, int]:
-        return len(self.entries), len(self.touches), len(self.staged)
-
-    def undo(self, marks: tuple[int, int, int]) -> None:
-        """Drop what was queued since ``marks`` (a unit rolled back to its savepoint)."""
-        del self.entries[marks[0] :], self.touches[marks[1] :], self.staged[marks[2] :]
-
-
-def _write_deferred(session: Session, bus: Bus) -> None:
-    """At the end of a shared transaction: the staged envelopes merged, each camera moved once, the audit entries
-    appended with one lock (in that order: the audit chain's lock last)."""
-    _stage_merged(session, bus)
-    repository.write_deferred_touches(session)
-    audit.write_deferred(session)
 
 
 class _UnitFailed(Exception):
@@ -388,13 +258,13 @@ class GroupCommitter:
             return
         self.stats.savepoint_passes += 1
         outcomes: list[tuple[bool, Any]] = []
-        bus = _BatchBus(self.bus)
+        bus = batchend.BatchBus(self.bus)
         try:
             with self.db.uow() as session:
-                held = _Deferred(audit.defer(session), repository.defer_touches(session), outbox.defer(session))
+                held = batchend.Deferred(audit.defer(session), repository.defer_touches(session), outbox.defer(session))
                 for job in batch:
                     outcomes.append(self._in_savepoint(session, bus, job, held))
-                _write_deferred(session, bus)
+                batchend.write_deferred(session, bus)
         except Exception as exc:
             self._fall_back(batch, exc)
             return
@@ -411,7 +281,7 @@ class GroupCommitter:
         resolve them once it has committed. False, with everything rolled back, as soon as one unit raises or a
         deferred read turns out to be stored already."""
         results: list[Any] = []
-        bus = _BatchBus(self.bus)
+        bus = batchend.BatchBus(self.bus)
         try:
             with self.db.uow() as session:
                 audit.defer(session)
@@ -426,7 +296,7 @@ class GroupCommitter:
                     except Exception as exc:
                         raise _UnitFailed from exc
                 readrows.write_deferred_reads(session)
-                _write_deferred(session, bus)
+                batchend.write_deferred(session, bus)
         except (_UnitFailed, readrows.ReadsNotNew):
             return False
         bus.flush()
@@ -445,7 +315,9 @@ class GroupCommitter:
         for job in batch:
             self._alone(job)
 
-    def _in_savepoint(self, session: Session, bus: _BatchBus, job: _Job[Any], held: _Deferred) -> tuple[bool, Any]:
+    def _in_savepoint(
+        self, session: Session, bus: batchend.BatchBus, job: _Job[Any], held: batchend.Deferred
+    ) -> tuple[bool, Any]:
         """Run one unit in a savepoint: (True, result), or (False, its exception) with its work, its events and its
         audit entries undone. Raises (failing the shared transaction) only when the savepoint cannot be rolled back."""
         pending = session.info.setdefault("after_commit", [])
@@ -467,7 +339,7 @@ class GroupCommitter:
 
     def _alone(self, job: _Job[Any]) -> None:
         """Run one unit in its own transaction (a batch of one, or the fallback of a failed shared one)."""
-        bus = _BatchBus(self.bus)
+        bus = batchend.BatchBus(self.bus)
         try:
             with self.db.uow() as session:
                 result = job.work(session, bus)
