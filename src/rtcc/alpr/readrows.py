@@ -11,9 +11,11 @@ representation is exactly what SQLAlchemy writes for the same columns (UUIDs as 
 ``YYYY-MM-DD HH:MM:SS.ffffff`` text on SQLite), so the ORM reads these rows back unchanged (a test checks this).
 
 On PostgreSQL ``alpr_reads`` is partitioned by day (``rtcc.alpr.partitions``) and its primary key is
-``(id, observed_at)``, so the PostgreSQL statements say ``ON CONFLICT DO NOTHING`` (any key): the id stays the
-idempotency key because a resent read carries the same ``observed_at`` as the first copy (both come from the sensor's
-payload).
+``(id, observed_at)``, so the PostgreSQL statements say ``ON CONFLICT DO NOTHING`` (any key) and, to keep the id the
+idempotency key as it is on SQLite, also skip an id stored with another ``observed_at`` within
+``PG_RESEND_WINDOW`` (a sensor that names one read twice with two times: a Frigate event and its LPR update). That
+check is exact for one writer; two processes inserting the same id with two times at the same moment can both
+store it.
 
 A transaction shared by many single-read requests (``rtcc.alpr.groupcommit``) queues its reads (``defer_reads``) and
 inserts them with one statement at its end (``write_deferred_reads``). The other ALPR queries (cameras, reads, vendor
@@ -25,7 +27,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import chain
 from operator import itemgetter
 from typing import Any
@@ -60,6 +62,7 @@ READ_COLUMNS: tuple[str, ...] = (
     "camera_label",
 )
 _N = len(READ_COLUMNS)
+_OBSERVED = READ_COLUMNS.index("observed_at")
 #: SQLite >= 3.35 supports RETURNING; older libraries take the exact pre-select path (SQLite has one writer).
 SQLITE_RETURNING = sqlite3.sqlite_version_info >= (3, 35, 0)
 #: Rows per multi-VALUES statement on SQLite (23 columns x 1000 rows stays far below the 32766 variable limit).
@@ -75,10 +78,18 @@ _PG_STAGE_CREATE = (
     f"CREATE TEMPORARY TABLE IF NOT EXISTS {_PG_STAGE} (LIKE alpr_reads INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
 )
 _PG_STAGE_COPY = f"COPY {_PG_STAGE} ({', '.join(READ_COLUMNS)}) FROM STDIN"
+#: PostgreSQL keys ``alpr_reads`` by (id, observed_at) (day partitions), so a read sent again under its id with
+#: another time (a Frigate event and the LPR update of the same event and plate name one read) would not conflict:
+#: the insert skips an id stored with an ``observed_at`` at most this far from the new one.
+PG_RESEND_WINDOW = timedelta(days=1)
+_PG_WINDOW = f"interval '{int(PG_RESEND_WINDOW.total_seconds())} seconds'"
 _PG_STAGE_MOVE = (
-    f"INSERT INTO alpr_reads ({', '.join(READ_COLUMNS)}) SELECT {', '.join(READ_COLUMNS)} FROM {_PG_STAGE} "
+    f"INSERT INTO alpr_reads ({', '.join(READ_COLUMNS)}) SELECT {', '.join(READ_COLUMNS)} FROM {_PG_STAGE} s "
+    "WHERE NOT EXISTS (SELECT 1 FROM alpr_reads r WHERE r.id = s.id "
+    f"AND r.observed_at BETWEEN s.observed_at - {_PG_WINDOW} AND s.observed_at + {_PG_WINDOW}) "
     "ORDER BY id ON CONFLICT DO NOTHING RETURNING id"
 )
+_PG_STORED_NEAR = "SELECT id, observed_at FROM alpr_reads WHERE id = ANY(%s::uuid[]) AND observed_at BETWEEN %s AND %s"
 _PG_STAGE_CLEAR = f"TRUNCATE {_PG_STAGE}"
 _PG_INSERT = (
     f"INSERT INTO alpr_reads ({', '.join(READ_COLUMNS)}) VALUES ("
@@ -193,16 +204,20 @@ def insert_reads(session: Session, rows: Sequence[tuple[Any, ...]]) -> list[int]
             return _pg_copy_insert(conn.connection.driver_connection, rows)
         cursor: Any = conn.connection.cursor()  # psycopg's cursor: executemany(..., returning=True)
         try:
-            if len(rows) == 1:  # a camera's single read: one plain statement, without executemany's pipeline
-                cursor.execute(_PG_INSERT, rows[0])
-                return [0] if cursor.fetchone() is not None else []
-            cursor.executemany(_PG_INSERT, rows, returning=True)
+            elsewhen = _pg_stored_at_other_times(cursor, rows)
+            todo = [i for i, row in enumerate(rows) if row[0] not in elsewhen] if elsewhen else range(len(rows))
+            if len(todo) == 1:  # a camera's single read: one plain statement, without executemany's pipeline
+                cursor.execute(_PG_INSERT, rows[todo[0]])
+                return [todo[0]] if cursor.fetchone() is not None else []
+            if not todo:
+                return []
+            cursor.executemany(_PG_INSERT, [rows[i] for i in todo], returning=True)
             stored: list[int] = []
-            i = 0
+            k = 0
             while True:  # one result per row, in order: a row comes back only when it was inserted
                 if cursor.fetchone() is not None:
-                    stored.append(i)
-                i += 1
+                    stored.append(todo[k])
+                k += 1
                 if not cursor.nextset():
                     break
             return stored
@@ -229,10 +244,25 @@ def _sqlite_values(part: Sequence[tuple[Any, ...]]) -> tuple[str, tuple[Any, ...
     return _SQLITE_INSERT_HEAD + ", ".join([row] * n) + _SQLITE_TAIL, tuple(chain.from_iterable(map(pick, part)))
 
 
+def _pg_stored_at_other_times(cursor: Any, rows: Sequence[tuple[Any, ...]]) -> set[str]:
+    """PostgreSQL: the ids (hex) of ``rows`` stored with another ``observed_at`` within ``PG_RESEND_WINDOW`` of the
+    row's own (the same id at the same time is ``ON CONFLICT``'s to skip)."""
+    times = [row[_OBSERVED] for row in rows]
+    cursor.execute(
+        _PG_STORED_NEAR, ([row[0] for row in rows], min(times) - PG_RESEND_WINDOW, max(times) + PG_RESEND_WINDOW)
+    )
+    found = cursor.fetchall()
+    if not found:
+        return set()
+    wanted = {row[0]: row[_OBSERVED] for row in rows}
+    return {rid.hex for rid, at in found if at != wanted[rid.hex] and abs(at - wanted[rid.hex]) <= PG_RESEND_WINDOW}
+
+
 def _pg_copy_insert(pg: Any, rows: Sequence[tuple[Any, ...]]) -> list[int]:
     """PostgreSQL, larger batches: COPY the rows into a session-local staging table, then move them over with one
     ``INSERT ... SELECT ... ORDER BY id ON CONFLICT DO NOTHING RETURNING id`` (every writer inserts in id order, so
-    overlapping concurrent batches wait for each other instead of deadlocking)."""
+    overlapping concurrent batches wait for each other instead of deadlocking), leaving out ids stored at another
+    time within ``PG_RESEND_WINDOW``."""
     with pg.cursor() as cur:
         cur.execute(_PG_STAGE_CREATE)
         with cur.copy(_PG_STAGE_COPY) as copy:

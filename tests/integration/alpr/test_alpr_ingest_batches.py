@@ -71,3 +71,39 @@ def test_a_large_batch_reads_back_and_resends_are_not_announced(db: Database, se
     assert {uuid.UUID(r["id"]) for r in again}.isdisjoint({uuid.UUID(r["id"]) for r in announced})
     with db.read() as s:
         assert s.scalar(select(func.count()).select_from(Read)) == n
+
+
+def test_a_read_sent_again_under_its_id_with_another_time_is_a_duplicate(db: Database, settings: Settings) -> None:
+    """The sensor's reference is the idempotency key on both databases, also when the second copy carries another
+    time (a Frigate event and the LPR update of the same event and plate): PostgreSQL keys its day partitions by
+    (id, observed_at), so without the insert's own check the second copy would be stored beside the first. Single
+    reads, a small batch and a batch over the COPY threshold, each resent 0.3 s later in a transaction of its own."""
+    principal = principals.ingest_principal("test")
+    base = datetime.now(UTC) - timedelta(hours=1)
+    for size in (1, 5, readrows.PG_COPY_MIN_ROWS + 5):
+        first = [
+            NormalizedRead(camera_code="AGAIN-1", plate=f"9AG{i:04d}", observed_at=base, source_ref=f"ev-{size}-{i}")
+            for i in range(size)
+        ]
+        later = [
+            NormalizedRead(
+                camera_code=r.camera_code,
+                plate=r.plate,
+                observed_at=r.observed_at + timedelta(milliseconds=300),
+                source_ref=r.source_ref,
+            )
+            for r in first
+        ]
+        fresh = NormalizedRead(camera_code="AGAIN-1", plate="9AGNEW", observed_at=base, source_ref=f"new-{size}")
+        with db.uow() as s:
+            got = store.ingest(s, CollectingBus(), first, source="mqtt", principal=principal, settings=settings)
+        assert (got.accepted, got.duplicates) == (size, 0)
+        with db.uow() as s:  # the same reads later, and one new read among them
+            again = store.ingest(
+                s, CollectingBus(), [*later, fresh], source="mqtt", principal=principal, settings=settings
+            )
+        assert (again.accepted, again.duplicates) == (1, size), size
+        with db.read() as s:
+            refs = list(s.scalars(select(Read.source_ref).where(Read.source_ref.like(f"ev-{size}-%"))))
+            times = set(s.scalars(select(Read.observed_at).where(Read.source_ref.like(f"ev-{size}-%"))))
+        assert len(refs) == size and times == {base}
