@@ -57,7 +57,7 @@ from sqlalchemy.engine import make_url
 
 from rtcc.alpr import partitions
 from rtcc.alpr.models import Camera
-from rtcc.bench import search as plain
+from rtcc.bench import _search_shared as shared
 from rtcc.bench._support import Phases, file_case, prefetch, read_indexes, scratch_database
 from rtcc.core.clock import utcnow
 from rtcc.core.db import Database
@@ -154,11 +154,11 @@ def _foreign_keys(db: Database) -> list[tuple[str, str]]:
 def _load(
     db: Database, rows: int, rng: np.random.Generator, start: datetime, city: str, phases: Phases
 ) -> tuple[list[str], int]:
-    """Cameras, day partitions and reads (COPY, generated and sent ``plain.CHUNK`` rows at a time, so memory does
+    """Cameras, day partitions and reads (COPY, generated and sent ``shared.CHUNK`` rows at a time, so memory does
     not grow with N); returns the fleet's plates and the number of cameras. Secondary indexes and the camera foreign
     key are dropped for the COPY and made again after it, as the migrations define them."""
     cams = _cameras(db, city, rng, start)
-    fleet = plain._fleet(rng, max(1000, rows // 20))
+    fleet = shared.fleet(rng, max(1000, rows // 20))
     with db.uow() as s:
         partitions.ensure_days(s, [start.date() + timedelta(days=k) for k in range(DAYS + 2)])
     indexes = read_indexes(db)
@@ -171,9 +171,9 @@ def _load(
     raw = db.engine.raw_connection()
     try:
         cur = raw.cursor()
-        chunks = (_copy_text(batch) for batch in plain._chunks(rng, rows, start, cams, fleet, days=DAYS))
+        chunks = (_copy_text(batch) for batch in shared.chunks(rng, rows, start, cams, fleet, days=DAYS))
         for chunk in prefetch(chunks):
-            with cur.copy(f"COPY alpr_reads ({plain._COLS}) FROM STDIN") as copy:
+            with cur.copy(f"COPY alpr_reads ({shared.COLS}) FROM STDIN") as copy:
                 copy.write(chunk)
             raw.commit()
         phases.lap("load_copy")
@@ -283,7 +283,7 @@ def _retention_drop(db: Database, url: str, first_day: date, cam_id: str) -> dic
         delete_s = time.perf_counter() - t0
     dropped = outcome.counts().get("reads_nonhit", 0)
     if still is not None or kept != HITS_KEPT or dropped != in_day - HITS_KEPT:
-        raise plain.SearchMismatch(
+        raise shared.SearchMismatch(
             f"retention drop of {day}: partition {'still there' if still else 'gone'}, {dropped} of "
             f"{in_day - HITS_KEPT} non-hit reads dropped, {kept} of {HITS_KEPT} hits kept"
         )
@@ -326,7 +326,7 @@ def _run(rows: int | None, database_url: str | None, city: str) -> dict[str, flo
         settings = Settings(database_url=url, bus_url="memory://")
         try:
             plates, n_cams = _load(db, n, rng, start, city, phases)
-            file_case(db, plain.PURPOSE["case_number"], at=start)  # the searches name it (a hotlist row, not timed)
+            file_case(db, shared.PURPOSE["case_number"], at=start)  # the searches name it (a hotlist row, not timed)
             _flat_copy(db, phases)
             with db.uow() as s:
                 stats = plate_index.rebuild_index(s)
@@ -337,14 +337,14 @@ def _run(rows: int | None, database_url: str | None, city: str) -> dict[str, flo
                 n_parts = len(partitions.list_days(s))
                 cam_id = str(s.execute(text("SELECT id FROM alpr_cameras LIMIT 1")).scalar_one())
                 sizes = _sizes(s)
-            actor = plain._actor()
+            actor = shared.actor()
             picks = [plates[int(i)] for i in rng.integers(0, max(1, len(plates) // 2), size=REPEAT)]
             wild = [p[:3] + "*" + p[-2:] if i % 2 == 0 else "?" + p[1:] for i, p in enumerate(picks)]
             part = [p[1:4] for p in picks]
-            answers: dict[str, list[tuple[str, str, plain.Answer]]] = {"part": [], "flat": []}
+            answers: dict[str, list[tuple[str, str, shared.Answer]]] = {"part": [], "flat": []}
 
             def search(on: Database, side: str, pattern: str, mode: str) -> None:
-                body = PlateSearch.model_validate({**plain.PURPOSE, "plate": pattern, "mode": mode, "limit": 100})
+                body = PlateSearch.model_validate({**shared.PURPOSE, "plate": pattern, "mode": mode, "limit": 100})
                 try:
                     with on.uow() as s:
                         found = service.search_plates(s, body, actor=actor, settings=settings)
@@ -367,14 +367,14 @@ def _run(rows: int | None, database_url: str | None, city: str) -> dict[str, flo
             mismatches = [
                 f"{m} {p!r}" for (p, m, a), (_, _, b) in zip(answers["part"], answers["flat"], strict=True) if a != b
             ]
-            checker = plain.ScanChecker(db, cap=settings.search_max_candidates)
+            checker = shared.ScanChecker(db, cap=settings.search_max_candidates)
             by_mode: dict[str, int] = {}
             for pattern, mode, got in answers["part"]:
                 if by_mode.get(mode, 0) < SCAN_CHECKS:
                     by_mode[mode] = by_mode.get(mode, 0) + 1
                     checker.check(pattern, mode, got)
             if mismatches:
-                raise plain.SearchMismatch(
+                raise shared.SearchMismatch(
                     f"{len(mismatches)} partitioned answers differ from the unpartitioned table's: {mismatches[:10]}"
                 )
             checker.raise_if_any()
@@ -384,21 +384,21 @@ def _run(rows: int | None, database_url: str | None, city: str) -> dict[str, flo
         finally:
             flat.dispose()
             db.dispose()
-    wp, wf = plain._pct(times["wp"], 95), plain._pct(times["wf"], 95)
-    pp, pf = plain._pct(times["pp"], 95), plain._pct(times["pf"], 95)
+    wp, wf = shared.pct(times["wp"], 95), shared.pct(times["wf"], 95)
+    pp, pf = shared.pct(times["pp"], 95), shared.pct(times["pf"], 95)
     return {
         "rows": n,
         "plates": stats.plates,
         "cameras": n_cams,
         "partitions": n_parts,
         "database": "postgresql",
-        "wildcard_p50_ms": plain._pct(times["wp"], 50),
+        "wildcard_p50_ms": shared.pct(times["wp"], 50),
         "wildcard_p95_ms": wp,
-        "partial_p50_ms": plain._pct(times["pp"], 50),
+        "partial_p50_ms": shared.pct(times["pp"], 50),
         "partial_p95_ms": pp,
-        "baseline_wildcard_p50_ms": plain._pct(times["wf"], 50),
+        "baseline_wildcard_p50_ms": shared.pct(times["wf"], 50),
         "baseline_wildcard_p95_ms": wf,
-        "baseline_partial_p50_ms": plain._pct(times["pf"], 50),
+        "baseline_partial_p50_ms": shared.pct(times["pf"], 50),
         "baseline_partial_p95_ms": pf,
         "speedup_wildcard": round(wf / max(wp, 1e-6), 2),
         "speedup_partial": round(pf / max(pp, 1e-6), 2),

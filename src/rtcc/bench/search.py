@@ -45,7 +45,7 @@ from __future__ import annotations
 import io
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -53,13 +53,11 @@ import numpy as np
 from sqlalchemy import text
 
 from rtcc.alpr.models import Camera
-from rtcc.bench import _gen
+from rtcc.bench import _search_shared as shared
 from rtcc.bench._support import file_case, read_indexes, scratch_database
 from rtcc.core.db import Database
 from rtcc.core.errors import ValidationFailed
-from rtcc.core.plates import ocr_class
 from rtcc.demo import world
-from rtcc.identity.logic import Principal, permissions_for
 from rtcc.investigations import plate_index, repository, scenes, service
 from rtcc.investigations.logic import parse_plate_query
 from rtcc.investigations.schemas import Area, HistoryQuery, PlateSearch, StakeoutQuery
@@ -67,104 +65,8 @@ from rtcc.settings import Settings
 
 DEFAULT_ROWS = 20_000_000
 DAYS = 90
-CHUNK = 250_000
 REPEAT = 40
 SCAN_REPEAT = 5
-PURPOSE = {"purpose": "felony_investigation", "case_number": "BENCH-0001"}
-_COLS = (
-    "id, camera_id, plate, plate_norm, plate_ocr, region, confidence, observed_at, received_at, "
-    "vehicle_make, vehicle_color, image_ref, source, is_hit"
-)
-_MAKES = ("Toyota", "Honda", "Ford", "Chevrolet", "Nissan", "Tesla", "BMW", "Hyundai")
-_COLORS = ("white", "black", "silver", "gray", "blue", "red")
-
-
-def _actor() -> Principal:
-    return Principal(
-        kind="user", id="bench", name="bench", role="analyst", permissions=permissions_for("analyst"), unit="BENCH"
-    )
-
-
-def _fleet(rng: np.random.Generator, n: int) -> tuple[list[str], list[str], np.ndarray]:
-    """Distinct plates, their states, and each vehicle's share of reads (heavy-tailed)."""
-    states = ("CA", "NV", "AZ", "OR")
-    share = (0.85, 0.05, 0.05, 0.05)
-    plates: list[str] = []
-    regions: list[str] = []
-    seen: set[str] = set()
-    for state, frac in zip(states, share, strict=True):
-        for p in _gen.plates(rng, int(n * frac * 1.02) + 10, state):
-            if p not in seen:
-                seen.add(p)
-                plates.append(p)
-                regions.append(state)
-    order = rng.permutation(len(plates))[:n]
-    plates = [plates[i] for i in order]
-    regions = [regions[i] for i in order]
-    weights = 1.0 / np.power(np.arange(1, len(plates) + 1, dtype=np.float64), 0.9)
-    return plates, regions, weights / weights.sum()
-
-
-def _chunks(
-    rng: np.random.Generator,
-    rows: int,
-    start: datetime,
-    cams: list[tuple[str, float, float]],
-    fleet: Any,
-    days: int = DAYS,
-) -> Iterator[list[tuple[Any, ...]]]:
-    """Rows in time order over ``days`` days, CHUNK at a time, as tuples in ``_COLS`` order (timestamps as
-    datetime64 strings)."""
-    plates, regions, weights = fleet
-    volume = np.array([w for _, _, w in cams], dtype=np.float64)
-    cam_p = volume / volume.sum()
-    cdf = np.cumsum(weights)
-    span_us = days * 86_400 * 1_000_000
-    base_us = int(start.timestamp() * 1_000_000)
-    n_chunks = max(1, -(-rows // CHUNK))
-    ocr = [ocr_class(p) for p in plates]
-    for k in range(n_chunks):
-        m = min(CHUNK, rows - k * CHUNK)
-        lo, hi = span_us * k // n_chunks, span_us * (k + 1) // n_chunks
-        t = np.sort(rng.integers(lo, hi, size=m)) + base_us
-        veh = np.searchsorted(cdf, rng.random(m) * cdf[-1]).clip(0, len(plates) - 1)
-        cam = rng.choice(len(cams), size=m, p=cam_p)
-        conf = np.round(rng.uniform(60, 99.5, size=m), 1)
-        obs = np.datetime_as_string(t.astype("datetime64[us]"), unit="us")
-        rec = np.datetime_as_string((t + 2_000_000).astype("datetime64[us]"), unit="us")
-        rand = rng.integers(0, 2**62, size=m, dtype=np.int64)
-        make = rng.integers(0, len(_MAKES), size=m)
-        color = rng.integers(0, len(_COLORS), size=m)
-        yield [
-            (
-                f"{(ts // 1000):012x}{int(r):020x}",
-                cams[c][0],
-                plates[v],
-                plates[v],
-                ocr[v],
-                regions[v],
-                float(cf),
-                o,
-                rc,
-                _MAKES[mk],
-                _COLORS[co],
-                None,
-                "file",
-                False,
-            )
-            for ts, r, c, v, cf, o, rc, mk, co in zip(
-                t.tolist(),
-                rand.tolist(),
-                cam.tolist(),
-                veh.tolist(),
-                conf.tolist(),
-                obs.tolist(),
-                rec.tolist(),
-                make.tolist(),
-                color.tolist(),
-                strict=True,
-            )
-        ]
 
 
 def _load(db: Database, rows: int, rng: np.random.Generator, start: datetime) -> tuple[list[str], dict[str, Any]]:
@@ -189,7 +91,7 @@ def _load(db: Database, rows: int, rng: np.random.Generator, start: datetime) ->
             key = cam.id.hex if db.dialect == "sqlite" else str(cam.id)
             cams.append((key, c.lat, max(1.0, float(c.daily_volume))))
             positions[key] = (c.lat, c.lon)
-    fleet = _fleet(rng, max(1000, rows // 20))
+    fleet = shared.fleet(rng, max(1000, rows // 20))
     indexes = read_indexes(db)
     with db.engine.begin() as conn:
         for name, _ in indexes:
@@ -199,8 +101,8 @@ def _load(db: Database, rows: int, rng: np.random.Generator, start: datetime) ->
         try:
             cur = raw.cursor()
             cur.execute("PRAGMA synchronous=OFF")
-            sql = f"INSERT INTO alpr_reads ({_COLS}) VALUES ({', '.join('?' * 14)})"
-            for batch in _chunks(rng, rows, start, cams, fleet):
+            sql = f"INSERT INTO alpr_reads ({shared.COLS}) VALUES ({', '.join('?' * 14)})"
+            for batch in shared.chunks(rng, rows, start, cams, fleet, days=DAYS):
                 cur.execute("BEGIN")
                 cur.executemany(sql, [(*r[:7], r[7].replace("T", " "), r[8].replace("T", " "), *r[9:]) for r in batch])
                 cur.execute("COMMIT")
@@ -214,7 +116,7 @@ def _load(db: Database, rows: int, rng: np.random.Generator, start: datetime) ->
         raw = db.engine.raw_connection()
         try:
             cur = raw.cursor()
-            for batch in _chunks(rng, rows, start, cams, fleet):
+            for batch in shared.chunks(rng, rows, start, cams, fleet, days=DAYS):
                 buf = io.StringIO()
                 for r in batch:
                     rid = r[0]
@@ -222,7 +124,7 @@ def _load(db: Database, rows: int, rng: np.random.Generator, start: datetime) ->
                         f"{rid[:8]}-{rid[8:12]}-{rid[12:16]}-{rid[16:20]}-{rid[20:]}\t{r[1]}\t{r[2]}\t{r[3]}\t{r[4]}\t"
                         f"{r[5]}\t{r[6]}\t{r[7]}+00\t{r[8]}+00\t{r[9]}\t{r[10]}\t\\N\t{r[12]}\tf\n"
                     )
-                with cur.copy(f"COPY alpr_reads ({_COLS}) FROM STDIN") as copy:
+                with cur.copy(f"COPY alpr_reads ({shared.COLS}) FROM STDIN") as copy:
                     copy.write(buf.getvalue())
                 raw.commit()
             for _, ddl in indexes:
@@ -258,91 +160,6 @@ def _times(fn: Callable[[int], Any], n: int) -> list[float]:
     return out
 
 
-def _pct(values: list[float], q: float) -> float:
-    return round(float(np.percentile(np.asarray(values), q)), 2)
-
-
-class SearchMismatch(RuntimeError):
-    """A plate search answered differently from the full scan."""
-
-
-#: Broad patterns that do not depend on the data: two-digit wildcards and digit partials.
-FIXED_BROAD = (("7*3", "wildcard"), ("5*0", "wildcard"), ("*123*", "wildcard"), ("*80*", "wildcard"))
-
-
-def broad_patterns(picks: list[str]) -> list[tuple[str, str]]:
-    """The fixed broad patterns plus, from plates that exist, 3-digit partials and 2- and 3-character prefixes."""
-    out = list(FIXED_BROAD)
-    digit_tails = [p[-3:] for p in picks if p[-3:].isdigit()]
-    out += [(t, "partial") for t in digit_tails[:3]]
-    out += [(p[:2] + "*", "wildcard") for p in picks[3:6]]
-    out += [(p[:3] + "*", "wildcard") for p in picks[6:9]]
-    return out
-
-
-Answer = list[uuid.UUID] | None  # the first page's read ids, or None when refused as too broad
-
-
-class ScanChecker:
-    """Checks plate-search answers against the full scan's answer (one scan per distinct pattern)."""
-
-    def __init__(self, db: Database, cap: int, limit: int = 100) -> None:
-        self.db = db
-        self.cap = cap
-        self.limit = limit
-        self.expected: dict[tuple[str, str], Answer] = {}
-        self.checked = 0
-        self.mismatches: list[str] = []
-
-    def _scan(self, pattern: str, mode: str) -> Answer:
-        like = parse_plate_query(pattern, mode).patterns[0].like  # type: ignore[arg-type]
-        sqlite = self.db.dialect == "sqlite"
-        with self.db.read() as s:
-            if not sqlite:
-                for knob in ("indexscan", "indexonlyscan", "bitmapscan"):
-                    s.execute(text(f"SET LOCAL enable_{knob} = off"))
-            hint = "NOT INDEXED " if sqlite else ""
-            distinct = s.execute(
-                text(
-                    f"SELECT count(*) FROM (SELECT DISTINCT plate_norm FROM alpr_reads {hint}"
-                    "WHERE plate_norm LIKE :p) AS d"
-                ),
-                {"p": like},
-            ).scalar_one()
-            if distinct > self.cap:
-                return None
-            rows = s.execute(
-                text(f"SELECT id FROM alpr_reads {hint}WHERE plate_norm LIKE :p ORDER BY observed_at, id LIMIT :n"),
-                {"p": like, "n": self.limit},
-            ).all()
-        return [r[0] if isinstance(r[0], uuid.UUID) else uuid.UUID(str(r[0])) for r in rows]
-
-    def check(self, pattern: str, mode: str, got: Answer) -> None:
-        """Compare one answer with the scan's; a difference is recorded (``raise_if_any`` raises)."""
-        key = (pattern, mode)
-        if key not in self.expected:
-            self.expected[key] = self._scan(pattern, mode)
-        want = self.expected[key]
-        self.checked += 1
-        if got != want:
-            self.mismatches.append(
-                f"{mode} {pattern!r}: search gave {'refused' if got is None else f'{len(got)} reads'}, "
-                f"scan {'> cap plates (refused)' if want is None else f'{len(want)} reads'}"
-                + ("" if got is None or want is None else f", first differing at {_first_diff(got, want)}")
-            )
-
-    def raise_if_any(self) -> None:
-        if self.mismatches:
-            shown = "; ".join(self.mismatches[:10])
-            raise SearchMismatch(
-                f"{len(self.mismatches)} of {self.checked} plate-search answers differ from the full scan: {shown}"
-            )
-
-
-def _first_diff(a: list[uuid.UUID], b: list[uuid.UUID]) -> int:
-    return next((i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b)))
-
-
 def run(
     rows: int | None = None, database_url: str | None = None, partitioned: bool = False
 ) -> dict[str, float | int | str]:
@@ -362,23 +179,23 @@ def run(
             t0 = time.perf_counter()
             plates, positions = _load(db, n, rng, start)
             load_s = time.perf_counter() - t0
-            file_case(db, PURPOSE["case_number"], at=start)
+            file_case(db, shared.PURPOSE["case_number"], at=start)
             t0 = time.perf_counter()
             with db.uow() as s:
                 stats = plate_index.rebuild_index(s)
             index_build_s = time.perf_counter() - t0
             # write the load's dirty pages out now (see the module docstring)
             _outside_transaction(db, "PRAGMA wal_checkpoint(TRUNCATE)" if db.dialect == "sqlite" else "CHECKPOINT")
-            actor = _actor()
+            actor = shared.actor()
             # inputs: plates from the busier half of the fleet (they have reads), patterns built from them
             picks = [plates[int(i)] for i in rng.integers(0, max(1, len(plates) // 2), size=REPEAT)]
             wild = [p[:3] + "*" + p[-2:] if i % 2 == 0 else "?" + p[1:] for i, p in enumerate(picks)]
             part = [p[1:4] for p in picks]
 
-            answers: list[tuple[str, str, Answer]] = []  # checked against the scan after the timing
+            answers: list[tuple[str, str, shared.Answer]] = []  # checked against the scan after the timing
 
             def plate_search(pattern: str, mode: str) -> None:
-                body = PlateSearch.model_validate({**PURPOSE, "plate": pattern, "mode": mode, "limit": 100})
+                body = PlateSearch.model_validate({**shared.PURPOSE, "plate": pattern, "mode": mode, "limit": 100})
                 try:
                     with db.uow() as s:
                         found = service.search_plates(s, body, actor=actor, settings=settings)
@@ -391,13 +208,13 @@ def run(
 
             def plate_query(pattern: str, mode: str) -> None:
                 # the query path alone (what replaces the LIKE scan): candidates from the plate index, first page
-                body = PlateSearch.model_validate({**PURPOSE, "plate": pattern, "mode": mode, "limit": 100})
+                body = PlateSearch.model_validate({**shared.PURPOSE, "plate": pattern, "mode": mode, "limit": 100})
                 q = parse_plate_query(body.plate, body.mode)
                 with db.read() as s:
                     found = service._candidate_plates(s, q, settings)
                     answers.append((pattern, mode, [hit.id for hit in service._page(s, body, q, found, 100)[0]]))
 
-            broad = broad_patterns(picks)
+            broad = shared.broad_patterns(picks)
             wildcard_ms = _times(lambda i: plate_search(wild[i], "wildcard"), REPEAT)
             partial_ms = _times(lambda i: plate_search(part[i], "partial"), REPEAT)
             broad_ms = _times(lambda i: plate_search(*broad[i % len(broad)]), max(REPEAT, len(broad)))
@@ -423,7 +240,7 @@ def run(
             planner_ms = _times(planner_scan, SCAN_REPEAT)
 
             def history(i: int) -> int:
-                body = HistoryQuery.model_validate({**PURPOSE, "plate": picks[i]})
+                body = HistoryQuery.model_validate({**shared.PURPOSE, "plate": picks[i]})
                 with db.uow() as s:
                     return service.vehicle_history(s, body, actor=actor, settings=settings).result_count
 
@@ -435,7 +252,7 @@ def run(
                 lat, lon = positions[cam_keys[i % len(cam_keys)]]
                 at = start + timedelta(hours=int(hours[i]))
                 body = StakeoutQuery(
-                    **PURPOSE, area=Area(lat=lat, lon=lon, radius_m=100), start=at, end=at + timedelta(hours=1)
+                    **shared.PURPOSE, area=Area(lat=lat, lon=lon, radius_m=100), start=at, end=at + timedelta(hours=1)
                 )
                 with db.uow() as s:
                     return scenes.stakeout(s, body, actor=actor, settings=settings).total_reads
@@ -444,7 +261,7 @@ def run(
             with db.read() as s:
                 index_bytes = repository.index_size_bytes(s)
             t0 = time.perf_counter()
-            checker = ScanChecker(db, cap=settings.search_max_candidates)
+            checker = shared.ScanChecker(db, cap=settings.search_max_candidates)
             for pattern, mode, got in answers:
                 checker.check(pattern, mode, got)
             check_s = time.perf_counter() - t0
@@ -456,33 +273,35 @@ def run(
         "rows": n,
         "plates": stats.plates,
         "database": "postgresql" if database_url and not database_url.startswith("sqlite") else "sqlite",
-        "wildcard_p50_ms": _pct(wildcard_ms, 50),
-        "wildcard_p95_ms": _pct(wildcard_ms, 95),
-        "partial_p50_ms": _pct(partial_ms, 50),
-        "partial_p95_ms": _pct(partial_ms, 95),
-        "scan_p50_ms": _pct(scan_ms, 50),
-        "scan_p95_ms": _pct(scan_ms, 95),
-        "scan_planner_p50_ms": _pct(planner_ms, 50),
-        "scan_planner_p95_ms": _pct(planner_ms, 95),
-        "wildcard_query_p50_ms": _pct(wildcard_q_ms, 50),
-        "wildcard_query_p95_ms": _pct(wildcard_q_ms, 95),
-        "partial_query_p50_ms": _pct(partial_q_ms, 50),
-        "partial_query_p95_ms": _pct(partial_q_ms, 95),
+        "wildcard_p50_ms": shared.pct(wildcard_ms, 50),
+        "wildcard_p95_ms": shared.pct(wildcard_ms, 95),
+        "partial_p50_ms": shared.pct(partial_ms, 50),
+        "partial_p95_ms": shared.pct(partial_ms, 95),
+        "scan_p50_ms": shared.pct(scan_ms, 50),
+        "scan_p95_ms": shared.pct(scan_ms, 95),
+        "scan_planner_p50_ms": shared.pct(planner_ms, 50),
+        "scan_planner_p95_ms": shared.pct(planner_ms, 95),
+        "wildcard_query_p50_ms": shared.pct(wildcard_q_ms, 50),
+        "wildcard_query_p95_ms": shared.pct(wildcard_q_ms, 95),
+        "partial_query_p50_ms": shared.pct(partial_q_ms, 50),
+        "partial_query_p95_ms": shared.pct(partial_q_ms, 95),
         # the issue's figure: the slower of the two searches (full use case, audit commit included) against the scan
-        "speedup": round(_pct(scan_ms, 95) / max(_pct(wildcard_ms, 95), _pct(partial_ms, 95), 1e-6), 1),
-        "speedup_wildcard_query": round(_pct(scan_ms, 95) / max(_pct(wildcard_q_ms, 95), 1e-6), 1),
-        "speedup_partial_query": round(_pct(scan_ms, 95) / max(_pct(partial_q_ms, 95), 1e-6), 1),
-        "broad_p50_ms": _pct(broad_ms, 50),
-        "broad_p95_ms": _pct(broad_ms, 95),
+        "speedup": round(
+            shared.pct(scan_ms, 95) / max(shared.pct(wildcard_ms, 95), shared.pct(partial_ms, 95), 1e-6), 1
+        ),
+        "speedup_wildcard_query": round(shared.pct(scan_ms, 95) / max(shared.pct(wildcard_q_ms, 95), 1e-6), 1),
+        "speedup_partial_query": round(shared.pct(scan_ms, 95) / max(shared.pct(partial_q_ms, 95), 1e-6), 1),
+        "broad_p50_ms": shared.pct(broad_ms, 50),
+        "broad_p95_ms": shared.pct(broad_ms, 95),
         "broad_patterns": len(broad),
         "broad_refused": broad_refused,
         "results_checked": checker.checked,
         "mismatches": len(checker.mismatches),
         "check_s": round(check_s, 1),
-        "history_p50_ms": _pct(history_ms, 50),
-        "history_p95_ms": _pct(history_ms, 95),
-        "stakeout_p50_ms": _pct(stakeout_ms, 50),
-        "stakeout_p95_ms": _pct(stakeout_ms, 95),
+        "history_p50_ms": shared.pct(history_ms, 50),
+        "history_p95_ms": shared.pct(history_ms, 95),
+        "stakeout_p50_ms": shared.pct(stakeout_ms, 50),
+        "stakeout_p95_ms": shared.pct(stakeout_ms, 95),
         "index_mb": round(index_bytes / 1e6, 2),
         "load_s": round(load_s, 1),
         "index_build_s": round(index_build_s, 1),

@@ -14,7 +14,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from rtcc.bench import _search_partitioned as bench
-from rtcc.bench import search as plain
+from rtcc.bench import _search_shared as shared
 from rtcc.bench._support import Phases, read_indexes, scratch_database
 from rtcc.cli import app
 from rtcc.core.db import Database
@@ -56,7 +56,7 @@ def test_bench_load_leaves_the_migrated_keys_and_indexes(monkeypatch: pytest.Mon
     if not server:
         pytest.skip("the partitioned search bench needs PostgreSQL")
     monkeypatch.setattr(bench, "CAMERAS_MAX", 20)
-    monkeypatch.setattr(plain, "CHUNK", 700)  # several chunks through the prefetching thread
+    monkeypatch.setattr(shared, "CHUNK", 700)  # several chunks through the prefetching thread
     previous = places.current().source
     with scratch_database(server, prefix="rtcc_test_bench_load") as url:
         db = Database(url)

@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 import rtcc.bench
-from rtcc.bench import canvass, live, notify, search
+from rtcc.bench import _search_shared, canvass, live, notify, search
 from rtcc.cli import BENCHMARKS, app
 
 
@@ -104,12 +104,12 @@ def test_bench_search_fails_loudly_when_a_search_answer_differs_from_the_scan(
         return items[1:], cursor
 
     monkeypatch.setattr(search.service, "_page", drops_the_first_read)
-    with pytest.raises(search.SearchMismatch, match="differ from the full scan"):
+    with pytest.raises(_search_shared.SearchMismatch, match="differ from the full scan"):
         search.run(rows=2000, database_url=_server())
 
 
 def test_broad_patterns_include_two_digit_wildcards_digit_partials_and_short_prefixes() -> None:
     picks = ["7ABC123", "8XYZ456", "6DEF789", "5GHJ012", "4KLM345", "3NPR678", "2STU901", "1VWX234", "9YZA567"]
-    broad = search.broad_patterns(picks)
+    broad = _search_shared.broad_patterns(picks)
     assert ("7*3", "wildcard") in broad and ("*123*", "wildcard") in broad
     assert ("123", "partial") in broad and ("5G*", "wildcard") in broad and ("2ST*", "wildcard") in broad
