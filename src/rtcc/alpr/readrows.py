@@ -82,11 +82,8 @@ _PG_STAGE_COPY = f"COPY {_PG_STAGE} ({', '.join(READ_COLUMNS)}) FROM STDIN"
 #: another time (a Frigate event and the LPR update of the same event and plate name one read) would not conflict:
 #: the insert skips an id stored with an ``observed_at`` at most this far from the new one.
 PG_RESEND_WINDOW = timedelta(days=1)
-_PG_WINDOW = f"interval '{int(PG_RESEND_WINDOW.total_seconds())} seconds'"
 _PG_STAGE_MOVE = (
-    f"INSERT INTO alpr_reads ({', '.join(READ_COLUMNS)}) SELECT {', '.join(READ_COLUMNS)} FROM {_PG_STAGE} s "
-    "WHERE NOT EXISTS (SELECT 1 FROM alpr_reads r WHERE r.id = s.id "
-    f"AND r.observed_at BETWEEN s.observed_at - {_PG_WINDOW} AND s.observed_at + {_PG_WINDOW}) "
+    f"INSERT INTO alpr_reads ({', '.join(READ_COLUMNS)}) SELECT {', '.join(READ_COLUMNS)} FROM {_PG_STAGE} "
     "ORDER BY id ON CONFLICT DO NOTHING RETURNING id"
 )
 _PG_STORED_NEAR = "SELECT id, observed_at FROM alpr_reads WHERE id = ANY(%s::uuid[]) AND observed_at BETWEEN %s AND %s"
@@ -200,29 +197,7 @@ def insert_reads(session: Session, rows: Sequence[tuple[Any, ...]]) -> list[int]
         new.sort()
         return new
     if dialect == "postgresql":
-        if len(rows) >= PG_COPY_MIN_ROWS:
-            return _pg_copy_insert(conn.connection.driver_connection, rows)
-        cursor: Any = conn.connection.cursor()  # psycopg's cursor: executemany(..., returning=True)
-        try:
-            elsewhen = _pg_stored_at_other_times(cursor, rows)
-            todo = [i for i, row in enumerate(rows) if row[0] not in elsewhen] if elsewhen else range(len(rows))
-            if len(todo) == 1:  # a camera's single read: one plain statement, without executemany's pipeline
-                cursor.execute(_PG_INSERT, rows[todo[0]])
-                return [todo[0]] if cursor.fetchone() is not None else []
-            if not todo:
-                return []
-            cursor.executemany(_PG_INSERT, [rows[i] for i in todo], returning=True)
-            stored: list[int] = []
-            k = 0
-            while True:  # one result per row, in order: a row comes back only when it was inserted
-                if cursor.fetchone() is not None:
-                    stored.append(todo[k])
-                k += 1
-                if not cursor.nextset():
-                    break
-            return stored
-        finally:
-            cursor.close()
+        return _pg_insert(conn.connection, rows)
     raise ValueError(f"unsupported database dialect {dialect!r} (SQLite or PostgreSQL)")
 
 
@@ -244,6 +219,38 @@ def _sqlite_values(part: Sequence[tuple[Any, ...]]) -> tuple[str, tuple[Any, ...
     return _SQLITE_INSERT_HEAD + ", ".join([row] * n) + _SQLITE_TAIL, tuple(chain.from_iterable(map(pick, part)))
 
 
+def _pg_insert(dbapi: Any, rows: Sequence[tuple[Any, ...]]) -> list[int]:
+    """PostgreSQL: leave out ids stored at another time within ``PG_RESEND_WINDOW``, then insert the rest (larger
+    batches through COPY, ``_pg_copy_insert``; smaller ones with psycopg's pipelined ``executemany(...,
+    returning=True)``; a camera's single read with one plain statement). Returns the positions in ``rows`` stored."""
+    cursor: Any = dbapi.cursor()
+    try:
+        elsewhen = _pg_stored_at_other_times(cursor, rows)
+        todo: Sequence[int] = (
+            [i for i, row in enumerate(rows) if row[0] not in elsewhen] if elsewhen else range(len(rows))
+        )
+        if not todo:
+            return []
+        if len(todo) >= PG_COPY_MIN_ROWS:
+            got = _pg_copy_insert(dbapi.driver_connection, [rows[i] for i in todo] if elsewhen else rows)
+            return [todo[k] for k in got]
+        if len(todo) == 1:
+            cursor.execute(_PG_INSERT, rows[todo[0]])
+            return [todo[0]] if cursor.fetchone() is not None else []
+        cursor.executemany(_PG_INSERT, [rows[i] for i in todo], returning=True)
+        stored: list[int] = []
+        k = 0
+        while True:  # one result per row, in order: a row comes back only when it was inserted
+            if cursor.fetchone() is not None:
+                stored.append(todo[k])
+            k += 1
+            if not cursor.nextset():
+                break
+        return stored
+    finally:
+        cursor.close()
+
+
 def _pg_stored_at_other_times(cursor: Any, rows: Sequence[tuple[Any, ...]]) -> set[str]:
     """PostgreSQL: the ids (hex) of ``rows`` stored with another ``observed_at`` within ``PG_RESEND_WINDOW`` of the
     row's own (the same id at the same time is ``ON CONFLICT``'s to skip)."""
@@ -261,8 +268,7 @@ def _pg_stored_at_other_times(cursor: Any, rows: Sequence[tuple[Any, ...]]) -> s
 def _pg_copy_insert(pg: Any, rows: Sequence[tuple[Any, ...]]) -> list[int]:
     """PostgreSQL, larger batches: COPY the rows into a session-local staging table, then move them over with one
     ``INSERT ... SELECT ... ORDER BY id ON CONFLICT DO NOTHING RETURNING id`` (every writer inserts in id order, so
-    overlapping concurrent batches wait for each other instead of deadlocking), leaving out ids stored at another
-    time within ``PG_RESEND_WINDOW``."""
+    overlapping concurrent batches wait for each other instead of deadlocking)."""
     with pg.cursor() as cur:
         cur.execute(_PG_STAGE_CREATE)
         with cur.copy(_PG_STAGE_COPY) as copy:
