@@ -13,9 +13,10 @@ representation is exactly what SQLAlchemy writes for the same columns (UUIDs as 
 On PostgreSQL ``alpr_reads`` is partitioned by day (``rtcc.alpr.partitions``) and its primary key is
 ``(id, observed_at)``, so the PostgreSQL statements say ``ON CONFLICT DO NOTHING`` (any key) and, to keep the id the
 idempotency key as it is on SQLite, also skip an id stored with another ``observed_at`` within
-``PG_RESEND_WINDOW`` (a sensor that names one read twice with two times: a Frigate event and its LPR update). That
-check is exact for one writer; two processes inserting the same id with two times at the same moment can both
-store it.
+``PG_RESEND_WINDOW`` (a sensor that names one read twice with two times: a Frigate event and its LPR update). The
+check asks each day partition of the window through its primary key (the SQL function ``alpr_reads_stored_near``,
+migration 0037, which says why the planner could not be left to choose). It is exact for one writer; two
+processes inserting the same id with two times at the same moment can both store it.
 
 A transaction shared by many single-read requests (``rtcc.alpr.groupcommit``) queues its reads (``defer_reads``) and
 inserts them with one statement at its end (``write_deferred_reads``). The other ALPR queries (cameras, reads, vendor
@@ -86,7 +87,9 @@ _PG_STAGE_MOVE = (
     f"INSERT INTO alpr_reads ({', '.join(READ_COLUMNS)}) SELECT {', '.join(READ_COLUMNS)} FROM {_PG_STAGE} "
     "ORDER BY id ON CONFLICT DO NOTHING RETURNING id"
 )
-_PG_STORED_NEAR = "SELECT id, observed_at FROM alpr_reads WHERE id = ANY(%s::uuid[]) AND observed_at BETWEEN %s AND %s"
+#: Which ids are stored, and when, in the day partitions of a time span (migration 0037 says why a function: asked of
+#: the partitioned table, the planner read whole days whenever a day's statistics were stale).
+_PG_STORED_NEAR = "SELECT read_id, read_at FROM alpr_reads_stored_near(%s::uuid[], %s, %s)"
 _PG_STAGE_CLEAR = f"TRUNCATE {_PG_STAGE}"
 _PG_INSERT = (
     f"INSERT INTO alpr_reads ({', '.join(READ_COLUMNS)}) VALUES ("
