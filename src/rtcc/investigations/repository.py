@@ -30,7 +30,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 
@@ -83,10 +83,6 @@ def reads_select(*cols: Any) -> Select[Any]:
 PlateRow = tuple[str, datetime, datetime]  # plate_norm, first seen, last seen
 
 
-def _max_plate_id(session: Session) -> int:
-    return int(session.scalar(select(func.coalesce(func.max(IndexedPlate.id), 0))) or 0)
-
-
 def upsert_plates(session: Session, rows: Sequence[PlateRow]) -> int:
     """Add plates to the index or widen their first/last seen (min/max merge: idempotent, order-free).
 
@@ -95,51 +91,71 @@ def upsert_plates(session: Session, rows: Sequence[PlateRow]) -> int:
     """
     if not rows:
         return 0
-    dialect = session.get_bind().dialect.name
-    values = [
-        {"plate_norm": norm, "plate_ocr": ocr_class(norm), "first_seen": first, "last_seen": last}
-        for norm, first, last in sorted(rows)
-    ]
+    ordered = sorted(rows)
+    if session.get_bind().dialect.name == "sqlite":
+        _sqlite_upsert_plates(session, ordered)
+        return len(ordered)
     t = IndexedPlate
-    if dialect == "postgresql":
-        pg = postgresql.insert(t)
-        stmt = pg.on_conflict_do_update(
-            index_elements=["plate_norm"],
-            set_={
-                "first_seen": func.least(t.first_seen, pg.excluded.first_seen),
-                "last_seen": func.greatest(t.last_seen, pg.excluded.last_seen),
-            },
-        )
-        session.execute(stmt, values)
-        return len(values)
-    before = _max_plate_id(session)
-    lite = sqlite.insert(t)
-    stmt2 = lite.on_conflict_do_update(
+    pg = postgresql.insert(t)
+    stmt = pg.on_conflict_do_update(
         index_elements=["plate_norm"],
         set_={
-            "first_seen": func.min(t.first_seen, lite.excluded.first_seen),
-            "last_seen": func.max(t.last_seen, lite.excluded.last_seen),
+            "first_seen": func.least(t.first_seen, pg.excluded.first_seen),
+            "last_seen": func.greatest(t.last_seen, pg.excluded.last_seen),
         },
     )
-    session.execute(stmt2, values)
-    post_grams(session, after_id=before)
+    values = [
+        {"plate_norm": norm, "plate_ocr": ocr_class(norm), "first_seen": first, "last_seen": last}
+        for norm, first, last in ordered
+    ]
+    session.execute(stmt, values)
     return len(values)
+
+
+#: SQLite's plate upsert, straight to the driver: it runs in every ingest transaction (the domain's staged work), where
+#: building and caching the same SQLAlchemy statement cost more than SQLite's own work.
+_SQLITE_UPSERT = (
+    "INSERT INTO plate_index (plate_norm, plate_ocr, first_seen, last_seen) VALUES (?, ?, ?, ?) "
+    "ON CONFLICT (plate_norm) DO UPDATE SET first_seen = min(first_seen, excluded.first_seen), "
+    "last_seen = max(last_seen, excluded.last_seen)"
+)
+_SQLITE_MAX_ID = "SELECT coalesce(max(id), 0) FROM plate_index"
+_OFFSETS = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(1, 9))
+#: The 3-grams of the normalised and OCR forms of plates with ``id > ?``, posted in one statement.
+_POST_GRAMS = (
+    f"INSERT OR IGNORE INTO plate_grams (gram, plate_id) "
+    f"SELECT g, id FROM ("
+    f" SELECT substr(p.plate_norm, o.k, {GRAM}) AS g, p.id AS id FROM plate_index p, ({_OFFSETS}) o"
+    f"  WHERE p.id > ? AND o.k + {GRAM - 1} <= length(p.plate_norm)"
+    f" UNION"
+    f" SELECT substr(p.plate_ocr, o.k, {GRAM}), p.id FROM plate_index p, ({_OFFSETS}) o"
+    f"  WHERE p.id > ? AND o.k + {GRAM - 1} <= length(p.plate_ocr)"
+    f") ORDER BY g, id"
+)
+
+
+def _sqlite_text(at: datetime) -> str:
+    """A time as SQLAlchemy stores ``UTCDateTime`` on SQLite (naive UTC text, fixed width: text order is time
+    order, which the upsert's min/max rely on)."""
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _sqlite_upsert_plates(session: Session, rows: Sequence[PlateRow]) -> None:
+    cursor = session.connection().connection.cursor()
+    try:
+        before = int(cursor.execute(_SQLITE_MAX_ID).fetchone()[0])
+        cursor.executemany(
+            _SQLITE_UPSERT,
+            [(norm, ocr_class(norm), _sqlite_text(first), _sqlite_text(last)) for norm, first, last in rows],
+        )
+        cursor.execute(_POST_GRAMS, (before, before))
+    finally:
+        cursor.close()
 
 
 def post_grams(session: Session, *, after_id: int = 0) -> None:
     """SQLite: post the 3-grams of the normalised and OCR forms of plates with ``id > after_id`` (one statement)."""
-    offsets = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(1, 9))
-    sql = (
-        f"INSERT OR IGNORE INTO plate_grams (gram, plate_id) "
-        f"SELECT g, id FROM ("
-        f" SELECT substr(p.plate_norm, o.k, {GRAM}) AS g, p.id AS id FROM plate_index p, ({offsets}) o"
-        f"  WHERE p.id > :after AND o.k + {GRAM - 1} <= length(p.plate_norm)"
-        f" UNION"
-        f" SELECT substr(p.plate_ocr, o.k, {GRAM}), p.id FROM plate_index p, ({offsets}) o"
-        f"  WHERE p.id > :after AND o.k + {GRAM - 1} <= length(p.plate_ocr)"
-        f") ORDER BY g, id"
-    )
-    session.execute(text(sql), {"after": after_id})
+    session.connection().exec_driver_sql(_POST_GRAMS, (after_id, after_id))
 
 
 def clear_index(session: Session) -> None:
