@@ -58,7 +58,7 @@ from rtcc.bench._support import file_case, read_indexes, scratch_database
 from rtcc.core.db import Database
 from rtcc.core.errors import ValidationFailed
 from rtcc.demo import world
-from rtcc.investigations import plate_index, repository, scenes, service
+from rtcc.investigations import plate_index, plate_rows, scenes, service
 from rtcc.investigations.logic import parse_plate_query
 from rtcc.investigations.schemas import Area, HistoryQuery, PlateSearch, StakeoutQuery
 from rtcc.settings import Settings
@@ -259,7 +259,7 @@ def run(
 
             stakeout_ms = _times(stakeout, REPEAT)
             with db.read() as s:
-                index_bytes = repository.index_size_bytes(s)
+                index_bytes = plate_rows.index_size_bytes(s)
             t0 = time.perf_counter()
             checker = shared.ScanChecker(db, cap=settings.search_max_candidates)
             for pattern, mode, got in answers:

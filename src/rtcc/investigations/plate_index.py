@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from rtcc.alpr.events import stored_reads
 from rtcc.bus.envelope import Envelope
 from rtcc.core.clock import utcnow
-from rtcc.investigations import repository
+from rtcc.investigations import plate_rows
 from rtcc.investigations.models import PlateIndexState
 from rtcc.investigations.schemas import IndexStats
 
@@ -36,7 +36,7 @@ def index_stored_reads(session: Session, reads: Iterable[Mapping[str, Any]]) -> 
         at = at_raw if isinstance(at_raw, datetime) else datetime.fromisoformat(str(at_raw))
         old = span.get(norm)
         span[norm] = (at, at) if old is None else (min(old[0], at), max(old[1], at))
-    return repository.upsert_plates(session, [(n, a, b) for n, (a, b) in span.items()])
+    return plate_rows.upsert_plates(session, [(n, a, b) for n, (a, b) in span.items()])
 
 
 def index_staged(session: Session, envelopes: Sequence[Envelope]) -> None:
@@ -48,34 +48,34 @@ def index_staged(session: Session, envelopes: Sequence[Envelope]) -> None:
 def catch_up_index(session: Session, *, overlap_s: int) -> int:
     """Index plates of reads observed since the high-water mark minus ``overlap_s`` that the index lacks (or whose
     first/last seen would widen), then move the mark to the newest read; returns the plates written."""
-    state = repository.index_state(session)
+    state = plate_rows.index_state(session)
     since = state.synced_to - timedelta(seconds=overlap_s) if state.synced_to else None
-    newest = repository.newest_read_since(session, since)
+    newest = plate_rows.newest_read_since(session, since)
     if newest is None:
         return 0
-    rows = repository.stale_plates_since(session, since)
-    repository.upsert_plates(session, rows)
-    repository.set_synced_to(session, min(newest, utcnow()))
+    rows = plate_rows.stale_plates_since(session, since)
+    plate_rows.upsert_plates(session, rows)
+    plate_rows.set_synced_to(session, min(newest, utcnow()))
     return len(rows)
 
 
 def rebuild_index(session: Session, *, batch: int = 50_000) -> IndexStats:
     """Recompute the plate index from every stored read."""
-    repository.clear_index(session)
+    plate_rows.clear_index(session)
     newest: datetime | None = None
-    chunk: list[repository.PlateRow] = []
-    for norm, first, last in repository.distinct_plates_since(session, None):
+    chunk: list[plate_rows.PlateRow] = []
+    for norm, first, last in plate_rows.distinct_plates_since(session, None):
         chunk.append((norm, first, last))
         newest = last if newest is None or last > newest else newest
         if len(chunk) >= batch:
-            repository.insert_plates_bulk(session, chunk)
+            plate_rows.insert_plates_bulk(session, chunk)
             chunk = []
-    repository.insert_plates_bulk(session, chunk)
+    plate_rows.insert_plates_bulk(session, chunk)
     if session.get_bind().dialect.name == "sqlite":
-        repository.post_grams(session, after_id=0)
-    repository.analyze_index(session)
+        plate_rows.post_grams(session, after_id=0)
+    plate_rows.analyze_index(session)
     now = utcnow()
-    repository.set_synced_to(session, min(newest, now) if newest else now, rebuilt_at=now)
+    plate_rows.set_synced_to(session, min(newest, now) if newest else now, rebuilt_at=now)
     return index_stats(session)
 
 
@@ -83,7 +83,7 @@ def index_stats(session: Session) -> IndexStats:
     """Size and freshness of the plate index."""
     state = session.get(PlateIndexState, 1)
     return IndexStats(
-        plates=repository.count_plates(session),
+        plates=plate_rows.count_plates(session),
         synced_to=state.synced_to if state else None,
         rebuilt_at=state.rebuilt_at if state else None,
     )
