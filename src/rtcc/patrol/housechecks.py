@@ -92,9 +92,10 @@ def cancel(session: Session, check_id: uuid.UUID, *, actor: Principal) -> HouseC
     return reads(session, [row])[0]
 
 
-def due(session: Session, day: date) -> list[HouseCheck]:
-    """Active requests on ``day`` (what plans of that day are offered)."""
-    return list(repository.house_checks_due(session, day))
+def due(session: Session, day: date, last_day: date | None = None) -> list[HouseCheck]:
+    """Active requests on ``day``, or on any day from ``day`` to ``last_day`` (what a plan over those days is
+    offered: an overnight shift also checks the houses whose requests begin after midnight)."""
+    return list(repository.house_checks_due(session, day, last_day))
 
 
 def staff_list(session: Session, day: date, *, actor: Principal) -> list[HouseCheckRead]:

@@ -124,8 +124,8 @@ def create(session: Session, settings: Settings, data: PlanCreate, *, actor: Pri
             label = f"Near repeat of call {nr.call_number}"
             cands.append(Candidate("near_repeat", str(nr.id), Area(nr.lat, nr.lon, radius_m=nr.radius_m), 1.0, label))
     if data.kind in HOUSE_CHECK_KINDS:
-        day = start_at.astimezone(places.city_zone()).date()
-        for hc in housechecks.due(session, day):
+        zone = places.city_zone()
+        for hc in housechecks.due(session, start_at.astimezone(zone).date(), end_at.astimezone(zone).date()):
             if _in_area(hc.lat, hc.lon, area):
                 circle = Area(hc.lat, hc.lon, radius_m=settings.patrol_visit_radius_m)
                 cands.append(Candidate("house_check", str(hc.id), circle, 1.0, f"House check: {hc.address}"))

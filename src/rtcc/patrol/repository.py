@@ -81,10 +81,10 @@ def house_checks_of(session: Session, user_id: uuid.UUID) -> Sequence[HouseCheck
     return list(session.scalars(stmt))
 
 
-def house_checks_due(session: Session, day: date) -> Sequence[HouseCheck]:
-    """Active requests whose dates hold ``day``."""
+def house_checks_due(session: Session, day: date, last_day: date | None = None) -> Sequence[HouseCheck]:
+    """Active requests whose dates hold ``day`` (or any day from ``day`` to ``last_day``)."""
     stmt = select(HouseCheck).where(
-        HouseCheck.status == "active", HouseCheck.starts_on <= day, HouseCheck.ends_on >= day
+        HouseCheck.status == "active", HouseCheck.starts_on <= (last_day or day), HouseCheck.ends_on >= day
     )
     return list(session.scalars(stmt.order_by(HouseCheck.created_at)))
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -66,6 +66,39 @@ def _setup(db: Database, settings: Settings) -> tuple[uuid.UUID, Principal]:
             actor=resident,
         )
     return hc.id, resident
+
+
+def test_an_overnight_plan_checks_the_houses_whose_requests_begin_after_midnight(
+    db: Database, settings: Settings
+) -> None:
+    """A shift from 23:30 to 03:30 (city time) is offered a house check that begins the next day; one that ends
+    before midnight is not. (Plans chose by their start's day alone: a CSO's overnight shift skipped the house.)"""
+    with db.uow() as s:
+        neighborhoods.install_from_profile(s)
+    make_unit(db, "C9", "cso", at=PARK, home_area="CER")
+    resident = _resident(db, "nora_resident")
+    zone = places.city_zone()
+    tomorrow = utcnow().astimezone(zone).date() + timedelta(days=1)
+    midnight = datetime.combine(tomorrow, time(0, 0), tzinfo=zone)
+    with db.uow() as s:
+        check = housechecks.create(
+            s,
+            HouseCheckCreate(address="14 Night Lane", lat=HOUSE[0], lon=HOUSE[1], starts_on=tomorrow, ends_on=tomorrow),
+            actor=resident,
+        )
+
+    def checks(start: datetime, hours: int) -> set[str]:
+        with db.uow() as s:
+            plan = plans.create(
+                s,
+                settings,
+                PlanCreate(call_sign="C9", kind="cso", starts_at=start, ends_at=start + timedelta(hours=hours)),
+                actor=SUPERVISOR,
+            )
+        return {st.key for st in plan.stops if st.kind == "house_check"}
+
+    assert checks(midnight - timedelta(minutes=30), 4) == {str(check.id)}
+    assert checks(midnight - timedelta(hours=5), 4) == set()
 
 
 def test_burglary_to_plan_to_dose_and_visit(db: Database, settings: Settings) -> None:
