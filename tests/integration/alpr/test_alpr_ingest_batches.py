@@ -91,8 +91,10 @@ def test_a_read_sent_again_under_its_id_with_another_time_is_a_duplicate(db: Dat
     time (a Frigate event and the LPR update of the same event and plate): PostgreSQL keys its day partitions by
     (id, observed_at), so without the insert's own check the second copy would be stored beside the first. Single
     reads, a small batch and a batch over the COPY threshold, each resent 0.3 s later in a transaction of its own;
-    within a day, across midnight (two partitions) and in PostgreSQL's default partition."""
+    within a day, across midnight (two partitions) and in PostgreSQL's default partition; then all of them again in
+    one batch that spans those days."""
     principal = principals.ingest_principal("test")
+    resent: list[NormalizedRead] = []
     for where, base in _bases(datetime.now(UTC)).items():
         for size in (1, 5, readrows.PG_COPY_MIN_ROWS + 5):
             tag = f"ev-{where}-{size}"
@@ -122,6 +124,12 @@ def test_a_read_sent_again_under_its_id_with_another_time_is_a_duplicate(db: Dat
                 refs = list(s.scalars(select(Read.source_ref).where(Read.source_ref.like(f"{tag}-%"))))
                 times = set(s.scalars(select(Read.observed_at).where(Read.source_ref.like(f"{tag}-%"))))
             assert len(refs) == size and times == {base}, (where, size)
+            resent += [*later, fresh]
+    with db.uow() as s:  # every copy again, a month's days in one batch: each a duplicate
+        spanning = store.ingest(s, CollectingBus(), resent, source="mqtt", principal=principal, settings=settings)
+    assert (spanning.accepted, spanning.duplicates) == (0, len(resent))
+    with db.read() as s:
+        assert s.scalar(select(func.count()).select_from(Read).where(Read.source_ref.like("%ev-%"))) == len(resent)
 
 
 def test_the_resend_check_probes_the_key_not_the_whole_day(db: Database, settings: Settings) -> None:
