@@ -82,20 +82,21 @@ _POST_GRAMS = (
 def _sqlite_text(at: datetime) -> str:
     """A time as SQLAlchemy stores ``UTCDateTime`` on SQLite (naive UTC text, fixed width: text order is time
     order, which the upsert's min/max rely on)."""
+    if at.tzinfo is None:
+        raise ValueError("naive datetime given to a UTC column")
     return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def _sqlite_upsert_plates(session: Session, rows: Sequence[PlateRow]) -> None:
-    cursor = session.connection().connection.cursor()
-    try:
-        before = int(cursor.execute(_SQLITE_MAX_ID).fetchone()[0])
-        cursor.executemany(
-            _SQLITE_UPSERT,
-            [(norm, ocr_class(norm), _sqlite_text(first), _sqlite_text(last)) for norm, first, last in rows],
-        )
-        cursor.execute(_POST_GRAMS, (before, before))
-    finally:
-        cursor.close()
+    """The SQLite upsert and gram posting as the driver's own statements (errors still arrive as SQLAlchemy's, so a
+    full disk is the database outage it is)."""
+    conn = session.connection()
+    before = int(conn.exec_driver_sql(_SQLITE_MAX_ID).scalar_one())
+    conn.exec_driver_sql(
+        _SQLITE_UPSERT,
+        [(norm, ocr_class(norm), _sqlite_text(first), _sqlite_text(last)) for norm, first, last in rows],
+    )
+    conn.exec_driver_sql(_POST_GRAMS, (before, before))
 
 
 def post_grams(session: Session, *, after_id: int = 0) -> None:

@@ -125,7 +125,8 @@ def create(session: Session, settings: Settings, data: PlanCreate, *, actor: Pri
             cands.append(Candidate("near_repeat", str(nr.id), Area(nr.lat, nr.lon, radius_m=nr.radius_m), 1.0, label))
     if data.kind in HOUSE_CHECK_KINDS:
         zone = places.city_zone()
-        for hc in housechecks.due(session, start_at.astimezone(zone).date(), end_at.astimezone(zone).date()):
+        last = (end_at - timedelta(microseconds=1)).astimezone(zone).date()  # a shift ending at midnight ends that day
+        for hc in housechecks.due(session, start_at.astimezone(zone).date(), last):
             if _in_area(hc.lat, hc.lon, area):
                 circle = Area(hc.lat, hc.lon, radius_m=settings.patrol_visit_radius_m)
                 cands.append(Candidate("house_check", str(hc.id), circle, 1.0, f"House check: {hc.address}"))

@@ -15,7 +15,12 @@ grew fast since — and read the whole day per batch: the look-up grew with the 
 The function asks each day partition of ``[lo, hi]`` that exists (and the default partition) for ``id = ANY(ids)``
 only, planned at each call with sequential scans off: the one index that can answer it is the primary key (its
 leading column is ``id``), so the cost is one index descent per id and partition, whatever the statistics say. It
-returns every stored ``(id, observed_at)`` of those partitions; the caller keeps the ones within its window.
+returns every stored ``(id, observed_at)`` of those partitions; the caller keeps the ones within its window. A
+partition that retention drops between finding and reading it is skipped (its reads are gone, or kept in the
+default partition, which is read last).
+
+It reads the partitions themselves, so the division row-security policy of ``alpr_reads`` does not apply to it: it is
+the ingest writer's (an unscoped session), and it answers only with the ids and times of the ids it is given.
 """
 
 from __future__ import annotations
@@ -36,20 +41,22 @@ LANGUAGE plpgsql STABLE
 SET enable_seqscan = off
 AS $body$
 DECLARE
-    day date;
+    first_day date := (lo AT TIME ZONE 'UTC')::date;
+    last_day date := (hi AT TIME ZONE 'UTC')::date;
     part regclass;
 BEGIN
     IF to_regclass('alpr_reads_default') IS NULL THEN  -- not partitioned: the key is the id alone
         RETURN QUERY EXECUTE 'SELECT id, observed_at FROM alpr_reads WHERE id = ANY($1)' USING ids;
         RETURN;
     END IF;
-    FOR day IN
-        SELECT d::date FROM generate_series(
-            (lo AT TIME ZONE 'UTC')::date, (hi AT TIME ZONE 'UTC')::date, interval '1 day') AS d
-    LOOP
-        part := to_regclass('alpr_reads_p' || to_char(day, 'YYYYMMDD'));
+    FOR i IN 0 .. last_day - first_day LOOP
+        part := to_regclass('alpr_reads_p' || to_char(first_day + i, 'YYYYMMDD'));
         IF part IS NOT NULL THEN
-            RETURN QUERY EXECUTE format('SELECT id, observed_at FROM %s WHERE id = ANY($1)', part) USING ids;
+            BEGIN
+                RETURN QUERY EXECUTE format('SELECT id, observed_at FROM %s WHERE id = ANY($1)', part) USING ids;
+            EXCEPTION WHEN undefined_table THEN
+                NULL;  -- dropped by retention since to_regclass saw it: its reads are gone (or in the default)
+            END;
         END IF;
     END LOOP;
     RETURN QUERY EXECUTE 'SELECT id, observed_at FROM alpr_reads_default WHERE id = ANY($1)' USING ids;
