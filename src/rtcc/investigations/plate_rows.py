@@ -96,7 +96,7 @@ def _sqlite_upsert_plates(session: Session, rows: Sequence[PlateRow]) -> None:
         _SQLITE_UPSERT,
         [(norm, ocr_class(norm), _sqlite_text(first), _sqlite_text(last)) for norm, first, last in rows],
     )
-    conn.exec_driver_sql(_POST_GRAMS, (before, before))
+    post_grams(session, after_id=before)
 
 
 def post_grams(session: Session, *, after_id: int = 0) -> None:
