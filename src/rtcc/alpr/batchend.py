@@ -1,12 +1,13 @@
 """The end of a shared ingest transaction (``rtcc.alpr.groupcommit``): what its units held back until then.
 
 ``BatchBus`` is the bus a batch's units publish to: it keeps what they publish or offer and passes it on once the
-batch has committed. ``Deferred`` is what they queued for the transaction's end (audit entries, camera touches,
-staged envelopes), which a unit rolled back to its savepoint takes back. ``write_deferred`` writes it before the
-commit: the ``alpr.reads.stored`` envelopes of one source merged into as few as the event limits allow
-(``stage_merged``: one outbox row and one event for a batch of single-read requests, so the matcher and the plate
-index do one transaction for it, not one per read), each camera moved once, then the audit entries appended with
-one lock (the audit chain's lock last).
+batch has committed. ``Deferred`` is what they queued for the transaction's end (audit entries, the ingest calls'
+audit records, camera touches, staged envelopes), which a unit rolled back to its savepoint takes back.
+``write_deferred`` writes it before the commit: the ``alpr.reads.stored`` envelopes of one source merged into as few
+as the event limits allow (``stage_merged``: one outbox row and one event for a batch of single-read requests, so the
+matcher and the plate index do one transaction for it, not one per read), each camera moved once, then the audit
+entries appended with one lock (the audit chain's lock last), the ingest calls' as one entry per principal and
+source (``rtcc.alpr.ingestaudit``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 import orjson
 from sqlalchemy.orm import Session
 
-from rtcc.alpr import redrive, repository, store
+from rtcc.alpr import ingestaudit, redrive, repository, store
 from rtcc.alpr.events import EVENT_STORED, EVENT_STORED_VERSION
 from rtcc.audit import service as audit
 from rtcc.bus import outbox
@@ -134,23 +135,38 @@ def stage_merged(session: Session, bus: Bus) -> None:
 
 @dataclass
 class Deferred:
-    """What a shared transaction's units queue for its end: audit entries, camera touches, staged envelopes."""
+    """What a shared transaction's units queue for its end: audit entries, ingest calls' audit records, camera
+    touches, staged envelopes."""
 
     entries: list[audit.AuditDraft]
+    ingest_records: list[ingestaudit.IngestRecord]
     touches: list[tuple[uuid.UUID, datetime]]
     staged: list[outbox.Staged]
 
-    def marks(self) -> tuple[int, int, int]:
-        return len(self.entries), len(self.touches), len(self.staged)
+    @classmethod
+    def of(cls, session: Session) -> Deferred:
+        """Start deferring all of them in ``session`` (the reads themselves are deferred by ``readrows``)."""
+        return cls(
+            audit.defer(session),
+            ingestaudit.defer(session),
+            repository.defer_touches(session),
+            outbox.defer(session),
+        )
 
-    def undo(self, marks: tuple[int, int, int]) -> None:
+    def marks(self) -> tuple[int, int, int, int]:
+        return len(self.entries), len(self.ingest_records), len(self.touches), len(self.staged)
+
+    def undo(self, marks: tuple[int, int, int, int]) -> None:
         """Drop what was queued since ``marks`` (a unit rolled back to its savepoint)."""
-        del self.entries[marks[0] :], self.touches[marks[1] :], self.staged[marks[2] :]
+        del self.entries[marks[0] :], self.ingest_records[marks[1] :]
+        del self.touches[marks[2] :], self.staged[marks[3] :]
 
 
 def write_deferred(session: Session, bus: Bus) -> None:
     """At the end of a shared transaction: the staged envelopes merged, each camera moved once, the audit entries
-    appended with one lock (in that order: the audit chain's lock last)."""
+    appended with one lock (in that order: the audit chain's lock last), the ingest calls' among them as one entry
+    per principal and source (``rtcc.alpr.ingestaudit``)."""
     stage_merged(session, bus)
     repository.write_deferred_touches(session)
+    ingestaudit.write_deferred(session)
     audit.write_deferred(session)

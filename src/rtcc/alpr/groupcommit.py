@@ -17,8 +17,9 @@ reads, ``store.EVENT_MAX_BYTES``), one outbox row each, the others as they are. 
 the plate index) then run one transaction per batch, not one per read, and nothing waits for the bus: a merged
 envelope the bus does not take stays in the outbox for the reconciler.
 
-Audit: each unit's entries are the ones it writes alone (one per request, its own actor and counts); they are queued
-(``audit.defer``) and appended to the chain with one lock and one insert before the commit. Likewise each camera's
+Audit: each unit's entries are the ones it writes alone, queued (``audit.defer``) and appended to the chain with one
+lock and one insert before the commit; the ingest calls' own (one per request alone) become one entry per principal
+and source, with the calls' counts summed (``rtcc.alpr.ingestaudit``). Likewise each camera's
 ``last_read_at`` is moved once per batch, at its end (``repository.defer_touches``), in camera-id order.
 
 Writers: one thread on SQLite (its single writer) and, by default, on PostgreSQL too (``PG_WRITERS`` says why). With
@@ -31,17 +32,16 @@ Reads: in that first pass the units' reads are queued (``readrows.defer_reads``)
 the batch's end, each unit counting its reads as new; if some were not (a resend, the same read in two requests of
 the batch), the insert says so (``ReadsNotNew``) and the batch is run again as below, where each unit inserts its own.
 
-Isolation: the writer first runs a batch's units one after the other with no savepoints (each SAVEPOINT and RELEASE
-is a statement, and with Python's GIL every statement costs a thread hand-over). If a unit raises (a ``DomainError``
-such as the 403 for a foreign camera or the 422 for an unparseable body, or a database error of its own), that pass
-is rolled back and the batch runs again with each unit in its own SAVEPOINT: a unit that raises is rolled back to it,
-its after-commit events and audit entries are dropped, and its caller gets the exception; the others commit. If the
-shared transaction itself fails (a savepoint that cannot be rolled back, a failed commit, a lost connection), every
-unit of the batch is run again in its own transaction, as without group commit, so one request never fails the
-others. Units must therefore be re-runnable (they reset what
-they collect, e.g. their dead-letter drafts, when they start). Each unit writes its own audit entry and returns its
-own result, exactly as alone. On SQLite this thread is the ingest path's one writer; on PostgreSQL it spares the
-connection pool as well. ``stop`` finishes every queued unit before it returns (clean shutdown flushes).
+Isolation: the writer first runs a batch's units one after the other with no savepoints (each SAVEPOINT and RELEASE is a
+statement, and with Python's GIL every statement costs a thread hand-over). If a unit raises (a ``DomainError`` such as
+the 403 for a foreign camera or the 422 for an unparseable body, or a database error of its own), that pass is rolled
+back and the batch runs again with each unit in its own SAVEPOINT: a unit that raises is rolled back to it, its
+after-commit events and audit entries are dropped, and its caller gets the exception; the others commit. If the shared
+transaction itself fails (a savepoint that cannot be rolled back, a failed commit, a lost connection), every unit of the
+batch is run again in its own transaction, as without group commit, so one request never fails the others. Units must
+therefore be re-runnable (they reset what they collect, e.g. their dead-letter drafts, when they start). Each unit
+returns its own result, exactly as alone. On SQLite this thread is the ingest path's one writer; on PostgreSQL it spares
+the connection pool as well. ``stop`` finishes every queued unit before it returns (clean shutdown flushes).
 
 Answers: a unit submitted from an event loop (``submit_async``, the HTTP routes) is answered with the rest of its
 batch in one call on its loop (``rtcc.alpr.outcomes``); worker threads (the MQTT consumer) use ``submit``/``run`` and
@@ -64,8 +64,6 @@ from sqlalchemy.orm import Session
 
 from rtcc.alpr import batchend, readrows, repository
 from rtcc.alpr.outcomes import LoopOutcome, Outcome, deliver
-from rtcc.audit import service as audit
-from rtcc.bus import outbox
 from rtcc.bus.base import Bus
 from rtcc.core.db import Database
 from rtcc.runtime import Runtime
@@ -261,7 +259,7 @@ class GroupCommitter:
         bus = batchend.BatchBus(self.bus)
         try:
             with self.db.uow() as session:
-                held = batchend.Deferred(audit.defer(session), repository.defer_touches(session), outbox.defer(session))
+                held = batchend.Deferred.of(session)
                 for job in batch:
                     outcomes.append(self._in_savepoint(session, bus, job, held))
                 batchend.write_deferred(session, bus)
@@ -284,9 +282,7 @@ class GroupCommitter:
         bus = batchend.BatchBus(self.bus)
         try:
             with self.db.uow() as session:
-                audit.defer(session)
-                repository.defer_touches(session)
-                outbox.defer(session)
+                batchend.Deferred.of(session)
                 readrows.defer_reads(session)
                 for job in batch:
                     try:

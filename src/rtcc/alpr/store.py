@@ -2,10 +2,10 @@
 
 ``ingest`` stores a batch of reads. It checks plate, time window and the principal's camera scope per read; resolves
 camera codes (``cameras.resolve_cameras``: a small per-database cache that auto-registers unknown cameras only for
-principals with ``*`` scope: a ``*`` API key, an admin, the MQTT/CLI ingest principals; a camera-scoped key's read
-for an unknown camera is refused and dead-lettered, so it can be replayed once the camera is registered); inserts all
-rows in the caller's single transaction with ``ON CONFLICT DO NOTHING RETURNING id``; moves ``last_read_at``
-forward and brings cameras online; writes ONE audit entry (counts only, no plates); and, after commit, publishes
+principals with ``*`` scope: a ``*`` API key, an admin, the MQTT/CLI ingest principals; a camera-scoped key's read for
+an unknown camera is refused and dead-lettered, so it can be replayed once the camera is registered); inserts all rows
+in the caller's single transaction with ``ON CONFLICT DO NOTHING RETURNING id``; moves ``last_read_at`` forward and
+brings cameras online; audits the call (counts only, no plates: ``rtcc.alpr.ingestaudit``); and, after commit, publishes
 ``alpr.reads.stored`` with only the newly stored reads (in envelopes as large as NATS's message limit allows,
 ``EVENT_MAX_BYTES``), staged in the event outbox in the same transaction so that the pending match commits with the
 reads. It is the platform's hot path: each row is built once, in the form the database driver takes
@@ -30,14 +30,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from rtcc.alpr import images as read_images
-from rtcc.alpr import logic, readrows, repository
+from rtcc.alpr import ingestaudit, logic, readrows, repository
 from rtcc.alpr.cameras import came_online, may_register_cameras, resolve_cameras
 from rtcc.alpr.deadletters import DeadLetterDraft, deliver, drafts_for, native_item
 from rtcc.alpr.events import EVENT_STORED, EVENT_STORED_VERSION
 from rtcc.alpr.logic import NormalizedRead, Origin, ReadImage, Rejection
 from rtcc.alpr.redrive import redrive_data
 from rtcc.alpr.schemas import IngestResult, ReadIn, RejectedRead
-from rtcc.audit import service as audit
 from rtcc.bus.base import Bus
 from rtcc.bus.envelope import Envelope
 from rtcc.bus.outbox import stage
@@ -254,23 +253,14 @@ def ingest(
 
     drafts = drafts_for(rejections, principal.audit_name)
     rejected_reads = len({(rj.index, id(rj.origin)) for rj in rejections})
-    audit.record_draft(
+    ingestaudit.record(
         session,
-        audit.AuditDraft(
+        ingestaudit.IngestRecord(
             actor=principal.audit_name,
             actor_role=principal.role,
-            action="alpr.ingest",
-            target_type="alpr_reads",
-            details={
-                "source": source,
-                "received": total,
-                "accepted": len(new_rows),
-                "duplicates": duplicates,
-                "rejected": rejected_reads,
-                "dead_lettered": len(drafts),
-                "cameras": len(latest),
-                "cameras_registered": registered,
-            },
+            source=source,
+            counts=(total, len(new_rows), duplicates, rejected_reads, len(drafts), registered),
+            cameras=frozenset(latest),
         ),
     )
 

@@ -148,7 +148,9 @@ def main(fd: int) -> None:
     settings, staged_work = conn.recv()
     configure_logging(settings.log_level)
     deadletters.configure(settings.dead_letter_payload_max_bytes)  # as build_runtime does in the API process
-    db = Database(settings.database_url, pool_size=2)
+    # No ping per batch (a round trip each on PostgreSQL): a batch that meets a lost connection is run again, and
+    # the pool hands out a new one (``groupcommit``: its units alone, each in a transaction of its own).
+    db = Database(settings.database_url, pool_size=2, pre_ping=False)
     db.staged_work.update(staged_work)
     out: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()
     committer = groupcommit.GroupCommitter(db, _RelayBus(out))

@@ -24,10 +24,10 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from rtcc.bus.base import Bus
@@ -58,6 +58,11 @@ class Pending:
 #: A staged envelope and what its row keeps to re-drive it (None: its payload).
 Staged = tuple[Envelope, Mapping[str, Any] | None]
 _DEFERRED = "rtcc_outbox_deferred"
+_TABLE = cast(Table, OutboxEvent.__table__)
+# Every ingest batch stages one row and every matching batch settles it: Core statements on the connection, built
+# once, skip the ORM's bulk-statement bookkeeping (nothing here loads outbox rows as objects).
+_INSERT = insert(_TABLE)
+_SETTLE = delete(_TABLE).where(_TABLE.c.id.in_(bindparam("ids", expanding=True)))
 
 
 def stage(session: Session, bus: Bus, envelope: Envelope, *, keep: Mapping[str, Any] | None = None) -> None:
@@ -78,8 +83,8 @@ def stage_many(session: Session, bus: Bus, staged: Sequence[Staged]) -> None:
     """Stage several envelopes with one statement (see ``stage``)."""
     if not staged:
         return
-    session.execute(
-        insert(OutboxEvent),
+    session.connection().execute(
+        _INSERT,
         [
             {
                 "id": envelope.id,
@@ -160,8 +165,8 @@ def settle_many(session: Session, envelope_ids: Sequence[uuid.UUID]) -> int:
     still pending."""
     if not envelope_ids:
         return 0
-    result = session.execute(delete(OutboxEvent).where(OutboxEvent.id.in_(list(envelope_ids))))
-    return int(getattr(result, "rowcount", 0) or 0)
+    result = session.connection().execute(_SETTLE, {"ids": list(envelope_ids)})
+    return int(result.rowcount or 0)
 
 
 def _pending(row: OutboxEvent) -> Pending:

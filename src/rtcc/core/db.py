@@ -261,14 +261,19 @@ def _sqlite_engine(url: str, echo: bool) -> Engine:
 
 
 class Database:
-    """Engine plus session factories for one database URL (SQLite or PostgreSQL)."""
+    """Engine plus session factories for one database URL (SQLite or PostgreSQL).
 
-    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10) -> None:
+    A PostgreSQL connection is pinged as it leaves the pool (``pre_ping``), so that one the server dropped while idle
+    is replaced before a request uses it. A process that writes without pause on a connection of its own and retries
+    what a lost connection fails (the ingest writer, ``rtcc.alpr.groupcommit``) turns that round trip off.
+    """
+
+    def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10, pre_ping: bool = True) -> None:
         self.url = url
         if url.startswith("sqlite"):
             self.engine = _sqlite_engine(url, echo)
         else:
-            self.engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=20, pool_pre_ping=True)
+            self.engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=20, pool_pre_ping=pre_ping)
         self.dialect = self.engine.dialect.name
         #: One writer at a time for the whole database (SQLite's file lock, ``_WriterGate``): a writer should hold
         #: it only for its statements, doing its other work before it begins.

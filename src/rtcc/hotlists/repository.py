@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 from typing import cast as type_cast
 
-from sqlalchemy import Connection, Table, Text, and_, cast, delete, func, insert, or_, select
+from sqlalchemy import Connection, Table, Text, bindparam, cast, delete, func, insert, or_, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -109,9 +109,22 @@ def refreshable_hotlists(session: Session) -> list[Hotlist]:
     return list(session.scalars(q.order_by(Hotlist.name)))
 
 
+_LISTS = type_cast(Table, Hotlist.__table__)
+_SKIP = type_cast(Table, SkipEntry.__table__)
+# The matcher asks these before every batch of reads (``rtcc.hotlists.snapshot``): built once, as Core statements run
+# on the connection, they cost a compiled-cache look-up each instead of building and compiling an ORM query.
+_LIST_VERSIONS = select(_LISTS.c.id, _LISTS.c.version, _LISTS.c.active)
+_SKIP_PLATES = select(_SKIP.c.plate_norm).order_by(_SKIP.c.plate_norm)
+_NEXT_EXPIRY = (
+    select(func.min(_ENTRIES.c.expires_at))
+    .join(_LISTS, _LISTS.c.id == _ENTRIES.c.hotlist_id)
+    .where(_LISTS.c.active.is_(True), _ENTRIES.c.expires_at.is_not(None), _ENTRIES.c.expires_at >= bindparam("now"))
+)
+
+
 def list_versions(session: Session) -> list[tuple[uuid.UUID, int, bool]]:
     """(id, version, active) of every list: the cheap part of the snapshot version."""
-    rows = session.execute(select(Hotlist.id, Hotlist.version, Hotlist.active))
+    rows = session.connection().execute(_LIST_VERSIONS)
     return [(r[0], r[1], r[2]) for r in rows]
 
 
@@ -282,12 +295,7 @@ def live_entry_columns(
 
 def next_expiry(session: Session, now: datetime) -> datetime | None:
     """The earliest ``expires_at`` not yet past among active lists' entries: when the live set next shrinks."""
-    q = (
-        select(func.min(HotlistEntry.expires_at))
-        .join(Hotlist, Hotlist.id == HotlistEntry.hotlist_id)
-        .where(and_(Hotlist.active.is_(True), HotlistEntry.expires_at.is_not(None), HotlistEntry.expires_at >= now))
-    )
-    value: datetime | None = session.scalar(q)
+    value: datetime | None = session.connection().scalar(_NEXT_EXPIRY, {"now": now})
     return value
 
 
@@ -320,4 +328,4 @@ def skip_entry(session: Session, plate_norm: str) -> SkipEntry | None:
 
 def skip_plate_values(session: Session) -> list[str]:
     """Every normalised plate on the skip list, sorted."""
-    return list(session.scalars(select(SkipEntry.plate_norm).order_by(SkipEntry.plate_norm)))
+    return list(session.connection().scalars(_SKIP_PLATES))

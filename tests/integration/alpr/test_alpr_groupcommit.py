@@ -133,9 +133,12 @@ def test_units_in_one_transaction_keep_their_own_outcomes(db: Database, settings
     with db.read() as s:
         entries = list(s.scalars(select(AuditEntry).where(AuditEntry.action == "alpr.ingest").order_by(AuditEntry.seq)))
         assert audit.verify(s).ok
-    # one entry per unit that stored something, with its own actor and counts (as alone); none for the refused
-    assert [(e.actor, e.details["accepted"], e.details["duplicates"]) for e in entries] == [
-        ("apikey:key-GC-1", 1, 0), ("apikey:key-GC-2", 2, 0), ("apikey:key-GC-1", 1, 0), ("apikey:key-GC-1", 0, 1),
+    # one entry per principal and source for the batch, its calls' counts summed (the refused calls wrote none)
+    assert [{k: v for k, v in e.details.items() if k != "source"} | {"actor": e.actor} for e in entries] == [
+        {"actor": "apikey:key-GC-1", "requests": 3, "received": 4, "accepted": 2, "duplicates": 1, "rejected": 1,
+         "dead_lettered": 1, "cameras": 1, "cameras_registered": 0},
+        {"actor": "apikey:key-GC-2", "requests": 1, "received": 2, "accepted": 2, "duplicates": 0, "rejected": 0,
+         "dead_lettered": 0, "cameras": 1, "cameras_registered": 0},
     ]  # fmt: skip
     with db.read() as s:  # each camera moved once, at the batch's end, to its newest read
         last = {c.code: c.last_read_at for c in cameras.list_cameras(s, active=None)}
@@ -202,6 +205,33 @@ def test_loop_callers_get_their_own_outcomes_with_one_wakeup_per_batch(
     # the held unit was a worker-thread submit (no wake-up); the 22 loop units shared one batch and one wake-up
     assert committer.stats.largest == 22
     assert wakeups == [22]
+
+
+def test_a_unit_undone_after_storing_takes_its_audit_record_back(db: Database, settings: Settings, cams: None) -> None:
+    """A unit that stored reads, then failed, is rolled back to its savepoint with its share of the batch's audit
+    entry: the entry counts only the calls that committed."""
+    stored_then_failed = _Unit(_body(("7UND001", "GC-1")), _key("GC-1"), settings)
+
+    def fails_after_storing(session: Session, bus: Bus) -> IngestResult:
+        stored_then_failed(session, bus)
+        raise RuntimeError("failed after storing")
+
+    committer = groupcommit.GroupCommitter(db, CollectingBus(), writers=1)  # type: ignore[arg-type]
+    try:
+        release = _held(committer)
+        good = [_Unit(_body((f"7KEP{i:03d}", "GC-1")), _key("GC-1"), settings) for i in range(2)]
+        futures = [committer.submit(good[0]), committer.submit(fails_after_storing), committer.submit(good[1])]
+        release.set()
+        results = [f.exception(10) or f.result() for f in futures]
+    finally:
+        committer.stop()
+    assert committer.stats.savepoint_passes == 1
+    assert isinstance(results[1], RuntimeError) and stored_then_failed.runs == 2  # ran in both passes
+    assert _count(db, Read) == 2
+    with db.read() as s:
+        entries = list(s.scalars(select(AuditEntry).where(AuditEntry.action == "alpr.ingest")))
+        assert audit.verify(s).ok
+    assert [(e.details["requests"], e.details["received"], e.details["accepted"]) for e in entries] == [(2, 2, 2)]
 
 
 def test_a_broken_transaction_falls_back_to_one_transaction_per_unit(
@@ -336,7 +366,9 @@ def test_a_resend_in_a_deferred_batch_is_counted_as_a_duplicate(db: Database, se
     assert committer.stats.savepoint_passes == 1  # the deferred insert found them, and the batch was run again
     assert _count(db, Read) == 3
     with db.read() as s:
-        accepted = [
-            e.details["accepted"] for e in s.scalars(select(AuditEntry).where(AuditEntry.action == "alpr.ingest"))
+        counts = [
+            (e.details["requests"], e.details["accepted"], e.details["duplicates"])
+            for e in s.scalars(select(AuditEntry).where(AuditEntry.action == "alpr.ingest").order_by(AuditEntry.seq))
         ]
-    assert sorted(accepted) == [0, 0, 1, 1, 1]  # the first try's entry, then each request's own, as stored
+    # the first read's own entry, then one per key for the batch, as stored (the rolled-back first pass wrote none)
+    assert counts == [(1, 1, 0), (2, 1, 1), (2, 1, 1)]
