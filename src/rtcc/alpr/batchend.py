@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import orjson
 from sqlalchemy.orm import Session
 
 from rtcc.alpr import ingestaudit, redrive, repository, store
@@ -85,42 +83,26 @@ class BatchBus:
                 logger.info("bus did not take stored-reads event %s now; it stays in the outbox", envelope.id)
 
 
-def _mergeable(envelope: Envelope, keep: Mapping[str, Any] | None) -> bool:
-    return (
-        envelope.type == EVENT_STORED
-        and envelope.observed_at is None
-        and envelope.payload.keys() == {"reads"}
-        and keep is not None
-        and keep.keys() == {redrive.READ_IDS}
-    )
-
-
 def stage_merged(session: Session, bus: Bus) -> None:
-    """Write what the batch's units staged, their stored-reads envelopes merged per source into as few as the event
-    limits allow (``store.EVENT_CHUNK`` reads, ``store.EVENT_MAX_BYTES``): one outbox row and one event for a
-    batch of single-read requests, so the matcher and the plate index do one transaction for it, not one per read."""
-    staged = outbox.take_deferred(session)
-    out: list[outbox.Staged] = []
+    """Write what the batch's units staged, their stored-reads events (``store.defer_events``) merged per source
+    into as few envelopes as the event limits allow (``store.EVENT_CHUNK`` reads, ``store.EVENT_MAX_BYTES``): one
+    outbox row and one event for a batch of single-read requests, so the matcher and the plate index do one
+    transaction for it, not one per read."""
+    out: list[outbox.Staged] = outbox.take_deferred(session)
     parts: dict[str, list[tuple[list[Any], int, list[str]]]] = {}
-    for envelope, keep in staged:
-        if not _mergeable(envelope, keep):
-            out.append((envelope, keep))
-            continue
-        reads: list[Any] = envelope.payload["reads"]
-        size = len(orjson.dumps(reads))
-        ids = str(keep[redrive.READ_IDS]) if keep is not None else ""
-        chunks = parts.setdefault(envelope.source, [])
+    for pending in store.take_deferred_events(session):
+        chunks = parts.setdefault(pending.source, [])
         last = chunks[-1] if chunks else None
         if (
             last is not None
-            and len(last[0]) + len(reads) <= store.EVENT_CHUNK
-            and last[1] + size <= store.EVENT_MAX_BYTES
+            and len(last[0]) + len(pending.reads) <= store.EVENT_CHUNK
+            and last[1] + pending.size <= store.EVENT_MAX_BYTES
         ):
-            last[0].extend(reads)
-            last[2].append(ids)
-            chunks[-1] = (last[0], last[1] + size, last[2])
+            last[0].extend(pending.reads)
+            last[2].append(pending.ids)
+            chunks[-1] = (last[0], last[1] + pending.size, last[2])
         else:
-            chunks.append((list(reads), size, [ids]))
+            chunks.append((list(pending.reads), pending.size, [pending.ids]))
     for source, chunks in parts.items():
         for reads, _, id_parts in chunks:
             merged = Envelope(
@@ -142,6 +124,7 @@ class Deferred:
     ingest_records: list[ingestaudit.IngestRecord]
     touches: list[tuple[uuid.UUID, datetime]]
     staged: list[outbox.Staged]
+    events: list[store.StoredReads]
 
     @classmethod
     def of(cls, session: Session) -> Deferred:
@@ -151,15 +134,16 @@ class Deferred:
             ingestaudit.defer(session),
             repository.defer_touches(session),
             outbox.defer(session),
+            store.defer_events(session),
         )
 
-    def marks(self) -> tuple[int, int, int, int]:
-        return len(self.entries), len(self.ingest_records), len(self.touches), len(self.staged)
+    def marks(self) -> tuple[int, ...]:
+        return len(self.entries), len(self.ingest_records), len(self.touches), len(self.staged), len(self.events)
 
-    def undo(self, marks: tuple[int, int, int, int]) -> None:
+    def undo(self, marks: tuple[int, ...]) -> None:
         """Drop what was queued since ``marks`` (a unit rolled back to its savepoint)."""
-        del self.entries[marks[0] :], self.ingest_records[marks[1] :]
-        del self.touches[marks[2] :], self.staged[marks[3] :]
+        del self.entries[marks[0] :], self.ingest_records[marks[1] :], self.touches[marks[2] :]
+        del self.staged[marks[3] :], self.events[marks[4] :]
 
 
 def write_deferred(session: Session, bus: Bus) -> None:

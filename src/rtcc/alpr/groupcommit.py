@@ -11,9 +11,10 @@ So a 202 or a PUBACK still means stored: a crash before the commit acknowledges 
 
 Events: a unit publishes through the bus it is handed (``work(session, bus)``), which keeps what its after-commit
 callbacks publish or offer and passes it on once the batch has committed. What the units stage in the event outbox
-(``rtcc.bus.outbox.defer``) is written at the batch's end, before its commit (``rtcc.alpr.batchend``): the
-``alpr.reads.stored`` envelopes of one source merged into as few as the event limits allow (``store.EVENT_CHUNK``
-reads, ``store.EVENT_MAX_BYTES``), one outbox row each, the others as they are. Downstream consumers (matching,
+(``rtcc.bus.outbox.defer``) and their stored-reads events (``store.defer_events``: no envelope per call) are written
+at the batch's end, before its commit (``rtcc.alpr.batchend``): the ``alpr.reads.stored`` events of one source merged
+into as few envelopes as the event limits allow (``store.EVENT_CHUNK`` reads, ``store.EVENT_MAX_BYTES``), one outbox
+row each, the other envelopes as they are. Downstream consumers (matching,
 the plate index) then run one transaction per batch, not one per read, and nothing waits for the bus: a merged
 envelope the bus does not take stays in the outbox for the reconciler.
 

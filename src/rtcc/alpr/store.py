@@ -24,6 +24,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -35,7 +36,7 @@ from rtcc.alpr.cameras import came_online, may_register_cameras, resolve_cameras
 from rtcc.alpr.deadletters import DeadLetterDraft, deliver, drafts_for, native_item
 from rtcc.alpr.events import EVENT_STORED, EVENT_STORED_VERSION
 from rtcc.alpr.logic import NormalizedRead, Origin, ReadImage, Rejection
-from rtcc.alpr.redrive import redrive_data
+from rtcc.alpr.redrive import READ_IDS
 from rtcc.alpr.schemas import IngestResult, ReadIn, RejectedRead
 from rtcc.bus.base import Bus
 from rtcc.bus.envelope import Envelope
@@ -73,18 +74,48 @@ def _json_bytes(text: str) -> int:
     return len(text) * (2 if text.isascii() and text.isprintable() else 6)
 
 
-def _event_parts(payload: list[dict[str, Any]], sizes: list[int]) -> list[list[dict[str, Any]]]:
-    """Split the stored reads' payloads into envelopes of at most ``EVENT_CHUNK`` reads and ``EVENT_MAX_BYTES``."""
-    parts: list[list[dict[str, Any]]] = []
+def _event_parts(payload: list[dict[str, Any]], sizes: list[int]) -> list[tuple[list[dict[str, Any]], int]]:
+    """Split the stored reads' payloads into envelopes of at most ``EVENT_CHUNK`` reads and ``EVENT_MAX_BYTES``;
+    each part with the upper bound of its bytes."""
+    parts: list[tuple[list[dict[str, Any]], int]] = []
     start = 0
     used = 0
     for i, size in enumerate(sizes):
         if i > start and (used + size > EVENT_MAX_BYTES or i - start >= EVENT_CHUNK):
-            parts.append(payload[start:i])
+            parts.append((payload[start:i], used))
             start, used = i, 0
         used += size
-    parts.append(payload[start:])
+    parts.append((payload[start:], used))
     return parts
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReads:
+    """Part of one call's ``alpr.reads.stored`` event, queued while a shared transaction defers them
+    (``defer_events``): the source, the reads' payloads, an upper bound of their JSON bytes and their hex ids
+    concatenated (what the outbox row keeps to re-drive them, ``redrive.READ_IDS``)."""
+
+    source: str
+    reads: list[dict[str, Any]]
+    size: int
+    ids: str
+
+
+_EVENTS_DEFERRED = "alpr_stored_events"
+
+
+def defer_events(session: Session) -> list[StoredReads]:
+    """From now on, queue the session's stored-reads events instead of staging an envelope for each call: the
+    shared transaction (``rtcc.alpr.batchend.stage_merged``) merges them into as few envelopes as the limits allow.
+    Returns the queue (a unit rolled back takes its own out)."""
+    queued: list[StoredReads] = session.info.setdefault(_EVENTS_DEFERRED, [])
+    return queued
+
+
+def take_deferred_events(session: Session) -> list[StoredReads]:
+    """What was queued since ``defer_events``; no longer deferred."""
+    queued: list[StoredReads] = session.info.pop(_EVENTS_DEFERRED, [])
+    return queued
 
 
 @paused_gc()
@@ -294,11 +325,16 @@ def ingest(
             )
         # In the outbox, in this transaction: the reads and their pending match commit together (rtcc.bus.outbox);
         # after the commit the envelope is offered to the bus without waiting, so a bus outage never stalls ingest.
-        for part in _event_parts(payload, sizes):
+        deferred: list[StoredReads] | None = session.info.get(_EVENTS_DEFERRED)
+        for part, size in _event_parts(payload, sizes):
+            ids = "".join(r["id"].replace("-", "") for r in part)
+            if deferred is not None:
+                deferred.append(StoredReads(source, part, size, ids))
+                continue
             envelope = Envelope(
                 type=EVENT_STORED, schema_version=EVENT_STORED_VERSION, source=source, payload={"reads": part}
             )
-            stage(session, bus, envelope, keep=redrive_data([r["id"].replace("-", "") for r in part]))
+            stage(session, bus, envelope, keep={READ_IDS: ids})
     deliver(session, drafts, dead_letters)
 
     metrics.READS_INGESTED.labels(source=source).inc(len(new_rows))

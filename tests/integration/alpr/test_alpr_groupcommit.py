@@ -209,14 +209,15 @@ def test_loop_callers_get_their_own_outcomes_with_one_wakeup_per_batch(
 
 def test_a_unit_undone_after_storing_takes_its_audit_record_back(db: Database, settings: Settings, cams: None) -> None:
     """A unit that stored reads, then failed, is rolled back to its savepoint with its share of the batch's audit
-    entry: the entry counts only the calls that committed."""
+    entry and of its stored-reads event: both hold only the calls that committed."""
     stored_then_failed = _Unit(_body(("7UND001", "GC-1")), _key("GC-1"), settings)
 
     def fails_after_storing(session: Session, bus: Bus) -> IngestResult:
         stored_then_failed(session, bus)
         raise RuntimeError("failed after storing")
 
-    committer = groupcommit.GroupCommitter(db, CollectingBus(), writers=1)  # type: ignore[arg-type]
+    bus = CollectingBus()
+    committer = groupcommit.GroupCommitter(db, bus, writers=1)  # type: ignore[arg-type]
     try:
         release = _held(committer)
         good = [_Unit(_body((f"7KEP{i:03d}", "GC-1")), _key("GC-1"), settings) for i in range(2)]
@@ -232,6 +233,12 @@ def test_a_unit_undone_after_storing_takes_its_audit_record_back(db: Database, s
         entries = list(s.scalars(select(AuditEntry).where(AuditEntry.action == "alpr.ingest")))
         assert audit.verify(s).ok
     assert [(e.details["requests"], e.details["received"], e.details["accepted"]) for e in entries] == [(2, 2, 2)]
+    events = bus.take(EVENT_STORED)
+    assert len(events) == 1 and sorted(r["plate"] for r in events[0].payload["reads"]) == ["7KEP000", "7KEP001"]
+    with db.read() as s:
+        (row,) = s.scalars(select(OutboxEvent).where(OutboxEvent.type == EVENT_STORED))
+        kept = redrive.read_ids(orjson.loads(row.payload))
+        assert sorted(kept) == sorted(s.scalars(select(Read.id)))  # it re-drives the stored reads, and only them
 
 
 def test_a_broken_transaction_falls_back_to_one_transaction_per_unit(
