@@ -61,6 +61,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from rtcc.alpr import batchend, readrows, repository
@@ -335,17 +336,24 @@ class GroupCommitter:
         return True, result
 
     def _alone(self, job: _Job[Any]) -> None:
-        """Run one unit in its own transaction (a batch of one, or the fallback of a failed shared one)."""
-        bus = batchend.BatchBus(self.bus)
-        try:
-            with self.db.uow() as session:
-                result = job.work(session, bus)
-        except Exception as exc:
-            self.stats.job_errors += 1
-            job.future.set_exception(exc)
-        else:
-            bus.flush()
-            job.future.set_result(result)
+        """Run one unit in its own transaction (a batch of one, or the fallback of a failed shared one). A unit that
+        met a connection the server had dropped (a restart, an idle timeout: the writer process does not ping its
+        connection before each batch) is run once more, on the fresh connection the pool then hands out."""
+        for attempt in (1, 2):
+            bus = batchend.BatchBus(self.bus)
+            try:
+                with self.db.uow() as session:
+                    result = job.work(session, bus)
+            except Exception as exc:
+                if attempt == 1 and isinstance(exc, DBAPIError) and exc.connection_invalidated:
+                    logger.info("ingest writer's connection was lost; running the unit again on a new one")
+                    continue
+                self.stats.job_errors += 1
+                job.future.set_exception(exc)
+            else:
+                bus.flush()
+                job.future.set_result(result)
+            return
 
 
 def committer(runtime: Runtime) -> GroupCommitter:

@@ -8,7 +8,7 @@ an envelope no consumer settled calls ``stored_reads`` to get back exactly the r
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -23,7 +23,7 @@ READ_IDS = "read_ids"
 _CHUNK = 500  # ids per query: well under SQLite's bound-parameter limit
 
 
-def redrive_data(hex_ids: Sequence[str]) -> dict[str, Any]:
+def redrive_data(hex_ids: Iterable[str]) -> dict[str, Any]:
     """What the outbox keeps for a stored-reads envelope: its read ids, as one string of 32-hex-digit ids."""
     return {READ_IDS: "".join(hex_ids)}
 

@@ -36,7 +36,7 @@ from rtcc.alpr.cameras import came_online, may_register_cameras, resolve_cameras
 from rtcc.alpr.deadletters import DeadLetterDraft, deliver, drafts_for, native_item
 from rtcc.alpr.events import EVENT_STORED, EVENT_STORED_VERSION
 from rtcc.alpr.logic import NormalizedRead, Origin, ReadImage, Rejection
-from rtcc.alpr.redrive import READ_IDS
+from rtcc.alpr.redrive import READ_IDS, redrive_data
 from rtcc.alpr.schemas import IngestResult, ReadIn, RejectedRead
 from rtcc.bus.base import Bus
 from rtcc.bus.envelope import Envelope
@@ -327,14 +327,14 @@ def ingest(
         # after the commit the envelope is offered to the bus without waiting, so a bus outage never stalls ingest.
         deferred: list[StoredReads] | None = session.info.get(_EVENTS_DEFERRED)
         for part, size in _event_parts(payload, sizes):
-            ids = "".join(r["id"].replace("-", "") for r in part)
+            keep = redrive_data([r["id"].replace("-", "") for r in part])
             if deferred is not None:
-                deferred.append(StoredReads(source, part, size, ids))
+                deferred.append(StoredReads(source, part, size, keep[READ_IDS]))
                 continue
             envelope = Envelope(
                 type=EVENT_STORED, schema_version=EVENT_STORED_VERSION, source=source, payload={"reads": part}
             )
-            stage(session, bus, envelope, keep={READ_IDS: ids})
+            stage(session, bus, envelope, keep=keep)
     deliver(session, drafts, dead_letters)
 
     ingested, duplicate = _counters(source)

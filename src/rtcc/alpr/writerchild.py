@@ -148,8 +148,9 @@ def main(fd: int) -> None:
     settings, staged_work = conn.recv()
     configure_logging(settings.log_level)
     deadletters.configure(settings.dead_letter_payload_max_bytes)  # as build_runtime does in the API process
-    # No ping per batch (a round trip each on PostgreSQL): a batch that meets a lost connection is run again, and
-    # the pool hands out a new one (``groupcommit``: its units alone, each in a transaction of its own).
+    # No ping per batch (a round trip each on PostgreSQL). A lost connection fails the batch that meets it; the pool
+    # then drops its connections and the batch is run again on a new one (``groupcommit``: a shared batch with a
+    # savepoint per unit or each unit alone, a batch of one once more).
     db = Database(settings.database_url, pool_size=2, pre_ping=False)
     db.staged_work.update(staged_work)
     out: queue.SimpleQueue[tuple[Any, ...] | None] = queue.SimpleQueue()

@@ -264,8 +264,8 @@ class Database:
     """Engine plus session factories for one database URL (SQLite or PostgreSQL).
 
     A PostgreSQL connection is pinged as it leaves the pool (``pre_ping``), so that one the server dropped while idle
-    is replaced before a request uses it. A process that writes without pause on a connection of its own and retries
-    what a lost connection fails (the ingest writer, ``rtcc.alpr.groupcommit``) turns that round trip off.
+    is replaced before a request uses it. A writer that runs again what a lost connection fails (the ingest writer
+    process, ``rtcc.alpr.groupcommit``) turns that round trip off.
     """
 
     def __init__(self, url: str, *, echo: bool = False, pool_size: int = 10, pre_ping: bool = True) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from rtcc.alpr import cameras, groupcommit, payloads, redrive
@@ -135,9 +135,9 @@ def test_units_in_one_transaction_keep_their_own_outcomes(db: Database, settings
         assert audit.verify(s).ok
     # one entry per principal and source for the batch, its calls' counts summed (the refused calls wrote none)
     assert [{k: v for k, v in e.details.items() if k != "source"} | {"actor": e.actor} for e in entries] == [
-        {"actor": "apikey:key-GC-1", "requests": 3, "received": 4, "accepted": 2, "duplicates": 1, "rejected": 1,
+        {"actor": "apikey:key-GC-1", "calls": 3, "received": 4, "accepted": 2, "duplicates": 1, "rejected": 1,
          "dead_lettered": 1, "cameras": 1, "cameras_registered": 0},
-        {"actor": "apikey:key-GC-2", "requests": 1, "received": 2, "accepted": 2, "duplicates": 0, "rejected": 0,
+        {"actor": "apikey:key-GC-2", "calls": 1, "received": 2, "accepted": 2, "duplicates": 0, "rejected": 0,
          "dead_lettered": 0, "cameras": 1, "cameras_registered": 0},
     ]  # fmt: skip
     with db.read() as s:  # each camera moved once, at the batch's end, to its newest read
@@ -232,13 +232,36 @@ def test_a_unit_undone_after_storing_takes_its_audit_record_back(db: Database, s
     with db.read() as s:
         entries = list(s.scalars(select(AuditEntry).where(AuditEntry.action == "alpr.ingest")))
         assert audit.verify(s).ok
-    assert [(e.details["requests"], e.details["received"], e.details["accepted"]) for e in entries] == [(2, 2, 2)]
+    assert [(e.details["calls"], e.details["received"], e.details["accepted"]) for e in entries] == [(2, 2, 2)]
     events = bus.take(EVENT_STORED)
     assert len(events) == 1 and sorted(r["plate"] for r in events[0].payload["reads"]) == ["7KEP000", "7KEP001"]
     with db.read() as s:
         (row,) = s.scalars(select(OutboxEvent).where(OutboxEvent.type == EVENT_STORED))
         kept = redrive.read_ids(orjson.loads(row.payload))
         assert sorted(kept) == sorted(s.scalars(select(Read.id)))  # it re-drives the stored reads, and only them
+
+
+def test_a_lone_unit_is_run_again_when_the_server_dropped_the_connection(
+    db: Database, settings: Settings, cams: None
+) -> None:
+    """PostgreSQL: the ingest writer process does not ping its connection before each batch. When the server has
+    dropped it (a restart, an idle timeout), the batch that meets it fails; a batch of one is run once more on a new
+    connection instead of answering 503 (a shared batch is run again by its own fallbacks)."""
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite has no server to drop a connection")
+    writer_db = Database(db.url, pool_size=1, pre_ping=False)  # as the writer process opens it
+    committer = groupcommit.GroupCommitter(writer_db, CollectingBus(), writers=1)  # type: ignore[arg-type]
+    try:
+        pid = committer.run(lambda s, _b: s.scalar(text("SELECT pg_backend_pid()")))
+        with db.uow() as s:
+            assert s.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        result = committer.run(_Unit(_body(("7DRP001", "GC-1")), _key("GC-1"), settings))
+        assert committer.run(lambda s, _b: s.scalar(text("SELECT pg_backend_pid()"))) != pid
+    finally:
+        committer.stop()
+        writer_db.dispose()
+    assert result.accepted == 1 and committer.stats.job_errors == 0
+    assert _count(db, Read) == 1
 
 
 def test_a_broken_transaction_falls_back_to_one_transaction_per_unit(
@@ -262,7 +285,9 @@ def test_a_broken_transaction_falls_back_to_one_transaction_per_unit(
     assert [getattr(r, "accepted", None) for r in results] == [1, 1, None, 1]
     assert isinstance(results[2], RuntimeError)
     assert _count(db, Read) == 3
-    assert _count(db, AuditEntry, AuditEntry.action == "alpr.ingest") == 3  # nothing written twice
+    with db.read() as s:  # each unit alone wrote its own entry, nothing twice
+        calls = [e.details["calls"] for e in s.scalars(select(AuditEntry).where(AuditEntry.action == "alpr.ingest"))]
+    assert calls == [1, 1, 1]
     with db.read() as s:
         assert audit.verify(s).ok
 
@@ -374,7 +399,7 @@ def test_a_resend_in_a_deferred_batch_is_counted_as_a_duplicate(db: Database, se
     assert _count(db, Read) == 3
     with db.read() as s:
         counts = [
-            (e.details["requests"], e.details["accepted"], e.details["duplicates"])
+            (e.details["calls"], e.details["accepted"], e.details["duplicates"])
             for e in s.scalars(select(AuditEntry).where(AuditEntry.action == "alpr.ingest").order_by(AuditEntry.seq))
         ]
     # the first read's own entry, then one per key for the batch, as stored (the rolled-back first pass wrote none)
