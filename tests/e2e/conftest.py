@@ -34,7 +34,7 @@ from rtcc.runtime import Runtime, build_runtime
 from rtcc.settings import Settings
 from rtcc.web import routes as web_routes
 
-from e2e_support import Browser, Server  # isort: skip
+from e2e_support import Browser, RequestTracker, Server  # isort: skip
 
 CHROMIUM = Path(os.environ.get("RTCC_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_FLAGS = [
@@ -133,11 +133,12 @@ def _launch(chromium: Path, request: pytest.FixtureRequest, viewport: dict[str, 
             timezone_id="America/Los_Angeles",
         )
         context.set_default_timeout(15_000)
+        requests = RequestTracker(context)
         page = context.pages[0] if context.pages else context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(f"{exc} at {(exc.stack or '')[:600]}"))
         try:
-            yield Browser(page, context, request.node.name)
+            yield Browser(page, context, request.node.name, requests)
         finally:
             context.close()
             shutil.rmtree(profile, ignore_errors=True)

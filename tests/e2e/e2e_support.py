@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -72,13 +73,55 @@ class Server:
         return path in self.api("GET", "/api/v1/web/api-paths", "admin").json()
 
 
+class RequestTracker:
+    """The requests a browser context has in flight, counted from the context's own request events.
+
+    Playwright's ``networkidle`` load state waits for no connection at all, which a screen that polls or holds the
+    live feed open (an EventSource) may never give on a slow machine; a test that only needs a screen's data drawn
+    waits with :meth:`settle` instead: no fetch in flight for a quiet spell, the long-lived streams left out.
+    """
+
+    STREAMS = frozenset({"eventsource", "websocket"})
+
+    def __init__(self, context: Any) -> None:
+        self.inflight: dict[Any, str] = {}
+        self.changed = time.monotonic()
+        context.on("request", self._started)
+        context.on("requestfinished", self._ended)
+        context.on("requestfailed", self._ended)
+
+    def _started(self, request: Any) -> None:
+        if request.resource_type not in self.STREAMS:
+            self.inflight[request] = request.url
+            self.changed = time.monotonic()
+
+    def _ended(self, request: Any) -> None:
+        if self.inflight.pop(request, None) is not None:
+            self.changed = time.monotonic()
+
+    def settle(self, page: Any, *, quiet_s: float = 0.5, timeout_s: float = 30.0) -> None:
+        """Wait until no request has been in flight for ``quiet_s``; on time-out, name the ones still open."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            page.wait_for_timeout(100)  # lets Playwright deliver the request events
+            if not self.inflight and time.monotonic() - self.changed >= quiet_s:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"requests still in flight after {timeout_s} s: {sorted(self.inflight.values())}")
+
+
 @dataclass
 class Browser:
-    """One fresh Chromium profile and page; ``shot(name)`` saves a screenshot."""
+    """One fresh Chromium profile and page; ``shot(name)`` saves a screenshot, ``settle()`` waits out the fetches."""
 
     page: Any
     context: Any
     test_name: str
+    requests: RequestTracker
+
+    def settle(self, page: Any = None) -> None:
+        """Wait until the page's fetches are done (see :class:`RequestTracker`); ``page`` defaults to the main one."""
+        self.requests.settle(page or self.page)
 
     def shot(self, name: str, *, full_page: bool = False) -> Path:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -211,7 +211,7 @@ def test_the_queue_orders_by_priority_and_age_and_colours_each_timer_against_its
     browser.shot("dispatch-06-timers")
     by_number[alarm["number"]].get_by_role("button").click()
     page.locator(".recommendation .rec-table tr.suggested").first.wait_for()
-    page.wait_for_load_state("networkidle")
+    browser.settle()
     assert page.evaluate(CONTRAST_JS) == []
 
     # the live map shows the same calls and the units (the layers the dispatch board feeds)

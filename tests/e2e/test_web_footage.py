@@ -154,7 +154,7 @@ def test_footage_request_clip_custody_verify_and_package(
     expect(detail.locator("#fr-verify tbody tr").first).to_contain_text("OK")
     expect(detail.locator("#fr-custody [data-action=verify]")).to_have_count(1, timeout=LONG)
     browser.shot("42-footage-request-verified", full_page=True)
-    spage.wait_for_load_state("networkidle")
+    browser.settle(spage)
     assert _unlabelled_controls(spage) == []
     assert spage.evaluate(CONTRAST_JS) == []
 

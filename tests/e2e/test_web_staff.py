@@ -275,7 +275,7 @@ def test_administration_screens_render_for_the_admin(server: Server, browser: Br
     for path, heading in screens.items():
         page.goto(f"{server.base_url}{path}")
         page.get_by_role("heading", name=heading, exact=True).wait_for()
-        page.wait_for_load_state("networkidle")
+        browser.settle()
         assert _unlabelled_controls(page) == [], path
     # hotlist entries open from the list; a new entry can be added and is listed
     page.goto(f"{server.base_url}/app/hotlists")
@@ -334,7 +334,7 @@ def test_text_contrast_meets_wcag_aa(server: Server, browser: Browser, sign_in: 
     for path in ("/app", "/app/audit", "/app/cameras"):
         page.goto(f"{server.base_url}{path}")
         page.locator("main h1, main h2").first.wait_for()
-        page.wait_for_load_state("networkidle")
+        browser.settle()
         assert page.evaluate(CONTRAST_JS) == [], path
     page.locator("#sign-out").click()
     page.goto(f"{server.base_url}/portal")
