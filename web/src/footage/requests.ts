@@ -357,11 +357,15 @@ export async function footageView(root: HTMLElement, params: URLSearchParams, li
     document.getElementById("fr-detail-title")?.focus();
   };
 
+  // Only the newest load draws the list: an earlier answer (the unfiltered list asked for on opening) that arrives
+  // after the answer to a newer filter must not replace it.
+  let newest = 0;
   async function load(): Promise<void> {
+    const mine = ++newest;
     error.textContent = "";
     try {
       const page = await get<{ items: StaffRequest[]; total: number }>(`${FOOTAGE_REQUESTS}${qs({ state: state.value, case_number: caseNo.value.trim(), limit: 200 })}`);
-      if (!life.alive) return;
+      if (!life.alive || mine !== newest) return;
       count.textContent = t("fr.count", { n: page.total });
       list.replaceChildren(
         page.items.length
@@ -383,7 +387,7 @@ export async function footageView(root: HTMLElement, params: URLSearchParams, li
           : el("p", { text: t("fr.empty") }),
       );
     } catch (err) {
-      error.textContent = failText(err);
+      if (mine === newest) error.textContent = failText(err);
     }
   }
 
