@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -108,6 +109,30 @@ class RequestTracker:
                 return
             if time.monotonic() > deadline:
                 raise AssertionError(f"requests still in flight after {timeout_s} s: {sorted(self.inflight.values())}")
+
+
+class HeldAnswers:
+    """Answers to a screen's requests held back until the test lets them go, to play a slow first answer arriving
+    after a newer one: every request matching ``url_glob`` for which ``hold(request)`` is true waits in
+    :attr:`routes` (the screen's opening, unfiltered list; a broad search), the others go through (the filtered
+    list or the narrower search asked for after it)."""
+
+    def __init__(self, page: Any, url_glob: str, *, hold: Callable[[Any], bool]) -> None:
+        self.routes: list[Any] = []
+        self._hold = hold
+        page.route(url_glob, self._route)
+
+    def _route(self, route: Any) -> None:
+        if self._hold(route.request):
+            self.routes.append(route)
+        else:
+            route.continue_()
+
+    def release(self) -> None:
+        """Let the held answers through (the test fails if none was asked for: it would prove nothing)."""
+        assert self.routes, "the screen did not ask for the answer this test holds back"
+        for route in self.routes:
+            route.continue_()
 
 
 @dataclass

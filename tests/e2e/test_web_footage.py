@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
-from e2e_support import Browser, Server
+from e2e_support import Browser, HeldAnswers, Server
 from playwright.sync_api import expect
 from test_web_staff import CONTRAST_JS, _unlabelled_controls
 
@@ -232,23 +232,13 @@ def test_a_late_answer_to_the_unfiltered_list_does_not_replace_the_filtered_one(
     _request(server, camera_id, f"E2E-FO-{uuid.uuid4().hex[:6].upper()}", "Another case.")
     sign_in(browser, "analyst")
     page = browser.page
-    held: list[Any] = []
-
-    def hold_unfiltered(route: Any) -> None:  # the opening list's answer waits until the test lets it go
-        if "case_number=" in route.request.url:
-            route.continue_()
-        else:
-            held.append(route)
-
-    page.route("**/api/v1/footage/requests?**", hold_unfiltered)
+    opening = HeldAnswers(page, "**/api/v1/footage/requests?**", hold=lambda r: "case_number=" not in r.url)
     page.goto(f"{server.base_url}/app/footage")
     page.get_by_label("Case number").fill(case)
     page.get_by_role("button", name="Show requests").click()
     rows = page.locator("#fr-table tbody tr")
     expect(rows).to_have_count(1, timeout=LONG)
-    assert held, "the opening list was not asked for"
-    for route in held:
-        route.continue_()
+    opening.release()
     browser.settle()
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text(case)

@@ -9,7 +9,7 @@ import time
 from typing import Any
 
 import pytest
-from e2e_support import Browser, Server
+from e2e_support import Browser, HeldAnswers, Server
 from playwright.sync_api import expect
 
 from rtcc_testing import file_case
@@ -157,6 +157,57 @@ def test_plate_search_with_purpose_appears_in_the_audit_log(server: Server, brow
     row.wait_for()
     assert "analyst" in row.inner_text()
     browser.shot("06-audit-search-entry")
+
+
+def test_a_late_answer_to_the_opening_audit_list_does_not_replace_a_filtered_one(
+    server: Server, browser: Browser, sign_in: Any
+) -> None:
+    """The audit screen asks for the newest entries as it opens; an auditor who filters by actor before that answer
+    comes keeps the filtered entries when it does. The screens' list loaders take turns from `core/newest.ts`;
+    without it, the late unfiltered answer replaced the table (this test fails against that bundle)."""
+    server.token("analyst")  # an entry by someone other than the auditor, so the unfiltered list differs
+    sign_in(browser, "auditor")
+    page = browser.page
+    opening = HeldAnswers(page, "**/api/v1/audit/entries?**", hold=lambda r: "actor=" not in r.url)
+    page.goto(f"{server.base_url}/app/audit")
+    page.get_by_label("Actor").fill("auditor")
+    page.get_by_role("button", name="Show entries").click()
+    actors = page.locator("#audit-entries tbody tr td:nth-child(3)")
+    expect(actors.first).to_have_text("auditor", timeout=15_000)
+    opening.release()
+    browser.settle()
+    assert set(actors.all_inner_texts()) == {"auditor"}
+
+
+def test_a_slow_plate_search_answered_after_a_newer_one_does_not_replace_it(
+    server: Server, browser: Browser, sign_in: Any
+) -> None:
+    """An analyst searches one plate, then another before the first answer comes: when it does come, the page and
+    the map keep the second search's reads (a late answer must not show reads of a query no longer asked)."""
+    if not server.has_api("/api/v1/search/plates"):
+        pytest.skip("the plate search API (/api/v1/search/plates) is not installed in this build")
+    plates = sorted({e.plate for e in server.seeded.hotlist_entries if e.category == STOLEN})
+    first = plates[0]
+    second = next(p for p in plates[1:] if first not in p and p not in first)
+    for plate in (first, second):
+        server.inject_read(plate, "CER-ALPR-03")
+    case = "E2E-2026-0077"
+    file_case(server.runtime.db, case)
+    sign_in(browser, "analyst")
+    page = browser.page
+    slow = HeldAnswers(page, "**/api/v1/search/plates", hold=lambda r: first in (r.post_data or ""))
+    page.get_by_role("link", name="Search").click()
+    page.get_by_label("Purpose").select_option(index=1)
+    page.get_by_label("Case or incident number").fill(case)
+    for plate in (first, second):
+        page.get_by_label("Plate", exact=True).fill(plate)
+        page.get_by_role("button", name="Search", exact=True).click()
+    results = page.locator("#search-results")
+    results.get_by_text(second).first.wait_for()
+    slow.release()
+    browser.settle()
+    expect(results.get_by_text(first)).to_have_count(0)
+    expect(results.get_by_text(second).first).to_be_visible()
 
 
 def test_canvass_from_a_clicked_map_point(server: Server, browser: Browser, sign_in: Any) -> None:

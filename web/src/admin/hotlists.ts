@@ -8,6 +8,7 @@ import { ApiError, api, del, get, patch, post, qs } from "../core/api";
 import { el, field, formatTime, input, select, table } from "../core/dom";
 import { lang, t } from "../core/i18n";
 import { can } from "../core/session";
+import { newest } from "../core/newest";
 
 interface Hotlist {
   id: string;
@@ -195,7 +196,9 @@ export async function hotlistsView(root: HTMLElement): Promise<void> {
   root.append(error, listBox, detail);
   const writer = can("hotlists:write");
 
+  const entriesTurn = newest(); // a list opened, or a plate looked up, after this one draws instead of this one
   const showEntries = async (h: Hotlist, plate = "") => {
+    const current = entriesTurn();
     detail.replaceChildren(el("h2", { text: t("hotlists.entries_of", { name: h.name }) }));
     const find = input({ name: "plate", maxlength: 16 });
     const findForm = el("form", { class: "inline" }, field(t("hotlists.find_plate"), find), el("button", { type: "submit" }, t("common.find")));
@@ -204,9 +207,12 @@ export async function hotlistsView(root: HTMLElement): Promise<void> {
       void showEntries(h, find.value.trim());
     });
     find.value = plate;
-    detail.append(await toleranceCard(h, writer, load), findForm);
+    const tolerance = await toleranceCard(h, writer, load);
+    if (!current()) return;
+    detail.append(tolerance, findForm);
     try {
       const page = await get<{ items: Entry[]; total: number }>(`/api/v1/hotlists/${h.id}/entries${qs({ plate, limit: 200, purpose: "audit_review" })}`);
+      if (!current()) return;
       detail.append(
         el("p", { text: t("hotlists.entry_count", { n: page.total }) }),
         table(
@@ -241,6 +247,7 @@ export async function hotlistsView(root: HTMLElement): Promise<void> {
         ),
       );
     } catch (err) {
+      if (!current()) return;
       failed(error, err);
     }
     if (!writer) return;
@@ -307,9 +314,12 @@ export async function hotlistsView(root: HTMLElement): Promise<void> {
     detail.append(add, imp);
   };
 
+  const turn = newest(); // an older list must not replace the one drawn after a list was created or imported
   const load = async () => {
+    const current = turn();
     try {
       const page = await get<{ items: Hotlist[] }>("/api/v1/hotlists?limit=500");
+      if (!current()) return;
       listBox.replaceChildren(
         table(
           t("hotlists.title"),
@@ -342,7 +352,7 @@ export async function hotlistsView(root: HTMLElement): Promise<void> {
         ),
       );
     } catch (err) {
-      failed(error, err);
+      if (current()) failed(error, err);
     }
   };
   await load();

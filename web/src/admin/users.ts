@@ -7,6 +7,7 @@ import { lang, t } from "../core/i18n";
 import type { Key } from "../core/strings";
 import { divisionOptions } from "../core/divisions";
 import { can } from "../core/session";
+import { newest } from "../core/newest";
 
 interface User {
   id: string;
@@ -44,9 +45,12 @@ export async function usersView(root: HTMLElement): Promise<void> {
   root.append(error, status, list);
   const roleOptions = (): Array<[string, string]> => ROLES.map((r) => [r, t(`role.${r}` as Key)]);
   const divisions = await divisionOptions(); // what a user sees is their division's data (RTCC-wide roles: all)
+  const turn = newest(); // an older list must not replace the one drawn after a user was added
   const load = async () => {
+    const current = turn();
     try {
       const users = await get<User[]>("/api/v1/users");
+      if (!current()) return;
       list.replaceChildren(
         table(
           t("users.title"),
@@ -96,7 +100,7 @@ export async function usersView(root: HTMLElement): Promise<void> {
         ),
       );
     } catch (err) {
-      failed(error, err);
+      if (current()) failed(error, err);
     }
   };
   await load();
@@ -143,9 +147,12 @@ export async function usersView(root: HTMLElement): Promise<void> {
   root.append(keysBox);
   const keyList = el("div", {});
   const secretBox = el("p", { role: "status", class: "secret" });
+  const keysTurn = newest(); // an older list must not replace the one drawn after a key was made or revoked
   const loadKeys = async () => {
+    const current = keysTurn();
     try {
       const keys = await get<ApiKey[]>("/api/v1/api-keys");
+      if (!current()) return;
       keyList.replaceChildren(
         table(
           t("keys.title"),
@@ -181,7 +188,7 @@ export async function usersView(root: HTMLElement): Promise<void> {
         ),
       );
     } catch (err) {
-      failed(error, err);
+      if (current()) failed(error, err);
     }
   };
   const kname = input({ name: "name", required: true });

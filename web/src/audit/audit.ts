@@ -6,6 +6,7 @@ import { ApiError, api, del, get, hasApi, post, qs } from "../core/api";
 import { el, field, formatTime, input, nextId, select, table } from "../core/dom";
 import type { Key } from "../core/strings";
 import { lang, t } from "../core/i18n";
+import { newest } from "../core/newest";
 import { can } from "../core/session";
 
 interface Entry {
@@ -108,19 +109,23 @@ export async function auditView(root: HTMLElement): Promise<void> {
     );
     if (!rows.length) out.append(el("p", { class: "empty", text: t("audit.empty") }));
   };
+  const turn = newest(); // a page asked for before a newer filter must not land on that filter's list
   const load = async (append: boolean) => {
+    const current = turn();
     error.textContent = "";
+    if (!append) more.hidden = true; // no "more" of the old filter's list while the new filter's first page comes
     const before = append && rows.length ? rows[rows.length - 1].seq : undefined;
     const iso = (v: string) => (v ? new Date(v).toISOString() : undefined);
     try {
       const page = await get<Entry[]>(
         `/api/v1/audit/entries${qs({ actor: actor.value.trim(), action: action.value.trim(), since: iso(since.value), until: iso(until.value), before_seq: before, limit: 100 })}`,
       );
+      if (!current()) return;
       rows = append ? rows.concat(page) : page;
       more.hidden = page.length < 100;
       draw();
     } catch (err) {
-      error.textContent = t("common.failed", { detail: err instanceof ApiError ? err.message : String(err) });
+      if (current()) error.textContent = t("common.failed", { detail: err instanceof ApiError ? err.message : String(err) });
     }
   };
   form.addEventListener("submit", (ev) => {
@@ -215,9 +220,12 @@ async function misuseFlags(): Promise<HTMLElement> {
     );
   }
   box.append(tools, error, status, list);
+  const turn = newest(); // the flags asked for on opening may answer after a newer status filter's
   const load = async () => {
+    const current = turn();
     try {
       const page = await get<{ items: Flag[]; total: number }>(`${MISUSE}${qs({ status: show.value, limit: 100 })}`);
+      if (!current()) return;
       list.replaceChildren(
         page.items.length
           ? table(
@@ -244,7 +252,7 @@ async function misuseFlags(): Promise<HTMLElement> {
           : el("p", { text: t("audit.misuse_none") }),
       );
     } catch (err) {
-      error.textContent = problem(err);
+      if (current()) error.textContent = problem(err);
     }
   };
   show.addEventListener("change", () => void load());
@@ -341,9 +349,12 @@ async function dutySchedules(): Promise<HTMLElement> {
   const list = el("div", {});
   const admin = can("users:admin");
   const days = (w: number[]) => w.map((d) => t(`duty.day.${d}` as Key)).join(" ");
+  const turn = newest(); // an older answer must not undo a removal or a save drawn since
   const load = async () => {
+    const current = turn();
     try {
       const rows = await get<Duty[]>(DUTY);
+      if (!current()) return;
       list.replaceChildren(
         rows.length
           ? table(
@@ -379,7 +390,7 @@ async function dutySchedules(): Promise<HTMLElement> {
           : el("p", { text: t("duty.none") }),
       );
     } catch (err) {
-      error.textContent = problem(err);
+      if (current()) error.textContent = problem(err);
     }
   };
   box.append(error, status, list);

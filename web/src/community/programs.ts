@@ -7,6 +7,7 @@ import { lang, t } from "../core/i18n";
 import type { Key } from "../core/strings";
 import type { Life } from "../core/router";
 import { can } from "../core/session";
+import { newest } from "../core/newest";
 
 interface StaffTip {
   id: string;
@@ -55,10 +56,12 @@ async function tipsSection(life: Life): Promise<HTMLElement> {
   filter.id = "tip-filter";
   const list = el("div", {});
   box.append(el("div", { class: "field inline" }, el("label", { for: filter.id, text: t("alerts.filter") }), filter), error, list);
+  const turn = newest(life); // the queue asked for on opening may answer after a newer status filter's
   const load = async () => {
+    const current = turn();
     try {
       const page = await get<{ items: StaffTip[]; total: number }>(`/api/v1/tips${qs({ status: filter.value, limit: 100 })}`);
-      if (!life.alive) return;
+      if (!current()) return;
       list.replaceChildren(
         page.items.length
           ? table(
@@ -99,7 +102,7 @@ async function tipsSection(life: Life): Promise<HTMLElement> {
           : el("p", { text: t("portal.no_tips") }),
       );
     } catch (err) {
-      error.textContent = failText(err);
+      if (current()) error.textContent = failText(err);
     }
   };
   filter.addEventListener("change", () => void load());
@@ -113,13 +116,15 @@ async function rebatesSection(life: Life): Promise<HTMLElement> {
   const budget = el("p", { id: "rebate-budget" });
   const list = el("div", {});
   box.append(budget, error, list);
+  const turn = newest(life); // an older queue must not replace the one drawn after a decision
   const load = async () => {
+    const current = turn();
     try {
       const [program, page] = await Promise.all([
         get<Program>("/api/v1/rebates/program"),
         get<{ items: Application[]; total: number }>("/api/v1/rebates/queue?limit=100"),
       ]);
-      if (!life.alive) return;
+      if (!current()) return;
       budget.textContent = t("programs.budget", {
         total: money(program.total_cents),
         available: money(program.available_cents),
@@ -184,7 +189,7 @@ async function rebatesSection(life: Life): Promise<HTMLElement> {
           : el("p", { text: t("programs.queue_empty") }),
       );
     } catch (err) {
-      error.textContent = failText(err);
+      if (current()) error.textContent = failText(err);
     }
   };
   await load();

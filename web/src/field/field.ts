@@ -16,6 +16,7 @@ import type { Life, Cleanup } from "../core/router";
 import { LIVE_PURPOSE, live } from "../core/live";
 import * as session from "../core/session";
 import type { Key } from "../core/strings";
+import { newest } from "../core/newest";
 import { createMap, dispose, settle } from "../map/basemap";
 import * as outbox from "./outbox";
 import { planPanel } from "../patrol/plan";
@@ -377,27 +378,32 @@ export async function fieldView(root: HTMLElement, params: URLSearchParams, life
   }
 
   /** Fetch my unit, its calls and the call on screen; without a connection, keep what is shown. */
+  const loadTurn = newest(life); // a sync after a live event can overlap the last one: the newest answer draws
   async function load(): Promise<void> {
+    const newestLoad = loadTurn();
     try {
       const got = await get<MyDispatch>(`${D}/me`);
       const wanted = params.get("call");
       const current = got.calls.find((c) => c.id === wanted) ?? got.calls[0] ?? null;
       const d = current ? await get<Detail>(`${D}/calls/${current.id}`) : null;
-      if (!life.alive) return;
+      if (!newestLoad()) return;
       mine = got;
       detail = d;
     } catch (err) {
+      if (!newestLoad()) return;
       if (!(err instanceof ApiError) || err.status !== 0) msg.textContent = t("common.failed", { detail: failText(err) });
     }
-    if (life.alive) draw();
+    draw();
   }
 
   /** The CSO queue (CSOs only): calls a CSO may take, each with a Take button. */
+  const queueTurn = newest(life);
   async function loadCsoQueue(): Promise<void> {
     if (session.current()?.role !== "cso") return;
+    const newestQueue = queueTurn();
     try {
       const page = await get<{ items: Array<{ id: string; number: string; call_type_name: string; call_type_names?: Record<string, string>; received_at: string; location: { text: string | null } }> }>(`${D}/queues/cso`);
-      if (!life.alive) return;
+      if (!newestQueue()) return;
       csoQueue.hidden = false;
       const items = page.items.map((c) =>
         el(

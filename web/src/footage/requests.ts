@@ -9,6 +9,7 @@ import { el, field, formatTime, input, select, table, type Child } from "../core
 import { lang, t } from "../core/i18n";
 import type { Key } from "../core/strings";
 import type { Life } from "../core/router";
+import { newest, type Current } from "../core/newest";
 import { can } from "../core/session";
 import { FOOTAGE_REQUESTS } from "../cameras/footage";
 
@@ -225,28 +226,31 @@ function verifyOutcome(v: VerifyResult): HTMLElement[] {
   return out;
 }
 
-/** One request: facts, clips, actions and custody log. `changed` reloads the list after a state change. */
-async function detailView(box: HTMLElement, id: string, life: Life, changed: () => Promise<void>): Promise<void> {
+/** One request: facts, clips, actions and custody log. `current` says whether it is still the request to show (not
+ * replaced by one opened since); `changed` reloads the list after a state change. */
+async function detailView(box: HTMLElement, id: string, life: Life, current: Current, changed: () => Promise<void>): Promise<void> {
   let r: StaffRequest;
   try {
     r = await get<StaffRequest>(`${FOOTAGE_REQUESTS}/${id}`);
   } catch (err) {
-    box.replaceChildren(el("p", { class: "error", role: "alert", text: failText(err) }));
+    if (current()) box.replaceChildren(el("p", { class: "error", role: "alert", text: failText(err) }));
     return;
   }
-  if (!life.alive) return;
+  if (!current()) return; // another request was opened meanwhile, or the screen was left
   const heading = el("h2", { id: "fr-detail-title", tabindex: "-1" }, t("fr.detail", { case: r.case_number }), " ", stateBadge(r.state));
   const status = el("p", { role: "status", "aria-live": "polite", id: "fr-status" });
   const error = el("p", { class: "error", role: "alert" });
   const custodyBox = el("div", { id: "fr-custody-box" });
   const verifyBox = el("div", { id: "fr-verify-box", "aria-live": "polite" });
 
+  const custodyTurn = newest(life); // refresh, verify and the refresh after a download can overlap
   const loadCustody = async () => {
+    const mine = custodyTurn();
     try {
       const entries = await get<Custody[]>(`${FOOTAGE_REQUESTS}/${r.id}/custody`);
-      if (life.alive) custodyBox.replaceChildren(custodyTable(entries));
+      if (mine()) custodyBox.replaceChildren(custodyTable(entries));
     } catch (err) {
-      error.textContent = failText(err);
+      if (mine()) error.textContent = failText(err);
     }
   };
 
@@ -295,7 +299,8 @@ async function detailView(box: HTMLElement, id: string, life: Life, changed: () 
       try {
         const after = await post<StaffRequest>(`${FOOTAGE_REQUESTS}/${r.id}/${what}`, why ? { reason: why } : {});
         await changed();
-        await detailView(box, r.id, life, changed);
+        if (!current()) return; // another request was opened meanwhile
+        await detailView(box, r.id, life, current, changed);
         const again = document.getElementById("fr-status");
         if (again) again.textContent = t("fr.done", { state: stateLabel(after.state) });
       } catch (err) {
@@ -348,24 +353,23 @@ export async function footageView(root: HTMLElement, params: URLSearchParams, li
     life.onCleanup(() => window.clearTimeout(timer));
   });
 
+  const openTurn = newest(life); // two rows opened in quick succession: the second one's detail is shown
   const open = async (id: string) => {
     detail.hidden = false;
     const url = new URL(window.location.href);
     url.searchParams.set("id", id);
     history.replaceState(null, "", url.pathname + url.search);
-    await detailView(detail, id, life, load);
+    await detailView(detail, id, life, openTurn(), load);
     document.getElementById("fr-detail-title")?.focus();
   };
 
-  // Only the newest load draws the list: an earlier answer (the unfiltered list asked for on opening) that arrives
-  // after the answer to a newer filter must not replace it.
-  let newest = 0;
+  const turn = newest(life); // the unfiltered list asked for on opening may answer after a newer filter's list
   async function load(): Promise<void> {
-    const mine = ++newest;
+    const current = turn();
     error.textContent = "";
     try {
       const page = await get<{ items: StaffRequest[]; total: number }>(`${FOOTAGE_REQUESTS}${qs({ state: state.value, case_number: caseNo.value.trim(), limit: 200 })}`);
-      if (!life.alive || mine !== newest) return;
+      if (!current()) return;
       count.textContent = t("fr.count", { n: page.total });
       list.replaceChildren(
         page.items.length
@@ -387,7 +391,7 @@ export async function footageView(root: HTMLElement, params: URLSearchParams, li
           : el("p", { text: t("fr.empty") }),
       );
     } catch (err) {
-      if (mine === newest) error.textContent = failText(err);
+      if (current()) error.textContent = failText(err);
     }
   }
 

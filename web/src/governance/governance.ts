@@ -6,6 +6,7 @@ import { ApiError, get, hasApi, post } from "../core/api";
 import { el, field, formatTime, input, table } from "../core/dom";
 import { lang, t } from "../core/i18n";
 import { can } from "../core/session";
+import { newest } from "../core/newest";
 import { purposes } from "./purposes";
 import { sharingSection } from "./sharing";
 
@@ -70,9 +71,12 @@ export async function governanceView(root: HTMLElement): Promise<void> {
     failed(error, err);
   }
   const runsBox = el("div", {});
+  const runsTurn = newest(); // the list asked for on opening may answer after the one asked for once a run is done
   const loadRuns = async () => {
+    const current = runsTurn();
     try {
       const runs = await get<Run[]>("/api/v1/retention/runs?limit=20");
+      if (!current()) return;
       runsBox.replaceChildren(
         table(
           t("gov.runs"),
@@ -123,9 +127,12 @@ export async function governanceView(root: HTMLElement): Promise<void> {
     const holds = el("section", { class: "card", "aria-labelledby": "holds-title" }, el("h2", { id: "holds-title", text: t("gov.holds") }));
     const list = el("div", {});
     root.append(holds);
+    const turn = newest(); // an older list must not replace the one drawn after a hold was requested or acted on
     const load = async () => {
+      const current = turn();
       try {
         const rows = await get<Hold[]>("/api/v1/holds?limit=100");
+        if (!current()) return;
         list.replaceChildren(
           table(
             t("gov.holds"),
@@ -159,7 +166,7 @@ export async function governanceView(root: HTMLElement): Promise<void> {
           ),
         );
       } catch (err) {
-        failed(error, err);
+        if (current()) failed(error, err);
       }
     };
     const caseNo = input({ name: "case_number", required: true });

@@ -7,6 +7,7 @@ import { el, field, formatTime, input, nextId, select, table } from "../core/dom
 import { lang, t } from "../core/i18n";
 import type { Key } from "../core/strings";
 import { can } from "../core/session";
+import { newest } from "../core/newest";
 
 /** The data classes the sharing API accepts (rtcc.governance.logic.DATA_CLASSES). */
 export const DATA_CLASSES = ["reads_hit", "reads_nonhit", "images", "alerts", "hotlist_hits"] as const;
@@ -180,9 +181,12 @@ export async function sharingSection(): Promise<HTMLElement> {
     }
   };
 
+  const agenciesTurn = newest(); // an older list must not replace the one drawn after a save
   const loadAgencies = async () => {
+    const current = agenciesTurn();
     try {
       const agencies = await get<Agency[]>(AGENCIES);
+      if (!current()) return;
       const label = (c: string) => allPurposes.find((p) => p.code === c)?.label ?? c;
       list.replaceChildren(
         agencies.length
@@ -218,7 +222,7 @@ export async function sharingSection(): Promise<HTMLElement> {
           : el("p", { text: t("gov.sharing_none") }),
       );
     } catch (err) {
-      error.textContent = problem(err);
+      if (current()) error.textContent = problem(err);
     }
   };
 
@@ -228,9 +232,12 @@ export async function sharingSection(): Promise<HTMLElement> {
     ["allow", t("gov.decision.allow")],
     ["deny", t("gov.decision.deny")],
   ]);
+  const logTurn = newest(); // the log asked for on opening may answer after a newer decision filter's
   const loadLog = async () => {
+    const current = logTurn();
     try {
       const reqs = await get<SharingRequest[]>(`${REQUESTS}${qs({ decision: decision.value, limit: 100, purpose: "audit_review" })}`);
+      if (!current()) return;
       log.replaceChildren(
         reqs.length
           ? table(
@@ -251,7 +258,7 @@ export async function sharingSection(): Promise<HTMLElement> {
           : el("p", { text: t("gov.sharing_requests_none") }),
       );
     } catch (err) {
-      error.textContent = problem(err);
+      if (current()) error.textContent = problem(err);
     }
   };
   decision.addEventListener("change", () => void loadLog());

@@ -6,7 +6,7 @@ import L from "leaflet";
 import { post } from "../core/api";
 import { el, field, formatTime, input, nextId, table, type Child } from "../core/dom";
 import { lang, t } from "../core/i18n";
-import type { Life } from "../core/router";
+import type { Current } from "../core/newest";
 import { purposeFields } from "../governance/purposes";
 import { localInput } from "../cameras/canvass";
 
@@ -34,7 +34,8 @@ export interface AnalysisContext {
   drawLayer: L.LayerGroup;
   error: HTMLElement;
   out: HTMLElement;
-  life: Life;
+  /** Starts a query's turn; its check turns false once a newer query (of any mode) starts or the screen is left. */
+  turn: () => Current;
   fail: (err: unknown) => void;
   openTrack: (req: TrackRequest) => void;
   range: () => { start: HTMLInputElement; end: HTMLInputElement; nodes: HTMLElement[] };
@@ -206,9 +207,10 @@ export function commonForm(ctx: AnalysisContext): { node: HTMLElement; onMapClic
     }
     const purpose = p.value();
     const sceneTimes = scenes.map((s) => new Date(s.at.value).getTime());
+    const current = ctx.turn();
     try {
       const res = await post<CommonResult>(ANALYSIS_PATHS.common, { places, min_places: num(minPlaces.value) ?? 2, ...purpose });
-      if (!ctx.life.alive) return;
+      if (!current()) return;
       const track = (plate: string) =>
         ctx.openTrack({
           plate,
@@ -233,7 +235,7 @@ export function commonForm(ctx: AnalysisContext): { node: HTMLElement; onMapClic
         ),
       );
     } catch (err) {
-      ctx.fail(err);
+      if (current()) ctx.fail(err);
     }
   });
   return { node: el("div", {}, form, ctx.out), onMapClick: addScene };
@@ -290,6 +292,7 @@ export function cotravelForm(ctx: AnalysisContext): HTMLElement {
     ev.preventDefault();
     ctx.error.textContent = "";
     const purpose = p.value();
+    const current = ctx.turn();
     try {
       const res = await post<CoTravelResult>(ANALYSIS_PATHS.cotravel, {
         plate: plate.value.trim(),
@@ -299,7 +302,7 @@ export function cotravelForm(ctx: AnalysisContext): HTMLElement {
         end: iso(r.end.value),
         ...purpose,
       });
-      if (!ctx.life.alive) return;
+      if (!current()) return;
       ctx.resultLayer.clearLayers();
       const track = (x: string) =>
         ctx.openTrack({
@@ -341,7 +344,7 @@ export function cotravelForm(ctx: AnalysisContext): HTMLElement {
         ),
       );
     } catch (err) {
-      ctx.fail(err);
+      if (current()) ctx.fail(err);
     }
   });
   return el("div", {}, form, ctx.out);

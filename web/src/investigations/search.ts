@@ -12,6 +12,7 @@ import { createMap, dispose, settle } from "../map/basemap";
 import { purposeFields, purposes } from "../governance/purposes";
 import { localInput } from "../cameras/canvass";
 import { can } from "../core/session";
+import { newest } from "../core/newest";
 import { commonForm, cotravelForm, type AnalysisContext, type TrackRequest } from "./analysis";
 
 export const SEARCH_PATHS = {
@@ -185,6 +186,9 @@ export async function searchView(root: HTMLElement, params: URLSearchParams, lif
   const fail = (err: unknown) => {
     error.textContent = t("common.failed", { detail: err instanceof ApiError ? err.message : String(err) });
   };
+  // One turn for every query of the screen, whatever its mode: a slow broad search answered after a newer one (or
+  // after a switch of mode) must not put reads the analyst did not ask for this time on the page or the map.
+  const turn = newest(life);
   const now = new Date();
   const range = () => {
     const start = input({ name: "start", type: "datetime-local", value: localInput(new Date(now.getTime() - 7 * 86400e3)) });
@@ -206,10 +210,11 @@ export async function searchView(root: HTMLElement, params: URLSearchParams, lif
   };
 
   function formFor(m: Mode, preset?: TrackRequest): HTMLElement {
+    turn(); // a query still in flight belongs to the mode being left
     error.textContent = "";
     out.replaceChildren();
     if (m === "common" || m === "cotravel") {
-      const ctx: AnalysisContext = { map, resultLayer, drawLayer, error, out, life, fail, openTrack, range };
+      const ctx: AnalysisContext = { map, resultLayer, drawLayer, error, out, turn, fail, openTrack, range };
       if (m === "cotravel") return cotravelForm(ctx);
       const common = commonForm(ctx);
       onSceneClick = common.onMapClick;
@@ -245,6 +250,7 @@ export async function searchView(root: HTMLElement, params: URLSearchParams, lif
       form.addEventListener("submit", async (ev) => {
         ev.preventDefault();
         error.textContent = "";
+        const current = turn();
         try {
           const query = {
             plate: plate.value.trim(),
@@ -255,7 +261,7 @@ export async function searchView(root: HTMLElement, params: URLSearchParams, lif
             ...p.value(),
           };
           const res = await post<PlateSearchResult>(SEARCH_PATHS.plates, query);
-          if (!life.alive) return;
+          if (!current()) return;
           plotReads(res.items);
           out.replaceChildren(
             el("p", { text: t("search.found", { n: res.result_count, plates: res.matched_plates.join(", ") || "—" }) }),
@@ -272,7 +278,7 @@ export async function searchView(root: HTMLElement, params: URLSearchParams, lif
             ),
           );
         } catch (err) {
-          fail(err);
+          if (current()) fail(err);
         }
       });
       return el("div", {}, form, out);
@@ -294,6 +300,7 @@ export async function searchView(root: HTMLElement, params: URLSearchParams, lif
       form.addEventListener("submit", async (ev) => {
         ev.preventDefault();
         error.textContent = "";
+        const current = turn();
         try {
           const res = await post<HistoryResult>(SEARCH_PATHS.history, {
             plate: plate.value.trim(),
@@ -301,7 +308,7 @@ export async function searchView(root: HTMLElement, params: URLSearchParams, lif
             end: iso(r.end.value),
             ...p.value(),
           });
-          if (!life.alive) return;
+          if (!current()) return;
           plotReads(res.reads);
           if (res.track.length >= 2) {
             L.polyline(res.track.map((x) => [x.lat, x.lon] as L.LatLngTuple), { color: "#0b5cad", weight: 3 }).addTo(resultLayer);
@@ -315,7 +322,7 @@ export async function searchView(root: HTMLElement, params: URLSearchParams, lif
             readsTable(res.reads),
           );
         } catch (err) {
-          fail(err);
+          if (current()) fail(err);
         }
       });
       if (preset) {
@@ -353,6 +360,7 @@ export async function searchView(root: HTMLElement, params: URLSearchParams, lif
         error.textContent = t("search.need_shape");
         return;
       }
+      const current = turn();
       try {
         const res = await post<StakeoutResult>(SEARCH_PATHS.stakeout, {
           area: { polygon: vertices.map((v) => [v.lng, v.lat]) },
@@ -360,6 +368,7 @@ export async function searchView(root: HTMLElement, params: URLSearchParams, lif
           end: iso(r.end.value),
           ...p.value(),
         });
+        if (!current()) return;
         out.replaceChildren(
           el("p", { text: t("search.stakeout_found", { plates: res.total_plates, reads: res.total_reads }) }),
           table(
@@ -370,7 +379,7 @@ export async function searchView(root: HTMLElement, params: URLSearchParams, lif
           ),
         );
       } catch (err) {
-        fail(err);
+        if (current()) fail(err);
       }
     });
     return el("div", {}, form, out);

@@ -11,6 +11,7 @@ import { button, el, field, formatTime, input, select, table, type Child } from 
 import { lang, t } from "../core/i18n";
 import type { Key } from "../core/strings";
 import type { Life } from "../core/router";
+import { newest } from "../core/newest";
 import { can } from "../core/session";
 import { divisionPicker } from "../core/divisions";
 
@@ -96,11 +97,13 @@ function kpisSection(life: Life): HTMLElement {
     division = pick.select;
     form.insertBefore(pick.field, show);
   });
+  const turn = newest(life); // the first table, asked for on opening, may answer after a newer filter's
   async function load(): Promise<void> {
+    const current = turn();
     out.replaceChildren(el("p", { text: "…" }));
     try {
       const data = await get<KpiTable>(`${API}/kpis${qs({ interval: iv.value, group_by: dim.value, since: since.value || null, until: until.value || null, division: division?.value || null })}`);
-      if (!life.alive) return;
+      if (!current()) return;
       if (!data.total.calls) {
         out.replaceChildren(el("p", { class: "ov-empty", text: t("ov.empty") }));
         return;
@@ -110,7 +113,7 @@ function kpisSection(life: Life): HTMLElement {
       out.replaceChildren(table(caption, kpiHeaders(), rows, { class: "stack ov-kpis" }),
         el("p", { class: "hint", text: t("ov.computed", { n: data.total.calls, ms: data.computed_ms }) }));
     } catch (err) {
-      out.replaceChildren(el("p", { role: "alert", text: fail(err) }));
+      if (current()) out.replaceChildren(el("p", { role: "alert", text: fail(err) }));
     }
   }
   form.addEventListener("submit", (ev) => { ev.preventDefault(); void load(); });
@@ -133,11 +136,13 @@ function changeSection(life: Life): HTMLElement {
       const pick = select("rule", rules.map((r) => [String(r.id), `${r.call_type} → ${r.priority} (${formatTime(r.effective_from, lang())})`]), String(rules[0].id));
       const form = el("form", { class: "ov-filters" }, field(t("ov.change.rule"), pick), field(t("ov.change.window"), days),
         el("button", { type: "submit" }, t("ov.show")));
+      const turn = newest(life);
       const show = async (): Promise<void> => {
+        const current = turn();
         out.replaceChildren(el("p", { text: "…" }));
         try {
           const c = await get<Change>(`${API}/rules/${pick.value}/change${qs({ window_days: days.value })}`);
-          if (!life.alive) return;
+          if (!current()) return;
           const side = (name: Key, s: Side): Child[] => [t(name), String(s.calls), withCi(s.median), withCi(s.p90), withCi(s.mean)];
           const range = (e: Estimate) => ({ value: minutes(e.value), low: minutes(e.low), high: minutes(e.high) });
           out.replaceChildren(
@@ -151,7 +156,7 @@ function changeSection(life: Life): HTMLElement {
             table(t("ov.change.monthly", { type: c.call_type }), kpiHeaders(), c.monthly.map((r) => kpiRow(r, r.key)), { class: "stack" }),
           );
         } catch (err) {
-          out.replaceChildren(el("p", { role: "alert", text: fail(err) }));
+          if (current()) out.replaceChildren(el("p", { role: "alert", text: fail(err) }));
         }
       };
       form.addEventListener("submit", (ev) => { ev.preventDefault(); void show(); });
@@ -196,10 +201,12 @@ function contractSection(life: Life): HTMLElement {
 function reportsSection(life: Life): HTMLElement {
   const list = el("div", { "aria-live": "polite" });
   const note = el("p", { "aria-live": "polite" });
+  const turn = newest(life); // the list asked for on opening may answer after the one asked for once a report is made
   async function load(): Promise<void> {
+    const current = turn();
     try {
       const reports = await get<Report[]>(`${API}/reports`);
-      if (!life.alive) return;
+      if (!current()) return;
       if (!reports.length) {
         list.replaceChildren(el("p", { text: t("ov.reports.none") }));
         return;
@@ -209,7 +216,7 @@ function reportsSection(life: Life): HTMLElement {
       list.replaceChildren(table(t("ov.reports.list"), [t("ov.reports.month"), t("ov.reports.filed"), t("ov.reports.by"), t("ov.reports.get")],
         reports.map((r) => [r.month, formatTime(r.generated_at, lang()), r.generated_by, links(r.month)]), { class: "stack ov-reports" }));
     } catch (err) {
-      list.replaceChildren(el("p", { role: "alert", text: fail(err) }));
+      if (current()) list.replaceChildren(el("p", { role: "alert", text: fail(err) }));
     }
   }
   const wrap = el("section", { "aria-labelledby": "ov-reports-h" }, el("h2", { id: "ov-reports-h", text: t("ov.tab.reports") }), list);

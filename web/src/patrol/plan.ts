@@ -8,6 +8,7 @@ import { getFresh, post } from "../core/api";
 import { el, field, formatTime } from "../core/dom";
 import { lang, t } from "../core/i18n";
 import type { Key } from "../core/strings";
+import { newest } from "../core/newest";
 import { createMap, dispose, settle } from "../map/basemap";
 
 export interface Stop {
@@ -131,11 +132,14 @@ export function planPanel(): { node: HTMLElement; refresh: () => Promise<void>; 
     drawMap(plan);
   }
 
+  const turn = newest(); // refreshes follow live events closely; an older plan must not replace a newer one
   async function refresh(): Promise<void> {
+    const current = turn();
     try {
-      draw(await getFresh<Plan | null>(`${P}/plans/mine`));
+      const plan = await getFresh<Plan | null>(`${P}/plans/mine`);
+      if (current()) draw(plan);
     } catch (err) {
-      msg.textContent = t("common.failed", { detail: err instanceof Error ? err.message : String(err) });
+      if (current()) msg.textContent = t("common.failed", { detail: err instanceof Error ? err.message : String(err) });
     }
   }
 

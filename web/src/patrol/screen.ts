@@ -8,6 +8,7 @@ import { el, field, formatTime, input, select, table } from "../core/dom";
 import { lang, t } from "../core/i18n";
 import type { Key } from "../core/strings";
 import * as session from "../core/session";
+import { newest } from "../core/newest";
 import type { Plan } from "./plan";
 
 interface NearRepeat {
@@ -77,8 +78,11 @@ export async function patrolView(root: HTMLElement): Promise<void> {
     );
   };
 
+  const alertsTurn = newest(); // an older list must not replace the one drawn after a publish or a refresh
   const loadAlerts = async () => {
+    const current = alertsTurn();
     const items = await get<NearRepeat[]>(`${P}/near-repeats`);
+    if (!current()) return;
     const rows = items.map((a) => {
       let action: Node;
       if (a.published_at) action = el("span", { class: "ok", text: t("patrol.nr.published", { at: formatTime(a.published_at, lang()) }) });
@@ -128,8 +132,11 @@ export async function patrolView(root: HTMLElement): Promise<void> {
     }
   };
 
+  const plansTurn = newest(); // the list asked for on opening may answer after the one asked for once a plan is made
   const loadPlans = async () => {
+    const current = plansTurn();
     const plans = await get<Plan[]>(`${P}/plans`);
+    if (!current()) return;
     const rows = plans.map((p) => [
       p.call_sign,
       t(`plan.kind.${p.kind}` as Key),

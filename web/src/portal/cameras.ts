@@ -7,6 +7,7 @@ import { el, field, input, select, table } from "../core/dom";
 import { t } from "../core/i18n";
 import type { Key } from "../core/strings";
 import type { Cleanup } from "../core/router";
+import { newest } from "../core/newest";
 import { MY_CAMERAS, type RegistryCamera } from "../cameras/registry";
 import { failText, pinPicker } from "./common";
 import { footageRequests } from "./footage";
@@ -16,9 +17,12 @@ export async function camerasPage(root: HTMLElement): Promise<Cleanup> {
   const list = el("div", { id: "my-cameras" });
   const error = el("p", { class: "error", role: "alert" });
   root.append(list);
+  const turn = newest(); // an older list must not replace the one drawn after a change was saved
   const load = async () => {
+    const current = turn();
     try {
       const cams = await get<RegistryCamera[]>(MY_CAMERAS);
+      if (!current()) return;
       list.replaceChildren(
         cams.length
           ? table(
@@ -54,7 +58,7 @@ export async function camerasPage(root: HTMLElement): Promise<Cleanup> {
           : el("p", { text: t("portal.no_cameras") }),
       );
     } catch (err) {
-      error.textContent = failText(err);
+      if (current()) error.textContent = failText(err);
     }
   };
   await load();

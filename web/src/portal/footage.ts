@@ -5,6 +5,7 @@ import { api, get, post } from "../core/api";
 import { el, field, formatTime, input, nextId } from "../core/dom";
 import { lang, t } from "../core/i18n";
 import type { Key } from "../core/strings";
+import { newest } from "../core/newest";
 import { failText, statusLabel } from "./common";
 
 interface OwnerRequest {
@@ -27,12 +28,15 @@ export async function footageRequests(): Promise<HTMLElement> {
   const error = el("p", { class: "error", role: "alert" });
   const list = el("div", {});
   box.append(el("p", { class: "hint", text: t("portal.footage_blurb") }), error, list);
+  const turn = newest(); // an older list must not replace the one drawn after an answer or an upload
   const load = async () => {
+    const current = turn();
     let reqs: OwnerRequest[];
     try {
       reqs = await get<OwnerRequest[]>("/api/v1/me/footage/requests");
+      if (!current()) return;
     } catch (err) {
-      error.textContent = failText(err);
+      if (current()) error.textContent = failText(err);
       return;
     }
     list.replaceChildren(...(reqs.length ? [] : [el("p", { text: t("portal.footage_none") })]));

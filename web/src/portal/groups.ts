@@ -5,6 +5,7 @@
 import { get, post } from "../core/api";
 import { el, field, formatTime, input, nextId } from "../core/dom";
 import { lang, t } from "../core/i18n";
+import { newest } from "../core/newest";
 import { C, type Neighborhood, failText } from "./common";
 
 interface Group {
@@ -155,23 +156,27 @@ export async function groupsPage(root: HTMLElement): Promise<void> {
     return article;
   };
 
+  const turn = newest(); // an older list must not replace the one drawn after joining or leaving a group
   async function load(): Promise<void> {
+    const current = turn();
     let groups: Group[];
     try {
       groups = await get<Group[]>(`${C}/groups`);
     } catch (err) {
-      error.textContent = failText(err);
+      if (current()) error.textContent = failText(err);
       return;
     }
     const here = groups.filter((g) => home !== null && g.neighborhood_code === home);
     const rest = groups.filter((g) => !here.includes(g));
+    const [hereCards, restCards] = await Promise.all([Promise.all(here.map(card)), Promise.all(rest.map(card))]);
+    if (!current()) return;
     mine.replaceChildren(
       el("h2", { id: "watch-yours", text: t("watch.yours") }),
-      ...(here.length ? await Promise.all(here.map(card)) : [el("p", { text: t("watch.none_here") })]),
+      ...(here.length ? hereCards : [el("p", { text: t("watch.none_here") })]),
     );
     others.replaceChildren(
       el("h2", { id: "watch-others", text: t("watch.others") }),
-      ...(rest.length ? await Promise.all(rest.map(card)) : [el("p", { text: t("watch.none") })]),
+      ...(rest.length ? restCards : [el("p", { text: t("watch.none") })]),
     );
   }
   await load();

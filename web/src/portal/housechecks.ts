@@ -8,6 +8,7 @@ import { el, field, formatTime, input } from "../core/dom";
 import { lang, t } from "../core/i18n";
 import type { Key } from "../core/strings";
 import type { Cleanup } from "../core/router";
+import { newest } from "../core/newest";
 import { failText, pinPicker } from "./common";
 
 interface Visit {
@@ -39,9 +40,12 @@ export async function houseChecksPage(root: HTMLElement): Promise<Cleanup> {
   const list = el("div", { id: "my-house-checks", "aria-live": "polite" });
   const error = el("p", { class: "error", role: "alert" });
   const done = el("p", { role: "status", class: "ok" });
+  const turn = newest(); // an older list must not replace the one drawn after a change was saved
   const load = async () => {
+    const current = turn();
     try {
       const items = await get<HouseCheck[]>(P);
+      if (!current()) return;
       list.replaceChildren(
         el("h2", { text: t("hc.mine") }),
         ...(items.length
@@ -87,7 +91,7 @@ export async function houseChecksPage(root: HTMLElement): Promise<Cleanup> {
           : [el("p", { text: t("hc.none") })]),
       );
     } catch (err) {
-      error.textContent = failText(err);
+      if (current()) error.textContent = failText(err);
     }
   };
   const address = input({ name: "address", required: true, maxlength: 255, autocomplete: "street-address" });

@@ -6,6 +6,7 @@ import { ApiError, get } from "../core/api";
 import { el, formatTime } from "../core/dom";
 import { lang, t } from "../core/i18n";
 import type { Key } from "../core/strings";
+import { newest } from "../core/newest";
 
 interface Message {
   id: string;
@@ -92,15 +93,18 @@ export async function inboxPage(root: HTMLElement): Promise<void> {
   const status = el("p", { role: "status", "aria-live": "polite", id: "inbox-status" });
   const error = el("p", { class: "error", role: "alert" });
   const list = el("section", { id: "inbox", "aria-label": t("inbox.list") });
+  const turn = newest(); // the list asked for on opening may answer after a refresh's
   const load = async () => {
+    const current = turn();
     error.textContent = "";
     try {
       const items = await get<Message[]>("/api/v1/community/messages?limit=200");
+      if (!current()) return;
       items.sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at));
       list.replaceChildren(...(items.length ? items.map(messageCard) : [el("p", { text: t("inbox.empty") })]));
       status.textContent = t("inbox.count", { n: items.length });
     } catch (err) {
-      error.textContent = failText(err);
+      if (current()) error.textContent = failText(err);
     }
   };
   root.append(el("div", { class: "buttons" }, el("button", { type: "button", id: "inbox-refresh", onclick: () => void load() }, t("inbox.refresh"))), status, error, list);

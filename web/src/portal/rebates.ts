@@ -6,6 +6,7 @@ import { api, get, post } from "../core/api";
 import { el, field, input, nextId, select } from "../core/dom";
 import { lang, t } from "../core/i18n";
 import type { Cleanup } from "../core/router";
+import { newest } from "../core/newest";
 import { MY_CAMERAS, type RegistryCamera } from "../cameras/registry";
 import { type Timeline, failText, pinPicker, statusLabel, timelineList } from "./common";
 
@@ -100,14 +101,17 @@ export async function rebatesPage(root: HTMLElement): Promise<Cleanup> {
   const error = el("p", { class: "error", role: "alert" });
   root.append(list);
   let cams: RegistryCamera[] = [];
+  const turn = newest(); // an older list must not replace the one drawn after a change was saved
   const load = async () => {
+    const current = turn();
     try {
       const summaries = await get<Application[]>("/api/v1/me/rebates");
       // the list holds the status; each application's own page holds its timeline
       const apps = await Promise.all(summaries.map((a) => get<Application>(`/api/v1/me/rebates/${a.id}`).catch(() => a)));
+      if (!current()) return;
       list.replaceChildren(...(apps.length ? apps.map((a) => applicationCard(a, load)) : [el("p", { text: t("portal.no_applications") })]));
     } catch (err) {
-      error.textContent = failText(err);
+      if (current()) error.textContent = failText(err);
     }
   };
   await load();

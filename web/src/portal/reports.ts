@@ -8,6 +8,7 @@ import { el, field, formatTime, select } from "../core/dom";
 import { lang, named, t } from "../core/i18n";
 import type { Key } from "../core/strings";
 import type { Cleanup } from "../core/router";
+import { newest } from "../core/newest";
 import { failText, pinPicker } from "./common";
 
 const R = "/api/v1/community/reports";
@@ -43,12 +44,15 @@ export async function reportsPage(root: HTMLElement): Promise<Cleanup> {
   root.append(el("h1", { text: t("reports.title") }), el("p", { class: "lead", text: t("reports.lead") }));
   const list = el("div", { id: "my-reports", "aria-live": "polite" });
   const error = el("p", { class: "error", role: "alert" });
+  const turn = newest(); // an older list must not replace the one drawn after a change was saved
   const load = async () => {
+    const current = turn();
     try {
       const items = await get<Report[]>(R);
+      if (!current()) return;
       list.replaceChildren(...(items.length ? items.map(card) : [el("p", { text: t("reports.none") })]));
     } catch (err) {
-      list.replaceChildren(el("p", { text: failText(err) }));
+      if (current()) list.replaceChildren(el("p", { text: failText(err) }));
     }
   };
 

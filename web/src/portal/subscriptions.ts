@@ -5,6 +5,7 @@ import { del, get, post } from "../core/api";
 import { el, field, nextId, select, table } from "../core/dom";
 import { t } from "../core/i18n";
 import type { Key } from "../core/strings";
+import { newest } from "../core/newest";
 import { C, CATEGORIES, type Neighborhood, failText } from "./common";
 
 interface Subscription {
@@ -27,9 +28,12 @@ export async function subscriptionsPage(root: HTMLElement): Promise<void> {
     hoods = [];
   }
   const hoodName = (code: string | null) => hoods.find((h) => h.code === code)?.name ?? code ?? "";
+  const turn = newest(); // an older list must not replace the one drawn after a change was saved
   const load = async () => {
+    const current = turn();
     try {
       const subs = await get<Subscription[]>(`${C}/subscriptions`);
+      if (!current()) return;
       list.replaceChildren(
         subs.length
           ? table(
@@ -60,7 +64,7 @@ export async function subscriptionsPage(root: HTMLElement): Promise<void> {
           : el("p", { text: t("portal.no_subscriptions") }),
       );
     } catch (err) {
-      error.textContent = failText(err);
+      if (current()) error.textContent = failText(err);
     }
   };
   const hood = select("neighborhood_code", hoods.map((h) => [h.code, h.name]), hoods[0]?.code);

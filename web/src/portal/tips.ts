@@ -5,6 +5,7 @@ import { api, get, post } from "../core/api";
 import { el, field, input, nextId, select } from "../core/dom";
 import { t } from "../core/i18n";
 import type { Key } from "../core/strings";
+import { newest } from "../core/newest";
 import { C, CATEGORIES, type Timeline, failText, statusLabel, timelineList } from "./common";
 
 interface Tip {
@@ -22,9 +23,12 @@ export async function tipsPage(root: HTMLElement): Promise<void> {
   root.append(el("h1", { text: t("portal.nav.tips") }), el("p", { class: "lead", text: t("portal.tips_blurb") }));
   const list = el("div", { id: "my-tips", "aria-live": "polite" });
   const error = el("p", { class: "error", role: "alert" });
+  const turn = newest(); // an older list must not replace the one drawn after a tip was sent
   const load = async () => {
+    const current = turn();
     try {
       const items = await get<Tip[]>(`${C}/tips`);
+      if (!current()) return;
       list.replaceChildren(
         el("h2", { text: t("portal.my_tips") }),
         ...(items.length
@@ -40,7 +44,7 @@ export async function tipsPage(root: HTMLElement): Promise<void> {
           : [el("p", { text: t("portal.no_tips") })]),
       );
     } catch (err) {
-      error.textContent = failText(err);
+      if (current()) error.textContent = failText(err);
     }
   };
   const category = select("category", CATEGORIES.map((c) => [c, t(`portal.cat.${c}` as Key)]), "public_safety");
