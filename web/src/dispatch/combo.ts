@@ -5,6 +5,7 @@
 
 import { el, nextId } from "../core/dom";
 import { t } from "../core/i18n";
+import { newest } from "../core/newest";
 
 export interface Option<T> {
   label: string;
@@ -49,7 +50,7 @@ export function combobox<T>(
   );
   let options: Array<Option<T>> = [];
   let active = -1;
-  let asked = 0;
+  const turn = newest(); // each keystroke's search; only the newest one lists its options
   let shownFor = ""; // the text the listed options answer
   let latest: Promise<void> = Promise.resolve(); // the newest search
 
@@ -91,11 +92,11 @@ export function combobox<T>(
     highlight(options.length ? 0 : -1);
   };
   const refresh = (): Promise<void> => {
-    const mine = ++asked;
+    const mine = turn();
     const text = input.value.trim();
     latest = (async () => {
       const found = text ? await suggest(text) : [];
-      if (mine !== asked) return; // a newer keystroke has asked since
+      if (!mine()) return; // a newer keystroke has asked since
       options = found;
       shownFor = text;
       render();

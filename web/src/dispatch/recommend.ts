@@ -7,6 +7,7 @@ import { ApiError, get, post } from "../core/api";
 import { el, nextId } from "../core/dom";
 import { lang, named, t } from "../core/i18n";
 import type { Key } from "../core/strings";
+import { newest } from "../core/newest";
 import { API, clock, statusText, type CallRead, type DispatchStore } from "./model";
 import { droneLine } from "../drones/recline";
 import type { DroneOption } from "../drones/model";
@@ -113,7 +114,7 @@ export function recommendationPanel(store: DispatchStore, onAssigned: (c: CallRe
   const node = el("section", { class: "recommendation", "aria-labelledby": "rec-title" }, el("h2", { id: "rec-title", text: t("dispatch.rec.title") }), msg, body);
   body.append(el("p", { class: "hint", text: t("dispatch.rec.none") }));
   let current: string | null = null;
-  let asked = 0;
+  const turn = newest(); // the newest call selected draws; an earlier call's late answer does not
   const onCall = el("p", { class: "on-call", "aria-live": "polite" });
   const showOnCall = (call: CallRead) => {
     const active = call.assignments.filter((a) => a.status !== "cleared" && a.status !== "cancelled");
@@ -203,14 +204,14 @@ export function recommendationPanel(store: DispatchStore, onAssigned: (c: CallRe
   };
 
   const load = async (callId: string, clearMessage: boolean) => {
-    const mine = ++asked;
+    const mine = turn();
     if (clearMessage) msg.textContent = "";
     try {
       const [call, rec] = await Promise.all([get<CallRead>(`${API}/calls/${callId}`), get<Recommendation>(`${API}/calls/${callId}/recommendation`)]);
-      if (mine !== asked || current !== callId) return;
+      if (!mine() || current !== callId) return;
       render(call, rec);
     } catch (err) {
-      if (mine !== asked) return;
+      if (!mine()) return;
       body.replaceChildren(el("p", { class: "error", text: t("common.failed", { detail: err instanceof Error ? err.message : String(err) }) }));
     }
   };
